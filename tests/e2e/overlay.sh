@@ -134,8 +134,9 @@ if command -v iperf3 >/dev/null; then
   for dir in "a -> b:" "b -> a:-R"; do
     what=${dir%%:*} rev=${dir#*:}
     ip netns exec "$(ns b)" iperf3 -s -1 -B 10.10.0.2 >"$NL_DIR/iperf-srv.log" 2>&1 &
-    BGPIDS+=($!)
-    sleep 0.5
+    srv=$!
+    BGPIDS+=("$srv")
+    listening tcp 5201 in_ns b
     # shellcheck disable=SC2086  # $rev: no flag or one
     if in_ns a timeout $((TCP_SECONDS + 15)) iperf3 -c 10.10.0.2 $rev -t "$TCP_SECONDS" -J >"$NL_DIR/iperf.json" 2>&1; then
       n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$NL_DIR/iperf.json" 2>/dev/null || echo 0)
@@ -147,6 +148,8 @@ if command -v iperf3 >/dev/null; then
     else
       notok "TCP $what over VXLAN: $n bytes ($(tail -3 "$NL_DIR/iperf.json" | tr '\n' ' '))"
     fi
+    kill "$srv" 2>/dev/null
+    wait "$srv" 2>/dev/null   # its port free for the next direction's server
   done
 else
   skip "TCP a <-> b over VXLAN (iperf3)" "iperf3 is not installed (apt-get install iperf3)"

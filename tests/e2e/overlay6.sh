@@ -51,7 +51,7 @@ PATH_UP_S=10          # both paths up after the tables are loaded
 PATH_DOWN_S=3         # a pulled link's path declared down (3 probes of 50 ms)
 PATH_BACK_S=5         # a link back: its path up (5 answers)
 FAILOVER_MAX_MS=2000  # the outage the stream sees when link 1 is pulled
-CAPTURE_S=5           # dumpcap listening; what was sent in its file
+CAPTURE_S=15          # generous: dumpcap listening; what was sent in its file
 ns() { printf 'ov6%s-%s' "$TAG" "$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }

@@ -352,21 +352,13 @@ fi
 ping_check "ping ha -> hb across the encrypted overlay" ha "${IP[hb]}" 5 -
 ping_check "ping hb -> ha across the encrypted overlay" hb "${IP[ha]}" 5 -
 
-listening() { # host port: wait until something listens on TCP port there
-  local i
-  for i in $(seq 1 $((PING_BOUND * 20))); do
-    in_ns "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q . && return 0
-    sleep 0.05
-  done
-  return 1
-}
 for dir in "ha -> hb:" "hb -> ha:-R"; do
   what=${dir%%:*} rev=${dir#*:}
   ip netns exec "$(ns hb)" iperf3 -s -1 -B "${IP[hb]}" >"$DIR/iperf-srv.log" 2>&1 &
   srv=$!
   BGPIDS+=("$srv")
   n=0
-  if listening hb 5201; then
+  if listening tcp 5201 in_ns hb; then
     # shellcheck disable=SC2086  # $rev: no flag or one
     if in_ns ha timeout $((TCP_SECONDS + 15)) iperf3 -c "${IP[hb]}" $rev -t "$TCP_SECONDS" -J >"$DIR/iperf.json" 2>&1; then
       n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$DIR/iperf.json" 2>/dev/null || echo 0)

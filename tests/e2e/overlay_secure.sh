@@ -239,7 +239,7 @@ wait_ping() { local end=$((SECONDS + PING_BOUND)); while [ $SECONDS -le "$end" ]
 if wait_ping ha 10.10.0.2 && wait_ping hb 10.10.0.1; then ok "ping across both ways (path 1)"
 else notok "ping across"; fi
 in_ns hb iperf3 -s -1 -D --logfile "$DIR/iperf.log" >/dev/null 2>&1
-sleep 0.3
+listening tcp 5201 in_ns hb
 if mbit=$(in_ns ha iperf3 -c 10.10.0.2 -t "$TCP_SECONDS" -J 2>/dev/null | "$PY" -c '
 import json, sys
 print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))') && [ "${mbit:-0}" -gt 0 ]; then

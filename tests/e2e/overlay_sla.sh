@@ -64,6 +64,7 @@ W1_MAC=02:5e:00:00:0c:01 W2_MAC=02:5e:00:00:0c:02
 W3_MAC=02:5e:00:00:0c:03 W4_MAC=02:5e:00:00:0c:04
 DELAY_MS=${OSL_DELAY_MS:-80} LOSS_PCT=${OSL_LOSS_PCT:-50}
 MOVE_BOUND=5   # seconds: a class must have moved by then
+COUNT_BOUND=10 # generous: what sxdp did with a few frames, counted, on a busy machine
 NSES=(a1 a2 r b b1 b2)
 HOSTS=(lan lan2 wan1 wan2 wan3 wan4)   # the sxdp ports, in order (switchlib's sw_write_config)
 declare -A ROLE=([lan]=lan [lan2]=lan [wan1]=wan [wan2]=wan [wan3]=wan [wan4]=wan)
@@ -249,6 +250,16 @@ PYEOF
 # cget DELTA_LINE NAME -> the number (0 when absent)
 cget() { local v; v=$(printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=+//p"); echo "${v:-0}"; }
 rxp() { in_ns "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+# wait_for CMD...: until CMD succeeds (1: not within COUNT_BOUND)
+wait_for() {
+  local end=$((SECONDS + COUNT_BOUND))
+  until "$@"; do
+    [ $SECONDS -le $end ] || return 1
+    sleep 0.1
+  done
+}
+# moved C0 NAME MIN: counter NAME has moved by MIN since the counters C0
+moved() { [ "$(cget "$(cdelta "$1" "$(counters)")" "$2")" -ge "$3" ]; }
 
 if wait_state 1 up 10 && wait_state 2 up 5 && wait_state 3 up 5; then
   ok "paths up: 1 (wan1, via the relay) $(path_fig 1); 2 (wan2) $(path_fig 2); 3 (sxdp echo wan3 -> wan4) $(path_fig 3)"
@@ -312,7 +323,13 @@ frames = ([vx(far1, 5001, i) for i in range(n_peer)] +    # slice 1's peer into 
 sendp(frames, iface=iface, verbose=False, inter=0.01)
 PYEOF
 then
-  sleep 0.5
+  crafted_in() { # every crafted frame judged: the refused counted, the others at a1 and a2
+    local -a x
+    read -r -a x <<<"$(rx4_delta "$r0" "$(rx4)")"
+    moved "$c0" overlay.unknown_peer $N_PEER && moved "$c0" overlay.unknown_vni $N_VNI &&
+      [ "${x[0]}" -ge $N_S1 ] && [ "${x[1]}" -ge $N_S2 ]
+  }
+  wait_for crafted_in || true   # judged below
   c1=$(counters); r1=$(rx4)
   cd=$(cdelta "$c0" "$c1")
   read -r -a d <<<"$(rx4_delta "$r0" "$r1")"
@@ -353,7 +370,7 @@ if printf '%s' "$wout" | grep -q '"committed": *true'; then
   for i in $(seq 1 $N_WS); do
     in_ns a2 bash -c 'echo wrong-slice >/dev/udp/10.10.0.99/9' 2>/dev/null
   done
-  sleep 0.5
+  wait_for moved "$c0" overlay.wrong_slice $N_WS || true   # judged below
   c1=$(counters); r1=$(rx4); p1b=$(path_field 1 packets)
   cd=$(cdelta "$c0" "$c1")
   read -r -a d <<<"$(rx4_delta "$r0" "$r1")"
@@ -531,7 +548,7 @@ fi
 ups=$(path_field 3 ups)
 ctl table del endpoints ip=$VTEP3 >/dev/null
 if wait_state 3 down 3; then
-  sleep 1.5
+  wait_for moved "$c0" overlay.probe_unknown 20 || true   # judged below: path 3 down all the while
   c1=$(counters); cd=$(cdelta "$c0" "$c1")
   if [ "$(path_field 3 state)" = down ] && [ "$(path_field 3 ups)" = "$ups" ] &&
      [ "$(cget "$cd" overlay.probe_unknown)" -ge 20 ]; then

@@ -211,20 +211,13 @@ else
 fi
 if ping_ok w 10.10.0.1 5; then ok "ping w -> h across WireGuard"; else notok "ping w -> 10.10.0.1"; fi
 
-listening() { # ns port: wait until something listens on TCP port there
-  for _ in $(seq 1 $((PING_BOUND * 20))); do
-    in_ns "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q . && return 0
-    sleep 0.05
-  done
-  return 1
-}
 for dir in "h -> w:" "w -> h:-R"; do
   what=${dir%%:*} rev=${dir#*:}
   ip netns exec "$(nsn w)" iperf3 -s -1 -B 10.10.0.2 >"$DIR/iperf-srv.log" 2>&1 &
   srv=$!
   PIDS+=("$srv")
   n=0
-  if listening w 5201; then
+  if listening tcp 5201 in_ns w; then
     # shellcheck disable=SC2086  # $rev: no flag or one
     if in_ns h timeout $((TCP_SECONDS + 15)) iperf3 -c 10.10.0.2 $rev -t "$TCP_SECONDS" -J >"$DIR/iperf.json" 2>&1; then
       n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$DIR/iperf.json" 2>/dev/null || echo 0)

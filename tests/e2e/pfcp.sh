@@ -320,6 +320,14 @@ fi
 ev() { # EVENT: sxdp's counter
   stats_json | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["events"].get(sys.argv[1], 0))' "$1"
 }
+EV_BOUND=20   # generous: what sxdp does with a few datagrams, counted, on a busy machine
+wait_ev() { # EVENT MIN: until sxdp's counter reaches MIN (1: it did not)
+  local end=$((SECONDS + EV_BOUND))
+  while [ "$(ev "$1")" -lt "$2" ]; do
+    [ $SECONDS -le $end ] || return 1
+    sleep 0.05
+  done
+}
 # a receiver on the UE: the numbers of the datagrams it got, in order
 in_ns ue "$PY" -c '
 import socket, sys, time
@@ -333,7 +341,7 @@ with open(sys.argv[1], "w", buffering=1) as f:
         except socket.timeout:
             pass' "$NL_DIR/recv.txt" &
 BGPIDS+=("$!")
-for _ in $(seq 40); do [ -f "$NL_DIR/recv.txt" ] && break; sleep 0.05; done
+listening udp 7777 in_ns ue
 send_udp() { # HOST SRC FIRST LAST: numbered datagrams to the UE
   in_ns "$1" "$PY" -c '
 import socket, sys, time
@@ -353,22 +361,24 @@ if [ "$(printf '%s' "$r" | jf cause)" = 1 ] && [ "$act" = buffer ]; then
 else
   notok "Modification to buffer: '$r', sxdp's downlink entry '$act'"
 fi
-sleep 0.3
 # 10 from the DN host (N6), then 5 from the anchor's network (N9): one session's buffer
+buffered0=$(ev upf.buffered)
 send_udp dn 10.200.0.5 0 9
 send_udp anc 203.0.113.7 10 14
-sleep 1
+wait_ev upf.buffered $((buffered0 + 15)) || true   # judged below
+wait_ev upf.ddn $((ddn0 + 1)) || true
 held=$(wc -l <"$NL_DIR/recv.txt" 2>/dev/null || echo "?")
 ddn1=$(ev upf.ddn)
 buffered=$(ev upf.buffered)
-if [ "$held" = 0 ]; then
-  ok "while buffered nothing reached the UE (15 datagrams sent from N6 and N9; upf.buffered $buffered)"
+if [ "$held" = 0 ] && [ $((buffered - buffered0)) = 15 ]; then
+  ok "while buffered nothing reached the UE (15 datagrams sent from N6 and N9: upf.buffered +15)"
 else
-  notok "while buffered the UE got $held datagrams: $(tr '\n' ' ' <"$NL_DIR/recv.txt")"
+  notok "while buffered the UE got $held datagrams ($(tr '\n' ' ' <"$NL_DIR/recv.txt")), upf.buffered +$((buffered - buffered0)) of 15"
 fi
 r=$(smf modify up_seid="$UP_SEID" cp_seid=$CP_SEID far=3 gnb="${ADDR[gnb]}" gnb_teid=$GNB_TEID)
-for _ in $(seq 40); do [ "$(wc -l <"$NL_DIR/recv.txt")" -ge 15 ] && break; sleep 0.05; done
-sleep 0.3
+end=$((SECONDS + EV_BOUND))
+while [ "$(wc -l <"$NL_DIR/recv.txt")" -lt 15 ] && [ $SECONDS -le $end ]; do sleep 0.05; done
+sleep 0.3   # any datagram more (none is wanted) would come now
 order=$(tr '\n' ' ' <"$NL_DIR/recv.txt")
 # the session's buffer is released in arrival order across its N6 and N9
 # entries (one write turns both to FORW): N6's 0..9 came before N9's 10..14
@@ -402,7 +412,7 @@ fi
 # UE moves to the second (the uplink F-TEID stays)
 em0=$(ev upf.end_marker_sent)
 r=$(smf modify up_seid="$UP_SEID" cp_seid=$CP_SEID far=3 gnb=$GNB2 gnb_teid=$GNB2_TEID sndem=1)
-sleep 0.3
+wait_ev upf.end_marker_sent $((em0 + 1)) || true   # judged below (the sim counts what reached it by its stop)
 stop_sim gnb
 em1=$(ev upf.end_marker_sent)
 if [ "$(printf '%s' "$r" | jf cause)" = 1 ]; then

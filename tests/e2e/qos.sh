@@ -122,7 +122,8 @@ ip netns exec "$(ns b)" iperf3 -s -1 -B 10.10.0.2 -p 5202 >"$NL_DIR/srv1.log" 2>
 BGPIDS+=($!)
 ip netns exec "$(ns b)" iperf3 -s -1 -B 10.20.0.2 -p 5201 >"$NL_DIR/srv2.log" 2>&1 &
 BGPIDS+=($!)
-sleep 0.5
+listening tcp 5202 in_ns b
+listening tcp 5201 in_ns b
 sched0=$(ctl --json call qos.sched 2>/dev/null)
 ip netns exec "$(ns a1)" timeout $((SECONDS_RUN + 20)) iperf3 -c 10.10.0.2 -p 5202 -u -b 50M -l 1380 \
   -t $((SECONDS_RUN + 2)) -J >"$NL_DIR/flood.json" 2>&1 &

@@ -106,7 +106,7 @@ except socket.timeout:
     pass
 print(n)' "$NL_IP2" >"$NL_DIR/burst-recv.txt" 2>&1 &
   rcv=$!
-  sleep 0.5
+  listening udp 5300 ip netns exec "$NL_H2"
   ip netns exec "$NL_H1" "$PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -126,7 +126,7 @@ if command -v iperf3 >/dev/null; then
   tool=iperf3
   ip netns exec "$NL_H2" iperf3 -s -1 -B "$NL_IP2" >"$NL_DIR/iperf-server.log" 2>&1 &
   srv=$!
-  sleep 0.5
+  listening tcp 5201 ip netns exec "$NL_H2"
   # Several streams when there are several workers: the kernel hashes each
   # flow to one queue, and a single stream can land every packet on one worker.
   streams=$(( ${NL_WORKERS:-1} > 1 ? 4 * NL_WORKERS : 1 ))
@@ -149,7 +149,7 @@ while True:
     n += len(b)
 print(n)' "$NL_IP2" >"$NL_DIR/tcp-recv.txt" 2>&1 &
   srv=$!
-  sleep 0.5
+  listening tcp 5201 ip netns exec "$NL_H2"
   ip netns exec "$NL_H1" "$PY" -c '
 import socket, sys, time
 s = socket.create_connection((sys.argv[1], 5201), timeout=10)

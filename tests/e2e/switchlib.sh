@@ -158,7 +158,7 @@ tcp_bytes() {
   if command -v iperf3 >/dev/null; then
     in_ns "$d" iperf3 -s -1 -B "$a" >"$NL_DIR/iperf-srv-$tag.log" 2>&1 &
     srv=$!
-    sleep 0.5
+    listening tcp 5201 in_ns "$d"
     in_ns "$s" timeout $((TCP_SECONDS + 15)) iperf3 -c "$a" -t "$TCP_SECONDS" -J \
       >"$NL_DIR/iperf-$tag.json" 2>&1
     n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' \
@@ -178,7 +178,7 @@ while True:
     n += len(b)
 print(n)' "$a" >"$NL_DIR/tcp-recv-$tag.txt" 2>&1 &
     srv=$!
-    sleep 0.5
+    listening tcp 5201 in_ns "$d"
     in_ns "$s" "$PY" -c '
 import socket, sys, time
 s = socket.create_connection((sys.argv[1], 5201), timeout=10)
@@ -216,7 +216,7 @@ c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 for line in c.makefile("rb"):
     c.sendall(b"ok " + line)' "$a" "$p" >"$NL_DIR/echo-srv-$p.log" 2>&1 &
   BGPIDS+=($!)
-  sleep 0.5
+  listening tcp "$p" "$@"
 }
 # N request/answer round trips from HOST to tcp_echo_server's ADDR:PORT,
 # one at a time (an interactive session's pattern): prints how many came

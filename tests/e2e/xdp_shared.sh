@@ -205,7 +205,7 @@ ping_check "the box's kernel: ping b -> $HOST on the shared interface" b "$HOST"
 if command -v iperf3 >/dev/null; then
   ip netns exec "$(ns box)" iperf3 -s -1 -B $HOST >"$NL_DIR/iperf-srv.log" 2>&1 &
   BGPIDS+=($!)
-  sleep 0.5
+  listening tcp 5201 in_ns box
   p0=$(xdp_field passed)
   if in_ns b timeout $((TCP_SECONDS + 15)) iperf3 -c $HOST -t "$TCP_SECONDS" -J >"$NL_DIR/iperf.json" 2>&1; then
     n=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"]))' "$NL_DIR/iperf.json" 2>/dev/null || echo 0)
