@@ -595,7 +595,7 @@ def test_fleet_view_live_stale_100_boxes_and_no_fleet():
                         and bx["site-a"]["paths"] == {"up": 2, "total": 2} \
                         and (b["intents"].get("slices/red") or {}).get("site-a") == "Ready" \
                         and (b["intents"].get("slices/red") or {}).get("site-b") == "Pending" else None
-                FL.until("both live, red Ready on a and Pending on b, a's paths up", settled, 10)
+                FL.until("both live, red Ready on a and Pending on b, a's paths up", settled)
                 login(drv, "http://127.0.0.1:%d" % f.a.port, f.a.token, "fleet")
                 wait_polls(drv, 2)
                 deadline = time.monotonic() + 6
