@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared preamble of the e2e tests (sourced): paths, the netns library, TAP-ish
 # reporting, and the skip/missing-binary checks. Sets SXDP, SXCTL, PY,
-# TCP_SECONDS; provides ok, notok, skip, finish, listening.
+# TCP_SECONDS; provides ok, notok, skip, finish, wait_for, listening.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -15,20 +15,24 @@ TCP_SECONDS=${TCP_SECONDS:-3}
 # shellcheck source-path=SCRIPTDIR source=../../scripts/netns-lib.sh
 . "$root/scripts/netns-lib.sh"
 
+# wait_for SECONDS command...: until the command succeeds, or the bound
+wait_for() {
+  local end=$((SECONDS + $1)); shift
+  while [ $SECONDS -le "$end" ]; do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+
 LISTEN_BOUND=${LISTEN_BOUND:-20}   # generous: a server started in the background listening, on a busy machine
 # Wait until something listens on tcp|udp PORT where the command prefix
 # runs (in_ns HOST, ip netns exec NS; none: here): a server started in the
 # background takes its first packet then, not after a sleep standing for it.
 listening() { # tcp|udp PORT [PREFIX...]
-  local flag=t end=$((SECONDS + LISTEN_BOUND)) port=$2
+  local flag=t port=$2
   [ "$1" = udp ] && flag=u
   shift 2
-  while [ $SECONDS -le $end ]; do
-    "$@" ss -Hl${flag}n "sport = :$port" 2>/dev/null | grep -q . && return 0
-    sleep 0.05
-  done
-  return 1
+  wait_for "$LISTEN_BOUND" _listens "$flag" "$port" "$@"
 }
+_listens() { local flag=$1 port=$2; shift 2; "$@" ss -Hl"$flag"n "sport = :$port" 2>/dev/null | grep -q .; }
 
 pass=0 fail=0 skipped=0
 # each check's line says how long since the last one (what to cut when the

@@ -113,6 +113,11 @@ missed() {
   ctl --json raw port.stats '{"port": "p0"}' | "$PY" -c '
 import json, sys; p = json.load(sys.stdin)["ports"][0]; print(p["rx_packets"], p["rx_missed"])'
 }
+counted_since() { # RX0 MISSED0 N: p0 has read or missed N frames more
+  local rx miss
+  read -r rx miss < <(missed)
+  [ $((rx - $1 + miss - $2)) -ge "$3" ]
+}
 h1_tx() { ip netns exec "$NL_H1" cat /sys/class/net/eth0/statistics/tx_packets; }
 kernel_drops_check() { # label
   local rx0 miss0 tx0 rx1 miss1 tx1 sent seen lost
@@ -130,13 +135,10 @@ for _ in range(5000):
   ctl raw port.set '{"port": "p0", "admin": "up"}' >/dev/null
   tx1=$(h1_tx)
   sent=$((tx1 - tx0))
-  end=$((SECONDS + 10))   # generous: what waited in the ring read and counted, on a busy machine
-  while :; do
-    read -r rx1 miss1 < <(missed)
-    seen=$((rx1 - rx0)) lost=$((miss1 - miss0))
-    [ $((seen + lost)) -lt "$sent" ] && [ $SECONDS -le $end ] || break
-    sleep 0.1
-  done
+  # generous: what waited in the ring read and counted, on a busy machine (judged below)
+  wait_for 10 counted_since "$rx0" "$miss0" "$sent" || true
+  read -r rx1 miss1 < <(missed)
+  seen=$((rx1 - rx0)) lost=$((miss1 - miss0))
   if [ "$lost" -gt 0 ] && [ $((seen + lost)) -eq "$sent" ]; then
     ok "$1 kernel drops counted: h1 sent $sent while p0 was down; sxdp read $seen, rx_missed $lost"
   else

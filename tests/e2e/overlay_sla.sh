@@ -250,14 +250,6 @@ PYEOF
 # cget DELTA_LINE NAME -> the number (0 when absent)
 cget() { local v; v=$(printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=+//p"); echo "${v:-0}"; }
 rxp() { in_ns "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-# wait_for CMD...: until CMD succeeds (1: not within COUNT_BOUND)
-wait_for() {
-  local end=$((SECONDS + COUNT_BOUND))
-  until "$@"; do
-    [ $SECONDS -le $end ] || return 1
-    sleep 0.1
-  done
-}
 # moved C0 NAME MIN: counter NAME has moved by MIN since the counters C0
 moved() { [ "$(cget "$(cdelta "$1" "$(counters)")" "$2")" -ge "$3" ]; }
 
@@ -329,7 +321,7 @@ then
     moved "$c0" overlay.unknown_peer $N_PEER && moved "$c0" overlay.unknown_vni $N_VNI &&
       [ "${x[0]}" -ge $N_S1 ] && [ "${x[1]}" -ge $N_S2 ]
   }
-  wait_for crafted_in || true   # judged below
+  wait_for "$COUNT_BOUND" crafted_in || true   # judged below
   c1=$(counters); r1=$(rx4)
   cd=$(cdelta "$c0" "$c1")
   read -r -a d <<<"$(rx4_delta "$r0" "$r1")"
@@ -370,7 +362,7 @@ if printf '%s' "$wout" | grep -q '"committed": *true'; then
   for i in $(seq 1 $N_WS); do
     in_ns a2 bash -c 'echo wrong-slice >/dev/udp/10.10.0.99/9' 2>/dev/null
   done
-  wait_for moved "$c0" overlay.wrong_slice $N_WS || true   # judged below
+  wait_for "$COUNT_BOUND" moved "$c0" overlay.wrong_slice $N_WS || true   # judged below
   c1=$(counters); r1=$(rx4); p1b=$(path_field 1 packets)
   cd=$(cdelta "$c0" "$c1")
   read -r -a d <<<"$(rx4_delta "$r0" "$r1")"
@@ -548,7 +540,7 @@ fi
 ups=$(path_field 3 ups)
 ctl table del endpoints ip=$VTEP3 >/dev/null
 if wait_state 3 down 3; then
-  wait_for moved "$c0" overlay.probe_unknown 20 || true   # judged below: path 3 down all the while
+  wait_for "$COUNT_BOUND" moved "$c0" overlay.probe_unknown 20 || true   # judged below: path 3 down all the while
   c1=$(counters); cd=$(cdelta "$c0" "$c1")
   if [ "$(path_field 3 state)" = down ] && [ "$(path_field 3 ups)" = "$ups" ] &&
      [ "$(cget "$cd" overlay.probe_unknown)" -ge 20 ]; then

@@ -321,13 +321,7 @@ ev() { # EVENT: sxdp's counter
   stats_json | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["events"].get(sys.argv[1], 0))' "$1"
 }
 EV_BOUND=20   # generous: what sxdp does with a few datagrams, counted, on a busy machine
-wait_ev() { # EVENT MIN: until sxdp's counter reaches MIN (1: it did not)
-  local end=$((SECONDS + EV_BOUND))
-  while [ "$(ev "$1")" -lt "$2" ]; do
-    [ $SECONDS -le $end ] || return 1
-    sleep 0.05
-  done
-}
+ev_reached() { [ "$(ev "$1")" -ge "$2" ]; }   # EVENT MIN
 # a receiver on the UE: the numbers of the datagrams it got, in order
 in_ns ue "$PY" -c '
 import socket, sys, time
@@ -365,8 +359,8 @@ fi
 buffered0=$(ev upf.buffered)
 send_udp dn 10.200.0.5 0 9
 send_udp anc 203.0.113.7 10 14
-wait_ev upf.buffered $((buffered0 + 15)) || true   # judged below
-wait_ev upf.ddn $((ddn0 + 1)) || true
+wait_for "$EV_BOUND" ev_reached upf.buffered $((buffered0 + 15)) || true   # judged below
+wait_for "$EV_BOUND" ev_reached upf.ddn $((ddn0 + 1)) || true
 held=$(wc -l <"$NL_DIR/recv.txt" 2>/dev/null || echo "?")
 ddn1=$(ev upf.ddn)
 buffered=$(ev upf.buffered)
@@ -376,8 +370,7 @@ else
   notok "while buffered the UE got $held datagrams ($(tr '\n' ' ' <"$NL_DIR/recv.txt")), upf.buffered +$((buffered - buffered0)) of 15"
 fi
 r=$(smf modify up_seid="$UP_SEID" cp_seid=$CP_SEID far=3 gnb="${ADDR[gnb]}" gnb_teid=$GNB_TEID)
-end=$((SECONDS + EV_BOUND))
-while [ "$(wc -l <"$NL_DIR/recv.txt")" -lt 15 ] && [ $SECONDS -le $end ]; do sleep 0.05; done
+wait_for "$EV_BOUND" eval '[ "$(wc -l <"$NL_DIR/recv.txt")" -ge 15 ]' || true   # judged below
 sleep 0.3   # any datagram more (none is wanted) would come now
 order=$(tr '\n' ' ' <"$NL_DIR/recv.txt")
 # the session's buffer is released in arrival order across its N6 and N9
@@ -412,7 +405,7 @@ fi
 # UE moves to the second (the uplink F-TEID stays)
 em0=$(ev upf.end_marker_sent)
 r=$(smf modify up_seid="$UP_SEID" cp_seid=$CP_SEID far=3 gnb=$GNB2 gnb_teid=$GNB2_TEID sndem=1)
-wait_ev upf.end_marker_sent $((em0 + 1)) || true   # judged below (the sim counts what reached it by its stop)
+wait_for "$EV_BOUND" ev_reached upf.end_marker_sent $((em0 + 1)) || true   # judged below (the sim counts what reached it by its stop)
 stop_sim gnb
 em1=$(ev upf.end_marker_sent)
 if [ "$(printf '%s' "$r" | jf cause)" = 1 ]; then

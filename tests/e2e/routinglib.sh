@@ -27,13 +27,6 @@ veth() {
 # vty INSTANCE vtysh-args...: that FRR instance's vtysh
 vty() { local i=$1; shift; vtysh -N "$P$i" "$@" 2>/dev/null; }
 
-# wait_for SECONDS command...: until the command succeeds, or the bound
-wait_for() {
-  local end=$((SECONDS + $1)); shift
-  while [ $SECONDS -le "$end" ]; do "$@" && return 0; sleep 0.2; done
-  return 1
-}
-
 # frr_start INSTANCE NETNS CONF [DAEMON]: zebra and DAEMON (bgpd, or
 # bfdd) of that instance, DAEMON's configuration CONF, as FRR's user (its
 # files are its), logging to $DIR/frr-INSTANCE
