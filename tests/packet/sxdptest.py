@@ -737,6 +737,36 @@ class Sxdp:
     def in_path(self, name, q=0):
         return os.path.join(self.dir, "in-%s%s.pcap" % (name, "-q%d" % q if q else ""))
 
+    def worker_waited(self):
+        """Seconds sxdp's workers have so far been kept off a CPU while they
+        could run: waiting on a run queue (the kernel's schedstat run_delay)
+        plus what the host stole from the CPUs they run on. Whatever a
+        worker's timing holds back (a shaper's credits) lags by no more than
+        this on a busy machine; on its own core it stays near zero."""
+        hz = os.sysconf("SC_CLK_TCK")
+        steal = {}
+        for line in open("/proc/stat"):
+            f = line.split()
+            if f[0].startswith("cpu") and f[0] != "cpu" and len(f) > 8:
+                steal[int(f[0][3:])] = int(f[8]) / hz
+        total = 0.0
+        tasks = "/proc/%d/task" % self.proc.pid
+        for tid in os.listdir(tasks):
+            try:
+                with open(os.path.join(tasks, tid, "comm")) as f:
+                    name = f.read().strip()
+                # DPDK names a worker lcore's thread rte-worker-<lcore> (lcore-worker-<lcore> before 22.11.5)
+                if not name.startswith(("rte-worker-", "lcore-worker-")):
+                    continue
+                with open(os.path.join(tasks, tid, "schedstat")) as f:
+                    total += int(f.read().split()[1]) / 1e9
+                with open(os.path.join(tasks, tid, "stat")) as f:
+                    cpu = int(f.read().rsplit(")", 1)[1].split()[36])
+                total += steal.get(cpu, 0.0)
+            except (OSError, IndexError, ValueError):
+                continue
+        return total
+
     def out_path(self, name, q=0):
         if self.discard_tx:
             return os.devnull
