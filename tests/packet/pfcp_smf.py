@@ -44,6 +44,8 @@ ASSOC_RELEASE_REQ, ASSOC_RELEASE_RSP = 9, 10
 VERSION_NOT_SUPPORTED = 11
 SESS_EST_REQ, SESS_EST_RSP = 50, 51
 NODE_REPORT_REQ, NODE_REPORT_RSP = 12, 13
+# every response type (the UPF's answers to an SMF's requests)
+RESPONSES = frozenset((2, 4, 6, 8, 10, 11, 13, 15, 17, 51, 53, 55, 57))
 # What each SMF's sessions look like, from their sources (free5gc/smf
 # internal/pfcp/message/build.go, open5gs src/smf/n4-build.c, oai-cn5g-smf
 # smf_context.cpp / smf_procedure.cpp): who picks the N3 F-TEID (the SMF
@@ -121,10 +123,19 @@ def node_id_str(i):
     return {0: i.ipv4, 1: i.ipv6}.get(i.id_type, i.id.decode() if isinstance(i.id, bytes) else i.id)
 
 
+def seq_of(b):
+    """The sequence number in PFCP header bytes b, or None (too short)."""
+    at = 12 if b and b[0] & 1 else 4
+    return struct.unpack("!I", b"\0" + b[at:at + 3])[0] if len(b) >= at + 4 else None
+
+
 class Smf:
     """One SMF: a UDP socket bound to `bind`, sending to the UPF at `upf` ((host, port))."""
 
-    T1 = 2.0   # seconds before an unanswered request is sent again (where asked to: retransmit)
+    T1 = 2.0   # seconds before an unanswered request is sent again (TS 29.244 6.4's T1)
+    # how long a request is sent again while unanswered, as a real SMF's T1 x N1 (a
+    # busy machine's UPF answers late; the UPF answers a retransmission from its cache)
+    ANSWER_S = 30.0
 
     def __init__(self, upf, profile="free5gc", bind=None, rts=None, fqdn="smf.test.example"):
         if profile not in PROFILES:
@@ -134,6 +145,7 @@ class Smf:
         self.upf = upf
         fam = socket.AF_INET6 if ":" in upf[0] else socket.AF_INET
         self.sock = socket.socket(fam, socket.SOCK_DGRAM)
+        self.copies = {}   # sequence number -> answers to come to a request sent again (see request)
         self.sock.bind(bind or (("::1" if fam == socket.AF_INET6 else "127.0.0.1"), 0))
         self.addr = self.sock.getsockname()[:2]
         self.rts = rts if rts is not None else int(time.time()) + NTP_OFFSET
@@ -171,34 +183,45 @@ class Smf:
 
     # ---- raw I/O
     def send(self, b, to=None):
-        self.sock.sendto(bytes(b), to or self.upf)
+        b = bytes(b)
+        self.copies.pop(seq_of(b), None)   # a request sent (again) by hand: whatever answers it gets are its own
+        self.sock.sendto(b, to or self.upf)
 
     def recv(self, timeout=2.0):
         """(parsed PFCP, raw bytes, source) of the next datagram, or (None, None, None)."""
-        self.sock.settimeout(timeout)
-        try:
-            b, src = self.sock.recvfrom(65535)
-        except socket.timeout:
-            return None, None, None
-        return PFCP(b), b, src
+        deadline = time.monotonic() + timeout
+        while True:
+            self.sock.settimeout(max(0.0, deadline - time.monotonic()))
+            try:
+                b, src = self.sock.recvfrom(65535)
+            except (socket.timeout, BlockingIOError):
+                return None, None, None
+            p = PFCP(b)
+            if p.message_type in RESPONSES and self.copies.get(p.seq):
+                self.copies[p.seq] -= 1   # the answer again, to a request sent again
+                continue
+            return p, b, src
 
     def drain(self):
         while self.recv(0.05)[0] is not None:
             pass
 
-    def request(self, msg, seq=None, timeout=2.0, want=None, retransmit=False):
+    def request(self, msg, seq=None, timeout=ANSWER_S, want=None, retransmit=True):
         """Send PFCP message `msg` (a scapy message layer, or bytes sent as they are) with
-        sequence number `seq`; the answer with that sequence number (other datagrams, such as
-        the UPF's own heartbeats, are answered and skipped), or None."""
+        sequence number `seq`, again every T1 while unanswered (retransmit); the answer with
+        that sequence number (other datagrams, such as the UPF's own heartbeats, are answered
+        and skipped), or None after timeout. A request sent n times is answered n times,
+        the same answer (the UPF's cache): recv skips the n - 1 copies."""
         if isinstance(msg, (bytes, bytearray)):
             b = bytes(msg)
-            seq = struct.unpack("!I", b"\0" + b[(12 if b[0] & 1 else 4):][:3])[0] if len(b) >= 8 else None
+            seq = seq_of(b)
         elif isinstance(msg, PFCP):
             b, seq = bytes(msg), msg.seq
         else:
             seq = self.next_seq() if seq is None else seq
             b = bytes(self.wrap(msg, seq))
         self.send(b)
+        sent = 1
         deadline = time.monotonic() + timeout
         # with retransmit, as a real SMF does: the request again every T1 while unanswered
         # (TS 29.244 6.4; the UPF answers a retransmission from its cache), within the timeout
@@ -209,6 +232,7 @@ class Smf:
                 if time.monotonic() >= deadline:
                     return None
                 self.send(b)
+                sent += 1
                 resend = time.monotonic() + self.T1
                 continue
             if p.message_type in (HEARTBEAT_REQ, ASSOC_SETUP_REQ, SESS_REPORT_REQ, NODE_REPORT_REQ) and \
@@ -218,6 +242,8 @@ class Smf:
                     self.seen.append((p, src, time.monotonic()))
                 continue
             if seq is None or p.seq == seq:
+                if sent > 1 and seq is not None:
+                    self.copies[seq] = sent - 1
                 return p
         return None
 
@@ -238,17 +264,10 @@ class Smf:
             l.append(IE_NotImplemented(ietype=183, data=ent))
         return PFCPAssociationSetupRequest(IE_list=l)
 
-    def associate(self, retain=False, tries=3, **kw):
-        """An Association Setup Request, sent again with the same sequence number when
-        unanswered (as an SMF's T1/N1 do: the UPF answers a retransmission from its cache),
-        so that a busy machine's late answer is not taken for none."""
-        seq = self.next_seq()
-        msg = self.wrap(self.setup_req(retain=retain), seq)
-        for _ in range(tries):
-            r = self.request(msg, **kw)
-            if r is not None:
-                return r
-        return None
+    def associate(self, retain=False, seq=None, **kw):
+        """An Association Setup Request (sent again while unanswered: request)."""
+        seq = self.next_seq() if seq is None else seq
+        return self.request(self.wrap(self.setup_req(retain=retain), seq), **kw)
 
     def heartbeat(self, rts=None, **kw):
         """A Heartbeat Request with @rts, else the profile's stamp: rts, or (OAI) the time now."""

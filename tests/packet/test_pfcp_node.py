@@ -32,6 +32,7 @@ from scapy.contrib.pfcp import (  # noqa: E402
     IE_RecoveryTimeStamp, PFCPAssociationSetupRequest, PFCPHeartbeatRequest)
 
 R = T.Runner()
+SETTLE_S = 30          # generous: sxcd's state after an event, seen, on a busy machine
 GONE_S = 30            # generous: an SMF that stopped answering judged unreachable, then gone, on a busy machine
 
 
@@ -192,7 +193,7 @@ def test_upf_initiated_setup_retried_until_accepted():
             expect_eq(src[1], cd.pfcp, "sent from the --pfcp socket")
             got = smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5)              # accepted now
             expect(got is not None and got[0].seq != p.seq, "tried again with a new sequence number")
-            deadline = time.monotonic() + 3
+            deadline = time.monotonic() + SETTLE_S
             while assoc_of(cd, smf.fqdn) is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             a = assoc_of(cd, smf.fqdn)
@@ -219,7 +220,7 @@ def test_upf_initiated_setup_answered_as_free5gc_numbers_it():
                 time.sleep(0.3)
                 expect_eq(cd.stats()["associations"], [], "an answer from elsewhere answers nothing")
             smf.answer(p, src)
-            deadline = time.monotonic() + 3
+            deadline = time.monotonic() + SETTLE_S
             while not cd.stats()["associations"] and time.monotonic() < deadline:
                 time.sleep(0.05)
             a = cd.stats()["associations"]
@@ -239,10 +240,7 @@ def test_heartbeat_and_recovery_kept_across_restarts():
             with Sxcd(store=store) as cd:
                 with cd.smf() as smf:
                     seq = smf.next_seq()
-                    # the first request after each (re)start: a busy machine's sxcd may take
-                    # its time (a full run lost one at 2 s)
-                    r = smf.request(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=smf.rts)]), seq=seq,
-                                    timeout=10, retransmit=True)
+                    r = smf.request(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=smf.rts)]), seq=seq)
                     expect(r is not None, "heartbeat answered")
                     expect_eq((r.message_type, r.seq, r.S), (S.HEARTBEAT_RSP, seq, 0), "heartbeat response header")
                     got = S.ie(r, S.IE_RECOVERY).timestamp
@@ -318,7 +316,7 @@ def test_second_setup_same_and_new_recovery():
     earlier one is discarded (counted, logged)."""
     with Sxcd() as cd:
         with cd.smf() as smf:
-            r = smf.associate(timeout=10)   # a busy machine's sxcd may take its time starting
+            r = smf.associate()
             expect_eq(S.ie(r, S.IE_CAUSE).cause if r is not None else None, 1, "associated")
             r = smf.associate()
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "the same setup again: accepted")
@@ -354,7 +352,7 @@ def test_retransmission_answered_from_cache():
     with Sxcd() as cd:
         with cd.smf() as smf:
             b = bytes(smf.wrap(smf.setup_req(), 4242))
-            r1 = smf.request(b)
+            r1 = smf.request(b, retransmit=False)   # the retransmissions here are the test's, counted
             smf.send(b)
             p2, raw2, _ = smf.recv()
             expect(r1 is not None and raw2 is not None and bytes(r1) == raw2, "the same answer, byte for byte")
@@ -755,7 +753,7 @@ def test_smf_restart_after_sxcd_restart():
             cd.restart(signal.SIGKILL)
             old = smf.rts
             smf.rts += 50          # the SMF restarted while sxcd was away: its heartbeat answer says so
-            deadline = time.monotonic() + 4
+            deadline = time.monotonic() + SETTLE_S
             while cd.stats()["counters"]["smf_restarts"] == 0 and time.monotonic() < deadline:
                 smf.wait_request(S.HEARTBEAT_REQ, timeout=0.5)
             expect_eq(cd.stats()["counters"]["smf_restarts"], 1, "the SMF restart seen after the sxcd restart")
@@ -773,10 +771,9 @@ def test_upf_initiated_restored_not_set_up_again():
     with S.Smf(("127.0.0.1", 1), profile="oai") as smf:
         with Sxcd(FAST + ["--pfcp-smf", "%s:%d" % smf.addr]) as cd:
             expect(smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5) is not None, "set up by sxcd")
-            deadline = time.monotonic() + 3
+            deadline = time.monotonic() + GONE_S
             while assoc_of(cd, smf.fqdn) is None and time.monotonic() < deadline:
                 time.sleep(0.05)
-            before = dict(assoc_of(cd, smf.fqdn), upf_rts=cd.stats()["recovery_ts"])
             st = json.load(open(cd.state_file()))["associations"][0]
             expect_eq((st["node_id"], st["node_id_type"], st["initiated"], st["smf"]),
                       (smf.fqdn, "fqdn", "upf", "%s:%d" % smf.addr), "stored with its --pfcp-smf entry: %s" % st)
@@ -911,7 +908,7 @@ def test_two_node_ids_one_address():
             expect_eq((dl["10.45.0.41"]["params"]["teid"], dl["10.45.0.42"]["params"]["teid"]), (0x51, 0x52),
                       "both sessions as their own SMF left them")
             expect_eq(cause(a.release()), 1, "A released")
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + SETTLE_S
             while time.monotonic() < deadline and "10.45.0.41" in PS.by(PS.tables(dp), "sessions_downlink", "ue"):
                 time.sleep(0.05)
             dl = PS.by(PS.tables(dp), "sessions_downlink", "ue")

@@ -1175,6 +1175,9 @@ def test_systemd_units():
         shutil.rmtree(d, ignore_errors=True)
 
 
+CTL_S = 60   # generous: sxctl's wait for an apply or a delete (--wait) on a busy machine
+
+
 @R.test
 def test_sxctl_apply_get_status():
     """sxctl apply -f (dry run, then for real), get, delete, status, against sxcd."""
@@ -1184,9 +1187,9 @@ def test_sxctl_apply_get_status():
             json.dump({"items": [SITE, PEER, slice_("blue", 1, "lan1", 5000)]}, fh)
 
         def ctl(*args, rc=0):
-            r = subprocess.run([sxctl_path(), "--api", cd.url, "--token-file", cd.token_file] + list(args),
-                               stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, timeout=30)
+            r = subprocess.run([sxctl_path(), "--api", cd.url, "--token-file", cd.token_file,
+                                "--timeout", str(CTL_S * 1000)] + list(args),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=2 * CTL_S)
             expect_eq(r.returncode, rc, "sxctl %s: %s%s" % (" ".join(args), r.stdout, r.stderr))
             return r.stdout + r.stderr
         cd.wait_settled()   # a dry run's table writes are known once sxdp is
