@@ -33,6 +33,7 @@ from scapy.contrib.pfcp import (  # noqa: E402
 
 R = T.Runner()
 SETTLE_S = 30          # generous: sxcd's state after an event, seen, on a busy machine
+START_S = 60           # generous: sxcd's start (a new store's files fsynced one by one) on a busy machine
 GONE_S = 30            # generous: an SMF that stopped answering judged unreachable, then gone, on a busy machine
 
 
@@ -72,7 +73,7 @@ class Sxcd:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
         # ready once it says so: its REST port takes connections before N4 is bound, and a
         # request sent in between is lost (an SMF would retransmit it)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + START_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))

@@ -63,6 +63,11 @@ def crash_frames(lines):
     return [ln.strip() for ln in out.splitlines() if ln.strip()]
 
 
+# generous: sxcd's start on a busy machine (a new store's directories and keys fsynced
+# one by one: a single fsync took 6 s here beside other jobs' writes)
+START_S = 60
+
+
 def sxctl_path():
     return os.path.join(T.build_dir(), "sxctl")
 
@@ -151,7 +156,7 @@ class Sxcd:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
         # ready once its REST port takes connections and it says so: REST listens before
         # the features' services (N4) start, and a PFCP request sent in between is lost
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + START_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))

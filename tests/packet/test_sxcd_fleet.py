@@ -47,12 +47,8 @@ def free_port():
 
 
 class Etcd:
-    """One etcd member. Its data in memory (/dev/shm): etcd fsyncs every write, and beside
-    other jobs' writes one fsync took 6 s here; the tests judge sxcd, not the disk."""
-
     def __init__(self, tmp, tls=None):
-        self.dir = tempfile.mkdtemp(prefix="sxcd-test-etcd-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
-        self.logpath = os.path.join(tmp, "etcd.log")
+        self.dir = os.path.join(tmp, "etcd")
         self.cport, self.pport = free_port(), free_port()
         self.proc = None
         self.tls = tls  # a directory of make_certs's files: https, client certificates asked
@@ -64,7 +60,7 @@ class Etcd:
     def start(self):
         c = ("https://" if self.tls else "http://") + self.ep
         p = "http://127.0.0.1:%d" % self.pport
-        self.log = open(self.logpath, "a")
+        self.log = open(self.dir + ".log", "a")
         tls = ["--cert-file", os.path.join(self.tls, "srv.crt"), "--key-file",
                os.path.join(self.tls, "srv.key"), "--trusted-ca-file", os.path.join(self.tls, "ca.crt"),
                "--client-cert-auth"] if self.tls else []
@@ -87,10 +83,6 @@ class Etcd:
             self.proc.wait()
             self.proc = None
             self.log.close()
-
-    def remove(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
     def call(self, path, body):
         req = urllib.request.Request("%s://%s/v3/%s" % ("https" if self.tls else "http", self.ep, path),
@@ -237,7 +229,7 @@ class Fleet:
     def __exit__(self, *exc):
         self.a.stop()
         self.b.stop()
-        self.etcd.remove()
+        self.etcd.stop()
         if exc[0] is not None:
             for f in [f for f in ("sxcd-site-a.log", "sxcd-site-b.log")
                       if os.path.exists(os.path.join(self.tmp, f))]:
@@ -514,7 +506,7 @@ def test_tls_store_with_client_certificates():
     finally:
         for x in boxes:
             x.stop()
-        etcd.remove()
+        etcd.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
