@@ -772,7 +772,7 @@ def test_upf_initiated_restored_not_set_up_again():
     with S.Smf(("127.0.0.1", 1), profile="oai") as smf:
         with Sxcd(FAST + ["--pfcp-smf", "%s:%d" % smf.addr]) as cd:
             expect(smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5) is not None, "set up by sxcd")
-            deadline = time.monotonic() + GONE_S
+            deadline = time.monotonic() + SETTLE_S
             while assoc_of(cd, smf.fqdn) is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             st = json.load(open(cd.state_file()))["associations"][0]
