@@ -672,7 +672,7 @@ class Sxdp:
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
                  admin_down=True, extra_eal=None, name=None, mem_mb=512, workers=1,
-                 port_opts=None, extra_cfg=None, discard_tx=False, huge=None):
+                 port_opts=None, extra_cfg=None, discard_tx=False, huge=None, tmp=None):
         check_prereqs()
         binary = sxdp_path()
         if not os.access(binary, os.X_OK):
@@ -701,7 +701,7 @@ class Sxdp:
         # pages. huge=False: 4 KB pages (--no-huge) whatever the pool.
         self.huge = huge is True
         self.huge_pool = huge is None and os.environ.get("SXDP_TEST_HUGE") == "1"
-        self.dir = tempfile.mkdtemp(prefix="sxdp-pkt-")
+        self.dir = tempfile.mkdtemp(prefix="sxdp-pkt-", dir=tmp)   # tmp: where (default: TMPDIR's)
         self.prefix = "sxpkt%d_%d" % (os.getpid(), next(_seq))
         self.sock_path = os.path.join(self.dir, "sxdp.sock")
         self.log_path = os.path.join(self.dir, "sxdp.log")

@@ -166,27 +166,6 @@ def wait_for(pred, what, timeout=15.0):
         time.sleep(0.05)
 
 
-# On a busy machine a tool's probe of sxdp's net_pcap ports failed once, the
-# PMD giving no reason ("vdev_probe(): failed to initialize net_pcap0 device",
-# a packet tier beside two CPU-bound loops): an operator runs the tool again;
-# so does the test, this many times.
-ATTACH_TRIES = 5
-MISSED_PROBE = "failed to initialize net_pcap"
-
-
-def attached(cmd, log, line):
-    """Start a secondary process (cmd, output to log) and wait until it says
-    line; started again while it missed its ports' probe. Returns it, running
-    or (another failure) ended."""
-    for _ in range(ATTACH_TRIES):
-        with open(log, "w") as lf:
-            p = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wait_for(lambda: line in log_of(log) or p.poll() is not None, "%s attaches: %s" % (cmd[2], log_of(log)[-300:]))
-        if p.poll() is None or MISSED_PROBE not in log_of(log):
-            return p
-    return p
-
-
 def log_of(path):
     try:
         with open(path, errors="replace") as f:
@@ -202,7 +181,11 @@ def test_pdump_and_dumpcap_capture_what_was_sent():
     # sxdp 256 MB + the tools' mbuf pools: 300 pages of 2 MB
     # discard_tx: net_pcap in a secondary process opens the ports' tx_pcap
     # files again, truncating what sxdp writes there; dumpcap checks p1's TX
-    with T.Hugepages(300), Sxdp({"p0": pkts, "p1": []}, huge=True, mem_mb=256, discard_tx=True) as dp:
+    # tmp /tmp: net_pcap keeps a port's devargs for a secondary process in 64
+    # bytes (drivers/net/pcap, ETH_PCAP_ARG_MAXLEN) and the tools re-read them
+    # there: a pcap path much longer than /tmp/sxdp-pkt-XXXXXXXX/ is cut and
+    # their probe fails ("failed to initialize net_pcap0 device")
+    with T.Hugepages(300), Sxdp({"p0": pkts, "p1": []}, huge=True, mem_mb=256, discard_tx=True, tmp="/tmp") as dp:
         dp.table_write(wire("p0", "p1"))
         pid0 = next(p["port_id"] for p in dp.rpc("port.list")["ports"] if p["name"] == "p0")
         rx = os.path.join(dp.dir, "pdump-p0-rx.pcap")
@@ -210,14 +193,20 @@ def test_pdump_and_dumpcap_capture_what_was_sent():
         plog, dlog = os.path.join(dp.dir, "pdump.log"), os.path.join(dp.dir, "dumpcap.log")
         procs = []
         try:
-            # each attached once it says so (line-buffered: stdbuf)
-            procs.append(attached(
-                ["stdbuf", "-oL", pdump, "--file-prefix=%s" % dp.prefix, "--no-pci", "-l", "0", "--",
-                 "--pdump", "port=%d,queue=*,rx-dev=%s,ring-size=4096,total-num-mbufs=4095" % (pid0, rx)],
-                plog, "capture for"))
-            procs.append(attached(
-                ["stdbuf", "-oL", dumpcap, "--file-prefix=%s" % dp.prefix, "-i", "net_pcap1", "-c", str(len(pkts)),
-                 "-w", cap], dlog, "Capturing on"))
+            with open(plog, "w") as lf:
+                procs.append(subprocess.Popen(
+                    ["stdbuf", "-oL", pdump, "--file-prefix=%s" % dp.prefix, "--no-pci", "-l", "0", "--",
+                     "--pdump", "port=%d,queue=*,rx-dev=%s,ring-size=4096,total-num-mbufs=4095" % (pid0, rx)],
+                    stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+            with open(dlog, "w") as lf:
+                procs.append(subprocess.Popen(
+                    ["stdbuf", "-oL", dumpcap, "--file-prefix=%s" % dp.prefix, "-i", "net_pcap1", "-c", str(len(pkts)), "-w", cap],
+                    stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+            # both attached: each says so (line-buffered: stdbuf)
+            wait_for(lambda: "Capturing on" in log_of(dlog) or procs[1].poll() is not None,
+                     "dpdk-dumpcap attaches: %s" % log_of(dlog)[-300:])
+            wait_for(lambda: "capture for" in log_of(plog) or procs[0].poll() is not None,
+                     "dpdk-pdump attaches: %s" % log_of(plog)[-300:])
             time.sleep(0.5)
             for p, name, lg in ((procs[0], "dpdk-pdump", plog), (procs[1], "dpdk-dumpcap", dlog)):
                 expect(p.poll() is None, "%s attached to the running sxdp (exit %s): %s"
