@@ -1306,7 +1306,7 @@ def test_periodic_time_and_quota_reports():
             t0 = time.monotonic()
             dp.phase(["n3"])
             reports = {k: [] for k in kinds}
-            while time.monotonic() - t0 < 30 and not (len(reports["perio"]) >= 3 and reports["timth"] and
+            while time.monotonic() - t0 < SETTLE_S and not (len(reports["perio"]) >= 3 and reports["timth"] and
                                                     reports["volqu"] and reports["timqu"]):
                 got = smf.wait_request(S.SESS_REPORT_REQ, timeout=1)
                 if got is None:
