@@ -215,6 +215,9 @@ tier e2e bash tests/e2e/smoke.sh
 # two workers on a two-CPU box (AF_PACKET: one queue pair per worker)
 tier e2e-2workers env NL_WORKERS=2 NL_DRIVER=af_packet NL_H1=w2h1 NL_H2=w2h2 NL_IF0=w2sx0 NL_IF1=w2sx1 \
   bash tests/e2e/smoke.sh
+# the README's demo on a quiet machine, as a newcomer first runs it (and again beside the load, demo-stressed):
+# two sites over two encrypted WAN links, slices at their guarantees, a UE through the UPF, a link cut
+tier demo bash scripts/demo.sh
 # the rest LANES at a time, the longest first
 # a fleet: 10 sites (an sxdp and an sxcd each, in netns) on a 3-member etcd, a full mesh from its intents (past
 # 8 peers: each slice's flood list runs on into flood_more; past 9 sites, name and creation order differ); before
@@ -265,7 +268,7 @@ tier e2e-sxcd-scale /usr/bin/python3 tests/e2e/sxcd_scale.py
 # it lost were the dataplane's under load, not the fleet's size), the flow
 # export's packet test, and the README's demo (two sites over two encrypted
 # WAN links, slices at their guarantees, a link cut; it exits non-zero
-# unless every step did what it printed).
+# unless every step did what it printed; the quiet run is tier demo).
 [ "$STRESS" = 1 ] || load_on
 tier e2e-overlay-stressed bash tests/e2e/overlay.sh
 tier e2e-overlay-sla-stressed bash tests/e2e/overlay_sla.sh

@@ -309,12 +309,14 @@ def test_probes_over_ipv6():
 def test_mixed_family_and_bad_ends_refused():
     """A path's src, dst and gw are of one family (mixed_family); an IPv6
     end that is no unicast host (multicast, IPv4-mapped written as IPv6
-    text is IPv4's: fine) is bad_endpoint; nothing written."""
+    text is IPv4's: fine) is bad_endpoint; a sealed IPv6 path is refused
+    (sealed_ipv6: ESP and WireGuard are IPv4's); nothing written."""
     with Sxdp({"p0": [], "w0": []}, pipeline=PIPELINE, port_opts=PORTS) as dp:
         dp.table_write(setup(paths={}))
         prm = {"src": VTEP, "dst": PEER, "vrf": UNDERLAY, "mtu": 0, "gw": GW}
         for bad, reason in ((dict(prm, dst=PEER4), "mixed_family"), (dict(prm, gw=GW4), "mixed_family"),
-                            (dict(prm, src=VTEP4), "mixed_family"), (dict(prm, dst="ff02::1"), "bad_endpoint")):
+                            (dict(prm, src=VTEP4), "mixed_family"), (dict(prm, dst="ff02::1"), "bad_endpoint"),
+                            (dict(prm, sealed=1), "sealed_ipv6")):
             res = dp.table_write([U("paths", {"id": 1}, "static", bad)], check=False)
             expect_eq(res["results"][0].get("error", {}).get("data", {}).get("reason"), reason, str(bad))
         res = dp.table_write([U("endpoints", {"ip": "ff02::1"}, "endpoint", {"site": 2})], check=False)

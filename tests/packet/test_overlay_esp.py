@@ -35,6 +35,7 @@ except ImportError:
 import test_overlay as O  # noqa: E402  (its topology: one site, one peer, one path)
 
 R = T.Runner()
+U = Sxdp.update
 
 # every test here with the fast paths checked against the general path
 # (dp_fastcheck.h): overlay.encap's walks, encrypted paths' frames left
@@ -573,6 +574,57 @@ def test_probes_inside_esp():
         expect(len(requests) >= 2 and all(spi == SPI_OUT + 1 and struct.unpack(">H", m[6:8])[0] == 2
                                           for spi, m in requests),
                "path 2's requests sealed with its own SA: %s" % [(hex(s), m[:8].hex()) for s, m in requests])
+
+
+@R.test
+def test_a_sealed_path_is_never_clear_before_its_first_sa():
+    """A path written sealed (an encrypted peer's, as sxcd writes it before
+    its keying adds the first SA) is never clear from that write on: its
+    tunnel's frame is dropped (overlay.sa_missing), its probes leave
+    nowhere and it stays down, and the far end's clear probe request and
+    clear datagram are refused (overlay.esp_required: no SA to the peer
+    yet, and still no path comes up in clear). Its first SAs seal and open
+    it as any path's; written unsealed again, the peer's clear is taken."""
+    f = O.inner(O.MAC_R2, O.MAC_A, b"clear from site 2")
+    probe = Ether(src=O.PEER_MAC, dst=O.WAN_MAC) / IP(src=O.PEER, dst=O.VTEP) / UDP(sport=3785, dport=3785) / \
+        Raw(probe_msg(path=2, seq=7))
+    sealed_paths = [
+        U("endpoints", {"ip": O.PEER}, "endpoint", {"site": 2}),
+        U("paths", {"id": O.PATH}, "static", {"src": O.VTEP, "dst": O.PEER, "vrf": O.UNDERLAY, "mtu": 0,
+                                              "gw": O.GW, "sealed": 1}),
+        U("paths", {"id": 2}, "sxdp", {"src": O.VTEP, "dst": O.PEER, "vrf": O.UNDERLAY, "mtu": 0, "gw": O.GW,
+                                       "sealed": 1, "interval_ms": 20, "down_after": 3, "up_after": 1})]
+    fr = [O.inner(O.MAC_A, O.MAC_R, b"p0"), O.inner(O.MAC_B, O.MAC_R, b"p1")]
+    with Sxdp({"p0": fr[:1], "p1": fr[1:], "w0": [probe, O.outer(f)]}, pipeline=O.PIPELINE,
+              port_opts=O.PORTS) as dp:
+        dp.table_write([u for u in O.setup_p1_in_bd10() if u["table"] != "paths"] + sealed_paths[:2])
+        expect_eq(dp.table_read("paths")[0][0]["params"].get("sealed"), 1, "read back sealed")
+        st = dp.phase(["p0", "w0"])
+        expect_drops(st, {"overlay.sa_missing": 1, "overlay.esp_required": 2})
+        # a probed one: each probe dropped as the path's frames are, none answered
+        dp.table_write(sealed_paths[2:])
+        st = dp.wait_stats(lambda s: s["events"].get("overlay.probe_sent", 0) >= 5, "path 2's probes (every 20 ms)")
+        expect_eq(st["drops"].get("overlay.sa_missing"), 1 + st["events"]["overlay.probe_sent"],
+                  "every probe of path 2 dropped (sa_missing), none sent clear")
+        paths = {p["id"]: p for p in dp.rpc("overlay.paths")}
+        expect_eq((paths[2]["state"], paths[2]["probes_answered"]), ("down", 0), "path 2 down, nothing answered")
+        # path 1's first SA: sealed as any path's
+        setup_sas(dp, sa_out())
+        dp.phase(["p1"])
+        dp.stop()
+        got = [Ether(g) for g in dp.outputs()["w0"]]
+        expect(len(got) == 1 and got[0][IP].proto == 50,
+               "nothing clear left w0, p1's frame sealed: %s" % [g.summary() for g in got])
+        dg, _, _ = opened(bytes(got[0]))
+        expect_eq(bytes(dg[VXLAN].payload), bytes(fr[1]), "p1's frame opens")
+    with Sxdp({"p0": [], "p1": [], "w0": [O.outer(f)]}, pipeline=O.PIPELINE, port_opts=O.PORTS) as dp:
+        dp.table_write([u for u in O.setup() if u["table"] != "paths"] + sealed_paths[:2])
+        dp.table_write([U("paths", {"id": O.PATH}, "static", {"src": O.VTEP, "dst": O.PEER, "vrf": O.UNDERLAY,
+                                                             "mtu": 0, "gw": O.GW}, type="modify")])
+        st = dp.run_traffic()
+        expect_drops(st, {})
+        dp.stop()
+        expect_eq(dp.outputs()["p0"], [bytes(f)], "unsealed again: the peer's clear datagram taken")
 
 
 @R.test

@@ -294,7 +294,8 @@ def test_rekey_make_before_break():
 @R.test
 def test_a_key_that_is_none_keys_nothing():
     """A public key of the right length that is the all-zero point (low
-    order: RFC 7748 6.1) is said in the status and makes no SA."""
+    order: RFC 7748 6.1) is said in the status and makes no SA; the
+    peer's paths are written sealed all the same: nothing leaves on them."""
     with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, S.Sxcd(dp.sock_path) as cd:
         cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer(public_key=base64.b64encode(bytes(32)).decode())]})
         cd.wait_settled()
@@ -303,6 +304,12 @@ def test_a_key_that_is_none_keys_nothing():
             time.sleep(0.1)
         expect("no X25519" in cd.status()["services"]["esp"]["peers"].get("siteB", ""), "the status says why")
         expect_eq(sas_of(dp), [], "no SA")
+        # the paths are the peer's all the same, written sealed: never clear without an SA
+        paths = dp.table_read("paths")[0]
+        expect(len(paths) == 2 and all(p["params"].get("sealed") == 1 for p in paths),
+               "both paths sealed: %s" % [p["params"] for p in paths])
+        expect_eq([p["encryption"] for p in dp.rpc("overlay.paths")], ["none (required)"] * 2,
+                  "both paths carry nothing, clear or not")
 
 
 @R.test

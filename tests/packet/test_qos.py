@@ -401,6 +401,51 @@ def test_sched_wred():
 
 
 @R.test
+def test_sched_wred_keeps_the_guaranteed_green():
+    """A guaranteed flow beside an excess one through a congested scheduler
+    (the UPF's GBR QoS flow is this: its GBR a two-rate meter's committed
+    rate, green; pipelines/upf/README.md "QERs"). A floods p0 through an
+    srTCM at 2 Mbit/s (its GBR: green, the rest red and dropped at the
+    meter); B floods p2 through an RFC 4115 meter with no committed rate
+    (all yellow, up to 100 Mbit/s). Both leave p1, shaped at 8 Mbit/s with
+    WRED: the queue is past yellow's thresholds the whole run, B is cut
+    down early (qos.sched_red), and A's green leaves whole (at most 1 %
+    lost, against most of B's yellow)."""
+    a = T.Replay([frame(i, size=1000) for i in range(64)])
+    b = T.Replay([Ether(src="02:00:00:00:00:1a", dst=MAC_B) / IP(src="10.0.1.1", dst="10.0.0.2") /
+                  UDP(sport=1000 + i, dport=2000) / Raw(b"\x00" * 958) for i in range(64)])
+    with Sxdp({"p0": a, "p2": b, "p1": []}, pipeline="switch") as dp:
+        dp.table_write([
+            U("sched_ports", {"port": "p1"}, "sched", {"rate_bps": 8000000, "subports": 4, "pipes": 4,
+                                                        "qsize": 64, "red": 1}),
+            U("meters", {"id": 1}, "srtcm", {"cir": 2000000, "cbs": 3000, "ebs": 0}),
+            U("meters", {"id": 2}, "rfc4115", {"cir": SLOW, "cbs": 1000, "eir": 100000000, "ebs": 100000}),
+            U("interfaces", {"in_port": "p0", "vlan": 0}, "attach", {"slice": 1, "bd": 10, "meter": 1}),
+            U("interfaces", {"in_port": "p2", "vlan": 0}, "attach", {"slice": 1, "bd": 10, "meter": 2}),
+            U("bd_ports", {"bd": 10, "port": "p1"}, "member", {"vlan": 0}),
+            U("fdb", {"bd": 10, "mac": MAC_B}, "forward", {"port": "p1"})])
+        dp.release(["p0", "p2", "p1"])
+        time.sleep(2.0)
+        dp.port_admin("p0", False)
+        dp.port_admin("p2", False)
+        st = dp.wait_consumed(names=["p1"])
+        m = meters(dp)
+        dp.stop()
+        out = rdpcap(dp.out_path("p1"))
+        green = m[1]["green"]["packets"]
+        yellow = m[2]["yellow"]["packets"]
+        got_a = sum(1 for p in out if p[Ether].src == MAC_A)
+        got_b = len(out) - got_a
+        red = st["drops"].get("qos.sched_red", 0)
+        print("#   A: %d green, %d left; B: %d yellow, %d left; %d dropped early (WRED), %d tail-dropped"
+              % (green, got_a, yellow, got_b, red, st["drops"].get("qos.sched_full", 0)))
+        expect(green > 100 and yellow > 10 * green, "both flooded: A %d green, B %d yellow" % (green, yellow))
+        expect(red > 0, "the scheduler was congested (WRED dropped nothing)")
+        expect(got_a >= green * 0.99, "A's green left whole: %d of %d" % (got_a, green))
+        expect(got_b < yellow / 2, "B's yellow cut down: %d of %d left" % (got_b, yellow))
+
+
+@R.test
 def test_sched_admission():
     """Guarantees above the port (less 1 % for best effort), pipes above
     their slice, a subport index taken, a queue size not a power of 2, and
@@ -469,6 +514,40 @@ def test_vdn_one_batch():
         expect_eq(r["results"][0].get("error", {}).get("data", {}).get("reason"), "meter_in_use", "meter in use")
         dp.stop()
         expect_eq(len(dp.outputs()["p1"]), 15, "frames out: 10 green of the VDN, the 5 others")
+
+
+@R.test
+def test_vdn_ipv6_five_tuple():
+    """A VDN on an IPv6 5-tuple (to 2001:db8::b/128, UDP, ports 2000..2000):
+    its IPv6 frames are metered by its meter (10 green of 20, the rest red
+    and dropped) and leave through its pipe; IPv6 to another port, and IPv4
+    to the same port, are not the VDN's: unmetered, not in its pipe."""
+    vdn = [frame(i, v6=True) for i in range(20)]
+    other6 = [Ether(src=MAC_A, dst=MAC_B) / IPv6(src="2001:db8::a", dst="2001:db8::b") / UDP(sport=5, dport=2001) /
+              Raw(b"\x00" * 38) for _ in range(3)]
+    other4 = [frame(100 + i) for i in range(4)]
+    with Sxdp({"p0": vdn + other6 + other4, "p1": []}, pipeline="switch") as dp:
+        dp.table_write(sched_setup(rate_bps=100000000) + setup(meter_id=0) + [
+            U("sched_subports", {"port": "p1", "slice": 1}, "subport", {"subport": 1, "rate_bps": 50000000})])
+        dp.table_write([
+            U("meters", {"id": 7}, "rfc4115", {"cir": SLOW, "cbs": 1000, "eir": 0, "ebs": 0}),
+            U("sched_pipes", {"port": "p1", "slice": 1, "pipe": 1}, "pipe", {"rate_bps": 10000000}),
+            dict(U("vdns", {"slice": 1, "src": {"value": "::", "mask": "::"},
+                            "dst": {"value": "2001:db8::b", "mask": "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+                            "proto": {"value": 17, "mask": 255}, "sport": {"min": 0, "max": 65535},
+                            "dport": {"min": 2000, "max": 2000}, "dscp": {"value": 0, "mask": 0}},
+                   "vdn", {"pipe": 1, "meter": 7}), priority=10)], atomicity="dataplane-atomic")
+        st = dp.run_traffic(timeout=30)
+        expect_drops(st, {"qos.meter_red": 10})
+        m = meters(dp)[7]
+        expect_eq((m["green"]["packets"], m["red"]["packets"]), (10, 10), "the VDN's meter: its 20 IPv6 frames")
+        pipes = dp.rpc("qos.sched")[0]["pipes"]
+        expect_eq([(p["slice"], p["pipe"], p["packets"]) for p in pipes], [(1, 1, 10)], "pipe 1 sent its 10")
+        dp.stop()
+        out = [Ether(b) for b in dp.outputs()["p1"]]
+        expect_eq(sorted((IPv6 in p, p[UDP].dport) for p in out),
+                  sorted([(True, 2000)] * 10 + [(True, 2001)] * 3 + [(False, 2000)] * 4),
+                  "out: 10 green of the VDN, the IPv6 and IPv4 others")
 
 
 def slices_as_pipes(n, rate=100000, port="p1", first=1, step=0):

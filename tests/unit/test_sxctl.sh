@@ -182,7 +182,7 @@ for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" 
 	"vtep add IP" "vtep del IP" "site add SITE endpoint IP" "site del IP" \
 	"vni add VNI slice S bd B" "vni add VNI slice S l3" "vni del VNI" \
 	"path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp|bfd]" \
-	"[interval MS] [down N] [up N]" "path del ID" "path show" \
+	"[interval MS] [down N] [up N] [sealed]" "path del ID" "path show" \
 	"tunnel add ID slice S vni V path P [geneve] [ttl N|copy] [dscp N|copy] [csum]" \
 	"[rmac MAC] [peer IP ...] [flood BD]" "tunnel del ID" "tunnel show" \
 	"policy set TUNNEL CLASS failover P0 [P1 [P2 [P3]]]" \
@@ -294,6 +294,7 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"path add 1 src 2001:db8:10::1 dst 2001:db8:20::2 gw 192.0.2.1 vrf 100|a path is of one family: src is IPv6, gw is IPv4" \
 	"path add 1 src fe80::1 dst 2001:db8:20::2 gw fe80::9 vrf 100|bad src 'fe80::1' (a path's ends are global addresses" \
 	"path add 1 $PATH_WHERE vrf 100 vrf 100|unexpected 'vrf'" \
+	"path add 1 src 2001:db8:10::1 dst 2001:db8:20::2 gw fe80::1 vrf 100 sealed|a sealed path is IPv4" \
 	"tunnel add 24 slice 1 vni 5000|tunnel add needs 'slice S', 'vni V' and 'path P'" \
 	"$TUN ttl x|bad TTL 'x'" "$TUN peer|'peer' needs a value" \
 	"$TUN dscp 65|bad DSCP 65 (0..64)" "$TUN rmac 02:00|bad rmac '02:00'" \
@@ -980,6 +981,7 @@ for c in "vtep add 192.0.2.10|vteps|insert|{\"ip\":\"192.0.2.10\"}|vtep|{}" \
 	"vtep add 2001:db8:10::1|vteps|insert|{\"ip\":\"2001:db8:10::1\"}|vtep|{}" \
 	"site add 2 endpoint 2001:db8:20::2|endpoints|insert|{\"ip\":\"2001:db8:20::2\"}|endpoint|{\"site\":2}" \
 	"path add 4 src 2001:db8:10::1 dst 2001:db8:20::2 gw fe80::1 vrf 100 probe sxdp|paths|insert|{\"id\":4}|sxdp|{\"src\":\"2001:db8:10::1\",\"dst\":\"2001:db8:20::2\",\"vrf\":100,\"mtu\":0,\"gw\":\"fe80::1\",\"interval_ms\":50,\"down_after\":3,\"up_after\":5}" \
+	"path add 5 src 192.0.2.10 dst 198.51.100.22 gw 192.0.2.1 vrf 100 probe sxdp sealed|paths|insert|{\"id\":5}|sxdp|{\"src\":\"192.0.2.10\",\"dst\":\"198.51.100.22\",\"vrf\":100,\"mtu\":0,\"gw\":\"192.0.2.1\",\"interval_ms\":50,\"down_after\":3,\"up_after\":5,\"sealed\":1}" \
 	"path del 3|paths|delete|{\"id\":3}||" \
 	"policy del 21 1|policies|delete|{\"tunnel\":21,\"class\":1}||" \
 	"tunnel add 25 slice 1 vni 7000 path 0 geneve ttl copy dscp 10 csum rmac 02:00:00:00:aa:01|tunnels|insert|{\"id\":25}|geneve|{\"slice\":1,\"vni\":7000,\"path\":0,\"ttl\":0,\"dscp\":10,\"csum\":1,\"rmac\":\"02:00:00:00:aa:01\"}"; do

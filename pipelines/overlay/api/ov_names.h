@@ -27,6 +27,7 @@
 #define OV_F_GW		 "gw"
 #define OV_F_VRF	 "vrf"
 #define OV_F_MTU	 "mtu"
+#define OV_F_SEALED	 "sealed"
 #define OV_F_INTERVAL_MS "interval_ms"
 #define OV_F_DOWN_AFTER	 "down_after"
 #define OV_F_UP_AFTER	 "up_after"

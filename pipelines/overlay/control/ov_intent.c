@@ -153,7 +153,9 @@ compile_path(struct cc *c, const struct intent *it)
 	else if (bfd && a->up_after)
 		rc = cc_refuse(c, -EINVAL, "a bfd path is up when its session is (RFC 5880's three-way "
 			       "handshake): no up");
-	else if ((rc = path_addrs(c, a)) == 0 &&
+	else if ((rc = path_addrs(c, a)) == 0 && a->sealed && cc_af_of(a->dst) == AF_INET6)
+		rc = cc_refuse(c, -EINVAL, "a sealed path is IPv4 (ESP and WireGuard are IPv4's here)");
+	else if (rc == 0 &&
 		 (rc = cc_check_id(c, "VRF", a->vrf, U16_MAX)) == 0 &&
 		 (rc = cc_check_id(c, "MTU", a->mtu, U16_MAX)) == 0 && probed &&
 		 (rc = cc_check_num(c, "interval", iv, 1, U16_MAX)) == 0 &&
@@ -169,6 +171,9 @@ compile_path(struct cc *c, const struct intent *it)
 	    OV_F_INTERVAL_MS, iv, OV_F_DOWN_AFTER, down)) < 0)
 		c->nomem = true;
 	if (probed && !bfd && params != NULL && json_object_set_new(params, OV_F_UP_AFTER, json_integer(up)) < 0)
+		c->nomem = true;
+	/* written only when set: an unsealed path's entry reads back without it */
+	if (a->sealed && params != NULL && json_object_set_new(params, OV_F_SEALED, json_integer(1)) < 0)
 		c->nomem = true;
 	cc_add(c, cc_upd("insert", OV_T_PATHS, match, probe, params));
 	return 0;

@@ -83,13 +83,15 @@ INTENT_ARG(INTENT_VNI_DEL, struct ov_vni_arg);
  * ("static" (NULL), "sxdp", "icmp", "bfd") on its timers (0: the
  * defaults; bfd: @down_after is its detection multiplier, no @up_after).
  * @src, @dst and @gw are of one family; an IPv6 @gw may be link-local.
- * path del: @id. */
+ * @sealed (IPv4): never clear in sxdp, before its first SA too (an
+ * encrypted peer's path). path del: @id. */
 struct ov_path_arg {
 	json_int_t id;
 	const char *probe;
 	const char *src, *dst, *gw;
 	json_int_t vrf, mtu;
 	json_int_t interval_ms, down_after, up_after;
+	bool sealed;
 };
 #define INTENT_PATH_ADD (&ov_intent_kinds[OV_K_PATH_ADD])
 #define INTENT_PATH_DEL (&ov_intent_kinds[OV_K_PATH_DEL])

@@ -171,7 +171,10 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 					   .mtu = cd_num(w, "mtu", 0),
 					   .interval_ms = cd_num(probe, "interval_ms", 0),
 					   .down_after = cd_num(probe, "down_after", 0),
-					   .up_after = cd_num(probe, "up_after", 0) };
+					   .up_after = cd_num(probe, "up_after", 0),
+					   /* never clear from its first write: the SAs come
+					    * from the keying a tick later */
+					   .sealed = json_object_get(spec, "encryption") != NULL };
 		it = INTENT_OF(INTENT_PATH_ADD, &pa);
 		cd_kx_run(x, &it, ptr);
 		json_array_append_new(eps, json_pack("{s:s,s:s,s:I}", "wan", cd_str(ep, "wan"), "addr", addr,

@@ -42,12 +42,22 @@ static struct {
 	const struct ov_sa *out[OV_PATH_MAX + 1][OV_SA_LANES];
 	uint8_t lanes[OV_PATH_MAX + 1];
 	bool need[OV_PATH_MAX + 1];			/* paths that are never clear (ov_sa_require) */
+	uint32_t sealed[OV_PATH_MAX + 1];		/* paths written sealed (ov_sa_paths_done): the far end's
+							 * IPv4 address (network order), 0: not sealed */
 	bool listening;					/* WireGuard's port is set */
 	uint64_t ep[OV_PATH_MAX + 1];			/* ov_sa_endpoint's: written by the worker that saw it */
 	struct sa_index *index;
 } g = { .dev = -1 };
 
 static void present_update(void);
+
+/* Told so by the control plane (ov_sa_require) or written so (a sealed
+ * path): what leaves on @path is never clear. */
+static inline bool
+never_clear(uint16_t path)
+{
+	return g.need[path] || g.sealed[path] != 0;
+}
 
 /* What a path that must be encrypted uses while it has no SA */
 static const struct ov_sa block = { .dir = OV_SA_OUT, .proto = OV_SA_BLOCK };
@@ -103,6 +113,7 @@ ov_sa_fini(void)
 	memset(g.out, 0, sizeof(g.out));
 	memset(g.lanes, 0, sizeof(g.lanes));
 	memset(g.need, 0, sizeof(g.need));
+	memset(g.sealed, 0, sizeof(g.sealed));
 	memset(g.ep, 0, sizeof(g.ep));
 	ov_sa_present = false;
 	rte_free(g.index);
@@ -286,6 +297,17 @@ index_publish(void)
 			;
 		n->peer[h] = s->src;
 	}
+	/* a sealed path's far end sends nothing clear, before its first SA too */
+	for (unsigned int p = 1; p <= OV_PATH_MAX; p++) {
+		uint32_t h;
+
+		if (g.sealed[p] == 0)
+			continue;
+		for (h = slot_of(g.sealed[p]); n->peer[h] != 0 && n->peer[h] != g.sealed[p];
+		     h = (h + 1) & (SA_SLOTS - 1))
+			;
+		n->peer[h] = g.sealed[p];
+	}
 	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
 		const struct ov_sa *s = g.sa[i];
 		const struct ov_path *p;
@@ -331,7 +353,7 @@ out_set(uint16_t path, uint8_t lane, const struct ov_sa *s)
 {
 	uint8_t n = 0;
 
-	if (s == NULL && lane == 0 && g.need[path])
+	if (s == NULL && lane == 0 && never_clear(path))
 		s = &block;
 	__atomic_store_n(&g.out[path][lane], s, __ATOMIC_RELEASE);
 	for (uint8_t l = 0; l < OV_SA_LANES; l++)
@@ -408,21 +430,62 @@ ov_sa_add(const struct ov_sa_conf *c)
 	return rc;
 }
 
+/* @path's lane 0 blocked while it must be sealed and has no SA, no more
+ * once it need not. */
+static void
+block_update(uint16_t path)
+{
+	const struct ov_sa *o = g.out[path][0];
+
+	if (never_clear(path) && o == NULL)
+		out_set(path, 0, &block);
+	else if (!never_clear(path) && o == &block)
+		out_set(path, 0, NULL);
+}
+
 int
 ov_sa_require(uint16_t path, bool on)
 {
-	const struct ov_sa *o;
-
 	if (path == 0 || path > OV_PATH_MAX)
 		return -EINVAL;
 	g.need[path] = on;
-	o = g.out[path][0];
-	if (on && o == NULL)
-		out_set(path, 0, &block);
-	else if (!on && o == &block)
-		out_set(path, 0, NULL);
+	block_update(path);
 	present_update();
 	return 0;
+}
+
+void
+ov_sa_paths_done(const struct dp_update *d, unsigned int n, const int *res)
+{
+	bool changed = false;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct ov_path *p = (const struct ov_path *)d[i].params;
+		uint32_t was, now = 0;
+		uint16_t id;
+
+		if (d[i].table != pl_ov.paths || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
+			continue;
+		id = (uint16_t)rte_be_to_cpu_32(*(const rte_be32_t *)d[i].key);
+		if (id == 0 || id > OV_PATH_MAX)
+			continue;
+		/* IPv4 alone: the paths table refuses a sealed IPv6 path */
+		if (d[i].type != DP_UPD_DELETE && d[i].action != OV_PATH_NONE && p->sealed)
+			now = ov_ip4(p->dst);
+		was = g.sealed[id];
+		if (was == now)
+			continue;
+		g.sealed[id] = now;
+		block_update(id);
+		changed = true;
+	}
+	if (!changed)
+		return;
+	present_update();
+	/* the refusal of a sealed far end's clear datagrams (ov_sa_clear_refused);
+	 * out of memory, the last index stands until the next publish */
+	if (index_publish() < 0)
+		DP_LOG(ERR, "overlay: no memory for the SA index: a sealed path's far end not refused in clear yet");
 }
 
 void
@@ -435,7 +498,7 @@ ov_sa_listening(bool on)
 bool
 ov_sa_required(uint16_t path)
 {
-	return path != 0 && path <= OV_PATH_MAX && g.need[path];
+	return path != 0 && path <= OV_PATH_MAX && never_clear(path);
 }
 
 /* ov_sa_present as the SAs, the required paths and WireGuard are now. */
@@ -445,7 +508,7 @@ present_update(void)
 	bool any = g.listening;
 
 	for (unsigned int i = 1; i <= OV_PATH_MAX && !any; i++)
-		any = g.need[i];
+		any = never_clear((uint16_t)i);
 
 	for (unsigned int i = 1; i <= OV_SA_MAX && !any; i++)
 		any = g.sa[i] != NULL;

@@ -171,6 +171,11 @@ bool ov_sa_active(const struct ov_sa *s);
  * outbound SA it is then dropped, not sent clear. 0, or -EINVAL. */
 int ov_sa_require(uint16_t path, bool on);
 bool ov_sa_required(uint16_t path);
+/* The paths table written (its deriver, before the prober's): a path
+ * written sealed is never clear from then on, as if required, and clear
+ * tunnel datagrams and probes from its far end are refused (esp_required)
+ * before its first inbound SA too; written unsealed or deleted, no more. */
+void ov_sa_paths_done(const struct dp_update *d, unsigned int n, const int *res);
 /* Workers: the outbound SA (or block) of the path from VTEP @src to @dst
  * (network order), as its SA says: what answers to @dst from @src are
  * sealed with (a probe turned around); NULL: no SA for them. */

@@ -135,6 +135,9 @@ struct ov_path {
 	uint16_t vrf;              /* underlay VRF */
 	uint16_t mtu;              /* the underlay's on this path (0: the port's) */
 	uint8_t gw[16];            /* underlay next hop, resolved in vrf by the switch */
+	/* never clear (IPv4 alone): blocked until its first SA or WireGuard
+	 * session, and its far end's clear refused, from the write on (ov_sa) */
+	uint8_t sealed;
 	/* probed paths (sxdp, icmp, bfd) only; bfd: interval_ms is its
 	 * DesiredMinTxInterval and RequiredMinRxInterval, down_after its
 	 * DetectMult, and up_after none (its session's handshake decides) */

@@ -140,20 +140,21 @@ static const struct dp_table_def endpoints_def = {
  * session with the far end is (RFC 5880/5881: any router's bfdd),
  * interval_ms its timers and down_after its detection multiplier. mtu 0: the port's. src, dst
  * and gw are of one family (IPv6: gw may be link-local); three IPv6
- * addresses make the entry wide. */
+ * addresses make the entry wide. sealed (IPv4): never clear from the write
+ * on, before its first SA as after (ov_sa). */
 #define PATH_WHERE \
 	{ OV_F_SRC, DP_T_IP }, { OV_F_DST, DP_T_IP }, { OV_F_VRF, DP_T_U16 },		\
-	{ OV_F_MTU, DP_T_U16, DP_APIDEF_MTU_MAX }, { OV_F_GW, DP_T_IP }
-#define PATH_PROBED 8, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
+	{ OV_F_MTU, DP_T_U16, DP_APIDEF_MTU_MAX }, { OV_F_GW, DP_T_IP }, { OV_F_SEALED, DP_T_U8, 1, true }
+#define PATH_PROBED 9, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
 	{ OV_F_DOWN_AFTER, DP_T_U8, OV_SLA_DOWN_MAX }, { OV_F_UP_AFTER, DP_T_U8 } }
-#define PATH_BFD 7, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
+#define PATH_BFD 8, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
 	{ OV_F_DOWN_AFTER, DP_T_U8 } }
 static const struct dp_table_def paths_def = {
 	.name = OV_T_PATHS, .size = OV_PATH_MAX + 1, .n_fields = 1,
 	.fields = { { OV_F_ID, DP_T_U32, DP_MATCH_EXACT, OV_PATH_MAX } },
 	.n_actions = 5,
 	.actions = {
-		[OV_PATH_STATIC] = { OV_A_STATIC, 5, { PATH_WHERE } },
+		[OV_PATH_STATIC] = { OV_A_STATIC, 6, { PATH_WHERE } },
 		[OV_PATH_SXDP] = { OV_A_SXDP, PATH_PROBED },
 		[OV_PATH_ICMP] = { OV_A_ICMP, PATH_PROBED },
 		[OV_PATH_BFD] = { OV_A_BFD, PATH_BFD },
@@ -205,7 +206,7 @@ static const struct dp_table_def policies_def = {
 	.default_action = OV_POLICY_NONE, .next_table = OV_T_PATHS,
 };
 
-static int bad_path, bad_policy, bad_end, bad_family;   /* table.write result codes of refusals */
+static int bad_path, bad_policy, bad_end, bad_family, bad_sealed;   /* table.write result codes of refusals */
 
 /* A unicast host address of either family ("ip"). */
 static bool
@@ -235,6 +236,8 @@ ov_check(const struct dp_update *u, unsigned int n, int *res)
 				res[i] = bad_family;
 			else if (!unicast(p->src) || !unicast(p->dst))
 				res[i] = bad_end;
+			else if (p->sealed && !dp_addr_mapped(p->dst))
+				res[i] = bad_sealed;
 			else if ((x->action == OV_PATH_SXDP || x->action == OV_PATH_ICMP) &&
 				 (p->interval_ms < OV_PROBE_INTERVAL_MIN || p->down_after == 0 || p->up_after == 0))
 				res[i] = bad_path;
@@ -257,11 +260,17 @@ ov_check(const struct dp_update *u, unsigned int n, int *res)
 	}
 }
 
-/* The prober follows the paths table, the XDP claims the vteps table:
- * nothing derived, only told (done()). */
-static struct dp_table_deriver paths_watch = {
-	.done = ov_probe_paths_done,
-};
+/* The prober and the SAs' guard (a sealed path) follow the paths table,
+ * the XDP claims the vteps table: nothing derived, only told (done()).
+ * The guard first: a sealed path is blocked before its first probe. */
+static void
+paths_done(const struct dp_update *d, unsigned int n, const int *res)
+{
+	ov_sa_paths_done(d, n, res);
+	ov_probe_paths_done(d, n, res);
+}
+
+static struct dp_table_deriver paths_watch = { .done = paths_done };
 
 /* The VTEPs are the box's own addresses: where a port shares its NIC with
  * the kernel (dp_xdp.h), their tunnels, probes, ICMP, ARP, ESP (and
@@ -348,8 +357,10 @@ ov_init(unsigned int workers)
 	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_GENEVE, 6) != offsetof(struct ov_tunnel, rmac) ||
 	    dp_table_param_off(pl_ov.tunnels, OV_TUNNEL_VXLAN, 7) != offsetof(struct ov_tunnel, meter) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 4) != offsetof(struct ov_path, gw) ||
-	    dp_table_param_off(pl_ov.paths, OV_PATH_ICMP, 7) != offsetof(struct ov_path, up_after) ||
-	    dp_table_param_off(pl_ov.paths, OV_PATH_BFD, 6) != offsetof(struct ov_path, down_after) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 5) != offsetof(struct ov_path, sealed) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_ICMP, 8) != offsetof(struct ov_path, up_after) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_BFD, 7) != offsetof(struct ov_path, down_after) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 5) != offsetof(struct ov_path, sealed) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 4) != offsetof(struct ov_path, gw) ||
 	    dp_table_param_off(pl_ov.policies, OV_POLICY_BALANCE, OV_POLICY_PATHS) != offsetof(struct ov_policy, weight) ||
 	    dp_table_param_off(pl_ov.policies, OV_POLICY_SLA, OV_POLICY_PATHS + 2) != offsetof(struct ov_policy, sla.loss_pct) ||
@@ -366,7 +377,10 @@ ov_init(unsigned int workers)
 				       "::ffff:0:0/96, ff00::/8)");
 	bad_family = dp_tblrpc_reason_add("mixed_family", "a path's src, dst and gw are of one family "
 					  "(IPv4 or IPv6)");
+	bad_sealed = dp_tblrpc_reason_add("sealed_ipv6", "a sealed path is IPv4 (ESP and WireGuard are "
+					  "IPv4's here)");
 	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || bad_end == -ENOSPC || bad_family == -ENOSPC ||
+	    bad_sealed == -ENOSPC ||
 	    (rc = dp_tblrpc_check_add(ov_check)) < 0)
 		return -ENOSPC;
 	paths_watch.sources = 1ull << pl_ov.paths;

@@ -64,6 +64,9 @@ struct qs_port {
 	uint16_t *qlen;
 	struct rte_red *red;
 	struct rte_red_config red_cfg[TCS][RTE_COLORS];
+	/* WRED's top threshold by color, held on the queue's length now too:
+	 * the room above a color's is its betters' (red_new) */
+	uint16_t red_cap[RTE_COLORS];
 	uint16_t qsize;
 	uint32_t pipe_shift;         /* queue id >> this: the subport */
 	/* owner's: the wire. rte_sched takes the NIC's TX to pace the port
