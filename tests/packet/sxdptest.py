@@ -1265,6 +1265,20 @@ def expect(cond, what):
         raise TestFailure(what)
 
 
+def wait_until(pred, bound_s, what, interval=0.05):
+    """Poll pred() until it is true (its value returned), for at most
+    bound_s seconds (a generous, named bound: a busy machine answers late,
+    not never); past it, a TestFailure saying what was waited for."""
+    deadline = time.monotonic() + bound_s
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise TestFailure("%s: not within %s s" % (what, bound_s))
+        time.sleep(interval)
+
+
 # ---------------------------------------------------------------- runner
 
 class Runner:
