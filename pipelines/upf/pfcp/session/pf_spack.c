@@ -15,6 +15,31 @@
  * written once per session and then referred to by their rank, a CRC32C at the end. */
 
 
+/* Every field of these structs is written and read below. One that grows (a
+ * new IE's field, say) fails to build here until pf_spack packs and unpacks
+ * it and its size is set anew: a field left out of the pack was lost
+ * silently across a restart. Sizes as LP64 lays them out (x86-64, AArch64). */
+#if defined(__LP64__)
+#define PACKED_AS(t, n) \
+	_Static_assert(sizeof(struct t) == (n), "struct " #t " changed: pack and unpack its new field " \
+		       "in pf_spack.c (and its test), then set its size here")
+PACKED_AS(pf_bar, 6);
+PACKED_AS(pf_eth_filter, 424);
+PACKED_AS(pf_far, 48);
+PACKED_AS(pf_flow_end, 52);
+PACKED_AS(pf_fteid, 32);
+PACKED_AS(pf_mac, 25);
+PACKED_AS(pf_ohc, 32);
+PACKED_AS(pf_pdr, 136);
+PACKED_AS(pf_qer, 48);
+PACKED_AS(pf_sdf_rule, 124);
+PACKED_AS(pf_session, 88);
+PACKED_AS(pf_ue_ip, 28);
+PACKED_AS(pf_urr, 152);
+PACKED_AS(pf_vlan_tag, 6);
+PACKED_AS(pf_volume, 56);
+#endif
+
 #define PACK_V1 1
 #define PACK_NAMES 256 /* distinct names per session: at most 64 x 2 (PDR) + 64 (FAR) */
 
