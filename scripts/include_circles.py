@@ -6,10 +6,11 @@ control/, gtp/ and proto/; `#include "x.h"` is an edge to the module of the x.h 
 that name (names are unique in the tree; a system header is none). A circle
 (A uses B, B uses A, through any chain) means two modules are one in
 truth: the house rule is none. It also checks that no file of dataplane/
-includes one of pipelines/, that a file of control/ includes only headers
-of its own room or of rooms below it (ROOMS), and that a feature's parts
-include of control/ only the rooms they are given (FEATURE_ROOMS). Prints
-what it finds; exit 1 if anything. Standard library only.
+includes one of pipelines/, that a file of dataplane/ or of control/
+includes only headers of its own room or of rooms below it (DP_ROOMS,
+ROOMS), and that a feature's parts include of control/ only the rooms they
+are given (FEATURE_ROOMS). Prints what it finds; exit 1 if anything.
+Standard library only.
 """
 import os
 import re
@@ -18,6 +19,10 @@ import sys
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
 DIRS = ("dataplane", "pipelines", "control", "gtp", "proto")
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+# dataplane/'s rooms (dataplane/README.md), bottom up: a file includes only
+# headers of its own room and of the rooms before it. "" is dataplane/
+# itself: sxdp.c, which puts the rest together.
+DP_ROOMS = ("lib", "table", "base", "pkt", "parse", "xdp", "port", "graph", "ctl", "")
 # control/'s rooms (control/meson.build), each chain bottom up: a room
 # includes only headers of its own and of the rooms before it in a chain
 ROOMS = (("base", "client", "intent", "sxctl"),
@@ -34,6 +39,24 @@ FEATURE_ROOMS = {"control": ("base", "intent", "sxcd/plug"),
 def room(path):
     """The room of a file of control/ ("sxcd/plug"), None elsewhere."""
     return os.path.dirname(path)[len("control/"):] if path.startswith("control/") else None
+
+
+def dp_room(path):
+    """The room of a file of dataplane/ ("graph"; "" for dataplane/ itself), None elsewhere."""
+    return os.path.dirname(path)[len("dataplane/"):] if path.startswith("dataplane/") else None
+
+
+def dp_room_check(path, dst):
+    """Why @path (of dataplane/) may not include @dst by the rooms' order, or None."""
+    here, to = dp_room(path), dp_room(dst)
+    if here is None or to is None:
+        return None
+    for r in (here, to):
+        if r not in DP_ROOMS:
+            return "%s is in no room of dataplane/ (include_circles.py's DP_ROOMS)" % (path if r == here else dst)
+    if DP_ROOMS.index(to) <= DP_ROOMS.index(here):
+        return None
+    return "%s includes %s: room %s is not below room %s" % (path, dst, to or "dataplane/", here or "dataplane/")
 
 
 def room_check(path, dst):
@@ -61,7 +84,7 @@ def main():
     for d in DIRS:
         for top, _, names in os.walk(os.path.join(ROOT, d)):
             for n in names:
-                if n.endswith((".c", ".h")):
+                if n.endswith((".c", ".h", ".def", ".inc")):
                     files.setdefault(n, []).append(os.path.relpath(os.path.join(top, n), ROOT))
     module = lambda path: os.path.splitext(path)[0]
     edges, bad = {}, []
@@ -77,9 +100,9 @@ def main():
                 dst = to[0]
                 if path.startswith("dataplane/") and dst.startswith("pipelines/"):
                     bad.append("%s includes a feature's %s" % (path, dst))
-                why = room_check(path, dst)
-                if why:
-                    bad.append(why)
+                for why in (room_check(path, dst), dp_room_check(path, dst)):
+                    if why:
+                        bad.append(why)
                 if module(dst) != module(path):
                     edges.setdefault(module(path), set()).add(module(dst))
     # strongly connected components (Tarjan), iteratively

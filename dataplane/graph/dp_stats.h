@@ -8,9 +8,8 @@
 #include <stdint.h>
 #include <rte_common.h>
 #include <rte_lcore.h>
+#include "dp_config.h"	/* DP_PORTS_MAX */
 #include "dp_drop.h"
-
-#define DP_PORTS_MAX 16
 
 struct dp_port_cnt {
 	uint64_t rx_pkts, rx_bytes;

@@ -13,7 +13,8 @@
 #include <rte_common.h>
 #include <rte_ip.h>
 #include "dp_meta.h"
-#include "dp_feature.h"
+#include "dp_drop.h"
+#include "dp_stage.h"
 
 #define DP_PARSE_IPV6_EXT_MAX 8  /* extension headers walked before giving up */
 

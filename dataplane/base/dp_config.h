@@ -4,8 +4,9 @@
 
 #include <stdint.h>
 #include <rte_ether.h>
-#include "dp_stats.h"
 
+/* ports a config names at most (every per-port array is this long) */
+#define DP_PORTS_MAX 16
 #define DP_CFG_ADDRS_MAX 8
 #define DP_CFG_EAL_MAX 32
 #define DP_WORKER_LCORES_MAX 16
