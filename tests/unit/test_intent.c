@@ -1210,7 +1210,7 @@ END_TEST
  * vdns table has the flow key's "ip" src and dst); one family a rule. */
 START_TEST(vdn_flows_of_either_family)
 {
-	struct qos_vdn_arg a_vdn = { .id = 3, .slice = 1, .port = "p0", .rate = 8000000, .prio = 5,
+	struct qos_vdn_arg a_vdn = { .id = 3, .slice = 1, .port = "p0", .cir = 8000000, .prio = 5,
 				     .rule = { .src = "2001:db8:45::/48", .proto = 17, .dport = { 5004, 5005 } } };
 	struct intent it = INTENT_OF(INTENT_VDN_ADD, &a_vdn);
 	char err[256], asked[128];

@@ -8,8 +8,6 @@
 #include "cd_kind.h"
 
 #define KINDS_MAX 32
-#define BURST_MS  10	/* a meter's bursts: 10 ms of its rate */
-#define BURST_MIN 9600	/* ... a jumbo frame at least */
 
 static const struct cd_kind *kinds[KINDS_MAX];
 static int n_kinds;
@@ -94,14 +92,6 @@ cd_addr_part(const char *pfx, char *out, size_t len)
 
 	snprintf(out, len, "%.*s", slash ? (int)(slash - pfx) : (int)strlen(pfx), pfx);
 	return out;
-}
-
-json_int_t
-cd_burst_of(json_int_t bps)
-{
-	json_int_t b = bps / 8 * BURST_MS / 1000;
-
-	return b < BURST_MIN ? BURST_MIN : b;
 }
 
 void

@@ -168,8 +168,6 @@ cd_str(json_t *o, const char *key)
 
 /* The address part of "ADDR/LEN" into @out. */
 const char *cd_addr_part(const char *pfx, char *out, size_t len);
-/* A meter's bursts at @bps: 10 ms of its rate, a jumbo frame at least. */
-json_int_t cd_burst_of(json_int_t bps);
 /* Items @from..@to-1 of array @a (what there is of them; new). */
 json_t *cd_slice(json_t *a, size_t from, size_t to);
 /* A spec's match ({src, dst, proto, dscp, sport, dport}) into @r. */

@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <rte_mbuf.h>
 #include "dp_feature.h"
-#include "qos_names.h"   /* meter ids: QOS_METERS_SIZE, QOS_METER_ID_CAP */
+#include "qos_limits.h"  /* meter ids: QOS_METERS_SIZE, QOS_METER_ID_CAP */
+#include "qos_names.h"
 
 /* The packet's color from the last meter it went through (dp_meta.flags):
  * what a color-aware meter after it reads. Green until metered. */

@@ -12,7 +12,9 @@
 #define INTENT_DSCP_KEEP 64	/* a remark that leaves the DSCP */
 #define INTENT_PCP_KEEP	 8	/* ... or the 802.1p PCP */
 
-/* Rates in bit/s, bursts in bytes. */
+/* Rates in bit/s, bursts in bytes, named as DPDK's rte_meter names them
+ * (qos_limits.h): cir what is guaranteed (committed), pir the ceiling (the
+ * peak). */
 enum qos_intent_kind {
 	QOS_K_METER_ADD,
 	QOS_K_METER_DEL,
@@ -27,13 +29,15 @@ enum qos_intent_kind {
 extern const struct intent_kind qos_intent_kinds[QOS_KINDS];
 
 /* meter add: meter @id of @type ("srtcm", "trtcm", "rfc4115" (NULL)) at
- * @rate (cir) with burst @burst (cbs), @peak (eir or pir) with burst @ebs
- * (ebs or pbs), color-@aware, charging @charge (0 l2, 1 l2 + FCS, 2 wire,
- * 3 IP). meter del: @id, with its color policies. */
+ * @cir with burst @cbs, and trTCM's @pir with burst @pbs (RFC 4115's
+ * @eir and @ebs; srTCM's @ebs), color-@aware, charging @charge (0 l2, 1
+ * l2 + FCS, 2 wire, 3 IP). meter del: @id, with its color policies. */
 struct qos_meter_arg {
 	json_int_t id;
 	const char *type;
-	json_int_t rate, burst, peak, ebs;
+	json_int_t cir, cbs;
+	union { json_int_t pir, eir; };	/* the second rate, by type */
+	union { json_int_t pbs, ebs; };	/* and its burst */
 	bool aware;
 	json_int_t charge;
 };
@@ -54,12 +58,12 @@ struct qos_color_arg {
 INTENT_ARG(INTENT_METER_COLOR, struct qos_color_arg);
 
 /* vdn add: VDN @id (its meter's id and its pipe's) of @slice, scheduled
- * on @port's egress scheduler, at @rate up to @peak (0: none), for the
+ * on @port's egress scheduler, at @cir up to @pir (0: none), for the
  * traffic @rule matches at priority @prio. vdn del: @id @slice @port. */
 struct qos_vdn_arg {
 	json_int_t id, slice;
 	const char *port;
-	json_int_t rate, peak, prio;
+	json_int_t cir, pir, prio;
 	struct intent_rule rule;
 };
 #define INTENT_VDN_ADD (&qos_intent_kinds[QOS_K_VDN_ADD])
@@ -80,20 +84,20 @@ struct qos_sched_arg {
 INTENT_ARG(INTENT_SCHED_SET, struct qos_sched_arg);
 
 /* subport set: @slice's share of @port's scheduler, its subport @subport
- * (1..; 0: a pipe of subport 0, where a thousand slices fit), @rate
- * guaranteed, up to @ceil (0: none). */
+ * (1..; 0: a pipe of subport 0, where a thousand slices fit), @cir
+ * guaranteed, up to @pir (0: none). */
 struct qos_subport_arg {
 	const char *port;
-	json_int_t slice, subport, rate, ceil;
+	json_int_t slice, subport, cir, pir;
 };
 #define INTENT_SUBPORT_SET (&qos_intent_kinds[QOS_K_SUBPORT_SET])
 INTENT_ARG(INTENT_SUBPORT_SET, struct qos_subport_arg);
 
 /* pipe set: a VDN's pipe @pipe of @slice on one more port's (@port's)
- * scheduler, @rate guaranteed, up to @ceil (0: none). */
+ * scheduler, @cir guaranteed, up to @pir (0: none). */
 struct qos_pipe_arg {
 	const char *port;
-	json_int_t slice, pipe, rate, ceil;
+	json_int_t slice, pipe, cir, pir;
 };
 #define INTENT_PIPE_SET (&qos_intent_kinds[QOS_K_PIPE_SET])
 INTENT_ARG(INTENT_PIPE_SET, struct qos_pipe_arg);

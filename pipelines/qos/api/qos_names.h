@@ -4,12 +4,7 @@
 #ifndef QOS_NAMES_H
 #define QOS_NAMES_H
 
-/* Meter ids are 1..(the meters table's size - 1), 0 naming none: its size
- * is QOS_METERS_SIZE unless the config's table_sizes says (at most
- * QOS_METER_ID_CAP + 1); what names a meter takes ids up to the cap, and
- * an id the table does not have is refused (unknown_meter). */
-#define QOS_METERS_SIZE	 16384u
-#define QOS_METER_ID_CAP 1048575u
+/* (its limits and the burst rule: qos_limits.h) */
 
 /* tables */
 #define QOS_T_METERS	     "meters"

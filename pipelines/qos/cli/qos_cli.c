@@ -163,7 +163,7 @@ cmd_meter(struct sx_ctx *x, char **av, int ac)
 	{
 		struct parse_opt o[] = { { "cir", 1 }, { "cbs", 1 }, { "eir", 1 }, { "pir", 1 },
 					 { "ebs", 1 }, { "pbs", 1 }, { "aware", 0 }, { "charge", 1 } };
-		json_int_t *out[] = { &m.rate, &m.burst, &m.peak, &m.peak, &m.ebs, &m.ebs };
+		json_int_t *out[] = { &m.cir, &m.cbs, &m.eir, &m.pir, &m.ebs, &m.pbs };
 		static const char *const what[] = { "cir", "cbs", "eir", "pir", "ebs", "pbs" };
 
 		m.type = av[2];
@@ -251,7 +251,7 @@ cmd_vdn(struct sx_ctx *x, char **av, int ac)
 	static const char *const what[] = { "slice", NULL, "rate", "peak", "prio", "proto", "dscp" };
 	struct qos_vdn_arg v = { .prio = 1 };
 	struct intent it = INTENT_OF(INTENT_VDN_DEL, &v);
-	json_int_t *out[] = { &v.slice, NULL, &v.rate, &v.peak, &v.prio, &v.rule.proto, &v.rule.dscp };
+	json_int_t *out[] = { &v.slice, NULL, &v.cir, &v.pir, &v.prio, &v.rule.proto, &v.rule.dscp };
 	bool add;
 	int rc;
 

@@ -5,29 +5,16 @@
 
 #include "intent_cc.h"
 #include "qos_intent.h"
+#include "qos_limits.h"
 #include "qos_names.h"
 
-#define METER_MAX  16383	/* meter ids 1..16383 */
-#define PIPE_MAX   4095
-#define SUBPORT_MAX 64		/* a scheduler's subports (qs_sched.c) */
+#define METER_MAX  (QOS_METERS_SIZE - 1)	/* meter ids of the table as shipped */
 #define QSIZE_MAX  4096
-#define PIPE_PROFILES_MAX 16384	/* distinct pipe rates per subport (qs_sched.c) */
 #define CHARGE_MAX 3		/* l2, l2 + FCS, wire, IP */
 #define U16_MAX	   65535
 #define U32_MAX	   4294967295LL
-/* a VDN's bursts: 10 ms of its rate, a jumbo frame at least */
-#define BURST_MS   10
-#define BURST_MIN  9600
 
 static const char *const colors[] = { "green", "yellow", "red" };
-
-static json_int_t
-burst_of(json_int_t bps)
-{
-	json_int_t b = bps / 8 * BURST_MS / 1000;
-
-	return b < BURST_MIN ? BURST_MIN : b;
-}
 
 /* meter add ID TYPE ...: one meters entry. */
 static int
@@ -39,18 +26,18 @@ compile_meter_add(struct cc *c, const struct intent *it)
 	int rc;
 
 	if ((rc = cc_check_num(c, "ID", a->id, 1, METER_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "cir", a->rate, 1, INT64_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "cbs", a->burst, 1, U32_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "cir", a->cir, 1, INT64_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "cbs", a->cbs, 1, U32_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "ebs", a->ebs, U32_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "charge", a->charge, CHARGE_MAX)) < 0)
 		return rc;
 	if (strcmp(how, QOS_A_SRTCM) == 0)
-		p = json_pack("{s:I,s:I,s:I}", QOS_F_CIR, a->rate, QOS_F_CBS, a->burst, QOS_F_EBS, a->ebs);
+		p = json_pack("{s:I,s:I,s:I}", QOS_F_CIR, a->cir, QOS_F_CBS, a->cbs, QOS_F_EBS, a->ebs);
 	else if (strcmp(how, QOS_A_TRTCM) == 0)
-		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->rate, QOS_F_CBS, a->burst, QOS_F_PIR, a->peak,
-			      QOS_F_PBS, a->ebs);
+		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->cir, QOS_F_CBS, a->cbs, QOS_F_PIR, a->pir,
+			      QOS_F_PBS, a->pbs);
 	else if (strcmp(how, QOS_A_RFC4115) == 0)
-		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->rate, QOS_F_CBS, a->burst, QOS_F_EIR, a->peak,
+		p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->cir, QOS_F_CBS, a->cbs, QOS_F_EIR, a->eir,
 			      QOS_F_EBS, a->ebs);
 	else
 		return cc_refuse(c, -EINVAL, "bad meter type '%s' (srtcm, trtcm or rfc4115)", how);
@@ -141,24 +128,24 @@ compile_vdn_add(struct cc *c, const struct intent *it)
 	json_t *m, *u;
 	int rc;
 
-	if ((rc = cc_check_num(c, "ID", a->id, 1, PIPE_MAX)) < 0 ||
+	if ((rc = cc_check_num(c, "ID", a->id, 1, QOS_PIPE_NUM_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "rate", a->rate, 1, INT64_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "peak", a->peak, INT64_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "rate", a->cir, 1, INT64_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "peak", a->pir, INT64_MAX)) < 0 ||
 	    (rc = cc_check_num(c, "prio", a->prio, 1, U32_MAX)) < 0)
 		return rc;
 	if (a->port == NULL)
 		return cc_refuse(c, -EINVAL, "a VDN needs the port whose scheduler carries it");
-	if (a->peak != 0 && a->peak < a->rate)
+	if (a->pir != 0 && a->pir < a->cir)
 		return cc_refuse(c, -EINVAL, "peak %" JSON_INTEGER_FORMAT " below the rate %"
-				 JSON_INTEGER_FORMAT, a->peak, a->rate);
+				 JSON_INTEGER_FORMAT, a->pir, a->cir);
 	if ((rc = cc_flow_match(c, a->slice, &a->rule, &m)) < 0)
 		return rc;
 	cc_add(c, cc_upd("insert", QOS_T_METERS, json_pack("{s:I}", QOS_F_ID, a->id), QOS_A_RFC4115,
-			 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->rate, QOS_F_CBS, burst_of(a->rate), QOS_F_EIR,
-				   a->peak ? a->peak - a->rate : 0, QOS_F_EBS,
-				   a->peak ? burst_of(a->peak - a->rate) : 0)));
-	cc_add(c, pipe_upd(a->port, a->slice, a->id, a->rate, a->peak));
+			 json_pack("{s:I,s:I,s:I,s:I}", QOS_F_CIR, a->cir, QOS_F_CBS, qos_burst_of(a->cir), QOS_F_EIR,
+				   a->pir ? a->pir - a->cir : 0, QOS_F_EBS,
+				   a->pir ? qos_burst_of(a->pir - a->cir) : 0)));
+	cc_add(c, pipe_upd(a->port, a->slice, a->id, a->cir, a->pir));
 	u = cc_upd("insert", QOS_T_VDNS, m, QOS_A_VDN, json_pack("{s:I,s:I}", QOS_F_PIPE, a->id, QOS_F_METER,
 								 a->id));
 	if (u != NULL)
@@ -178,7 +165,7 @@ compile_vdn_del(struct cc *c, const struct intent *it)
 	size_t i;
 	int rc;
 
-	if ((rc = cc_check_num(c, "ID", a->id, 1, PIPE_MAX)) < 0 ||
+	if ((rc = cc_check_num(c, "ID", a->id, 1, QOS_PIPE_NUM_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0)
 		return rc;
 	if (a->port == NULL)
@@ -225,10 +212,10 @@ compile_sched(struct cc *c, const struct intent *it)
 	int rc;
 
 	if ((rc = sched_common(c, a->port, a->rate)) < 0 ||
-	    (rc = cc_check_num(c, "subports", a->subports, 1, SUBPORT_MAX)) < 0 ||
-	    (rc = cc_check_num(c, "pipes", a->pipes, 1, PIPE_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "subports", a->subports, 1, QOS_SUBPORTS_MAX)) < 0 ||
+	    (rc = cc_check_num(c, "pipes", a->pipes, 1, QOS_PIPE_NUM_MAX)) < 0 ||
 	    (rc = cc_check_num(c, "qsize", a->qsize, 1, QSIZE_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "pipe_profiles", a->pipe_profiles, PIPE_PROFILES_MAX)) < 0)
+	    (rc = cc_check_id(c, "pipe_profiles", a->pipe_profiles, QOS_PIPE_PROFILES_MAX)) < 0)
 		return rc;
 	p = json_pack("{s:I,s:I,s:I,s:I}", QOS_F_RATE_BPS, a->rate, QOS_F_SUBPORTS, a->subports, QOS_F_PIPES,
 		      a->pipes, QOS_F_QSIZE, a->qsize);
@@ -248,22 +235,22 @@ compile_subport(struct cc *c, const struct intent *it)
 	json_t *m;
 	int rc;
 
-	if ((rc = sched_common(c, a->port, a->rate)) < 0 ||
-	    (rc = cc_check_id(c, "subport", a->subport, SUBPORT_MAX - 1)) < 0 ||
+	if ((rc = sched_common(c, a->port, a->cir)) < 0 ||
+	    (rc = cc_check_id(c, "subport", a->subport, QOS_SUBPORTS_MAX - 1)) < 0 ||
 	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "peak", a->ceil, INT64_MAX)) < 0)
+	    (rc = cc_check_id(c, "peak", a->pir, INT64_MAX)) < 0)
 		return rc;
-	if (a->ceil != 0 && a->ceil < a->rate)
+	if (a->pir != 0 && a->pir < a->cir)
 		return cc_refuse(c, -EINVAL, "peak %" JSON_INTEGER_FORMAT " below the rate %"
-				 JSON_INTEGER_FORMAT, a->ceil, a->rate);
+				 JSON_INTEGER_FORMAT, a->pir, a->cir);
 	m = json_pack("{s:s,s:I}", QOS_F_PORT, a->port, QOS_F_SLICE, a->slice);
 	/* subport 0: the slice is a pipe of the scheduler's subport 0 */
 	if (a->subport == 0)
 		cc_add(c, cc_upd("insert", QOS_T_SCHED_SUBPORTS, m, QOS_A_PIPE, json_pack("{s:I,s:I}",
-				 QOS_F_RATE_BPS, a->rate, QOS_F_CEIL_BPS, a->ceil)));
+				 QOS_F_RATE_BPS, a->cir, QOS_F_CEIL_BPS, a->pir)));
 	else
 		cc_add(c, cc_upd("insert", QOS_T_SCHED_SUBPORTS, m, QOS_A_SUBPORT, json_pack("{s:I,s:I,s:I}",
-				 QOS_F_SUBPORT, a->subport, QOS_F_RATE_BPS, a->rate, QOS_F_CEIL_BPS, a->ceil)));
+				 QOS_F_SUBPORT, a->subport, QOS_F_RATE_BPS, a->cir, QOS_F_CEIL_BPS, a->pir)));
 	return 0;
 }
 
@@ -273,11 +260,11 @@ compile_pipe(struct cc *c, const struct intent *it)
 	const struct qos_pipe_arg *a = it->arg;
 	int rc;
 
-	if ((rc = sched_common(c, a->port, a->rate)) < 0 ||
-	    (rc = cc_check_num(c, "ID", a->pipe, 1, PIPE_MAX)) < 0 ||
+	if ((rc = sched_common(c, a->port, a->cir)) < 0 ||
+	    (rc = cc_check_num(c, "ID", a->pipe, 1, QOS_PIPE_NUM_MAX)) < 0 ||
 	    (rc = cc_check_id(c, "slice", a->slice, U16_MAX)) < 0)
 		return rc;
-	cc_add(c, pipe_upd(a->port, a->slice, a->pipe, a->rate, a->ceil));
+	cc_add(c, pipe_upd(a->port, a->slice, a->pipe, a->cir, a->pir));
 	return 0;
 }
 

@@ -70,8 +70,8 @@ compile_shares(struct cd_kx *x, const char *name, json_int_t sid, json_t *rate)
 	snprintf(key, sizeof(key), "slices/%s", name);
 	json_array_foreach(json_object_get(sw_kind_site(x), "wan"), i, w) {
 		struct qos_subport_arg sa = { .port = cd_str(w, "port"), .slice = sid,
-					      .rate = cd_num(rate, "guaranteed_bps", 0),
-					      .ceil = cd_num(rate, "peak_bps", 0) };
+					      .cir = cd_num(rate, "guaranteed_bps", 0),
+					      .pir = cd_num(rate, "peak_bps", 0) };
 		struct intent it = INTENT_OF(INTENT_SUBPORT_SET, &sa);
 
 		if (json_object_get(w, "rate_bps") == NULL)
@@ -130,11 +130,11 @@ compile_vdn(struct cd_kx *x, const char *name, json_t *spec)
 		return false;
 	json_array_foreach(json_object_get(sw_kind_site(x), "wan"), i, w) {
 		struct qos_vdn_arg va = { .id = id, .slice = cd_num(s, "id", 0), .port = cd_str(w, "port"),
-					  .rate = cd_num(spec, "guaranteed_bps", 0),
-					  .peak = cd_num(spec, "peak_bps", 0),
+					  .cir = cd_num(spec, "guaranteed_bps", 0),
+					  .pir = cd_num(spec, "peak_bps", 0),
 					  .prio = cd_num(spec, "priority", CLASS_PRIO) };
-		struct qos_pipe_arg pa = { .port = va.port, .slice = va.slice, .pipe = id, .rate = va.rate,
-					   .ceil = va.peak };
+		struct qos_pipe_arg pa = { .port = va.port, .slice = va.slice, .pipe = id, .cir = va.cir,
+					   .pir = va.pir };
 		struct intent it;
 
 		if (json_object_get(w, "rate_bps") == NULL)

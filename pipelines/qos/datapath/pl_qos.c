@@ -139,7 +139,7 @@ static const struct dp_table_def vdns_def = {
 	.fields = { DP_FLOWKEY_FIELDS },
 	.n_actions = 2,
 	.actions = {
-		[QOS_VDN] = { QOS_A_VDN, 2, { { QOS_F_PIPE, DP_T_U16, 4095 }, { QOS_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
+		[QOS_VDN] = { QOS_A_VDN, 2, { { QOS_F_PIPE, DP_T_U16, QOS_PIPE_NUM_MAX }, { QOS_F_METER, DP_T_U32, QOS_METER_ID_CAP, true } } },
 		[QOS_VDN_NONE] = { QOS_A_NONE, 0, {} },
 	},
 	.default_action = QOS_VDN_NONE,

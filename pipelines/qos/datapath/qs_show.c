@@ -73,7 +73,7 @@ port_json(struct qs_port *q, unsigned int p)
 
 	json_array_append_new(subs, json_pack("{s:i, s:i, s:o}", "subport", 0, "slice", 0, "tcs",
 					      tcs_json(&q->ctr[0])));
-	for (uint32_t s = 1; s < q->n_subports && s < SUBPORTS_MAX; s++)
+	for (uint32_t s = 1; s < q->n_subports && s < QOS_SUBPORTS_MAX; s++)
 		if (q->sub_slice[s] != 0)
 			json_array_append_new(subs, json_pack("{s:I, s:I, s:o}", "subport", (json_int_t)s, "slice",
 							      (json_int_t)q->sub_slice[s], "tcs",
@@ -93,7 +93,7 @@ port_json(struct qs_port *q, unsigned int p)
 		json_array_append_new(subs, json_pack("{s:i, s:I, s:o}", "subport", 0, "slice",
 						      (json_int_t)q->pos[i].slice, "tcs", tcs_json(&by[first * TCS])));
 	}
-	for (uint32_t c = 1; c <= PIPE_NUM_MAX; c++) {
+	for (uint32_t c = 1; c <= QOS_PIPE_NUM_MAX; c++) {
 		uint64_t v = q->class_at[c];
 		uint32_t qp = ((uint32_t)v >> 16) * q->n_pipes + ((uint32_t)v & 0xffff);
 		struct ctr one = { 0 };

@@ -8,6 +8,7 @@
 #include "intent_cc.h"
 
 #include "qos_intent.h"
+#include "qos_limits.h"
 #include "qos_names.h"
 #include "sw_intent.h"
 #include "sw_kind.h"
@@ -493,8 +494,8 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 		snprintf(key, sizeof(key), "slices/%s", name);
 		if (!cd_kx_failed(x) && (meter = cd_kx_alloc(x, "meter", key, SLICE_METER_MIN, METER_ID_MAX)) < 0)
 			cd_kx_fail(x, "Failed", "/spec/rate", "no_space", "no meter id left");
-		struct qos_meter_arg ma = { .id = meter, .type = QOS_A_TRTCM, .rate = cir,
-					    .burst = cd_burst_of(cir), .peak = pir, .ebs = cd_burst_of(pir) };
+		struct qos_meter_arg ma = { .id = meter, .type = QOS_A_TRTCM, .cir = cir,
+					    .cbs = qos_burst_of(cir), .pir = pir, .pbs = qos_burst_of(pir) };
 		struct intent it = INTENT_OF(INTENT_METER_ADD, &ma);
 
 		cd_kx_run(x, &it, "/spec/rate");

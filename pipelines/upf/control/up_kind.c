@@ -12,6 +12,7 @@
 #include "gtp.h"
 #include "intent_cc.h"
 #include "qos_intent.h"
+#include "qos_limits.h"
 #include "qos_names.h"
 #include "up_intent.h"
 #include "sw_intent.h"
@@ -56,8 +57,8 @@ upf_meter(struct cd_kx *x, const char *key, json_int_t bps, const char *ptr)
 		cd_kx_fail(x, "Failed", ptr, "no_space", "no meter id left (%u..%u)", UP_METER_REST_MIN, UP_METER_REST_MAX);
 		return 0;
 	}
-	struct qos_meter_arg ma = { .id = id, .type = QOS_A_TRTCM, .rate = bps, .burst = cd_burst_of(bps),
-				    .peak = bps, .ebs = cd_burst_of(bps) };
+	struct qos_meter_arg ma = { .id = id, .type = QOS_A_TRTCM, .cir = bps, .cbs = qos_burst_of(bps),
+				    .pir = bps, .pbs = qos_burst_of(bps) };
 	struct intent it = INTENT_OF(INTENT_METER_ADD, &ma);
 
 	return cd_kx_run(x, &it, ptr) < 0 ? 0 : id;

@@ -13,6 +13,7 @@
 #include "pf_map.h"
 #include "pf_sess.h"
 #include "pf_test_msgs.h"
+#include "qos_limits.h"
 #include "qos_names.h"
 #include "up_ids.h"
 #include "up_names.h"

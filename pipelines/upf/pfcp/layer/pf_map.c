@@ -9,12 +9,11 @@
 
 #include "pf_ethapp.h"
 #include "pf_map.h"
+#include "qos_limits.h"
 #include "qos_names.h"
 #include "up_names.h"
 
 #define QFI_COPY 64	/* fwd_n9 with qfi 64: the QFI the uplink came with */
-#define BURST_MS 10	/* a meter's bursts: this long at its rate */
-#define BURST_MIN 3000
 
 /* Fill @e and return -EINVAL (or @rc). */
 static int
@@ -349,14 +348,6 @@ named_by_all(const struct pf_session *s, uint32_t qer, bool ul)
 	return n > 0;
 }
 
-static json_int_t
-burst_of(uint64_t bps)
-{
-	uint64_t b = bps / 8 * BURST_MS / 1000;
-
-	return (json_int_t)(b < BURST_MIN ? BURST_MIN : b);
-}
-
 /* The meter of @q's MBR in one direction (0: none), its entry into @out
  * the first time the session names it: a two-rate meter (RFC 2698) whose
  * peak is the MBR, above it dropped, and whose committed rate is the GBR
@@ -390,8 +381,8 @@ meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *
 		uint64_t bps = kbps * 1000, cir = gbr != 0 ? gbr * 1000 : bps;
 		json_t *m = json_pack("{s:s,s:s,s:{s:i},s:s,s:{s:I,s:I,s:I,s:I}}", "type", "insert", "table",
 				      QOS_T_METERS, "match", QOS_F_ID, *id, "action", QOS_A_TRTCM, "params", QOS_F_CIR,
-				      (json_int_t)cir, QOS_F_CBS, burst_of(cir), QOS_F_PIR, (json_int_t)bps, QOS_F_PBS,
-				      burst_of(bps));
+				      (json_int_t)cir, QOS_F_CBS, qos_burst_of((int64_t)cir), QOS_F_PIR, (json_int_t)bps, QOS_F_PBS,
+				      qos_burst_of((int64_t)bps));
 
 		json_object_set_new(m, "pdr", json_integer(0));
 		json_array_append_new(out, m);

@@ -16,6 +16,7 @@
 #include "pf_sweep.h"
 #include "pf_ucomp.h"
 #include "pf_usess.h"
+#include "qos_limits.h"
 #include "qos_names.h"
 #include "up_ids.h"
 #include "up_names.h"

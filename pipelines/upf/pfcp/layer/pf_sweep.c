@@ -9,6 +9,7 @@
 #include "cd_log.h"
 #include "cd_tables.h"
 #include "pf_sweep.h"
+#include "qos_limits.h"
 #include "qos_names.h"
 #include "up_ids.h"
 #include "up_names.h"

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "pf_up_state.h"
+#include "qos_limits.h"
 #include "qos_names.h"
 #include "up_ids.h"
 
