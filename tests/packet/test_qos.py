@@ -481,6 +481,26 @@ def test_sched_admission():
         dp.stop()
 
 
+def vdn_port_setup():
+    """p1's scheduler at 100 Mbit/s, slice 1 (p0's) a 50 Mbit/s subport of it."""
+    return sched_setup(rate_bps=100000000) + setup(meter_id=0) + [
+        U("sched_subports", {"port": "p1", "slice": 1}, "subport", {"subport": 1, "rate_bps": 50000000})]
+
+
+def vdn_batch(src, src_mask, dst, dst_mask):
+    """A VDN of slice 1 (pipe 1, meter 7) on UDP to port 2000 from src to
+    dst (either family): its meter (RFC 4115, CBS 1000: 10 green frames of
+    100 bytes, the rest red and dropped), its pipe on p1's scheduler, its
+    vdns entry."""
+    return [U("meters", {"id": 7}, "rfc4115", {"cir": SLOW, "cbs": 1000, "eir": 0, "ebs": 0}),
+            U("sched_pipes", {"port": "p1", "slice": 1, "pipe": 1}, "pipe", {"rate_bps": 10000000}),
+            dict(U("vdns", {"slice": 1, "src": {"value": src, "mask": src_mask},
+                            "dst": {"value": dst, "mask": dst_mask},
+                            "proto": {"value": 17, "mask": 255}, "sport": {"min": 0, "max": 65535},
+                            "dport": {"min": 2000, "max": 2000}, "dscp": {"value": 0, "mask": 0}},
+                   "vdn", {"pipe": 1, "meter": 7}), priority=10)]
+
+
 @R.test
 def test_vdn_one_batch():
     """A VDN in one dataplane-atomic batch: its class entry (slice 1, to
@@ -493,16 +513,9 @@ def test_vdn_one_batch():
     other = [Ether(src=MAC_A, dst=MAC_B) / IP(src="10.0.0.1", dst="10.0.0.3") / UDP(sport=5, dport=2000) /
              Raw(b"\x00" * 58) for _ in range(5)]
     with Sxdp({"p0": vdn + other, "p1": []}, pipeline="switch") as dp:
-        dp.table_write(sched_setup(rate_bps=100000000) + setup(meter_id=0) + [
-            U("sched_subports", {"port": "p1", "slice": 1}, "subport", {"subport": 1, "rate_bps": 50000000})])
-        res = dp.table_write([
-            U("meters", {"id": 7}, "rfc4115", {"cir": SLOW, "cbs": 1000, "eir": 0, "ebs": 0}),
-            U("sched_pipes", {"port": "p1", "slice": 1, "pipe": 1}, "pipe", {"rate_bps": 10000000}),
-            dict(U("vdns", {"slice": 1, "src": {"value": "0.0.0.0", "mask": "0.0.0.0"},
-                            "dst": {"value": "10.0.0.2", "mask": "255.255.255.255"},
-                            "proto": {"value": 17, "mask": 255}, "sport": {"min": 0, "max": 65535},
-                            "dport": {"min": 2000, "max": 2000}, "dscp": {"value": 0, "mask": 0}},
-                   "vdn", {"pipe": 1, "meter": 7}), priority=10)], atomicity="dataplane-atomic")
+        dp.table_write(vdn_port_setup())
+        res = dp.table_write(vdn_batch("0.0.0.0", "0.0.0.0", "10.0.0.2", "255.255.255.255"),
+                             atomicity="dataplane-atomic")
         expect_eq(res["committed"], True, "the VDN's batch")
         st = dp.run_traffic(timeout=30)
         expect_drops(st, {"qos.meter_red": 10})
@@ -527,16 +540,9 @@ def test_vdn_ipv6_five_tuple():
               Raw(b"\x00" * 38) for _ in range(3)]
     other4 = [frame(100 + i) for i in range(4)]
     with Sxdp({"p0": vdn + other6 + other4, "p1": []}, pipeline="switch") as dp:
-        dp.table_write(sched_setup(rate_bps=100000000) + setup(meter_id=0) + [
-            U("sched_subports", {"port": "p1", "slice": 1}, "subport", {"subport": 1, "rate_bps": 50000000})])
-        dp.table_write([
-            U("meters", {"id": 7}, "rfc4115", {"cir": SLOW, "cbs": 1000, "eir": 0, "ebs": 0}),
-            U("sched_pipes", {"port": "p1", "slice": 1, "pipe": 1}, "pipe", {"rate_bps": 10000000}),
-            dict(U("vdns", {"slice": 1, "src": {"value": "::", "mask": "::"},
-                            "dst": {"value": "2001:db8::b", "mask": "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
-                            "proto": {"value": 17, "mask": 255}, "sport": {"min": 0, "max": 65535},
-                            "dport": {"min": 2000, "max": 2000}, "dscp": {"value": 0, "mask": 0}},
-                   "vdn", {"pipe": 1, "meter": 7}), priority=10)], atomicity="dataplane-atomic")
+        dp.table_write(vdn_port_setup())
+        dp.table_write(vdn_batch("::", "::", "2001:db8::b", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+                       atomicity="dataplane-atomic")
         st = dp.run_traffic(timeout=30)
         expect_drops(st, {"qos.meter_red": 10})
         m = meters(dp)[7]

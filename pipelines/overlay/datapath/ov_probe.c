@@ -312,12 +312,9 @@ void
 ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		uint16_t id;
+		uint16_t id = ov_path_written(&d[i], res[i]);
 
-		if (d[i].table != pl_ov.paths || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
-			continue;
-		id = (uint16_t)rte_be_to_cpu_32(*(const rte_be32_t *)d[i].key);
-		if (id == 0 || id > OV_PATH_MAX)
+		if (id == 0)
 			continue;
 		path_set(id, d[i].type == DP_UPD_DELETE ? OV_PATH_NONE : d[i].action,
 			 (const struct ov_path *)d[i].params);

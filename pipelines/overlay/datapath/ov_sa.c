@@ -461,13 +461,10 @@ ov_sa_paths_done(const struct dp_update *d, unsigned int n, const int *res)
 
 	for (unsigned int i = 0; i < n; i++) {
 		const struct ov_path *p = (const struct ov_path *)d[i].params;
+		uint16_t id = ov_path_written(&d[i], res[i]);
 		uint32_t was, now = 0;
-		uint16_t id;
 
-		if (d[i].table != pl_ov.paths || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
-			continue;
-		id = (uint16_t)rte_be_to_cpu_32(*(const rte_be32_t *)d[i].key);
-		if (id == 0 || id > OV_PATH_MAX)
+		if (id == 0)
 			continue;
 		/* IPv4 alone: the paths table refuses a sealed IPv6 path */
 		if (d[i].type != DP_UPD_DELETE && d[i].action != OV_PATH_NONE && p->sealed)

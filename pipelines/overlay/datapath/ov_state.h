@@ -145,6 +145,20 @@ struct ov_path {
 	uint8_t down_after, up_after;
 };
 
+/* The path a write @d to the paths table that applied (@res 0) set or
+ * deleted: 1..OV_PATH_MAX; 0 for any other write (what the paths' watchers
+ * skip). */
+static inline uint16_t
+ov_path_written(const struct dp_update *d, int res)
+{
+	uint32_t id;
+
+	if (d->table != pl_ov.paths || res != 0 || d->type == DP_UPD_DEFAULT)
+		return 0;
+	id = rte_be_to_cpu_32(*(const rte_be32_t *)d->key);
+	return id <= OV_PATH_MAX ? (uint16_t)id : 0;
+}
+
 /* An "ip" address's IPv4 part (network order). */
 static inline uint32_t
 ov_ip4(const uint8_t *a)
