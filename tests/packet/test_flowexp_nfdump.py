@@ -23,21 +23,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
 
-try:
-    import test_flowexp as F  # noqa: E402  (its flows and helpers)
-except SystemExit:
-    raise
+import fx_collect as F  # noqa: E402  (exits 77 itself without scapy)
+from sxcdtest import free_port  # noqa: E402
 
 R = T.Runner()
 BIND_S = 30            # a generous bound for nfcapd to start listening
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def listening(cap, port):
@@ -76,7 +66,7 @@ def nfdump_flows(d):
 def test_nfcapd_totals_equal_what_was_sent():
     fl = F.flows()
     d = tempfile.mkdtemp(prefix="sxdp-nfcapd-")
-    port = free_port()
+    port = free_port(socket.SOCK_DGRAM)
     cap = subprocess.Popen(["nfcapd", "-b", "127.0.0.1", "-p", str(port), "-w", d, "-t", "3600"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

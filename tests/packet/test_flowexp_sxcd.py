@@ -22,10 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from test_sxcd import Sxcd, Api, expect_err  # noqa: E402
-from test_flowexp import (RECORDS_WITHIN_S, collector, collect, eth, flows, interleave, ip_bytes,  # noqa: E402
-                         per_flow, wire)
-from fx_ipfix import Decoder  # noqa: E402
+from sxcdtest import DOC, Api, Sxcd, expect_err, sxctl_path  # noqa: E402
+from fx_collect import RECORDS_WITHIN_S, collect, collector, eth, flows, interleave, ip_bytes, wire  # noqa: E402
+from fx_ipfix import Decoder, per_flow  # noqa: E402
 
 try:
     from scapy.all import IP, UDP, Raw  # noqa: E402
@@ -35,7 +34,6 @@ except ImportError:
     sys.exit(77)
 
 R = T.Runner()
-DOC = os.path.join(T.build_dir(), "sxcd-openapi.json")
 
 
 def intent(port, **spec):
@@ -104,7 +102,7 @@ def test_intent_exports_and_survives_sxdp_restart():
                     line = 'sxdp_events_total{event="%s"} %d' % (name, ev.get(name, 0))
                     expect(ev.get(name, 0) > 0 and line in text, "/metrics has %s (%s)" % (line, ev))
                 # sxctl's view of it
-                r = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--socket", dp1.sock_path, "--json",
+                r = subprocess.run([sxctl_path(), "--socket", dp1.sock_path, "--json",
                                     "flowexp", "show"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True, timeout=20)
                 expect_eq(r.returncode, 0, "sxctl flowexp show: %s" % r.stderr)
@@ -113,7 +111,7 @@ def test_intent_exports_and_survives_sxdp_restart():
                            sh["counters"]["records"]),
                           (True, 1, [{"id": 0, "address": "127.0.0.1", "port": port}], ev["flowexp.records"]),
                           "sxctl flowexp show --json")
-                r = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--socket", dp1.sock_path, "flowexp",
+                r = subprocess.run([sxctl_path(), "--socket", dp1.sock_path, "flowexp",
                                     "show"], stdout=subprocess.PIPE, text=True, timeout=20)
                 expect(r.returncode == 0 and "flow export: on" in r.stdout and "127.0.0.1" in r.stdout and
                        "records" in r.stdout, "sxctl flowexp show: %s" % r.stdout)

@@ -19,11 +19,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from test_sxcd import PEER, PIPE, PORTS, SITE, WAN, Sxcd, expect_err, slice_, snapshot  # noqa: E402
+from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
+from sxcdtest import PEER, PIPE, PORTS, SITE, WAN, Sxcd, expect_err, slice_, snapshot  # noqa: E402
 
 R = T.Runner()
-SETTLE_S = 30          # generous: a 2-CPU box running other tests
 NO_LAN2 = {k: v for k, v in PORTS.items() if k != "lan2"}
 
 
