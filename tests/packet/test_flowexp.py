@@ -27,8 +27,13 @@ except ImportError:
 
 from fx_collect import (RECORDS_WITHIN_S, collect, collector, eth, export_on, flows, interleave,  # noqa: E402
                         ip_bytes, wire)
+import topo_overlay as OV  # noqa: E402
 
 R = T.Runner()
+
+# every test here with the fast paths checked against the general path
+# (dp_fastcheck.h): a difference in any burst aborts sxdp
+os.environ.setdefault("SXDP_FAST_CHECK", "1")
 
 
 @R.test
@@ -109,7 +114,6 @@ def test_decapsulated_flow_has_its_vni():
     """The overlay takes a VXLAN frame out of its tunnel and bridges the inner
     frame out of a LAN port plain: its record carries the VNI it came with
     (the overlay's decap hook), as a frame it sends into the tunnel does."""
-    import test_overlay as OV
     from_r = [OV.outer(OV.inner(OV.MAC_R2, OV.MAC_A, b"from site 2 %d" % i)) for i in range(3)]
     to_r = [Ether(src=OV.MAC_A, dst=OV.MAC_R) / IP(src="10.1.0.5", dst="10.1.0.6") / UDP(sport=3000, dport=4000) /
             Raw(b"to site 2 %d" % i) for i in range(2)]
