@@ -1271,8 +1271,9 @@ def expect(cond, what):
 # late, not never). A file keeps a bound of its own only when it means something else
 # (a protocol's timer, how long a thing is watched), named for what it means.
 #
-# A daemon's start: sxcd's new store's directories and keys are fsynced one by one (a
-# single fsync took 6 s here beside other jobs' writes).
+# A daemon's start, ready to serve: sxcd (a new store's directories and keys are fsynced
+# one by one: a single fsync took 6 s here beside other jobs' writes), nfcapd listening,
+# DPDK's capture tools attached to sxdp.
 START_S = 60
 # State to show after an event: sxcd's (a reconcile, a phase, an SMF judged), sxdp's (a
 # write applied, what its main lcore does on a timer), another box's through etcd (each

@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
 from sxcdtest import DOC, Api, Sxcd, expect_err, sxctl_path  # noqa: E402
 from fx_collect import RECORDS_WITHIN_S, collect, collector, eth, flows, interleave, ip_bytes, wire  # noqa: E402
 from fx_ipfix import Decoder, per_flow  # noqa: E402
@@ -59,14 +59,14 @@ def expect_exact(dec, fl, what):
     expect(all(m[2] == 11 for m in dec.messages), "%s: observation domain 11: %s" % (what, dec.messages[:3]))
 
 
-def wait_ready(cd, timeout=15):
-    deadline = time.monotonic() + timeout
-    while True:
-        code, res = cd.req("GET", "/api/v1/flow_export")
-        if code == 200 and res["status"]["phase"] == "Ready":
-            return res
-        expect(time.monotonic() < deadline, "flow_export Ready: %s %s" % (code, res))
-        time.sleep(0.05)
+def wait_ready(cd):
+    """The flow_export intent once it is Ready."""
+    seen = []
+
+    def ready():
+        seen[:] = cd.req("GET", "/api/v1/flow_export")
+        return seen[1] if seen[0] == 200 and seen[1]["status"]["phase"] == "Ready" else None
+    return T.wait_until(ready, SETTLE_S, lambda: "flow_export Ready: %s %s" % tuple(seen))
 
 
 @R.test
