@@ -25,7 +25,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "packet"))
-import test_sxcd as S  # noqa: E402
+import sxcdtest as S  # noqa: E402
+from sxdptest import Sxdp  # noqa: E402
 import pfcp_smf as P  # noqa: E402
 from scapy.contrib import pfcp as SP  # noqa: E402
 sys.path.insert(0, HERE)
@@ -387,7 +388,7 @@ def main():
            "n3": {"port": "n3", "address": "192.0.2.1/24"}, "n9": {"port": "n9", "address": "198.51.100.1/24"}}
     if a.echo:
         upf["n3"].update(echo_interval_s=a.echo, echo_misses=3)
-    with S.Sxdp({"n3": [], "n9": [], "lan1": []}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
+    with Sxdp({"n3": [], "n9": [], "lan1": []}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
                 port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}, mem_mb=4096,
                 extra_cfg={"table_sizes": sizes}) as dp, \
             S.Sxcd(dp.sock_path, resync_ms=60000, extra=["--pfcp", "127.0.0.1:%d" % pport,

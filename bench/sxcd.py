@@ -24,7 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "packet"))
 import sxdptest as T  # noqa: E402
-import test_sxcd as S  # noqa: E402
+import sxcdtest as S  # noqa: E402
 
 
 def pct(xs, p):
@@ -53,7 +53,7 @@ def restart_to_ready(args, link, cd, dps):
         old.proc.kill()
         old.proc.wait()
         old.cleanup()
-        dp = S.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN)
+        dp = T.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN)
         dp.start()
         dps.append(dp)
         t0 = time.monotonic()
@@ -101,7 +101,7 @@ def main():
     link = os.path.join(d, "sxdp.sock")
     dps = []
     try:
-        dp = S.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN)
+        dp = T.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN)
         dp.start()
         dps.append(dp)
         os.symlink(dp.sock_path, link)

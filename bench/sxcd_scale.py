@@ -46,7 +46,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "packet"))
-import test_sxcd as S  # noqa: E402
+import sxcdtest as S  # noqa: E402
+from sxdptest import Sxdp  # noqa: E402
 sys.path.insert(0, HERE)
 import pfcp_bench as PB  # noqa: E402
 import pfcp_smf as P  # noqa: E402
@@ -225,7 +226,7 @@ def main():
              "sessions_uplink": 2 * (n_sess + 2 * a.sessions) + 16384,
              "sessions_downlink": 2 * (n_sess + 2 * a.sessions) + 16384}
     pport = PB.free_udp()
-    with S.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN, mem_mb=4096,
+    with Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN, mem_mb=4096,
                 extra_cfg={"table_sizes": sizes}) as dp, \
             S.Sxcd(dp.sock_path, resync_ms=10000, extra=["--pfcp", "127.0.0.1:%d" % pport,
                                                          "--pfcp-node-id", "127.0.0.1"]) as cd:

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "packet"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_eq  # noqa: E402
-import test_sxcd as S  # noqa: E402
+import sxcdtest as S  # noqa: E402
 import pfcp_smf as P  # noqa: E402
 import pfcp_bench as PB  # noqa: E402
 
@@ -155,7 +155,7 @@ def test_loop_not_held_at_scale():
     sizes = {"svi": 4096, "vnis": 4096, "peers": 8192, "tunnels": 8192, "policies": 8192,
              "sessions_uplink": 2 * n_sess + 16384, "sessions_downlink": 2 * n_sess + 16384}
     pport = PB.free_udp()
-    with S.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN, mem_mb=2048,
+    with T.Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN, mem_mb=2048,
                 extra_cfg={"table_sizes": sizes}) as dp, \
             S.Sxcd(dp.sock_path, resync_ms=10000, extra=["--pfcp", "127.0.0.1:%d" % pport,
                                                          "--pfcp-node-id", "127.0.0.1"]) as cd:

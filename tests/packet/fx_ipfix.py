@@ -73,3 +73,18 @@ class Decoder:
             self.records.append((sid, rec))
             n += 1
         return n
+
+
+def per_flow(dec):
+    """{(src, dst, proto, sport, dport): [packets, bytes, {(in, out, slice, end_reason)}]} of
+    the decoder's flow records (its options records, template 258, left out)."""
+    got = {}
+    for tid, r in dec.records:
+        if tid == 258:
+            continue
+        k = (r["src"], r["dst"], r["proto"], r["sport"], r["dport"])
+        g = got.setdefault(k, [0, 0, set()])
+        g[0] += r["packets"]
+        g[1] += r["bytes"]
+        g[2].add((r["in"], r["out"], r["slice"], r["end_reason"]))
+    return got

@@ -580,3 +580,21 @@ def usage_reports(r):
                          downlink=x.downlink if x.DLVOL else None)
         out.append(u)
     return out
+
+
+def cause_of(r):
+    """The Cause of answer @r (None: no answer, or none in it)."""
+    return ie(r, IE_CAUSE).cause if r is not None and ie(r, IE_CAUSE) is not None else None
+
+
+def usage_of(r, ietype):
+    """{urr id: (trigger bits, total, ul, dl)} of the Usage Report IEs of type ietype."""
+    out = {}
+    for c in ies(r):
+        if c.ietype != ietype:
+            continue
+        d = {x.ietype: x for x in c.IE_list}
+        v = d.get(66)   # Volume Measurement
+        out[d[81].id] = (bytes(d[63])[4:], v.total if v else None, v.uplink if v else None,
+                         v.downlink if v else None)
+    return out

@@ -52,6 +52,13 @@ if [ -d /dev/shm ] && [ -w /dev/shm ] && mem=$(mktemp -d /dev/shm/sxpkt.XXXXXX);
 fi
 trap 'hp_release; rm -rf "$tmp" ${mem:+"$mem"}' EXIT
 tp=0 tf=0 ts=0 files_failed=0 skipped=0 ran=0
+# no test file imports another (what they share is the library beside them:
+# tests/README.md); counted as a failed check, the files run all the same
+if ! imports=$("$PY" "$root/scripts/packet_imports.py" "$here"); then
+  echo "not ok - no test file imports another"
+  echo "$imports" | sed 's/^/#   /'
+  files_failed=$((files_failed + 1)) tf=$((tf + 1))
+fi
 # bash tests/packet/run.sh [test_X.py ...]: those files only (default: all)
 files=()
 for a in "$@"; do files+=("$here/$(basename "$a")"); done

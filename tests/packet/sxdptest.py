@@ -1265,17 +1265,34 @@ def expect(cond, what):
         raise TestFailure(what)
 
 
+# The tier's bounds on waits. Each is a ceiling, never a delay: a wait returns as soon
+# as what it waits for shows, so a generous bound costs a passing test nothing, and the
+# tier runs three files at a time on 2 CPUs beside other jobs (a busy machine answers
+# late, not never). A file keeps a bound of its own only when it means something else
+# (a protocol's timer, how long a thing is watched), named for what it means.
+#
+# A daemon's start, ready to serve: sxcd (a new store's directories and keys are fsynced
+# one by one: a single fsync took 6 s here beside other jobs' writes), nfcapd listening,
+# DPDK's capture tools attached to sxdp.
+START_S = 60
+# State to show after an event: sxcd's (a reconcile, a phase, an SMF judged), sxdp's (a
+# write applied, what its main lcore does on a timer), another box's through etcd (each
+# write fsynced), a report an SMF waits for.
+SETTLE_S = 60
+
+
 def wait_until(pred, bound_s, what, interval=0.05):
     """Poll pred() until it is true (its value returned), for at most
     bound_s seconds (a generous, named bound: a busy machine answers late,
-    not never); past it, a TestFailure saying what was waited for."""
+    not never); past it, a TestFailure saying what was waited for (what:
+    text, or a callable asked for it then, to say what was seen last)."""
     deadline = time.monotonic() + bound_s
     while True:
         v = pred()
         if v:
             return v
         if time.monotonic() > deadline:
-            raise TestFailure("%s: not within %s s" % (what, bound_s))
+            raise TestFailure("%s: not within %s s" % (what() if callable(what) else what, bound_s))
         time.sleep(interval)
 
 

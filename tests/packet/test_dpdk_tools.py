@@ -27,7 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+from sxdptest import START_S, Sxdp, expect, expect_eq  # noqa: E402
 
 try:
     from scapy.all import IP, UDP, Ether, Raw, rdpcap  # noqa: E402
@@ -158,14 +158,6 @@ def test_telemetry_every_sxdp_command():
         dp.stop()
 
 
-def wait_for(pred, what, timeout=15.0):
-    end = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > end:
-            raise T.TestFailure("timed out: %s" % what)
-        time.sleep(0.05)
-
-
 def log_of(path):
     try:
         with open(path, errors="replace") as f:
@@ -203,10 +195,10 @@ def test_pdump_and_dumpcap_capture_what_was_sent():
                     ["stdbuf", "-oL", dumpcap, "--file-prefix=%s" % dp.prefix, "-i", "net_pcap1", "-c", str(len(pkts)), "-w", cap],
                     stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
             # both attached: each says so (line-buffered: stdbuf)
-            wait_for(lambda: "Capturing on" in log_of(dlog) or procs[1].poll() is not None,
-                     "dpdk-dumpcap attaches: %s" % log_of(dlog)[-300:])
-            wait_for(lambda: "capture for" in log_of(plog) or procs[0].poll() is not None,
-                     "dpdk-pdump attaches: %s" % log_of(plog)[-300:])
+            T.wait_until(lambda: "Capturing on" in log_of(dlog) or procs[1].poll() is not None, START_S,
+                         lambda: "dpdk-dumpcap attaches: %s" % log_of(dlog)[-300:])
+            T.wait_until(lambda: "capture for" in log_of(plog) or procs[0].poll() is not None, START_S,
+                         lambda: "dpdk-pdump attaches: %s" % log_of(plog)[-300:])
             time.sleep(0.5)
             for p, name, lg in ((procs[0], "dpdk-pdump", plog), (procs[1], "dpdk-dumpcap", dlog)):
                 expect(p.poll() is None, "%s attached to the running sxdp (exit %s): %s"

@@ -21,15 +21,12 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-
-import test_sxcd as S  # noqa: E402  (its sxcd fixture)
+from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
+import sxcdtest as S  # noqa: E402
 
 R = T.Runner()
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCS = sorted(glob.glob(os.path.join(ROOT, "examples", "**", "*.json"), recursive=True))
-PIPE = {"lan": "switch", "wan": "overlay", "n3": "upf", "n9": "upf"}
-SETTLE_S = 60   # generous: a busy machine's sxcd and sxdp
 
 
 def ports_of(items):
@@ -65,7 +62,7 @@ def apply_case(path):
     expect(roles, "%s names no port" % path)
     ports = {p: [] for p in roles}
     opts = {p: {"role": r} for p, r in roles.items()}
-    with Sxdp(ports, pipeline={r: PIPE[r] for r in set(roles.values())}, port_opts=opts) as dp, \
+    with Sxdp(ports, pipeline={r: S.PIPE[r] for r in set(roles.values())}, port_opts=opts) as dp, \
             S.Sxcd(dp.sock_path) as cd:
         # a dry run compiles against sxdp's tables as read: once sxcd has them
         T.wait_until(lambda: cd.status()["sxdp"]["connected"], SETTLE_S, "sxcd connected to sxdp")

@@ -9,7 +9,6 @@ with their reason and change nothing.
 """
 
 import os
-import socket
 import sys
 import time
 
@@ -17,102 +16,24 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from fx_ipfix import Decoder  # noqa: E402
+from fx_ipfix import Decoder, per_flow  # noqa: E402
 
 try:
-    from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw  # noqa: E402
+    from scapy.all import IP, TCP, UDP, Ether, Raw  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
           % sys.executable)
     sys.exit(77)
 
+from fx_collect import (RECORDS_WITHIN_S, collect, collector, eth, export_on, flows, interleave,  # noqa: E402
+                        ip_bytes, wire)
+import topo_overlay as OV  # noqa: E402
+
 R = T.Runner()
 
-
-def eth():
-    return Ether(src="02:00:00:00:00:0a", dst="02:00:00:00:00:0b")
-
-
-def flows():
-    """Known flows: (key, [packets]); key as the records name it."""
-    out = []
-    for i in range(6):
-        key = ("10.0.0.%d" % (i + 1), "10.0.1.1", 17, 30000 + i, 4000)
-        pkts = [eth() / IP(src=key[0], dst=key[1]) / UDP(sport=key[3], dport=key[4]) / Raw(b"x" * (10 + 7 * j))
-                for j in range(3 + i)]
-        out.append((key, pkts))
-    key = ("10.0.0.9", "10.0.2.2", 6, 40000, 80)
-    out.append((key, [eth() / IP(src=key[0], dst=key[1]) / TCP(sport=40000, dport=80, flags="PA") / Raw(b"t" * 100)
-                      for _ in range(5)]))
-    key = ("2001:db8::1", "2001:db8::2", 17, 5000, 6000)
-    out.append((key, [eth() / IPv6(src=key[0], dst=key[1]) / UDP(sport=5000, dport=6000) / Raw(b"v6" * 20)
-                      for _ in range(4)]))
-    return out
-
-
-def ip_bytes(p):
-    return len(p[IP]) if IP in p else len(p[IPv6])
-
-
-def interleave(fl):
-    seq, i = [], 0
-    while any(i < len(p) for _, p in fl):
-        seq += [p[i] for _, p in fl if i < len(p)]
-        i += 1
-    return seq
-
-
-def collector():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(0.2)
-    return s, s.getsockname()[1]
-
-
-# how long records may take to arrive where a test waits for them: an idle
-# flow expires after 1 s and is exported at once; generous for a busy
-# machine (collect returns as soon as the packets are all counted)
-RECORDS_WITHIN_S = 30
-
-
-def collect(s, dec, until, want=None):
-    """Read messages until `until` (monotonic) or, with want, until the
-    records' packets reach want."""
-    while time.monotonic() < until:
-        try:
-            b = s.recv(65535)
-        except socket.timeout:
-            continue
-        expect(len(b) <= 1400, "an IPFIX message of %d bytes: over the 1400 bound" % len(b))
-        dec.feed(b)
-        if want is not None and sum(r.get("packets", 0) for t, r in dec.records if t != 258) >= want:
-            return
-
-
-def export_on(dp, port, sampling=1, idle_s=1, active_s=60, template_s=60, domain=7, how="insert"):
-    dp.table_write([
-        Sxdp.update("flowexp_collectors", {"id": 0}, "ipv4", {"ip": "127.0.0.1", "port": port}, type=how),
-        Sxdp.update("flowexp_config", {"id": 0}, "export",
-                    {"sampling": sampling, "active_s": active_s, "idle_s": idle_s,
-                     "template_s": template_s, "domain": domain}, type=how),
-    ])
-
-
-def wire(a, b):
-    return [Sxdp.update("port", {"in_port": a}, "output", {"port": b})]
-
-
-def per_flow(dec):
-    got = {}
-    for tid, r in dec.records:
-        if tid == 258:
-            continue
-        k = (r["src"], r["dst"], r["proto"], r["sport"], r["dport"])
-        g = got.setdefault(k, [0, 0, set()])
-        g[0] += r["packets"]
-        g[1] += r["bytes"]
-        g[2].add((r["in"], r["out"], r["slice"], r["end_reason"]))
-    return got
+# every test here with the fast paths checked against the general path
+# (dp_fastcheck.h): a difference in any burst aborts sxdp
+os.environ.setdefault("SXDP_FAST_CHECK", "1")
 
 
 @R.test
@@ -193,7 +114,6 @@ def test_decapsulated_flow_has_its_vni():
     """The overlay takes a VXLAN frame out of its tunnel and bridges the inner
     frame out of a LAN port plain: its record carries the VNI it came with
     (the overlay's decap hook), as a frame it sends into the tunnel does."""
-    import test_overlay as OV
     from_r = [OV.outer(OV.inner(OV.MAC_R2, OV.MAC_A, b"from site 2 %d" % i)) for i in range(3)]
     to_r = [Ether(src=OV.MAC_A, dst=OV.MAC_R) / IP(src="10.1.0.5", dst="10.1.0.6") / UDP(sport=3000, dport=4000) /
             Raw(b"to site 2 %d" % i) for i in range(2)]

@@ -21,35 +21,24 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+from sxdptest import START_S, Sxdp, expect, expect_eq  # noqa: E402
 
-try:
-    import test_flowexp as F  # noqa: E402  (its flows and helpers)
-except SystemExit:
-    raise
+import fx_collect as F  # noqa: E402  (exits 77 itself without scapy)
+from sxcdtest import free_port  # noqa: E402
 
 R = T.Runner()
-BIND_S = 30            # a generous bound for nfcapd to start listening
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def listening(cap, port):
     """Whether nfcapd came to listen on 127.0.0.1:port (False: it ended first)."""
     want = "0100007F:%04X" % port
-    deadline = time.monotonic() + BIND_S
+    deadline = time.monotonic() + START_S
     while cap.poll() is None:
         with open("/proc/net/udp") as f:
             if any(line.split()[1] == want for line in list(f)[1:]):
                 return True
         if time.monotonic() > deadline:
-            raise T.TestFailure("nfcapd not listening on port %d after %d s" % (port, BIND_S))
+            raise T.TestFailure("nfcapd not listening on port %d after %d s" % (port, START_S))
         time.sleep(0.05)
     return False
 
@@ -76,7 +65,7 @@ def nfdump_flows(d):
 def test_nfcapd_totals_equal_what_was_sent():
     fl = F.flows()
     d = tempfile.mkdtemp(prefix="sxdp-nfcapd-")
-    port = free_port()
+    port = free_port(socket.SOCK_DGRAM)
     cap = subprocess.Popen(["nfcapd", "-b", "127.0.0.1", "-p", str(port), "-w", d, "-t", "3600"],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

@@ -21,11 +21,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from test_sxcd import Sxcd, Api, expect_err  # noqa: E402
-from test_flowexp import (RECORDS_WITHIN_S, collector, collect, eth, flows, interleave, ip_bytes,  # noqa: E402
-                         per_flow, wire)
-from fx_ipfix import Decoder  # noqa: E402
+from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
+from sxcdtest import DOC, Api, Sxcd, expect_err, sxctl_path  # noqa: E402
+from fx_collect import RECORDS_WITHIN_S, collect, collector, eth, flows, interleave, ip_bytes, wire  # noqa: E402
+from fx_ipfix import Decoder, per_flow  # noqa: E402
 
 try:
     from scapy.all import IP, UDP, Raw  # noqa: E402
@@ -35,7 +34,6 @@ except ImportError:
     sys.exit(77)
 
 R = T.Runner()
-DOC = os.path.join(T.build_dir(), "sxcd-openapi.json")
 
 
 def intent(port, **spec):
@@ -61,14 +59,14 @@ def expect_exact(dec, fl, what):
     expect(all(m[2] == 11 for m in dec.messages), "%s: observation domain 11: %s" % (what, dec.messages[:3]))
 
 
-def wait_ready(cd, timeout=15):
-    deadline = time.monotonic() + timeout
-    while True:
-        code, res = cd.req("GET", "/api/v1/flow_export")
-        if code == 200 and res["status"]["phase"] == "Ready":
-            return res
-        expect(time.monotonic() < deadline, "flow_export Ready: %s %s" % (code, res))
-        time.sleep(0.05)
+def wait_ready(cd):
+    """The flow_export intent once it is Ready."""
+    seen = []
+
+    def ready():
+        seen[:] = cd.req("GET", "/api/v1/flow_export")
+        return seen[1] if seen[0] == 200 and seen[1]["status"]["phase"] == "Ready" else None
+    return T.wait_until(ready, SETTLE_S, lambda: "flow_export Ready: %s %s" % tuple(seen))
 
 
 @R.test
@@ -104,7 +102,7 @@ def test_intent_exports_and_survives_sxdp_restart():
                     line = 'sxdp_events_total{event="%s"} %d' % (name, ev.get(name, 0))
                     expect(ev.get(name, 0) > 0 and line in text, "/metrics has %s (%s)" % (line, ev))
                 # sxctl's view of it
-                r = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--socket", dp1.sock_path, "--json",
+                r = subprocess.run([sxctl_path(), "--socket", dp1.sock_path, "--json",
                                     "flowexp", "show"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True, timeout=20)
                 expect_eq(r.returncode, 0, "sxctl flowexp show: %s" % r.stderr)
@@ -113,7 +111,7 @@ def test_intent_exports_and_survives_sxdp_restart():
                            sh["counters"]["records"]),
                           (True, 1, [{"id": 0, "address": "127.0.0.1", "port": port}], ev["flowexp.records"]),
                           "sxctl flowexp show --json")
-                r = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--socket", dp1.sock_path, "flowexp",
+                r = subprocess.run([sxctl_path(), "--socket", dp1.sock_path, "flowexp",
                                     "show"], stdout=subprocess.PIPE, text=True, timeout=20)
                 expect(r.returncode == 0 and "flow export: on" in r.stdout and "127.0.0.1" in r.stdout and
                        "records" in r.stdout, "sxctl flowexp show: %s" % r.stdout)

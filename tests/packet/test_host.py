@@ -38,9 +38,9 @@ except ImportError:
           % sys.executable)
     sys.exit(77)
 
-from test_switch import SLICE, U, decremented, frame, ip_udp, neigh, new_switch  # noqa: E402
-from test_ipv6 import echo, echo_reply, expect_outputs6, ll_of, na_reply, neigh6, ns, ns_from_box  # noqa: E402
-from test_routed import A4, A6, HR, PMAC, R4, R6, RBD, routed_updates  # noqa: E402
+from topo_switch import (A4, A6, HR, PMAC, R4, R6, RBD, SLICE, U, decremented, echo, echo_reply,  # noqa: E402
+                         expect_outputs6, frame, ip_udp, ll_of, na_reply, neigh, neigh6, new_switch, ns, ns_from_box,
+                         routed_updates)
 
 R = T.Runner()
 

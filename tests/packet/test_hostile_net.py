@@ -32,12 +32,15 @@ except ImportError:
           % sys.executable)
     sys.exit(77)
 
-import test_overlay as OV  # noqa: E402
-import test_upf as UP  # noqa: E402
-import test_paths as PA  # noqa: E402
+import topo_overlay as OV  # noqa: E402  (one site, one peer, one path; the paths' many)
+import topo_upf as UP  # noqa: E402
 
 R = T.Runner()
 U = Sxdp.update
+
+# every test here with the fast paths checked against the general path
+# (dp_fastcheck.h): a difference in any burst aborts sxdp
+os.environ.setdefault("SXDP_FAST_CHECK", "1")
 
 RMAC, FAR_RMAC, VNI_L3, TUN_L3 = "02:00:00:00:00:fe", "02:00:00:00:02:fe", 7000, 11
 SVI_IP, SVI6_IP = "10.1.0.254", "fd00:1::fe"
@@ -192,17 +195,17 @@ def test_probe_never_turned_around_to_own_or_martian():
     (overlay.probe_src); a real endpoint's is. An endpoint or a path end
     that is no unicast host is refused at write time (bad_endpoint)."""
     def probe(src):
-        return Ether(src=PA.PEER_MAC, dst=PA.WAN_MAC) / IP(src=src, dst=PA.VTEP) / \
-            UDP(sport=3785, dport=3785) / Raw(PA.probe_msg(seq=5))
-    srcs = [PA.VTEP, "255.255.255.255", "127.0.0.1", PA.PEERS[1]]
-    with Sxdp({"p0": [], "w0": [probe(s) for s in srcs]}, pipeline=PA.PIPELINE,
+        return Ether(src=OV.PEER_MAC, dst=OV.WAN_MAC) / IP(src=src, dst=OV.VTEP) / \
+            UDP(sport=3785, dport=3785) / Raw(OV.probe_msg(seq=5))
+    srcs = [OV.VTEP, "255.255.255.255", "127.0.0.1", OV.PEERS[1]]
+    with Sxdp({"p0": [], "w0": [probe(s) for s in srcs]}, pipeline=OV.PIPELINE,
               port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
-        dp.table_write(PA.base(["p0"], {}) + [U("endpoints", {"ip": ip}, "endpoint", {"site": 2})
-                                              for ip in (PA.VTEP, PA.PEERS[1])])
+        dp.table_write(OV.paths_setup(["p0"], {}) + [U("endpoints", {"ip": ip}, "endpoint", {"site": 2})
+                                              for ip in (OV.VTEP, OV.PEERS[1])])
         # an endpoint or a path end that is no unicast host is refused
         bad = [U("endpoints", {"ip": ip}, "endpoint", {"site": 3})
                for ip in ("255.255.255.255", "127.0.0.1", "0.0.0.0", "224.0.0.5", "240.0.0.1")] + \
-            [U("paths", {"id": 9}, "static", {"src": PA.VTEP, "dst": d, "vrf": PA.UNDERLAY, "mtu": 0, "gw": PA.GW})
+            [U("paths", {"id": 9}, "static", {"src": OV.VTEP, "dst": d, "vrf": OV.UNDERLAY, "mtu": 0, "gw": OV.GW})
              for d in ("255.255.255.255", "239.1.1.1")]
         for u in bad:
             res = dp.table_write([u], check=False)["results"][0]
@@ -213,7 +216,7 @@ def test_probe_never_turned_around_to_own_or_martian():
         expect_drops(st, {"overlay.probe_src": 3})
         expect_eq(st["events"].get("overlay.probe_reflected"), 1, "probes turned around")
         dp.stop()
-        expect_eq([IP(g[14:]).dst for g in dp.outputs()["w0"]], [PA.PEERS[1]], "the one answer")
+        expect_eq([IP(g[14:]).dst for g in dp.outputs()["w0"]], [OV.PEERS[1]], "the one answer")
 
 
 @R.test

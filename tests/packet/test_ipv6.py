@@ -15,7 +15,6 @@ by tshark; the slow path's accounting is checked after every test.
 """
 
 import os
-import subprocess
 import sys
 import time
 
@@ -25,9 +24,8 @@ import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_drops, expect_eq, expect_events, svi6_updates  # noqa: E402
 
 try:
-    from scapy.all import (TCP, UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoReply,  # noqa: E402
-                           ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr,
-                           ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6,
+    from scapy.all import (TCP, UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6ND_NA,  # noqa: E402
+                           ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6,
                            IPv6ExtHdrHopByHop, Raw, in6_getnsma, in6_getnsmac, inet_pton)
     import socket
 except ImportError:
@@ -35,25 +33,13 @@ except ImportError:
           % sys.executable)
     sys.exit(77)
 
-from test_switch import (BCAST, H1, H2, H2B, H3, ROUTER1, ROUTER2, SLICE, U, bd_updates,  # noqa: E402
-                         frame, new_switch)
+from topo_switch import (A1, A3, B1, B2, H1, H2, H2B, H3, NET1, NET2, ROUTER1, ROUTER2, SLICE,  # noqa: E402
+                         SVI1, SVI2, U, bd_updates, echo, echo_reply, expect_outputs6, frame, ll_of, na_reply,
+                         neigh6, new_switch, ns, ns_from_box, routed, udp6)
 
 R = T.Runner()
 
-NET1, NET2 = "2001:db8:1::", "2001:db8:2::"
-SVI1, SVI2 = "2001:db8:1::fe", "2001:db8:2::fe"
-A1, A3 = "2001:db8:1::1", "2001:db8:1::3"      # H1, H3 in bd 10
-B1, B2 = "2001:db8:2::1", "2001:db8:2::2"      # H2, H2B in bd 20
 FAR = "2001:db8:99::7"                         # behind B1: via route
-
-
-def ll_of(mac):
-    """The link-local address a MAC makes (modified EUI-64, RFC 4291)."""
-    b = bytes.fromhex(mac.replace(":", ""))
-    iid = bytes([b[0] ^ 2]) + b[1:3] + b"\xff\xfe" + b[3:]
-    return socket.inet_ntop(socket.AF_INET6, b"\xfe\x80" + b"\x00" * 6 + iid)
-
-
 LL1, LL2 = ll_of(ROUTER1), ll_of(ROUTER2)
 
 
@@ -62,21 +48,6 @@ def l3_setup6(dp, vrf=SLICE, bd20=("p1", 20), bd10=(("p0", 0),), bds=(10, 20)):
     bd 20 = 2001:db8:2::/64 (SVI ::fe, ROUTER2) on p1 VID 20."""
     return (bd_updates(dp, bds[0], list(bd10), slice_id=vrf) + bd_updates(dp, bds[1], [bd20], slice_id=vrf) +
             svi6_updates(vrf, bds[0], ROUTER1, SVI1, NET1) + svi6_updates(vrf, bds[1], ROUTER2, SVI2, NET2))
-
-
-def neigh6(vrf, ip, port, vlan, dmac, smac):
-    return U("neigh6", {"vrf": vrf, "ip": ip}, "rewrite", {"port": port, "vlan": vlan, "dmac": dmac, "smac": smac})
-
-
-def udp6(src, dst, sport=1000, dport=2000, hlim=64, payload=b"sxdp-ipv6", **kw):
-    return IPv6(src=src, dst=dst, hlim=hlim, **kw) / UDP(sport=sport, dport=dport) / Raw(payload)
-
-
-def routed(l3):
-    """l3 as a router forwards it: hop limit - 1, nothing else."""
-    p = IPv6(bytes(l3))
-    p.hlim -= 1
-    return p
 
 
 def icmp6_error(orig, router_mac, src, err, vlan=None):
@@ -88,40 +59,6 @@ def icmp6_error(orig, router_mac, src, err, vlan=None):
     return frame(router_mac, e.src, IPv6(src=src, dst=ip.src, hlim=64) / err / Raw(quote), vlan)
 
 
-def ns(src_mac, src, target, dst=None, lla=True, hlim=255, eth_dst=None, vlan=None):
-    dst = dst or in6_getnsma(inet_pton(socket.AF_INET6, target))
-    if isinstance(dst, bytes):
-        dst = socket.inet_ntop(socket.AF_INET6, dst)
-    p = IPv6(src=src, dst=dst, hlim=hlim) / ICMPv6ND_NS(tgt=target)
-    if lla:
-        p = p / ICMPv6NDOptSrcLLAddr(lladdr=src_mac)
-    return frame(src_mac, eth_dst or in6_getnsmac(inet_pton(socket.AF_INET6, dst)), p, vlan)
-
-
-def na_reply(router_mac, target, to_mac, to_ip, solicited=1, vlan=None):
-    return frame(router_mac, to_mac, IPv6(src=target, dst=to_ip, hlim=255) /
-                 ICMPv6ND_NA(R=1, S=solicited, O=1, tgt=target) / ICMPv6NDOptDstLLAddr(lladdr=router_mac), vlan)
-
-
-def ns_from_box(router_mac, svi, target, vlan=None):
-    group = socket.inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, target)))
-    return frame(router_mac, in6_getnsmac(inet_pton(socket.AF_INET6, group)),
-                 IPv6(src=svi, dst=group, hlim=255) / ICMPv6ND_NS(tgt=target) /
-                 ICMPv6NDOptSrcLLAddr(lladdr=router_mac), vlan)
-
-
-def echo(src_mac, dst_mac, src, dst, ident=7, seq=1, data=b"ping6", vlan=None, hlim=64):
-    return frame(src_mac, dst_mac, IPv6(src=src, dst=dst, hlim=hlim) /
-                 ICMPv6EchoRequest(id=ident, seq=seq, data=data), vlan)
-
-
-def echo_reply(req, router_mac, src=None, vlan=None):
-    e = Ether(bytes(req))
-    ip, q = e[IPv6], e[ICMPv6EchoRequest]
-    return frame(router_mac, e.src, IPv6(src=src or ip.dst, dst=ip.src, hlim=64) /
-                 ICMPv6EchoReply(id=q.id, seq=q.seq, data=q.data), vlan)
-
-
 def bad_cksum(f):
     """f with its ICMPv6 checksum off by one."""
     b = bytearray(bytes(f))
@@ -129,18 +66,6 @@ def bad_cksum(f):
     off = len(b) - len(bytes(e[IPv6].payload)) + 2
     b[off + 1] ^= 1
     return bytes(b)
-
-
-def expect_outputs6(dp, want, **kw):
-    """dp.expect_outputs, then tshark's own verdict on every ICMPv6 checksum
-    the box wrote: none bad (the quoted packets' included)."""
-    dp.expect_outputs(want, **kw)
-    for name, paths in dp.out_qpaths.items():
-        for path in paths:
-            r = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields", "-e", "icmpv6.checksum.status"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=60)
-            status = [v for ln in r.stdout.split() for v in ln.split(",")]
-            expect("0" not in status, "%s: tshark says an ICMPv6 checksum is bad: %s" % (name, status))
 
 
 def nexthops6(dp):

@@ -32,7 +32,7 @@ except ImportError:
           % sys.executable)
     sys.exit(77)
 
-import test_overlay as O  # noqa: E402  (its topology: one site, one peer, one path)
+import topo_overlay as O  # noqa: E402  (one site, one peer, one path)
 
 R = T.Runner()
 U = Sxdp.update

@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
 
 try:
     from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -38,13 +38,12 @@ except ImportError as e:
     print("SKIP: %s (install python3-cryptography and python3-scapy, run with /usr/bin/python3)" % e)
     sys.exit(77)
 
-import test_sxcd as S  # noqa: E402  (its sxcd fixture, its site and peer)
+import sxcdtest as S  # noqa: E402
 
 R = T.Runner()
 RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 PEER_KEY = X25519PrivateKey.generate()
 BOX_KEY = X25519PrivateKey.from_private_bytes(os.urandom(32))
-SETTLE_S = 20          # a generous bound for sxcd's once-a-second keying to show in sxdp
 EPOCH_S = 3600         # sxcd's epoch (--esp-rekey as shipped): SAs are of the wall clock's hour
 GRACE_S = 30           # sxcd's ESP_GRACE_S: the last epoch's inbound SAs kept into the next
 TEST_BOUND_S = 150     # generous: the longest a test here takes on a busy machine

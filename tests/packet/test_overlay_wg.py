@@ -32,7 +32,7 @@ except ImportError as e:
     print("SKIP: %s (install python3-cryptography and python3-scapy, run with /usr/bin/python3)" % e)
     sys.exit(77)
 
-import test_overlay as O  # noqa: E402  (its topology: one site, one peer, one path)
+import topo_overlay as O  # noqa: E402  (one site, one peer, one path)
 
 R = T.Runner()
 

@@ -29,20 +29,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_eq  # noqa: E402
-import test_sxcd as S  # noqa: E402
-from test_sxcd_http import NOSOCK  # noqa: E402
+import sxcdtest as S  # noqa: E402
+from sxcdtest import NOSOCK  # noqa: E402
 
-try:
-    from selenium import webdriver  # noqa: E402
-    from selenium.webdriver.chrome.options import Options  # noqa: E402
-    from selenium.webdriver.chrome.service import Service  # noqa: E402
-    from selenium.webdriver.common.by import By  # noqa: E402
-except ImportError:
-    print("SKIP: selenium is not importable by %s (apt-get install python3-selenium)" % sys.executable)
-    sys.exit(77)
+# exits 77 itself without scapy or selenium
+from pagetest import By, browser  # noqa: E402
 
 R = T.Runner()
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 REBIND = "rebind.test"
 ATTACK_S = 15           # the attacker's script reports within this (it waits for its own requests)
 
@@ -99,23 +92,6 @@ fetch("/api/v1/intents").then(j)
   body: JSON.stringify({items: [], prune: ["slices"]})}).then(j); })
 .then(function () { done(out); }, function (e) { out.push(String(e)); done(out); });
 """
-
-
-def browser(rules):
-    for p in (CHROMIUM, DRIVER):
-        if not os.access(p, os.X_OK):
-            raise T.SkipTest("%s is missing (apt-get install chromium chromium-driver)" % p)
-    o = Options()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-              "--disable-extensions", "--disable-background-networking", "--disable-component-update",
-              "--host-resolver-rules=%s" % rules):
-        o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    try:
-        return webdriver.Chrome(service=Service(DRIVER), options=o)
-    except Exception as e:  # noqa: BLE001: whatever stops chromium is a skip, said why
-        raise T.SkipTest("chromium cannot start: %s" % str(e).splitlines()[0])
 
 
 class Attacker:
@@ -181,7 +157,8 @@ def test_a_visited_page_changes_nothing_and_reads_nothing():
         r0 = {id(cd): refused(cd) for cd in (shipped, open_)}
         js = "\n".join("attack(%s);" % json.dumps(u) for u in (shipped.url, open_.url))
         att = Attacker(ATTACK % js)
-        d = browser("MAP %s 127.0.0.1" % REBIND)
+        d = browser(None, None, perf=False, args=("--disable-background-networking", "--disable-component-update",
+                                                 "--host-resolver-rules=MAP %s 127.0.0.1" % REBIND))
         try:
             login(d, shipped)
             d.get("http://127.0.0.1:%d/" % att.port)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The operator's page under churn, delay and bad input, and its front door, in headless
-chromium (selenium) against a real sxcd and sxdp (the helpers are test_visibility.py's).
+chromium (selenium) against a real sxcd and sxdp (the helpers are pagetest.py's).
 
 - Soak: two minutes of slices created and withdrawn every second through the API while the
   page is open: the JS heap after a forced GC stays within HEAP_GROWTH of what it was after
@@ -39,13 +39,17 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-import test_sxcd as S  # noqa: E402
-import test_visibility as V  # noqa: E402  (exits 77 itself without scapy or selenium)
-from test_visibility import (By, TOKEN, browser, console_errors, login, page_values, polls, raw, shot,  # noqa: E402
-                             wait_app, wait_polls)
+from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
+import sxcdtest as S  # noqa: E402
+from sxcdtest import Sxcd  # noqa: E402
+import fleettest as FL  # noqa: E402
+from httptest import request  # noqa: E402
+# exits 77 itself without scapy or selenium
+from pagetest import (BLUE, CHROMIUM, DRIVER, PEER, SHOWN_S, SITE, By, browser, console_errors,  # noqa: E402
+                      fleet_view, login, num, page_values, polls, shot, traffic, wait_app, wait_polls)
 
 R = T.Runner()
+TOKEN = "vis-token-0123456789abcdef"
 
 SOAK_S = 120            # the issue's two minutes of churn
 SOAK_LIVE = 6           # slices alive at once: one created each second, the oldest withdrawn
@@ -72,7 +76,7 @@ def page_on(ports=None, items=(), view=None, admin_up=True):
     (at #view): (dp, cd, drv)."""
     drv = browser()
     try:
-        with Sxdp(dict(ports or S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, V.Sxcd_(dp) as cd:
+        with Sxdp(dict(ports or S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd(dp.sock_path) as cd:
             if items:
                 code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": list(items)})
                 expect_eq(code, 200, "apply: %s" % res)
@@ -99,17 +103,6 @@ def page_state(d):
         " var m = /^(slices|vdns)\\/(.+)\\/phase$/.exec(e.dataset.k);"
         " if (m) rows.push(m[1] === 'vdns' ? 'VDN ' + m[2] : m[2]); });"
         " return {polls: +(document.body.dataset.polls || 0), charts: SX.charts ? SX.charts() : [], rows: rows};")
-
-
-def until(what, fn, timeout=10):
-    """fn()'s first true value, within timeout s (what: said otherwise; a callable: asked then)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        expect(time.monotonic() < deadline, what() if callable(what) else what)
-        time.sleep(0.1)
 
 
 def churn(drv, cd, secs):
@@ -220,10 +213,10 @@ def test_a_held_answer_shows_no_phantom_spike():
     what the counter did between the two samples the page took it from (the page gives when
     sxdp read them: body data-counters-ms), the counter read from sxdp itself every 20 ms
     meanwhile. A rate over the browser's clock shows the held second twice its size or more."""
-    ports = dict(S.PORTS, lan1=V.traffic())
-    with page_on(ports, [V.SITE, V.PEER, V.BLUE], "slices") as (dp, cd, drv):
-        until("blue's meter green on the page", lambda: (V.num(page_values(drv).get("slices/blue/meter_green_pps"))
-                                                         or 0) > 0)
+    ports = dict(S.PORTS, lan1=traffic())
+    with page_on(ports, [SITE, PEER, BLUE], "slices") as (dp, cd, drv):
+        T.wait_until(lambda: (num(page_values(drv).get("slices/blue/meter_green_pps")) or 0) > 0, SHOWN_S,
+                     "blue's meter green on the page", interval=0.1)
         mid = [x for x in cd.req("GET", "/api/v1/counters")[1]["slices"] if x["name"] == "blue"][0]["meter"]["id"]
         series, stop = [], threading.Event()   # (sxdp's ms before, after, green, red), from sxdp: sxcd is held
 
@@ -256,7 +249,7 @@ def test_a_held_answer_shows_no_phantom_spike():
 
         def seen_now():
             """(poll, green pkt/s on the page, when sxdp read its counters, held just before)"""
-            return [(p, V.num(v), V.num(ms), i in firsts)
+            return [(p, num(v), num(ms), i in firsts)
                     for i, (p, v, ms) in enumerate(drv.execute_script("return window.sxSeen;"))]
         try:
             time.sleep(3)
@@ -276,8 +269,8 @@ def test_a_held_answer_shows_no_phantom_spike():
             # sample (what the page read after it is bounded by a read of sxdp's after it)
             seen = seen_now()
             last = max((ms for _, _, ms, _ in seen if ms is not None), default=0)
-            until("sxdp's counters read past the last poll's sample (%.0f ms)" % last,
-                  lambda: series and series[-1][0] >= last + PAGE_READ_MS)
+            T.wait_until(lambda: series and series[-1][0] >= last + PAGE_READ_MS, SETTLE_S,
+                         "sxdp's counters read past the last poll's sample (%.0f ms)" % last, interval=0.1)
         finally:
             stop.set()
             th.join(5)
@@ -305,20 +298,20 @@ def test_conformance_judges_what_is_delivered():
     """blue: guaranteed 10 Mbit/s, offered far more, its frames all dropped before the
     scheduler (the WAN gateway never answers ARP: held, then dropped): below. idle, with a
     guarantee and nothing offered: within."""
-    ports = dict(S.PORTS, lan1=V.traffic())
+    ports = dict(S.PORTS, lan1=traffic())
     idle = S.slice_("idle", 2, "lan2", 5001, rate={"guaranteed_bps": 1000000, "peak_bps": 2000000})
     idle["spec"]["svi"] = {"address": "10.11.0.254/24", "mac": "02:00:0a:0b:00:fe"}
     idle["spec"]["subnets"] = ["10.11.0.0/24"]
     idle["spec"]["routes"] = []
-    with page_on(ports, [V.SITE, V.PEER, V.BLUE, idle], "slices") as (dp, cd, drv):
+    with page_on(ports, [SITE, PEER, BLUE, idle], "slices") as (dp, cd, drv):
         def judged():
             v = page_values(drv)
             return v if v.get("slices/blue/conformance") not in (None, "measuring") and \
                 v.get("slices/idle/conformance") not in (None, "measuring") else None
-        v = until("both judged on the page", judged)
+        v = T.wait_until(judged, SHOWN_S, "both judged on the page", interval=0.1)
         wait_polls(drv, 2)
         v = page_values(drv)
-        inb, outb, g = (V.num(v.get("slices/blue/" + k)) for k in ("in_bps", "out_bps", "guaranteed_bps"))
+        inb, outb, g = (num(v.get("slices/blue/" + k)) for k in ("in_bps", "out_bps", "guaranteed_bps"))
         expect(inb is not None and outb is not None and inb > 10 * g and outb < g / 100,
                "blue offered %s, delivered %s bit/s, guaranteed %s" % (inb, outb, g))
         expect_eq((v.get("slices/blue/conformance"), v.get("slices/idle/conformance")), ("below", "within"),
@@ -328,13 +321,12 @@ def test_conformance_judges_what_is_delivered():
 
 @R.test
 def test_malformed_fleet_report_flagged_others_shown():
-    import test_sxcd_fleet as FL
     if shutil.which("etcd") is None:
         raise T.SkipTest("etcd is not installed (apt-get install etcd-server)")
     drv = browser()
     try:
         with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, FL.Fleet((dp.sock_path, None)) as f:
-            code, res = f.a.req("PUT", "slices/red", FL.slice_(10))
+            code, res = f.a.req("PUT", "/api/v1/slices/red", FL.bare_slice(10))
             expect(code in (200, 201), "red through a: %s" % res)
             now = int(time.time())
 
@@ -353,22 +345,24 @@ def test_malformed_fleet_report_flagged_others_shown():
             login(drv, "http://127.0.0.1:%d" % f.a.port, f.a.token, "fleet")
 
             def flagged():
-                v = V.page_values(drv)
-                fv = V.fleet_view(drv)
+                v = page_values(drv)
+                fv = fleet_view(drv)
                 ok = all(v.get("fleet/box/%s/report" % s) == "malformed report" and v.get("fleet/box/%s/malformed" % s)
                          for s in bad) and v.get("fleet/box/site-a/state") == "live" and \
                     v.get("fleet/box/site-b/state") == "live" and "fleet/box/site-a/report" not in v and \
                     v.get("fleet/malformed") == str(len(bad)) and sorted(fv["boxes"][:len(bad)]) == sorted(bad)
                 return (v, fv) if ok else None
-            v, fv = until(lambda: "the bad reports flagged, on top, a and b shown: %s %s" % (
-                {k: x for k, x in V.page_values(drv).items() if k.startswith("fleet/")}, V.fleet_view(drv)), flagged)
+            v, fv = T.wait_until(flagged, SHOWN_S, lambda: "the bad reports flagged, on top, a and b shown: %s %s" % (
+                {k: x for k, x in page_values(drv).items() if k.startswith("fleet/")}, fleet_view(drv)),
+                interval=0.1)
             text = drv.find_element(By.ID, "view-fleet").text
             for what in ("intent slices/red is null", "intents is an array", "sxdp is a string", "store is a number",
                          "intent slices/red's phase is a number", "no intents"):
                 expect(what in text, "the view says %r: %s" % (what, text))
             # still following the store: a box that reports later is shown
             f.etcd.call("kv/put", {"key": FL.b64("/fleet/boxes/late"), "value": FL.b64(json.dumps(report("late")))})
-            until("a later box on the page", lambda: "late" in V.fleet_view(drv)["boxes"])
+            T.wait_until(lambda: "late" in fleet_view(drv)["boxes"], SHOWN_S, "a later box on the page",
+                         interval=0.1)
             shot(drv, "page-fleet-malformed-1366x768.png", 1366, 768)
             errs = console_errors(drv)
             expect(not errs, "console errors: %s" % errs[:5])
@@ -402,7 +396,8 @@ def test_unknown_fragment_and_dot_segments_in_the_lookup():
                                          ".getAttribute('aria-selected')];", first), ["#" + first, "true"],
                       "#%s: its tab selected" % frag)
         drv.get(cd.url + "/#upf")   # a fragment of the same page: shown without a reload
-        until("the UPF view on #upf", lambda: not drv.find_element(By.ID, "view-upf").get_attribute("hidden"))
+        T.wait_until(lambda: not drv.find_element(By.ID, "view-upf").get_attribute("hidden"), SHOWN_S,
+                     "the UPF view on #upf", interval=0.1)
 
         # the lookup box: dot segments refused, nothing asked outside upf/sessions/
         for sid in ("../../../../metrics", "pfcp/../../../../metrics", "upf/./x/1", "pfcp//5"):
@@ -411,7 +406,7 @@ def test_unknown_fragment_and_dot_segments_in_the_lookup():
             box.clear()
             box.send_keys(sid)
             drv.find_element(By.CSS_SELECTOR, "#upf-session-form button").click()
-            err = until("%s refused on the page" % sid, lambda: lookup_error(drv))
+            err = T.wait_until(lambda: lookup_error(drv), SHOWN_S, "%s refused on the page" % sid, interval=0.1)
             expect("not a session id" in err and sid in err, "%s: %r" % (sid, err))
             wait_polls(drv, 2)
             urls = [u.split("//", 1)[1].split("/", 1)[1] for u in requests_since(drv)]
@@ -425,7 +420,7 @@ def test_unknown_fragment_and_dot_segments_in_the_lookup():
         box.send_keys("pfcp/%2e%2e/%2e%2e/metrics")
         requests_since(drv)
         drv.find_element(By.CSS_SELECTOR, "#upf-session-form button").click()
-        err = until("sxcd's answer on the page", lambda: lookup_error(drv))
+        err = T.wait_until(lambda: lookup_error(drv), SHOWN_S, "sxcd's answer on the page", interval=0.1)
         urls = [u for u in requests_since(drv) if "/upf/" in u or "metrics" in u]
         expect("400" in err and urls and all("/api/v1/upf/sessions/pfcp/%252e%252e/%252e%252e/metrics" in u
                                              for u in urls), "encoded, within upf/sessions/: %r %s" % (err, urls))
@@ -468,42 +463,43 @@ def test_login_session_logout_and_hostile_paths():
     os.symlink(os.path.join(www, "sx.css"), os.path.join(www, "alias.css"))
     try:
         with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, \
-                V.Sxcd_(dp, token=TOKEN, extra=["--www", www]) as cd:
-            code, res = cd.req("PUT", "/api/v1/site", V.SITE)
+                Sxcd(dp.sock_path, token=TOKEN, extra=["--www", www]) as cd:
+            code, res = cd.req("PUT", "/api/v1/site", SITE)
             expect(code in (200, 201), "the site, with the token: %s" % res)
             host = {"Host": "127.0.0.1:%d" % cd.port}
             auth = dict(host, Authorization="Bearer " + TOKEN)
             # without the token: the login page, no data; the rest 401
-            s, h, body = raw(cd.url, "/", headers=host)
+            s, h, body = request(cd.url, "/", headers=host)
             expect_eq(s, 200, "/ without a token")
             expect(b'id="login"' in body and b"sx.js" not in body, "the login page, not the app")
             for path in ("/ui/sx.js", "/ui/feat/overlay.js", "/static/chart.js", "/api/v1/status", "/api/v1/counters",
                          "/metrics"):
-                expect_eq(raw(cd.url, path, headers=host)[0], 401, "%s without a token" % path)
+                expect_eq(request(cd.url, path, headers=host)[0], 401, "%s without a token" % path)
                 # the page's cookie before sessions was the raw token: it opens nothing now
-                expect_eq(raw(cd.url, path, headers=dict(host, Cookie="a=b; sxcd_token=" + TOKEN))[0], 401,
+                expect_eq(request(cd.url, path, headers=dict(host, Cookie="a=b; sxcd_token=" + TOKEN))[0], 401,
                           "%s by the old cookie" % path)
             # types, cache, HEAD
             for path, ctype in (("/", "text/html"), ("/ui/sx.js", "text/javascript"), ("/ui/sx.css", "text/css"),
                                 ("/static/chart.js", "text/javascript")):
-                s, h, body = raw(cd.url, path, headers=auth)
+                s, h, body = request(cd.url, path, headers=auth)
                 expect_eq((s, h.get("content-type", "").split(";")[0]), (200, ctype), "GET %s" % path)
                 expect_eq(h.get("x-content-type-options"), "nosniff", "nosniff on %s" % path)
                 expect("cache-control" in h, "cache headers on %s" % path)
-                s2, h2, b2 = raw(cd.url, path, method="HEAD", headers=auth)
+                s2, h2, b2 = request(cd.url, path, method="HEAD", headers=auth)
                 expect_eq((s2, b2, int(h2.get("content-length", -1))), (200, b"", len(body)), "HEAD %s" % path)
                 if "etag" in h:
-                    expect_eq(raw(cd.url, path, headers=dict(auth, **{"If-None-Match": h["etag"]}))[0], 304,
+                    expect_eq(request(cd.url, path, headers=dict(auth, **{"If-None-Match": h["etag"]}))[0], 304,
                               "revalidated %s" % path)
-            expect_eq(raw(cd.url, "/ui/alias.css", headers=auth)[0], 200, "a symlink inside the root")
+            expect_eq(request(cd.url, "/ui/alias.css", headers=auth)[0], 200, "a symlink inside the root")
             # hostile paths: 404 (or the front door's 400), never a file
             for path in ("/ui/../index.html", "/ui/feat/../../sxcd.c", "/ui/%2e%2e/login.html", "/ui/..%2flogin.html",
                          "/ui/leak.js", "/ui/sx.js%00.css", "/ui/.hidden.js", "/ui//sx.js", "/ui/" + "a" * 300 + ".js",
                          "/ui/feat/", "/ui/nope.exe", "/ui/index.html", "/static/x.js", "/ui/feat"):
-                s, h, body = raw(cd.url, path, headers=auth)
+                s, h, body = request(cd.url, path, headers=auth)
                 expect(s in (400, 404) and b"root:" not in body, "%s: %d %r" % (path, s, body[:80]))
-            expect_eq(raw(cd.url, "/ui/sx.js", method="DELETE", headers=dict(auth, **{"Content-Type": "application/json"}))[0],
-                      405, "DELETE of a page file")
+            expect_eq(request(cd.url, "/ui/sx.js", method="DELETE",
+                              headers=dict(auth, **{"Content-Type": "application/json"}))[0], 405,
+                      "DELETE of a page file")
 
             # the browser: the login page, a wrong token, then the right one
             drv.get(cd.url + "/")
@@ -530,14 +526,15 @@ def test_login_session_logout_and_hostile_paths():
                    not drv.find_element(By.ID, "sx-insecure").is_displayed(), "log out offered, no insecure banner")
             shot(drv, "visibility-login-token-1366x768.png", 1366, 768)
             replay = dict(host, Cookie="sxcd_session=" + ck["value"])
-            expect_eq(raw(cd.url, "/api/v1/status", headers=replay)[0], 200, "the cookie replayed reads")
-            expect_eq(raw(cd.url, "/api/v1/slices/x", method="DELETE", headers=replay)[0], 401, "but writes nothing")
+            expect_eq(request(cd.url, "/api/v1/status", headers=replay)[0], 200, "the cookie replayed reads")
+            expect_eq(request(cd.url, "/api/v1/slices/x", method="DELETE", headers=replay)[0], 401,
+                      "but writes nothing")
 
             # the session ended elsewhere (its cookie logged out): the page's next read is a 401,
             # the tab goes to the login page
-            expect_eq(raw(cd.url, "/api/v1/logout", method="POST", headers=dict(
+            expect_eq(request(cd.url, "/api/v1/logout", method="POST", headers=dict(
                 replay, **{"Content-Type": "application/json", "Content-Length": "0"}))[0], 204, "logged out by hand")
-            expect_eq(raw(cd.url, "/api/v1/status", headers=replay)[0], 401, "the cookie replayed after")
+            expect_eq(request(cd.url, "/api/v1/status", headers=replay)[0], 401, "the cookie replayed after")
             deadline = time.monotonic() + 5
             while not on_login_page(drv):
                 expect(time.monotonic() < deadline, "the page back at its login after a 401: %s" % drv.current_url)
@@ -547,20 +544,20 @@ def test_login_session_logout_and_hostile_paths():
             login(drv, cd.url, TOKEN)
             ck = drv.get_cookie("sxcd_session")
             replay = dict(host, Cookie="sxcd_session=" + ck["value"])
-            expect_eq(raw(cd.url, "/api/v1/counters", headers=replay)[0], 200, "the new session reads")
+            expect_eq(request(cd.url, "/api/v1/counters", headers=replay)[0], 200, "the new session reads")
             drv.find_element(By.ID, "sx-logout").click()
             deadline = time.monotonic() + 5
             while not on_login_page(drv):
                 expect(time.monotonic() < deadline, "the login page after log out")
                 time.sleep(0.1)
             for path in ("/api/v1/counters", "/ui/sx.js"):
-                expect_eq(raw(cd.url, path, headers=replay)[0], 401, "%s by the cookie after log out" % path)
+                expect_eq(request(cd.url, path, headers=replay)[0], 401, "%s by the cookie after log out" % path)
             expect_eq(drv.get_cookie("sxcd_session"), None, "the browser's cookie cleared")
             (cookie, sess, local), _ = storage(drv)
             expect(TOKEN not in cookie + sess + local, "nothing kept after log out: %r %s %s" % (cookie, sess, local))
 
         # no credential at all: the app at once, and a banner saying what that means
-        with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, V.Sxcd_(dp, token=False) as cd:
+        with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd(dp.sock_path, token=False) as cd:
             drv.get(cd.url + "/")
             wait_app(drv)
             b = drv.find_element(By.ID, "sx-insecure")
@@ -574,7 +571,7 @@ def test_login_session_logout_and_hostile_paths():
 
 
 if __name__ == "__main__":
-    for p in (V.CHROMIUM, V.DRIVER):
+    for p in (CHROMIUM, DRIVER):
         if not os.access(p, os.X_OK):
             print("SKIP: %s is missing (apt-get install chromium chromium-driver)" % p)
             sys.exit(77)

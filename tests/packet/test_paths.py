@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_drops, expect_eq  # noqa: E402
+from sxdptest import SETTLE_S, Sxdp, expect, expect_drops, expect_eq  # noqa: E402
 
 try:
     from scapy.all import ICMP, IP, UDP, Ether, Raw, rdpcap  # noqa: E402
@@ -27,47 +27,15 @@ except ImportError:
           % sys.executable)
     sys.exit(77)
 
+from topo_overlay import (GW, GW_MAC, MAC_A, MAC_R, MAGIC, PEER_MAC, PEERS, PIPELINE, TUN, UNDERLAY, VTEP,  # noqa: E402
+                          WAN_MAC, paths_setup, probe_msg)
+
 R = T.Runner()
-SETTLE_S = 20          # generous: what sxdp's main lcore does on a timer, seen, on a busy machine
 
 # every test here with the fast paths checked against the general path
 # (dp_fastcheck.h): a difference in any burst aborts sxdp
 os.environ.setdefault("SXDP_FAST_CHECK", "1")
 U = Sxdp.update
-
-PIPELINE = {"lan": "switch", "wan": "overlay"}
-MAC_A, MAC_R = "02:00:00:00:00:0a", "02:00:00:00:01:0a"
-WAN_MAC, GW_MAC, PEER_MAC = "02:00:00:00:ff:01", "02:00:00:00:ff:fe", "02:00:00:00:ff:02"
-VTEP, GW = "192.0.2.10", "192.0.2.1"
-PEERS = {i: "198.51.100.%d" % (19 + i) for i in range(1, 9)}
-UNDERLAY, VNI, TUN = 100, 5000, 7
-MAGIC = 0x53585042
-
-
-def probe_msg(kind=1, path=1, seq=0, magic=MAGIC, version=1, tx=0x1122334455667788, rx=0):
-    return struct.pack(">IBBHII", magic, version, kind, path, seq, 0) + struct.pack("<QQ", tx, rx)
-
-
-def base(lan_ports, paths, tunnel_path=0):
-    """slice 1: bd 10 = the LAN ports + the tunnel TUN to site 2; the
-    underlay next hop GW a static neighbour on w0; paths as given."""
-    ups = [U("vteps", {"ip": VTEP}, "vtep"),
-           U("vnis", {"vni": VNI}, "l2", {"slice": 1, "bd": 10}),
-           U("neigh", {"vrf": UNDERLAY, "ip": GW}, "rewrite",
-             {"port": "w0", "vlan": 0, "dmac": GW_MAC, "smac": WAN_MAC}),
-           U("fdb", {"bd": 10, "mac": MAC_R}, "tunnel", {"tunnel": TUN})]
-    for i, p in enumerate(lan_ports):
-        ups += [U("interfaces", {"in_port": p, "vlan": 0}, "attach", {"slice": 1, "bd": 10}),
-                U("bd_ports", {"bd": 10, "port": p}, "member", {"vlan": 0})]
-    ups.append(U("flood", {"bd": 10}, "flood", {"ports": (1 << len(lan_ports)) - 1}))
-    for pid, (kind, extra) in paths.items():
-        prm = {"src": VTEP, "dst": PEERS[pid], "vrf": UNDERLAY, "mtu": 0, "gw": GW}
-        prm.update(extra)
-        ups.append(U("paths", {"id": pid}, kind, prm))
-    ups.append(U("tunnels", {"id": TUN}, "vxlan",
-                 {"slice": 1, "vni": VNI, "path": tunnel_path, "ttl": 64, "dscp": 0, "csum": 0}))
-    return ups
-
 
 PROBED = {"interval_ms": 50, "down_after": 3, "up_after": 2}
 
@@ -96,7 +64,7 @@ def test_probe_turned_around_for_known_endpoints_only():
         UDP(sport=3785, dport=3785) / Raw(probe_msg(magic=0x12345678))
     with Sxdp({"p0": [], "w0": [req, stranger, bad]}, pipeline=PIPELINE,
               port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
-        dp.table_write(base(["p0"], {}) + [U("endpoints", {"ip": peer}, "endpoint", {"site": 2})])
+        dp.table_write(paths_setup(["p0"], {}) + [U("endpoints", {"ip": peer}, "endpoint", {"site": 2})])
         st = dp.run_traffic()
         expect_drops(st, {"overlay.probe_unknown": 1, "overlay.probe_bad": 1})
         expect_eq(st["events"].get("overlay.probe_reflected"), 1, "probes turned around")
@@ -117,7 +85,7 @@ def test_probed_paths_send_on_cadence_and_stay_down_unanswered():
     frames = [frame(1000 + i) for i in range(4)]
     with Sxdp({"p0": frames, "w0": []}, pipeline=PIPELINE,
               port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
-        dp.table_write(base(["p0"], {1: ("sxdp", PROBED),
+        dp.table_write(paths_setup(["p0"], {1: ("sxdp", PROBED),
                                      2: ("icmp", dict(PROBED, interval_ms=100))}, tunnel_path=1))
         t0 = time.monotonic()
         deadline = t0 + SETTLE_S
@@ -174,7 +142,7 @@ def test_probe_waits_for_the_underlay_next_hop():
     hold queue while the box asks for GW by ARP from its VTEP on w0."""
     with Sxdp({"p0": [], "w0": []}, pipeline=PIPELINE,
               port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
-        ups = [u for u in base(["p0"], {1: ("sxdp", PROBED)}) if u["table"] != "neigh"] + [
+        ups = [u for u in paths_setup(["p0"], {1: ("sxdp", PROBED)}) if u["table"] != "neigh"] + [
             U("interfaces", {"in_port": "w0", "vlan": 0}, "attach", {"slice": UNDERLAY, "bd": 101}),
             U("bd_ports", {"bd": 101, "port": "w0"}, "member", {"vlan": 0}),
             U("flood", {"bd": 101}, "flood", {"ports": 0b10}),
@@ -203,7 +171,7 @@ def test_failover_and_class_policy():
         cls = U("classes", {"slice": 1, "proto": 17, "dport": {"min": 5060, "max": 5060}}, "class",
                 {"class": 1})
         cls["priority"] = 10
-        dp.table_write(base(["p0"], {1: ("sxdp", PROBED), 2: ("static", {}), 3: ("static", {})}) + [
+        dp.table_write(paths_setup(["p0"], {1: ("sxdp", PROBED), 2: ("static", {}), 3: ("static", {})}) + [
             cls,
             U("policies", {"tunnel": TUN, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0}),
             U("policies", {"tunnel": TUN, "class": 1}, "failover", {"p0": 3, "p1": 0, "p2": 0, "p3": 0}),
@@ -228,7 +196,7 @@ def test_events_and_active_paths():
     with Sxdp({"p0": [], "w0": []}, pipeline=PIPELINE,
               port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
         pol = U("policies", {"tunnel": TUN, "class": 0}, "failover", {"p0": 1, "p1": 2, "p2": 0, "p3": 0})
-        dp.table_write(base(["p0"], {1: ("static", {}), 2: ("static", {})}) + [pol])
+        dp.table_write(paths_setup(["p0"], {1: ("static", {}), 2: ("static", {})}) + [pol])
         act = dp.rpc("overlay.active")
         expect_eq([(a["tunnel"], a["class"], a["mode"], a["paths"], a["active"]) for a in act],
                   [(TUN, 0, "failover", [1, 2], [1])], "the pick: path 1")
@@ -280,7 +248,7 @@ def test_class_writes_apply_at_once():
     with Sxdp(ports, pipeline=PIPELINE,
               port_opts={n: {"role": "lan"} for n in ("p0", "p1", "p2")} | {"w0": {"role": "wan"}}) as dp:
         cls = dict(U("classes", match, "class", {"class": 1}), priority=10)
-        dp.table_write(base(["p0", "p1", "p2"], {1: ("static", {}), 2: ("static", {}), 3: ("static", {})}) + [
+        dp.table_write(paths_setup(["p0", "p1", "p2"], {1: ("static", {}), 2: ("static", {}), 3: ("static", {})}) + [
             cls,
             U("policies", {"tunnel": TUN, "class": 0}, "failover", {"p0": 2, "p1": 0, "p2": 0, "p3": 0}),
             U("policies", {"tunnel": TUN, "class": 1}, "failover", {"p0": 3, "p1": 0, "p2": 0, "p3": 0}),
@@ -315,7 +283,7 @@ def test_balance_moves_only_the_dead_paths_flows():
     with Sxdp(ports, pipeline=PIPELINE,
               port_opts={n: {"role": "lan"} for n in ("p0", "p1", "p2")} | {"w0": {"role": "wan"}}) as dp:
         paths = {1: ("static", {}), 2: ("static", {}), 3: ("static", {})}
-        dp.table_write(base(["p0", "p1", "p2"], paths) + [
+        dp.table_write(paths_setup(["p0", "p1", "p2"], paths) + [
             U("policies", {"tunnel": TUN, "class": 0}, "balance",
               {"p0": 1, "p1": 2, "p2": 3, "p3": 0, "w0": 1, "w1": 1, "w2": 2, "w3": 0})])
         dp.phase(["p0"])
@@ -349,7 +317,7 @@ def test_eight_paths_a_policy():
     ports = {"p0": flows, "p1": flows[:16], "w0": []}
     with Sxdp(ports, pipeline=PIPELINE,
               port_opts={n: {"role": "lan"} for n in ("p0", "p1")} | {"w0": {"role": "wan"}}) as dp:
-        dp.table_write(base(["p0", "p1"], {i: ("static", {}) for i in range(1, 9)}) + [
+        dp.table_write(paths_setup(["p0", "p1"], {i: ("static", {}) for i in range(1, 9)}) + [
             U("policies", {"tunnel": TUN, "class": 0}, "balance",
               dict({"p%d" % k: k + 1 for k in range(8)}, **{"w%d" % k: k + 1 for k in range(8)}))])
         got = dp.table_read("policies")[0][0]["params"]
@@ -373,7 +341,7 @@ def test_eight_paths_a_policy():
 def test_bad_paths_and_policies_refused():
     with Sxdp({"p0": [], "w0": []}, pipeline=PIPELINE,
               port_opts={"p0": {"role": "lan"}, "w0": {"role": "wan"}}) as dp:
-        dp.table_write(base(["p0"], {}))
+        dp.table_write(paths_setup(["p0"], {}))
         prm = {"src": VTEP, "dst": PEERS[1], "vrf": UNDERLAY, "mtu": 0, "gw": GW}
         for extra in ({"interval_ms": 5, "down_after": 3, "up_after": 2},
                       {"interval_ms": 50, "down_after": 0, "up_after": 2}):

@@ -12,16 +12,16 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
-from sxdptest import expect_eq  # noqa: E402
+from sxdptest import SETTLE_S, expect_eq  # noqa: E402
 import pfcp_smf as S  # noqa: E402
-from test_pfcp_sessions import upf_pfcp, tables, cause_of  # noqa: E402
-from test_sxcd import sxcd_path  # noqa: E402
+from pfcp_smf import cause_of  # noqa: E402
+from pfcp_upf import tables, upf_pfcp  # noqa: E402
+from sxcdtest import sxcd_path  # noqa: E402
 
 R = T.Runner()
 
 SESSIONS, HELD = 70, 4096     # up_buf.h: UP_BUF_TOTAL; 58 or 59 a session, under UP_BUF_SESSION
 GONE = ("upf.session_gone", "upf.buffer_gone", "upf.buffer_expired")
-SETTLE_S = 30                 # generous: the main lcore drops them as the deletions' batches apply
 BUF_AGE_S = 10                # up_buf.h: UP_BUF_AGE_MS, past which a held packet expires
 
 

@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_eq  # noqa: E402
 import pfcp_smf as S  # noqa: E402
-from test_pfcp_sessions import upf_pfcp, tables, cause_of, gpdu, usage_of  # noqa: E402
+from pfcp_smf import cause_of, usage_of  # noqa: E402
+from pfcp_upf import gpdu, tables, upf_pfcp  # noqa: E402
 from scapy.contrib.pfcp import (IE_FAR_Id, IE_FTEID, IE_ForwardingPolicy, IE_MeasurementInformation,  # noqa: E402
                                 IE_MeasurementMethod, IE_NotImplemented, IE_PDNType, IE_PDR_Id,
                                 IE_PFCPSMReqFlags, IE_Precedence, IE_QERCorrelationId, IE_QFI,

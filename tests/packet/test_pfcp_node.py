@@ -10,14 +10,12 @@ the request came to; --pfcp-allow (N4 from the SMFs' prefixes only: anyone else 
 unread and unanswered, counted, logged at most every 10 s).
 
 No sxdp is needed: node procedures are sxcd's alone (it keeps trying to reach sxdp)."""
-import base64
 import json
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,122 +24,46 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
-from sxdptest import expect, expect_eq  # noqa: E402
+from sxdptest import SETTLE_S, expect, expect_eq  # noqa: E402
+from sxcdtest import NOSOCK, Sxcd  # noqa: E402
 import pfcp_smf as S  # noqa: E402
+import pfcp_upf as P  # noqa: E402
 from scapy.contrib.pfcp import (  # noqa: E402
     IE_RecoveryTimeStamp, PFCPAssociationSetupRequest, PFCPHeartbeatRequest)
 
 R = T.Runner()
-SETTLE_S = 30          # generous: sxcd's state after an event, seen, on a busy machine
-START_S = 60           # generous: sxcd's start (a new store's files fsynced one by one) on a busy machine
 GONE_S = 30            # generous: an SMF that stopped answering judged unreachable, then gone, on a busy machine
 
 
-def free_port(kind=socket.SOCK_STREAM, fam=socket.AF_INET, host="127.0.0.1"):
-    s = socket.socket(fam, kind)
-    s.bind((host, 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+def n4_sxcd(extra=(), store=None, v6=False, bind=None):
+    """sxcd with N4 (--pfcp) on a free UDP port of 127.0.0.1 (::1 with v6; bound to @bind
+    instead when given) and no sxdp (node procedures are sxcd's alone), no netlink, sxcd's own
+    resync, and `extra` options; a store given is the caller's (it outlives this sxcd). Its
+    log's checks read its last 2000 characters."""
+    return Sxcd(NOSOCK, store=store, keep_store=store is not None, resync_ms=None, pfcp="::1" if v6 else "127.0.0.1",
+                pfcp_bind=bind, extra=["--no-netlink"] + list(extra), tail=2000)
 
 
-class Sxcd:
-    """sxcd with --pfcp on a free UDP port (and `extra` options), a store of its own; as
-    shipped, with a bearer token (a new one, in a file beside the store), which get() sends."""
+def text_of(cd, path):
+    """The answer to GET @path as text, whatever its type (an HTTP error raises)."""
+    r = urllib.request.Request(cd.url + path, headers={"Authorization": "Bearer " + cd.token})
+    with urllib.request.urlopen(r, timeout=10) as f:
+        return f.read().decode()
 
-    def __init__(self, extra=(), store=None, v6=False, bind=None):
-        self.store = store or tempfile.mkdtemp(prefix="sxcd-pfcp-")
-        self.own_store = store is None
-        self.http = free_port()
-        self.host = "::1" if v6 else "127.0.0.1"
-        self.pfcp = free_port(socket.SOCK_DGRAM, socket.AF_INET6 if v6 else socket.AF_INET, self.host)
-        self.bind = bind   # the --pfcp address (its port: self.pfcp) when not self.host
-        self.extra = list(extra)
-        self.log = self.store + ".log"
-        self.token = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
-        self.token_file = self.store + ".token"
-        self.proc = None
 
-    def start(self):
-        addr = "[::1]:%d" % self.pfcp if self.host == "::1" else "%s:%d" % (self.bind or "127.0.0.1", self.pfcp)
-        cmd = [os.path.join(T.build_dir(), "sxcd"), "--socket", self.store + ".nosxdp", "--store", self.store,
-               "--listen", "127.0.0.1:%d" % self.http, "--no-netlink", "--pfcp", addr,
-               "--token-file", self.token_file] + self.extra
-        with open(self.token_file, "w") as f:
-            f.write(self.token + "\n")
-        seen = os.path.getsize(self.log) if os.path.exists(self.log) else 0
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"))
-        # ready once it says so: its REST port takes connections before N4 is bound, and a
-        # request sent in between is lost (an SMF would retransmit it)
-        deadline = time.monotonic() + START_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))
-            with open(self.log, "rb") as f:
-                f.seek(seen)
-                if b"INFO: ready: " in f.read():
-                    return self
-            time.sleep(0.03)
-        raise T.TestFailure("sxcd did not get ready: %s" % self.logtail())
+def n4_stats(cd):
+    """sxcd's PFCP service as /api/v1/status has it: associations, counters, ..."""
+    return json.loads(text_of(cd, "/api/v1/status"))["services"]["pfcp"]
 
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
 
-    def restart(self, sig=signal.SIGTERM):
-        self.stop(sig)
-        return self.start()
-
-    def state_file(self, name="pfcp"):
-        return os.path.join(self.store, "state", name + ".json")
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def logtail(self):
-        try:
-            return open(self.log).read()[-2000:]
-        except OSError:
-            return ""
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, et, ev, tb):
-        self.stop()
-        if et is not None:
-            print("#   sxcd log: %s" % self.logtail().replace("\n", "\n#   "))
-        for f in (self.log, self.token_file) if self.own_store else (self.token_file,):
-            try:
-                os.unlink(f)
-            except OSError:
-                pass
-        if self.own_store:
-            shutil.rmtree(self.store, ignore_errors=True)
-        return False
-
-    def get(self, path):
-        r = urllib.request.Request("http://127.0.0.1:%d%s" % (self.http, path),
-                                   headers={"Authorization": "Bearer " + self.token})
-        with urllib.request.urlopen(r, timeout=10) as f:
-            return f.read().decode()
-
-    def stats(self):
-        return json.loads(self.get("/api/v1/status"))["services"]["pfcp"]
-
-    def smf(self, profile="free5gc", **kw):
-        return S.Smf((self.host, self.pfcp), profile=profile, **kw)
+def smf_of(cd, profile="free5gc", **kw):
+    """A test SMF talking to @cd's N4."""
+    return S.Smf((cd.pfcp_host, cd.pfcp), profile=profile, **kw)
 
 
 def check_setup_rsp(r, seq, cd, what):
     """An Accepted Association Setup Response, field by field."""
-    st = cd.stats()
+    st = n4_stats(cd)
     expect(r is not None, "%s: answered" % what)
     expect_eq((r.version, r.S, r.message_type, r.seq), (1, 0, S.ASSOC_SETUP_RSP, seq), "%s: header" % what)
     expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "%s: cause Accepted" % what)
@@ -160,34 +82,34 @@ def check_setup_rsp(r, seq, cd, what):
 
 
 def assoc_of(cd, node_id):
-    return next((a for a in cd.stats()["associations"] if a["node_id"] == node_id), None)
+    return next((a for a in n4_stats(cd)["associations"] if a["node_id"] == node_id), None)
 
 
 @R.test
 def test_smf_initiated_setup_each_profile():
-    with Sxcd() as cd:
+    with n4_sxcd() as cd:
         # three SMFs, three Node IDs: 127.0.0.1, 127.0.0.2 and an FQDN
         for prof, bind in (("free5gc", "127.0.0.1"), ("open5gs", "127.0.0.2"), ("oai", "127.0.0.1")):
-            with cd.smf(prof, bind=(bind, 0)) as smf:
+            with smf_of(cd, prof, bind=(bind, 0)) as smf:
                 seq = smf.next_seq()
                 r = smf.request(smf.setup_req(), seq=seq)
                 check_setup_rsp(r, seq, cd, prof)
                 a = assoc_of(cd, smf.node_id_text())
-                expect(a is not None, "%s: association listed: %s" % (prof, cd.stats()["associations"]))
+                expect(a is not None, "%s: association listed: %s" % (prof, n4_stats(cd)["associations"]))
                 expect_eq((a["recovery_ts"], a["state"], a["initiated"], a["address"]),
                           (smf.rts, "up", "smf", "%s:%d" % smf.addr), "%s: its association" % prof)
-        expect_eq(cd.stats()["counters"]["association_setups"], 3, "three associations set up")
-        expect_eq(cd.get("/api/v1/status").count('"pfcp"'), 1, "the service in /api/v1/status")
+        expect_eq(n4_stats(cd)["counters"]["association_setups"], 3, "three associations set up")
+        expect_eq(text_of(cd, "/api/v1/status").count('"pfcp"'), 1, "the service in /api/v1/status")
 
 
 @R.test
 def test_upf_initiated_setup_retried_until_accepted():
     with S.Smf(("127.0.0.1", 1), profile="oai") as smf:
-        with Sxcd(["--pfcp-smf", "%s:%d" % smf.addr, "--pfcp-t1-ms", "200", "--pfcp-n1", "1"]) as cd:
+        with n4_sxcd(["--pfcp-smf", "%s:%d" % smf.addr, "--pfcp-t1-ms", "200", "--pfcp-n1", "1"]) as cd:
             got = smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5, cause=64)   # refused first
             expect(got is not None, "sxcd sent an Association Setup Request: %s" % cd.logtail())
             p, src, _ = got
-            st = cd.stats()
+            st = n4_stats(cd)
             expect_eq((p.version, p.S), (1, 0), "its header")
             expect_eq(S.node_id_str(S.ie(p, S.IE_NODE_ID)), st["node_id"], "its Node ID")
             expect_eq(S.ie(p, S.IE_RECOVERY).timestamp, st["recovery_ts"], "its Recovery Time Stamp")
@@ -199,7 +121,7 @@ def test_upf_initiated_setup_retried_until_accepted():
                 time.sleep(0.05)
             a = assoc_of(cd, smf.fqdn)
             expect(a is not None and a["initiated"] == "upf" and a["recovery_ts"] == smf.rts,
-                   "the association with the FQDN Node ID: %s" % cd.stats()["associations"])
+                   "the association with the FQDN Node ID: %s" % n4_stats(cd)["associations"])
             expect("refused our Association Setup Request (cause 64" in cd.logtail(), "the refusal logged")
 
 
@@ -210,7 +132,7 @@ def test_upf_initiated_setup_answered_as_free5gc_numbers_it():
     the request went to, when one request alone can be meant, and counted; the same answer
     from another address answers nothing."""
     with S.Smf(("127.0.0.1", 1), profile="free5gc") as smf:
-        with Sxcd(["--pfcp-smf", "%s:%d" % smf.addr, "--pfcp-t1-ms", "500", "--pfcp-n1", "3"]) as cd:
+        with n4_sxcd(["--pfcp-smf", "%s:%d" % smf.addr, "--pfcp-t1-ms", "500", "--pfcp-n1", "3"]) as cd:
             got = smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5, answer=False)
             expect(got is not None, "sxcd sent an Association Setup Request: %s" % cd.logtail())
             p, src, _ = got
@@ -219,15 +141,15 @@ def test_upf_initiated_setup_answered_as_free5gc_numbers_it():
             with S.Smf(("127.0.0.1", src[1]), profile="free5gc", bind=("127.0.0.2", 0)) as other:
                 other.answer(p, src)
                 time.sleep(0.3)
-                expect_eq(cd.stats()["associations"], [], "an answer from elsewhere answers nothing")
+                expect_eq(n4_stats(cd)["associations"], [], "an answer from elsewhere answers nothing")
             smf.answer(p, src)
             deadline = time.monotonic() + SETTLE_S
-            while not cd.stats()["associations"] and time.monotonic() < deadline:
+            while not n4_stats(cd)["associations"] and time.monotonic() < deadline:
                 time.sleep(0.05)
-            a = cd.stats()["associations"]
+            a = n4_stats(cd)["associations"]
             expect(len(a) == 1 and a[0]["initiated"] == "upf" and a[0]["address"] == "%s:%d" % smf.addr,
                    "associated with the SMF the request went to: %s" % a)
-            c = cd.stats()["counters"]
+            c = n4_stats(cd)["counters"]
             expect_eq((c["sequence_mismatched_answers"], c["dropped"]["unmatched_response"] >= 1), (1, True),
                       "counted: %s" % {k: v for k, v in c.items() if k != "in" and k != "out"})
 
@@ -238,14 +160,14 @@ def test_heartbeat_and_recovery_kept_across_restarts():
     try:
         rts = None
         for how in ("first", signal.SIGTERM, signal.SIGKILL):
-            with Sxcd(store=store) as cd:
-                with cd.smf() as smf:
+            with n4_sxcd(store=store) as cd:
+                with smf_of(cd) as smf:
                     seq = smf.next_seq()
                     r = smf.request(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=smf.rts)]), seq=seq)
                     expect(r is not None, "heartbeat answered")
                     expect_eq((r.message_type, r.seq, r.S), (S.HEARTBEAT_RSP, seq, 0), "heartbeat response header")
                     got = S.ie(r, S.IE_RECOVERY).timestamp
-                    expect_eq(got, cd.stats()["recovery_ts"], "our Recovery Time Stamp")
+                    expect_eq(got, n4_stats(cd)["recovery_ts"], "our Recovery Time Stamp")
                     if rts is None:
                         rts = got
                         expect(abs(rts - S.NTP_OFFSET - time.time()) < 30, "NTP seconds of now: %d" % rts)
@@ -257,12 +179,12 @@ def test_heartbeat_and_recovery_kept_across_restarts():
 
 @R.test
 def test_update_release_and_no_association():
-    with Sxcd() as cd:
-        with cd.smf("open5gs") as smf:
+    with n4_sxcd() as cd:
+        with smf_of(cd, "open5gs") as smf:
             for name, fn in (("update", smf.update), ("release", smf.release)):
                 r = fn(timeout=10)   # a busy machine's sxcd may take its time starting (a full run lost one at 2 s)
                 expect_eq(S.ie(r, S.IE_CAUSE).cause, 72, "%s without an association: cause 72" % name)
-                expect_eq(S.node_id_str(S.ie(r, S.IE_NODE_ID)), cd.stats()["node_id"], "%s: our Node ID" % name)
+                expect_eq(S.node_id_str(S.ie(r, S.IE_NODE_ID)), n4_stats(cd)["node_id"], "%s: our Node ID" % name)
             r = smf.establish(cp_seid=0xabc, timeout=10)
             expect_eq((r.message_type, r.seid, S.ie(r, S.IE_CAUSE).cause), (S.SESS_EST_RSP, 0xabc, 72),
                       "establishment without an association: 72, the CP SEID in the header")
@@ -281,7 +203,7 @@ def test_update_release_and_no_association():
             expect("gone: released" in cd.logtail(), "the release logged (the session layer told)")
             r = smf.establish(cp_seid=0xabe)
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 72, "establishment after the release: 72")
-        st = cd.stats()["counters"]
+        st = n4_stats(cd)["counters"]
         refused = {(x["type"], x["cause"]): x["count"] for x in st["refusals"]}
         expect_eq(refused.get(("session_establishment_request", "no_established_pfcp_association")), 2,
                   "refusals counted by cause name: %s" % refused)
@@ -291,20 +213,20 @@ def test_update_release_and_no_association():
 def test_associations_bounded():
     """--pfcp-max-smfs 2: a third Node ID's setup is refused No resources available (75) and
     counted; the two keep theirs (a known one sets up again); a release makes room."""
-    with Sxcd(["--pfcp-max-smfs", "2"]) as cd:
-        with cd.smf("oai", fqdn="smf-1.example") as a, cd.smf("oai", fqdn="smf-2.example") as b, \
-                cd.smf("oai", fqdn="smf-3.example") as c:
+    with n4_sxcd(["--pfcp-max-smfs", "2"]) as cd:
+        with smf_of(cd, "oai", fqdn="smf-1.example") as a, smf_of(cd, "oai", fqdn="smf-2.example") as b, \
+                smf_of(cd, "oai", fqdn="smf-3.example") as c:
             expect_eq((S.ie(a.associate(), S.IE_CAUSE).cause, S.ie(b.associate(), S.IE_CAUSE).cause), (1, 1),
                       "two associated")
             r = c.associate()
             expect_eq((r.message_type, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_SETUP_RSP, 75),
                       "a third Node ID: No resources available")
             expect_eq(S.ie(a.associate(), S.IE_CAUSE).cause, 1, "a known Node ID sets up again")
-            expect_eq(sorted(x["node_id"] for x in cd.stats()["associations"]),
+            expect_eq(sorted(x["node_id"] for x in n4_stats(cd)["associations"]),
                       ["smf-1.example", "smf-2.example"], "the two kept")
             expect_eq(S.ie(b.release(), S.IE_CAUSE).cause, 1, "one released")
             expect_eq(S.ie(c.associate(), S.IE_CAUSE).cause, 1, "then the third is accepted")
-        refused = {(x["type"], x["cause"]): x["count"] for x in cd.stats()["counters"]["refusals"]}
+        refused = {(x["type"], x["cause"]): x["count"] for x in n4_stats(cd)["counters"]["refusals"]}
         expect_eq(refused.get(("association_setup_request", "no_resources_available")), 1,
                   "the refusal counted by cause: %s" % refused)
 
@@ -315,22 +237,23 @@ def test_second_setup_same_and_new_recovery():
     sessions whatever its Recovery Time Stamp, unless it carries PFCP Session Retention
     Information (then PSREI in the answer); a later stamp in its heartbeat is a restart, an
     earlier one is discarded (counted, logged)."""
-    with Sxcd() as cd:
-        with cd.smf() as smf:
+    with n4_sxcd() as cd:
+        with smf_of(cd) as smf:
             r = smf.associate()
             expect_eq(S.ie(r, S.IE_CAUSE).cause if r is not None else None, 1, "associated")
             r = smf.associate()
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "the same setup again: accepted")
-            expect_eq(cd.stats()["counters"]["smf_restarts"], 1, "same Recovery Time Stamp: its sessions go all the same")
+            expect_eq(n4_stats(cd)["counters"]["smf_restarts"], 1,
+                      "same Recovery Time Stamp: its sessions go all the same")
             expect(S.ie(r, S.IE_ASRSP_FLAGS) is None, "no PSREI")
             r = smf.associate(retain=True)
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "set up again with PFCP Session Retention Information")
-            expect_eq(cd.stats()["counters"]["smf_restarts"], 1, "its sessions kept")
+            expect_eq(n4_stats(cd)["counters"]["smf_restarts"], 1, "its sessions kept")
             expect_eq(bytes(S.ie(r, S.IE_ASRSP_FLAGS))[-1:], b"\x01", "PSREI in the answer")
             smf.rts += 100
             r = smf.associate()
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "a setup with a new Recovery Time Stamp: accepted")
-            st = cd.stats()
+            st = n4_stats(cd)
             expect_eq(st["counters"]["smf_restarts"], 2, "the SMF restart seen")
             expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
             # logged once (the first); what a peer repeats within 10 s is counted into the next line
@@ -339,19 +262,19 @@ def test_second_setup_same_and_new_recovery():
             # heartbeats of the SMF's with a later one: a restart once two say it (one stamped
             # with the time it was sent, OAI's, is not); then an earlier one
             smf.heartbeat(rts=smf.rts + 1)
-            expect_eq(cd.stats()["counters"]["smf_restarts"], 2, "one later stamp in a Heartbeat Request: not yet")
+            expect_eq(n4_stats(cd)["counters"]["smf_restarts"], 2, "one later stamp in a Heartbeat Request: not yet")
             smf.heartbeat(rts=smf.rts + 1)
-            expect_eq(cd.stats()["counters"]["smf_restarts"], 3, "said again: the SMF restarted")
+            expect_eq(n4_stats(cd)["counters"]["smf_restarts"], 3, "said again: the SMF restarted")
             smf.heartbeat(rts=smf.rts - 5)
-            st = cd.stats()["counters"]
+            st = n4_stats(cd)["counters"]
             expect_eq((st["smf_restarts"], st["earlier_stamps_discarded"]), (3, 1), "an earlier one discarded")
             expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts + 1, "the stamp kept")
 
 
 @R.test
 def test_retransmission_answered_from_cache():
-    with Sxcd() as cd:
-        with cd.smf() as smf:
+    with n4_sxcd() as cd:
+        with smf_of(cd) as smf:
             b = bytes(smf.wrap(smf.setup_req(), 4242))
             r1 = smf.request(b, retransmit=False)   # the retransmissions here are the test's, counted
             smf.send(b)
@@ -360,7 +283,7 @@ def test_retransmission_answered_from_cache():
             smf.rts += 7   # a retransmission, even one whose bytes would now differ, is never applied twice
             smf.send(b)
             smf.recv()
-            st = cd.stats()["counters"]
+            st = n4_stats(cd)["counters"]
             expect_eq((st["answered_from_cache"], st["association_setups"], st["smf_restarts"]), (2, 1, 0),
                       "answered from the cache, applied once")
             est = bytes(smf.wrap(smf.est_req(0x77), 4243, seid=0))
@@ -372,13 +295,13 @@ def test_retransmission_answered_from_cache():
 
 @R.test
 def test_malformed_refused_with_cause_and_offending_ie():
-    with Sxcd() as cd:
-        with cd.smf() as smf:
+    with n4_sxcd() as cd:
+        with smf_of(cd) as smf:
             seq = smf.next_seq()
             r = smf.request(smf.wrap(PFCPAssociationSetupRequest(IE_list=[smf.node_id()]), seq), seq=seq)
             expect_eq((r.message_type, r.seq, S.ie(r, S.IE_CAUSE).cause, S.ie(r, S.IE_OFFENDING).type),
                       (S.ASSOC_SETUP_RSP, seq, 66, 96), "Recovery Time Stamp missing: 66, Offending IE 96")
-            expect_eq(S.ie(r, S.IE_RECOVERY).timestamp, cd.stats()["recovery_ts"], "still our Recovery Time Stamp")
+            expect_eq(S.ie(r, S.IE_RECOVERY).timestamp, n4_stats(cd)["recovery_ts"], "still our Recovery Time Stamp")
             # a Node ID cut short: IPv4 with two octets of its address
             good = bytes(smf.wrap(smf.setup_req(), seq + 1))
             body = bytes.fromhex("003c0003") + b"\x00\x7f\x00" + bytes(IE_RecoveryTimeStamp(timestamp=5))
@@ -393,7 +316,7 @@ def test_malformed_refused_with_cause_and_offending_ie():
             r = smf.request(bytes(bad), timeout=0.5)
             expect(r is None or S.ie(r, S.IE_CAUSE).cause in (68, 69),
                    "an IE past the message's end: dropped or invalid length")
-        st = cd.stats()["counters"]
+        st = n4_stats(cd)["counters"]
         refused = {(x["type"], x["cause"]) for x in st["refusals"]}
         expect(("association_setup_request", "mandatory_ie_missing") in refused and
                ("association_setup_request", "mandatory_ie_incorrect") in refused, "counted: %s" % refused)
@@ -402,8 +325,8 @@ def test_malformed_refused_with_cause_and_offending_ie():
 
 @R.test
 def test_version_garbage_and_truncation():
-    with Sxcd() as cd:
-        with cd.smf() as smf:
+    with n4_sxcd() as cd:
+        with smf_of(cd) as smf:
             hb = bytes(smf.wrap(PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=1)]), 777, version=2))
             smf.send(hb)
             p, raw, _ = smf.recv()
@@ -429,7 +352,7 @@ def test_version_garbage_and_truncation():
             expect(not any(r[1] == S.HEARTBEAT_RSP for r in got), "no proper prefix of a heartbeat answered")
             r = smf.heartbeat()
             expect(cd.alive() and r is not None, "sxcd alive and answering")
-        st = cd.stats()["counters"]
+        st = n4_stats(cd)["counters"]
         expect(st["dropped"]["header"] >= len(good) - 1 and st["dropped"]["unknown_type"] >= 1,
                "drops counted: %s" % st["dropped"])
 
@@ -437,15 +360,15 @@ def test_version_garbage_and_truncation():
 @R.test
 def test_heartbeats_sent_and_unanswering_smf():
     # a grace of 3 s: the test sees the unreachable state even if it is descheduled a while
-    with Sxcd(["--pfcp-heartbeat-s", "1", "--pfcp-t1-ms", "200", "--pfcp-n1", "1", "--pfcp-grace-s", "3"]) as cd:
-        with cd.smf() as smf:
+    with n4_sxcd(["--pfcp-heartbeat-s", "1", "--pfcp-t1-ms", "200", "--pfcp-n1", "1", "--pfcp-grace-s", "3"]) as cd:
+        with smf_of(cd) as smf:
             smf.associate()
             a = smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
             b = smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
             expect(a is not None and b is not None, "heartbeats from sxcd")
             # about a second apart, as the test saw them come (its own scheduling in the figure)
             expect(0.2 < b[2] - a[2] < 5.0, "one every second: %.2f s" % (b[2] - a[2]))
-            expect_eq((S.ie(a[0], S.IE_RECOVERY).timestamp, a[1][1]), (cd.stats()["recovery_ts"], cd.pfcp),
+            expect_eq((S.ie(a[0], S.IE_RECOVERY).timestamp, a[1][1]), (n4_stats(cd)["recovery_ts"], cd.pfcp),
                       "with our Recovery Time Stamp, from the --pfcp socket")
             time.sleep(0.2)
             expect(assoc_of(cd, smf.node_id_text())["last_heartbeat_ms_ago"] >= 0, "its last heartbeat noted")
@@ -459,7 +382,7 @@ def test_heartbeats_sent_and_unanswering_smf():
                 if a is None:
                     break
                 time.sleep(0.1)
-            st = cd.stats()["counters"]
+            st = n4_stats(cd)["counters"]
             expect(seen_unreachable, "unreachable first (kept for the grace period)")
             expect(assoc_of(cd, smf.node_id_text()) is None, "then gone")
             expect(st["heartbeat_failures"] >= 1 and st["requests_resent"] >= 1 and st["unreachable_gone"] == 1,
@@ -469,14 +392,14 @@ def test_heartbeats_sent_and_unanswering_smf():
 
 @R.test
 def test_metrics_bounded_labels():
-    with Sxcd() as cd:
-        with cd.smf() as smf:
+    with n4_sxcd() as cd:
+        with smf_of(cd) as smf:
             smf.associate()
             smf.heartbeat()
             smf.establish()
             smf.send(b"\x20\x01")
             smf.request(smf.wrap(PFCPAssociationSetupRequest(IE_list=[smf.node_id()]), 9))
-        text = cd.get("/metrics")
+        text = text_of(cd, "/metrics")
         lines = [ln for ln in text.splitlines() if ln.startswith("sxcd_pfcp_")]
         expect(lines, "PFCP families in /metrics")
         vals = {}
@@ -510,12 +433,12 @@ def test_metrics_bounded_labels():
 
 @R.test
 def test_ipv6():
-    with Sxcd(v6=True) as cd:
-        with cd.smf("open5gs") as smf:
+    with n4_sxcd(v6=True) as cd:
+        with smf_of(cd, "open5gs") as smf:
             seq = smf.next_seq()
             r = smf.request(smf.setup_req(), seq=seq)
             check_setup_rsp(r, seq, cd, "over IPv6")
-            expect_eq(cd.stats()["node_id"], "::1", "Node ID: the IPv6 --pfcp address")
+            expect_eq(n4_stats(cd)["node_id"], "::1", "Node ID: the IPv6 --pfcp address")
             expect_eq(S.ie(r, S.IE_NODE_ID).id_type, 1, "an IPv6 Node ID")
             expect_eq(assoc_of(cd, "::1")["address"], "[::1]:%d" % smf.addr[1], "the peer's IPv6 address")
 
@@ -531,15 +454,15 @@ def wait_refused(cd, n, timeout=5):
     refused or answered in one pass of sxcd's loop, so an answer would be on its way by then."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        got = cd.stats()["counters"]["dropped"]["refused_source"]
+        got = n4_stats(cd)["counters"]["dropped"]["refused_source"]
         if got >= n:
             return got
         time.sleep(0.03)
-    return cd.stats()["counters"]["dropped"]["refused_source"]
+    return n4_stats(cd)["counters"]["dropped"]["refused_source"]
 
 
 def metric(cd, name):
-    for ln in cd.get("/metrics").splitlines():
+    for ln in text_of(cd, "/metrics").splitlines():
         if ln.startswith(name + " "):
             return float(ln.split()[-1])
     return None
@@ -548,7 +471,7 @@ def metric(cd, name):
 def outsider_tries(cd, smf, what):
     """`smf` (outside the allowed prefixes) sets up, heartbeats, establishes a session and sends
     garbage: nothing is answered, everything counted, nothing changes."""
-    before = cd.stats()
+    before = n4_stats(cd)
     sent = 0
     for req in (smf.setup_req(), PFCPHeartbeatRequest(IE_list=[IE_RecoveryTimeStamp(timestamp=smf.rts)])):
         smf.send(bytes(smf.wrap(req, smf.next_seq())))
@@ -561,7 +484,7 @@ def outsider_tries(cd, smf, what):
               before["counters"]["dropped"]["refused_source"] + sent, "%s: each datagram counted once" % what)
     p, raw, _ = smf.recv(0.3)
     expect(p is None, "%s: nothing answered: %s" % (what, raw and raw[:8].hex()))
-    after = cd.stats()
+    after = n4_stats(cd)
     expect_eq(after["associations"], before["associations"], "%s: no association" % what)
     expect_eq({k: after["counters"][k] for k in ("in", "out", "refusals", "version_not_supported",
                                                   "association_setups")},
@@ -579,14 +502,14 @@ def test_allow_refuses_other_sources():
     """--pfcp-allow 127.0.0.1 (a bare address: /32): an SMF at 127.0.0.1 associates; one at
     127.0.0.2 gets no answer to anything, its datagrams are counted (status and /metrics) and
     change nothing; the log says so once, then how many more after at most 10 s."""
-    with Sxcd(FAST + ["--pfcp-allow", "127.0.0.1", "--pfcp-allow", "2001:db8::/32"]) as cd:
-        expect_eq(cd.stats()["allow"], ["127.0.0.1/32", "2001:db8::/32"], "the allowed prefixes in the status")
+    with n4_sxcd(FAST + ["--pfcp-allow", "127.0.0.1", "--pfcp-allow", "2001:db8::/32"]) as cd:
+        expect_eq(n4_stats(cd)["allow"], ["127.0.0.1/32", "2001:db8::/32"], "the allowed prefixes in the status")
         expect("taking N4 from any source address" not in cd.logtail(), "no warning: it is restricted")
-        with cd.smf("open5gs", bind=("127.0.0.2", 0)) as out, cd.smf("free5gc") as ok:
+        with smf_of(cd, "open5gs", bind=("127.0.0.2", 0)) as out, smf_of(cd, "free5gc") as ok:
             outsider_tries(cd, out, "from 127.0.0.2")
             r = ok.associate()
             expect(r is not None and S.ie(r, S.IE_CAUSE).cause == 1, "the SMF at 127.0.0.1 associates")
-            expect_eq([a["node_id"] for a in cd.stats()["associations"]], ["127.0.0.1"], "its association alone")
+            expect_eq([a["node_id"] for a in n4_stats(cd)["associations"]], ["127.0.0.1"], "its association alone")
             outsider_tries(cd, out, "from 127.0.0.2 while another is associated")
             expect(ok.heartbeat() is not None, "the allowed SMF still answered")
             expect_eq(metric(cd, 'sxcd_pfcp_dropped_total{reason="refused_source"}'), 10.0,
@@ -606,28 +529,28 @@ def test_allow_refuses_other_sources():
 def test_allow_ipv6_and_prefixes():
     """IPv6: ::1 is outside 127.0.0.0/8 (refused, unanswered) and inside ::/0 and ::1/128;
     a prefix admits every address under it (127.0.0.0/30: .1 and .2)."""
-    with Sxcd(["--pfcp-allow", "127.0.0.0/8"], v6=True) as cd:
-        with cd.smf("open5gs") as smf:
+    with n4_sxcd(["--pfcp-allow", "127.0.0.0/8"], v6=True) as cd:
+        with smf_of(cd, "open5gs") as smf:
             outsider_tries(cd, smf, "::1 against 127.0.0.0/8")
     for pfx in ("::1", "::/0"):
-        with Sxcd(["--pfcp-allow", "192.0.2.0/24", "--pfcp-allow", pfx], v6=True) as cd:
-            with cd.smf("open5gs") as smf:
+        with n4_sxcd(["--pfcp-allow", "192.0.2.0/24", "--pfcp-allow", pfx], v6=True) as cd:
+            with smf_of(cd, "open5gs") as smf:
                 r = smf.associate()
                 expect(r is not None and S.ie(r, S.IE_CAUSE).cause == 1, "::1 associates under %s" % pfx)
-    with Sxcd(["--pfcp-allow", "127.0.0.0/30"]) as cd:
+    with n4_sxcd(["--pfcp-allow", "127.0.0.0/30"]) as cd:
         for a in ("127.0.0.1", "127.0.0.2"):
-            with cd.smf("free5gc", bind=(a, 0)) as smf:
+            with smf_of(cd, "free5gc", bind=(a, 0)) as smf:
                 r = smf.associate()
                 expect(r is not None and S.ie(r, S.IE_CAUSE).cause == 1, "%s associates under /30" % a)
-        expect_eq(cd.stats()["counters"]["dropped"]["refused_source"], 0, "none refused")
+        expect_eq(n4_stats(cd)["counters"]["dropped"]["refused_source"], 0, "none refused")
 
 
 @R.test
 def test_allow_unset_warns_and_takes_anyone():
-    with Sxcd() as cd:
-        with cd.smf("free5gc", bind=("127.0.0.2", 0)) as smf:
+    with n4_sxcd() as cd:
+        with smf_of(cd, "free5gc", bind=("127.0.0.2", 0)) as smf:
             expect(smf.associate() is not None, "answered from anywhere")
-        expect_eq(cd.stats()["allow"], None, "no restriction in the status")
+        expect_eq(n4_stats(cd)["allow"], None, "no restriction in the status")
         expect("taking N4 from any source address (PFCP has no authentication): restrict it to the SMFs with "
                "--pfcp-allow PREFIX" in cd.logtail(), "a warning at start")
 
@@ -636,16 +559,16 @@ def test_allow_unset_warns_and_takes_anyone():
 def test_allow_drops_a_stored_association_from_elsewhere():
     """An association stored from 127.0.0.2 is not restored when sxcd starts again with
     --pfcp-allow 127.0.0.1 (its peer could never be heard again); 127.0.0.1's is."""
-    with Sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
-        with cd.smf("free5gc", bind=("127.0.0.2", 0)) as a, cd.smf("free5gc") as b:
+    with n4_sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
+        with smf_of(cd, "free5gc", bind=("127.0.0.2", 0)) as a, smf_of(cd, "free5gc") as b:
             expect_eq((S.ie(a.associate(), S.IE_CAUSE).cause, S.ie(b.associate(), S.IE_CAUSE).cause), (1, 1),
                       "both associated")
             cd.extra += ["--pfcp-allow", "127.0.0.1"]
             cd.restart()
-            expect_eq([x["node_id"] for x in cd.stats()["associations"]], ["127.0.0.1"], "127.0.0.1's alone")
+            expect_eq([x["node_id"] for x in n4_stats(cd)["associations"]], ["127.0.0.1"], "127.0.0.1's alone")
             expect("the stored association with 127.0.0.2 not restored: its address 127.0.0.2:%d is outside "
                    "--pfcp-allow now" % a.addr[1] in cd.logtail(), "said why")
-            expect_eq([x["node_id"] for x in json.load(open(cd.state_file()))["associations"]], ["127.0.0.1"],
+            expect_eq([x["node_id"] for x in json.load(open(cd.state_file("pfcp")))["associations"]], ["127.0.0.1"],
                       "and no longer stored")
             r = mod_req(b)
             expect(r is not None and S.ie(r, S.IE_CAUSE).cause != 72, "127.0.0.1 still associated")
@@ -698,7 +621,7 @@ def mod_req(smf, up_seid=0x4242):
 
 def check_same_association(cd, smf, before, what):
     a = assoc_of(cd, smf.node_id_text())
-    expect(a is not None, "%s: the association is there: %s" % (what, cd.stats()["associations"]))
+    expect(a is not None, "%s: the association is there: %s" % (what, n4_stats(cd)["associations"]))
     keep = ("node_id", "address", "local", "recovery_ts", "initiated")
     expect_eq({k: a[k] for k in keep}, {k: before[k] for k in keep}, "%s: the same association" % what)
     expect(a["restored"] and a["state"] == "up", "%s: restored, up: %s" % (what, a))
@@ -713,13 +636,13 @@ def check_same_association(cd, smf, before, what):
 
 @R.test
 def test_restart_keeps_associations():
-    with Sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
-        with cd.smf("open5gs") as smf:
+    with n4_sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
+        with smf_of(cd, "open5gs") as smf:
             r = smf.associate()
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "associated")
-            before = dict(assoc_of(cd, smf.node_id_text()), upf_rts=cd.stats()["recovery_ts"])
+            before = dict(assoc_of(cd, smf.node_id_text()), upf_rts=n4_stats(cd)["recovery_ts"])
             expect(not before["restored"], "set up, not restored")
-            doc = json.load(open(cd.state_file()))
+            doc = json.load(open(cd.state_file("pfcp")))
             expect_eq((doc["recovery_ts"], [a["node_id"] for a in doc["associations"]]),
                       (before["upf_rts"], [smf.node_id_text()]), "stored: %s" % doc)
             st = doc["associations"][0]
@@ -727,55 +650,56 @@ def test_restart_keeps_associations():
                       ("%s:%d" % smf.addr, smf.rts, "smf", "ipv4", "00"), "stored field by field: %s" % st)
             for sig in (signal.SIGTERM, signal.SIGKILL):
                 cd.restart(sig)
-                expect_eq(cd.stats()["recovery_ts"], before["upf_rts"], "the same Recovery Time Stamp (%s)" % sig)
+                expect_eq(n4_stats(cd)["recovery_ts"], before["upf_rts"], "the same Recovery Time Stamp (%s)" % sig)
                 check_same_association(cd, smf, before, "after %s" % signal.Signals(sig).name)
-                expect_eq(cd.stats()["counters"]["associations_restored"], 1, "counted")
+                expect_eq(n4_stats(cd)["counters"]["associations_restored"], 1, "counted")
             # an Update after a restart, stored; then release after a restart
             r = smf.update()
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "update after the restart accepted")
-            expect_eq(json.load(open(cd.state_file()))["associations"][0]["cp_features"], "01",
+            expect_eq(json.load(open(cd.state_file("pfcp")))["associations"][0]["cp_features"], "01",
                       "the new CP Function Features stored before the answer")
             cd.restart(signal.SIGKILL)
             r = smf.release()
             expect_eq((r.message_type, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_RELEASE_RSP, 1), "release after a restart")
             expect(assoc_of(cd, smf.node_id_text()) is None, "released")
-            expect_eq(json.load(open(cd.state_file()))["associations"], [], "gone from the store before the answer")
+            expect_eq(json.load(open(cd.state_file("pfcp")))["associations"], [],
+                      "gone from the store before the answer")
             cd.restart(signal.SIGKILL)
-            expect_eq(cd.stats()["associations"], [], "not back after another restart")
+            expect_eq(n4_stats(cd)["associations"], [], "not back after another restart")
             r = mod_req(smf)
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 72, "now a Modification is refused with 72")
 
 
 @R.test
 def test_smf_restart_after_sxcd_restart():
-    with Sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
-        with cd.smf() as smf:
+    with n4_sxcd(FAST + ["--pfcp-grace-s", "30"]) as cd:
+        with smf_of(cd) as smf:
             smf.associate()
             cd.restart(signal.SIGKILL)
             old = smf.rts
             smf.rts += 50          # the SMF restarted while sxcd was away: its heartbeat answer says so
             deadline = time.monotonic() + SETTLE_S
-            while cd.stats()["counters"]["smf_restarts"] == 0 and time.monotonic() < deadline:
+            while n4_stats(cd)["counters"]["smf_restarts"] == 0 and time.monotonic() < deadline:
                 smf.wait_request(S.HEARTBEAT_REQ, timeout=0.5)
-            expect_eq(cd.stats()["counters"]["smf_restarts"], 1, "the SMF restart seen after the sxcd restart")
+            expect_eq(n4_stats(cd)["counters"]["smf_restarts"], 1, "the SMF restart seen after the sxcd restart")
             expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
             expect("Recovery Time Stamp is later (%d, was %d)" % (smf.rts, old) in cd.logtail(), "logged")
-            expect_eq(json.load(open(cd.state_file()))["associations"][0]["recovery_ts"], smf.rts, "stored")
+            expect_eq(json.load(open(cd.state_file("pfcp")))["associations"][0]["recovery_ts"], smf.rts, "stored")
             cd.restart(signal.SIGKILL)
             smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
             time.sleep(0.2)
-            expect_eq(cd.stats()["counters"]["smf_restarts"], 0, "no restart seen again after one more sxcd restart")
+            expect_eq(n4_stats(cd)["counters"]["smf_restarts"], 0, "no restart seen again after one more sxcd restart")
 
 
 @R.test
 def test_upf_initiated_restored_not_set_up_again():
     with S.Smf(("127.0.0.1", 1), profile="oai") as smf:
-        with Sxcd(FAST + ["--pfcp-smf", "%s:%d" % smf.addr]) as cd:
+        with n4_sxcd(FAST + ["--pfcp-smf", "%s:%d" % smf.addr]) as cd:
             expect(smf.wait_request(S.ASSOC_SETUP_REQ, timeout=5) is not None, "set up by sxcd")
             deadline = time.monotonic() + SETTLE_S
             while assoc_of(cd, smf.fqdn) is None and time.monotonic() < deadline:
                 time.sleep(0.05)
-            st = json.load(open(cd.state_file()))["associations"][0]
+            st = json.load(open(cd.state_file("pfcp")))["associations"][0]
             expect_eq((st["node_id"], st["node_id_type"], st["initiated"], st["smf"]),
                       (smf.fqdn, "fqdn", "upf", "%s:%d" % smf.addr), "stored with its --pfcp-smf entry: %s" % st)
             cd.restart(signal.SIGKILL)
@@ -793,8 +717,8 @@ def test_upf_initiated_restored_not_set_up_again():
 
 @R.test
 def test_restored_unreachable_goes():
-    with Sxcd(FAST + ["--pfcp-grace-s", "1"]) as cd:
-        with cd.smf() as smf:
+    with n4_sxcd(FAST + ["--pfcp-grace-s", "1"]) as cd:
+        with smf_of(cd) as smf:
             smf.associate()
             name = smf.node_id_text()
             cd.stop(signal.SIGKILL)
@@ -804,7 +728,7 @@ def test_restored_unreachable_goes():
         while assoc_of(cd, name) is not None and time.monotonic() < deadline:
             time.sleep(0.1)
         expect(assoc_of(cd, name) is None and "gone: unreachable" in cd.logtail(), "gone as unreachable")
-        expect_eq(json.load(open(cd.state_file()))["associations"], [], "and from the store")
+        expect_eq(json.load(open(cd.state_file("pfcp")))["associations"], [], "and from the store")
 
 
 @R.test
@@ -817,22 +741,22 @@ def test_corrupt_stored_associations():
                       ("a Node ID twice", lambda d: dict(d, associations=d["associations"] * 2)),
                       ("no Recovery Time Stamp", lambda d: {"associations": d["associations"]}),
                       ("not JSON", None)):
-        with Sxcd() as cd:
-            with cd.smf() as smf:
+        with n4_sxcd() as cd:
+            with smf_of(cd) as smf:
                 r = smf.associate()
                 expect(r is not None and S.ie(r, S.IE_CAUSE).cause == 1, "%s: associated first" % name)
-                rts = cd.stats()["recovery_ts"]
+                rts = n4_stats(cd)["recovery_ts"]
                 cd.stop()
-                good = json.load(open(cd.state_file()))
-                with open(cd.state_file(), "w") as f:
+                good = json.load(open(cd.state_file("pfcp")))
+                with open(cd.state_file("pfcp"), "w") as f:
                     f.write('{"recovery_ts": 5, "associations": [' if bad is None else json.dumps(bad(good)))
                 time.sleep(1.05)   # a new stamp is a new second
                 cd.start()
-                st = cd.stats()
+                st = n4_stats(cd)
                 expect(cd.alive() and st["associations"] == [], "%s: started, nothing restored" % name)
                 expect(st["recovery_ts"] != rts, "%s: a new Recovery Time Stamp" % name)
-                expect_eq(json.load(open(cd.state_file())), {"recovery_ts": st["recovery_ts"], "associations": []},
-                          "%s: the new state stored" % name)
+                expect_eq(json.load(open(cd.state_file("pfcp"))),
+                          {"recovery_ts": st["recovery_ts"], "associations": []}, "%s: the new state stored" % name)
                 if bad is not None:
                     expect(st["restore_error"] and "do not read back" in cd.logtail(), "%s: said: %s" %
                            (name, st["restore_error"]))
@@ -845,7 +769,7 @@ def test_corrupt_stored_associations():
 
 @R.test
 def test_wildcard_answers_from_the_address_asked():
-    with Sxcd(FAST + ["--pfcp-node-id", "127.0.0.1"], bind="0.0.0.0") as cd:
+    with n4_sxcd(FAST + ["--pfcp-node-id", "127.0.0.1"], bind="0.0.0.0") as cd:
         with S.Smf(("127.0.0.2", cd.pfcp)) as smf:
             r = smf.request(smf.setup_req())
             p, raw, src = r, None, None
@@ -874,10 +798,9 @@ def test_two_node_ids_one_address():
     that made it, found by its SEID, not by the address); a third Node ID not associated from
     that same address is refused 72; an SMF at another address naming A's SEID gets 65 (SEID
     0); A's release leaves B's session in sxdp and in B's hands. Sessions need sxdp: the one
-    test here that starts one (test_pfcp_sessions' UPF)."""
-    import test_pfcp_sessions as PS
-    cause = PS.cause_of
-    with PS.upf_pfcp() as (dp, cd, port, base):
+    test here that starts one (pfcp_upf's UPF)."""
+    cause = S.cause_of
+    with P.upf_pfcp() as (dp, cd, port, base):
         a = S.Smf(("127.0.0.1", port), profile="oai", fqdn="smf-a.example")
         mates = []
         try:
@@ -905,14 +828,14 @@ def test_two_node_ids_one_address():
                 expect_eq((cause(r), r.seid), (65, 0), "A's session from another address: 65, SEID 0")
                 expect_eq(cause(d.delete(sb["up_seid"])), 65, "nor B's deleted from there")
                 expect_eq(cause(d.release()), 1, "released")
-            dl = PS.by(PS.tables(dp), "sessions_downlink", "ue")
+            dl = P.by(P.tables(dp), "sessions_downlink", "ue")
             expect_eq((dl["10.45.0.41"]["params"]["teid"], dl["10.45.0.42"]["params"]["teid"]), (0x51, 0x52),
                       "both sessions as their own SMF left them")
             expect_eq(cause(a.release()), 1, "A released")
             deadline = time.monotonic() + SETTLE_S
-            while time.monotonic() < deadline and "10.45.0.41" in PS.by(PS.tables(dp), "sessions_downlink", "ue"):
+            while time.monotonic() < deadline and "10.45.0.41" in P.by(P.tables(dp), "sessions_downlink", "ue"):
                 time.sleep(0.05)
-            dl = PS.by(PS.tables(dp), "sessions_downlink", "ue")
+            dl = P.by(P.tables(dp), "sessions_downlink", "ue")
             expect("10.45.0.41" not in dl and dl["10.45.0.42"]["params"]["teid"] == 0x52,
                    "A's session gone with its association, B's kept: %s" % sorted(dl))
             st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]
@@ -921,7 +844,7 @@ def test_two_node_ids_one_address():
             expect_eq(cause(b.modify(sb["up_seid"], 0xb1, far=2, gnb="192.0.2.10", gnb_teid=0x62)), 1,
                       "B still modifies it")
             expect_eq(cause(b.delete(sb["up_seid"])), 1, "and deletes it")
-            expect_eq(PS.tables(dp), base, "nothing left")
+            expect_eq(P.tables(dp), base, "nothing left")
         finally:
             a.close()
 

@@ -5,80 +5,23 @@ entry after each answer (an accepted request is in the dataplane when it is answ
 refusals carry the cause, offending IE and failed rule, and change nothing.
 
 The UPF is a upf intent (its links, pool, Network Instances) Ready in sxdp, without sessions
-of its own. Run with Debian's /usr/bin/python3 (scapy)."""
-import contextlib
+of its own (pfcp_upf.py). Run with Debian's /usr/bin/python3 (scapy)."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from test_sxcd import Sxcd, slice_, snapshot, UPF_TABLES, sxcd_path  # noqa: E402
+from sxdptest import SETTLE_S, expect, expect_eq  # noqa: E402
+from sxcdtest import sxcd_path  # noqa: E402
 import pfcp_smf as S  # noqa: E402
+from pfcp_smf import cause_of, usage_of  # noqa: E402
+from pfcp_upf import UPF, by, gpdu, tables, upf_pfcp  # noqa: E402
 from scapy.contrib.pfcp import IE_SDF_Filter as SDF  # noqa: E402
 
 R = T.Runner()
-SETTLE_S = 30          # generous: sxcd's and sxdp's state after an event, seen, on a busy machine
-
-UPF = {"slice": "mec", "ue_pool": "10.45.0.0/16", "n6_addresses": ["10.10.0.254"],
-       "network_instances": ["internet"],
-       "n3": {"port": "n3", "address": "192.0.2.1/24", "network_instance": "access"},
-       "n9": {"port": "n9", "address": "198.51.100.1/24", "network_instance": "core"},
-       "peers": [{"name": "gnb1", "address": "192.0.2.10"}],
-       "local_dns": [{"name": "mec", "prefixes": ["10.10.0.0/24"]}]}
-
-
-def free_udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def gpdu(teid, src, n=100, fill=b"u"):
-    """A gNB's G-PDU (192.0.2.10 to N3's 192.0.2.1, TEID @teid) carrying @src's UDP to the
-    local DN's 10.10.0.5, @n bytes of payload."""
-    from scapy.all import Ether, IP, UDP, Raw
-    from scapy.contrib.gtp import GTP_U_Header
-    return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
-            UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) /
-            IP(src=src, dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(fill * n))
-
-
-@contextlib.contextmanager
-def upf_pfcp(spec=UPF, n3=(), lan1=(), extra_cfg=None, cd_extra=()):
-    """sxdp (n3, n9, lan1; n3 and lan1 hold the frames given, released by the test; its
-    config plus extra_cfg), sxcd with --pfcp on a free port (and cd_extra), site and slice
-    mec, upf intent 'edge' Ready. Yields (dp, cd, pfcp port, the tables before any session)."""
-    port = free_udp()
-    with Sxdp({"n3": list(n3), "n9": [], "lan1": list(lan1)}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
-              port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}, extra_cfg=extra_cfg) as dp, \
-            Sxcd(dp.sock_path, extra=["--pfcp", "127.0.0.1:%d" % port,
-                                      "--pfcp-node-id", "127.0.0.1"] + list(cd_extra)) as cd:
-        cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}]}})
-        mec = slice_("mec", 1, "lan1", 5000)
-        del mec["spec"]["vni"]
-        cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
-        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": spec})
-        expect_eq((code, res["status"]["phase"]), (201, "Ready"), "the UPF: %s" % res.get("status"))
-        yield dp, cd, port, tables(dp)
-
-
-def tables(dp):
-    return {k: [json.loads(e) for e in v] for k, v in snapshot(dp, UPF_TABLES).items()}
-
-
-def by(t, table, field):
-    return {e["match"][field]: e for e in t[table]}
-
-
-def cause_of(r):
-    return S.ie(r, S.IE_CAUSE).cause if r is not None and S.ie(r, S.IE_CAUSE) is not None else None
 
 
 @R.test
@@ -589,19 +532,6 @@ def test_hundred_sessions():
             code, st = cd.req("GET", "/api/v1/status")
             ss = st["services"]["pfcp"]["sessions"]
             expect(ss["deleted_per_s"] > 0, "status: %.1f deleted/s" % ss["deleted_per_s"])
-
-
-def usage_of(r, ietype):
-    """{urr id: (trigger bits, total, ul, dl)} of the Usage Report IEs of type ietype."""
-    out = {}
-    for c in S.ies(r):
-        if c.ietype != ietype:
-            continue
-        d = {x.ietype: x for x in c.IE_list}
-        v = d.get(66)   # Volume Measurement
-        out[d[81].id] = (bytes(d[63])[4:], v.total if v else None, v.uplink if v else None,
-                         v.downlink if v else None)
-    return out
 
 
 @R.test

@@ -33,8 +33,8 @@ except ImportError:
           % sys.executable)
     sys.exit(77)
 
-# the switch tests' topology and helpers (importing registers nothing here)
-from test_switch import (BCAST, H1, H2, H2B, H3, ROUTER1, ROUTER2, SLICE, U, decremented,  # noqa: E402
+# the switch tests' topology and helpers
+from topo_switch import (BCAST, H1, H2, H2B, H3, ROUTER1, ROUTER2, SLICE, U, decremented,  # noqa: E402
                          frame, icmp_error_for, ip_udp, l3_setup, neigh, new_switch)
 
 R = T.Runner()

@@ -15,7 +15,6 @@ solicitation for the port's address switch.routed_group.
 """
 
 import os
-import socket
 import sys
 import time
 
@@ -31,49 +30,17 @@ except ImportError:
           % sys.executable)
     sys.exit(77)
 
-from test_switch import (BCAST, H2, ROUTER2, SLICE, U, bd_updates, decremented, frame, ip_udp,  # noqa: E402
-                         neigh, new_switch, svi_updates)
-from test_ipv6 import (B1, SVI2, NET2, echo, echo_reply, expect_outputs6, na_reply, neigh6, ns,  # noqa: E402
-                       routed, udp6)
+from topo_switch import (A4, A6, B1, BCAST, H2, HR, NET2, PMAC, QBD, R4, R6, RBD, ROUTER2, SLICE, SVI2,  # noqa: E402
+                         U, bd_updates, decremented, echo, echo_reply, expect_outputs6, frame, ip_udp, na_reply,
+                         neigh, neigh6, new_switch, ns, routed, routed_updates, svi_updates, udp6)
 from sxdptest import svi6_updates  # noqa: E402
 
 R = T.Runner()
 
-PMAC = "02:5e:00:00:09:01"      # p0's own MAC: the routed port's
 QMAC = "02:5e:00:00:0a:01"      # p2's
-HR = "02:00:00:00:09:01"        # host 10.0.9.1 / 2001:db8:9::1 behind p0
 HQ = "02:00:00:00:0a:01"        # host 10.0.10.1 behind p2 VID 30
 OTHER = "02:00:00:00:09:99"     # some other station's MAC
-RBD, QBD = 100, 101             # the routed links' bridge domains
-R4, R6 = "10.0.9.254", "2001:db8:9::fe"
 Q4 = "10.0.10.254"
-A4, A6 = "10.0.9.1", "2001:db8:9::1"
-
-
-def routed_updates(dp, port, vlan, bd, mac, v4=None, v6=None, slice_id=SLICE, meter=0):
-    """A routed port: its interfaces entry, its link (bd_ports, a flood
-    entry of the port alone) and its addresses (svi / svi6 with the port's
-    MAC, local and connected routes); no fdb entry: the fdb is never looked
-    up for it."""
-    p = {"slice": slice_id, "bd": bd}
-    if meter:
-        p["meter"] = meter
-    ups = [U("interfaces", {"in_port": port, "vlan": vlan}, "routed", p),
-           U("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": vlan}),
-           U("flood", {"bd": bd}, "flood", {"ports": 1 << [n for n, _ in dp.ports].index(port)})]
-    if v4:
-        ip, plen = v4.split("/")
-        net = socket.inet_ntoa((int.from_bytes(socket.inet_aton(ip), "big") & (~0 << (32 - int(plen))) &
-                                0xffffffff).to_bytes(4, "big"))
-        ups += [U("svi", {"vrf": slice_id, "bd": bd}, "svi", {"mac": mac, "ip": ip, "plen": int(plen)}),
-                U("routes", {"vrf": slice_id, "dst": "%s/32" % ip}, "local"),
-                U("routes", {"vrf": slice_id, "dst": "%s/%s" % (net, plen)}, "connected", {"bd": bd})]
-    if v6:
-        ip, net, plen = v6
-        ups += [U("svi6", {"vrf": slice_id, "bd": bd}, "svi6", {"mac": mac, "ip": ip, "plen": plen}),
-                U("routes6", {"vrf": slice_id, "dst": "%s/128" % ip}, "local"),
-                U("routes6", {"vrf": slice_id, "dst": "%s/%d" % (net, plen)}, "connected", {"bd": bd})]
-    return ups
 
 
 def setup(dp):

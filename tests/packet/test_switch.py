@@ -24,91 +24,26 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_drops, expect_eq, expect_events  # noqa: E402
+from sxdptest import expect, expect_drops, expect_eq, expect_events  # noqa: E402
 
 try:
-    from scapy.all import ARP, ICMP, IP, TCP, UDP, Dot1Q, Ether, Raw  # noqa: E402
+    from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, Raw  # noqa: E402
 except ImportError:
     print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
           % sys.executable)
     sys.exit(77)
 
-R = T.Runner()
-U = Sxdp.update
+from topo_switch import (BCAST, H1, H2, H2B, H3, ROUTER1, ROUTER2, SLICE, U, bd_updates, decremented,  # noqa: E402
+                         frame, icmp_error_for, ip_udp, l3_setup, mask, neigh, new_switch, svi_updates)
 
-SLICE = 1
-MEM_MB = 1024          # --no-huge -m: each VRF's rte_lpm takes ~70 MB
-BCAST = "ff:ff:ff:ff:ff:ff"
+R = T.Runner()
+
 MAC_A = "02:00:00:00:00:0a"
 MAC_B = "02:00:00:00:00:0b"
 MAC_C = "02:00:00:00:00:0c"
 MAC_D = "02:00:00:00:00:0d"
 MAC_S = "02:00:00:00:00:5a"     # static fdb entries
 MAC_Z = "02:00:00:00:00:ee"     # never seen: unknown unicast
-ROUTER1 = "02:5e:00:00:01:fe"   # SVI MAC in bd 10
-ROUTER2 = "02:5e:00:00:02:fe"   # SVI MAC in bd 20
-H1 = "02:00:00:00:01:01"        # host 10.0.1.1 in bd 10
-H2 = "02:00:00:00:02:01"        # host 10.0.2.1 in bd 20
-H2B = "02:00:00:00:02:02"       # host 10.0.2.2 in bd 20
-H3 = "02:00:00:00:01:03"        # host 10.0.1.3 in bd 10
-
-
-def new_switch(ports, **kw):
-    return Sxdp(ports, pipeline="switch", mem_mb=MEM_MB, **kw)
-
-
-def port_index(dp, name):
-    return [n for n, _ in dp.ports].index(name)
-
-
-def mask(dp, names):
-    m = 0
-    for n in names:
-        m |= 1 << port_index(dp, n)
-    return m
-
-
-def bd_updates(dp, bd, members, slice_id=SLICE, flood=None):
-    """interfaces + bd_ports + flood entries of one bridge domain.
-    members: [(port, vlan)], vlan 0 = untagged (both ingress and egress).
-    flood: port names of the flood mask (default: the members)."""
-    ups = []
-    for port, vlan in members:
-        ups.append(U("interfaces", {"in_port": port, "vlan": vlan}, "attach", {"slice": slice_id, "bd": bd}))
-        ups.append(U("bd_ports", {"bd": bd, "port": port}, "member", {"vlan": vlan}))
-    names = flood if flood is not None else [p for p, _ in members]
-    ups.append(U("flood", {"bd": bd}, "flood", {"ports": mask(dp, names)}))
-    return ups
-
-
-def svi_updates(vrf, bd, mac, ip, plen, subnet):
-    """What makes an SVI usable: the svi entry, fdb (bd, mac) -> route,
-    routes ip/32 -> local, routes subnet -> connected(bd)."""
-    return [U("svi", {"vrf": vrf, "bd": bd}, "svi", {"mac": mac, "ip": ip, "plen": plen}),
-            U("fdb", {"bd": bd, "mac": mac}, "route"),
-            U("routes", {"vrf": vrf, "dst": "%s/32" % ip}, "local"),
-            U("routes", {"vrf": vrf, "dst": subnet}, "connected", {"bd": bd})]
-
-
-def frame(src, dst, l3, vlan=None, prio=0, dei=0):
-    """Ethernet (+ 802.1Q when vlan is not None) + l3 (a scapy packet or bytes)."""
-    e = Ether(src=src, dst=dst)
-    if vlan is not None:
-        e = e / Dot1Q(vlan=vlan, prio=prio, id=dei)
-    return e / (l3 if not isinstance(l3, (bytes, bytearray)) else Raw(l3))
-
-
-def ip_udp(sip="10.0.0.1", dip="10.0.0.2", sport=1000, dport=2000, payload=b"sxdp-switch", **ip):
-    return IP(src=sip, dst=dip, **ip) / UDP(sport=sport, dport=dport) / Raw(payload)
-
-
-def decremented(l3):
-    """The IP packet l3 as a router forwards it: TTL - 1, header checksum
-    recomputed from scratch by scapy (L4 bytes untouched)."""
-    p = IP(bytes(l3))
-    p.ttl -= 1
-    del p.chksum
-    return IP(bytes(p))
 
 
 def fdb_entries(dp):
@@ -393,18 +328,6 @@ def test_vlan_trunk_access_push_pop_retag():
 
 
 # ----------------------------------------------------------------- L3
-def l3_setup(dp, bd20_port="p1", bd20_vlan=20, bd10_ports=(("p0", 0),)):
-    """slice 1: bd 10 = 10.0.1.0/24 (SVI .254, ROUTER1) on p0 untagged;
-    bd 20 = 10.0.2.0/24 (SVI .254, ROUTER2) on p1 trunk VID 20."""
-    return (bd_updates(dp, 10, list(bd10_ports)) + bd_updates(dp, 20, [(bd20_port, bd20_vlan)]) +
-            svi_updates(SLICE, 10, ROUTER1, "10.0.1.254", 24, "10.0.1.0/24") +
-            svi_updates(SLICE, 20, ROUTER2, "10.0.2.254", 24, "10.0.2.0/24"))
-
-
-def neigh(vrf, ip, port, vlan, dmac, smac):
-    return U("neigh", {"vrf": vrf, "ip": ip}, "rewrite", {"port": port, "vlan": vlan, "dmac": dmac, "smac": smac})
-
-
 def ip_with_checksum(want, **kw):
     """An IP/UDP packet whose header checksum is `want`: the IP id that
     gives it is solved for (the checksum is the complement of a ones'
@@ -419,16 +342,6 @@ def ip_with_checksum(want, **kw):
             if p.chksum == want:
                 return p
     raise AssertionError("no IP id gives checksum %#x" % want)
-
-
-def icmp_error_for(orig_frame, ingress_vlan, router_mac, router_ip, icmp_type, code=0):
-    """The ICMP error the box sends about orig_frame: out of the ingress port
-    (same VLAN), from the SVI of the ingress bd, quoting IP header + 8 bytes."""
-    e = Ether(bytes(orig_frame))
-    ip = e[IP]
-    quote = bytes(ip)[:ip.ihl * 4 + 8]
-    return frame(router_mac, e.src, IP(src=router_ip, dst=ip.src, ttl=64, tos=0xc0, id=0, flags=0) /
-                 ICMP(type=icmp_type, code=code) / Raw(quote), ingress_vlan)
 
 
 @R.test

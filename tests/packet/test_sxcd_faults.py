@@ -21,8 +21,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from test_sxcd import (PEER, PIPE, PORTS, SITE, UPF, WAN, Sxcd, expect_err, slice_,  # noqa: E402
-                       snap_diff, snapshot, sxcd_path)
+from sxcdtest import (PEER, PIPE, PORTS, SITE, UPF, WAN, Sxcd, expect_err, slice_,  # noqa: E402
+                      snap_diff, snapshot, sxcd_path)
 
 R = T.Runner()
 

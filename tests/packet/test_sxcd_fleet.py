@@ -16,12 +16,10 @@ it): this is the store's contract; the dataplane side is test_sxcd.py's.
 etcd is started by the test (one member on loopback, random ports, a
 temporary data dir); skipped (77) without it.
 """
-import base64
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,68 +30,17 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
-from sxdptest import expect, expect_eq  # noqa: E402
+from sxdptest import SETTLE_S, expect, expect_eq, wait_until  # noqa: E402
+from sxcdtest import NOSOCK, PIPE, PORTS, WAN, Sxcd, free_port, snapshot, sxcd_path, sxctl_path  # noqa: E402
+from fleettest import Etcd, Fleet, b64, bare_slice, fleet_box  # noqa: E402
 
 R = T.Runner()
-SETTLE_S = 30          # generous: etcd fsyncs each write, beside whatever else the machine is doing
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class Etcd:
-    def __init__(self, tmp, tls=None):
-        self.dir = os.path.join(tmp, "etcd")
-        self.cport, self.pport = free_port(), free_port()
-        self.proc = None
-        self.tls = tls  # a directory of make_certs's files: https, client certificates asked
-
-    @property
-    def ep(self):
-        return "127.0.0.1:%d" % self.cport
-
-    def start(self):
-        c = ("https://" if self.tls else "http://") + self.ep
-        p = "http://127.0.0.1:%d" % self.pport
-        self.log = open(self.dir + ".log", "a")
-        tls = ["--cert-file", os.path.join(self.tls, "srv.crt"), "--key-file",
-               os.path.join(self.tls, "srv.key"), "--trusted-ca-file", os.path.join(self.tls, "ca.crt"),
-               "--client-cert-auth"] if self.tls else []
-        self.proc = subprocess.Popen(
-            ["etcd", "--name", "t", "--data-dir", self.dir, "--listen-client-urls", c,
-             "--advertise-client-urls", c, "--listen-peer-urls", p,
-             "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p] + tls,
-            stdout=self.log, stderr=self.log)
-        for _ in range(100):
-            try:
-                self.call("kv/range", {"key": b64("/")})
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise T.TestFailure("etcd did not start")
-
-    def stop(self):
-        if self.proc:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-            self.log.close()
-
-    def call(self, path, body):
-        req = urllib.request.Request("%s://%s/v3/%s" % ("https" if self.tls else "http", self.ep, path),
-                                     json.dumps(body).encode(), {"Content-Type": "application/json"})
-        ctx = None
-        if self.tls:
-            import ssl
-            ctx = ssl.create_default_context(cafile=os.path.join(self.tls, "ca.crt"))
-            ctx.load_cert_chain(os.path.join(self.tls, "cli.crt"), os.path.join(self.tls, "cli.key"))
-        with urllib.request.urlopen(req, timeout=3, context=ctx) as r:
-            return json.loads(r.read())
+def slice_on(box, name):
+    """slices/NAME as @box has it, None when it has none."""
+    c, b = box.req("GET", "/api/v1/slices/" + name)
+    return b if c == 200 else None
 
 
 def make_certs(d):
@@ -115,159 +62,37 @@ def make_certs(d):
         subprocess.run(["openssl"] + cmd, cwd=d, check=True, capture_output=True)
 
 
-def b64(s):
-    import base64
-    return base64.b64encode(s.encode()).decode()
-
-
-class Sxcd:
-    """One box's sxcd on the fleet's store, with its own token (as the package makes one)."""
-
-    def __init__(self, tmp, etcd, site, prefix="/fleet", sock=None, extra=()):
-        self.port = free_port()
-        self.state = os.path.join(tmp, "state-" + site)
-        self.token = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
-        self.token_file = os.path.join(tmp, "token-" + site)
-        with open(self.token_file, "w") as f:
-            f.write(self.token + "\n")
-        self.args = [os.path.join(T.build_dir(), "sxcd"), "--socket", sock or os.path.join(tmp, "none.sock"),
-                     "--store", "etcd://%s%s" % (etcd.ep, prefix), "--site", site,
-                     "--state-dir", self.state, "--listen", "127.0.0.1:%d" % self.port,
-                     "--token-file", self.token_file, "--no-netlink"] + list(extra)
-        self.logf = os.path.join(tmp, "sxcd-%s.log" % site)
-        self.proc = None
-
-    def start(self, synced=True):
-        self.log = open(self.logf, "a")
-        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
-        for _ in range(100):
-            try:
-                st = self.status()
-                if not synced or st["store"]["fleet"]["state"] == "synced":
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise T.TestFailure("sxcd did not come up synced: %s" % open(self.logf).read()[-2000:])
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        self.log.close()
-
-    def stop(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.log.close()
-
-    def req(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        r = urllib.request.Request("http://127.0.0.1:%d/api/v1/%s" % (self.port, path), data,
-                                   {"Content-Type": "application/json",
-                                    "Authorization": "Bearer " + self.token}, method=method)
-        try:
-            with urllib.request.urlopen(r, timeout=10) as a:
-                return a.status, json.loads(a.read() or b"null")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"null")
-
-    def status(self):
-        return self.req("GET", "status")[1]
-
-    def fleet(self):
-        return self.status()["store"]["fleet"]
-
-    def get(self, name):
-        c, b = self.req("GET", "slices/" + name)
-        return b if c == 200 else None
-
-
-def slice_(sid):
-    return {"spec": {"id": sid, "members": []}}
-
-
-def until(what, fn):
-    """fn's first true value, polled; an event one box's change makes on another
-    (through etcd, its leases and watches) comes within SETTLE_S on a busy machine."""
-    end = time.monotonic() + SETTLE_S
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise T.TestFailure("timed out waiting for %s" % what)
-        time.sleep(0.02)
-
-
-class Fleet:
-    def __init__(self, socks=(None, None)):
-        self.socks = socks
-
-    def __enter__(self):
-        if shutil.which("etcd") is None:
-            raise T.SkipTest("etcd is not installed (apt-get install etcd-server)")
-        self.tmp = tempfile.mkdtemp(prefix="sxcd-fleet-")
-        self.etcd = Etcd(self.tmp)
-        self.etcd.start()
-        self.a = Sxcd(self.tmp, self.etcd, "site-a", sock=self.socks[0])
-        self.b = Sxcd(self.tmp, self.etcd, "site-b", sock=self.socks[1])
-        try:
-            self.a.start()
-            self.b.start()
-        except BaseException:
-            self.__exit__(*sys.exc_info())  # etcd and any sxcd started stopped
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.a.stop()
-        self.b.stop()
-        self.etcd.stop()
-        if exc[0] is not None:
-            for f in [f for f in ("sxcd-site-a.log", "sxcd-site-b.log")
-                      if os.path.exists(os.path.join(self.tmp, f))]:
-                sys.stdout.write("# %s:\n# %s\n" % (f, open(os.path.join(self.tmp, f)).read()[-1500:]
-                                                    .replace("\n", "\n# ")))
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
 @R.test
 def test_write_through_one_appears_on_other():
     with Fleet() as f:
-        c, b = f.a.req("PUT", "slices/red", slice_(10))
+        c, b = f.a.req("PUT", "/api/v1/slices/red", bare_slice(10))
         expect_eq(c, 201, "PUT through a")
         gen = b["metadata"]["generation"]
-        got = until("red on b", lambda: f.b.get("red"))
-        expect_eq(got["spec"], slice_(10)["spec"], "b's red")
+        got = wait_until(lambda: slice_on(f.b, "red"), SETTLE_S, "red on b")
+        expect_eq(got["spec"], bare_slice(10)["spec"], "b's red")
         expect_eq(got["metadata"]["generation"], gen, "the generation is the store's revision")
         # a change through b, seen on a; the same spec again changes nothing
-        c, b = f.b.req("PUT", "slices/red", slice_(11))
+        c, b = f.b.req("PUT", "/api/v1/slices/red", bare_slice(11))
         expect_eq(c, 200, "PUT through b")
         expect(b["metadata"]["generation"] > gen, "a new revision")
-        until("red 11 on a", lambda: (f.a.get("red") or {}).get("spec", {}).get("id") == 11)
-        c, b2 = f.a.req("PUT", "slices/red", slice_(11))
+        wait_until(lambda: (slice_on(f.a, "red") or {}).get("spec", {}).get("id") == 11, SETTLE_S, "red 11 on a")
+        c, b2 = f.a.req("PUT", "/api/v1/slices/red", bare_slice(11))
         expect_eq((c, b2["metadata"]["generation"]), (200, b["metadata"]["generation"]), "unchanged")
         # apply of two through a, one withdrawal through b
-        c, _ = f.a.req("POST", "apply", {"items": [dict(slice_(20), kind="slices", metadata={"name": "g"}),
-                                                    dict(slice_(21), kind="slices", metadata={"name": "h"})]})
+        c, _ = f.a.req("POST", "/api/v1/apply", {"items": [dict(bare_slice(20), kind="slices", metadata={"name": "g"}),
+                                                    dict(bare_slice(21), kind="slices", metadata={"name": "h"})]})
         expect_eq(c, 200, "apply through a")
-        until("g, h on b", lambda: f.b.get("g") and f.b.get("h"))
-        c, _ = f.b.req("DELETE", "slices/red")
+        wait_until(lambda: slice_on(f.b, "g") and slice_on(f.b, "h"), SETTLE_S, "g, h on b")
+        c, _ = f.b.req("DELETE", "/api/v1/slices/red")
         expect_eq(c, 200, "DELETE through b")
-        until("red gone on a", lambda: f.a.get("red") is None
-              or f.a.get("red")["status"]["phase"] in ("Withdrawing", "Withdrawn"))
+        wait_until(lambda: slice_on(f.a, "red") is None
+                   or slice_on(f.a, "red")["status"]["phase"] in ("Withdrawing", "Withdrawn"), SETTLE_S,
+                   "red gone on a")
         # each site's own: the site intent of a is not b's
-        c, _ = f.a.req("PUT", "site", {"spec": {"id": 1}})
+        c, _ = f.a.req("PUT", "/api/v1/site", {"spec": {"id": 1}})
         expect(c in (200, 201), "site through a: %d" % c)
         time.sleep(0.3)
-        expect_eq(f.b.req("GET", "site")[0], 404, "a's site is not on b")
+        expect_eq(f.b.req("GET", "/api/v1/site")[0], 404, "a's site is not on b")
         keys = f.etcd.call("kv/range", {"key": b64("/fleet/"), "range_end": b64("/fleet0"), "keys_only": True})
         import base64
         names = sorted(base64.b64decode(kv["key"]).decode() for kv in keys.get("kvs", []))
@@ -289,18 +114,18 @@ def test_write_through_one_appears_on_other():
 @R.test
 def test_racing_writers_one_wins_one_409():
     with Fleet() as f:
-        c, b = f.a.req("PUT", "slices/red", slice_(10))
-        until("red on b", lambda: f.b.get("red"))
+        c, b = f.a.req("PUT", "/api/v1/slices/red", bare_slice(10))
+        wait_until(lambda: slice_on(f.b, "red"), SETTLE_S, "red on b")
         for i in range(5):
-            gen = until("same generation on both", lambda: (
-                f.a.get("red")["metadata"]["generation"] == f.b.get("red")["metadata"]["generation"]
-                and f.a.get("red")["metadata"]["generation"]))
+            gen = wait_until(lambda: (
+                slice_on(f.a, "red")["metadata"]["generation"] == slice_on(f.b, "red")["metadata"]["generation"]
+                and slice_on(f.a, "red")["metadata"]["generation"]), SETTLE_S, "same generation on both")
             codes = []
             go = threading.Barrier(2)
 
             def put(box, sid):
                 go.wait()
-                codes.append(box.req("PUT", "slices/red?expected_generation=%d" % gen, slice_(sid)))
+                codes.append(box.req("PUT", "/api/v1/slices/red?expected_generation=%d" % gen, bare_slice(sid)))
             ts = [threading.Thread(target=put, args=(f.a, 100 + i)), threading.Thread(target=put, args=(f.b, 200 + i))]
             for t in ts:
                 t.start()
@@ -310,68 +135,68 @@ def test_racing_writers_one_wins_one_409():
             lost = [b for c, b in codes if c == 409][0]
             expect_eq(lost["error"]["reason"], "stale_generation", "the loser's reason")
             won = [b for c, b in codes if c == 200][0]
-            until("both on the winner's", lambda: f.a.get("red")["spec"] == won["spec"] ==
-                  f.b.get("red")["spec"])
+            wait_until(lambda: slice_on(f.a, "red")["spec"] == won["spec"] ==
+                       slice_on(f.b, "red")["spec"], SETTLE_S, "both on the winner's")
         # a stale expected_generation through either: 409, nothing changed
-        c, b = f.b.req("PUT", "slices/red?expected_generation=1", slice_(7))
+        c, b = f.b.req("PUT", "/api/v1/slices/red?expected_generation=1", bare_slice(7))
         expect_eq((c, b["error"]["reason"]), (409, "stale_generation"), "stale")
 
 
 @R.test
 def test_store_down_keeps_state_then_converges():
     with Fleet() as f:
-        f.a.req("PUT", "slices/red", slice_(10))
-        until("red on b", lambda: f.b.get("red"))
+        f.a.req("PUT", "/api/v1/slices/red", bare_slice(10))
+        wait_until(lambda: slice_on(f.b, "red"), SETTLE_S, "red on b")
         f.etcd.stop()
         for box in (f.a, f.b):
-            until("unreachable", lambda: box.fleet()["state"] == "unreachable")
-            expect_eq(box.get("red")["spec"]["id"], 10, "the last state kept")
-        c, b = f.a.req("PUT", "slices/blue", slice_(12))
+            wait_until(lambda: box.fleet()["state"] == "unreachable", SETTLE_S, "unreachable")
+            expect_eq(slice_on(box, "red")["spec"]["id"], 10, "the last state kept")
+        c, b = f.a.req("PUT", "/api/v1/slices/blue", bare_slice(12))
         expect_eq((c, b["error"]["reason"]), (503, "store_unreachable"), "a write while it is away")
-        expect_eq(f.a.get("blue"), None, "nothing changed")
+        expect_eq(slice_on(f.a, "blue"), None, "nothing changed")
         f.etcd.start()
         for box in (f.a, f.b):
-            until("synced again", lambda: box.fleet()["state"] == "synced")
-        c, _ = f.b.req("PUT", "slices/blue", slice_(12))
+            wait_until(lambda: box.fleet()["state"] == "synced", SETTLE_S, "synced again")
+        c, _ = f.b.req("PUT", "/api/v1/slices/blue", bare_slice(12))
         expect_eq(c, 201, "a write once it is back")
-        until("blue on a", lambda: f.a.get("blue"))
+        wait_until(lambda: slice_on(f.a, "blue"), SETTLE_S, "blue on a")
 
 
 @R.test
 def test_restart_reads_cache_then_resyncs_after_compaction():
     with Fleet() as f:
         for n, sid in (("r1", 1), ("r2", 2), ("r3", 3)):
-            f.a.req("PUT", "slices/" + n, slice_(sid))
-        until("r3 on b", lambda: f.b.get("r3"))
+            f.a.req("PUT", "/api/v1/slices/" + n, bare_slice(sid))
+        wait_until(lambda: slice_on(f.b, "r3"), SETTLE_S, "r3 on b")
         f.b.kill9()
         # behind b's back: one changed, one withdrawn, one new; history compacted
-        f.a.req("PUT", "slices/r1", slice_(31))
-        f.a.req("DELETE", "slices/r2")
-        f.a.req("PUT", "slices/r4", slice_(4))
+        f.a.req("PUT", "/api/v1/slices/r1", bare_slice(31))
+        f.a.req("DELETE", "/api/v1/slices/r2")
+        f.a.req("PUT", "/api/v1/slices/r4", bare_slice(4))
         rev = int(f.etcd.call("kv/range", {"key": b64("/")})["header"]["revision"])
         f.etcd.call("kv/compaction", {"revision": str(rev)})
         # etcd away: b starts from what it last read
         f.etcd.stop()
         f.b.start(synced=False)
-        until("b unreachable", lambda: f.b.fleet()["state"] == "unreachable")
-        expect_eq([f.b.get(n)["spec"]["id"] if f.b.get(n) else None for n in ("r1", "r2", "r3", "r4")],
+        wait_until(lambda: f.b.fleet()["state"] == "unreachable", SETTLE_S, "b unreachable")
+        expect_eq([slice_on(f.b, n)["spec"]["id"] if slice_on(f.b, n) else None for n in ("r1", "r2", "r3", "r4")],
                   [1, 2, 3, None], "b's cache")
         f.etcd.start()
-        until("b synced", lambda: f.b.fleet()["state"] == "synced")
-        until("b converged", lambda: [
-            (f.b.get(n) or {}).get("spec", {}).get("id") if (f.b.get(n) or {}).get("status", {})
+        wait_until(lambda: f.b.fleet()["state"] == "synced", SETTLE_S, "b synced")
+        wait_until(lambda: [
+            (slice_on(f.b, n) or {}).get("spec", {}).get("id") if (slice_on(f.b, n) or {}).get("status", {})
             .get("phase") not in ("Withdrawing", "Withdrawn") else None
-            for n in ("r1", "r2", "r3", "r4")] == [31, None, 3, 4])
+            for n in ("r1", "r2", "r3", "r4")] == [31, None, 3, 4], SETTLE_S, "b converged")
 
 
 def sxctl(box, *args):
-    r = subprocess.run([os.path.join(T.build_dir(), "sxctl"), "--api", "http://127.0.0.1:%d" % box.port,
+    r = subprocess.run([sxctl_path(), "--api", "http://127.0.0.1:%d" % box.port,
                         "--token-file", box.token_file] + list(args), capture_output=True, text=True, timeout=20)
     return r.returncode, r.stdout, r.stderr
 
 
 def boxes(box):
-    c, b = box.req("GET", "fleet")
+    c, b = box.req("GET", "/api/v1/fleet")
     expect_eq(c, 200, "GET fleet: %s" % b)
     return {x["site"]: x for x in b["boxes"]}
 
@@ -379,17 +204,17 @@ def boxes(box):
 @R.test
 def test_fleet_view_live_then_stale():
     with Fleet() as f:
-        c, _ = f.a.req("PUT", "slices/red", slice_(10))
+        c, _ = f.a.req("PUT", "/api/v1/slices/red", bare_slice(10))
         expect_eq(c, 201, "PUT red")
         # both boxes report (under their lease); each sees both, red on both
         for box in (f.a, f.b):
-            until("both live with red", lambda: (lambda bx: sorted(bx) == ["site-a", "site-b"] and all(
+            wait_until(lambda: (lambda bx: sorted(bx) == ["site-a", "site-b"] and all(
                 x["state"] == "live" and "slices/red" in x.get("intents", {}) for x in bx.values()))(
-                boxes(box)))
-        c, view = f.b.req("GET", "fleet")
+                boxes(box)), SETTLE_S, "both live with red")
+        c, view = f.b.req("GET", "/api/v1/fleet")
         a = [x for x in view["boxes"] if x["site"] == "site-a"][0]
         expect_eq(sorted(view["intents"]["slices/red"]), ["site-a", "site-b"], "red on both, by intent")
-        expect_eq(a["intents"]["slices/red"]["generation"], f.a.get("red")["metadata"]["generation"],
+        expect_eq(a["intents"]["slices/red"]["generation"], slice_on(f.a, "red")["metadata"]["generation"],
                   "the generation reported")
         expect(a["sxdp"]["state"] in ("disconnected", "connecting"), "no sxdp here: %s" % a["sxdp"])
         expect_eq(view["ttl_s"], 5, "the lease's TTL")
@@ -399,9 +224,9 @@ def test_fleet_view_live_then_stale():
         expect('sxcd_fleet_store_state{state="synced"} 1' in m and "sxcd_fleet_resyncs_total " in m,
                "the fleet's metrics: %s" % [x for x in m.splitlines() if "fleet" in x])
         # ?brief: each box's paths counted, not listed; a not-Ready intent says why as its box does
-        c, brief = f.b.req("GET", "fleet?brief=1")
+        c, brief = f.b.req("GET", "/api/v1/fleet?brief=1")
         expect(c == 200 and all("view" not in x and "paths" in x for x in brief["boxes"]), "brief: %s" % brief)
-        st = f.a.get("red")["status"]
+        st = slice_on(f.a, "red")["status"]
         red = a["intents"]["slices/red"]
         expect(st["phase"] != "Ready", "no sxdp here: red is not Ready (%s)" % st)
         expect_eq((red.get("reason"), red.get("message"), red.get("waiting_for")),
@@ -416,7 +241,7 @@ def test_fleet_view_live_then_stale():
         # b killed: stale once its lease's TTL ends at etcd, a stays live
         t0 = time.monotonic()
         f.b.kill9()
-        until("b stale", lambda: boxes(f.a)["site-b"]["state"] == "stale")
+        wait_until(lambda: boxes(f.a)["site-b"]["state"] == "stale", SETTLE_S, "b stale")
         took = time.monotonic() - t0
         sys.stdout.write("# b stale %.1f s after its kill -9\n" % took)
         bx = boxes(f.a)
@@ -426,40 +251,41 @@ def test_fleet_view_live_then_stale():
         expect("stale" in out, "sxctl shows it stale: %s" % out)
         # b back: live again
         f.b.start()
-        until("b live again", lambda: boxes(f.a)["site-b"]["state"] == "live")
+        wait_until(lambda: boxes(f.a)["site-b"]["state"] == "live", SETTLE_S, "b live again")
         # b frozen past its lease (as a box cut off is): stale; thawed, it takes a new lease: live
         f.b.proc.send_signal(signal.SIGSTOP)
         try:
-            until("frozen b stale", lambda: boxes(f.a)["site-b"]["state"] == "stale")
+            wait_until(lambda: boxes(f.a)["site-b"]["state"] == "stale", SETTLE_S, "frozen b stale")
         finally:
             f.b.proc.send_signal(signal.SIGCONT)
         t0 = time.monotonic()
-        until("thawed b live", lambda: boxes(f.a)["site-b"]["state"] == "live")
+        wait_until(lambda: boxes(f.a)["site-b"]["state"] == "live", SETTLE_S, "thawed b live")
         sys.stdout.write("# a thawed b live again %.1f s later\n" % (time.monotonic() - t0))
         # b stopped cleanly (SIGTERM): its last report says so and its lease is
         # revoked: "stopped" at once, not "stale" after the TTL
         t0 = time.monotonic()
         f.b.stop()
-        until("b stopped", lambda: boxes(f.a)["site-b"]["state"] == "stopped")
+        wait_until(lambda: boxes(f.a)["site-b"]["state"] == "stopped", SETTLE_S, "b stopped")
         sys.stdout.write("# b stopped shown %.1f s after the stop (a stale one shows stale)\n" % (time.monotonic() - t0))
         f.b.start()
-        until("b live after its restart", lambda: boxes(f.a)["site-b"]["state"] == "live")
+        wait_until(lambda: boxes(f.a)["site-b"]["state"] == "live", SETTLE_S, "b live after its restart")
 
 
 @R.test
 def test_apply_past_etcds_txn_limit_is_413_and_nothing():
     with Fleet() as f:
         # etcd's --max-txn-ops is 128 by default: one apply is one txn
-        items = [dict(slice_(100 + k), kind="slices", metadata={"name": "s%d" % k}) for k in range(129)]
-        c, b = f.a.req("POST", "apply", {"items": items})
+        items = [dict(bare_slice(100 + k), kind="slices", metadata={"name": "s%d" % k}) for k in range(129)]
+        c, b = f.a.req("POST", "/api/v1/apply", {"items": items})
         expect_eq(c, 413, "129 changes in one apply: %s" % b)
         expect("max-txn-ops" in json.dumps(b), "the answer names etcd's flag: %s" % b)
         r = f.etcd.call("kv/range", {"key": b64("/fleet/intents/"), "range_end": b64("/fleet/intents0"),
                                      "count_only": True})
         expect_eq(int(r.get("count", 0)), 0, "nothing stored")
-        c, b = f.a.req("POST", "apply", {"items": items[:128]})
+        c, b = f.a.req("POST", "/api/v1/apply", {"items": items[:128]})
         expect_eq(c, 200, "128 changes: %s" % (b if c != 200 else ""))
-        until("128 on b", lambda: len([x for x in f.b.req("GET", "slices")[1]["items"]]) == 128)
+        wait_until(lambda: len([x for x in f.b.req("GET", "/api/v1/slices")[1]["items"]]) == 128, SETTLE_S,
+                   "128 on b")
 
 
 @R.test
@@ -474,32 +300,33 @@ def test_tls_store_with_client_certificates():
         etcd.start()
         ca, crt, key = (os.path.join(tmp, f) for f in ("ca.crt", "cli.crt", "cli.key"))
         # the CA and a client certificate: synced, a write stored
-        a = Sxcd(tmp, etcd, "site-a", extra=["--store-cacert", ca, "--store-cert", crt, "--store-key", key])
+        a = fleet_box(tmp, etcd, "site-a", extra=["--store-cacert", ca, "--store-cert", crt, "--store-key", key])
         boxes.append(a)
         a.start()
-        c, b = a.req("PUT", "slices/red", slice_(10))
+        c, b = a.req("PUT", "/api/v1/slices/red", bare_slice(10))
         expect_eq(c, 201, "PUT over TLS: %s" % b)
         kvs = etcd.call("kv/range", {"key": b64("/fleet/intents/slices/red")}).get("kvs", [])
         expect_eq(len(kvs), 1, "the intent in etcd")
         # a member signed by another CA: not trusted, and the status says why
-        b_ = Sxcd(tmp, etcd, "site-b", extra=["--store-cacert", os.path.join(tmp, "other.crt"),
+        b_ = fleet_box(tmp, etcd, "site-b", extra=["--store-cacert", os.path.join(tmp, "other.crt"),
                                               "--store-cert", crt, "--store-key", key])
         boxes.append(b_)
         b_.start(synced=False)
-        until("b unreachable, a certificate's reason", lambda: (lambda st: st["state"] == "unreachable" and
-              "certificate" in st.get("error", ""))(b_.status()["store"]["fleet"]))
-        c, _ = b_.req("PUT", "slices/green", slice_(11))
+        wait_until(lambda: (lambda st: st["state"] == "unreachable" and
+                   "certificate" in st.get("error", ""))(b_.status()["store"]["fleet"]), SETTLE_S,
+                   "b unreachable, a certificate's reason")
+        c, _ = b_.req("PUT", "/api/v1/slices/green", bare_slice(11))
         expect_eq(c, 503, "a write through the box that trusts no member")
         # no client certificate: etcd refuses the box
-        c_ = Sxcd(tmp, etcd, "site-c", extra=["--store-cacert", ca])
+        c_ = fleet_box(tmp, etcd, "site-c", extra=["--store-cacert", ca])
         boxes.append(c_)
         c_.start(synced=False)
-        until("c unreachable", lambda: c_.status()["store"]["fleet"]["state"] == "unreachable")
+        wait_until(lambda: c_.status()["store"]["fleet"]["state"] == "unreachable", SETTLE_S, "c unreachable")
         # flags checked at start: a certificate without its key, TLS flags without etcd
         for args, what in ((["--store", "etcd://%s/fleet" % etcd.ep, "--site", "x", "--store-cert", crt],
                             "key"),
                            (["--store", tmp, "--store-cacert", ca], "etcd://")):
-            r = subprocess.run([os.path.join(T.build_dir(), "sxcd"), "--listen", "127.0.0.1:%d" % free_port(),
+            r = subprocess.run([sxcd_path(), "--listen", "127.0.0.1:%d" % free_port(),
                                 "--no-netlink", "--insecure-no-auth"] + args, capture_output=True, text=True,
                                timeout=10)
             expect(r.returncode == 2 and what in r.stderr, "sxcd %s: %d %s" % (args, r.returncode, r.stderr))
@@ -514,38 +341,38 @@ def test_tls_store_with_client_certificates():
 def test_write_another_sites_own_through_any_box():
     with Fleet() as f:
         # a writes b's site intent: b has it, a does not
-        c, b = f.a.req("PUT", "sites/site-b/site", {"spec": {"id": 2}})
+        c, b = f.a.req("PUT", "/api/v1/sites/site-b/site", {"spec": {"id": 2}})
         expect_eq(c, 201, "PUT b's site through a: %s" % b)
         gen = b["metadata"]["generation"]
         expect_eq((b["metadata"]["site"], b["action"]), ("site-b", "created"), "the answer")
-        got = until("site on b", lambda: f.b.req("GET", "site")[1] if f.b.req("GET", "site")[0] == 200
-                    else None)
+        got = wait_until(lambda: f.b.req("GET", "/api/v1/site")[1] if f.b.req("GET", "/api/v1/site")[0] == 200
+                         else None, SETTLE_S, "site on b")
         expect_eq((got["spec"]["id"], got["metadata"]["generation"]), (2, gen), "b's site")
-        expect_eq(f.a.req("GET", "site")[0], 404, "not a's own")
+        expect_eq(f.a.req("GET", "/api/v1/site")[0], 404, "not a's own")
         # read back through a, its status what b reported
-        until("b's phase through a", lambda: f.a.req("GET", "sites/site-b/site")[1]["status"]
-              .get("waiting") is None)
-        c, b = f.a.req("GET", "sites/site-b/site")
+        wait_until(lambda: f.a.req("GET", "/api/v1/sites/site-b/site")[1]["status"]
+                   .get("waiting") is None, SETTLE_S, "b's phase through a")
+        c, b = f.a.req("GET", "/api/v1/sites/site-b/site")
         expect_eq((c, b["spec"]["id"], b["metadata"]["generation"]), (200, 2, gen), "GET through a")
         # this box's own through the sites route is its usual one
-        c, _ = f.a.req("PUT", "sites/site-a/site", {"spec": {"id": 1}})
+        c, _ = f.a.req("PUT", "/api/v1/sites/site-a/site", {"spec": {"id": 1}})
         expect(c in (200, 201), "a's own through sites/: %d" % c)
-        expect_eq(f.a.req("GET", "site")[1]["spec"]["id"], 1, "a's own site")
+        expect_eq(f.a.req("GET", "/api/v1/site")[1]["spec"]["id"], 1, "a's own site")
         # a shared kind is not a site's: 404; a bad spec: 400, nothing written
-        expect_eq(f.a.req("PUT", "sites/site-b/slices/x", slice_(1))[0], 404, "shared kind under sites/")
-        c, b = f.a.req("PUT", "sites/site-b/site", {"spec": {"id": "nope"}})
+        expect_eq(f.a.req("PUT", "/api/v1/sites/site-b/slices/x", bare_slice(1))[0], 404, "shared kind under sites/")
+        c, b = f.a.req("PUT", "/api/v1/sites/site-b/site", {"spec": {"id": "nope"}})
         expect_eq(c, 400, "a bad spec: %s" % b)
         # racing writers of b's site through a and b: one wins, one clean 409
         for i in range(3):
-            gen = until("same", lambda: (lambda g1, g2: g1 == g2 and g1)(
-                f.a.req("GET", "sites/site-b/site")[1]["metadata"]["generation"],
-                f.b.req("GET", "site")[1]["metadata"]["generation"]))
+            gen = wait_until(lambda: (lambda g1, g2: g1 == g2 and g1)(
+                f.a.req("GET", "/api/v1/sites/site-b/site")[1]["metadata"]["generation"],
+                f.b.req("GET", "/api/v1/site")[1]["metadata"]["generation"]), SETTLE_S, "same")
             codes = []
             go = threading.Barrier(2)
 
             def put(box, path, sid):
                 go.wait()
-                codes.append(box.req("PUT", path + "?expected_generation=%d" % gen, {"spec": {"id": sid}}))
+                codes.append(box.req("PUT", "/api/v1/" + path + "?expected_generation=%d" % gen, {"spec": {"id": sid}}))
             ts = [threading.Thread(target=put, args=(f.a, "sites/site-b/site", 10 + i)),
                   threading.Thread(target=put, args=(f.b, "site", 20 + i))]
             for t in ts:
@@ -555,61 +382,36 @@ def test_write_another_sites_own_through_any_box():
             expect_eq(sorted(c for c, _ in codes), [200, 409], "race %d: %s" % (i, codes))
             expect_eq([b["error"]["reason"] for c, b in codes if c == 409], ["stale_generation"], "reason")
         # withdrawn through a
-        c, _ = f.a.req("DELETE", "sites/site-b/site")
+        c, _ = f.a.req("DELETE", "/api/v1/sites/site-b/site")
         expect_eq(c, 200, "DELETE b's site through a")
-        until("gone on b", lambda: f.b.req("GET", "site")[0] == 404
-              or f.b.req("GET", "site")[1]["status"]["phase"] in ("Withdrawing", "Withdrawn"))
+        wait_until(lambda: f.b.req("GET", "/api/v1/site")[0] == 404
+                   or f.b.req("GET", "/api/v1/site")[1]["status"]["phase"] in ("Withdrawing", "Withdrawn"), SETTLE_S,
+                   "gone on b")
         # sxctl apply of a fleet document: a shared slice and b's site
         doc = os.path.join(f.tmp, "fleet.json")
         with open(doc, "w") as fd:
-            json.dump({"items": [dict(slice_(40), kind="slices", metadata={"name": "blue"}),
+            json.dump({"items": [dict(bare_slice(40), kind="slices", metadata={"name": "blue"}),
                                  {"kind": "site", "site": "site-b", "spec": {"id": 7}}]}, fd)
         rc, out, err = sxctl(f.a, "apply", "-f", doc)
         expect_eq(rc, 0, "sxctl apply: %s %s" % (out, err))
         expect("site site-b: site/local: created" in out, "its output: %s" % out)
-        until("blue and site 7 on b", lambda: f.b.get("blue") and
-              (f.b.req("GET", "site")[1].get("spec") or {}).get("id") == 7)
+        wait_until(lambda: slice_on(f.b, "blue") and
+                   (f.b.req("GET", "/api/v1/site")[1].get("spec") or {}).get("id") == 7, SETTLE_S,
+                   "blue and site 7 on b")
 
 
 @R.test
 def test_not_on_a_fleet_404():
-    tmp = tempfile.mkdtemp(prefix="sxcd-nofleet-")
-    port = free_port()
-    log = open(os.path.join(tmp, "sxcd.log"), "w")
-    box = Sxcd.__new__(Sxcd)
-    box.port = port
-    box.token = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
-    box.token_file = os.path.join(tmp, "token")
-    with open(box.token_file, "w") as f:
-        f.write(box.token)
-    p = subprocess.Popen([os.path.join(T.build_dir(), "sxcd"), "--socket", os.path.join(tmp, "none.sock"),
-                          "--store", os.path.join(tmp, "store"), "--listen", "127.0.0.1:%d" % port,
-                          "--token-file", box.token_file, "--no-netlink"], stdout=log, stderr=log)
-    try:
-        until("sxcd up", lambda: _up(box))
+    with Sxcd(NOSOCK, resync_ms=None, extra=["--no-netlink"]) as box:
         for path in ("fleet", "sites/x/site"):
-            c, b = box.req("GET", path)
+            c, b = box.req("GET", "/api/v1/" + path)
             expect_eq((c, b["error"]["reason"]), (404, "not_fleet"), path)
         rc, _, err = sxctl(box, "fleet")
         expect(rc != 0 and "not_fleet" in err, "sxctl fleet: %d %s" % (rc, err))
-    finally:
-        p.terminate()
-        p.wait()
-        log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _up(box):
-    try:
-        return box.req("GET", "status")[0] == 200
-    except OSError:
-        return False
-
-
-# each box an sxdp on pcap ports, every feature sxcd compiles for (test_sxcd.py's)
-PORTS = {"lan1": [], "lan2": [], "wan1": [], "wan2": [], "n3": [], "n9": []}
-PIPE = {"lan": "switch", "wan": "overlay", "n3": "upf", "n9": "upf"}
-WAN = {"wan1": {"role": "wan"}, "wan2": {"role": "wan"}, "n3": {"role": "n3"}, "n9": {"role": "n9"}}
+# each box an sxdp on pcap ports, every feature sxcd compiles for (sxcdtest's PORTS); the
+# tables compared, those a site's slices and peers write
 TABLES = ["interfaces", "bd_ports", "flood", "svi", "fdb", "routes", "vteps", "vnis", "peers",
           "tunnels", "endpoints", "paths", "policies", "classes", "meters", "vdns"]
 
@@ -618,19 +420,6 @@ def site_spec(sid, net):
     return {"spec": {"id": sid, "lan": [{"port": "lan1"}, {"port": "lan2"}],
                      "wan": [{"name": "isp1", "port": "wan1", "address": "192.0.%d.1/24" % net,
                               "gateway": "192.0.%d.254" % net}]}}
-
-
-def snapshot(dp):
-    out = {}
-    for t in TABLES:
-        ents, off = [], 0
-        while off is not None:
-            r = dp.rpc("table.read", {"table": t, "offset": off, "limit": 1000})
-            ents += [json.dumps({k: v for k, v in e.items() if k not in ("hits", "idle_s")}, sort_keys=True)
-                     for e in r["entries"]]
-            off = r["next_offset"]
-        out[t] = sorted(ents)
-    return out
 
 
 @R.test
@@ -642,86 +431,91 @@ def test_two_boxes_with_sxdp_kill9_no_write():
     with T.Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, name="fa", mem_mb=256) as da, \
             T.Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, name="fb", mem_mb=256) as db, \
             Fleet((da.sock_path, db.sock_path)) as f:
-        base_b = snapshot(db)
+        base_b = snapshot(db, TABLES)
         for site, sid, net in (("site-a", 1, 2), ("site-b", 2, 3)):
-            c, b = f.a.req("PUT", "sites/%s/site" % site, site_spec(sid, net))
+            c, b = f.a.req("PUT", "/api/v1/sites/%s/site" % site, site_spec(sid, net))
             expect(c in (200, 201), "%s's site through a: %s" % (site, b))
         # a full mesh of peers, every site one (a third, site-c, has no box here): each box leaves
         # its own site's out; the paths' health in the view
         for name, pid, net in (("site-a", 1, 2), ("site-b", 2, 3), ("site-c", 3, 4)):
-            c, b = f.a.req("PUT", "peers/" + name, {"spec": {"id": pid, "endpoints": [
+            c, b = f.a.req("PUT", "/api/v1/peers/" + name, {"spec": {"id": pid, "endpoints": [
                 {"address": "192.0.%d.1" % net, "wan": "isp1"}], "probe": {"how": "static"}}})
             expect_eq(c, 201, "peer %s through a: %s" % (name, b))
         slice_b = {"spec": {"id": 7, "vni": 7000, "members": [{"port": "lan1"}],
                             "svi": {"address": "10.7.0.254/24", "mac": "02:00:0a:07:00:fe"},
                             "subnets": ["10.7.0.0/24"]}}
         t0 = time.monotonic()
-        c, b = f.a.req("PUT", "slices/green", slice_b)
+        c, b = f.a.req("PUT", "/api/v1/slices/green", slice_b)
         expect_eq(c, 201, "green through a: %s" % b)
-        until("green Ready on b", lambda: (f.b.get("green") or {}).get("status", {}).get("phase") == "Ready")
+        wait_until(lambda: (slice_on(f.b, "green") or {}).get("status", {}).get("phase") == "Ready", SETTLE_S,
+                   "green Ready on b")
         sys.stdout.write("# green Ready on b %.0f ms after a acknowledged it\n" % ((time.monotonic() - t0) * 1000))
-        until("b's site Ready", lambda: f.b.req("GET", "site")[1].get("status", {}).get("phase") == "Ready")
+        wait_until(lambda: f.b.req("GET", "/api/v1/site")[1].get("status", {}).get("phase") == "Ready", SETTLE_S,
+                   "b's site Ready")
         # a slice stretched to a list of sites that names each box's own: Ready on both (each
         # leaves its own site out of the list, as of the mesh)
-        c, b = f.a.req("PUT", "slices/blue", {"spec": {"id": 8, "vni": 7001, "members": [],
+        c, b = f.a.req("PUT", "/api/v1/slices/blue", {"spec": {"id": 8, "vni": 7001, "members": [],
                                                          "peers": ["site-a", "site-b"]}})
         expect_eq(c, 201, "blue through a: %s" % b)
-        until("blue Ready on both", lambda: f.a.req("GET", "fleet")[1]["intents"]
-              .get("slices/blue") == {"site-a": "Ready", "site-b": "Ready"})
+        wait_until(lambda: f.a.req("GET", "/api/v1/fleet")[1]["intents"]
+                   .get("slices/blue") == {"site-a": "Ready", "site-b": "Ready"}, SETTLE_S, "blue Ready on both")
         # one placed at site-a and site-c (no box here), and its policy: b compiles nothing
         # of them (Ready, "elsewhere"), a holds them
-        c, b = f.a.req("PUT", "slices/red", {"spec": {"id": 9, "vni": 7002, "members": [{"port": "lan2"}],
+        c, b = f.a.req("PUT", "/api/v1/slices/red", {"spec": {"id": 9, "vni": 7002, "members": [{"port": "lan2"}],
                                                         "svi": {"address": "10.9.0.254/24",
                                                                 "mac": "02:00:0a:09:00:fe"},
                                                         "peers": ["site-a", "site-c"]}})
         expect_eq(c, 201, "red through a: %s" % b)
-        c, b = f.a.req("PUT", "policies/red-web", {"spec": {"slice": "red", "class": 1,
+        c, b = f.a.req("PUT", "/api/v1/policies/red-web", {"spec": {"slice": "red", "class": 1,
                                                               "match": {"dst": "10.99.0.0/16"},
                                                               "path_policy": {"mode": "failover",
                                                                               "wans": ["isp1"]}}})
         expect_eq(c, 201, "red's policy through a: %s" % b)
         # the fleet view: a's alone (b's report names only its own site's intents)
-        until("red and its policy Ready on a, not in b's report", lambda: all(
-            f.a.req("GET", "fleet")[1]["intents"].get(w) == {"site-a": "Ready"}
-            for w in ("slices/red", "policies/red-web")))
-        rb = (f.b.get("red") or {}).get("status", {})
-        pb = f.b.req("GET", "policies/red-web")[1].get("status", {})
+        wait_until(lambda: all(
+            f.a.req("GET", "/api/v1/fleet")[1]["intents"].get(w) == {"site-a": "Ready"}
+            for w in ("slices/red", "policies/red-web")), SETTLE_S,
+            "red and its policy Ready on a, not in b's report")
+        rb = (slice_on(f.b, "red") or {}).get("status", {})
+        pb = f.b.req("GET", "/api/v1/policies/red-web")[1].get("status", {})
         expect_eq((rb.get("elsewhere"), rb.get("entries", 0), pb.get("elsewhere"), pb.get("entries", 0)),
                   ("its peers list does not name this site (peers/site-b)", 0, "slices/red is not this site's",
                    0), "b: red and its policy elsewhere, holding nothing")
-        ra = (f.a.get("red") or {}).get("status", {})
+        ra = (slice_on(f.a, "red") or {}).get("status", {})
         expect(ra.get("entries", 0) > 0 and "elsewhere" not in ra, "a holds red: %s" % ra)
-        expect(not any('"vni": 7002' in e for t in TABLES for e in snapshot(db)[t]), "nothing of red in b's sxdp")
-        expect(any('"vni": 7002' in e for t in TABLES for e in snapshot(da)[t]), "red's VNI in a's sxdp")
-        good = snapshot(db)
+        expect(not any('"vni": 7002' in e for t in TABLES for e in snapshot(db, TABLES)[t]),
+               "nothing of red in b's sxdp")
+        expect(any('"vni": 7002' in e for t in TABLES for e in snapshot(da, TABLES)[t]), "red's VNI in a's sxdp")
+        good = snapshot(db, TABLES)
         added = []
         for t in TABLES:
             added += [e for e in good[t] if e not in base_b[t]]
         expect(any('"vni": 7000' in e for e in added), "green's VNI in b's sxdp: %s" % added[:5])
         # the fleet view from a: b live, green Ready on both
-        until("green Ready on both in the view", lambda: f.a.req("GET", "fleet")[1]["intents"]
-              .get("slices/green") == {"site-a": "Ready", "site-b": "Ready"})
+        wait_until(lambda: f.a.req("GET", "/api/v1/fleet")[1]["intents"]
+                   .get("slices/green") == {"site-a": "Ready", "site-b": "Ready"}, SETTLE_S,
+                   "green Ready on both in the view")
         def mesh(x, peers):
             return x["paths"] == {"up": 2, "total": 2} and sorted(
                 p["name"] for p in x["view"]["peers"] if p["paths"]) == peers and all(
                 ph == "Ready" for w, ph in ((w, i["phase"]) for w, i in x["intents"].items()) if w.startswith("peers/"))
-        until("the mesh in the view", lambda: mesh(boxes(f.a)["site-b"], ["site-a", "site-c"])
-              and mesh(boxes(f.b)["site-a"], ["site-b", "site-c"]))
+        wait_until(lambda: mesh(boxes(f.a)["site-b"], ["site-a", "site-c"])
+                   and mesh(boxes(f.b)["site-a"], ["site-b", "site-c"]), SETTLE_S, "the mesh in the view")
         w0 = f.b.status()["sxdp"]["reconcile"]["writes"]
         expect(w0 > 0, "b wrote its tables: %d" % w0)
         f.b.kill9()
         f.b.start()
-        until("b Ready again", lambda: (f.b.get("green") or {}).get("status", {}).get("phase") == "Ready"
-              and f.b.status()["sxdp"]["reconcile"]["runs"] > 0)
+        wait_until(lambda: (slice_on(f.b, "green") or {}).get("status", {}).get("phase") == "Ready"
+                   and f.b.status()["sxdp"]["reconcile"]["runs"] > 0, SETTLE_S, "b Ready again")
         time.sleep(1.0)  # a resync or two more
         st = f.b.status()["sxdp"]["reconcile"]
         expect_eq(st["writes"], 0, "no dataplane write after a restart with nothing changed: %s" % st)
-        expect_eq(snapshot(db), good, "b's tables unchanged")
+        expect_eq(snapshot(db, TABLES), good, "b's tables unchanged")
         # a change after it still goes through
-        c, _ = f.a.req("DELETE", "slices/green")
+        c, _ = f.a.req("DELETE", "/api/v1/slices/green")
         expect_eq(c, 200, "withdraw green through a")
-        until("green gone from b's sxdp", lambda: not any('"vni": 7000' in e for t in TABLES
-                                                            for e in snapshot(db)[t]))
+        wait_until(lambda: not any('"vni": 7000' in e for t in TABLES for e in snapshot(db, TABLES)[t]), SETTLE_S,
+                   "green gone from b's sxdp")
 
 
 if __name__ == "__main__":

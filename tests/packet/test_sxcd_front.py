@@ -24,8 +24,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_eq  # noqa: E402
-import test_sxcd as S  # noqa: E402
-from test_sxcd_http import read_answer, NOSOCK  # noqa: E402
+import sxcdtest as S  # noqa: E402
+from sxcdtest import NOSOCK  # noqa: E402
+from httptest import read_answer  # noqa: E402
 
 R = T.Runner()
 CT = "Content-Type: application/json\r\n"

@@ -11,138 +11,30 @@ Raw sockets throughout: what is sent is exactly what is written here.
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-import weakref
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-import test_sxcd as S  # noqa: E402
+import sxcdtest as S  # noqa: E402
+from sxcdtest import NOSOCK, Sxcd  # noqa: E402
+from httptest import connect, read_answer, send  # noqa: E402
 
 R = T.Runner()
 TOKEN = "s3cret-token-0123456789"
 
 
-class Sxcd(S.Sxcd):
-    """test_sxcd's Sxcd, with a file descriptor limit and more arguments. The wire is what these
-    cases are about: the Host they send ("x") is a --server-name, and no credential is asked for
-    unless a token is given (test_sxcd_front.py has the credentials, origins and hosts)."""
-
-    def __init__(self, sock, nofile=None, args=(), **kw):
-        kw.setdefault("token", False)
-        super().__init__(sock, **kw)
-        self.nofile = nofile
-        self.args = ["--server-name", "x"] + list(args)
-
-    def start(self):
-        cmd = [S.sxcd_path(), "--socket", self.sock, "--store", self.store,
-               "--listen", "127.0.0.1:%d" % self.port, "--resync-ms", str(self.resync_ms)] + self.args
-        cmd += self.auth_args()
-        nofile = self.nofile
-
-        def limit():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"),
-                                     preexec_fn=limit)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise T.TestFailure("sxcd exited with %d: %s" % (self.proc.returncode, self.logtail()))
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise T.TestFailure("sxcd did not listen: %s" % self.logtail())
-
-    def rss_kib(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
-    def fds(self):
-        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
-
-    def cpu_s(self):
-        with open("/proc/%d/stat" % self.proc.pid) as f:
-            st = f.read().rsplit(")", 1)[1].split()
-        return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
-
-    def log_size(self):
-        return os.path.getsize(self.log)
-
-    def connect(self, timeout=5):
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return s
-
-    def raw(self, data, timeout=5, shut=False):
-        """Send @data on a new connection; (status, headers, body, closed) of the first
-        answer; closed: the server closed the connection after it."""
-        s = self.connect(timeout)
-        try:
-            s.sendall(data)
-            if shut:
-                s.shutdown(socket.SHUT_WR)
-            return read_answer(s, timeout)
-        finally:
-            s.close()
-
-
-_unread = weakref.WeakKeyDictionary()   # socket -> bytes received past the answer read last
-
-
-def read_answer(s, timeout=5, detect_close=True):
-    """One HTTP answer off socket @s: (status, {lowercase name: [values]}, body, closed); closed
-    is looked for (half a second) only with @detect_close. Pipelined answers can arrive in one
-    segment: what follows this answer is kept for the next call on @s, and the close is looked
-    for with a peek, so no byte of a later answer is lost."""
-    buf = _unread.pop(s, b"")
-    deadline = time.monotonic() + timeout
-    s.settimeout(timeout)
-    while b"\r\n\r\n" not in buf:
-        try:
-            d = s.recv(65536)
-        except (ConnectionResetError, socket.timeout):
-            d = b""
-        if not d:
-            raise T.TestFailure("no answer (got %r)" % buf[:200])
-        buf += d
-    head, rest = buf.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    hdrs = {}
-    for ln in lines[1:]:
-        k, v = ln.split(":", 1)
-        hdrs.setdefault(k.strip().lower(), []).append(v.strip())
-    n = int(hdrs.get("content-length", ["0"])[0])
-    while len(rest) < n and time.monotonic() < deadline:
-        d = s.recv(65536)
-        if not d:
-            break
-        rest += d
-    body, extra = rest[:n], rest[n:]
-    if extra:
-        _unread[s] = extra
-    closed = False
-    if extra == b"" and detect_close:
-        s.settimeout(0.5)
-        try:
-            closed = s.recv(1, socket.MSG_PEEK) == b""
-        except (ConnectionResetError, BrokenPipeError):
-            closed = True
-        except socket.timeout:
-            closed = False
-    return status, hdrs, body, closed
+def wire_sxcd(sock, nofile=None, args=(), **kw):
+    """An sxcd whose wire these cases are about: the Host they send ("x") is a --server-name, and
+    no credential is asked for unless a token is given (test_sxcd_front.py has the credentials,
+    origins and hosts); nofile: its file descriptor limit."""
+    kw.setdefault("token", False)
+    return Sxcd(sock, nofile=nofile, extra=["--server-name", "x"] + list(args), **kw)
 
 
 def json_err(status, hdrs, body, want, reason=None, what=""):
@@ -156,23 +48,11 @@ def json_err(status, hdrs, body, want, reason=None, what=""):
     return e
 
 
-def wait_for(fn, timeout, what):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise T.TestFailure("%s: not within %.1f s" % (what, timeout))
-        time.sleep(0.1)
-
-
 def sxdp_state(cd):
     code, st = cd.req("GET", "/api/v1/status")
     return st["sxdp"]
 
 
-NOSOCK = "/nonexistent/sxdp.sock"   # the HTTP side needs no sxdp
 HEAD_S = 10                          # CD_WIRE_HEAD_MS: a head's time
 CT = b"Content-Type: application/json\r\n"     # every write's (a GET's too: harmless)
 BODY = b'{"spec": {"id": 7}}'
@@ -251,9 +131,9 @@ def test_framing_refused():
     """Every ambiguous or malformed framing is refused with the API's JSON error (status and named
     reason), the connection is closed after it, and nothing is stored; what follows a refused
     request on the connection (a smuggled PUT) is never acted on."""
-    with Sxcd(NOSOCK) as cd:
+    with wire_sxcd(NOSOCK) as cd:
         for what, data, want, reason in FRAMING:
-            st, hdrs, body, closed = cd.raw(data)
+            st, hdrs, body, closed = send(cd.port, data)
             json_err(st, hdrs, body, want, reason, what)
             expect(closed and hdrs.get("connection") == ["close"], "%s: the connection closed after it" % what)
         expect_eq(cd.store_files(), {}, "nothing stored")
@@ -265,33 +145,33 @@ def test_framing_refused():
 def test_framing_accepted():
     """What is well framed still works: a chunked body (with an extension and a trailer), leading
     empty lines, pipelined requests on one connection, Expect: 100-continue, HTTP/1.0."""
-    with Sxcd(NOSOCK) as cd:
+    with wire_sxcd(NOSOCK) as cd:
         chunked = (b"PUT /api/v1/slices/c1 HTTP/1.1\r\nHost: x\r\n" + CT + b"Transfer-Encoding: Chunked\r\n\r\n"
                    b"5;ext=1\r\n" + BODY[:5] + b"\r\ne\r\n" + BODY[5:] + b"\r\n0\r\nX-Trailer: 1\r\n\r\n")
-        st, hdrs, body, closed = cd.raw(chunked)
+        st, hdrs, body, closed = send(cd.port, chunked)
         expect_eq((st, json.loads(body)["metadata"]["name"]), (201, "c1"), "chunked PUT: %r" % body[:200])
-        s = cd.connect()
+        s = connect(cd.port)
         s.sendall(b"\r\n" + put("p1") + put("p2") + b"GET /api/v1/slices HTTP/1.1\r\nHost: x\r\n\r\n")
         got = [read_answer(s) for _ in range(3)]
         s.close()
         expect_eq([g[0] for g in got], [201, 201, 200], "three pipelined answers")
         expect_eq(sorted(i["metadata"]["name"] for i in json.loads(got[2][2])["items"]), ["c1", "p1", "p2"],
                   "the pipelined PUTs stored")
-        s = cd.connect()
+        s = connect(cd.port)
         s.sendall(put("e1", extra=b"Expect: 100-continue\r\n").split(b"\r\n\r\n")[0] + b"\r\n\r\n")
         st, hdrs, body, closed = read_answer(s)
         expect_eq(st, 100, "100 Continue before the body")
         s.sendall(BODY)
         expect_eq(read_answer(s)[0], 201, "then the PUT")
         s.close()
-        s = cd.connect()
+        s = connect(cd.port)
         s.sendall(b"PUT /api/v1/slices/e2 HTTP/1.1\r\nHost: x\r\n" + CT + b"Expect: 100-continue\r\n"
                   b"Transfer-Encoding: chunked\r\n\r\n")
         expect_eq(read_answer(s)[0], 100, "100 Continue before a chunked body")
         s.sendall(b"13\r\n" + BODY + b"\r\n0\r\n\r\n")
         expect_eq(read_answer(s)[0], 201, "then the chunked PUT")
         s.close()
-        st, hdrs, body, closed = cd.raw(b"GET /api/v1/status HTTP/1.0\r\n\r\n")
+        st, hdrs, body, closed = send(cd.port, b"GET /api/v1/status HTTP/1.0\r\n\r\n")
         expect_eq(st, 200, "HTTP/1.0 without Host")
 
 
@@ -299,7 +179,7 @@ def test_framing_accepted():
 def test_methods_and_routes():
     """Wrong methods on a known route: 405 with Allow, in the API's JSON; OPTIONS: 204 with Allow;
     HEAD: GET's status and headers without the body; unknown routes and methods: JSON 404 and 501."""
-    with Sxcd(NOSOCK) as cd:
+    with wire_sxcd(NOSOCK) as cd:
         cases = [("PATCH", "/api/v1/slices/a", 405, "GET, HEAD, PUT, DELETE, OPTIONS"),
                  ("POST", "/api/v1/slices/a", 405, "GET, HEAD, PUT, DELETE, OPTIONS"),
                  ("PUT", "/api/v1/slices", 405, "GET, HEAD, POST, OPTIONS"),
@@ -309,17 +189,17 @@ def test_methods_and_routes():
                  ("GET", "/api/v1/apply", 405, "POST, OPTIONS"),
                  ("PATCH", "/api/v1/site", 405, "GET, HEAD, PUT, DELETE, OPTIONS")]
         for method, path, want, allow in cases:
-            st, hdrs, body, _ = cd.raw(b"%s %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (method.encode(), path.encode(), CT))
+            st, hdrs, body, _ = send(cd.port, b"%s %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (method.encode(), path.encode(), CT))
             json_err(st, hdrs, body, want, "bad_method", "%s %s" % (method, path))
             expect_eq(hdrs.get("allow"), [allow], "%s %s: Allow" % (method, path))
-            st, hdrs, body, _ = cd.raw(b"OPTIONS %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            st, hdrs, body, _ = send(cd.port, b"OPTIONS %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
             expect_eq((st, hdrs.get("allow"), body), (204, [allow], b""), "OPTIONS %s" % path)
         for path in ("/nothing", "/api/v1/nothing", "/api/v1/slices/a/b", "/api/v1"):
-            st, hdrs, body, _ = cd.raw(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+            st, hdrs, body, _ = send(cd.port, b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
             json_err(st, hdrs, body, 404, "not_found", path)
-            st, hdrs, body, _ = cd.raw(b"PATCH %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (path.encode(), CT))
+            st, hdrs, body, _ = send(cd.port, b"PATCH %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (path.encode(), CT))
             json_err(st, hdrs, body, 404, "not_found", "PATCH " + path)
-        s = cd.connect()
+        s = connect(cd.port)
         s.sendall(b"HEAD /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
         s.settimeout(5)
         buf = b""
@@ -341,21 +221,21 @@ def test_token_on_the_head():
     """With a token: the scheme is case-insensitive; a request without the token is refused on its
     head (401 JSON, WWW-Authenticate, closed) before its body is sent; 48 unauthenticated clients
     sending 4 MiB bodies do not grow sxcd's memory; bodies being received share a bounded budget."""
-    with Sxcd(NOSOCK, token=TOKEN) as cd:
+    with wire_sxcd(NOSOCK, token=TOKEN) as cd:
         for scheme in ("Bearer", "bearer", "BEARER", "bEaReR"):
-            st, hdrs, body, _ = cd.raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: %s %s\r\n\r\n"
+            st, hdrs, body, _ = send(cd.port, b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: %s %s\r\n\r\n"
                                        % (scheme.encode(), TOKEN.encode()))
             expect_eq(st, 200, "scheme %s" % scheme)
         for auth in (b"", b"Authorization: Bearer\r\n", b"Authorization: Basic %s\r\n" % TOKEN.encode(),
                      b"Authorization: Bearer %s\r\nAuthorization: Bearer %s\r\n" % (TOKEN.encode(), TOKEN.encode()),
                      b"Authorization: Bearer%s\r\n" % TOKEN.encode(),
                      b"Authorization: Bearer %sx\r\n" % TOKEN.encode()):
-            st, hdrs, body, closed = cd.raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n%s\r\n" % auth)
+            st, hdrs, body, closed = send(cd.port, b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n%s\r\n" % auth)
             expect(st in (400, 401), "refused: %r -> %d" % (auth, st))
             json_err(st, hdrs, body, st, None, repr(auth))
             expect(closed, "closed after %r" % auth)
         # refused on the head: the answer comes with the body not sent
-        s = cd.connect()
+        s = connect(cd.port)
         s.sendall(b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n")
         st, hdrs, body, closed = read_answer(s, 3)
         s.close()
@@ -366,7 +246,7 @@ def test_token_on_the_head():
         chunk = b"x" * 65536
         socks = []
         for i in range(48):
-            s = cd.connect()
+            s = connect(cd.port)
             s.setblocking(False)
             try:
                 s.send(b"PUT /api/v1/slices/a HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n")
@@ -390,7 +270,7 @@ def test_token_on_the_head():
         auth = b"Authorization: Bearer %s\r\n" % TOKEN.encode()
         socks, busy = [], 0
         for i in range(20):
-            s = cd.connect()
+            s = connect(cd.port)
             s.sendall(b"PUT /api/v1/slices/b%d HTTP/1.1\r\nHost: x\r\n%s%sContent-Length: 4194304\r\n\r\n"
                       % (i, auth, CT) + b"{" * 1000)
             socks.append(s)
@@ -452,7 +332,7 @@ LONG = "n" * 64
 def test_name_rule_everywhere():
     """A name is 1..63 characters on every path: the route, a POST's body, /apply's items, the
     schema served."""
-    with Sxcd(NOSOCK) as cd:
+    with wire_sxcd(NOSOCK) as cd:
         doc = cd.req("GET", "/api/v1/openapi.json")[1]
         expect_eq(doc["components"]["schemas"]["Name"]["maxLength"], 63, "the schema's Name")
         for name, ok in (("n" * 63, True), (LONG, False), ("n" * 100, False), ("n" * 129, False)):
@@ -474,7 +354,7 @@ def test_fd_exhaustion():
     """At a 64-fd limit, 120 slow-header clients (a byte every second): new clients are served
     within a bound throughout, the slow ones are closed within the head deadline, sxcd does not
     spin and its log does not explode."""
-    with Sxcd(NOSOCK, nofile=64) as cd:
+    with wire_sxcd(NOSOCK, nofile=64) as cd:
         log0, cpu0 = cd.log_size(), cd.cpu_s()
         slow = []
         for i in range(120):
@@ -503,7 +383,7 @@ def test_fd_exhaustion():
                     break
             t0 = time.monotonic()
             try:
-                st = cd.raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=5)[0]
+                st = send(cd.port, b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=5)[0]
                 served += st == 200
             except (OSError, T.TestFailure):
                 st = None
@@ -523,9 +403,9 @@ def test_fd_exhaustion():
         expect(fds <= 64, "within the fd limit: %d" % fds)
         code, m = cd.req("GET", "/metrics")
         expect("sxcd_http_evicted_total" in m, "evictions counted in /metrics")
-    with Sxcd(NOSOCK) as cd:
+    with wire_sxcd(NOSOCK) as cd:
         # the head deadline: a trickle does not keep a connection open
-        s = cd.connect()
+        s = connect(cd.port)
         s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\n")
         t0 = time.monotonic()
         closed = False
@@ -552,15 +432,15 @@ def test_held_requests_are_not_evicted_as_idle():
     here) and then more idle connections than the bound: the idle ones are closed for new
     clients, the held ones never are (their clients would get no answer at all; four held PUTs
     once were, at the bound, as the oldest connections "reading a head")."""
-    with Sxcd(NOSOCK, nofile=64) as cd:
+    with wire_sxcd(NOSOCK, nofile=64) as cd:
         held = []
         for i in range(4):
-            s = cd.connect()
+            s = connect(cd.port)
             s.sendall(put("held%d?wait=1" % i, json.dumps({"spec": {"id": 10 + i}}).encode()))
             held.append(s)
         # each is being served: its intent stored, its answer waiting on sxdp
-        wait_for(lambda: all(cd.req("GET", "/api/v1/slices/held%d" % i)[0] == 200 for i in range(4)), 10,
-                 "the four PUTs stored")
+        T.wait_until(lambda: all(cd.req("GET", "/api/v1/slices/held%d" % i)[0] == 200 for i in range(4)), 10,
+                     "the four PUTs stored", interval=0.1)
         idle = []
         for _ in range(100):
             try:
@@ -569,7 +449,7 @@ def test_held_requests_are_not_evicted_as_idle():
                 pass
         # new clients make room (evictions), then the held ones are looked at
         for _ in range(3):
-            expect_eq(cd.raw(b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0], 200,
+            expect_eq(send(cd.port, b"GET /api/v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[0], 200,
                       "a new client served at the bound")
         evicted = int(re.search(r"^sxcd_http_evicted_total (\d+)", cd.req("GET", "/metrics")[1], re.M).group(1))
         expect(evicted > 0, "idle connections closed at the bound: %d" % evicted)
@@ -594,11 +474,11 @@ def test_a_held_loop_does_not_close_its_clients():
     another build's writes held it 40 s) while four accepted clients sent their requests: when
     it runs again their heads are there to read, and each is answered; none is closed as slow
     (four clients once got "Remote end closed connection without response" this way)."""
-    with Sxcd(NOSOCK) as cd:
-        conns = [cd.connect(timeout=60) for _ in range(4)]
+    with wire_sxcd(NOSOCK) as cd:
+        conns = [connect(cd.port, timeout=60) for _ in range(4)]
         # accepted by sxcd (its deadline armed), not only by the kernel: five counted with ours
-        wait_for(lambda: int(re.search(r"^sxcd_http_connections (\d+)", cd.req("GET", "/metrics")[1],
-                                       re.M).group(1)) >= 5, 10, "the four connections accepted")
+        T.wait_until(lambda: int(re.search(r"^sxcd_http_connections (\d+)", cd.req("GET", "/metrics")[1],
+                                           re.M).group(1)) >= 5, 10, "the four connections accepted", interval=0.1)
         os.kill(cd.proc.pid, signal.SIGSTOP)
         try:
             for s in conns:
@@ -623,7 +503,7 @@ def test_a_held_loop_does_not_close_its_clients():
 
 def get_many(cd, paths, n):
     """@n GETs of each of @paths on one keep-alive connection."""
-    s = cd.connect(10)
+    s = connect(cd.port, 10)
     for _ in range(n):
         for p in paths:
             s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % p.encode())
@@ -639,7 +519,7 @@ def test_no_leak_on_reads():
     the document): sxcd's live heap (its allocator's count, /status memory.allocated_bytes) stays
     flat (a leak of ~100 bytes a request would show); RSS, which holds freed pages the allocator
     keeps for a while, is printed beside it."""
-    with Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd(dp.sock_path) as cd:
+    with Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN) as dp, wire_sxcd(dp.sock_path) as cd:
         cd.req("PUT", "/api/v1/site", S.SITE)
         cd.req("POST", "/api/v1/peers", S.PEER)
         cd.req("PUT", "/api/v1/slices/blue?wait=1", S.slice_("blue", 1, "lan1", 5000))
@@ -668,7 +548,7 @@ def test_hung_sxdp_unresponsive_and_back():
     """SIGSTOP of sxdp: /status says unresponsive within the keepalive's deadline, /metrics says so,
     a ?wait=1 write answers 503 sxdp_unresponsive at once (stored); SIGCONT: connected again, the
     stored write reaches sxdp and what was there stays."""
-    with Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd(dp.sock_path) as cd:
+    with Sxdp(S.PORTS, pipeline=S.PIPE, port_opts=S.WAN) as dp, wire_sxcd(dp.sock_path) as cd:
         code, _ = cd.req("PUT", "/api/v1/site?wait=1", S.SITE)
         code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", S.slice_("blue", 1, "lan1", 5000))
         expect_eq((code, res["status"]["phase"]), (201, "Ready"), "blue Ready")
@@ -677,8 +557,8 @@ def test_hung_sxdp_unresponsive_and_back():
         os.kill(dp.proc.pid, signal.SIGSTOP)
         try:
             t0 = time.monotonic()
-            st = wait_for(lambda: (lambda s: s if s["state"] == "unresponsive" else None)(sxdp_state(cd)),
-                          8, "/status says unresponsive")
+            st = T.wait_until(lambda: (lambda s: s if s["state"] == "unresponsive" else None)(sxdp_state(cd)),
+                              8, "/status says unresponsive", interval=0.1)
             took = time.monotonic() - t0
             expect(not st["connected"], "not connected while unresponsive: %s" % st)
             code, text = cd.req("GET", "/metrics")
@@ -695,7 +575,7 @@ def test_hung_sxdp_unresponsive_and_back():
             expect_eq(code, 200, "the write is stored")
         finally:
             os.kill(dp.proc.pid, signal.SIGCONT)
-        wait_for(lambda: sxdp_state(cd)["state"] == "connected", 10, "connected again after SIGCONT")
+        T.wait_until(lambda: sxdp_state(cd)["state"] == "connected", 10, "connected again after SIGCONT", interval=0.1)
         cd.wait_settled()
         code, res = cd.req("GET", "/api/v1/slices/red")
         expect_eq(res["status"]["phase"], "Ready", "red reached sxdp once it answered")

@@ -19,11 +19,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from test_sxcd import PEER, PIPE, PORTS, SITE, WAN, Sxcd, expect_err, slice_, snapshot  # noqa: E402
+from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
+from sxcdtest import PEER, PIPE, PORTS, SITE, WAN, Sxcd, expect_err, slice_, snapshot  # noqa: E402
 
 R = T.Runner()
-SETTLE_S = 30          # generous: a 2-CPU box running other tests
 NO_LAN2 = {k: v for k, v in PORTS.items() if k != "lan2"}
 
 
@@ -33,16 +32,10 @@ def status_of(cd, name):
     return res["status"]
 
 
-def wait_phase(cd, name, phase, timeout=SETTLE_S):
-    """Until slices/NAME is in `phase` (polled: the reconciler gets there by itself)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        st = status_of(cd, name)
-        if st["phase"] == phase:
-            return st
-        if time.monotonic() > deadline:
-            raise T.TestFailure("slices/%s not %s within %d s: %s" % (name, phase, timeout, st))
-        time.sleep(0.05)
+def wait_phase(cd, name, phase):
+    """slices/NAME's status once it is in `phase` (polled: the reconciler gets there by itself)."""
+    return T.wait_until(lambda: (lambda st: st if st["phase"] == phase else None)(status_of(cd, name)), SETTLE_S,
+                        lambda: "slices/%s %s: %s" % (name, phase, status_of(cd, name)))
 
 
 def expect_waiting_for_port(st, what, port_text, pointer):

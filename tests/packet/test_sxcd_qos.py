@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from test_sxcd import PEER, PIPE, PORTS, SITE, WAN, Sxcd, slice_  # noqa: E402
+from sxcdtest import PEER, PIPE, PORTS, SITE, WAN, Sxcd, slice_  # noqa: E402
 
 R = T.Runner()
 VDN_IDS = 1023                 # qs_kind.c QS_VDN_ID_MAX

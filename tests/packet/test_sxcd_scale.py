@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from test_sxcd import PEER, PIPE, PORTS, SITE, WAN, Sxcd, snapshot, sxcd_path  # noqa: E402
+from sxcdtest import PEER, PIPE, PORTS, SITE, WAN, Sxcd, snapshot, sxcd_path  # noqa: E402
 
 R = T.Runner()
 

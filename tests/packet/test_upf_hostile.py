@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_drops, expect_eq, events_of  # noqa: E402
-from test_upf import (U, PORTS, PIPELINE, SLICE, UE, UE2, DN_HOST, INTERNET, N3_IP, N9_IP, N6_IP, GNB,  # noqa: E402
+from topo_upf import (U, PORTS, PIPELINE, SLICE, UE, UE2, DN_HOST, INTERNET, N3_IP, N9_IP, N6_IP, GNB,  # noqa: E402
                       ANCHOR, N3_MAC, GNB_MAC, N9_MAC, ANCHOR_MAC, N6_MAC, DN_MAC, TEID_UL, TEID_GNB,
                       TEID_GNB2, TEID_N9_LOCAL, TEID_ANCHOR, N3_IP6, GNB6, setup, setup6, gtpu, want_gtpu,
                       ue_pkt, routed, session, dl_far, reply_frame, setup_ue6, UE6_NET, DN_HOST6, N6_IP6,
@@ -35,6 +35,10 @@ except ImportError:
     sys.exit(77)
 
 R = T.Runner()
+
+# every test here with the fast paths checked against the general path
+# (dp_fastcheck.h): a difference in any burst aborts sxdp
+os.environ.setdefault("SXDP_FAST_CHECK", "1")
 
 
 def from_dn(dst, i, tag=b"held"):

@@ -26,7 +26,6 @@ Exits 77 when chromium, chromedriver or selenium are missing or chromium
 cannot start (apt-get install chromium chromium-driver python3-selenium).
 """
 
-import http.client
 import json
 import os
 import shutil
@@ -36,36 +35,16 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
-from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-import test_sxcd as S  # noqa: E402
-
-try:
-    from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
-except ImportError:
-    print("SKIP: scapy is not importable by %s (install python3-scapy, run with /usr/bin/python3)"
-          % sys.executable)
-    sys.exit(77)
-try:
-    from selenium import webdriver  # noqa: E402
-    from selenium.webdriver.chrome.options import Options  # noqa: E402
-    from selenium.webdriver.chrome.service import Service  # noqa: E402
-    from selenium.webdriver.common.by import By  # noqa: E402
-except ImportError:
-    print("SKIP: selenium is not importable by %s (apt-get install python3-selenium)" % sys.executable)
-    sys.exit(77)
+from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
+import sxcdtest as S  # noqa: E402
+from sxcdtest import Sxcd  # noqa: E402
+import fleettest as FL  # noqa: E402
+# exits 77 itself without scapy or selenium
+from pagetest import (BLUE, PEER, SHOWN_S, SITE, By, browser, console_errors, fleet_view, login,  # noqa: E402
+                      num, page_values, shot, traffic, wait_polls)
+from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
 
 R = T.Runner()
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-ARTIFACTS = os.path.join(T.build_dir(), "artifacts")
-TOKEN = "vis-token-0123456789abcdef"
-SHOWN_S = 20           # generous: a change (a path down, a box's lease gone) on the page, on a busy machine
-
-SITE = json.loads(json.dumps(S.SITE))
-SITE["spec"]["wan"][0]["rate_bps"] = 100000000
-PEER = json.loads(json.dumps(S.PEER))          # static paths: up
-BLUE = S.slice_("blue", 1, "lan1", 5000, peers=["siteB"],
-                rate={"guaranteed_bps": 10000000, "peak_bps": 20000000},
-                path_policy={"mode": "failover", "wans": ["isp1", "isp2"]})
 VDN = {"kind": "vdns", "metadata": {"name": "voice"}, "spec": {
     "slice": "blue", "guaranteed_bps": 2000000, "peak_bps": 4000000, "priority": 10,
     "match": {"dst": "10.20.0.0/24", "proto": 17, "dport": [5060, 5061]}}}
@@ -74,36 +53,9 @@ BROKEN = dict(PEER, spec=dict(PEER["spec"], probe={"how": "icmp", "interval_ms":
                                                    "up_after": 2}))
 
 
-def traffic():
-    """Frames into slice blue to a MAC nobody knows: flooded into the tunnel to siteB."""
-    return T.Replay([Ether(src="02:00:0a:0a:00:%02x" % (i + 1), dst="02:00:0a:0a:09:09") /
-                     IP(src="10.10.0.%d" % (i + 1), dst="10.10.0.99") / UDP(sport=1000 + i, dport=2000) /
-                     Raw(b"x" * 200) for i in range(4)])
-
-
-def browser(w=1366, h=768):
-    for p in (CHROMIUM, DRIVER):
-        if not os.access(p, os.X_OK):
-            raise T.SkipTest("%s is missing (apt-get install chromium chromium-driver)" % p)
-    o = Options()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=%d,%d" % (w, h), "--no-first-run", "--disable-extensions"):
-        o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    try:
-        return webdriver.Chrome(service=Service(DRIVER), options=o)
-    except Exception as e:  # noqa: BLE001: whatever stops chromium is a skip, said why
-        raise T.SkipTest("chromium cannot start: %s" % str(e).splitlines()[0])
-
-
 # flow records to a local collector (put once the page shows export off: no flow_export intent
 # is no error either, the page lists intents through /api/v1/intents)
 FLOWS = {"kind": "flow_export", "spec": {"collectors": [{"address": "127.0.0.1", "port": 4739}], "sampling": 4}}
-
-
-def console_errors(d):
-    return [e for e in d.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
 
 
 def failed_requests(d):
@@ -125,94 +77,6 @@ def expect_page_clean(d):
     expect(not fails, "failed requests: %s" % fails)
 
 
-def page_values(d):
-    """{data-k: data-v} of every number and state word on the page (hidden views too)."""
-    return d.execute_script(
-        "var o = {}; document.querySelectorAll('[data-k]').forEach(function (e) {"
-        " if (e.dataset.v !== undefined) o[e.dataset.k] = e.dataset.v; }); return o;")
-
-
-def polls(d):
-    return int(d.execute_script("return +(document.body.dataset.polls || 0);"))
-
-
-def login(d, url, token, view=None):
-    """The page as an operator opens it: "/" is the login form, the token typed once, then
-    the views polling (at #view when given, the page loaded there)."""
-    d.get(url + "/")
-    deadline = time.monotonic() + 10
-    while not d.find_elements(By.ID, "token"):
-        expect(time.monotonic() < deadline, "the login page at %s: %s" % (url, d.page_source[:300]))
-        time.sleep(0.1)
-    d.find_element(By.ID, "token").send_keys(token)
-    d.find_element(By.CSS_SELECTOR, "#login button").click()
-    wait_app(d)
-    if view:
-        d.get(url + "/#" + view)
-        d.refresh()
-        wait_app(d)
-
-
-def wait_app(d, timeout=10):
-    """Until the views have polled once (the page may be loading: asked again)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if polls(d) >= 1:
-                return
-        except Exception:  # noqa: BLE001: the page is changing under us
-            pass
-        expect(time.monotonic() < deadline, "the views polling at %s" % d.current_url)
-        time.sleep(0.1)
-
-
-def wait_polls(d, n=2, timeout=10):
-    p0 = polls(d)
-    deadline = time.monotonic() + timeout
-    while polls(d) < p0 + n:
-        expect(time.monotonic() < deadline, "the page polls (%d polls)" % polls(d))
-        time.sleep(0.1)
-
-
-def shot(d, name, w, h):
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    d.set_window_size(w, h)
-    time.sleep(0.5)
-    path = os.path.join(ARTIFACTS, name)
-    d.save_screenshot(path)
-    expect(os.path.getsize(path) > 5000, "screenshot %s" % path)
-    return path
-
-
-def phases(cd):
-    """Every intent's status, by kind/name, as the API lists them."""
-    out = {}
-    for k in ("site", "peers", "slices", "vdns", "policies", "upf"):
-        code, res = cd.req("GET", "/api/v1/" + k)
-        items = [res] if k == "site" and code == 200 else res.get("items", []) if code == 200 else []
-        for it in items:
-            out["%s/%s" % (k, it["metadata"]["name"])] = it["status"]
-    return out
-
-
-def num(v):
-    return float(v) if v not in ("", None) else None
-
-
-def raw(url, path, method="GET", headers=None):
-    """One request as sent (no normalising client): (status, headers, body)."""
-    host, port = url.split("//")[1].split(":")
-    c = http.client.HTTPConnection(host, int(port), timeout=10)
-    c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-    for k, v in (headers or {}).items():
-        c.putheader(k, v)
-    c.endheaders()
-    r = c.getresponse()
-    body = r.read()
-    c.close()
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
-
-
 @R.test
 def test_page_live_views_match_the_api():
     try:
@@ -222,14 +86,14 @@ def test_page_live_views_match_the_api():
         sys.exit(77)
     ports = dict(S.PORTS, lan1=traffic())
     try:
-        with Sxdp(ports, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd_(dp) as cd:
+        with Sxdp(ports, pipeline=S.PIPE, port_opts=S.WAN) as dp, Sxcd(dp.sock_path) as cd:
             code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, BLUE, VDN]})
             expect_eq(code, 200, "apply: %s" % res)
             # a VDN applied with its slice is Ready (its ternary match once was another key than
             # the entry sxdp read back: inserted again and again, "exists")
             deadline = time.monotonic() + 5
-            while any(p["phase"] != "Ready" for p in phases(cd).values()):
-                expect(time.monotonic() < deadline, "every intent Ready: %s" % phases(cd))
+            while any(p["phase"] != "Ready" for p in cd.phases().values()):
+                expect(time.monotonic() < deadline, "every intent Ready: %s" % cd.phases())
                 time.sleep(0.1)
             for p in S.PORTS:
                 dp.port_admin(p, True)
@@ -303,7 +167,7 @@ def test_page_live_views_match_the_api():
                 want["slices/%s/sched_drops" % s["name"]] = sum(q["drops"] for q in s.get("scheduler", []))
             for s in topo["slices"]:
                 want["slices/%s/phase" % s["name"]] = s["status"]["phase"]
-            for name, ph in phases(cd).items():
+            for name, ph in cd.phases().items():
                 want["intent/%s/phase" % name] = ph["phase"]
             for k, x in (c.get("upf") or {}).get("sessions", {}).items():
                 want["upf/sessions/" + k] = x
@@ -328,7 +192,7 @@ def test_page_live_views_match_the_api():
             # the page's list of every intent: what each kind's own path says, no absent singleton
             items = cd.req("GET", "/api/v1/intents")[1]["items"]
             expect_eq({"%s/%s" % (i["kind"], i["name"]): i["status"]["phase"] for i in items},
-                      {k: x["phase"] for k, x in phases(cd).items()}, "/api/v1/intents")
+                      {k: x["phase"] for k, x in cd.phases().items()}, "/api/v1/intents")
             errs, fails = console_errors(drv), failed_requests(drv)
             expect(not errs and not fails, "no flow_export intent, no console error nor failed request: %s %s"
                    % (errs, fails))
@@ -404,7 +268,7 @@ def test_page_live_views_match_the_api():
             expect(code in (200, 201), "a UPF that fails: %d %s" % (code, res))
             deadline = time.monotonic() + 10
             while True:
-                ph = phases(cd).get("upf/nowhere", {})
+                ph = cd.phases().get("upf/nowhere", {})
                 v = page_values(drv)
                 if ph.get("phase") in ("Failed", "Error") and v.get("intent/upf/nowhere/reason") == ph.get("reason"):
                     break
@@ -443,8 +307,8 @@ def test_upf_view_and_one_session():
     except T.SkipTest as e:
         print("SKIP: %s" % e)
         sys.exit(77)
-    import test_pfcp_sessions as P
     import pfcp_smf as F
+    import pfcp_upf as P
     from scapy.contrib.gtp import GTP_U_Header
     spec = dict(P.UPF, sessions=[{"id": 7, "ue": "10.45.9.9", "uplink": {"teid": 4242},
                                   "downlink": {"peer": "gnb1", "teid": 77}}])
@@ -460,12 +324,12 @@ def test_upf_view_and_one_session():
     try:
         with P.upf_pfcp(spec, n3=g, lan1=dl) as (dp, cd, port, base), \
                 F.Smf(("127.0.0.1", port), profile="oai") as smf:
-            expect_eq(P.cause_of(smf.associate()), 1, "associated")
+            expect_eq(F.cause_of(smf.associate()), 1, "associated")
             r, sess = smf.open_session(cp_seid=0x71, ue="10.45.0.7", gnb="192.0.2.10", gnb_teid=0x31, ul_teid=0x7777)
-            expect_eq(P.cause_of(r), 1, "established")
+            expect_eq(F.cause_of(r), 1, "established")
             seid = sess["up_seid"]
             dp.phase(["n3"])
-            expect_eq(P.cause_of(smf.modify(seid, 0x71, far=2, buffer=True)), 1, "its downlink buffers")
+            expect_eq(F.cause_of(smf.modify(seid, 0x71, far=2, buffer=True)), 1, "its downlink buffers")
             dp.phase(["lan1"])
             rep = smf.wait_request(F.SESS_REPORT_REQ, timeout=5.0)
             expect(rep is not None, "a DL Data Report for the buffered packet")
@@ -555,16 +419,6 @@ def test_upf_view_and_one_session():
         drv.quit()
 
 
-def fleet_view(d):
-    """The fleet view's boxes and intents as the page lists them, in the page's order."""
-    return d.execute_script(
-        "var o = {boxes: [], intents: []}; document.querySelectorAll('#view-fleet [data-k]').forEach(function (e) {"
-        " var m = /^fleet\\/box\\/([^/]+)\\/state$/.exec(e.dataset.k); if (m) o.boxes.push(m[1]);"
-        " m = /^fleet\\/intent\\/(.+)\\/ready$/.exec(e.dataset.k); if (m) o.intents.push(m[1]); });"
-        " o.tab = document.getElementById('tab-fleet').textContent;"
-        " o.tabHidden = document.getElementById('tab-fleet').hidden; return o;")
-
-
 def fleet_requests(d):
     return [m["params"]["request"]["url"] for m in (json.loads(e["message"])["message"] for e in d.get_log("performance"))
             if m["method"] == "Network.requestWillBeSent" and "/api/v1/fleet" in m["params"]["request"]["url"]]
@@ -577,25 +431,25 @@ def test_fleet_view_live_stale_100_boxes_and_no_fleet():
     Ready; b killed -9: stale on the page once its lease ends; 98 more boxes' reports: 100 rows in
     a card that scrolls (the page does not grow with them); then an sxcd on the file store: the
     view says "not in a fleet", its tab hidden, and /api/v1/fleet is never asked."""
-    import test_sxcd_fleet as FL
     if shutil.which("etcd") is None:
         raise T.SkipTest("etcd is not installed (apt-get install etcd-server)")
     drv = browser()
     try:
         with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp:
             with FL.Fleet((dp.sock_path, None)) as f:
-                for path, doc in (("site", SITE), ("peers/siteB", PEER), ("slices/red", FL.slice_(10))):
+                for path, doc in (("/api/v1/site", SITE), ("/api/v1/peers/siteB", PEER),
+                                  ("/api/v1/slices/red", FL.bare_slice(10))):
                     code, res = f.a.req("PUT", path, doc)
                     expect(code in (200, 201), "PUT %s through a: %s" % (path, res))
 
                 def settled():
-                    b = f.a.req("GET", "fleet")[1]
+                    b = f.a.req("GET", "/api/v1/fleet")[1]
                     bx = {x["site"]: x for x in b.get("boxes", [])}
                     return b if sorted(bx) == ["site-a", "site-b"] and all(x["state"] == "live" for x in bx.values()) \
                         and bx["site-a"]["paths"] == {"up": 2, "total": 2} \
                         and (b["intents"].get("slices/red") or {}).get("site-a") == "Ready" \
                         and (b["intents"].get("slices/red") or {}).get("site-b") == "Pending" else None
-                FL.until("both live, red Ready on a and Pending on b, a's paths up", settled)
+                T.wait_until(settled, SETTLE_S, "both live, red Ready on a and Pending on b, a's paths up")
                 login(drv, "http://127.0.0.1:%d" % f.a.port, f.a.token, "fleet")
                 wait_polls(drv, 2)
                 deadline = time.monotonic() + 6
@@ -669,7 +523,7 @@ def test_fleet_view_live_stale_100_boxes_and_no_fleet():
                 expect(not errs, "console errors: %s" % errs)
 
             # an sxcd on the file store: one line, the tab hidden, /fleet never asked
-            with Sxcd_(dp) as cd:
+            with Sxcd(dp.sock_path) as cd:
                 login(drv, cd.url, cd.token)
                 wait_polls(drv, 3)
                 # what the fleet's page logged after its sxcd went (a poll refused
@@ -690,11 +544,6 @@ def test_fleet_view_live_stale_100_boxes_and_no_fleet():
                 expect(not errs and not fails, "no console error nor failed request: %s %s" % (errs, fails))
     finally:
         drv.quit()
-
-
-class Sxcd_(S.Sxcd):
-    def __init__(self, dp, **kw):
-        super().__init__(dp.sock_path, resync_ms=500, **kw)
 
 
 if __name__ == "__main__":
