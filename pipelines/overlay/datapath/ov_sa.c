@@ -258,6 +258,17 @@ sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 	return rte_ipsec_session_prepare(&s->ss);
 }
 
+/* @peer (IPv4, network order) one whose clear datagrams @n refuses (once). */
+static void
+peer_add(struct sa_index *n, uint32_t peer)
+{
+	uint32_t h;
+
+	for (h = slot_of(peer); n->peer[h] != 0 && n->peer[h] != peer; h = (h + 1) & (SA_SLOTS - 1))
+		;
+	n->peer[h] = peer;
+}
+
 /* Path @path is the way from VTEP @src to @dst in @n (the first said stays). */
 static void
 way_add(struct sa_index *n, uint32_t src, uint32_t dst, uint16_t path)
@@ -293,21 +304,12 @@ index_publish(void)
 			;
 		n->in[h].spi = s->spi;
 		n->in[h].sa = s;
-		for (h = slot_of(s->src); n->peer[h] != 0 && n->peer[h] != s->src; h = (h + 1) & (SA_SLOTS - 1))
-			;
-		n->peer[h] = s->src;
+		peer_add(n, s->src);
 	}
 	/* a sealed path's far end sends nothing clear, before its first SA too */
-	for (unsigned int p = 1; p <= OV_PATH_MAX; p++) {
-		uint32_t h;
-
-		if (g.sealed[p] == 0)
-			continue;
-		for (h = slot_of(g.sealed[p]); n->peer[h] != 0 && n->peer[h] != g.sealed[p];
-		     h = (h + 1) & (SA_SLOTS - 1))
-			;
-		n->peer[h] = g.sealed[p];
-	}
+	for (unsigned int p = 1; p <= OV_PATH_MAX; p++)
+		if (g.sealed[p] != 0)
+			peer_add(n, g.sealed[p]);
 	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
 		const struct ov_sa *s = g.sa[i];
 		const struct ov_path *p;
