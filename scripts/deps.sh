@@ -17,6 +17,7 @@ pkgs=(
   chromium chromium-driver python3-selenium libjs-chart.js
   lua5.4
   frr
+  keepalived
   lintian dpkg-dev
 )
 

@@ -231,6 +231,9 @@ lane_tier e2e-overlay-secure-esp env OSEC_CIPHER=aes-gcm-128 bash tests/e2e/over
 # against a real WireGuard (wireguard-go in a netns): handshakes from either side, pings, TCP, the wire, rekeys losing nothing, roaming, a wrong key
 lane_tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
 lane_tier e2e-switch bash tests/e2e/switch.sh
+# a slice's gateway held by VRRPv3 with Debian's keepalived on one LAN, in both roles: preemption, a forged
+# master refused, kill -9 taken over in Master_Down_Interval, sxdp's stop (priority 0) in Skew_Time
+lane_tier e2e-ha bash tests/e2e/ha.sh
 # paths whose far end is FRR's bfdd (RFC 5880/5881): sessions Up, the wire (tshark), failover by the
 # Detection Time, the far end's AdminDown, timers renegotiated by Poll Sequences, forged packets
 lane_tier e2e-overlay-bfd bash tests/e2e/overlay_bfd.sh

@@ -139,7 +139,7 @@ dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, s
 	memset(role_feature, 0xff, sizeof(role_feature));
 	memset(want, 0, sizeof(want));
 	for (unsigned int i = 0; i < n_features; i++)
-		want[i] = named(c, features[i]) || features[i]->always;
+		want[i] = named(c, features[i]) || (features[i]->always && features[i]->needs[0] == NULL);
 	for (bool more = true; more;) {
 		more = false;
 		for (unsigned int i = 0; i < n_features; i++)
@@ -154,6 +154,18 @@ dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, s
 				if (!want[j])
 					want[j] = more = true;
 			}
+	}
+	/* one always in use that needs others rides along with them: it
+	 * pulls none in (a pair's VRRP runs wherever the switch does) */
+	for (unsigned int i = 0; i < n_features; i++) {
+		bool all = features[i]->always && !want[i];
+
+		for (unsigned int k = 0; all && k < DP_FEATURE_NEEDS_MAX && features[i]->needs[k]; k++) {
+			int j = feature_index(features[i]->needs[k]);
+
+			all = j >= 0 && want[j];
+		}
+		want[i] = want[i] || all;
 	}
 	while (n_used < n_wanted()) {
 		unsigned int before = n_used;

@@ -62,7 +62,9 @@ struct dp_feature {
 	/* Main lcore, after workers stopped: give back what the feature holds. */
 	void (*fini)(void);
 	/* In use whatever the config's pipeline names: a feature with no
-	 * stages that watches the others' packets (flowexp's egress tap). */
+	 * stages that watches the others' packets (flowexp's egress tap);
+	 * one that needs others, whenever they are in use (it pulls none in:
+	 * ha's VRRP wherever the switch runs). */
 	bool always;
 };
 

@@ -46,7 +46,8 @@ enum { SW_IF_ATTACH, SW_IF_DROP, SW_IF_ROUTED, SW_IF_HOST };
 /* hosts: where the box's packets of (vrf, bd) go, bd 0 for the VRF's any */
 enum { SW_HOST_TWIN, SW_HOST_NONE };
 struct sw_host { uint16_t port, vlan; };
-enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED };
+enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL, SW_FDB_TUNNEL_LEARNED,
+       SW_FDB_ROUTE_HELD };
 /* Tunnels (fdb "tunnel", flood t0..t7, route "tunnel"): ids 1.. of the
  * feature that attaches to the switch's open edge "tunnel" (switch.l2,
  * switch.l3, switch.l3v6); the packet goes there with dp_meta.tunnel set. */
@@ -101,7 +102,8 @@ _Static_assert(offsetof(struct sw_rw_tunnel, dmac) == offsetof(struct sw_rewrite
 /* A route to a peer site: the overlay tunnel (its entry has the far end's
  * router MAC). */
 struct sw_rt_tunnel { uint32_t tunnel; };
-struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen; };
+/* held: the address is a gateway an election holds (below), 0 or 1 */
+struct sw_svi { uint8_t mac[6]; uint8_t pad[2]; uint32_t ip; uint8_t plen, held; };
 struct sw_nh_resolved { struct sw_rewrite rw; uint16_t vrf; uint16_t pad; uint32_t ip; };
 struct sw_nh_unresolved { uint16_t vrf; uint16_t pad; uint32_t ip; };
 
@@ -125,13 +127,55 @@ _Static_assert(SW_RT_IDS_OFF >= sizeof(struct sw_ecmp) &&
 #define SW_RT6_IDS_OFF 34
 struct sw_via6 { uint8_t nh[16]; };
 struct sw_ecmp6 { uint8_t n; uint8_t nh[SW_ECMP6_MAX][16]; };
-struct sw_svi6 { uint8_t mac[6]; uint8_t ip[16]; uint8_t plen; };
+struct sw_svi6 { uint8_t mac[6]; uint8_t ip[16]; uint8_t plen, held; };
 struct sw_nh6_resolved { struct sw_rewrite rw; uint16_t vrf; uint8_t ip[16]; };
 struct sw_nh6_unresolved { uint16_t vrf; uint8_t ip[16]; };
 
 _Static_assert(SW_RT6_IDS_OFF >= sizeof(struct sw_ecmp6) && SW_RT6_IDS_OFF % 2 == 0 &&
 	       SW_RT6_IDS_OFF + SW_ECMP6_MAX * sizeof(uint16_t) <= DP_PARAMS_BYTES &&
 	       SW_NH_MAX - 1 <= UINT16_MAX, "an IPv6 route's next-hop ids fit after its params");
+
+/* Gateways held by an election (a pair of boxes, pipelines/ha: VRRP). An
+ * svi or svi6 entry with held 1, and the fdb entry of its MAC "route_held"
+ * with held SW_HELD_V4 or SW_HELD_V6 (instead of "route"), are the box's only while the feature
+ * that runs the election says so (pl_switch_held_set): until then the SVI
+ * answers no ARP or NDP for its address (its askers are still learned) and
+ * asks nothing from it, and a frame to its MAC is switch.held_elsewhere,
+ * so two boxes with one gateway never both answer or route for it. */
+enum { SW_HELD_NONE, SW_HELD_V4, SW_HELD_V6 };
+struct sw_fdb_route { uint8_t held; };
+/* per bridge domain: bit SW_HELD_V4 or SW_HELD_V6 set while its gateway of
+ * that family is here (written on the main lcore, read by workers) */
+extern uint8_t pl_sw_held[4096];
+
+static inline bool
+pl_switch_held_here(uint16_t bd, unsigned int held)
+{
+	return (__atomic_load_n(&pl_sw_held[bd & 4095], __ATOMIC_RELAXED) >> held) & 1;
+}
+
+/* Main lcore: the gateway of (slice, bd) of one family is here (or not)
+ * from now on. Taking it announces it at once: a gratuitous ARP (IPv4),
+ * an unsolicited neighbour advertisement of the address and its
+ * link-local one (IPv6), out of every member port of the bridge domain
+ * (switch.held_announce). */
+void pl_switch_held_set(uint16_t slice, uint16_t bd, bool v6, bool here);
+
+/* A link-local group protocol an upper feature listens to (VRRP's: its
+ * advertisements to 224.0.0.18 and ff02::12 on a slice's bridge domain):
+ * a copy of every such frame of IP protocol proto in a bridge domain
+ * reaches fn on the main lcore (the frame itself is bridged on as ever).
+ * fn reads it (dp_meta, sw_meta's bd) and returns 0 when it took it
+ * (switch.consumed) or the drop reason it is counted under; the switch
+ * frees it. At init, before workers start. 0, or -EEXIST. */
+typedef unsigned int (*pl_switch_listen_fn)(struct rte_mbuf *m);
+int pl_switch_listen(uint8_t proto, pl_switch_listen_fn fn);
+/* Main lcore: a frame of payload (len bytes after the Ethernet header)
+ * from src to dst out of every member port of bd, tagged as the port is
+ * in it; never into a tunnel (a link-local protocol stays on its link).
+ * The frames sent. */
+unsigned int pl_switch_bd_out(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src,
+			      uint16_t ethertype, const void *payload, uint16_t len);
 
 /* The switch's drop reasons an upper feature's routed packets end in too
  * (the same counters), set at init. */

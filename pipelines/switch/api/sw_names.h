@@ -43,6 +43,7 @@
 #define SW_F_DST     "dst"
 #define SW_F_IP	     "ip"
 #define SW_F_PLEN    "plen"
+#define SW_F_HELD    "held"	/* a gateway an election holds (sw_api.h) */
 #define SW_F_NH	     "nh"
 #define SW_F_N	     "n"	/* an ECMP route's next hops */
 #define SW_F_NH_FMT  "nh%d"	/* nh0.. */
@@ -71,6 +72,7 @@
 #define SW_A_UNRESOLVED	"unresolved"	/* nexthops, neigh, neigh6 */
 #define SW_A_UNRESOLVED6 "unresolved6"
 #define SW_A_ROUTE	"route"
+#define SW_A_ROUTE_HELD	"route_held"	/* fdb: the router MAC of a held gateway (sw_api.h) */
 #define SW_A_TUNNEL	"tunnel"
 #define SW_A_DROP	"drop"		/* interfaces, fdb, routes */
 #define SW_A_VIA	"via"		/* routes, routes6 */

@@ -120,6 +120,21 @@ connected_svi(uint16_t slice, uint32_t ip, uint16_t *bd)
 /* Broadcast an ARP request for ip (in slice) on every member port of the
  * bridge domain its connected route names; src (the packet that needs it)
  * pays for it. */
+/* An ARP request from (sha, sip) for tip. */
+static void
+arp_request_of(struct rte_arp_hdr *arp, const uint8_t *sha, uint32_t sip, uint32_t tip)
+{
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = 4;
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	memcpy(&arp->arp_data.arp_sha, sha, 6);
+	arp->arp_data.arp_sip = sip;
+	memset(&arp->arp_data.arp_tha, 0, 6);
+	arp->arp_data.arp_tip = tip;
+}
+
 static void
 arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 {
@@ -130,21 +145,66 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 
 	if ((svi = connected_svi(slice, ip, &bd)) == NULL)
 		return;   /* not on a connected subnet: nothing to ask */
+	if (svi->held && !pl_switch_held_here(bd, SW_HELD_V4)) {
+		dp_slow_event(SW_EVENT(held_quiet));
+		return;
+	}
 	if (limit(slice, src, false) != LIM_OK) {
 		dp_slow_event(SW_EVENT(arp_request_limited));
 		return;
 	}
-	arp.arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	arp.arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	arp.arp_hlen = RTE_ETHER_ADDR_LEN;
-	arp.arp_plen = 4;
-	arp.arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	memcpy(&arp.arp_data.arp_sha, svi->mac, 6);
-	arp.arp_data.arp_sip = svi->ip;
-	memset(&arp.arp_data.arp_tha, 0, 6);
-	arp.arp_data.arp_tip = ip;
+	arp_request_of(&arp, svi->mac, svi->ip, ip);
 	sw_slow_bd_send(mp, slice, bd, bcast, svi->mac, RTE_ETHER_TYPE_ARP, &arp, sizeof(arp),
 			 SW_EVENT(arp_request));
+}
+
+void
+pl_switch_held_set(uint16_t slice, uint16_t bd, bool v6, bool here)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	unsigned int bit = 1u << (v6 ? SW_HELD_V6 : SW_HELD_V4);
+	uint8_t was = pl_sw_held[bd & 4095];
+	const struct sw_svi *svi;
+	struct rte_arp_hdr arp;
+
+	__atomic_store_n(&pl_sw_held[bd & 4095], (uint8_t)(here ? was | bit : was & ~bit), __ATOMIC_RELAXED);
+	if (!here)
+		return;
+	if (v6) {
+		sw_nd_announce(slice, bd);
+		return;
+	}
+	/* RFC 5227's announcement: a request from and for the address */
+	if ((svi = svi_get(slice, bd)) == NULL)
+		return;
+	arp_request_of(&arp, svi->mac, svi->ip, svi->ip);
+	for (unsigned int n = pl_switch_bd_out(rte_mempool_lookup(DP_MBUF_POOL_NAME), bd, bcast, svi->mac,
+					       RTE_ETHER_TYPE_ARP, &arp, sizeof(arp)); n > 0; n--)
+		dp_slow_event(SW_EVENT(held_announce));
+}
+
+int
+pl_switch_listen(uint8_t proto, pl_switch_listen_fn fn)
+{
+	if (sw_listen[proto] != NULL && sw_listen[proto] != fn)
+		return -EEXIST;
+	sw_listen[proto] = fn;
+	return 0;
+}
+
+/* A link-local group protocol's frame to its listener. */
+static void
+handle_listen(struct rte_mbuf *m, const struct dp_meta *md)
+{
+	pl_switch_listen_fn fn = sw_listen[md->l4_proto];
+	unsigned int why = fn != NULL ? fn(m) : SW_DROP(not_for_us);
+
+	if (why != 0) {
+		dp_slow_drop(m, why);
+		return;
+	}
+	dp_slow_event(SW_EVENT(consumed));
+	rte_pktmbuf_free(m);
 }
 
 static void
@@ -441,6 +501,10 @@ handle_arp(struct rte_mbuf *m, struct dp_meta *md)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (svi->held && !pl_switch_held_here(sw_meta(m)->bd, SW_HELD_V4)) {
+		dp_slow_drop(m, SW_DROP(held_elsewhere));
+		return;
+	}
 	/* answer in place: the frame keeps its ingress tag */
 	eth->dst_addr = a->arp_sha;
 	memcpy(&eth->src_addr, svi->mac, 6);
@@ -556,6 +620,10 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 	}
 	if (sw_meta(m)->punt == SW_PUNT_TWIN_MCAST) {
 		sw_host_mcast_out(m, md);
+		return -1;
+	}
+	if (sw_meta(m)->punt == SW_PUNT_LISTEN) {
+		handle_listen(m, md);
 		return -1;
 	}
 	if (md->flags & DP_MF_IPV6) {

@@ -102,7 +102,7 @@ static const struct dp_table_def flood_more_def = {
 static const struct dp_table_def fdb_def = {
 	.name = SW_T_FDB, .size = FDB_SIZE, .n_fields = 2,
 	.fields = { { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX }, { SW_F_MAC, DP_T_MAC, DP_MATCH_EXACT } },
-	.n_actions = 6,
+	.n_actions = 7,
 	.actions = {
 		[SW_FDB_FORWARD] = { SW_A_FORWARD, 1, { { SW_F_PORT, DP_T_PORT } } },
 		[SW_FDB_LEARNED] = { SW_A_LEARNED, 1, { { SW_F_PORT, DP_T_PORT } } },
@@ -113,6 +113,8 @@ static const struct dp_table_def fdb_def = {
 		 * session, sw_api.h) */
 		[SW_FDB_TUNNEL] = { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32 } } },
 		[SW_FDB_TUNNEL_LEARNED] = { SW_A_TUNNEL_LEARNED, 1, { { SW_F_TUNNEL, DP_T_U32 } } },
+		/* a router MAC of a gateway an election holds (sw_api.h) */
+		[SW_FDB_ROUTE_HELD] = { SW_A_ROUTE_HELD, 1, { { SW_F_HELD, DP_T_U8, SW_HELD_V6 } } },
 	},
 	/* a miss floods; "drop" as default turns unknown unicast flooding off */
 	.default_action = SW_FDB_ROUTE, .next_table = SW_T_ROUTES,
@@ -194,7 +196,8 @@ static const struct dp_table_def svi_def = {
 	.name = SW_T_SVI, .size = 1024, .n_fields = 2,
 	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
-	.actions = { { SW_A_SVI, 3, { { SW_F_MAC, DP_T_MAC }, { SW_F_IP, DP_T_IPV4 }, { SW_F_PLEN, DP_T_U8 } } },
+	.actions = { { SW_A_SVI, 4, { { SW_F_MAC, DP_T_MAC }, { SW_F_IP, DP_T_IPV4 }, { SW_F_PLEN, DP_T_U8 },
+				   { SW_F_HELD, DP_T_U8, 1, true } } },
 		     { SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
@@ -225,8 +228,8 @@ static const struct dp_table_def svi6_def = {
 	.name = SW_T_SVI6, .size = 1024, .n_fields = 2,
 	.fields = { { SW_F_VRF, DP_T_U16, DP_MATCH_EXACT }, { SW_F_BD, DP_T_U16, DP_MATCH_EXACT, BD_MAX } },
 	.n_actions = 2,
-	.actions = { { SW_A_SVI6, 3, { { SW_F_MAC, DP_T_MAC }, { SW_F_IP, DP_T_IPV6 },
-				    { SW_F_PLEN, DP_T_U8, 128 } } },
+	.actions = { { SW_A_SVI6, 4, { { SW_F_MAC, DP_T_MAC }, { SW_F_IP, DP_T_IPV6 },
+				    { SW_F_PLEN, DP_T_U8, 128 }, { SW_F_HELD, DP_T_U8, 1, true } } },
 		     { SW_A_NONE, 0, {} } },
 	.default_action = 1,
 };
@@ -305,7 +308,10 @@ sw_init(unsigned int workers)
 	    dp_table_param_off(pl_sw.nexthops, SW_NH_UNRESOLVED6, 1) !=
 	    offsetof(struct sw_nh6_unresolved, ip) ||
 	    dp_table_param_off(pl_sw.routes6, SW_RT_ECMP, 2) != offsetof(struct sw_ecmp6, nh[1]) ||
-	    dp_table_param_off(pl_sw.svi6, 0, 2) != offsetof(struct sw_svi6, plen))
+	    dp_table_param_off(pl_sw.svi6, 0, 2) != offsetof(struct sw_svi6, plen) ||
+	    dp_table_param_off(pl_sw.svi6, 0, 3) != offsetof(struct sw_svi6, held) ||
+	    dp_table_param_off(pl_sw.svi, 0, 3) != offsetof(struct sw_svi, held) ||
+	    dp_table_param_off(pl_sw.fdb, SW_FDB_ROUTE_HELD, 0) != offsetof(struct sw_fdb_route, held))
 		return -EINVAL;
 	/* a tunnel neighbour is a rewrite's MACs, its next hop where a resolved one's is */
 	if (dp_table_param_off(pl_sw.neigh, SW_NB_TUNNEL, 1) != offsetof(struct sw_rw_tunnel, dmac) ||

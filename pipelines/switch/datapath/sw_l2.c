@@ -227,6 +227,21 @@ pl_switch_arp_for_box(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct
 	return is_arp_request(m, md, &tip) && is_local(ctx, md->slice, tip);
 }
 
+/* A routing protocol's link-local multicast m: a copy for the slice's
+ * twin when it routes the domain, one for the feature listening to its
+ * protocol (sw_listen). */
+static void
+link_group(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md)
+{
+	struct rte_mbuf *c;
+
+	if (pl_switch_twin_routes(ctx, md->slice, sw_meta(m)->bd, md->flags & DP_MF_IPV6) &&
+	    (c = copy_to(ctx, m, DP_NEXT_PUNT)) != NULL)
+		sw_meta(c)->punt = SW_PUNT_MCAST;
+	if (sw_listen[md->l4_proto] != NULL && (c = copy_to(ctx, m, DP_NEXT_PUNT)) != NULL)
+		sw_meta(c)->punt = SW_PUNT_LISTEN;
+}
+
 uint16_t
 pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
@@ -251,14 +266,10 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				sw_meta(m)->punt = SW_PUNT_ND;
 				next[i] = DP_NEXT_PUNT;
 			} else {
-				/* the domain's router hears it too, bridged on all the same */
-				if (unlikely(pl_switch_mcast_routing(m, md->flags, md->l3_off)) &&
-				    pl_switch_twin_routes(ctx, md->slice, sw_meta(m)->bd, md->flags & DP_MF_IPV6)) {
-					struct rte_mbuf *c = copy_to(ctx, m, DP_NEXT_PUNT);
-
-					if (c != NULL)
-						sw_meta(c)->punt = SW_PUNT_MCAST;
-				}
+				/* the domain's router hears it too, and a feature
+				 * that listens to its protocol: bridged on all the same */
+				if (unlikely(pl_switch_mcast_routing(m, md->flags, md->l3_off)))
+					link_group(ctx, m, md);
 				next[i] = flood(ctx, m, md);
 			}
 			continue;
@@ -311,6 +322,12 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			*nx = tunnel_edge(to);
 			break;
 		}
+		case SW_FDB_ROUTE_HELD:
+			if (!pl_switch_held_here(sw_meta(m)->bd, ((const struct sw_fdb_route *)e[j]->params)->held)) {
+				*nx = DP_NEXT_DROP(SW_DROP(held_elsewhere));
+				break;
+			}
+			/* fall through - the gateway is here */
 		case SW_FDB_ROUTE:
 			if (md->flags & DP_MF_ARP) {
 				sw_meta(m)->punt = SW_PUNT_ARP;

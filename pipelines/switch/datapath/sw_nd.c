@@ -366,6 +366,10 @@ nd_solicit_on(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8_t
 
 	if (svi == NULL)
 		return;
+	if (svi->held && !pl_switch_held_here(bd, SW_HELD_V6)) {
+		dp_slow_event(SW_EVENT(held_quiet));
+		return;
+	}
 	memcpy(group + 13, ip + 13, 3);   /* ff02::1:ffXX:XXXX (RFC 4291 2.7.1) */
 	memcpy(dmac + 3, ip + 13, 3);     /* 33:33 + its last 32 bits (RFC 2464 7) */
 	ns[0] = ND_NEIGHBOR_SOLICIT;
@@ -376,6 +380,34 @@ nd_solicit_on(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8_t
 	icmp6_finish(pkt, svi->ip, group, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
 	sw_slow_bd_send(mp, slice, bd, dmac, svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt),
 			 SW_EVENT(nd_solicit));
+}
+
+void
+sw_nd_announce(uint16_t slice, uint16_t bd)
+{
+	static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+	uint8_t pkt[IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN], targets[2][16];
+	const struct sw_svi6 *svi = svi6_get(slice, bd);
+	uint8_t *na = pkt + IP6_HLEN;
+
+	if (svi == NULL)
+		return;
+	memcpy(targets[0], svi->ip, 16);
+	pl_switch_ll_addr(targets[1], svi->mac);
+	for (unsigned int t = 0; t < 2; t++) {
+		/* RFC 4861 7.2.6: unsolicited, Override, from the address itself */
+		memset(pkt, 0, sizeof(pkt));
+		na[0] = ND_NEIGHBOR_ADVERT;
+		na[4] = NA_ROUTER | NA_OVERRIDE;
+		memcpy(na + 8, targets[t], 16);
+		na[ND_MSG_LEN] = ND_OPT_TARGET_LINKADDR;
+		na[ND_MSG_LEN + 1] = 1;
+		memcpy(na + ND_MSG_LEN + 2, svi->mac, 6);
+		icmp6_finish(pkt, targets[t], all_nodes, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
+		for (unsigned int n = pl_switch_bd_out(rte_mempool_lookup(DP_MBUF_POOL_NAME), bd, all_nodes_mac,
+						       svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt)); n > 0; n--)
+			dp_slow_event(SW_EVENT(held_announce));
+	}
 }
 
 /* The slice's SVI6 BDs, each asked for a link-local address. */
@@ -613,6 +645,10 @@ handle_nd(struct rte_mbuf *m, struct dp_meta *md)
 	 * asked about makes no entry (RFC 4861 7.2.5). */
 	if (!unspec && lla != NULL)
 		nd_learn(m, md, svi, ns ? ip->src_addr : target, ns, lla);
+	if (ns && svi->held && !pl_switch_held_here(sw_meta(m)->bd, SW_HELD_V6)) {
+		dp_slow_drop(m, SW_DROP(held_elsewhere));
+		return;
+	}
 	if (ns)
 		nd_advertise(m, svi, target, lla);
 	dp_slow_event(SW_EVENT(consumed));

@@ -12,6 +12,9 @@ void pl_switch_nd_init(void);
 /* Every punted IPv6 packet; consumes m. */
 void pl_switch_nd_slowpath(struct rte_mbuf *m);
 /* pl_swctl_too_big's IPv6 half; m is not consumed. */
+/* Unsolicited advertisements of the SVI6 of (slice, bd) and its link-local
+ * address, out of every member port (a held gateway taken). */
+void sw_nd_announce(uint16_t slice, uint16_t bd);
 void pl_switch_nd_too_big(struct rte_mbuf *m, uint32_t mtu, bool routed);
 
 #endif

@@ -203,25 +203,22 @@ sw_slow_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst)
 	}
 }
 
-/* A new frame with an Ethernet header (and tag if vid) and room for len bytes. */
-
-void
-sw_slow_bd_send(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8_t *dst, const uint8_t *src,
-		 uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev)
+unsigned int
+pl_switch_bd_out(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src, uint16_t ethertype,
+		 const void *payload, uint16_t len)
 {
 	uint8_t k[DP_KEY_MAX] = {0};
 	const struct dp_entry *e;
-	struct sw_flood fl;
 	struct rte_mbuf *m;
+	unsigned int sent = 0;
 	uint8_t *pl;
 	uint32_t mask;
 
 	pl_switch_key_bd(k, bd);
 	e = dp_table_find(pl_sw.flood, k);
 	if (e == NULL || e->action != 0)
-		return;
-	fl = *(const struct sw_flood *)e->params;
-	mask = fl.ports;
+		return 0;
+	mask = ((const struct sw_flood *)e->params)->ports;
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
 
@@ -233,11 +230,30 @@ sw_slow_bd_send(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8
 		m = dp_slow_frame(mp, dst, src, ((const struct sw_member *)e->params)->vlan,
 				       ethertype, len, &pl);
 		if (m == NULL)
-			return;
+			break;
 		memcpy(pl, payload, len);
-		if (dp_slowpath_send(m, p) == 0)
-			dp_slow_event(ev);
+		sent += dp_slowpath_send(m, p) == 0;
 	}
+	return sent;
+}
+
+void
+sw_slow_bd_send(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8_t *dst, const uint8_t *src,
+		 uint16_t ethertype, const void *payload, uint16_t len, unsigned int ev)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct dp_entry *e;
+	struct sw_flood fl;
+	struct rte_mbuf *m;
+	uint8_t *pl;
+
+	for (unsigned int n = pl_switch_bd_out(mp, bd, dst, src, ethertype, payload, len); n > 0; n--)
+		dp_slow_event(ev);
+	pl_switch_key_bd(k, bd);
+	e = dp_table_find(pl_sw.flood, k);
+	if (e == NULL || e->action != 0)
+		return;
+	fl = *(const struct sw_flood *)e->params;
 	/* the peer sites' copies, untagged (the VNI names the bd); the
 	 * tunnel must be the slice's (tunnel_back checks) */
 	for (unsigned int i = 0; i < SW_FLOOD_TUNNELS + RTE_MIN(fl.more, (unsigned int)SW_FLOOD_MORE_MAX) &&

@@ -7,3 +7,5 @@ struct pl_switch_tables pl_sw = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 unsigned int pl_sw_drop_base, pl_sw_event_base;
 unsigned int pl_sw_drop_frag_needed, pl_sw_drop_pkt_too_big;
 int pl_sw_meta_off = -1;
+uint8_t pl_sw_held[4096];
+pl_switch_listen_fn sw_listen[256];

@@ -44,7 +44,12 @@ enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNR
        SW_PUNT_ND /* IPv6: a neighbour solicitation multicast to one of the box's addresses */,
        SW_PUNT_SCOPE /* IPv6: a link-local source that would leave its link */,
        SW_PUNT_MCAST /* a routing protocol's link-local multicast: a copy for the twin */,
-       SW_PUNT_TWIN_MCAST /* the same from the twin: out into its bridge domains */ };
+       SW_PUNT_TWIN_MCAST /* the same from the twin: out into its bridge domains */,
+       SW_PUNT_LISTEN /* the same, for the feature listening to its protocol (sw_listen) */ };
+
+/* Who listens to a link-local group protocol, by IP protocol
+ * (pl_switch_listen): set at init, read by workers. */
+extern pl_switch_listen_fn sw_listen[256];
 
 /* A routing protocol's link-local multicast: IPv4's from RFC 5771's
  * Local Network Control Block, the groups a routing suite speaks on

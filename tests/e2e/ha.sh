@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# e2e ha: a slice's gateway held by VRRPv3 (RFC 5798) between sxdp and
+# Debian's keepalived, on one LAN, in both roles.
+#
+#   netns lan: bridge br0 ── box0 ═ hae<pid>-box (sxdp's port, AF_XDP)
+#                        ├── h0 ═ eth0 of netns h   10.0.1.10 (a host)
+#                        └── k0 ═ eth0 of netns k   10.0.1.3  (keepalived)
+#
+# The gateway 10.0.1.1/24 (VRID 7, advertisements every 100 ms) is the
+# box's while its router is master (its SVI answers ARP with the virtual MAC
+# 00:00:5e:00:01:07 and routes frames to it) and keepalived's otherwise.
+# The box advertises from 10.0.1.2 and takes advertisements from 10.0.1.3
+# only. Checks: the box (priority 200) is master and keepalived (100)
+# backup; a host forging priority 254 takes nothing and is counted
+# (ha.vrrp_source); the host reaches the gateway through the box; the box
+# lowered to 50 is preempted by keepalived (backup: the box answers no ARP
+# for the gateway, switch.held_elsewhere); keepalived killed (-9), the box
+# takes over within Master_Down_Interval (measured); the box raised to 200
+# again and keepalived back as backup; sxdp stopped (SIGTERM) says so with
+# priority 0 and keepalived takes over within its Skew_Time (measured).
+# Ends with "N passed, M failed"; 77 when this machine cannot do network
+# namespaces or has no keepalived. BUILD, NL_DRIVER, NL_KEEP as switch.sh.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=switchlib.sh
+. "$here/switchlib.sh"
+
+KEEPALIVED=$(command -v keepalived || echo /usr/sbin/keepalived)
+if [ ! -x "$KEEPALIVED" ]; then
+  echo "SKIP: no keepalived (scripts/deps.sh installs it)"
+  exit 77
+fi
+
+TAG=$$
+HOSTS=(box)
+ns() { printf 'hae%s-%s' "$TAG" "$1"; }
+in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
+ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
+VIP=10.0.1.1 VMAC=00:00:5e:00:01:07 SELF=10.0.1.2 KIP=10.0.1.3 HIP=10.0.1.10
+BOUND=${HA_BOUND:-10}   # seconds: generous, for a busy machine
+KA_PID=""
+
+# shellcheck disable=SC2317  # the EXIT trap
+on_exit() {
+  ka_kill9
+  if [ "$fail" -ne 0 ] && [ -n "${NL_LOG:-}" ]; then
+    echo "# sxdp log:"; tail -30 "$NL_LOG" | sed 's/^/#   /'
+    echo "# ha.vrrp: $(ctl --json call ha.vrrp 2>/dev/null | tr -d ' \n')"
+    echo "# keepalived log:"; tail -30 "$NL_DIR/keepalived.log" 2>/dev/null | sed 's/^/#   /'
+  fi
+  nl_stop_sxdp >/dev/null 2>&1
+  for h in lan h k; do nl_ns_del "$(ns "$h")"; done
+  ip link del "$(ns box)" 2>/dev/null
+  if [ -n "${NL_DIR:-}" ] && [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; fi
+  [ -z "${NL_KEEP:-}" ] || echo "# kept $NL_DIR"
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------- topology
+sw_stale_cleanup hae
+NL_DIR=$(mktemp -d /tmp/sxdp-e2e-ha.XXXXXX)
+NL_SOCK="$NL_DIR/sxdp.sock"
+lan_member() { # NS-or-"" IFNAME-in-lan PEER-NAME
+  if [ -n "$1" ]; then
+    ip link add "$2" netns "$(ns lan)" type veth peer name eth0 netns "$1"
+  else
+    ip link add "$2" netns "$(ns lan)" type veth peer name "$3"
+  fi && ip -n "$(ns lan)" link set "$2" master br0 up
+}
+host_up() { # NAME IP
+  ip -n "$(ns "$1")" addr add "$2/24" dev eth0 &&
+    ip netns exec "$(ns "$1")" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null &&
+    ip netns exec "$(ns "$1")" ethtool -K eth0 tx off >/dev/null 2>&1
+  ip -n "$(ns "$1")" link set lo up && ip -n "$(ns "$1")" link set eth0 up
+}
+if ip netns add "$(ns lan)" && ip netns add "$(ns h)" && ip netns add "$(ns k)" &&
+   ip netns exec "$(ns lan)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null &&
+   ip -n "$(ns lan)" link add br0 type bridge && ip -n "$(ns lan)" link set br0 up &&
+   lan_member "" box0 "$(ns box)" && lan_member "$(ns h)" h0 && lan_member "$(ns k)" k0 &&
+   host_up h "$HIP" && host_up k "$KIP"; then
+  sw_links_up box
+  ok "topology: one LAN (bridge in netns $(ns lan)): the box's port, host $HIP, keepalived $KIP"
+else
+  notok "topology"
+  finish
+fi
+
+sw_start "hae$TAG" '"switch"' "lan=switch (ha rides along)"
+
+# --------------------------------------------------------------- tables
+# the slice (1) and its LAN's bridge domain (1), the gateway held, the router
+prio_update() { # PRIO [insert|modify]
+  printf '{"type": "%s", "table": "vrrp", "match": {"vrf": 1, "bd": 1}, "action": "router", "params": {"vrid": 7, "prio": %s, "adv_cs": 10, "preempt": 1, "hold_s": 0, "self": "%s", "peer": "%s"}}' \
+    "${2:-modify}" "$1" "$SELF" "$KIP"
+}
+cat >"$NL_DIR/tables.json" <<EOF
+{"atomicity": "rollback", "updates": [
+ {"type": "insert", "table": "interfaces", "match": {"in_port": "box", "vlan": 0}, "action": "attach", "params": {"slice": 1, "bd": 1}},
+ {"type": "insert", "table": "bd_ports", "match": {"bd": 1, "port": "box"}, "action": "member", "params": {"vlan": 0}},
+ {"type": "insert", "table": "flood", "match": {"bd": 1}, "action": "flood", "params": {"ports": 1}},
+ {"type": "insert", "table": "svi", "match": {"vrf": 1, "bd": 1}, "action": "svi", "params": {"mac": "$VMAC", "ip": "$VIP", "plen": 24, "held": 1}},
+ {"type": "insert", "table": "fdb", "match": {"bd": 1, "mac": "$VMAC"}, "action": "route_held", "params": {"held": 1}},
+ {"type": "insert", "table": "routes", "match": {"vrf": 1, "dst": "$VIP/32"}, "action": "local"},
+ {"type": "insert", "table": "routes", "match": {"vrf": 1, "dst": "10.0.1.0/24"}, "action": "connected", "params": {"bd": 1}},
+ $(prio_update 200 insert)
+]}
+EOF
+sw_table_load "$NL_DIR/tables.json"
+set_prio() { # PRIO
+  printf '{"atomicity": "rollback", "updates": [%s]}' "$(prio_update "$1")" >"$NL_DIR/prio.json"
+  ctl --json table load "$NL_DIR/prio.json" >/dev/null
+}
+
+# the router's state, one field of it; counters
+vrrp_field() { # FIELD
+  ctl --json call ha.vrrp 2>/dev/null | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+print(r[0].get(sys.argv[1]) if r else "none")' "$1"
+}
+state() { vrrp_field state; }
+state_is() { [ "$(state)" = "$1" ]; }
+counter() { # NAME (drop or event)
+  ctl --json stats | "$PY" -c '
+import json, sys
+s = json.load(sys.stdin)
+n = sys.argv[1]
+print(s.get("drops", {}).get(n, s.get("events", {}).get(n, 0)))' "$1"
+}
+ka_has_vip() { ip -n "$(ns k)" -4 addr show dev eth0 | grep -q " $VIP/"; }
+ka_lacks_vip() { ! ka_has_vip; }
+# when the router last changed state (its since_s ago), epoch ms
+changed_ms() { "$PY" -c 'import sys, time; print(int((time.time() - float(sys.argv[1])) * 1000))' "$(vrrp_field since_s)"; }
+now_ms() { "$PY" -c 'import time; print(int(time.time() * 1000))'; }
+
+# ------------------------------------------------------------ keepalived
+ka_start() { # PRIO
+  cat >"$NL_DIR/keepalived.conf" <<EOF
+global_defs {
+  router_id ka-$TAG
+  vrrp_version 3
+  vrrp_garp_master_delay 0
+  script_user root
+}
+vrrp_instance gw {
+  state BACKUP
+  interface eth0
+  virtual_router_id 7
+  priority $1
+  advert_int 0.1
+  virtual_ipaddress {
+    $VIP/24
+  }
+}
+EOF
+  ip netns exec "$(ns k)" "$KEEPALIVED" -n -l -D --vrrp -f "$NL_DIR/keepalived.conf" \
+    -p "$NL_DIR/ka.pid" -r "$NL_DIR/ka-vrrp.pid" >>"$NL_DIR/keepalived.log" 2>&1 &
+  KA_PID=$!
+}
+ka_kill9() { # the daemon and its VRRP child at once (the parent would restart a lone child)
+  local child
+  child=$(cat "$NL_DIR/ka-vrrp.pid" 2>/dev/null)
+  kill -9 ${KA_PID:+"$KA_PID"} ${child:+"$child"} 2>/dev/null
+  wait "$KA_PID" 2>/dev/null
+  rm -f "$NL_DIR/ka.pid" "$NL_DIR/ka-vrrp.pid"
+  KA_PID=""
+}
+ka_backups() { grep -ac "Entering BACKUP STATE" "$NL_DIR/keepalived.log" 2>/dev/null; }
+ka_backups_over() { [ "$(ka_backups)" -gt "$1" ]; }
+
+ka_start 100
+if wait_for "$BOUND" state_is master && sleep 0.5 && ka_lacks_vip && [ "$(state)" = master ]; then
+  ok "the box (priority 200) is master, keepalived (100) backup: the gateway is not on keepalived's eth0"
+else
+  notok "the box master, keepalived backup (box: $(state), keepalived has the VIP: $(ka_has_vip && echo yes || echo no))"
+fi
+# --------------------------------------------------------- forged masters
+before=$(counter ha.vrrp_source)
+in_ns h "$PY" - "$HIP" "$VIP" <<'PYEOF' >/dev/null 2>&1
+import sys
+from scapy.all import Ether, IP, VRRPv3, sendp
+src, vip = sys.argv[1], sys.argv[2]
+f = Ether(dst="01:00:5e:00:00:12", src="00:00:5e:00:01:07") / IP(src=src, dst="224.0.0.18", ttl=255) / \
+    VRRPv3(vrid=7, priority=254, adv=10, ipcount=1, addrlist=[vip])
+sendp(f, iface="eth0", count=5, inter=0.02, verbose=False)
+PYEOF
+after=$(counter ha.vrrp_source)
+if [ $((after - before)) -ge 5 ] && [ "$(state)" = master ]; then
+  ok "a host forging priority 254 takes nothing: counted ha.vrrp_source (+$((after - before))), the box still master"
+else
+  notok "forged advertisements: ha.vrrp_source +$((after - before)), box $(state)"
+fi
+
+# ------------------------------------------------------ the box as master
+in_ns h ip neigh flush dev eth0 >/dev/null 2>&1
+if in_ns h ping -c 3 -i 0.2 -W 2 "$VIP" >/dev/null 2>&1 &&
+   in_ns h ip neigh show "$VIP" | grep -qi "$VMAC"; then
+  ok "the host reaches the gateway through the box: $VIP answered, its MAC the virtual one ($VMAC)"
+else
+  notok "gateway through the box: $(in_ns h ip neigh show "$VIP")"
+fi
+
+# ---------------------------------------------- keepalived preempts the box
+set_prio 50
+if [ -n "${HA_PAUSE:-}" ]; then echo "# paused: $NL_SOCK"; sleep "$HA_PAUSE"; fi
+if wait_for "$BOUND" ka_has_vip && wait_for "$BOUND" state_is backup &&
+   [ "$(vrrp_field rx)" -gt 0 ] 2>/dev/null; then
+  ok "the box lowered to 50: keepalived (100) preempts it, the box is backup, taking its advertisements ($(vrrp_field rx))"
+else
+  notok "keepalived preempts (box: $(state), keepalived has the VIP: $(ka_has_vip && echo yes || echo no))"
+fi
+held0=$(counter switch.held_elsewhere)
+in_ns h ip neigh flush dev eth0 >/dev/null 2>&1
+kmac=$(ip -n "$(ns k)" link show eth0 | awk '/link\/ether/ {print $2}')
+if in_ns h ping -c 3 -i 0.2 -W 2 "$VIP" >/dev/null 2>&1 &&
+   in_ns h ip neigh show "$VIP" | grep -qi "$kmac" && [ "$(counter switch.held_elsewhere)" -gt "$held0" ]; then
+  ok "the gateway is keepalived's: ARP answered by it alone ($kmac); the box's silence counted (switch.held_elsewhere)"
+else
+  notok "gateway at keepalived: neigh $(in_ns h ip neigh show "$VIP"), held_elsewhere $held0 -> $(counter switch.held_elsewhere)"
+fi
+
+# ------------------------------------------ keepalived dies: the box takes over
+was=$(state)
+t0=$(now_ms)
+ka_kill9
+if [ "$was" = backup ] && wait_for "$BOUND" state_is master; then
+  took=$(($(changed_ms) - t0))
+  ok "keepalived killed (-9): the box takes over in $took ms (Master_Down_Interval at priority 50: 3 x 100 ms + 80 ms skew)"
+  echo "# takeover_ms box_after_kill9 $took"
+else
+  notok "the box (was $was) takes over from a dead keepalived: $(state)"
+fi
+
+# ------------------------------------------- keepalived returns as backup
+set_prio 200
+nb=$(ka_backups)
+ka_start 100
+if wait_for "$BOUND" ka_backups_over "$nb" && sleep 1 && ka_lacks_vip && [ "$(state)" = master ]; then
+  ok "keepalived back (100) under the box (200): backup, the box still master"
+else
+  notok "keepalived back as backup (box: $(state), keepalived has the VIP: $(ka_has_vip && echo yes || echo no))"
+fi
+
+# ----------------------------------------- sxdp stops: keepalived takes over
+t0=$(now_ms)
+nl_stop_sxdp >/dev/null 2>&1
+if wait_for "$BOUND" ka_has_vip; then
+  ok "sxdp stopped (SIGTERM): its router said priority 0, keepalived took the gateway $(($(now_ms) - t0)) ms after the signal (stop included)"
+else
+  notok "keepalived takes over when sxdp stops"
+fi
+finish
