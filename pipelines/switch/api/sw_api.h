@@ -142,7 +142,6 @@ _Static_assert(SW_RT6_IDS_OFF >= sizeof(struct sw_ecmp6) && SW_RT6_IDS_OFF % 2 =
  * answers no ARP or NDP for its address (its askers are still learned) and
  * asks nothing from it, and a frame to its MAC is switch.held_elsewhere,
  * so two boxes with one gateway never both answer or route for it. */
-enum { SW_HELD_NONE, SW_HELD_V4, SW_HELD_V6 };
 struct sw_fdb_route { uint8_t held; };
 /* per bridge domain: bit SW_HELD_V4 or SW_HELD_V6 set while its gateway of
  * that family is here (written on the main lcore, read by workers) */

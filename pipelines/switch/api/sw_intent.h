@@ -53,12 +53,13 @@ INTENT_ARG(INTENT_SLICE_ATTACH, struct sw_slice_arg);
 INTENT_ARG(INTENT_SLICE_DETACH, struct sw_slice_arg);
 
 /* svi add: the gateway of @bd in @slice's VRF, @mac, @addr IP/PLEN (IPv4
- * PLEN 0..31, IPv6 1..127). svi del: @slice @bd, @ipv6: which of the BD's
+ * PLEN 0..31, IPv6 1..127), @held by an election or not. svi del: @slice @bd, @ipv6: which of the BD's
  * SVIs. */
 struct sw_svi_arg {
 	json_int_t slice, bd;
 	const char *mac, *addr;
 	bool ipv6;
+	bool held;	/* a gateway an election holds (sw_api.h): its MAC the router's virtual one */
 };
 #define INTENT_SVI_ADD (&sw_intent_kinds[SW_K_SVI_ADD])
 #define INTENT_SVI_DEL (&sw_intent_kinds[SW_K_SVI_DEL])

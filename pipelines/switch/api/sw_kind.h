@@ -52,7 +52,10 @@ enum sw_hook_at {
 				 * then compiles nothing here, nor do its children */
 	SW_AT_WAN_ADDR,		/* a WAN link has its SVIs (@item: the link, @i its index) */
 	SW_AT_WAN_END,		/* ... and everything else of the switch's */
-	SW_AT_SLICE_RATE,	/* a slice has its meter (@rec: what it publishes) */
+	SW_AT_SLICE_RATE,	/* a slice has its meter (@rec: what it publishes); a
+				 * feature that holds its gateway by an election (ha's
+				 * VRRP) says so in @rec's "held": {"mac", "mac6"}: its
+				 * SVIs are then written held, with those MACs */
 	SW_AT_SLICE_END,	/* ... and its members, SVI and routes (@spec's "members":
 				 * those attached, when one waits for its port) */
 };

@@ -430,7 +430,7 @@ compile_svi(struct cc *c, const struct intent *it)
 		subnet[INET6_ADDRSTRLEN + 5];
 	uint8_t ip[16], net[16];
 	unsigned int plen;
-	json_t *svis, *others, *e;
+	json_t *svis, *others, *e, *p;
 	int rc;
 
 	if ((rc = cc_check_id(c, "SLICE", sv->slice, U16_MAX)) < 0 ||
@@ -464,10 +464,16 @@ compile_svi(struct cc *c, const struct intent *it)
 	inet_ntop(f->af, ip, a, sizeof(a));
 	snprintf(host, sizeof(host), "%s/%u", a, f->bits);
 	snprintf(subnet, sizeof(subnet), "%s/%u", inet_ntop(f->af, net, n, sizeof(n)), plen);
+	p = json_pack("{s:s,s:s,s:i}", SW_F_MAC, mac, SW_F_IP, a, SW_F_PLEN, (int)plen);
+	if (add_ && sv->held)
+		json_object_set_new(p, SW_F_HELD, json_integer(1));
 	cc_add(c, cc_upd(t, f->svi, json_pack("{s:I,s:I}", SW_F_VRF, sv->slice, SW_F_BD, sv->bd),
-			 add_ ? f->action : NULL, json_pack("{s:s,s:s,s:i}", SW_F_MAC, mac, SW_F_IP, a,
-							    SW_F_PLEN, (int)plen)));
-	if (!mac_shared(others, sv, mac))
+			 add_ ? f->action : NULL, p));
+	/* a held gateway's MAC is its router's alone (one per family) */
+	if (add_ && sv->held)
+		cc_add(c, cc_upd(t, SW_T_FDB, json_pack("{s:I,s:s}", SW_F_BD, sv->bd, SW_F_MAC, mac), SW_A_ROUTE_HELD,
+				 json_pack("{s:i}", SW_F_HELD, f->af == AF_INET6 ? SW_HELD_V6 : SW_HELD_V4)));
+	else if (!mac_shared(others, sv, mac))
 		cc_add(c, cc_upd(t, SW_T_FDB, json_pack("{s:I,s:s}", SW_F_BD, sv->bd, SW_F_MAC, mac),
 				 add_ ? SW_A_ROUTE : NULL, NULL));
 	cc_add(c, cc_upd(t, f->routes, json_pack("{s:I,s:s}", SW_F_VRF, sv->slice, SW_F_DST, host),

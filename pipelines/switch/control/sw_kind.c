@@ -526,9 +526,10 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 	json_array_foreach(json_object_get(spec, "routed_ports"), i, m)
 		routed_port(x, name, rec, m, i, sid, meter);
 	if ((s = json_object_get(spec, "svi")) != NULL) {
-		json_t *own = svi_here(x, s);
-		struct sw_svi_arg svi = { .slice = sid, .bd = sid, .mac = cd_str(own, "mac"),
-					  .addr = cd_str(own, "address") };
+		json_t *own = svi_here(x, s), *held = json_object_get(rec, "held");
+		struct sw_svi_arg svi = { .slice = sid, .bd = sid,
+					  .mac = held != NULL ? cd_str(held, "mac") : cd_str(own, "mac"),
+					  .addr = cd_str(own, "address"), .held = held != NULL };
 		struct intent it = INTENT_OF(INTENT_SVI_ADD, &svi);
 		const char *a6 = cd_str(own, "address6");
 
@@ -540,6 +541,8 @@ compile_slice(struct cd_kx *x, const char *name, json_t *spec)
 				   "address beside an IPv4 address", a6);
 		} else if (a6 != NULL) {
 			svi.addr = a6;
+			if (held != NULL)
+				svi.mac = cd_str(held, "mac6");
 			if (cd_kx_run(x, &it, "/spec/svi/address6") == 0)
 				rec_address(rec, a6, sid);
 		}

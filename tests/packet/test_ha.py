@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""ha (a pair of boxes): the site's "pair" compiled by sxcd into VRRP routers
+and held gateways on a real sxdp (net_pcap ports), and sxdp's own refusals of
+router entries. The election on the wire, against keepalived, is
+tests/e2e/ha.sh's.
+"""
+import copy
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sxdptest as T  # noqa: E402
+from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
+from sxcdtest import PEER, PIPE, PORTS, SITE, WAN, Sxcd, slice_  # noqa: E402
+
+R = T.Runner()
+
+GW = {"slice": "blue", "vrid": 7, "address": "10.10.0.2", "peer": "10.10.0.3",
+      "vrid6": 8, "address6": "fe80::2", "peer6": "fe80::3"}
+
+
+def site_with(pair):
+    s = copy.deepcopy(SITE)
+    s["spec"]["pair"] = pair
+    return s
+
+
+def refusal(res):
+    """The reason table.write gave its one update."""
+    r = (res.get("results") or [{}])[0]
+    return (r.get("error") or {}).get("data", {}).get("reason") or r.get("reason")
+
+
+def pointer(res):
+    return ((res.get("error") or {}).get("errors") or [{}])[0].get("pointer")
+
+
+def entries(dp, table):
+    return {(e["match"]["vrf"], e["match"]["bd"]): (e["action"], e["params"]) for e in dp.table_read(table)[0]}
+
+
+@R.test
+def test_pair_compiles_routers_and_held_gateways():
+    """A slice whose gateway the site's pair holds: an IPv4 and an IPv6 router
+    (vrrp, vrrp6) with the pair's priority, interval and hold-down; the SVIs
+    written held with the virtual MACs, their fdb entries route_held; sxdp's
+    routers start (ha.vrrp). Taking the slice out of the pair writes the
+    plain gateway back."""
+    pair = {"peer": "a2", "priority": 200, "advert_ms": 100, "preempt_hold_s": 5, "gateways": [GW]}
+    svi = {"address": "10.10.0.1/24", "address6": "2001:db8:10::1/64", "mac": "02:00:0a:0a:00:fe"}
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1",
+                           {"items": [site_with(pair), PEER, slice_("blue", 1, "lan1", 5000, svi=svi)]})
+        expect_eq(code, 200, "apply: %s" % res)
+        expect_eq(cd.wait_settled().get("slices/blue", {}).get("phase"), "Ready", "blue Ready")
+        expect_eq(entries(dp, "vrrp").get((1, 1)),
+                  ("router", {"vrid": 7, "prio": 200, "adv_cs": 10, "preempt": 1, "hold_s": 5,
+                              "self": "10.10.0.2", "peer": "10.10.0.3"}), "the IPv4 router")
+        expect_eq(entries(dp, "vrrp6").get((1, 1)),
+                  ("router", {"vrid": 8, "prio": 200, "adv_cs": 10, "preempt": 1, "hold_s": 5,
+                              "self": "fe80::2", "peer": "fe80::3"}), "the IPv6 router")
+        a, p = entries(dp, "svi")[(1, 1)]
+        expect_eq((p["mac"].lower(), p["ip"], p.get("held")), ("00:00:5e:00:01:07", "10.10.0.1", 1),
+                  "the IPv4 gateway held, its MAC the router's")
+        a, p = entries(dp, "svi6")[(1, 1)]
+        expect_eq((p["mac"].lower(), p["ip"], p.get("held")), ("00:00:5e:00:02:08", "2001:db8:10::1", 1),
+                  "the IPv6 gateway held, its MAC the IPv6 router's")
+        fdb = {e["match"]["mac"].lower(): (e["action"], e["params"]) for e in dp.table_read("fdb")[0]
+               if e["match"]["bd"] == 1}
+        expect_eq((fdb.get("00:00:5e:00:01:07"), fdb.get("00:00:5e:00:02:08"), fdb.get("02:00:0a:0a:00:fe")),
+                  (("route_held", {"held": 1}), ("route_held", {"held": 2}), None),
+                  "each virtual MAC routed while its router is master; the slice's own MAC not at all")
+        rows = {r["family"]: r for r in dp.rpc("ha.vrrp")}
+        expect_eq(sorted(rows), ["ipv4", "ipv6"], "sxdp runs both routers")
+        expect(all(r["state"] in ("backup", "master") and r["priority"] == 200 for r in rows.values()),
+               "started, at the pair's priority: %s" % rows)
+        # out of the pair: the gateway is the slice's plain one again
+        code, res = cd.req("PUT", "/api/v1/site?wait=1", site_with(dict(pair, gateways=[])))
+        expect_eq(code, 200, "site without gateways: %s" % res)
+        cd.wait_settled()
+        expect_eq((entries(dp, "vrrp"), entries(dp, "vrrp6")), ({}, {}), "no routers left")
+        a, p = entries(dp, "svi")[(1, 1)]
+        expect_eq((p["mac"].lower(), p.get("held", 0)), ("02:00:0a:0a:00:fe", 0), "the plain gateway back")
+        expect_eq(dp.rpc("ha.vrrp"), [], "sxdp's routers stopped")
+
+
+@R.test
+def test_pair_refusals():
+    """At the door: a priority of 255 (the address owner's: no pair member
+    owns the gateway) and an unknown member are 400, nothing stored. In the
+    compile: an IPv6 gateway without the box's link-local address fails the
+    slice and names the field; a global address as the IPv6 router's own is
+    refused by the intent."""
+    svi6 = {"address": "10.10.0.1/24", "address6": "2001:db8:10::1/64", "mac": "02:00:0a:0a:00:fe"}
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("PUT", "/api/v1/site", site_with({"priority": 255, "gateways": [GW]}))
+        expect_eq((code, pointer(res)), (400, "/spec/pair/priority"), "priority 255: %s" % res)
+        code, res = cd.req("PUT", "/api/v1/site", site_with({"gateways": [dict(GW, color="red")]}))
+        expect_eq((code, pointer(res)), (400, "/spec/pair/gateways/0/color"), "an unknown member: %s" % res)
+        expect_eq(cd.req("GET", "/api/v1/site")[0], 404, "nothing stored")
+        gw4 = {k: v for k, v in GW.items() if not k.endswith("6")}
+        code, res = cd.req("POST", "/api/v1/apply?wait=1",
+                           {"items": [site_with({"gateways": [gw4]}), PEER, slice_("blue", 1, "lan1", 5000, svi=svi6)]})
+        st = cd.wait_settled().get("slices/blue", {})
+        expect_eq((st.get("phase"), st.get("reason"), st.get("pointer")), ("Failed", "missing", "/spec/svi/address6"),
+                  "an IPv6 gateway the pair holds needs the box's link-local address: %s" % st)
+        code, res = cd.req("PUT", "/api/v1/site?wait=1",
+                           site_with({"gateways": [dict(GW, address6="2001:db8:10::2")]}))
+        st = cd.wait_settled().get("slices/blue", {})
+        expect_eq((st.get("phase"), st.get("pointer")), ("Failed", "/spec/svi/address6"),
+                  "a global address as the IPv6 router's own: %s" % st)
+
+
+@R.test
+def test_router_entries_checked():
+    """sxdp refuses a router entry the election cannot run (VRID, priority or
+    interval 0, a peer that is itself, an IPv6 router advertising from a
+    global address) with a reason, and writes nothing; a good one starts a
+    router that is backup until it hears nobody (RFC 5798 6.4.1: a
+    priority below 255 waits Master_Down_Interval)."""
+    with Sxdp({"lan": []}, pipeline={"lan": "switch"}) as dp:
+        base = {"vrid": 7, "prio": 100, "adv_cs": 100, "preempt": 1, "hold_s": 0, "self": "10.0.0.2",
+                "peer": "10.0.0.3"}
+        for table, bad, why in (("vrrp", dict(base, vrid=0), "bad_router"), ("vrrp", dict(base, prio=0), "bad_router"),
+                                ("vrrp", dict(base, adv_cs=0), "bad_router"),
+                                ("vrrp", dict(base, peer="10.0.0.2"), "bad_router"),
+                                ("vrrp6", dict(base, self="2001:db8::2", peer="fe80::3"), "self_not_link_local")):
+            res = dp.table_write([dp.update(table, {"vrf": 1, "bd": 1}, "router", bad)], check=False)
+            expect_eq((res.get("committed"), refusal(res)), (False, why), "%s refused: %s" % (bad, res))
+        expect_eq(dp.table_read("vrrp")[0] + dp.table_read("vrrp6")[0], [], "nothing written")
+        # a router waits for its gateway's SVI
+        dp.table_add("vrrp", {"vrf": 1, "bd": 1}, "router", base)
+        expect_eq(dp.rpc("ha.vrrp"), [], "no SVI yet: no router")
+        dp.table_add("svi", {"vrf": 1, "bd": 1}, "svi", {"mac": "00:00:5e:00:01:07", "ip": "10.0.0.1", "plen": 24,
+                                                           "held": 1})
+        rows = dp.rpc("ha.vrrp")
+        expect_eq([(r["vrid"], r["state"], r["priority"]) for r in rows], [(7, "backup", 100)],
+                  "the router starts with its SVI, backup")
+        dp.table_write([dp.update("svi", {"vrf": 1, "bd": 1}, type="delete")])
+        expect_eq(dp.rpc("ha.vrrp"), [], "its SVI gone: the router stopped")
+        dp.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(R.main())
