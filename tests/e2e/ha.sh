@@ -38,6 +38,10 @@ ns() { printf 'hae%s-%s' "$TAG" "$1"; }
 in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
 VIP=10.0.1.1 VMAC=00:00:5e:00:01:07 SELF=10.0.1.2 KIP=10.0.1.3 HIP=10.0.1.10
+# IPv6: VRID 8, the gateway fd00:1::1/64 and the link-local address of the
+# virtual MAC (RFC 5798 5.2.9: an IPv6 router's first address); the box
+# advertises from fe80::2, keepalived from its eth0's link-local address
+VIP6=fd00:1::1 VMAC6=00:00:5e:00:02:08 VLL6=fe80::200:5eff:fe00:208 SELF6=fe80::2 HIP6=fd00:1::10
 BOUND=${HA_BOUND:-10}   # seconds: generous, for a busy machine
 KA_PID=""
 
@@ -69,9 +73,10 @@ lan_member() { # NS-or-"" IFNAME-in-lan PEER-NAME
     ip link add "$2" netns "$(ns lan)" type veth peer name "$3"
   fi && ip -n "$(ns lan)" link set "$2" master br0 up
 }
-host_up() { # NAME IP
-  ip -n "$(ns "$1")" addr add "$2/24" dev eth0 &&
-    ip netns exec "$(ns "$1")" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null &&
+host_up() { # NAME IP (no duplicate address detection: the addresses are usable at once)
+  ip netns exec "$(ns "$1")" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+    net.ipv6.conf.eth0.accept_dad=0 >/dev/null &&
+    ip -n "$(ns "$1")" addr add "$2/24" dev eth0 &&
     ip netns exec "$(ns "$1")" ethtool -K eth0 tx off >/dev/null 2>&1
   ip -n "$(ns "$1")" link set lo up && ip -n "$(ns "$1")" link set eth0 up
 }
@@ -79,7 +84,7 @@ if ip netns add "$(ns lan)" && ip netns add "$(ns h)" && ip netns add "$(ns k)" 
    ip netns exec "$(ns lan)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null &&
    ip -n "$(ns lan)" link add br0 type bridge && ip -n "$(ns lan)" link set br0 up &&
    lan_member "" box0 "$(ns box)" && lan_member "$(ns h)" h0 && lan_member "$(ns k)" k0 &&
-   host_up h "$HIP" && host_up k "$KIP"; then
+   host_up h "$HIP" && host_up k "$KIP" && ip -n "$(ns h)" addr add "$HIP6/64" dev eth0 nodad; then
   sw_links_up box
   ok "topology: one LAN (bridge in netns $(ns lan)): the box's port, host $HIP, keepalived $KIP"
 else
@@ -91,9 +96,13 @@ sw_start "hae$TAG" '"switch"' "lan=switch (ha rides along)"
 
 # --------------------------------------------------------------- tables
 # the slice (1) and its LAN's bridge domain (1), the gateway held, the router
-prio_update() { # PRIO [insert|modify]
-  printf '{"type": "%s", "table": "vrrp", "match": {"vrf": 1, "bd": 1}, "action": "router", "params": {"vrid": 7, "prio": %s, "adv_cs": 10, "preempt": 1, "hold_s": 0, "self": "%s", "peer": "%s"}}' \
+# keepalived's link-local address (its eth0's EUI-64): the IPv6 router's peer
+KLL6=$(ip -n "$(ns k)" -6 addr show dev eth0 scope link | awk '/inet6/ {sub(/\/.*/, "", $2); print $2; exit}')
+prio_update() { # PRIO [insert|modify]: both routers
+  printf '{"type": "%s", "table": "vrrp", "match": {"vrf": 1, "bd": 1}, "action": "router", "params": {"vrid": 7, "prio": %s, "adv_cs": 10, "preempt": 1, "hold_s": 0, "self": "%s", "peer": "%s"}},' \
     "${2:-modify}" "$1" "$SELF" "$KIP"
+  printf '{"type": "%s", "table": "vrrp6", "match": {"vrf": 1, "bd": 1}, "action": "router", "params": {"vrid": 8, "prio": %s, "adv_cs": 10, "preempt": 1, "hold_s": 0, "self": "%s", "peer": "%s"}}' \
+    "${2:-modify}" "$1" "$SELF6" "$KLL6"
 }
 cat >"$NL_DIR/tables.json" <<EOF
 {"atomicity": "rollback", "updates": [
@@ -104,6 +113,10 @@ cat >"$NL_DIR/tables.json" <<EOF
  {"type": "insert", "table": "fdb", "match": {"bd": 1, "mac": "$VMAC"}, "action": "route_held", "params": {"held": 1}},
  {"type": "insert", "table": "routes", "match": {"vrf": 1, "dst": "$VIP/32"}, "action": "local"},
  {"type": "insert", "table": "routes", "match": {"vrf": 1, "dst": "10.0.1.0/24"}, "action": "connected", "params": {"bd": 1}},
+ {"type": "insert", "table": "svi6", "match": {"vrf": 1, "bd": 1}, "action": "svi6", "params": {"mac": "$VMAC6", "ip": "$VIP6", "plen": 64, "held": 1}},
+ {"type": "insert", "table": "fdb", "match": {"bd": 1, "mac": "$VMAC6"}, "action": "route_held", "params": {"held": 2}},
+ {"type": "insert", "table": "routes6", "match": {"vrf": 1, "dst": "$VIP6/128"}, "action": "local"},
+ {"type": "insert", "table": "routes6", "match": {"vrf": 1, "dst": "fd00:1::/64"}, "action": "connected", "params": {"bd": 1}},
  $(prio_update 200 insert)
 ]}
 EOF
@@ -114,14 +127,14 @@ set_prio() { # PRIO
 }
 
 # the router's state, one field of it; counters
-vrrp_field() { # FIELD
+vrrp_field() { # FIELD [ipv4|ipv6]
   ctl --json call ha.vrrp 2>/dev/null | "$PY" -c '
 import json, sys
-r = json.load(sys.stdin)
-print(r[0].get(sys.argv[1]) if r else "none")' "$1"
+r = [x for x in json.load(sys.stdin) if x["family"] == sys.argv[2]]
+print(r[0].get(sys.argv[1]) if r else "none")' "$1" "${2:-ipv4}"
 }
 state() { vrrp_field state; }
-state_is() { [ "$(state)" = "$1" ]; }
+state_is() { [ "$(vrrp_field state)" = "$1" ] && [ "$(vrrp_field state ipv6)" = "$1" ]; }
 counter() { # NAME (drop or event)
   ctl --json stats | "$PY" -c '
 import json, sys
@@ -129,8 +142,8 @@ s = json.load(sys.stdin)
 n = sys.argv[1]
 print(s.get("drops", {}).get(n, s.get("events", {}).get(n, 0)))' "$1"
 }
-ka_has_vip() { ip -n "$(ns k)" -4 addr show dev eth0 | grep -q " $VIP/"; }
-ka_lacks_vip() { ! ka_has_vip; }
+ka_has_vip() { ip -n "$(ns k)" addr show dev eth0 | grep -q " $VIP/" && ip -n "$(ns k)" addr show dev eth0 | grep -q " $VIP6/"; }
+ka_lacks_vip() { ! ip -n "$(ns k)" addr show dev eth0 | grep -q " $VIP/\| $VIP6/"; }
 # when the router last changed state (its since_s ago), epoch ms
 changed_ms() { "$PY" -c 'import sys, time; print(int((time.time() - float(sys.argv[1])) * 1000))' "$(vrrp_field since_s)"; }
 now_ms() { "$PY" -c 'import time; print(int(time.time() * 1000))'; }
@@ -154,15 +167,30 @@ vrrp_instance gw {
     $VIP/24
   }
 }
+vrrp_instance gw6 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 8
+  priority $1
+  advert_int 0.1
+  virtual_ipaddress {
+    $VLL6/64
+    $VIP6/64
+  }
+}
 EOF
   ip netns exec "$(ns k)" "$KEEPALIVED" -n -l -D --vrrp -f "$NL_DIR/keepalived.conf" \
     -p "$NL_DIR/ka.pid" -r "$NL_DIR/ka-vrrp.pid" >>"$NL_DIR/keepalived.log" 2>&1 &
   KA_PID=$!
 }
-ka_kill9() { # the daemon and its VRRP child at once (the parent would restart a lone child)
+# A crash: the VRRP child frozen first (its parent's death would make it
+# stop gracefully, priority 0 and all), then both killed (the parent would
+# restart a lone child).
+ka_kill9() {
   local child
   child=$(cat "$NL_DIR/ka-vrrp.pid" 2>/dev/null)
-  kill -9 ${KA_PID:+"$KA_PID"} ${child:+"$child"} 2>/dev/null
+  [ -z "$child" ] || kill -STOP "$child" 2>/dev/null
+  kill -9 ${child:+"$child"} ${KA_PID:+"$KA_PID"} 2>/dev/null
   wait "$KA_PID" 2>/dev/null
   rm -f "$NL_DIR/ka.pid" "$NL_DIR/ka-vrrp.pid"
   KA_PID=""
@@ -172,7 +200,7 @@ ka_backups_over() { [ "$(ka_backups)" -gt "$1" ]; }
 
 ka_start 100
 if wait_for "$BOUND" state_is master && sleep 0.5 && ka_lacks_vip && [ "$(state)" = master ]; then
-  ok "the box (priority 200) is master, keepalived (100) backup: the gateway is not on keepalived's eth0"
+  ok "the box (priority 200) is master of both routers, keepalived (100) backup: neither gateway on keepalived's eth0"
 else
   notok "the box master, keepalived backup (box: $(state), keepalived has the VIP: $(ka_has_vip && echo yes || echo no))"
 fi
@@ -201,15 +229,21 @@ if in_ns h ping -c 3 -i 0.2 -W 2 "$VIP" >/dev/null 2>&1 &&
 else
   notok "gateway through the box: $(in_ns h ip neigh show "$VIP")"
 fi
+if in_ns h ping -6 -c 3 -i 0.2 -W 2 "$VIP6" >/dev/null 2>&1 &&
+   in_ns h ip -6 neigh show "$VIP6" | grep -qi "$VMAC6"; then
+  ok "... and its IPv6 gateway: $VIP6 answered (NDP), its MAC the IPv6 router's ($VMAC6)"
+else
+  notok "IPv6 gateway through the box: $(in_ns h ip -6 neigh show "$VIP6")"
+fi
 
 # ---------------------------------------------- keepalived preempts the box
 set_prio 50
 if [ -n "${HA_PAUSE:-}" ]; then echo "# paused: $NL_SOCK"; sleep "$HA_PAUSE"; fi
 if wait_for "$BOUND" ka_has_vip && wait_for "$BOUND" state_is backup &&
    [ "$(vrrp_field rx)" -gt 0 ] 2>/dev/null; then
-  ok "the box lowered to 50: keepalived (100) preempts it, the box is backup, taking its advertisements ($(vrrp_field rx))"
+  ok "the box lowered to 50: keepalived (100) preempts both routers, the box is backup, taking its advertisements ($(vrrp_field rx) IPv4, $(vrrp_field rx ipv6) IPv6)"
 else
-  notok "keepalived preempts (box: $(state), keepalived has the VIP: $(ka_has_vip && echo yes || echo no))"
+  notok "keepalived preempts (box: $(state)/$(vrrp_field state ipv6), keepalived has the VIPs: $(ka_has_vip && echo yes || echo no))"
 fi
 held0=$(counter switch.held_elsewhere)
 in_ns h ip neigh flush dev eth0 >/dev/null 2>&1
@@ -222,6 +256,10 @@ else
 fi
 
 # ------------------------------------------ keepalived dies: the box takes over
+# a steady master first: five more of its advertisements taken
+rx0=$(vrrp_field rx)
+rx_over() { [ "$(vrrp_field rx)" -ge "$1" ] 2>/dev/null; }
+wait_for "$BOUND" rx_over $((rx0 + 5))
 was=$(state)
 t0=$(now_ms)
 ka_kill9

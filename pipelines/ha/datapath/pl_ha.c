@@ -18,7 +18,10 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <arpa/inet.h>
+
 #include "dp_feature.h"
+#include "dp_log.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
 #include "dp_slow.h"
@@ -116,6 +119,7 @@ ha_check(const struct dp_update *u, unsigned int n, int *res)
 struct ha_router {
 	bool used, seen;
 	uint16_t slice, bd;
+	uint64_t heard;          /* the last advertisement taken, ns */
 	struct ha_vrrp v;
 };
 static struct ha_router routers[HA_ROUTERS_MAX];
@@ -203,6 +207,15 @@ static void
 follow(struct ha_router *r)
 {
 	bool master = ha_vrrp_master(&r->v);
+	char who[INET6_ADDRSTRLEN] = "-";
+
+	if (!master)
+		inet_ntop(r->v.cfg.v6 ? AF_INET6 : AF_INET, r->v.cfg.v6 ? r->v.master_ip : r->v.master_ip + 12, who,
+			  sizeof(who));
+	DP_LOG(INFO, "ha: slice %u bd %u %s VRID %u: %s (priority %u; %s; last advertisement taken %.0f ms ago)",
+	       r->slice, r->bd, r->v.cfg.v6 ? "IPv6" : "IPv4", r->v.cfg.vrid, ha_vrrp_state_name[r->v.state],
+	       r->v.cfg.prio, master ? "the gateway is here" : who,
+	       r->heard ? (double)(now_ns() - r->heard) / 1e6 : -1.0);
 
 	pl_switch_held_set(r->slice, r->bd, r->v.cfg.v6, master);
 	dp_slow_event(master ? HA_EVENT(vrrp_master) : HA_EVENT(vrrp_backup));
@@ -259,6 +272,7 @@ ha_heard(struct rte_mbuf *m)
 		return HA_DROP(vrrp_no_router);
 	if ((bad = ha_vrrp_recv(&r->v, msg, src, now_ns(), &changed)) != HA_VRRP_OK)
 		return drop_base + bad_drop[bad];
+	r->heard = now_ns();
 	dp_slow_event(HA_EVENT(vrrp_taken));
 	if (changed)
 		follow(r);
