@@ -64,33 +64,22 @@ peer_of(const struct ha_router_p *p, bool v6)
 	return v6 ? p->peer : p->self + 4;
 }
 
-static const struct dp_table_def vrrp_def = {
-	.name = "vrrp", .size = HA_ROUTERS_MAX / 2, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "bd", DP_T_U16, DP_MATCH_EXACT, 4095 } },
-	.n_actions = 2,
-	.actions = {
-		[HA_A_ROUTER] = { "router", 7, { { "vrid", DP_T_U8, 0 }, { "prio", DP_T_U8, 0 },
-						{ "adv_cs", DP_T_U16, HA_VRRP_ADV_CS_MAX }, { "preempt", DP_T_U8, 1 },
-						{ "hold_s", DP_T_U16, HOLD_S_MAX }, { "self", DP_T_IPV4 },
-						{ "peer", DP_T_IPV4 } } },
-		[HA_A_NONE] = { "none", 0, {} },
-	},
-	.default_action = HA_A_NONE,
-};
-
-static const struct dp_table_def vrrp6_def = {
-	.name = "vrrp6", .size = HA_ROUTERS_MAX / 2, .n_fields = 2,
-	.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "bd", DP_T_U16, DP_MATCH_EXACT, 4095 } },
-	.n_actions = 2,
-	.actions = {
-		[HA_A_ROUTER] = { "router", 7, { { "vrid", DP_T_U8, 0 }, { "prio", DP_T_U8, 0 },
-						{ "adv_cs", DP_T_U16, HA_VRRP_ADV_CS_MAX }, { "preempt", DP_T_U8, 1 },
-						{ "hold_s", DP_T_U16, HOLD_S_MAX }, { "self", DP_T_IPV6 },
-						{ "peer", DP_T_IPV6 } } },
-		[HA_A_NONE] = { "none", 0, {} },
-	},
-	.default_action = HA_A_NONE,
-};
+/* vrrp and vrrp6: one shape, an address type apart */
+#define ROUTER_TABLE(tname, addr)										\
+	{													\
+		.name = tname, .size = HA_ROUTERS_MAX / 2, .n_fields = 2,					\
+		.fields = { { "vrf", DP_T_U16, DP_MATCH_EXACT }, { "bd", DP_T_U16, DP_MATCH_EXACT, 4095 } },	\
+		.n_actions = 2,											\
+		.actions = {											\
+			[HA_A_ROUTER] = { "router", 7, { { "vrid", DP_T_U8, 0 }, { "prio", DP_T_U8, 0 },	\
+					{ "adv_cs", DP_T_U16, HA_VRRP_ADV_CS_MAX }, { "preempt", DP_T_U8, 1 },	\
+					{ "hold_s", DP_T_U16, HOLD_S_MAX }, { "self", addr }, { "peer", addr } } }, \
+			[HA_A_NONE] = { "none", 0, {} },							\
+		},												\
+		.default_action = HA_A_NONE,									\
+	}
+static const struct dp_table_def vrrp_def = ROUTER_TABLE("vrrp", DP_T_IPV4);
+static const struct dp_table_def vrrp6_def = ROUTER_TABLE("vrrp6", DP_T_IPV6);
 
 static int t_vrrp = -1, t_vrrp6 = -1;
 static int bad_router, bad_self6;   /* table.write's refusals */
