@@ -36,6 +36,7 @@
 #include "dp_graph.h"
 #include "dp_parse.h"
 #include "dp_xdp.h"
+#include "dp_takeover.h"
 
 #ifndef SXDP_BUILD_FLAGS
 #define SXDP_BUILD_FLAGS "unknown"
@@ -73,6 +74,7 @@ static struct dp_worker workers[DP_WORKER_LCORES_MAX];
 static struct dp_api_ctx api = { .version = SXDP_VERSION };
 static bool huge;                /* EAL runs on hugepage files */
 static char file_prefix[128];
+static bool takeover;            /* --takeover: from the sxdp running on this config */
 
 static void
 on_signal(int sig __rte_unused)
@@ -95,10 +97,13 @@ ctl_log(const char *fmt, ...)
 static void
 usage(const char *prog)
 {
-	printf("usage: %s [--config FILE] [--socket PATH] [--log-level N] [-- EAL args...]\n"
+	printf("usage: %s [--config FILE] [--socket PATH] [--takeover] [--log-level N] [-- EAL args...]\n"
 	       "  --config FILE   JSON config (ports by devargs, lcores, pipeline); without it\n"
 	       "                  sxdp starts on a built-in lab config of virtual devices\n"
 	       "  --socket PATH   control socket (default from config, else /run/sxdp/sxdp.sock)\n"
+	       "  --takeover      take over from the sxdp running on this config's socket: its\n"
+	       "                  tables and state copied before its ports are handed over\n"
+	       "                  (a restart or an upgrade that keeps the traffic)\n"
 	       "  --log-level N   DPDK log level (1..8, default 6 = info)\n"
 	       "  --check-config  check the config (as a start would, up to EAL) and exit:\n"
 	       "                  0 when it would start, 2 with the reason when not\n"
@@ -198,26 +203,38 @@ eal_flag(char **eargv, int eargc, const char *flag)
 /* EAL refuses a file prefix another primary process holds, but says so
  * only in its log and may leave rte_errno unset: ask the lock first and
  * name the holder. */
-static int
-prefix_free(const char *prefix)
+/* The process holding a DPDK file prefix's lock (0: none). EAL refuses a
+ * prefix another primary process holds, but says so only in its log and
+ * may leave rte_errno unset: ask the lock first and name the holder. */
+static pid_t
+prefix_holder(const char *prefix)
 {
 	char path[PATH_MAX];
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	pid_t pid = 0;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/dpdk/%s/config", getuid() == 0 ? "/var/run" :
 		 getenv("XDG_RUNTIME_DIR") ? getenv("XDG_RUNTIME_DIR") : "/tmp", prefix);
 	if ((fd = open(path, O_RDWR)) < 0)
 		return 0;
-	if (fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK) {
-		fprintf(stderr, "sxdp: DPDK file prefix \"%s\" is in use by process %d (another sxdp?); "
-			"stop it or give this one its own \"--file-prefix\" in config.eal\n",
-			prefix, (int)lk.l_pid);
-		close(fd);
-		return -EADDRINUSE;
-	}
+	if (fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK)
+		pid = lk.l_pid;
 	close(fd);
-	return 0;
+	return pid;
+}
+
+static int
+prefix_free(const char *prefix)
+{
+	pid_t pid = prefix_holder(prefix);
+
+	if (pid == 0)
+		return 0;
+	fprintf(stderr, "sxdp: DPDK file prefix \"%s\" is in use by process %d (another sxdp?); "
+		"stop it or give this one its own \"--file-prefix\" in config.eal%s\n", prefix, (int)pid,
+		takeover ? " (taking over, this one runs on the prefix's twin, PREFIX-next, or back)" : "");
+	return -EADDRINUSE;
 }
 
 /* Is the CPU one this process may run on? */
@@ -282,6 +299,25 @@ eal_start(char *prog, const char *log_level, char **extra, int n_extra)
 	huge = !eal_flag(eargv, eargc, "--no-huge") && !eal_flag(eargv, eargc, "--in-memory");
 	snprintf(file_prefix, sizeof(file_prefix), "%s",
 		 eal_opt(eargv, eargc, "--file-prefix") ? eal_opt(eargv, eargc, "--file-prefix") : "rte");
+	/* taking over: the running sxdp holds the prefix, this one runs
+	 * beside it on its twin (and the next takeover on the first again) */
+	if (takeover) {
+		static char twin[sizeof(file_prefix)];
+		size_t n = strlen(file_prefix);
+
+		if (n > 5 && strcmp(file_prefix + n - 5, "-next") == 0)
+			snprintf(twin, sizeof(twin), "%.*s", (int)(n - 5), file_prefix);
+		else
+			snprintf(twin, sizeof(twin), "%.*s-next", (int)RTE_MIN(n, sizeof(twin) - 6), file_prefix);
+		if (prefix_holder(file_prefix) != 0 && prefix_holder(twin) == 0) {
+			snprintf(file_prefix, sizeof(file_prefix), "%s", twin);
+			if (eargc < EAL_ARGS_MAX - 2) {
+				eargv[eargc++] = "--file-prefix";
+				eargv[eargc++] = twin;
+				eargv[eargc] = NULL;
+			}
+		}
+	}
 	if ((rc = prefix_free(file_prefix)) < 0)
 		return rc;
 	rc = rte_eal_init(eargc, eargv);
@@ -333,6 +369,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "takeover", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -344,6 +381,8 @@ main(int argc, char **argv)
 	unsigned int leaked, driver_held = 0;
 	uint64_t next_age;
 	bool slowpath, check_only = false;
+	char sock_tmp[sizeof(cfg.socket) + 8];
+	uint64_t t_gone = 0;   /* taking over: when the old one was gone */
 	int opt, rc, exit_code = 1;
 
 	while ((opt = getopt_long(argc, argv, "c:s:L:Vh", opts, NULL)) != -1) {
@@ -352,6 +391,7 @@ main(int argc, char **argv)
 		case 's': socket_path = optarg; break;
 		case 'L': log_level = optarg; break;
 		case 'C': check_only = true; break;
+		case 'T': takeover = true; break;
 		case 'V':
 			printf("sxdp %s\nbuilt with %s, using%s\nparser: %s on this CPU\n", SXDP_VERSION,
 			       SXDP_BUILD_FLAGS, SXDP_ISA, dp_parse_impl_name((unsigned int)dp_parse_impl_get()));
@@ -425,6 +465,24 @@ main(int argc, char **argv)
 			       cfg.table_sizes[i].name);
 			goto out;
 		}
+	boot_id(api.boot_id, sizeof(api.boot_id));
+	api.pipeline = cfg.pipeline;
+	api.n_workers = cfg.n_workers;
+	api.worker_lcores = cfg.workers;
+	api.mp = mp;
+	api.start_tsc = rte_rdtsc();
+	if (dp_api_register(&api) < 0 || dp_xdp_register() < 0 || dp_takeover_register() < 0 ||
+	    dp_telemetry_register(cfg.workers, cfg.n_workers) < 0) {
+		DP_LOG(ERR, "registering control methods failed");
+		goto out;
+	}
+	/* the running sxdp's tables (its ports named as ours are), then its ports */
+	if (takeover && ((rc = dp_ports_probe(&cfg)) < 0 ||
+			 (rc = dp_takeover_pull(cfg.socket, err, sizeof(err))) < 0)) {
+		DP_LOG(ERR, "takeover: %s", err);
+		goto out;
+	}
+	t_gone = rte_rdtsc();
 	if ((rc = dp_ports_init(&cfg, mp, cfg.n_workers)) < 0)
 		goto out;
 	driver_held = driver_holdback(mp);
@@ -441,25 +499,21 @@ main(int argc, char **argv)
 		DP_LOG(ERR, "worker set-up failed");
 		goto out;
 	}
-	boot_id(api.boot_id, sizeof(api.boot_id));
-	api.pipeline = cfg.pipeline;
-	api.n_workers = cfg.n_workers;
-	api.worker_lcores = cfg.workers;
-	api.mp = mp;
-	api.start_tsc = rte_rdtsc();
-	if (dp_api_register(&api) < 0 || dp_xdp_register() < 0 ||
-	    dp_telemetry_register(cfg.workers, cfg.n_workers) < 0) {
-		DP_LOG(ERR, "registering control methods failed");
-		goto out;
-	}
-	rc = dp_ctl_open(&(struct dp_ctl_opts){ .path = cfg.socket, .mode = 0660,
+	/* taking over: listen beside the running sxdp's socket, then in its place */
+	snprintf(sock_tmp, sizeof(sock_tmp), "%s%s", cfg.socket, takeover ? ".next" : "");
+	rc = dp_ctl_open(&(struct dp_ctl_opts){ .path = sock_tmp, .mode = 0660,
 						.max_msg = 16u << 20 });
+	if (rc == 0 && takeover)
+		rc = dp_ctl_move(cfg.socket);
 	if (rc < 0) {
 		DP_LOG(ERR, "control socket %s: %s", cfg.socket, strerror(-rc));
 		goto out;
 	}
 	for (unsigned int i = 0; i < cfg.n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, &workers[i], cfg.workers[i]);
+	if (takeover)
+		DP_LOG(INFO, "takeover: forwarding %.1f ms after the old sxdp was gone",
+		       (double)(rte_rdtsc() - t_gone) * 1e3 / (double)rte_get_tsc_hz());
 	DP_LOG(INFO, "ready: control socket %s, boot_id %s", cfg.socket, api.boot_id);
 
 	next_age = rte_rdtsc() + rte_get_tsc_hz();
@@ -482,6 +536,15 @@ main(int argc, char **argv)
 			dp_lcore_stats[rte_lcore_id()].events[DP_EVENT_core_aged] += dp_tables_age(now, NULL);
 			next_age = now + rte_get_tsc_hz();
 		}
+	}
+	/* handed over: the taker reads the hand-over, then this one goes at
+	 * once (its successor waits for it: the kernel frees the ports' sockets
+	 * at its exit); its memory and hugepage files go with it */
+	dp_takeover_flush();
+	if (dp_handed_over) {
+		DP_LOG(INFO, "handed over: exiting");
+		huge_unlink();
+		_exit(0);
 	}
 	DP_LOG(INFO, "stopping");
 	exit_code = 0;

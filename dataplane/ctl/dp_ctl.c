@@ -100,6 +100,7 @@ static struct {
 	struct ctl_client *cur;		/* client being dispatched */
 	unsigned int rr;		/* first client served next round */
 	int in_poll, close_deferred, accept_errno;
+	unsigned int handed;		/* handed over (dp_ctl_hand_over): the one client kept */
 } ctl = { .lfd = -1 };
 
 static uint64_t
@@ -123,6 +124,38 @@ const struct dp_ctl_peer *
 dp_ctl_current_peer(void)
 {
 	return ctl.cur != NULL ? &ctl.cur->peer : NULL;
+}
+
+void
+dp_ctl_hand_over(unsigned int keep)
+{
+	ctl.handed = keep;
+	/* connects are refused from now on (a unix listener shut for
+	 * reading): clients retry and reach the successor at the path */
+	if (ctl.lfd >= 0)
+		shutdown(ctl.lfd, SHUT_RD);
+}
+
+bool
+dp_ctl_has_client(unsigned int id)
+{
+	for (unsigned int i = 0; ctl.clients != NULL && i < ctl.max_clients; i++)
+		if (ctl.clients[i].fd >= 0 && ctl.clients[i].peer.id == id)
+			return true;
+	return false;
+}
+
+int
+dp_ctl_move(const char *path)
+{
+	if (ctl.lfd < 0)
+		return -EBADF;
+	if (strlen(path) >= sizeof(ctl.path))
+		return -ENAMETOOLONG;
+	if (rename(ctl.path, path) < 0)
+		return -errno;
+	snprintf(ctl.path, sizeof(ctl.path), "%s", path);
+	return 0;
 }
 
 size_t
@@ -713,7 +746,9 @@ dp_ctl_poll(int timeout_ms)
 		re = ctl.pfds[i + 1].revents;
 		if (c->fd < 0)
 			continue;
-		if (re & POLLNVAL)
+		if (ctl.handed && c->peer.id != ctl.handed)
+			c->dead = "handed over";
+		else if (re & POLLNVAL)
 			c->dead = "invalid fd";
 		else if (!c->rd_eof && (re & (POLLIN | POLLHUP | POLLERR)))
 			client_read(c);
@@ -746,7 +781,7 @@ dp_ctl_poll(int timeout_ms)
 	}
 	ctl.rr = (ctl.rr + 1) % ctl.max_clients;
 	/* After the clients: a slot filled now has no revents of its own yet. */
-	if (!ctl.close_deferred && (ctl.pfds[0].revents & POLLIN))
+	if (!ctl.close_deferred && !ctl.handed && (ctl.pfds[0].revents & POLLIN))
 		ctl_accept();
 	ctl.in_poll = 0;
 	if (ctl.close_deferred) {

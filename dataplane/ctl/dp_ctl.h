@@ -7,6 +7,7 @@
 #ifndef DP_CTL_H
 #define DP_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -58,6 +59,17 @@ int dp_ctl_poll(int timeout_ms);
  * Called from inside a method, it takes effect when that poll round ends. */
 void dp_ctl_close(void);
 unsigned int dp_ctl_clients(void);
+/* This server handed over to a successor (dp_takeover.h): it takes no new
+ * client and serves none but @keep (the successor's connection); the
+ * others are closed at the end of the round. */
+void dp_ctl_hand_over(unsigned int keep);
+/* Is client @id (dp_ctl_peer.id) still connected? */
+bool dp_ctl_has_client(unsigned int id);
+/* Moves the listener to @path (rename(2)): whoever connects to @path
+ * reaches this server from then on, while the clients of a server whose
+ * socket it replaces keep their connections (a restart that takes over,
+ * dp_takeover.h). 0 or -errno. */
+int dp_ctl_move(const char *path);
 /* Bytes the server holds for its clients (input, output, batch replies). */
 size_t dp_ctl_memory(void);
 /* The server's clock (monotonic milliseconds); tests replace it. */

@@ -199,6 +199,7 @@ const struct dp_feature *dp_feature_get(unsigned int i) { return i < n_used ? us
 unsigned int dp_feature_of_role(unsigned int role) { return role_feature[role]; }
 
 const struct dp_tap *dp_tap_cur;
+bool dp_handed_over;
 
 int
 dp_tap_set(const struct dp_tap *t)

@@ -59,8 +59,17 @@ struct dp_feature {
 	/* Main lcore, every loop (about every millisecond): learning, ageing,
 	 * timers. NULL: nothing to do. */
 	void (*ctl_poll)(uint64_t now_tsc);
-	/* Main lcore, after workers stopped: give back what the feature holds. */
+	/* Main lcore, after workers stopped: give back what the feature holds.
+	 * After a takeover (dp_handed_over) the traffic goes on in another
+	 * process: nothing is said to the network (no goodbye). */
 	void (*fini)(void);
+	/* A restart that keeps the traffic (dp_takeover.h): the feature's
+	 * state beyond its tables (elections, paths' liveness), given by the
+	 * old process once its workers stopped (a new JSON value; NULL:
+	 * none), and taken by the new one after the tables are copied, before
+	 * its ports start (0, or -errno: logged, the takeover goes on). */
+	struct json_t *(*handover_out)(void);
+	int (*handover_in)(struct json_t *state);
 	/* In use whatever the config's pipeline names: a feature with no
 	 * stages that watches the others' packets (flowexp's egress tap);
 	 * one that needs others, whenever they are in use (it pulls none in:
@@ -117,6 +126,10 @@ unsigned int dp_feature_count(void);                 /* in use */
 const struct dp_feature *dp_feature_get(unsigned int i);
 /* Index (in use) of the feature a port of this role enters (0xff: none). */
 unsigned int dp_feature_of_role(unsigned int role);
+
+/* Set once this process handed its ports and state to a successor
+ * (dp_takeover.h): its features' fini say nothing to the network. */
+extern bool dp_handed_over;
 
 /* Main lcore: a punted packet to its feature's slow path (dp_meta.feature).
  * Returns the port to send it on, or -1 when it was consumed. */

@@ -205,6 +205,27 @@ packet_socket_drops(unsigned int i, unsigned int ifindex)
 	return packet_drops[i];
 }
 
+#define XSK_RETRIES  400    /* x XSK_RETRY_US: 2 s at most */
+#define XSK_RETRY_US 5000
+
+/* The device of port p made anew (closed, unplugged, probed again from
+ * its devargs): a set-up that failed half-way leaves nothing behind. */
+static int
+reprobe(struct dp_port *p)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	const char *args = strchr(p->cfg->devargs, ',');
+	int rc;
+
+	if (rte_eth_dev_get_name_by_port(p->port_id, name) != 0)
+		return -ENODEV;
+	rte_eth_dev_close(p->port_id);
+	if ((rc = rte_eal_hotplug_remove("vdev", name)) < 0 ||
+	    (rc = rte_eal_hotplug_add("vdev", name, args != NULL ? args + 1 : "")) < 0)
+		return rc;
+	return find_port(p->cfg->devargs, &p->port_id) < 0 ? -ENODEV : 0;
+}
+
 static int
 port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 {
@@ -318,12 +339,9 @@ rss_log(const struct dp_port *p, unsigned int n_workers)
 }
 
 int
-dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers)
+dp_ports_probe(const struct dp_config *c)
 {
-	char mac[RTE_ETHER_ADDR_FMT_SIZE];
-	int rc;
-
-	for (unsigned int i = 0; i < c->n_ports; i++) {
+	for (unsigned int i = dp_n_ports; i < c->n_ports; i++) {
 		struct dp_port *p = &dp_ports[i];
 
 		p->index = i;
@@ -334,7 +352,33 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 			return -ENODEV;
 		}
 		dp_n_ports = i + 1;
-		if ((rc = port_setup(p, mp, n_workers)) < 0) {
+	}
+	return 0;
+}
+
+int
+dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers)
+{
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	int rc;
+
+	if ((rc = dp_ports_probe(c)) < 0)
+		return rc;
+	for (unsigned int i = 0; i < c->n_ports; i++) {
+		struct dp_port *p = &dp_ports[i];
+
+		/* An AF_XDP queue another process has just let go of (a
+		 * takeover, dp_takeover.h) is the kernel's to free first: it
+		 * does so after a grace period (the socket's pool, deferred
+		 * work). Until then the device refuses it; ask again, on a
+		 * device made anew each time, a while. */
+		for (unsigned int t = 0;; t++) {
+			rc = port_setup(p, mp, n_workers);
+			if (rc >= 0 || strcmp(p->driver, "net_af_xdp") != 0 || t == XSK_RETRIES || reprobe(p) < 0)
+				break;
+			rte_delay_us_sleep(XSK_RETRY_US);
+		}
+		if (rc < 0) {
 			/* a driver that fills its rings from the pool at set-up
 			 * (AF_XDP's umem) fails with a bare EINVAL when the
 			 * ports before it took what the pool had */
@@ -366,11 +410,14 @@ dp_ports_stop(void)
 	for (unsigned int i = 0; i < dp_n_ports; i++) {
 		struct dp_port *p = &dp_ports[i];
 
+		if (p->closed)
+			continue;
 		if (p->started)
 			rte_eth_dev_stop(p->port_id);
 		p->started = false;
 		/* close releases the queues and the mbufs still sitting in them */
 		rte_eth_dev_close(p->port_id);
+		p->closed = true;
 	}
 }
 

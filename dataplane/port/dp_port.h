@@ -27,6 +27,7 @@ struct dp_port {
 	uint64_t rss_hf, rss_offered;
 	char driver[48];
 	bool started;
+	bool closed;                 /* its device closed (a takeover closes it before the exit does) */
 	volatile bool admin_up;      /* workers skip the RX queues of a port that is down */
 	/* Largest L3 packet (IP total length) this port sends, as Linux's MTU:
 	 * the config's "mtu", else the device's, else 1500. Workers read it per
@@ -41,6 +42,10 @@ extern unsigned int dp_n_ports;
 
 /* Append the EAL arguments that make the configured devices exist. */
 int dp_ports_eal_args(const struct dp_config *c, char **argv, int *argc, int max);
+/* The config's ports named and indexed (their devices found, nothing set
+ * up): table entries may name them before they start (a takeover copies
+ * the tables first). 0 or -ENODEV. Idempotent. */
+int dp_ports_probe(const struct dp_config *c);
 int dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers);
 void dp_ports_stop(void);
 /* Frames the device or the kernel dropped before sxdp could read them:

@@ -281,6 +281,48 @@ else
   notok "keepalived back as backup (box: $(state), keepalived has the VIP: $(ka_has_vip && echo yes || echo no))"
 fi
 
+# ------------------------------- a restart that keeps the traffic (takeover)
+# A new sxdp on the same config takes over from the running one under a
+# 100/s ping stream to the gateway (sxdp --takeover: the tables copied,
+# learned neighbours included, the router's state handed over, then the
+# ports): the stream loses what falls between the old one's last burst and
+# the new one's first; the router stays master (keepalived never hears a
+# silence long enough to take over); the old one exits 0.
+masters0=$(grep -ac "Entering MASTER STATE" "$NL_DIR/keepalived.log")
+in_ns h ping -i 0.01 -c 300 -W 1 "$VIP" >"$NL_DIR/ping-takeover.txt" 2>&1 &
+pingpid=$!
+sleep 1   # the stream under way (its first second is the reference)
+old_pid=$NL_PID old_log=$NL_LOG
+NL_LOG="$NL_DIR/sxdp-takeover.log"
+"$SXDP" --config "$NL_DIR/sxdp.json" --socket "$NL_SOCK" --takeover >"$NL_LOG" 2>&1 </dev/null &
+NL_PID=$!
+gone() { ! kill -0 "$1" 2>/dev/null; }
+if wait_for 60 gone "$old_pid"; then
+  wait "$old_pid"; old_rc=$?
+else
+  old_rc=124   # never handed over: the old one goes on (and is stopped below)
+  kill "$NL_PID" 2>/dev/null
+  NL_PID=$old_pid NL_LOG=$old_log
+fi
+wait "$pingpid"
+lost=$(awk '/packets transmitted/ {print $1 - $4}' "$NL_DIR/ping-takeover.txt")
+if [ "$old_rc" -eq 0 ] && kill -0 "$NL_PID" 2>/dev/null && [ "${lost:-300}" -le 100 ] &&
+   [ "$(state)" = master ] && [ "$(grep -ac "Entering MASTER STATE" "$NL_DIR/keepalived.log")" -eq "$masters0" ] &&
+   grep -q "takeover: .* entries copied" "$NL_LOG"; then
+  ok "sxdp --takeover under 100 pings/s to the gateway: $lost lost (about $((lost * 10)) ms), the router still master, keepalived never master, the old sxdp exited 0 ($(grep -ao 'takeover: [0-9]* entries copied in [0-9.]* ms' "$NL_LOG"))"
+  echo "# takeover_lost_pings_at_100_per_s $lost"
+else
+  notok "takeover: old exit $old_rc, new running: $(kill -0 "$NL_PID" 2>/dev/null && echo yes || echo no), lost $lost of 300, router $(state), keepalived masters $masters0 -> $(grep -ac "Entering MASTER STATE" "$NL_DIR/keepalived.log")"
+  tail -20 "$NL_LOG" | sed 's/^/#   new: /'
+  tail -8 "$old_log" | sed 's/^/#   old: /'
+fi
+if in_ns h ip neigh flush dev eth0 >/dev/null 2>&1 && in_ns h ping -c 2 -i 0.2 -W 2 "$VIP" >/dev/null 2>&1 &&
+   in_ns h ping -6 -c 2 -i 0.2 -W 2 "$VIP6" >/dev/null 2>&1 && [ "$(vrrp_field state ipv6)" = master ]; then
+  ok "after the takeover: both gateways answer ARP, NDP and ping from the new sxdp on the old one's socket"
+else
+  notok "after the takeover: the gateways (IPv6 router $(vrrp_field state ipv6))"
+fi
+
 # ----------------------------------------- sxdp stops: keepalived takes over
 t0=$(now_ms)
 nl_stop_sxdp >/dev/null 2>&1

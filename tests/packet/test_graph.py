@@ -88,8 +88,9 @@ def test_describe_shows_the_graph():
     with Sxdp({"p0": [], "p1": [], "w0": [], "w1": []}, pipeline=PIPELINE, port_opts=ROLES) as dp:
         d = dp.rpc("pipeline.describe")
         feats = {f["name"]: f for f in d["features"]}
-        expect_eq(sorted(feats), ["flowexp", "forward", "qos", "switch"],
-                  "features in use (qos: the switch's meters; flowexp: in every box, its egress tap)")
+        expect_eq(sorted(feats), ["flowexp", "forward", "ha", "qos", "switch"],
+                  "features in use (qos: the switch's meters; flowexp: in every box, its egress tap; ha: "
+                  "wherever the switch is)")
         expect_eq((feats["flowexp"]["roles"], feats["flowexp"]["stages"]), ([], []), "flowexp: no role, no stage")
         expect_eq((feats["qos"]["roles"], feats["qos"]["stages"]), ([], []), "qos: no role, no stage")
         expect_eq(feats["switch"]["roles"], ["lan"], "switch's roles")
@@ -98,8 +99,9 @@ def test_describe_shows_the_graph():
                   "switch stages")
         graph = {n["node"]: n["next"] for n in d["graph"]}
         # rx parses and hands each packet to the feature of its port's role
-        # one edge per feature in use, in their order; qos and flowexp are no port's entry
-        expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "drop", "switch.ingress", "drop"], "rx edges")
+        # one edge per feature in use, in their order; qos, ha and flowexp are no port's entry
+        expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "drop", "switch.ingress", "drop", "drop"],
+                  "rx edges")
         # then switch.l3's open edges, for what a routed port's fused path
         # routes there (sw_fast.c): absent here as they are on switch.l3
         expect_eq(graph["switch.ingress"],

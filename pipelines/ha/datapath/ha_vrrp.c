@@ -116,6 +116,22 @@ ha_vrrp_start(struct ha_vrrp *v, const struct ha_vrrp_cfg *c, uint64_t now)
 }
 
 void
+ha_vrrp_resume(struct ha_vrrp *v, uint8_t state, uint16_t master_adv_cs, const uint8_t *master_ip, uint64_t now)
+{
+	if (state != HA_VRRP_MASTER && state != HA_VRRP_BACKUP)
+		return;
+	/* the same box going on: no hold-down again */
+	v->preempt_from = now;
+	if (master_adv_cs >= 1 && master_adv_cs <= HA_VRRP_ADV_CS_MAX)
+		v->master_adv_cs = master_adv_cs;
+	if (master_ip != NULL)
+		memcpy(v->master_ip, master_ip, 16);
+	if (v->state == state && state == HA_VRRP_BACKUP)
+		v->down_at = now + ha_vrrp_down_ns(v);
+	become(v, state, now);
+}
+
+void
 ha_vrrp_reconfig(struct ha_vrrp *v, const struct ha_vrrp_cfg *c, uint64_t now)
 {
 	if (c->vrid != v->cfg.vrid || c->v6 != v->cfg.v6 || v->state == HA_VRRP_INIT) {

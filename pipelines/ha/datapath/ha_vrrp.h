@@ -106,6 +106,13 @@ void ha_vrrp_start(struct ha_vrrp *v, const struct ha_vrrp_cfg *c, uint64_t now)
  * family starts it again. */
 void ha_vrrp_reconfig(struct ha_vrrp *v, const struct ha_vrrp_cfg *c, uint64_t now);
 
+/* A router started here going on where another process left it (a
+ * restart that takes over): @state (Master or Backup), the master's
+ * interval and address as they were there, its timers from @now (a
+ * Master advertises at once), no hold-down. */
+void ha_vrrp_resume(struct ha_vrrp *v, uint8_t state, uint16_t master_adv_cs, const uint8_t *master_ip,
+		    uint64_t now);
+
 /* 7.1's checks of @len bytes of VRRP message (its IP header's @ttl, its
  * source @src and destination @dst of @v6's family) that need no router:
  * version, type, length, checksum. The VRID names the router. */

@@ -500,13 +500,61 @@ ha_init(unsigned int workers __rte_unused)
 }
 
 /* sxdp stops: its masters say so, and their backups take over within
- * their Skew_Time instead of three advertisements. */
+ * their Skew_Time instead of three advertisements. Handed over to a new
+ * sxdp, they say nothing: the new one goes on as they were. */
 static void
 ha_fini(void)
 {
-	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
-		if (routers[i].used)
+	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++) {
+		if (routers[i].used && dp_handed_over)
+			routers[i].used = false;
+		else if (routers[i].used)
 			router_stop(&routers[i]);
+	}
+}
+
+/* A takeover: each router's state, and whose advertisements keep it backup. */
+static json_t *
+ha_handover_out(void)
+{
+	json_t *rows = json_array();
+
+	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++) {
+		const struct ha_router *r = &routers[i];
+
+		if (r->used)
+			json_array_append_new(rows, json_pack("{s:i,s:i,s:b,s:i,s:i,s:o}", "vrf", r->slice, "bd", r->bd,
+							      "v6", r->v.cfg.v6, "state", r->v.state, "master_adv_cs",
+							      r->v.master_adv_cs, "master",
+							      addr_json(r->v.master_ip, true)));
+	}
+	return rows;
+}
+
+static int
+ha_handover_in(json_t *rows)
+{
+	uint64_t now = now_ns();
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		struct ha_router *r = router_of((uint16_t)json_integer_value(json_object_get(row, "vrf")),
+						(uint16_t)json_integer_value(json_object_get(row, "bd")),
+						json_is_true(json_object_get(row, "v6")));
+		uint8_t ip[16] = {0};
+		bool was;
+
+		if (r == NULL)
+			continue;
+		inet_pton(AF_INET6, json_string_value(json_object_get(row, "master")) ?: "::", ip);
+		was = ha_vrrp_master(&r->v);
+		ha_vrrp_resume(&r->v, (uint8_t)json_integer_value(json_object_get(row, "state")),
+			       (uint16_t)json_integer_value(json_object_get(row, "master_adv_cs")), ip, now);
+		if (was != ha_vrrp_master(&r->v))
+			follow(r);
+	}
+	return 0;
 }
 
 static const struct dp_feature ha_feature = {
@@ -516,6 +564,8 @@ static const struct dp_feature ha_feature = {
 	.init = ha_init,
 	.ctl_poll = ha_poll,
 	.fini = ha_fini,
+	.handover_out = ha_handover_out,
+	.handover_in = ha_handover_in,
 	.always = true,
 };
 DP_FEATURE_REGISTER(ha_feature)

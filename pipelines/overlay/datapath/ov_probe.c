@@ -11,6 +11,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include <jansson.h>
+
 #include "ov_probe.h"
 #include "ov_bfd.h"
 #include "ov_path.h"
@@ -295,6 +297,36 @@ path_apply(uint16_t id, uint16_t action, const struct ov_path *c)
 	else
 		ov_sla_init(&p->sla, &sc, now);
 	publish(id, &p->sla);
+}
+
+json_t *
+ov_probe_handover_out(void)
+{
+	json_t *up = json_array();
+
+	for (unsigned int i = 0; i < n_used; i++)
+		if (pr[used[i]].kind != OV_PATH_BFD && pr[used[i]].sla.up)
+			json_array_append_new(up, json_integer(used[i]));
+	return up;
+}
+
+int
+ov_probe_handover_in(json_t *up)
+{
+	uint64_t now = ov_probe_ns(rte_rdtsc());
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(up, i, v) {
+		json_int_t id = json_integer_value(v);
+
+		if (id < 1 || id > OV_PATH_MAX || pr[id].kind == 0 || pr[id].kind == OV_PATH_BFD || pr[id].sla.up)
+			continue;
+		ov_sla_resume_up(&pr[id].sla, now);
+		publish((uint16_t)id, &pr[id].sla);
+		ov_watch_path((uint16_t)id, true, OV_WHY_TAKEOVER);
+	}
+	return 0;
 }
 
 /* path_apply, and a state it changed told as a change of configuration */

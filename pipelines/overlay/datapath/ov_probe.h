@@ -57,6 +57,12 @@ void ov_probe_answer(struct rte_mbuf *m);
 void ov_probe_bfd_in(struct rte_mbuf *m);
 /* The paths table changed (dp_table_deriver.done). */
 void ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *res);
+/* A takeover (dp_takeover.h): the probed paths that are up, as ids (a
+ * new JSON array); here, those of them this process probes the same way
+ * are up from now (BFD sessions start again: their far end's state is
+ * theirs). */
+struct json_t *ov_probe_handover_out(void);
+int ov_probe_handover_in(struct json_t *up);
 /* The prober's clock (ns) at TSC tsc: what ov_sla's times are in. */
 uint64_t ov_probe_ns(uint64_t tsc);
 /* The state of probed path p, NULL if p is not probed (or by BFD). */

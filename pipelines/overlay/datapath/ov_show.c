@@ -237,7 +237,7 @@ static const struct dp_schema_field events_params[] = {
 static const struct dp_rpc_method events_method = {
 	.name = "overlay.events",
 	.description = "The last " RTE_STR(OV_WATCH_EVENTS) " path changes (up or down, and why: "
-		       "probe_timeout, probes_answered, bfd_up, bfd_timeout, bfd_neighbor_down) and active-path changes of the policies (and why: "
+		       "probe_timeout, probes_answered, bfd_up, bfd_timeout, bfd_neighbor_down, takeover) and active-path changes of the policies (and why: "
 		       "path_down, path_up, sla_rtt, sla_jitter, sla_loss, sla_met, config), oldest first, "
 		       "with wall-clock time and the path's RTT, jitter and loss then",
 	.params = events_params,

@@ -21,6 +21,15 @@ ov_sla_init(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now)
 }
 
 void
+ov_sla_resume_up(struct ov_sla *s, uint64_t now)
+{
+	s->up = true;
+	s->run_good = 0;
+	s->last_rx = now;
+	s->changed = now;
+}
+
+void
 ov_sla_reconfig(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now)
 {
 	if (c->interval_ns < s->cfg.interval_ns)

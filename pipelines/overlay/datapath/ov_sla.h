@@ -52,6 +52,9 @@ struct ov_sla {
 
 /* A path set up at now: down, its first probe due at once. */
 void ov_sla_init(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now);
+/* A path another process knew up (a restart that takes over): up from
+ * now, its detection time counted from now. */
+void ov_sla_resume_up(struct ov_sla *s, uint64_t now);
 /* New settings at now for a path that keeps its state (a modify of the same path). */
 void ov_sla_reconfig(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now);
 /* Is a probe due at now? Then true, and *seq is that probe's, recorded as

@@ -32,6 +32,7 @@ enum ov_watch_why {
 	OV_WHY_BFD_UP,           /* its BFD session came Up (RFC 5880's three-way handshake) */
 	OV_WHY_BFD_TIMEOUT,      /* its BFD session's Detection Time passed in silence */
 	OV_WHY_BFD_NEIGHBOR_DOWN, /* the far end's BFD said Down or AdminDown */
+	OV_WHY_TAKEOVER,         /* up in the sxdp this one took over from (dp_takeover.h) */
 	OV_WHY_N
 };
 extern const char *const ov_watch_why_name[OV_WHY_N];

@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <rte_ip.h>
 
+#include <jansson.h>
+
 #include "ov_state.h"
 #include "ov_decap.h"
 #include "ov_encap.h"
@@ -455,6 +457,19 @@ ov_fini(void)
 	ov_path_fini();
 }
 
+/* A takeover: what the tables do not say, the paths' liveness. */
+static json_t *
+ov_handover_out(void)
+{
+	return json_pack("{s:o}", "paths_up", ov_probe_handover_out());
+}
+
+static int
+ov_handover_in(json_t *state)
+{
+	return ov_probe_handover_in(json_object_get(state, "paths_up"));
+}
+
 static const struct dp_feature pl_overlay_feature = {
 	.name = "overlay",
 	.description = "slices stretched between sites over VXLAN/GENEVE: decap checked in order "
@@ -477,6 +492,8 @@ static const struct dp_feature pl_overlay_feature = {
 	.slowpath = ov_slowpath,
 	.ctl_poll = ov_ctl_poll,
 	.fini = ov_fini,
+	.handover_out = ov_handover_out,
+	.handover_in = ov_handover_in,
 };
 
 DP_FEATURE_REGISTER(pl_overlay_feature)
