@@ -8,7 +8,9 @@
 # replies (less the stream's interval: the outage; ping's own loss count
 # is not one, iputils holds back sends while unanswered) and where it went:
 # the old sxdp gone, the new one answering its socket, sxcd's converged
-# line (the tables written again).
+# line (the tables written again). First, RUNS times, the restart that
+# keeps the traffic: a new sxdp taking over from the running one
+# (sxdp --takeover).
 # Virtual links on one 2-CPU machine; as root.
 #
 #   bash bench/restart_outage.sh [RUNS]
@@ -44,6 +46,35 @@ gap = max((b - a for a, b in zip(t, t[1:])), default=0) - 1 / float(sys.argv[2])
 print("%d %d" % (int(gap * 1000), sent - len(t)))
 EOF
 }
+
+# a restart that keeps the traffic: a new sxdp takes over from the running
+# one (sxdp --takeover), the stream's silence and where it went (the new
+# one's own log: the old one gone, forwarding), then sxcd's view
+takeover_run() { # run
+  local log conv0 ping_pid t0 t1 gap old new
+  log=$(mktemp)
+  conv0=$(grep -c "converged" "$STATE/sxcd-a.log")
+  ip netns exec "$P-ra" ping -i "$("$PY" -c "print(1 / $HZ)")" -c $((HZ * SECS)) -W 1 -D 10.1.0.2 >"$log" 2>&1 &
+  ping_pid=$!
+  sleep "$RESTART_AT"
+  old=$(cat "$STATE/sxdp-a.pid")
+  t0=$(date +%s%N)
+  ip netns exec "$P-a" "$BUILD/sxdp" --config "$STATE/sxdp-a.json" --socket "$STATE/a.sock" --takeover \
+    >>"$STATE/sxdp-a.log" 2>&1 </dev/null &
+  new=$!
+  echo "$new" >"$STATE/sxdp-a.pid"
+  echo "$new" >>"$STATE/pids"
+  while kill -0 "$old" 2>/dev/null; do sleep 0.01; done
+  while [ "$(grep -c "converged" "$STATE/sxcd-a.log")" -le "$conv0" ]; do sleep 0.01; done
+  t1=$(date +%s%N)
+  wait "$ping_pid"
+  read -r gap _ <<<"$(judge "$log")"
+  echo "takeover run $1: longest silence of the stream $gap ms; $(grep -a "takeover: handed over\|takeover: forwarding" \
+       "$STATE/sxdp-a.log" | tail -2 | sed 's/.*takeover: //' | tr '\n' ';') sxcd converged $(( (t1 - t0) / 1000000 )) ms after the start"
+  rm -f "$log"
+  sleep 3
+}
+for r in $(seq 1 "$RUNS"); do takeover_run "$r"; done
 
 for sig in TERM KILL; do
   for r in $(seq 1 "$RUNS"); do

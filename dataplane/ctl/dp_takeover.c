@@ -15,6 +15,7 @@
 
 #include <rte_launch.h>
 
+#include "dp_apidef.h"
 #include "dp_ctl.h"
 #include "dp_feature.h"
 #include "dp_log.h"
@@ -99,23 +100,10 @@ m_takeover(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 	return 0;
 }
 
-static const struct dp_rpc_method takeover_method = {
-	.name = "sys.takeover",
-	.description = "Hand this sxdp's ports and state to a new one of the same executable (sxdp --takeover): "
-		       "its workers stop, each feature's state beyond the tables is given, the ports close and "
-		       "it exits. Refused when the tables moved past the generation the taker copied",
-	.params = (const struct dp_schema_field[]){
-		{ .name = "generation", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ,
-		  .desc = "the tables' generation the taker copied (sys.hello)" },
-		{ .name = NULL } },
-	.result = &(const struct dp_schema_field){ .name = "handed", .type = DP_SCHEMA_OBJECT,
-						   .flags = DP_SCHEMA_OPEN, .desc = "{features: {name: state}}" },
-};
-
 int
 dp_takeover_register(void)
 {
-	return dp_rpc_register(&takeover_method, m_takeover, NULL, NULL);
+	return dp_rpc_register(&dp_apidef_sys_takeover, m_takeover, NULL, NULL);
 }
 
 void

@@ -393,6 +393,20 @@ const struct dp_rpc_method dp_apidef_stats_clear = {
 		.fields = (const struct dp_schema_field[]){ RB("cleared", "true"), END } },
 };
 
+const struct dp_rpc_method dp_apidef_sys_takeover = {
+	.name = "sys.takeover",
+	.description = "Hand this sxdp's ports and state to a new one of the same executable and user "
+		       "(sxdp --takeover): its workers stop, each feature's state beyond the tables is given, the "
+		       "ports close, other clients are dropped and it exits. Refused when the tables moved past the "
+		       "generation the taker copied",
+	.params = (const struct dp_schema_field[]){
+		{ .name = "generation", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ,
+		  .desc = "the tables' generation the taker copied (sys.hello)" },
+		END },
+	.result = &(const struct dp_schema_field){ .name = "handed", .type = DP_SCHEMA_OBJECT,
+						   .flags = DP_SCHEMA_OPEN, .desc = "{features: {name: state}}" },
+};
+
 /* ------------------------------------------------------------ table.* */
 
 #define TABLE_REF { .name = "table", .type = DP_SCHEMA_REF, .ref = DP_APIDEF_REF_TABLE, \
@@ -616,5 +630,5 @@ const struct dp_rpc_method *const dp_apidef_all[] = {
 	&dp_apidef_sys_hello, &dp_apidef_port_list, &dp_apidef_port_stats, &dp_apidef_port_set,
 	&dp_apidef_pipeline_describe, &dp_apidef_graph_stats, &dp_apidef_stats_get,
 	&dp_apidef_stats_clear, &dp_apidef_table_write, &dp_apidef_table_read,
-	&dp_apidef_table_clear, &dp_apidef_table_config, &dp_apidef_xdp_steer, NULL,
+	&dp_apidef_table_clear, &dp_apidef_table_config, &dp_apidef_xdp_steer, &dp_apidef_sys_takeover, NULL,
 };

@@ -25,7 +25,7 @@ extern const struct dp_rpc_method dp_apidef_sys_hello, dp_apidef_port_list,
 	dp_apidef_port_stats, dp_apidef_port_set, dp_apidef_pipeline_describe,
 	dp_apidef_graph_stats, dp_apidef_stats_get, dp_apidef_stats_clear,
 	dp_apidef_table_write, dp_apidef_table_read, dp_apidef_table_clear,
-	dp_apidef_table_config, dp_apidef_xdp_steer;
+	dp_apidef_table_config, dp_apidef_xdp_steer, dp_apidef_sys_takeover;
 /* Every one of them, NULL-terminated. */
 extern const struct dp_rpc_method *const dp_apidef_all[];
 
