@@ -16,8 +16,11 @@
 # lowered to 50 is preempted by keepalived (backup: the box answers no ARP
 # for the gateway, switch.held_elsewhere); keepalived killed (-9), the box
 # takes over within Master_Down_Interval (measured); the box raised to 200
-# again and keepalived back as backup; sxdp stopped (SIGTERM) says so with
-# priority 0 and keepalived takes over within its Skew_Time (measured).
+# again and keepalived back as backup; a new sxdp takes over from the
+# running one (sxdp --takeover) under a 100/s ping stream to the gateway:
+# the router stays master, keepalived never takes over, the pings lost are
+# reported; sxdp stopped (SIGTERM) says so with priority 0 and keepalived
+# takes over within its Skew_Time (measured).
 # Ends with "N passed, M failed"; 77 when this machine cannot do network
 # namespaces or has no keepalived. BUILD, NL_DRIVER, NL_KEEP as switch.sh.
 set -uo pipefail
