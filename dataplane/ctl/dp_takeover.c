@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -29,10 +29,10 @@
 #define CALL_TIMEOUT_MS 30000    /* one call to the old sxdp: a page of a big table included */
 #define READ_PAGE       1000     /* table.read's limit (DP_APIDEF_READ_LIMIT_MAX or less) */
 #define TRIES           5        /* copies redone when the old one's tables moved meanwhile */
-#define FLUSH_MS        3000
+#define FLUSH_MS        3000     /* the taker reading the hand-over */
+#define GONE_MS         3000     /* the old sxdp's exit, once handed over */
 
-static unsigned int taker = 0;    /* the client that took over (dp_ctl_peer.id), 0: none */
-#define GONE_MS 3000              /* the old sxdp's exit, once handed over */
+static unsigned int taker;        /* the client that took over (dp_ctl_peer.id), 0: none */
 
 /* ---------------------------------------------------------------- old side */
 
@@ -62,6 +62,7 @@ m_takeover(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 	   void *arg __rte_unused)
 {
 	const struct dp_ctl_peer *peer = dp_ctl_current_peer();
+	struct timespec t0, t1, t2;
 	json_t *states;
 
 	if (!same_binary(peer))
@@ -72,8 +73,6 @@ m_takeover(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 	if (v[0].u != dp_tables_generation())
 		return dp_rpc_err_set(err, -32001, "changed", "/generation", "the tables moved on (generation %"
 				      PRIu64 "): copy them again", dp_tables_generation());
-	struct timespec t0, t1, t2;
-
 	/* the workers' last burst, then nobody reads a port here again */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	dp_quit = true;

@@ -205,8 +205,12 @@ packet_socket_drops(unsigned int i, unsigned int ifindex)
 	return packet_drops[i];
 }
 
-#define XSK_RETRIES  400    /* x XSK_RETRY_US: 2 s at most */
-#define XSK_RETRY_US 5000
+/* Retries of an AF_XDP set-up the kernel refuses for a while (a queue
+ * another process has just let go of): few, as DPDK 22.11's PMD keeps the
+ * 2,048 mbufs of each failed try (a takeover waits for the old process
+ * to be gone first, so they are a safety net) */
+#define XSK_RETRIES  5
+#define XSK_RETRY_US 20000
 
 /* The device of port p made anew (closed, unplugged, probed again from
  * its devargs): a set-up that failed half-way leaves nothing behind. */
@@ -368,10 +372,9 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 		struct dp_port *p = &dp_ports[i];
 
 		/* An AF_XDP queue another process has just let go of (a
-		 * takeover, dp_takeover.h) is the kernel's to free first: it
-		 * does so after a grace period (the socket's pool, deferred
-		 * work). Until then the device refuses it; ask again, on a
-		 * device made anew each time, a while. */
+		 * takeover, dp_takeover.h) is the kernel's to free first (the
+		 * socket's pool goes in deferred work). Until then the device
+		 * refuses it: ask again, on a device made anew each time. */
 		for (unsigned int t = 0;; t++) {
 			rc = port_setup(p, mp, n_workers);
 			if (rc >= 0 || strcmp(p->driver, "net_af_xdp") != 0 || t == XSK_RETRIES || reprobe(p) < 0)

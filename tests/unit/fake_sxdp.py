@@ -506,6 +506,11 @@ def slow(params):
 
 API = None   # sxdp's declaration (main)
 
+
+def takeover(p):
+    """As sxdp answers any caller but an sxdp of its own executable."""
+    raise RpcError(-32001, "only an sxdp of this executable, run by this user, takes over", "not_allowed")
+
 METHODS = {
     "sys.hello": lambda p: {"name": "sxdp", "version": "0.1.0",
                             "boot_id": "5f0c3a52-8f0e-4d7e-9a43-0c1f2b3d4e5f",
@@ -524,6 +529,7 @@ METHODS = {
     "stats.get": lambda p: STATS,
     "stats.clear": lambda p: {"cleared": True},
     "xdp.steer": lambda p: XDP_STEER,
+    "sys.takeover": takeover,
     "test.echo": lambda p: p,
     "fake.race": fake_race,
     "fake.reset": fake_reset,
