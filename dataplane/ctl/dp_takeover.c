@@ -34,6 +34,15 @@
 
 static unsigned int taker;        /* the client that took over (dp_ctl_peer.id), 0: none */
 
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 /* ---------------------------------------------------------------- old side */
 
 /* Is the process behind the caller this executable, run by this user? */
@@ -62,7 +71,8 @@ m_takeover(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 	   void *arg __rte_unused)
 {
 	const struct dp_ctl_peer *peer = dp_ctl_current_peer();
-	struct timespec t0, t1, t2;
+	struct timespec t0;
+	double stopped_ms;
 	json_t *states;
 
 	if (!same_binary(peer))
@@ -78,7 +88,7 @@ m_takeover(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 	dp_quit = true;
 	rte_eal_mp_wait_lcore();
 	dp_handed_over = true;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	stopped_ms = ms_since(&t0);
 	states = json_object();
 	for (unsigned int i = 0; i < dp_feature_count(); i++) {
 		const struct dp_feature *f = dp_feature_get(i);
@@ -88,13 +98,11 @@ m_takeover(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 			json_object_set_new(states, f->name, s);
 	}
 	dp_ports_stop();
-	clock_gettime(CLOCK_MONOTONIC, &t2);
 	taker = peer->id;
 	dp_ctl_hand_over(taker);
 	DP_LOG(INFO, "takeover: handed the ports and state to process %d (client %u): workers stopped in %.1f ms, "
-	       "ports closed in %.1f ms; exiting", (int)peer->pid, peer->id,
-	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-	       (double)(t2.tv_sec - t1.tv_sec) * 1e3 + (double)(t2.tv_nsec - t1.tv_nsec) / 1e6);
+	       "ports closed in %.1f ms; exiting", (int)peer->pid, peer->id, stopped_ms,
+	       ms_since(&t0) - stopped_ms);
 	*result = json_pack("{s:o}", "features", states);
 	return 0;
 }
@@ -108,16 +116,14 @@ dp_takeover_register(void)
 void
 dp_takeover_flush(void)
 {
-	struct timespec t0, t;
+	struct timespec t0;
 
 	if (taker == 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
+	do
 		dp_ctl_poll(10);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (dp_ctl_has_client(taker) &&
-		 (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < FLUSH_MS);
+	while (dp_ctl_has_client(taker) && ms_since(&t0) < FLUSH_MS);
 }
 
 /* ---------------------------------------------------------------- new side */
@@ -320,15 +326,14 @@ take_states(json_t *states)
 static void
 wait_gone(pid_t pid)
 {
-	struct timespec t0, t;
+	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		if (kill(pid, 0) < 0 && errno == ESRCH)
 			return;
 		usleep(500);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < GONE_MS);
+	} while (ms_since(&t0) < GONE_MS);
 	DP_LOG(WARNING, "takeover: process %d still there after %u ms", (int)pid, GONE_MS);
 }
 
@@ -337,7 +342,7 @@ dp_takeover_pull(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct conn c = { .fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) };
-	struct timespec t0, t1;
+	struct timespec t0;
 	int rc = -EIO;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -364,9 +369,8 @@ dp_takeover_pull(const char *path, char *err, size_t errlen)
 			clear_here();
 		if ((n = copy_tables(&c, err, errlen)) < 0)
 			goto out;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		DP_LOG(INFO, "takeover: %ld entries copied in %.1f ms (generation %" JSON_INTEGER_FORMAT ")", n,
-		       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, gen);
+		       ms_since(&t0), gen);
 		done = call(&c, "sys.takeover", json_pack("{s:I}", "generation", gen), err, errlen, &why);
 		if (done != NULL) {
 			struct ucred cred;
@@ -382,9 +386,7 @@ dp_takeover_pull(const char *path, char *err, size_t errlen)
 				c.fd = -1;
 				wait_gone(cred.pid);
 			}
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			DP_LOG(INFO, "takeover: handed over; the old sxdp gone %.1f ms later",
-			       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+			DP_LOG(INFO, "takeover: handed over; the old sxdp gone %.1f ms later", ms_since(&t0));
 			rc = 0;
 			goto out;
 		}

@@ -382,13 +382,31 @@ nd_solicit_on(struct rte_mempool *mp, uint16_t slice, uint16_t bd, const uint8_t
 			 SW_EVENT(nd_solicit));
 }
 
+/* A neighbour advertisement of target by svi (flags NA_*) in pkt (its
+ * IPv6 header and message, IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN bytes), from
+ * src to dst. */
+static void
+na_fill(uint8_t *pkt, const struct sw_svi6 *svi, const uint8_t *target, uint8_t flags, const uint8_t *src,
+	const uint8_t *dst)
+{
+	uint8_t *na = pkt + IP6_HLEN;
+
+	memset(na, 0, ND_MSG_LEN + ND_LLA_LEN);
+	na[0] = ND_NEIGHBOR_ADVERT;
+	na[4] = flags;
+	memcpy(na + 8, target, 16);
+	na[ND_MSG_LEN] = ND_OPT_TARGET_LINKADDR;
+	na[ND_MSG_LEN + 1] = 1;
+	memcpy(na + ND_MSG_LEN + 2, svi->mac, 6);
+	icmp6_finish(pkt, src, dst, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
+}
+
 void
 sw_nd_announce(uint16_t slice, uint16_t bd)
 {
 	static const uint8_t all_nodes_mac[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
 	uint8_t pkt[IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN], targets[2][16];
 	const struct sw_svi6 *svi = svi6_get(slice, bd);
-	uint8_t *na = pkt + IP6_HLEN;
 
 	if (svi == NULL)
 		return;
@@ -396,14 +414,7 @@ sw_nd_announce(uint16_t slice, uint16_t bd)
 	pl_switch_ll_addr(targets[1], svi->mac);
 	for (unsigned int t = 0; t < 2; t++) {
 		/* RFC 4861 7.2.6: unsolicited, Override, from the address itself */
-		memset(pkt, 0, sizeof(pkt));
-		na[0] = ND_NEIGHBOR_ADVERT;
-		na[4] = NA_ROUTER | NA_OVERRIDE;
-		memcpy(na + 8, targets[t], 16);
-		na[ND_MSG_LEN] = ND_OPT_TARGET_LINKADDR;
-		na[ND_MSG_LEN + 1] = 1;
-		memcpy(na + ND_MSG_LEN + 2, svi->mac, 6);
-		icmp6_finish(pkt, targets[t], all_nodes, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
+		na_fill(pkt, svi, targets[t], NA_ROUTER | NA_OVERRIDE, targets[t], all_nodes);
 		for (unsigned int n = pl_switch_bd_out(rte_mempool_lookup(DP_MBUF_POOL_NAME), bd, all_nodes_mac,
 						       svi->mac, RTE_ETHER_TYPE_IPV6, pkt, sizeof(pkt)); n > 0; n--)
 			dp_slow_event(SW_EVENT(held_announce));
@@ -532,21 +543,14 @@ nd_advertise(struct rte_mbuf *m, const struct sw_svi6 *svi, const uint8_t *targe
 	bool dad = ip6_unspec(ip->src_addr);
 	const uint8_t *dmac = dad ? all_nodes_mac : lla ? lla : eth->src_addr.addr_bytes;
 	struct rte_mbuf *r;
-	uint8_t *p, *na;
+	uint8_t *p;
 
 	r = dp_slow_frame(m->pool, dmac, svi->mac, sw_meta(m)->vid, RTE_ETHER_TYPE_IPV6,
 			       IP6_HLEN + ND_MSG_LEN + ND_LLA_LEN, &p);
 	if (r == NULL)
 		return;
-	na = p + IP6_HLEN;
-	memset(na, 0, ND_MSG_LEN + ND_LLA_LEN);
-	na[0] = ND_NEIGHBOR_ADVERT;
-	na[4] = NA_ROUTER | NA_OVERRIDE | (dad ? 0 : NA_SOLICITED);
-	memcpy(na + 8, target, 16);
-	na[ND_MSG_LEN] = ND_OPT_TARGET_LINKADDR;
-	na[ND_MSG_LEN + 1] = 1;
-	memcpy(na + ND_MSG_LEN + 2, svi->mac, 6);
-	icmp6_finish(p, target, dad ? all_nodes : ip->src_addr, ND_HLIM, ND_MSG_LEN + ND_LLA_LEN);
+	na_fill(p, svi, target, NA_ROUTER | NA_OVERRIDE | (dad ? 0 : NA_SOLICITED), target,
+		dad ? all_nodes : ip->src_addr);
 	if (sw_slow_answer(r, m) == 0)
 		dp_slow_event(SW_EVENT(nd_advert));
 }
