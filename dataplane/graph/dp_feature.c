@@ -200,6 +200,16 @@ unsigned int dp_feature_of_role(unsigned int role) { return role_feature[role]; 
 
 const struct dp_tap *dp_tap_cur;
 bool dp_handed_over;
+uint8_t dp_standby;
+
+const char *
+dp_feature_cut_off(void)
+{
+	for (unsigned int i = 0; i < n_used; i++)
+		if (used[i]->cut_off != NULL && used[i]->cut_off())
+			return used[i]->name;
+	return NULL;
+}
 
 int
 dp_tap_set(const struct dp_tap *t)

@@ -70,6 +70,11 @@ struct dp_feature {
 	 * its ports start (0, or -errno: logged, the takeover goes on). */
 	struct json_t *(*handover_out)(void);
 	int (*handover_in)(struct json_t *state);
+	/* Main lcore: does the feature carry the box's traffic off site, and
+	 * has it nowhere to carry it now (every WAN path down)? A pair's
+	 * election then yields to the other box (dp_feature_cut_off). NULL:
+	 * it carries nothing off site. */
+	bool (*cut_off)(void);
 	/* In use whatever the config's pipeline names: a feature with no
 	 * stages that watches the others' packets (flowexp's egress tap);
 	 * one that needs others, whenever they are in use (it pulls none in:
@@ -130,6 +135,19 @@ unsigned int dp_feature_of_role(unsigned int role);
 /* Set once this process handed its ports and state to a successor
  * (dp_takeover.h): its features' fini say nothing to the network. */
 extern bool dp_handed_over;
+
+/* One box of a pair that is the standby now: whichever feature runs the
+ * pair's election says so (main lcore), and what the box tells its peers
+ * (an overlay's probe answers) reads it on workers. 0: active, or alone. */
+extern uint8_t dp_standby;
+static inline bool
+dp_is_standby(void)
+{
+	return __atomic_load_n(&dp_standby, __ATOMIC_RELAXED) != 0;
+}
+/* Main lcore: has a feature in use that carries traffic off site nowhere
+ * to carry it (its cut_off)? Its name, else NULL. */
+const char *dp_feature_cut_off(void);
 
 /* Main lcore: a punted packet to its feature's slow path (dp_meta.feature).
  * Returns the port to send it on, or -1 when it was consumed. */

@@ -107,12 +107,20 @@ ha_check(const struct dp_update *u, unsigned int n, int *res)
 
 struct ha_router {
 	bool used, seen;
+	uint8_t prio;            /* as written; cfg.prio is the one in force (cut_by) */
 	uint16_t slice, bd;
 	uint64_t heard;          /* the last advertisement taken, ns */
 	struct ha_vrrp v;
 };
 static struct ha_router routers[HA_ROUTERS_MAX];
 static struct rte_mempool *pool;
+/* The feature that has nowhere to carry the box's traffic off site (every
+ * WAN path down: dp_feature_cut_off), NULL while none. Meanwhile every
+ * router but an address owner's advertises priority 1: the other box of
+ * the pair, which can carry it, preempts (the pair's default), and two
+ * boxes both cut off keep the master they have. */
+static const char *cut_by;
+#define PRIO_CUT_OFF 1
 static uint64_t ns_per_tsc_q32;   /* ns per TSC tick, 32.32 fixed point */
 
 static uint64_t
@@ -191,6 +199,32 @@ send_msg(const struct ha_router *r, const uint8_t *msg, uint32_t len)
 		dp_slow_event(HA_EVENT(vrrp_sent));
 }
 
+/* The box is its pair's standby while it has routers and is master of
+ * none: what its peers hear (dp_standby). */
+static void
+role_publish(void)
+{
+	bool any = false, master = false;
+
+	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
+		if (routers[i].used) {
+			any = true;
+			master |= ha_vrrp_master(&routers[i].v);
+		}
+	__atomic_store_n(&dp_standby, any && !master, __ATOMIC_RELAXED);
+}
+
+/* An election holds bd's gateway while a router of either family is there. */
+static void
+elected_publish(uint16_t bd)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
+		any |= routers[i].used && routers[i].bd == bd;
+	pl_switch_held_elected(bd, any);
+}
+
 /* Router r's state became what it is: the gateway follows it. */
 static void
 follow(struct ha_router *r)
@@ -207,6 +241,7 @@ follow(struct ha_router *r)
 	       r->heard ? (double)(now_ns() - r->heard) / 1e6 : -1.0);
 
 	pl_switch_held_set(r->slice, r->bd, r->v.cfg.v6, master);
+	role_publish();
 	dp_slow_event(master ? HA_EVENT(vrrp_master) : HA_EVENT(vrrp_backup));
 }
 
@@ -268,12 +303,27 @@ ha_heard(struct rte_mbuf *m)
 	return 0;
 }
 
-/* Every router's timers: masters advertise, silent masters are taken over. */
+static void ha_sync(const struct dp_update *d, unsigned int n, const int *res);
+
+/* Every router's timers: masters advertise, silent masters are taken over;
+ * a box cut off, or no more, sets its routers' priority in force. */
 static void
 ha_poll(uint64_t now_tsc __rte_unused)
 {
 	uint8_t msg[HA_VRRP_HLEN + HA_VRRP_ADDRS_MAX * 16];
 	uint64_t now = now_ns();
+	const char *cut = dp_feature_cut_off();
+
+	if (cut != cut_by) {
+		if (cut != NULL)
+			DP_LOG(NOTICE, "ha: %s has no path off site: the routers advertise priority %u, the pair's "
+			       "other box takes over", cut, PRIO_CUT_OFF);
+		else
+			DP_LOG(NOTICE, "ha: %s has a path off site again: the routers' own priorities", cut_by);
+		cut_by = cut;
+		dp_slow_event(cut != NULL ? HA_EVENT(cut_off) : HA_EVENT(cut_off_over));
+		ha_sync(NULL, 0, NULL);
+	}
 
 	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++) {
 		struct ha_router *r = &routers[i];
@@ -303,8 +353,9 @@ cfg_of(struct ha_vrrp_cfg *c, uint16_t slice, uint16_t bd, bool v6, const struct
 
 	if (svi == NULL || svi->action != 0)
 		return false;
-	*c = (struct ha_vrrp_cfg){ .vrid = p->vrid, .prio = p->prio, .adv_cs = p->adv_cs, .preempt = p->preempt,
-				   .hold_ms = p->hold_s * 1000u, .v6 = v6, .n_peers = 1 };
+	*c = (struct ha_vrrp_cfg){ .vrid = p->vrid, .adv_cs = p->adv_cs, .preempt = p->preempt,
+				   .hold_ms = p->hold_s * 1000u, .v6 = v6, .n_peers = 1,
+				   .prio = cut_by != NULL && p->prio != HA_VRRP_PRIO_OWNER ? PRIO_CUT_OFF : p->prio };
 	mapped(c->self, p->self, v6);
 	mapped(c->peers[0], peer_of(p, v6), v6);
 	if (v6) {
@@ -349,6 +400,7 @@ sync_one(const struct dp_entry_view *ev, void *arg)
 		*r = (struct ha_router){ .used = true, .slice = slice, .bd = bd };
 		ha_vrrp_start(&r->v, &c, now_ns());
 		pl_switch_held_set(slice, bd, v6, false);
+		pl_switch_held_elected(bd, true);
 		if (ha_vrrp_master(&r->v))
 			follow(r);
 	} else {
@@ -357,6 +409,7 @@ sync_one(const struct dp_entry_view *ev, void *arg)
 		if (was != ha_vrrp_master(&r->v))
 			follow(r);
 	}
+	r->prio = p->prio;
 	r->seen = true;
 	return 0;
 }
@@ -372,6 +425,7 @@ router_stop(struct ha_router *r)
 		send_msg(r, msg, len);
 	pl_switch_held_set(r->slice, r->bd, r->v.cfg.v6, false);
 	r->used = false;
+	elected_publish(r->bd);
 }
 
 /* After any write to the routers or the SVIs: each entry's router started
@@ -390,6 +444,7 @@ ha_sync(const struct dp_update *d __rte_unused, unsigned int n __rte_unused, con
 	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
 		if (routers[i].used && !routers[i].seen)
 			router_stop(&routers[i]);
+	role_publish();
 }
 
 static struct dp_table_deriver sync_watch = { .done = ha_sync };
@@ -398,7 +453,8 @@ static struct dp_table_deriver sync_watch = { .done = ha_sync };
 
 static const struct dp_schema_field router_row = {
 	.name = "router", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
-	.desc = "{vrf, bd, family, vrid, state, priority, master, master_adv_cs, since_s, tx, rx, stops_rx, "
+	.desc = "{vrf, bd, family, vrid, state, priority (as written), priority_in_force, cut_off (the "
+		"feature with no path off site, or null), master, master_adv_cs, since_s, tx, rx, stops_rx, "
 		"masters, backups, refused: {reason: count}}",
 };
 
@@ -451,9 +507,10 @@ m_vrrp(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, 
 			if (st->bad[b] != 0)
 				json_object_set_new(bad, ha_vrrp_bad_name[b], json_integer((json_int_t)st->bad[b]));
 		json_array_append_new(rows, json_pack(
-			"{s:i,s:i,s:s,s:i,s:s,s:i,s:o,s:i,s:f,s:I,s:I,s:I,s:i,s:i,s:o}", "vrf", r->slice, "bd", r->bd,
-			"family", r->v.cfg.v6 ? "ipv6" : "ipv4", "vrid", r->v.cfg.vrid,
-			"state", ha_vrrp_state_name[r->v.state], "priority", r->v.cfg.prio,
+			"{s:i,s:i,s:s,s:i,s:s,s:i,s:i,s:o,s:o,s:i,s:f,s:I,s:I,s:I,s:i,s:i,s:o}", "vrf", r->slice,
+			"bd", r->bd, "family", r->v.cfg.v6 ? "ipv6" : "ipv4", "vrid", r->v.cfg.vrid,
+			"state", ha_vrrp_state_name[r->v.state], "priority", r->prio,
+			"priority_in_force", r->v.cfg.prio, "cut_off", cut_by != NULL ? json_string(cut_by) : json_null(),
 			"master", master_json(&r->v),
 			"master_adv_cs", r->v.master_adv_cs, "since_s", (double)(now - r->v.changed) / 1e9,
 			"tx", (json_int_t)st->tx, "rx", (json_int_t)st->rx, "stops_rx", (json_int_t)st->stops_rx,
@@ -554,6 +611,7 @@ ha_handover_in(json_t *rows)
 		if (was != ha_vrrp_master(&r->v))
 			follow(r);
 	}
+	role_publish();
 	return 0;
 }
 

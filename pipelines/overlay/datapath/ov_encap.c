@@ -247,7 +247,7 @@ ov_encap_pick(struct dp_stage_ctx *ctx, const struct dp_entry *pe, const struct 
 	uint16_t pid;
 
 	if (pe->action == OV_POLICY_NONE)
-		return ov_path_up(t->path) ? t->path : 0;
+		return ov_path_alive(t->path) ? t->path : 0;
 	pid = ov_path_pick_pinned(pe->action, (const struct ov_policy *)pe->params, hash, &unmet, pins, tick);
 	if (unlikely(unmet))
 		ctx->stats->events[OV_EVENT(sla_unmet)]++;
@@ -582,7 +582,9 @@ tunnel_back(struct rte_mbuf *r, const struct dp_meta *about)
 		for (unsigned int i = 0; i < OV_POLICY_PATHS && path == 0; i++)
 			if (ov_path_up(pol->path[i]))
 				path = pol->path[i];
-	} else if (ov_path_up(t->path)) {
+		if (path == 0)
+			path = ov_path_standby(pol);
+	} else if (ov_path_alive(t->path)) {
 		path = t->path;
 	}
 	sa = path != 0 ? ov_sa_out((uint16_t)path) : NULL;

@@ -15,8 +15,12 @@
 #include "ov_state.h"
 #include "dp_table.h"
 
+/* up: down; up to an active far end (alone, or its pair's active); up to
+ * the standby of a pair (sxdp probes say so), which a choice takes only
+ * when none of its paths is up to an active one. */
+enum { OV_LIVE_DOWN, OV_LIVE_UP, OV_LIVE_STANDBY };
 struct ov_path_live {
-	uint8_t up;
+	uint8_t up;              /* OV_LIVE_* */
 	uint8_t pad;
 	uint16_t loss_pm;        /* per mille */
 	uint32_t rtt_us, jitter_us;
@@ -59,10 +63,31 @@ extern uint16_t ov_pin_idle;      /* OV_PIN_IDLE_MS in ticks */
 int ov_path_init(unsigned int n_workers);
 void ov_path_fini(void);
 
+/* Up, to an active far end: what every choice below looks for first. */
 static inline bool
 ov_path_up(uint16_t p)
 {
-	return p != 0 && __atomic_load_n(&ov_path_live[p].up, __ATOMIC_RELAXED);
+	return p != 0 && __atomic_load_n(&ov_path_live[p].up, __ATOMIC_RELAXED) == OV_LIVE_UP;
+}
+
+/* Up, to either end (a path alone has no better to choose). */
+static inline bool
+ov_path_alive(uint16_t p)
+{
+	return p != 0 && __atomic_load_n(&ov_path_live[p].up, __ATOMIC_RELAXED) != OV_LIVE_DOWN;
+}
+
+/* When no path of a policy is up to an active box: the first that is up to
+ * a standby one (the pair's other box may be taking over, or the active's
+ * paths are cut while its election has not moved yet), 0 if none. */
+static inline uint16_t
+ov_path_standby(const struct ov_policy *pol)
+{
+	for (unsigned int i = 0; i < OV_POLICY_PATHS; i++)
+		if (pol->path[i] != 0 &&
+		    __atomic_load_n(&ov_path_live[pol->path[i]].up, __ATOMIC_RELAXED) == OV_LIVE_STANDBY)
+			return pol->path[i];
+	return 0;
 }
 
 /* Does path p keep within a policy's SLA (a limit of 0: none)? */
@@ -144,10 +169,13 @@ ov_path_pick(uint16_t action, const struct ov_policy *pol, uint32_t hash, bool *
 		for (i = 0; i < OV_POLICY_PATHS; i++)
 			if (ov_path_up(pol->path[i]))
 				return pol->path[i];
-		return 0;
+		return ov_path_standby(pol);
 	case OV_POLICY_BALANCE:
 		b = ov_path_first(pol, hash);
-		return ov_path_up((uint16_t)b) ? (uint16_t)b : ov_path_live_draw(pol, hash);
+		if (ov_path_up((uint16_t)b))
+			return (uint16_t)b;
+		b = ov_path_live_draw(pol, hash);
+		return b != 0 ? (uint16_t)b : ov_path_standby(pol);
 	}
 	return 0;
 }
@@ -166,7 +194,7 @@ ov_path_pick_pinned(uint16_t action, const struct ov_policy *pol, uint32_t hash,
 		return ov_path_pick(action, pol, hash, unmet);
 	first = ov_path_first(pol, hash);
 	if (first == 0)
-		return 0;
+		return ov_path_standby(pol);
 	/* the usual case: no flow moved off its path lately, nothing to look up */
 	if (ov_path_up(first) && (uint16_t)(tick - pins->moved_seen[first]) > ov_pin_idle)
 		return first;
@@ -183,6 +211,8 @@ ov_path_pick_pinned(uint16_t action, const struct ov_policy *pol, uint32_t hash,
 	if (ov_path_up(first))
 		return first;
 	p = ov_path_live_draw(pol, hash);
+	if (p == 0)   /* nothing up to an active box: nothing to pin */
+		return ov_path_standby(pol);
 	*e = (struct ov_pin){ .hash = hash, .path = p, .tick = tick };
 	pins->moved_seen[first] = tick;
 	return p;

@@ -139,6 +139,7 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed
 	if (!endpoint_known(ctx, src))
 		return DP_NEXT_DROP(OV_DROP(probe_unknown));
 	msg->type = OV_PROBE_REPLY;
+	msg->flags = dp_is_standby() ? rte_cpu_to_be_32(OV_PROBE_F_STANDBY) : 0;
 	turn_around(m, md);
 	if (sealed) {   /* sealed: ESP or WireGuard, IPv4's alone */
 		unsigned int r = reseal(ctx, m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
@@ -172,6 +173,7 @@ struct prober {
 	struct ov_sla sla;       /* sxdp, icmp */
 	struct ov_bfd bfd;       /* bfd */
 	uint64_t settled;        /* answered + lost when last published */
+	bool far_standby;        /* sxdp: the far end's latest answer said standby */
 };
 
 static struct prober *pr;           /* [OV_PATH_MAX + 1] */
@@ -253,7 +255,8 @@ publish(uint16_t id, const struct ov_sla *s)
 	__atomic_store_n(&l->rtt_us, ov_sla_rtt_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->jitter_us, ov_sla_jitter_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->loss_pm, ov_sla_loss_pm(s), __ATOMIC_RELAXED);
-	__atomic_store_n(&l->up, s->up, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->up, !s->up ? OV_LIVE_DOWN : pr[id].far_standby ? OV_LIVE_STANDBY : OV_LIVE_UP,
+			 __ATOMIC_RELAXED);
 }
 
 /* A path set up, changed or gone: probed ones start down and prove
@@ -292,11 +295,27 @@ path_apply(uint16_t id, uint16_t action, const struct ov_path *c)
 	p->kind = (uint8_t)action;
 	p->cfg = *c;
 	p->settled = 0;
+	p->far_standby = false;
 	if (action == OV_PATH_BFD)
 		ov_bfd_init(&p->bfd, &bc, (uint32_t)(rte_rand() & ~(uint64_t)OV_PATH_MAX) | id, now);
 	else
 		ov_sla_init(&p->sla, &sc, now);
 	publish(id, &p->sla);
+}
+
+bool
+ov_probe_cut_off(void)
+{
+	if (n_used == 0)
+		return false;   /* static paths alone: never known down */
+	for (unsigned int i = 0; i < n_used; i++)
+		if (ov_path_alive(used[i]))
+			return false;
+	/* a static path (not probed) is up while it exists */
+	for (unsigned int p = 1; p <= OV_PATH_MAX; p++)
+		if (ov_path_alive((uint16_t)p))
+			return false;
+	return true;
 }
 
 json_t *
@@ -646,13 +665,31 @@ ov_probe_poll(uint64_t now_tsc)
 			DP_LOG(NOTICE, "overlay: path %u %s", id, p->sla.up ? "up" : "down");
 			dp_slow_event(p->sla.up ? OV_EVENT(path_up) : OV_EVENT(path_down));
 			publish(id, &p->sla);
-			ov_watch_path(id, p->sla.up, p->sla.up ? OV_WHY_PROBES_ANSWERED : OV_WHY_PROBE_TIMEOUT);
+			ov_watch_path(id, p->sla.up && !p->far_standby,
+				      p->sla.up ? OV_WHY_PROBES_ANSWERED : OV_WHY_PROBE_TIMEOUT);
 		} else if (p->sla.st.answered + p->sla.st.lost != p->settled) {
 			publish(id, &p->sla);
 			ov_watch_dirty(false);
 		}
 		p->settled = p->sla.st.answered + p->sla.st.lost;
 	}
+}
+
+/* What the far end of path id says it is, by its latest answer: the
+ * standby of a pair, or active (alone, or its pair's active). A change is
+ * the path's as a choice sees it (ov_path.h): published and told. */
+static void
+far_role(uint16_t id, struct prober *p, bool standby)
+{
+	if (standby == p->far_standby)
+		return;
+	p->far_standby = standby;
+	if (!p->sla.up)
+		return;
+	DP_LOG(NOTICE, "overlay: path %u's far end is %s now", id, standby ? "its pair's standby" : "active");
+	dp_slow_event(standby ? OV_EVENT(path_far_standby) : OV_EVENT(path_far_active));
+	publish(id, &p->sla);
+	ov_watch_path(id, !standby, standby ? OV_WHY_FAR_STANDBY : OV_WHY_FAR_ACTIVE);
 }
 
 void
@@ -674,6 +711,7 @@ ov_probe_answer(struct rte_mbuf *m)
 		return;
 	}
 	ov_sla_answer(&p->sla, rte_be_to_cpu_32(msg->seq), ov_probe_ns(msg->tx), ov_probe_ns(msg->rx));
+	far_role(id, p, !icmp && (msg->flags & rte_cpu_to_be_32(OV_PROBE_F_STANDBY)) != 0);
 	dp_slow_event(OV_EVENT(probe_answered));
 	dp_slow_event(OV_EVENT(consumed));
 	rte_pktmbuf_free(m);

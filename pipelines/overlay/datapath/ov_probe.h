@@ -10,6 +10,7 @@
 #ifndef OV_PROBE_H
 #define OV_PROBE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
@@ -23,6 +24,10 @@
 #define OV_PROBE_VERSION  1
 #define OV_PROBE_MAX_PPS  20000         /* every probe the box sends, at most */
 enum { OV_PROBE_REQUEST = 1, OV_PROBE_REPLY = 2 };
+/* The answering box is the standby of a pair (dp_standby): its paths are
+ * up, and taken only when no path to an active box is (ov_path.h). A
+ * version 1 box sends 0 there: active. */
+#define OV_PROBE_F_STANDBY 1u
 
 /* The payload of both kinds. tx and rx are the prober's own clock (TSC),
  * meaningful to it alone: the far end turns them around untouched. */
@@ -31,7 +36,7 @@ struct ov_probe_msg {
 	uint8_t version, type;
 	rte_be16_t path;          /* the sender's path id */
 	rte_be32_t seq;
-	rte_be32_t pad;
+	rte_be32_t flags;         /* an answer's: OV_PROBE_F_* (a request's 0) */
 	uint64_t tx;              /* when the prober sent it */
 	uint64_t rx;              /* when a worker took the answer in */
 } __rte_packed;
@@ -61,6 +66,9 @@ void ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *r
  * new JSON array); here, those of them this process probes the same way
  * are up from now (BFD sessions start again: their far end's state is
  * theirs). */
+/* Main lcore: the box has probed paths and none of its paths is up (to
+ * either kind of far end): the overlay carries nothing off site. */
+bool ov_probe_cut_off(void);
 struct json_t *ov_probe_handover_out(void);
 int ov_probe_handover_in(struct json_t *up);
 /* The prober's clock (ns) at TSC tsc: what ov_sla's times are in. */

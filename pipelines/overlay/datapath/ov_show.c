@@ -110,6 +110,9 @@ bfd_json(const struct ov_bfd *b)
 			 "polls", (json_int_t)b->st.polls, "finals", (json_int_t)b->st.finals);
 }
 
+static const char *const live_name[] = { [OV_LIVE_DOWN] = "down", [OV_LIVE_UP] = "up",
+					 [OV_LIVE_STANDBY] = "standby" };
+
 static json_t *
 path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 {
@@ -134,7 +137,7 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 	}
 	o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 		      "id", (json_int_t)id, "probe", kind_name[ev->action],
-		      "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", l->up ? "up" : "down",
+		      "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", live_name[l->up],
 		      "since_ms", (json_int_t)((now_ns - since) / 1000000), "packets", (json_int_t)pkts,
 		      "bytes", (json_int_t)bytes, "probes_sent", (json_int_t)st.sent,
 		      "probes_answered", (json_int_t)st.answered, "probes_lost", (json_int_t)st.lost,

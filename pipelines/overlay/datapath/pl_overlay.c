@@ -493,6 +493,7 @@ static const struct dp_feature pl_overlay_feature = {
 	.ctl_poll = ov_ctl_poll,
 	.fini = ov_fini,
 	.handover_out = ov_handover_out,
+	.cut_off = ov_probe_cut_off,
 	.handover_in = ov_handover_in,
 };
 

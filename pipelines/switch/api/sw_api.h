@@ -153,6 +153,24 @@ pl_switch_held_here(uint16_t bd, unsigned int held)
 	return (__atomic_load_n(&pl_sw_held[bd & 4095], __ATOMIC_RELAXED) >> held) & 1;
 }
 
+/* A bridge domain whose gateway an election holds is bridged between its
+ * ports and its tunnels only where that gateway is (of either family): two
+ * boxes on one LAN that both did would loop a broadcast back to the site
+ * it came from and flap its MACs there. The master is the domain's one
+ * forwarder (an EVPN designated forwarder, elected by VRRP); the other
+ * box bridges its ports alone (switch.not_forwarder). */
+static inline bool
+pl_switch_forwarder_here(uint16_t bd)
+{
+	uint8_t h = __atomic_load_n(&pl_sw_held[bd & 4095], __ATOMIC_RELAXED);
+
+	return !(h & 1u << SW_HELD_ELECTED) || (h & (1u << SW_HELD_V4 | 1u << SW_HELD_V6));
+}
+
+/* Main lcore: an election holds bd's gateway from now on (or no more):
+ * pl_switch_forwarder_here's rule applies while it does. */
+void pl_switch_held_elected(uint16_t bd, bool on);
+
 /* Main lcore: the gateway of (slice, bd) of one family is here (or not)
  * from now on. Taking it announces it at once: a gratuitous ARP (IPv4),
  * an unsolicited neighbour advertisement of the address and its

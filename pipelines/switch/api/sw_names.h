@@ -45,7 +45,8 @@
 #define SW_F_PLEN    "plen"
 #define SW_F_HELD    "held"	/* a gateway an election holds (sw_api.h) */
 /* a held fdb route_held entry's "held": whose gateway's MAC it is */
-enum { SW_HELD_NONE, SW_HELD_V4, SW_HELD_V6 };
+/* SW_HELD_ELECTED: a bit of pl_sw_held alone: the domain's gateway is held */
+enum { SW_HELD_NONE, SW_HELD_V4, SW_HELD_V6, SW_HELD_ELECTED };
 #define SW_F_NH	     "nh"
 #define SW_F_N	     "n"	/* an ECMP route's next hops */
 #define SW_F_NH_FMT  "nh%d"	/* nh0.. */

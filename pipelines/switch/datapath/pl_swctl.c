@@ -183,6 +183,14 @@ pl_switch_held_set(uint16_t slice, uint16_t bd, bool v6, bool here)
 		dp_slow_event(SW_EVENT(held_announce));
 }
 
+void
+pl_switch_held_elected(uint16_t bd, bool on)
+{
+	uint8_t was = pl_sw_held[bd & 4095], bit = 1u << SW_HELD_ELECTED;
+
+	__atomic_store_n(&pl_sw_held[bd & 4095], (uint8_t)(on ? was | bit : was & ~bit), __ATOMIC_RELAXED);
+}
+
 int
 pl_switch_listen(uint8_t proto, pl_switch_listen_fn fn)
 {

@@ -131,7 +131,7 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	if (unlikely(fl->more != 0))
 		nt = flood_more(ctx, bd, fl, tuns, nt);
 	for (unsigned int t = nt; t-- > 0;)
-		if (!may_enter(from, tuns[t]))
+		if (!may_enter(from, tuns[t]) || (!(tuns[t] & SW_TUN_ATTACHED) && !pl_switch_forwarder_here(bd)))
 			tuns[t] = tuns[--nt];
 	mask = fl->ports & ~(1u << md->in_port);
 	while (mask) {
@@ -258,6 +258,11 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		struct dp_meta *md = dp_meta(m);
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
+		if (unlikely(md->tunnel != 0) && !(md->tunnel & SW_TUN_ATTACHED) &&
+		    !pl_switch_forwarder_here(sw_meta(m)->bd)) {
+			next[i] = DP_NEXT_DROP(SW_DROP(not_forwarder));
+			continue;
+		}
 		if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr))) {
 			if (pl_switch_arp_for_box(ctx, m, md)) {
 				sw_meta(m)->punt = SW_PUNT_ARP;
@@ -315,6 +320,10 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			if (unlikely(!may_enter(md->tunnel, to))) {
 				/* back into the endpoint it came from: a hairpin; between tunnels, split horizon */
 				*nx = DP_NEXT_DROP((to & SW_TUN_ATTACHED) ? SW_DROP(hairpin) : SW_DROP(split_horizon));
+				break;
+			}
+			if (unlikely(!(to & SW_TUN_ATTACHED) && !pl_switch_forwarder_here(sw_meta(m)->bd))) {
+				*nx = DP_NEXT_DROP(SW_DROP(not_forwarder));
 				break;
 			}
 			sw_meta(m)->from = md->tunnel;
