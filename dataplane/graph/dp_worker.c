@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include "dp_worker.h"
 #include "dp_graph.h"
@@ -21,6 +22,7 @@
 volatile bool dp_quit;
 static struct dp_worker *all_workers;
 static unsigned int n_all_workers;
+static bool workers_gone;     /* dp_workers_fini ran: the main lcore sends alone */
 
 #define INJECT_RING_SIZE 1024
 
@@ -85,6 +87,7 @@ dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int
 void
 dp_workers_fini(struct dp_worker *w, unsigned int n_workers)
 {
+	workers_gone = true;
 	for (unsigned int i = 0; i < n_workers; i++) {
 		void *m = NULL;
 
@@ -245,6 +248,16 @@ dp_slowpath_send(struct rte_mbuf *m, uint16_t port)
 		goto fail;
 	}
 	dp_meta(m)->out_port = port;
+	/* the workers gone (sxdp stops), the features' goodbyes (a VRRP
+	 * master's priority 0) leave on worker 0's queue, idle now, while the
+	 * ports are still up */
+	if (workers_gone) {
+		if (!dp_ports[port].started || dp_ports[port].closed ||
+		    rte_eth_tx_burst(dp_ports[port].port_id, 0, &m, 1) != 1)
+			goto fail;
+		st->inject_pkts++;
+		return 0;
+	}
 	/* spread by port so one port's packets stay in order */
 	if (n_all_workers == 0 ||
 	    rte_ring_sp_enqueue(all_workers[port % n_all_workers].inject, m) != 0)

@@ -6,12 +6,17 @@ tests/e2e/ha.sh's.
 """
 import copy
 import os
+import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
 from sxcdtest import PEER, PIPE, PORTS, SITE, WAN, Sxcd, slice_  # noqa: E402
+import topo_overlay as O  # noqa: E402
+from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
+
+U = Sxdp.update
 
 R = T.Runner()
 
@@ -139,6 +144,61 @@ def test_router_entries_checked():
         dp.table_write([dp.update("svi", {"vrf": 1, "bd": 1}, type="delete")])
         expect_eq(dp.rpc("ha.vrrp"), [], "its SVI gone: the router stopped")
         dp.stop()
+
+
+
+def standby_box(prio):
+    """topo_overlay's site (bd 10 of slice 1 stretched to site 2 over TUN)
+    whose gateway a VRRP router holds: priority 255 is master at once (the
+    address owner), anything lower backup for three of its 41 s
+    advertisements: the box is its pair's standby for the whole test."""
+    router = {"vrid": 7, "prio": prio, "adv_cs": 4095, "preempt": 1, "hold_s": 0, "self": "10.1.0.252",
+              "peer": "10.1.0.253"}
+    flood = U("flood", {"bd": 10}, "flood", {"ports": 0b1, "t0": O.TUN}, type="modify")
+    return O.setup() + [flood,
+        U("endpoints", {"ip": O.PEER}, "endpoint", {"site": 2}),
+        U("svi", {"vrf": 1, "bd": 10}, "svi", {"mac": "00:00:5e:00:01:07", "ip": "10.1.0.254", "plen": 24,
+                                                 "held": 1}),
+        U("vrrp", {"vrf": 1, "bd": 10}, "router", router)]
+
+
+@R.test
+def test_standby_says_so_and_bridges_nothing_to_its_tunnels():
+    """The pair's standby (its router backup): a peer's probe is answered
+    with the standby flag, so the peer sends to the active box; a host's
+    frame to a MAC behind the tunnel, and the peer's datagram into the
+    domain, are switch.not_forwarder (the master alone bridges the domain to
+    its peer sites, or a broadcast would loop back to where it came from);
+    a broadcast stays on the LAN. The master (the address owner) answers
+    with no flag and bridges both ways."""
+    probe = Ether(src=O.PEER_MAC, dst=O.WAN_MAC) / IP(src=O.PEER, dst=O.VTEP) / \
+        UDP(sport=3785, dport=3785) / Raw(O.probe_msg(seq=5))
+    to_peer = O.inner(O.MAC_A, O.MAC_R, b"to the peer")
+    bcast = Ether(src=O.MAC_A, dst="ff:ff:ff:ff:ff:ff") / IP(src="10.1.0.1", dst="10.1.0.255") / \
+        UDP(sport=1, dport=2) / Raw(b"b")
+    from_peer = O.outer(O.inner(O.MAC_R, O.MAC_A, b"from the peer"))
+    for prio, standby in ((100, True), (255, False)):
+        with Sxdp({"p0": [to_peer, bcast], "p1": [], "w0": [probe, from_peer]}, pipeline=O.PIPELINE,
+                  port_opts=O.PORTS) as dp:
+            dp.table_write(standby_box(prio))
+            expect_eq([r["state"] for r in dp.rpc("ha.vrrp")], ["backup" if standby else "master"],
+                      "the router (priority %d)" % prio)
+            st = dp.run_traffic()
+            dp.stop()
+            out = dp.outputs()
+            replies = [Raw(bytes(UDP(o[34:]).payload)).load for o in out["w0"]
+                       if IP(o[14:]).proto == 17 and UDP(o[34:42]).dport == 3785]
+            expect_eq([struct.unpack(">I", r[12:16])[0] for r in replies], [1 if standby else 0],
+                      "the probe's answer says standby: %s" % standby)
+            tunneled = [o for o in out["w0"] if IP(o[14:]).proto == 17 and UDP(o[34:42]).dport == 4789]
+            if standby:
+                T.expect_drops(st, {"switch.not_forwarder": 2, "switch.no_flood": 1})
+                expect_eq((len(tunneled), [bytes(o) for o in out["p0"]]), (0, []), "nothing crossed")
+            else:
+                T.expect_drops(st, {})
+                expect_eq(len(tunneled), 2, "the frame and the broadcast into the tunnel")
+                expect_eq([Ether(o)[Raw].load for o in out["p0"] if Ether(o).haslayer(UDP)], [b"from the peer"],
+                          "the peer's frame")
 
 
 if __name__ == "__main__":
