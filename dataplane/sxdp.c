@@ -528,6 +528,7 @@ main(int argc, char **argv)
 		if (slowpath)
 			while (dp_slowpath_drain(punt) > 0)
 				;
+		dp_ports_carrier_poll(rte_rdtsc());
 		dp_feature_poll(rte_rdtsc());
 		dp_workers_balance(rte_rdtsc());
 		/* read after ctl_poll: entries it inserted are stamped before now */

@@ -446,6 +446,52 @@ dp_port_rx_missed(unsigned int i, const struct rte_eth_stats *hw)
 	return RTE_MAX(dev, k);
 }
 
+static bool carrier[DP_PORTS_MAX] = { [0 ... DP_PORTS_MAX - 1] = true };
+
+bool
+dp_port_carrier(unsigned int port)
+{
+	return port < dp_n_ports && carrier[port];
+}
+
+static bool
+iface_running(int fd, unsigned int ifindex, bool was)
+{
+	struct ifreq ifr = { 0 };
+
+	if (fd < 0 || if_indextoname(ifindex, ifr.ifr_name) == NULL || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return was;   /* unknown: as it was */
+	return (ifr.ifr_flags & IFF_RUNNING) != 0;
+}
+
+void
+dp_ports_carrier_poll(uint64_t now_tsc)
+{
+	static uint64_t next;
+	static int fd = -2;
+
+	if (now_tsc < next)
+		return;
+	next = now_tsc + rte_get_tsc_hz() / 1000 * DP_CARRIER_POLL_MS;
+	if (fd == -2)
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (unsigned int i = 0; i < dp_n_ports; i++) {
+		const struct dp_port *p = &dp_ports[i];
+		struct rte_eth_link link;
+		bool up;
+
+		if (!p->started || p->closed)
+			continue;
+		if (p->ifindex != 0)
+			up = iface_running(fd, p->ifindex, carrier[i]);
+		else
+			up = rte_eth_link_get_nowait(p->port_id, &link) != 0 || link.link_status == RTE_ETH_LINK_UP;
+		if (up != carrier[i])
+			DP_LOG(NOTICE, "port %u %s: carrier %s", i, p->cfg->name, up ? "up" : "down");
+		carrier[i] = up;
+	}
+}
+
 /* index or -ENOENT */
 static int
 dp_port_by_name(const char *name)

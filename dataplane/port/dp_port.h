@@ -53,6 +53,16 @@ void dp_ports_stop(void);
  * losses those PMDs do not report. Main lcore. */
 struct rte_eth_stats;
 uint64_t dp_port_rx_missed(unsigned int port, const struct rte_eth_stats *hw);
+
+/* Has the port a carrier (its link up, its far end there)? The socket
+ * PMDs (AF_XDP, AF_PACKET) report a link that is always up, so for a port
+ * on a kernel interface it is the interface's IFF_RUNNING (a veth whose
+ * peer is down, a cable pulled), else the device's link status. Read on
+ * the main lcore every DP_CARRIER_POLL_MS (dp_ports_carrier_poll); true
+ * until first read. */
+#define DP_CARRIER_POLL_MS 50
+bool dp_port_carrier(unsigned int port);
+void dp_ports_carrier_poll(uint64_t now_tsc);
 int dp_port_parse(const char *s);        /* name or decimal index -> index, or -ENOENT */
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "dp_feature.h"
 #include "dp_log.h"
+#include "dp_port.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
 #include "dp_slow.h"
@@ -107,6 +108,7 @@ ha_check(const struct dp_update *u, unsigned int n, int *res)
 
 struct ha_router {
 	bool used, seen;
+	bool lan_down;           /* no member port of its domain has a carrier: stopped (Init) */
 	uint8_t prio;            /* as written; cfg.prio is the one in force (cut_by) */
 	uint16_t slice, bd;
 	uint64_t heard;          /* the last advertisement taken, ns */
@@ -305,6 +307,50 @@ ha_heard(struct rte_mbuf *m)
 
 static void ha_sync(const struct dp_update *d, unsigned int n, const int *res);
 
+/* Has router r's LAN a carrier on any member port of its domain? (A
+ * domain with no member known: as if it had.) */
+static bool
+lan_up(const struct ha_router *r)
+{
+	uint32_t mask = pl_switch_bd_members(r->bd);
+
+	if (mask == 0)
+		return true;
+	for (; mask != 0; mask &= mask - 1)
+		if (dp_port_carrier((unsigned int)__builtin_ctz(mask)))
+			return true;
+	return false;
+}
+
+/* A router whose LAN lost its carrier stops (a master says priority 0, to
+ * no one on that link, and lets the gateway go: the box is no longer its
+ * peers' active one), keepalived's FAULT; back, it starts again as a new
+ * router does (backup, with its hold-down before it preempts). */
+static void router_stop_msg(struct ha_router *r);
+static void
+lan_watch(struct ha_router *r, uint64_t now)
+{
+	bool up = lan_up(r);
+	struct ha_vrrp_stats st;
+
+	if (up != r->lan_down)
+		return;
+	r->lan_down = !up;
+	DP_LOG(NOTICE, "ha: slice %u bd %u %s VRID %u: LAN %s", r->slice, r->bd, r->v.cfg.v6 ? "IPv6" : "IPv4",
+	       r->v.cfg.vrid, up ? "carrier back: the router starts again" : "has no carrier: the router stops");
+	dp_slow_event(up ? HA_EVENT(lan_up) : HA_EVENT(lan_down));
+	if (!up) {
+		router_stop_msg(r);
+		follow(r);
+		return;
+	}
+	st = r->v.st;
+	ha_vrrp_start(&r->v, &r->v.cfg, now);
+	r->v.st = st;
+	if (ha_vrrp_master(&r->v))
+		follow(r);
+}
+
 /* Every router's timers: masters advertise, silent masters are taken over;
  * a box cut off, or no more, sets its routers' priority in force. */
 static void
@@ -330,6 +376,9 @@ ha_poll(uint64_t now_tsc __rte_unused)
 		uint32_t len;
 
 		if (!r->used)
+			continue;
+		lan_watch(r, now);
+		if (r->lan_down)
 			continue;
 		if (ha_vrrp_judge(&r->v, now))
 			follow(r);
@@ -403,6 +452,8 @@ sync_one(const struct dp_entry_view *ev, void *arg)
 		pl_switch_held_elected(bd, true);
 		if (ha_vrrp_master(&r->v))
 			follow(r);
+	} else if (r->lan_down) {
+		r->v.cfg = c;   /* taken when the LAN is back */
 	} else {
 		was = ha_vrrp_master(&r->v);
 		ha_vrrp_reconfig(&r->v, &c, now_ns());
@@ -414,15 +465,22 @@ sync_one(const struct dp_entry_view *ev, void *arg)
 	return 0;
 }
 
-/* A router that stops: a master says so (priority 0) and lets go. */
+/* Router r stops (Init): a master says so (priority 0). */
 static void
-router_stop(struct ha_router *r)
+router_stop_msg(struct ha_router *r)
 {
 	uint8_t msg[HA_VRRP_HLEN + HA_VRRP_ADDRS_MAX * 16];
 	uint32_t len = ha_vrrp_stop(&r->v, now_ns(), r->v.cfg.v6 ? group6 : group4, msg);
 
 	if (len > 0)
 		send_msg(r, msg, len);
+}
+
+/* A router that goes: it stops and lets the gateway go. */
+static void
+router_stop(struct ha_router *r)
+{
+	router_stop_msg(r);
 	pl_switch_held_set(r->slice, r->bd, r->v.cfg.v6, false);
 	r->used = false;
 	elected_publish(r->bd);
@@ -453,7 +511,8 @@ static struct dp_table_deriver sync_watch = { .done = ha_sync };
 
 static const struct dp_schema_field router_row = {
 	.name = "router", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
-	.desc = "{vrf, bd, family, vrid, state, priority (as written), priority_in_force, cut_off (the "
+	.desc = "{vrf, bd, family, vrid, state, lan_down (no carrier on its LAN: stopped), priority (as "
+		"written), priority_in_force, cut_off (the "
 		"feature with no path off site, or null), master, master_adv_cs, since_s, tx, rx, stops_rx, "
 		"masters, backups, refused: {reason: count}}",
 };
@@ -507,9 +566,9 @@ m_vrrp(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, 
 			if (st->bad[b] != 0)
 				json_object_set_new(bad, ha_vrrp_bad_name[b], json_integer((json_int_t)st->bad[b]));
 		json_array_append_new(rows, json_pack(
-			"{s:i,s:i,s:s,s:i,s:s,s:i,s:i,s:o,s:o,s:i,s:f,s:I,s:I,s:I,s:i,s:i,s:o}", "vrf", r->slice,
+			"{s:i,s:i,s:s,s:i,s:s,s:b,s:i,s:i,s:o,s:o,s:i,s:f,s:I,s:I,s:I,s:i,s:i,s:o}", "vrf", r->slice,
 			"bd", r->bd, "family", r->v.cfg.v6 ? "ipv6" : "ipv4", "vrid", r->v.cfg.vrid,
-			"state", ha_vrrp_state_name[r->v.state], "priority", r->prio,
+			"state", ha_vrrp_state_name[r->v.state], "lan_down", r->lan_down, "priority", r->prio,
 			"priority_in_force", r->v.cfg.prio, "cut_off", cut_by != NULL ? json_string(cut_by) : json_null(),
 			"master", master_json(&r->v),
 			"master_adv_cs", r->v.master_adv_cs, "since_s", (double)(now - r->v.changed) / 1e9,

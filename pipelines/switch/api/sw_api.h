@@ -187,6 +187,8 @@ void pl_switch_held_set(uint16_t slice, uint16_t bd, bool v6, bool here);
  * frees it. At init, before workers start. 0, or -EEXIST. */
 typedef unsigned int (*pl_switch_listen_fn)(struct rte_mbuf *m);
 int pl_switch_listen(uint8_t proto, pl_switch_listen_fn fn);
+/* Main lcore: the member ports of bd (a mask by port index), 0 for none. */
+uint32_t pl_switch_bd_members(uint16_t bd);
 /* Main lcore: a frame of payload (len bytes after the Ethernet header)
  * from src to dst out of every member port of bd, tagged as the port is
  * in it; never into a tunnel (a link-local protocol stays on its link).

@@ -203,6 +203,17 @@ sw_slow_dst_ok(uint16_t slice, uint16_t bd, bool v6, const uint8_t *dst)
 	}
 }
 
+uint32_t
+pl_switch_bd_members(uint16_t bd)
+{
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct dp_entry *e;
+
+	pl_switch_key_bd(k, bd);
+	e = dp_table_find(pl_sw.flood, k);
+	return e != NULL && e->action == 0 ? ((const struct sw_flood *)e->params)->ports : 0;
+}
+
 unsigned int
 pl_switch_bd_out(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const uint8_t *src, uint16_t ethertype,
 		 const void *payload, uint16_t len)
@@ -212,13 +223,8 @@ pl_switch_bd_out(struct rte_mempool *mp, uint16_t bd, const uint8_t *dst, const 
 	struct rte_mbuf *m;
 	unsigned int sent = 0;
 	uint8_t *pl;
-	uint32_t mask;
+	uint32_t mask = pl_switch_bd_members(bd);
 
-	pl_switch_key_bd(k, bd);
-	e = dp_table_find(pl_sw.flood, k);
-	if (e == NULL || e->action != 0)
-		return 0;
-	mask = ((const struct sw_flood *)e->params)->ports;
 	while (mask) {
 		uint16_t p = (uint16_t)__builtin_ctz(mask);
 
