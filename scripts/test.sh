@@ -234,6 +234,10 @@ lane_tier e2e-switch bash tests/e2e/switch.sh
 # a slice's gateway held by VRRPv3 with Debian's keepalived on one LAN, in both roles: preemption, a forged
 # master refused, kill -9 taken over in Master_Down_Interval, sxdp's stop (priority 0) in Skew_Time
 lane_tier e2e-ha bash tests/e2e/ha.sh
+# a pair at site A (two boxes, VRRP between them, sxcd's "pair") and a box at site B, by intents alone:
+# kill -9 of the active's sxdp and sxcd, its WAN and its LAN cut, SIGSTOP, the standby's death, and each
+# undone, under 1,000/s streams both ways (the outages printed, the figures bench/README.md quotes)
+lane_tier e2e-ha-pair bash tests/e2e/ha_pair.sh
 # paths whose far end is FRR's bfdd (RFC 5880/5881): sessions Up, the wire (tshark), failover by the
 # Detection Time, the far end's AdminDown, timers renegotiated by Poll Sequences, forged packets
 lane_tier e2e-overlay-bfd bash tests/e2e/overlay_bfd.sh

@@ -200,7 +200,7 @@ unsigned int dp_feature_of_role(unsigned int role) { return role_feature[role]; 
 
 const struct dp_tap *dp_tap_cur;
 bool dp_handed_over;
-uint8_t dp_standby;
+uint8_t dp_role;
 
 const char *
 dp_feature_cut_off(void)

@@ -136,14 +136,17 @@ unsigned int dp_feature_of_role(unsigned int role);
  * (dp_takeover.h): its features' fini say nothing to the network. */
 extern bool dp_handed_over;
 
-/* One box of a pair that is the standby now: whichever feature runs the
- * pair's election says so (main lcore), and what the box tells its peers
- * (an overlay's probe answers) reads it on workers. 0: active, or alone. */
-extern uint8_t dp_standby;
-static inline bool
-dp_is_standby(void)
+/* The box's role in a pair: whichever feature runs the pair's election
+ * says (main lcore), and what the box tells its peers (an overlay's probe
+ * answers) reads it on workers. Active: the pair's active one, or a box
+ * alone; standby: the other, which takes over; fault: it cannot carry its
+ * sites' traffic (no carrier on its LANs), so its peers take nothing to it. */
+enum { DP_ROLE_ACTIVE, DP_ROLE_STANDBY, DP_ROLE_FAULT };
+extern uint8_t dp_role;
+static inline unsigned int
+dp_role_get(void)
 {
-	return __atomic_load_n(&dp_standby, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&dp_role, __ATOMIC_RELAXED);
 }
 /* Main lcore: has a feature in use that carries traffic off site nowhere
  * to carry it (its cut_off)? Its name, else NULL. */

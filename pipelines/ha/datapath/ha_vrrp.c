@@ -224,9 +224,17 @@ ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t no
 			v->down_at = now + ha_vrrp_skew_ns(v);
 			break;
 		}
-		/* a lower priority master is preempted once the hold-down is past */
-		if (v->cfg.preempt && h->prio < v->cfg.prio && now >= v->preempt_from)
+		/* a lower priority master is preempted once the hold-down is
+		 * past, within Skew_Time as when a master stops: RFC 5798
+		 * 6.4.2 only discards its advertisements, so that the
+		 * Master_Down_Timer takes it over three intervals later (a
+		 * master that lost its WAN links lowers its priority, and its
+		 * pair's other box should not wait to take its traffic) */
+		if (v->cfg.preempt && h->prio < v->cfg.prio && now >= v->preempt_from) {
+			if (now + ha_vrrp_skew_ns(v) < v->down_at)
+				v->down_at = now + ha_vrrp_skew_ns(v);
 			break;
+		}
 		v->master_adv_cs = adv;
 		memcpy(v->master_ip, src, 16);
 		v->down_at = now + ha_vrrp_down_ns(v);

@@ -15,7 +15,10 @@
  * - Preemption with a hold-down: a router that would preempt a lower
  *   priority master waits hold_ms after it started before it does (its
  *   tables, sessions and routes converge first); a master's failure is
- *   taken over at once whatever the hold-down.
+ *   taken over at once whatever the hold-down. Past it, a lower priority
+ *   master is taken over within Skew_Time of its advertisement, as a
+ *   stopping one is (6.4.2 would wait Master_Down_Interval: the same
+ *   outcome, three intervals later).
  * - The checksum covers the IPv4 pseudo-header too (5.2.8, as keepalived
  *   and the RFC's IPv6 case do). */
 #ifndef HA_VRRP_H

@@ -122,6 +122,7 @@ static struct rte_mempool *pool;
  * the pair, which can carry it, preempts (the pair's default), and two
  * boxes both cut off keep the master they have. */
 static const char *cut_by;
+static unsigned int n_routers;   /* in use (ha_sync) */
 #define PRIO_CUT_OFF 1
 static uint64_t ns_per_tsc_q32;   /* ns per TSC tick, 32.32 fixed point */
 
@@ -201,19 +202,22 @@ send_msg(const struct ha_router *r, const uint8_t *msg, uint32_t len)
 		dp_slow_event(HA_EVENT(vrrp_sent));
 }
 
-/* The box is its pair's standby while it has routers and is master of
- * none: what its peers hear (dp_standby). */
+/* The box's role, what its peers hear (dp_role): active while it is
+ * master of a router (or has none); else standby; fault when every
+ * router's LAN has lost its carrier. */
 static void
 role_publish(void)
 {
-	bool any = false, master = false;
+	bool any = false, master = false, lan = false;
 
 	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
 		if (routers[i].used) {
 			any = true;
 			master |= ha_vrrp_master(&routers[i].v);
+			lan |= !routers[i].lan_down;
 		}
-	__atomic_store_n(&dp_standby, any && !master, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp_role, !any || master ? DP_ROLE_ACTIVE : lan ? DP_ROLE_STANDBY : DP_ROLE_FAULT,
+			 __ATOMIC_RELAXED);
 }
 
 /* An election holds bd's gateway while a router of either family is there. */
@@ -332,6 +336,7 @@ lan_watch(struct ha_router *r, uint64_t now)
 {
 	bool up = lan_up(r);
 	struct ha_vrrp_stats st;
+	struct ha_vrrp_cfg c;
 
 	if (up != r->lan_down)
 		return;
@@ -345,7 +350,8 @@ lan_watch(struct ha_router *r, uint64_t now)
 		return;
 	}
 	st = r->v.st;
-	ha_vrrp_start(&r->v, &r->v.cfg, now);
+	c = r->v.cfg;   /* ha_vrrp_start clears the router, its cfg with it */
+	ha_vrrp_start(&r->v, &c, now);
 	r->v.st = st;
 	if (ha_vrrp_master(&r->v))
 		follow(r);
@@ -358,7 +364,7 @@ ha_poll(uint64_t now_tsc __rte_unused)
 {
 	uint8_t msg[HA_VRRP_HLEN + HA_VRRP_ADDRS_MAX * 16];
 	uint64_t now = now_ns();
-	const char *cut = dp_feature_cut_off();
+	const char *cut = n_routers != 0 ? dp_feature_cut_off() : NULL;
 
 	if (cut != cut_by) {
 		if (cut != NULL)
@@ -502,6 +508,9 @@ ha_sync(const struct dp_update *d __rte_unused, unsigned int n __rte_unused, con
 	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
 		if (routers[i].used && !routers[i].seen)
 			router_stop(&routers[i]);
+	n_routers = 0;
+	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
+		n_routers += routers[i].used;
 	role_publish();
 }
 

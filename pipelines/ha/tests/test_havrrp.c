@@ -407,6 +407,7 @@ START_TEST(reconfig_keeps_state)
 	static const uint8_t prio[] = { 200, 100 };
 	struct lan *l = calloc(1, sizeof(*l));
 	struct ha_vrrp_cfg c;
+	uint64_t t;
 
 	lan_init(l, 2, prio, false, 0);
 	lan_run(l, 2000 * MS);
@@ -414,8 +415,11 @@ START_TEST(reconfig_keeps_state)
 	 * once, and the backup (preempting) takes over */
 	c = l->r[0].cfg;
 	c.prio = 50;
-	ha_vrrp_reconfig(&l->r[0], &c, l->now);
+	t = l->now;
+	ha_vrrp_reconfig(&l->r[0], &c, t);
 	ck_assert(ha_vrrp_master(&l->r[0]));
+	/* taken over within Skew_Time of the advertisement, not Master_Down_Interval */
+	ck_assert_uint_le(until_master(l, 1, t + 2000 * MS) - t, l->delay + ha_vrrp_skew_ns(&l->r[1]) + 2 * MS);
 	lan_run(l, l->now + 2000 * MS);
 	ck_assert(!ha_vrrp_master(&l->r[0]) && ha_vrrp_master(&l->r[1]));
 	/* another VRID starts it again */

@@ -101,6 +101,10 @@ turn_around(struct rte_mbuf *m, const struct dp_meta *md)
 	}
 }
 
+static const rte_be32_t role_flags[4] = {
+	[DP_ROLE_STANDBY] = RTE_BE32(OV_PROBE_F_STANDBY), [DP_ROLE_FAULT] = RTE_BE32(OV_PROBE_F_FAULT),
+};
+
 uint16_t
 ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed, bool *underlay)
 {
@@ -139,7 +143,7 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed
 	if (!endpoint_known(ctx, src))
 		return DP_NEXT_DROP(OV_DROP(probe_unknown));
 	msg->type = OV_PROBE_REPLY;
-	msg->flags = dp_is_standby() ? rte_cpu_to_be_32(OV_PROBE_F_STANDBY) : 0;
+	msg->flags = role_flags[dp_role_get() & 3];
 	turn_around(m, md);
 	if (sealed) {   /* sealed: ESP or WireGuard, IPv4's alone */
 		unsigned int r = reseal(ctx, m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
@@ -173,7 +177,7 @@ struct prober {
 	struct ov_sla sla;       /* sxdp, icmp */
 	struct ov_bfd bfd;       /* bfd */
 	uint64_t settled;        /* answered + lost when last published */
-	bool far_standby;        /* sxdp: the far end's latest answer said standby */
+	uint8_t far_role;        /* sxdp: what the far end's latest answer said it is (DP_ROLE_*) */
 };
 
 static struct prober *pr;           /* [OV_PATH_MAX + 1] */
@@ -212,6 +216,13 @@ ov_probe_fini(void)
 	free(pr);
 	pr = NULL;
 	n_used = 0;
+}
+
+bool
+ov_probe_far_fault(uint16_t p)
+{
+	return p <= OV_PATH_MAX && pr != NULL && pr[p].kind == OV_PATH_SXDP && pr[p].sla.up &&
+	       pr[p].far_role == DP_ROLE_FAULT;
 }
 
 const struct ov_sla *
@@ -255,8 +266,8 @@ publish(uint16_t id, const struct ov_sla *s)
 	__atomic_store_n(&l->rtt_us, ov_sla_rtt_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->jitter_us, ov_sla_jitter_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->loss_pm, ov_sla_loss_pm(s), __ATOMIC_RELAXED);
-	__atomic_store_n(&l->up, !s->up ? OV_LIVE_DOWN : pr[id].far_standby ? OV_LIVE_STANDBY : OV_LIVE_UP,
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&l->up, !s->up || pr[id].far_role == DP_ROLE_FAULT ? OV_LIVE_DOWN :
+				 pr[id].far_role == DP_ROLE_STANDBY ? OV_LIVE_STANDBY : OV_LIVE_UP, __ATOMIC_RELAXED);
 }
 
 /* A path set up, changed or gone: probed ones start down and prove
@@ -295,7 +306,7 @@ path_apply(uint16_t id, uint16_t action, const struct ov_path *c)
 	p->kind = (uint8_t)action;
 	p->cfg = *c;
 	p->settled = 0;
-	p->far_standby = false;
+	p->far_role = DP_ROLE_ACTIVE;
 	if (action == OV_PATH_BFD)
 		ov_bfd_init(&p->bfd, &bc, (uint32_t)(rte_rand() & ~(uint64_t)OV_PATH_MAX) | id, now);
 	else
@@ -641,14 +652,26 @@ ov_probe_bfd_in(struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/* The main lcore not polled for this long: the process stood still. */
+#define STALL_NS (50 * 1000000ull)
+
 void
 ov_probe_poll(uint64_t now_tsc)
 {
+	static uint64_t last;
 	uint64_t now = ov_probe_ns(now_tsc);
 	/* silence is judged up to where every worker has looked at its queues:
 	 * answers still waiting in a stalled worker's RX ring are no loss */
 	uint64_t seen = dp_workers_seen();
 	uint64_t judge = ov_probe_ns(RTE_MIN(now_tsc, seen));
+	bool stalled = last != 0 && now - last > STALL_NS;
+
+	if (stalled) {
+		DP_LOG(NOTICE, "overlay: the prober stood still %.0f ms: the paths' silence meanwhile was its own",
+		       (double)(now - last) / 1e6);
+		dp_slow_event(OV_EVENT(probe_stalled));
+	}
+	last = now;
 
 	for (unsigned int i = 0; i < n_used; i++) {
 		uint16_t id = used[i];
@@ -659,13 +682,15 @@ ov_probe_poll(uint64_t now_tsc)
 			bfd_poll(id, p, now, now_tsc, seen != 0 ? judge : 0);
 			continue;
 		}
+		if (stalled)
+			ov_sla_stalled(&p->sla, now);
 		if (ov_sla_due(&p->sla, now, &seq))
 			probe_send(id, p, seq, now_tsc);
 		if (seen != 0 && ov_sla_judge(&p->sla, judge)) {
 			DP_LOG(NOTICE, "overlay: path %u %s", id, p->sla.up ? "up" : "down");
 			dp_slow_event(p->sla.up ? OV_EVENT(path_up) : OV_EVENT(path_down));
 			publish(id, &p->sla);
-			ov_watch_path(id, p->sla.up && !p->far_standby,
+			ov_watch_path(id, p->sla.up && p->far_role == DP_ROLE_ACTIVE,
 				      p->sla.up ? OV_WHY_PROBES_ANSWERED : OV_WHY_PROBE_TIMEOUT);
 		} else if (p->sla.st.answered + p->sla.st.lost != p->settled) {
 			publish(id, &p->sla);
@@ -675,21 +700,26 @@ ov_probe_poll(uint64_t now_tsc)
 	}
 }
 
-/* What the far end of path id says it is, by its latest answer: the
- * standby of a pair, or active (alone, or its pair's active). A change is
- * the path's as a choice sees it (ov_path.h): published and told. */
+/* What the far end of path id says it is, by its latest answer: active
+ * (alone, or its pair's active), its pair's standby, or in fault. A change
+ * is the path's as a choice sees it (ov_path.h): published and told. */
 static void
-far_role(uint16_t id, struct prober *p, bool standby)
+far_role(uint16_t id, struct prober *p, rte_be32_t flags)
 {
-	if (standby == p->far_standby)
+	static const char *const said[] = { "active", "its pair's standby", "in fault (no LAN): taken as down" };
+	static const uint8_t why[] = { OV_WHY_FAR_ACTIVE, OV_WHY_FAR_STANDBY, OV_WHY_FAR_FAULT };
+	uint8_t role = flags & RTE_BE32(OV_PROBE_F_FAULT) ? DP_ROLE_FAULT :
+		       flags & RTE_BE32(OV_PROBE_F_STANDBY) ? DP_ROLE_STANDBY : DP_ROLE_ACTIVE;
+
+	if (role == p->far_role)
 		return;
-	p->far_standby = standby;
+	p->far_role = role;
 	if (!p->sla.up)
 		return;
-	DP_LOG(NOTICE, "overlay: path %u's far end is %s now", id, standby ? "its pair's standby" : "active");
-	dp_slow_event(standby ? OV_EVENT(path_far_standby) : OV_EVENT(path_far_active));
+	DP_LOG(NOTICE, "overlay: path %u's far end is %s now", id, said[role]);
+	dp_slow_event(OV_EVENT(path_far_role));
 	publish(id, &p->sla);
-	ov_watch_path(id, !standby, standby ? OV_WHY_FAR_STANDBY : OV_WHY_FAR_ACTIVE);
+	ov_watch_path(id, role == DP_ROLE_ACTIVE, why[role]);
 }
 
 void
@@ -711,7 +741,7 @@ ov_probe_answer(struct rte_mbuf *m)
 		return;
 	}
 	ov_sla_answer(&p->sla, rte_be_to_cpu_32(msg->seq), ov_probe_ns(msg->tx), ov_probe_ns(msg->rx));
-	far_role(id, p, !icmp && (msg->flags & rte_cpu_to_be_32(OV_PROBE_F_STANDBY)) != 0);
+	far_role(id, p, icmp ? 0 : msg->flags);
 	dp_slow_event(OV_EVENT(probe_answered));
 	dp_slow_event(OV_EVENT(consumed));
 	rte_pktmbuf_free(m);

@@ -24,10 +24,12 @@
 #define OV_PROBE_VERSION  1
 #define OV_PROBE_MAX_PPS  20000         /* every probe the box sends, at most */
 enum { OV_PROBE_REQUEST = 1, OV_PROBE_REPLY = 2 };
-/* The answering box is the standby of a pair (dp_standby): its paths are
- * up, and taken only when no path to an active box is (ov_path.h). A
- * version 1 box sends 0 there: active. */
+/* The answering box's role in its pair (dp_role): standby, its paths up
+ * and taken only when no path to an active box is (ov_path.h); fault, its
+ * paths taken as down (it has no LAN to deliver to). Neither: active (a
+ * box alone, or one that sends 0 there). */
 #define OV_PROBE_F_STANDBY 1u
+#define OV_PROBE_F_FAULT   2u
 
 /* The payload of both kinds. tx and rx are the prober's own clock (TSC),
  * meaningful to it alone: the far end turns them around untouched. */
@@ -75,6 +77,8 @@ int ov_probe_handover_in(struct json_t *up);
 uint64_t ov_probe_ns(uint64_t tsc);
 /* The state of probed path p, NULL if p is not probed (or by BFD). */
 const struct ov_sla *ov_probe_sla(uint16_t p);
+/* Path p answers, from a far end in fault (taken as down). */
+bool ov_probe_far_fault(uint16_t p);
 /* The BFD session of path p, NULL if p is no bfd path. */
 const struct ov_bfd *ov_probe_bfd(uint16_t p);
 

@@ -137,7 +137,7 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 	}
 	o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 		      "id", (json_int_t)id, "probe", kind_name[ev->action],
-		      "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", live_name[l->up],
+		      "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", ov_probe_far_fault(id) ? "fault" : live_name[l->up],
 		      "since_ms", (json_int_t)((now_ns - since) / 1000000), "packets", (json_int_t)pkts,
 		      "bytes", (json_int_t)bytes, "probes_sent", (json_int_t)st.sent,
 		      "probes_answered", (json_int_t)st.answered, "probes_lost", (json_int_t)st.lost,

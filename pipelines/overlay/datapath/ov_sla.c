@@ -30,6 +30,15 @@ ov_sla_resume_up(struct ov_sla *s, uint64_t now)
 }
 
 void
+ov_sla_stalled(struct ov_sla *s, uint64_t now)
+{
+	if (s->up && (int64_t)(now - s->last_rx) > 0)
+		s->last_rx = now;
+	if ((int64_t)(now - s->next_tx) > 0)
+		s->next_tx = now;   /* no catch-up: one probe now */
+}
+
+void
 ov_sla_reconfig(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now)
 {
 	if (c->interval_ns < s->cfg.interval_ns)

@@ -55,6 +55,11 @@ void ov_sla_init(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now);
 /* A path another process knew up (a restart that takes over): up from
  * now, its detection time counted from now. */
 void ov_sla_resume_up(struct ov_sla *s, uint64_t now);
+/* The prober itself stood still until now (the process frozen, its CPU
+ * taken): its probes went unsent, so the silence is its own, not the
+ * path's. An up path's detection time counts from now; the probes sent
+ * before it are judged as ever. */
+void ov_sla_stalled(struct ov_sla *s, uint64_t now);
 /* New settings at now for a path that keeps its state (a modify of the same path). */
 void ov_sla_reconfig(struct ov_sla *s, const struct ov_sla_cfg *c, uint64_t now);
 /* Is a probe due at now? Then true, and *seq is that probe's, recorded as

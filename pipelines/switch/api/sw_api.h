@@ -153,12 +153,15 @@ pl_switch_held_here(uint16_t bd, unsigned int held)
 	return (__atomic_load_n(&pl_sw_held[bd & 4095], __ATOMIC_RELAXED) >> held) & 1;
 }
 
-/* A bridge domain whose gateway an election holds is bridged between its
- * ports and its tunnels only where that gateway is (of either family): two
- * boxes on one LAN that both did would loop a broadcast back to the site
- * it came from and flap its MACs there. The master is the domain's one
- * forwarder (an EVPN designated forwarder, elected by VRRP); the other
- * box bridges its ports alone (switch.not_forwarder). */
+/* A bridge domain whose gateway an election holds is bridged from its
+ * ports into its tunnels only where that gateway is (of either family):
+ * two boxes on one LAN that both did would loop a peer site's broadcast,
+ * delivered by one, back to it through the other, and flap its MACs
+ * there. The master is the domain's one forwarder to the peer sites (an
+ * EVPN designated forwarder, elected by VRRP); the other box bridges its
+ * ports alone (switch.not_forwarder). What a peer site sends it still
+ * reaches the LAN: a peer sends each frame to one box, so nothing loops,
+ * and a takeover's frames in flight to the old box are not lost. */
 static inline bool
 pl_switch_forwarder_here(uint16_t bd)
 {

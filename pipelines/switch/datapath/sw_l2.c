@@ -258,11 +258,6 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		struct dp_meta *md = dp_meta(m);
 		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
-		if (unlikely(md->tunnel != 0) && !(md->tunnel & SW_TUN_ATTACHED) &&
-		    !pl_switch_forwarder_here(sw_meta(m)->bd)) {
-			next[i] = DP_NEXT_DROP(SW_DROP(not_forwarder));
-			continue;
-		}
 		if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr))) {
 			if (pl_switch_arp_for_box(ctx, m, md)) {
 				sw_meta(m)->punt = SW_PUNT_ARP;
