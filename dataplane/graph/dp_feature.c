@@ -202,6 +202,15 @@ const struct dp_tap *dp_tap_cur;
 bool dp_handed_over;
 uint8_t dp_role;
 
+bool
+dp_feature_partner_active(void)
+{
+	for (unsigned int i = 0; i < n_used; i++)
+		if (used[i]->partner_active != NULL && used[i]->partner_active())
+			return true;
+	return false;
+}
+
 const char *
 dp_feature_cut_off(void)
 {

@@ -3,9 +3,9 @@
 # site B, every box sxdp and sxcd programmed by intents alone (sxctl apply),
 # and each failure kind the pair is for, under a 1,000 packet/s slice stream.
 #
-#   netns l (site A's LAN): bridge ── a1's lan1 (box a1, priority 200)
-#                                  ├── a2's lan1 (box a2, priority 100)
-#                                  └── host ha 10.1.0.1
+#   netns l (site A's LAN, two switches): br0 ── a1's lan1 (box a1, priority 200)
+#                                         ├── host ha 10.1.0.1
+#                                         └── isl0 ═ isl1 ── br1 ── a2's lan1 (box a2, 100)
 #   netns w (WAN): bridge ── a1's wan1 192.0.2.1, a2's wan1 192.0.2.3,
 #                            b's wan1 192.0.2.2
 #   box b's lan1 ── host hb 10.1.0.2
@@ -18,7 +18,8 @@
 # marked standby by its own answers, so B sends to the active box.
 #
 # Each failure (kill -9 of the active's sxdp; of its sxcd; its WAN link cut;
-# its LAN cut; its sxdp frozen with SIGSTOP; the standby's sxdp killed) is
+# its LAN cut; its sxdp frozen with SIGSTOP; the standby's sxdp killed; the
+# link between the two LAN switches cut, both boxes alive: split brain) is
 # made under two streams, hb to ha and ha to hb (1 ms a datagram, numbered), then undone
 # (the box started again, the link back, SIGCONT): the check is who is
 # master after each step, that both streams go on, and that ha and hb
@@ -81,17 +82,20 @@ topo() {
     ip -n "$(nsn "$n")" link set lo up
     in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   done
-  for n in l w; do
-    ip -n "$(nsn "$n")" link add br0 type bridge || return 1
-    ip -n "$(nsn "$n")" link set br0 up
+  for n in l/br0 l/br1 w/br0; do
+    ip -n "$(nsn "${n%/*}")" link add "${n#*/}" type bridge || return 1
+    ip -n "$(nsn "${n%/*}")" link set "${n#*/}" up
   done
+  ip -n "$(nsn l)" link add isl0 type veth peer name isl1 || return 1
+  ip -n "$(nsn l)" link set isl0 master br0 up
+  ip -n "$(nsn l)" link set isl1 master br1 up
   for b in $BOXES; do
     ip -n "$(nsn "$b")" link add wan1 type veth peer name "${b}w" netns "$(nsn w)" || return 1
     ip -n "$(nsn w)" link set "${b}w" master br0 up
   done
   for b in a1 a2; do
     ip -n "$(nsn "$b")" link add lan1 type veth peer name "${b}l" netns "$(nsn l)" || return 1
-    ip -n "$(nsn l)" link set "${b}l" master br0 up
+    ip -n "$(nsn l)" link set "${b}l" master "br$([ "$b" = a1 ] && echo 0 || echo 1)" up
   done
   ip -n "$(nsn l)" link add hal type veth peer name eth0 netns "$(nsn ha)" || return 1
   ip -n "$(nsn l)" link set hal master br0 up
@@ -371,6 +375,27 @@ if sxdp_start a2 "$DRIVER" && wait_for "$((BOUND * 2))" roles a1 a2 && wait_for 
   ok "a2's sxdp started again: backup, a1 still master: $(outages standby_restart)"
 else
   notok "a2 back: a1 $(vrrp_state a1), a2 $(vrrp_state a2)"
+fi
+# 7. split brain: the link between the LAN's two switches cut, both boxes
+# alive with their carriers. a2 hears no advertisement, but b, which a2
+# asks every 50 ms, sees a1 active: a2 defers its takeover (the witness)
+# and the gateway stays one box's
+vrrp_field() { sx "$1" --json call ha.vrrp 2>/dev/null | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+print(r[0][sys.argv[1]] if r else "none")' "$2" 2>/dev/null; }
+T0=$(mono); ip -n "$(nsn l)" link set isl0 down
+deferred() { [ "$(vrrp_field a2 deferred)" = True ]; }
+if wait_for "$BOUND" deferred && sleep 2 && roles a1 a2 && deferred && flowing; then
+  ok "the LAN split between the boxes (both alive): a2 hears no master but defers its takeover (b sees a1 active), a1 alone holds the gateway: $(outages split_brain)"
+else
+  notok "split brain: a1 $(vrrp_state a1), a2 $(vrrp_state a2) (deferred $(vrrp_field a2 deferred)), b's paths $(b_path "${WAN[a1]}")/$(b_path "${WAN[a2]}"), streams $(flowing && echo flowing || echo stopped): $(outages split_brain)"
+fi
+T0=$(mono); ip -n "$(nsn l)" link set isl0 up
+if wait_for "$BOUND" eval '! deferred' && roles a1 a2 && flowing; then
+  ok "the LAN whole again: a2 hears a1 and no longer defers, nothing moved: $(outages split_healed)"
+else
+  notok "split healed: a2 deferred $(vrrp_field a2 deferred)"
 fi
 cat "$NL_DIR/figures"
 

@@ -15,7 +15,6 @@ an IPv4 entry never an IPv6 packet.
 """
 
 import os
-import struct
 import sys
 import time
 
@@ -23,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, tshark_fields, expect, expect_drops, expect_eq  # noqa: E402
+from topo_overlay import answer_flags, probe_msg  # noqa: E402
 
 try:
     from scapy.all import IP, IPv6, UDP, Ether, Raw  # noqa: E402
@@ -48,7 +48,6 @@ WAN_MAC, GW_MAC, PEER_MAC = "02:00:00:00:ff:01", "02:00:00:00:ff:fe", "02:00:00:
 VTEP, PEER, GW = "2001:db8:1::10", "2001:db8:2::20", "fe80::1"
 VTEP4, PEER4, GW4 = "192.0.2.10", "198.51.100.20", "192.0.2.1"
 UNDERLAY, VNI, TUN = 100, 5000, 7
-MAGIC = 0x53585042
 
 
 def setup(paths=None, policy=None, gw=GW):
@@ -262,10 +261,6 @@ def test_link_local_next_hop_solicited_on_its_link_only():
                   "the held frame, in the tunnel, to the gw")
 
 
-def probe_msg(kind=1, path=1, seq=0, tx=0x1122334455667788, rx=0):
-    return struct.pack(">IBBHII", MAGIC, 1, kind, path, seq, 0) + struct.pack("<QQ", tx, rx)
-
-
 @R.test
 def test_probes_over_ipv6():
     """A peer's sxdp probe over IPv6 is turned around for a known endpoint
@@ -293,8 +288,9 @@ def test_probes_over_ipv6():
         dp.stop()
         out = [Ether(o) for o in dp.outputs()["w0"]]
         back = [o for o in out if UDP in o and o[UDP].dport == 3785]
+        flags = answer_flags([bytes(b) for b in back])
         want = Ether(src=WAN_MAC, dst=PEER_MAC) / IPv6(src=VTEP, dst=PEER, hlim=64) / \
-            UDP(sport=3785, dport=3785) / Raw(probe_msg(kind=2, seq=41))
+            UDP(sport=3785, dport=3785) / Raw(probe_msg(kind=2, seq=41, flags=flags))
         expect_eq([bytes(b) for b in back], [bytes(want)], "the probe turned around, checksum anew")
         pings = [o for o in out if ICMPv6EchoRequest in o]
         expect(len(pings) >= 3, "ICMPv6 echo probes on w0: %d" % len(pings))

@@ -28,7 +28,7 @@ except ImportError:
     sys.exit(77)
 
 from topo_overlay import (GW, GW_MAC, MAC_A, MAC_R, MAGIC, PEER_MAC, PEERS, PIPELINE, TUN, UNDERLAY, VTEP,  # noqa: E402
-                          WAN_MAC, paths_setup, probe_msg)
+                          WAN_MAC, answer_flags, paths_setup, probe_msg)
 
 R = T.Runner()
 
@@ -69,8 +69,10 @@ def test_probe_turned_around_for_known_endpoints_only():
         expect_drops(st, {"overlay.probe_unknown": 1, "overlay.probe_bad": 1})
         expect_eq(st["events"].get("overlay.probe_reflected"), 1, "probes turned around")
         dp.stop()
+        flags = answer_flags(dp.outputs()["w0"])
+        expect_eq(flags & 0xff, 0, "a box alone answers as active")
         want = Ether(src=WAN_MAC, dst=PEER_MAC) / IP(src=VTEP, dst=peer, tos=0xc0, id=77, flags="DF", ttl=64) / \
-            UDP(sport=3785, dport=3785, chksum=0) / Raw(probe_msg(kind=2, seq=41))
+            UDP(sport=3785, dport=3785, chksum=0) / Raw(probe_msg(kind=2, seq=41, flags=flags))
         dp.expect_outputs({"w0": [want]})
 
 

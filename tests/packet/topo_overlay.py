@@ -102,8 +102,21 @@ PEERS = {i: "198.51.100.%d" % (19 + i) for i in range(1, 9)}   # path i's far en
 MAGIC = 0x53585042                                            # a probe message's ("SXPB")
 
 
-def probe_msg(kind=1, path=1, seq=0, magic=MAGIC, version=1, tx=0x1122334455667788, rx=0):
-    return struct.pack(">IBBHII", magic, version, kind, path, seq, 0) + struct.pack("<QQ", tx, rx)
+def probe_msg(kind=1, path=1, seq=0, magic=MAGIC, version=1, tx=0x1122334455667788, rx=0, flags=0):
+    return struct.pack(">IBBHII", magic, version, kind, path, seq, flags) + struct.pack("<QQ", tx, rx)
+
+
+def answer_flags(frames):
+    """The flags of the first probe answer (UDP 3785) among frames: the
+    answering box's role bits (0: active, alone) and above them its nonce,
+    which must be there (a box's 24 random bits)."""
+    for f in frames:
+        e = Ether(f)
+        if UDP in e and e[UDP].dport == 3785:
+            flags = struct.unpack(">I", bytes(e[UDP].payload)[12:16])[0]
+            T.expect(flags >> 8 != 0, "the answer carries the box's nonce")
+            return flags
+    raise T.TestFailure("no probe answer")
 
 
 def paths_setup(lan_ports, paths, tunnel_path=0):

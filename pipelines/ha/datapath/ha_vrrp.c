@@ -98,6 +98,7 @@ become(struct ha_vrrp *v, uint8_t state, uint64_t now)
 		v->st.backups++;
 		v->adver_at = 0;
 		v->down_at = now + ha_vrrp_down_ns(v);
+		v->down_why = HA_VRRP_DOWN_SILENT;
 	} else {
 		v->adver_at = v->down_at = 0;
 	}
@@ -126,8 +127,10 @@ ha_vrrp_resume(struct ha_vrrp *v, uint8_t state, uint16_t master_adv_cs, const u
 		v->master_adv_cs = master_adv_cs;
 	if (master_ip != NULL)
 		memcpy(v->master_ip, master_ip, 16);
-	if (v->state == state && state == HA_VRRP_BACKUP)
+	if (v->state == state && state == HA_VRRP_BACKUP) {
 		v->down_at = now + ha_vrrp_down_ns(v);
+		v->down_why = HA_VRRP_DOWN_SILENT;
+	}
 	become(v, state, now);
 }
 
@@ -222,6 +225,7 @@ ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t no
 		if (h->prio == HA_VRRP_PRIO_STOP) {
 			/* 6.4.2: the master stopped: take over after Skew_Time */
 			v->down_at = now + ha_vrrp_skew_ns(v);
+			v->down_why = HA_VRRP_DOWN_STOPPED;
 			break;
 		}
 		/* a lower priority master is preempted once the hold-down is
@@ -231,13 +235,16 @@ ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t no
 		 * master that lost its WAN links lowers its priority, and its
 		 * pair's other box should not wait to take its traffic) */
 		if (v->cfg.preempt && h->prio < v->cfg.prio && now >= v->preempt_from) {
-			if (now + ha_vrrp_skew_ns(v) < v->down_at)
+			if (now + ha_vrrp_skew_ns(v) < v->down_at) {
 				v->down_at = now + ha_vrrp_skew_ns(v);
+				v->down_why = HA_VRRP_DOWN_PREEMPT;
+			}
 			break;
 		}
 		v->master_adv_cs = adv;
 		memcpy(v->master_ip, src, 16);
 		v->down_at = now + ha_vrrp_down_ns(v);
+		v->down_why = HA_VRRP_DOWN_SILENT;
 		break;
 	case HA_VRRP_MASTER:
 		if (h->prio == HA_VRRP_PRIO_STOP) {
@@ -257,6 +264,13 @@ ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t no
 	}
 	*changed = v->state != was;
 	return HA_VRRP_OK;
+}
+
+void
+ha_vrrp_defer(struct ha_vrrp *v, uint64_t until)
+{
+	if (v->state == HA_VRRP_BACKUP && v->down_at < until)
+		v->down_at = until;
 }
 
 bool

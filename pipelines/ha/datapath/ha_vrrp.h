@@ -50,6 +50,9 @@ struct ha_vrrp_hdr {
 } __attribute__((packed));
 
 enum ha_vrrp_state { HA_VRRP_INIT, HA_VRRP_BACKUP, HA_VRRP_MASTER };
+/* Why a Backup's timer would make it Master: the master fell silent, it
+ * said it stops (priority 0), or it is of a lower priority (preemption). */
+enum { HA_VRRP_DOWN_SILENT, HA_VRRP_DOWN_STOPPED, HA_VRRP_DOWN_PREEMPT };
 extern const char *const ha_vrrp_state_name[3];
 
 /* Why a packet was not taken (0: it was). */
@@ -96,6 +99,7 @@ struct ha_vrrp {
 	uint8_t master_ip[16];   /* whose advertisements keep it Backup */
 	uint64_t adver_at;       /* Master: the next advertisement */
 	uint64_t down_at;        /* Backup: Master_Down_Timer */
+	uint8_t down_why;        /* what it runs for: HA_VRRP_DOWN_* */
 	uint64_t preempt_from;   /* preemption allowed from (start + hold-down) */
 	uint64_t changed;        /* when state last changed */
 	struct ha_vrrp_stats st;
@@ -125,6 +129,9 @@ enum ha_vrrp_bad ha_vrrp_check(const void *msg, uint32_t len, bool v6, const uin
  * @src, taken in at now (6.4.2, 6.4.3). 0 when taken (true in *changed
  * when the state changed), or why not (counted). */
 enum ha_vrrp_bad ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t now, bool *changed);
+/* A Backup's Master_Down_Timer fires no sooner than @until (the caller
+ * knows the master lives: a witness saw it). */
+void ha_vrrp_defer(struct ha_vrrp *v, uint64_t until);
 /* The timers at now: a Backup whose master went silent becomes Master
  * (6.4.2). True when the state changed. */
 bool ha_vrrp_judge(struct ha_vrrp *v, uint64_t now);
@@ -150,6 +157,14 @@ static inline bool
 ha_vrrp_master(const struct ha_vrrp *v)
 {
 	return v->state == HA_VRRP_MASTER;
+}
+
+/* A Backup about to take over from a master that fell silent (not one
+ * that stopped or that it preempts): its timer is due at now. */
+static inline bool
+ha_vrrp_silence_due(const struct ha_vrrp *v, uint64_t now)
+{
+	return v->state == HA_VRRP_BACKUP && now >= v->down_at && v->down_why == HA_VRRP_DOWN_SILENT;
 }
 
 #endif

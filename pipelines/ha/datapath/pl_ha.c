@@ -109,6 +109,7 @@ ha_check(const struct dp_update *u, unsigned int n, int *res)
 struct ha_router {
 	bool used, seen;
 	bool lan_down;           /* no member port of its domain has a carrier: stopped (Init) */
+	bool deferred;           /* its takeover held off by the witness (partner_active) */
 	uint8_t prio;            /* as written; cfg.prio is the one in force (cut_by) */
 	uint16_t slice, bd;
 	uint64_t heard;          /* the last advertisement taken, ns */
@@ -303,6 +304,7 @@ ha_heard(struct rte_mbuf *m)
 	if ((bad = ha_vrrp_recv(&r->v, msg, src, now_ns(), &changed)) != HA_VRRP_OK)
 		return drop_base + bad_drop[bad];
 	r->heard = now_ns();
+	r->deferred = false;   /* the master heard again */
 	dp_slow_event(HA_EVENT(vrrp_taken));
 	if (changed)
 		follow(r);
@@ -310,6 +312,37 @@ ha_heard(struct rte_mbuf *m)
 }
 
 static void ha_sync(const struct dp_update *d, unsigned int n, const int *res);
+
+/* The tie-breaker of a pair that no longer hears itself (the LAN between
+ * the two boxes cut, both alive): a backup whose master went silent does
+ * not take over while a peer site sees another box of this site active
+ * (dp_feature_partner_active: the overlay's probe answers). The box the
+ * remote sites reach keeps the gateway; the silent half of a cut LAN has
+ * none rather than a second one. With no peer site to ask (none, or none
+ * reached), VRRP alone decides. */
+#define WITNESS_RECHECK_NS (10 * 1000000ull)
+static void
+witness(struct ha_router *r, uint64_t now)
+{
+	if (r->v.state != HA_VRRP_BACKUP)
+		r->deferred = false;
+	if (!ha_vrrp_silence_due(&r->v, now))
+		return;
+	if (!dp_feature_partner_active()) {
+		if (r->deferred)
+			DP_LOG(NOTICE, "ha: slice %u bd %u %s VRID %u: no peer site sees the other box active now: "
+			       "taking over", r->slice, r->bd, r->v.cfg.v6 ? "IPv6" : "IPv4", r->v.cfg.vrid);
+		return;
+	}
+	if (!r->deferred) {
+		DP_LOG(NOTICE, "ha: slice %u bd %u %s VRID %u: the master is silent here, but a peer site sees the "
+		       "other box active: no takeover (the pair's link cut?)", r->slice, r->bd,
+		       r->v.cfg.v6 ? "IPv6" : "IPv4", r->v.cfg.vrid);
+		dp_slow_event(HA_EVENT(takeover_deferred));
+		r->deferred = true;
+	}
+	ha_vrrp_defer(&r->v, now + WITNESS_RECHECK_NS);
+}
 
 /* Has router r's LAN a carrier on any member port of its domain? (A
  * domain with no member known: as if it had.) */
@@ -386,6 +419,7 @@ ha_poll(uint64_t now_tsc __rte_unused)
 		lan_watch(r, now);
 		if (r->lan_down)
 			continue;
+		witness(r, now);
 		if (ha_vrrp_judge(&r->v, now))
 			follow(r);
 		if ((len = ha_vrrp_due(&r->v, now, r->v.cfg.v6 ? group6 : group4, msg)) > 0)
@@ -520,7 +554,8 @@ static struct dp_table_deriver sync_watch = { .done = ha_sync };
 
 static const struct dp_schema_field router_row = {
 	.name = "router", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
-	.desc = "{vrf, bd, family, vrid, state, lan_down (no carrier on its LAN: stopped), priority (as "
+	.desc = "{vrf, bd, family, vrid, state, lan_down (no carrier on its LAN: stopped), deferred (a silent "
+		"master not taken over: a peer site sees the other box active), priority (as "
 		"written), priority_in_force, cut_off (the "
 		"feature with no path off site, or null), master, master_adv_cs, since_s, tx, rx, stops_rx, "
 		"masters, backups, refused: {reason: count}}",
@@ -575,9 +610,10 @@ m_vrrp(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, 
 			if (st->bad[b] != 0)
 				json_object_set_new(bad, ha_vrrp_bad_name[b], json_integer((json_int_t)st->bad[b]));
 		json_array_append_new(rows, json_pack(
-			"{s:i,s:i,s:s,s:i,s:s,s:b,s:i,s:i,s:o,s:o,s:i,s:f,s:I,s:I,s:I,s:i,s:i,s:o}", "vrf", r->slice,
+			"{s:i,s:i,s:s,s:i,s:s,s:b,s:b,s:i,s:i,s:o,s:o,s:i,s:f,s:I,s:I,s:I,s:i,s:i,s:o}", "vrf", r->slice,
 			"bd", r->bd, "family", r->v.cfg.v6 ? "ipv6" : "ipv4", "vrid", r->v.cfg.vrid,
-			"state", ha_vrrp_state_name[r->v.state], "lan_down", r->lan_down, "priority", r->prio,
+			"state", ha_vrrp_state_name[r->v.state], "lan_down", r->lan_down, "deferred", r->deferred,
+			"priority", r->prio,
 			"priority_in_force", r->v.cfg.prio, "cut_off", cut_by != NULL ? json_string(cut_by) : json_null(),
 			"master", master_json(&r->v),
 			"master_adv_cs", r->v.master_adv_cs, "since_s", (double)(now - r->v.changed) / 1e9,

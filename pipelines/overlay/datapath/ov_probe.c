@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_malloc.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -32,7 +33,12 @@
 
 /* ------------------------------------------------------------ workers */
 
-static inline bool
+uint32_t (*ov_site_active)[OV_SITE_ACTIVE_MAX];
+static uint32_t nonce;            /* this process's, in the probes' flags */
+static bool sites_dirty;          /* a path's state changed: sites_publish */
+
+/* The endpoint entry of ip, NULL: none. */
+static inline const struct ov_endpoint *
 endpoint_known(struct dp_stage_ctx *ctx, const uint8_t *ip)
 {
 	uint8_t key[SW_KEY_BYTES] __rte_aligned(16) = { 0 };
@@ -41,7 +47,7 @@ endpoint_known(struct dp_stage_ctx *ctx, const uint8_t *ip)
 
 	memcpy(key, ip, 16);
 	return dp_table_lookup(ctx->root, ctx->worker, pl_ov.endpoints, &kp, 1, &e) != 0 &&
-	       e->action == OV_ENDPOINT;
+	       e->action == OV_ENDPOINT ? (const struct ov_endpoint *)e->params : NULL;
 }
 
 /* Turned-around request @m (its headers swapped) sealed toward the peer
@@ -101,15 +107,30 @@ turn_around(struct rte_mbuf *m, const struct dp_meta *md)
 	}
 }
 
-static const rte_be32_t role_flags[4] = {
-	[DP_ROLE_STANDBY] = RTE_BE32(OV_PROBE_F_STANDBY), [DP_ROLE_FAULT] = RTE_BE32(OV_PROBE_F_FAULT),
+static const uint8_t role_flags[4] = {
+	[DP_ROLE_STANDBY] = OV_PROBE_F_STANDBY, [DP_ROLE_FAULT] = OV_PROBE_F_FAULT,
 };
+
+/* OV_PROBE_F_SITE_ACTIVE when the box's paths find a box of @site active
+ * other than the asker (@asker, its nonce) */
+static inline uint32_t
+site_active(uint16_t site, uint32_t asker)
+{
+	for (unsigned int i = 0; i < OV_SITE_ACTIVE_MAX; i++) {
+		uint32_t n = __atomic_load_n(&ov_site_active[site][i], __ATOMIC_RELAXED);
+
+		if (n != 0 && n != asker)
+			return OV_PROBE_F_SITE_ACTIVE;
+	}
+	return 0;
+}
 
 uint16_t
 ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed, bool *underlay)
 {
 	struct dp_meta *md = dp_meta(m);
 	uint32_t off = md->l4_off + (icmp ? ICMP_ECHO_HLEN : sizeof(struct rte_udp_hdr));
+	const struct ov_endpoint *ep;
 	struct ov_probe_msg *msg;
 	uint8_t dst[16], src[16];
 
@@ -140,10 +161,11 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed
 	if (!(dp_addr_mapped(src) ? dp_addr_ip4_unicast(ov_ip4(src)) : dp_addr_ip6_unicast(src)) ||
 	    memcmp(src, dst, 16) == 0)
 		return DP_NEXT_DROP(OV_DROP(probe_src));
-	if (!endpoint_known(ctx, src))
+	if ((ep = endpoint_known(ctx, src)) == NULL)
 		return DP_NEXT_DROP(OV_DROP(probe_unknown));
 	msg->type = OV_PROBE_REPLY;
-	msg->flags = role_flags[dp_role_get() & 3];
+	msg->flags = rte_cpu_to_be_32(nonce << OV_PROBE_NONCE_SHIFT | role_flags[dp_role_get() & 3] |
+				      site_active(ep->site, rte_be_to_cpu_32(msg->flags) >> OV_PROBE_NONCE_SHIFT));
 	turn_around(m, md);
 	if (sealed) {   /* sealed: ESP or WireGuard, IPv4's alone */
 		unsigned int r = reseal(ctx, m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
@@ -178,6 +200,8 @@ struct prober {
 	struct ov_bfd bfd;       /* bfd */
 	uint64_t settled;        /* answered + lost when last published */
 	uint8_t far_role;        /* sxdp: what the far end's latest answer said it is (DP_ROLE_*) */
+	uint32_t far_nonce;      /* sxdp: the far end's box, by its latest answer */
+	uint64_t partner_until;  /* its far end saw another box of this site active, until then (ns) */
 };
 
 static struct prober *pr;           /* [OV_PATH_MAX + 1] */
@@ -196,8 +220,12 @@ int
 ov_probe_init(void)
 {
 	pr = calloc(OV_PATH_MAX + 1, sizeof(*pr));
-	if (pr == NULL)
+	ov_site_active = rte_zmalloc("ov_site_active", sizeof(*ov_site_active) * 65536, RTE_CACHE_LINE_SIZE);
+	if (pr == NULL || ov_site_active == NULL)
 		return -ENOMEM;
+	do
+		nonce = (uint32_t)rte_rand() & ((1u << (32 - OV_PROBE_NONCE_SHIFT)) - 1);
+	while (nonce == 0);
 	pool = rte_mempool_lookup(DP_MBUF_POOL_NAME);
 	if (pool == NULL) {
 		DP_LOG(ERR, "overlay: no packet pool \"%s\" for probes", DP_MBUF_POOL_NAME);
@@ -215,6 +243,8 @@ ov_probe_fini(void)
 {
 	free(pr);
 	pr = NULL;
+	rte_free(ov_site_active);
+	ov_site_active = NULL;
 	n_used = 0;
 }
 
@@ -254,6 +284,7 @@ publish(uint16_t id, const struct ov_sla *s)
 {
 	struct ov_path_live *l = &ov_path_live[id];
 
+	sites_dirty = true;   /* its state may have changed */
 	if (pr[id].kind == OV_PATH_BFD) {
 		/* BFD measures no RTT: never within a limit of an SLA */
 		__atomic_store_n(&l->rtt_us, OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
@@ -488,6 +519,7 @@ probe_send(uint16_t id, const struct prober *p, uint32_t seq, uint64_t tsc)
 	msg->type = OV_PROBE_REQUEST;
 	msg->path = rte_cpu_to_be_16(id);
 	msg->seq = rte_cpu_to_be_32(seq);
+	msg->flags = rte_cpu_to_be_32(nonce << OV_PROBE_NONCE_SHIFT);
 	msg->tx = tsc;
 	if (p->kind == OV_PATH_ICMP) {
 		struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)l4p;
@@ -652,6 +684,73 @@ ov_probe_bfd_in(struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
+/* Every site's boxes the paths find active (up, their far end saying
+ * active), by their nonces: what the workers tell a box of that site
+ * asking (OV_PROBE_F_SITE_ACTIVE). After any change of a path's state. */
+static void
+sites_publish(void)
+{
+	static uint16_t lit[OV_PATH_MAX];
+	static unsigned int n_lit;
+	uint32_t want[OV_PATH_MAX][OV_SITE_ACTIVE_MAX];
+	uint16_t site[OV_PATH_MAX];
+	unsigned int n = 0;
+
+	sites_dirty = false;
+	for (unsigned int i = 0; i < n_used; i++) {
+		const struct prober *p = &pr[used[i]];
+		uint8_t k[DP_KEY_MAX] = { 0 };
+		const struct dp_entry *e;
+		unsigned int j, s;
+
+		if (p->kind != OV_PATH_SXDP || !ov_path_up(used[i]) || p->far_nonce == 0)
+			continue;
+		memcpy(k, p->cfg.dst, 16);
+		if ((e = dp_table_find(pl_ov.endpoints, k)) == NULL || e->action != OV_ENDPOINT)
+			continue;
+		s = ((const struct ov_endpoint *)e->params)->site;
+		for (j = 0; j < n && site[j] != s; j++)
+			;
+		if (j == n) {
+			site[n] = (uint16_t)s;
+			memset(want[n++], 0, sizeof(want[0]));
+		}
+		for (unsigned int x = 0; x < OV_SITE_ACTIVE_MAX; x++)
+			if (want[j][x] == 0 || want[j][x] == p->far_nonce) {
+				want[j][x] = p->far_nonce;
+				break;
+			}
+	}
+	/* the sites no longer lit first, then the new set: a worker reads one
+	 * or the other for a site, never a box of another site */
+	for (unsigned int i = 0; i < n_lit; i++) {
+		unsigned int j;
+
+		for (j = 0; j < n && site[j] != lit[i]; j++)
+			;
+		if (j == n)
+			for (unsigned int x = 0; x < OV_SITE_ACTIVE_MAX; x++)
+				__atomic_store_n(&ov_site_active[lit[i]][x], 0, __ATOMIC_RELAXED);
+	}
+	for (unsigned int j = 0; j < n; j++) {
+		for (unsigned int x = 0; x < OV_SITE_ACTIVE_MAX; x++)
+			__atomic_store_n(&ov_site_active[site[j]][x], want[j][x], __ATOMIC_RELAXED);
+		lit[j] = site[j];
+	}
+	n_lit = n;
+}
+
+bool
+ov_probe_partner_active(void)
+{
+	uint64_t now = ov_probe_ns(rte_rdtsc());
+
+	for (unsigned int i = 0; i < n_used; i++)
+		if (pr[used[i]].partner_until > now)
+			return true;
+	return false;
+}
+
 /* The main lcore not polled for this long: the process stood still. */
 #define STALL_NS (50 * 1000000ull)
 
@@ -698,6 +797,8 @@ ov_probe_poll(uint64_t now_tsc)
 		}
 		p->settled = p->sla.st.answered + p->sla.st.lost;
 	}
+	if (sites_dirty)
+		sites_publish();
 }
 
 /* What the far end of path id says it is, by its latest answer: active
@@ -708,9 +809,17 @@ far_role(uint16_t id, struct prober *p, rte_be32_t flags)
 {
 	static const char *const said[] = { "active", "its pair's standby", "in fault (no LAN): taken as down" };
 	static const uint8_t why[] = { OV_WHY_FAR_ACTIVE, OV_WHY_FAR_STANDBY, OV_WHY_FAR_FAULT };
-	uint8_t role = flags & RTE_BE32(OV_PROBE_F_FAULT) ? DP_ROLE_FAULT :
-		       flags & RTE_BE32(OV_PROBE_F_STANDBY) ? DP_ROLE_STANDBY : DP_ROLE_ACTIVE;
+	uint32_t f = rte_be_to_cpu_32(flags), n = f >> OV_PROBE_NONCE_SHIFT;
+	uint8_t role = f & OV_PROBE_F_FAULT ? DP_ROLE_FAULT : f & OV_PROBE_F_STANDBY ? DP_ROLE_STANDBY : DP_ROLE_ACTIVE;
 
+	if (f & OV_PROBE_F_SITE_ACTIVE)   /* as long as the path would take to be judged down */
+		p->partner_until = ov_probe_ns(rte_rdtsc()) + 2 * p->sla.cfg.interval_ns;
+	if (role == p->far_role && n == p->far_nonce)
+		return;
+	if (n != p->far_nonce) {   /* another process there: what it is counts anew */
+		p->far_nonce = n;
+		sites_dirty = true;
+	}
 	if (role == p->far_role)
 		return;
 	p->far_role = role;

@@ -30,6 +30,17 @@ enum { OV_PROBE_REQUEST = 1, OV_PROBE_REPLY = 2 };
  * box alone, or one that sends 0 there). */
 #define OV_PROBE_F_STANDBY 1u
 #define OV_PROBE_F_FAULT   2u
+/* The answering box sees a box of the asker's site (its endpoints' site)
+ * active: a path to it up and its far end active. The asker, the backup
+ * of a pair, does not take over while a peer says so (the witness of its
+ * election: two boxes that no longer hear each other never both become
+ * the active one while a peer site sees one of them). */
+#define OV_PROBE_F_SITE_ACTIVE 4u
+#define OV_PROBE_NONCE_SHIFT 8
+/* Workers: by site id, the nonces of (up to two) boxes of that site the
+ * box's paths find active, 0: none (written on the main lcore). */
+#define OV_SITE_ACTIVE_MAX 2
+extern uint32_t (*ov_site_active)[OV_SITE_ACTIVE_MAX];
 
 /* The payload of both kinds. tx and rx are the prober's own clock (TSC),
  * meaningful to it alone: the far end turns them around untouched. */
@@ -38,7 +49,10 @@ struct ov_probe_msg {
 	uint8_t version, type;
 	rte_be16_t path;          /* the sender's path id */
 	rte_be32_t seq;
-	rte_be32_t flags;         /* an answer's: OV_PROBE_F_* (a request's 0) */
+	/* OV_PROBE_F_* (an answer's) in the low byte, and above it the
+	 * sender's box nonce (24 random bits a process draws: which box a
+	 * request or an answer comes from, whatever its address) */
+	rte_be32_t flags;
 	uint64_t tx;              /* when the prober sent it */
 	uint64_t rx;              /* when a worker took the answer in */
 } __rte_packed;
@@ -71,6 +85,9 @@ void ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *r
 /* Main lcore: the box has probed paths and none of its paths is up (to
  * either kind of far end): the overlay carries nothing off site. */
 bool ov_probe_cut_off(void);
+/* Main lcore: a peer site's answers said, within their paths' detection
+ * time, that another box of this box's site is active. */
+bool ov_probe_partner_active(void);
 struct json_t *ov_probe_handover_out(void);
 int ov_probe_handover_in(struct json_t *up);
 /* The prober's clock (ns) at TSC tsc: what ov_sla's times are in. */
