@@ -10,7 +10,8 @@
 #                            b's wan1 192.0.2.2
 #   box b's lan1 ── host hb 10.1.0.2
 #
-# Slice red (VNI 5001) is stretched between the sites; its gateway
+# Slice red (VNI 5001) is stretched between the sites over ESP (the pair
+# one site to its peers: a1's key copied to a2); its gateway
 # 10.1.0.254 at site A is the pair's (the site's "pair": VRRP VRID 1,
 # advertisements every 100 ms, a2 preempted back after a 2 s hold-down).
 # Site B's peer "site-a" has both boxes' addresses as endpoints: its paths
@@ -109,8 +110,8 @@ topo() {
   ip -n "$(nsn ha)" addr add 10.1.0.1/24 dev eth0
   ip -n "$(nsn hb)" addr add 10.1.0.2/24 dev eth0
   for n in ha hb; do
-    # the overlay's MTU; AF_XDP takes frames as queued: no checksum offload
-    ip -n "$(nsn "$n")" link set eth0 mtu 1450 up
+    # the overlay's MTU less ESP's; AF_XDP takes frames as queued: no checksum offload
+    ip -n "$(nsn "$n")" link set eth0 mtu 1360 up
     in_ns "$n" ethtool -K eth0 tx off >/dev/null 2>&1
   done
 }
@@ -167,8 +168,18 @@ if ! started; then
 fi
 ok "sxdp at a1, a2 and b (net_$DRIVER ports lan1, wan1; pipeline lan=switch wan=overlay)"
 head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token" && chmod 600 "$NL_DIR/token"
-if sxcd_start a1 && sxcd_start a2 && sxcd_start b; then ok "sxcd at the three boxes"
-else notok "sxcd at the three boxes"; finish; fi
+# the pair is one site to its peers: one ESP key, a1's, copied to a2's
+# store before a2's sxcd first starts (each path's keys are still its own)
+if sxcd_start a1 && mkdir -p "$NL_DIR/store-a2" && cp -p "$NL_DIR/store-a1/esp.key" "$NL_DIR/store-a2/" &&
+   sxcd_start a2 && sxcd_start b; then
+  ok "sxcd at the three boxes (a2 with a1's ESP key: one key for the site)"
+else
+  notok "sxcd at the three boxes"; finish
+fi
+pub_of() { api "$1" --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["esp"]["public_key"])'; }
+PUB_A=$(pub_of a1) PUB_B=$(pub_of b)
+[ "$PUB_A" = "$(pub_of a2)" ] || notok "a2's ESP key is a1's"
+esp() { printf '"encryption": {"cipher": "aes-gcm-128", "public_key": "%s"}' "$1"; }
 
 # ------------------------------------------------------------------ intents
 probe='"probe": {"how": "sxdp", "interval_ms": 50, "down_after": 3, "up_after": 3}'
@@ -184,7 +195,7 @@ for b in a1 a2; do
             "preempt_hold_s": 2,
             "gateways": [{"slice": "red", "vrid": 1, "address": "${SELF[$b]}", "peer": "${PEERIP[$b]}"}]}}},
  {"kind": "peers", "metadata": {"name": "site-b"}, "spec": {"id": 2,
-   "endpoints": [{"address": "${WAN[b]}", "wan": "isp1"}], $probe}},
+   "endpoints": [{"address": "${WAN[b]}", "wan": "isp1"}], $probe, $(esp "$PUB_B")}},
  $red_a
 ]}
 EOF
@@ -194,7 +205,8 @@ cat >"$NL_DIR/site-b.json" <<EOF
  {"kind": "site", "spec": {"id": 2, "lan": [{"port": "lan1"}],
    "wan": [{"name": "isp1", "port": "wan1", "address": "${WAN[b]}/24"}]}},
  {"kind": "peers", "metadata": {"name": "site-a"}, "spec": {"id": 1,
-   "endpoints": [{"address": "${WAN[a1]}", "wan": "isp1"}, {"address": "${WAN[a2]}", "wan": "isp1"}], $probe}},
+   "endpoints": [{"address": "${WAN[a1]}", "wan": "isp1"}, {"address": "${WAN[a2]}", "wan": "isp1"}], $probe,
+   $(esp "$PUB_A")}},
  {"kind": "slices", "metadata": {"name": "red"}, "spec": {"id": 1, "vni": 5001,
    "members": [{"port": "lan1"}], "path_policy": {"mode": "failover", "wans": ["isp1"]}}}
 ]}
@@ -227,8 +239,9 @@ print(json.load(sys.stdin).get("drops", {}).get(sys.argv[1], 0))' "$2" 2>/dev/nu
 # The streams: hb -> ha and ha -> hb on UDP 9999, a datagram a
 # millisecond each, numbered; the receiver records each one's arrival in
 # recv-<receiver>.txt (CLOCK_MONOTONIC is every netns's)
+# (not through in_ns, a function: $! must be the process itself)
 stream_start() { # from to to-address
-  in_ns "$2" "$PY" -c '
+  ip netns exec "$(nsn "$2")" "$PY" -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[2], 9999))
@@ -238,7 +251,7 @@ with open(sys.argv[1], "w", buffering=1) as f:
         f.write("%.6f %s\n" % (time.monotonic(), d.decode()))' "$NL_DIR/recv-$2.txt" "$3" &
   BGPIDS+=($!)
   listening udp 9999 in_ns "$2" || return 1
-  in_ns "$1" "$PY" -c '
+  ip netns exec "$(nsn "$1")" "$PY" -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 i, t = 0, time.monotonic()

@@ -1283,6 +1283,49 @@ def test_periodic_time_and_quota_reports():
 
 
 @R.test
+def test_reported_usage_never_reported_again_after_a_restart():
+    """A periodic report (PERIO, 1 s) goes once the journal has the usage it reports: sxcd
+    killed (-9) and started again on its journal goes on from what it reported, so the
+    G-PDUs' bytes reach the SMF once over every report that follows and the deletion's final
+    one (a crash between the journal and the send could lose a report, never double one)."""
+    import signal
+    from scapy.contrib.gtp import GTP_U_Header
+    from scapy.contrib.pfcp import IE_MeasurementMethod, IE_MeasurementPeriod, IE_ReportingTriggers
+    urr = [IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(periodic_reporting=1), IE_MeasurementPeriod(period=1)]
+    first = [gpdu(0x7790, "10.45.6.90", 200, b"r") for _ in range(2)]
+    one = len(first[0][GTP_U_Header].payload)
+
+    def periods(smf, seconds, until=None):
+        got, t0 = [], time.monotonic()
+        while time.monotonic() - t0 < seconds and not (until and until(got)):
+            rq = smf.wait_request(S.SESS_REPORT_REQ, timeout=1)
+            u = usage_of(rq[0], 80) if rq is not None and rq[0].seid == 0x390 else {}
+            if 1 in u:
+                got.append(u[1][1])
+        return got
+
+    with upf_pfcp(n3=first, lan1=[]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0x390, ue="10.45.6.90", gnb="192.0.2.10", gnb_teid=0xe0,
+                                       ul_teid=0x7790, urr=urr)
+            expect_eq(cause_of(r), 1, "established")
+            dp.phase(["n3"])
+            before = periods(smf, SETTLE_S, until=lambda g: sum(g) >= 2 * one)
+            expect_eq(sum(before), 2 * one, "the G-PDUs reported before the restart: %s" % before)
+            cd.stop(signal.SIGKILL)
+            cd.start()
+            judged(cd)
+            after = periods(smf, 3.5)
+            expect(len(after) >= 2, "periodic reports go on after the restart: %s" % after)
+            rd = smf.delete(sess["up_seid"])
+            expect_eq(cause_of(rd), 1, "deleted")
+            final = usage_of(rd, 79).get(1, (None, 0))[1] or 0
+            expect_eq(sum(after) + final, 0, "nothing reported twice after the restart (reports %s, final %d)" %
+                      (after, final))
+
+
+@R.test
 def test_open5gs_router_solicitation_pdrs():
     """Open5GS adds to every session a PDR from the CP function and one sending the UE's IPv6
     Router Solicitations (an SDF to ff02::2 on the uplink tunnel) to a FAR toward the SMF

@@ -11,10 +11,13 @@
 #include "pf_node.h"
 #include "pf_store.h"
 
-/* An answer waiting for the journal's sync. */
+/* An answer, or a call (a request of the UP function's own), waiting for
+ * the journal's sync. */
 struct outmsg {
 	struct outmsg *next;
 	struct pf_txn *t;
+	void (*after)(struct pf_up *up, void *arg);
+	void *arg;
 	size_t len;
 	uint8_t b[];
 };
@@ -40,6 +43,15 @@ pf_answer_fseid(struct pf_up *up, uint64_t seid, struct pf_fseid *f)
 	}
 }
 
+static void
+outbox_put(struct pf_up *up, struct outmsg *m)
+{
+	m->next = NULL;
+	*up->out_tail = m;
+	up->out_tail = &m->next;
+	event_active(up->flush, EV_TIMEOUT, 0);
+}
+
 /* Answers leave once what they say is in the journal: gathered over a
  * turn of the loop, then one sync, then sent. */
 static void
@@ -52,12 +64,23 @@ outbox_add(struct pf_up *up, struct pf_txn *t, const uint8_t *b, size_t len)
 		return;
 	}
 	m->t = t;
+	m->after = NULL;
 	m->len = len;
 	memcpy(m->b, b, len);
-	m->next = NULL;
-	*up->out_tail = m;
-	up->out_tail = &m->next;
-	event_active(up->flush, EV_TIMEOUT, 0);
+	outbox_put(up, m);
+}
+
+void
+pf_answer_after_sync(struct pf_up *up, void (*fn)(struct pf_up *up, void *arg), void *arg)
+{
+	struct outmsg *m = malloc(sizeof(*m));
+
+	if (m == NULL) {
+		fn(up, arg);   /* no room to wait: at once, as before the journal */
+		return;
+	}
+	*m = (struct outmsg){ .after = fn, .arg = arg };
+	outbox_put(up, m);
 }
 
 void
@@ -72,13 +95,18 @@ pf_answer_flush(evutil_socket_t fd, short what, void *arg)
 	if (up->store != NULL && (rc = pf_store_sync(up->store)) < 0)
 		CD_LOG(ERR, "pfcp: the sessions' journal does not sync (%s): answers go, an sxcd restart may lose "
 		       "them", strerror(-rc));
-	for (m = up->out; m != NULL; m = n) {
-		n = m->next;
-		pf_txn_reply(m->t, m->b, m->len);
-		free(m);
-	}
+	/* detached first: a call may queue more, for the next sync */
+	m = up->out;
 	up->out = NULL;
 	up->out_tail = &up->out;
+	for (; m != NULL; m = n) {
+		n = m->next;
+		if (m->after != NULL)
+			m->after(up, m->arg);
+		else
+			pf_txn_reply(m->t, m->b, m->len);
+		free(m);
+	}
 }
 
 /* A session's record into the journal (the sync before the answers makes it durable). */

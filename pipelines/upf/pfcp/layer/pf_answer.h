@@ -11,6 +11,10 @@
 void pf_answer_fseid(struct pf_up *up, uint64_t seid, struct pf_fseid *f);
 /* up->flush's callback: the journal synced, then the answers gathered sent. */
 void pf_answer_flush(evutil_socket_t fd, short what, void *arg);
+/* @fn(@up, @arg) once the journal has synced what is in it now (a
+ * Session Report Request whose usage the journal must have first: a crash
+ * may lose a report, never send one twice). */
+void pf_answer_after_sync(struct pf_up *up, void (*fn)(struct pf_up *up, void *arg), void *arg);
 /* @us's record into the journal (durable at the next flush). */
 void pf_answer_save(struct pf_up *up, struct us *us);
 /* The response to @t (NULL: none) into the outbox; @r's type, sequence and Node ID filled. */

@@ -220,29 +220,85 @@ on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 	free(sn);
 }
 
-/* A Session Report Request to @us's SMF. */
+/* Session Report Request @b (@len bytes) of session @seid to the SMF of
+ * association @a. */
 static void
-report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int n_pdrs,
-       const struct pf_usage_report *urs, int n_urs, const struct pf_fteid *eir)
+report_send(struct pf_up *up, struct pf_assoc *a, uint64_t seid, const uint8_t *b, size_t len)
 {
-	uint8_t buf[PF_UP_MSG_MAX];
 	struct sent *sn;
-	int len;
 
-	if (us->assoc == NULL)
-		return;
-	len = pf_enc_sess_report_req(buf, sizeof(buf), us->s->cp.seid, 0, type, pdrs, n_pdrs, urs, n_urs, eir);
-	if (len < 0 || (sn = malloc(sizeof(*sn))) == NULL) {
+	if ((sn = malloc(sizeof(*sn))) == NULL) {
 		up->st.report_fails++;
 		return;
 	}
-	*sn = (struct sent){ .up = up, .seid = us->seid };
-	if (pf_node_request(up->node, us->assoc, buf, (size_t)len, on_report_answered, sn) < 0) {
+	*sn = (struct sent){ .up = up, .seid = seid };
+	if (pf_node_request(up->node, a, b, len, on_report_answered, sn) < 0) {
 		free(sn);
 		up->st.report_fails++;
 		return;
 	}
 	up->st.reports++;
+}
+
+/* A usage report waiting for the journal to have the usage it reports;
+ * its association by name (it may go meanwhile; the session too, whose
+ * deletion's answer comes after it and reports only what came since). */
+struct held_report {
+	uint64_t seid;
+	char assoc[PF_SAVE_NAME];
+	size_t len;
+	uint8_t b[];
+};
+
+static void
+report_held_go(struct pf_up *up, void *arg)
+{
+	struct held_report *h = arg;
+	struct pf_assoc *a = pf_node_assoc_by_name(up->node, h->assoc);
+
+	if (a != NULL)
+		report_send(up, a, h->seid, h->b, h->len);
+	free(h);
+}
+
+/* A Session Report Request to @us's SMF. One with usage reports goes once
+ * the journal has the session's usage as reported (its reported totals,
+ * sequence numbers, next period): an sxcd that restarts, or the pair's
+ * other box that takes over, goes on from there and never reports the
+ * same bytes twice; a crash between the two loses that report (what was
+ * counted since is in the next). */
+static void
+report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int n_pdrs,
+       const struct pf_usage_report *urs, int n_urs, const struct pf_fteid *eir)
+{
+	uint8_t buf[PF_UP_MSG_MAX];
+	struct held_report *h;
+	int len;
+
+	if (us->assoc == NULL)
+		return;
+	len = pf_enc_sess_report_req(buf, sizeof(buf), us->s->cp.seid, 0, type, pdrs, n_pdrs, urs, n_urs, eir);
+	if (len < 0) {
+		up->st.report_fails++;
+		return;
+	}
+	if (n_urs == 0) {
+		report_send(up, us->assoc, us->seid, buf, (size_t)len);
+		return;
+	}
+	if ((h = malloc(sizeof(*h) + (size_t)len)) == NULL) {
+		up->st.report_fails++;
+		return;
+	}
+	h->seid = us->seid;
+	snprintf(h->assoc, sizeof(h->assoc), "%s", pf_assoc_name(us->assoc));
+	h->len = (size_t)len;
+	memcpy(h->b, buf, (size_t)len);
+	/* a session an operation is changing is journalled as that ends (its
+	 * usage as it is then, this report's included), before its answer */
+	if (!us->busy)
+		pf_answer_save(up, us);
+	pf_answer_after_sync(up, report_held_go, h);
 }
 
 static void
