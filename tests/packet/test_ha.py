@@ -8,6 +8,7 @@ import copy
 import os
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
@@ -200,6 +201,54 @@ def test_standby_says_so_and_bridges_nothing_to_its_tunnels():
                 expect_eq(len(tunneled), 2, "the frame and the broadcast into the tunnel")
             expect_eq([Ether(o)[Raw].load for o in out["p0"] if Ether(o).haslayer(UDP)], [b"from the peer"],
                       "the peer's frame")
+
+
+
+@R.test
+def test_pair_holds_the_upf_n3_address():
+    """A UPF's N3 link named in the site's pair (upf_links): its SVI written held with the
+    router's virtual MAC, a VRRP router on its bridge domain in the underlay, its GTP-U
+    endpoint held on that domain (held_bd). While the router is backup (advertisements every
+    41 s: three of them before it takes over), a gNB's G-PDU to the N3 address is
+    upf.held_elsewhere: neither carried nor answered (no Error Indication from the standby);
+    a router that became master (every 10 ms) takes it as the UPF does (no session for its
+    TEID: an Error Indication)."""
+    from pfcp_upf import UPF, gpdu
+    for adv, why in ((40950, "upf.held_elsewhere"), (10, "upf.error_ind_sent")):
+        pair = {"peer": "a2", "priority": 100, "advert_ms": adv, "preempt_hold_s": 0,
+                "upf_links": [{"upf": "edge", "link": "n3", "vrid": 3, "address": "192.0.2.2",
+                               "peer": "192.0.2.3"}]}
+        with Sxdp({"n3": [gpdu(0x7101, "10.45.0.9")], "n9": [], "lan1": []},
+                  pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
+                  port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, Sxcd(dp.sock_path) as cd:
+            code, res = cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}],
+                                                                                 "pair": pair}})
+            mec = slice_("mec", 1, "lan1", 5000)
+            del mec["spec"]["vni"]
+            cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+            code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": UPF})
+            expect_eq((code, res["status"]["phase"]), (201, "Ready"), "the UPF: %s" % res.get("status"))
+            ifc = [e for e in dp.table_read("upf_interfaces")[0] if e["action"] == "n3"]
+            expect_eq(len(ifc), 1, "one N3 endpoint: %s" % ifc)
+            bd = ifc[0]["params"].get("held_bd")
+            expect(bd, "its endpoint held on a bridge domain: %s" % ifc[0])
+            svi = [e for e in dp.table_read("svi")[0] if e["match"]["bd"] == bd]
+            expect_eq([(e["params"]["mac"].lower(), e["params"].get("held")) for e in svi], [("00:00:5e:00:01:03", 1)],
+                      "its SVI held, the router's virtual MAC")
+            routers = dp.rpc("ha.vrrp")
+            expect_eq([(r["bd"], r["vrid"]) for r in routers], [(bd, 3)], "its router: %s" % routers)
+            if adv == 10:
+                deadline = time.monotonic() + 10
+                while dp.rpc("ha.vrrp")[0]["state"] != "master" and time.monotonic() < deadline:
+                    time.sleep(0.05)
+            expect_eq(dp.rpc("ha.vrrp")[0]["state"], "backup" if adv > 10 else "master", "the router")
+            st = dp.phase(["n3"])
+            dp.stop()
+            got = st["drops"].get(why) if adv > 10 else st["events"].get(why)
+            expect_eq(got, 1, "the G-PDU: %s (drops %s)" % (why, {k: v for k, v in st["drops"].items() if v}))
+            out = [Ether(o) for o in dp.outputs()["n3"]]
+            expect_eq(len([o for o in out if UDP in o and o[UDP].sport == 2152]), 0 if adv > 10 else 1,
+                      "from the N3 address: nothing from the standby, the master's Error Indication")
 
 
 if __name__ == "__main__":

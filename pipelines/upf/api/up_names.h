@@ -40,6 +40,7 @@
 #define UP_F_ETH       "eth"	/* a session entry's: an Ethernet PDU session (its T-PDUs are frames) */
 #define UP_F_ECHO_S    "echo_s"
 #define UP_F_MISSES    "misses"
+#define UP_F_HELD_BD   "held_bd"
 #define UP_F_SESSION   "session"
 #define UP_F_APP       "app"
 #define UP_F_REMOTE    "remote"

@@ -14,6 +14,7 @@
 #include "qos_intent.h"
 #include "qos_limits.h"
 #include "qos_names.h"
+#include "up_hook.h"
 #include "up_intent.h"
 #include "sw_intent.h"
 #include "sw_kind.h"
@@ -64,6 +65,27 @@ upf_meter(struct cd_kx *x, const char *key, json_int_t bps, const char *ptr)
 	return cd_kx_run(x, &it, ptr) < 0 ? 0 : id;
 }
 
+static struct up_hook *hooks;
+
+void
+up_hook_register(struct up_hook *h)
+{
+	struct up_hook **p = &hooks;
+
+	while (*p != NULL)
+		p = &(*p)->next;
+	h->next = NULL;
+	*p = h;
+}
+
+static void
+hooks_run(enum up_hook_at at, struct cd_kx *x, struct up_link *l)
+{
+	for (struct up_hook *h = hooks; h != NULL; h = h->next)
+		if (h->at == at)
+			h->fn(x, l);
+}
+
 #define UPF_ECHO_S      60	/* GTP-U path supervision's interval by default (s) */
 #define UPF_ECHO_MISSES 3	/* ... and the requests unanswered that fail a path */
 
@@ -104,20 +126,29 @@ upf_link(struct cd_kx *x, const char *name, json_t *spec, const char *which, con
 	struct sw_svi_arg svi = { .slice = under, .bd = bd,
 				  .mac = cd_str(l, "mac") ? cd_str(l, "mac") : cd_str(p, "mac"),
 				  .addr = cd_str(l, "address") };
+	struct up_link hl = { .upf = name, .which = which, .spec = l, .vrf = under, .bd = bd };
 	struct intent it = INTENT_OF(INTENT_SLICE_ATTACH, &at);
+	json_t *params;
 
 	cd_kx_run(x, &it, ptr);
+	hooks_run(UP_AT_LINK_SVI, x, &hl);
+	if (hl.held) {   /* answered, routed and carried only while the election says so */
+		svi.held = true;
+		svi.mac = hl.mac;
+	}
 	snprintf(ptr, sizeof(ptr), "/spec/%s/address", which);
 	it = INTENT_OF(INTENT_SVI_ADD, &svi);
 	cd_kx_run(x, &it, ptr);
 	v6 = cc_af_of(cd_str(l, "address")) == AF_INET6;
 	snprintf(key, sizeof(key), "%s/%d", cd_addr_part(cd_str(l, "address"), ip, sizeof(ip)), v6 ? 128 : 32);
 	/* its peers' paths supervised (up_path.h), every 60 s by default */
+	params = json_pack("{s:I,s:I,s:I,s:I}", UP_F_SLICE, sid, UP_F_ID, id, UP_F_ECHO_S,
+			   cd_num(l, "echo_interval_s", UPF_ECHO_S), UP_F_MISSES, cd_num(l, "echo_misses", UPF_ECHO_MISSES));
+	if (hl.held)
+		json_object_set_new(params, UP_F_HELD_BD, json_integer(bd));
 	json_array_append_new(u, cd_kx_upd(v6 ? UP_T_INTERFACES6 : UP_T_INTERFACES,
-					   json_pack("{s:s}", UP_F_DST, key), act,
-					   json_pack("{s:I,s:I,s:I,s:I}", UP_F_SLICE, sid, UP_F_ID, id, UP_F_ECHO_S,
-						     cd_num(l, "echo_interval_s", UPF_ECHO_S), UP_F_MISSES,
-						     cd_num(l, "echo_misses", UPF_ECHO_MISSES))));
+					   json_pack("{s:s}", UP_F_DST, key), act, params));
+	hooks_run(UP_AT_LINK_END, x, &hl);
 	return id;
 }
 

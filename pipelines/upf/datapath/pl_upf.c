@@ -51,9 +51,10 @@
 /* An N3 or N9 endpoint's params: its slice and id, and its peers' path
  * supervision (up_path.h: an Echo Request every echo_s, a path failed
  * after misses unanswered; echo_s 0: none). */
-#define IFACE_PARAMS(a) { a, 4, { { UP_F_SLICE, DP_T_U16, SLICE_MAX }, { UP_F_ID, DP_T_U16, UP_IFACE_MAX },	\
+#define IFACE_PARAMS(a) { a, 5, { { UP_F_SLICE, DP_T_U16, SLICE_MAX }, { UP_F_ID, DP_T_U16, UP_IFACE_MAX },	\
 				  { UP_F_ECHO_S, DP_T_U16, UP_PATH_ECHO_S_MAX, true },		\
-				  { UP_F_MISSES, DP_T_U8, UP_PATH_MISSES_MAX, true } } }
+				  { UP_F_MISSES, DP_T_U8, UP_PATH_MISSES_MAX, true },		\
+				  { UP_F_HELD_BD, DP_T_U16, 4095, true } } }
 #define IFACE_ACTIONS								\
 	.n_actions = 4,								\
 	.actions = {								\
@@ -458,6 +459,7 @@ up_init(unsigned int workers)
 	if (dp_table_param_off(pl_up.ifaces, UP_IF_N3, 1) != offsetof(struct up_iface, id) ||
 	    dp_table_param_off(pl_up.ifaces, UP_IF_N9, 3) != offsetof(struct up_iface, misses) ||
 	    dp_table_param_off(pl_up.ifaces6, UP_IF_N3, 2) != offsetof(struct up_iface, echo_s) ||
+	    dp_table_param_off(pl_up.ifaces, UP_IF_N3, 4) != offsetof(struct up_iface, held_bd) ||
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N9, 5) != offsetof(struct up_session, qfi) ||
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_DROP, 6) != offsetof(struct up_session, ohr) ||
 	    dp_table_param_off(pl_up.sess_n9, UP_DL_BUFFER, 7) != offsetof(struct up_session, id) ||

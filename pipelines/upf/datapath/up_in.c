@@ -652,6 +652,15 @@ in_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_
 		if (e->action != UP_IF_N3 && e->action != UP_IF_N9)
 			continue;   /* not a GTP-U endpoint of ours: the switch's */
 		md = dp_meta(pkts[i]);
+		/* a pair's endpoint the other box holds now: not ours to answer
+		 * (an Error Indication from it would make its peer drop the
+		 * tunnel the other box serves), nor its sessions' */
+		if (unlikely(((const struct up_iface *)e->params)->held_bd != 0) &&
+		    !pl_switch_held_here(((const struct up_iface *)e->params)->held_bd,
+					 take4 ? SW_HELD_V4 : SW_HELD_V6)) {
+			next[i] = DP_NEXT_DROP(UP_DROP(held_elsewhere));
+			continue;
+		}
 		if ((v = message(ctx, pkts[i], md, e->action)) != LOOKUP) {
 			if (v == DP_NEXT_PUNT) {   /* signalling: its endpoint, for the slow path */
 				md->tunnel = ((const struct up_iface *)e->params)->id;
@@ -722,8 +731,8 @@ pl_upf_in_fused(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	iface_key(k0, pkts[0], md0);
 	memcpy(&dst0, k0, 4);
 	dp_table_lookup(ctx->root, DP_WORKER_NONE, (unsigned int)pl_up.ifaces, &k0p, 1, &e);
-	if (e->action != UP_IF_N3)
-		return false;
+	if (e->action != UP_IF_N3 || ((const struct up_iface *)e->params)->held_bd != 0)
+		return false;   /* a held endpoint: the general path judges it */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct dp_meta *md = dp_meta(m);

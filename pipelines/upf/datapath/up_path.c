@@ -14,6 +14,7 @@
 #include "up_event.h"
 #include "up_state.h"
 #include "gtp.h"
+#include "sw_api.h"
 #include "dp_log.h"
 #include "dp_rpc.h"
 #include "dp_schema.h"
@@ -77,6 +78,9 @@ each_endpoint(const struct dp_entry_view *ev, void *arg)
 	struct endpoint *e;
 
 	if ((ev->action != UP_IF_N3 && ev->action != UP_IF_N9) || f->echo_s == 0 || n_eps == ENDPOINTS_MAX)
+		return 0;
+	/* a pair's endpoint the other box holds: its paths are that box's to watch */
+	if (f->held_bd != 0 && !pl_switch_held_here(f->held_bd, v6 ? SW_HELD_V6 : SW_HELD_V4))
 		return 0;
 	e = &eps[n_eps++];
 	key_of(e->key, ev->key, v6 ? 16 : 4);

@@ -145,7 +145,10 @@ struct up_session {
 #define UP_SF_ANY_SRC 0x02       /* uplink: its PDRs name no UE address: any source (TS 29.244 5.2.1) */
 #define UP_SF_ETH     0x04       /* an Ethernet PDU session: its T-PDUs are frames */
 _Static_assert(offsetof(struct up_session, qfi) == offsetof(struct up_term, qfi), "a session's FAR is a termination");
-struct up_iface { uint16_t slice, id, echo_s; uint8_t misses; };   /* n6: the slice only */
+/* held_bd: the endpoint's address is a gateway a pair's election holds
+ * (sw_api.h) on that bridge domain (0: not held): its GTP-U is this box's
+ * only while it holds it */
+struct up_iface { uint16_t slice, id, echo_s; uint8_t misses; uint8_t pad; uint16_t held_bd; };   /* n6: the slice only */
 struct up_app { uint16_t app; };
 struct up_member { uint32_t session; };
 #define UP_LAN_SLOTS 64          /* a 5G LAN group's sessions in one bridge domain, at most */
