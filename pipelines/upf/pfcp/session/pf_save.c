@@ -7,7 +7,9 @@
 
 #include "pf_save.h"
 
-#define FORMAT 1
+/* 2: the packet counts, the quota baselines and MNOP too (1's are still read:
+ * those fields 0, as they were) */
+#define FORMAT 2
 
 struct w {
 	uint8_t *b;
@@ -137,6 +139,7 @@ pf_save_pack(const struct pf_rec *r, uint8_t *buf, size_t size)
 		put8(&w, l->pdr, 2);
 		put8(&w, l->ul, 1);
 		put8(&w, l->base, 8);
+		put8(&w, l->base_pkts, 8);
 	}
 	put8(&w, r->use.n_meas, 2);
 	for (int i = 0; i < r->use.n_meas; i++) {
@@ -153,6 +156,14 @@ pf_save_pack(const struct pf_rec *r, uint8_t *buf, size_t size)
 		put8(&w, m->rep_ul, 8);
 		put8(&w, m->rep_dl, 8);
 		put8(&w, m->exhausted, 1);
+		put8(&w, m->quota_gen, 4);
+		put8(&w, m->quota_ul, 8);
+		put8(&w, m->quota_dl, 8);
+		put8(&w, m->gone_ul_p, 8);
+		put8(&w, m->gone_dl_p, 8);
+		put8(&w, m->rep_ul_p, 8);
+		put8(&w, m->rep_dl_p, 8);
+		put8(&w, m->mnop, 1);
 	}
 	if ((n = pf_sess_pack(r->s, NULL, 0)) < 0)
 		return n;
@@ -180,9 +191,9 @@ pf_save_unpack(const uint8_t *b, size_t len, struct pf_rec *out)
 	struct r r = { b, len, 0, false };
 	struct pf_rec x = { 0 };
 	size_t n;
-	int rc = -EINVAL;
+	int rc = -EINVAL, ver = (int)get(&r, 1);
 
-	if (get(&r, 1) != FORMAT)
+	if (ver != 1 && ver != FORMAT)
 		return -EINVAL;
 	x.seid = get(&r, 8);
 	x.sess_id = (uint32_t)get(&r, 4);
@@ -212,6 +223,8 @@ pf_save_unpack(const uint8_t *b, size_t len, struct pf_rec *out)
 		l->pdr = (uint16_t)get(&r, 2);
 		l->ul = (uint8_t)get(&r, 1);
 		l->base = get(&r, 8);
+		if (ver >= 2)
+			l->base_pkts = get(&r, 8);
 	}
 	x.use.n_meas = (uint16_t)get(&r, 2);
 	x.use.meas = calloc((size_t)x.use.n_meas + 1, sizeof(*x.use.meas));
@@ -229,6 +242,16 @@ pf_save_unpack(const uint8_t *b, size_t len, struct pf_rec *out)
 		m->rep_ul = get(&r, 8);
 		m->rep_dl = get(&r, 8);
 		m->exhausted = get(&r, 1) != 0;
+		if (ver < 2)
+			continue;
+		m->quota_gen = (uint32_t)get(&r, 4);
+		m->quota_ul = get(&r, 8);
+		m->quota_dl = get(&r, 8);
+		m->gone_ul_p = get(&r, 8);
+		m->gone_dl_p = get(&r, 8);
+		m->rep_ul_p = get(&r, 8);
+		m->rep_dl_p = get(&r, 8);
+		m->mnop = get(&r, 1) != 0;
 	}
 	n = (size_t)get(&r, 4);
 	if (x.cnt == NULL || x.met == NULL || x.use.link == NULL || x.use.meas == NULL) {
