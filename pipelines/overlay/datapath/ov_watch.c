@@ -113,6 +113,8 @@ pick(struct ov_watch_active *a, const struct ov_policy *pol)
 		for (unsigned int i = 0; i < OV_POLICY_PATHS; i++)
 			if (pol->weight[i] != 0 && ov_path_up(pol->path[i]))
 				a->act[n++] = pol->path[i];
+		if (n == 0)   /* none up to an active box: where the packets go */
+			a->act[0] = ov_path_standby(pol);
 		return;
 	}
 	a->act[0] = ov_path_pick(a->mode, pol, 0, &a->unmet);
