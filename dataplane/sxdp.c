@@ -76,10 +76,14 @@ static bool huge;                /* EAL runs on hugepage files */
 static char file_prefix[128];
 static bool takeover;            /* --takeover: from the sxdp running on this config */
 
+/* A stop asked for (SIGTERM, SIGINT): the main loop lets the features say
+ * so while the workers still forward (dp_feature_stopping), then stops. */
+static volatile sig_atomic_t stop_asked;
+
 static void
 on_signal(int sig __rte_unused)
 {
-	dp_quit = true;
+	stop_asked = 1;
 }
 
 static void
@@ -379,7 +383,7 @@ main(int argc, char **argv)
 	struct rte_ring *punt = NULL;
 	char err[512];
 	unsigned int leaked, driver_held = 0;
-	uint64_t next_age;
+	uint64_t next_age, stop_at = 0;
 	bool slowpath, check_only = false;
 	char sock_tmp[sizeof(cfg.socket) + 8];
 	uint64_t t_gone = 0;   /* taking over: when the old one was gone */
@@ -521,6 +525,17 @@ main(int argc, char **argv)
 	while (!dp_quit) {
 		uint64_t now;
 
+		if (stop_asked && stop_at == 0) {
+			unsigned int ms = dp_feature_stopping();
+
+			stop_at = rte_rdtsc() + rte_get_tsc_hz() / 1000 * ms;
+			if (ms > 0)
+				DP_LOG(INFO, "stopping in %u ms: the features' peers hear it first", ms);
+		}
+		if (stop_at != 0 && rte_rdtsc() >= stop_at) {
+			dp_quit = true;
+			break;
+		}
 		/* punted packets want low latency; otherwise sleep in poll() */
 		rc = dp_ctl_poll(slowpath ? 1 : 20);
 		if (rc < 0 && rc != -EINTR)

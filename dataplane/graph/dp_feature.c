@@ -265,6 +265,17 @@ dp_feature_poll(uint64_t now_tsc)
 			used[i]->ctl_poll(now_tsc);
 }
 
+unsigned int
+dp_feature_stopping(void)
+{
+	unsigned int ms = 0;
+
+	for (unsigned int i = 0; i < n_used; i++)
+		if (used[i]->stopping)
+			ms = RTE_MAX(ms, used[i]->stopping());
+	return ms;
+}
+
 void
 dp_feature_fini(void)
 {

@@ -59,6 +59,12 @@ struct dp_feature {
 	/* Main lcore, every loop (about every millisecond): learning, ageing,
 	 * timers. NULL: nothing to do. */
 	void (*ctl_poll)(uint64_t now_tsc);
+	/* Main lcore: sxdp was asked to stop (SIGTERM, SIGINT) and its
+	 * workers still forward: what the feature must say while the network
+	 * still hears the box (a pair's master handing over). Returns how long
+	 * it wants the workers to go on (ms) for its peers to hear it, 0: no
+	 * time. NULL: nothing to say. */
+	unsigned int (*stopping)(void);
 	/* Main lcore, after workers stopped: give back what the feature holds.
 	 * After a takeover (dp_handed_over) the traffic goes on in another
 	 * process: nothing is said to the network (no goodbye). */
@@ -164,6 +170,8 @@ bool dp_feature_partner_active(void);
 int dp_feature_slowpath(struct rte_mbuf *m);
 bool dp_feature_has_slowpath(void);
 void dp_feature_poll(uint64_t now_tsc);
+/* Main lcore: every feature's stopping, the longest time they asked for (ms). */
+unsigned int dp_feature_stopping(void);
 void dp_feature_fini(void);
 
 #endif

@@ -18,7 +18,8 @@
 # to both are probed (sxdp probes every 50 ms) and up, the standby's
 # marked standby by its own answers, so B sends to the active box.
 #
-# Each failure (kill -9 of the active's sxdp; of its sxcd; its WAN link cut;
+# Each failure (kill -9 of the active's sxdp; its stop as an upgrade does
+# it, SIGTERM; kill -9 of its sxcd; its WAN link cut;
 # its LAN cut; its sxdp frozen with SIGSTOP; the standby's sxdp killed; the
 # link between the two LAN switches cut, both boxes alive: split brain) is
 # made under two streams, hb to ha and ha to hb (1 ms a datagram, numbered), then undone
@@ -349,6 +350,20 @@ T0=$(mono); kill -9 "$(cat "$NL_DIR/sxdp-a1.pid")"
 step sxdp_kill9 a2 - "a1's sxdp killed (-9)"
 T0=$(mono)
 if sxdp_start a1 "$DRIVER"; then back_in_roles sxdp_restart "a1's sxdp started again"; else notok "a1's sxdp restarts"; fi
+
+# 1b. the active upgraded: its sxdp stopped as a package's try-restart
+# stops it (SIGTERM: its routers say priority 0, its probe answers say
+# fault, the workers go on 120 ms for the peers to hear it), then the new
+# one started
+gone() { ! kill -0 "$(cat "$NL_DIR/sxdp-a1.pid")" 2>/dev/null; }
+T0=$(mono); kill -TERM "$(cat "$NL_DIR/sxdp-a1.pid")"
+if wait_for "$BOUND" gone; then
+  step sxdp_sigterm a2 - "a1's sxdp stopped (SIGTERM, as an upgrade does)"
+else
+  notok "a1's sxdp stops on SIGTERM"
+fi
+T0=$(mono)
+if sxdp_start a1 "$DRIVER"; then back_in_roles upgraded_back "a1's new sxdp started"; else notok "a1's new sxdp starts"; fi
 
 # 2. kill -9 of the active's sxcd: sxdp goes on, nothing moves
 T0=$(mono); kill -9 "$(cat "$NL_DIR/sxcd-a1.pid")"

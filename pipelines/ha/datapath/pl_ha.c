@@ -124,6 +124,7 @@ static struct rte_mempool *pool;
  * boxes both cut off keep the master they have. */
 static const char *cut_by;
 static unsigned int n_routers;   /* in use (ha_sync) */
+static bool stopped;             /* sxdp stops (ha_stopping): the routers said so, and stay so */
 #define PRIO_CUT_OFF 1
 static uint64_t ns_per_tsc_q32;   /* ns per TSC tick, 32.32 fixed point */
 
@@ -399,6 +400,8 @@ ha_poll(uint64_t now_tsc __rte_unused)
 	uint64_t now = now_ns();
 	const char *cut = n_routers != 0 ? dp_feature_cut_off() : NULL;
 
+	if (stopped)
+		return;
 	if (cut != cut_by) {
 		if (cut != NULL)
 			DP_LOG(NOTICE, "ha: %s has no path off site: the routers advertise priority %u, the pair's "
@@ -533,6 +536,8 @@ ha_sync(const struct dp_update *d __rte_unused, unsigned int n __rte_unused, con
 {
 	bool v6;
 
+	if (stopped)
+		return;   /* a write while sxdp stops starts no router again */
 	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
 		routers[i].seen = false;
 	v6 = false;
@@ -660,9 +665,34 @@ ha_init(unsigned int workers __rte_unused)
 	return dp_rpc_register(&vrrp_method, m_vrrp, NULL, NULL);
 }
 
+/* sxdp asked to stop, its workers still forwarding: every master says so
+ * (priority 0: its backup takes over within its Skew_Time instead of
+ * three advertisements) and lets its gateway go, and the box tells its
+ * peer sites it is in fault (its probe answers), so they turn to the
+ * other box's paths at their next probe instead of their detection time.
+ * The workers go on for a probe interval and more, for them to hear it:
+ * a package upgrade or a unit's restart costs the pair about one skew. */
+#define STOPPING_MS 120
+static unsigned int
+ha_stopping(void)
+{
+	if (n_routers == 0)
+		return 0;
+	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
+		if (routers[i].used) {
+			router_stop_msg(&routers[i]);
+			pl_switch_held_set(routers[i].slice, routers[i].bd, routers[i].v.cfg.v6, false);
+		}
+	stopped = true;   /* nothing starts them again */
+	__atomic_store_n(&dp_role, DP_ROLE_FAULT, __ATOMIC_RELAXED);
+	DP_LOG(NOTICE, "ha: stopping: the routers said priority 0, the peer sites hear the box in fault");
+	return STOPPING_MS;
+}
+
 /* sxdp stops: its masters say so, and their backups take over within
- * their Skew_Time instead of three advertisements. Handed over to a new
- * sxdp, they say nothing: the new one goes on as they were. */
+ * their Skew_Time instead of three advertisements (ha_stopping did, with
+ * the workers still there). Handed over to a new sxdp, they say nothing:
+ * the new one goes on as they were. */
 static void
 ha_fini(void)
 {
@@ -725,6 +755,7 @@ static const struct dp_feature ha_feature = {
 	.needs = { "switch" },
 	.init = ha_init,
 	.ctl_poll = ha_poll,
+	.stopping = ha_stopping,
 	.fini = ha_fini,
 	.handover_out = ha_handover_out,
 	.handover_in = ha_handover_in,
