@@ -202,13 +202,20 @@ const struct dp_tap *dp_tap_cur;
 bool dp_handed_over;
 uint8_t dp_role;
 
-bool
-dp_feature_partner_active(void)
+int
+dp_feature_partner(void)
 {
-	for (unsigned int i = 0; i < n_used; i++)
-		if (used[i]->partner_active != NULL && used[i]->partner_active())
-			return true;
-	return false;
+	int said = DP_PARTNER_UNKNOWN;
+
+	for (unsigned int i = 0; i < n_used; i++) {
+		int p = used[i]->partner != NULL ? used[i]->partner() : DP_PARTNER_UNKNOWN;
+
+		if (p == DP_PARTNER_ACTIVE)
+			return p;
+		if (p == DP_PARTNER_GONE)
+			said = p;
+	}
+	return said;
 }
 
 const char *

@@ -76,10 +76,11 @@ struct dp_feature {
 	 * its ports start (0, or -errno: logged, the takeover goes on). */
 	struct json_t *(*handover_out)(void);
 	int (*handover_in)(struct json_t *state);
-	/* Main lcore: do the box's peer sites say, right now, that another
-	 * box of its own site is active (the witness of a pair's election:
-	 * dp_feature_partner_active)? NULL: the feature hears nothing of it. */
-	bool (*partner_active)(void);
+	/* Main lcore: what the box's peer sites say, right now, of the other
+	 * boxes of its own site (the witness of a pair's election:
+	 * dp_feature_partner): DP_PARTNER_*. NULL: the feature hears nothing
+	 * of it. */
+	int (*partner)(void);
 	/* Main lcore: does the feature carry the box's traffic off site, and
 	 * has it nowhere to carry it now (every WAN path down)? A pair's
 	 * election then yields to the other box (dp_feature_cut_off). NULL:
@@ -161,9 +162,13 @@ dp_role_get(void)
 /* Main lcore: has a feature in use that carries traffic off site nowhere
  * to carry it (its cut_off)? Its name, else NULL. */
 const char *dp_feature_cut_off(void);
-/* Main lcore: does a feature in use hear that another box of this box's
- * site is active (its partner_active)? */
-bool dp_feature_partner_active(void);
+/* What a pair's box hears of the other box of its site from its peer
+ * sites: nothing (none asked, none answered lately), that one is active
+ * (any peer site sees it), or that none is (every fresh answer says so). */
+enum { DP_PARTNER_UNKNOWN, DP_PARTNER_ACTIVE, DP_PARTNER_GONE };
+/* Main lcore: what the features in use hear (their partner): active if
+ * any says so, else gone if any does, else unknown. */
+int dp_feature_partner(void);
 
 /* Main lcore: a punted packet to its feature's slow path (dp_meta.feature).
  * Returns the port to send it on, or -1 when it was consumed. */

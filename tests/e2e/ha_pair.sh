@@ -380,7 +380,7 @@ back_in_roles wan_back "a1's WAN link back"
 
 # 4. the active's LAN cut: its router stops (no carrier), a2 takes over
 T0=$(mono); ip -n "$(nsn l)" link set a1l down
-step lan_cut a2 a1 "a1's LAN cut (no carrier: its router stops, b sees a1 standby)"
+step lan_cut a2 a1 "a1's LAN cut (no carrier: its router stops, b sees a1 in fault)"
 T0=$(mono); ip -n "$(nsn l)" link set a1l up
 back_in_roles lan_back "a1's LAN back"
 

@@ -99,6 +99,7 @@ become(struct ha_vrrp *v, uint8_t state, uint64_t now)
 		v->adver_at = 0;
 		v->down_at = now + ha_vrrp_down_ns(v);
 		v->down_why = HA_VRRP_DOWN_SILENT;
+		v->hastened = false;
 	} else {
 		v->adver_at = v->down_at = 0;
 	}
@@ -130,6 +131,7 @@ ha_vrrp_resume(struct ha_vrrp *v, uint8_t state, uint16_t master_adv_cs, const u
 	if (v->state == state && state == HA_VRRP_BACKUP) {
 		v->down_at = now + ha_vrrp_down_ns(v);
 		v->down_why = HA_VRRP_DOWN_SILENT;
+		v->hastened = false;
 	}
 	become(v, state, now);
 }
@@ -226,6 +228,7 @@ ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t no
 			/* 6.4.2: the master stopped: take over after Skew_Time */
 			v->down_at = now + ha_vrrp_skew_ns(v);
 			v->down_why = HA_VRRP_DOWN_STOPPED;
+			v->hastened = false;
 			break;
 		}
 		/* a lower priority master is preempted once the hold-down is
@@ -238,6 +241,7 @@ ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t no
 			if (now + ha_vrrp_skew_ns(v) < v->down_at) {
 				v->down_at = now + ha_vrrp_skew_ns(v);
 				v->down_why = HA_VRRP_DOWN_PREEMPT;
+				v->hastened = false;
 			}
 			break;
 		}
@@ -245,6 +249,7 @@ ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t no
 		memcpy(v->master_ip, src, 16);
 		v->down_at = now + ha_vrrp_down_ns(v);
 		v->down_why = HA_VRRP_DOWN_SILENT;
+		v->hastened = false;
 		break;
 	case HA_VRRP_MASTER:
 		if (h->prio == HA_VRRP_PRIO_STOP) {
@@ -264,6 +269,18 @@ ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t *src, uint64_t no
 	}
 	*changed = v->state != was;
 	return HA_VRRP_OK;
+}
+
+bool
+ha_vrrp_hasten(struct ha_vrrp *v)
+{
+	uint64_t early = adv_ns(v->master_adv_cs);
+
+	if (v->state != HA_VRRP_BACKUP || v->down_why != HA_VRRP_DOWN_SILENT || v->hastened || v->down_at < early)
+		return false;
+	v->down_at -= early;
+	v->hastened = true;
+	return true;
 }
 
 void

@@ -100,6 +100,7 @@ struct ha_vrrp {
 	uint64_t adver_at;       /* Master: the next advertisement */
 	uint64_t down_at;        /* Backup: Master_Down_Timer */
 	uint8_t down_why;        /* what it runs for: HA_VRRP_DOWN_* */
+	bool hastened;           /* down_at brought forward (ha_vrrp_hasten) */
 	uint64_t preempt_from;   /* preemption allowed from (start + hold-down) */
 	uint64_t changed;        /* when state last changed */
 	struct ha_vrrp_stats st;
@@ -132,6 +133,11 @@ enum ha_vrrp_bad ha_vrrp_recv(struct ha_vrrp *v, const void *msg, const uint8_t 
 /* A Backup's Master_Down_Timer fires no sooner than @until (the caller
  * knows the master lives: a witness saw it). */
 void ha_vrrp_defer(struct ha_vrrp *v, uint64_t until);
+/* ... or, the caller knowing the master gone (a witness saw none), after
+ * two Master_Adver_Intervals and the Skew_Time of silence instead of
+ * three (one advertisement late is still no takeover): true when that is
+ * now sooner than it was. */
+bool ha_vrrp_hasten(struct ha_vrrp *v);
 /* The timers at now: a Backup whose master went silent becomes Master
  * (6.4.2). True when the state changed. */
 bool ha_vrrp_judge(struct ha_vrrp *v, uint64_t now);

@@ -109,7 +109,7 @@ ha_check(const struct dp_update *u, unsigned int n, int *res)
 struct ha_router {
 	bool used, seen;
 	bool lan_down;           /* no member port of its domain has a carrier: stopped (Init) */
-	bool deferred;           /* its takeover held off by the witness (partner_active) */
+	bool deferred;           /* its takeover held off by the witness (dp_feature_partner) */
 	uint8_t prio;            /* as written; cfg.prio is the one in force (cut_by) */
 	uint16_t slice, bd;
 	uint64_t heard;          /* the last advertisement taken, ns */
@@ -314,22 +314,35 @@ ha_heard(struct rte_mbuf *m)
 
 static void ha_sync(const struct dp_update *d, unsigned int n, const int *res);
 
-/* The tie-breaker of a pair that no longer hears itself (the LAN between
- * the two boxes cut, both alive): a backup whose master went silent does
- * not take over while a peer site sees another box of this site active
- * (dp_feature_partner_active: the overlay's probe answers). The box the
- * remote sites reach keeps the gateway; the silent half of a cut LAN has
- * none rather than a second one. With no peer site to ask (none, or none
- * reached), VRRP alone decides. */
+/* The remote sites as the pair's witness (dp_feature_partner: the
+ * overlay's probe answers say whether a peer site sees another box of
+ * this site active).
+ * - The tie-breaker of a pair that no longer hears itself (the LAN between
+ *   the two boxes cut, both alive): a backup whose master went silent does
+ *   not take over while a peer site sees the other box active. The box the
+ *   remote sites reach keeps the gateway; the silent half of a cut LAN has
+ *   none rather than a second one.
+ * - A master gone for the remote sites too (dead, frozen, its LAN or WAN
+ *   cut): the backup takes over after two advertisement intervals and the
+ *   skew of silence instead of three (ha_vrrp_hasten).
+ * With no peer site heard lately (none, or none reached), VRRP alone
+ * decides. */
 #define WITNESS_RECHECK_NS (10 * 1000000ull)
 static void
 witness(struct ha_router *r, uint64_t now)
 {
-	if (r->v.state != HA_VRRP_BACKUP)
+	int partner;
+
+	if (r->v.state != HA_VRRP_BACKUP) {
 		r->deferred = false;
+		return;
+	}
+	partner = dp_feature_partner();
+	if (partner == DP_PARTNER_GONE && ha_vrrp_hasten(&r->v))
+		dp_slow_event(HA_EVENT(takeover_hastened));
 	if (!ha_vrrp_silence_due(&r->v, now))
 		return;
-	if (!dp_feature_partner_active()) {
+	if (partner != DP_PARTNER_ACTIVE) {
 		if (r->deferred)
 			DP_LOG(NOTICE, "ha: slice %u bd %u %s VRID %u: no peer site sees the other box active now: "
 			       "taking over", r->slice, r->bd, r->v.cfg.v6 ? "IPv6" : "IPv4", r->v.cfg.vrid);

@@ -311,6 +311,30 @@ START_TEST(preempts_past_its_hold_down)
 }
 END_TEST
 
+/* A witness that saw the master gone (ha_vrrp_hasten): the backup takes
+ * over after two intervals and its skew of silence, not three; once per
+ * silence; a master heard again (or a preemption) has nothing to hasten. */
+START_TEST(hasten_takes_over_an_interval_sooner)
+{
+	static const uint8_t prio[] = { 200, 100 };
+	struct lan *l = calloc(1, sizeof(*l));
+	uint64_t t, m, adv = ADV_CS * 10 * MS;
+
+	lan_init(l, 2, prio, false, 0);
+	lan_run(l, 2000 * MS);
+	ck_assert(ha_vrrp_master(&l->r[0]));
+	l->up[0] = false;
+	t = l->now;   /* its last advertisement was at most one interval before */
+	ck_assert(ha_vrrp_hasten(&l->r[1]));
+	ck_assert(!ha_vrrp_hasten(&l->r[1]));
+	m = until_master(l, 1, t + 2000 * MS);
+	ck_assert_uint_le(m - t, 2 * adv + ha_vrrp_skew_ns(&l->r[1]) + 2 * MS);
+	ck_assert_uint_ge(m - t, adv + ha_vrrp_skew_ns(&l->r[1]) - 2 * MS);
+	ck_assert(!ha_vrrp_hasten(&l->r[0]) && !ha_vrrp_hasten(&l->r[1]));
+	free(l);
+}
+END_TEST
+
 START_TEST(no_preemption_keeps_the_master)
 {
 	static const uint8_t prio[] = { 100, 200 };
@@ -445,6 +469,7 @@ suite(void)
 	tcase_add_test(t, stopping_master_taken_over_in_skew_time);
 	tcase_add_test(t, preempts_past_its_hold_down);
 	tcase_add_test(t, no_preemption_keeps_the_master);
+	tcase_add_test(t, hasten_takes_over_an_interval_sooner);
 	tcase_add_test(t, hostile_lan_changes_nothing);
 	tcase_add_test(t, reconfig_keeps_state);
 	suite_add_tcase(s, t);

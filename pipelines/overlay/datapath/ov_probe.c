@@ -202,6 +202,7 @@ struct prober {
 	uint8_t far_role;        /* sxdp: what the far end's latest answer said it is (DP_ROLE_*) */
 	uint32_t far_nonce;      /* sxdp: the far end's box, by its latest answer */
 	uint64_t partner_until;  /* its far end saw another box of this site active, until then (ns) */
+	uint64_t alone_until;    /* ... it saw none active, until then */
 };
 
 static struct prober *pr;           /* [OV_PATH_MAX + 1] */
@@ -740,15 +741,18 @@ sites_publish(void)
 	n_lit = n;
 }
 
-bool
-ov_probe_partner_active(void)
+int
+ov_probe_partner(void)
 {
 	uint64_t now = ov_probe_ns(rte_rdtsc());
+	bool gone = false;
 
-	for (unsigned int i = 0; i < n_used; i++)
+	for (unsigned int i = 0; i < n_used; i++) {
 		if (pr[used[i]].partner_until > now)
-			return true;
-	return false;
+			return DP_PARTNER_ACTIVE;
+		gone |= pr[used[i]].alone_until > now;
+	}
+	return gone ? DP_PARTNER_GONE : DP_PARTNER_UNKNOWN;
 }
 
 /* The main lcore not polled for this long: the process stood still. */
@@ -812,8 +816,17 @@ far_role(uint16_t id, struct prober *p, rte_be32_t flags)
 	uint32_t f = rte_be_to_cpu_32(flags), n = f >> OV_PROBE_NONCE_SHIFT;
 	uint8_t role = f & OV_PROBE_F_FAULT ? DP_ROLE_FAULT : f & OV_PROBE_F_STANDBY ? DP_ROLE_STANDBY : DP_ROLE_ACTIVE;
 
-	if (f & OV_PROBE_F_SITE_ACTIVE)   /* as long as the path would take to be judged down */
+	/* good for two probe intervals: the answers after it say again (an
+	 * answer with no nonce is from a box that says nothing of it) */
+	if (n == 0) {
+		p->partner_until = p->alone_until = 0;
+	} else if (f & OV_PROBE_F_SITE_ACTIVE) {
 		p->partner_until = ov_probe_ns(rte_rdtsc()) + 2 * p->sla.cfg.interval_ns;
+		p->alone_until = 0;
+	} else {
+		p->alone_until = ov_probe_ns(rte_rdtsc()) + 2 * p->sla.cfg.interval_ns;
+		p->partner_until = 0;
+	}
 	if (role == p->far_role && n == p->far_nonce)
 		return;
 	if (n != p->far_nonce) {   /* another process there: what it is counts anew */

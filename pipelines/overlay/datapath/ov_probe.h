@@ -85,9 +85,11 @@ void ov_probe_paths_done(const struct dp_update *d, unsigned int n, const int *r
 /* Main lcore: the box has probed paths and none of its paths is up (to
  * either kind of far end): the overlay carries nothing off site. */
 bool ov_probe_cut_off(void);
-/* Main lcore: a peer site's answers said, within their paths' detection
- * time, that another box of this box's site is active. */
-bool ov_probe_partner_active(void);
+/* Main lcore: what the peer sites' answers say of another box of this
+ * box's site (DP_PARTNER_*): active when any answer of the last two probe
+ * intervals said so; gone when none did and one of them said none is;
+ * unknown when no answer came in that time. */
+int ov_probe_partner(void);
 struct json_t *ov_probe_handover_out(void);
 int ov_probe_handover_in(struct json_t *up);
 /* The prober's clock (ns) at TSC tsc: what ov_sla's times are in. */

@@ -494,7 +494,7 @@ static const struct dp_feature pl_overlay_feature = {
 	.fini = ov_fini,
 	.handover_out = ov_handover_out,
 	.cut_off = ov_probe_cut_off,
-	.partner_active = ov_probe_partner_active,
+	.partner = ov_probe_partner,
 	.handover_in = ov_handover_in,
 };
 
