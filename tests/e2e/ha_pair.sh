@@ -310,6 +310,12 @@ else
   notok "reach and stream (not_forwarder at a2: $(drops_of a2 switch.not_forwarder))"
   finish
 fi
+role_of() { sx "$1" --json call ha.role 2>/dev/null | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(r["role"], r["partner"])'; }
+if [ "$(role_of a1)" = "active gone" ] && [ "$(role_of a2)" = "standby active" ]; then
+  ok "ha.role: a1 active (b sees no other box of site A active), a2 standby (b sees a1 active)"
+else
+  notok "ha.role: a1 $(role_of a1), a2 $(role_of a2)"
+fi
 # The standby bridges nothing from the LAN into its tunnels: ha's ARP and
 # broadcasts reach it too, and none went to site B through it
 nf=$(drops_of a2 switch.not_forwarder)

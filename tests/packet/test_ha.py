@@ -185,6 +185,9 @@ def test_standby_says_so_and_bridges_nothing_to_its_tunnels():
             dp.table_write(standby_box(prio))
             expect_eq([r["state"] for r in dp.rpc("ha.vrrp")], ["backup" if standby else "master"],
                       "the router (priority %d)" % prio)
+            role = dp.rpc("ha.role")
+            expect_eq((role["role"], role["partner"], role["routers"]), ("standby" if standby else "active", "unknown", 1),
+                      "the box's role: %s" % role)
             st = dp.run_traffic()
             dp.stop()
             out = dp.outputs()

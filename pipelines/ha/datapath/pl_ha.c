@@ -642,6 +642,28 @@ m_vrrp(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, 
 	return 0;
 }
 
+static const struct dp_rpc_method role_method = {
+	.name = "ha.role",
+	.description = "The box's role in its pair as its peer sites hear it (active, standby, fault), what they "
+		       "say of the pair's other box (unknown, active, gone), and the feature with no path off site",
+	.params = dp_schema_none,
+	.result = &(const struct dp_schema_field){ .name = "role", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
+						   .desc = "{role, partner, cut_off, routers}" },
+};
+
+static int
+m_role(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
+       struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
+{
+	static const char *const role[] = { "active", "standby", "fault" }, *const partner[] = { "unknown", "active",
+												  "gone" };
+
+	*result = json_pack("{s:s,s:s,s:o,s:i}", "role", role[dp_role_get() % 3],
+			    "partner", partner[dp_feature_partner() % 3],
+			    "cut_off", cut_by != NULL ? json_string(cut_by) : json_null(), "routers", (int)n_routers);
+	return 0;
+}
+
 /* ------------------------------------------------------------ the feature */
 
 static int
@@ -675,7 +697,9 @@ ha_init(unsigned int workers __rte_unused)
 	sync_watch.sources = 1ull << t_vrrp | 1ull << t_vrrp6 | 1ull << pl_sw.svi | 1ull << pl_sw.svi6;
 	if ((rc = pl_switch_listen(HA_VRRP_PROTO, ha_heard)) < 0 || (rc = dp_table_deriver_add(&sync_watch)) < 0)
 		return rc;
-	return dp_rpc_register(&vrrp_method, m_vrrp, NULL, NULL);
+	if ((rc = dp_rpc_register(&vrrp_method, m_vrrp, NULL, NULL)) < 0)
+		return rc;
+	return dp_rpc_register(&role_method, m_role, NULL, NULL);
 }
 
 /* sxdp asked to stop, its workers still forwarding: every master says so
