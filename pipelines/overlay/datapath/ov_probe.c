@@ -278,14 +278,15 @@ unprobe(uint16_t id)
 			break;
 		}
 	pr[id].kind = 0;
+	sites_dirty = true;
 }
 
 static void
 publish(uint16_t id, const struct ov_sla *s)
 {
 	struct ov_path_live *l = &ov_path_live[id];
+	uint8_t up;
 
-	sites_dirty = true;   /* its state may have changed */
 	if (pr[id].kind == OV_PATH_BFD) {
 		/* BFD measures no RTT: never within a limit of an SLA */
 		__atomic_store_n(&l->rtt_us, OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
@@ -298,8 +299,11 @@ publish(uint16_t id, const struct ov_sla *s)
 	__atomic_store_n(&l->rtt_us, ov_sla_rtt_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->jitter_us, ov_sla_jitter_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->loss_pm, ov_sla_loss_pm(s), __ATOMIC_RELAXED);
-	__atomic_store_n(&l->up, !s->up || pr[id].far_role == DP_ROLE_FAULT ? OV_LIVE_DOWN :
-				 pr[id].far_role == DP_ROLE_STANDBY ? OV_LIVE_STANDBY : OV_LIVE_UP, __ATOMIC_RELAXED);
+	up = !s->up || pr[id].far_role == DP_ROLE_FAULT ? OV_LIVE_DOWN :
+	     pr[id].far_role == DP_ROLE_STANDBY ? OV_LIVE_STANDBY : OV_LIVE_UP;
+	if (up != l->up)
+		sites_dirty = true;   /* which boxes the paths find active may have changed */
+	__atomic_store_n(&l->up, up, __ATOMIC_RELAXED);
 }
 
 /* A path set up, changed or gone: probed ones start down and prove
