@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
+#include <dirent.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -74,6 +75,7 @@ static struct dp_worker workers[DP_WORKER_LCORES_MAX];
 static struct dp_api_ctx api = { .version = SXDP_VERSION };
 static bool huge;                /* EAL runs on hugepage files */
 static char file_prefix[128];
+static char runtime_dir[PATH_MAX];   /* EAL's, taken once it runs (runtime_dir_remove) */
 static bool takeover;            /* --takeover: from the sxdp running on this config */
 
 /* A stop asked for (SIGTERM, SIGINT): the main loop lets the features say
@@ -332,6 +334,7 @@ eal_start(char *prog, const char *log_level, char **extra, int n_extra)
 			strerror(-rc));
 		return rc;
 	}
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	return 0;
 }
 
@@ -363,6 +366,29 @@ huge_unlink(void)
 		globfree(&g);
 	}
 	fclose(mounts);
+}
+
+/* EAL leaves its runtime directory (/var/run/dpdk/<prefix>: its config,
+ * the memory's fbarrays, 12 MB without hugepages, the telemetry and
+ * multi-process sockets) after exit; a clean exit removes it (the prefix
+ * lock says nobody else uses it: a secondary such as dpdk-dumpcap goes
+ * with its primary), so boxes and tests that start sxdp under new prefixes
+ * do not fill /run. */
+static void
+runtime_dir_remove(void)
+{
+	const char *base = strrchr(runtime_dir, '/');
+	struct dirent *d;
+	DIR *dir;
+
+	if (runtime_dir[0] == '\0' || base == NULL || strcmp(base + 1, file_prefix) != 0 ||
+	    (dir = opendir(runtime_dir)) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL)
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+			unlinkat(dirfd(dir), d->d_name, 0);
+	closedir(dir);
+	rmdir(runtime_dir);
 }
 
 int
@@ -560,6 +586,7 @@ main(int argc, char **argv)
 	if (dp_handed_over) {
 		DP_LOG(INFO, "handed over: exiting");
 		huge_unlink();
+		runtime_dir_remove();
 		_exit(0);
 	}
 	DP_LOG(INFO, "stopping");
@@ -603,5 +630,6 @@ out:
 	rte_pdump_uninit();
 	rte_eal_cleanup();
 	huge_unlink();
+	runtime_dir_remove();
 	return exit_code;
 }

@@ -67,7 +67,13 @@ on_exit() {
     kill "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" 2>/dev/null
     kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
   done
-  sleep 0.5
+  # a clean stop removes what EAL made (its runtime directory): waited for
+  for _ in $(seq 1 50); do
+    alive=0
+    for b in $BOXES; do kill -0 "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
   for b in $BOXES; do
     kill -9 "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
   done
