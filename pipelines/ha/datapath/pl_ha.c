@@ -329,15 +329,12 @@ static void ha_sync(const struct dp_update *d, unsigned int n, const int *res);
  * decides. */
 #define WITNESS_RECHECK_NS (10 * 1000000ull)
 static void
-witness(struct ha_router *r, uint64_t now)
+witness(struct ha_router *r, uint64_t now, int partner)
 {
-	int partner;
-
 	if (r->v.state != HA_VRRP_BACKUP) {
 		r->deferred = false;
 		return;
 	}
-	partner = dp_feature_partner();
 	if (partner == DP_PARTNER_GONE && ha_vrrp_hasten(&r->v))
 		dp_slow_event(HA_EVENT(takeover_hastened));
 	if (!ha_vrrp_silence_due(&r->v, now))
@@ -412,6 +409,8 @@ ha_poll(uint64_t now_tsc __rte_unused)
 	uint8_t msg[HA_VRRP_HLEN + HA_VRRP_ADDRS_MAX * 16];
 	uint64_t now = now_ns();
 	const char *cut = n_routers != 0 ? dp_feature_cut_off() : NULL;
+	/* what the peer sites say, once a poll for every router */
+	int partner = n_routers != 0 ? dp_feature_partner() : DP_PARTNER_UNKNOWN;
 
 	if (stopped)
 		return;
@@ -435,7 +434,7 @@ ha_poll(uint64_t now_tsc __rte_unused)
 		lan_watch(r, now);
 		if (r->lan_down)
 			continue;
-		witness(r, now);
+		witness(r, now, partner);
 		if (ha_vrrp_judge(&r->v, now))
 			follow(r);
 		if ((len = ha_vrrp_due(&r->v, now, r->v.cfg.v6 ? group6 : group4, msg)) > 0)

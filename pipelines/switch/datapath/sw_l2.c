@@ -119,6 +119,7 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 	uint32_t tuns[SW_FLOOD_MAX], from = md->tunnel;
 	unsigned int n = 0, nt = 0, big = 0;
 	uint32_t mask;
+	bool fwd;   /* the domain's forwarder to its peer sites (a pair's master) */
 
 	pl_switch_key_bd(key, bd);
 	dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.flood, kp, 1, e);
@@ -130,8 +131,9 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 			tuns[nt++] = fl->tunnels[t];
 	if (unlikely(fl->more != 0))
 		nt = flood_more(ctx, bd, fl, tuns, nt);
+	fwd = pl_switch_forwarder_here(bd);
 	for (unsigned int t = nt; t-- > 0;)
-		if (!may_enter(from, tuns[t]) || (!(tuns[t] & SW_TUN_ATTACHED) && !pl_switch_forwarder_here(bd)))
+		if (!may_enter(from, tuns[t]) || (!(tuns[t] & SW_TUN_ATTACHED) && !fwd))
 			tuns[t] = tuns[--nt];
 	mask = fl->ports & ~(1u << md->in_port);
 	while (mask) {
