@@ -149,5 +149,8 @@ cd_link_watch(struct cd_link *l, cd_link_watcher *fn, void *arg)
 		return -ENOSPC;
 	l->watch[l->n_watch].fn = fn;
 	l->watch[l->n_watch++].arg = arg;
+	/* one that comes late (a pair's standby that starts serving) is told what is known now */
+	if (l->tables != NULL)
+		fn(arg, l->tables, l->boot_id);
 	return 0;
 }

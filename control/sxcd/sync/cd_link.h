@@ -50,7 +50,8 @@ void cd_link_close(struct cd_link *l);
 /* Ask how full sxdp's tables are (for /status), when they are known. */
 void cd_link_usage(struct cd_link *l);
 /* Tell @fn when the tables are known after a connect and when the
- * connection is lost. 0 or -ENOSPC (CD_LINK_WATCHERS already). */
+ * connection is lost (at once when they are known now). 0 or -ENOSPC
+ * (CD_LINK_WATCHERS already). */
 int cd_link_watch(struct cd_link *l, cd_link_watcher *fn, void *arg);
 
 #endif

@@ -538,7 +538,7 @@ up_init(unsigned int workers)
 	    (rc = dp_table_deriver_add(&vlans_watch)) < 0 ||
 	    (rc = up_urr_init(workers, urr_room())) < 0 ||
 	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init(workers)) < 0 ||
-	    (rc = up_path_init()) < 0 ||
+	    (rc = up_path_init()) < 0 || (rc = up_own_init()) < 0 ||
 	    (rc = up_term_init(workers)) < 0 || (rc = up_own_rebuild()) < 0)
 		return rc;
 	return 0;

@@ -1,12 +1,15 @@
-/* The UPF's own addresses as a set, the switch's interfaces as bits (up_own.h). */
+/* The UPF's own addresses as a set, the switch's interfaces as bits, the endpoints a pair holds (up_own.h). */
 #include <errno.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <rte_malloc.h>
 
 #include "up_own.h"
 #include "up_state.h"
 #include "sw_api.h"
+#include "dp_rpc.h"
+#include "dp_schema.h"
 #include "dp_table.h"
 
 struct up_own *up_own_set;
@@ -69,6 +72,72 @@ up_own_rebuild(void)
 		rte_free(old);
 	}
 	return 0;
+}
+
+/* ---- upf.held: the GTP-U endpoints a pair holds (held_bd), and whether here */
+
+struct held {
+	json_t *a;
+	bool v6;
+	uint32_t here, elsewhere;
+};
+
+static int
+held_one(const struct dp_entry_view *ev, void *arg)
+{
+	const struct up_iface *f = (const struct up_iface *)ev->params;
+	struct held *h = arg;
+	char s[INET6_ADDRSTRLEN];
+	bool here;
+
+	if ((ev->action != UP_IF_N3 && ev->action != UP_IF_N9) || f->held_bd == 0)
+		return 0;
+	here = pl_switch_held_here(f->held_bd, h->v6 ? SW_HELD_V6 : SW_HELD_V4);
+	if (here)
+		h->here++;
+	else
+		h->elsewhere++;
+	inet_ntop(h->v6 ? AF_INET6 : AF_INET, ev->key, s, sizeof(s));
+	return json_array_append_new(h->a, json_pack("{s:s,s:s,s:i,s:i,s:b}", "address", s, "link",
+						     ev->action == UP_IF_N3 ? "n3" : "n9", "id", f->id, "held_bd",
+						     f->held_bd, "here", here)) < 0 ? -ENOMEM : 0;
+}
+
+static const struct dp_rpc_method held_method = {
+	.name = "upf.held",
+	.description = "the GTP-U endpoints (N3, N9) a pair of boxes holds (upf_interfaces' held_bd): "
+		       "whether each is this box's now (its router on that bridge domain master); what "
+		       "sxcd's PFCP follows to know whether it serves the pair's sessions",
+	.result = &(const struct dp_schema_field){
+		.name = "held", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN,
+		.desc = "{endpoints: [{address, link, id, held_bd, here}], here: N, elsewhere: N}" },
+};
+
+static int
+m_held(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
+       struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	struct held h = { .a = json_array() };
+	int rc = h.a == NULL ? -ENOMEM : 0;
+
+	if (rc == 0)
+		rc = dp_table_each((unsigned int)pl_up.ifaces, held_one, &h);
+	h.v6 = true;
+	if (rc == 0)
+		rc = dp_table_each((unsigned int)pl_up.ifaces6, held_one, &h);
+	if (rc < 0) {
+		json_decref(h.a);
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	}
+	*result = json_pack("{s:o,s:I,s:I}", "endpoints", h.a, "here", (json_int_t)h.here, "elsewhere",
+			    (json_int_t)h.elsewhere);
+	return 0;
+}
+
+int
+up_own_init(void)
+{
+	return dp_rpc_register(&held_method, m_held, NULL, NULL);
 }
 
 void

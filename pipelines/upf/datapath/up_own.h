@@ -54,6 +54,8 @@ up_own_has(const struct up_own *s, uint32_t addr, uint16_t slice)
 /* Main lcore: the set rebuilt from upf_interfaces (at init, after writes).
  * 0, -ENOMEM (the old set stays). */
 int up_own_rebuild(void);
+/* upf.held registered: 0 or -errno. */
+int up_own_init(void);
 void up_own_fini(void);
 
 /* The switch's interfaces (its interfaces table's attach and routed entries) as bits,

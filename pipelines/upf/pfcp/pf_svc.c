@@ -9,6 +9,7 @@
 #include "cd_log.h"
 #include "cd_svc.h"
 #include "pf_node.h"
+#include "pf_pair.h"
 #include "pf_up.h"
 
 #define LISTEN_MAX 8
@@ -22,11 +23,14 @@ static struct {
 	struct pf_prefix allow[PF_ALLOW_MAX];
 	int n_allow;
 	struct pf_node_id self;
-	bool has_self, tuned;
+	bool has_self, tuned, paired;
 	unsigned int heartbeat_s, t1_ms, n1, grace_s, max_smfs;
+	struct pf_pair_cfg pair;
+	bool has_pair_listen;
 } cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60, .max_smfs = PF_ASSOC_MAX };
 
 static struct pf_node *node;
+static struct cd_svc_ctx svc_ctx;	/* sxcd lends it for the start only */
 
 static int
 set_listen(const char *v, char *why, size_t len)
@@ -95,6 +99,42 @@ num(const char *v, unsigned long lo, unsigned long hi, unsigned int *out, char *
 	return 0;
 }
 
+static int
+set_pair(const char *v, char *why, size_t len)
+{
+	cfg.paired = true;
+	return pf_addr_parse(v, PF_PAIR_PORT, &cfg.pair.peer, why, len) < 0 ? -EINVAL : 0;
+}
+
+static int
+set_pair_listen(const char *v, char *why, size_t len)
+{
+	cfg.has_pair_listen = true;
+	return pf_addr_parse(v, PF_PAIR_PORT, &cfg.pair.listen, why, len) < 0 ? -EINVAL : 0;
+}
+
+static int
+set_pair_key(const char *v, char *why, size_t len)
+{
+	if (strlen(v) >= sizeof(cfg.pair.key_file)) {
+		snprintf(why, len, "a path shorter than %zu", sizeof(cfg.pair.key_file));
+		return -EINVAL;
+	}
+	snprintf(cfg.pair.key_file, sizeof(cfg.pair.key_file), "%s", v);
+	return 0;
+}
+
+static int
+set_n4_dev(const char *v, char *why, size_t len)
+{
+	if (strlen(v) >= sizeof(cfg.pair.n4_dev) || v[0] == '\0') {
+		snprintf(why, len, "an interface name");
+		return -EINVAL;
+	}
+	snprintf(cfg.pair.n4_dev, sizeof(cfg.pair.n4_dev), "%s", v);
+	return 0;
+}
+
 static int set_hb(const char *v, char *w, size_t l) { return num(v, 1, 3600, &cfg.heartbeat_s, w, l); }
 static int set_t1(const char *v, char *w, size_t l) { return num(v, 100, 60000, &cfg.t1_ms, w, l); }
 static int set_n1(const char *v, char *w, size_t l) { return num(v, 0, 10, &cfg.n1, w, l); }
@@ -119,6 +159,16 @@ static const struct cd_svc_opt pf_opts[] = {
 	  "an SMF that stopped answering keeps its association N s (60)", set_grace },
 	{ "pfcp-max-smfs", required_argument, "N",
 	  "at most N associations (SMF Node IDs); a setup past them: No resources available (75)", set_max },
+	{ "pfcp-pair", required_argument, "ADDR[:PORT]",
+	  "this box is one of a pair: the other box's sxcd (port 8806); PFCP is served by the box whose sxdp "
+	  "holds the UPF's addresses, its sessions' journal streamed to the other", set_pair },
+	{ "pfcp-pair-listen", required_argument, "ADDR[:PORT]", "where the other box's stream comes to (8806)",
+	  set_pair_listen },
+	{ "pfcp-pair-key", required_argument, "FILE",
+	  "the pair's pre-shared key (the same file on both boxes, mode 600, 32 characters or more)", set_pair_key },
+	{ "pfcp-n4-dev", required_argument, "IFNAME",
+	  "the pair's --pfcp address is added to IFNAME while this box serves, removed when it hands over",
+	  set_n4_dev },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -127,8 +177,20 @@ pf_check(char *why, size_t len)
 {
 	char a[64];
 
-	if (cfg.n_listen == 0 && (cfg.n_smfs > 0 || cfg.has_self || cfg.tuned || cfg.n_allow > 0)) {
+	if (cfg.n_listen == 0 && (cfg.n_smfs > 0 || cfg.has_self || cfg.tuned || cfg.n_allow > 0 || cfg.paired)) {
 		snprintf(why, len, "--pfcp-* options need --pfcp ADDR[:PORT]");
+		return -EINVAL;
+	}
+	if (!cfg.paired && (cfg.has_pair_listen || cfg.pair.key_file[0] || cfg.pair.n4_dev[0])) {
+		snprintf(why, len, "--pfcp-pair-listen, --pfcp-pair-key and --pfcp-n4-dev go with --pfcp-pair");
+		return -EINVAL;
+	}
+	if (cfg.paired && (!cfg.has_pair_listen || cfg.pair.key_file[0] == '\0')) {
+		snprintf(why, len, "--pfcp-pair needs --pfcp-pair-listen and --pfcp-pair-key");
+		return -EINVAL;
+	}
+	if (cfg.paired && !cfg.has_self) {
+		snprintf(why, len, "--pfcp-pair needs --pfcp-node-id: both boxes are one PFCP node");
 		return -EINVAL;
 	}
 	/* its answers would be dropped: the association could never be set up */
@@ -174,9 +236,26 @@ default_self(char *err, size_t len)
 	return 0;
 }
 
+static int serve(bool takeover, char *err, size_t len);
+
 static int
 pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 {
+	if (cfg.n_listen == 0)
+		return 0; /* off */
+	svc_ctx = *ctx;
+	if (cfg.paired) {   /* served once this box holds the UPF's addresses */
+		cfg.pair.n4 = cfg.listen[0];
+		cfg.pair.serve = serve;
+		return pf_pair_start(&svc_ctx, &cfg.pair, err, len);
+	}
+	return serve(false, err, len);
+}
+
+static int
+serve(bool takeover, char *err, size_t len)
+{
+	const struct cd_svc_ctx *ctx = &svc_ctx;
 	struct pf_node_cfg c = {
 		.base = ctx->base, .res = ctx->res, .listen = cfg.listen, .n_listen = cfg.n_listen,
 		.smfs = cfg.smfs, .n_smfs = cfg.n_smfs, .heartbeat_ms = cfg.heartbeat_s * 1000,
@@ -186,18 +265,18 @@ pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	char id[300], a[64];
 	int rc;
 
-	if (cfg.n_listen == 0)
-		return 0; /* off */
 	if (!cfg.has_self && (rc = default_self(err, len)) < 0)
 		return rc;
 	c.self = cfg.self;
 	if ((rc = pf_node_new(&c, &node, err, len)) < 0)
 		return rc;
-	if ((rc = pf_up_attach(node, ctx, err, len)) < 0) {
+	if ((rc = pf_up_attach(node, ctx, takeover, err, len)) < 0) {
 		pf_node_free(node);
 		node = NULL;
 		return rc;
 	}
+	if (cfg.paired)
+		pf_pair_serving(node);
 	CD_LOG(INFO, "pfcp: node %s on %s%s, recovery time stamp %u", pf_node_id_str(&cfg.self, id, sizeof(id)),
 	       pf_addr_str(&cfg.listen[0], a, sizeof(a)), cfg.n_listen > 1 ? " and more" : "", pf_node_recovery(node));
 	if (cfg.n_allow == 0)
@@ -208,6 +287,7 @@ pf_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 static void
 pf_stop(void)
 {
+	pf_pair_stop();
 	if (node == NULL)
 		return;
 	pf_up_detach(node);
@@ -218,10 +298,12 @@ pf_stop(void)
 static json_t *
 pf_status(void)
 {
-	json_t *st = node ? pf_node_stats(node) : NULL;
+	json_t *st = node ? pf_node_stats(node) : cfg.paired && cfg.n_listen > 0 ? json_object() : NULL;
 
-	if (st != NULL)
+	if (st != NULL && node != NULL)
 		json_object_set_new(st, "sessions", pf_up_stats());
+	if (st != NULL && cfg.paired)
+		json_object_set_new(st, "pair", pf_pair_status());
 	return st;
 }
 

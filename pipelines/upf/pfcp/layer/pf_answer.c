@@ -87,7 +87,7 @@ void
 pf_answer_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct pf_up *up = arg;
-	struct outmsg *m, *n;
+	struct outmsg *m;
 	int rc;
 
 	(void)fd;
@@ -99,6 +99,17 @@ pf_answer_flush(evutil_socket_t fd, short what, void *arg)
 	m = up->out;
 	up->out = NULL;
 	up->out_tail = &up->out;
+	/* the pair's other box has the batch first: a takeover loses nothing answered */
+	if (m != NULL && up->replica.hold != NULL && up->replica.hold(up->replica.arg, m))
+		return;
+	pf_answer_release(up, m);
+}
+
+void
+pf_answer_release(struct pf_up *up, struct outmsg *m)
+{
+	struct outmsg *n;
+
 	for (; m != NULL; m = n) {
 		n = m->next;
 		if (m->after != NULL)

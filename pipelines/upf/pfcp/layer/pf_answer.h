@@ -11,6 +11,8 @@
 void pf_answer_fseid(struct pf_up *up, uint64_t seid, struct pf_fseid *f);
 /* up->flush's callback: the journal synced, then the answers gathered sent. */
 void pf_answer_flush(evutil_socket_t fd, short what, void *arg);
+/* A batch of answers a replica held (pf_up_replica's hold) sent. */
+void pf_answer_release(struct pf_up *up, struct outmsg *m);
 /* @fn(@up, @arg) once the journal has synced what is in it now (a
  * Session Report Request whose usage the journal must have first: a crash
  * may lose a report, never send one twice). */

@@ -7,6 +7,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "cd_host.h"
 #include "cd_log.h"
 #include "cd_tables.h"
 #include "pf_map.h"
@@ -62,6 +63,32 @@ meters_size(struct pf_up *up)
 
 static void restart_check(struct pf_up *up, const char *boot_id);
 
+/* An sxdp without the sessions (one that started empty, or the pair's
+ * other box's journal taken over): the shared entries, then every
+ * session, written into it, in the queue before any request. */
+static void
+rewrite_all(struct pf_up *up)
+{
+	struct op *sh = calloc(1, sizeof(*sh));
+
+	up->ev_known = false;
+	if (sh != NULL) {
+		sh->kind = OP_RESTORE;
+		pf_usess_enqueue(up, sh, false);
+	}
+	for (size_t i = 0; i < up->cap; i++) {
+		struct us *us = up->tab[i];
+		struct op *op;
+
+		if (us == NULL || us->busy || (op = calloc(1, sizeof(*op))) == NULL)
+			continue;
+		op->kind = OP_RESTORE;
+		op->us = us;
+		us->busy = true;
+		pf_usess_enqueue(up, op, false);
+	}
+}
+
 void
 pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 {
@@ -82,10 +109,6 @@ pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 		event_active(up->flush, EV_TIMEOUT, 0);
 	}
 	if (up->boot_id[0] != '\0' && strcmp(up->boot_id, boot_id) != 0 && up->n > 0) {
-		/* an sxdp that started empty: the shared entries, then every
-		 * session, into it again */
-		struct op *sh = calloc(1, sizeof(*sh));
-
 		CD_LOG(INFO, "pfcp: sxdp restarted: its %zu sessions written again", up->n);
 		/* its counters start from 0: what they had counted is kept */
 		for (size_t i = 0; i < up->cap; i++)
@@ -95,22 +118,7 @@ pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 			memset(up->ctr_bytes, 0, sizeof(*up->ctr_bytes) * (up->counters.hi - up->counters.lo + 1));
 			memset(up->ctr_pkts, 0, sizeof(*up->ctr_pkts) * (up->counters.hi - up->counters.lo + 1));
 		}
-		up->ev_known = false;
-		if (sh != NULL) {
-			sh->kind = OP_RESTORE;
-			pf_usess_enqueue(up, sh, false);
-		}
-		for (size_t i = 0; i < up->cap; i++) {
-			struct us *us = up->tab[i];
-			struct op *op;
-
-			if (us == NULL || us->busy || (op = calloc(1, sizeof(*op))) == NULL)
-				continue;
-			op->kind = OP_RESTORE;
-			op->us = us;
-			us->busy = true;
-			pf_usess_enqueue(up, op, false);
-		}
+		rewrite_all(up);
 	}
 	snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);
 	pf_usess_kick(up);
@@ -238,6 +246,104 @@ sweep(struct pf_up *up)
 		swept(up, -ENOTCONN);
 }
 
+/* ------------------------------------------------------------ a pair's takeover */
+
+/*
+ * The journal is the pair's other box's (pf_pair streamed it here); this
+ * sxdp has none of its sessions, and may hold PFCP entries of its own from
+ * when this box last served (a failback): all of them swept first, so the
+ * sessions' inserts find their keys free; then the counters the sessions
+ * name read (they never restart: links count from what they hold now);
+ * then the sessions restored into the books and written, ahead of every
+ * request that came meanwhile.
+ */
+static bool
+held_none(void *arg, const char *table, json_t *e, const char *key)
+{
+	(void)arg;
+	(void)table;
+	(void)e;
+	(void)key;
+	return false;
+}
+
+#define CTR_READ 1024	/* counters a upf.usage call reads */
+
+static void read_counters(struct pf_up *up);
+
+static void
+on_counters(void *arg, json_t *result, json_t *error)
+{
+	struct pf_up *up = arg;
+	json_t *c;
+	size_t i;
+
+	if (error != NULL) {
+		CD_LOG(ERR, "pfcp: takeover: sxdp's counters not read (%s): sessions count from 0",
+		       json_string_value(json_object_get(error, "message")));
+		up->takeover_ctr = SIZE_MAX;
+	}
+	json_array_foreach(json_object_get(result, "urrs"), i, c) {
+		uint32_t id = (uint32_t)json_integer_value(json_object_get(c, "urr"));
+
+		if (up->counters_ready && id >= up->counters.lo && id <= up->counters.hi) {
+			up->ctr_bytes[id - up->counters.lo] = (uint64_t)json_integer_value(json_object_get(c, "bytes"));
+			up->ctr_pkts[id - up->counters.lo] = (uint64_t)json_integer_value(json_object_get(c, "packets"));
+		}
+	}
+	read_counters(up);
+}
+
+/* The counters of the sessions' links, CTR_READ a call, from slot
+ * up->takeover_ctr of the table on; then the restore. */
+static void
+read_counters(struct pf_up *up)
+{
+	json_t *ids = json_array();
+
+	for (; up->takeover_ctr < up->cap && json_array_size(ids) + PF_SESS_PDR_MAX <= CTR_READ; up->takeover_ctr++) {
+		const struct us *us = up->tab[up->takeover_ctr];
+
+		for (int j = 0; us != NULL && j < us->use.n_link; j++)
+			json_array_append_new(ids, json_integer(us->use.link[j].ctr));
+	}
+	if (json_array_size(ids) > 0 && up->counters_ready &&
+	    cd_host_call(up->ctl, "upf.usage", json_pack("{s:o}", "urrs", ids), on_counters, up) == 0)
+		return;
+	if (json_array_size(ids) == 0)
+		json_decref(ids);
+	up->restore_at = 0;
+	event_active(up->restore, EV_TIMEOUT, 0);
+}
+
+static void
+takeover_swept(void *arg, int rc)
+{
+	struct pf_up *up = arg;
+
+	if (rc < 0)
+		CD_LOG(ERR, "pfcp: takeover: PFCP's entries of this sxdp not swept (%s): a session whose key one "
+		       "holds fails to be written", strerror(-rc));
+	up->takeover_ctr = 0;
+	read_counters(up);
+}
+
+/* Restored into the books: their usage from what the other box journalled,
+ * and every one written. */
+static void
+taken_over(struct pf_up *up)
+{
+	for (size_t i = 0; i < up->cap; i++)
+		if (up->tab[i] != NULL)
+			pf_usage_taken_over(&up->tab[i]->use, pf_ucomp_ctr_abs, up);
+	CD_LOG(INFO, "pfcp: took over the pair's %zu sessions: written into this sxdp; what their usage counted "
+	       "at the other box since its last journal record is lost (never reported twice)", up->n);
+	up->st.taken_over += up->n;
+	up->takeover = false;
+	rewrite_all(up);
+	swept(up, 0);
+}
+
 /* The journal's sessions restored a slice at a time: the loop (heartbeats,
  * REST) is served between; requests wait until all are. */
 void
@@ -267,6 +373,10 @@ pf_restore_slice(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	CD_LOG(INFO, "pfcp: %zu sessions restored from the journal", up->n);
+	if (up->takeover) {
+		taken_over(up);
+		return;
+	}
 	sweep(up);
 }
 
@@ -276,7 +386,12 @@ pf_restore_slice(evutil_socket_t fd, short what, void *arg)
 static void
 restart_check(struct pf_up *up, const char *boot_id)
 {
-	if (up->stored_boot[0] != '\0' && strcmp(up->stored_boot, boot_id) != 0 && up->n > 0) {
+	if (up->takeover) {
+		CD_LOG(INFO, "pfcp: taking over the pair's %zu sessions: this sxdp's PFCP entries swept first", up->n);
+		up->restoring = true;
+		if (up->tables == NULL || pf_sweep_start(up->ctl, up->tables, held_none, takeover_swept, up) < 0)
+			takeover_swept(up, -ENOTCONN);
+	} else if (up->stored_boot[0] != '\0' && strcmp(up->stored_boot, boot_id) != 0 && up->n > 0) {
 		CD_LOG(WARN, "pfcp: sxdp %s is not the one the journal's %zu sessions were in (%s): the UP function "
 		       "restarted; a new Recovery Time Stamp, its sessions gone", boot_id, up->n, up->stored_boot);
 		for (size_t i = 0; i < up->cap; i++) {

@@ -658,7 +658,7 @@ static const uint8_t features[] = {
 };
 
 int
-pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len)
+pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, char *err, size_t len)
 {
 	struct pf_up *up = pf_up_state_new();
 	int rc;
@@ -668,6 +668,7 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 		return -ENOMEM;
 	}
 	up->node = n;
+	up->takeover = takeover;
 	up->base = ctx->base;
 	up->res = ctx->res;
 	up->sync = ctx->sync;
@@ -697,11 +698,40 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t 
 	event_add(up->ev_timer, &ev);
 	event_add(up->tick, &tick);
 	cd_claim_register(pf_ucomp_claim_holder, up);
-	cd_host_watch(up->sync, pf_restore_on_sxdp, up);
 	pf_node_set_handler(n, &ops, up);
 	pf_node_set_features(n, features, sizeof(features));
 	pf_up_state_set(up);
+	cd_host_watch(up->sync, pf_restore_on_sxdp, up);   /* last: told at once when sxdp is known */
 	return 0;
+}
+
+void
+pf_up_replicate(const struct pf_up_replica *r)
+{
+	struct pf_up *up = pf_up_state_current();
+
+	if (up == NULL)
+		return;
+	up->replica = r != NULL ? *r : (struct pf_up_replica){ 0 };
+	if (up->store != NULL)
+		pf_store_tap(up->store, up->replica.tap, up->replica.arg);
+}
+
+void
+pf_up_release(struct outmsg *answers)
+{
+	struct pf_up *up = pf_up_state_current();
+
+	if (up != NULL)
+		pf_answer_release(up, answers);
+}
+
+int
+pf_up_journal_each(int (*fn)(void *arg, uint64_t key, const uint8_t *b, size_t len), void *arg)
+{
+	struct pf_up *up = pf_up_state_current();
+
+	return up == NULL || up->store == NULL ? -ENOENT : pf_store_load(up->store, fn, arg);
 }
 
 void
@@ -809,6 +839,7 @@ pf_up_stats(void)
 	 * for the journal's sessions to be checked against it */
 	json_object_set_new(o, "sxdp_boot_id", up->boot_id[0] != '\0' ? json_string(up->boot_id) : json_null());
 	json_object_set_new(o, "restoring", json_boolean(up->restoring));
+	json_object_set_new(o, "taken_over", json_integer((json_int_t)up->st.taken_over));
 	json_object_set_new(o, "ueip_pools", pf_ueip_status(up->ueip, &up->upfs));
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
 	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));

@@ -19,15 +19,39 @@
 #ifndef PF_UP_H
 #define PF_UP_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 struct pf_node;
 struct cd_svc_ctx;
 struct cd_vis_fams;
+struct outmsg;
 
 /* The session layer on @n (the service starts it after the node is made,
- * before the loop reads a datagram): 0 or -errno with @err. */
-int pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, char *err, size_t len);
+ * before the loop reads a datagram): 0 or -errno with @err. @takeover: the
+ * journal is the pair's other box's (pf_pair), its sessions are not in this
+ * sxdp: PFCP's entries there are swept, then every session is written. */
+int pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, char *err, size_t len);
+
+/* The journal's replica at the pair's other box (pf_pair): @tap told each
+ * record as it is buffered (@b NULL: its key deleted); @hold given each
+ * batch of answers once the journal synced it here: true when it keeps
+ * them until the replica has the batch too, then hands them to
+ * pf_up_release(). */
+struct pf_up_replica {
+	void (*tap)(void *arg, uint64_t key, const uint8_t *b, size_t len);
+	bool (*hold)(void *arg, struct outmsg *answers);
+	void *arg;
+};
+/* From now on (@r NULL: none). */
+void pf_up_replicate(const struct pf_up_replica *r);
+/* Answers a replica held, sent. */
+void pf_up_release(struct outmsg *answers);
+/* Every live record of the journal, oldest first (a replica's snapshot):
+ * pf_store_load's contract. -ENOENT: no journal. */
+int pf_up_journal_each(int (*fn)(void *arg, uint64_t key, const uint8_t *b, size_t len), void *arg);
 /* Before the node is freed. */
 void pf_up_detach(struct pf_node *n);
 /* {"total", "by_node": {NODE: n}, "established", "modified", "deleted",

@@ -21,6 +21,7 @@
 #include "pf_ueip.h"
 #include "pf_upf.h"
 #include "pf_usage.h"
+#include "pf_up.h"
 
 #define PF_UP_MSG_MAX	8192	/* an answer's bytes */
 #define PF_RATE_SAMPLES	11	/* 10 s of rates, sampled each second */
@@ -141,10 +142,13 @@ struct pf_up {
 	bool ev_busy, ev_known;
 	struct event *ev_timer, *tick, *flush, *restore;
 	struct pf_store *store;		/* the sessions' journal (NULL: none) */
+	struct pf_up_replica replica;	/* the journal's copy at the pair's other box (hold NULL: none) */
+	bool takeover;			/* the journal is the pair's other box's: its sessions written into this sxdp */
 	struct outmsg *out, **out_tail;
 	char stored_boot[64];		/* the sxdp the journal's sessions were in */
 	bool restoring;			/* sessions loaded, not yet claimed and counted */
 	size_t restore_at;		/* the next slot of the table to restore */
+	size_t takeover_ctr;		/* the next slot whose counters a takeover reads */
 	uint32_t teid_next[2];		/* N3, N9 */
 	/* sessions by SEID: open addressing, linear probing */
 	struct us **tab;
@@ -165,6 +169,7 @@ struct pf_up {
 		uint64_t ddn_delayed, ddn_cancelled;	/* DL Data Reports held for a BAR's delay; not sent */
 		uint64_t error_inds, error_ind_reports, error_inds_skipped;	/* peers' Error Indications */
 		uint64_t path_failures, path_recoveries, node_reports, node_report_fails;	/* GTP-U paths */
+		uint64_t taken_over;		/* sessions taken over from the pair's other box */
 	} st;
 	/* st's est, mod and del once a second over the last RATE_SAMPLES s:
 	 * the rates the Visibility API shows (a ring, oldest at rate_at) */

@@ -67,6 +67,8 @@ pf_nassoc_save(struct pf_node *n, const struct pf_assoc *skip)
 		rc = -ENOMEM;
 	else
 		rc = cd_host_save(n->res, "pfcp", doc);
+	if (rc == 0 && n->saved != NULL)
+		n->saved(n->saved_arg, doc);
 	json_decref(doc);
 	if (rc < 0) {
 		n->c.store_failures++;

@@ -356,6 +356,13 @@ pf_node_set_handler(struct pf_node *n, const struct pf_node_ops *ops, void *arg)
 	n->ops_arg = arg;
 }
 
+void
+pf_node_on_saved(struct pf_node *n, void (*fn)(void *arg, json_t *doc), void *arg)
+{
+	n->saved = fn;
+	n->saved_arg = arg;
+}
+
 int
 pf_node_set_features(struct pf_node *n, const uint8_t *bytes, size_t len)
 {

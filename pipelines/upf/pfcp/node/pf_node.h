@@ -82,6 +82,9 @@ void pf_node_free(struct pf_node *n);
 /* The session layer: until set, a session request from an associated peer
  * is refused with Request rejected (64). */
 void pf_node_set_handler(struct pf_node *n, const struct pf_node_ops *ops, void *arg);
+/* @fn told each time the node's state document (its Recovery Time Stamp
+ * and associations, cd_host_state "pfcp") is stored: the pair's replica. */
+void pf_node_on_saved(struct pf_node *n, void (*fn)(void *arg, json_t *doc), void *arg);
 /* UP Function Features, as the session layer implements them (at most 8
  * octets), sent in our Association Setup Request/Response; none until set. */
 int pf_node_set_features(struct pf_node *n, const uint8_t *bytes, size_t len);

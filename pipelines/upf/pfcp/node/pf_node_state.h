@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "pf_addr.h"
 #include "pf_codec.h"
@@ -72,6 +73,8 @@ struct pf_node {
 	void *ops_arg;
 	uint8_t features[8];
 	size_t n_features;
+	void (*saved)(void *arg, json_t *doc);	/* told each state document stored (pf_pair) */
+	void *saved_arg;
 	uint32_t recovery;
 	bool recovery_unstored;		/* a new one the store has not taken yet: not sent */
 	struct pf_assoc *assocs;

@@ -68,6 +68,8 @@ struct pf_store {
 	 * would free 200 MB at once, 40 ms of the loop) */
 	int old_fd;
 	uint64_t old_size;
+	pf_store_tap_fn *tap;	/* told each put and del (a replica's stream) */
+	void *tap_arg;
 };
 
 /* ---- the index ---- */
@@ -514,6 +516,8 @@ pf_store_put(struct pf_store *s, uint64_t key, const uint8_t *b, size_t len)
 	if (old)
 		s->live_bytes -= rec_size(old);
 	s->live_bytes += RHDR + len;
+	if (s->tap != NULL)
+		s->tap(s->tap_arg, key, b, len);
 	return 0;
 }
 
@@ -531,7 +535,16 @@ pf_store_del(struct pf_store *s, uint64_t key)
 		return rc;
 	s->live_bytes -= rec_size(e->meta);
 	unset(s, e);
+	if (s->tap != NULL)
+		s->tap(s->tap_arg, key, NULL, 0);
 	return 0;
+}
+
+void
+pf_store_tap(struct pf_store *s, pf_store_tap_fn *fn, void *arg)
+{
+	s->tap = fn;
+	s->tap_arg = arg;
 }
 
 /* ---- compaction ---- */

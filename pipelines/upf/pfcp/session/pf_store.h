@@ -49,6 +49,10 @@ int pf_store_load(struct pf_store *s, int (*fn)(void *arg, uint64_t key, const u
 int pf_store_put(struct pf_store *s, uint64_t key, const uint8_t *b, size_t len);
 /* buffered: @key gone; -ENOENT (nothing written) when it has no record */
 int pf_store_del(struct pf_store *s, uint64_t key);
+/* Told each put (@b, @len) and each del (@b NULL) as it is buffered: a replica's
+ * stream (the pair's other box); @fn NULL: none. */
+typedef void pf_store_tap_fn(void *arg, uint64_t key, const uint8_t *b, size_t len);
+void pf_store_tap(struct pf_store *s, pf_store_tap_fn *fn, void *arg);
 /* everything buffered written and fdatasync'd: durable on return; 0 or -errno. A failed
  * write keeps the buffer (and cuts what it wrote), so a later sync retries; a failed
  * fdatasync fails the store for good (the kernel may have dropped the pages): every

@@ -375,3 +375,25 @@ pf_usage_restarted(struct pf_usage *u, pf_ctr_abs *abs, void *aarg)
 		l->base_pkts = 0;
 	}
 }
+
+void
+pf_usage_taken_over(struct pf_usage *u, pf_ctr_abs *abs, void *aarg)
+{
+	for (int i = 0; i < u->n_meas; i++) {
+		struct pf_meas *m = &u->meas[i];
+
+		/* what is known counted: at least what was reported */
+		m->gone_ul = m->gone_ul > m->rep_ul ? m->gone_ul : m->rep_ul;
+		m->gone_dl = m->gone_dl > m->rep_dl ? m->gone_dl : m->rep_dl;
+		m->gone_ul_p = m->gone_ul_p > m->rep_ul_p ? m->gone_ul_p : m->rep_ul_p;
+		m->gone_dl_p = m->gone_dl_p > m->rep_dl_p ? m->gone_dl_p : m->rep_dl_p;
+		m->quota_ul = m->quota_ul < m->gone_ul ? m->quota_ul : m->gone_ul;
+		m->quota_dl = m->quota_dl < m->gone_dl ? m->quota_dl : m->gone_dl;
+	}
+	for (int i = 0; i < u->n_link; i++) {
+		struct pf_ulink *l = &u->link[i];
+
+		l->base = abs(aarg, l->ctr);
+		l->base_pkts = abs(aarg, l->ctr | PF_CTR_PKTS);
+	}
+}

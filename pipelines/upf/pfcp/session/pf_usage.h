@@ -99,6 +99,12 @@ bool pf_usage_stopped(const struct pf_usage *u, const struct pf_session *s, uint
 /* sxdp started again (its counters from 0): what each link had counted
  * as last read (@abs) is kept, and links count from 0. */
 void pf_usage_restarted(struct pf_usage *u, pf_ctr_abs *abs, void *aarg);
+/* The journal of the pair's other box taken over (pf_pair), its sxdp gone:
+ * what its links counted after the record was written is not known (lost:
+ * never reported, so never reported twice); what was reported stays so,
+ * and links count from this sxdp's counters now (@abs: they may hold what
+ * earlier sessions counted). */
+void pf_usage_taken_over(struct pf_usage *u, pf_ctr_abs *abs, void *aarg);
 /* The next time (ms) a time-based report of @u is due, 0: none. */
 uint64_t pf_usage_next(const struct pf_usage *u, const struct pf_session *s);
 

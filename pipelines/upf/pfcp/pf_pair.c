@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pf_pair: the PFCP node of a pair of boxes (pf_pair.h): who serves, the journal's stream to the standby, takeover and hand-back. */
+/*
+ * The wire, inside TLS: frames of a 4-octet length (network order, of what
+ * follows), a type octet and its payload:
+ *   'S' a snapshot begins: the standby's copy is emptied
+ *   'D' the node's state document (JSON)
+ *   'P' a record: its key (8 octets, network order), its bytes (pf_save's)
+ *   'X' a key deleted (8)
+ *   'C' a commit (its number, 8): the standby syncs its copy, then answers
+ *   'A' (standby to active) that commit's number
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <linux/rtnetlink.h>
+#include <net/ethernet.h>
+#include <netinet/if_ether.h>
+#include <netinet/in.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <libmnl/libmnl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
+#include "cd_host.h"
+#include "cd_log.h"
+#include "cd_svc.h"
+#include "pf_node.h"
+#include "pf_pair.h"
+#include "pf_store.h"
+#include "pf_up.h"
+
+#define FRAME_MAX	(16u << 20)	/* a frame's bytes at most (a state document of many associations) */
+#define RETRY_MS	1000		/* the active connects again after this */
+#define PSK_ID		"sxcd-pfcp-pair"
+/* TLS 1.2's ECDHE with a pre-shared key: forward secret, no certificates to keep */
+#define CIPHERS		"ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES256-CBC-SHA384:ECDHE-PSK-AES128-CBC-SHA256"
+
+struct held {
+	struct held *next;
+	uint64_t seq;
+	struct outmsg *m;
+};
+
+enum role { STANDBY, ACTIVE };
+
+static struct {
+	bool on;
+	struct pf_pair_cfg cfg;
+	const struct cd_svc_ctx *ctx;
+	uint8_t psk[32];
+	SSL_CTX *sctx, *cctx;
+	struct evconnlistener *lst;
+	struct event *poll, *retry, *ack_timer;
+	bool poll_busy;
+	enum role role;
+	char boot_id[64];		/* this sxdp's */
+	/* the standby's side */
+	struct bufferevent *in;
+	struct pf_store *copy;
+	char copy_boot[64];		/* the sxdp the copy's sessions are in (its key 0) */
+	bool in_sync;			/* a commit taken since the last snapshot began */
+	/* the active's side */
+	struct bufferevent *out;
+	bool out_ready;			/* connected, the snapshot sent: records stream */
+	uint64_t seq;
+	struct held *held, **held_tail;
+	struct {
+		uint64_t commits, acks, ack_timeouts, snapshots, records_in, commits_in, takeovers, handbacks;
+		uint64_t refused, copy_failures;
+	} st;
+} pp;
+
+/* ------------------------------------------------------------ frames */
+
+static void
+frame(struct bufferevent *b, char type, const void *a, size_t alen, const void *p, size_t plen)
+{
+	uint32_t len = htonl((uint32_t)(1 + alen + plen));
+	struct evbuffer *o = bufferevent_get_output(b);
+
+	evbuffer_add(o, &len, 4);
+	evbuffer_add(o, &type, 1);
+	if (alen)
+		evbuffer_add(o, a, alen);
+	if (plen)
+		evbuffer_add(o, p, plen);
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* Each whole frame in @b's input to @fn: false from it drops the connection. */
+static bool
+frames(struct bufferevent *b, bool (*fn)(uint8_t type, const uint8_t *p, size_t len))
+{
+	struct evbuffer *in = bufferevent_get_input(b);
+	uint32_t len;
+
+	while (evbuffer_get_length(in) >= 4) {
+		evbuffer_copyout(in, &len, 4);
+		len = ntohl(len);
+		if (len == 0 || len > FRAME_MAX)
+			return false;
+		if (evbuffer_get_length(in) < 4 + (size_t)len)
+			return true;
+		evbuffer_drain(in, 4);
+		uint8_t *f = evbuffer_pullup(in, len);
+
+		if (f == NULL || !fn(f[0], f + 1, len - 1))
+			return false;
+		evbuffer_drain(in, len);
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ TLS with the pre-shared key */
+
+static unsigned int
+psk_client(SSL *ssl, const char *hint, char *id, unsigned int id_len, unsigned char *psk, unsigned int psk_len)
+{
+	(void)ssl;
+	(void)hint;
+	if (id_len < sizeof(PSK_ID) || psk_len < sizeof(pp.psk))
+		return 0;
+	memcpy(id, PSK_ID, sizeof(PSK_ID));
+	memcpy(psk, pp.psk, sizeof(pp.psk));
+	return sizeof(pp.psk);
+}
+
+static unsigned int
+psk_server(SSL *ssl, const char *id, unsigned char *psk, unsigned int psk_len)
+{
+	(void)ssl;
+	if (id == NULL || strcmp(id, PSK_ID) != 0 || psk_len < sizeof(pp.psk))
+		return 0;
+	memcpy(psk, pp.psk, sizeof(pp.psk));
+	return sizeof(pp.psk);
+}
+
+static SSL_CTX *
+tls_ctx(bool server)
+{
+	SSL_CTX *c = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+
+	if (c == NULL)
+		return NULL;
+	SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
+	SSL_CTX_set_options(c, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+	if (SSL_CTX_set_cipher_list(c, CIPHERS) != 1) {
+		SSL_CTX_free(c);
+		return NULL;
+	}
+	if (server)
+		SSL_CTX_set_psk_server_callback(c, psk_server);
+	else
+		SSL_CTX_set_psk_client_callback(c, psk_client);
+	return c;
+}
+
+/* The key file: the owner's alone, at least 32 characters; the PSK is its SHA-256 (never logged). */
+static int
+key_load(const char *path, char *err, size_t len)
+{
+	uint8_t buf[4096];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	unsigned int out = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, len, "--pfcp-pair-key %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		snprintf(err, len, "--pfcp-pair-key %s: readable by others than its owner (chmod 600)", path);
+		return -EPERM;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	if (n < 32) {
+		snprintf(err, len, "--pfcp-pair-key %s: at least 32 characters of secret", path);
+		return -EINVAL;
+	}
+	if (EVP_Digest(buf, (size_t)n, pp.psk, &out, EVP_sha256(), NULL) != 1 || out != sizeof(pp.psk)) {
+		snprintf(err, len, "--pfcp-pair-key: SHA-256 failed");
+		return -EIO;
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}
+
+/* ------------------------------------------------------------ the N4 address */
+
+static int
+n4_talk(bool add, uint32_t index)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	bool v6 = pp.cfg.n4.ss.ss_family == AF_INET6;
+	const void *a = v6 ? (const void *)&((const struct sockaddr_in6 *)&pp.cfg.n4.ss)->sin6_addr :
+			     (const void *)&((const struct sockaddr_in *)&pp.cfg.n4.ss)->sin_addr;
+	int rc;
+
+	if (nl == NULL)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		mnl_socket_close(nl);
+		return rc;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	nlh->nlmsg_seq = 1;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = v6 ? AF_INET6 : AF_INET;
+	ifa->ifa_prefixlen = v6 ? 128 : 32;
+	ifa->ifa_index = index;
+	ifa->ifa_flags = v6 ? IFA_F_NODAD : 0;	/* the pair moves it: no duplicate to detect */
+	mnl_attr_put(nlh, IFA_LOCAL, v6 ? 16 : 4, a);
+	mnl_attr_put(nlh, IFA_ADDRESS, v6 ? 16 : 4, a);
+	rc = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ? -errno : 0;
+	if (rc == 0) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		rc = n < 0 ? -errno : mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl), NULL, NULL) < 0 ? -errno : 0;
+	}
+	mnl_socket_close(nl);
+	return rc;
+}
+
+/* A gratuitous ARP request for the IPv4 N4 address out of its device: the
+ * LAN's switches and the SMF's neighbour cache learn the new box at once. */
+static void
+garp(uint32_t index)
+{
+	struct {
+		struct arphdr h;
+		uint8_t sha[6], spa[4], tha[6], tpa[4];
+	} __attribute__((packed)) p;
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+				  .sll_ifindex = (int)index, .sll_halen = 6,
+				  .sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", pp.cfg.n4_dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
+		p.h = (struct arphdr){ .ar_hrd = htons(ARPHRD_ETHER), .ar_pro = htons(ETH_P_IP), .ar_hln = 6,
+				       .ar_pln = 4, .ar_op = htons(ARPOP_REQUEST) };
+		memcpy(p.sha, ifr.ifr_hwaddr.sa_data, 6);
+		memcpy(p.spa, &((const struct sockaddr_in *)&pp.cfg.n4.ss)->sin_addr, 4);
+		memset(p.tha, 0, 6);
+		memcpy(p.tpa, p.spa, 4);
+		for (int i = 0; i < 2; i++)
+			if (sendto(fd, &p, sizeof(p), 0, (const struct sockaddr *)&to, sizeof(to)) < 0)
+				CD_LOG(WARN, "pfcp pair: gratuitous ARP on %s: %s", pp.cfg.n4_dev, strerror(errno));
+	}
+	close(fd);
+}
+
+/* The --pfcp address on --pfcp-n4-dev (@add) or off it. */
+static void
+n4_hold(bool add)
+{
+	uint32_t index;
+	char a[64];
+	int rc;
+
+	if (pp.cfg.n4_dev[0] == '\0')
+		return;
+	if ((index = if_nametoindex(pp.cfg.n4_dev)) == 0) {
+		CD_LOG(ERR, "pfcp pair: --pfcp-n4-dev %s: %s", pp.cfg.n4_dev, strerror(errno));
+		return;
+	}
+	rc = n4_talk(add, index);
+	if (rc < 0 && !(rc == -EADDRNOTAVAIL && !add))
+		CD_LOG(ERR, "pfcp pair: the N4 address %s %s %s: %s", pf_addr_str(&pp.cfg.n4, a, sizeof(a)),
+		       add ? "added to" : "removed from", pp.cfg.n4_dev, strerror(-rc));
+	else
+		CD_LOG(INFO, "pfcp pair: the N4 address %s %s %s", pf_addr_str(&pp.cfg.n4, a, sizeof(a)),
+		       add ? "added to" : "removed from", pp.cfg.n4_dev);
+	if (add && pp.cfg.n4.ss.ss_family == AF_INET)
+		garp(index);
+}
+
+/* ------------------------------------------------------------ the active's side: the stream out */
+
+static void release_all(void);
+
+static void
+out_drop(const char *why)
+{
+	if (pp.out == NULL)
+		return;
+	CD_LOG(WARN, "pfcp pair: the stream to the standby dropped (%s): answers no longer wait for it", why);
+	bufferevent_free(pp.out);
+	pp.out = NULL;
+	pp.out_ready = false;
+	release_all();
+	struct timeval tv = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000 };
+
+	evtimer_add(pp.retry, &tv);
+}
+
+static void
+release_upto(uint64_t seq)
+{
+	while (pp.held != NULL && pp.held->seq <= seq) {
+		struct held *h = pp.held;
+
+		pp.held = h->next;
+		if (pp.held == NULL)
+			pp.held_tail = &pp.held;
+		pf_up_release(h->m);
+		free(h);
+	}
+}
+
+static void
+release_all(void)
+{
+	release_upto(UINT64_MAX);
+	evtimer_del(pp.ack_timer);
+}
+
+static void
+on_ack_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	pp.st.ack_timeouts++;
+	out_drop("a commit not acknowledged in time");
+}
+
+static bool
+out_frame(uint8_t type, const uint8_t *p, size_t len)
+{
+	if (type != 'A' || len != 8)
+		return false;
+	pp.st.acks++;
+	release_upto(get64(p));
+	evtimer_del(pp.ack_timer);
+	if (pp.held != NULL) {
+		struct timeval tv = { 0, PF_PAIR_ACK_MS * 1000 };
+
+		evtimer_add(pp.ack_timer, &tv);
+	}
+	return true;
+}
+
+static void
+out_read(struct bufferevent *b, void *arg)
+{
+	(void)arg;
+	if (!frames(b, out_frame))
+		out_drop("the standby sent what is no acknowledgement");
+}
+
+static int
+snap_one(void *arg, uint64_t key, const uint8_t *b, size_t len)
+{
+	uint8_t k[8];
+
+	(void)arg;
+	put64(k, key);
+	frame(pp.out, 'P', k, 8, b, len);
+	return 0;
+}
+
+static void
+tap(void *arg, uint64_t key, const uint8_t *b, size_t len)
+{
+	uint8_t k[8];
+
+	(void)arg;
+	if (!pp.out_ready)
+		return;   /* the snapshot at the next connect has it */
+	put64(k, key);
+	frame(pp.out, b != NULL ? 'P' : 'X', k, 8, b, b != NULL ? len : 0);
+}
+
+static void
+commit(void)
+{
+	uint8_t s[8];
+
+	put64(s, ++pp.seq);
+	frame(pp.out, 'C', s, 8, NULL, 0);
+	pp.st.commits++;
+}
+
+static bool
+hold(void *arg, struct outmsg *m)
+{
+	struct held *h;
+
+	(void)arg;
+	if (!pp.out_ready || (h = malloc(sizeof(*h))) == NULL)
+		return false;
+	commit();
+	*h = (struct held){ .seq = pp.seq, .m = m };
+	*pp.held_tail = h;
+	pp.held_tail = &h->next;
+	if (!evtimer_pending(pp.ack_timer, NULL)) {
+		struct timeval tv = { 0, PF_PAIR_ACK_MS * 1000 };
+
+		evtimer_add(pp.ack_timer, &tv);
+	}
+	return true;
+}
+
+static void
+doc_saved(void *arg, json_t *doc)
+{
+	char *s;
+
+	(void)arg;
+	if (!pp.out_ready || (s = json_dumps(doc, JSON_COMPACT)) == NULL)
+		return;
+	frame(pp.out, 'D', s, strlen(s), NULL, 0);
+	free(s);
+}
+
+static void
+out_event(struct bufferevent *b, short what, void *arg)
+{
+	json_t *doc;
+	char *s;
+
+	(void)b;
+	(void)arg;
+	if (!(what & BEV_EVENT_CONNECTED)) {
+		if (pp.out_ready || (what & BEV_EVENT_EOF))
+			out_drop(what & BEV_EVENT_EOF ? "closed by the standby" : "an error");
+		else
+			out_drop("the standby does not answer");
+		return;
+	}
+	/* the whole copy first, then the stream */
+	frame(pp.out, 'S', NULL, 0, NULL, 0);
+	if ((doc = cd_host_state(pp.ctx->res, "pfcp")) != NULL && (s = json_dumps(doc, JSON_COMPACT)) != NULL) {
+		frame(pp.out, 'D', s, strlen(s), NULL, 0);
+		free(s);
+	}
+	pf_up_journal_each(snap_one, NULL);
+	pp.out_ready = true;
+	pp.st.snapshots++;
+	commit();
+	CD_LOG(INFO, "pfcp pair: streaming the journal to the standby (a snapshot of %zu bytes first)",
+	       evbuffer_get_length(bufferevent_get_output(pp.out)));
+}
+
+static void
+connect_peer(evutil_socket_t fd, short what, void *arg)
+{
+	SSL *ssl;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (pp.role != ACTIVE || pp.out != NULL || (ssl = SSL_new(pp.cctx)) == NULL)
+		return;
+	pp.out = bufferevent_openssl_socket_new(pp.ctx->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+						BEV_OPT_CLOSE_ON_FREE);
+	if (pp.out == NULL) {
+		SSL_free(ssl);
+		return;
+	}
+	bufferevent_setcb(pp.out, out_read, NULL, out_event, NULL);
+	bufferevent_enable(pp.out, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(pp.out, (struct sockaddr *)&pp.cfg.peer.ss, pp.cfg.peer.len) < 0)
+		out_drop("connect failed");
+}
+
+/* ------------------------------------------------------------ the standby's side: the copy */
+
+static int
+copy_open(bool fresh)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	pf_store_close(pp.copy);
+	pp.copy = NULL;
+	if (fresh) {
+		snprintf(path, sizeof(path), "%s/pfcp/sessions.log", pp.ctx->store_dir);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+		pp.copy_boot[0] = '\0';
+	}
+	if ((rc = pf_store_open(pp.ctx->store_dir, &pp.copy)) < 0) {
+		pp.st.copy_failures++;
+		CD_LOG(ERR, "pfcp pair: the journal's copy in %s: %s", pp.ctx->store_dir, strerror(-rc));
+	}
+	return rc;
+}
+
+static bool
+in_frame(uint8_t type, const uint8_t *p, size_t len)
+{
+	json_t *doc;
+	int rc = 0;
+
+	if (pp.role != STANDBY) {
+		pp.st.refused++;
+		return false;   /* two actives: never take the other's sessions over our own */
+	}
+	if (type == 'S') {
+		pp.in_sync = false;
+		return copy_open(true) == 0;
+	}
+	if (type == 'D') {
+		if ((doc = json_loadb((const char *)p, len, 0, NULL)) == NULL || !json_is_object(doc) ||
+		    cd_host_save(pp.ctx->res, "pfcp", doc) < 0)
+			rc = -EINVAL;
+		json_decref(doc);
+	} else if ((type == 'P' || type == 'X' || type == 'C') && len >= 8 && pp.copy != NULL) {
+		uint64_t k = get64(p);
+
+		if (type == 'P') {
+			pp.st.records_in++;
+			rc = pf_store_put(pp.copy, k, p + 8, len - 8);
+			if (rc == 0 && k == 0)
+				snprintf(pp.copy_boot, sizeof(pp.copy_boot), "%.*s", (int)(len - 8), (const char *)p + 8);
+		} else if (type == 'X') {
+			rc = pf_store_del(pp.copy, k);
+			rc = rc == -ENOENT ? 0 : rc;
+		} else if ((rc = pf_store_sync(pp.copy)) == 0) {
+			pp.st.commits_in++;
+			pp.in_sync = true;
+			frame(pp.in, 'A', p, 8, NULL, 0);
+		}
+	} else {
+		rc = -EINVAL;
+	}
+	if (rc < 0) {
+		pp.st.copy_failures++;
+		CD_LOG(ERR, "pfcp pair: a frame '%c' from the active not taken (%s): the stream dropped, a snapshot "
+		       "at its next connect", type, strerror(-rc));
+		return false;
+	}
+	return true;
+}
+
+static void
+in_close(void)
+{
+	if (pp.in != NULL)
+		bufferevent_free(pp.in);
+	pp.in = NULL;
+}
+
+static void
+in_read(struct bufferevent *b, void *arg)
+{
+	(void)arg;
+	if (!frames(b, in_frame))
+		in_close();
+}
+
+static void
+in_event(struct bufferevent *b, short what, void *arg)
+{
+	(void)b;
+	(void)arg;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		if (what & BEV_EVENT_ERROR)
+			CD_LOG(WARN, "pfcp pair: the active's stream: %s (a wrong --pfcp-pair-key?)",
+			       ERR_reason_error_string(bufferevent_get_openssl_error(b)) ?: "closed");
+		in_close();
+	}
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	SSL *ssl;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	if (pp.role != STANDBY || (ssl = SSL_new(pp.sctx)) == NULL) {
+		if (pp.role != STANDBY)
+			pp.st.refused++;
+		evutil_closesocket(fd);
+		return;
+	}
+	in_close();   /* the newest connection is the active's */
+	pp.in = bufferevent_openssl_socket_new(pp.ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					       BEV_OPT_CLOSE_ON_FREE);
+	if (pp.in == NULL) {
+		SSL_free(ssl);
+		evutil_closesocket(fd);
+		return;
+	}
+	bufferevent_setcb(pp.in, in_read, NULL, in_event, NULL);
+	bufferevent_enable(pp.in, EV_READ | EV_WRITE);
+}
+
+/* ------------------------------------------------------------ who serves */
+
+static void
+take_over(void)
+{
+	/* the copy's sessions are in another sxdp: written into ours */
+	bool theirs = pp.copy_boot[0] != '\0' && strcmp(pp.copy_boot, pp.boot_id) != 0;
+	char err[256];
+
+	in_close();
+	pf_store_close(pp.copy);
+	pp.copy = NULL;
+	pp.role = ACTIVE;
+	if (theirs)
+		pp.st.takeovers++;
+	CD_LOG(INFO, "pfcp pair: this box's sxdp holds the UPF's addresses: serving PFCP%s", !theirs ? "" :
+	       pp.in_sync ? " from the other box's journal" :
+	       " from the other box's journal, NOT known to be in sync (no commit taken since its snapshot began)");
+	n4_hold(true);
+	if (pp.cfg.serve(theirs, err, sizeof(err)) < 0) {
+		CD_LOG(ERR, "pfcp pair: PFCP not served: %s", err);
+		return;
+	}
+	connect_peer(-1, 0, NULL);
+}
+
+/* Hand the node back: the address off, then sxcd again from the start as
+ * a standby (its session layer rebuilt from the new active's stream). */
+static void
+hand_back(void)
+{
+	char self[PATH_MAX], *argv[256], *buf;
+	size_t n = 0, len = 0, cap = 65536;
+	int fd, argc = 0;
+
+	pp.st.handbacks++;
+	CD_LOG(WARN, "pfcp pair: the other box holds the UPF's addresses now: PFCP handed over, sxcd starts again "
+	       "as the standby");
+	n4_hold(false);
+	if ((buf = malloc(cap)) == NULL || (fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC)) < 0) {
+		CD_LOG(ERR, "pfcp pair: own command line unreadable: exiting (the service manager starts it again)");
+		exit(75);
+	}
+	while (len < cap - 1 && (n = (size_t)read(fd, buf + len, cap - 1 - len)) > 0 && n != (size_t)-1)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	for (size_t i = 0; i < len && argc < 255; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	argv[argc] = NULL;
+	snprintf(self, sizeof(self), "/proc/self/exe");
+	fflush(NULL);
+	close_range(3, ~0u, 0);
+	execv(self, argv);
+	exit(75);
+}
+
+static void
+on_held(void *arg, json_t *result, json_t *error)
+{
+	json_int_t here = json_integer_value(json_object_get(result, "here")),
+		   elsewhere = json_integer_value(json_object_get(result, "elsewhere"));
+
+	(void)arg;
+	pp.poll_busy = false;
+	if (error != NULL || pp.boot_id[0] == '\0')
+		return;
+	if (pp.role == STANDBY && here > 0 && elsewhere == 0)
+		take_over();
+	else if (pp.role == ACTIVE && here == 0 && elsewhere > 0)
+		hand_back();
+}
+
+static void
+on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (!pp.poll_busy && cd_host_call(pp.ctx->sxdp, "upf.held", NULL, on_held, NULL) == 0)
+		pp.poll_busy = true;
+}
+
+static void
+on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
+{
+	(void)arg;
+	if (t != NULL && boot_id != NULL)
+		snprintf(pp.boot_id, sizeof(pp.boot_id), "%s", boot_id);
+}
+
+static int
+copy_boot_of(void *arg, uint64_t key, const uint8_t *b, size_t len)
+{
+	(void)arg;
+	if (key == 0)
+		snprintf(pp.copy_boot, sizeof(pp.copy_boot), "%.*s", (int)len, (const char *)b);
+	return 0;
+}
+
+/* ------------------------------------------------------------ the service's calls */
+
+int
+pf_pair_start(const struct cd_svc_ctx *ctx, const struct pf_pair_cfg *cfg, char *err, size_t len)
+{
+	struct timeval tv = { 0, PF_PAIR_POLL_MS * 1000 };
+	int rc;
+
+	memset(&pp, 0, sizeof(pp));
+	pp.cfg = *cfg;
+	pp.ctx = ctx;
+	pp.held_tail = &pp.held;
+	if (ctx->store_dir == NULL) {
+		snprintf(err, len, "--pfcp-pair needs sxcd's --store (the journal's copy)");
+		return -EINVAL;
+	}
+	if ((rc = key_load(cfg->key_file, err, len)) < 0)
+		return rc;
+	if ((pp.sctx = tls_ctx(true)) == NULL || (pp.cctx = tls_ctx(false)) == NULL) {
+		snprintf(err, len, "--pfcp-pair: TLS with a pre-shared key unavailable (%s)",
+			 ERR_reason_error_string(ERR_get_error()) ?: "?");
+		return -ENOTSUP;
+	}
+	pp.lst = evconnlistener_new_bind(ctx->base, on_accept, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+					 LEV_OPT_CLOSE_ON_EXEC, 4, (struct sockaddr *)&cfg->listen.ss,
+					 (int)cfg->listen.len);
+	if (pp.lst == NULL) {
+		snprintf(err, len, "--pfcp-pair-listen: %s", strerror(errno));
+		return -errno;
+	}
+	if (copy_open(false) == 0)
+		pf_store_load(pp.copy, copy_boot_of, NULL);
+	pp.poll = event_new(ctx->base, -1, EV_PERSIST, on_poll, NULL);
+	pp.retry = evtimer_new(ctx->base, connect_peer, NULL);
+	pp.ack_timer = evtimer_new(ctx->base, on_ack_timer, NULL);
+	event_add(pp.poll, &tv);
+	cd_host_watch(ctx->sync, on_sxdp, NULL);
+	pp.on = true;
+	CD_LOG(INFO, "pfcp pair: standby until this box's sxdp holds the UPF's addresses (its copy of the journal "
+	       "from sxdp %s)", pp.copy_boot[0] ? pp.copy_boot : "none");
+	return 0;
+}
+
+void
+pf_pair_serving(struct pf_node *n)
+{
+	static const struct pf_up_replica r = { .tap = tap, .hold = hold };
+
+	pf_up_replicate(&r);
+	pf_node_on_saved(n, doc_saved, NULL);
+}
+
+void
+pf_pair_stop(void)
+{
+	if (!pp.on)
+		return;
+	if (pp.role == ACTIVE)
+		pf_up_replicate(NULL);
+	release_all();
+	if (pp.out != NULL)
+		bufferevent_free(pp.out);
+	in_close();
+	pf_store_close(pp.copy);
+	evconnlistener_free(pp.lst);
+	event_free(pp.poll);
+	event_free(pp.retry);
+	event_free(pp.ack_timer);
+	SSL_CTX_free(pp.sctx);
+	SSL_CTX_free(pp.cctx);
+	OPENSSL_cleanse(pp.psk, sizeof(pp.psk));
+	pp.on = false;
+}
+
+json_t *
+pf_pair_status(void)
+{
+	char p[64];
+
+	if (!pp.on)
+		return NULL;
+	return json_pack("{s:s,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s?}", "role",
+			 pp.role == ACTIVE ? "active" : "standby", "peer", pf_addr_str(&pp.cfg.peer, p, sizeof(p)),
+			 "peer_connected", pp.role == ACTIVE ? pp.out_ready : pp.in != NULL, "in_sync",
+			 pp.role == ACTIVE ? pp.out_ready : pp.in_sync, "commits", (json_int_t)pp.st.commits, "acks",
+			 (json_int_t)pp.st.acks, "ack_timeouts", (json_int_t)pp.st.ack_timeouts, "snapshots",
+			 (json_int_t)pp.st.snapshots, "records_in", (json_int_t)pp.st.records_in, "commits_in",
+			 (json_int_t)pp.st.commits_in, "takeovers", (json_int_t)pp.st.takeovers, "handbacks",
+			 (json_int_t)pp.st.handbacks, "refused", (json_int_t)pp.st.refused, "copy_failures",
+			 (json_int_t)pp.st.copy_failures, "copy_of_sxdp", pp.copy_boot[0] ? pp.copy_boot : NULL);
+}
