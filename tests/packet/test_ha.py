@@ -254,5 +254,127 @@ def test_pair_holds_the_upf_n3_address():
                       "from the N3 address: nothing from the standby, the master's Error Indication")
 
 
+@R.test
+def test_pair_pfcp_sessions_taken_over():
+    """Two boxes' sxcd with --pfcp-pair (one N4 address and Node ID; here both on loopback,
+    each box's sxdp on its own pcap ports): a's router on the UPF's N3 link becomes master
+    (advertisements every 10 ms, no peer heard), so a serves PFCP; b's stays backup (every
+    41 s) and takes a's journal as it is committed: a's answers wait for b's commit. a's sxdp
+    killed: a's sxcd lets the node go at once (starts again as a standby); b's router made
+    to take over (a new VRID: it starts again, master within three 10 ms intervals): b's
+    sxcd serves with the same Recovery Time Stamp and associations, every session a
+    established is written into b's sxdp as a had it, and the SMF modifies and deletes them
+    through b. A wrong pair key is refused."""
+    import signal
+    import tempfile
+    import pfcp_smf as S
+    from pfcp_upf import UPF, by, tables
+    from sxcdtest import free_port
+    d = tempfile.mkdtemp(prefix="sxdp-pair-")
+    key = os.path.join(d, "pair.key")
+    with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write("k" * 40 + "\n")
+    n4 = free_port(T.socket.SOCK_DGRAM)
+    qa, qb = free_port(), free_port()
+
+    def link(adv, vrid):
+        return {"peer": "x", "priority": 100, "advert_ms": adv, "preempt_hold_s": 0,
+                "upf_links": [{"upf": "edge", "link": "n3", "vrid": vrid, "address": "192.0.2.2",
+                               "peer": "192.0.2.3"}]}
+
+    def setup(cd, pair):
+        code, res = cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}],
+                                                                             "pair": pair}})
+        expect(code in (200, 201), "the site: %s" % res)
+        mec = slice_("mec", 1, "lan1", 5000)
+        del mec["spec"]["vni"]
+        cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+        code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": UPF})
+        expect_eq(res["status"]["phase"], "Ready", "the UPF: %s" % res.get("status"))
+
+    def pair_of(cd):
+        try:
+            return cd.status()["services"]["pfcp"].get("pair") or {}
+        except Exception:   # noqa: BLE001 (restarting)
+            return {}
+
+    def wait(what, fn, bound=20):
+        deadline = time.monotonic() + bound
+        while not fn():
+            if time.monotonic() > deadline:
+                raise T.TestFailure("waited %d s: %s" % (bound, what))
+            time.sleep(0.05)
+
+    def args(listen, peer, k=key):
+        return ["--pfcp", "127.0.0.1:%d" % n4, "--pfcp-node-id", "127.0.0.1", "--pfcp-pair", "127.0.0.1:%d" % peer,
+                "--pfcp-pair-listen", "127.0.0.1:%d" % listen, "--pfcp-pair-key", k]
+    def pfcp_of(dp):   # the sessions' entries (the gateway's differ: b's VRID)
+        return {k: v for k, v in tables(dp).items() if k.startswith(("sessions", "terminations", "tunnel_peers",
+                                                                         "meters", "applications"))}
+    ports = {"n3": [], "n9": [], "lan1": []}
+    opts = dict(pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
+                port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}})
+    with Sxdp(dict(ports), **opts) as dpa, Sxdp(dict(ports), **opts) as dpb, \
+            Sxcd(dpa.sock_path, extra=args(qa, qb)) as cda, Sxcd(dpb.sock_path, extra=args(qb, qa)) as cdb:
+        setup(cda, link(10, 3))
+        setup(cdb, link(40950, 3))
+        wait("a serves, b is its connected standby", lambda: pair_of(cda).get("role") == "active" and
+             pair_of(cda).get("peer_connected") and pair_of(cdb).get("role") == "standby" and
+             pair_of(cdb).get("in_sync"))
+        with S.Smf(("127.0.0.1", n4), profile="free5gc") as smf:
+            smf.associate()
+            rts0 = S.ie(smf.heartbeat(), S.IE_RECOVERY).timestamp
+            seids = []
+            for k in range(20):
+                r, sess = smf.open_session(cp_seid=0xd00 + k, ue="10.45.7.%d" % k, gnb="192.0.2.10",
+                                           gnb_teid=0x5000 + k)
+                expect_eq(S.cause_of(r), 1, "session %d at a" % k)
+                seids.append(sess["up_seid"])
+            held = pfcp_of(dpa)
+            pb = pair_of(cdb)
+            expect(pb.get("records_in", 0) >= 20 and pb.get("commits_in", 0) >= 1,
+                   "b took a's records as they were committed: %s" % pb)
+            expect(pair_of(cda).get("acks", 0) >= 1, "a's answers waited for b's commits: %s" % pair_of(cda))
+            expect_eq(tables(dpb)["sessions_downlink"], [], "b's sxdp holds none of them yet")
+            # a dies: its sxcd lets the N4 node go (started again as a standby)
+            dpa.proc.send_signal(signal.SIGKILL)
+            dpa.proc.wait()
+            wait("a's sxcd a standby again", lambda: pair_of(cda).get("role") == "standby")
+            # b's router takes over (a new VRID: it starts again, hears no master)
+            code, res = cdb.req("PUT", "/api/v1/site", {"kind": "site", "spec": {
+                "id": 1, "lan": [{"port": "lan1"}], "pair": link(10, 4)}})
+            wait("b serves", lambda: pair_of(cdb).get("role") == "active")
+            wait("b's sessions written",
+                 lambda: (cdb.status()["services"]["pfcp"].get("sessions") or {}).get("restoring") is False and
+                 pfcp_of(dpb) == held)
+            expect_eq(pfcp_of(dpb), held, "b's sxdp holds every session as a's did")
+            st = cdb.status()["services"]["pfcp"]
+            expect_eq((st["sessions"]["total"], st["sessions"]["taken_over"]), (20, 20), "b's books: %s" %
+                      st["sessions"])
+            expect_eq(S.ie(smf.heartbeat(), S.IE_RECOVERY).timestamp, rts0,
+                      "the same Recovery Time Stamp: no UP restart for the SMF")
+            r = smf.modify(seids[0], 0xd00, far=2, gnb="192.0.2.10", gnb_teid=0x5f00)
+            expect_eq(S.cause_of(r), 1, "a session a established takes a Modification at b")
+            expect_eq(by(tables(dpb), "sessions_downlink", "ue")["10.45.7.0"]["params"]["teid"], 0x5f00,
+                      "written into b's sxdp")
+            r = smf.delete(seids[1])
+            expect_eq(S.cause_of(r), 1, "and a Deletion, with its usage")
+            expect(S.ie(r, 79) is not None, "its final usage report")
+            r, _ = smf.open_session(cp_seid=0xdff, ue="10.45.7.200", gnb="192.0.2.10", gnb_teid=0x5100)
+            expect_eq(S.cause_of(r), 1, "a new session at b")
+            wait("b streams to a", lambda: pair_of(cdb).get("peer_connected") and pair_of(cda).get("in_sync"))
+        # a wrong key: the stream is refused, b's answers do not wait for it
+        bad = os.path.join(d, "bad.key")
+        with open(os.open(bad, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("z" * 40)
+        cda.extra = args(qa, qb, bad)
+        cda.stop()
+        fails = pair_of(cdb).get("connect_failures", 0)
+        cda.start(synced=False)
+        wait("b's stream refused twice", lambda: pair_of(cdb).get("connect_failures", 0) >= fails + 2)
+        expect_eq((pair_of(cda).get("records_in"), pair_of(cda).get("in_sync"), pair_of(cdb).get("peer_connected")),
+                  (0, False, False), "a standby with a wrong key takes nothing: %s" % pair_of(cda))
+
+
 if __name__ == "__main__":
     sys.exit(R.main())

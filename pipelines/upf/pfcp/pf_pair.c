@@ -40,6 +40,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "cd_clock.h"
 #include "cd_host.h"
 #include "cd_log.h"
 #include "cd_svc.h"
@@ -72,6 +73,7 @@ static struct {
 	struct event *poll, *retry, *ack_timer;
 	bool poll_busy;
 	enum role role;
+	uint64_t not_before;		/* no takeover before (ms): a failed one's backoff */
 	char boot_id[64];		/* this sxdp's */
 	/* the standby's side */
 	struct bufferevent *in;
@@ -85,7 +87,7 @@ static struct {
 	struct held *held, **held_tail;
 	struct {
 		uint64_t commits, acks, ack_timeouts, snapshots, records_in, commits_in, takeovers, handbacks;
-		uint64_t refused, copy_failures;
+		uint64_t refused, copy_failures, connect_failures;
 	} st;
 } pp;
 
@@ -336,7 +338,10 @@ out_drop(const char *why)
 {
 	if (pp.out == NULL)
 		return;
-	CD_LOG(WARN, "pfcp pair: the stream to the standby dropped (%s): answers no longer wait for it", why);
+	if (!pp.out_ready)
+		pp.st.connect_failures++;
+	else
+		CD_LOG(WARN, "pfcp pair: the stream to the standby dropped (%s): answers no longer wait for it", why);
 	bufferevent_free(pp.out);
 	pp.out = NULL;
 	pp.out_ready = false;
@@ -610,8 +615,8 @@ in_event(struct bufferevent *b, short what, void *arg)
 	(void)arg;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		if (what & BEV_EVENT_ERROR)
-			CD_LOG(WARN, "pfcp pair: the active's stream: %s (a wrong --pfcp-pair-key?)",
-			       ERR_reason_error_string(bufferevent_get_openssl_error(b)) ?: "closed");
+			CD_LOG(WARN, "pfcp pair: the active's stream ended: %s (a handshake refused: a wrong "
+			       "--pfcp-pair-key)", ERR_reason_error_string(bufferevent_get_openssl_error(b)) ?: "an error");
 		in_close();
 	}
 }
@@ -645,6 +650,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 
 /* ------------------------------------------------------------ who serves */
 
+static int copy_boot_of(void *arg, uint64_t key, const uint8_t *b, size_t len);
+
 static void
 take_over(void)
 {
@@ -663,7 +670,13 @@ take_over(void)
 	       " from the other box's journal, NOT known to be in sync (no commit taken since its snapshot began)");
 	n4_hold(true);
 	if (pp.cfg.serve(theirs, err, sizeof(err)) < 0) {
-		CD_LOG(ERR, "pfcp pair: PFCP not served: %s", err);
+		/* the address still the other's (its sxcd not yet let go): again later, a standby meanwhile */
+		CD_LOG(ERR, "pfcp pair: PFCP not served (%s): a standby again, tried again in %d ms", err, RETRY_MS);
+		n4_hold(false);
+		pp.role = STANDBY;
+		pp.not_before = cd_clock_ms() + RETRY_MS;
+		if (copy_open(false) == 0)
+			pf_store_load(pp.copy, copy_boot_of, NULL);
 		return;
 	}
 	connect_peer(-1, 0, NULL);
@@ -710,7 +723,7 @@ on_held(void *arg, json_t *result, json_t *error)
 	pp.poll_busy = false;
 	if (error != NULL || pp.boot_id[0] == '\0')
 		return;
-	if (pp.role == STANDBY && here > 0 && elsewhere == 0)
+	if (pp.role == STANDBY && here > 0 && elsewhere == 0 && cd_clock_ms() >= pp.not_before)
 		take_over();
 	else if (pp.role == ACTIVE && here == 0 && elsewhere > 0)
 		hand_back();
@@ -732,6 +745,10 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 	(void)arg;
 	if (t != NULL && boot_id != NULL)
 		snprintf(pp.boot_id, sizeof(pp.boot_id), "%s", boot_id);
+	/* its sxdp gone (killed, restarting): the other box takes the addresses
+	 * and serves; this one must not answer N4 for sessions no sxdp carries */
+	if (t == NULL && pp.role == ACTIVE)
+		hand_back();
 }
 
 static int
@@ -824,7 +841,7 @@ pf_pair_status(void)
 
 	if (!pp.on)
 		return NULL;
-	return json_pack("{s:s,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s?}", "role",
+	return json_pack("{s:s,s:s,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s?}", "role",
 			 pp.role == ACTIVE ? "active" : "standby", "peer", pf_addr_str(&pp.cfg.peer, p, sizeof(p)),
 			 "peer_connected", pp.role == ACTIVE ? pp.out_ready : pp.in != NULL, "in_sync",
 			 pp.role == ACTIVE ? pp.out_ready : pp.in_sync, "commits", (json_int_t)pp.st.commits, "acks",
@@ -832,5 +849,5 @@ pf_pair_status(void)
 			 (json_int_t)pp.st.snapshots, "records_in", (json_int_t)pp.st.records_in, "commits_in",
 			 (json_int_t)pp.st.commits_in, "takeovers", (json_int_t)pp.st.takeovers, "handbacks",
 			 (json_int_t)pp.st.handbacks, "refused", (json_int_t)pp.st.refused, "copy_failures",
-			 (json_int_t)pp.st.copy_failures, "copy_of_sxdp", pp.copy_boot[0] ? pp.copy_boot : NULL);
+			 (json_int_t)pp.st.copy_failures, "connect_failures", (json_int_t)pp.st.connect_failures, "copy_of_sxdp", pp.copy_boot[0] ? pp.copy_boot : NULL);
 }
