@@ -712,9 +712,10 @@ pf_up_replicate(const struct pf_up_replica *r)
 
 	if (up == NULL)
 		return;
-	up->replica = r != NULL ? *r : (struct pf_up_replica){ 0 };
+	up->replica_hold = r != NULL ? r->hold : NULL;
+	up->replica_arg = r != NULL ? r->arg : NULL;
 	if (up->store != NULL)
-		pf_store_tap(up->store, up->replica.tap, up->replica.arg);
+		pf_store_tap(up->store, r != NULL ? r->tap : NULL, r != NULL ? r->arg : NULL);
 }
 
 void

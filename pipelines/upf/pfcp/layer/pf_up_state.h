@@ -21,7 +21,6 @@
 #include "pf_ueip.h"
 #include "pf_upf.h"
 #include "pf_usage.h"
-#include "pf_up.h"
 
 #define PF_UP_MSG_MAX	8192	/* an answer's bytes */
 #define PF_RATE_SAMPLES	11	/* 10 s of rates, sampled each second */
@@ -142,7 +141,9 @@ struct pf_up {
 	bool ev_busy, ev_known;
 	struct event *ev_timer, *tick, *flush, *restore;
 	struct pf_store *store;		/* the sessions' journal (NULL: none) */
-	struct pf_up_replica replica;	/* the journal's copy at the pair's other box (hold NULL: none) */
+	/* the journal's copy at the pair's other box (pf_up_replicate; hold NULL: none) */
+	bool (*replica_hold)(void *arg, struct outmsg *answers);
+	void *replica_arg;
 	bool takeover;			/* the journal is the pair's other box's: its sessions written into this sxdp */
 	struct outmsg *out, **out_tail;
 	char stored_boot[64];		/* the sxdp the journal's sessions were in */
