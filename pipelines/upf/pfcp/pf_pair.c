@@ -83,6 +83,7 @@ static struct {
 	/* the active's side */
 	struct bufferevent *out;
 	bool out_ready;			/* connected, the snapshot sent: records stream */
+	uint64_t snap_until;		/* (ms) the snapshot's own time to be acknowledged */
 	uint64_t seq;
 	struct held *held, **held_tail;
 	struct {
@@ -378,6 +379,12 @@ on_ack_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	if (cd_clock_ms() < pp.snap_until) {   /* a snapshot still on its way: its time, not a dead standby */
+		struct timeval tv = { 0, PF_PAIR_ACK_MS * 1000 };
+
+		evtimer_add(pp.ack_timer, &tv);
+		return;
+	}
 	pp.st.ack_timeouts++;
 	out_drop("a commit not acknowledged in time");
 }
@@ -493,6 +500,8 @@ out_event(struct bufferevent *b, short what, void *arg)
 		free(s);
 	}
 	pf_up_journal_each(snap_one, NULL);
+	/* its commit may take a while (10 MB a second, sent and synced) before the usual bound */
+	pp.snap_until = cd_clock_ms() + evbuffer_get_length(bufferevent_get_output(pp.out)) / 10000;
 	pp.out_ready = true;
 	pp.st.snapshots++;
 	commit();
