@@ -238,6 +238,10 @@ lane_tier e2e-ha bash tests/e2e/ha.sh
 # kill -9 of the active's sxdp and sxcd, its WAN and its LAN cut, SIGSTOP, the standby's death, and each
 # undone, under 1,000/s streams both ways (the outages printed, the figures bench/README.md quotes)
 lane_tier e2e-ha-pair bash tests/e2e/ha_pair.sh
+# a pair as one UPF (sxcd --pfcp-pair): a UE's session set up by a test SMF at one box, taken over by the
+# other (the same Recovery Time Stamp, the N4 address moved) when its sxdp is killed or stopped, given back,
+# and sxcd killed, under a UE's 1,000/s streams both ways (their outages printed)
+lane_tier e2e-ha-upf bash tests/e2e/ha_upf.sh
 # paths whose far end is FRR's bfdd (RFC 5880/5881): sessions Up, the wire (tshark), failover by the
 # Detection Time, the far end's AdminDown, timers renegotiated by Poll Sequences, forged packets
 lane_tier e2e-overlay-bfd bash tests/e2e/overlay_bfd.sh

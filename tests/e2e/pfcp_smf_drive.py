@@ -9,7 +9,8 @@ script runs traffic.
 
 OPs: associate; ulcl cp_seid= ue= gnb= gnb_teid= anchor= anchor_teid= dn_prefix=;
 modify up_seid= cp_seid= far= (gnb= gnb_teid= | buffer=1); delete up_seid=;
-reports (the Session Report Requests the UPF sent, and the Heartbeats); quit.
+heartbeat (our Heartbeat Request: the UPF's Recovery Time Stamp); reports (the Session
+Report Requests the UPF sent, and the Heartbeats); quit.
 Run with Debian's /usr/bin/python3 (scapy)."""
 import json
 import os
@@ -123,6 +124,10 @@ def handle(smf, op, a):
     if op == "delete":
         r = smf.delete(num("up_seid"))
         return {"cause": cause(r), "seid": r.seid if r is not None else None, "usage": S.usage_reports(r)}
+    if op == "heartbeat":
+        r = smf.heartbeat()
+        i = S.ie(r, S.IE_RECOVERY) if r is not None else None
+        return {"rts": i.timestamp if i is not None else None}
     if op == "reports":
         smf.poll()
         return {"reports": smf.reports, "heartbeats": smf.heartbeats}

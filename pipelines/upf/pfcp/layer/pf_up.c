@@ -163,11 +163,23 @@ op_done(struct pf_up *up, struct op *op)
 }
 
 /* Why sxdp refused a batch, as a Cause. */
+/* The batch in flight's @n-th update (its ops' in order, then the shared entries collected). */
+static json_t *
+nth_update(const struct pf_up *up, size_t n)
+{
+	for (const struct op *op = up->flight; op != NULL; op = op->next) {
+		if (n < json_array_size(op->ups))
+			return json_array_get(op->ups, n);
+		n -= json_array_size(op->ups);
+	}
+	return json_array_get(up->flight_gc, n);
+}
+
 static uint8_t
-cause_of(json_t *result, json_t *error, char *why, size_t len)
+cause_of(const struct pf_up *up, json_t *result, json_t *error, char *why, size_t len)
 {
 	const char *reason = NULL, *msg = NULL;
-	json_t *r;
+	json_t *r, *u = NULL;
 	size_t i;
 
 	if (error != NULL) {
@@ -183,9 +195,12 @@ cause_of(json_t *result, json_t *error, char *why, size_t len)
 				continue;
 			reason = rs;
 			msg = json_string_value(json_object_get(e, "message"));
+			u = nth_update(up, i);
 			break;
 		}
-	snprintf(why, len, "sxdp refused the writes: %s (%s)", msg ? msg : "?", reason ? reason : "?");
+	snprintf(why, len, "sxdp refused the writes: %s (%s%s%s%s%s)", msg ? msg : "?", reason ? reason : "?",
+		 u != NULL ? ": " : "", u != NULL ? json_string_value(json_object_get(u, "table")) ?: "" : "",
+		 u != NULL ? " " : "", u != NULL ? json_string_value(json_object_get(u, "key")) ?: "" : "");
 	if (reason != NULL && (strcmp(reason, "table_full") == 0 || strcmp(reason, "no_memory") == 0))
 		return PF_CAUSE_NO_RESOURCES;
 	return PF_CAUSE_SYSTEM_FAILURE;
@@ -198,7 +213,7 @@ batch_end(struct pf_up *up, json_t *result, json_t *error)
 	struct op *op = up->flight, *next;
 	bool ok = error == NULL && json_integer_value(json_object_get(result, "failed")) == 0;
 	char why[320];
-	uint8_t cause = ok ? PF_CAUSE_ACCEPTED : cause_of(result, error, why, sizeof(why));
+	uint8_t cause = ok ? PF_CAUSE_ACCEPTED : cause_of(up, result, error, why, sizeof(why));
 
 	up->writing = false;
 	up->flight = NULL;

@@ -1,0 +1,383 @@
+#!/usr/bin/env bash
+# e2e ha_upf: a pair of boxes as one UPF. Both boxes' sxdp and sxcd get the
+# same intents (a upf whose N3 link the site's pair holds by VRRP, the DN's
+# slice gateway held too); both sxcd run with --pfcp-pair: one N4 address
+# (10.9.0.10, the pair's Node ID) served by the box whose sxdp holds the N3
+# link, its sessions' journal streamed to the other. A test SMF
+# (pfcp_smf_drive.py) sets up the association and a UE's session; a UE
+# behind a simulated gNB (gtpsim.py) and a DN host exchange two 1,000/s
+# streams. Then: kill -9 of the active's sxdp (the standby's sxcd takes the
+# node over: same Recovery Time Stamp, the session written into its sxdp,
+# the UE's streams resume), the first box back (it preempts after its
+# hold-down, takes the node back from the other's stream), its sxdp
+# stopped as an upgrade stops it (SIGTERM), and its sxcd killed (nothing
+# moves). After each: who serves, the SMF's Heartbeat (the same stamp), a
+# Modification through whichever box serves, both streams flowing; the
+# outages as "# outage_ms KIND ue_to_dn N dn_to_ue M".
+#
+#   netns l: brn3 ── a1's gnb, a2's gnb (n3), host gnb 192.0.2.10 (gtpsim; the UE's TUN in netns ue)
+#            brdn ── a1's dn, a2's dn (slice mec), host dn 10.200.0.5 (gateway 10.200.0.1, the pair's)
+#            brm  ── a1's m0 10.9.0.11, a2's m0 10.9.0.12 (kernel: sxcd's N4 and the pair's stream),
+#                    host smf 10.9.0.2
+# Ends with "N passed, M failed"; 77 without netns, TUN or scapy. BUILD, NL_KEEP; HA_UPF_BOUND.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+
+SXCD=$BUILD/sxcd
+TAG=$$
+nsn() { printf 'hu%s-%s' "$TAG" "$1"; }
+in_ns() { local n=$1; shift; ip netns exec "$(nsn "$n")" "$@"; }
+BOUND=${HA_UPF_BOUND:-20}   # seconds: generous, for a busy machine
+BOXES="a1 a2"
+declare -A MGMT=([a1]=10.9.0.11 [a2]=10.9.0.12)
+declare -A OTHER=([a1]=a2 [a2]=a1)
+declare -A PRIO=([a1]=200 [a2]=100)
+declare -A N3SELF=([a1]=192.0.2.2 [a2]=192.0.2.3)
+declare -A DNSELF=([a1]=10.200.0.252 [a2]=10.200.0.253)
+N4=10.9.0.10 N3=192.0.2.1 GNB=192.0.2.10 UE=10.45.0.1 DN=10.200.0.5 QFI=9 GNB_TEID=0x2000 CP_SEID=0x7e1
+API=18490
+BGPIDS=()
+
+why=$(nl_check) || { echo "SKIP: $why"; exit 77; }
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun (the gNB simulator's UE side)"; exit 77; }
+"$PY" -c 'import scapy.contrib.pfcp' 2>/dev/null || { echo "SKIP: no scapy (the test SMF)"; exit 77; }
+[ -x "$SXCD" ] || { echo "not ok - $SXCD is missing: build first"; echo "0 passed, 1 failed"; exit 1; }
+NL_DIR=$(mktemp -d /tmp/sxdp-e2e-haupf.XXXXXX)
+chmod 700 "$NL_DIR"
+
+# shellcheck disable=SC2317  # the EXIT trap
+on_exit() {
+  local b p
+  for b in $BOXES; do kill -CONT "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null; done
+  if [ "$fail" -ne 0 ]; then
+    for b in $BOXES; do
+      echo "# sxdp $b:"; tail -12 "$NL_DIR/sxdp-$b.log" 2>/dev/null | sed 's/^/#   /'
+      echo "# sxcd $b:"; grep -E "pfcp|ERR" "$NL_DIR/sxcd-$b.log" 2>/dev/null | tail -25 | sed 's/^/#   /'
+    done
+    echo "# smf:"; tail -5 "$NL_DIR/smf.log" 2>/dev/null | sed 's/^/#   /'
+  fi
+  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for b in $BOXES; do
+    kill "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" 2>/dev/null
+    kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
+  done
+  for _ in $(seq 1 50); do
+    alive=0
+    for b in $BOXES; do kill -0 "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for b in $BOXES; do
+    kill -9 "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
+  done
+  for n in a1 a2 l gnb dn smf ue; do nl_ns_del "$(nsn "$n")"; done
+  if [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; else echo "# kept $NL_DIR"; fi
+}
+trap on_exit EXIT
+
+# ------------------------------------------------------------------ topology
+topo() {
+  local n b
+  for n in a1 a2 l gnb dn smf ue; do
+    ip netns add "$(nsn "$n")" || return 1
+    ip -n "$(nsn "$n")" link set lo up
+    in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  for n in brn3 brdn brm; do
+    ip -n "$(nsn l)" link add "$n" type bridge || return 1
+    ip -n "$(nsn l)" link set "$n" up
+  done
+  for b in $BOXES; do
+    for n in gnb:brn3 dn:brdn anc: m0:brm; do
+      ip -n "$(nsn "$b")" link add "${n%:*}" type veth peer name "$b${n%:*}" netns "$(nsn l)" || return 1
+      [ -n "${n#*:}" ] && ip -n "$(nsn l)" link set "$b${n%:*}" master "${n#*:}"
+      ip -n "$(nsn l)" link set "$b${n%:*}" up
+      in_ns "$b" ethtool -L "${n%:*}" rx 1 tx 1 >/dev/null 2>&1
+      ip -n "$(nsn "$b")" link set "${n%:*}" up
+    done
+    ip -n "$(nsn "$b")" addr add "${MGMT[$b]}/24" dev m0
+  done
+  for n in gnb:brn3:$GNB dn:brdn:$DN smf:brm:10.9.0.2; do
+    IFS=: read -r h br addr <<<"$n"
+    ip -n "$(nsn l)" link add "h$h" type veth peer name eth0 netns "$(nsn "$h")" || return 1
+    ip -n "$(nsn l)" link set "h$h" master "$br" up
+    ip -n "$(nsn "$h")" addr add "$addr/24" dev eth0
+    ip -n "$(nsn "$h")" link set eth0 up
+    in_ns "$h" ethtool -K eth0 tx off >/dev/null 2>&1   # AF_XDP takes frames as queued
+  done
+  ip -n "$(nsn dn)" route add default via 10.200.0.1
+}
+if topo; then ok "topology: a pair on three LANs (N3, the DN's, management), a gNB, a DN host, an SMF"
+else notok "topology"; finish; fi
+
+# ------------------------------------------------------------------ sxdp, sxcd
+sxdp_start() { # box driver
+  local b=$1 drv=$2 i=0 ports="" n r
+  for n in gnb:n3 anc:n9 dn:lan; do
+    r=${n#*:}
+    ports+="${ports:+,}
+    {\"name\": \"${n%:*}\", \"role\": \"$r\", \"rx_queues\": 1, \"devargs\": \"$(nl_devargs "$drv" "$i" "${n%:*}")\"}"
+    i=$((i + 1))
+  done
+  cat >"$NL_DIR/sxdp-$b.json" <<EOF
+{
+  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "hu$TAG-$b"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$NL_DIR/$b.sock",
+  "mbufs": 16383,
+  "idle_sleep_max_us": 500,
+  "pipeline": {"n3": "upf", "n9": "upf", "lan": "switch"},
+  "ports": [$ports
+  ]
+}
+EOF
+  rm -f "$NL_DIR/$b.sock"
+  ip netns exec "$(nsn "$b")" "$SXDP" --config "$NL_DIR/sxdp-$b.json" --socket "$NL_DIR/$b.sock" \
+    >>"$NL_DIR/sxdp-$b.log" 2>&1 </dev/null &
+  echo $! >"$NL_DIR/sxdp-$b.pid"
+  wait_for "$BOUND" sx_ready "$b"
+}
+sx() { local b=$1; shift; "$SXCTL" --socket "$NL_DIR/$b.sock" "$@"; }
+sx_ready() { kill -0 "$(cat "$NL_DIR/sxdp-$1.pid")" 2>/dev/null && sx "$1" hello >/dev/null 2>&1; }
+api() { local b=$1; shift; in_ns "$b" "$SXCTL" --api "http://127.0.0.1:$API" --token-file "$NL_DIR/token" "$@"; }
+sxcd_start() { # box: in its netns (N4 and the pair's stream on its m0)
+  local b=$1
+  mkdir -p "$NL_DIR/store-$b"
+  ip netns exec "$(nsn "$b")" "$SXCD" --socket "$NL_DIR/$b.sock" --store "$NL_DIR/store-$b" \
+    --listen "127.0.0.1:$API" --token-file "$NL_DIR/token" --resync-ms 500 --no-netlink \
+    --pfcp "$N4" --pfcp-node-id "$N4" --pfcp-allow 10.9.0.0/24 --pfcp-pair "${MGMT[${OTHER[$b]}]}" \
+    --pfcp-pair-listen "${MGMT[$b]}" --pfcp-pair-key "$NL_DIR/pair.key" --pfcp-n4-dev m0 \
+    >>"$NL_DIR/sxcd-$b.log" 2>&1 </dev/null &
+  echo $! >"$NL_DIR/sxcd-$b.pid"
+  wait_for "$BOUND" sxcd_ready "$b"
+}
+sxcd_ready() { api "$1" status >/dev/null 2>&1; }
+
+DRIVER=af_xdp
+started() { local b; for b in $BOXES; do sxdp_start "$b" "$DRIVER" || return 1; done; }
+if ! started; then
+  for b in $BOXES; do kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null; done
+  sleep 1
+  DRIVER=af_packet
+  started || { notok "sxdp at both boxes"; finish; }
+  skip "sxdp on net_af_xdp" "$(nl_no_afxdp) (runs on net_af_packet)"
+fi
+ok "sxdp at a1 and a2 (net_$DRIVER ports gnb n3, anc n9, dn lan)"
+head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token" && chmod 600 "$NL_DIR/token"
+(umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' >"$NL_DIR/pair.key")
+if sxcd_start a1 && sxcd_start a2; then ok "sxcd at both boxes (--pfcp $N4 --pfcp-pair, one pre-shared key)"
+else notok "sxcd at both boxes"; finish; fi
+
+for b in $BOXES; do
+  cat >"$NL_DIR/intents-$b.json" <<EOF
+{"items": [
+ {"kind": "site", "spec": {"id": 1, "lan": [{"port": "dn"}],
+   "pair": {"peer": "${OTHER[$b]}", "priority": ${PRIO[$b]}, "advert_ms": 100, "preempt_hold_s": 2,
+            "gateways": [{"slice": "mec", "vrid": 1, "address": "${DNSELF[$b]}",
+                          "peer": "${DNSELF[${OTHER[$b]}]}"}],
+            "upf_links": [{"upf": "edge", "link": "n3", "vrid": 3, "address": "${N3SELF[$b]}",
+                           "peer": "${N3SELF[${OTHER[$b]}]}"}]}}},
+ {"kind": "slices", "metadata": {"name": "mec"}, "spec": {"id": 1, "members": [{"port": "dn"}],
+   "svi": {"address": "10.200.0.1/24", "mac": "02:5e:00:00:06:01"}, "subnets": ["10.200.0.0/24"]}},
+ {"kind": "upf", "metadata": {"name": "edge"}, "spec": {"slice": "mec", "ue_pool": "10.45.0.0/16",
+   "n6_addresses": ["10.200.0.1"], "network_instances": ["internet"],
+   "n3": {"port": "gnb", "address": "$N3/24", "mac": "02:5e:00:00:03:01", "network_instance": "access"},
+   "n9": {"port": "anc", "address": "198.51.100.1/24", "mac": "02:5e:00:00:09:01", "network_instance": "core"}}}
+]}
+EOF
+done
+applied=""
+for b in $BOXES; do
+  out=$(api "$b" apply -f "$NL_DIR/intents-$b.json" --wait 2>&1) || applied+=" $b: $out"
+done
+if [ -z "$applied" ]; then ok "intents applied at both boxes (the pair holds the N3 link and the DN's gateway)"
+else notok "intents:$applied"; finish; fi
+
+# ------------------------------------------------------------------ helpers
+pair_f() { # box field: services.pfcp.pair's
+  api "$1" --json status 2>/dev/null | "$PY" -c '
+import json, sys
+p = (json.load(sys.stdin).get("services", {}).get("pfcp") or {}).get("pair") or {}
+v = p.get(sys.argv[1])
+print(str(v).lower() if isinstance(v, bool) else v)' "$2" 2>/dev/null
+}
+vrrp_states() { sx "$1" --json call ha.vrrp 2>/dev/null | "$PY" -c '
+import json, sys
+print(" ".join(sorted({r["state"] for r in json.load(sys.stdin)})) or "none")' 2>/dev/null || echo "?"; }
+serving() { # active standby: the active's routers master and its sxcd serving, the other's a synced standby
+  [ "$(vrrp_states "$1")" = master ] && [ "$(pair_f "$1" role)" = active ] &&
+    [ "$(pair_f "$2" role)" = standby ] && [ "$(pair_f "$2" in_sync)" = true ] &&
+    [ "$(pair_f "$1" peer_connected)" = true ]
+}
+smf() { "$PY" "$here/pfcp_smf_drive.py" call "$NL_DIR/smf.sock" "$@"; }
+jf() { "$PY" -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[int(k)] if isinstance(v, list) else v.get(k) if isinstance(v, dict) else None
+    if v is None: break
+print("" if v is None else v)' "$1" 2>/dev/null; }
+mono() { "$PY" -c 'import time; print("%.6f" % time.monotonic())'; }
+ms_since() { "$PY" -c 'import sys, time; print(int((time.monotonic() - float(sys.argv[1])) * 1000))' "$1"; }
+
+# ------------------------------------------------------------------ steady state
+if wait_for "$BOUND" serving a1 a2; then
+  ok "a1 (200) master of both routers and serving PFCP; a2 a standby in sync with a1's journal"
+else
+  notok "roles: a1 $(vrrp_states a1) $(pair_f a1 role), a2 $(vrrp_states a2) $(pair_f a2 role) in_sync $(pair_f a2 in_sync)"
+  finish
+fi
+if in_ns a1 ip -4 addr show dev m0 | grep -q "$N4/" && ! in_ns a2 ip -4 addr show dev m0 | grep -q "$N4/"; then
+  ok "the N4 address $N4 on a1's m0 alone"
+else
+  notok "the N4 address: a1 $(in_ns a1 ip -4 -br addr show dev m0), a2 $(in_ns a2 ip -4 -br addr show dev m0)"
+fi
+ip netns exec "$(nsn smf)" "$PY" "$here/pfcp_smf_drive.py" serve --upf "$N4:8805" --bind 10.9.0.2 \
+  --ctl "$NL_DIR/smf.sock" --ready "$NL_DIR/smf.ready" >"$NL_DIR/smf.log" 2>&1 &
+BGPIDS+=("$!")
+smf_ready() { [ -S "$NL_DIR/smf.sock" ] && [ -s "$NL_DIR/smf.ready" ]; }
+wait_for "$BOUND" smf_ready
+est=""
+if [ "$(smf associate | jf cause)" = 1 ]; then
+  est=$(smf ulcl cp_seid=$CP_SEID ue=$UE gnb=$GNB gnb_teid=$GNB_TEID anchor=198.51.100.9 anchor_teid=0x9000 \
+    dn_prefix=10.200.0.0/24)
+fi
+UP_SEID=$(printf '%s' "$est" | jf up_seid) N3_TEID=$(printf '%s' "$est" | jf fteids.1.0)
+RTS0=$(smf heartbeat | jf rts)
+if [ "$(printf '%s' "$est" | jf cause)" = 1 ] && [ -n "$N3_TEID" ] && [ -n "$RTS0" ]; then
+  ok "the SMF associated with $N4 and established a UE's session at a1 (N3 F-TEID $N3_TEID; Recovery Time Stamp $RTS0)"
+else
+  notok "association and session: '$est'"
+  finish
+fi
+# the gNB's simulator, the UE behind it in netns ue
+rm -f "$NL_DIR/gnb.ready"
+ip netns exec "$(nsn gnb)" "$PY" "$here/gtpsim.py" --tun gtp0 --local $GNB --peer $N3 --teid-out "$N3_TEID" \
+  --teid-in $GNB_TEID --psc ul --qfi $QFI --want-qfi $QFI --ready "$NL_DIR/gnb.ready" \
+  --stats "$NL_DIR/gnb.json" >"$NL_DIR/gtpsim.log" 2>&1 &
+BGPIDS+=("$!")
+gnb_ready() { [ -f "$NL_DIR/gnb.ready" ]; }
+if wait_for "$BOUND" gnb_ready && ip -n "$(nsn gnb)" link set gtp0 netns "$(nsn ue)" &&
+   in_ns ue ip link set gtp0 mtu 1400 up && in_ns ue ip addr add $UE/32 dev gtp0 &&
+   in_ns ue ip route add default dev gtp0; then
+  ok "the gNB simulator up, the UE $UE behind it"
+else
+  notok "the gNB simulator"; finish
+fi
+
+# The streams (as tests/e2e/ha_pair.sh's): UE -> DN and DN -> UE on UDP
+# 9999, a datagram a millisecond, numbered; each arrival recorded
+stream_start() { # from to to-address
+  ip netns exec "$(nsn "$2")" "$PY" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[2], 9999))
+with open(sys.argv[1], "w", buffering=1) as f:
+    while True:
+        d, _ = s.recvfrom(64)
+        f.write("%.6f %s\n" % (time.monotonic(), d.decode()))' "$NL_DIR/recv-$2.txt" "$3" &
+  BGPIDS+=($!)
+  listening udp 9999 in_ns "$2" || return 1
+  ip netns exec "$(nsn "$1")" "$PY" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+i, t = 0, time.monotonic()
+while True:
+    try:
+        s.sendto(str(i).encode(), (sys.argv[1], 9999))
+    except OSError:
+        pass
+    i += 1; t += 0.001
+    time.sleep(max(0, t - time.monotonic()))' "$3" &
+  BGPIDS+=($!)
+}
+flowing() {
+  local t; t=$(mono); sleep 0.3
+  [ "$(awk -v t="$t" '$1 >= t {n++} END {print n + 0}' "$NL_DIR/recv-dn.txt")" -ge 100 ] &&
+    [ "$(awk -v t="$t" '$1 >= t {n++} END {print n + 0}' "$NL_DIR/recv-ue.txt")" -ge 100 ]
+}
+outage_of() { # receiver T: the longest run of numbers lost after T's last one received
+  "$PY" - "$NL_DIR/recv-$1.txt" "$2" <<'PYEOF'
+import sys
+cut = float(sys.argv[2])
+rx = [(float(t), int(n)) for t, n in (l.split()[:2] for l in open(sys.argv[1]).read().splitlines()
+                                      if len(l.split()) >= 2 and l.split()[1].isdigit())]
+got = {n for _, n in rx}
+s0 = max([n for t, n in rx if t < cut] + [-1])
+run = best = 0
+for n in range(s0 + 1, max(got | {s0}) + 1):
+    run = run + 1 if n not in got else 0
+    best = max(best, run)
+print(best)
+PYEOF
+}
+outages() { # kind
+  local u d
+  u=$(outage_of dn "$T0") d=$(outage_of ue "$T0")
+  echo "# outage_ms $1 ue_to_dn $u dn_to_ue $d" >>"$NL_DIR/figures"
+  echo "UE->DN $u ms, DN->UE $d ms lost"
+}
+if stream_start ue dn $DN && stream_start dn ue $UE && wait_for "$BOUND" flowing; then
+  ok "the UE's streams flow through a1: UE -> DN and DN -> UE, 1,000/s each"
+else
+  notok "the UE's streams (recv dn $(wc -l <"$NL_DIR/recv-dn.txt" 2>/dev/null), ue $(wc -l <"$NL_DIR/recv-ue.txt" 2>/dev/null))"
+  finish
+fi
+
+# after a failure made at T0: ACT serves and holds both routers, the
+# SMF's Heartbeat has the same stamp, a Modification goes through, the
+# UE's streams flow
+TEID_N=$((0x2000))
+after() { # kind active what
+  local rts mod
+  if wait_for "$BOUND" eval "[ \"\$(vrrp_states $2)\" = master ] && [ \"\$(pair_f $2 role)\" = active ]" &&
+     wait_for "$BOUND" flowing; then
+    rts=$(smf heartbeat | jf rts)
+    mod=$(smf modify up_seid="$UP_SEID" cp_seid=$CP_SEID far=3 gnb=$GNB gnb_teid=$TEID_N | jf cause)
+    if [ "$rts" = "$RTS0" ] && [ "$mod" = 1 ] && wait_for "$BOUND" flowing; then
+      ok "$3: $2 serves ($(ms_since "$T0") ms to see it), the same Recovery Time Stamp, a Modification taken, the UE's streams resumed: $(outages "$1")"
+    else
+      notok "$3: $2 serves but the SMF sees stamp $rts (was $RTS0), Modification cause $mod"
+    fi
+  else
+    notok "$3: a1 $(vrrp_states a1) $(pair_f a1 role), a2 $(vrrp_states a2) $(pair_f a2 role); $(outages "$1")"
+  fi
+}
+
+# 1. kill -9 of the active's sxdp: a2 takes the routers, its sxcd the node
+T0=$(mono); kill -9 "$(cat "$NL_DIR/sxdp-a1.pid")"
+after sxdp_kill9 a2 "a1's sxdp killed (-9)"
+if in_ns a2 ip -4 addr show dev m0 | grep -q "$N4/" && ! in_ns a1 ip -4 addr show dev m0 | grep -q "$N4/"; then
+  ok "the N4 address moved to a2's m0"
+else
+  notok "the N4 address after the takeover: a1 $(in_ns a1 ip -4 -br addr show dev m0), a2 $(in_ns a2 ip -4 -br addr show dev m0)"
+fi
+# 2. a1 back: it preempts after its hold-down and takes the node back from a2's stream
+T0=$(mono)
+if sxdp_start a1 "$DRIVER"; then after failback a1 "a1's sxdp back (it preempts after 2 s)"
+else notok "a1's sxdp restarts"; fi
+wait_for "$BOUND" serving a1 a2 || notok "a2 a synced standby again: $(pair_f a2 role) in_sync $(pair_f a2 in_sync)"
+# 3. the active's sxdp stopped as an upgrade stops it, then started again
+T0=$(mono); kill -TERM "$(cat "$NL_DIR/sxdp-a1.pid")"
+after sxdp_sigterm a2 "a1's sxdp stopped (SIGTERM, as an upgrade does)"
+T0=$(mono)
+if sxdp_start a1 "$DRIVER"; then after upgraded_back a1 "a1's new sxdp started"
+else notok "a1's new sxdp starts"; fi
+wait_for "$BOUND" serving a1 a2 || notok "a2 a synced standby again"
+# 4. the active's sxcd killed: sxdp forwards on, the node comes back at a1 from its own journal
+T0=$(mono); kill -9 "$(cat "$NL_DIR/sxcd-a1.pid")"
+if sxcd_start a1 && wait_for "$BOUND" serving a1 a2; then
+  after sxcd_kill9 a1 "a1's sxcd killed (-9) and started again"
+else
+  notok "a1's sxcd back: $(pair_f a1 role)"
+fi
+# the session's end: its usage reported by the box serving now
+del=$(smf delete up_seid="$UP_SEID")
+if [ "$(printf '%s' "$del" | jf cause)" = 1 ]; then
+  ok "the session deleted at a1, its usage reported: $(printf '%s' "$del" | jf usage | head -c 200)"
+else
+  notok "deletion: $del"
+fi
+cat "$NL_DIR/figures"
+finish
