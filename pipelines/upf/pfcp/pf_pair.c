@@ -30,6 +30,7 @@
 #include <net/ethernet.h>
 #include <netinet/if_ether.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -51,6 +52,7 @@
 
 #define FRAME_MAX	(16u << 20)	/* a frame's bytes at most (a state document of many associations) */
 #define RETRY_MS	1000		/* the active connects again after this */
+#define HANDSHAKE_S	5		/* a connection to the pair's port proves the key within this */
 #define PSK_ID		"sxcd-pfcp-pair"
 /* TLS 1.2's ECDHE with a pre-shared key: forward secret, no certificates to keep */
 #define CIPHERS		"ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES256-CBC-SHA384:ECDHE-PSK-AES128-CBC-SHA256"
@@ -76,7 +78,7 @@ static struct {
 	uint64_t not_before;		/* no takeover before (ms): a failed one's backoff */
 	char boot_id[64];		/* this sxdp's */
 	/* the standby's side */
-	struct bufferevent *in;
+	struct bufferevent *in, *pending;	/* the active's stream; a newer connection before its handshake */
 	struct pf_store *copy;
 	char copy_boot[64];		/* the sxdp the copy's sessions are in (its key 0) */
 	bool in_sync;			/* a commit taken since the last snapshot began */
@@ -147,6 +149,17 @@ frames(struct bufferevent *b, bool (*fn)(uint8_t type, const uint8_t *p, size_t 
 		evbuffer_drain(in, len);
 	}
 	return true;
+}
+
+/* A commit mark and its acknowledgement are a few bytes each: sent at once, not
+ * held by Nagle's algorithm for the peer's delayed ACK (40 ms a round). */
+static void
+nodelay(evutil_socket_t fd)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* ------------------------------------------------------------ TLS with the pre-shared key */
@@ -493,6 +506,7 @@ out_event(struct bufferevent *b, short what, void *arg)
 			out_drop("the standby does not answer");
 		return;
 	}
+	nodelay(bufferevent_getfd(pp.out));
 	/* the whole copy first, then the stream */
 	frame(pp.out, 'S', NULL, 0, NULL, 0);
 	if ((doc = cd_host_state(pp.ctx->res, "pfcp")) != NULL && (s = json_dumps(doc, JSON_COMPACT)) != NULL) {
@@ -584,7 +598,7 @@ in_frame(uint8_t type, const uint8_t *p, size_t len)
 		} else if (type == 'X') {
 			rc = pf_store_del(pp.copy, k);
 			rc = rc == -ENOENT ? 0 : rc;
-		} else if ((rc = pf_store_sync(pp.copy)) == 0) {
+		} else if ((rc = pf_store_sync(pp.copy)) == 0) {   /* durable on both boxes, then answered */
 			pp.st.commits_in++;
 			pp.in_sync = true;
 			frame(pp.in, 'A', p, 8, NULL, 0);
@@ -613,19 +627,45 @@ static void
 in_read(struct bufferevent *b, void *arg)
 {
 	(void)arg;
+	if (b != pp.in)
+		return;   /* not before its handshake ended (TLS delivers nothing before) */
 	if (!frames(b, in_frame))
 		in_close();
 }
 
 static void
+pending_close(void)
+{
+	if (pp.pending != NULL)
+		bufferevent_free(pp.pending);
+	pp.pending = NULL;
+}
+
+static void
 in_event(struct bufferevent *b, short what, void *arg)
 {
-	(void)b;
 	(void)arg;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+	if (b == pp.pending && (what & BEV_EVENT_CONNECTED)) {
+		/* the key proven: this one is the active's stream now */
+		in_close();
+		pp.in = b;
+		pp.pending = NULL;
+		bufferevent_set_timeouts(b, NULL, NULL);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+		if (b == pp.pending) {
+			pp.st.refused++;
+			CD_LOG(WARN, "pfcp pair: a connection to the pair's port refused: %s",
+			       what & BEV_EVENT_TIMEOUT ? "no handshake in time" :
+			       ERR_reason_error_string(bufferevent_get_openssl_error(b)) ?: "closed during the handshake "
+			       "(a wrong --pfcp-pair-key?)");
+			pending_close();
+			return;
+		}
 		if (what & BEV_EVENT_ERROR)
-			CD_LOG(WARN, "pfcp pair: the active's stream ended: %s (a handshake refused: a wrong "
-			       "--pfcp-pair-key)", ERR_reason_error_string(bufferevent_get_openssl_error(b)) ?: "an error");
+			CD_LOG(WARN, "pfcp pair: the active's stream ended: %s",
+			       ERR_reason_error_string(bufferevent_get_openssl_error(b)) ?: "an error");
 		in_close();
 	}
 }
@@ -633,6 +673,7 @@ in_event(struct bufferevent *b, short what, void *arg)
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
+	struct timeval handshake = { HANDSHAKE_S, 0 };
 	SSL *ssl;
 
 	(void)l;
@@ -645,16 +686,20 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		evutil_closesocket(fd);
 		return;
 	}
-	in_close();   /* the newest connection is the active's */
-	pp.in = bufferevent_openssl_socket_new(pp.ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					       BEV_OPT_CLOSE_ON_FREE);
-	if (pp.in == NULL) {
+	/* the stream in place stays until a newer one proves the key: a
+	 * stranger's connection displaces nothing */
+	pending_close();
+	nodelay(fd);
+	pp.pending = bufferevent_openssl_socket_new(pp.ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+						    BEV_OPT_CLOSE_ON_FREE);
+	if (pp.pending == NULL) {
 		SSL_free(ssl);
 		evutil_closesocket(fd);
 		return;
 	}
-	bufferevent_setcb(pp.in, in_read, NULL, in_event, NULL);
-	bufferevent_enable(pp.in, EV_READ | EV_WRITE);
+	bufferevent_set_timeouts(pp.pending, &handshake, NULL);
+	bufferevent_setcb(pp.pending, in_read, NULL, in_event, NULL);
+	bufferevent_enable(pp.pending, EV_READ | EV_WRITE);
 }
 
 /* ------------------------------------------------------------ who serves */
@@ -669,6 +714,7 @@ take_over(void)
 	char err[256];
 
 	in_close();
+	pending_close();
 	pf_store_close(pp.copy);
 	pp.copy = NULL;
 	pp.role = ACTIVE;
@@ -832,7 +878,9 @@ pf_pair_stop(void)
 	if (pp.out != NULL)
 		bufferevent_free(pp.out);
 	in_close();
+	pending_close();
 	pf_store_close(pp.copy);
+	pp.copy = NULL;
 	evconnlistener_free(pp.lst);
 	event_free(pp.poll);
 	event_free(pp.retry);
