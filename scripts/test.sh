@@ -298,6 +298,11 @@ if [ "$STRESS" = 1 ]; then
 else
   tier package env PACKAGE_PREBUILT="$loaddir" bash tests/e2e/package.sh
 fi
+# a pair as one UPF (e2e-ha-upf's) whose active is upgraded with that package (dpkg -i, its daemons
+# restarted from the package's binaries) under the UE's streams
+if [ "$STRESS" != 1 ] && [ -f "$(cat "$loaddir/deb" 2>/dev/null)" ]; then
+  tier e2e-ha-upgrade env HA_UPF_DEB="$(cat "$loaddir/deb")" bash tests/e2e/ha_upf.sh
+fi
 
 echo "=== times: ${times[*]}"
 if [ -s "$failed" ]; then

@@ -13,13 +13,16 @@
 # stopped as an upgrade stops it (SIGTERM), and its sxcd killed (nothing
 # moves). After each: who serves, the SMF's Heartbeat (the same stamp), a
 # Modification through whichever box serves, both streams flowing; the
-# outages as "# outage_ms KIND ue_to_dn N dn_to_ue M".
+# outages as "# outage_ms KIND ue_to_dn N dn_to_ue M". With HA_UPF_DEB=FILE
+# (scripts/test.sh's tier e2e-ha-upgrade: the package built for the package
+# tier), the active is then upgraded with it (dpkg -i, its daemons
+# restarted from the package's binaries) and the package purged at the end.
 #
 #   netns l: brn3 ── a1's gnb, a2's gnb (n3), host gnb 192.0.2.10 (gtpsim; the UE's TUN in netns ue)
 #            brdn ── a1's dn, a2's dn (slice mec), host dn 10.200.0.5 (gateway 10.200.0.1, the pair's)
 #            brm  ── a1's m0 10.9.0.11, a2's m0 10.9.0.12 (kernel: sxcd's N4 and the pair's stream),
 #                    host smf 10.9.0.2
-# Ends with "N passed, M failed"; 77 without netns, TUN or scapy. BUILD, NL_KEEP; HA_UPF_BOUND.
+# Ends with "N passed, M failed"; 77 without netns, TUN or scapy. BUILD, NL_KEEP; HA_UPF_BOUND, HA_UPF_DEB.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
@@ -72,6 +75,7 @@ on_exit() {
     kill -9 "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
   done
   for n in a1 a2 l gnb dn smf ue; do nl_ns_del "$(nsn "$n")"; done
+  [ -n "${DEB_IN:-}" ] && dpkg --purge smartx-fastpath >/dev/null 2>&1
   if [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; else echo "# kept $NL_DIR"; fi
 }
 trap on_exit EXIT
@@ -372,10 +376,58 @@ if sxcd_start a1 && wait_for "$BOUND" serving a1 a2; then
 else
   notok "a1's sxcd back: $(pair_f a1 role)"
 fi
+# 5. (HA_UPF_DEB=the package) the active upgraded as a package upgrade does it
+# with systemd: dpkg -i (its maintainer scripts run), then the units'
+# try-restart emulated (systemd is not PID 1 here): SIGTERM to a1's sxcd and
+# sxdp, then the packaged binaries started with the same configuration; a2
+# serves meanwhile, a1 takes the node back after its hold-down
+if [ -n "${HA_UPF_DEB:-}" ]; then
+  gone_a1() { ! kill -0 "$(cat "$NL_DIR/sxdp-a1.pid")" 2>/dev/null && ! kill -0 "$(cat "$NL_DIR/sxcd-a1.pid")" 2>/dev/null; }
+  if [ -f "$HA_UPF_DEB" ] && dpkg -i "$HA_UPF_DEB" >"$NL_DIR/dpkg.log" 2>&1; then
+    DEB_IN=1
+    ok "the package installed over the running pair: $(basename "$HA_UPF_DEB") (dpkg -i)"
+    T0=$(mono); kill -TERM "$(cat "$NL_DIR/sxcd-a1.pid")" "$(cat "$NL_DIR/sxdp-a1.pid")"
+    if wait_for "$BOUND" gone_a1; then
+      after pkg_upgrade_stop a2 "a1's daemons stopped for the upgrade (SIGTERM)"
+      T0=$(mono)
+      if SXDP=/usr/bin/sxdp sxdp_start a1 "$DRIVER" && SXCD=/usr/bin/sxcd sxcd_start a1; then
+        after pkg_upgraded a1 "a1 runs the package's sxdp and sxcd"
+      else
+        notok "the package's daemons start at a1"
+      fi
+    else
+      notok "a1's daemons stop on SIGTERM"
+    fi
+  else
+    notok "dpkg -i $HA_UPF_DEB: $(tail -3 "$NL_DIR/dpkg.log" 2>/dev/null | tr '\n' ' ')"
+  fi
+fi
 # the session's end: its usage reported by the box serving now
+# (pf_usage_fold: a pair's usage is checkpointed every 5 s, so each takeover
+# loses at most that much of what the dead box counted, and never counts
+# anything twice: the bytes reported are at most what the UE sent)
+kill "${BGPIDS[-1]}" "${BGPIDS[-3]}" 2>/dev/null   # the senders: nothing more counted
 del=$(smf delete up_seid="$UP_SEID")
 if [ "$(printf '%s' "$del" | jf cause)" = 1 ]; then
-  ok "the session deleted at a1, its usage reported: $(printf '%s' "$del" | jf usage | head -c 200)"
+  smf reports >"$NL_DIR/reports.json"
+  usage=$(printf '%s' "$del" | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+got = [int(l.split()[1]) for l in open(sys.argv[1]) if len(l.split()) >= 2 and l.split()[1].isdigit()]
+top = max(got) if got else 0
+sent = sum(28 + len(str(i)) for i in range(top + 1))            # every datagram up to the last received
+rcvd = sum(28 + len(str(i)) for i in set(got))
+by = {}                                                           # uplink bytes by URR: reports, then the deletion
+for u in [u for r in json.load(open(sys.argv[2])).get("reports", []) for u in r.get("usage", [])] + d.get("usage", []):
+    by[u["urr"]] = by.get(u["urr"], 0) + (u.get("uplink") or 0)
+print(max(by.values(), default=0), rcvd, sent)' "$NL_DIR/recv-dn.txt" "$NL_DIR/reports.json")
+  read -r rep rcvd sent <<<"$usage"
+  echo "# usage_bytes reported $rep received $rcvd sent_at_most $sent" >>"$NL_DIR/figures"
+  if [ "${rep:-0}" -gt 0 ] && [ "$rep" -le "$sent" ]; then
+    ok "the session deleted at a1: its uplink usage reported $rep bytes of the $rcvd the DN received (never more than the UE sent, $sent; lost to the takeovers: $((rcvd > rep ? rcvd - rep : 0)))"
+  else
+    notok "the session's usage: reported $rep bytes, the DN received $rcvd, the UE sent at most $sent"
+  fi
 else
   notok "deletion: $del"
 fi

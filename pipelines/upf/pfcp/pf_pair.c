@@ -87,6 +87,7 @@ static struct {
 	bool out_ready;			/* connected, the snapshot sent: records stream */
 	uint64_t snap_until;		/* (ms) the snapshot's own time to be acknowledged */
 	uint64_t seq;
+	bool uncommitted;		/* records sent since the last commit */
 	struct held *held, **held_tail;
 	struct {
 		uint64_t commits, acks, ack_timeouts, snapshots, records_in, commits_in, takeovers, handbacks;
@@ -447,6 +448,7 @@ tap(void *arg, uint64_t key, const uint8_t *b, size_t len)
 		return;   /* the snapshot at the next connect has it */
 	put64(k, key);
 	frame(pp.out, b != NULL ? 'P' : 'X', k, 8, b, b != NULL ? len : 0);
+	pp.uncommitted = true;
 }
 
 static void
@@ -457,6 +459,7 @@ commit(void)
 	put64(s, ++pp.seq);
 	frame(pp.out, 'C', s, 8, NULL, 0);
 	pp.st.commits++;
+	pp.uncommitted = false;
 }
 
 static bool
@@ -465,6 +468,11 @@ hold(void *arg, struct outmsg *m)
 	struct held *h;
 
 	(void)arg;
+	if (m == NULL) {   /* records alone (usage checkpoints): committed, nothing waits */
+		if (pp.out_ready && pp.uncommitted)
+			commit();
+		return false;
+	}
 	if (!pp.out_ready || (h = malloc(sizeof(*h))) == NULL)
 		return false;
 	commit();
@@ -861,7 +869,7 @@ pf_pair_start(const struct cd_svc_ctx *ctx, const struct pf_pair_cfg *cfg, char 
 void
 pf_pair_serving(struct pf_node *n)
 {
-	static const struct pf_up_replica r = { .tap = tap, .hold = hold };
+	struct pf_up_replica r = { .tap = tap, .hold = hold, .usage_ms = pp.cfg.usage_ms };
 
 	pf_up_replicate(&r);
 	pf_node_on_saved(n, doc_saved, NULL);

@@ -49,6 +49,7 @@ struct pf_pair_cfg {
 	char key_file[256];		/* the pre-shared key (both boxes) */
 	char n4_dev[16];		/* (IFNAMSIZ) where the --pfcp address is added while active ("": not managed) */
 	struct pf_addr n4;		/* the --pfcp address */
+	unsigned int usage_ms;		/* sessions' usage checkpointed this often (pf_up_replica's) */
 	/* the node served (its journal the pair's other box's when @takeover):
 	 * 0 or -errno with @err */
 	int (*serve)(bool takeover, char *err, size_t len);

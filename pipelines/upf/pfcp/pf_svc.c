@@ -26,8 +26,9 @@ static struct {
 	bool has_self, tuned, paired;
 	unsigned int heartbeat_s, t1_ms, n1, grace_s, max_smfs;
 	struct pf_pair_cfg pair;
-	bool has_pair_listen;
-} cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60, .max_smfs = PF_ASSOC_MAX };
+	bool has_pair_listen, pair_usage_set;
+} cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60, .max_smfs = PF_ASSOC_MAX,
+	  .pair = { .usage_ms = 1000 } };
 
 static struct pf_node *node;
 static struct cd_svc_ctx svc_ctx;	/* sxcd lends it for the start only */
@@ -135,6 +136,17 @@ set_n4_dev(const char *v, char *why, size_t len)
 	return 0;
 }
 
+static int
+set_pair_usage(const char *v, char *why, size_t len)
+{
+	bool tuned = cfg.tuned;
+	int rc = num(v, 200, 600000, &cfg.pair.usage_ms, why, len);
+
+	cfg.tuned = tuned;
+	cfg.pair_usage_set = true;
+	return rc;
+}
+
 static int set_hb(const char *v, char *w, size_t l) { return num(v, 1, 3600, &cfg.heartbeat_s, w, l); }
 static int set_t1(const char *v, char *w, size_t l) { return num(v, 100, 60000, &cfg.t1_ms, w, l); }
 static int set_n1(const char *v, char *w, size_t l) { return num(v, 0, 10, &cfg.n1, w, l); }
@@ -166,6 +178,9 @@ static const struct cd_svc_opt pf_opts[] = {
 	  set_pair_listen },
 	{ "pfcp-pair-key", required_argument, "FILE",
 	  "the pair's pre-shared key (the same file on both boxes, mode 600, 32 characters or more)", set_pair_key },
+	{ "pfcp-pair-usage-ms", required_argument, "N",
+	  "each session's usage journalled (and streamed) every N ms when it moved: what a takeover may lose of "
+	  "it (1000)", set_pair_usage },
 	{ "pfcp-n4-dev", required_argument, "IFNAME",
 	  "the pair's --pfcp address is added to IFNAME while this box serves, removed when it hands over",
 	  set_n4_dev },
@@ -181,8 +196,9 @@ pf_check(char *why, size_t len)
 		snprintf(why, len, "--pfcp-* options need --pfcp ADDR[:PORT]");
 		return -EINVAL;
 	}
-	if (!cfg.paired && (cfg.has_pair_listen || cfg.pair.key_file[0] || cfg.pair.n4_dev[0])) {
-		snprintf(why, len, "--pfcp-pair-listen, --pfcp-pair-key and --pfcp-n4-dev go with --pfcp-pair");
+	if (!cfg.paired && (cfg.has_pair_listen || cfg.pair.key_file[0] || cfg.pair.n4_dev[0] || cfg.pair_usage_set)) {
+		snprintf(why, len, "--pfcp-pair-listen, --pfcp-pair-key, --pfcp-pair-usage-ms and --pfcp-n4-dev go with "
+			 "--pfcp-pair");
 		return -EINVAL;
 	}
 	if (cfg.paired && (!cfg.has_pair_listen || cfg.pair.key_file[0] == '\0')) {

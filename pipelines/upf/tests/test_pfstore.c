@@ -1252,6 +1252,56 @@ seed(const char *dir, const char *name, const void *b, size_t n)
  * session (as it is, and with its CRC made right) */
 static const char *seed_dir;
 
+/* A usage checkpoint folds what links counted into the measurement (the
+ * same measurement, its record now holds it); a takeover keeps what was
+ * folded or reported, never what was reported twice, and counts on from
+ * the new box's counters. */
+static uint64_t fake_ctr[8][2];   /* bytes, packets by counter id */
+
+static uint64_t
+fake_abs(void *arg, uint32_t id)
+{
+	(void)arg;
+	return fake_ctr[id & ~PF_CTR_PKTS][(id & PF_CTR_PKTS) ? 1 : 0];
+}
+
+START_TEST(usage_fold_and_takeover)
+{
+	struct pf_ulink link = { .urr = 1, .ctr = 5, .ul = 1, .base = 100, .base_pkts = 2 };
+	struct pf_meas meas = { .urr = 1, .quota_ul = 900 };
+	struct pf_usage u = { .link = &link, .meas = &meas, .n_link = 1, .n_meas = 1 };
+
+	fake_ctr[5][0] = 1100;
+	fake_ctr[5][1] = 12;
+	ck_assert(pf_usage_fold(&u, fake_abs, NULL));
+	ck_assert_uint_eq(meas.gone_ul, 1000);
+	ck_assert_uint_eq(meas.gone_ul_p, 10);
+	ck_assert_uint_eq(link.base, 1100);
+	ck_assert_uint_eq(link.base_pkts, 12);
+	ck_assert(!pf_usage_fold(&u, fake_abs, NULL));   /* nothing moved */
+	/* 500 more counted and reported (reset): rep 1500, as the report left it */
+	meas.rep_ul = 1500;
+	meas.rep_ul_p = 15;
+	/* the box dies; the other's counter 5 holds 7 (an earlier session's) */
+	fake_ctr[5][0] = 7;
+	fake_ctr[5][1] = 1;
+	pf_usage_taken_over(&u, fake_abs, NULL);
+	ck_assert_uint_eq(meas.gone_ul, 1500);   /* known counted: the reported */
+	ck_assert_uint_eq(meas.gone_ul_p, 15);
+	ck_assert_uint_eq(meas.quota_ul, 900);   /* below what is known: kept */
+	ck_assert_uint_eq(link.base, 7);
+	ck_assert_uint_eq(link.base_pkts, 1);
+	/* 50 more at the new box: measured 1500 + 50 - 1500 = 50, never the reported again */
+	fake_ctr[5][0] = 57;
+	ck_assert(pf_usage_fold(&u, fake_abs, NULL));
+	ck_assert_uint_eq(meas.gone_ul - meas.rep_ul, 50);
+	/* a quota granted past what is known is brought back to it */
+	meas.quota_ul = 4000;
+	pf_usage_taken_over(&u, fake_abs, NULL);
+	ck_assert_uint_eq(meas.quota_ul, meas.gone_ul);
+}
+END_TEST
+
 START_TEST(write_seeds)
 {
 	const char *out = seed_dir;
@@ -1311,6 +1361,7 @@ suite(void)
 	tcase_set_timeout(t, 110);
 	tcase_add_test(t, pack_round_trip);
 	tcase_add_test(t, save_round_trip);
+	tcase_add_test(t, usage_fold_and_takeover);
 	tcase_add_test(t, pack_refused);
 	tcase_add_test(t, unpack_invariants);
 	tcase_add_test(t, pack_speed);

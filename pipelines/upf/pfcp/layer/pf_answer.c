@@ -100,7 +100,7 @@ pf_answer_flush(evutil_socket_t fd, short what, void *arg)
 	up->out = NULL;
 	up->out_tail = &up->out;
 	/* the pair's other box has the batch first: a takeover loses nothing answered */
-	if (m != NULL && up->replica_hold != NULL && up->replica_hold(up->replica_arg, m))
+	if (up->replica_hold != NULL && up->replica_hold(up->replica_arg, m))
 		return;
 	pf_answer_release(up, m);
 }

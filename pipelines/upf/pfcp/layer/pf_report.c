@@ -73,6 +73,8 @@ struct reading {
 	uint64_t *check;		/* SEIDs */
 	size_t n_check;
 	int pending;
+	bool checkpoint;		/* their usage folded and journalled (pf_usage_fold) */
+	size_t n_due;			/* the first of them whose reports may be due; the rest read for the checkpoint */
 };
 
 static void reading_end(struct reading *rd);
@@ -307,6 +309,7 @@ reading_end(struct reading *rd)
 	struct pf_up *up = rd->up;
 	struct pf_usage_report urs[PF_SESS_URR_MAX];
 	uint64_t now = cd_clock_ms();
+	bool saved = false;
 
 	for (struct op *o = rd->ops, *n; o != NULL; o = n) {
 		n = o->next;
@@ -319,19 +322,29 @@ reading_end(struct reading *rd)
 
 		if (us == NULL || us->s == NULL)
 			continue;
+		/* a session an operation is changing is journalled as that ends */
+		if (rd->checkpoint && !us->busy && pf_usage_fold(&us->use, pf_ucomp_ctr_abs, up)) {
+			pf_answer_save(up, us);
+			up->st.usage_checkpoints++;
+			saved = true;
+		}
+		if (i >= rd->n_due)
+			continue;   /* read for its checkpoint alone */
 		nu = pf_usage_due(&us->use, us->s, pf_ucomp_ctr_abs, up, now, pf_up_state_ntp(), urs, &again);
 		if (nu > 0)
 			report(up, us, 0x02 /* USAR */, NULL, 0, urs, nu, NULL);
 		if (again || !pf_report_armed_right(up, us))
 			pf_report_rearm(up, us);
 	}
+	if (saved)
+		event_active(up->flush, EV_TIMEOUT, 0);
 	free(rd->check);
 	free(rd);
 }
 
 /* Sessions whose reports may be due: their counters read, then checked. */
 static void
-check_usage(struct pf_up *up, uint64_t *seids, size_t n)
+check_usage(struct pf_up *up, uint64_t *seids, size_t n, size_t n_due, bool checkpoint)
 {
 	struct reading *rd = calloc(1, sizeof(*rd));
 	json_t *ids = json_array();
@@ -344,6 +357,8 @@ check_usage(struct pf_up *up, uint64_t *seids, size_t n)
 	rd->up = up;
 	rd->check = seids;
 	rd->n_check = n;
+	rd->checkpoint = checkpoint;
+	rd->n_due = n_due;
 	for (size_t i = 0; i < n; i++) {
 		struct us *us = pf_usess_find(up, seids[i]);
 
@@ -637,7 +652,7 @@ on_events(void *arg, json_t *result, json_t *error)
 	up->ev_known = true;
 	up->ev_after = (uint64_t)json_integer_value(json_object_get(result, "last"));
 	if (n > 0)
-		check_usage(up, check, n);
+		check_usage(up, check, n, n, false);
 	else
 		free(check);
 }
@@ -662,26 +677,36 @@ void
 pf_report_on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct pf_up *up = arg;
-	uint64_t now = cd_clock_ms(), *check = NULL, next;
-	size_t n = 0;
+	uint64_t now = cd_clock_ms(), *check, next;
+	/* a pair's: every session's usage checkpointed now and then, so that
+	 * a takeover loses at most that much of it */
+	bool ckpt = up->usage_ckpt_ms != 0 && now >= up->usage_ckpt_at;
+	size_t n = 0, n_due;
 
 	(void)fd;
 	(void)what;
-	if (up->tables == NULL)
+	if (up->tables == NULL || up->n == 0 || (check = malloc(up->n * sizeof(*check))) == NULL)
 		return;
-	for (size_t i = 0; i < up->cap; i++) {
+	if (ckpt)
+		up->usage_ckpt_at = now + up->usage_ckpt_ms;
+	/* the due first, then (a checkpoint) the others: read alone */
+	for (size_t i = 0; i < up->cap && n < up->n; i++) {
 		struct us *us = up->tab[i];
 
-		if (us == NULL || us->s == NULL || us->use.n_meas == 0 ||
-		    (next = pf_usage_next(&us->use, us->s)) == 0 || next > now)
-			continue;
-		uint64_t *c = realloc(check, (n + 1) * sizeof(*c));
+		if (us != NULL && us->s != NULL && us->use.n_meas != 0 &&
+		    (next = pf_usage_next(&us->use, us->s)) != 0 && next <= now)
+			check[n++] = us->seid;
+	}
+	n_due = n;
+	for (size_t i = 0; ckpt && i < up->cap && n < up->n; i++) {
+		struct us *us = up->tab[i];
 
-		if (c == NULL)
-			break;
-		check = c;
-		check[n++] = us->seid;
+		if (us != NULL && us->s != NULL && us->use.n_meas != 0 && us->use.n_link > 0 &&
+		    ((next = pf_usage_next(&us->use, us->s)) == 0 || next > now))
+			check[n++] = us->seid;
 	}
 	if (n > 0)
-		check_usage(up, check, n);
+		check_usage(up, check, n, n_due, ckpt);
+	else
+		free(check);
 }

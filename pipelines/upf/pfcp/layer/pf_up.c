@@ -729,6 +729,7 @@ pf_up_replicate(const struct pf_up_replica *r)
 		return;
 	up->replica_hold = r != NULL ? r->hold : NULL;
 	up->replica_arg = r != NULL ? r->arg : NULL;
+	up->usage_ckpt_ms = r != NULL ? r->usage_ms : 0;
 	if (up->store != NULL)
 		pf_store_tap(up->store, r != NULL ? r->tap : NULL, r != NULL ? r->arg : NULL);
 }
@@ -856,6 +857,7 @@ pf_up_stats(void)
 	json_object_set_new(o, "sxdp_boot_id", up->boot_id[0] != '\0' ? json_string(up->boot_id) : json_null());
 	json_object_set_new(o, "restoring", json_boolean(up->restoring));
 	json_object_set_new(o, "taken_over", json_integer((json_int_t)up->st.taken_over));
+	json_object_set_new(o, "usage_checkpoints", json_integer((json_int_t)up->st.usage_checkpoints));
 	json_object_set_new(o, "ueip_pools", pf_ueip_status(up->ueip, &up->upfs));
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
 	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));

@@ -37,13 +37,17 @@ int pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover,
 
 /* The journal's replica at the pair's other box (pf_pair): @tap told each
  * record as it is buffered (@b NULL: its key deleted); @hold given each
- * batch of answers once the journal synced it here: true when it keeps
- * them until the replica has the batch too, then hands them to
- * pf_up_release(). */
+ * batch of answers (NULL: none, records alone) once the journal synced it
+ * here: true when it keeps them until the replica has the batch too, then
+ * hands them to pf_up_release(). */
 struct pf_up_replica {
 	void (*tap)(void *arg, uint64_t key, const uint8_t *b, size_t len);
 	bool (*hold)(void *arg, struct outmsg *answers);
 	void *arg;
+	/* every session's usage checkpointed this often (pf_usage_fold: its
+	 * counters read, its record written when they moved): what a takeover
+	 * may lose of it. 0: never. */
+	unsigned int usage_ms;
 };
 /* From now on (@r NULL: none). */
 void pf_up_replicate(const struct pf_up_replica *r);

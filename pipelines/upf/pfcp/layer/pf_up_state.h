@@ -144,6 +144,8 @@ struct pf_up {
 	/* the journal's copy at the pair's other box (pf_up_replicate; hold NULL: none) */
 	bool (*replica_hold)(void *arg, struct outmsg *answers);
 	void *replica_arg;
+	uint64_t usage_ckpt_at;		/* the next usage checkpoint (ms) */
+	unsigned int usage_ckpt_ms;	/* every so often (0: none) */
 	bool takeover;			/* the journal is the pair's other box's: its sessions written into this sxdp */
 	struct outmsg *out, **out_tail;
 	char stored_boot[64];		/* the sxdp the journal's sessions were in */
@@ -171,6 +173,7 @@ struct pf_up {
 		uint64_t error_inds, error_ind_reports, error_inds_skipped;	/* peers' Error Indications */
 		uint64_t path_failures, path_recoveries, node_reports, node_report_fails;	/* GTP-U paths */
 		uint64_t taken_over;		/* sessions taken over from the pair's other box */
+		uint64_t usage_checkpoints;	/* sessions' usage journalled as it moved (a pair's) */
 	} st;
 	/* st's est, mod and del once a second over the last RATE_SAMPLES s:
 	 * the rates the Visibility API shows (a ring, oldest at rate_at) */

@@ -397,3 +397,29 @@ pf_usage_taken_over(struct pf_usage *u, pf_ctr_abs *abs, void *aarg)
 		l->base_pkts = abs(aarg, l->ctr | PF_CTR_PKTS);
 	}
 }
+
+bool
+pf_usage_fold(struct pf_usage *u, pf_ctr_abs *abs, void *aarg)
+{
+	bool moved = false;
+
+	for (int i = 0; i < u->n_link; i++) {
+		struct pf_ulink *l = &u->link[i];
+		struct pf_meas *m = meas_of(u, l->urr);
+		uint64_t now = abs(aarg, l->ctr), now_p = abs(aarg, l->ctr | PF_CTR_PKTS);
+
+		if (m == NULL)
+			continue;
+		if (now > l->base) {
+			*(l->ul ? &m->gone_ul : &m->gone_dl) += now - l->base;
+			l->base = now;
+			moved = true;
+		}
+		if (now_p > l->base_pkts) {
+			*(l->ul ? &m->gone_ul_p : &m->gone_dl_p) += now_p - l->base_pkts;
+			l->base_pkts = now_p;
+			moved = true;
+		}
+	}
+	return moved;
+}

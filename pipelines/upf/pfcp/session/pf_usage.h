@@ -99,6 +99,11 @@ bool pf_usage_stopped(const struct pf_usage *u, const struct pf_session *s, uint
 /* sxdp started again (its counters from 0): what each link had counted
  * as last read (@abs) is kept, and links count from 0. */
 void pf_usage_restarted(struct pf_usage *u, pf_ctr_abs *abs, void *aarg);
+/* What each link counted (@abs: as last read) folded into its URR's
+ * measurement and the link counting on from there: the measurement is the
+ * same, its record now holds it (a usage checkpoint, what a takeover keeps).
+ * True when a counter had moved. */
+bool pf_usage_fold(struct pf_usage *u, pf_ctr_abs *abs, void *aarg);
 /* The journal of the pair's other box taken over (pf_pair), its sxdp gone:
  * what its links counted after the record was written is not known (lost:
  * never reported, so never reported twice); what was reported stays so,
