@@ -172,7 +172,8 @@ def test_standby_says_so_and_bridges_nothing_to_its_tunnels():
     loop back to it) and a broadcast stays on the LAN; the peer's frame
     still reaches the LAN (a peer sends a frame to one box: nothing loops).
     The master (the address owner) answers with no flag and bridges both
-    ways."""
+    ways, and its takeover announced the MAC behind the tunnel out of the
+    LAN port (a RARP from it: the LAN's switches learn the new way)."""
     probe = Ether(src=O.PEER_MAC, dst=O.WAN_MAC) / IP(src=O.PEER, dst=O.VTEP) / \
         UDP(sport=3785, dport=3785) / Raw(O.probe_msg(seq=5))
     to_peer = O.inner(O.MAC_A, O.MAC_R, b"to the peer")
@@ -204,6 +205,10 @@ def test_standby_says_so_and_bridges_nothing_to_its_tunnels():
                 expect_eq(len(tunneled), 2, "the frame and the broadcast into the tunnel")
             expect_eq([Ether(o)[Raw].load for o in out["p0"] if Ether(o).haslayer(UDP)], [b"from the peer"],
                       "the peer's frame")
+            rarps = [Ether(o) for o in out["p0"] if Ether(o).type == 0x8035]
+            expect_eq([(r.src.lower(), r.dst, bytes(r.payload)[6:8], bytes(r.payload)[8:14] == bytes(r.payload)[18:24])
+                       for r in rarps], [] if standby else [(O.MAC_R.lower(), "ff:ff:ff:ff:ff:ff", b"\x00\x03", True)],
+                      "the master's takeover announces the remote MAC to the LAN (RARP from it), the standby nothing")
 
 
 

@@ -158,6 +158,60 @@ arp_request(struct rte_mempool *mp, uint16_t slice, uint32_t ip, uint32_t src)
 			 SW_EVENT(arp_request));
 }
 
+/* The MACs the box learned through its tunnels in a bridge domain it just
+ * took (a pair's takeover): the LAN's switches still send them to the other
+ * box, whose frames taught them, until each remote host sends again (a host
+ * that only receives: never). A RARP announcement from each (QEMU's
+ * announce-self) teaches them the new way at once. */
+#define ANNOUNCE_MAX 1024	/* remote MACs announced a takeover at most (more: the next frame of each) */
+
+struct announce {
+	struct rte_mempool *mp;
+	uint16_t bd;
+	unsigned int n;
+};
+
+static int
+announce_one(const struct dp_entry_view *ev, void *arg)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct announce *a = arg;
+	struct rte_arp_hdr rarp;
+	uint8_t mac[6];
+
+	if (ev->action != SW_FDB_TUNNEL_LEARNED && ev->action != SW_FDB_TUNNEL)
+		return 0;
+	if (rte_be_to_cpu_16(*(const rte_be16_t *)ev->key) != a->bd)
+		return 0;
+	if (a->n == ANNOUNCE_MAX) {
+		dp_slow_event(SW_EVENT(remote_announce_skipped));
+		return 0;
+	}
+	memcpy(mac, ev->key + 2, 6);
+	arp_request_of(&rarp, mac, 0, 0);
+	rarp.arp_opcode = rte_cpu_to_be_16(3);   /* RFC 903's reverse request */
+	memcpy(&rarp.arp_data.arp_tha, mac, 6);
+	if (pl_switch_bd_out(a->mp, a->bd, bcast, mac, 0x8035, &rarp, sizeof(rarp)) > 0) {
+		a->n++;
+		dp_slow_event(SW_EVENT(remote_announce));
+	}
+	return 0;
+}
+
+static void
+announce_remote(uint16_t bd)
+{
+	static uint64_t last[4096];
+	struct announce a = { .mp = rte_mempool_lookup(DP_MBUF_POOL_NAME), .bd = bd };
+	uint64_t now = rte_get_tsc_cycles();
+
+	/* one takeover, two routers (IPv4 and IPv6) of the domain: once */
+	if (last[bd & 4095] != 0 && now - last[bd & 4095] < rte_get_tsc_hz())
+		return;
+	last[bd & 4095] = now;
+	dp_table_each((unsigned int)pl_sw.fdb, announce_one, &a);
+}
+
 void
 pl_switch_held_set(uint16_t slice, uint16_t bd, bool v6, bool here)
 {
@@ -170,6 +224,7 @@ pl_switch_held_set(uint16_t slice, uint16_t bd, bool v6, bool here)
 	__atomic_store_n(&pl_sw_held[bd & 4095], (uint8_t)(here ? was | bit : was & ~bit), __ATOMIC_RELAXED);
 	if (!here)
 		return;
+	announce_remote(bd);
 	if (v6) {
 		sw_nd_announce(slice, bd);
 		return;
