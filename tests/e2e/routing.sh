@@ -27,7 +27,9 @@
 # ra's link-local address, its prefix in sxdp via that address); a withdrawal at ra leaves sxdp within WITHDRAW_BOUND
 # (the time printed); sxdp paused past sxcd's keepalive: the twin and its
 # routes stand; sxcd killed with -9, a withdrawal while it is away: the
-# sxcd started again takes the stale route back, keeps the others.
+# sxcd started again takes the stale route back, keeps the others; sxdp
+# restarted (its host port, and the twin's link on it, gone and back) under
+# BGP graceful restart: ra keeps the box's routes throughout.
 # Ends with "N passed, M failed"; 77 without netns/veth or FRR.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -197,6 +199,8 @@ router bgp 65001
  no bgp ebgp-requires-policy
  no bgp default ipv4-unicast
  timers bgp 3 9
+ bgp graceful-restart
+ bgp graceful-restart preserve-fw-state
  neighbor 10.1.0.2 remote-as 65050
  neighbor 10.1.0.2 timers connect 2
  neighbor 10.1.0.2 advertisement-interval 0
@@ -219,6 +223,7 @@ router bgp 65050
  no bgp ebgp-requires-policy
  no bgp default ipv4-unicast
  timers bgp 3 9
+ bgp graceful-restart
  neighbor 10.1.0.1 remote-as 65001
  neighbor 10.1.0.1 timers connect 2
  neighbor 10.1.0.1 advertisement-interval 0
@@ -508,4 +513,59 @@ if wait_for $WITHDRAW_BOUND kernel_lacks 192.168.51.0/24 && route_is 192.168.51.
 else
   notok "sxcd restart: 192.168.51.0/24 $(route_of 192.168.51.0/24), the twin's kernel: $(ip -n "$TWIN" route show 192.168.51.0/24)"
 fi
+
+# ------------------------------------------------------------- sxdp restarted: BGP graceful restart
+# sxdp stopped and started again (an upgrade's restart): its host port
+# (the TAP the twin's link hangs on) goes and comes back, so the twin's
+# BGP sessions reset. Both speakers have graceful restart (RFC 4724, FRR's
+# "bgp graceful-restart"): ra keeps the box's routes (stale) while the
+# twin reconnects, and the twin keeps ra's; sxcd makes the twin again and
+# imports ra's routes into the new sxdp. Checked at ra every 20 ms: the
+# box's prefix 10.10.0.0/24 never leaves its table.
+ra_missing() { # FILE: every 20 ms, the times ra had no route to 10.10.0.0/24
+  while :; do
+    ip -n "$(nsn ra)" route show 10.10.0.0/24 | grep -q . || date +%s%N >>"$1"
+    sleep 0.02
+  done
+}
+gr_sessions() { vty r -c 'show bgp neighbors 10.1.0.1 json' | "$PY" -c '
+import json, sys
+d = next(iter(json.load(sys.stdin).values()), {})
+print(d.get("gracefulRestartInfo", {}).get("remoteGrMode", "?"), d.get("bgpState", "?"))' 2>/dev/null; }
+: >"$DIR/ra-missing"
+if [ "$(gr_sessions | cut -d' ' -f2)" = Established ]; then
+  ra_missing "$DIR/ra-missing" &
+  SAMPLER=$!
+  PIDS+=($SAMPLER)
+  t0=$(date +%s%N)
+  kill -TERM "$DP_PID"; wait "$DP_PID" 2>/dev/null
+  ip netns exec "$(nsn sa)" "$SXDP" --config "$DIR/sxdp.json" --socket "$DIR/a.sock" >>"$DIR/sxdp.log" 2>&1 </dev/null &
+  DP_PID=$!
+  PIDS+=($!)
+  if [ "$KVLAN" = 0 ]; then
+    # what the kernel does to a VLAN device whose TAP went: gone with it
+    # (the twin's sessions reset); the stand-in made again on the new TAP,
+    # for sxcd to adopt as it would make a VLAN device
+    kill "$RELAY_PID" 2>/dev/null
+    ip -n "$(nsn sa)" link del sxr1 2>/dev/null
+    for _ in $(seq 1 100); do ip -n "$(nsn sa)" link show sxh >/dev/null 2>&1 && break; sleep 0.05; done
+    twin_relay "$(nsn sa)" "$TWIN" 1 && PIDS+=("$RELAY_PID")
+  fi
+  if wait_for $START_BOUND twin_ok && wait_for $BGP_BOUND established a 10.1.0.2 &&
+     wait_for $ROUTE_BOUND route_is 2001:db8:50::/64 "via nh=$RA_LL" && pings h6 2001:db8:50::1; then
+    kill "$SAMPLER" 2>/dev/null
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    if [ ! -s "$DIR/ra-missing" ]; then
+      ok "sxdp restarted: BGP graceful restart kept the box's routes at ra throughout (sampled every 20 ms), the twin back, ra's routes in the new sxdp and carrying traffic after $ms ms ($(gr_sessions))"
+    else
+      notok "sxdp restarted: ra lost the box's 10.10.0.0/24 for $(wc -l <"$DIR/ra-missing") samples"
+    fi
+  else
+    kill "$SAMPLER" 2>/dev/null
+    notok "after sxdp's restart: twin $(twin_field twin), BGP $(vty a -c 'show bgp summary' | grep -E '^[0-9]' | tr -s ' \n' ' '), 2001:db8:50::/64 $(route_of 2001:db8:50::/64)"
+  fi
+else
+  notok "graceful restart not negotiated with ra: $(gr_sessions)"
+fi
+
 finish

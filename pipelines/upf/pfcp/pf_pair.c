@@ -52,7 +52,8 @@
 
 #define FRAME_MAX	(16u << 20)	/* a frame's bytes at most (a state document of many associations) */
 #define RETRY_MS	1000		/* the active connects again after this */
-#define HANDSHAKE_S	5		/* a connection to the pair's port proves the key within this */
+#define HANDSHAKE_S	5
+#define UNHELD_WARN_MS	10000		/* sxdp holding no pair's UPF address this long: said once */		/* a connection to the pair's port proves the key within this */
 #define PSK_ID		"sxcd-pfcp-pair"
 /* TLS 1.2's ECDHE with a pre-shared key: forward secret, no certificates to keep */
 #define CIPHERS		"ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES256-CBC-SHA384:ECDHE-PSK-AES128-CBC-SHA256"
@@ -73,7 +74,8 @@ static struct {
 	SSL_CTX *sctx, *cctx;
 	struct evconnlistener *lst;
 	struct event *poll, *retry, *ack_timer;
-	bool poll_busy;
+	bool poll_busy, told_unheld;
+	unsigned int unheld_polls;
 	enum role role;
 	uint64_t not_before;		/* no takeover before (ms): a failed one's backoff */
 	char boot_id[64];		/* this sxdp's */
@@ -786,6 +788,11 @@ on_held(void *arg, json_t *result, json_t *error)
 	pp.poll_busy = false;
 	if (error != NULL || pp.boot_id[0] == '\0')
 		return;
+	if (here + elsewhere == 0 && !pp.told_unheld && ++pp.unheld_polls * PF_PAIR_POLL_MS >= UNHELD_WARN_MS) {
+		pp.told_unheld = true;
+		CD_LOG(WARN, "pfcp pair: sxdp holds no UPF address for a pair (a site's pair names none in upf_links, or "
+		       "the upf intent is not Ready): PFCP is served by neither box until it does");
+	}
 	if (pp.role == STANDBY && here > 0 && elsewhere == 0 && cd_clock_ms() >= pp.not_before)
 		take_over();
 	else if (pp.role == ACTIVE && here == 0 && elsewhere > 0)
