@@ -33,6 +33,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=halib.sh
+. "$here/halib.sh"
 
 SXCD=$BUILD/sxcd
 TAG=$$
@@ -243,63 +245,9 @@ drops_of() { sx "$1" --json stats 2>/dev/null | "$PY" -c '
 import json, sys
 print(json.load(sys.stdin).get("drops", {}).get(sys.argv[1], 0))' "$2" 2>/dev/null || echo 0; }
 
-# The streams: hb -> ha and ha -> hb on UDP 9999, a datagram a
-# millisecond each, numbered; the receiver records each one's arrival in
-# recv-<receiver>.txt (CLOCK_MONOTONIC is every netns's)
-# (not through in_ns, a function: $! must be the process itself)
-stream_start() { # from to to-address
-  ip netns exec "$(nsn "$2")" "$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[2], 9999))
-with open(sys.argv[1], "w", buffering=1) as f:
-    while True:
-        d, _ = s.recvfrom(64)
-        f.write("%.6f %s\n" % (time.monotonic(), d.decode()))' "$NL_DIR/recv-$2.txt" "$3" &
-  BGPIDS+=($!)
-  listening udp 9999 in_ns "$2" || return 1
-  ip netns exec "$(nsn "$1")" "$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-i, t = 0, time.monotonic()
-while True:
-    s.sendto(str(i).encode(), (sys.argv[1], 9999))
-    i += 1; t += 0.001
-    time.sleep(max(0, t - time.monotonic()))' "$3" &
-  BGPIDS+=($!)
-}
-mono() { "$PY" -c 'import time; print("%.6f" % time.monotonic())'; }
-# both streams arrive (at least 100 datagrams each in 0.3 s)
-flowing() {
-  local t; t=$(mono); sleep 0.3
-  [ "$(awk -v t="$t" '$1 >= t {n++} END {print n + 0}' "$NL_DIR/recv-ha.txt")" -ge 100 ] &&
-    [ "$(awk -v t="$t" '$1 >= t {n++} END {print n + 0}' "$NL_DIR/recv-hb.txt")" -ge 100 ]
-}
-# A stream's outage from T on: the longest run of numbers never received
-# (1 ms each) after the last one received before T; what a frozen box
-# delivers late is no loss, nor is the sender's own stall (it catches up)
-outage_of() { # receiver T
-  "$PY" - "$NL_DIR/recv-$1.txt" "$2" <<'PYEOF'
-import sys
-cut = float(sys.argv[2])
-rx = [(float(t), int(n)) for t, n in (l.split()[:2] for l in open(sys.argv[1]).read().splitlines()
-                                      if len(l.split()) >= 2 and l.split()[1].isdigit())]
-got = {n for _, n in rx}
-s0 = max([n for t, n in rx if t < cut] + [-1])
-run = best = 0
-for n in range(s0 + 1, max(got | {s0}) + 1):
-    run = run + 1 if n not in got else 0
-    best = max(best, run)
-print(best)
-PYEOF
-}
-# both streams' outages since T0: "B->A ms, A->B ms", and the figure lines
-outages() { # kind
-  local ba ab
-  ba=$(outage_of ha "$T0") ab=$(outage_of hb "$T0")
-  echo "# outage_ms $1 b_to_a $ba a_to_b $ab" >>"$NL_DIR/figures"
-  echo "B->A $ba ms, A->B $ab ms lost"
-}
+# The streams: hb -> ha and ha -> hb (halib.sh)
+flowing() { streams_flow ha hb; }
+outages() { outages_of "$1" ha b_to_a hb a_to_b; }
 reach() { in_ns ha ping -c 3 -i 0.2 -W 2 10.1.0.2 >/dev/null 2>&1 && in_ns hb ping -c 3 -i 0.2 -W 2 10.1.0.1 >/dev/null 2>&1; }
 
 # ------------------------------------------------------------------ steady state
@@ -346,7 +294,6 @@ step() {
 master_is() { # active standby-or-"-" (the other is down or stopped)
   is_master "$1" && { [ "$2" = - ] || ! is_master "$2"; }
 }
-ms_since() { "$PY" -c 'import sys, time; print(int((time.monotonic() - float(sys.argv[1])) * 1000))' "$1"; }
 # back_in_roles KIND WHAT: the failure undone at T0, a1 master again (after
 # its hold-down) and a2 backup, both streams flowing, ha and hb reach each other
 back_in_roles() {

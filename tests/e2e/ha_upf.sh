@@ -26,6 +26,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=halib.sh
+. "$here/halib.sh"
 
 SXCD=$BUILD/sxcd
 TAG=$$
@@ -222,8 +224,6 @@ for k in sys.argv[1].split("."):
     v = v[int(k)] if isinstance(v, list) else v.get(k) if isinstance(v, dict) else None
     if v is None: break
 print("" if v is None else v)' "$1" 2>/dev/null; }
-mono() { "$PY" -c 'import time; print("%.6f" % time.monotonic())'; }
-ms_since() { "$PY" -c 'import sys, time; print(int((time.monotonic() - float(sys.argv[1])) * 1000))' "$1"; }
 
 # ------------------------------------------------------------------ steady state
 if wait_for "$BOUND" serving a1 a2; then
@@ -270,58 +270,9 @@ else
   notok "the gNB simulator"; finish
 fi
 
-# The streams (as tests/e2e/ha_pair.sh's): UE -> DN and DN -> UE on UDP
-# 9999, a datagram a millisecond, numbered; each arrival recorded
-stream_start() { # from to to-address
-  ip netns exec "$(nsn "$2")" "$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[2], 9999))
-with open(sys.argv[1], "w", buffering=1) as f:
-    while True:
-        d, _ = s.recvfrom(64)
-        f.write("%.6f %s\n" % (time.monotonic(), d.decode()))' "$NL_DIR/recv-$2.txt" "$3" &
-  BGPIDS+=($!)
-  listening udp 9999 in_ns "$2" || return 1
-  ip netns exec "$(nsn "$1")" "$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-i, t = 0, time.monotonic()
-while True:
-    try:
-        s.sendto(str(i).encode(), (sys.argv[1], 9999))
-    except OSError:
-        pass
-    i += 1; t += 0.001
-    time.sleep(max(0, t - time.monotonic()))' "$3" &
-  BGPIDS+=($!)
-}
-flowing() {
-  local t; t=$(mono); sleep 0.3
-  [ "$(awk -v t="$t" '$1 >= t {n++} END {print n + 0}' "$NL_DIR/recv-dn.txt")" -ge 100 ] &&
-    [ "$(awk -v t="$t" '$1 >= t {n++} END {print n + 0}' "$NL_DIR/recv-ue.txt")" -ge 100 ]
-}
-outage_of() { # receiver T: the longest run of numbers lost after T's last one received
-  "$PY" - "$NL_DIR/recv-$1.txt" "$2" <<'PYEOF'
-import sys
-cut = float(sys.argv[2])
-rx = [(float(t), int(n)) for t, n in (l.split()[:2] for l in open(sys.argv[1]).read().splitlines()
-                                      if len(l.split()) >= 2 and l.split()[1].isdigit())]
-got = {n for _, n in rx}
-s0 = max([n for t, n in rx if t < cut] + [-1])
-run = best = 0
-for n in range(s0 + 1, max(got | {s0}) + 1):
-    run = run + 1 if n not in got else 0
-    best = max(best, run)
-print(best)
-PYEOF
-}
-outages() { # kind
-  local u d
-  u=$(outage_of dn "$T0") d=$(outage_of ue "$T0")
-  echo "# outage_ms $1 ue_to_dn $u dn_to_ue $d" >>"$NL_DIR/figures"
-  echo "UE->DN $u ms, DN->UE $d ms lost"
-}
+# The streams: UE -> DN and DN -> UE (halib.sh)
+flowing() { streams_flow dn ue; }
+outages() { outages_of "$1" dn ue_to_dn ue dn_to_ue; }
 if stream_start ue dn $DN && stream_start dn ue $UE && wait_for "$BOUND" flowing; then
   ok "the UE's streams flow through a1: UE -> DN and DN -> UE, 1,000/s each"
 else

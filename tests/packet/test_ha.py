@@ -381,5 +381,110 @@ def test_pair_pfcp_sessions_taken_over():
                   (0, False, False), "a standby with a wrong key takes nothing: %s" % pair_of(cda))
 
 
+@R.test
+def test_pair_n4_address_moves():
+    """--pfcp-n4-dev: the box that takes the node over adds the N4 address to that device
+    (the active's sxcd runs in a namespace with a veth, m0) and announces it: IPv4 a
+    gratuitous ARP (a request from and for the address, from m0's MAC), IPv6 an unsolicited
+    neighbour advertisement to all nodes (Override, its link-layer address, hop limit 255);
+    its sxdp killed, it lets the address go (its sxcd a standby again)."""
+    import signal
+    import subprocess
+    import tempfile
+    from scapy.all import rdpcap, ARP, IPv6, ICMPv6ND_NA, ICMPv6NDOptDstLLAddr
+    from pfcp_upf import UPF
+    from sxcdtest import free_port
+    d = tempfile.mkdtemp(prefix="sxdp-n4-")
+    key = os.path.join(d, "pair.key")
+    with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write("n" * 40)
+    ns, peer = "sxn4%d" % os.getpid(), "sxn4p%d" % os.getpid()
+
+    def ip(*a):
+        r = subprocess.run(["ip"] + list(a), stderr=subprocess.PIPE, text=True)
+        expect_eq(r.returncode, 0, "ip %s: %s" % (" ".join(a), r.stderr))
+    r = subprocess.run(["ip", "netns", "add", ns], stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise T.SkipTest("no network namespaces here (ip netns add: %s)" % r.stderr.strip())
+    try:
+        ip("netns", "add", peer)
+        ip("-n", ns, "link", "set", "lo", "up")
+        ip("-n", ns, "link", "add", "m0", "type", "veth", "peer", "name", "m1", "netns", peer)
+        ip("-n", ns, "link", "set", "m0", "up")
+        ip("-n", peer, "link", "set", "m1", "up")
+        for addr in ("10.9.9.10", "2001:db8:9::10"):
+            v6 = ":" in addr
+            pcap = os.path.join(d, "m1-%d.pcap" % v6)
+            cap = subprocess.Popen(["ip", "netns", "exec", peer, "dumpcap", "-q", "-i", "m1", "-w", pcap],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 10
+            while not os.path.exists(pcap) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            pair = {"peer": "x", "priority": 100, "advert_ms": 10, "preempt_hold_s": 0,
+                    "upf_links": [{"upf": "edge", "link": "n3", "vrid": 3, "address": "192.0.2.2",
+                                   "peer": "192.0.2.3"}]}
+            n4 = "[%s]:%d" % (addr, free_port(T.socket.SOCK_DGRAM)) if v6 else "%s:%d" % (addr, free_port(
+                T.socket.SOCK_DGRAM))
+            extra = ["--pfcp", n4, "--pfcp-node-id", addr, "--pfcp-pair", "127.0.0.1:%d" % free_port(),
+                     "--pfcp-pair-listen", "127.0.0.1:%d" % free_port(), "--pfcp-pair-key", key,
+                     "--pfcp-n4-dev", "m0"]
+            with Sxdp({"n3": [], "n9": [], "lan1": []}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
+                      port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}) as dp, \
+                    Sxcd(dp.sock_path, netns=ns, extra=extra) as cd:
+                cd.req("PUT", "/api/v1/site", {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}],
+                                                                         "pair": pair}})
+                mec = slice_("mec", 1, "lan1", 5000)
+                del mec["spec"]["vni"]
+                cd.req("PUT", "/api/v1/slices/mec?wait=1", mec)
+                cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": UPF})
+
+                def has(want):
+                    out = subprocess.run(["ip", "-n", ns, "addr", "show", "dev", "m0"], stdout=subprocess.PIPE,
+                                         text=True).stdout
+                    return (addr + "/") in out if want else (addr + "/") not in out
+                deadline = time.monotonic() + 20
+                while not has(True) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                expect(has(True), "the N4 address %s on m0 once the node is served" % addr)
+                m0 = subprocess.run(["ip", "-n", ns, "-br", "link", "show", "m0"], stdout=subprocess.PIPE,
+                                    text=True).stdout.split()[2].lower()
+                time.sleep(0.3)   # dumpcap writes what it took
+                cap.send_signal(signal.SIGTERM)
+                cap.wait()
+                pk = rdpcap(pcap)
+                if v6:
+                    na = [p for p in pk if p.haslayer(ICMPv6ND_NA) and p[ICMPv6ND_NA].tgt == addr]
+                    expect(len(na) >= 1, "an unsolicited NA for %s: %s" % (addr, [p.summary() for p in pk]))
+                    n = na[0]
+                    expect_eq((n[IPv6].dst, n[IPv6].hlim, n[ICMPv6ND_NA].O, n[ICMPv6ND_NA].S, n[ICMPv6ND_NA].R,
+                               n[ICMPv6NDOptDstLLAddr].lladdr.lower(), n[IPv6].src),
+                              ("ff02::1", 255, 1, 0, 0, m0, addr), "the NA: %s" % n.summary())
+                else:
+                    ga = [p for p in pk if p.haslayer(ARP) and p[ARP].psrc == addr and p[ARP].pdst == addr]
+                    expect(len(ga) >= 1, "a gratuitous ARP for %s: %s" % (addr, [p.summary() for p in pk]))
+                    expect_eq((ga[0][ARP].op, ga[0][ARP].hwsrc.lower(), ga[0].dst), (1, m0, "ff:ff:ff:ff:ff:ff"),
+                              "the gratuitous ARP: %s" % ga[0].summary())
+                # its sxdp gone: the node and the address let go
+                dp.proc.send_signal(signal.SIGKILL)
+                dp.proc.wait()
+                deadline = time.monotonic() + 20
+                while not has(False) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                expect(has(False), "the N4 address off m0 once sxdp is gone")
+
+                def standby():
+                    try:
+                        return (cd.status()["services"]["pfcp"].get("pair") or {}).get("role") == "standby"
+                    except Exception:   # noqa: BLE001 (starting again)
+                        return False
+                deadline = time.monotonic() + 20
+                while not standby() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                expect(standby(), "its sxcd a standby again")
+    finally:
+        for n in (ns, peer):
+            subprocess.run(["ip", "netns", "del", n], stderr=subprocess.DEVNULL)
+
+
 if __name__ == "__main__":
     sys.exit(R.main())

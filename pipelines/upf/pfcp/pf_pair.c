@@ -321,6 +321,43 @@ garp(uint32_t index)
 	close(fd);
 }
 
+/* An unsolicited neighbour advertisement of the IPv6 N4 address (RFC 4861
+ * 7.2.6: to all nodes, Override set, our link-layer address): the
+ * neighbour caches of the LAN learn the new box at once. */
+static void
+unsolicited_na(uint32_t index)
+{
+	struct {
+		uint8_t type, code;
+		uint16_t cksum;	/* the kernel's, for ICMPv6 */
+		uint32_t flags;
+		struct in6_addr target;
+		uint8_t opt_type, opt_len, mac[6];
+	} __attribute__((packed)) na = { .type = 136, .flags = htonl(0x20000000), .opt_type = 2, .opt_len = 1 };
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_scope_id = index }, from = to;
+	struct ifreq ifr = { 0 };
+	int hops = 255, ifi = (int)index, fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", pp.cfg.n4_dev);
+	inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+	from.sin6_addr = ((const struct sockaddr_in6 *)&pp.cfg.n4.ss)->sin6_addr;
+	na.target = from.sin6_addr;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) == 0 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifi, sizeof(ifi)) == 0 &&
+	    bind(fd, (const struct sockaddr *)&from, sizeof(from)) == 0) {
+		memcpy(na.mac, ifr.ifr_hwaddr.sa_data, 6);
+		for (int i = 0; i < 2; i++)
+			if (sendto(fd, &na, sizeof(na), 0, (const struct sockaddr *)&to, sizeof(to)) < 0)
+				CD_LOG(WARN, "pfcp pair: unsolicited NA on %s: %s", pp.cfg.n4_dev, strerror(errno));
+	} else {
+		CD_LOG(WARN, "pfcp pair: unsolicited NA on %s not sent: %s", pp.cfg.n4_dev, strerror(errno));
+	}
+	close(fd);
+}
+
 /* The --pfcp address on --pfcp-n4-dev (@add) or off it. */
 static void
 n4_hold(bool add)
@@ -344,6 +381,8 @@ n4_hold(bool add)
 		       add ? "added to" : "removed from", pp.cfg.n4_dev);
 	if (add && pp.cfg.n4.ss.ss_family == AF_INET)
 		garp(index);
+	else if (add)
+		unsolicited_na(index);
 }
 
 /* ------------------------------------------------------------ the active's side: the stream out */

@@ -18,7 +18,7 @@
  *   first gets the whole journal (a snapshot), then the stream.
  * - The standby's sxdp takes the addresses (the active died, its LAN or
  *   WAN was cut, it stopped): its sxcd adds the --pfcp address to
- *   --pfcp-n4-dev (a gratuitous ARP to the LAN), starts the node from the
+ *   --pfcp-n4-dev (a gratuitous ARP, IPv6's unsolicited NA), starts the node from the
  *   copy (the same Node ID, Recovery Time Stamp and associations: the SMFs
  *   see no restart, heartbeats go on) and writes every session into its
  *   sxdp (pf_up_attach's takeover). Usage the other box counted after its
