@@ -10,8 +10,9 @@
 # node over: same Recovery Time Stamp, the session written into its sxdp,
 # the UE's streams resume), the first box back (it preempts after its
 # hold-down, takes the node back from the other's stream), its sxdp
-# stopped as an upgrade stops it (SIGTERM), and its sxcd killed (nothing
-# moves). After each: who serves, the SMF's Heartbeat (the same stamp), a
+# stopped as an upgrade stops it (SIGTERM), its sxcd killed (nothing
+# moves), its N3 LAN cut (the box's routers move together), its sxdp
+# frozen (SIGSTOP) and thawed. After each: who serves, the SMF's Heartbeat (the same stamp), a
 # Modification through whichever box serves, both streams flowing; the
 # outages as "# outage_ms KIND ue_to_dn N dn_to_ue M". With HA_UPF_DEB=FILE
 # (scripts/test.sh's tier e2e-ha-upgrade: the package built for the package
@@ -327,7 +328,23 @@ if sxcd_start a1 && wait_for "$BOUND" serving a1 a2; then
 else
   notok "a1's sxcd back: $(pair_f a1 role)"
 fi
-# 5. (HA_UPF_DEB=the package) the active upgraded as a package upgrade does it
+# 5. the active's N3 LAN cut: its N3 router stops (no carrier), its DN
+# gateway's router yields with it (priority 1: the box's routers move
+# together), a2 takes both and the node; the LAN back, a1 takes them back
+T0=$(mono); ip -n "$(nsn l)" link set a1gnb down
+after n3_lan_cut a2 "a1's N3 LAN cut (its N3 router stops, its DN gateway yields with it)"
+T0=$(mono); ip -n "$(nsn l)" link set a1gnb up
+after n3_lan_back a1 "a1's N3 LAN back (it preempts after its hold-down)"
+wait_for "$BOUND" serving a1 a2 || notok "a2 a synced standby again"
+# 6. the active's sxdp frozen (SIGSTOP): a2 takes the routers; a1's sxcd,
+# its sxdp silent, lets the node go; thawed, a1 (the higher priority) is
+# master again and takes the node back
+T0=$(mono); kill -STOP "$(cat "$NL_DIR/sxdp-a1.pid")"
+after sxdp_sigstop a2 "a1's sxdp frozen (SIGSTOP)"
+T0=$(mono); kill -CONT "$(cat "$NL_DIR/sxdp-a1.pid")"
+after sxdp_sigcont a1 "a1's sxdp thawed (SIGCONT)"
+wait_for "$BOUND" serving a1 a2 || notok "a2 a synced standby again"
+# 7. (HA_UPF_DEB=the package) the active upgraded as a package upgrade does it
 # with systemd: dpkg -i (its maintainer scripts run), then the units'
 # try-restart emulated (systemd is not PID 1 here): SIGTERM to a1's sxcd and
 # sxdp, then the packaged binaries started with the same configuration; a2

@@ -118,6 +118,12 @@ ha_vrrp_start(struct ha_vrrp *v, const struct ha_vrrp_cfg *c, uint64_t now)
 }
 
 void
+ha_vrrp_hold(struct ha_vrrp *v, uint64_t now)
+{
+	v->preempt_from = now + v->cfg.hold_ms * MS;
+}
+
+void
 ha_vrrp_resume(struct ha_vrrp *v, uint8_t state, uint16_t master_adv_cs, const uint8_t *master_ip, uint64_t now)
 {
 	if (state != HA_VRRP_MASTER && state != HA_VRRP_BACKUP)

@@ -123,6 +123,7 @@ static struct rte_mempool *pool;
  * the pair, which can carry it, preempts (the pair's default), and two
  * boxes both cut off keep the master they have. */
 static const char *cut_by;
+static const char LAN_FAULT[] = "a LAN of the box's routers";	/* cut_by when that is why */
 static unsigned int n_routers;   /* in use (ha_sync) */
 static bool stopped;             /* sxdp stops (ha_stopping): the routers said so, and stay so */
 #define PRIO_CUT_OFF 1
@@ -414,10 +415,26 @@ ha_poll(uint64_t now_tsc __rte_unused)
 
 	if (stopped)
 		return;
+	/* one router's LAN without carrier: the box's other routers yield too
+	 * (keepalived's sync group), so that a slice's gateway and the UPF's
+	 * N3 address, or two gateways a flow crosses, never end on two boxes */
+	for (unsigned int i = 0; cut == NULL && i < HA_ROUTERS_MAX; i++)
+		if (routers[i].used && routers[i].lan_down)
+			cut = LAN_FAULT;
 	if (cut != cut_by) {
-		if (cut != NULL)
+		if (cut == LAN_FAULT)
+			DP_LOG(NOTICE, "ha: %s has no carrier: the others advertise priority %u, the pair's other box "
+			       "takes them over too", cut, PRIO_CUT_OFF);
+		else if (cut != NULL)
 			DP_LOG(NOTICE, "ha: %s has no path off site: the routers advertise priority %u, the pair's "
 			       "other box takes over", cut, PRIO_CUT_OFF);
+		else if (cut_by == LAN_FAULT) {
+			DP_LOG(NOTICE, "ha: every LAN of the box's routers has its carrier again: their own priorities, "
+			       "preempting after their hold-down (the LAN's own router's)");
+			for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
+				if (routers[i].used)
+					ha_vrrp_hold(&routers[i].v, now);
+		}
 		else
 			DP_LOG(NOTICE, "ha: %s has a path off site again: the routers' own priorities", cut_by);
 		cut_by = cut;

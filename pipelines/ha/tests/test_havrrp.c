@@ -311,6 +311,37 @@ START_TEST(preempts_past_its_hold_down)
 }
 END_TEST
 
+/* ha_vrrp_hold: a router that could preempt at once (past its hold-down,
+ * its priority lowered meanwhile: another router of its box had no
+ * carrier) waits the hold-down again from then, as a returning box does. */
+START_TEST(hold_again_delays_the_preemption)
+{
+	static const uint8_t prio[] = { 200, 100 };
+	struct lan *l = calloc(1, sizeof(*l));
+	struct ha_vrrp_cfg c;
+	uint64_t back, t;
+
+	lan_init(l, 2, prio, false, 2000);
+	lan_run(l, 3000 * MS);
+	ck_assert(ha_vrrp_master(&l->r[0]));
+	/* priority 1 (its box's other LAN without carrier): the other preempts */
+	c = l->r[0].cfg;
+	c.prio = 1;
+	ha_vrrp_reconfig(&l->r[0], &c, l->now);
+	lan_run(l, l->now + 1000 * MS);
+	ck_assert(ha_vrrp_master(&l->r[1]) && !ha_vrrp_master(&l->r[0]));
+	/* the LAN back: its own priority, and the hold-down from now */
+	back = l->now;
+	c.prio = 200;
+	ha_vrrp_reconfig(&l->r[0], &c, back);
+	ha_vrrp_hold(&l->r[0], back);
+	t = until_master(l, 0, back + 5000 * MS);
+	ck_assert_uint_ge(t - back, 2000 * MS);
+	ck_assert_uint_le(t - back, 2000 * MS + ha_vrrp_down_ns(&l->r[0]) + 2 * MS);
+	free(l);
+}
+END_TEST
+
 /* A witness that saw the master gone (ha_vrrp_hasten): the backup takes
  * over after two intervals and its skew of silence, not three; once per
  * silence; a master heard again (or a preemption) has nothing to hasten. */
@@ -468,6 +499,7 @@ suite(void)
 	tcase_add_test(t, silent_master_taken_over);
 	tcase_add_test(t, stopping_master_taken_over_in_skew_time);
 	tcase_add_test(t, preempts_past_its_hold_down);
+	tcase_add_test(t, hold_again_delays_the_preemption);
 	tcase_add_test(t, no_preemption_keeps_the_master);
 	tcase_add_test(t, hasten_takes_over_an_interval_sooner);
 	tcase_add_test(t, hostile_lan_changes_nothing);

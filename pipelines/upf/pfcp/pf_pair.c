@@ -53,6 +53,7 @@
 #define FRAME_MAX	(16u << 20)	/* a frame's bytes at most (a state document of many associations) */
 #define RETRY_MS	1000		/* the active connects again after this */
 #define HANDSHAKE_S	5
+#define SILENT_MS	1500		/* an active's sxdp silent this long: the node let go */
 #define UNHELD_WARN_MS	10000		/* sxdp holding no pair's UPF address this long: said once */		/* a connection to the pair's port proves the key within this */
 #define PSK_ID		"sxcd-pfcp-pair"
 /* TLS 1.2's ECDHE with a pre-shared key: forward secret, no certificates to keep */
@@ -78,6 +79,8 @@ static struct {
 	unsigned int unheld_polls;
 	enum role role;
 	uint64_t not_before;		/* no takeover before (ms): a failed one's backoff */
+	uint64_t held_ok_ms;		/* sxdp last answered upf.held (ms) */
+	uint64_t poll_ms;		/* the last poll (ms) */
 	char boot_id[64];		/* this sxdp's */
 	/* the standby's side */
 	struct bufferevent *in, *pending;	/* the active's stream; a newer connection before its handshake */
@@ -767,6 +770,7 @@ take_over(void)
 	pf_store_close(pp.copy);
 	pp.copy = NULL;
 	pp.role = ACTIVE;
+	pp.held_ok_ms = cd_clock_ms();
 	if (theirs)
 		pp.st.takeovers++;
 	CD_LOG(INFO, "pfcp pair: this box's sxdp holds the UPF's addresses: serving PFCP%s", !theirs ? "" :
@@ -827,6 +831,7 @@ on_held(void *arg, json_t *result, json_t *error)
 	pp.poll_busy = false;
 	if (error != NULL || pp.boot_id[0] == '\0')
 		return;
+	pp.held_ok_ms = cd_clock_ms();
 	if (here + elsewhere == 0 && !pp.told_unheld && ++pp.unheld_polls * PF_PAIR_POLL_MS >= UNHELD_WARN_MS) {
 		pp.told_unheld = true;
 		CD_LOG(WARN, "pfcp pair: sxdp holds no UPF address for a pair (a site's pair names none in upf_links, or "
@@ -841,9 +846,22 @@ on_held(void *arg, json_t *result, json_t *error)
 static void
 on_poll(evutil_socket_t fd, short what, void *arg)
 {
+	uint64_t now = cd_clock_ms();
+
 	(void)fd;
 	(void)what;
 	(void)arg;
+	/* our own loop stood still (sxcd's CPU taken): that silence was ours */
+	if (now - pp.poll_ms > 4 * PF_PAIR_POLL_MS)
+		pp.held_ok_ms = now;
+	pp.poll_ms = now;
+	/* an sxdp that stopped answering (frozen, its CPU taken) stops its
+	 * routers' advertisements too: the other box takes the addresses within
+	 * Master_Down_Interval, so this one lets the node go soon after */
+	if (pp.role == ACTIVE && now - pp.held_ok_ms > SILENT_MS) {
+		CD_LOG(WARN, "pfcp pair: sxdp has not said who holds the UPF's addresses for %d ms", SILENT_MS);
+		hand_back();
+	}
 	if (!pp.poll_busy && cd_host_call(pp.ctx->sxdp, "upf.held", NULL, on_held, NULL) == 0)
 		pp.poll_busy = true;
 }
