@@ -118,9 +118,9 @@ ha_vrrp_start(struct ha_vrrp *v, const struct ha_vrrp_cfg *c, uint64_t now)
 }
 
 void
-ha_vrrp_hold(struct ha_vrrp *v, uint64_t now)
+ha_vrrp_hold(struct ha_vrrp *v, uint64_t until)
 {
-	v->preempt_from = now + v->cfg.hold_ms * MS;
+	v->preempt_from = until;
 }
 
 void

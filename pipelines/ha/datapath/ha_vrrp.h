@@ -114,10 +114,9 @@ void ha_vrrp_start(struct ha_vrrp *v, const struct ha_vrrp_cfg *c, uint64_t now)
  * family starts it again. */
 void ha_vrrp_reconfig(struct ha_vrrp *v, const struct ha_vrrp_cfg *c, uint64_t now);
 
-/* Its preemption's hold-down again from @now, as if it had just started
- * (the box's other router's LAN back: the box converges before it takes
- * the traffic back, all its routers together). */
-void ha_vrrp_hold(struct ha_vrrp *v, uint64_t now);
+/* No preemption before @until (the box's LANs back: it converges before
+ * it takes the traffic back, all its routers at once). */
+void ha_vrrp_hold(struct ha_vrrp *v, uint64_t until);
 
 /* A router started here going on where another process left it (a
  * restart that takes over): @state (Master or Backup), the master's

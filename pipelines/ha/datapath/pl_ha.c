@@ -124,6 +124,7 @@ static struct rte_mempool *pool;
  * boxes both cut off keep the master they have. */
 static const char *cut_by;
 static const char LAN_FAULT[] = "a LAN of the box's routers";	/* cut_by when that is why */
+static bool lan_fault_was;	/* a router's LAN had no carrier at the last poll */
 static unsigned int n_routers;   /* in use (ha_sync) */
 static bool stopped;             /* sxdp stops (ha_stopping): the routers said so, and stay so */
 #define PRIO_CUT_OFF 1
@@ -418,9 +419,25 @@ ha_poll(uint64_t now_tsc __rte_unused)
 	/* one router's LAN without carrier: the box's other routers yield too
 	 * (keepalived's sync group), so that a slice's gateway and the UPF's
 	 * N3 address, or two gateways a flow crosses, never end on two boxes */
-	for (unsigned int i = 0; cut == NULL && i < HA_ROUTERS_MAX; i++)
-		if (routers[i].used && routers[i].lan_down)
-			cut = LAN_FAULT;
+	bool lan_fault = false;
+
+	for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
+		lan_fault |= routers[i].used && routers[i].lan_down;
+	if (cut == NULL && lan_fault)
+		cut = LAN_FAULT;
+	if (lan_fault_was && !lan_fault) {
+		/* every LAN back: the box converges before it takes anything
+		 * back, its routers together (the longest hold-down of them) */
+		uint64_t hold = 0;
+
+		for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
+			if (routers[i].used && routers[i].v.cfg.hold_ms > hold)
+				hold = routers[i].v.cfg.hold_ms;
+		for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
+			if (routers[i].used)
+				ha_vrrp_hold(&routers[i].v, now + hold * 1000000ull);
+	}
+	lan_fault_was = lan_fault;
 	if (cut != cut_by) {
 		if (cut == LAN_FAULT)
 			DP_LOG(NOTICE, "ha: %s has no carrier: the others advertise priority %u, the pair's other box "
@@ -428,13 +445,9 @@ ha_poll(uint64_t now_tsc __rte_unused)
 		else if (cut != NULL)
 			DP_LOG(NOTICE, "ha: %s has no path off site: the routers advertise priority %u, the pair's "
 			       "other box takes over", cut, PRIO_CUT_OFF);
-		else if (cut_by == LAN_FAULT) {
+		else if (cut_by == LAN_FAULT)
 			DP_LOG(NOTICE, "ha: every LAN of the box's routers has its carrier again: their own priorities, "
-			       "preempting after their hold-down (the LAN's own router's)");
-			for (unsigned int i = 0; i < HA_ROUTERS_MAX; i++)
-				if (routers[i].used)
-					ha_vrrp_hold(&routers[i].v, now);
-		}
+			       "preempting after the hold-down");
 		else
 			DP_LOG(NOTICE, "ha: %s has a path off site again: the routers' own priorities", cut_by);
 		cut_by = cut;

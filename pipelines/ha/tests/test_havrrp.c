@@ -334,7 +334,7 @@ START_TEST(hold_again_delays_the_preemption)
 	back = l->now;
 	c.prio = 200;
 	ha_vrrp_reconfig(&l->r[0], &c, back);
-	ha_vrrp_hold(&l->r[0], back);
+	ha_vrrp_hold(&l->r[0], back + c.hold_ms * MS);
 	t = until_master(l, 0, back + 5000 * MS);
 	ck_assert_uint_ge(t - back, 2000 * MS);
 	ck_assert_uint_le(t - back, 2000 * MS + ha_vrrp_down_ns(&l->r[0]) + 2 * MS);

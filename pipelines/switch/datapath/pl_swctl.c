@@ -185,7 +185,7 @@ announce_one(const struct dp_entry_view *ev, void *arg)
 		return 0;
 	if (a->n == ANNOUNCE_MAX) {
 		dp_slow_event(SW_EVENT(remote_announce_skipped));
-		return 0;
+		return 1;   /* the walk stops: the main lcore has routers to keep */
 	}
 	memcpy(mac, ev->key + 2, 6);
 	arp_request_of(&rarp, mac, 0, 0);

@@ -51,10 +51,11 @@
 #include "pf_up.h"
 
 #define FRAME_MAX	(16u << 20)	/* a frame's bytes at most (a state document of many associations) */
-#define RETRY_MS	1000		/* the active connects again after this */
-#define HANDSHAKE_S	5
+#define RETRY_MS	1000		/* the active connects again after this; a failed takeover is tried again */
+#define BACKOFF_ENV	"SXCD_PFCP_PAIR_BACKOFF"	/* set across the exec of a failed takeover */
+#define HANDSHAKE_S	5		/* a connection to the pair's port proves the key within this */
 #define SILENT_MS	1500		/* an active's sxdp silent this long: the node let go */
-#define UNHELD_WARN_MS	10000		/* sxdp holding no pair's UPF address this long: said once */		/* a connection to the pair's port proves the key within this */
+#define UNHELD_WARN_MS	10000		/* sxdp holding no pair's UPF address this long: said once */
 #define PSK_ID		"sxcd-pfcp-pair"
 /* TLS 1.2's ECDHE with a pre-shared key: forward secret, no certificates to keep */
 #define CIPHERS		"ECDHE-PSK-CHACHA20-POLY1305:ECDHE-PSK-AES256-CBC-SHA384:ECDHE-PSK-AES128-CBC-SHA256"
@@ -79,7 +80,8 @@ static struct {
 	unsigned int unheld_polls;
 	enum role role;
 	uint64_t not_before;		/* no takeover before (ms): a failed one's backoff */
-	uint64_t held_ok_ms;		/* sxdp last answered upf.held (ms) */
+	uint64_t held_ok_ms;		/* sxdp last answered upf.held (ms; our own stalls forgiven) */
+	uint64_t answered_ms;		/* ... as it was (ms) */
 	uint64_t poll_ms;		/* the last poll (ms) */
 	char boot_id[64];		/* this sxdp's */
 	/* the standby's side */
@@ -91,8 +93,9 @@ static struct {
 	struct bufferevent *out;
 	bool out_ready;			/* connected, the snapshot sent: records stream */
 	uint64_t snap_until;		/* (ms) the snapshot's own time to be acknowledged */
-	uint64_t seq;
+	uint64_t seq, acked, snap_seq;	/* the last commit sent, acknowledged, the snapshot's */
 	bool uncommitted;		/* records sent since the last commit */
+	bool unconfirmed;		/* the stream lost: answers wait for sxdp's word (on_held) */
 	struct held *held, **held_tail;
 	struct {
 		uint64_t commits, acks, ack_timeouts, snapshots, records_in, commits_in, takeovers, handbacks;
@@ -236,13 +239,19 @@ key_load(const char *path, char *err, size_t len)
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
+	if (n < 0) {
+		snprintf(err, len, "--pfcp-pair-key %s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		n--;
 	if (n < 32) {
+		OPENSSL_cleanse(buf, sizeof(buf));
 		snprintf(err, len, "--pfcp-pair-key %s: at least 32 characters of secret", path);
 		return -EINVAL;
 	}
 	if (EVP_Digest(buf, (size_t)n, pp.psk, &out, EVP_sha256(), NULL) != 1 || out != sizeof(pp.psk)) {
+		OPENSSL_cleanse(buf, sizeof(buf));
 		snprintf(err, len, "--pfcp-pair-key: SHA-256 failed");
 		return -EIO;
 	}
@@ -361,6 +370,20 @@ unsolicited_na(uint32_t index)
 	close(fd);
 }
 
+/* The N4 address announced on --pfcp-n4-dev: the LAN's caches point to this box. */
+static void
+n4_announce(void)
+{
+	uint32_t index;
+
+	if (pp.cfg.n4_dev[0] == '\0' || (index = if_nametoindex(pp.cfg.n4_dev)) == 0)
+		return;
+	if (pp.cfg.n4.ss.ss_family == AF_INET)
+		garp(index);
+	else
+		unsolicited_na(index);
+}
+
 /* The --pfcp address on --pfcp-n4-dev (@add) or off it. */
 static void
 n4_hold(bool add)
@@ -382,10 +405,8 @@ n4_hold(bool add)
 	else
 		CD_LOG(INFO, "pfcp pair: the N4 address %s %s %s", pf_addr_str(&pp.cfg.n4, a, sizeof(a)),
 		       add ? "added to" : "removed from", pp.cfg.n4_dev);
-	if (add && pp.cfg.n4.ss.ss_family == AF_INET)
-		garp(index);
-	else if (add)
-		unsolicited_na(index);
+	if (add)
+		n4_announce();
 }
 
 /* ------------------------------------------------------------ the active's side: the stream out */
@@ -404,7 +425,10 @@ out_drop(const char *why)
 	bufferevent_free(pp.out);
 	pp.out = NULL;
 	pp.out_ready = false;
-	release_all();
+	evtimer_del(pp.ack_timer);
+	/* what it held waits for sxdp's word that this box still serves (on_held) */
+	if (pp.held != NULL || pp.role == ACTIVE)
+		pp.unconfirmed = true;
 	struct timeval tv = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000 };
 
 	evtimer_add(pp.retry, &tv);
@@ -453,9 +477,10 @@ out_frame(uint8_t type, const uint8_t *p, size_t len)
 	if (type != 'A' || len != 8)
 		return false;
 	pp.st.acks++;
-	release_upto(get64(p));
+	pp.acked = get64(p);
+	release_upto(pp.acked);
 	evtimer_del(pp.ack_timer);
-	if (pp.held != NULL) {
+	if (pp.acked < pp.seq) {
 		struct timeval tv = { 0, PF_PAIR_ACK_MS * 1000 };
 
 		evtimer_add(pp.ack_timer, &tv);
@@ -504,6 +529,13 @@ commit(void)
 	frame(pp.out, 'C', s, 8, NULL, 0);
 	pp.st.commits++;
 	pp.uncommitted = false;
+	/* every commit is answered in time, or the standby is dropped (one
+	 * that stalls would grow the stream without bound) */
+	if (!evtimer_pending(pp.ack_timer, NULL)) {
+		struct timeval tv = { 0, PF_PAIR_ACK_MS * 1000 };
+
+		evtimer_add(pp.ack_timer, &tv);
+	}
 }
 
 static bool
@@ -517,60 +549,86 @@ hold(void *arg, struct outmsg *m)
 			commit();
 		return false;
 	}
-	if (!pp.out_ready || (h = malloc(sizeof(*h))) == NULL)
+	/* the stream just lost: until sxdp says this box still holds the
+	 * addresses (the other may have taken them, and the node with them),
+	 * nothing is answered */
+	if (!pp.out_ready && !pp.unconfirmed)
 		return false;
-	commit();
-	*h = (struct held){ .seq = pp.seq, .m = m };
+	/* a snapshot on its way: answered as with no standby, not after it */
+	if (pp.out_ready && pp.acked < pp.snap_seq)
+		return false;
+	if ((h = malloc(sizeof(*h))) == NULL)
+		return false;
+	if (pp.out_ready)
+		commit();
+	*h = (struct held){ .seq = pp.out_ready ? pp.seq : UINT64_MAX, .m = m };
 	*pp.held_tail = h;
 	pp.held_tail = &h->next;
-	if (!evtimer_pending(pp.ack_timer, NULL)) {
-		struct timeval tv = { 0, PF_PAIR_ACK_MS * 1000 };
-
-		evtimer_add(pp.ack_timer, &tv);
-	}
 	return true;
+}
+
+/* The node's state document to the standby: false when it does not fit a frame. */
+static bool
+doc_send(json_t *doc)
+{
+	char *t = json_dumps(doc, JSON_COMPACT);
+	bool ok = t != NULL && strlen(t) < FRAME_MAX;
+
+	if (ok)
+		frame(pp.out, 'D', t, strlen(t), NULL, 0);
+	else
+		CD_LOG(ERR, "pfcp pair: the node's state document (%zu bytes) not streamed: more than a frame holds",
+		       t != NULL ? strlen(t) : 0);
+	free(t);
+	return ok;
 }
 
 static void
 doc_saved(void *arg, json_t *doc)
 {
-	char *s;
-
 	(void)arg;
-	if (!pp.out_ready || (s = json_dumps(doc, JSON_COMPACT)) == NULL)
-		return;
-	frame(pp.out, 'D', s, strlen(s), NULL, 0);
-	free(s);
+	if (pp.out_ready)
+		doc_send(doc);
 }
 
 static void
 out_event(struct bufferevent *b, short what, void *arg)
 {
 	json_t *doc;
-	char *s;
+	int rc;
 
 	(void)b;
 	(void)arg;
 	if (!(what & BEV_EVENT_CONNECTED)) {
-		if (pp.out_ready || (what & BEV_EVENT_EOF))
+		if (what & BEV_EVENT_TIMEOUT)
+			out_drop("the standby takes nothing in");
+		else if (pp.out_ready || (what & BEV_EVENT_EOF))
 			out_drop(what & BEV_EVENT_EOF ? "closed by the standby" : "an error");
 		else
 			out_drop("the standby does not answer");
 		return;
 	}
+	if (pp.out == NULL)
+		return;
 	nodelay(bufferevent_getfd(pp.out));
 	/* the whole copy first, then the stream */
 	frame(pp.out, 'S', NULL, 0, NULL, 0);
-	if ((doc = cd_host_state(pp.ctx->res, "pfcp")) != NULL && (s = json_dumps(doc, JSON_COMPACT)) != NULL) {
-		frame(pp.out, 'D', s, strlen(s), NULL, 0);
-		free(s);
+	if ((doc = cd_host_state(pp.ctx->res, "pfcp")) != NULL && !doc_send(doc)) {
+		out_drop("the node's state document too large");
+		return;
 	}
-	pf_up_journal_each(snap_one, NULL);
-	/* its commit may take a while (10 MB a second, sent and synced) before the usual bound */
+	if ((rc = pf_up_journal_each(snap_one, NULL)) < 0) {
+		CD_LOG(ERR, "pfcp pair: the journal does not read (%s): no snapshot", strerror(-rc));
+		out_drop("the journal unreadable");
+		return;
+	}
+	/* its commit may take a while (10 MB a second, sent and synced) before
+	 * the usual bound; answers do not wait for it (hold: snap_seq) */
 	pp.snap_until = cd_clock_ms() + evbuffer_get_length(bufferevent_get_output(pp.out)) / 10000;
 	pp.out_ready = true;
 	pp.st.snapshots++;
 	commit();
+	pp.snap_seq = pp.seq;
 	CD_LOG(INFO, "pfcp pair: streaming the journal to the standby (a snapshot of %zu bytes first)",
 	       evbuffer_get_length(bufferevent_get_output(pp.out)));
 }
@@ -587,11 +645,12 @@ connect_peer(evutil_socket_t fd, short what, void *arg)
 		return;
 	pp.out = bufferevent_openssl_socket_new(pp.ctx->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
 						BEV_OPT_CLOSE_ON_FREE);
-	if (pp.out == NULL) {
-		SSL_free(ssl);
-		return;
-	}
+	if (pp.out == NULL)
+		return;   /* libevent may have freed the SSL itself: not freed again */
 	bufferevent_setcb(pp.out, out_read, NULL, out_event, NULL);
+	/* a connect (or a write) that does not move within this is dropped:
+	 * an unreachable standby is tried again, not waited for */
+	bufferevent_set_timeouts(pp.out, NULL, &(struct timeval){ HANDSHAKE_S, 0 });
 	bufferevent_enable(pp.out, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(pp.out, (struct sockaddr *)&pp.cfg.peer.ss, pp.cfg.peer.len) < 0)
 		out_drop("connect failed");
@@ -744,11 +803,8 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	nodelay(fd);
 	pp.pending = bufferevent_openssl_socket_new(pp.ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
 						    BEV_OPT_CLOSE_ON_FREE);
-	if (pp.pending == NULL) {
-		SSL_free(ssl);
-		evutil_closesocket(fd);
-		return;
-	}
+	if (pp.pending == NULL)
+		return;   /* libevent may have freed the SSL and closed fd itself: not again */
 	bufferevent_set_timeouts(pp.pending, &handshake, NULL);
 	bufferevent_setcb(pp.pending, in_read, NULL, in_event, NULL);
 	bufferevent_enable(pp.pending, EV_READ | EV_WRITE);
@@ -757,6 +813,7 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 /* ------------------------------------------------------------ who serves */
 
 static int copy_boot_of(void *arg, uint64_t key, const uint8_t *b, size_t len);
+static void hand_back(void);
 
 static void
 take_over(void)
@@ -770,7 +827,7 @@ take_over(void)
 	pf_store_close(pp.copy);
 	pp.copy = NULL;
 	pp.role = ACTIVE;
-	pp.held_ok_ms = cd_clock_ms();
+	pp.held_ok_ms = pp.answered_ms = cd_clock_ms();
 	if (theirs)
 		pp.st.takeovers++;
 	CD_LOG(INFO, "pfcp pair: this box's sxdp holds the UPF's addresses: serving PFCP%s", !theirs ? "" :
@@ -778,13 +835,11 @@ take_over(void)
 	       " from the other box's journal, NOT known to be in sync (no commit taken since its snapshot began)");
 	n4_hold(true);
 	if (pp.cfg.serve(theirs, err, sizeof(err)) < 0) {
-		/* the address still the other's (its sxcd not yet let go): again later, a standby meanwhile */
+		/* (the address still the other's, its sxcd not yet let go): a
+		 * standby again from a clean process, tried again after RETRY_MS */
 		CD_LOG(ERR, "pfcp pair: PFCP not served (%s): a standby again, tried again in %d ms", err, RETRY_MS);
-		n4_hold(false);
-		pp.role = STANDBY;
-		pp.not_before = cd_clock_ms() + RETRY_MS;
-		if (copy_open(false) == 0)
-			pf_store_load(pp.copy, copy_boot_of, NULL);
+		setenv(BACKOFF_ENV, "1", 1);
+		hand_back();   /* never returns */
 		return;
 	}
 	connect_peer(-1, 0, NULL);
@@ -816,7 +871,10 @@ hand_back(void)
 	argv[argc] = NULL;
 	snprintf(self, sizeof(self), "/proc/self/exe");
 	fflush(NULL);
-	close_range(3, ~0u, 0);
+	/* nothing of this process's but stdio goes on (sockets, the journal) */
+	if (close_range(3, ~0u, 0) < 0)
+		for (long f = 3, max = sysconf(_SC_OPEN_MAX); f < (max > 0 && max < 65536 ? max : 65536); f++)
+			close((int)f);
 	execv(self, argv);
 	exit(75);
 }
@@ -831,8 +889,15 @@ on_held(void *arg, json_t *result, json_t *error)
 	pp.poll_busy = false;
 	if (error != NULL || pp.boot_id[0] == '\0')
 		return;
-	pp.held_ok_ms = cd_clock_ms();
-	if (here + elsewhere == 0 && !pp.told_unheld && ++pp.unheld_polls * PF_PAIR_POLL_MS >= UNHELD_WARN_MS) {
+	/* an active that went unheard (its sxdp frozen, its loop held): the
+	 * other box may have announced the address meanwhile; this one says
+	 * it again where it still serves */
+	if (pp.role == ACTIVE && here > 0 && elsewhere == 0 && cd_clock_ms() - pp.answered_ms > 4 * PF_PAIR_POLL_MS)
+		n4_announce();
+	pp.held_ok_ms = pp.answered_ms = cd_clock_ms();
+	if (here + elsewhere != 0)
+		pp.unheld_polls = 0;
+	else if (!pp.told_unheld && ++pp.unheld_polls * PF_PAIR_POLL_MS >= UNHELD_WARN_MS) {
 		pp.told_unheld = true;
 		CD_LOG(WARN, "pfcp pair: sxdp holds no UPF address for a pair (a site's pair names none in upf_links, or "
 		       "the upf intent is not Ready): PFCP is served by neither box until it does");
@@ -840,7 +905,11 @@ on_held(void *arg, json_t *result, json_t *error)
 	if (pp.role == STANDBY && here > 0 && elsewhere == 0 && cd_clock_ms() >= pp.not_before)
 		take_over();
 	else if (pp.role == ACTIVE && here == 0 && elsewhere > 0)
-		hand_back();
+		hand_back();   /* what it held never answered: the SMF asks the new active again */
+	else if (pp.role == ACTIVE && pp.unconfirmed && here > 0 && elsewhere == 0) {
+		pp.unconfirmed = false;   /* still this box's: answered, as with no standby */
+		release_all();
+	}
 }
 
 static void
@@ -919,6 +988,10 @@ pf_pair_start(const struct cd_svc_ctx *ctx, const struct pf_pair_cfg *cfg, char 
 	}
 	if (copy_open(false) == 0)
 		pf_store_load(pp.copy, copy_boot_of, NULL);
+	if (getenv(BACKOFF_ENV) != NULL) {
+		pp.not_before = cd_clock_ms() + RETRY_MS;
+		unsetenv(BACKOFF_ENV);
+	}
 	pp.poll = event_new(ctx->base, -1, EV_PERSIST, on_poll, NULL);
 	pp.retry = evtimer_new(ctx->base, connect_peer, NULL);
 	pp.ack_timer = evtimer_new(ctx->base, on_ack_timer, NULL);

@@ -12,7 +12,9 @@
  *   Time Stamp, associations) and every record of its sessions' journal as
  *   it is buffered; at each group commit a commit mark, which the standby
  *   answers once its own journal has synced the batch. The answers of that
- *   batch leave only then: an answered request is on both boxes. With no
+ *   batch leave only then: an answered session request is on both boxes
+ *   (an association's document is streamed as it is saved, before any of
+ *   its sessions' records, but its answer does not wait). With no
  *   standby connected (or one that does not acknowledge within
  *   PF_PAIR_ACK_MS), answers leave as on one box; a standby that connects
  *   first gets the whole journal (a snapshot), then the stream.

@@ -140,7 +140,7 @@ static int
 set_pair_usage(const char *v, char *why, size_t len)
 {
 	bool tuned = cfg.tuned;
-	int rc = num(v, 200, 600000, &cfg.pair.usage_ms, why, len);
+	int rc = num(v, 1000, 600000, &cfg.pair.usage_ms, why, len);   /* checked on the 1 s tick */
 
 	cfg.tuned = tuned;
 	cfg.pair_usage_set = true;

@@ -665,7 +665,8 @@ pf_report_on_ev_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	ddn_due(up);
-	if (up->tables == NULL || up->ev_busy || (up->n == 0 && up->ev_known))
+	/* restoring (a takeover's bases not yet this sxdp's): nothing judged */
+	if (up->tables == NULL || up->ev_busy || up->restoring || (up->n == 0 && up->ev_known))
 		return;
 	if (cd_host_call(up->ctl, "upf.events", json_pack("{s:I,s:i}", "after", (json_int_t)up->ev_after, "limit",
 							  1024), on_events, up) == 0)
@@ -685,7 +686,7 @@ pf_report_on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (up->tables == NULL || up->n == 0 || (check = malloc(up->n * sizeof(*check))) == NULL)
+	if (up->tables == NULL || up->n == 0 || up->restoring || (check = malloc(up->n * sizeof(*check))) == NULL)
 		return;
 	if (ckpt)
 		up->usage_ckpt_at = now + up->usage_ckpt_ms;

@@ -12,6 +12,7 @@
 #include "cd_tables.h"
 #include "pf_map.h"
 #include "pf_node.h"
+#include "pf_answer.h"
 #include "pf_restore.h"
 #include "pf_store.h"
 #include "pf_sweep.h"
@@ -103,7 +104,8 @@ pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 		restart_check(up, boot_id);
 		snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);
 	}
-	if (up->store != NULL && strcmp(up->stored_boot, boot_id) != 0) {
+	/* a takeover's journal says this sxdp once every session is written (taken_over) */
+	if (up->store != NULL && !up->takeover && strcmp(up->stored_boot, boot_id) != 0) {
 		snprintf(up->stored_boot, sizeof(up->stored_boot), "%s", boot_id);
 		pf_store_put(up->store, 0, (const uint8_t *)boot_id, strlen(boot_id));
 		event_active(up->flush, EV_TIMEOUT, 0);
@@ -271,6 +273,8 @@ held_none(void *arg, const char *table, json_t *e, const char *key)
 
 static void read_counters(struct pf_up *up);
 
+#define CTR_TRIES 5	/* a read sxdp refused, asked again */
+
 static void
 on_counters(void *arg, json_t *result, json_t *error)
 {
@@ -279,9 +283,18 @@ on_counters(void *arg, json_t *result, json_t *error)
 	size_t i;
 
 	if (error != NULL) {
-		CD_LOG(ERR, "pfcp: takeover: sxdp's counters not read (%s): sessions count from 0",
-		       json_string_value(json_object_get(error, "message")));
-		up->takeover_ctr = SIZE_MAX;
+		/* a session counting from what it cannot know would report earlier
+		 * sessions' bytes: asked again, then logged */
+		if (++up->takeover_tries < CTR_TRIES) {
+			up->takeover_ctr = up->takeover_from;
+		} else {
+			CD_LOG(ERR, "pfcp: takeover: sxdp's counters of some sessions not read (%s): their usage may "
+			       "count what earlier sessions counted there", json_string_value(json_object_get(error,
+			       "message")));
+			up->takeover_tries = 0;
+		}
+	} else {
+		up->takeover_tries = 0;
 	}
 	json_array_foreach(json_object_get(result, "urrs"), i, c) {
 		uint32_t id = (uint32_t)json_integer_value(json_object_get(c, "urr"));
@@ -300,18 +313,25 @@ static void
 read_counters(struct pf_up *up)
 {
 	json_t *ids = json_array();
+	size_t n;
 
-	for (; up->takeover_ctr < up->cap && json_array_size(ids) + PF_SESS_PDR_MAX <= CTR_READ; up->takeover_ctr++) {
+	/* the counters a session holds (its links name them, several a counter) */
+	up->takeover_from = up->takeover_ctr;
+	for (; up->takeover_ctr < up->cap && json_array_size(ids) + UINT8_MAX <= CTR_READ; up->takeover_ctr++) {
 		const struct us *us = up->tab[up->takeover_ctr];
 
-		for (int j = 0; us != NULL && j < us->use.n_link; j++)
-			json_array_append_new(ids, json_integer(us->use.link[j].ctr));
+		for (int j = 0; us != NULL && j < us->n_cnt; j++)
+			json_array_append_new(ids, json_integer(us->cnt[j].id));
 	}
-	if (json_array_size(ids) > 0 && up->counters_ready &&
-	    cd_host_call(up->ctl, "upf.usage", json_pack("{s:o}", "urrs", ids), on_counters, up) == 0)
-		return;
-	if (json_array_size(ids) == 0)
+	n = json_array_size(ids);
+	if (n > 0 && up->counters_ready) {
+		/* the call takes ids (and frees them when it cannot be made) */
+		if (cd_host_call(up->ctl, "upf.usage", json_pack("{s:o}", "urrs", ids), on_counters, up) == 0)
+			return;
+		CD_LOG(ERR, "pfcp: takeover: sxdp away: its counters not read");
+	} else {
 		json_decref(ids);
+	}
 	up->restore_at = 0;
 	event_active(up->restore, EV_TIMEOUT, 0);
 }
@@ -341,6 +361,16 @@ taken_over(struct pf_up *up)
 	up->st.taken_over += up->n;
 	up->takeover = false;
 	rewrite_all(up);
+	/* the journal as this sxdp's now: the usage's new bases, then the sxdp
+	 * they are in, at the sync before the first answer (a takeover cut
+	 * short is done again from the other box's boot id) */
+	for (size_t i = 0; i < up->cap; i++)
+		if (up->tab[i] != NULL)
+			pf_answer_save(up, up->tab[i]);
+	if (up->store != NULL) {
+		snprintf(up->stored_boot, sizeof(up->stored_boot), "%s", up->boot_id);
+		pf_store_put(up->store, 0, (const uint8_t *)up->boot_id, strlen(up->boot_id));
+	}
 	swept(up, 0);
 }
 

@@ -14,7 +14,7 @@
 #include "up_ids.h"
 #include "up_names.h"
 
-#define PAGE 4096
+#define PAGE 1000	/* table.read's limit at most (sxdp's DP_APIDEF_READ_LIMIT_MAX): past it, refused */
 
 /* Where PFCP's entries are: which tables, and how an entry says it is
  * PFCP's (a field of its match or params, in PFCP's range). Dependents
@@ -109,6 +109,12 @@ on_page(void *arg, json_t *result, json_t *error)
 		finish(s, -ENOTCONN);
 		return;
 	}
+	if (error != NULL) {   /* a table not read is a table not swept: said, not passed over */
+		CD_LOG(ERR, "pfcp: %s not read for the sweep: %s", where[s->at].table,
+		       json_string_value(json_object_get(error, "message")));
+		finish(s, -EIO);
+		return;
+	}
 	json_array_foreach(json_object_get(result, "entries"), i, e)
 		judge(s, e);
 	next = json_object_get(result, "next_offset");
@@ -135,8 +141,8 @@ next_table(struct sweep *s, json_int_t offset)
 		finish(s, 0);
 		return;
 	}
-	CD_LOG(WARN, "pfcp: %zu entries in sxdp no session holds (written, never answered: sxcd stopped in "
-	       "between): deleted", json_array_size(s->dels));
+	CD_LOG(WARN, "pfcp: %zu entries in sxdp no session holds (written and never answered before sxcd "
+	       "stopped, or a pair's box's own from when it last served): deleted", json_array_size(s->dels));
 	if (cd_host_call(s->ctl, "table.write", json_pack("{s:s,s:O}", "atomicity", "continue", "updates", s->dels),
 			 on_deleted, s) < 0)
 		finish(s, -ENOTCONN);

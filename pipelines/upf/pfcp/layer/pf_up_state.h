@@ -152,6 +152,8 @@ struct pf_up {
 	bool restoring;			/* sessions loaded, not yet claimed and counted */
 	size_t restore_at;		/* the next slot of the table to restore */
 	size_t takeover_ctr;		/* the next slot whose counters a takeover reads */
+	size_t takeover_from;		/* ... the first of the read under way */
+	unsigned int takeover_tries;	/* ... its tries so far */
 	uint32_t teid_next[2];		/* N3, N9 */
 	/* sessions by SEID: open addressing, linear probing */
 	struct us **tab;
