@@ -416,9 +416,11 @@ static void release_all(void);
 static void
 out_drop(const char *why)
 {
+	bool was_ready = pp.out_ready;
+
 	if (pp.out == NULL)
 		return;
-	if (!pp.out_ready)
+	if (!was_ready)
 		pp.st.connect_failures++;
 	else
 		CD_LOG(WARN, "pfcp pair: the stream to the standby dropped (%s): answers no longer wait for it", why);
@@ -426,8 +428,9 @@ out_drop(const char *why)
 	pp.out = NULL;
 	pp.out_ready = false;
 	evtimer_del(pp.ack_timer);
-	/* what it held waits for sxdp's word that this box still serves (on_held) */
-	if (pp.held != NULL || pp.role == ACTIVE)
+	/* a replica lost (not a connect that failed): what it held, and what
+	 * comes, waits for sxdp's word that this box still serves (on_held) */
+	if (was_ready)
 		pp.unconfirmed = true;
 	struct timeval tv = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000 };
 
@@ -812,7 +815,6 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 
 /* ------------------------------------------------------------ who serves */
 
-static int copy_boot_of(void *arg, uint64_t key, const uint8_t *b, size_t len);
 static void hand_back(void);
 
 static void
