@@ -57,28 +57,13 @@ chmod 700 "$NL_DIR"
 # shellcheck disable=SC2317  # the EXIT trap
 on_exit() {
   local b
-  for b in $BOXES; do kill -CONT "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null; done
   if [ "$fail" -ne 0 ]; then
     for b in $BOXES; do
       echo "# sxdp $b:"; tail -12 "$NL_DIR/sxdp-$b.log" 2>/dev/null | sed 's/^/#   /'
       echo "# sxcd $b:"; tail -6 "$NL_DIR/sxcd-$b.log" 2>/dev/null | sed 's/^/#   /'
     done
   fi
-  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for b in $BOXES; do
-    kill "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" 2>/dev/null
-    kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
-  done
-  # a clean stop removes what EAL made (its runtime directory): waited for
-  for _ in $(seq 1 50); do
-    alive=0
-    for b in $BOXES; do kill -0 "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.1
-  done
-  for b in $BOXES; do
-    kill -9 "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
-  done
+  boxes_stop
   for n in a1 a2 b l w ha hb; do nl_ns_del "$(nsn "$n")"; done
   if [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; else echo "# kept $NL_DIR"; fi
 }

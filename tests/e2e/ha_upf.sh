@@ -54,8 +54,7 @@ chmod 700 "$NL_DIR"
 
 # shellcheck disable=SC2317  # the EXIT trap
 on_exit() {
-  local b p
-  for b in $BOXES; do kill -CONT "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null; done
+  local b
   if [ "$fail" -ne 0 ]; then
     for b in $BOXES; do
       echo "# sxdp $b:"; tail -12 "$NL_DIR/sxdp-$b.log" 2>/dev/null | sed 's/^/#   /'
@@ -63,20 +62,7 @@ on_exit() {
     done
     echo "# smf:"; tail -5 "$NL_DIR/smf.log" 2>/dev/null | sed 's/^/#   /'
   fi
-  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for b in $BOXES; do
-    kill "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" 2>/dev/null
-    kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
-  done
-  for _ in $(seq 1 50); do
-    alive=0
-    for b in $BOXES; do kill -0 "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.1
-  done
-  for b in $BOXES; do
-    kill -9 "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
-  done
+  boxes_stop
   for n in a1 a2 l gnb dn smf ue; do nl_ns_del "$(nsn "$n")"; done
   [ -n "${DEB_IN:-}" ] && dpkg --purge smartx-fastpath >/dev/null 2>&1
   if [ -z "${NL_KEEP:-}" ]; then rm -rf "$NL_DIR"; else echo "# kept $NL_DIR"; fi

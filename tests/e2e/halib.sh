@@ -72,3 +72,26 @@ outages_of() { # kind receiver1 name1 receiver2 name2
   echo "# outage_ms $1 $3 $a $5 $b" >>"$NL_DIR/figures"
   echo "${3/_to_/->} $a ms, ${5/_to_/->} $b ms lost"
 }
+
+# The EXIT trap's part for the boxes (BOXES, pid files NL_DIR/sxdp-B.pid and
+# sxcd-B.pid): the background processes killed, every box's daemons asked
+# to stop and waited for (a clean stop removes what EAL made: its runtime
+# directory), then killed if still there.
+boxes_stop() {
+  local b p alive
+  for b in $BOXES; do kill -CONT "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null; done
+  for p in "${BGPIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for b in $BOXES; do
+    kill "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" 2>/dev/null
+    kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
+  done
+  for _ in $(seq 1 50); do
+    alive=0
+    for b in $BOXES; do kill -0 "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for b in $BOXES; do
+    kill -9 "$(cat "$NL_DIR/sxcd-$b.pid" 2>/dev/null)" "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null
+  done
+}
