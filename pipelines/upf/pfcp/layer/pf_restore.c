@@ -67,15 +67,17 @@ static void restart_check(struct pf_up *up, const char *boot_id);
 /* An sxdp without the sessions (one that started empty, or the pair's
  * other box's journal taken over): the shared entries, then every
  * session, written into it, in the queue before any request. */
-static void
+static size_t
 rewrite_all(struct pf_up *up)
 {
 	struct op *sh = calloc(1, sizeof(*sh));
+	size_t n = 0;
 
 	up->ev_known = false;
 	if (sh != NULL) {
 		sh->kind = OP_RESTORE;
 		pf_usess_enqueue(up, sh, false);
+		n++;
 	}
 	for (size_t i = 0; i < up->cap; i++) {
 		struct us *us = up->tab[i];
@@ -87,7 +89,9 @@ rewrite_all(struct pf_up *up)
 		op->us = us;
 		us->busy = true;
 		pf_usess_enqueue(up, op, false);
+		n++;
 	}
+	return n;   /* the writes queued */
 }
 
 void
@@ -360,18 +364,31 @@ taken_over(struct pf_up *up)
 	       "at the other box since its last journal record is lost (never reported twice)", up->n);
 	up->st.taken_over += up->n;
 	up->takeover = false;
-	rewrite_all(up);
-	/* the journal as this sxdp's now: the usage's new bases, then the sxdp
-	 * they are in, at the sync before the first answer (a takeover cut
-	 * short is done again from the other box's boot id) */
+	up->rewriting = rewrite_all(up);
+	/* the usage's new bases journalled; the journal says this sxdp once
+	 * every session is in it (pf_restore_written): a takeover cut short is
+	 * done again from the other box's boot id */
 	for (size_t i = 0; i < up->cap; i++)
 		if (up->tab[i] != NULL)
 			pf_answer_save(up, up->tab[i]);
-	if (up->store != NULL) {
+	if (up->rewriting == 0)
+		pf_restore_written(up);
+	swept(up, 0);
+}
+
+void
+pf_restore_written(struct pf_up *up)
+{
+	if (up->rewriting > 1) {
+		up->rewriting--;
+		return;
+	}
+	up->rewriting = 0;
+	if (up->store != NULL && strcmp(up->stored_boot, up->boot_id) != 0) {
 		snprintf(up->stored_boot, sizeof(up->stored_boot), "%s", up->boot_id);
 		pf_store_put(up->store, 0, (const uint8_t *)up->boot_id, strlen(up->boot_id));
+		event_active(up->flush, EV_TIMEOUT, 0);
 	}
-	swept(up, 0);
 }
 
 /* The journal's sessions restored a slice at a time: the loop (heartbeats,

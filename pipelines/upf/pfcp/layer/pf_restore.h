@@ -11,6 +11,9 @@
 int pf_restore_load_one(void *arg, uint64_t key, const uint8_t *b, size_t len);
 /* up->restore's callback: the loaded sessions restored, a slice at a time. */
 void pf_restore_slice(evutil_socket_t fd, short what, void *arg);
+/* An OP_RESTORE done (written, or refused): once a takeover's are all, the
+ * journal says this sxdp holds its sessions. */
+void pf_restore_written(struct pf_up *up);
 /* cd_host_watch's callback: sxdp came (@t) or went (NULL). */
 void pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id);
 

@@ -150,6 +150,7 @@ op_done(struct pf_up *up, struct op *op)
 		break;
 	case OP_RESTORE:
 		up->st.restored++;
+		pf_restore_written(up);
 		break;
 	}
 	if (us != NULL) {
@@ -253,6 +254,8 @@ batch_end(struct pf_up *up, json_t *result, json_t *error)
 
 		pf_answer_refuse_cause(up, op->t, cp, cause, why);
 		op->t = NULL;
+		if (op->kind == OP_RESTORE)
+			pf_restore_written(up);   /* (refused: logged; the sweep of the next restart has it) */
 		if (op->kind == OP_EST)
 			pf_usess_free(up, op->us);
 		else if (op->us != NULL)

@@ -154,6 +154,7 @@ struct pf_up {
 	size_t takeover_ctr;		/* the next slot whose counters a takeover reads */
 	size_t takeover_from;		/* ... the first of the read under way */
 	unsigned int takeover_tries;	/* ... its tries so far */
+	size_t rewriting;		/* a takeover's writes not yet done (pf_restore_written) */
 	uint32_t teid_next[2];		/* N3, N9 */
 	/* sessions by SEID: open addressing, linear probing */
 	struct us **tab;
