@@ -113,33 +113,7 @@ if topo; then ok "topology: a pair at site A on one LAN, box b at site B, one WA
 else notok "topology"; finish; fi
 
 # ------------------------------------------------------------------ sxdp, sxcd
-sxdp_start() { # box driver
-  local b=$1 drv=$2 i=0 ports="" n
-  for n in lan1 wan1; do
-    ports+="${ports:+,}
-    {\"name\": \"$n\", \"role\": \"${n%1}\", \"rx_queues\": 1, \"devargs\": \"$(nl_devargs "$drv" "$i" "$n")\"}"
-    i=$((i + 1))
-  done
-  cat >"$NL_DIR/sxdp-$b.json" <<EOF
-{
-  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "hp$TAG-$b"],
-  "lcores": {"main": 0, "workers": [1]},
-  "socket": "$NL_DIR/$b.sock",
-  "mbufs": 16383,
-  "idle_sleep_max_us": 500,
-  "pipeline": {"lan": "switch", "wan": "overlay"},
-  "ports": [$ports
-  ]
-}
-EOF
-  rm -f "$NL_DIR/$b.sock"
-  ip netns exec "$(nsn "$b")" "$SXDP" --config "$NL_DIR/sxdp-$b.json" --socket "$NL_DIR/$b.sock" \
-    >>"$NL_DIR/sxdp-$b.log" 2>&1 </dev/null &
-  echo $! >"$NL_DIR/sxdp-$b.pid"
-  wait_for "$BOUND" sx_ready "$b"
-}
-sx() { local b=$1; shift; "$SXCTL" --socket "$NL_DIR/$b.sock" "$@"; }
-sx_ready() { kill -0 "$(cat "$NL_DIR/sxdp-$1.pid")" 2>/dev/null && sx "$1" hello >/dev/null 2>&1; }
+sxdp_start() { box_sxdp "$1" "$2" '{"lan": "switch", "wan": "overlay"}' lan1:lan wan1:wan; }
 api() { local b=$1; shift; "$SXCTL" --api "http://127.0.0.1:${API[$b]}" --token-file "$NL_DIR/token" "$@"; }
 sxcd_start() { # box
   local b=$1

@@ -105,34 +105,7 @@ if topo; then ok "topology: a pair on three LANs (N3, the DN's, management), a g
 else notok "topology"; finish; fi
 
 # ------------------------------------------------------------------ sxdp, sxcd
-sxdp_start() { # box driver
-  local b=$1 drv=$2 i=0 ports="" n r
-  for n in gnb:n3 anc:n9 dn:lan; do
-    r=${n#*:}
-    ports+="${ports:+,}
-    {\"name\": \"${n%:*}\", \"role\": \"$r\", \"rx_queues\": 1, \"devargs\": \"$(nl_devargs "$drv" "$i" "${n%:*}")\"}"
-    i=$((i + 1))
-  done
-  cat >"$NL_DIR/sxdp-$b.json" <<EOF
-{
-  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "hu$TAG-$b"],
-  "lcores": {"main": 0, "workers": [1]},
-  "socket": "$NL_DIR/$b.sock",
-  "mbufs": 16383,
-  "idle_sleep_max_us": 500,
-  "pipeline": {"n3": "upf", "n9": "upf", "lan": "switch"},
-  "ports": [$ports
-  ]
-}
-EOF
-  rm -f "$NL_DIR/$b.sock"
-  ip netns exec "$(nsn "$b")" "$SXDP" --config "$NL_DIR/sxdp-$b.json" --socket "$NL_DIR/$b.sock" \
-    >>"$NL_DIR/sxdp-$b.log" 2>&1 </dev/null &
-  echo $! >"$NL_DIR/sxdp-$b.pid"
-  wait_for "$BOUND" sx_ready "$b"
-}
-sx() { local b=$1; shift; "$SXCTL" --socket "$NL_DIR/$b.sock" "$@"; }
-sx_ready() { kill -0 "$(cat "$NL_DIR/sxdp-$1.pid")" 2>/dev/null && sx "$1" hello >/dev/null 2>&1; }
+sxdp_start() { box_sxdp "$1" "$2" '{"n3": "upf", "n9": "upf", "lan": "switch"}' gnb:n3 anc:n9 dn:lan; }
 api() { local b=$1; shift; in_ns "$b" "$SXCTL" --api "http://127.0.0.1:$API" --token-file "$NL_DIR/token" "$@"; }
 sxcd_start() { # box: in its netns (N4 and the pair's stream on its m0)
   local b=$1

@@ -1,9 +1,43 @@
 # shellcheck shell=bash
-# halib.sh: what the pair's e2e tests (ha_pair.sh, ha_upf.sh) share: two
-# numbered 1,000 datagram/s streams between hosts in network namespaces,
-# whether they flow, and the outage a failure cost each. Sourced after
-# common.sh; the caller defines nsn (a namespace's name), in_ns, NL_DIR and
-# BGPIDS (the background processes its exit kills).
+# halib.sh: what the pair's e2e tests (ha_pair.sh, ha_upf.sh) share: a box's
+# sxdp in its namespace, two numbered 1,000 datagram/s streams between hosts
+# in network namespaces, whether they flow, the outage a failure cost each,
+# and the boxes' stop. Sourced after common.sh; the caller defines nsn (a
+# namespace's name), in_ns, NL_DIR, BOUND, BOXES and BGPIDS (the background
+# processes its exit kills).
+
+# sxdp of box BOX in its namespace (its EAL prefix the namespace's name), on
+# DRIVER (af_xdp, af_packet) ports of the veths named, PIPELINE (JSON) its
+# roles' pipelines; pid in NL_DIR/sxdp-BOX.pid, log sxdp-BOX.log; waits for
+# its socket. $SXDP (common.sh's, or the caller's) is the binary.
+box_sxdp() { # box driver pipeline port:role...
+  local b=$1 drv=$2 pipe=$3 i=0 ports="" n
+  shift 3
+  for n in "$@"; do
+    ports+="${ports:+,}
+    {\"name\": \"${n%:*}\", \"role\": \"${n#*:}\", \"rx_queues\": 1, \"devargs\": \"$(nl_devargs "$drv" "$i" "${n%:*}")\"}"
+    i=$((i + 1))
+  done
+  cat >"$NL_DIR/sxdp-$b.json" <<EOF
+{
+  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "$(nsn "$b")"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$NL_DIR/$b.sock",
+  "mbufs": 16383,
+  "idle_sleep_max_us": 500,
+  "pipeline": $pipe,
+  "ports": [$ports
+  ]
+}
+EOF
+  rm -f "$NL_DIR/$b.sock"
+  ip netns exec "$(nsn "$b")" "$SXDP" --config "$NL_DIR/sxdp-$b.json" --socket "$NL_DIR/$b.sock" \
+    >>"$NL_DIR/sxdp-$b.log" 2>&1 </dev/null &
+  echo $! >"$NL_DIR/sxdp-$b.pid"
+  wait_for "$BOUND" sx_ready "$b"
+}
+sx() { local b=$1; shift; "$SXCTL" --socket "$NL_DIR/$b.sock" "$@"; }
+sx_ready() { kill -0 "$(cat "$NL_DIR/sxdp-$1.pid")" 2>/dev/null && sx "$1" hello >/dev/null 2>&1; }
 
 mono() { "$PY" -c 'import time; print("%.6f" % time.monotonic())'; }
 ms_since() { "$PY" -c 'import sys, time; print(int((time.monotonic() - float(sys.argv[1])) * 1000))' "$1"; }

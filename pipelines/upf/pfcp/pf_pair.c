@@ -13,6 +13,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -119,21 +120,21 @@ frame(struct bufferevent *b, char type, const void *a, size_t alen, const void *
 		evbuffer_add(o, p, plen);
 }
 
+/* The wire's 8-octet numbers, network order, unaligned. */
 static uint64_t
 get64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, 8);
+	return be64toh(v);
 }
 
 static void
 put64(uint8_t *p, uint64_t v)
 {
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
+	v = htobe64(v);
+	memcpy(p, &v, 8);
 }
 
 /* Each whole frame in @b's input to @fn: false from it drops the connection. */
