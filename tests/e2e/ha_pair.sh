@@ -125,15 +125,7 @@ sxcd_start() { # box
 }
 sxcd_ready() { grep -q "INFO: ready: " "$NL_DIR/sxcd-$1.log" 2>/dev/null && api "$1" status >/dev/null 2>&1; }
 
-DRIVER=af_xdp
-started() { local b; for b in $BOXES; do sxdp_start "$b" "$DRIVER" || return 1; done; }
-if ! started; then
-  for b in $BOXES; do kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null; done
-  sleep 1
-  DRIVER=af_packet
-  started || { notok "sxdp at the three boxes"; finish; }
-  skip "sxdp on net_af_xdp" "$(nl_no_afxdp) (runs on net_af_packet)"
-fi
+boxes_sxdp_up || { notok "sxdp at the three boxes"; finish; }
 ok "sxdp at a1, a2 and b (net_$DRIVER ports lan1, wan1; pipeline lan=switch wan=overlay)"
 head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token" && chmod 600 "$NL_DIR/token"
 # the pair is one site to its peers: one ESP key, a1's, copied to a2's

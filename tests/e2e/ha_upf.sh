@@ -120,15 +120,7 @@ sxcd_start() { # box: in its netns (N4 and the pair's stream on its m0)
 }
 sxcd_ready() { api "$1" status >/dev/null 2>&1; }
 
-DRIVER=af_xdp
-started() { local b; for b in $BOXES; do sxdp_start "$b" "$DRIVER" || return 1; done; }
-if ! started; then
-  for b in $BOXES; do kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null; done
-  sleep 1
-  DRIVER=af_packet
-  started || { notok "sxdp at both boxes"; finish; }
-  skip "sxdp on net_af_xdp" "$(nl_no_afxdp) (runs on net_af_packet)"
-fi
+boxes_sxdp_up || { notok "sxdp at both boxes"; finish; }
 ok "sxdp at a1 and a2 (net_$DRIVER ports gnb n3, anc n9, dn lan)"
 head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token" && chmod 600 "$NL_DIR/token"
 (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' >"$NL_DIR/pair.key")

@@ -39,6 +39,21 @@ EOF
 sx() { local b=$1; shift; "$SXCTL" --socket "$NL_DIR/$b.sock" "$@"; }
 sx_ready() { kill -0 "$(cat "$NL_DIR/sxdp-$1.pid")" 2>/dev/null && sx "$1" hello >/dev/null 2>&1; }
 
+# Every box's sxdp (the caller's sxdp_start BOX DRIVER) on AF_XDP, else,
+# where this kernel cannot, on AF_PACKET (said as a skip): DRIVER the one
+# they run on. 1 when neither starts.
+boxes_sxdp_up() {
+  local b
+  DRIVER=af_xdp
+  boxes_sxdp_try && return 0
+  for b in $BOXES; do kill "$(cat "$NL_DIR/sxdp-$b.pid" 2>/dev/null)" 2>/dev/null; done
+  sleep 1
+  DRIVER=af_packet
+  boxes_sxdp_try || return 1
+  skip "sxdp on net_af_xdp" "$(nl_no_afxdp) (runs on net_af_packet)"
+}
+boxes_sxdp_try() { local b; for b in $BOXES; do sxdp_start "$b" "$DRIVER" || return 1; done; }
+
 mono() { "$PY" -c 'import time; print("%.6f" % time.monotonic())'; }
 ms_since() { "$PY" -c 'import sys, time; print(int((time.monotonic() - float(sys.argv[1])) * 1000))' "$1"; }
 
