@@ -150,10 +150,17 @@ read_line(struct conn *c, size_t *n)
 			return c->buf;
 		}
 		if (c->len + 65536 > c->cap) {
-			char *b = realloc(c->buf, c->cap * 2 + 65536);
+			/* not realloc: what was read (keys: the overlay's SAs)
+			 * is wiped, never left behind in freed memory */
+			char *b = malloc(c->cap * 2 + 65536);
 
 			if (b == NULL)
 				return NULL;
+			if (c->buf != NULL) {
+				memcpy(b, c->buf, c->len);
+				explicit_bzero(c->buf, c->cap);
+				free(c->buf);
+			}
 			c->buf = b;
 			c->cap = c->cap * 2 + 65536;
 		}
@@ -398,6 +405,8 @@ dp_takeover_pull(const char *path, char *err, size_t errlen)
 out:
 	if (c.fd >= 0)
 		close(c.fd);
+	if (c.buf != NULL)
+		explicit_bzero(c.buf, c.cap);
 	free(c.buf);
 	return rc;
 }

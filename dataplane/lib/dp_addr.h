@@ -114,6 +114,19 @@ dp_addr_hex_bytes(const char *s, uint8_t *out, size_t len)
 	return 0;
 }
 
+/* @len bytes at @b as 2 * @len lower-case hex digits and a NUL at @out. */
+static inline void
+dp_addr_bytes_hex(const uint8_t *b, size_t len, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
 /* "xx:xx:xx:xx:xx:xx" or "xxxx:xxxx:xxxx" into mac. 0 or -EINVAL. */
 static inline int
 dp_addr_mac(const char *s, uint8_t mac[6])

@@ -672,7 +672,7 @@ class Sxdp:
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
                  admin_down=True, extra_eal=None, name=None, mem_mb=512, workers=1,
-                 port_opts=None, extra_cfg=None, discard_tx=False, huge=None, tmp=None):
+                 port_opts=None, extra_cfg=None, discard_tx=False, huge=None, tmp=None, takeover=None):
         check_prereqs()
         binary = sxdp_path()
         if not os.access(binary, os.X_OK):
@@ -704,6 +704,14 @@ class Sxdp:
         self.dir = tempfile.mkdtemp(prefix="sxdp-pkt-", dir=tmp)   # tmp: where (default: TMPDIR's)
         self.prefix = "sxpkt%d_%d" % (os.getpid(), next(_seq))
         self.sock_path = os.path.join(self.dir, "sxdp.sock")
+        # takeover=<a running Sxdp>: this one starts with --takeover on its
+        # socket and file prefix (sxdp runs on the prefix's twin), takes its
+        # tables, state and ports, and is on its socket when started; its
+        # own ports are this one's (their pcaps this one's)
+        self.takeover = takeover
+        if takeover is not None:
+            self.prefix = takeover.prefix
+            self.sock_path = takeover.sock_path
         self.log_path = os.path.join(self.dir, "sxdp.log")
         self.cfg_path = os.path.join(self.dir, "config.json")
         self.proc = None
@@ -825,6 +833,12 @@ class Sxdp:
         cmd = [self.binary, "--config", self.cfg_path, "--socket", self.sock_path]
         if self.log_level is not None:
             cmd += ["--log-level", str(self.log_level)]
+        old = self.takeover
+        if old is not None:
+            cmd.append("--takeover")
+            if old.rpcc:
+                old.rpcc.close()
+                old.rpcc = None
         self.logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=self.dir)
@@ -832,7 +846,13 @@ class Sxdp:
         while True:
             if self.proc.poll() is not None:
                 raise TestFailure("sxdp exited with %d during start-up" % self.proc.returncode)
-            if os.path.exists(self.sock_path):
+            if old is not None and old.proc.poll() is not None and old.exit_code is None:
+                # reaped: the new one waits for the old one gone, not a zombie
+                old.exit_code = old.proc.returncode
+                if old.exit_code != 0:
+                    raise TestFailure("the sxdp taken over from exited with %d" % old.exit_code)
+            ready = old is None or (old.exit_code is not None and "ready: control socket" in self.log())
+            if ready and os.path.exists(self.sock_path):
                 try:
                     self.rpcc = RpcClient(self.sock_path)
                     break

@@ -321,6 +321,57 @@ def test_esn_across_2_32():
 
 
 @R.test
+def test_takeover_hands_the_sas_over():
+    """sxdp --takeover hands its SAs to the new sxdp, keys and all: the same
+    ids and SPIs; the outbound SA numbers on from where the old process
+    stopped, past 2^32 (scapy opens each with the high half); the inbound
+    one keeps its window (a number the old one took is a replay, one it
+    never saw is opened, past 2^32 too); its counters go on; no key is in
+    either process's log."""
+    first = (1 << 32) - 3
+    out1 = [O.inner(O.MAC_A, O.MAC_R, b"before %d" % i) for i in range(2)]
+    out2 = [O.inner(O.MAC_A, O.MAC_R, b"after %d" % i) for i in range(3)]
+    base = (1 << 32) - 4
+
+    def f(i):
+        return O.inner(O.MAC_R2, O.MAC_A, b"in %d" % i)
+
+    # the old one takes 2^32 - 4, - 2, - 1; the new one is sent - 2 again (a
+    # replay), - 3 (never seen, left of the top) and 2^32 + 1 (the high half
+    # read from the top the window had)
+    in1 = [sealed_by_peer(vx(f(i)), base + i) for i in (0, 2, 3)]
+    in2 = [sealed_by_peer(vx(f(i)), base + i) for i in (2, 1, 5)]
+    with Sxdp({"p0": out1, "p1": [], "w0": in1}, pipeline=O.PIPELINE, port_opts=O.PORTS) as old:
+        old.table_write(O.setup())
+        setup_sas(old, sa_out(seq=first), sa_in())
+        expect_drops(old.run_traffic(), {})
+        before = {s["id"]: s for s in old.rpc("overlay.sa.list")}
+        with Sxdp({"p0": out2, "p1": [], "w0": in2}, pipeline=O.PIPELINE, port_opts=O.PORTS,
+                  takeover=old) as new:
+            expect_eq(old.exit_code, 0, "the old sxdp exited once handed over")
+            held = {s["id"]: s for s in new.rpc("overlay.sa.list")}
+            expect_eq({i: (s["spi"], s["dir"], s["packets"]) for i, s in held.items()},
+                      {i: (s["spi"], s["dir"], s["packets"]) for i, s in before.items()},
+                      "the new sxdp holds the same SAs, their counters")
+            expect_drops(new.run_traffic(), {"overlay.esp_replay": 1})
+            after = {s["id"]: s for s in new.rpc("overlay.sa.list")}
+            new.stop()
+            got1, got2 = old.outputs()["w0"], new.outputs()["w0"]
+            expect_eq((len(got1), len(got2)), (2, 3), "sealed frames before and after")
+            for i, (fr, g) in enumerate(zip(out1 + out2, got1 + got2)):
+                dg, spi, sq = opened(g, seq=first + i)
+                expect_eq((spi, sq), (SPI_OUT, (first + i) & 0xffffffff), "frame %d: numbered on" % i)
+                expect_eq(bytes(dg[VXLAN].payload), bytes(fr), "frame %d opened with ESN %#x" % (i, first + i))
+            expect_eq(old.outputs()["p0"], [bytes(f(i)) for i in (0, 2, 3)], "opened before")
+            expect_eq(new.outputs()["p0"], [bytes(f(i)) for i in (1, 5)], "opened after: the window kept")
+            expect_eq((after[1]["packets"], after[2]["packets"], after[2]["replay"]), (5, 5, 1),
+                      "the counters went on")
+            for dp in (old, new):
+                for k in (KEY_OUT, KEY_IN):
+                    expect(k[:16].hex() not in dp.log().lower(), "no key in the log")
+
+
+@R.test
 def test_udp_encapsulated_both_ways():
     """NAT traversal (RFC 3948): sealed into UDP 4500 (checksum 0, its
     length the ESP's), and opened from UDP 4500."""

@@ -122,6 +122,53 @@ def test_sealed_and_opened_by_an_independent_implementation():
 
 
 @R.test
+def test_takeover_carries_the_sessions_over():
+    """sxdp --takeover hands its WireGuard sessions to the new sxdp: the
+    same ids and indices; the outbound counter goes on from the old
+    process's; the inbound window is kept (a counter taken before is a
+    replay, one never seen is opened); the port it listens on and where
+    the peer roamed to are kept (its messages are taken before the control
+    plane says anything, answers go to its new port); no key is logged."""
+    out1 = [O.inner(O.MAC_A, O.MAC_R, b"before %d" % i) for i in range(2)]
+    out2 = [O.inner(O.MAC_A, O.MAC_R, b"after %d" % i) for i in range(2)]
+    roamed = PEER_PORT + 7
+
+    def f(i):
+        return O.inner(O.MAC_R2, O.MAC_A, b"in %d" % i)
+
+    in1 = [msg(vx(f(i)), i, sport=roamed) for i in (1, 3)]
+    in2 = [msg(vx(f(i)), i, sport=roamed) for i in (3, 2, 4)]   # a replay, never seen, new
+    with Sxdp({"p0": [], "p1": [], "w0": in1}, pipeline=O.PIPELINE, port_opts=O.PORTS) as old:
+        setup(old, wg_out(), wg_in())
+        expect_drops(old.run_traffic(), {})
+        # what leaves once the peer roamed
+        old.release(["p0"])
+        before = {s["id"]: s for s in old.rpc("overlay.sa.list")}
+        with Sxdp({"p0": out1 + out2, "p1": [], "w0": in2}, pipeline=O.PIPELINE, port_opts=O.PORTS,
+                  takeover=old) as new:
+            held = {s["id"]: s for s in new.rpc("overlay.sa.list")}
+            expect_eq({i: (s["spi"], s["dir"], s["packets"], s.get("endpoint")) for i, s in held.items()},
+                      {i: (s["spi"], s["dir"], s["packets"], s.get("endpoint")) for i, s in before.items()},
+                      "the new sxdp holds the same sessions, counters and endpoint")
+            expect_eq(held[1]["endpoint"], {"address": O.PEER, "port": roamed}, "the peer's roamed port kept")
+            expect_drops(new.run_traffic(), {"overlay.wg_replay": 1})
+            after = {s["id"]: s for s in new.rpc("overlay.sa.list")}
+            new.stop()
+            got = new.outputs()["w0"]
+            expect_eq(len(got), 4, "sealed frames after the takeover")
+            for i, (fr, g) in enumerate(zip(out1 + out2, got)):
+                e, idx, ctr, pt = opened(g)
+                expect_eq((idx, ctr, e[UDP].dport), (IDX_OUT, i + 1, roamed), "frame %d: counter, port" % i)
+                expect_eq(bytes(IP(pt)[VXLAN].payload)[:len(bytes(fr))], bytes(fr), "frame %d opened" % i)
+            expect_eq(new.outputs()["p0"], [bytes(f(i)) for i in (2, 4)], "opened after: the window kept")
+            expect_eq((after[1]["counter"], after[2]["packets"], after[2]["replay"]), (5, 4, 1),
+                      "the counter and counters went on")
+            for dp in (old, new):
+                for k in (KEY_OUT, KEY_IN):
+                    expect(k[:16].hex() not in dp.log().lower(), "no key in the log")
+
+
+@R.test
 def test_opened_and_bridged():
     """Data messages the peer sealed (counter 0, the first, and 7) are
     opened and their inner frames bridged into bd 10 byte for byte."""

@@ -825,24 +825,63 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 			timers(&g.p[i], now);
 }
 
-/* At a (re)connect: sessions sxdp holds of an earlier sxcd are of keys
- * nobody has now: deleted; every path starts again. */
+/* Does sxdp hold half @id of a session, as ours: the same index (@spi),
+ * direction and path? */
+static bool
+held(json_t *const *by_id, uint16_t id, bool out, uint32_t spi, uint16_t path)
+{
+	json_t *sa = listed_sa(by_id, id, spi, path);
+
+	return sa != NULL && strcmp(json_string_value(json_object_get(sa, "dir")) ?: "", out ? "out" : "in") == 0 &&
+	       strcmp(json_string_value(json_object_get(sa, "cipher")) ?: "", "wireguard") == 0;
+}
+
+/* At a (re)connect: the sessions sxdp still holds as ours go on (an sxdp
+ * that took over from the last one holds them all: no handshake, nothing
+ * lost); the rest are forgotten, and what sxdp holds that is not ours
+ * (an earlier sxcd's, of keys nobody has now) is deleted. A path without
+ * its session shakes hands again. */
 static void
 adopted(void *arg, json_t *result, json_t *error)
 {
+	static json_t *by_id[WG_ID_MAX + 1];
 	json_t *sa;
 	size_t i;
 
 	(void)arg;
 	g.adopting = false;
-	if (error != NULL || !json_is_array(result))
-		return;
-	json_array_foreach(result, i, sa) {
-		json_int_t id = json_integer_value(json_object_get(sa, "id"));
+	memset(by_id, 0, sizeof(by_id));
+	if (error == NULL && json_is_array(result))
+		json_array_foreach(result, i, sa) {
+			json_int_t id = json_integer_value(json_object_get(sa, "id"));
 
-		if (id >= WG_ID_MIN && id <= WG_ID_MAX)
-			cd_host_call(g.sxdp, "overlay.sa.del", json_pack("{s:I}", "id", id), answered, "a deletion");
+			if (id >= WG_ID_MIN && id <= WG_ID_MAX)
+				by_id[id] = sa;
+		}
+	memset(g.ids, 0, sizeof(g.ids));
+	for (int j = 0; j < WG_PATHS; j++) {
+		struct wgp *w = &g.p[j];
+		struct sess *ss[] = { &w->cur, &w->prev, &w->next, &w->old };
+
+		if (!w->used)
+			continue;
+		for (unsigned int s = 0; s < sizeof(ss) / sizeof(ss[0]); s++) {
+			struct sess *x = ss[s];
+			bool in = x->in_id == 0 || held(by_id, x->in_id, false, x->local, w->path);
+			bool out = x->out_id == 0 || held(by_id, x->out_id, true, x->remote, w->path);
+
+			if (x->live && in && out) {
+				g.ids[x->in_id] = g.ids[x->out_id] = true;
+				by_id[x->in_id] = by_id[x->out_id] = NULL;
+			} else {
+				sodium_memzero(x, sizeof(*x));
+			}
+		}
+		g.ids[0] = false;
 	}
+	for (int id = WG_ID_MIN; id <= WG_ID_MAX; id++)
+		if (by_id[id] != NULL)
+			cd_host_call(g.sxdp, "overlay.sa.del", json_pack("{s:i}", "id", id), answered, "a deletion");
 }
 
 static void
@@ -852,19 +891,15 @@ on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 	(void)boot_id;
 	for (int i = 0; i < WG_PATHS; i++)
 		if (g.p[i].used) {
-			/* sxdp's SAs are gone or are deleted above: only our side is forgotten */
-			memset(&g.p[i].cur, 0, sizeof(g.p[i].cur));
-			memset(&g.p[i].prev, 0, sizeof(g.p[i].prev));
-			memset(&g.p[i].old, 0, sizeof(g.p[i].old));
 			g.p[i].required = false;	/* told again */
-			sodium_memzero(&g.p[i].next, sizeof(g.p[i].next));
 			g.p[i].hs_live = false;
 		}
-	memset(g.ids, 0, sizeof(g.ids));
 	g.up = t != NULL;
 	g.listening = false;
 	if (g.up && cd_host_call(g.sxdp, "overlay.sa.list", NULL, adopted, NULL) == 0)
 		g.adopting = true;
+	else if (g.up)
+		adopted(NULL, NULL, NULL);	/* nothing known held: every path shakes hands again */
 }
 
 static int

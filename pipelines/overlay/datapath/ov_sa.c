@@ -228,7 +228,7 @@ sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 			 * one more block than asked for */
 			.replay_win_sz = c->dir == OV_SA_IN && c->window != 0 ? c->window + 64 : 0,
 			/* out: the first number sent; in: the highest seen */
-			.esn = { .value = c->dir == OV_SA_OUT ? c->seq : 0 },
+			.esn = { .value = c->dir == OV_SA_OUT ? c->seq : c->seen != NULL ? c->seen->top : 0 },
 			.udp = { .sport = c->sport, .dport = c->dport },
 		},
 		.crypto_xform = &xf,
@@ -399,7 +399,15 @@ ov_sa_add(const struct ov_sa_conf *c)
 				       8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN),
 		.created_tsc = rte_rdtsc(),
 		.wg_next = c->seq,
+		.conf = *c,
 	};
+	s->conf.counted = NULL;
+	s->conf.seen = NULL;
+	s->conf.age_ns = 0;
+	/* made before (a takeover): as old as it was, its order among a
+	 * path's SAs (the newest seals) kept */
+	if (c->age_ns != 0)
+		s->created_tsc -= RTE_MIN(s->created_tsc, (uint64_t)((double)c->age_ns * (double)rte_get_tsc_hz() / 1e9));
 	if (c->lifetime_ms != 0)
 		s->expire_tsc = s->created_tsc + c->lifetime_ms * (rte_get_tsc_hz() / 1000);
 	/* WireGuard's window is its own (its counter is 64 bits, its first 0:
@@ -407,8 +415,18 @@ ov_sa_add(const struct ov_sa_conf *c)
 	if (c->dir == OV_SA_IN && c->window != 0 &&
 	    ((s->rp = rte_zmalloc("ov_sa_replay", sizeof(*s->rp), RTE_CACHE_LINE_SIZE)) == NULL ||
 	     ov_replay_init(s->rp, wg ? OV_SA_WG_WINDOW : c->window + 64, c->esn && !wg) < 0)) {
+		rc = s->rp == NULL ? -ENOMEM : -EINVAL;
 		sa_free(s);
-		return s->rp == NULL ? -ENOMEM : -EINVAL;
+		return rc;
+	}
+	if (c->seen != NULL) {
+		/* the window it had, as wide as this one */
+		if (s->rp == NULL || c->seen->win != s->rp->win || c->seen->mask != s->rp->mask ||
+		    c->seen->esn != s->rp->esn) {
+			sa_free(s);
+			return -EINVAL;
+		}
+		*s->rp = *c->seen;
 	}
 	if (wg)
 		memcpy(s->wg_key, c->key, sizeof(s->wg_key));
@@ -418,6 +436,12 @@ ov_sa_add(const struct ov_sa_conf *c)
 	}
 	for (unsigned int w = 0; w <= g.workers; w++)
 		memset(&ov_sa_ctr[w][c->id], 0, sizeof(ov_sa_ctr[w][c->id]));
+	if (c->counted != NULL) {
+		ov_sa_ctr[g.workers][c->id] = *c->counted;
+		/* its first number as if it had counted them here (ov_sa_next_seq) */
+		if (!wg && c->dir == OV_SA_OUT)
+			s->conf.seq -= RTE_MIN(s->conf.seq - 1, c->counted->pkts + c->counted->bad);
+	}
 	g.sa[c->id] = s;
 	__atomic_store_n(&ov_sa_present, true, __ATOMIC_RELAXED);
 	if (c->dir == OV_SA_OUT)
@@ -495,6 +519,12 @@ ov_sa_listening(bool on)
 }
 
 bool
+ov_sa_require_told(uint16_t path)
+{
+	return path != 0 && path <= OV_PATH_MAX && g.need[path];
+}
+
+bool
 ov_sa_required(uint16_t path)
 {
 	return path != 0 && path <= OV_PATH_MAX && never_clear(path);
@@ -539,6 +569,32 @@ const struct ov_sa *
 ov_sa_get(uint16_t id)
 {
 	return id <= OV_SA_MAX ? g.sa[id] : NULL;
+}
+
+void
+ov_sa_counted(const struct ov_sa *s, struct ov_sa_ctr *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int w = 0; w <= g.workers; w++) {
+		const struct ov_sa_ctr *c = &ov_sa_ctr[w][s->id];
+
+		t->pkts += c->pkts;
+		t->bytes += c->bytes;
+		t->replay += c->replay;
+		t->auth += c->auth;
+		t->bad += c->bad;
+	}
+}
+
+uint64_t
+ov_sa_next_seq(const struct ov_sa *s)
+{
+	struct ov_sa_ctr t;
+
+	if (s->proto == OV_SA_WG)
+		return __atomic_load_n(&s->wg_next, __ATOMIC_RELAXED);
+	ov_sa_counted(s, &t);
+	return s->conf.seq + t.pkts + t.bad;
 }
 
 uint64_t

@@ -64,6 +64,28 @@ struct ov_sa_ctr {
 	uint64_t bad;		/* malformed ESP (truncated, padding), or not sent (no room) */
 } __rte_cache_aligned;
 
+/* What a control method gives to add one (key: AES key then the 4-byte salt). */
+struct ov_sa_conf {
+	uint16_t id;
+	enum ov_sa_dir dir;
+	enum ov_sa_cipher cipher;
+	uint32_t spi;
+	uint8_t key[36];	/* WireGuard: the 32-byte key */
+	uint32_t src, dst;
+	uint16_t path;
+	uint8_t lane;		/* out: 0..OV_SA_LANES - 1 */
+	uint16_t sport, dport;
+	bool esn;
+	uint32_t window;	/* inbound: 64 and up; 0 (without ESN): no anti-replay */
+	uint64_t seq;		/* outbound: the first sequence number sent (1 for a new SA) */
+	uint64_t lifetime_ms;	/* its hard lifetime from now (0: none) */
+	/* a takeover's (ov_handover.h): what the SA was before, in the
+	 * sxdp it comes from */
+	uint64_t age_ns;		/* how long ago it was made (0: now) */
+	const struct ov_sa_ctr *counted; /* what it counted (NULL: nothing); ESP out: seq is past it */
+	const struct ov_replay *seen;	/* in: its window (NULL: nothing seen) */
+};
+
 /* One SA as the workers use it. */
 struct ov_sa {
 	uint16_t id;
@@ -84,23 +106,10 @@ struct ov_sa {
 	/* WireGuard out: the next counter, taken by the workers (atomically),
 	 * on a line of its own */
 	uint64_t wg_next __rte_cache_aligned;
-};
-
-/* What a control method gives to add one (key: AES key then the 4-byte salt). */
-struct ov_sa_conf {
-	uint16_t id;
-	enum ov_sa_dir dir;
-	enum ov_sa_cipher cipher;
-	uint32_t spi;
-	uint8_t key[36];	/* WireGuard: the 32-byte key */
-	uint32_t src, dst;
-	uint16_t path;
-	uint8_t lane;		/* out: 0..OV_SA_LANES - 1 */
-	uint16_t sport, dport;
-	bool esn;
-	uint32_t window;	/* inbound: 64 and up; 0 (without ESN): no anti-replay */
-	uint64_t seq;		/* outbound: the first sequence number sent (1 for a new SA) */
-	uint64_t lifetime_ms;	/* its hard lifetime from now (0: none) */
+	/* what it was made of, its key too, for a takeover to make it again
+	 * (ov_sa_handover); ESP out: seq is the number of its first packet
+	 * counted (ov_sa_next_seq) */
+	struct ov_sa_conf conf;
 };
 
 /* Is @s past its hard lifetime at TSC @now? */
@@ -154,6 +163,13 @@ int ov_sa_add(const struct ov_sa_conf *c);
 int ov_sa_del(uint16_t id);
 /* SA @id (main lcore), NULL: none. */
 const struct ov_sa *ov_sa_get(uint16_t id);
+/* The number outbound @s numbers its next packet with, with the workers
+ * stopped (main lcore): WireGuard's counter; ESP's first number and every
+ * number the library took since (each packet given to it is counted
+ * sealed or bad: a count never short, so a key never numbers twice). */
+uint64_t ov_sa_next_seq(const struct ov_sa *s);
+/* What @s counted, every worker's and the main lcore's summed. */
+void ov_sa_counted(const struct ov_sa *s, struct ov_sa_ctr *t);
 
 /* The outbound SA of @path's lane 0, else of its first lane that has one
  * (NULL: clear; proto OV_SA_BLOCK: none while one is required): the main
@@ -171,6 +187,8 @@ bool ov_sa_active(const struct ov_sa *s);
  * outbound SA it is then dropped, not sent clear. 0, or -EINVAL. */
 int ov_sa_require(uint16_t path, bool on);
 bool ov_sa_required(uint16_t path);
+/* Did the control plane say so of @path (ov_sa_require), whatever it was written? */
+bool ov_sa_require_told(uint16_t path);
 /* The paths table written (its deriver, before the prober's): a path
  * written sealed is never clear from then on, as if required, and clear
  * tunnel datagrams and probes from its far end are refused (esp_required)

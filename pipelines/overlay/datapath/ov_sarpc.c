@@ -17,8 +17,6 @@
 #include "dp_rpc.h"
 #include "dp_schema.h"
 
-static unsigned int n_workers;
-
 static const char *const dir_names[] = { "in", "out", NULL };
 static const char *const cipher_names[] = { "aes-gcm-128", "aes-gcm-256", "wireguard", NULL };
 
@@ -244,18 +242,10 @@ m_require(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **r
 static json_t *
 sa_json(const struct ov_sa *s, uint64_t now_ns)
 {
-	struct ov_sa_ctr t = { 0 };
+	struct ov_sa_ctr t;
 	json_t *r;
 
-	for (unsigned int w = 0; w <= n_workers; w++) {
-		const struct ov_sa_ctr *c = &ov_sa_ctr[w][s->id];
-
-		t.pkts += c->pkts;
-		t.bytes += c->bytes;
-		t.replay += c->replay;
-		t.auth += c->auth;
-		t.bad += c->bad;
-	}
+	ov_sa_counted(s, &t);
 	r = json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		      "id", (json_int_t)s->id, "dir", dir_names[s->dir], "spi", (json_int_t)s->spi,
 		      "cipher", cipher_names[s->cipher], "src", ov_show_ip(s->src), "dst", ov_show_ip(s->dst),
@@ -357,11 +347,10 @@ m_list(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, 
 }
 
 int
-ov_sarpc_init(unsigned int workers)
+ov_sarpc_init(void)
 {
 	int rc;
 
-	n_workers = workers;
 	if ((rc = dp_rpc_register(&add_method, m_add, NULL, NULL)) < 0 ||
 	    (rc = dp_rpc_register(&del_method, m_del, NULL, NULL)) < 0 ||
 	    (rc = dp_rpc_register(&require_method, m_require, NULL, NULL)) < 0 ||

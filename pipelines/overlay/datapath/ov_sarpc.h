@@ -3,6 +3,6 @@
 #define OV_SARPC_H
 
 /* Register the methods (their counters summed over @workers and the main lcore). 0 or -errno. */
-int ov_sarpc_init(unsigned int workers);
+int ov_sarpc_init(void);
 
 #endif

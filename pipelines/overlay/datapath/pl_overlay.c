@@ -29,6 +29,7 @@
 #include "ov_path.h"
 #include "ov_probe.h"
 #include "ov_sa.h"
+#include "ov_handover.h"
 #include "ov_sarpc.h"
 #include "ov_wg.h"
 #include "ov_wgrpc.h"
@@ -395,7 +396,7 @@ ov_init(unsigned int workers)
 	    (rc = dp_table_deriver_add(&policies_watch)) < 0 || (rc = ov_watch_init()) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
 	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 || (rc = ov_wg_init()) < 0 ||
-	    (rc = ov_sarpc_init(workers)) < 0 || (rc = ov_wgrpc_init()) < 0)
+	    (rc = ov_sarpc_init()) < 0 || (rc = ov_wgrpc_init()) < 0)
 		return rc;
 	ov_encfast_init();
 	pl_overlay_tunnel_back_init();
@@ -455,19 +456,6 @@ ov_fini(void)
 	ov_sa_fini();
 	ov_wg_fini();
 	ov_path_fini();
-}
-
-/* A takeover: what the tables do not say, the paths' liveness. */
-static json_t *
-ov_handover_out(void)
-{
-	return json_pack("{s:o}", "paths_up", ov_probe_handover_out());
-}
-
-static int
-ov_handover_in(json_t *state)
-{
-	return ov_probe_handover_in(json_object_get(state, "paths_up"));
 }
 
 static const struct dp_feature pl_overlay_feature = {
