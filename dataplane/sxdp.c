@@ -412,7 +412,7 @@ main(int argc, char **argv)
 	uint64_t next_age, stop_at = 0;
 	bool slowpath, check_only = false;
 	char sock_tmp[sizeof(cfg.socket) + 8];
-	uint64_t t_gone = 0;   /* taking over: when the old one was gone */
+	uint64_t t_free = 0;   /* taking over: when the old one was gone */
 	int opt, rc, exit_code = 1;
 
 	while ((opt = getopt_long(argc, argv, "c:s:L:Vh", opts, NULL)) != -1) {
@@ -507,13 +507,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* the running sxdp's tables (its ports named as ours are), then its ports */
-	if (takeover && ((rc = dp_ports_probe(&cfg)) < 0 ||
-			 (rc = dp_takeover_pull(cfg.socket, err, sizeof(err))) < 0)) {
+	if (takeover && (rc = dp_ports_probe(&cfg)) < 0) {
+		DP_LOG(ERR, "takeover: not taken: a port of this config is missing (above)");
+		goto out;
+	}
+	if (takeover && (rc = dp_takeover_pull(cfg.socket, err, sizeof(err))) < 0) {
 		DP_LOG(ERR, "takeover: %s", err);
 		goto out;
 	}
-	t_gone = rte_rdtsc();
-	if ((rc = dp_ports_init(&cfg, mp, cfg.n_workers)) < 0)
+	t_free = rte_rdtsc();
+	if ((rc = dp_ports_init(&cfg, mp, cfg.n_workers, takeover)) < 0)
 		goto out;
 	driver_held = driver_holdback(mp);
 	for (unsigned int i = 0; i < dp_n_ports; i++) {
@@ -542,8 +545,8 @@ main(int argc, char **argv)
 	for (unsigned int i = 0; i < cfg.n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, &workers[i], cfg.workers[i]);
 	if (takeover)
-		DP_LOG(INFO, "takeover: forwarding %.1f ms after the old sxdp was gone",
-		       (double)(rte_rdtsc() - t_gone) * 1e3 / (double)rte_get_tsc_hz());
+		DP_LOG(INFO, "takeover: forwarding %.1f ms after the hand-over",
+		       (double)(rte_rdtsc() - t_free) * 1e3 / (double)rte_get_tsc_hz());
 	DP_LOG(INFO, "ready: control socket %s, boot_id %s", cfg.socket, api.boot_id);
 
 	next_age = rte_rdtsc() + rte_get_tsc_hz();

@@ -12,7 +12,10 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <linux/if_packet.h>
+#include <linux/if_xdp.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <time.h>
 
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -207,10 +210,83 @@ packet_socket_drops(unsigned int i, unsigned int ifindex)
 
 /* Retries of an AF_XDP set-up the kernel refuses for a while (a queue
  * another process has just let go of): few, as DPDK 22.11's PMD keeps the
- * 2,048 mbufs of each failed try (a takeover waits for the old process
- * to be gone first, so they are a safety net) */
+ * 2,048 mbufs of each failed try (a takeover waits for the queues to be
+ * free first, dp_ports_afxdp_wait, so they are a safety net) */
 #define XSK_RETRIES  5
 #define XSK_RETRY_US 20000
+
+#define XSK_PROBE_FRAMES 16
+#define XSK_PROBE_US     1000
+#define XSK_FREE_MS      3000	/* a takeover: the old process's queues free, once handed over */
+
+/* Is queue @q of @ifindex free for an AF_XDP socket: 0 (free, and now
+ * bound: a zero-copy device), 1 (free: a device without zero-copy, veth's
+ * say), -EBUSY (another socket's pool still holds it: a process that let
+ * go of it, its release the kernel's deferred work), or another -errno. A
+ * socket of our own with a few frames of umem, never the PMD's (a refused
+ * PMD set-up keeps its mbufs), bound asking for zero-copy: the kernel says
+ * EBUSY before it looks at the device, and a device without zero-copy
+ * refuses it undoing everything at once, where a socket bound in copy mode
+ * would hold the queue itself until its own deferred release. */
+static int
+xsk_probe(unsigned int ifindex, unsigned int q)
+{
+	static void *area;
+	struct xdp_umem_reg reg = { .len = XSK_PROBE_FRAMES * 4096, .chunk_size = 4096 };
+	struct sockaddr_xdp sa = { .sxdp_family = AF_XDP, .sxdp_ifindex = ifindex, .sxdp_queue_id = q,
+				   .sxdp_flags = XDP_ZEROCOPY };
+	int ring = XSK_PROBE_FRAMES, fd, rc = 0;
+
+	if (area == NULL && (area = aligned_alloc(4096, XSK_PROBE_FRAMES * 4096)) == NULL)
+		return -ENOMEM;
+	reg.addr = (uintptr_t)area;
+	if ((fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) < 0 ||
+	    setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &ring, sizeof(ring)) < 0 ||
+	    setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof(ring)) < 0 ||
+	    setsockopt(fd, SOL_XDP, XDP_RX_RING, &ring, sizeof(ring)) < 0)
+		rc = -errno;
+	else if (bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0)
+		rc = errno == EOPNOTSUPP ? 1 : -errno;
+	close(fd);
+	return rc;
+}
+
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Wait until the kernel would bind every AF_XDP queue of @cfg (its last
+ * owner's sockets released), at most until @timeout_ms after @t0: 0, or
+ * -ETIMEDOUT. */
+static int
+afxdp_free(const struct dp_cfg_port *cfg, const struct timespec *t0, unsigned int timeout_ms)
+{
+	long start = devarg_num(cfg->devargs, "start_queue", 0);
+	long count = devarg_num(cfg->devargs, "queue_count", 1);
+	char ifname[IF_NAMESIZE];
+	unsigned int ifindex;
+	int rc = 0;
+
+	devarg_iface(cfg->devargs, ifname, sizeof(ifname));
+	if ((ifindex = if_nametoindex(ifname)) == 0)
+		return 0;	/* the set-up says why */
+	for (long q = start; q < start + count && rc != -EBUSY; q++) {
+		while ((rc = xsk_probe(ifindex, (unsigned int)q)) == -EBUSY && ms_since(t0) < timeout_ms)
+			rte_delay_us_sleep(XSK_PROBE_US);
+		/* a probe bound (zero-copy): its socket goes in deferred work
+		 * too, a moment for it (a set-up refused is asked again) */
+		if (rc == 0)
+			rte_delay_us_sleep(XSK_RETRY_US);
+	}
+	return rc == -EBUSY ? -ETIMEDOUT : 0;
+}
 
 /* The device of port p made anew (closed, unplugged, probed again from
  * its devargs): a set-up that failed half-way leaves nothing behind. */
@@ -360,22 +436,60 @@ dp_ports_probe(const struct dp_config *c)
 	return 0;
 }
 
+/* A takeover: an AF_PACKET device's sockets, open since its probe (before
+ * the hand-over), hold copies of what the old process read, which would be
+ * forwarded a second time: dropped before the workers start (with what
+ * came since the old one stopped, which a socket made now would not have
+ * seen either). Made anew instead, its sockets' close waits out the
+ * kernel's grace periods: 70-85 ms a port. */
+static void
+stale_drop(struct dp_port *p)
+{
+	struct rte_mbuf *m[32];
+	unsigned int n = 0, k;
+
+	if (strcmp(p->driver, "net_af_packet") != 0)
+		return;
+	for (uint16_t q = 0; q < p->n_rxq; q++)
+		do {
+			k = rte_eth_rx_burst(p->port_id, q, m, RTE_DIM(m));
+			rte_pktmbuf_free_bulk(m, k);
+			n += k;
+		} while (k != 0 && n < 4u * p->cfg->rxd * p->n_rxq);
+	if (n != 0)
+		DP_LOG(INFO, "takeover: port %s: %u frames the old sxdp read too dropped", p->cfg->name, n);
+}
+
+static bool
+afxdp(const struct dp_cfg_port *cfg)
+{
+	return strncmp(cfg->devargs, "net_af_xdp", 10) == 0;
+}
+
 int
-dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers)
+dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers, bool taking_over)
 {
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	struct timespec t0;
 	int rc;
 
 	if ((rc = dp_ports_probe(c)) < 0)
 		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned int i = 0; i < c->n_ports; i++) {
 		struct dp_port *p = &dp_ports[i];
+		unsigned int t = 0;
 
 		/* An AF_XDP queue another process has just let go of (a
 		 * takeover, dp_takeover.h) is the kernel's to free first (the
-		 * socket's pool goes in deferred work). Until then the device
-		 * refuses it: ask again, on a device made anew each time. */
-		for (unsigned int t = 0;; t++) {
+		 * socket's pool goes in deferred work): waited for, each port's
+		 * in turn (set-ups at once, in threads, starve the kernel's
+		 * workers on a small box: worse), and the device asked again
+		 * if it refuses it all the same, made anew each time. */
+		if (taking_over && afxdp(p->cfg) && afxdp_free(p->cfg, &t0, XSK_FREE_MS) < 0)
+			DP_LOG(WARNING, "port %s: its AF_XDP queues still taken %u ms after the hand-over",
+			       p->cfg->name, XSK_FREE_MS);
+		for (;; t++) {
 			rc = port_setup(p, mp, n_workers);
 			if (rc >= 0 || strcmp(p->driver, "net_af_xdp") != 0 || t == XSK_RETRIES || reprobe(p) < 0)
 				break;
@@ -404,24 +518,81 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 		       p->cfg->devargs, p->driver, mac, p->n_rxq, p->n_txq, p->mtu, dp_role_name(p->cfg->role));
 		rss_log(p, n_workers);
 	}
+	for (unsigned int i = 0; taking_over && i < c->n_ports; i++)
+		stale_drop(&dp_ports[i]);
 	return 0;
+}
+
+/* Port @p stopped and closed: what it held the device's again. */
+static void
+port_close(struct dp_port *p)
+{
+	if (p->closed)
+		return;
+	if (p->started)
+		rte_eth_dev_stop(p->port_id);
+	p->started = false;
+	/* close releases the queues and the mbufs still sitting in them */
+	rte_eth_dev_close(p->port_id);
+	p->closed = true;
 }
 
 void
 dp_ports_stop(void)
 {
-	for (unsigned int i = 0; i < dp_n_ports; i++) {
-		struct dp_port *p = &dp_ports[i];
+	for (unsigned int i = 0; i < dp_n_ports; i++)
+		port_close(&dp_ports[i]);
+}
 
-		if (p->closed)
+static void *
+close_port(void *arg)
+{
+	port_close(arg);
+	return NULL;
+}
+
+static void *
+close_fd(void *arg)
+{
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+unsigned int
+dp_ports_release(void)
+{
+	static pthread_t th[DP_PORTS_MAX + 1024];
+	bool threaded[DP_PORTS_MAX + 1024] = { false };
+	unsigned int n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	for (unsigned int i = 0; i < dp_n_ports; i++)
+		if ((threaded[i] = pthread_create(&th[i], NULL, close_port, &dp_ports[i]) == 0) == false)
+			port_close(&dp_ports[i]);
+	for (unsigned int i = 0; i < dp_n_ports; i++)
+		if (threaded[i])
+			pthread_join(th[i], NULL);
+	/* DPDK 22.11's net_af_xdp leaves its umem's socket open when it closes
+	 * a port, and the kernel frees a queue only when its socket goes */
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < RTE_DIM(th)) {
+		int fd = atoi(e->d_name), dom = 0;
+		socklen_t len = sizeof(dom);
+
+		if (e->d_name[0] == '.' || fd == dirfd(d) ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 || dom != AF_XDP)
 			continue;
-		if (p->started)
-			rte_eth_dev_stop(p->port_id);
-		p->started = false;
-		/* close releases the queues and the mbufs still sitting in them */
-		rte_eth_dev_close(p->port_id);
-		p->closed = true;
+		if ((threaded[n] = pthread_create(&th[n], NULL, close_fd, (void *)(intptr_t)fd) == 0) == false)
+			close(fd);
+		n++;
 	}
+	closedir(d);
+	for (unsigned int i = 0; i < n; i++)
+		if (threaded[i])
+			pthread_join(th[i], NULL);
+	return n;
 }
 
 /* The DPDK 22.11 socket PMDs miss most kernel-side losses: net_af_packet

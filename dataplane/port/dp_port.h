@@ -46,8 +46,16 @@ int dp_ports_eal_args(const struct dp_config *c, char **argv, int *argc, int max
  * up): table entries may name them before they start (a takeover copies
  * the tables first). 0 or -ENODEV. Idempotent. */
 int dp_ports_probe(const struct dp_config *c);
-int dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers);
+/* The ports set up and started. Taking over (dp_takeover.h): each AF_XDP
+ * one as soon as the kernel frees its queues (the old process's sockets),
+ * within a few seconds. */
+int dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers, bool taking_over);
 void dp_ports_stop(void);
+/* A hand-over: every port stopped and closed at once (a thread each: the
+ * kernel's waits overlap), and the AF_XDP sockets the driver left open
+ * closed (DPDK 22.11's net_af_xdp keeps its umem's socket open at a close:
+ * the queue would stay taken until this process exits): how many. */
+unsigned int dp_ports_release(void);
 /* Frames the device or the kernel dropped before sxdp could read them:
  * ethdev imissed + rx_nombuf, and for AF_XDP/AF_PACKET ports the kernel
  * losses those PMDs do not report. Main lcore. */

@@ -142,6 +142,7 @@ start_site() { # a|b
 EOF
   ip netns exec "$(nsn "s$s")" "$SXDP" --config "$DIR/sxdp-$s.json" --socket "$DIR/$s.sock" >"$DIR/sxdp-$s.log" 2>&1 </dev/null &
   PIDS+=($!)
+  eval "SXDP_PID_$s=$!"
   for _ in $(seq 1 $((START_BOUND * 10))); do [ -S "$DIR/$s.sock" ] && break; sleep 0.1; done
   mkdir -p "$DIR/store-$s"
   ip netns exec "$(nsn "s$s")" "$SXCD" --socket "$DIR/$s.sock" --store "$DIR/store-$s" --listen "127.0.0.1:8190" \
@@ -366,6 +367,55 @@ if [ "$(now_of a)" -ge 1 ] && [ "$(now_of b)" -ge 1 ] && [ "${lost:-1}" -eq 0 ];
 else
   notok "a rekey now: rekeys_now A $(now_of a) B $(now_of b), $(grep 'packets transmitted' "$DIR/rekey-now.txt"); $(lost_what "$DIR/rekey-now.txt" 500); apply B (exit $rb): $(tr '\n' ' ' <"$DIR/apply-b1.txt" | head -c 300); apply A (exit $ra): $(tr '\n' ' ' <"$DIR/apply-a1.txt" | head -c 300)"
 fi
+
+# ------------------------------------------------------------- a restart that keeps the keys
+# site A's sxdp restarted by a new one taking over (sxdp --takeover) under a
+# 200/s stream, link 1 captured: the new sxdp holds every SA the old one
+# did (keys, numbers, windows: pipelines/overlay/datapath/ov_handover.c),
+# A's sxcd adopts them all (ESP: none made again; WireGuard: every session
+# goes on, no handshake for it), no SA's number leaves A twice, B refuses
+# nothing (the refusals below); the stream's longest silence is printed.
+TAKEOVER_GAP_MAX=1500   # ms: the hand-over's own, 0.1-0.3 s here, x5 for a busy machine
+capture u a1 "$DIR/to.pcapng"
+for _ in $(seq 1 $((START_BOUND * 10))); do grep -q "Capturing on" "$DIR/to.pcapng.err" 2>/dev/null && break; sleep 0.1; done
+conn0=$(grep -c "$SVC: sxdp (re)connected" "$DIR/sxcd-a.log")
+in_ns ha ping -i 0.005 -c 800 -W 1 -D 10.10.0.2 >"$DIR/takeover.txt" 2>&1 &
+tpid=$!
+sleep 1
+ip netns exec "$(nsn sa)" "$SXDP" --config "$DIR/sxdp-a.json" --socket "$DIR/a.sock" --takeover \
+  >"$DIR/sxdp-a2.log" 2>&1 </dev/null &
+PIDS+=($!)
+for _ in $(seq 1 $((START_BOUND * 10))); do
+  ! kill -0 "$SXDP_PID_a" 2>/dev/null && grep -q "ready: control socket" "$DIR/sxdp-a2.log" &&
+    [ "$(grep -c "$SVC: sxdp (re)connected" "$DIR/sxcd-a.log")" -gt "$conn0" ] && break
+  sleep 0.1
+done
+wait "$tpid"
+kill "${CAPS[-1]}" 2>/dev/null; wait "${CAPS[-1]}" 2>/dev/null
+gap=$("$PY" - "$DIR/takeover.txt" <<'PYEOF'
+import re, sys
+t = [float(m.group(1)) for m in (re.match(r"\[(\d+\.\d+)\] \d+ bytes from", l) for l in open(sys.argv[1])) if m]
+print(int((max((b - a for a, b in zip(t, t[1:])), default=99) - 0.005) * 1000))
+PYEOF
+)
+taken=$(grep -ao "takeover: [0-9]* of [0-9]* SAs taken over" "$DIR/sxdp-a2.log")
+adopted=$(grep -a "$SVC: sxdp (re)connected" "$DIR/sxcd-a.log" | tail -1 | sed 's/.*: \(sxdp\)/\1/')
+if [ "$SVC" = esp ]; then
+  nums=$(tshark -r "$DIR/to.pcapng" -Y "esp && ip.src == 192.0.2.1" -T fields -e esp.spi -e esp.sequence 2>/dev/null)
+  held_ok=$(echo "$adopted" | awk '{n = $4} END {print (n > 0) ? 1 : 0}')
+else
+  nums=$(tshark -r "$DIR/to.pcapng" -Y "wg.type == 4 && ip.src == 192.0.2.1" -T fields -e wg.receiver -e wg.counter 2>/dev/null)
+  held_ok=$(echo "$adopted" | awk '{n = $3; l = $9} END {print (n > 0 && l == 0) ? 1 : 0}')
+fi
+twice=$(echo "$nums" | sort | uniq -d | grep -c .)
+if ! kill -0 "$SXDP_PID_a" 2>/dev/null && [[ $taken =~ takeover:\ ([0-9]+)\ of\ ([0-9]+) ]] &&
+   [ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] && [ "$held_ok" = 1 ] &&
+   [ "$(echo "$nums" | grep -c .)" -gt 0 ] && [ "$twice" -eq 0 ] && [ "${gap:-99999}" -le $TAKEOVER_GAP_MAX ]; then
+  ok "sxdp at A taken over under a 200/s stream: ${taken#takeover: }, sxcd: $adopted; $(echo "$nums" | grep -c .) sealed frames from A on link 1, no number twice; the stream's longest silence $gap ms (at most $TAKEOVER_GAP_MAX)"
+else
+  notok "takeover at A: old sxdp $(kill -0 "$SXDP_PID_a" 2>/dev/null && echo running || echo gone), '$taken', sxcd '$adopted', numbers twice $twice of $(echo "$nums" | grep -c .), longest silence ${gap:-?} ms; $(grep -a "takeover" "$DIR/sxdp-a2.log" | tail -4 | tr '\n' '|')"
+fi
+echo "# takeover_gap_ms $CIPHER $gap"
 
 # ------------------------------------------------------------- refusals, keepalives
 drop_n() { sx "$1" --json stats 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$2"; }

@@ -596,6 +596,8 @@ listed(void *arg, json_t *result, json_t *error)
 			OPENSSL_cleanse(key, sizeof(key));
 			OPENSSL_cleanse(wants[j].shared, sizeof(wants[j].shared));
 		}
+		size_t held = 0;
+
 		json_array_foreach(result, i, sa) {
 			json_int_t id = json_integer_value(json_object_get(sa, "id"));
 			uint32_t spi = (uint32_t)json_integer_value(json_object_get(sa, "spi"));
@@ -613,9 +615,13 @@ listed(void *arg, json_t *result, json_t *error)
 				m = json_object_get(k.marks, wants[j].name);
 				json_object_set_new(k.held, wants[j].name, json_pack("{s:I,s:I,s:I}", "id", id, "spi",
 					(json_int_t)spi, "seq0", m ? json_integer_value(json_object_get(m, "seq0")) : 1));
+				held++;
 				break;
 			}
 		}
+		/* an sxdp that took over from the last one holds every SA: none made again */
+		CD_LOG(INFO, "esp: sxdp (re)connected holding %zu of our SAs, %zu in all: adopted", held,
+		       json_array_size(result));
 		k.adopting = false;
 		reconcile(time(NULL));
 		return;

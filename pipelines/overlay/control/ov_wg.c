@@ -845,6 +845,7 @@ static void
 adopted(void *arg, json_t *result, json_t *error)
 {
 	static json_t *by_id[WG_ID_MAX + 1];
+	unsigned int kept = 0, lost = 0, gone = 0;
 	json_t *sa;
 	size_t i;
 
@@ -873,15 +874,22 @@ adopted(void *arg, json_t *result, json_t *error)
 			if (x->live && in && out) {
 				g.ids[x->in_id] = g.ids[x->out_id] = true;
 				by_id[x->in_id] = by_id[x->out_id] = NULL;
+				kept++;
 			} else {
+				lost += x->live;
 				sodium_memzero(x, sizeof(*x));
 			}
 		}
 		g.ids[0] = false;
 	}
 	for (int id = WG_ID_MIN; id <= WG_ID_MAX; id++)
-		if (by_id[id] != NULL)
+		if (by_id[id] != NULL) {
 			cd_host_call(g.sxdp, "overlay.sa.del", json_pack("{s:i}", "id", id), answered, "a deletion");
+			gone++;
+		}
+	/* an sxdp that took over from the last one holds them all: no handshake */
+	CD_LOG(INFO, "wireguard: sxdp (re)connected: %u sessions it holds go on, %u not held shake hands again, "
+	       "%u SAs not ours deleted", kept, lost, gone);
 }
 
 static void

@@ -181,6 +181,7 @@ ov_handover_in(json_t *state)
 {
 	const json_t *v;
 	json_t *sa;
+	unsigned int taken = 0;
 	uint64_t port;
 	size_t i;
 	int rc = 0, r;
@@ -197,7 +198,10 @@ ov_handover_in(json_t *state)
 			DP_LOG(WARNING, "takeover: SA %" JSON_INTEGER_FORMAT " not taken: %s",
 			       json_integer_value(json_object_get(sa, "id")), strerror(-r));
 			rc = r;
+		} else {
+			taken++;
 		}
+	DP_LOG(INFO, "takeover: %u of %zu SAs taken over", taken, json_array_size(json_object_get(state, "sas")));
 	json_array_foreach(json_object_get(state, "endpoints"), i, v) {
 		json_int_t p = json_integer_value(json_array_get(v, 0));
 
