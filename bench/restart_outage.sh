@@ -48,8 +48,9 @@ EOF
 }
 
 # a restart that keeps the traffic: a new sxdp takes over from the running
-# one (sxdp --takeover), the stream's silence and where it went (the new
-# one's own log: the old one gone, forwarding), then sxcd's view
+# one (sxdp --takeover), the stream's silence and where it went (the old
+# one's ports closed, the new one's SAs taken and its forwarding after the
+# hand-over, from their logs), then sxcd's view
 takeover_run() { # run
   local log conv0 ping_pid t0 t1 gap old new
   log=$(mktemp)
@@ -69,8 +70,9 @@ takeover_run() { # run
   t1=$(date +%s%N)
   wait "$ping_pid"
   read -r gap _ <<<"$(judge "$log")"
-  echo "takeover run $1: longest silence of the stream $gap ms; $(grep -a "takeover: handed over\|takeover: forwarding" \
-       "$STATE/sxdp-a.log" | tail -2 | sed 's/.*takeover: //' | tr '\n' ';') sxcd converged $(( (t1 - t0) / 1000000 )) ms after the start"
+  echo "takeover run $1: longest silence of the stream $gap ms; old: $(grep -ao "ports closed in [0-9.]* ms" \
+       "$STATE/sxdp-a.log" | tail -1); new: $(grep -ao "takeover: [0-9]* of [0-9]* SAs taken over\|forwarding [0-9.]* ms after the hand-over" \
+       "$STATE/sxdp-a.log" | tail -2 | tr '\n' ';') sxcd converged $(( (t1 - t0) / 1000000 )) ms after the start"
   rm -f "$log"
   sleep 3
 }

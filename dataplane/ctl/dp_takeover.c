@@ -100,7 +100,7 @@ m_takeover(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **
 	taker = peer->id;
 	dp_ctl_hand_over(taker);
 	DP_LOG(INFO, "takeover: handed the ports and state to process %d (client %u): workers stopped in %.1f ms, "
-	       "ports closed in %.1f ms (%u AF_XDP sockets the driver left open closed); exiting", (int)peer->pid,
+	       "ports closed in %.1f ms (%u AF_XDP sockets); exiting", (int)peer->pid,
 	       peer->id, stopped_ms, ms_since(&t0) - stopped_ms, xsks);
 	*result = json_pack("{s:o}", "features", states);
 	return 0;

@@ -211,7 +211,7 @@ packet_socket_drops(unsigned int i, unsigned int ifindex)
 /* Retries of an AF_XDP set-up the kernel refuses for a while (a queue
  * another process has just let go of): few, as DPDK 22.11's PMD keeps the
  * 2,048 mbufs of each failed try (a takeover waits for the queues to be
- * free first, dp_ports_afxdp_wait, so they are a safety net) */
+ * free first, afxdp_free, so they are a safety net) */
 #define XSK_RETRIES  5
 #define XSK_RETRY_US 20000
 
@@ -567,14 +567,25 @@ dp_ports_release(void)
 	struct dirent *e;
 	DIR *d;
 
-	for (unsigned int i = 0; i < dp_n_ports; i++)
+	for (unsigned int i = 0; i < dp_n_ports; i++) {
+		/* An AF_XDP port of its own program is left as it is: its
+		 * sockets closed below free its queues, and its program stays
+		 * for the next sxdp's driver to use again (libxdp finds it), where
+		 * the driver's close would detach it, one port after another
+		 * under the kernel's lock, and the next one attach it again
+		 * (15 ms a port, each way). This process's memory goes with it. */
+		if (strcmp(dp_ports[i].driver, "net_af_xdp") == 0 && !dp_ports[i].cfg->shared) {
+			dp_ports[i].closed = true;
+			continue;
+		}
 		if ((threaded[i] = pthread_create(&th[i], NULL, close_port, &dp_ports[i]) == 0) == false)
 			port_close(&dp_ports[i]);
+	}
 	for (unsigned int i = 0; i < dp_n_ports; i++)
 		if (threaded[i])
 			pthread_join(th[i], NULL);
-	/* DPDK 22.11's net_af_xdp leaves its umem's socket open when it closes
-	 * a port, and the kernel frees a queue only when its socket goes */
+	/* the kernel frees a queue when its socket goes (DPDK 22.11's
+	 * net_af_xdp leaves its umem's socket open even when it closes one) */
 	if ((d = opendir("/proc/self/fd")) == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL && n < RTE_DIM(th)) {

@@ -52,9 +52,10 @@ int dp_ports_probe(const struct dp_config *c);
 int dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers, bool taking_over);
 void dp_ports_stop(void);
 /* A hand-over: every port stopped and closed at once (a thread each: the
- * kernel's waits overlap), and the AF_XDP sockets the driver left open
- * closed (DPDK 22.11's net_af_xdp keeps its umem's socket open at a close:
- * the queue would stay taken until this process exits): how many. */
+ * kernel's waits overlap) but the AF_XDP ones of the driver's own program,
+ * whose program stays for the next sxdp; then every AF_XDP socket closed
+ * (the kernel frees a queue when its socket goes; DPDK 22.11's net_af_xdp
+ * keeps its umem's socket open even at a close): how many. */
 unsigned int dp_ports_release(void);
 /* Frames the device or the kernel dropped before sxdp could read them:
  * ethdev imissed + rx_nombuf, and for AF_XDP/AF_PACKET ports the kernel
