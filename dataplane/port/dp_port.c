@@ -15,8 +15,8 @@
 #include <linux/if_xdp.h>
 #include <dirent.h>
 #include <pthread.h>
-#include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
@@ -253,20 +253,10 @@ xsk_probe(unsigned int ifindex, unsigned int q)
 	return rc;
 }
 
-static double
-ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* Wait until the kernel would bind every AF_XDP queue of @cfg (its last
- * owner's sockets released), at most until @timeout_ms after @t0: 0, or
- * -ETIMEDOUT. */
+ * owner's sockets released), at most until TSC @until: 0, or -ETIMEDOUT. */
 static int
-afxdp_free(const struct dp_cfg_port *cfg, const struct timespec *t0, unsigned int timeout_ms)
+afxdp_free(const struct dp_cfg_port *cfg, uint64_t until)
 {
 	long start = devarg_num(cfg->devargs, "start_queue", 0);
 	long count = devarg_num(cfg->devargs, "queue_count", 1);
@@ -278,7 +268,7 @@ afxdp_free(const struct dp_cfg_port *cfg, const struct timespec *t0, unsigned in
 	if ((ifindex = if_nametoindex(ifname)) == 0)
 		return 0;	/* the set-up says why */
 	for (long q = start; q < start + count && rc != -EBUSY; q++) {
-		while ((rc = xsk_probe(ifindex, (unsigned int)q)) == -EBUSY && ms_since(t0) < timeout_ms)
+		while ((rc = xsk_probe(ifindex, (unsigned int)q)) == -EBUSY && rte_rdtsc() < until)
 			rte_delay_us_sleep(XSK_PROBE_US);
 		/* a probe bound (zero-copy): its socket goes in deferred work
 		 * too, a moment for it (a set-up refused is asked again) */
@@ -469,13 +459,12 @@ afxdp(const struct dp_cfg_port *cfg)
 int
 dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_workers, bool taking_over)
 {
+	uint64_t until = rte_rdtsc() + rte_get_tsc_hz() / 1000 * XSK_FREE_MS;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
-	struct timespec t0;
 	int rc;
 
 	if ((rc = dp_ports_probe(c)) < 0)
 		return rc;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned int i = 0; i < c->n_ports; i++) {
 		struct dp_port *p = &dp_ports[i];
 		unsigned int t = 0;
@@ -486,7 +475,7 @@ dp_ports_init(const struct dp_config *c, struct rte_mempool *mp, unsigned int n_
 		 * in turn (set-ups at once, in threads, starve the kernel's
 		 * workers on a small box: worse), and the device asked again
 		 * if it refuses it all the same, made anew each time. */
-		if (taking_over && afxdp(p->cfg) && afxdp_free(p->cfg, &t0, XSK_FREE_MS) < 0)
+		if (taking_over && afxdp(p->cfg) && afxdp_free(p->cfg, until) < 0)
 			DP_LOG(WARNING, "port %s: its AF_XDP queues still taken %u ms after the hand-over",
 			       p->cfg->name, XSK_FREE_MS);
 		for (;; t++) {
