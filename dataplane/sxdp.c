@@ -412,7 +412,7 @@ main(int argc, char **argv)
 	uint64_t next_age, stop_at = 0;
 	bool slowpath, check_only = false;
 	char sock_tmp[sizeof(cfg.socket) + 8];
-	uint64_t t_free = 0;   /* taking over: when the old one was gone */
+	uint64_t t_handed = 0; /* taking over: when the old one handed over */
 	int opt, rc, exit_code = 1;
 
 	while ((opt = getopt_long(argc, argv, "c:s:L:Vh", opts, NULL)) != -1) {
@@ -515,7 +515,7 @@ main(int argc, char **argv)
 		DP_LOG(ERR, "takeover: %s", err);
 		goto out;
 	}
-	t_free = rte_rdtsc();
+	t_handed = rte_rdtsc();
 	if ((rc = dp_ports_init(&cfg, mp, cfg.n_workers, takeover)) < 0)
 		goto out;
 	driver_held = driver_holdback(mp);
@@ -546,7 +546,7 @@ main(int argc, char **argv)
 		rte_eal_remote_launch(dp_worker_main, &workers[i], cfg.workers[i]);
 	if (takeover)
 		DP_LOG(INFO, "takeover: forwarding %.1f ms after the hand-over",
-		       (double)(rte_rdtsc() - t_free) * 1e3 / (double)rte_get_tsc_hz());
+		       (double)(rte_rdtsc() - t_handed) * 1e3 / (double)rte_get_tsc_hz());
 	DP_LOG(INFO, "ready: control socket %s, boot_id %s", cfg.socket, api.boot_id);
 
 	next_age = rte_rdtsc() + rte_get_tsc_hz();

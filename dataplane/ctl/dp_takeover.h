@@ -3,10 +3,12 @@
  * control socket (learned neighbours and MACs included) before it touches
  * a port, then asks it to hand over (sys.takeover): the old one stops its
  * workers, gives each feature's state beyond its tables (dp_feature's
- * handover_out: elections, paths' liveness), closes its ports and exits;
- * the new one takes the state, starts the ports and its workers, and moves
- * its control socket onto the path. The traffic stops only between the
- * old one's last burst and the new one's first: the ports' hand-over.
+ * handover_out: elections, paths' liveness, the overlay's SAs), closes
+ * its ports (dp_ports_release) and exits; the new one takes the state,
+ * starts each port as soon as the kernel has freed it (dp_ports_init),
+ * then its workers, and moves its control socket onto the path. The
+ * traffic stops only between the old one's last burst and the new one's
+ * first: the ports' hand-over.
  * Only a process of the same executable and user may take over. */
 #ifndef DP_TAKEOVER_H
 #define DP_TAKEOVER_H

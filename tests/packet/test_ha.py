@@ -269,9 +269,11 @@ def test_pair_pfcp_sessions_taken_over():
     to take over (a new VRID: it starts again, master within three 10 ms intervals): b's
     sxcd serves with the same Recovery Time Stamp and associations, every session a
     established is written into b's sxdp as a had it, and the SMF modifies and deletes them
-    through b. A wrong pair key is refused."""
+    through b. Strangers' connections to the pair's port, however many, never displace b's
+    handshake. A wrong pair key is refused."""
     import signal
     import tempfile
+    import threading
     import pfcp_smf as S
     from pfcp_upf import UPF, by, tables
     from sxcdtest import free_port
@@ -368,6 +370,36 @@ def test_pair_pfcp_sessions_taken_over():
             r, _ = smf.open_session(cp_seid=0xdff, ue="10.45.7.200", gnb="192.0.2.10", gnb_teid=0x5100)
             expect_eq(S.cause_of(r), 1, "a new session at b")
             wait("b streams to a", lambda: pair_of(cdb).get("peer_connected") and pair_of(cda).get("in_sync"))
+        # strangers (another source address) connecting to a's pair port again and again,
+        # never handshaking, while b's stream starts again: b's handshake is never displaced
+        stop = threading.Event()
+
+        def flood():
+            held = []
+            while not stop.is_set():
+                c = T.socket.socket()
+                try:
+                    c.bind(("127.0.0.2", 0))
+                    c.connect(("127.0.0.1", qa))
+                    held.append(c)
+                except OSError:
+                    c.close()
+                while len(held) > 64:
+                    held.pop(0).close()
+                time.sleep(0.002)
+            for c in held:
+                c.close()
+        cda.stop()
+        cda.start(synced=False)
+        th = threading.Thread(target=flood)
+        th.start()
+        try:
+            wait("b streams to a through the strangers' connections",
+                 lambda: pair_of(cdb).get("peer_connected") and pair_of(cda).get("in_sync"))
+        finally:
+            stop.set()
+            th.join()
+        expect(pair_of(cda).get("refused", 0) > 0, "the strangers' handshakes displaced, counted: %s" % pair_of(cda))
         # a wrong key: the stream is refused, b's answers do not wait for it
         bad = os.path.join(d, "bad.key")
         with open(os.open(bad, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:

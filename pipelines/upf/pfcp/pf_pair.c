@@ -55,6 +55,7 @@
 #define RETRY_MS	1000		/* the active connects again after this; a failed takeover is tried again */
 #define BACKOFF_ENV	"SXCD_PFCP_PAIR_BACKOFF"	/* set across the exec of a failed takeover */
 #define HANDSHAKE_S	5		/* a connection to the pair's port proves the key within this */
+#define PENDING_MAX	4		/* connections to the pair's port in their handshakes at once */
 #define SILENT_MS	1500		/* an active's sxdp silent this long: the node let go */
 #define UNHELD_WARN_MS	10000		/* sxdp holding no pair's UPF address this long: said once */
 #define PSK_ID		"sxcd-pfcp-pair"
@@ -86,7 +87,12 @@ static struct {
 	uint64_t poll_ms;		/* the last poll (ms) */
 	char boot_id[64];		/* this sxdp's */
 	/* the standby's side */
-	struct bufferevent *in, *pending;	/* the active's stream; a newer connection before its handshake */
+	struct bufferevent *in;		/* the active's stream */
+	/* newer connections in their handshakes: each slot's, whether it came
+	 * from the peer's address, and when (accept order) */
+	struct bufferevent *pending[PENDING_MAX];
+	bool pending_peer[PENDING_MAX];
+	uint64_t pending_at[PENDING_MAX], accepts;
 	struct pf_store *copy;
 	char copy_boot[64];		/* the sxdp the copy's sessions are in (its key 0) */
 	bool in_sync;			/* a commit taken since the last snapshot began */
@@ -748,34 +754,90 @@ in_read(struct bufferevent *b, void *arg)
 		in_close();
 }
 
+/* Slot @i's connection closed (PENDING_MAX: every slot's). */
 static void
-pending_close(void)
+pending_close(unsigned int i)
 {
-	if (pp.pending != NULL)
-		bufferevent_free(pp.pending);
-	pp.pending = NULL;
+	for (unsigned int j = 0; j < PENDING_MAX; j++)
+		if ((i == PENDING_MAX || j == i) && pp.pending[j] != NULL) {
+			bufferevent_free(pp.pending[j]);
+			pp.pending[j] = NULL;
+		}
+}
+
+/* The slot of pending connection @b, PENDING_MAX: none. */
+static unsigned int
+pending_slot(const struct bufferevent *b)
+{
+	unsigned int i = 0;
+
+	while (i < PENDING_MAX && pp.pending[i] != b)
+		i++;
+	return i;
+}
+
+/* A slot for a new connection (@peer: from the peer's address): a free
+ * one, else the oldest stranger's, else (for the peer's own) the oldest;
+ * PENDING_MAX: none (every slot the peer's, the new one a stranger's). A
+ * stranger's connections, however many, never displace the peer's. */
+static unsigned int
+pending_take(bool peer)
+{
+	unsigned int best = PENDING_MAX;
+
+	for (unsigned int i = 0; i < PENDING_MAX; i++) {
+		if (pp.pending[i] == NULL)
+			return i;
+		if ((!pp.pending_peer[i] || peer) && (best == PENDING_MAX ||
+		    pp.pending_peer[i] < pp.pending_peer[best] ||
+		    (pp.pending_peer[i] == pp.pending_peer[best] && pp.pending_at[i] < pp.pending_at[best])))
+			best = i;
+	}
+	if (best != PENDING_MAX) {
+		pp.st.refused++;	/* displaced: its handshake not over */
+		pending_close(best);
+	}
+	return best;
+}
+
+/* Did @sa come from the peer's address (any port)? */
+static bool
+from_peer(const struct sockaddr *sa)
+{
+	const struct sockaddr *p = (const struct sockaddr *)&pp.cfg.peer.ss;
+
+	if (sa->sa_family != p->sa_family)
+		return false;
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)p)->sin_addr.s_addr;
+	return sa->sa_family == AF_INET6 &&
+	       memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &((const struct sockaddr_in6 *)p)->sin6_addr,
+		      sizeof(struct in6_addr)) == 0;
 }
 
 static void
 in_event(struct bufferevent *b, short what, void *arg)
 {
+	unsigned int slot = pending_slot(b);
+
 	(void)arg;
-	if (b == pp.pending && (what & BEV_EVENT_CONNECTED)) {
+	if (slot != PENDING_MAX && (what & BEV_EVENT_CONNECTED)) {
 		/* the key proven: this one is the active's stream now */
 		in_close();
 		pp.in = b;
-		pp.pending = NULL;
+		pp.pending[slot] = NULL;
 		bufferevent_set_timeouts(b, NULL, NULL);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
-		if (b == pp.pending) {
+		if (slot != PENDING_MAX) {
 			pp.st.refused++;
 			CD_LOG(WARN, "pfcp pair: a connection to the pair's port refused: %s",
 			       what & BEV_EVENT_TIMEOUT ? "no handshake in time" :
 			       ERR_reason_error_string(bufferevent_get_openssl_error(b)) ?: "closed during the handshake "
 			       "(a wrong --pfcp-pair-key?)");
-			pending_close();
+			pending_close(slot);
 			return;
 		}
 		if (what & BEV_EVENT_ERROR)
@@ -789,29 +851,31 @@ static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct timeval handshake = { HANDSHAKE_S, 0 };
+	bool peer = salen > 0 && from_peer(sa);
+	unsigned int slot;
 	SSL *ssl;
 
 	(void)l;
-	(void)sa;
-	(void)salen;
 	(void)arg;
-	if (pp.role != STANDBY || (ssl = SSL_new(pp.sctx)) == NULL) {
-		if (pp.role != STANDBY)
+	/* the stream in place stays until a newer one proves the key; a
+	 * connection in its handshake is displaced by a newer one only when
+	 * every slot is taken, and never by a stranger's if it is the peer's */
+	if (pp.role != STANDBY || (slot = pending_take(peer)) == PENDING_MAX || (ssl = SSL_new(pp.sctx)) == NULL) {
+		if (pp.role != STANDBY || slot == PENDING_MAX)
 			pp.st.refused++;
 		evutil_closesocket(fd);
 		return;
 	}
-	/* the stream in place stays until a newer one proves the key: a
-	 * stranger's connection displaces nothing */
-	pending_close();
 	nodelay(fd);
-	pp.pending = bufferevent_openssl_socket_new(pp.ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-						    BEV_OPT_CLOSE_ON_FREE);
-	if (pp.pending == NULL)
+	pp.pending[slot] = bufferevent_openssl_socket_new(pp.ctx->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+							  BEV_OPT_CLOSE_ON_FREE);
+	if (pp.pending[slot] == NULL)
 		return;   /* libevent may have freed the SSL and closed fd itself: not again */
-	bufferevent_set_timeouts(pp.pending, &handshake, NULL);
-	bufferevent_setcb(pp.pending, in_read, NULL, in_event, NULL);
-	bufferevent_enable(pp.pending, EV_READ | EV_WRITE);
+	pp.pending_peer[slot] = peer;
+	pp.pending_at[slot] = ++pp.accepts;
+	bufferevent_set_timeouts(pp.pending[slot], &handshake, NULL);
+	bufferevent_setcb(pp.pending[slot], in_read, NULL, in_event, NULL);
+	bufferevent_enable(pp.pending[slot], EV_READ | EV_WRITE);
 }
 
 /* ------------------------------------------------------------ who serves */
@@ -826,7 +890,7 @@ take_over(void)
 	char err[256];
 
 	in_close();
-	pending_close();
+	pending_close(PENDING_MAX);
 	pf_store_close(pp.copy);
 	pp.copy = NULL;
 	pp.role = ACTIVE;
@@ -1026,7 +1090,7 @@ pf_pair_stop(void)
 	if (pp.out != NULL)
 		bufferevent_free(pp.out);
 	in_close();
-	pending_close();
+	pending_close(PENDING_MAX);
 	pf_store_close(pp.copy);
 	pp.copy = NULL;
 	evconnlistener_free(pp.lst);
