@@ -37,6 +37,7 @@
 #include "dp_graph.h"
 #include "dp_parse.h"
 #include "dp_xdp.h"
+#include "dp_reload.h"
 #include "dp_takeover.h"
 
 #ifndef SXDP_BUILD_FLAGS
@@ -448,6 +449,8 @@ main(int argc, char **argv)
 		printf("sxdp: config %s: ok\n", cfg.source);
 		return 0;
 	}
+	/* before EAL pins this thread: a successor gets this process's CPUs */
+	dp_reload_init(config, socket_path, log_level, argv + optind, argc - optind);
 	if (eal_start(argv[0], log_level, argv + optind, argc - optind) < 0)
 		return 1;
 	dp_logtype = rte_log_register_type_and_pick_level("sxdp", RTE_LOG_INFO);
@@ -455,6 +458,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, dp_reload_ask);
 	DP_LOG(INFO, "sxdp %s starting: config %s, pipeline %s, main lcore %u, %u worker(s); "
 	       "built with %s, using%s", SXDP_VERSION, cfg.source, cfg.pipeline,
 	       rte_get_main_lcore(), cfg.n_workers, SXDP_BUILD_FLAGS, SXDP_ISA);
@@ -544,9 +548,13 @@ main(int argc, char **argv)
 	}
 	for (unsigned int i = 0; i < cfg.n_workers; i++)
 		rte_eal_remote_launch(dp_worker_main, &workers[i], cfg.workers[i]);
-	if (takeover)
+	if (takeover) {
 		DP_LOG(INFO, "takeover: forwarding %.1f ms after the hand-over",
 		       (double)(rte_rdtsc() - t_handed) * 1e3 / (double)rte_get_tsc_hz());
+		/* the service's main process now (systemd), before the old one exits */
+		if ((rc = dp_reload_notify_main()) < 0)
+			DP_LOG(WARNING, "takeover: systemd not told this is the main process: %s", strerror(-rc));
+	}
 	DP_LOG(INFO, "ready: control socket %s, boot_id %s", cfg.socket, api.boot_id);
 
 	next_age = rte_rdtsc() + rte_get_tsc_hz();
@@ -574,6 +582,7 @@ main(int argc, char **argv)
 				;
 		dp_ports_carrier_poll(rte_rdtsc());
 		dp_feature_poll(rte_rdtsc());
+		dp_reload_poll();
 		dp_workers_balance(rte_rdtsc());
 		/* read after ctl_poll: entries it inserted are stamped before now */
 		now = rte_rdtsc();

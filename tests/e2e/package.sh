@@ -184,7 +184,16 @@ else
   echo "# systemd is not PID 1 here: each unit's ExecStart runs under tests/e2e/unitrun.py, which"
   echo "# does what the unit asks of systemd and names what it cannot"
 fi
-"$PY" "$here/unitrun.py" start $UNITDIR/sxdp.service >"$W/sxdp.log" 2>&1 &
+# systemd's notification socket (the unit's NotifyAccess): a listener of
+# ours, for what a reload's successor says
+"$PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[2] + ".tmp", "w").write(s.recv(256).decode())
+__import__("os").rename(sys.argv[2] + ".tmp", sys.argv[2])' "$W/notify" "$W/notified" &
+NOTIFY_PID=$!
+for _ in $(seq 1 100); do [ -S "$W/notify" ] && break; sleep 0.1; done
+NOTIFY_SOCKET=$W/notify "$PY" "$here/unitrun.py" start $UNITDIR/sxdp.service >"$W/sxdp.log" 2>&1 &
 DP_PID=$!
 for _ in $(seq 1 600); do
   [ -S $SOCK ] && sxctl --socket $SOCK hello >/dev/null 2>&1 && break
@@ -285,14 +294,41 @@ check "sxcd serves the Visibility page (GET /)" \
 check "sxcd serves /metrics with the token" \
   "$PY" -c "import urllib.request as u,sys; t=open('/etc/sxcd/token').read().strip(); sys.exit(0 if b'# TYPE' in u.urlopen(u.Request('$API/metrics', headers={'Authorization': 'Bearer ' + t}), timeout=5).read() else 1)"
 
+# ------------------------------------------------------------ reload
+# the unit's ExecReload as systemd runs it ($MAINPID the running sxdp): the
+# executable on disk takes over (sxdp --takeover), says MAINPID= on the
+# unit's NOTIFY_SOCKET before the old one exits 0, and serves the socket
+# with a new boot id; sxcd programs it as before
+boot0=$(sxctl --socket $SOCK hello | awk '$1 == "boot_id" {print $2}')
+"$PY" "$here/unitrun.py" reload $UNITDIR/sxdp.service "$DP_PID"; rrc=$?
+wait "$DP_PID"; rc=$?
+new=""
+for _ in $(seq 1 300); do
+  [ -s "$W/notified" ] && new=$(sed -n 's/^MAINPID=//p' "$W/notified") && break
+  sleep 0.1
+done
+check "a reload (ExecReload exit $rrc): the successor said MAINPID=$new, the old sxdp exited $rc" \
+  test "$rrc" -eq 0 -a "$rc" -eq 0 -a -n "$new"
+boot1=$boot0
+for _ in $(seq 1 300); do
+  boot1=$(sxctl --socket $SOCK hello 2>/dev/null | awk '$1 == "boot_id" {print $2}')
+  [ -n "$boot1" ] && [ "$boot1" != "$boot0" ] && break
+  sleep 0.1
+done
+check "the successor (process $new) serves $SOCK with a new boot id" \
+  sh -c "test -n '$boot1' && test '$boot1' != '$boot0' && test -d /proc/$new"
+check "sxctl ports after the reload: lan1 and wan1" \
+  sh -c "sxctl --socket $SOCK ports | grep -q lan1 && sxctl --socket $SOCK ports | grep -q wan1"
+[ -n "$new" ] && DP_PID=$new
+kill "$NOTIFY_PID" 2>/dev/null
+
 # ------------------------------------------------------------ stop
 "$PY" "$here/unitrun.py" stop $UNITDIR/sxcd.service "$CD_PID"
 wait "$CD_PID"; rc=$?
 check "sxcd stops on SIGTERM (exit $rc)" test $rc -eq 0
 CD_PID=""
-"$PY" "$here/unitrun.py" stop $UNITDIR/sxdp.service "$DP_PID"
-wait "$DP_PID"; rc=$?
-check "sxdp stops on SIGTERM (exit $rc)" test $rc -eq 0
+"$PY" "$here/unitrun.py" stop $UNITDIR/sxdp.service "$DP_PID"; rc=$?
+check "sxdp (the reload's successor) stops on SIGTERM (gone within 30 s: $rc)" test $rc -eq 0
 DP_PID=""
 check "the socket and the runtime directories are gone with sxdp" \
   sh -c "! test -e $SOCK && ! test -e /run/sxdp && ! test -e /run/dpdk/sxdp"

@@ -6,13 +6,17 @@ PID 1 (a container, a CI runner): what this emulates and what it cannot, it says
                             notes on stderr, one line each ("unitrun: ...")
   unitrun.py stop UNIT PID  SIGTERM (KillSignal's default), wait up to 30 s, then
                             remove the unit's RuntimeDirectory as systemd does
+  unitrun.py reload UNIT PID  the unit's ExecReload, $MAINPID the PID, as systemd
+                            runs it: its exit code
   unitrun.py show UNIT      the [Service] settings read, as KEY=VALUE
 
 Emulated: User, Group, SupplementaryGroups (initgroups, then them),
 EnvironmentFile (with '-': optional), Environment, ExecStart ($VAR split into
 words, ${VAR} one word, a leading '-' or '@' refused), WorkingDirectory,
 RuntimeDirectory/StateDirectory (+Mode; owned by User:Group), UMask,
-LimitNOFILE/LimitMEMLOCK, NoNewPrivileges, and in a mount namespace of its
+LimitNOFILE/LimitMEMLOCK, NoNewPrivileges, NotifyAccess (NOTIFY_SOCKET
+passed on when the caller gives one: its listener is the caller's), ExecReload
+(reload), and in a mount namespace of its
 own (when the kernel lets us make one) ProtectSystem (full, strict),
 ProtectHome, PrivateTmp. Anything else in [Service] that changes how the
 process runs is named on stderr as not emulated."""
@@ -25,6 +29,7 @@ import re
 import resource
 import shlex
 import signal
+import subprocess
 import sys
 import time
 
@@ -34,7 +39,7 @@ SUPERVISION = {"Type", "Restart", "RestartSec", "TimeoutStopSec", "TimeoutStartS
 EMULATED = {"User", "Group", "SupplementaryGroups", "EnvironmentFile", "Environment", "ExecStart",
             "WorkingDirectory", "RuntimeDirectory", "RuntimeDirectoryMode", "StateDirectory",
             "StateDirectoryMode", "UMask", "LimitNOFILE", "LimitMEMLOCK", "NoNewPrivileges",
-            "ProtectSystem", "ProtectHome", "PrivateTmp"}
+            "ProtectSystem", "ProtectHome", "PrivateTmp", "NotifyAccess", "ExecReload"}
 
 libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 CLONE_NEWNS = 0x00020000
@@ -205,6 +210,11 @@ def start(unit):
         raise SystemExit("unitrun: %s has no ExecStart" % unit)
     env = env_of(svc)
     argv = expand(last(svc, "ExecStart"), env)
+    # systemd's notification socket, for a unit that may use it: the caller's
+    if last(svc, "NotifyAccess", "none") != "none" and os.environ.get("NOTIFY_SOCKET"):
+        env["NOTIFY_SOCKET"] = os.environ["NOTIFY_SOCKET"]
+        note("NotifyAccess=%s: NOTIFY_SOCKET %s (the caller's listener)" % (last(svc, "NotifyAccess"),
+                                                                      env["NOTIFY_SOCKET"]))
     pw, gid = ids(svc)
     make_dirs(svc, pw, gid)
     sandbox(svc)
@@ -240,6 +250,17 @@ def start(unit):
     os.execve(argv[0], argv, env)
 
 
+def reload(unit, pid):
+    svc = parse(unit)
+    if "ExecReload" not in svc:
+        raise SystemExit("unitrun: %s has no ExecReload" % unit)
+    env = env_of(svc)
+    env["MAINPID"] = str(pid)
+    argv = expand(last(svc, "ExecReload"), env)
+    note("reload: %s" % " ".join(argv))
+    return subprocess.run(argv, env=env).returncode
+
+
 def stop(unit, pid):
     svc = parse(unit)
     try:
@@ -269,6 +290,8 @@ def stop(unit, pid):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "start":
         start(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "reload":
+        return reload(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "stop":
         return stop(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) == 3 and sys.argv[1] == "show":

@@ -372,6 +372,75 @@ def test_takeover_hands_the_sas_over():
 
 
 @R.test
+def test_reload_is_a_takeover():
+    """SIGHUP (the unit's ExecReload) makes sxdp start the executable on disk with
+    --takeover on its own config: the successor takes the tables and the SAs, says
+    MAINPID=<its pid> on NOTIFY_SOCKET (systemd's, here a socket of the test's)
+    before the old one exits 0, and answers on the same socket with a new boot id."""
+    import signal
+    import socket
+    import tempfile
+    import time
+    d = tempfile.mkdtemp(prefix="sxdp-reload-")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(os.path.join(d, "notify"))
+    ns.settimeout(30)
+    old_env = os.environ.get("NOTIFY_SOCKET")
+    os.environ["NOTIFY_SOCKET"] = os.path.join(d, "notify")
+    new_pid = None
+    try:
+        with Sxdp({"p0": [], "p1": [], "w0": []}, pipeline=O.PIPELINE, port_opts=O.PORTS) as dp:
+            dp.table_write(O.setup())
+            setup_sas(dp, sa_out(seq=77), sa_in())
+            before = {s["id"]: (s["spi"], s["dir"]) for s in dp.rpc("overlay.sa.list")}
+            tables = dp.table_read("paths")
+            boot = dp.hello["boot_id"]
+            dp.rpcc.close()
+            dp.rpcc = None
+            dp.proc.send_signal(signal.SIGHUP)
+            msg = ns.recv(256).decode()
+            expect(msg.startswith("MAINPID="), "the successor told systemd: %r" % msg)
+            new_pid = int(msg.split("=", 1)[1])
+            expect_eq(dp.proc.wait(30), 0, "the old sxdp exited 0 once handed over")
+            expect(os.readlink("/proc/%d/exe" % new_pid) == os.path.realpath(T.sxdp_path()),
+                   "MAINPID is an sxdp of the same executable")
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    c = T.RpcClient(dp.sock_path)
+                    hello = c.call("sys.hello")
+                    if hello["boot_id"] != boot:
+                        break
+                    c.close()
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise T.TestFailure("no successor on %s" % dp.sock_path)
+                time.sleep(0.05)
+            held = {s["id"]: (s["spi"], s["dir"]) for s in c.call("overlay.sa.list")}
+            expect_eq(held, before, "the successor holds the same SAs")
+            expect_eq(c.call("table.read", {"table": "paths", "offset": 0, "limit": 100})["entries"], tables[0],
+                      "and the same tables")
+            c.close()
+            os.kill(new_pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while os.path.exists("/proc/%d" % new_pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            expect(not os.path.exists("/proc/%d" % new_pid), "the successor stopped at SIGTERM")
+            new_pid = None
+    finally:
+        if new_pid is not None and os.path.exists("/proc/%d" % new_pid):
+            os.kill(new_pid, signal.SIGKILL)
+        if old_env is None:
+            os.environ.pop("NOTIFY_SOCKET", None)
+        else:
+            os.environ["NOTIFY_SOCKET"] = old_env
+        ns.close()
+        import shutil
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@R.test
 def test_udp_encapsulated_both_ways():
     """NAT traversal (RFC 3948): sealed into UDP 4500 (checksum 0, its
     length the ESP's), and opened from UDP 4500."""
