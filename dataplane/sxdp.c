@@ -582,7 +582,8 @@ main(int argc, char **argv)
 				;
 		dp_ports_carrier_poll(rte_rdtsc());
 		dp_feature_poll(rte_rdtsc());
-		dp_reload_poll();
+		if (dp_reload_poll() > 0)
+			stop_asked = 1;
 		dp_workers_balance(rte_rdtsc());
 		/* read after ctl_poll: entries it inserted are stamped before now */
 		now = rte_rdtsc();

@@ -72,7 +72,17 @@ exe_path(char *buf, size_t len)
 	return 0;
 }
 
-void
+/* Has this process's executable been replaced on disk (an upgrade)? */
+static bool
+upgraded(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	return n > 10 && memcmp(buf + n - 10, " (deleted)", 10) == 0;
+}
+
+int
 dp_reload_poll(void)
 {
 	static char exe[PATH_MAX];
@@ -81,21 +91,26 @@ dp_reload_poll(void)
 	int st, rc;
 
 	if (child != 0 && waitpid(child, &st, WNOHANG) == child) {
-		DP_LOG(WARNING, "reload: the successor (process %d) %s %d before it took over: this sxdp goes on",
-		       (int)child, WIFEXITED(st) ? "exited" : "was killed by signal",
-		       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		bool up = upgraded();
+
+		DP_LOG(WARNING, "reload: the successor (process %d) %s %d before it took over: %s", (int)child,
+		       WIFEXITED(st) ? "exited" : "was killed by signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+		       up ? "this sxdp's executable is no longer on disk (an upgrade): it stops, for the new one to "
+			    "start (the unit's Restart=always)" : "this sxdp goes on");
 		child = 0;
+		if (up)
+			return 1;
 	}
 	if (!asked)
-		return;
+		return 0;
 	asked = 0;
 	if (child != 0) {
 		DP_LOG(INFO, "reload: the successor (process %d) is taking over already", (int)child);
-		return;
+		return 0;
 	}
 	if ((rc = exe_path(exe, sizeof(exe))) < 0) {
 		DP_LOG(ERR, "reload: no executable to start: %s", strerror(-rc));
-		return;
+		return 0;
 	}
 	args[0] = exe;
 	/* the successor on every CPU this process was given (a child has its
@@ -115,9 +130,10 @@ dp_reload_poll(void)
 	if (rc != 0) {
 		child = 0;
 		DP_LOG(ERR, "reload: %s not started: %s", exe, strerror(rc));
-		return;
+		return 0;
 	}
 	DP_LOG(INFO, "reload: %s started (process %d) to take over", exe, (int)child);
+	return 0;
 }
 
 int

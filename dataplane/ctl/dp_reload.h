@@ -2,7 +2,9 @@
 /*
  * The successor copies the tables, takes the state and the ports
  * (dp_takeover.h); this process goes on forwarding until it hands over,
- * and goes on as it was if the successor fails (logged). Under systemd
+ * and goes on as it was if the successor fails (logged), unless its own
+ * executable was replaced (an upgrade): then it stops, so that the unit's
+ * restart runs the new one rather than the old one running on unseen. Under systemd
  * (NOTIFY_SOCKET, the unit's NotifyAccess=all) the successor says
  * MAINPID= once it forwards, before this one exits: the unit stays active
  * across the reload. Outside systemd, `kill -HUP` does the same.
@@ -18,8 +20,10 @@ void dp_reload_init(const char *config, const char *sock, const char *log_level,
 /* SIGHUP's handler: a reload asked for (async-signal-safe). */
 void dp_reload_ask(int sig);
 /* Main loop: a reload asked for starts the successor (one at a time); a
- * successor that exited before it took over is said so. */
-void dp_reload_poll(void);
+ * successor that exited before it took over is said so. 1: stop (that
+ * successor was an upgrade's, whose executable replaced this one's: a
+ * restart starts it, the outage a restart's), else 0. */
+int dp_reload_poll(void);
 /* A successor now forwarding: systemd told it is the main process
  * (NOTIFY_SOCKET; nothing without it). 0, or -errno. */
 int dp_reload_notify_main(void);
