@@ -441,6 +441,35 @@ def test_reload_is_a_takeover():
 
 
 @R.test
+def test_reload_of_an_upgrade_that_fails():
+    """A reload whose successor fails leaves a plain sxdp running; but when its own
+    executable was replaced on disk (an upgrade) and the new one fails, the old one
+    stops (exit 0: the unit's Restart=always starts the new one) rather than run on
+    unseen."""
+    import shutil
+    import signal
+    import tempfile
+    import time
+    d = tempfile.mkdtemp(prefix="sxdp-upg-")
+    exe = os.path.join(d, "sxdp")
+    shutil.copy(T.sxdp_path(), exe)
+    try:
+        dp = Sxdp({"p0": [], "p1": [], "w0": []}, pipeline=O.PIPELINE, port_opts=O.PORTS)
+        dp.binary = exe
+        with dp:
+            # the package replaced it with one that cannot start
+            os.unlink(exe)
+            with open(exe, "w") as f:
+                f.write("#!/bin/sh\nexit 3\n")
+            os.chmod(exe, 0o755)
+            dp.proc.send_signal(signal.SIGHUP)
+            expect_eq(dp.proc.wait(30), 0, "the old sxdp stopped once the upgrade's successor failed")
+            expect("executable is no longer on disk" in dp.log(), "and said why")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@R.test
 def test_udp_encapsulated_both_ways():
     """NAT traversal (RFC 3948): sealed into UDP 4500 (checksum 0, its
     length the ESP's), and opened from UDP 4500."""
