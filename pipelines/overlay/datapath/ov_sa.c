@@ -408,8 +408,8 @@ ov_sa_add(const struct ov_sa_conf *c)
 	 * path's SAs (the newest seals) kept */
 	if (c->age_ns != 0)
 		s->created_tsc -= RTE_MIN(s->created_tsc, (uint64_t)((double)c->age_ns * (double)rte_get_tsc_hz() / 1e9));
-	if (c->lifetime_ms != 0)
-		s->expire_tsc = s->created_tsc + c->lifetime_ms * (rte_get_tsc_hz() / 1000);
+	if (c->lifetime_ms != 0)	/* from now, whatever its age */
+		s->expire_tsc = rte_rdtsc() + c->lifetime_ms * (rte_get_tsc_hz() / 1000);
 	/* WireGuard's window is its own (its counter is 64 bits, its first 0:
 	 * each is taken plus one) */
 	if (c->dir == OV_SA_IN && c->window != 0 &&
