@@ -326,8 +326,8 @@ def test_takeover_hands_the_sas_over():
     ids and SPIs; the outbound SA numbers on from where the old process
     stopped, past 2^32 (scapy opens each with the high half); the inbound
     one keeps its window (a number the old one took is a replay, one it
-    never saw is opened, past 2^32 too); its counters go on; no key is in
-    either process's log."""
+    never saw is opened, past 2^32 too); its counters go on, its age and its
+    lifetime's end are kept; no key is in either process's log."""
     first = (1 << 32) - 3
     out1 = [O.inner(O.MAC_A, O.MAC_R, b"before %d" % i) for i in range(2)]
     out2 = [O.inner(O.MAC_A, O.MAC_R, b"after %d" % i) for i in range(3)]
@@ -343,7 +343,7 @@ def test_takeover_hands_the_sas_over():
     in2 = [sealed_by_peer(vx(f(i)), base + i) for i in (2, 1, 5)]
     with Sxdp({"p0": out1, "p1": [], "w0": in1}, pipeline=O.PIPELINE, port_opts=O.PORTS) as old:
         old.table_write(O.setup())
-        setup_sas(old, sa_out(seq=first), sa_in())
+        setup_sas(old, dict(sa_out(seq=first), lifetime_ms=600000), sa_in())
         expect_drops(old.run_traffic(), {})
         before = {s["id"]: s for s in old.rpc("overlay.sa.list")}
         with Sxdp({"p0": out2, "p1": [], "w0": in2}, pipeline=O.PIPELINE, port_opts=O.PORTS,
@@ -353,6 +353,9 @@ def test_takeover_hands_the_sas_over():
             expect_eq({i: (s["spi"], s["dir"], s["packets"]) for i, s in held.items()},
                       {i: (s["spi"], s["dir"], s["packets"]) for i, s in before.items()},
                       "the new sxdp holds the same SAs, their counters")
+            expect(held[1]["age_ms"] >= before[1]["age_ms"] and
+                   before[1]["expires_ms"] - 30000 < held[1]["expires_ms"] <= before[1]["expires_ms"],
+                   "as old as it was, its lifetime's end where it was: %s -> %s" % (before[1], held[1]))
             expect_drops(new.run_traffic(), {"overlay.esp_replay": 1})
             after = {s["id"]: s for s in new.rpc("overlay.sa.list")}
             new.stop()
