@@ -58,28 +58,20 @@ dp_reload_ask(int sig)
 }
 
 /* The executable this process runs from, as it is on disk now (an upgrade
- * replaced it: the link says "(deleted)", the path is the new one's). */
+ * replaced it: the link says "(deleted)", the path is the new one's, and
+ * @replaced says so): 0 or -errno. */
 static int
-exe_path(char *buf, size_t len)
+exe_path(char *buf, size_t len, bool *replaced)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
 
 	if (n <= 0)
 		return -errno;
 	buf[n] = '\0';
-	if (n > 10 && strcmp(buf + n - 10, " (deleted)") == 0)
+	*replaced = n > 10 && strcmp(buf + n - 10, " (deleted)") == 0;
+	if (*replaced)
 		buf[n - 10] = '\0';
 	return 0;
-}
-
-/* Has this process's executable been replaced on disk (an upgrade)? */
-static bool
-upgraded(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-
-	return n > 10 && memcmp(buf + n - 10, " (deleted)", 10) == 0;
 }
 
 int
@@ -88,11 +80,14 @@ dp_reload_poll(void)
 	static char exe[PATH_MAX];
 	posix_spawn_file_actions_t fa;
 	cpu_set_t mine;
+	bool replaced;
 	int st, rc;
 
 	if (child != 0 && waitpid(child, &st, WNOHANG) == child) {
-		bool up = upgraded();
+		bool up = false;
 
+		if (exe_path(exe, sizeof(exe), &replaced) == 0)
+			up = replaced;
 		DP_LOG(WARNING, "reload: the successor (process %d) %s %d before it took over: %s", (int)child,
 		       WIFEXITED(st) ? "exited" : "was killed by signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
 		       up ? "this sxdp's executable is no longer on disk (an upgrade): it stops, for the new one to "
@@ -108,7 +103,7 @@ dp_reload_poll(void)
 		DP_LOG(INFO, "reload: the successor (process %d) is taking over already", (int)child);
 		return 0;
 	}
-	if ((rc = exe_path(exe, sizeof(exe))) < 0) {
+	if ((rc = exe_path(exe, sizeof(exe), &replaced)) < 0) {
 		DP_LOG(ERR, "reload: no executable to start: %s", strerror(-rc));
 		return 0;
 	}

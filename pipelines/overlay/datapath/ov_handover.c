@@ -65,13 +65,11 @@ sas_out(void)
 
 	for (unsigned int id = 1; id <= OV_SA_MAX; id++) {
 		const struct ov_sa *s = ov_sa_get((uint16_t)id);
-		unsigned int j = n++;
+		unsigned int j;
 
-		if (s == NULL) {
-			n--;
+		if (s == NULL)
 			continue;
-		}
-		for (; j > 0 && by_age[j - 1]->created_tsc > s->created_tsc; j--)
+		for (j = n++; j > 0 && by_age[j - 1]->created_tsc > s->created_tsc; j--)
 			by_age[j] = by_age[j - 1];
 		by_age[j] = s;
 	}
