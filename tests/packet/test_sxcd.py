@@ -255,6 +255,80 @@ def test_token():
                "%s: %s" % (args, r.stderr))
 
 
+def race(*calls):
+    """Each of @calls (thunks) at once from its own thread: their answers, in order."""
+    out = [None] * len(calls)
+    go = threading.Barrier(len(calls))
+
+    def run(i):
+        go.wait()
+        out[i] = calls[i]()
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return out
+
+
+@R.test
+def test_racing_conditional_writes():
+    """Two operators racing a compare-and-set on one intent: 50 pairs of PUT ?expected_generation=N
+    sent at once get one 200 and one 409 stale_generation each, and the stored intent is the
+    winner's (its generation counts the winners alone); the same holds for an apply's
+    metadata.generation against a PUT, a conditional DELETE against a PUT and two POSTs creating
+    one name (one 201, one 409 exists). An unconditional writer racing them is never refused and
+    never shares a generation with another."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_("red", 1, "lan1", 5000)]})
+        expect_eq(code, 200, "the site, a peer, red")
+        gen = 1
+        for i in range(50):
+            a, b = race(lambda: cd.req("PUT", "/api/v1/slices/red?expected_generation=%d" % gen,
+                                       slice_("red", 1, "lan1", 6000 + 2 * i)),
+                        lambda: cd.req("PUT", "/api/v1/slices/red?expected_generation=%d" % gen,
+                                       slice_("red", 1, "lan1", 6001 + 2 * i)))
+            expect_eq(sorted((a[0], b[0])), [200, 409], "pair %d: one winner: %s %s" % (i, a, b))
+            won, lost = (a, b) if a[0] == 200 else (b, a)
+            expect_eq(lost[1]["error"]["reason"], "stale_generation", "pair %d: the loser's reason" % i)
+            expect_eq(won[1]["metadata"]["generation"], gen + 1, "pair %d: the winner's generation" % i)
+            code, now = cd.req("GET", "/api/v1/slices/red")
+            expect_eq((now["metadata"]["generation"], now["spec"]["vni"]), (gen + 1, won[1]["spec"]["vni"]),
+                      "pair %d: the winner's write is the one stored" % i)
+            gen += 1
+        # an apply's item carrying metadata.generation against a PUT
+        item = slice_("red", 1, "lan1", 7000)
+        item["metadata"]["generation"] = gen
+        a, b = race(lambda: cd.req("POST", "/api/v1/apply", {"items": [item]}),
+                    lambda: cd.req("PUT", "/api/v1/slices/red?expected_generation=%d" % gen,
+                                   slice_("red", 1, "lan1", 7001)))
+        expect_eq(sorted((a[0], b[0])), [200, 409], "apply against PUT: %s %s" % (a, b))
+        gen += 1
+        # a conditional DELETE against a conditional PUT
+        a, b = race(lambda: cd.req("DELETE", "/api/v1/slices/red?expected_generation=%d" % gen),
+                    lambda: cd.req("PUT", "/api/v1/slices/red?expected_generation=%d" % gen,
+                                   slice_("red", 1, "lan1", 7002)))
+        expect_eq(sorted((a[0], b[0])), [200, 409], "DELETE against PUT: %s %s" % (a, b))
+        cd.wait_settled()
+        # two POSTs creating one name; an unconditional PUT among conditional ones
+        for i in range(5):
+            green = lambda vni: slice_("green%d" % i, 10 + i, "lan2", vni, members=[{"port": "lan2", "vlan": 100 + i}])
+            a, b = race(lambda: cd.req("POST", "/api/v1/slices", green(8000 + i)),
+                        lambda: cd.req("POST", "/api/v1/slices", green(8100 + i)))
+            expect_eq(sorted((a[0], b[0])), [201, 409], "two creators %d: %s %s" % (i, a, b))
+            expect_eq(min(a, b)[1]["metadata"]["generation"], 1, "the creator's generation")
+            expect_eq(max(a, b)[1]["error"]["reason"], "exists", "the second creator's reason")
+            g = min(a, b)[1]["metadata"]["generation"]
+            a, b = race(lambda: cd.req("PUT", "/api/v1/slices/green%d" % i, green(8200 + i)),
+                        lambda: cd.req("PUT", "/api/v1/slices/green%d?expected_generation=%d" % (i, g),
+                                       green(8300 + i)))
+            expect_eq(a[0], 200, "the unconditional writer: %s" % (a,))
+            gens = sorted(x[1]["metadata"]["generation"] for x in (a, b) if x[0] == 200)
+            expect_eq(gens, list(range(g + 1, g + 1 + len(gens))), "no two writes share a generation")
+            code, now = cd.req("GET", "/api/v1/slices/green%d" % i)
+            expect_eq(now["metadata"]["generation"], g + len(gens), "the stored generation counts both")
+
+
 @R.test
 def test_two_slices_apply_and_withdraw():
     """Two slices with the same addressing via one apply; the dry run's diff is what gets written;

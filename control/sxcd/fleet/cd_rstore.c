@@ -169,10 +169,10 @@ commit(void *ctx, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg)
 		if (strcmp(ch[i].action, "unchanged") == 0)
 			continue;
 		who_of(who, sizeof(who), ch[i].kind, ch[i].name);
-		/* at the revision this box knows: a change it has not seen yet fails the write */
-		revs[m] = cd_res_live(s->res, ch[i].kind, ch[i].name) ?
-			  cd_res_generation(s->res, ch[i].kind, ch[i].name) :
-			  cd_rstatus_quarantined(s->res, who) ? rev_known(s, ch[i].kind, ch[i].name) : 0;
+		/* at the revision it was checked against: a change this box has
+		 * not seen yet, or one that came after the check, fails the write */
+		revs[m] = ch[i].seen > 0 || !cd_rstatus_quarantined(s->res, who) ? ch[i].seen :
+			  rev_known(s, ch[i].kind, ch[i].name);
 		chs[m++] = ch[i];
 	}
 	*j = (struct rjob){ .s = s, .ch = ch, .n = n, .fn = fn, .arg = arg };

@@ -284,8 +284,20 @@ commit_go(struct commit *c)
 {
 	const struct cd_route_env *e = c->env;
 	struct cd_change *ch = c->ch;
+	json_t *errs = json_array();
 	int rc;
 
+	/* compare-and-set: against what is stored now, not what was when it
+	 * was checked (other writes were served during its collision check) */
+	if ((rc = cd_res_recheck(e->res, ch, c->n, errs)) != 200) {
+		if (rc == 409)
+			cd_route_errs(c->req, 409, errs);
+		else
+			cd_route_err(c->req, 500, "no_memory", errs, "out of memory");
+		commit_free(c);
+		return;
+	}
+	json_decref(errs);
 	if (c->apply) {
 		/* stored whole or not at all, in slices of the loop: a client
 		 * gone meanwhile changes nothing of it */

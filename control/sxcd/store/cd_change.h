@@ -3,6 +3,7 @@
 #ifndef CD_CHANGE_H
 #define CD_CHANGE_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 #include "store.h"
@@ -14,6 +15,8 @@ struct cd_change {
 	json_t *doc;		/* the new document; NULL: a withdrawal */
 	const char *action;	/* "created", "replaced", "unchanged", "withdrawn" */
 	json_int_t generation;
+	json_int_t seen;	/* the stored generation it was checked against (0: none) */
+	bool cond;		/* conditional (expected generation, create only): refused if that moved */
 	char base[32];		/* where in the request it was (a JSON pointer) */
 };
 

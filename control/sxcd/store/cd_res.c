@@ -235,6 +235,35 @@ share_same(json_t *nw, json_t *old, int depth)
 	return json_equal(nw, old);
 }
 
+/* @ch's document: @spec over @cur (the stored one, or NULL), its action
+ * and generation. 200, or 500 (no memory). */
+static int
+stamp(struct cd_res *r, struct cd_change *ch, json_t *spec, json_t *cur)
+{
+	json_t *cm = json_object_get(cur, "metadata");
+	json_int_t have = cur != NULL ? generation_of(cur) : 0;
+	char now[32];
+
+	if (cur != NULL && share_same(spec, json_object_get(cur, "spec"), 0)) {
+		ch->action = "unchanged";
+		ch->generation = have;
+		ch->doc = json_incref(cur);
+		return 200;
+	}
+	cd_res_now(now, sizeof(now));
+	ch->action = cur != NULL ? "replaced" : "created";
+	ch->generation = have + 1;
+	ch->doc = json_pack("{s:s,s:{s:s,s:I,s:I,s:s,s:s},s:O}", "kind", cd_kind_name(ch->kind),
+			    "metadata", "name", ch->name, "generation", ch->generation,
+			    /* creation order: the older of two colliding intents wins */
+			    "serial", cur ? json_integer_value(json_object_get(cm, "serial")) : r->serial + 1,
+			    "created", cur ? json_string_value(json_object_get(cm, "created")) : now,
+			    "updated", now, "spec", spec);
+	if (cur == NULL)
+		r->serial++;
+	return ch->doc != NULL ? 200 : 500;
+}
+
 int
 cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 	     json_int_t expected, bool create_only, const char *base, json_t *errs,
@@ -242,7 +271,7 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 {
 	json_t *meta = json_object_get(body, "metadata"), *cur, *spec, *bk;
 	const char *bname = json_string_value(json_object_get(meta, "name"));
-	char ptr[256], now[32];
+	char ptr[256];
 	json_int_t have;
 
 	/* a change checked against what is stored, a large one under way too */
@@ -314,6 +343,8 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 			      name, have, expected);
 		return 409;
 	}
+	ch->seen = have;
+	ch->cond = expected >= 0 || create_only;
 	if (body == NULL) {
 		if (cur == NULL && json_object_get(cd_rcore_docs(r->quar, kind), name) != NULL) {
 			/* the operator's decision on a quarantined file: it goes, and
@@ -329,28 +360,44 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 		ch->generation = have;
 		return 200;
 	}
-	spec = json_object_get(body, "spec");
-	if (cur != NULL && share_same(spec, json_object_get(cur, "spec"), 0)) {
-		ch->action = "unchanged";
-		ch->generation = have;
-		ch->doc = json_incref(cur);
-		return 200;
+	return stamp(r, ch, json_object_get(body, "spec"), cur);
+}
+
+int
+cd_res_recheck(struct cd_res *r, struct cd_change *ch, size_t n, json_t *errs)
+{
+	int code = 200;
+
+	cd_res_flush(r);	/* what a store job under way writes counts */
+	for (size_t i = 0; i < n; i++) {
+		json_t *cur = json_object_get(cd_rcore_docs(r->docs, ch[i].kind), ch[i].name), *spec;
+		json_int_t have = cur != NULL ? generation_of(cur) : 0;
+		char ptr[64];
+
+		if (have == ch[i].seen)
+			continue;
+		if (ch[i].cond) {
+			snprintf(ptr, sizeof(ptr), "%s/metadata/generation", ch[i].base);
+			cd_schema_err(errs, ptr, ch[i].seen == 0 ? "exists" : "stale_generation",
+				      "%s/%s changed meanwhile (generation %" JSON_INTEGER_FORMAT ", not %"
+				      JSON_INTEGER_FORMAT "): nothing changed (read it again, then write)",
+				      cd_kind_name(ch[i].kind), ch[i].name, have, ch[i].seen);
+			code = 409;
+			continue;
+		}
+		ch[i].seen = have;
+		if (ch[i].doc == NULL) {	/* a withdrawal of whatever is there now */
+			ch[i].generation = have;
+			continue;
+		}
+		spec = json_incref(json_object_get(ch[i].doc, "spec"));
+		json_decref(ch[i].doc);
+		ch[i].doc = NULL;
+		if (stamp(r, &ch[i], spec, cur) != 200)
+			code = 500;
+		json_decref(spec);
 	}
-	cd_res_now(now, sizeof(now));
-	ch->action = cur != NULL ? "replaced" : "created";
-	ch->generation = have + 1;
-	ch->doc = json_pack("{s:s,s:{s:s,s:I,s:I,s:s,s:s},s:O}", "kind", cd_kind_name(kind),
-			    "metadata", "name", name, "generation", ch->generation,
-			    /* creation order: the older of two colliding intents wins */
-			    "serial", cur ? json_integer_value(json_object_get(json_object_get(cur,
-						"metadata"), "serial")) : r->serial + 1,
-			    "created",
-			    cur ? json_string_value(json_object_get(json_object_get(cur, "metadata"),
-								    "created")) : now,
-			    "updated", now, "spec", spec);
-	if (cur == NULL)
-		r->serial++;
-	return ch->doc != NULL ? 200 : 500;
+	return code;
 }
 
 static void specs_change(struct cd_res *r, struct cd_change *ch);

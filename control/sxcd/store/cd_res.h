@@ -42,6 +42,15 @@ void cd_res_free(struct cd_res *r);
 int cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 		 json_int_t expected, bool create_only, const char *base, json_t *errs,
 		 struct cd_change *ch);
+/*
+ * The @n checked @ch again, against what is stored now, just before they
+ * are written (a check and its write are apart by a collision check that
+ * serves other requests meanwhile): a conditional one whose intent moved
+ * since is 409 (stale_generation or exists, in @errs); an unconditional
+ * one is made again on what is there now (its generation, creation,
+ * action). 200, or 409 with nothing to write.
+ */
+int cd_res_recheck(struct cd_res *r, struct cd_change *ch, size_t n, json_t *errs);
 /* Write a checked change: the store first (durably), then memory. 0 or
  * -errno (then nothing changed). */
 int cd_res_commit(struct cd_res *r, struct cd_change *ch);
