@@ -94,9 +94,9 @@ def test_pair_compiles_routers_and_held_gateways():
 def test_pair_refusals():
     """At the door: a priority of 255 (the address owner's: no pair member
     owns the gateway) and an unknown member are 400, nothing stored. In the
-    compile: an IPv6 gateway without the box's link-local address fails the
-    slice and names the field; a global address as the IPv6 router's own is
-    refused by the intent."""
+    compile: an IPv6 gateway without the box's link-local address is 422
+    naming the slice's field, nothing stored; a global address as the IPv6
+    router's own is refused (409) as it would fail the Ready slice."""
     svi6 = {"address": "10.10.0.1/24", "address6": "2001:db8:10::1/64", "mac": "02:00:0a:0a:00:fe"}
     with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
         code, res = cd.req("PUT", "/api/v1/site", site_with({"priority": 255, "gateways": [GW]}))
@@ -107,14 +107,17 @@ def test_pair_refusals():
         gw4 = {k: v for k, v in GW.items() if not k.endswith("6")}
         code, res = cd.req("POST", "/api/v1/apply?wait=1",
                            {"items": [site_with({"gateways": [gw4]}), PEER, slice_("blue", 1, "lan1", 5000, svi=svi6)]})
-        st = cd.wait_settled().get("slices/blue", {})
-        expect_eq((st.get("phase"), st.get("reason"), st.get("pointer")), ("Failed", "missing", "/spec/svi/address6"),
-                  "an IPv6 gateway the pair holds needs the box's link-local address: %s" % st)
+        expect_eq((code, res["error"]["reason"], pointer(res)), (422, "missing", "/items/2/spec/svi/address6"),
+                  "an IPv6 gateway the pair holds needs the box's link-local address: %s" % res)
+        expect_eq(cd.req("GET", "/api/v1/slices/blue")[0], 404, "nothing stored")
+        code, res = cd.req("POST", "/api/v1/apply?wait=1",
+                           {"items": [site_with({"gateways": [GW]}), PEER, slice_("blue", 1, "lan1", 5000, svi=svi6)]})
+        expect_eq(cd.wait_settled().get("slices/blue", {}).get("phase"), "Ready", "blue with the pair's gateway")
         code, res = cd.req("PUT", "/api/v1/site?wait=1",
                            site_with({"gateways": [dict(GW, address6="2001:db8:10::2")]}))
-        st = cd.wait_settled().get("slices/blue", {})
-        expect_eq((st.get("phase"), st.get("pointer")), ("Failed", "/spec/svi/address6"),
-                  "a global address as the IPv6 router's own: %s" % st)
+        expect_eq((code, res["error"]["reason"]), (409, "conflict"),
+                  "a global address as the IPv6 router's own would fail blue: %s" % res)
+        expect("/spec/svi/address6" in res["error"]["message"], "the refusal says which field: %s" % res)
 
 
 @R.test

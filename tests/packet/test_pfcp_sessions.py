@@ -710,13 +710,14 @@ def test_ue_addresses_chosen_by_the_upf():
         # a pool the UPF gets no downlink of
         bad = dict(spec, ueip_pools=[{"prefix": "10.46.0.0/24"}])
         code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": bad})
-        expect_eq(res["status"]["phase"], "Failed", "a pool outside ue_pool: %s" % res.get("status"))
-        expect("not inside ue_pool" in json.dumps(res["status"]), "and why: %s" % res.get("status"))
+        expect_eq((code, res["error"]["reason"]), (422, "bad_value"), "a pool outside ue_pool: %s" % res)
+        expect("not inside ue_pool" in res["error"]["message"], "and why: %s" % res)
+        expect_eq(cd.req("GET", "/api/v1/upf/edge")[1]["spec"], spec, "nothing stored")
         # one name on two pools of a family: which would a PDR naming it mean
         bad = dict(spec, ueip_pools=[{"prefix": "10.45.8.0/24", "name": "big"}, {"prefix": "10.45.9.0/24", "name": "big"}])
         code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": bad})
-        expect_eq(res.get("status", {}).get("phase"), "Failed", "a name on two IPv4 pools: %s %s" % (code, res))
-        expect("pool name big is pool 0's" in json.dumps(res["status"]), "and why: %s" % res.get("status"))
+        expect_eq((code, res["error"]["reason"]), (422, "bad_value"), "a name on two IPv4 pools: %s" % res)
+        expect("pool name big is pool 0's" in res["error"]["message"], "and why: %s" % res)
 
 
 MAC_A, MAC_B, LAN_MAC = "02:00:00:00:0e:0a", "02:00:00:00:0e:0b", "02:00:00:00:0a:05"

@@ -330,6 +330,41 @@ def test_racing_conditional_writes():
 
 
 @R.test
+def test_what_cannot_be_carried_out_is_refused_at_the_door():
+    """A change the compile finds sxcd cannot carry out is 422 naming the field, and nothing is
+    stored or written: a working encrypted peer given an IPv6 endpoint (WireGuard and ESP are
+    IPv4 only) stays as it was; an apply carrying such an item stores none of its items."""
+    key = "x" * 43 + "="
+    wg = {"kind": "peers", "metadata": {"name": "siteW"}, "spec": {
+        "id": 9, "endpoints": [{"address": "203.0.113.9", "wan": "isp1"}], "probe": {"how": "static"},
+        "encryption": {"public_key": key, "cipher": "wireguard"}}}
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, wg]})
+        expect_eq(code, 200, "the site, two peers: %s" % res)
+        cd.wait_settled()
+        code, before = cd.req("GET", "/api/v1/peers/siteW")
+        tables = snapshot(dp)
+        files = cd.store_files()
+        v6 = json.loads(json.dumps(wg))
+        v6["spec"]["endpoints"][0]["address"] = "2001:db8::9"
+        code, res = cd.req("PUT", "/api/v1/peers/siteW?wait=1", v6)
+        expect_err(res, code, 422, "unsupported", "/spec/endpoints/0/address")
+        code, after = cd.req("GET", "/api/v1/peers/siteW")
+        expect_eq((after["metadata"]["generation"], after["spec"], after["status"]["phase"]),
+                  (before["metadata"]["generation"], before["spec"], before["status"]["phase"]),
+                  "the peer as it was")
+        new = json.loads(json.dumps(v6))
+        new["metadata"]["name"] = "siteV"
+        new["spec"]["id"] = 10
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [slice_("blue", 1, "lan1", 5000), new]})
+        expect_err(res, code, 422, "unsupported", "/items/1/spec/endpoints/0/address")
+        expect_eq((cd.req("GET", "/api/v1/slices/blue")[0], cd.req("GET", "/api/v1/peers/siteV")[0]), (404, 404),
+                  "none of the apply stored")
+        expect_eq(cd.store_files(), files, "the store as it was")
+        expect_eq(snapshot(dp), tables, "sxdp's tables as they were")
+
+
+@R.test
 def test_two_slices_apply_and_withdraw():
     """Two slices with the same addressing via one apply; the dry run's diff is what gets written;
     withdrawing one removes exactly its entries, the other's stay untouched."""
@@ -420,8 +455,9 @@ def test_slice_routed_ports():
         expect_eq(T.drops_of(st), {}, "drops")
         bad = dict(rp, addresses=["10.20.0.254/24", "10.21.0.254/24"])
         code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000, routed_ports=[bad]))
-        expect_eq((res["status"]["phase"], res["status"].get("reason"), res["status"].get("pointer")),
-                  ("Failed", "duplicate", "/spec/routed_ports/0/addresses/1"), "two IPv4 addresses")
+        expect_err(res, code, 422, "duplicate", "/spec/routed_ports/0/addresses/1")
+        expect_eq(cd.req("GET", "/api/v1/slices/blue")[1]["status"]["phase"], "Ready", "two IPv4 addresses: "
+                  "refused, blue as it was")
         code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000))
         expect_eq((code, res["status"]["phase"]), (200, "Ready"), "blue without it")
         expect_eq(snapshot(dp, tables), without, "the routed port's entries gone, nothing else")
@@ -436,7 +472,7 @@ def test_slice_svi_per_site():
     """svi.sites: at the site of an entry, the slice's SVI is that entry's
     (its own address, IPv6 address and MAC) instead of the shared one, so
     that the twins of two sites of a stretched subnet can peer; a site not
-    listed wears the shared SVI; a site listed twice fails the slice."""
+    listed wears the shared SVI; a site listed twice is refused (422)."""
     tables = ["svi", "svi6", "fdb"]
     here = SITE["spec"]["id"]
 
@@ -460,8 +496,7 @@ def test_slice_svi_per_site():
         expect_eq(svis(dp), ([("02:00:0a:0a:00:fe", "10.10.0.254")], []), "the shared SVI here")
         code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000,
                                                                        svi=dict(shared, sites=[other, other])))
-        expect_eq((res["status"]["phase"], res["status"].get("reason"), res["status"].get("pointer")),
-                  ("Failed", "duplicate", "/spec/svi/sites/1/site"), "a site listed twice")
+        expect_err(res, code, 422, "duplicate", "/spec/svi/sites/1/site")
         code, res = cd.req("PUT", "/api/v1/slices/blue?wait=1", slice_("blue", 1, "lan1", 5000,
                                                                        svi=dict(shared, sites=[{"site": here}])))
         expect_eq(code, 400, "an entry without its address and MAC: %s" % res)
@@ -1022,7 +1057,7 @@ def test_upf_resource_ipv6():
     GTP-U endpoints in upf_interfaces6, its peers over IPv6 (gtpu6; the
     anchor behind a gateway: a host route via it), and an uplink G-PDU over
     IPv6 broken out to the DN. A peer of the other IP version than its
-    link is refused (Failed, bad_value); withdrawing leaves nothing."""
+    link is refused (422, bad_value); withdrawing leaves nothing."""
     from scapy.all import Ether, IP, IPv6, UDP, Raw
     from scapy.contrib.gtp import GTP_U_Header
     g = Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IPv6(src="2001:db8:3::10", dst="2001:db8:3::1") / \
@@ -1052,8 +1087,9 @@ def test_upf_resource_ipv6():
         bad = json.loads(json.dumps(spec))
         bad["peers"].append({"name": "gnb4", "address": "192.0.2.10"})
         code, res = cd.req("PUT", "/api/v1/upf/edge6?wait=1", {"spec": bad})
-        expect_eq((res["status"]["phase"], res["status"]["reason"], res["status"]["pointer"]),
-                  ("Failed", "bad_value", "/spec/peers/2"), "a peer of the other IP version")
+        expect_err(res, code, 422, "bad_value", "/spec/peers/2")
+        expect_eq(cd.req("GET", "/api/v1/upf/edge6")[1]["status"]["phase"], "Ready",
+                  "a peer of the other IP version: refused, the UPF as it was")
 
 
 @R.test
@@ -1105,8 +1141,8 @@ def test_upf_sessions_ipv6_ues():
             if bad.get("ue6", 1) is None:
                 del b["sessions"][1]["ue6"]
             code, res = cd.req("PUT", "/api/v1/upf/edge?wait=1", {"spec": b})
-            expect_eq((res["status"]["phase"], res["status"].get("reason"), res["status"].get("pointer")),
-                      ("Failed", reason, pointer), "refused: %s" % bad)
+            expect_err(res, code, 422, reason, pointer)
+            expect_eq(cd.req("GET", "/api/v1/upf/edge")[1]["spec"], spec, "refused, nothing stored: %s" % bad)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,9 @@
   (port, VLAN)) is Pending, one phase, naming the port in waiting_for and the message, not
   Failed on an internal bridge-domain entry when it has a VNI; once the port is there (sxdp
   restarted with it, the site changed) it is Ready by itself;
-- the collision check refuses only failures the write causes: an intent that fails on its
-  own (stored, not yet compiled into its status: a run held by sxdp) is no reason to refuse
-  an unrelated valid write, while a write that makes a Pending intent fail still is, and so
-  is a write that takes a Ready intent's id.
+- the checks at the door run while a run is held by sxdp: a write that cannot be carried out
+  is 422, one that takes a Ready intent's id 409, an unrelated valid write accepted; a
+  write that makes a Pending intent fail is still refused.
 """
 import json
 import os
@@ -122,11 +121,11 @@ def test_slice_waits_for_the_sites_lan_port():
 # ------------------------------------------------ whom a write is refused for
 
 @R.test
-def test_write_not_refused_for_an_intent_failing_on_its_own():
-    """slices/bad (peak below guarantee: Failed whatever else is written) is stored while a
-    run is held by sxdp (SIGSTOP): its status still says Pending. An unrelated valid PUT is
-    accepted (it was 409 "slices/bad (Pending) would fail"); in the same state a PUT taking
-    blue's id is still 409, naming blue alone. Once sxdp runs again: bad Failed, the valid one Ready."""
+def test_checks_at_the_door_while_a_run_is_held():
+    """While a run is held by sxdp (SIGSTOP: c Programming), the checks at the door still run on
+    the compile's view: slices/bad (peak below guarantee) is 422 naming its field, nothing stored;
+    a PUT taking blue's id is 409 naming blue alone; an unrelated valid PUT is accepted. Once sxdp
+    runs again: all Ready, bad never there."""
     with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, \
             Sxcd(dp.sock_path, extra=["--sxdp-timeout-ms", "120000"]) as cd:
         code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_("blue", 1, "lan1", 5000)]})
@@ -136,30 +135,29 @@ def test_write_not_refused_for_an_intent_failing_on_its_own():
         dp.proc.send_signal(signal.SIGSTOP)
         try:
             # c gives the run something to write: it waits on the stopped sxdp
-            code, res = cd.req("POST", "/api/v1/apply", {"items": [slice_("c", 2, "lan2", 5002), bad]})
-            expect_eq(code, 200, "c and bad stored (bad's failure is its own: no collision): %s" % res)
+            code, res = cd.req("POST", "/api/v1/apply", {"items": [slice_("c", 2, "lan2", 5002)]})
+            expect_eq(code, 200, "c stored: %s" % res)
             deadline = time.monotonic() + SETTLE_S
             while status_of(cd, "c")["phase"] != "Programming":
                 expect(time.monotonic() < deadline, "c Programming (the run waits on sxdp): %s" %
                        status_of(cd, "c"))
                 time.sleep(0.02)
-            expect_eq(status_of(cd, "bad")["phase"], "Pending", "bad's status: Pending, not compiled into it yet")
-            # first, the check runs in this state: a write taking blue's id is refused
-            # (after a write is stored, the next waits for the held run: CD_HTTP_CHECK_WAIT_MS)
+            code, res = cd.req("PUT", "/api/v1/slices/bad", bad)
+            expect_err(res, code, 422, "out_of_range", "/spec/rate/peak_bps")
+            expect_eq(cd.req("GET", "/api/v1/slices/bad")[0], 404, "bad not stored")
             code, res = cd.req("PUT", "/api/v1/slices/thief", slice_("thief", 1, "lan2", 5009, members=[]))
             expect_err(res, code, 409, "conflict", "/spec/id")
-            expect("slices/blue" in res["error"]["message"] and "slices/bad" not in res["error"]["message"],
-                   "names blue alone: %s" % res)
+            expect("slices/blue" in res["error"]["message"], "names blue: %s" % res)
             expect_eq(cd.req("GET", "/api/v1/slices/thief")[0], 404, "thief not stored")
             code, res = cd.req("PUT", "/api/v1/slices/d", slice_("d", 4, "lan2", 5004, members=[]))
-            expect_eq(code, 201, "a valid write accepted, whatever bad does: %s" % res)
+            expect_eq(code, 201, "a valid write accepted: %s" % res)
         finally:
             dp.proc.send_signal(signal.SIGCONT)
         ph = cd.wait_settled(timeout=SETTLE_S)
-        expect_eq({k: ph[k]["phase"] for k in ("slices/blue", "slices/c", "slices/d", "slices/bad")},
-                  {"slices/blue": "Ready", "slices/c": "Ready", "slices/d": "Ready", "slices/bad": "Failed"},
+        expect_eq({k: ph[k]["phase"] for k in ("slices/blue", "slices/c", "slices/d")},
+                  {"slices/blue": "Ready", "slices/c": "Ready", "slices/d": "Ready"},
                   "phases once sxdp runs: %s" % ph)
-        expect_eq(ph["slices/bad"]["reason"], "out_of_range", "bad failed on its own")
+        expect("slices/bad" not in ph, "bad never stored")
 
 
 @R.test

@@ -261,19 +261,18 @@ def test_page_live_views_match_the_api():
             shot(drv, "visibility-path-down-1366x768.png", 1366, 768)
 
             # an intent sxdp refuses shows its reason
-            bad_upf = {"kind": "upf", "metadata": {"name": "nowhere"}, "spec": dict(S.UPF, slice="blue",
-                       n3={"port": "n3", "address": "192.0.3.1/24"}, n9={"port": "n9", "address": "198.51.101.1/24"},
-                       peers=[{"name": "gnb1", "address": "2001:db8::10"}], sessions=[], local_dns=[])}
-            code, res = cd.req("PUT", "/api/v1/upf/nowhere", bad_upf)
-            expect(code in (200, 201), "a UPF that fails: %d %s" % (code, res))
+            # (a peak above every port's link: sxdp refuses its meter)
+            fast = S.slice_("fast", 8, "lan2", 7004, rate={"guaranteed_bps": 1000000, "peak_bps": 100000000000})
+            code, res = cd.req("PUT", "/api/v1/slices/fast", fast)
+            expect(code in (200, 201), "a slice sxdp refuses: %d %s" % (code, res))
             deadline = time.monotonic() + 10
             while True:
-                ph = cd.phases().get("upf/nowhere", {})
+                ph = cd.phases().get("slices/fast", {})
                 v = page_values(drv)
-                if ph.get("phase") in ("Failed", "Error") and v.get("intent/upf/nowhere/reason") == ph.get("reason"):
+                if ph.get("phase") in ("Failed", "Error") and v.get("intent/slices/fast/reason") == ph.get("reason"):
                     break
                 expect(time.monotonic() < deadline, "the refusal's reason on the page: API %s, page %r" % (
-                    ph, v.get("intent/upf/nowhere/reason")))
+                    ph, v.get("intent/slices/fast/reason")))
                 time.sleep(0.2)
             drv.find_element(By.ID, "tab-intents").click()
             text = drv.find_element(By.ID, "view-intents").text

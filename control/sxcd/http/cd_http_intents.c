@@ -348,12 +348,14 @@ on_checked(void *arg, int rc, json_t *diff, json_t *results)
 {
 	struct commit *c = arg;
 	json_t *errs = json_array();
+	int code;
 
 	(void)diff;
 	cd_route_release(c->req);
-	/* unknowable while sxdp is away: then the older intent wins when both compile */
-	if (rc == 0 && cd_collide(c->env->res, results, c->ch, c->n, errs) == 409) {
-		cd_route_errs(c->req, 409, errs);
+	/* unknowable while sxdp is away: then the older intent wins when both
+	 * compile, and one that cannot be carried out is stored Failed */
+	if (rc == 0 && (code = cd_collide(c->env->res, results, c->ch, c->n, errs)) != 200) {
+		cd_route_errs(c->req, code, errs);
 		commit_free(c);
 		return;
 	}

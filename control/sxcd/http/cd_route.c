@@ -68,6 +68,7 @@ cd_route_reply(struct evhttp_request *req, int code, json_t *body)
 	case 415: why = "Unsupported Media Type"; break;
 	case 417: why = "Expectation Failed"; break;
 	case 421: why = "Misdirected Request"; break;
+	case 422: why = "Unprocessable Content"; break;
 	case 429: why = "Too Many Requests"; break;
 	case 431: why = "Request Header Fields Too Large"; break;
 	case 501: why = "Not Implemented"; break;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cd_collide: whether a change would make an intent fail that does not fail without it (see cd_collide.h). */
+/* cd_collide: whether a change would make an intent fail that does not fail without it, or cannot be carried out (see cd_collide.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,24 +18,43 @@ is_collision(json_t *res)
 	       reason != NULL && (strcmp(reason, "conflict") == 0 || strcmp(reason, "slice_conflict") == 0);
 }
 
+/* Failed on something the box lacks room for (a table, the ids, the
+ * scheduler's pipes): the spec is fine, the box is full; it stays stored
+ * and Failed, as the capacity a table is given can grow. */
+static bool
+is_room(const char *reason)
+{
+	return strcmp(reason, "capacity") == 0 || strcmp(reason, "full") == 0 || strcmp(reason, "no_memory") == 0;
+}
+
 int
 cd_collide(struct cd_res *r, json_t *results, struct cd_change *ch, size_t n, json_t *errs)
 {
 	char who[STORE_NAME_MAX * 2 + 2], ptr[256];
 	const char *w, *ph;
 	json_t *res, *mine = json_object(), *old;
-	size_t before = json_array_size(errs);
+	size_t before = json_array_size(errs), unfit = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		const char *reason;
+
 		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
 		json_object_set_new(mine, who, json_integer((json_int_t)i));
 		res = json_object_get(results, who);
-		if (ch[i].doc == NULL || !is_collision(res))
+		reason = json_string_value(json_object_get(res, "reason")) ?: "failed";
+		if (ch[i].doc == NULL || strcmp(json_string_value(json_object_get(res, "phase")) ?: "", "Failed") != 0)
 			continue;
 		snprintf(ptr, sizeof(ptr), "%s%s", ch[i].base,
 			 json_string_value(json_object_get(res, "pointer")) ?: "/spec");
-		cd_schema_err(errs, ptr, "conflict", "%s collides with an existing intent: %s", who,
-			      json_string_value(json_object_get(res, "message")) ?: "");
+		if (is_collision(res)) {
+			cd_schema_err(errs, ptr, "conflict", "%s collides with an existing intent: %s", who,
+				      json_string_value(json_object_get(res, "message")) ?: "");
+		} else if (!is_room(reason)) {
+			/* what sxcd cannot carry out is never stored to fail */
+			cd_schema_err(errs, ptr, reason, "%s cannot be carried out: %s", who,
+				      json_string_value(json_object_get(res, "message")) ?: "");
+			unfit++;
+		}
 	}
 	/* an intent that holds its entries now never loses them to a change;
 	 * one that fails without the change too is no reason to refuse it */
@@ -62,9 +81,10 @@ cd_collide(struct cd_res *r, json_t *results, struct cd_change *ch, size_t n, js
 				culprit = i;
 		}
 		snprintf(ptr, sizeof(ptr), "%s/spec", n > 0 ? ch[culprit].base : "");
-		cd_schema_err(errs, ptr, "conflict", "%s (%s) would fail: %s", w, ph,
+		cd_schema_err(errs, ptr, "conflict", "%s (%s) would fail at %s: %s", w, ph,
+			      json_string_value(json_object_get(res, "pointer")) ?: "/spec",
 			      json_string_value(json_object_get(res, "message")) ?: "");
 	}
 	json_decref(mine);
-	return json_array_size(errs) > before ? 409 : 200;
+	return json_array_size(errs) == before ? 200 : json_array_size(errs) == before + unfit ? 422 : 409;
 }
