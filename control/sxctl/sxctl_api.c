@@ -18,6 +18,7 @@
 #include "sxctl_base.h"
 #include "sxctl_fmt.h"
 #include "sxctl_http.h"
+#include "sxctl_rev.h"
 #include "sxctl_usage.h"
 
 #define API_DEFAULT "http://127.0.0.1:8181"
@@ -211,8 +212,8 @@ seg(const char *s)
 /* One request; the answer's status in *@code and its body (JSON, the
  * caller's) in *@out. A write carries its JSON type whatever its body
  * (sxcd refuses a write without it). An exit code. */
-static int
-http(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *code, json_t **out)
+int
+api_call(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *code, json_t **out)
 {
 	bool write = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 	char *b = NULL, *fields, *resp = NULL, err[512];
@@ -272,7 +273,7 @@ http(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *
 }
 
 /* An error answer on stderr (or stdout with --json): EX_FAIL. */
-static int
+int
 api_error(struct sx_ctx *x, int code, json_t *res)
 {
 	json_t *e = json_object_get(res, "error"), *f;
@@ -301,15 +302,15 @@ api_error(struct sx_ctx *x, int code, json_t *res)
 
 /* ------------------------------------------------------------ output */
 
-static void
-print_json(json_t *v)
+void
+api_print_json(json_t *v)
 {
 	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 }
 
-static void
-print_changes(json_t *res)
+void
+api_print_changes(json_t *res)
 {
 	json_t *c, *d, *st;
 	const char *who;
@@ -467,14 +468,14 @@ cmd_apply(struct sx_ctx *x)
 	if (json_array_size(sites) == 0 || json_array_size(json_object_get(set, "items")) > 0 ||
 	    json_object_get(set, "prune") != NULL) {
 		path = sx_asprintf("/api/v1/apply?dry_run=%d&wait=%d", x->dry_run, x->wait);
-		rc = http(x, "POST", path, set, &code, &res);
+		rc = api_call(x, "POST", path, set, &code, &res);
 		free(path);
 		if (rc == EX_OK && code / 100 != 2)
 			rc = api_error(x, code, res);
 		else if (rc == EX_OK && x->json)
-			print_json(res);
+			api_print_json(res);
 		else if (rc == EX_OK)
-			print_changes(res);
+			api_print_changes(res);
 		if (rc == EX_OK)
 			json_decref(res);
 	}
@@ -500,7 +501,7 @@ cmd_apply(struct sx_ctx *x)
 		json_object_del(it, "site");
 		json_object_del(it, "kind");
 		/* no name: a kind of one intent (site) */
-		rc = http(x, "PUT", path, it, &code, &res);
+		rc = api_call(x, "PUT", path, it, &code, &res);
 		free(path);
 		json_decref(it);
 		if (rc != EX_OK)
@@ -510,7 +511,7 @@ cmd_apply(struct sx_ctx *x)
 			break;
 		}
 		if (x->json)
-			print_json(res);
+			api_print_json(res);
 		else
 			printf("site %s: %s/%s: %s (generation %" JSON_INTEGER_FORMAT ")\n", site, kind,
 			       json_string_value(json_object_get(json_object_get(res, "metadata"), "name")) ?: "?",
@@ -539,7 +540,7 @@ cmd_fleet(struct sx_ctx *x)
 	if ((rc = api_get(x, "/api/v1/fleet", &res)) != EX_OK)
 		return rc;
 	if (x->json) {
-		print_json(res);
+		api_print_json(res);
 		json_decref(res);
 		return EX_OK;
 	}
@@ -598,7 +599,7 @@ cmd_get(struct sx_ctx *x)
 		return usage_error("usage: get KIND [NAME]");
 	name = x->ac == 3 ? seg(x->av[2]) : NULL;
 	path = sx_asprintf("/api/v1/%s%s%s", x->av[1], name ? "/" : "", name ? name : "");
-	rc = http(x, "GET", path, NULL, &code, &res);
+	rc = api_call(x, "GET", path, NULL, &code, &res);
 	free(name);
 	free(path);
 	if (rc != EX_OK)
@@ -607,7 +608,7 @@ cmd_get(struct sx_ctx *x)
 		return api_error(x, code, res);
 	/* a kind of one intent (the site) answers with it, not a list */
 	if (x->json || x->ac == 3 || !json_is_array(json_object_get(res, "items"))) {
-		print_json(res);
+		api_print_json(res);
 	} else {
 		printf("%-20s %-12s %-7s %7s  %s\n", "NAME", "PHASE", "GEN/OBS", "ENTRIES", "MESSAGE");
 		json_array_foreach(json_object_get(res, "items"), i, d)
@@ -628,7 +629,7 @@ cmd_delete(struct sx_ctx *x)
 		return usage_error("usage: delete KIND NAME [--dry-run] [--wait]");
 	name = seg(x->av[2]);
 	path = sx_asprintf("/api/v1/%s/%s?dry_run=%d&wait=%d", x->av[1], name, x->dry_run, x->wait);
-	rc = http(x, "DELETE", path, NULL, &code, &res);
+	rc = api_call(x, "DELETE", path, NULL, &code, &res);
 	free(name);
 	free(path);
 	if (rc != EX_OK)
@@ -636,9 +637,9 @@ cmd_delete(struct sx_ctx *x)
 	if (code != 200)
 		return api_error(x, code, res);
 	if (x->json)
-		print_json(res);
+		api_print_json(res);
 	else if (x->dry_run)
-		print_changes(res);
+		api_print_changes(res);
 	else
 		printf("%s/%s: %s\n", x->av[1], x->av[2], json_string_value(json_object_get(
 			json_object_get(res, "status"), "phase")) ?: "withdrawn");
@@ -655,12 +656,12 @@ cmd_status(struct sx_ctx *x)
 
 	if (x->ac != 1)
 		return usage_error("usage: status");
-	if ((rc = http(x, "GET", "/api/v1/status", NULL, &code, &res)) != EX_OK)
+	if ((rc = api_call(x, "GET", "/api/v1/status", NULL, &code, &res)) != EX_OK)
 		return rc;
 	if (code != 200)
 		return api_error(x, code, res);
 	if (x->json) {
-		print_json(res);
+		api_print_json(res);
 		json_decref(res);
 		return EX_OK;
 	}
@@ -691,7 +692,7 @@ api_get(struct sx_ctx *x, const char *path, json_t **out)
 	int code = 0, rc;
 
 	*out = NULL;
-	if ((rc = http(x, "GET", path, NULL, &code, out)) != EX_OK)
+	if ((rc = api_call(x, "GET", path, NULL, &code, out)) != EX_OK)
 		return rc;
 	if (code != 200) {
 		rc = api_error(x, code, *out);
@@ -714,6 +715,8 @@ api_cmd(struct sx_ctx *x)
 		return cmd_delete(x);
 	if (strcmp(cmd, "fleet") == 0)
 		return cmd_fleet(x);
+	if (rev_is_cmd(cmd))
+		return rev_cmd(x);
 	return cmd_status(x);
 }
 
@@ -721,5 +724,5 @@ bool
 api_is_cmd(const char *cmd)
 {
 	return strcmp(cmd, "apply") == 0 || strcmp(cmd, "get") == 0 || strcmp(cmd, "delete") == 0 ||
-	       strcmp(cmd, "status") == 0 || strcmp(cmd, "fleet") == 0;
+	       strcmp(cmd, "status") == 0 || strcmp(cmd, "fleet") == 0 || rev_is_cmd(cmd);
 }

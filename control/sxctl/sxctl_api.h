@@ -15,5 +15,13 @@ int api_cmd(struct sx_ctx *x);
 /* GET @path of sxcd's API (a feature's command that shows what sxcd
  * keeps): EX_OK and *@out (new), or the exit code, the error printed. */
 int api_get(struct sx_ctx *x, const char *path, json_t **out);
+/* One request of sxcd's API: its status in *@code, its JSON answer in
+ * *@out (new). An exit code (the transport's trouble printed). */
+int api_call(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *code, json_t **out);
+/* An error answer (@res taken) printed: EX_FAIL. */
+int api_error(struct sx_ctx *x, int code, json_t *res);
+void api_print_json(json_t *v);
+/* An apply's answer: each change; a dry run's table writes and outcomes. */
+void api_print_changes(json_t *res);
 
 #endif /* SXCTL_API_H */

@@ -73,6 +73,12 @@
 "                              phase\n" \
 "  fleet                       sxcd on a fleet's store: every box, live or stale,\n" \
 "                              last seen, its sxdp, intents Ready, paths up\n" \
+"  history [N]                 the last N revisions (50): each accepted change,\n" \
+"                              when, by whom, from where, its intents' result\n" \
+"  diff R1 R2                  the intents as at revision R1, then as at R2\n" \
+"  rollback R [--dry-run] [--wait]\n" \
+"                              every intent as it was at revision R: the dry run\n" \
+"                              shown, then made as one change (a new revision)\n" \
 "\n" \
 "Options (anywhere on the line):\n" \
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \

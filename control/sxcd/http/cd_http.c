@@ -21,6 +21,7 @@
 #include "cd_http_fleet.h"
 #include "cd_http_intents.h"
 #include "cd_http_login.h"
+#include "cd_http_revisions.h"
 #include "cd_http_views.h"
 #include "cd_lag.h"
 #include "cd_route.h"
@@ -61,6 +62,11 @@ static const struct route routes[] = {
 	{ API "/counters", M_GET, NULL, cd_http_views_counters },
 	{ API "/intents", M_GET, NULL, cd_http_intents_list },
 	{ API "/fleet", M_GET, NULL, cd_http_fleet_view },
+	{ API "/revisions", M_GET, NULL, cd_http_revisions_list },
+	{ API "/revisions/diff", M_GET, NULL, cd_http_revisions_diff },
+	{ API "/revisions/{revision}", M_GET, cd_http_revisions_match_one, cd_http_revisions_one },
+	{ API "/revisions/{revision}/rollback", M_POST, cd_http_revisions_match_rollback,
+	  cd_http_revisions_rollback },
 	{ API "/sites/{site}/{kind}", M_GET | M_POST, cd_http_fleet_match_list, cd_http_fleet_site },
 	{ API "/sites/{site}/{kind}/{name}", M_GET | M_PUT | M_DELETE, cd_http_fleet_match_named,
 	  cd_http_fleet_site },
@@ -165,6 +171,8 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 	/* the front door checked it already; this is the second lock */
 	r.authed = cd_auth_bearer_ok(h->env.auth, evhttp_find_header(in, "Authorization")) ||
 		   (get && cd_auth_session_ok(h->env.auth, evhttp_find_header(in, "Cookie")));
+	/* the one token is the admin's (a session is its too) */
+	r.by = !cd_auth_required(h->env.auth) ? "anonymous" : r.authed ? "admin" : "-";
 	if (!r.authed && !cd_gate_open_path(r.path, get)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sxcd\"");
@@ -175,19 +183,6 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 }
 
 static void on_request_timed(struct evhttp_request *req, struct cd_http *h);
-
-static const char *
-method_name(enum evhttp_cmd_type m)
-{
-	switch (m) {
-	case EVHTTP_REQ_GET: return "GET";
-	case EVHTTP_REQ_HEAD: return "HEAD";
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_PUT: return "PUT";
-	case EVHTTP_REQ_DELETE: return "DELETE";
-	default: return "other";
-	}
-}
 
 /* "http METHOD /api/v1/KIND": what a request held the loop as (the name
  * left out: one line each kind, not each intent). */
@@ -202,7 +197,7 @@ on_request(struct evhttp_request *req, void *arg)
 	path = path != NULL ? path : "/";
 	while (path[n] != '\0' && n < 32 && (path[n] != '/' || ++slashes <= 3))
 		n++;
-	snprintf(what, sizeof(what), "http %s %.*s", method_name(evhttp_request_get_command(req)), n, path);
+	snprintf(what, sizeof(what), "http %s %.*s", cd_route_method(evhttp_request_get_command(req)), n, path);
 	on_request_timed(req, (struct cd_http *)arg);
 	cd_lag_leave(t0, what);
 }

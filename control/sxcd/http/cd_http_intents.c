@@ -10,6 +10,7 @@
 #include "cd_auth.h"
 #include "cd_collide.h"
 #include "cd_http_intents.h"
+#include "cd_log.h"
 #include "cd_mem.h"
 #include "cd_kind.h"
 #include "cd_res.h"
@@ -159,8 +160,8 @@ dry_gone(struct evhttp_connection *c, void *arg)
 /* The dry-run answer for @changes: what changes, the table writes, and
  * how each changed intent would compile; answered once the compile is
  * done (in slices: other requests are served meanwhile). */
-static void
-dry_run(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch, size_t n)
+void
+cd_http_intents_dry(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch, size_t n)
 {
 	struct dry_req *d = calloc(1, sizeof(*d));
 	json_t *specs;
@@ -200,7 +201,53 @@ struct commit {
 	struct cd_change *ch;
 	size_t n;
 	bool apply, wait;
+	struct cd_rev_who who;	/* over the strings below */
+	char by[64], from[64], route[160];
+	json_int_t rev;		/* the revision recording it, once stored (0: none) */
 };
+
+/* A revision's result: its intents' status once its run ended. */
+struct settle {
+	const struct cd_route_env *env;
+	json_int_t rev;
+};
+
+static void
+settled(void *arg, bool done)
+{
+	struct settle *st = arg;
+	struct cd_rev *h = cd_res_history(st->env->res);
+	json_t *doc = cd_rev_get(h, st->rev), *res = json_object(), *c, *s;
+	char who[STORE_NAME_MAX * 2 + 2];
+	size_t i;
+	int rc;
+
+	(void)done;	/* a run that did not end in time: the status as it is then */
+	json_array_foreach(json_object_get(doc, "changes"), i, c) {
+		snprintf(who, sizeof(who), "%s/%s", json_string_value(json_object_get(c, "kind")),
+			 json_string_value(json_object_get(c, "name")));
+		s = cd_rstatus_of(st->env->res, who);
+		json_object_set_new(res, who, json_pack("{s:s,s:s*}", "phase", json_string_value(json_object_get(
+			s, "phase")) ?: "Withdrawn", "reason", json_string_value(json_object_get(s, "reason"))));
+	}
+	if (doc != NULL && (rc = cd_rev_result(h, cd_res_store(st->env->res), st->rev, res)) < 0)
+		CD_LOG(WARN, "revision %" JSON_INTEGER_FORMAT "'s result not stored: %s", st->rev, strerror(-rc));
+	json_decref(res);
+	free(st);
+}
+
+/* Revision @rev's result recorded once run @epoch ends. */
+static void
+settle_after(const struct cd_route_env *e, json_int_t rev, uint64_t epoch)
+{
+	struct settle *st = calloc(1, sizeof(*st));
+
+	if (st == NULL)
+		return;
+	*st = (struct settle){ .env = e, .rev = rev };
+	if (cd_sync_wait(e->sync, epoch, CD_HTTP_INTENTS_WAIT_MS, settled, st) < 0)
+		settled(st, false);
+}
 
 static void
 commit_free(struct commit *c)
@@ -238,6 +285,9 @@ applied(void *arg, int rc)
 		return;
 	}
 	epoch = cd_sync_kick(e->sync);
+	c->rev = cd_rev_last(cd_res_history(e->res)) > c->rev ? cd_rev_last(cd_res_history(e->res)) : 0;
+	if (c->rev > 0)
+		settle_after(e, c->rev, epoch);
 	if (c->req == NULL) {
 		commit_free(c);
 		return;
@@ -248,9 +298,11 @@ applied(void *arg, int rc)
 						     "name", c->ch[i].name, "action", c->ch[i].action,
 						     "generation", c->ch[i].generation));
 	if (c->wait)
-		answer_after(e, c->req, epoch, 200, json_pack("{s:o}", "changes", chg), -1, NULL);
+		answer_after(e, c->req, epoch, 200, json_pack("{s:o,s:I}", "changes", chg, "revision", c->rev),
+			     -1, NULL);
 	else
-		cd_route_reply(c->req, 200, json_pack("{s:o,s:I}", "changes", chg, "run", (json_int_t)epoch));
+		cd_route_reply(c->req, 200, json_pack("{s:o,s:I,s:I}", "changes", chg, "run", (json_int_t)epoch,
+						      "revision", c->rev));
 	commit_free(c);
 }
 
@@ -298,20 +350,21 @@ commit_go(struct commit *c)
 		return;
 	}
 	json_decref(errs);
+	c->rev = cd_rev_last(cd_res_history(e->res));	/* a newer one once stored is its */
 	if (c->apply) {
 		/* stored whole or not at all, in slices of the loop: a client
 		 * gone meanwhile changes nothing of it */
 		cd_route_hold(c->req, commit_orphan, c);
-		cd_res_commit_all_async(e->res, ch, c->n, applied, c);
+		cd_res_commit_all_async(e->res, ch, c->n, &c->who, applied, c);
 		return;
 	}
 	if (cd_res_is_remote(e->res) && strcmp(ch->action, "unchanged") != 0) {
 		/* a fleet's store answers later */
 		cd_route_hold(c->req, commit_orphan, c);
-		cd_res_commit_all_async(e->res, ch, 1, stored_one, c);
+		cd_res_commit_all_async(e->res, ch, 1, &c->who, stored_one, c);
 		return;
 	}
-	if ((rc = cd_res_commit(e->res, ch)) < 0) {
+	if ((rc = cd_res_commit(e->res, ch, &c->who)) < 0) {
 		cd_route_store_err(c->req, rc);
 		commit_free(c);
 		return;
@@ -329,9 +382,12 @@ answer_one(struct commit *c)
 	int code;
 
 	code = strcmp(ch->action, "created") == 0 ? 201 : 200;
+	c->rev = cd_rev_last(cd_res_history(e->res)) > c->rev ? cd_rev_last(cd_res_history(e->res)) : 0;
 	if (strcmp(ch->action, "unchanged") != 0 || c->wait) {
 		uint64_t epoch = cd_sync_kick(e->sync);
 
+		if (c->rev > 0)
+			settle_after(e, c->rev, epoch);
 		if (c->wait) {
 			answer_after(e, c->req, epoch, code, NULL, ch->kind, ch->name);
 			commit_free(c);
@@ -373,11 +429,14 @@ commit_gone(struct evhttp_connection *conn, void *arg)
 	commit_free(c);
 }
 
-/* @ch (@n of them, taken: moved into the commit) checked, stored, answered. */
-static void
-checked_commit(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch,
-	       size_t n, bool apply, bool wait)
+/* @ch (@n of them, taken: moved into the commit) checked, stored (the
+ * revision by @r's credential, @rollback_of), answered. */
+void
+cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n, bool apply, bool wait,
+		       json_int_t rollback_of)
 {
+	const struct cd_route_env *e = r->env;
+	struct evhttp_request *req = r->req;
 	struct commit *c = calloc(1, sizeof(*c));
 	bool any = false;
 	json_t *specs;
@@ -392,6 +451,10 @@ checked_commit(const struct cd_route_env *e, struct evhttp_request *req, struct 
 	}
 	memcpy(c->ch, ch, n * sizeof(*ch));
 	*c = (struct commit){ .env = e, .req = req, .ch = c->ch, .n = n, .apply = apply, .wait = wait };
+	snprintf(c->by, sizeof(c->by), "%s", r->by ? r->by : "-");
+	cd_route_from(req, c->from, sizeof(c->from));
+	snprintf(c->route, sizeof(c->route), "%s %s", cd_route_method(r->m), r->path);
+	c->who = (struct cd_rev_who){ .by = c->by, .from = c->from, .route = c->route, .rollback_of = rollback_of };
 	for (size_t i = 0; i < n; i++)
 		any = any || strcmp(ch[i].action, "unchanged") != 0;
 	if (!any) {
@@ -411,9 +474,10 @@ checked_commit(const struct cd_route_env *e, struct evhttp_request *req, struct 
 }
 
 static void
-do_change(const struct cd_route_env *e, struct evhttp_request *req, int kind, const char *name,
-	  bool withdraw, bool create_only)
+do_change(const struct cd_route *r, int kind, const char *name, bool withdraw, bool create_only)
 {
+	const struct cd_route_env *e = r->env;
+	struct evhttp_request *req = r->req;
 	json_t *errs = json_array(), *body = NULL;
 	struct cd_change ch;
 	struct cd_route_query q;
@@ -435,17 +499,19 @@ do_change(const struct cd_route_env *e, struct evhttp_request *req, int kind, co
 	}
 	json_decref(errs);
 	if (q.dry_run) {
-		dry_run(e, req, &ch, 1);
+		cd_http_intents_dry(e, req, &ch, 1);
 		cd_change_clear(&ch);
 		return;
 	}
-	checked_commit(e, req, &ch, 1, false, q.wait);
+	cd_http_intents_commit(r, &ch, 1, false, q.wait, 0);
 }
 
 /* POST /api/v1/apply: the whole set checked first, then written. */
 static void
-do_apply(const struct cd_route_env *e, struct evhttp_request *req)
+do_apply(const struct cd_route *r)
 {
+	const struct cd_route_env *e = r->env;
+	struct evhttp_request *req = r->req;
 	json_t *errs = json_array(), *body, *items, *it, *seen = json_object(), *prune, *pk;
 	struct cd_change *ch = NULL;
 	size_t n = 0, i, j;
@@ -514,10 +580,10 @@ do_apply(const struct cd_route_env *e, struct evhttp_request *req)
 		json_decref(list);
 	}
 	if (q.dry_run) {
-		dry_run(e, req, ch, n);
+		cd_http_intents_dry(e, req, ch, n);
 		goto out;
 	}
-	checked_commit(e, req, ch, n, true, q.wait);
+	cd_http_intents_commit(r, ch, n, true, q.wait, 0);
 	ch = NULL;	/* the commit's now */
 	n = 0;
 	goto out;
@@ -613,11 +679,11 @@ cd_http_intents_route(struct cd_route *r)
 
 	switch (r->m) {
 	case EVHTTP_REQ_POST:
-		do_change(e, r->req, r->kind, NULL, false, true);
+		do_change(r, r->kind, NULL, false, true);
 		return;
 	case EVHTTP_REQ_PUT:
 	case EVHTTP_REQ_DELETE:
-		do_change(e, r->req, r->kind, r->name, r->m == EVHTTP_REQ_DELETE, false);
+		do_change(r, r->kind, r->name, r->m == EVHTTP_REQ_DELETE, false);
 		return;
 	default:	/* GET, HEAD */
 		if (r->name[0] == '\0')
@@ -633,7 +699,7 @@ cd_http_intents_route(struct cd_route *r)
 void
 cd_http_intents_apply(struct cd_route *r)
 {
-	do_apply(r->env, r->req);
+	do_apply(r);
 }
 
 /* every intent's kind, name and status, in the kinds' order; a kind of

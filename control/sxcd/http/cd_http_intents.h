@@ -16,8 +16,13 @@
 #define CD_HTTP_INTENTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include <event2/http.h>
 
+struct cd_change;
 struct cd_route;
+struct cd_route_env;
 
 #define CD_HTTP_INTENTS_WAIT_MS 10000	/* ?wait=1: the longest an answer waits for the dataplane */
 
@@ -41,5 +46,17 @@ void cd_http_intents_apply(struct cd_route *r);
 void cd_http_intents_list(struct cd_route *r);
 /* GET /api/v1/status: sxdp, the intents' phases, the store, the services, the credentials. */
 void cd_http_intents_status(struct cd_route *r);
+
+/* @n checked changes @ch (taken) checked against collisions and what
+ * cannot be carried out, checked again against what is stored, stored as
+ * one (@apply: the apply's answer; else one intent's) with the revision
+ * recording them (by @r's credential; @rollback_of: the revision it rolls
+ * back to, 0: none), answered (@wait: once in sxdp). */
+void cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n, bool apply, bool wait,
+			    json_int_t rollback_of);
+/* The dry-run answer for @n changes @ch (borrowed): what changes, the
+ * table writes, how each would compile. */
+void cd_http_intents_dry(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch,
+			 size_t n);
 
 #endif

@@ -41,6 +41,32 @@ cd_route_send(struct evhttp_request *req, int code, const char *why, struct evbu
 	evhttp_send_reply(req, code, why, b);
 }
 
+const char *
+cd_route_method(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	default: return "other";
+	}
+}
+
+void
+cd_route_from(struct evhttp_request *req, char *out, size_t len)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &addr, &port);
+	snprintf(out, len, "%s", addr != NULL ? addr : "-");
+}
+
 void
 cd_route_reply(struct evhttp_request *req, int code, json_t *body)
 {
@@ -140,6 +166,38 @@ cd_route_flag(struct evhttp_request *req, const char *name)
 }
 
 /* ?dry_run, ?wait, ?expected_generation, nothing else. */
+int
+cd_route_nums(struct evhttp_request *req, const char *const *keys, json_int_t *vals, json_t *errs)
+{
+	const char *qs = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq kv;
+	struct evkeyval *p;
+	char ptr[96];
+	uint64_t v;
+	size_t i;
+
+	if (qs == NULL)
+		return 0;
+	TAILQ_INIT(&kv);
+	if (evhttp_parse_query_str(qs, &kv) < 0) {
+		cd_schema_err(errs, "/query", "bad_value", "the query string does not parse");
+		return -EINVAL;
+	}
+	TAILQ_FOREACH(p, &kv, next) {
+		snprintf(ptr, sizeof(ptr), "/query/%.64s", p->key);
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], p->key) != 0; i++)
+			;
+		if (keys[i] == NULL)
+			cd_schema_err(errs, ptr, "unknown_field", "no such query parameter");
+		else if (dp_num_parse(p->value, INT64_MAX, &v) != 0)
+			cd_schema_err(errs, ptr, "bad_value", "expected a decimal number");
+		else
+			vals[i] = (json_int_t)v;
+	}
+	evhttp_clear_headers(&kv);
+	return json_array_size(errs) ? -EINVAL : 0;
+}
+
 int
 cd_route_query(struct evhttp_request *req, struct cd_route_query *q, json_t *errs)
 {

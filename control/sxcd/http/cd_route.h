@@ -64,17 +64,24 @@ struct cd_route {
 	enum evhttp_cmd_type m;
 	const char *path;
 	bool authed;		/* the token, or the page's session for a read */
+	const char *by;		/* the credential's name ("-": none; static) */
 	/* what the route's pattern read: {site}, {kind} (as written and its
 	 * number), {name} (a kind of one intent's filled in), {item}{id} (raw) */
 	char site[STORE_NAME_MAX + 2], kind_s[32], name[STORE_NAME_MAX + 2];
 	int kind;
 	const struct cd_vis_item *item;
 	const char *id;
+	json_int_t rev;		/* {R} of /revisions/{R} */
 };
 
 /* What a pattern's match made of a path: not this route, this route, or
  * a bad path answered already (400, 404). */
 enum { CD_ROUTE_NEXT, CD_ROUTE_MATCH, CD_ROUTE_ANSWERED };
+
+/* "GET", "PUT", ...: @m's name. */
+const char *cd_route_method(enum evhttp_cmd_type m);
+/* @req's source address ("192.0.2.1", "2001:db8::1") into @out. */
+void cd_route_from(struct evhttp_request *req, char *out, size_t len);
 
 /* ------------------------------------------------------------ answers */
 
@@ -105,6 +112,10 @@ bool cd_route_flag(struct evhttp_request *req, const char *name);
 /* ?dry_run, ?wait, ?expected_generation, nothing else: 0, or -EINVAL
  * with what is wrong added to @errs. */
 int cd_route_query(struct evhttp_request *req, struct cd_route_query *q, json_t *errs);
+/* The query's decimal numbers named in @keys (NULL-terminated) into
+ * @vals (the same order; one not in the query keeps its value): 0, or
+ * -EINVAL with what is wrong (another key, not a number) added to @errs. */
+int cd_route_nums(struct evhttp_request *req, const char *const *keys, json_int_t *vals, json_t *errs);
 /* The body as a JSON object (new); NULL after answering 400 or 413. */
 json_t *cd_route_body(struct evhttp_request *req);
 

@@ -18,6 +18,7 @@ struct event_base;
 struct store;
 
 struct cd_syncer;
+struct cd_rev;
 
 struct cd_res {
 	struct store *st;
@@ -31,6 +32,7 @@ struct cd_res {
 	 * in sxdp, until a DELETE or a PUT of the name decides */
 	json_t *quar;
 	json_t *aside;	  /* [{"document", "file", "message"}]: state documents set aside */
+	struct cd_rev *rev;	/* the history: every change committed here, a revision */
 	struct event_base *base;	/* the loop a large change is stored in slices on */
 	struct cd_res_job *job;		/* the one under way */
 	struct cd_syncer *syncer;	/* its syncs' thread (NULL: on the loop) */

@@ -14,6 +14,7 @@
 #include "cd_log.h"
 #include "cd_rcore.h"
 #include "cd_res.h"
+#include "cd_rev.h"
 #include "cd_specs.h"
 #include "cd_syncer.h"
 
@@ -33,6 +34,7 @@ struct cd_res_job {
 	struct cd_change *ch;
 	size_t n;
 	json_t *state;		/* a save of state documents: NAME → doc, in memory once stored */
+	json_t *rev;		/* the revision it records, into the history once stored */
 	cd_res_done *fn;
 	void *arg;
 };
@@ -102,6 +104,10 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 			set_aside(r, sl + 1);
 			continue;
 		}
+		if (sl != NULL && strcmp(k, CD_REV_KIND) == 0) {
+			CD_LOG(ERR, "the store's %s.json does not read back: left out of the history", w);
+			continue;
+		}
 		if (sl == NULL || cd_kind_of(k) < 0)
 			continue;
 		if (strlen(sl + 1) <= STORE_NAME_MAX) {
@@ -127,6 +133,11 @@ cd_res_open(struct store *st, struct cd_schema *sc, struct cd_res **out, json_t 
 			"entries in sxdp, until a DELETE of ", alias));
 	}
 	json_decref(broken);
+	if ((r->rev = cd_rev_new(json_object_get(all, CD_REV_KIND), 0, 0)) == NULL) {
+		json_decref(all);
+		cd_res_free(r);
+		return -ENOMEM;
+	}
 	r->state = json_incref(json_object_get(all, STATE_KIND));
 	if (r->state == NULL)
 		r->state = json_object();
@@ -185,9 +196,11 @@ cd_res_free(struct cd_res *r)
 			cd_syncer_wait(r->syncer);
 		store_job_free(r->job->sj);
 		event_free(r->job->ev);
+		json_decref(r->job->rev);
 		free(r->job);
 	}
 	cd_syncer_free(r->syncer);
+	cd_rev_free(r->rev);
 	free(r);
 }
 
@@ -446,24 +459,9 @@ quar_file(struct cd_res *r, struct cd_change *ch)
 }
 
 int
-cd_res_commit(struct cd_res *r, struct cd_change *ch)
+cd_res_commit(struct cd_res *r, struct cd_change *ch, const struct cd_rev_who *who)
 {
-	const char *kind = cd_kind_name(ch->kind);
-	int rc;
-
-	if (strcmp(ch->action, "unchanged") == 0)
-		return 0;
-	if (r->rcommit != NULL)	/* a store elsewhere answers later: cd_res_commit_all_async */
-		return -EOPNOTSUPP;
-	cd_res_flush(r);	/* in the store's order */
-	if (ch->doc == NULL) {
-		if ((rc = store_del(r->st, kind, quar_file(r, ch))) < 0 && rc != -ENOENT)
-			return rc;
-	} else if ((rc = store_put(r->st, kind, ch->name, ch->doc)) < 0) {
-		return rc;
-	}
-	commit_mem(r, ch, true);
-	return 0;
+	return cd_res_commit_all(r, ch, 1, who);
 }
 
 /* The changes in memory, once stored. */
@@ -483,40 +481,79 @@ commit_all_mem(struct cd_res *r, struct cd_change *ch, size_t n)
 			commit_mem(r, &ch[i], false);
 }
 
+/* The store job of @n changes @ch and (@who) the revision recording them
+ * (in *@rev, for cd_rev_kept once stored). */
 static int
-commit_start(struct cd_res *r, struct cd_change *ch, size_t n, struct store_job **j)
+commit_start(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
+	     struct store_job **j, json_t **rev)
 {
-	struct store_op *ops = calloc(n + 1, sizeof(*ops));
-	size_t m = 0;
-	int rc;
+	struct store_op *ops = calloc(n + 1, sizeof(*ops)), *rops = NULL, *all;
+	json_t **before = calloc(n + 1, sizeof(*before));
+	size_t m = 0, nr = 0;
+	int rc = 0;
 
 	*j = NULL;
-	if (ops == NULL)
+	*rev = NULL;
+	if (ops == NULL || before == NULL) {
+		free(ops);
+		free(before);
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	}
+	for (size_t i = 0; i < n; i++) {
+		before[i] = json_object_get(cd_rcore_docs(r->docs, ch[i].kind), ch[i].name);
 		if (strcmp(ch[i].action, "unchanged") != 0)
 			ops[m++] = (struct store_op){ .kind = cd_kind_name(ch[i].kind), .name = ch[i].doc ?
 						      ch[i].name : quar_file(r, &ch[i]), .doc = ch[i].doc };
-	rc = m > 0 ? store_apply_start(r->st, ops, m, j) : 0;
+	}
+	if (m > 0 && who != NULL)
+		rc = cd_rev_record(r->rev, ch, before, n, who, rev, &rops, &nr);
+	free(before);
+	if (rc == 0 && nr > 0 && (all = realloc(ops, (m + nr) * sizeof(*ops))) != NULL) {
+		ops = all;
+		memcpy(ops + m, rops, nr * sizeof(*ops));
+		m += nr;
+	} else if (rc == 0 && nr > 0) {
+		rc = -ENOMEM;
+	}
+	if (rc == 0 && m > 0)
+		rc = store_apply_start(r->st, ops, m, j);
+	free(rops);	/* its names were copied by the start */
 	free(ops);
+	if (rc < 0) {
+		json_decref(*rev);
+		*rev = NULL;
+	}
 	return rc;
 }
 
+/* Revision @rev (or none) is stored with its change. */
+static void
+rev_kept(struct cd_res *r, json_t *rev)
+{
+	if (rev != NULL)
+		cd_rev_kept(r->rev, rev);
+}
+
 int
-cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n)
+cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who)
 {
 	struct store_job *j;
+	json_t *rev;
 	int rc;
 
 	if (r->rcommit != NULL)
 		return -EOPNOTSUPP;
 	cd_res_flush(r);
-	if ((rc = commit_start(r, ch, n, &j)) < 0)
+	if ((rc = commit_start(r, ch, n, who, &j, &rev)) < 0)
 		return rc;
 	rc = j != NULL ? store_apply_step(j, 0) : 0;
 	store_job_free(j);
-	if (rc == 0)
+	if (rc == 0) {
 		commit_all_mem(r, ch, n);
+		rev_kept(r, rev);
+	} else {
+		json_decref(rev);
+	}
 	return rc;
 }
 
@@ -538,7 +575,10 @@ job_end(struct cd_res *r, int rc)
 				json_object_set(r->state, what, doc);
 	} else if (rc == 0) {
 		commit_all_mem(r, j->ch, j->n);
+		rev_kept(r, j->rev);
+		j->rev = NULL;
 	}
+	json_decref(j->rev);
 	json_decref(j->state);
 	j->fn(j->arg, rc);
 	free(j);
@@ -603,6 +643,25 @@ cd_res_remote_info(struct cd_res *r)
 	return r->rinfo;
 }
 
+struct cd_rev *
+cd_res_history(struct cd_res *r)
+{
+	cd_res_flush(r);	/* a revision under way is in it */
+	return r->rev;
+}
+
+struct store *
+cd_res_store(struct cd_res *r)
+{
+	return r->st;
+}
+
+json_t *
+cd_res_docs(struct cd_res *r)
+{
+	return r->docs;
+}
+
 json_int_t
 cd_res_generation(struct cd_res *r, int kind, const char *name)
 {
@@ -661,9 +720,11 @@ cd_res_adopt(struct cd_res *r, int kind, const char *name, json_t *doc, json_int
 }
 
 void
-cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg)
+cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
+			cd_res_done *fn, void *arg)
 {
 	struct cd_res_job *j;
+	json_t *rev = NULL;
 	int rc;
 
 	if (r->rcommit != NULL) {	/* it decides, and answers later */
@@ -672,19 +733,24 @@ cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, cd_res
 	}
 	cd_res_flush(r);
 	if (r->base == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
-		fn(arg, cd_res_commit_all(r, ch, n));
+		fn(arg, cd_res_commit_all(r, ch, n, who));
 		return;
 	}
-	if ((rc = commit_start(r, ch, n, &j->sj)) < 0 || j->sj == NULL ||
+	if ((rc = commit_start(r, ch, n, who, &j->sj, &rev)) < 0 || j->sj == NULL ||
 	    (j->ev = event_new(r->base, -1, 0, job_slice, r)) == NULL) {
+		/* a job started is finished by store_job_free: stored all the same */
 		store_job_free(j->sj);
 		free(j);
-		if (rc == 0)
+		if (rc == 0) {
 			commit_all_mem(r, ch, n);
+			rev_kept(r, rev);
+		} else {
+			json_decref(rev);
+		}
 		fn(arg, rc);
 		return;
 	}
-	*j = (struct cd_res_job){ .sj = j->sj, .ev = j->ev, .ch = ch, .n = n, .fn = fn, .arg = arg };
+	*j = (struct cd_res_job){ .sj = j->sj, .ev = j->ev, .ch = ch, .n = n, .rev = rev, .fn = fn, .arg = arg };
 	r->job = j;
 	evtimer_add(j->ev, &no_wait);
 }

@@ -19,6 +19,7 @@
 
 #include "cd_change.h"
 #include "cd_compile.h"
+#include "cd_rev.h"
 #include "cd_schema.h"
 #include "store.h"
 
@@ -51,12 +52,13 @@ int cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
  * action). 200, or 409 with nothing to write.
  */
 int cd_res_recheck(struct cd_res *r, struct cd_change *ch, size_t n, json_t *errs);
-/* Write a checked change: the store first (durably), then memory. 0 or
+/* Write a checked change: the store first (durably), then memory; @who
+ * (NULL: none) has the revision recording it stored with it. 0 or
  * -errno (then nothing changed). */
-int cd_res_commit(struct cd_res *r, struct cd_change *ch);
+int cd_res_commit(struct cd_res *r, struct cd_change *ch, const struct cd_rev_who *who);
 /* The @n checked @ch written as one: all or none in the store
  * (store_apply), then memory. 0 or -errno (then nothing changed). */
-int cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n);
+int cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who);
 /* The same, stored in slices of the loop (cd_res_set_base) so that a
  * change of thousands of intents holds nobody: @fn(@arg, rc) once done
  * (0: stored and in memory; -errno: nothing changed); @ch stays the
@@ -64,8 +66,13 @@ int cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n);
  * else that stores or checks a change first finishes it (store order is
  * memory order). */
 typedef void cd_res_done(void *arg, int rc);
-void cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, cd_res_done *fn,
-			     void *arg);
+void cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
+			     cd_res_done *fn, void *arg);
+/* The history (cd_rev.h), with the change under way stored first; the
+ * store; the intents stored (KIND → NAME → document, borrowed). */
+struct cd_rev *cd_res_history(struct cd_res *r);
+struct store *cd_res_store(struct cd_res *r);
+json_t *cd_res_docs(struct cd_res *r);
 /* Finish the change under way now (its @fn called). */
 void cd_res_flush(struct cd_res *r);
 struct event_base;
