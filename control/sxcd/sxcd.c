@@ -28,6 +28,7 @@
 #include "cd_nl.h"
 #include "cd_fleet.h"
 #include "cd_res.h"
+#include "cd_rev.h"
 #include "cd_schema.h"
 #include "cd_svc.h"
 #include "cd_sync.h"
@@ -108,8 +109,10 @@ usage(FILE *f)
 		"  --chart-js FILE    Chart.js for the page's charts (" DEFAULT_CHART ")\n"
 		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
 		"  --sxdp-timeout-ms N  sxdp silent this long with a call waiting: unresponsive (%d)\n"
-		"  --no-netlink       do not read the kernel's links, routes and neighbours\n",
-		www_path(NULL), DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS);
+		"  --no-netlink       do not read the kernel's links, routes and neighbours\n"
+		"  --history-max N    revisions kept (%d): the oldest go first\n"
+		"  --history-bytes N  bytes of revisions' documents kept (%u)\n",
+		www_path(NULL), DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS, CD_REV_MAX_N, CD_REV_MAX_BYTES);
 	/* what the features' services add */
 	cd_svc_usage(f);
 	fprintf(f,
@@ -331,6 +334,8 @@ main(int argc, char **argv)
 		{ "resync-ms", required_argument, NULL, 'r' },
 		{ "sxdp-timeout-ms", required_argument, NULL, 'T' },
 		{ "no-netlink", no_argument, NULL, 'N' },
+		{ "history-max", required_argument, NULL, 'H' },
+		{ "history-bytes", required_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -357,6 +362,7 @@ main(int argc, char **argv)
 	struct event_base *base;
 	struct event *sigint, *sigterm;
 	uint64_t resync = DEFAULT_RESYNC, sxdp_timeout = CTL_ASYNC_DEADLINE_MS, store_ms = 0;
+	uint64_t hist_n = CD_REV_MAX_N, hist_bytes = CD_REV_MAX_BYTES;
 	bool use_nl = true;
 	struct cd_nl *nl = NULL;
 	uint16_t port;
@@ -425,6 +431,18 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'N': use_nl = false; break;
+		case 'H':
+			if (dp_num_parse(optarg, 1000000, &hist_n) != 0 || hist_n < 1) {
+				fprintf(stderr, "sxcd: --history-max: 1..1000000 revisions\n");
+				return 2;
+			}
+			break;
+		case 'B':
+			if (dp_num_parse(optarg, 1ull << 34, &hist_bytes) != 0 || hist_bytes < 65536) {
+				fprintf(stderr, "sxcd: --history-bytes: 65536..17179869184\n");
+				return 2;
+			}
+			break;
 		case 'V': printf("sxcd %s\n", SXDP_VERSION); free(opts); return 0;
 		case 'h': usage(stdout); free(opts); return 0;
 		default: usage(stderr); free(opts); return 2;
@@ -499,6 +517,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "sxcd: store %s: %s\n", dir, strerror(-rc));
 		return 1;
 	}
+	cd_rev_bounds(cd_res_history(res), (size_t)hist_n, (size_t)hist_bytes);
 	json_array_foreach(bad, i, b) {
 		char *m = json_dumps(json_object_get(b, "message"), JSON_COMPACT | JSON_ENCODE_ANY);
 

@@ -162,10 +162,9 @@ cmd_diff(struct sx_ctx *x)
 		json_t *f = json_object_get(it, "from"), *t = json_object_get(it, "to");
 
 		printf("%s/%s: %s\n", json_string_value(json_object_get(it, "kind")),
-		       json_string_value(json_object_get(it, "name")), json_is_null(f) ? "created" :
-		       json_is_null(t) ? "withdrawn" : "changed");
-		walk("/spec", json_is_null(f) ? NULL : json_object_get(f, "spec"),
-		     json_is_null(t) ? NULL : json_object_get(t, "spec"));
+		       json_string_value(json_object_get(it, "name")), f == NULL ? "created" :
+		       t == NULL ? "withdrawn" : "changed");
+		walk("/spec", json_object_get(f, "spec"), json_object_get(t, "spec"));
 	}
 	json_decref(res);
 	return EX_OK;

@@ -359,8 +359,12 @@ class Sxcd:
             time.sleep(0.05)
 
     def store_files(self):
+        """The intents' files and sxcd's own (state/); not the history's, whose results are written
+        as runs end."""
         out = {}
         for p in sorted(glob.glob(os.path.join(self.store, "*", "*.json"))):
+            if os.path.basename(os.path.dirname(p)) == "revisions":
+                continue
             with open(p) as f:
                 out[os.path.relpath(p, self.store)] = f.read()
         return out

@@ -102,7 +102,7 @@ cd_http_revisions_one(struct cd_route *r)
 		cd_route_reply(r->req, 200, json_incref(doc));
 }
 
-/* {"KIND/NAME": [a, b]} as [{"kind", "name", "from", "to"}] */
+/* {"KIND/NAME": [a, b]} as [{"kind", "name", @a, @b}] (null: left out) */
 static json_t *
 as_items(json_t *between, const char *a, const char *b)
 {
@@ -112,8 +112,14 @@ as_items(json_t *between, const char *a, const char *b)
 	json_object_foreach(between, who, pair) {
 		const char *sl = strchr(who, '/');
 
-		json_array_append_new(items, json_pack("{s:s%,s:s,s:O,s:O}", "kind", who, (size_t)(sl - who), "name",
-						       sl + 1, a, json_array_get(pair, 0), b, json_array_get(pair, 1)));
+		json_t *it = json_pack("{s:s%,s:s}", "kind", who, (size_t)(sl - who), "name", sl + 1);
+
+		/* none: left out */
+		if (it != NULL && !json_is_null(json_array_get(pair, 0)))
+			json_object_set(it, a, json_array_get(pair, 0));
+		if (it != NULL && !json_is_null(json_array_get(pair, 1)))
+			json_object_set(it, b, json_array_get(pair, 1));
+		json_array_append_new(items, it);
 	}
 	return items;
 }

@@ -111,6 +111,13 @@ cd_rev_free(struct cd_rev *v)
 	free(v);
 }
 
+void
+cd_rev_bounds(struct cd_rev *v, size_t max_n, size_t max_bytes)
+{
+	v->max_n = max_n;
+	v->max_bytes = max_bytes;
+}
+
 json_int_t
 cd_rev_last(const struct cd_rev *v)
 {
@@ -154,9 +161,15 @@ cd_rev_record(struct cd_rev *v, const struct cd_change *ch, json_t *const *befor
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(ch[i].action, "unchanged") == 0)
 			continue;
-		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I,s:O?,s:O?}", "kind", cd_kind_name(ch[i].kind),
-						     "name", ch[i].name, "action", ch[i].action, "generation",
-						     ch[i].generation, "before", before[i], "after", ch[i].doc));
+		json_t *c = json_pack("{s:s,s:s,s:s,s:I}", "kind", cd_kind_name(ch[i].kind), "name", ch[i].name,
+				      "action", ch[i].action, "generation", ch[i].generation);
+
+		/* none: left out */
+		if (c != NULL && before[i] != NULL)
+			json_object_set(c, "before", before[i]);
+		if (c != NULL && ch[i].doc != NULL)
+			json_object_set(c, "after", ch[i].doc);
+		json_array_append_new(chg, c);
 	}
 	if (json_array_size(chg) == 0) {
 		json_decref(chg);
@@ -280,9 +293,7 @@ state_at(const struct cd_rev *v, const char *kind, const char *name, json_int_t 
 		json_array_foreach(json_object_get(v->r[i].doc, "changes"), j, c)
 			if (strcmp(json_string_value(json_object_get(c, "kind")) ?: "", kind) == 0 &&
 			    strcmp(json_string_value(json_object_get(c, "name")) ?: "", name) == 0) {
-				json_t *b = json_object_get(c, "before");
-
-				return json_is_null(b) ? NULL : b;
+				return json_object_get(c, "before");
 			}
 	}
 	return json_object_get(json_object_get(now, kind), name);

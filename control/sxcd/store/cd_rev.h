@@ -5,7 +5,7 @@
  * with its prune, a rollback): {"revision", "time", "by", "from", "route",
  * "changes": [{"kind", "name", "action", "generation", "before", "after"}],
  * "result": {"KIND/NAME": {"phase", "reason"}}, "rollback_of"}; before and
- * after are the whole documents (null: none). It is stored in the same
+ * after are the whole documents (left out: none). It is stored in the same
  * store_apply as the change it records (cd_res_commit*), so a change is
  * never kept without its revision nor a revision without its change, as
  * the store's document revisions/NNNNNNNNNN. Revisions are numbered 1, 2,
@@ -45,6 +45,8 @@ struct cd_rev_who {
  * document that is not a revision is left out and said in the log. */
 struct cd_rev *cd_rev_new(json_t *stored, size_t max_n, size_t max_bytes);
 void cd_rev_free(struct cd_rev *v);
+/* Keep at most @max_n revisions and @max_bytes of them from the next one on. */
+void cd_rev_bounds(struct cd_rev *v, size_t max_n, size_t max_bytes);
 
 /*
  * The revision recording @n changes @ch (those "unchanged" left out) by
