@@ -27,6 +27,7 @@
 #include "cd_log.h"
 #include "cd_nl.h"
 #include "cd_fleet.h"
+#include "cd_audit.h"
 #include "cd_res.h"
 #include "cd_rev.h"
 #include "cd_schema.h"
@@ -110,6 +111,8 @@ usage(FILE *f)
 		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
 		"  --sxdp-timeout-ms N  sxdp silent this long with a call waiting: unresponsive (%d)\n"
 		"  --no-netlink       do not read the kernel's links, routes and neighbours\n"
+		"  --audit-log FILE   every write and refusal, one JSON line each, appended to\n"
+		"                     FILE too (the log has them in any case)\n"
 		"  --history-max N    revisions kept (%d): the oldest go first\n"
 		"  --history-bytes N  bytes of revisions' documents kept (%u)\n",
 		www_path(NULL), DEFAULT_RESYNC, CTL_ASYNC_DEADLINE_MS, CD_REV_MAX_N, CD_REV_MAX_BYTES);
@@ -335,6 +338,7 @@ main(int argc, char **argv)
 		{ "sxdp-timeout-ms", required_argument, NULL, 'T' },
 		{ "no-netlink", no_argument, NULL, 'N' },
 		{ "history-max", required_argument, NULL, 'H' },
+		{ "audit-log", required_argument, NULL, 'U' },
 		{ "history-bytes", required_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -342,7 +346,7 @@ main(int argc, char **argv)
 	};
 	struct option *opts;
 	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
-	const char *url = NULL, *site = NULL, *state_dir = NULL;
+	const char *url = NULL, *site = NULL, *state_dir = NULL, *audit_log = NULL;
 	struct cd_fleet_opts fo = { 0 };
 	struct cd_fleet *fleet = NULL;
 	struct cd_box *box = NULL;
@@ -431,6 +435,7 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'N': use_nl = false; break;
+		case 'U': audit_log = optarg; break;
 		case 'H':
 			if (dp_num_parse(optarg, 1000000, &hist_n) != 0 || hist_n < 1) {
 				fprintf(stderr, "sxcd: --history-max: 1..1000000 revisions\n");
@@ -479,6 +484,10 @@ main(int argc, char **argv)
 				   err, sizeof(err))) != 0) {
 		fprintf(stderr, "sxcd: %s\n", err);
 		return rc;
+	}
+	if ((rc = cd_audit_open(audit_log)) < 0) {
+		fprintf(stderr, "sxcd: --audit-log %s: %s\n", audit_log, strerror(-rc));
+		return 1;
 	}
 	if ((base = event_base_new()) == NULL) {
 		fprintf(stderr, "sxcd: out of memory\n");
@@ -603,6 +612,7 @@ main(int argc, char **argv)
 	cd_svc_stop();
 	cd_http_free(http);
 	cd_auth_free(auth);
+	cd_audit_close();
 	cd_tls_ctx_free(tls);
 	cd_www_free(www);
 	cd_nl_free(nl);

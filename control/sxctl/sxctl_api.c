@@ -18,7 +18,6 @@
 #include "sxctl_base.h"
 #include "sxctl_fmt.h"
 #include "sxctl_http.h"
-#include "sxctl_rev.h"
 #include "sxctl_usage.h"
 
 #define API_DEFAULT "http://127.0.0.1:8181"
@@ -715,8 +714,6 @@ api_cmd(struct sx_ctx *x)
 		return cmd_delete(x);
 	if (strcmp(cmd, "fleet") == 0)
 		return cmd_fleet(x);
-	if (rev_is_cmd(cmd))
-		return rev_cmd(x);
 	return cmd_status(x);
 }
 
@@ -724,5 +721,5 @@ bool
 api_is_cmd(const char *cmd)
 {
 	return strcmp(cmd, "apply") == 0 || strcmp(cmd, "get") == 0 || strcmp(cmd, "delete") == 0 ||
-	       strcmp(cmd, "status") == 0 || strcmp(cmd, "fleet") == 0 || rev_is_cmd(cmd);
+	       strcmp(cmd, "status") == 0 || strcmp(cmd, "fleet") == 0;
 }

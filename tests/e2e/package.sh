@@ -142,7 +142,7 @@ for f in /usr/bin/sxdp /usr/bin/sxcd /usr/bin/sxctl; do
   check "$f is installed, executable" test -x "$f"
 done
 for f in $UNITDIR/sxdp.service $UNITDIR/sxcd.service /etc/sxdp/sxdp.json /etc/sxdp/README \
-  /etc/default/sxcd /usr/share/man/man8/sxdp.8.gz /usr/share/man/man8/sxcd.8.gz \
+  /etc/default/sxcd /etc/logrotate.d/sxcd /usr/share/man/man8/sxdp.8.gz /usr/share/man/man8/sxcd.8.gz \
   /usr/share/man/man1/sxctl.1.gz /usr/share/sxcd/sxcd-openapi.json /usr/share/sxcd/www/index.html \
   /usr/share/sxcd/www/sx.js /usr/lib/*/sxdp/dp_xdp.bpf.o /usr/share/doc/$PKG/copyright \
   /usr/share/doc/$PKG/changelog.gz /usr/share/doc/$PKG/README.md /usr/share/doc/$PKG/README.Debian; do
@@ -287,6 +287,12 @@ check "sxctl apply -f (a site and a slice) --wait${out:+: $(echo "$out" | tr '\n
 phase=$(sxctl --api "$API" get slices lab --json 2>/dev/null | "$PY" -c \
   'import json,sys; d=json.load(sys.stdin); d=d.get("items", [d])[0] if isinstance(d, dict) else d[0]; print(d.get("status", {}).get("phase"))' 2>&1)
 check "the slice is Ready ($phase)" test "$phase" = Ready
+check "the apply is a line of /var/log/sxcd/audit.log (LogsDirectory, sxcd's: $(stat -c '%a %U:%G' /var/log/sxcd 2>&1))" \
+  sh -c "grep -q '\"route\":\"/api/v1/apply\"' /var/log/sxcd/audit.log && test \"\$(stat -c '%a %U' /var/log/sxcd)\" = '750 sxcd'"
+check "and revision 1 of sxctl history" sh -c "sxctl --api $API history | grep -q 'POST /api/v1/apply'"
+if command -v logrotate >/dev/null; then
+  check "logrotate takes /etc/logrotate.d/sxcd" logrotate -d /etc/logrotate.d/sxcd
+fi
 check "sxdp has the slice's SVI (sxctl table show svi)" \
   sh -c "sxctl --socket $SOCK table show svi | grep -qi 'mac=02:00:0a:0a:00:fe,ip=10.10.0.254'"
 check "sxcd serves the Visibility page (GET /)" \

@@ -13,7 +13,7 @@ PID 1 (a container, a CI runner): what this emulates and what it cannot, it says
 Emulated: User, Group, SupplementaryGroups (initgroups, then them),
 EnvironmentFile (with '-': optional), Environment, ExecStart ($VAR split into
 words, ${VAR} one word, a leading '-' or '@' refused), WorkingDirectory,
-RuntimeDirectory/StateDirectory (+Mode; owned by User:Group), UMask,
+RuntimeDirectory/StateDirectory/LogsDirectory (+Mode; owned by User:Group), UMask,
 LimitNOFILE/LimitMEMLOCK, NoNewPrivileges, NotifyAccess (NOTIFY_SOCKET
 passed on when the caller gives one: its listener is the caller's), ExecReload
 (reload), and in a mount namespace of its
@@ -38,7 +38,7 @@ SUPERVISION = {"Type", "Restart", "RestartSec", "TimeoutStopSec", "TimeoutStartS
                "KillMode"}
 EMULATED = {"User", "Group", "SupplementaryGroups", "EnvironmentFile", "Environment", "ExecStart",
             "WorkingDirectory", "RuntimeDirectory", "RuntimeDirectoryMode", "StateDirectory",
-            "StateDirectoryMode", "UMask", "LimitNOFILE", "LimitMEMLOCK", "NoNewPrivileges",
+            "StateDirectoryMode", "LogsDirectory", "LogsDirectoryMode", "UMask", "LimitNOFILE", "LimitMEMLOCK", "NoNewPrivileges",
             "ProtectSystem", "ProtectHome", "PrivateTmp", "NotifyAccess", "ExecReload"}
 
 libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
@@ -129,8 +129,12 @@ def dirs(svc, base, key):
     return [os.path.join(base, d) for v in svc.get(key, []) for d in v.split()]
 
 
+# the directories a unit owns, where systemd makes them
+OWN_DIRS = (("RuntimeDirectory", "/run"), ("StateDirectory", "/var/lib"), ("LogsDirectory", "/var/log"))
+
+
 def make_dirs(svc, pw, gid):
-    for key, base in (("RuntimeDirectory", "/run"), ("StateDirectory", "/var/lib")):
+    for key, base in OWN_DIRS:
         mode = int(last(svc, key + "Mode", "0755"), 8)
         for d in dirs(svc, base, key):
             os.makedirs(d, exist_ok=True)
@@ -168,7 +172,7 @@ def sandbox(svc):
     if ps in ("yes", "true", "full", "strict"):
         # the writable: what the unit owns; bind them onto themselves first, so
         # that making their file system read-only leaves them as they were
-        rw = dirs(svc, "/run", "RuntimeDirectory") + dirs(svc, "/var/lib", "StateDirectory")
+        rw = [d for key, base in OWN_DIRS for d in dirs(svc, base, key)]
         for v in svc.get("ReadWritePaths", []):
             rw += [p.lstrip("-") for p in v.split()]
         own = ["/tmp", "/var/tmp"] if pt in ("yes", "true") else []
@@ -240,7 +244,7 @@ def start(unit):
             raise SystemExit("unitrun: NoNewPrivileges: prctl failed")
     os.umask(int(last(svc, "UMask", "0022"), 8))
     env.update(HOME=pw.pw_dir, USER=pw.pw_name, LOGNAME=pw.pw_name, SHELL=pw.pw_shell)
-    for key, base in (("RuntimeDirectory", "/run"), ("StateDirectory", "/var/lib")):
+    for key, base in OWN_DIRS:
         d = dirs(svc, base, key)
         if d:
             env[key.upper()] = ":".join(d)

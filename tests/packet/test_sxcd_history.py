@@ -198,5 +198,69 @@ def test_history_bounds_and_refusals():
         shutil.rmtree(store, ignore_errors=True)
 
 
+@R.test
+def test_audit_line_for_each_write_and_refusal():
+    """--audit-log FILE: every write (any outcome) and every refusal (401, 409, 422, ...) of the run
+    is one JSON line in FILE and in the log: its time, credential's name, source, method, route,
+    intents, code and outcome (the revision of a change); never the token. A file logrotate moved
+    away is followed by a new one at the path."""
+    logdir = tempfile.mkdtemp(prefix="sxcd-audit-")
+    path = os.path.join(logdir, "audit.log")
+    try:
+        with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, \
+                Sxcd(dp.sock_path, extra=["--audit-log", path]) as cd:
+            key = "x" * 43 + "="
+            wg = {"kind": "peers", "metadata": {"name": "siteW"}, "spec": {
+                "id": 9, "endpoints": [{"address": "2001:db8::9", "wan": "isp1"}], "probe": {"how": "static"},
+                "encryption": {"public_key": key, "cipher": "wireguard"}}}
+            did = []   # (method, route, code, by, intents, outcome)
+
+            revs = []
+
+            def ask(method, route, body=None, token=None, by="admin", intents=(), outcome="ok", q=""):
+                code, res = cd.req(method, route + q, body, token=token)
+                did.append((method, route, code, by, sorted(intents), outcome if code < 400 else
+                            res["error"]["reason"]))
+                revs.append(res.get("revision") or None)
+                return code, res
+            ask("POST", "/api/v1/apply", {"items": [SITE, PEER]}, intents=["site/local", "peers/siteB"], q="?wait=1")
+            ask("PUT", "/api/v1/slices/red", slice_("red", 1, "lan1", 5000), intents=["slices/red"], q="?wait=1")
+            c, _ = ask("PUT", "/api/v1/slices/red", slice_("red", 1, "lan1", 5001), intents=["slices/red"],
+                       q="?expected_generation=7")
+            expect_eq(c, 409, "stale")
+            c, _ = ask("PUT", "/api/v1/peers/siteW", wg, intents=["peers/siteW"])
+            expect_eq(c, 422, "cannot be carried out")
+            c, _ = ask("DELETE", "/api/v1/slices/red", token="wrong-token-0123456789abcdef", by="-",
+                       intents=["slices/red"])
+            expect_eq(c, 401, "a wrong token")
+            c, _ = ask("GET", "/api/v1/intents", token="wrong-token-0123456789abcdef", by="-")
+            expect_eq(c, 401, "a read with a wrong token is a refusal too")
+            ask("GET", "/api/v1/status")          # a read: no line
+            did.pop()
+            revs.pop()
+            c, _ = ask("POST", "/api/v1/apply", {"items": [{"kind": "slices", "metadata": {"name": "b"}, "spec": {}}]},
+                       intents=["slices/b"])
+            expect_eq(c, 400, "a bad apply")
+            rev = last_rev(cd)["revision"]
+            ask("POST", "/api/v1/revisions/%d/rollback" % (rev - 1), intents=["slices/red"])
+            ask("DELETE", "/api/v1/slices/red", intents=["slices/red"])
+            os.rename(path, path + ".1")          # logrotate
+            ask("PUT", "/api/v1/slices/blue", slice_("blue", 2, "lan2", 5002), intents=["slices/blue"])
+            lines = [json.loads(x) for f in (path + ".1", path) for x in open(f)]
+            got = [(a["method"], a["route"], a["code"], a["by"], sorted(a["intents"]), a["outcome"]) for a in lines]
+            expect_eq(got, did, "one line per write and refusal, in order")
+            expect(all(a["from"] == "127.0.0.1" and a["audit"] == "sxcd" and a["time"].endswith("Z") for a in lines),
+                   "source and time: %s" % lines[0])
+            expect_eq([a.get("revision") for a in lines], revs, "the revision of each change that says one")
+            text = open(path + ".1").read() + open(path).read() + open(cd.log).read()
+            expect(cd.token not in text and "wrong-token" not in text, "no token in the audit or the log")
+            expect_eq(open(cd.log).read().count("INFO: audit {"), len(did), "the same lines in the log")
+            code, m = cd.req("GET", "/metrics")
+            expect("sxcd_audit_lines_total %d" % len(did) in m, "counted: %s" %
+                   [x for x in m.splitlines() if "audit" in x])
+    finally:
+        shutil.rmtree(logdir, ignore_errors=True)
+
+
 if __name__ == "__main__":
     R.main()

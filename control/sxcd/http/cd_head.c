@@ -191,7 +191,7 @@ cd_head_parse(char *h, size_t body_max, struct evbuffer *canon, struct cd_head *
 				*slot[i] = v;
 			}
 		}
-		if (strcasecmp(line, CD_HEAD_REFUSED_FIELD) == 0)
+		if (strcasecmp(line, CD_HEAD_REFUSED_FIELD) == 0 || strcasecmp(line, CD_HEAD_ASKED_FIELD) == 0)
 			continue;	/* ours alone */
 		if (strcasecmp(line, "Host") == 0) {
 			hosts++;
@@ -215,23 +215,33 @@ cd_head_parse(char *h, size_t body_max, struct evbuffer *canon, struct cd_head *
 	return 0;
 }
 
-void
-cd_head_refusal(struct evbuffer *dst, int code, const char *reason, const char *msg)
+/* @s with its control and non-ASCII bytes made spaces, into @out */
+static void
+printable(char *out, size_t len, const char *s)
 {
-	char m[200];
-
-	snprintf(m, sizeof(m), "%s", msg);
-	for (char *p = m; *p != '\0'; p++)
+	snprintf(out, len, "%s", s);
+	for (char *p = out; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = ' ';
+}
+
+void
+cd_head_refusal(struct evbuffer *dst, int code, const char *reason, const char *msg, const char *asked)
+{
+	char m[200], a[CD_HEAD_ASKED_MAX];
+
+	printable(m, sizeof(m), msg);
+	printable(a, sizeof(a), asked);
 	evbuffer_add_printf(dst, "GET " REFUSED_PATH " HTTP/1.1\r\nHost: sxcd\r\nConnection: close\r\n"
-			    CD_HEAD_REFUSED_FIELD ": %d %s %s\r\n\r\n", code, reason, m);
+			    CD_HEAD_REFUSED_FIELD ": %d %s %s\r\n%s%s%s\r\n", code, reason, m,
+			    a[0] ? CD_HEAD_ASKED_FIELD ": " : "", a, a[0] ? "\r\n" : "");
 }
 
 bool
-cd_head_refused(struct evhttp_request *req, int *code, const char **reason, const char **msg)
+cd_head_refused(struct evhttp_request *req, int *code, const char **reason, const char **msg, const char **asked)
 {
-	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), CD_HEAD_REFUSED_FIELD);
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *v = evhttp_find_header(in, CD_HEAD_REFUSED_FIELD);
 	static char buf[256];
 	char *sp;
 
@@ -245,5 +255,6 @@ cd_head_refused(struct evhttp_request *req, int *code, const char **reason, cons
 		*sp = '\0';
 		*msg = sp + 1;
 	}
+	*asked = evhttp_find_header(in, CD_HEAD_ASKED_FIELD) ?: "";
 	return true;
 }

@@ -30,6 +30,7 @@ struct evhttp_request;
 
 #define CD_HEAD_FIELDS_MAX 100	/* header fields in a head (431) */
 #define CD_HEAD_REFUSED_FIELD "X-Sxcd-Refused"	/* cd_wire's refusals, never a client's */
+#define CD_HEAD_ASKED_FIELD   "X-Sxcd-Refused-Asked"	/* ... and what they refused */
 
 /* Why a request is refused: its status, reason and message. */
 struct cd_head_no {
@@ -66,10 +67,13 @@ int cd_head_parse(char *h, size_t body_max, struct evbuffer *canon, struct cd_he
 		  struct cd_head_no *no);
 
 /* The head of the front door's own request that carries a refusal to
- * evhttp (@msg's control characters made spaces): cd_http answers it. */
-void cd_head_refusal(struct evbuffer *dst, int code, const char *reason, const char *msg);
-/* Is @req such a refusal? Then its code, reason and message (valid
- * until the next call). */
-bool cd_head_refused(struct evhttp_request *req, int *code, const char **reason, const char **msg);
+ * evhttp (@msg's control characters made spaces), and what was asked
+ * ("METHOD PATH", "" when the head did not parse): cd_http answers it. */
+#define CD_HEAD_ASKED_MAX 160
+void cd_head_refusal(struct evbuffer *dst, int code, const char *reason, const char *msg, const char *asked);
+/* Is @req such a refusal? Then its code, reason and message, and what was
+ * asked ("" unknown) (valid until the next call). */
+bool cd_head_refused(struct evhttp_request *req, int *code, const char **reason, const char **msg,
+		     const char **asked);
 
 #endif

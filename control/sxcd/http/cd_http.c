@@ -14,6 +14,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "cd_audit.h"
 #include "cd_auth.h"
 #include "cd_gate.h"
 #include "cd_head.h"
@@ -145,15 +146,17 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct cd_route r = { .env = &h->env, .req = req, .m = evhttp_request_get_command(req),
 			  .path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)) };
-	const char *reason, *msg;
+	const char *reason, *msg, *asked;
 	bool get;
 	int code;
 
 	if (r.path == NULL)
 		r.path = "/";
-	if (cd_head_refused(req, &code, &reason, &msg)) {
+	cd_audit_by(req, "-");
+	if (cd_head_refused(req, &code, &reason, &msg, &asked)) {
 		struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 
+		cd_audit_asked(req, asked);
 		if (code == 401)
 			evhttp_add_header(out, "WWW-Authenticate", "Bearer realm=\"sxcd\"");
 		if (code == 503)
@@ -173,6 +176,7 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		   (get && cd_auth_session_ok(h->env.auth, evhttp_find_header(in, "Cookie")));
 	/* the one token is the admin's (a session is its too) */
 	r.by = !cd_auth_required(h->env.auth) ? "anonymous" : r.authed ? "admin" : "-";
+	cd_audit_by(req, r.by);
 	if (!r.authed && !cd_gate_open_path(r.path, get)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sxcd\"");

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <event2/http.h>
 
+#include "cd_audit.h"
 #include "cd_auth.h"
 #include "cd_collide.h"
 #include "cd_http_intents.h"
@@ -534,6 +535,12 @@ do_apply(const struct cd_route *r)
 	ch = calloc(json_array_size(items) + 64, sizeof(*ch));
 	json_array_foreach(items, i, it) {
 		int k = cd_kind_of(json_string_value(json_object_get(it, "kind")));
+		const char *nm = json_string_value(json_object_get(json_object_get(it, "metadata"), "name"));
+
+		if (k >= 0 && ((nm != NULL && store_name_ok(nm)) || cd_kind_only(k) != NULL)) {
+			snprintf(who, sizeof(who), "%s/%.*s", cd_kind_name(k), STORE_NAME_MAX, nm ? nm : cd_kind_only(k));
+			cd_audit_touch(req, who);
+		}
 
 		snprintf(base, sizeof(base), "/items/%zu", i);
 		if (k < 0) {

@@ -6,6 +6,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "cd_audit.h"
 #include "cd_auth.h"
 #include "cd_http_views.h"
 #include "cd_metrics.h"
@@ -147,6 +148,10 @@ wire_metrics(const struct cd_route_env *e, struct evbuffer *b)
 		  "failures" },
 		{ "sxcd_http_auth_throttled_total", "counter",
 		  "Wrong credentials answered 429 late or closed unanswered", "throttled" },
+	}, audit[] = {
+		{ "sxcd_audit_lines_total", "counter", "Audit lines: writes and refusals", "lines" },
+		{ "sxcd_audit_file_errors_total", "counter", "Audit lines the --audit-log file did not take",
+		  "file_errors" },
 	};
 	json_t *st = cd_wire_stats(e->wire), *v;
 	const char *k;
@@ -161,6 +166,9 @@ wire_metrics(const struct cd_route_env *e, struct evbuffer *b)
 	json_decref(st);
 	st = cd_auth_stats(e->auth);
 	families(b, st, auth, sizeof(auth) / sizeof(auth[0]));
+	json_decref(st);
+	st = cd_audit_stats();
+	families(b, st, audit, sizeof(audit) / sizeof(audit[0]));
 	json_decref(st);
 }
 

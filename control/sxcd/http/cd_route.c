@@ -11,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "cd_log.h"
+#include "cd_audit.h"
 #include "cd_route.h"
 #include "cd_schema.h"
 #include "cd_sync.h"
@@ -67,6 +68,19 @@ cd_route_from(struct evhttp_request *req, char *out, size_t len)
 	snprintf(out, len, "%s", addr != NULL ? addr : "-");
 }
 
+/* @req's answer in the audit, if it is one to keep (cd_audit). */
+static void
+audit(struct evhttp_request *req, int code, json_t *body)
+{
+	char from[64];
+	struct cd_audit_ask a = { .method = cd_route_method(evhttp_request_get_command(req)),
+				  .path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)),
+				  .from = from, .api = CD_ROUTE_API };
+
+	cd_route_from(req, from, sizeof(from));
+	cd_audit_answer(req, &a, code, body);
+}
+
 void
 cd_route_reply(struct evhttp_request *req, int code, json_t *body)
 {
@@ -74,6 +88,7 @@ cd_route_reply(struct evhttp_request *req, int code, json_t *body)
 	char *s = json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	const char *why;
 
+	audit(req, code, body);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
 	if (b != NULL && s != NULL) {
 		evbuffer_add(b, s, strlen(s));

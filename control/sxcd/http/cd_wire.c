@@ -57,6 +57,7 @@ struct conn {
 	bool tls_seen;			/* its first byte was looked at */
 	bool out_wait;
 	struct cd_gate_conn gc;		/* what cd_gate knows of it */
+	char asked[CD_HEAD_ASKED_MAX];	/* "METHOD PATH" of the head being checked ("": not read yet) */
 };
 
 struct cd_wire {
@@ -190,7 +191,7 @@ refuse(struct conn *c, struct evbuffer *dst, int code, const char *reason, const
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cd_head_refusal(dst, code, reason, msg);
+	cd_head_refusal(dst, code, reason, msg, c->asked);
 	count(w, reason);
 	unreserve(c);
 	c->st = ST_REFUSED;
@@ -218,6 +219,8 @@ check_head(struct conn *c, char *h, struct evbuffer *dst, struct evbuffer *canon
 		return -1;
 	}
 	c->expect = hd.expect;
+	/* what was asked, for the refusal's audit line */
+	snprintf(c->asked, sizeof(c->asked), "%.*s %.150s", (int)strcspn(hd.method, " "), hd.method, hd.path);
 	cd_gate_conn_read(&c->gc, bufferevent_getfd(c->under));
 	if ((rc = cd_gate_check(&w->gate, &c->gc, &hd, &no)) == CD_GATE_REFUSE) {
 		refuse(c, dst, no.code, no.reason, "%s", no.msg);
@@ -306,6 +309,7 @@ head_step(struct conn *c, struct evbuffer *src, struct evbuffer *dst)
 	char *h;
 
 	if (have == 0) {
+		c->asked[0] = '\0';	/* not the last request's */
 		/* a new head: its time starts now (the first one's at the accept) */
 		if (c->eol == 0 && !c->overload && evtimer_pending(c->deadline, NULL) == 0) {
 			arm(c, CD_WIRE_HEAD_MS);

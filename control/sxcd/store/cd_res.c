@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "cd_clock.h"
 #include "cd_lag.h"
 #include "cd_log.h"
 #include "cd_rcore.h"
@@ -42,13 +43,7 @@ struct cd_res_job {
 const char *
 cd_res_now(char *out, size_t len)
 {
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return out;
+	return cd_clock_utc(out, len, false);
 }
 
 /* One of the reconciler's own documents (ids, what it owns) did not read

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "cd_change.h"
+#include "cd_clock.h"
 #include "cd_kind.h"
 #include "cd_log.h"
-#include "cd_res.h"
 #include "cd_rev.h"
 
 #define REV_NAME_LEN 24	/* "%010lld" and its NUL, with room */
@@ -175,7 +175,7 @@ cd_rev_record(struct cd_rev *v, const struct cd_change *ch, json_t *const *befor
 		json_decref(chg);
 		return 0;
 	}
-	d = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:{}}", "revision", next, "time", cd_res_now(now, sizeof(now)),
+	d = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:{}}", "revision", next, "time", cd_clock_utc(now, sizeof(now), false),
 		      "by", who->by ? who->by : "-", "from", who->from ? who->from : "-", "route",
 		      who->route ? who->route : "-", "changes", chg, "result");
 	if (d != NULL && who->rollback_of > 0)
