@@ -216,6 +216,13 @@ class Sxcd:
     def in_ns(self, fn):
         return self.nst.run(fn) if self.nst else fn()
 
+    def logtext(self):
+        """Its whole log: what a check looks for in it (audit lines come between)."""
+        try:
+            return open(self.log, errors="replace").read()
+        except OSError:
+            return ""
+
     def logtail(self):
         try:
             return open(self.log).read()[-self.tail:]

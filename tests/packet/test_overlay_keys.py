@@ -233,7 +233,7 @@ def test_a_new_box_makes_its_key_once():
                 ok = False
             except T.TestFailure:
                 ok = True
-            expect(ok and "0600" in cd.logtail(), "a key others may read is refused at start: %s" % cd.logtail())
+            expect(ok and "0600" in cd.logtext(), "a key others may read is refused at start: %s" % cd.logtail())
         finally:
             cd.stop()
             import shutil

@@ -122,7 +122,7 @@ def test_upf_initiated_setup_retried_until_accepted():
             a = assoc_of(cd, smf.fqdn)
             expect(a is not None and a["initiated"] == "upf" and a["recovery_ts"] == smf.rts,
                    "the association with the FQDN Node ID: %s" % n4_stats(cd)["associations"])
-            expect("refused our Association Setup Request (cause 64" in cd.logtail(), "the refusal logged")
+            expect("refused our Association Setup Request (cause 64" in cd.logtext(), "the refusal logged")
 
 
 @R.test
@@ -200,7 +200,7 @@ def test_update_release_and_no_association():
             expect_eq((r.message_type, r.seq, S.ie(r, S.IE_CAUSE).cause), (S.ASSOC_RELEASE_RSP, seq, 1),
                       "release accepted")
             expect(assoc_of(cd, smf.node_id_text()) is None, "the association gone")
-            expect("gone: released" in cd.logtail(), "the release logged (the session layer told)")
+            expect("gone: released" in cd.logtext(), "the release logged (the session layer told)")
             r = smf.establish(cp_seid=0xabe)
             expect_eq(S.ie(r, S.IE_CAUSE).cause, 72, "establishment after the release: 72")
         st = n4_stats(cd)["counters"]
@@ -258,7 +258,7 @@ def test_second_setup_same_and_new_recovery():
             expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
             # logged once (the first); what a peer repeats within 10 s is counted into the next line
             expect("set up again (Recovery Time Stamp %d, was %d): its sessions go" % (smf.rts - 100, smf.rts - 100)
-                   in cd.logtail(), "logged")
+                   in cd.logtext(), "logged")
             # heartbeats of the SMF's with a later one: a restart once two say it (one stamped
             # with the time it was sent, OAI's, is not); then an earlier one
             smf.heartbeat(rts=smf.rts + 1)
@@ -387,7 +387,7 @@ def test_heartbeats_sent_and_unanswering_smf():
             expect(assoc_of(cd, smf.node_id_text()) is None, "then gone")
             expect(st["heartbeat_failures"] >= 1 and st["requests_resent"] >= 1 and st["unreachable_gone"] == 1,
                    "counted: %s" % st)
-            expect("does not answer heartbeats" in cd.logtail() and "gone: unreachable" in cd.logtail(), "logged")
+            expect("does not answer heartbeats" in cd.logtext() and "gone: unreachable" in cd.logtext(), "logged")
 
 
 @R.test
@@ -504,7 +504,7 @@ def test_allow_refuses_other_sources():
     change nothing; the log says so once, then how many more after at most 10 s."""
     with n4_sxcd(FAST + ["--pfcp-allow", "127.0.0.1", "--pfcp-allow", "2001:db8::/32"]) as cd:
         expect_eq(n4_stats(cd)["allow"], ["127.0.0.1/32", "2001:db8::/32"], "the allowed prefixes in the status")
-        expect("taking N4 from any source address" not in cd.logtail(), "no warning: it is restricted")
+        expect("taking N4 from any source address" not in cd.logtext(), "no warning: it is restricted")
         with smf_of(cd, "open5gs", bind=("127.0.0.2", 0)) as out, smf_of(cd, "free5gc") as ok:
             outsider_tries(cd, out, "from 127.0.0.2")
             r = ok.associate()
@@ -514,15 +514,15 @@ def test_allow_refuses_other_sources():
             expect(ok.heartbeat() is not None, "the allowed SMF still answered")
             expect_eq(metric(cd, 'sxcd_pfcp_dropped_total{reason="refused_source"}'), 10.0,
                       "counted in /metrics")
-            expect_eq(cd.logtail().count(REFUSED_LINE), 1, "one log line for the burst: %s" % cd.logtail())
-            expect("a datagram from 127.0.0.2:%d refused" % out.addr[1] in cd.logtail(), "naming the source")
+            expect_eq(cd.logtext().count(REFUSED_LINE), 1, "one log line for the burst: %s" % cd.logtail())
+            expect("a datagram from 127.0.0.2:%d refused" % out.addr[1] in cd.logtext(), "naming the source")
             deadline = time.monotonic() + REFUSED_LOG_S + 5
-            while time.monotonic() < deadline and "more datagrams refused" not in cd.logtail():
+            while time.monotonic() < deadline and "more datagrams refused" not in cd.logtext():
                 time.sleep(0.2)
             expect("9 more datagrams refused from sources outside --pfcp-allow (the last from 127.0.0.2:%d)" %
-                   out.addr[1] in cd.logtail(), "then how many more, within %d s: %s" %
+                   out.addr[1] in cd.logtext(), "then how many more, within %d s: %s" %
                    (REFUSED_LOG_S, cd.logtail()[-600:]))
-            expect_eq(cd.logtail().count("more datagrams refused"), 1, "once")
+            expect_eq(cd.logtext().count("more datagrams refused"), 1, "once")
 
 
 @R.test
@@ -552,7 +552,7 @@ def test_allow_unset_warns_and_takes_anyone():
             expect(smf.associate() is not None, "answered from anywhere")
         expect_eq(n4_stats(cd)["allow"], None, "no restriction in the status")
         expect("taking N4 from any source address (PFCP has no authentication): restrict it to the SMFs with "
-               "--pfcp-allow PREFIX" in cd.logtail(), "a warning at start")
+               "--pfcp-allow PREFIX" in cd.logtext(), "a warning at start")
 
 
 @R.test
@@ -567,7 +567,7 @@ def test_allow_drops_a_stored_association_from_elsewhere():
             cd.restart()
             expect_eq([x["node_id"] for x in n4_stats(cd)["associations"]], ["127.0.0.1"], "127.0.0.1's alone")
             expect("the stored association with 127.0.0.2 not restored: its address 127.0.0.2:%d is outside "
-                   "--pfcp-allow now" % a.addr[1] in cd.logtail(), "said why")
+                   "--pfcp-allow now" % a.addr[1] in cd.logtext(), "said why")
             expect_eq([x["node_id"] for x in json.load(open(cd.state_file("pfcp")))["associations"]], ["127.0.0.1"],
                       "and no longer stored")
             r = mod_req(b)
@@ -683,7 +683,7 @@ def test_smf_restart_after_sxcd_restart():
                 smf.wait_request(S.HEARTBEAT_REQ, timeout=0.5)
             expect_eq(n4_stats(cd)["counters"]["smf_restarts"], 1, "the SMF restart seen after the sxcd restart")
             expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
-            expect("Recovery Time Stamp is later (%d, was %d)" % (smf.rts, old) in cd.logtail(), "logged")
+            expect("Recovery Time Stamp is later (%d, was %d)" % (smf.rts, old) in cd.logtext(), "logged")
             expect_eq(json.load(open(cd.state_file("pfcp")))["associations"][0]["recovery_ts"], smf.rts, "stored")
             cd.restart(signal.SIGKILL)
             smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
@@ -727,7 +727,7 @@ def test_restored_unreachable_goes():
         deadline = time.monotonic() + GONE_S
         while assoc_of(cd, name) is not None and time.monotonic() < deadline:
             time.sleep(0.1)
-        expect(assoc_of(cd, name) is None and "gone: unreachable" in cd.logtail(), "gone as unreachable")
+        expect(assoc_of(cd, name) is None and "gone: unreachable" in cd.logtext(), "gone as unreachable")
         expect_eq(json.load(open(cd.state_file("pfcp")))["associations"], [], "and from the store")
 
 
@@ -758,11 +758,11 @@ def test_corrupt_stored_associations():
                 expect_eq(json.load(open(cd.state_file("pfcp"))),
                           {"recovery_ts": st["recovery_ts"], "associations": []}, "%s: the new state stored" % name)
                 if bad is not None:
-                    expect(st["restore_error"] and "do not read back" in cd.logtail(), "%s: said: %s" %
+                    expect(st["restore_error"] and "do not read back" in cd.logtext(), "%s: said: %s" %
                            (name, st["restore_error"]))
                     expect_eq(json.load(open(cd.state_file("pfcp.unreadable"))), bad(good), "%s: kept aside" % name)
                 else:
-                    expect("does not read back" in cd.logtail(), "not JSON: set aside by the store, said")
+                    expect("does not read back" in cd.logtext(), "not JSON: set aside by the store, said")
                 r = smf.associate()
                 expect_eq(S.ie(r, S.IE_CAUSE).cause, 1, "%s: an SMF sets up again" % name)
 

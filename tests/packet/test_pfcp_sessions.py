@@ -94,10 +94,10 @@ def test_qer_meters_follow_the_meters_table():
         expect_eq(cd.req("GET", "/api/v1/upf/edge")[0], 200, "sxcd still serves")
     with upf_pfcp(extra_cfg={"table_sizes": {"meters": 65536}}) as (dp, cd, port, base):
         deadline = time.monotonic() + SETTLE_S
-        while "QERs' meters 8192..65535 (sxdp's meters table: 65536)" not in cd.logtail() and \
+        while "QERs' meters 8192..65535 (sxdp's meters table: 65536)" not in cd.logtext() and \
                 time.monotonic() < deadline:
             time.sleep(0.05)
-        expect("QERs' meters 8192..65535" in cd.logtail(), "sxcd's range follows the table: %s" % cd.logtail()[-500:])
+        expect("QERs' meters 8192..65535" in cd.logtext(), "sxcd's range follows the table: %s" % cd.logtail()[-500:])
         with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
             expect_eq(cause_of(smf.associate()), 1, "associated")
             r, sess = smf.open_session(cp_seid=0x7200, ue="10.45.1.40", gnb="192.0.2.10", gnb_teid=0x400)

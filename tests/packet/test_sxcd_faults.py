@@ -475,7 +475,7 @@ def test_ready_means_in_sxdp_when_the_store_fills_during_an_apply():
                     code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": list(items.values())})
                     expect_eq(code, 200, "the apply is stored: %s" % (res,))
                     held_back(w, list(names), before, "no room for what sxcd owns")
-                    expect("cannot store what sxcd owns" in cd.logtail(), "logged")
+                    expect("cannot store what sxcd owns" in cd.logtext(), "logged")
                     # a run with nothing new to compile (the same apply again) still full:
                     # it carries the writes the refused run did not make, and is refused too
                     code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": list(items.values())})
@@ -566,7 +566,7 @@ def test_corrupt_intent_quarantined():
                 st = cd.status()
                 expect_eq([q["intent"] for q in st["store"]["quarantined"]], ["slices/blue"], "in /status")
                 expect_eq(st["intents"].get("Quarantined"), 1, "counted")
-                expect("quarantined" in cd.logtail(), "logged")
+                expect("quarantined" in cd.logtext(), "logged")
                 expect_eq(open(path, "rb").read(), corrupt, "the file is kept as it was")
                 cd.stop()
             cd.start()
@@ -661,7 +661,7 @@ def test_corrupt_state_set_aside():
             kept = glob.glob(ids + ".corrupt-*")
             expect(len(kept) == 1 and open(kept[0]).read() == '{"paths": {"red/pe', "the corrupt ids kept aside: %s" % kept)
             expect_eq(len(glob.glob(shard + ".corrupt-*")), 1, "the corrupt shard kept aside")
-            expect("does not read back" in cd.logtail(), "logged")
+            expect("does not read back" in cd.logtext(), "logged")
             expect_eq(st["intents"], {"Ready": 4}, "every intent Ready")
             expect(len(owned_by(dp, 1)) > 3 and len(owned_by(dp, 2)) > 3, "their entries in sxdp")
         finally:

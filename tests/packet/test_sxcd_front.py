@@ -218,7 +218,7 @@ def test_writes_are_json_and_same_origin():
                 st, _, _, _ = cd.raw("GET", "/api/v1/status")
                 expect_eq(st, 200, "--insecure-no-auth: no credential asked")
                 expect_eq(cd.status()["auth"]["mode"], "none", "status says so")
-                expect("--insecure-no-auth" in cd.logtail() and "WARN" in cd.logtail(), "a warning at start")
+                expect("--insecure-no-auth" in cd.logtext() and "WARN" in cd.logtext(), "a warning at start")
 
 
 @R.test
@@ -283,13 +283,13 @@ def test_sessions_and_the_token_file():
         for c in others[-3:]:
             expect_eq(cd.raw("GET", "/api/v1/status", "Cookie: %s\r\n" % c)[0], 401, "a session after the change")
         expect_eq(cd.raw("GET", "/api/v1/status", cd.auth())[0], 200, "the new token")
-        expect("session(s) revoked" in cd.logtail() and old not in cd.logtail() and cd.token not in cd.logtail(),
+        expect("session(s) revoked" in cd.logtext() and old not in cd.logtext() and cd.token not in cd.logtext(),
                "the change logged, no token in the log")
         # an unusable file: the token stays
         with open(cd.token_file, "w") as f:
             f.write("short\n")
         deadline = time.monotonic() + 10
-        while "cannot be used" not in cd.logtail():
+        while "cannot be used" not in cd.logtext():
             expect(time.monotonic() < deadline, "the unusable file logged within 10 s")
             time.sleep(0.1)
         expect_eq(cd.raw("GET", "/api/v1/status", cd.auth())[0], 200, "the token kept")
@@ -342,7 +342,7 @@ def test_wrong_tokens_throttled_right_one_not():
         fails = int(re.search(r"^sxcd_http_auth_failures_total (\d+)", m, re.M).group(1))
         thr = int(re.search(r"^sxcd_http_auth_throttled_total (\d+)", m, re.M).group(1))
         expect(fails >= 72 and thr >= 40, "counted: %d failures, %d throttled" % (fails, thr))
-        lines = [x for x in cd.logtail().splitlines() if "wrong credentials" in x]
+        lines = [x for x in cd.logtext().splitlines() if "wrong credentials" in x]
         expect(1 <= len(lines) <= 2, "one log line per burst: %s" % lines)
 
 
@@ -424,7 +424,7 @@ def test_tls():
                 s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                 st, hdrs, body, _ = read_answer(s, 5, detect_close=False)
             expect(st == 400 and b"HTTPS" in body, "plain HTTP on the TLS port: %d %r" % (st, body))
-            expect("token" not in cd.logtail().lower() or cd.token not in cd.logtail(), "no token in the log")
+            expect("token" not in cd.logtext().lower() or cd.token not in cd.logtext(), "no token in the log")
         with Front(["--tls-cert", c["server.crt"], "--tls-key", c["server.key"], "--tls-client-ca", c["ca.crt"]]) as cd:
             url = "https://127.0.0.1:%d/api/v1/status" % cd.port
             auth = ["-H", "Authorization: Bearer " + cd.token]
@@ -436,7 +436,7 @@ def test_tls():
             rc, code, err = curl("--cacert", c["ca.crt"], "--cert", c["other.crt"], "--key",
                                  os.path.join(d, "other.key"), *auth, url)
             expect(rc != 0, "mutual TLS with another CA's certificate: refused (%s)" % err.strip())
-            expect("certificate" in cd.logtail(), "why, in sxcd's log: %s" % cd.logtail()[-300:])
+            expect("certificate" in cd.logtext(), "why, in sxcd's log: %s" % cd.logtail()[-300:])
         for args, named in ((["--tls-cert", c["server.crt"]], "--tls-key"),
                             (["--tls-cert", c["server.crt"], "--tls-key", c["client.key"]], c["client.key"]),
                             (["--tls-cert", "/nonexistent.crt", "--tls-key", c["server.key"]], "/nonexistent.crt"),
@@ -479,7 +479,7 @@ def test_plain_http_beyond_loopback():
                 expect_eq(got, (remote, "tls_required" if remote == 403 else None),
                           "%s: a client from 198.18.77.1" % extra)
                 if not extra:
-                    expect("answered to loopback clients only" in cd.logtail(), "said at start")
+                    expect("answered to loopback clients only" in cd.logtext(), "said at start")
     finally:
         subprocess.run(["ip", "netns", "del", ns])
 

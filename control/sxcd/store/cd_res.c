@@ -456,6 +456,8 @@ quar_file(struct cd_res *r, struct cd_change *ch)
 int
 cd_res_commit(struct cd_res *r, struct cd_change *ch, const struct cd_rev_who *who)
 {
+	if (strcmp(ch->action, "unchanged") == 0)	/* nothing to store, here or elsewhere */
+		return 0;
 	return cd_res_commit_all(r, ch, 1, who);
 }
 
