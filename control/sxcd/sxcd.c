@@ -18,6 +18,7 @@
 #include "ctl_async.h"
 
 #include "cd_auth.h"
+#include "cd_cred.h"
 #include "cd_box.h"
 #include "cd_crash.h"
 #include "cd_gc.h"
@@ -356,6 +357,7 @@ main(int argc, char **argv)
 	size_t n_names = 0;
 	struct cd_tls_ctx *tls = NULL;
 	struct cd_auth *auth = NULL;
+	struct cd_creds *creds = NULL;
 	char addr[128], err[4400];
 	struct cd_schema *schema = NULL;
 	struct store *st = NULL;
@@ -527,6 +529,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cd_rev_bounds(cd_res_history(res), (size_t)hist_n, (size_t)hist_bytes);
+	if ((rc = cd_creds_open(st, &creds)) < 0) {
+		fprintf(stderr, "sxcd: store %s: credentials: %s\n", dir, strerror(-rc));
+		return 1;
+	}
+	cd_auth_set_creds(auth, creds);
 	json_array_foreach(bad, i, b) {
 		char *m = json_dumps(json_object_get(b, "message"), JSON_COMPACT | JSON_ENCODE_ANY);
 
@@ -558,8 +565,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	{
-		struct cd_http_conf hc = { .addr = addr, .port = port, .auth = auth, .tls = tls,
-					   .names = names, .plain_ok = plain_ok };
+		struct cd_http_conf hc = { .addr = addr, .port = port, .auth = auth, .creds = creds,
+					   .tls = tls, .names = names, .plain_ok = plain_ok };
 
 		if ((rc = cd_http_new(base, &hc, res, sync, schema, www, &http)) < 0) {
 			fprintf(stderr, "sxcd: cannot listen on %s: %s\n", listen, strerror(-rc));
@@ -612,6 +619,7 @@ main(int argc, char **argv)
 	cd_svc_stop();
 	cd_http_free(http);
 	cd_auth_free(auth);
+	cd_creds_free(creds);
 	cd_audit_close();
 	cd_tls_ctx_free(tls);
 	cd_www_free(www);

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "cd_auth.h"
+#include "cd_cred.h"
 #include "cd_clock.h"
 #include "cd_log.h"
 
@@ -22,6 +23,8 @@ struct session {
 	uint8_t id[CD_AUTH_SID_BYTES];
 	uint64_t born, used;
 	bool live;
+	char name[64];		/* its credential, at @serial (0: the token file's) */
+	uint64_t serial;
 };
 
 /* a source's bucket of wrong credentials */
@@ -47,6 +50,7 @@ struct cd_auth {
 	unsigned int held;
 	uint64_t logged_at, quiet;
 	uint64_t logins, logouts, failures, throttled, closed, revoked, reloads;
+	struct cd_creds *creds;	/* the named credentials beside the token (NULL: none) */
 };
 
 /* ------------------------------------------------------------ the token */
@@ -219,26 +223,71 @@ token_eq(const struct cd_auth *a, const char *got, size_t n)
 	return diff == 0 && n == a->token_len;
 }
 
-bool
-cd_auth_token_ok(const struct cd_auth *a, const char *token)
+void
+cd_auth_set_creds(struct cd_auth *a, struct cd_creds *creds)
 {
-	if (a->path == NULL)
-		return true;
-	return token != NULL && token_eq(a, token, strnlen(token, CD_AUTH_TOKEN_MAX + 1));
+	a->creds = creds;
+}
+
+void
+cd_who_clear(struct cd_who *who)
+{
+	json_decref(who->scope);
+	who->scope = NULL;
+}
+
+/* The token file's: the admin, every intent. */
+static void
+admin(struct cd_who *who, const char *name)
+{
+	*who = (struct cd_who){ .role = CD_ROLE_ADMIN };
+	snprintf(who->name, sizeof(who->name), "%s", name);
 }
 
 bool
-cd_auth_bearer_ok(const struct cd_auth *a, const char *v)
+cd_auth_token(const struct cd_auth *a, const char *token, struct cd_who *who)
+{
+	size_t n = token != NULL ? strnlen(token, CD_AUTH_TOKEN_MAX + 1) : 0;
+
+	if (a->path == NULL) {
+		admin(who, "anonymous");
+		return true;
+	}
+	if (token == NULL)
+		return false;
+	if (token_eq(a, token, n)) {
+		admin(who, "admin");
+		return true;
+	}
+	if (!cd_creds_check(a->creds, token, n, who))
+		return false;
+	json_incref(who->scope);
+	return true;
+}
+
+bool
+cd_auth_bearer(const struct cd_auth *a, const char *v, struct cd_who *who)
 {
 	if (a->path == NULL)
-		return true;
+		return cd_auth_token(a, NULL, who);
 	/* credentials = auth-scheme 1*SP token68; the scheme is case-insensitive
 	 * (RFC 7235 §2.1) */
 	if (v == NULL || strncasecmp(v, "Bearer", 6) != 0 || v[6] != ' ')
 		return false;
 	for (v += 6; *v == ' '; v++)
 		;
-	return token_eq(a, v, strnlen(v, CD_AUTH_TOKEN_MAX + 1));
+	return cd_auth_token(a, v, who);
+}
+
+bool
+cd_auth_bearer_ok(const struct cd_auth *a, const char *v)
+{
+	struct cd_who who;
+	bool ok = cd_auth_bearer(a, v, &who);
+
+	if (ok)
+		cd_who_clear(&who);
+	return ok;
 }
 
 /* ------------------------------------------------------------ sessions */
@@ -295,20 +344,44 @@ session_of(struct cd_auth *a, const char *cookie)
 }
 
 bool
-cd_auth_session_ok(struct cd_auth *a, const char *cookie)
+cd_auth_session(struct cd_auth *a, const char *cookie, struct cd_who *who)
 {
 	struct session *s;
 
 	if (a->path == NULL)
-		return true;
+		return cd_auth_token(a, NULL, who);
 	if ((s = session_of(a, cookie)) == NULL)
 		return false;
+	if (s->serial == 0) {
+		admin(who, s->name);
+	} else {
+		/* its credential as it is now: revoked or rotated, the session ends */
+		*who = (struct cd_who){ .serial = s->serial };
+		snprintf(who->name, sizeof(who->name), "%s", s->name);
+		if (!cd_creds_live(a->creds, who)) {
+			s->live = false;
+			a->revoked++;
+			return false;
+		}
+		json_incref(who->scope);
+	}
 	s->used = cd_clock_ms();
 	return true;
 }
 
+bool
+cd_auth_session_ok(struct cd_auth *a, const char *cookie)
+{
+	struct cd_who who;
+	bool ok = cd_auth_session(a, cookie, &who);
+
+	if (ok)
+		cd_who_clear(&who);
+	return ok;
+}
+
 int
-cd_auth_login(struct cd_auth *a, char *set_cookie, size_t len)
+cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, size_t len)
 {
 	struct session *s = NULL;
 	uint64_t now = cd_clock_ms();
@@ -330,6 +403,8 @@ cd_auth_login(struct cd_auth *a, char *set_cookie, size_t len)
 		return -EAGAIN;
 	s->born = s->used = now;
 	s->live = true;
+	snprintf(s->name, sizeof(s->name), "%s", who->name);
+	s->serial = who->serial;
 	a->logins++;
 	for (i = 0; i < CD_AUTH_SID_BYTES; i++)
 		snprintf(hex + 2 * i, 3, "%02x", s->id[i]);

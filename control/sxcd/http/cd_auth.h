@@ -32,6 +32,8 @@
 #include <sys/socket.h>
 #include <jansson.h>
 
+#include "cd_cred.h"
+
 struct event_base;
 struct cd_auth;
 
@@ -61,18 +63,30 @@ void cd_auth_free(struct cd_auth *a);
 /* Is a credential required at all? */
 bool cd_auth_required(const struct cd_auth *a);
 
-/* Does @authorization (an Authorization field's value, NULL: none) carry
- * the token? In the same time whatever the first wrong byte. */
-bool cd_auth_bearer_ok(const struct cd_auth *a, const char *authorization);
-/* Is @token (a login's) the token? */
-bool cd_auth_token_ok(const struct cd_auth *a, const char *token);
-/* Does the Cookie field @cookie (NULL: none) carry a live session? It is
- * used now (its idle time starts again). */
-bool cd_auth_session_ok(struct cd_auth *a, const char *cookie);
+/* The named credentials (cd_cred) beside the token file's, which is the
+ * admin's (borrowed; NULL: none). */
+void cd_auth_set_creds(struct cd_auth *a, struct cd_creds *creds);
 
-/* A new session: the Set-Cookie value carrying it in @set_cookie. 0 or
- * -errno (no randomness). */
-int cd_auth_login(struct cd_auth *a, char *set_cookie, size_t len);
+/* Is @token (a login's, a bearer's) a credential? Then who into @who
+ * (cd_who_clear it): the token file's is "admin", every intent; with no
+ * credential at all (--insecure-no-auth) anyone is "anonymous", an admin.
+ * The token file's is compared in the same time whatever its first wrong
+ * byte, a named one by its id and its secret's hash. */
+bool cd_auth_token(const struct cd_auth *a, const char *token, struct cd_who *who);
+/* The same for an Authorization field's value (NULL: none). */
+bool cd_auth_bearer(const struct cd_auth *a, const char *authorization, struct cd_who *who);
+bool cd_auth_bearer_ok(const struct cd_auth *a, const char *authorization);
+/* Does the Cookie field @cookie (NULL: none) carry a live session? Then
+ * its credential, as it is now, into @who (one revoked or rotated since
+ * ends the session). It is used now (its idle time starts again). */
+bool cd_auth_session(struct cd_auth *a, const char *cookie, struct cd_who *who);
+bool cd_auth_session_ok(struct cd_auth *a, const char *cookie);
+/* What a cd_who holds let go. */
+void cd_who_clear(struct cd_who *who);
+
+/* A new session of @who: the Set-Cookie value carrying it in @set_cookie.
+ * 0 or -errno (no randomness). */
+int cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, size_t len);
 /* The session @cookie carries (if any) ends; the Set-Cookie value that
  * clears it in @set_cookie. */
 void cd_auth_logout(struct cd_auth *a, const char *cookie, char *set_cookie, size_t len);

@@ -19,6 +19,7 @@
 #include "cd_gate.h"
 #include "cd_head.h"
 #include "cd_http.h"
+#include "cd_http_creds.h"
 #include "cd_http_fleet.h"
 #include "cd_http_intents.h"
 #include "cd_http_login.h"
@@ -51,6 +52,7 @@ struct route {
 	unsigned int methods;
 	int (*match)(struct cd_route *r, const char *rest);
 	void (*answer)(struct cd_route *r);
+	enum cd_role role;	/* the least a credential needs (0: viewer reads, operator writes) */
 };
 
 static const struct route routes[] = {
@@ -63,6 +65,10 @@ static const struct route routes[] = {
 	{ API "/counters", M_GET, NULL, cd_http_views_counters },
 	{ API "/intents", M_GET, NULL, cd_http_intents_list },
 	{ API "/fleet", M_GET, NULL, cd_http_fleet_view },
+	{ API "/credentials", M_GET | M_POST, NULL, cd_http_creds_list, CD_ROLE_ADMIN },
+	{ API "/credentials/{name}", M_GET | M_DELETE, cd_http_creds_match_one, cd_http_creds_one, CD_ROLE_ADMIN },
+	{ API "/credentials/{name}/rotate", M_POST, cd_http_creds_match_rotate, cd_http_creds_rotate,
+	  CD_ROLE_ADMIN },
 	{ API "/revisions", M_GET, NULL, cd_http_revisions_list },
 	{ API "/revisions/diff", M_GET, NULL, cd_http_revisions_diff },
 	{ API "/revisions/{revision}", M_GET, cd_http_revisions_match_one, cd_http_revisions_one },
@@ -115,6 +121,22 @@ bad_method(struct evhttp_request *req, unsigned int methods)
 	cd_route_err(req, 405, "bad_method", NULL, "%s takes %s", evhttp_request_get_uri(req), allow);
 }
 
+/* May @r's credential take @rt (else 403 said)? Reads take a viewer,
+ * writes an operator, what a route asks more an admin; the page's
+ * session and log-in are everyone's. */
+static bool
+allowed(struct cd_route *r, const struct route *rt)
+{
+	bool write = r->m == EVHTTP_REQ_POST || r->m == EVHTTP_REQ_PUT || r->m == EVHTTP_REQ_DELETE;
+	enum cd_role need = rt->role ? rt->role : write ? CD_ROLE_OPERATOR : CD_ROLE_VIEWER;
+
+	if (!r->authed || r->who.role >= need)	/* an open path: its answer decides */
+		return true;
+	cd_route_err(r->req, 403, "forbidden", NULL, "credential %s (%s) may not %s %s: that takes %s",
+		     r->who.name, cd_role_name(r->who.role), cd_route_method(r->m), r->path, cd_role_name(need));
+	return false;
+}
+
 /* @r answered by the first route that matches its path. */
 static void
 route(struct cd_route *r)
@@ -133,7 +155,7 @@ route(struct cd_route *r)
 			return;
 		if (!takes(rt->methods, r->m))
 			bad_method(r->req, rt->methods);
-		else
+		else if (allowed(r, rt))
 			rt->answer(r);
 		return;
 	}
@@ -172,10 +194,9 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 	/* HEAD is GET without the body (evhttp leaves it out) */
 	get = r.m == EVHTTP_REQ_GET || r.m == EVHTTP_REQ_HEAD;
 	/* the front door checked it already; this is the second lock */
-	r.authed = cd_auth_bearer_ok(h->env.auth, evhttp_find_header(in, "Authorization")) ||
-		   (get && cd_auth_session_ok(h->env.auth, evhttp_find_header(in, "Cookie")));
-	/* the one token is the admin's (a session is its too) */
-	r.by = !cd_auth_required(h->env.auth) ? "anonymous" : r.authed ? "admin" : "-";
+	r.authed = cd_auth_bearer(h->env.auth, evhttp_find_header(in, "Authorization"), &r.who) ||
+		   (get && cd_auth_session(h->env.auth, evhttp_find_header(in, "Cookie"), &r.who));
+	r.by = r.authed ? r.who.name : "-";
 	cd_audit_by(req, r.by);
 	if (!r.authed && !cd_gate_open_path(r.path, get)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
@@ -184,6 +205,8 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 		return;
 	}
 	route(&r);
+	if (r.authed)
+		cd_who_clear(&r.who);
 }
 
 static void on_request_timed(struct evhttp_request *req, struct cd_http *h);
@@ -258,7 +281,7 @@ cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_
 	if (h == NULL)
 		return -ENOMEM;
 	h->env = (struct cd_route_env){ .base = base, .res = res, .sync = sync, .schema = schema,
-					.www = www, .auth = conf->auth };
+					.www = www, .auth = conf->auth, .creds = conf->creds };
 	if ((h->http = evhttp_new(base)) == NULL) {
 		cd_http_free(h);
 		return -ENOMEM;

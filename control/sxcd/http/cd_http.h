@@ -33,6 +33,7 @@
 
 struct event_base;
 struct cd_auth;
+struct cd_creds;
 struct cd_tls_ctx;
 struct cd_http;
 struct cd_www;
@@ -41,6 +42,7 @@ struct cd_http_conf {
 	const char *addr;		/* --listen's address, as given */
 	uint16_t port;
 	struct cd_auth *auth;		/* borrowed */
+	struct cd_creds *creds;		/* the named credentials, borrowed (NULL: none) */
 	struct cd_tls_ctx *tls;		/* borrowed, NULL: plain HTTP */
 	const char *const *names;	/* --server-name, NULL-terminated, borrowed */
 	bool plain_ok;			/* plain HTTP from beyond loopback too */

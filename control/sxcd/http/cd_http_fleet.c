@@ -30,6 +30,8 @@ cd_http_fleet_view(struct cd_route *r)
 	const struct cd_http_fleet *f = r->env->fleet;
 	struct cd_route_later *l;
 
+	if (!cd_route_box_wide(r))
+		return;
 	if (f == NULL || f->view == NULL)
 		cd_route_err(r->req, 404, "not_fleet", NULL, "sxcd is not on a fleet's store "
 			     "(--store etcd://...)");
@@ -110,6 +112,8 @@ cd_http_fleet_site(struct cd_route *r)
 	struct cd_route_later *l;
 	struct cd_route_query q;
 
+	if (!cd_route_box_wide(r))	/* another site's own: no tenant's */
+		return;
 	if (strcmp(r->site, f->site) == 0) {
 		cd_http_intents_route(r);
 		return;

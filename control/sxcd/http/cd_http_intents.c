@@ -474,8 +474,29 @@ cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n,
 	}
 }
 
+/* The stored spec of KIND/NAME (borrowed), NULL: none. */
+static json_t *
+stored_spec(struct cd_res *res, int kind, const char *name)
+{
+	return json_object_get(json_object_get(json_object_get(cd_res_docs(res), cd_kind_name(kind)), name), "spec");
+}
+
+/* May @r's credential change KIND/NAME, from what is stored to @body
+ * (NULL: a withdrawal)? Both sides in its scope. */
+static bool
+may_change(const struct cd_route *r, int kind, const char *name, json_t *body)
+{
+	json_t *cur = name != NULL ? stored_spec(r->env->res, kind, name) : NULL;
+
+	if (!cd_route_scoped(r))
+		return true;
+	return name != NULL && (cur != NULL || body != NULL) &&
+	       (cur == NULL || cd_route_in_scope(r, kind, name, cur)) &&
+	       (body == NULL || cd_route_in_scope(r, kind, name, json_object_get(body, "spec")));
+}
+
 static void
-do_change(const struct cd_route *r, int kind, const char *name, bool withdraw, bool create_only)
+do_change(struct cd_route *r, int kind, const char *name, bool withdraw, bool create_only)
 {
 	const struct cd_route_env *e = r->env;
 	struct evhttp_request *req = r->req;
@@ -491,6 +512,17 @@ do_change(const struct cd_route *r, int kind, const char *name, bool withdraw, b
 	if (!withdraw && (body = cd_route_body(req)) == NULL) {
 		json_decref(errs);
 		return;
+	}
+	{
+		const char *nm = name ? name : cd_kind_only(kind) ? cd_kind_only(kind) :
+				 json_string_value(json_object_get(json_object_get(body, "metadata"), "name"));
+
+		if (!may_change(r, kind, nm, body)) {
+			json_decref(body);
+			json_decref(errs);
+			cd_route_out_of_scope(r, cd_kind_name(kind), nm ? nm : "-");
+			return;
+		}
 	}
 	code = cd_res_check(e->res, kind, name, body, q.expected, create_only, "", errs, &ch);
 	json_decref(body);
@@ -509,7 +541,7 @@ do_change(const struct cd_route *r, int kind, const char *name, bool withdraw, b
 
 /* POST /api/v1/apply: the whole set checked first, then written. */
 static void
-do_apply(const struct cd_route *r)
+do_apply(struct cd_route *r)
 {
 	const struct cd_route_env *e = r->env;
 	struct evhttp_request *req = r->req;
@@ -541,10 +573,15 @@ do_apply(const struct cd_route *r)
 			snprintf(who, sizeof(who), "%s/%.*s", cd_kind_name(k), STORE_NAME_MAX, nm ? nm : cd_kind_only(k));
 			cd_audit_touch(req, who);
 		}
-
 		snprintf(base, sizeof(base), "/items/%zu", i);
 		if (k < 0) {
 			cd_schema_err(errs, base, "missing", "an item needs its kind");
+			continue;
+		}
+		if (!may_change(r, k, nm ? nm : cd_kind_only(k), it)) {
+			cd_schema_err(errs, base, "out_of_scope", "%s/%s is not in credential %s's scope",
+				      cd_kind_name(k), nm ? nm : cd_kind_only(k) ? cd_kind_only(k) : "-", r->who.name);
+			code = 403;
 			continue;
 		}
 		c = cd_res_check(e->res, k, NULL, it, -1, false, base, errs, &ch[n]);
@@ -576,8 +613,11 @@ do_apply(const struct cd_route *r)
 			snprintf(who, sizeof(who), "%s/%s", json_string_value(pk), nm);
 			(void)ph;
 			/* a live one (put again while its withdrawal runs too) */
+			/* a scoped credential prunes what it sees alone */
 			if (json_object_get(seen, who) != NULL ||
-			    !cd_res_live(e->res, cd_kind_of(json_string_value(pk)), nm))
+			    !cd_res_live(e->res, cd_kind_of(json_string_value(pk)), nm) ||
+			    !cd_route_in_scope(r, cd_kind_of(json_string_value(pk)), nm,
+					       stored_spec(e->res, cd_kind_of(json_string_value(pk)), nm)))
 				continue;
 			ch = realloc(ch, (n + 1) * sizeof(*ch));
 			if (cd_res_check(e->res, cd_kind_of(json_string_value(pk)), nm, NULL,
@@ -678,6 +718,24 @@ cd_http_intents_match_one(struct cd_route *r, const char *rest)
 	return match_form(r, rest, CD_HTTP_INTENTS_ONE);
 }
 
+/* Kind @k's intents with their status, those of @r's scope. */
+static json_t *
+scoped_list(const struct cd_route *r, int k)
+{
+	json_t *list = cd_rstatus_list(r->env->res, k), *items = json_object_get(list, "items"), *d;
+	size_t i;
+
+	for (i = 0; cd_route_scoped(r) && i < json_array_size(items);) {
+		d = json_array_get(items, i);
+		if (cd_route_in_scope(r, k, json_string_value(json_object_get(json_object_get(d, "metadata"), "name")),
+				      json_object_get(d, "spec")))
+			i++;
+		else
+			json_array_remove(items, i);
+	}
+	return list;
+}
+
 void
 cd_http_intents_route(struct cd_route *r)
 {
@@ -693,12 +751,19 @@ cd_http_intents_route(struct cd_route *r)
 		do_change(r, r->kind, r->name, r->m == EVHTTP_REQ_DELETE, false);
 		return;
 	default:	/* GET, HEAD */
-		if (r->name[0] == '\0')
-			cd_route_reply(r->req, 200, cd_rstatus_list(e->res, r->kind));
-		else if ((doc = cd_rstatus_get(e->res, r->kind, r->name)) != NULL)
+		if (r->name[0] == '\0') {
+			cd_route_reply(r->req, 200, scoped_list(r, r->kind));
+			return;
+		}
+		doc = cd_rstatus_get(e->res, r->kind, r->name);
+		if (!cd_route_in_scope(r, r->kind, r->name, json_object_get(doc, "spec"))) {
+			json_decref(doc);
+			cd_route_out_of_scope(r, r->kind_s, r->name);
+		} else if (doc != NULL) {
 			cd_route_reply(r->req, 200, doc);
-		else
+		} else {
 			cd_route_err(r->req, 404, "not_found", NULL, "no %s/%s", r->kind_s, r->name);
+		}
 		return;
 	}
 }
@@ -718,7 +783,7 @@ cd_http_intents_list(struct cd_route *r)
 	size_t i;
 
 	for (int k = 0; k < cd_kinds(); k++) {
-		list = cd_rstatus_list(r->env->res, k);
+		list = scoped_list(r, k);
 		json_array_foreach(json_object_get(list, "items"), i, d)
 			json_array_append_new(items, json_pack("{s:s,s:O*,s:O*}", "kind", cd_kind_name(k), "name",
 				json_object_get(json_object_get(d, "metadata"), "name"), "status",
@@ -732,6 +797,28 @@ void
 cd_http_intents_status(struct cd_route *r)
 {
 	const struct cd_route_env *e = r->env;
+
+	if (cd_route_scoped(r)) {
+		/* a tenant's: whether the box answers, and its own intents' phases */
+		json_t *phases = json_object(), *list, *d;
+		size_t i;
+
+		for (int k = 0; k < cd_kinds(); k++) {
+			list = scoped_list(r, k);
+			json_array_foreach(json_object_get(list, "items"), i, d) {
+				const char *ph = json_string_value(json_object_get(json_object_get(d, "status"), "phase"));
+
+				if (ph != NULL)
+					json_object_set_new(phases, ph, json_integer(json_integer_value(
+						json_object_get(phases, ph)) + 1));
+			}
+			json_decref(list);
+		}
+		cd_route_reply(r->req, 200, json_pack("{s:{s:b},s:o,s:{s:s,s:O?}}", "sxdp", "connected",
+						      cd_route_sxdp_absent(e->sync) == NULL, "intents", phases,
+						      "credential", "name", r->who.name, "scope", r->who.scope));
+		return;
+	}
 
 	cd_route_reply(r->req, 200, json_pack("{s:o,s:o,s:{s:o,s:o,s:O*},s:o,s:o,s:o}", "sxdp",
 					      cd_sync_info(e->sync), "intents", cd_rstatus_phases(e->res),

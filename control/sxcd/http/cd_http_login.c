@@ -100,7 +100,9 @@ cd_http_login_in(struct cd_route *r)
 	struct evhttp_request *req = r->req;
 	char cookie[CD_AUTH_COOKIE_MAX];
 	const struct sockaddr *sa;
+	struct cd_who who;
 	json_t *body, *tok;
+	int rc;
 
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > CD_HTTP_LOGIN_MAX) {
 		cd_route_err(req, 413, "too_large", NULL, "a login is at most %u bytes", CD_HTTP_LOGIN_MAX);
@@ -121,9 +123,11 @@ cd_http_login_in(struct cd_route *r)
 		no_content(req, NULL);
 		return;
 	}
-	if (cd_auth_token_ok(e->auth, json_string_value(tok))) {
+	if (cd_auth_token(e->auth, json_string_value(tok), &who)) {
 		json_decref(body);
-		if (cd_auth_login(e->auth, cookie, sizeof(cookie)) < 0) {
+		rc = cd_auth_login(e->auth, &who, cookie, sizeof(cookie));
+		cd_who_clear(&who);
+		if (rc < 0) {
 			cd_route_err(req, 503, "no_entropy", NULL, "no randomness for a session: retry");
 			return;
 		}

@@ -79,7 +79,11 @@ cd_http_revisions_list(struct cd_route *r)
 {
 	static const char *const keys[] = { "before", "limit", NULL };
 	json_int_t v[2] = { 0, LIST_DEFAULT };
-	json_t *errs = json_array();
+	json_t *errs;
+
+	if (!cd_route_box_wide(r))	/* the history spans every tenant */
+		return;
+	errs = json_array();
 
 	if (cd_route_nums(r->req, keys, v, errs) < 0 || v[1] < 1 || v[1] > LIST_MAX) {
 		if (json_array_size(errs) == 0)
@@ -96,6 +100,8 @@ cd_http_revisions_one(struct cd_route *r)
 {
 	json_t *doc = cd_rev_get(cd_res_history(r->env->res), r->rev);
 
+	if (!cd_route_box_wide(r))	/* the history spans every tenant */
+		return;
 	if (doc == NULL)
 		cd_route_err(r->req, 404, "not_found", NULL, "revision %" JSON_INTEGER_FORMAT " is not kept", r->rev);
 	else
@@ -130,7 +136,11 @@ cd_http_revisions_diff(struct cd_route *r)
 	static const char *const keys[] = { "from", "to", NULL };
 	struct cd_rev *h = cd_res_history(r->env->res);
 	json_int_t v[2] = { -1, -1 };
-	json_t *errs = json_array(), *d;
+	json_t *errs, *d;
+
+	if (!cd_route_box_wide(r))	/* the history spans every tenant */
+		return;
+	errs = json_array();
 
 	if (cd_route_nums(r->req, keys, v, errs) < 0 || v[0] < 0 || v[1] < 0) {
 		if (json_array_size(errs) == 0)
@@ -153,12 +163,15 @@ cd_http_revisions_rollback(struct cd_route *r)
 {
 	struct cd_res *res = r->env->res;
 	struct cd_rev *h = cd_res_history(res);
-	json_t *errs = json_array(), *d, *pair;
+	json_t *errs, *d, *pair;
 	struct cd_route_query q;
 	struct cd_change *ch;
 	const char *who;
 	size_t n = 0;
 
+	if (!cd_route_box_wide(r))	/* the history spans every tenant */
+		return;
+	errs = json_array();
 	if (cd_route_query(r->req, &q, errs) < 0 || q.expected >= 0) {
 		if (json_array_size(errs) == 0)
 			cd_schema_err(errs, "/query/expected_generation", "unknown_field", "a rollback is "

@@ -9,7 +9,9 @@
 #include "cd_audit.h"
 #include "cd_auth.h"
 #include "cd_http_views.h"
+#include "cd_kind.h"
 #include "cd_metrics.h"
+#include "cd_res.h"
 #include "cd_route.h"
 #include "cd_schema.h"
 #include "cd_view.h"
@@ -23,17 +25,52 @@ cd_http_views_openapi(struct cd_route *r)
 	cd_route_reply(r->req, 200, json_incref(cd_schema_doc(r->env->schema)));
 }
 
+/* A view as a scoped credential sees it: the rows of its tenants' intents
+ * under their kinds' keys; the box's own keys (ports, peers, drops) are
+ * no tenant's and left out. */
+static json_t *
+scope_view(json_t *scope, struct cd_res *res, json_t *body)
+{
+	json_t *out = json_object(), *v, *row;
+	const char *key;
+	size_t i;
+
+	json_object_foreach(body, key, v) {
+		int k = cd_kind_of(key);
+		json_t *rows;
+
+		if (k < 0 || !json_is_array(v) || (rows = json_array()) == NULL)
+			continue;
+		json_array_foreach(v, i, row) {
+			const char *nm = json_string_value(json_object_get(row, "name"));
+			json_t *spec = nm ? json_object_get(json_object_get(json_object_get(cd_res_docs(res), key), nm),
+							   "spec") : NULL;
+
+			if (spec != NULL && cd_route_scope_has(scope, k, nm, spec))
+				json_array_append(rows, row);
+		}
+		json_object_set_new(out, key, rows);
+	}
+	json_decref(body);
+	return out;
+}
+
 static void
 on_view(void *arg, json_t *body)
 {
 	struct cd_route_later *l = arg;
 	const struct cd_route_env *e = l->env;
-	struct evhttp_request *req = cd_route_later_end(l);
+	json_t *scope;
+	struct evhttp_request *req = cd_route_later_end_scoped(l, &scope);
 
 	if (req == NULL) {	/* the client left */
+		json_decref(scope);
 		json_decref(body);
 		return;
 	}
+	if (body != NULL && scope != NULL)
+		body = scope_view(scope, e->res, body);
+	json_decref(scope);
 	if (body != NULL)
 		cd_route_reply(req, 200, body);
 	else
@@ -71,8 +108,18 @@ cd_http_views_match_item(struct cd_route *r, const char *rest)
 	return CD_ROUTE_MATCH;
 }
 
+static void item(struct cd_route *r);
+
 void
 cd_http_views_item(struct cd_route *r)
+{
+	if (!cd_route_box_wide(r))	/* an item names no tenant it could be checked against */
+		return;
+	item(r);
+}
+
+static void
+item(struct cd_route *r)
 {
 	const struct cd_vis_item *it = r->item;
 	const struct cd_route_env *e = r->env;
@@ -200,9 +247,10 @@ on_metrics(void *arg, char *text)
 void
 cd_http_views_metrics(struct cd_route *r)
 {
-	struct cd_route_later *l = cd_route_later_new(r);
+	struct cd_route_later *l;
 
-	if (l != NULL)
+	/* the whole box's series: a tenant's are in its views */
+	if (cd_route_box_wide(r) && (l = cd_route_later_new(r)) != NULL)
 		cd_metrics(r->env->sync, r->env->res, on_metrics, l);
 }
 

@@ -12,6 +12,7 @@
 
 #include "cd_log.h"
 #include "cd_audit.h"
+#include "cd_kind.h"
 #include "cd_route.h"
 #include "cd_schema.h"
 #include "cd_sync.h"
@@ -40,6 +41,52 @@ cd_route_send(struct evhttp_request *req, int code, const char *why, struct evbu
 		b = NULL;
 	}
 	evhttp_send_reply(req, code, why, b);
+}
+
+bool
+cd_route_scoped(const struct cd_route *r)
+{
+	return r->authed && r->who.scope != NULL;
+}
+
+bool
+cd_route_scope_has(json_t *scope, int kind, const char *name, json_t *spec)
+{
+	const char *t;
+	json_t *v;
+	size_t i;
+
+	if (scope == NULL)
+		return true;
+	if ((t = cd_kind_tenant_of(kind, name, spec)) == NULL)
+		return false;
+	json_array_foreach(scope, i, v)
+		if (strcmp(json_string_value(v) ?: "", t) == 0)
+			return true;
+	return false;
+}
+
+bool
+cd_route_in_scope(const struct cd_route *r, int kind, const char *name, json_t *spec)
+{
+	return cd_route_scope_has(cd_route_scoped(r) ? r->who.scope : NULL, kind, name, spec);
+}
+
+bool
+cd_route_box_wide(struct cd_route *r)
+{
+	if (!cd_route_scoped(r))
+		return true;
+	cd_route_err(r->req, 403, "out_of_scope", NULL, "credential %s is scoped to its tenants: %s %s is "
+		     "the whole box's", r->who.name, cd_route_method(r->m), r->path);
+	return false;
+}
+
+void
+cd_route_out_of_scope(struct cd_route *r, const char *kind, const char *name)
+{
+	cd_route_err(r->req, 403, "out_of_scope", NULL, "%s/%s is not in credential %s's scope", kind, name,
+		     r->who.name);
 }
 
 const char *
@@ -357,17 +404,28 @@ cd_route_later_new(const struct cd_route *r)
 	}
 	l->env = r->env;
 	l->req = r->req;
+	l->scope = cd_route_scoped(r) ? json_incref(r->who.scope) : NULL;
 	cd_route_hold(r->req, later_gone, l);
 	return l;
 }
 
 struct evhttp_request *
-cd_route_later_end(struct cd_route_later *l)
+cd_route_later_end_scoped(struct cd_route_later *l, json_t **scope)
 {
 	struct evhttp_request *req = l->req;
 
+	if (scope != NULL)
+		*scope = l->scope;
+	else
+		json_decref(l->scope);
 	free(l);
 	if (req != NULL)
 		cd_route_release(req);
 	return req;
+}
+
+struct evhttp_request *
+cd_route_later_end(struct cd_route_later *l)
+{
+	return cd_route_later_end_scoped(l, NULL);
 }

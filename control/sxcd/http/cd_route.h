@@ -23,6 +23,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "cd_cred.h"
 #include "store.h"
 
 struct event_base;
@@ -53,6 +54,7 @@ struct cd_route_env {
 	struct cd_schema *schema;
 	struct cd_www *www;		/* the page, NULL: none */
 	struct cd_auth *auth;
+	struct cd_creds *creds;		/* NULL: none */
 	struct cd_wire *wire;
 	const struct cd_http_fleet *fleet;	/* NULL: not on a fleet's store */
 };
@@ -64,7 +66,8 @@ struct cd_route {
 	enum evhttp_cmd_type m;
 	const char *path;
 	bool authed;		/* the token, or the page's session for a read */
-	const char *by;		/* the credential's name ("-": none; static) */
+	const char *by;		/* the credential's name ("-": none; @who's) */
+	struct cd_who who;	/* who asks (authed), for this call only: copy what an answer made later needs */
 	/* what the route's pattern read: {site}, {kind} (as written and its
 	 * number), {name} (a kind of one intent's filled in), {item}{id} (raw) */
 	char site[STORE_NAME_MAX + 2], kind_s[32], name[STORE_NAME_MAX + 2];
@@ -78,6 +81,17 @@ struct cd_route {
  * a bad path answered already (400, 404). */
 enum { CD_ROUTE_NEXT, CD_ROUTE_MATCH, CD_ROUTE_ANSWERED };
 
+/* Is @r's credential scoped to tenants (cd_cred.h)? */
+bool cd_route_scoped(const struct cd_route *r);
+/* Is intent @name of @kind (its @spec: stored, or the one asked for) in
+ * @r's scope (always, unscoped)? A box-wide intent is no tenant's. */
+bool cd_route_in_scope(const struct cd_route *r, int kind, const char *name, json_t *spec);
+/* The same against @scope (NULL: unscoped). */
+bool cd_route_scope_has(json_t *scope, int kind, const char *name, json_t *spec);
+/* A route of the whole box: true, or (a scoped credential) 403 answered. */
+bool cd_route_box_wide(struct cd_route *r);
+/* 403: KIND/NAME is not in @r's scope. */
+void cd_route_out_of_scope(struct cd_route *r, const char *kind, const char *name);
 /* "GET", "PUT", ...: @m's name. */
 const char *cd_route_method(enum evhttp_cmd_type m);
 /* @req's source address ("192.0.2.1", "2001:db8::1") into @out. */
@@ -134,11 +148,14 @@ void cd_route_release(struct evhttp_request *req);
 struct cd_route_later {
 	const struct cd_route_env *env;
 	struct evhttp_request *req;
+	json_t *scope;		/* the credential's scope (a reference; NULL: unscoped) */
 };
 
 /* For @r; NULL after answering 500. */
 struct cd_route_later *cd_route_later_new(const struct cd_route *r);
-/* @l freed: the request to answer now, NULL: its client left. */
+/* @l freed: the request to answer now, NULL: its client left; its
+ * scope into *@scope (the caller's reference; NULL: do not want it). */
 struct evhttp_request *cd_route_later_end(struct cd_route_later *l);
+struct evhttp_request *cd_route_later_end_scoped(struct cd_route_later *l, json_t **scope);
 
 #endif

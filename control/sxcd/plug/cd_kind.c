@@ -67,6 +67,30 @@ cd_kind_only(int k)
 	return k >= 0 && k < n_kinds ? kinds[k]->only : NULL;
 }
 
+int
+cd_kind_tenant(void)
+{
+	for (int k = 0; k < cd_kinds(); k++)
+		if (cd_kind_at(k)->tenant)
+			return k;
+	return -1;
+}
+
+const char *
+cd_kind_tenant_of(int k, const char *name, json_t *spec)
+{
+	const struct cd_kind *kd = k >= 0 && k < cd_kinds() ? cd_kind_at(k) : NULL;
+	int t = cd_kind_tenant();
+
+	if (kd == NULL || t < 0)
+		return NULL;
+	if (kd->tenant)
+		return name;
+	if (kd->parent != NULL && kd->parent_field != NULL && strcmp(kd->parent, cd_kind_name(t)) == 0)
+		return json_string_value(json_object_get(spec, kd->parent_field));
+	return NULL;
+}
+
 bool
 cd_kind_per_site(int k)
 {

@@ -38,6 +38,10 @@ struct cd_kind {
 	/* its intents read one of @parent's (named in their spec's
 	 * @parent_field) and compile again when that one does */
 	const char *parent, *parent_field;
+	/* its intents are tenants: a scoped credential names them, and sees
+	 * and changes them and their children (the intents whose
+	 * parent_field names one) alone */
+	bool tenant;
 
 	/* One intent into entries; true when it continues in the next slice
 	 * of work (called again, with the same arguments, until false). */
@@ -86,6 +90,12 @@ const char *cd_kind_only(int k);
 bool cd_kind_per_site(int k);
 /* Is "KIND/NAME" of a kind whose entries are many (struct cd_kind spread)? */
 bool cd_kind_spread(const char *who);
+/* The tenant kind (-1: none registered). */
+int cd_kind_tenant(void);
+/* The tenant intent @name of kind @k (with @spec) is of: its own name, its
+ * parent's (@spec's parent_field) when its parent is the tenant kind;
+ * NULL: no tenant's (a box-wide intent). */
+const char *cd_kind_tenant_of(int k, const char *name, json_t *spec);
 
 /* Does OpenAPI document @doc name the kinds registered, in their order
  * (components.schemas.IntentIn.properties.kind.enum, which the build

@@ -634,3 +634,15 @@ oom:
 	json_decref(b);
 	return NULL;
 }
+
+json_t *
+store_load_kind(struct store *s, const char *kind, json_t *bad)
+{
+	json_t *docs = json_object();
+
+	if (docs == NULL || !store_name_ok(kind) || load_kind(s, kind, docs, bad) < 0) {
+		json_decref(docs);
+		return NULL;
+	}
+	return docs;
+}

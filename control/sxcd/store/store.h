@@ -80,5 +80,8 @@ json_t *store_get(struct store *s, const char *kind, const char *name);
  * longer than STORE_NAME_MAX, is left out and reported in *@bad (a new
  * array of "KIND/NAME" strings) when @bad is not NULL. */
 json_t *store_load(struct store *s, json_t **bad);
+/* One kind's: {"NAME": document, ...} (new; NULL: out of memory or a bad
+ * kind); what does not parse goes to @bad (an array, NULL: nowhere). */
+json_t *store_load_kind(struct store *s, const char *kind, json_t *bad);
 
 #endif

@@ -621,5 +621,6 @@ slice_same_for_children(json_t *was, json_t *now)
 static const struct cd_kind slices_kind = {
 	.name = "slices", .schema = "SliceSpec", .order = 300, .compile = compile_slice,
 	.forget = slice_forget, .same_for_children = slice_same_for_children,
+	.tenant = true,		/* a tenant is its slices (credentials' scopes) */
 };
 CD_KIND_REGISTER(slices_kind)
