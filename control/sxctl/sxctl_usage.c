@@ -79,6 +79,14 @@
 "  rollback R [--dry-run] [--wait]\n" \
 "                              every intent as it was at revision R: the dry run\n" \
 "                              shown, then made as one change (a new revision)\n" \
+"  credential make NAME ROLE [SLICE...]\n" \
+"                              (an admin's) a named credential: ROLE viewer,\n" \
+"                              operator or admin; SLICEs: its scope (a tenant:\n" \
+"                              those slices and their VDNs, policies, UPFs);\n" \
+"                              its token printed once\n" \
+"  credential list             every credential, without secrets\n" \
+"  credential rotate NAME      a new token (the old one and its sessions end)\n" \
+"  credential revoke NAME      its token and sessions end now\n" \
 "\n" \
 "Options (anywhere on the line):\n" \
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \

@@ -292,10 +292,15 @@ cd_creds_get(struct cd_creds *c, const char *name)
 {
 	json_t *d = json_object_get(c->byname, name);
 
-	return d == NULL ? NULL : json_pack("{s:O,s:O,s:O?,s:O,s:O}", "name", json_object_get(d, "name"), "role",
-					    json_object_get(d, "role"), "scope", json_object_get(d, "scope"),
-					    "created", json_object_get(d, "created"), "rotated",
-					    json_object_get(d, "rotated"));
+	json_t *out;
+
+	if (d == NULL || (out = json_pack("{s:O,s:O,s:O,s:O}", "name", json_object_get(d, "name"), "role",
+					  json_object_get(d, "role"), "created", json_object_get(d, "created"),
+					  "rotated", json_object_get(d, "rotated"))) == NULL)
+		return NULL;
+	if (json_is_array(json_object_get(d, "scope")))	/* none: every intent */
+		json_object_set(out, "scope", json_object_get(d, "scope"));
+	return out;
 }
 
 json_t *

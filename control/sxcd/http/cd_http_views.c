@@ -39,7 +39,7 @@ scope_view(json_t *scope, struct cd_res *res, json_t *body)
 		int k = cd_kind_of(key);
 		json_t *rows;
 
-		if (k < 0 || !json_is_array(v) || (rows = json_array()) == NULL)
+		if (!cd_kind_tenants(k) || !json_is_array(v) || (rows = json_array()) == NULL)
 			continue;
 		json_array_foreach(v, i, row) {
 			const char *nm = json_string_value(json_object_get(row, "name"));

@@ -76,19 +76,22 @@ cd_kind_tenant(void)
 	return -1;
 }
 
-const char *
-cd_kind_tenant_of(int k, const char *name, json_t *spec)
+bool
+cd_kind_tenants(int k)
 {
 	const struct cd_kind *kd = k >= 0 && k < cd_kinds() ? cd_kind_at(k) : NULL;
 	int t = cd_kind_tenant();
 
-	if (kd == NULL || t < 0)
+	return kd != NULL && t >= 0 && (kd->tenant || (kd->parent != NULL && kd->parent_field != NULL &&
+						      strcmp(kd->parent, cd_kind_name(t)) == 0));
+}
+
+const char *
+cd_kind_tenant_of(int k, const char *name, json_t *spec)
+{
+	if (!cd_kind_tenants(k))
 		return NULL;
-	if (kd->tenant)
-		return name;
-	if (kd->parent != NULL && kd->parent_field != NULL && strcmp(kd->parent, cd_kind_name(t)) == 0)
-		return json_string_value(json_object_get(spec, kd->parent_field));
-	return NULL;
+	return cd_kind_at(k)->tenant ? name : json_string_value(json_object_get(spec, cd_kind_at(k)->parent_field));
 }
 
 bool

@@ -96,6 +96,8 @@ int cd_kind_tenant(void);
  * parent's (@spec's parent_field) when its parent is the tenant kind;
  * NULL: no tenant's (a box-wide intent). */
 const char *cd_kind_tenant_of(int k, const char *name, json_t *spec);
+/* Are kind @k's intents a tenant's (the tenant kind, or its children)? */
+bool cd_kind_tenants(int k);
 
 /* Does OpenAPI document @doc name the kinds registered, in their order
  * (components.schemas.IntentIn.properties.kind.enum, which the build
