@@ -135,7 +135,7 @@ for _ in $(seq 100); do etcd_up && break; sleep 0.1; done
 if etcd_up; then ok "etcd: 3 members ($EPS)"; else notok "etcd: 3 members"; finish; fi
 
 # ------------------------------------------------------------- sxdp, sxcd
-head -c 24 /dev/urandom | base64 >"$DIR/token"
+head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
 start_site() { # i
   local i=$1 sock="$DIR/s$1.sock" n
   cat >"$DIR/sxdp-s$i.json" <<EOF

@@ -122,7 +122,7 @@ if ! topo; then notok "topology: two sites, a bridge for link 1, a NAT on link 2
 ok "topology: sites A and B, link 1 a bridge, link 2 through a NAT in front of A (nftables snat, ports 40000-40999)"
 
 # ------------------------------------------------------------- sxdp, sxcd
-head -c 24 /dev/urandom | base64 >"$DIR/token"
+head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
 start_site() { # a|b
   local s=$1
   cat >"$DIR/sxdp-$s.json" <<EOF

@@ -146,7 +146,7 @@ EOF
 ip netns exec "$(nsn s)" "$SXDP" --config "$DIR/sxdp.json" --socket "$DIR/s.sock" >"$DIR/sxdp.log" 2>&1 </dev/null &
 PIDS+=($!)
 for _ in $(seq 1 $((START_BOUND * 10))); do [ -S "$DIR/s.sock" ] && break; sleep 0.1; done
-head -c 24 /dev/urandom | base64 >"$DIR/token"
+head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
 mkdir -p "$DIR/store"
 ip netns exec "$(nsn s)" "$SXCD" --socket "$DIR/s.sock" --store "$DIR/store" --listen "127.0.0.1:$API_PORT" \
   --token-file "$DIR/token" --resync-ms 1000 --no-netlink --wg-rekey "$REKEY_S" >>"$DIR/sxcd.log" 2>&1 &

@@ -155,7 +155,7 @@ s = socket.socket(type=socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOC
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
 }
 API_PORT=$(free_port tcp) PFCP_PORT=$(free_port udp)
-head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token"   # as the package makes one
+head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token" && chmod 600 "$NL_DIR/token"   # as the package makes one
 "$SXCD" --socket "$NL_SOCK" --store "$NL_DIR/store" --listen "127.0.0.1:$API_PORT" --resync-ms 1000 \
   --token-file "$NL_DIR/token" \
   --no-netlink --pfcp "127.0.0.1:$PFCP_PORT" --pfcp-node-id 127.0.0.1 >>"$NL_DIR/sxcd.log" 2>&1 &

@@ -95,7 +95,7 @@ if ! topo; then notok "topology"; finish; fi
 ok "topology: LAN router ra (FRR) on a routed port, hosts ha (the slice's BD) and h6 (an IPv6 routed port); twin namespace $TWIN"
 
 # ------------------------------------------------------------- sxdp, sxcd
-head -c 24 /dev/urandom | base64 >"$DIR/token"
+head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
 start_sxcd() {
   # ip netns exec itself in the background (not a function's subshell): $! is sxcd
   ip netns exec "$(nsn sa)" ${RT_GDB:+gdb -q -batch -ex run -ex bt --args} "$SXCD" --socket "$DIR/a.sock" --store "$DIR/store" \

@@ -92,7 +92,7 @@ if ! topo; then notok "topology"; finish; fi
 ok "topology: LAN router ra (FRR) at site A, host hb at site B in slice red, the sites' WAN links joined"
 
 # ------------------------------------------------------------- sxdp, sxcd
-head -c 24 /dev/urandom | base64 >"$DIR/token"
+head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
 start_site() { # a|b  ports...
   local s=$1 p i=0 ports=""; shift
   for p in "$@"; do

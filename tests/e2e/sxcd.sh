@@ -114,6 +114,7 @@ sw_start "sxc$TAG" '{"lan": "switch", "wan": "overlay"}' "lan=switch wan=overlay
 API_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # a token as the package makes one
 [ -f "$NL_DIR/token" ] || head -c 32 /dev/urandom | base64 | tr -d '=+/\n' >"$NL_DIR/token"
+chmod 600 "$NL_DIR/token"
 start_sxcd() {
   # its netlink reads the root namespace: every WAN here has its gateway in its intent
   "$SXCD" --socket "$NL_SOCK" --store "$NL_DIR/store" --listen "127.0.0.1:$API_PORT" \

@@ -209,8 +209,9 @@ class Sxcd:
         """--token-file with the token written to it, or --insecure-no-auth."""
         if not self.token:
             return ["--insecure-no-auth"]
-        with open(self.token_file, "w") as f:
+        with open(os.open(self.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             f.write(self.token + "\n")
+        os.chmod(self.token_file, 0o600)
         return ["--token-file", self.token_file]
 
     def in_ns(self, fn):

@@ -79,9 +79,11 @@ class Front(S.Sxcd):
         return "Authorization: Bearer %s\r\n" % self.token
 
     def login(self):
+        """A session: (its Set-Cookie, the headers the page sends with it: the cookie and its key)."""
         st, hdrs, body, _ = self.raw("POST", "/api/v1/login", CT, json.dumps({"token": self.token}).encode())
-        expect_eq(st, 204, "login: %r" % body[:200])
-        return hdrs["set-cookie"][0]
+        expect_eq(st, 200, "login: %r" % body[:200])
+        key = json.loads(body)["session_key"]
+        return hdrs["set-cookie"][0], "Cookie: %s\r\nX-Sxcd-Session: %s\r\n" % (cookie_pair(hdrs["set-cookie"][0]), key)
 
 
 def cookie_pair(set_cookie):
@@ -101,9 +103,11 @@ def test_every_route_needs_the_credential():
     session on a write: 401 (JSON, WWW-Authenticate) and nothing stored; the token: through the
     front door (never 401/403/415/421); a session reads the API, /metrics and the page."""
     with Front() as cd:
-        cookie = cookie_pair(cd.login())
-        dead = cookie_pair(cd.login())
-        st, hdrs, _, _ = cd.raw("POST", "/api/v1/logout", CT + "Cookie: %s\r\n" % dead, b"{}")
+        sc, session = cd.login()
+        cookie = cookie_pair(sc)
+        dsc, dead_session = cd.login()
+        dead = cookie_pair(dsc)
+        st, hdrs, _, _ = cd.raw("POST", "/api/v1/logout", CT + dead_session, b"{}")
         expect_eq(st, 204, "logout")
         expect("Max-Age=0" in hdrs["set-cookie"][0], "logout clears the cookie: %s" % hdrs["set-cookie"])
         n = 0
@@ -114,14 +118,17 @@ def test_every_route_needs_the_credential():
             src = "127.0.%d.%d" % (1 + n // 250, 1 + n % 250)
             for what, hdr in (("no credential", ""), ("a wrong token", "Authorization: Bearer %s\r\n" %
                                                       S.new_token()),
-                              ("a session after logout", "Cookie: %s\r\n" % dead),
+                              ("a session after logout", dead_session),
+                              ("a session's cookie alone", "Cookie: %s\r\n" % cookie),
                               ("another scheme", "Authorization: Basic %s\r\n" % cd.token)):
                 st, hdrs, b, _ = cd.raw(method, path, hdr + (CT if write else ""), body, src=src)
+                if what == "a session's cookie alone" and path.startswith(("/ui/", "/static/")) or path == "/":
+                    continue    # the page's files: code, no data, opened by the cookie alone
                 expect_eq((st, reason(b)), (401, "unauthorized"), "%s %s with %s" % (method, path, what))
                 expect_eq(hdrs.get("www-authenticate"), ['Bearer realm="sxcd"'], "WWW-Authenticate")
             st, _, b, _ = cd.raw(method, path, cd.auth() + (CT if write else ""), body)
             expect(st not in (401, 403, 415, 421), "%s %s with the token: %d %r" % (method, path, st, b[:120]))
-            st, _, b, _ = cd.raw(method, path, "Cookie: %s\r\n" % cookie + (CT if write else ""), body)
+            st, _, b, _ = cd.raw(method, path, session + (CT if write else ""), body)
             if write:
                 expect_eq((st, reason(b)), (401, "unauthorized"), "%s %s: a session does not write" % (method, path))
             else:
@@ -250,8 +257,9 @@ def test_headers_on_every_answer():
 
 @R.test
 def test_sessions_and_the_token_file():
-    """A login's cookie: HttpOnly, SameSite=Strict, Path=/, opaque (not the token); a wrong login
-    401; at most 64 sessions (the least recently used goes); a new token in the file ends every
+    """A login's cookie: HttpOnly, SameSite=Strict, Path=/, opaque (not the token), and a key the
+    page sends beside it (the cookie alone reads nothing; one planted before it hides nothing); a
+    wrong login 401; at most 64 sessions (the least recently used goes); a new token in the file ends every
     session and the old token within the watch period (2 s; bound 10 s); an unusable new file
     keeps the old token and says so."""
     with Front() as cd:
@@ -259,29 +267,35 @@ def test_sessions_and_the_token_file():
         expect_eq((st, reason(b)), (401, "unauthorized"), "a wrong login")
         st, _, b, _ = cd.raw("POST", "/api/v1/login", CT, b'{"token": 7}')
         expect_eq(st, 400, "a login that is not a string")
-        sc = cd.login()
+        sc, first = cd.login()
         attrs = [a.strip() for a in sc.split(";")]
         expect(attrs[0].startswith("sxcd_session=") and "HttpOnly" in attrs and "SameSite=Strict" in attrs
                and "Path=/" in attrs and "Secure" not in attrs, "the cookie's attributes: %s" % sc)
         expect(cd.token not in sc and len(attrs[0].split("=", 1)[1]) == 64, "an opaque id, not the token")
-        first = cookie_pair(sc)
-        others = [cookie_pair(cd.login()) for _ in range(64)]
-        st, _, _, _ = cd.raw("GET", "/api/v1/status", "Cookie: %s\r\n" % first)
+        # a cookie planted beside it (by a co-hosted page, with a longer path: a browser sends it
+        # first) hides nothing: every cookie of the name is looked at
+        planted = first.replace("Cookie: ", "Cookie: sxcd_session=%s; " % ("ab" * 32), 1)
+        expect_eq(cd.raw("GET", "/api/v1/status", planted)[0], 200, "a planted cookie first: the session reads")
+        expect_eq(cd.raw("GET", "/api/v1/status", first.split("\r\n")[0] + "\r\n")[0], 401,
+                  "its cookie without its key: nothing")
+        others = [cd.login()[1] for _ in range(64)]
+        st, _, _, _ = cd.raw("GET", "/api/v1/status", first)
         expect_eq(st, 401, "65 logins: the least recently used session went")
-        st, _, _, _ = cd.raw("GET", "/api/v1/status", "Cookie: %s\r\n" % others[-1])
+        st, _, _, _ = cd.raw("GET", "/api/v1/status", others[-1])
         expect_eq(st, 200, "the newest is live")
         # a new token: every session and the old token end
         old = cd.token
         cd.token = S.new_token()
         with open(cd.token_file + ".new", "w") as f:
             f.write(cd.token + "\n")
+        os.chmod(cd.token_file + ".new", 0o600)
         os.rename(cd.token_file + ".new", cd.token_file)
         deadline = time.monotonic() + 10
         while cd.raw("GET", "/api/v1/status", "Authorization: Bearer %s\r\n" % old)[0] != 401:
             expect(time.monotonic() < deadline, "the old token refused within 10 s")
             time.sleep(0.1)
         for c in others[-3:]:
-            expect_eq(cd.raw("GET", "/api/v1/status", "Cookie: %s\r\n" % c)[0], 401, "a session after the change")
+            expect_eq(cd.raw("GET", "/api/v1/status", c)[0], 401, "a session after the change")
         expect_eq(cd.raw("GET", "/api/v1/status", cd.auth())[0], 200, "the new token")
         expect("session(s) revoked" in cd.logtext() and old not in cd.logtext() and cd.token not in cd.logtext(),
                "the change logged, no token in the log")
@@ -300,8 +314,11 @@ def test_sessions_and_the_token_file():
 @R.test
 def test_wrong_tokens_throttled_right_one_not():
     """From one address: 10 wrong tokens answered 401 at once, then 429 held about a second each
-    (Retry-After), one log line for the burst; the right token answers at once throughout; a
-    flood of parallel wrong ones is bounded (held or closed), the loop stays free; counted."""
+    (Retry-After), one log line for the burst; past its burst an address's guesses are not tried at
+    all, the right token neither (a client that does not wait for its answers gets no more guesses
+    than the burst: 40 sent at once, the right one last, find nothing), while the right token from
+    another address and the page's session answer at once; a flood of parallel wrong ones is
+    bounded (held or closed), the loop stays free; counted."""
     with Front() as cd:
         wrong = "Authorization: Bearer %s\r\n" % S.new_token()
         for i in range(10):
@@ -315,9 +332,26 @@ def test_wrong_tokens_throttled_right_one_not():
         expect(took >= HOLD_MIN_S and hdrs.get("retry-after"), "held (%.2f s) with Retry-After" % took)
         st, _, b, _ = cd.raw("POST", "/api/v1/login", CT, json.dumps({"token": "x" * 20}).encode())
         expect(st in (401, 429), "a wrong login counts too: %d" % st)
-        t0 = time.monotonic()
         st, _, _, _ = cd.raw("GET", "/api/v1/status", cd.auth())
-        expect(st == 200 and time.monotonic() - t0 < FAST_S, "the right token at once while throttled")
+        expect_eq(st, 429, "the right token from the throttled address: not tried either")
+        t0 = time.monotonic()
+        st, _, _, _ = cd.raw("GET", "/api/v1/status", cd.auth(), src="127.0.0.2")
+        expect(st == 200 and time.monotonic() - t0 < FAST_S, "the right token from another address at once")
+        # a client that does not wait: 40 guesses at once, the right one last
+        socks = []
+        for i in range(40):
+            s = socket.create_connection(("127.0.0.1", cd.port), timeout=10, source_address=("127.0.0.9", 0))
+            s.sendall(("GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" %
+                       (cd.auth() if i == 39 else "Authorization: Bearer %s\r\n" % S.new_token())).encode())
+            socks.append(s)
+        got = []
+        for s in socks:
+            try:
+                got.append(read_answer(s, 10, detect_close=False)[0])
+            except T.TestFailure:
+                got.append("closed")
+            s.close()
+        expect(got.count(401) <= 10 and got[-1] != 200, "no more guesses than the burst: %s" % got)
         # 60 at once: some held, the rest closed unanswered; none answered quickly but 401s
         socks = []
         for _ in range(60):
@@ -325,7 +359,7 @@ def test_wrong_tokens_throttled_right_one_not():
             s.sendall(("GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n" % wrong).encode())
             socks.append(s)
         t0 = time.monotonic()
-        st, _, _, _ = cd.raw("GET", "/api/v1/status", cd.auth())
+        st, _, _, _ = cd.raw("GET", "/api/v1/status", cd.auth(), src="127.0.0.2")
         expect(st == 200 and time.monotonic() - t0 < FAST_S, "the right token at once during the flood")
         got = {}
         for s in socks:
@@ -338,7 +372,7 @@ def test_wrong_tokens_throttled_right_one_not():
         print("#   60 parallel wrong tokens: %s" % got)
         expect(got.get("closed", 0) > 0 and set(got) <= {401, 429, "closed"} and got.get(429, 0) <= 16 + 2,
                "at most 16 held per source, the rest closed: %s" % got)
-        m = cd.req("GET", "/metrics")[1]
+        m = cd.raw("GET", "/metrics", cd.auth(), src="127.0.0.3")[2].decode()
         fails = int(re.search(r"^sxcd_http_auth_failures_total (\d+)", m, re.M).group(1))
         thr = int(re.search(r"^sxcd_http_auth_throttled_total (\d+)", m, re.M).group(1))
         expect(fails >= 72 and thr >= 40, "counted: %d failures, %d throttled" % (fails, thr))
@@ -418,7 +452,8 @@ def test_tls():
                                % (CT, len(json.dumps({"token": cd.token}))) + json.dumps({"token": cd.token})).encode())
                     st, hdrs, _, _ = read_answer(s, 10, detect_close=False)
             sc = hdrs.get("set-cookie", [""])[0]
-            expect(st == 204 and sc.startswith("__Host-sxcd_session=") and "Secure" in sc, "over TLS: %s" % sc)
+            expect(st == 200 and sc.startswith("__Host-sxcd_session=") and "Secure" in sc, "over TLS: %s" % sc)
+            expect_eq(hdrs.get("strict-transport-security"), ["max-age=31536000"], "HSTS on an HTTPS answer")
             # plain HTTP to the TLS port
             with socket.create_connection(("127.0.0.1", cd.port), timeout=5) as s:
                 s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -486,17 +521,21 @@ def test_plain_http_beyond_loopback():
 
 @R.test
 def test_token_file_refused_at_start():
-    """A token file longer than sxcd holds, shorter than 16, with spaces or control characters, or
-    missing is refused at start (exit 2) naming the file, never cut; without any token file and
-    without --insecure-no-auth sxcd says what to do; the token never appears in what it prints."""
+    """A token file longer than sxcd holds, shorter than 16, with spaces or control characters,
+    readable by every local user (0644) or writable by its group, or missing is refused at start
+    (exit 2) naming the file, never cut; without any token file and without --insecure-no-auth sxcd
+    says what to do; the token never appears in what it prints. A running sxcd's token file that
+    becomes readable by all is not taken, and said."""
     d = tempfile.mkdtemp(prefix="sxcd-tok-")
     try:
         cases = [("x" * 1025, "at most 1024"), ("x" * 15, "at least 16"), ("abc def ghi jkl mno", "visible ASCII"),
                  ("abcdefghijklmnop\x01q", "visible ASCII"), ("a" * 16 + "\nsecond line\n", "visible ASCII")]
+        cases += [("z" * 32, "every local user"), ("w" * 32, "its group change")]
         for i, (text, why) in enumerate(cases):
             p = os.path.join(d, "t%d" % i)
             with open(p, "w") as f:
                 f.write(text)
+            os.chmod(p, 0o644 if why == "every local user" else 0o620 if why == "its group change" else 0o600)
             r = subprocess.run([S.sxcd_path(), "--listen", "127.0.0.1:1", "--store", os.path.join(d, "st"),
                                 "--token-file", p], capture_output=True, text=True, timeout=10)
             expect(r.returncode == 2 and p in r.stderr and why in r.stderr and text not in r.stderr,
@@ -504,6 +543,7 @@ def test_token_file_refused_at_start():
         ok = os.path.join(d, "ok")
         with open(ok, "w") as f:
             f.write("x" * 1024 + "\n")
+        os.chmod(ok, 0o640)
         r = subprocess.run([S.sxcd_path(), "--listen", "127.0.0.1:1", "--store", os.path.join(d, "st"),
                             "--token-file", ok, "--insecure-no-auth"], capture_output=True, text=True, timeout=10)
         expect(r.returncode == 2 and "one or the other" in r.stderr, "--token-file with --insecure-no-auth")
@@ -519,6 +559,18 @@ def test_token_file_refused_at_start():
             while cd.raw("GET", "/api/v1/status", cd.auth())[0] != 200:
                 expect(time.monotonic() < deadline, "a 1024-byte token taken")
                 time.sleep(0.1)
+            # made readable by all: not taken, said; the token stays
+            with open(cd.token_file + ".new", "w") as f:
+                f.write("v" * 40 + "\n")
+            os.chmod(cd.token_file + ".new", 0o644)
+            os.rename(cd.token_file + ".new", cd.token_file)
+            deadline = time.monotonic() + 10
+            while "every local user" not in cd.logtext():
+                expect(time.monotonic() < deadline, "a world-readable file said within 10 s")
+                time.sleep(0.1)
+            expect_eq((cd.raw("GET", "/api/v1/status", cd.auth())[0],
+                       cd.raw("GET", "/api/v1/status", "Authorization: Bearer %s\r\n" % ("v" * 40))[0]), (200, 401),
+                      "the token kept, the exposed one not taken")
     finally:
         shutil.rmtree(d, ignore_errors=True)
 

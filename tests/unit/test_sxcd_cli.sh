@@ -83,7 +83,7 @@ cd_run extra; expect_rc "sxcd extra" 2
 expect_grep "sxcd extra" "$ERR" "sxcd: unexpected argument 'extra'"
 
 # --- a bad --listen: why, in one line; the store untouched ------------------
-echo 0123456789abcdef0123 >"$TMP/token"
+echo 0123456789abcdef0123 >"$TMP/token" && chmod 600 "$TMP/token"
 listen() {	# listen NAME WANT-RC LISTEN WHY
 	cd_run --store "$TMP/store" --socket "$TMP/nope.sock" --no-netlink \
 		--token-file "$TMP/token" --listen "$3"

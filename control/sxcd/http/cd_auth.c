@@ -21,6 +21,7 @@
 
 struct session {
 	uint8_t id[CD_AUTH_SID_BYTES];
+	uint8_t key[CD_AUTH_SID_BYTES];	/* what the page sends beside the cookie */
 	uint64_t born, used;
 	bool live;
 	char name[64];		/* its credential, at @serial (0: the token file's) */
@@ -100,6 +101,15 @@ token_read(const char *path, char *out, size_t *len, struct stat *st, char *err,
 	if (n < CD_AUTH_TOKEN_MIN) {
 		snprintf(err, elen, "%s: a token is at least %d characters", path, CD_AUTH_TOKEN_MIN);
 		return -EINVAL;
+	}
+	/* as OpenSSH takes no key every local user reads: the admin's token
+	 * is the file's owner's and group's at most (the package's: root:sxdp
+	 * 0640) */
+	if (st->st_mode & (S_IRWXO | S_IWGRP)) {
+		snprintf(err, elen, "%s: mode %04o lets %s: chmod o-rwx,g-w %s", path, (unsigned int)(st->st_mode & 07777),
+			 st->st_mode & S_IRWXO ? "every local user read or change the admin's token" :
+			 "its group change the admin's token", path);
+		return -EPERM;
 	}
 	memcpy(out, buf, (size_t)n);
 	out[n] = '\0';
@@ -307,50 +317,65 @@ session_live(struct session *s, uint64_t now)
 	return s->live;
 }
 
-/* The session @cookie carries, NULL: none live. */
-static struct session *
-session_of(struct cd_auth *a, const char *cookie)
+/* @n bytes of hex at @v into @out: the end, NULL when they are not that. */
+static const char *
+unhex(const char *v, uint8_t *out, size_t n)
 {
-	const char *name = cookie_name(a), *v;
-	size_t nl = strlen(name);
-	uint8_t id[CD_AUTH_SID_BYTES];
-	struct session *hit = NULL;
-	uint64_t now = cd_clock_ms();
+	for (size_t i = 0; i < n; i++) {
+		unsigned int b;
 
+		if (strspn(v + 2 * i, "0123456789abcdef") < 2 || sscanf(v + 2 * i, "%2x", &b) != 1)
+			return NULL;
+		out[i] = (uint8_t)b;
+	}
+	return v + 2 * n;
+}
+
+/*
+ * The session a cookie of @cookie names and, unless @page, whose key
+ * @key (the page's X-Sxcd-Session) is: NULL, none. Every cookie of our
+ * name is looked at (one planted beside ours, with a longer path that a
+ * browser sends first, does not hide it); a cookie alone opens the page's
+ * files (code, no data) and nothing else.
+ */
+static struct session *
+session_of(struct cd_auth *a, const char *cookie, const char *key, bool page)
+{
+	const char *name = cookie_name(a), *v, *end;
+	size_t nl = strlen(name);
+	uint8_t id[CD_AUTH_SID_BYTES], k[CD_AUTH_SID_BYTES];
+	uint64_t now = cd_clock_ms();
+	bool have_key = key != NULL && (end = unhex(key, k, sizeof(k))) != NULL && *end == '\0';
+
+	if (!page && !have_key)
+		return NULL;
 	/* cookie-string = cookie-pair *( ";" SP cookie-pair ) (RFC 6265 §4.2.1) */
 	for (v = cookie; v != NULL; v = strchr(v, ';')) {
 		while (*v == ';' || *v == ' ')
 			v++;
-		if (strncmp(v, name, nl) == 0 && v[nl] == '=')
-			break;
-	}
-	if (v == NULL)
-		return NULL;
-	v += nl + 1;
-	for (int i = 0; i < CD_AUTH_SID_BYTES; i++) {
-		unsigned int b;
+		if (strncmp(v, name, nl) != 0 || v[nl] != '=')
+			continue;
+		if ((end = unhex(v + nl + 1, id, sizeof(id))) == NULL || (*end != '\0' && *end != ';'))
+			continue;
+		for (int i = 0; i < CD_AUTH_SESSIONS; i++) {
+			struct session *s = &a->sessions[i];
 
-		if (sscanf(v + 2 * i, "%2x", &b) != 1 || strspn(v + 2 * i, "0123456789abcdef") < 2)
-			return NULL;
-		id[i] = (uint8_t)b;
+			if (session_live(s, now) && CRYPTO_memcmp(s->id, id, sizeof(id)) == 0 &&
+			    (!have_key ? page : CRYPTO_memcmp(s->key, k, sizeof(k)) == 0))
+				return s;
+		}
 	}
-	if (v[2 * CD_AUTH_SID_BYTES] != '\0' && v[2 * CD_AUTH_SID_BYTES] != ';')
-		return NULL;
-	for (int i = 0; i < CD_AUTH_SESSIONS; i++)
-		if (session_live(&a->sessions[i], now) &&
-		    CRYPTO_memcmp(a->sessions[i].id, id, sizeof(id)) == 0)
-			hit = &a->sessions[i];
-	return hit;
+	return NULL;
 }
 
 bool
-cd_auth_session(struct cd_auth *a, const char *cookie, struct cd_who *who)
+cd_auth_session(struct cd_auth *a, const char *cookie, const char *key, bool page, struct cd_who *who)
 {
 	struct session *s;
 
 	if (a->path == NULL)
 		return cd_auth_token(a, NULL, who);
-	if ((s = session_of(a, cookie)) == NULL)
+	if ((s = session_of(a, cookie, key, page)) == NULL)
 		return false;
 	if (s->serial == 0) {
 		admin(who, s->name);
@@ -370,10 +395,10 @@ cd_auth_session(struct cd_auth *a, const char *cookie, struct cd_who *who)
 }
 
 bool
-cd_auth_session_ok(struct cd_auth *a, const char *cookie)
+cd_auth_session_ok(struct cd_auth *a, const char *cookie, const char *key, bool page)
 {
 	struct cd_who who;
-	bool ok = cd_auth_session(a, cookie, &who);
+	bool ok = cd_auth_session(a, cookie, key, page, &who);
 
 	if (ok)
 		cd_who_clear(&who);
@@ -381,7 +406,7 @@ cd_auth_session_ok(struct cd_auth *a, const char *cookie)
 }
 
 int
-cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, size_t len)
+cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, size_t len, char *key)
 {
 	struct session *s = NULL;
 	uint64_t now = cd_clock_ms();
@@ -399,8 +424,11 @@ cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, siz
 		if (s == NULL || c->used < s->used)
 			s = c;
 	}
-	if (getrandom(s->id, sizeof(s->id), 0) != (ssize_t)sizeof(s->id))
+	if (getrandom(s->id, sizeof(s->id), 0) != (ssize_t)sizeof(s->id) ||
+	    getrandom(s->key, sizeof(s->key), 0) != (ssize_t)sizeof(s->key))
 		return -EAGAIN;
+	for (i = 0; i < CD_AUTH_SID_BYTES; i++)
+		snprintf(key + 2 * i, 3, "%02x", s->key[i]);
 	s->born = s->used = now;
 	s->live = true;
 	snprintf(s->name, sizeof(s->name), "%s", who->name);
@@ -415,9 +443,10 @@ cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, siz
 }
 
 void
-cd_auth_logout(struct cd_auth *a, const char *cookie, char *set_cookie, size_t len)
+cd_auth_logout(struct cd_auth *a, const char *cookie, const char *key, char *set_cookie, size_t len)
 {
-	struct session *s = session_of(a, cookie);
+	/* its key too: a cookie alone (a co-hosted page's) ends nobody's session */
+	struct session *s = session_of(a, cookie, key, false);
 
 	if (s != NULL) {
 		s->live = false;
@@ -508,6 +537,14 @@ log_burst(struct cd_auth *a, const struct sockaddr *src)
 	       (unsigned long)a->failures, a->quiet ? ", other sources throttled meanwhile" : "");
 	a->logged_at = now;
 	a->quiet = 0;
+}
+
+bool
+cd_auth_over(struct cd_auth *a, const struct sockaddr *src)
+{
+	struct source *s = source_of(a, src, false);
+
+	return s != NULL && s->tokens == 0;
 }
 
 enum cd_auth_verdict

@@ -76,21 +76,31 @@ bool cd_auth_token(const struct cd_auth *a, const char *token, struct cd_who *wh
 /* The same for an Authorization field's value (NULL: none). */
 bool cd_auth_bearer(const struct cd_auth *a, const char *authorization, struct cd_who *who);
 bool cd_auth_bearer_ok(const struct cd_auth *a, const char *authorization);
-/* Does the Cookie field @cookie (NULL: none) carry a live session? Then
- * its credential, as it is now, into @who (one revoked or rotated since
- * ends the session). It is used now (its idle time starts again). */
-bool cd_auth_session(struct cd_auth *a, const char *cookie, struct cd_who *who);
-bool cd_auth_session_ok(struct cd_auth *a, const char *cookie);
+/* Does the Cookie field @cookie (NULL: none) carry a live session whose
+ * key is @key (the page's X-Sxcd-Session field: a cookie alone, which a
+ * co-hosted page on another port of the host is sent too, opens no API;
+ * @page: the page's own files, which hold no data, want the cookie
+ * alone)? Then its credential, as it is now, into @who (one revoked or
+ * rotated since ends the session). It is used now (its idle time starts
+ * again). */
+bool cd_auth_session(struct cd_auth *a, const char *cookie, const char *key, bool page, struct cd_who *who);
+bool cd_auth_session_ok(struct cd_auth *a, const char *cookie, const char *key, bool page);
 /* What a cd_who holds let go. */
 void cd_who_clear(struct cd_who *who);
 
-/* A new session of @who: the Set-Cookie value carrying it in @set_cookie.
- * 0 or -errno (no randomness). */
-int cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, size_t len);
+/* A new session of @who: the Set-Cookie value carrying its id in
+ * @set_cookie, its key (CD_AUTH_SID_BYTES in hex, for the page's memory)
+ * in @key. 0 or -errno (no randomness). */
+int cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, size_t len, char *key);
 /* The session @cookie carries (if any) ends; the Set-Cookie value that
  * clears it in @set_cookie. */
-void cd_auth_logout(struct cd_auth *a, const char *cookie, char *set_cookie, size_t len);
+void cd_auth_logout(struct cd_auth *a, const char *cookie, const char *key, char *set_cookie, size_t len);
 
+/* Is @src past its burst of wrong credentials (its bucket empty)? Then
+ * what it sends is not tried at all, the right token neither, until the
+ * bucket refills: a client that does not wait for its answers gets no
+ * more guesses than that. */
+bool cd_auth_over(struct cd_auth *a, const struct sockaddr *src);
 /* What a wrong credential from @src costs it. */
 enum cd_auth_verdict {
 	CD_AUTH_REFUSE,		/* 401 now */

@@ -180,9 +180,11 @@ cd_gate_check(const struct cd_gate_conf *cf, const struct cd_gate_conn *c,
 	if (hd->host != NULL && !host_ok(cf, c, hd->host))
 		return cd_head_no(no, 421, "bad_host", "this box is not known by that Host name (sxcd "
 				  "--server-name names it)");
-	if (cd_auth_bearer_ok(cf->auth, hd->authz) ||
-	    (get && cd_auth_session_ok(cf->auth, hd->cookie)) ||
-	    (hd->authz == NULL && cd_gate_open_path(path, get)))
+	/* past its burst, a source's guesses are not tried at all */
+	if ((hd->authz == NULL || !cd_auth_over(cf->auth, (const struct sockaddr *)&c->peer)) &&
+	    (cd_auth_bearer_ok(cf->auth, hd->authz) ||
+	     (get && cd_auth_session_ok(cf->auth, hd->cookie, hd->skey, page)) ||
+	     (hd->authz == NULL && cd_gate_open_path(path, get))))
 		return check_origin(cf, hd, write, page, no);
 	if (hd->authz == NULL)	/* nothing guessed: no throttle */
 		return cd_head_no(no, 401, "unauthorized", "a bearer token (or the page's session) is "

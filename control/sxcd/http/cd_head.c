@@ -84,7 +84,7 @@ cd_head_parse(char *h, size_t body_max, struct evbuffer *canon, struct cd_head *
 	      struct cd_head_no *no)
 {
 	char *line = h, *eol, *sp1, *sp2, *colon, *v, *e;
-	const char *authz = NULL, *cookie = NULL, *host = NULL, *origin = NULL, *site = NULL;
+	const char *authz = NULL, *cookie = NULL, *host = NULL, *origin = NULL, *site = NULL, *skey = NULL;
 	const char *mode = NULL, *ctype = NULL;
 	int minor, hosts = 0, fields = 0, m;
 	bool has_cl = false, has_te = false, big, is_options, no_body, expect = false;
@@ -180,8 +180,8 @@ cd_head_parse(char *h, size_t body_max, struct evbuffer *canon, struct cd_head *
 		 * no answer (a browser sends one of each) */
 		{
 			static const char *const once[] = { "Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode",
-							    "Content-Type", "Cookie" };
-			const char **slot[] = { &origin, &site, &mode, &ctype, &cookie };
+							    "Content-Type", "Cookie", CD_HEAD_SESSION_FIELD };
+			const char **slot[] = { &origin, &site, &mode, &ctype, &cookie, &skey };
 
 			for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++) {
 				if (strcasecmp(line, once[i]) != 0)
@@ -208,7 +208,7 @@ cd_head_parse(char *h, size_t body_max, struct evbuffer *canon, struct cd_head *
 		return cd_head_no(no, 400, "bad_framing", "%s takes no body", h);
 	*out = (struct cd_head){ .method = h, .minor = minor, .host = host, .origin = origin,
 				 .site = site, .mode = mode, .ctype = ctype, .authz = authz,
-				 .cookie = cookie, .length = cl, .chunked = has_te, .expect = expect };
+				 .cookie = cookie, .skey = skey, .length = cl, .chunked = has_te, .expect = expect };
 	snprintf(out->path, sizeof(out->path), "%.*s", (int)strcspn(sp1 + 1, "?"), sp1 + 1);
 	if (strlen(sp1 + 1) > sizeof(out->path) - 2)
 		out->path[0] = '\0';

@@ -31,6 +31,7 @@ struct evhttp_request;
 #define CD_HEAD_FIELDS_MAX 100	/* header fields in a head (431) */
 #define CD_HEAD_REFUSED_FIELD "X-Sxcd-Refused"	/* cd_wire's refusals, never a client's */
 #define CD_HEAD_ASKED_FIELD   "X-Sxcd-Refused-Asked"	/* ... and what they refused */
+#define CD_HEAD_SESSION_FIELD "X-Sxcd-Session"	/* the page's session key, sent with its cookie */
 
 /* Why a request is refused: its status, reason and message. */
 struct cd_head_no {
@@ -49,6 +50,7 @@ struct cd_head {
 	char path[CD_WWW_PATH_MAX + 8];	/* the target's path ("" when longer) */
 	int minor;			/* HTTP/1.@minor */
 	const char *host, *origin, *site, *mode, *ctype, *authz, *cookie;	/* NULL: absent */
+	const char *skey;		/* the page's session key (CD_HEAD_SESSION_FIELD) */
 	uint64_t length;		/* Content-Length (0: none) */
 	bool chunked;
 	bool expect;			/* 100-continue */

@@ -28,11 +28,13 @@
 #include "cd_lag.h"
 #include "cd_route.h"
 #include "cd_wire.h"
+#include "cd_www.h"
 
 #define API CD_ROUTE_API
 
 struct cd_http {
 	struct cd_route_env env;	/* what the routes answer from */
+	bool tls;			/* HTTPS: every answer says to stay on it */
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	struct cd_http_fleet fleet;	/* env.fleet's, once set */
@@ -174,6 +176,11 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 
 	if (r.path == NULL)
 		r.path = "/";
+	/* a browser that reached this box over HTTPS never tries plain HTTP to it again
+	 * (RFC 6797): a year, as OWASP's HSTS cheat sheet has it */
+	if (h->tls)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Strict-Transport-Security",
+				  "max-age=31536000");
 	cd_audit_by(req, "-");
 	if (cd_head_refused(req, &code, &reason, &msg, &asked)) {
 		struct evkeyvalq *out = evhttp_request_get_output_headers(req);
@@ -195,7 +202,8 @@ on_request_timed(struct evhttp_request *req, struct cd_http *h)
 	get = r.m == EVHTTP_REQ_GET || r.m == EVHTTP_REQ_HEAD;
 	/* the front door checked it already; this is the second lock */
 	r.authed = cd_auth_bearer(h->env.auth, evhttp_find_header(in, "Authorization"), &r.who) ||
-		   (get && cd_auth_session(h->env.auth, evhttp_find_header(in, "Cookie"), &r.who));
+		   (get && cd_auth_session(h->env.auth, evhttp_find_header(in, "Cookie"),
+					   evhttp_find_header(in, CD_HEAD_SESSION_FIELD), cd_www_path(r.path), &r.who));
 	r.by = r.authed ? r.who.name : "-";
 	cd_audit_by(req, r.by);
 	if (!r.authed && !cd_gate_open_path(r.path, get)) {
@@ -282,6 +290,7 @@ cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_
 		return -ENOMEM;
 	h->env = (struct cd_route_env){ .base = base, .res = res, .sync = sync, .schema = schema,
 					.www = www, .auth = conf->auth, .creds = conf->creds };
+	h->tls = conf->tls != NULL;
 	if ((h->http = evhttp_new(base)) == NULL) {
 		cd_http_free(h);
 		return -ENOMEM;

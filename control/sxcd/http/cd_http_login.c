@@ -10,6 +10,7 @@
 #include <event2/http.h>
 
 #include "cd_auth.h"
+#include "cd_head.h"
 #include "cd_http_login.h"
 #include "cd_route.h"
 
@@ -98,7 +99,7 @@ cd_http_login_in(struct cd_route *r)
 {
 	const struct cd_route_env *e = r->env;
 	struct evhttp_request *req = r->req;
-	char cookie[CD_AUTH_COOKIE_MAX];
+	char cookie[CD_AUTH_COOKIE_MAX], key[2 * CD_AUTH_SID_BYTES + 1];
 	const struct sockaddr *sa;
 	struct cd_who who;
 	json_t *body, *tok;
@@ -123,19 +124,23 @@ cd_http_login_in(struct cd_route *r)
 		no_content(req, NULL);
 		return;
 	}
-	if (cd_auth_token(e->auth, json_string_value(tok), &who)) {
+	sa = peer_of(req);
+	/* past its burst, a source's logins are not tried at all */
+	if ((sa == NULL || !cd_auth_over(e->auth, sa)) && cd_auth_token(e->auth, json_string_value(tok), &who)) {
 		json_decref(body);
-		rc = cd_auth_login(e->auth, &who, cookie, sizeof(cookie));
+		rc = cd_auth_login(e->auth, &who, cookie, sizeof(cookie), key);
 		cd_who_clear(&who);
 		if (rc < 0) {
 			cd_route_err(req, 503, "no_entropy", NULL, "no randomness for a session: retry");
 			return;
 		}
-		no_content(req, cookie);
+		/* the cookie for the browser, the key for the page's memory alone */
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", cookie);
+		cd_route_reply(req, 200, json_pack("{s:s,s:s}", "session_key", key, "header", CD_HEAD_SESSION_FIELD));
+		explicit_bzero(key, sizeof(key));
 		return;
 	}
 	json_decref(body);
-	sa = peer_of(req);
 	switch (sa != NULL ? cd_auth_failed(e->auth, sa) : CD_AUTH_REFUSE) {
 	case CD_AUTH_REFUSE:
 		cd_route_err(req, 401, "unauthorized", NULL, "that is not this sxcd's token");
@@ -157,6 +162,7 @@ cd_http_login_out(struct cd_route *r)
 	char cookie[CD_AUTH_COOKIE_MAX];
 
 	cd_auth_logout(r->env->auth, evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie"),
+		       evhttp_find_header(evhttp_request_get_input_headers(req), CD_HEAD_SESSION_FIELD),
 		       cookie, sizeof(cookie));
 	no_content(req, cookie);
 }

@@ -101,7 +101,7 @@ bool
 cd_www_entry(const char *path)
 {
 	/* the login page and what it needs: code and style, no data */
-	return strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0 ||
+	return strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0 || strcmp(path, "/ui/login.html") == 0 ||
 	       strcmp(path, "/ui/login.js") == 0 || strcmp(path, "/ui/sx.css") == 0;
 }
 

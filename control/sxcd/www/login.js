@@ -1,7 +1,10 @@
 /* The login page: the token is traded once for a session (POST
  * /api/v1/login), which sxcd keeps and names in an HttpOnly, SameSite
- * cookie the browser sends by itself; the token itself is kept nowhere
- * (no storage, no cookie this script could read, no header later). */
+ * cookie the browser sends by itself, and a key the page keeps in this
+ * tab's sessionStorage (this origin's alone: a page on another port of
+ * the host, which is sent the cookie too, cannot read it) and sends as
+ * X-Sxcd-Session: the cookie alone opens nothing. The token itself is
+ * kept nowhere. */
 "use strict";
 (function () {
   var form = document.getElementById("login");
@@ -25,9 +28,15 @@
     fetch("/api/v1/login", { method: "POST", headers: { "Content-Type": "application/json" },
                              body: JSON.stringify({ token: tok }), credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
-        if (r.status === 204) {
+        if (r.status === 204) {   /* no credential at all (--insecure-no-auth) */
           location.replace("/");
           return;
+        }
+        if (r.status === 200) {
+          return r.json().then(function (b) {
+            sessionStorage.setItem("sxcd_session_key", b.session_key);
+            location.replace("/");
+          });
         }
         if (r.status === 401) {
           err.textContent = "refused: that is not this sxcd's token (401)";

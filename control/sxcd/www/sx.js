@@ -5,19 +5,29 @@
  * and go: rates keep one previous sample per key seen in the last answer,
  * charts fixed rings of the series in the last answer only. Names are
  * the operator's (any of [A-Za-z0-9_.-], "constructor" and "__proto__"
- * too): they key Maps, never plain objects. The page holds no credential:
- * the browser sends sxcd's HttpOnly session cookie by itself. */
+ * too): they key Maps, never plain objects. The page holds no credential
+ * but its session's key (login.js put it in this tab's sessionStorage),
+ * sent as X-Sxcd-Session beside the HttpOnly session cookie the browser
+ * sends by itself: sxcd wants both. */
 "use strict";
 var SX = (function () {
   var views = [];
   var HISTORY = 300;           /* samples a chart keeps: 5 minutes at 1 s */
 
-  /* GET of the public API; 401 (no session, or it ended) sends the tab to
-   * "/", the login page then. */
+  var KEY = "sxcd_session_key";
+  function keyed(headers) {
+    var k = null;
+    try { k = sessionStorage.getItem(KEY); } catch (e) { /* storage off: no session here */ }
+    if (k) headers["X-Sxcd-Session"] = k;
+    return headers;
+  }
+  /* GET of the public API; 401 (no session, or it ended, or this tab has
+   * not its key) sends the tab to the login page. */
   function api(path) {
-    return fetch("/api/v1/" + path, { cache: "no-store", credentials: "same-origin" }).then(function (r) {
+    return fetch("/api/v1/" + path, { cache: "no-store", credentials: "same-origin", headers: keyed({}) }).then(function (r) {
       if (r.status === 401) {
-        location.replace("/");
+        try { sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
+        location.replace("/ui/login.html");
         throw new Error("401");
       }
       if (!r.ok) return r.json().then(function (b) { throw new Error(path + ": " + r.status + " " + ((b.error || {}).message || "")); },
@@ -263,9 +273,10 @@ var SX = (function () {
   /* Log out: sxcd ends the session (the cookie then opens nothing), then
    * "/" (the login page). Said when sxcd does not answer. */
   function logout() {
-    fetch("/api/v1/logout", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+    fetch("/api/v1/logout", { method: "POST", headers: keyed({ "Content-Type": "application/json" }), body: "{}",
                               credentials: "same-origin", cache: "no-store" }).then(function (r) {
       if (r.status === 204 || r.status === 401) {
+        try { sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
         location.replace("/");
         return;
       }
