@@ -161,6 +161,33 @@ def test_tenants_see_and_change_their_own():
 
 
 @R.test
+def test_a_tenant_on_the_page():
+    """A tenant's credential logs into the page: its views show its slice and VDN alone (the
+    other tenant's and the box's own rows absent), the page polls without an error."""
+    try:
+        import pagetest as P
+    except SystemExit:
+        raise T.SkipTest("selenium or chromium missing")
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [
+            P.SITE, PEER, slice_("red", 1, "lan1", 5000), slice_("blue", 2, "lan2", 5001),
+            vdn("red-voice", "red", "10.20.0.0/24"), vdn("blue-voice", "blue", "10.21.0.0/24")]})
+        expect_eq(code, 200, "the box: %s" % res)
+        code, alice = cd.req("POST", "/api/v1/credentials", {"name": "alice", "role": "viewer", "scope": ["red"]})
+        expect_eq(code, 201, "alice")
+        d = P.browser()
+        try:
+            P.login(d, cd.url, alice["token"])
+            P.wait_polls(d, 2)
+            v = P.page_values(d)
+            ks = " ".join(sorted(v))
+            expect("red" in ks and "blue" not in ks, "alice's page shows red alone: %s" % ks[:600])
+            expect_eq(P.console_errors(d), [], "no error on the page")
+        finally:
+            d.quit()
+
+
+@R.test
 def test_a_thousand_credentials():
     """1,000 credentials: made, listed, each checked by its id (one hash lookup, one SHA-256): the
     cost per request beside the admin token's, same run."""
