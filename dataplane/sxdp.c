@@ -104,7 +104,7 @@ ctl_log(const char *fmt, ...)
 static void
 usage(const char *prog)
 {
-	printf("usage: %s [--config FILE] [--socket PATH] [--takeover] [--log-level N] [-- EAL args...]\n"
+	printf("usage: %s [--config FILE] [--socket PATH] [--takeover] [--log-level N] [--log-format F] [-- EAL args...]\n"
 	       "  --config FILE   JSON config (ports by devargs, lcores, pipeline); without it\n"
 	       "                  sxdp starts on a built-in lab config of virtual devices\n"
 	       "  --socket PATH   control socket (default from config, else /run/sxdp/sxdp.sock)\n"
@@ -112,6 +112,8 @@ usage(const char *prog)
 	       "                  tables and state copied before its ports are handed over\n"
 	       "                  (a restart or an upgrade that keeps the traffic)\n"
 	       "  --log-level N   DPDK log level (1..8, default 6 = info)\n"
+	       "  --log-format F  text (the default; journald's priorities when it is the\n"
+	       "                  stream) or json (one object a line, for Fluentd/EFK)\n"
 	       "  --check-config  check the config (as a start would, up to EAL) and exit:\n"
 	       "                  0 when it would start, 2 with the reason when not\n"
 	       "  --version       print the version\n"
@@ -238,8 +240,8 @@ prefix_free(const char *prefix)
 
 	if (pid == 0)
 		return 0;
-	fprintf(stderr, "sxdp: DPDK file prefix \"%s\" is in use by process %d (another sxdp?); "
-		"stop it or give this one its own \"--file-prefix\" in config.eal%s\n", prefix, (int)pid,
+	DP_LOG(ERR, "DPDK file prefix \"%s\" is in use by process %d (another sxdp?); "
+		"stop it or give this one its own \"--file-prefix\" in config.eal%s", prefix, (int)pid,
 		takeover ? " (taking over, this one runs on the prefix's twin, PREFIX-next, or back)" : "");
 	return -EADDRINUSE;
 }
@@ -271,7 +273,7 @@ eal_start(char *prog, const char *log_level, char **extra, int n_extra)
 		cfg.worker_cpu[cfg.n_workers++] = cfg.workers[0];
 	}
 	if (!cpu_usable((unsigned int)cfg.main_cpu)) {
-		fprintf(stderr, "sxdp: config.lcores.main: CPU %d is not available to this process\n",
+		DP_LOG(ERR, "config.lcores.main: CPU %d is not available to this process",
 			cfg.main_cpu);
 		return -ENODEV;
 	}
@@ -279,9 +281,9 @@ eal_start(char *prog, const char *log_level, char **extra, int n_extra)
 	off = snprintf(lcores, sizeof(lcores), "%d@%d", cfg.main_lcore, cfg.main_cpu);
 	for (unsigned int i = 0; i < cfg.n_workers && off < sizeof(lcores); i++) {
 		if (!cpu_usable(cfg.worker_cpu[i])) {
-			fprintf(stderr, "sxdp: config.lcores.workers[%u]: CPU %u is not available to this "
+			DP_LOG(ERR, "config.lcores.workers[%u]: CPU %u is not available to this "
 				"process (%ld online); run worker lcores on existing CPUs with "
-				"{\"lcore\": %u, \"cpu\": C}\n", i, cfg.worker_cpu[i],
+				"{\"lcore\": %u, \"cpu\": C}", i, cfg.worker_cpu[i],
 				sysconf(_SC_NPROCESSORS_ONLN), cfg.workers[i]);
 			return -ENODEV;
 		}
@@ -331,7 +333,7 @@ eal_start(char *prog, const char *log_level, char **extra, int n_extra)
 	if (rc < 0) {
 		/* EAL does not always set rte_errno; never report a failure as success */
 		rc = rte_errno > 0 ? -rte_errno : -EINVAL;
-		fprintf(stderr, "sxdp: EAL init failed: %s (EAL's own messages above say why)\n",
+		DP_LOG(ERR, "EAL init failed: %s (EAL's own messages above say why)",
 			strerror(-rc));
 		return rc;
 	}
@@ -399,13 +401,14 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "log-format", required_argument, NULL, 'F' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "takeover", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *socket_path = NULL, *log_level = NULL;
+	const char *config = NULL, *socket_path = NULL, *log_level = NULL, *log_format = NULL;
 	struct rte_mempool *mp = NULL;
 	struct rte_ring *punt = NULL;
 	char err[512];
@@ -421,6 +424,7 @@ main(int argc, char **argv)
 		case 'c': config = optarg; break;
 		case 's': socket_path = optarg; break;
 		case 'L': log_level = optarg; break;
+		case 'F': log_format = optarg; break;
 		case 'C': check_only = true; break;
 		case 'T': takeover = true; break;
 		case 'V':
@@ -431,17 +435,21 @@ main(int argc, char **argv)
 		default: usage(argv[0]); return 2;
 		}
 	}
+	if (dp_log_setup(log_format) < 0) {
+		fprintf(stderr, "sxdp: --log-format: text or json\n");
+		return 2;
+	}
 	if ((rc = dp_config_load(config, &cfg, err, sizeof(err))) < 0) {
-		fprintf(stderr, "sxdp: config: %s\n", err);
+		DP_LOG(ERR, "config: %s", err);
 		return 2;
 	}
 	if (config == NULL)
-		fprintf(stderr, "sxdp: no --config given: starting on the %s "
-			"(TAP ports sxlab0/sxlab1, pipeline forward)\n", cfg.source);
+		DP_LOG(NOTICE, "no --config given: starting on the %s "
+			"(TAP ports sxlab0/sxlab1, pipeline forward)", cfg.source);
 	if (socket_path)
 		snprintf(cfg.socket, sizeof(cfg.socket), "%s", socket_path);
 	if (dp_feature_check(&cfg, err, sizeof(err)) < 0 || dp_xdp_setup(&cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "sxdp: config: %s\n", err);
+		DP_LOG(ERR, "config: %s", err);
 		return 2;
 	}
 	/* an operator's edit, checked before a restart would meet it */
@@ -450,7 +458,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	/* before EAL pins this thread: a successor gets this process's CPUs */
-	dp_reload_init(config, socket_path, log_level, argv + optind, argc - optind);
+	dp_reload_init(config, socket_path, log_level, log_format, argv + optind, argc - optind);
 	if (eal_start(argv[0], log_level, argv + optind, argc - optind) < 0)
 		return 1;
 	dp_logtype = rte_log_register_type_and_pick_level("sxdp", RTE_LOG_INFO);

@@ -112,6 +112,8 @@ usage(FILE *f)
 		"  --resync-ms N      check sxdp's tables against the intents every N ms (%d)\n"
 		"  --sxdp-timeout-ms N  sxdp silent this long with a call waiting: unresponsive (%d)\n"
 		"  --no-netlink       do not read the kernel's links, routes and neighbours\n"
+		"  --log-format F     text (the default; journald's priorities when it is the\n"
+		"                     stream) or json (one object a line, for Fluentd/EFK)\n"
 		"  --audit-log FILE   every write and refusal, one JSON line each, appended to\n"
 		"                     FILE too (the log has them in any case)\n"
 		"  --history-max N    revisions kept (%d): the oldest go first\n"
@@ -340,6 +342,7 @@ main(int argc, char **argv)
 		{ "no-netlink", no_argument, NULL, 'N' },
 		{ "history-max", required_argument, NULL, 'H' },
 		{ "audit-log", required_argument, NULL, 'U' },
+		{ "log-format", required_argument, NULL, 'F' },
 		{ "history-bytes", required_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -381,6 +384,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "sxcd: out of memory\n");
 		return 1;
 	}
+	cd_log_setup(NULL);	/* text, with journald's priorities when it is stderr */
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		if (c >= CD_SVC_OPT_VAL) {
 			if (cd_svc_set(c, optarg, err, sizeof(err)) < 0) {
@@ -438,6 +442,12 @@ main(int argc, char **argv)
 			break;
 		case 'N': use_nl = false; break;
 		case 'U': audit_log = optarg; break;
+		case 'F':
+			if (cd_log_setup(optarg) < 0) {
+				fprintf(stderr, "sxcd: --log-format: text or json\n");
+				return 2;
+			}
+			break;
 		case 'H':
 			if (dp_num_parse(optarg, 1000000, &hist_n) != 0 || hist_n < 1) {
 				fprintf(stderr, "sxcd: --history-max: 1..1000000 revisions\n");

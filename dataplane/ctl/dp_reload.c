@@ -29,14 +29,15 @@ static cpu_set_t cpus;		/* the CPUs this process was given, before EAL pinned it
 static bool have_cpus;
 
 void
-dp_reload_init(const char *config, const char *sock, const char *log_level, char **extra, int n_extra)
+dp_reload_init(const char *config, const char *sock, const char *log_level, const char *log_format, char **extra,
+	       int n_extra)
 {
-	static char *fixed[] = { "--config", "--socket", "--log-level" };
-	const char *val[] = { config, sock, log_level };
+	static char *fixed[] = { "--config", "--socket", "--log-level", "--log-format" };
+	const char *val[] = { config, sock, log_level, log_format };
 
 	have_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0;
 	n_args = 1;	/* args[0]: the executable, found at the reload */
-	for (unsigned int i = 0; i < 3; i++)
+	for (unsigned int i = 0; i < sizeof(val) / sizeof(val[0]); i++)
 		if (val[i] != NULL) {
 			args[n_args++] = fixed[i];
 			args[n_args++] = (char *)(uintptr_t)val[i];

@@ -15,8 +15,9 @@
 #include <stdbool.h>
 
 /* What a successor is started with: this process's options (@config,
- * @sock, @log_level: NULL when not given) and its extra EAL arguments. */
-void dp_reload_init(const char *config, const char *sock, const char *log_level, char **extra, int n_extra);
+ * @sock, @log_level, @log_format: NULL when not given) and its extra EAL arguments. */
+void dp_reload_init(const char *config, const char *sock, const char *log_level, const char *log_format, char **extra,
+		    int n_extra);
 /* SIGHUP's handler: a reload asked for (async-signal-safe). */
 void dp_reload_ask(int sig);
 /* Main loop: a reload asked for starts the successor (one at a time); a

@@ -192,7 +192,8 @@ class Sxcd:
                 self.in_ns(lambda: socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close())
                 with open(self.log, "rb") as f:
                     f.seek(seen)
-                    if b"INFO: ready: " in f.read():
+                    got = f.read()
+                    if b"INFO: ready: " in got or b'"message":"ready: ' in got:   # text, or --log-format json
                         break
             except OSError:
                 pass

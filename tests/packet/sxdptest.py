@@ -672,7 +672,8 @@ class Sxdp:
 
     def __init__(self, ports, pipeline="forward", mbufs=8192, log_level=None,
                  admin_down=True, extra_eal=None, name=None, mem_mb=512, workers=1,
-                 port_opts=None, extra_cfg=None, discard_tx=False, huge=None, tmp=None, takeover=None):
+                 port_opts=None, extra_cfg=None, discard_tx=False, huge=None, tmp=None, takeover=None,
+                 log_format=None):
         check_prereqs()
         binary = sxdp_path()
         if not os.access(binary, os.X_OK):
@@ -683,6 +684,7 @@ class Sxdp:
         self.mbufs = mbufs
         self.mem_mb = mem_mb
         self.log_level = log_level
+        self.log_format = log_format
         self.admin_down = admin_down
         self.extra_eal = list(extra_eal or [])
         self.name = name or "t"
@@ -833,6 +835,8 @@ class Sxdp:
         cmd = [self.binary, "--config", self.cfg_path, "--socket", self.sock_path]
         if self.log_level is not None:
             cmd += ["--log-level", str(self.log_level)]
+        if self.log_format is not None:
+            cmd += ["--log-format", self.log_format]
         old = self.takeover
         if old is not None:
             cmd.append("--takeover")

@@ -262,5 +262,49 @@ def test_audit_line_for_each_write_and_refusal():
         shutil.rmtree(logdir, ignore_errors=True)
 
 
+@R.test
+def test_logs_as_json_and_for_journald():
+    """--log-format json: every line sxdp (EAL's and the PMDs' too) and sxcd write is one JSON
+    object (time, program, pid, level, priority, message), an audit line carries its record; as
+    text to journald's stream (JOURNAL_STREAM naming stderr), each line starts with its priority."""
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN, log_format="json") as dp, \
+            Sxcd(dp.sock_path, extra=["--log-format", "json"]) as cd:
+        code, _ = cd.req("PUT", "/api/v1/slices/red?wait=1", slice_("red", 1, "lan1", 5000))
+        expect_eq(code, 201, "a write")
+        for who, path in (("sxdp", dp.log_path), ("sxcd", cd.log)):
+            recs = []
+            for line in open(path, errors="replace").read().splitlines():
+                try:
+                    recs.append(json.loads(line))
+                except ValueError:
+                    raise T.TestFailure("%s: a line that is not JSON: %r" % (who, line[:200]))
+            expect(len(recs) > 3, "%s wrote lines" % who)
+            for r in recs:
+                expect(set(r) >= {"time", "program", "pid", "level", "priority", "message"} and r["program"] == who
+                       and 0 <= r["priority"] <= 7 and r["time"].endswith("Z"), "%s: %s" % (who, r))
+            if who == "sxdp":
+                expect(any(r["message"].startswith("EAL: ") for r in recs), "EAL's lines too")
+                expect(any("ready: control socket" in r["message"] for r in recs), "its own")
+            else:
+                au = [r["audit"] for r in recs if "audit" in r]
+                expect(any(a["route"] == "/api/v1/slices/red" and a["code"] == 201 for a in au),
+                       "the audit's record in its line: %s" % au)
+    d = tempfile.mkdtemp(prefix="sxcd-journal-")
+    try:
+        cd = Sxcd(store=os.path.join(d, "st"))
+        open(cd.log, "a").close()
+        st = os.stat(cd.log)
+        os.environ["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
+        try:
+            with cd:
+                pass
+        finally:
+            del os.environ["JOURNAL_STREAM"]
+        text = open(cd.log).read()
+        expect("<6>sxcd: INFO: ready: " in text and "\nsxcd: " not in "\n" + text, "journald's priorities: %s" % text[:300])
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     R.main()

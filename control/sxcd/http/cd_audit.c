@@ -227,7 +227,7 @@ cd_audit_answer(struct evhttp_request *req, const struct cd_audit_ask *a, int co
 		return;
 	}
 	au.lines++;
-	CD_LOG(INFO, "audit %s", line);
+	cd_log_put("sxcd", CD_PRI_INFO, "INFO", "audit", "audit", line);	/* in JSON: the record itself */
 	to_file(line);
 	free(line);
 	json_decref(rec);

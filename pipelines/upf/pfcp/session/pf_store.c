@@ -289,7 +289,7 @@ flush(struct pf_store *s)
 	rc = pwrite_all(s->fd, s->buf, s->blen, s->end);
 	if (rc != 0) {
 		if (ftruncate(s->fd, (off_t)s->end) != 0)
-			CD_LOG(error, "pfcp store: %s: cannot cut a failed write back: %s", s->path, strerror(errno));
+			CD_LOG(ERR, "pfcp store: %s: cannot cut a failed write back: %s", s->path, strerror(errno));
 		return rc;
 	}
 	s->end += s->blen;
@@ -393,7 +393,7 @@ scan(struct pf_store *s)
 		return -errno;
 	if (memcmp(map, MAGIC, HDR) != 0) {
 		munmap(map, (size_t)st.st_size);
-		CD_LOG(error, "pfcp store: %s is not a sessions log: left alone", s->path);
+		CD_LOG(ERR, "pfcp store: %s is not a sessions log: left alone", s->path);
 		return -EINVAL;
 	}
 	(void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
@@ -403,7 +403,7 @@ scan(struct pf_store *s)
 		return rc;
 	s->end = good;
 	if (good < (uint64_t)st.st_size) {
-		CD_LOG(warning, "pfcp store: %s: a torn tail cut off: %llu bytes at %llu (a crash mid-write; "
+		CD_LOG(WARN, "pfcp store: %s: a torn tail cut off: %llu bytes at %llu (a crash mid-write; "
 			"nothing synced is lost)", s->path, (unsigned long long)((uint64_t)st.st_size - good),
 			(unsigned long long)good);
 		if (ftruncate(s->fd, (off_t)good) != 0 || fdatasync(s->fd) != 0)
@@ -436,7 +436,7 @@ pf_store_open(const char *dir, struct pf_store **out)
 	if (rc == 0 && (s->dfd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = -errno;
 	if (rc == 0 && unlink(s->tmp) == 0) {
-		CD_LOG(info, "pfcp store: %s: a compaction cut short by a crash: its temp file removed", s->tmp);
+		CD_LOG(INFO, "pfcp store: %s: a compaction cut short by a crash: its temp file removed", s->tmp);
 		if (fsync(s->dfd) != 0)
 			rc = -errno;
 	}
@@ -553,7 +553,7 @@ static void
 compact_drop(struct pf_store *s, const char *why, int err)
 {
 	if (why != NULL) {
-		CD_LOG(error, "pfcp store: compaction of %s dropped: %s: %s", s->path, why, strerror(-err));
+		CD_LOG(ERR, "pfcp store: compaction of %s dropped: %s: %s", s->path, why, strerror(-err));
 		/* not again before as much is appended again */
 		s->next_try = s->end + s->blen + (s->live_bytes > COMPACT_MIN ? s->live_bytes : COMPACT_MIN);
 	}
@@ -701,7 +701,7 @@ compact_finish(struct pf_store *s)
 	}
 	/* from here the new log is the log: a directory fsync that fails leaves it so */
 	if (fsync(s->dfd) != 0)
-		CD_LOG(error, "pfcp store: fsync of %s's directory: %s", s->path, strerror(errno));
+		CD_LOG(ERR, "pfcp store: fsync of %s's directory: %s", s->path, strerror(errno));
 	for (i = 0; i < s->cap; i++)
 		if (s->tab[i].meta != 0)
 			s->tab[i].meta = nm[i];
@@ -762,7 +762,7 @@ pf_store_sync(struct pf_store *s)
 	if (s->dirty) {
 		if (fdatasync(s->fd) != 0) {
 			s->err = -errno;
-			CD_LOG(error, "pfcp store: fdatasync of %s: %s: the store fails until sxcd restarts", s->path,
+			CD_LOG(ERR, "pfcp store: fdatasync of %s: %s: the store fails until sxcd restarts", s->path,
 				strerror(-s->err));
 			return s->err;
 		}
