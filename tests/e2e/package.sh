@@ -144,6 +144,7 @@ done
 for f in $UNITDIR/sxdp.service $UNITDIR/sxcd.service /etc/sxdp/sxdp.json /etc/sxdp/README \
   /etc/default/sxcd /etc/logrotate.d/sxcd /usr/share/man/man8/sxdp.8.gz /usr/share/man/man8/sxcd.8.gz \
   /usr/share/man/man1/sxctl.1.gz /usr/share/sxcd/sxcd-openapi.json /usr/share/sxcd/www/index.html \
+  /usr/share/sxcd/grafana/smartx-fastpath.json \
   /usr/share/sxcd/www/sx.js /usr/lib/*/sxdp/dp_xdp.bpf.o /usr/share/doc/$PKG/copyright \
   /usr/share/doc/$PKG/changelog.gz /usr/share/doc/$PKG/README.md /usr/share/doc/$PKG/README.Debian; do
   check "$f is installed" test -s "$f"

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -818,54 +819,97 @@ def test_netlink_gateway_neighbour_link():
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
+@contextlib.contextmanager
+def prometheus(cd):
+    """Debian's Prometheus, with scripts/prometheus/sxcd.yml aimed at @cd every second: its port."""
+    prom = shutil.which("prometheus")
+    if prom is None:
+        raise T.TestFailure("prometheus is not installed (scripts/deps.sh installs it)")
+    d = tempfile.mkdtemp(prefix="sxcd-prom-")
+    port = free_port()
+    cfg = open(os.path.join(ROOT, "scripts", "prometheus", "sxcd.yml")).read()
+    cfg = cfg.replace("127.0.0.1:8181", "127.0.0.1:%d" % cd.port).replace("scrape_interval: 15s",
+                                                                        "scrape_interval: 1s")
+    cfg = cfg.replace("/etc/prometheus/sxcd.token", cd.token_file)
+    with open(os.path.join(d, "prometheus.yml"), "w") as f:
+        f.write(cfg)
+    p = subprocess.Popen([prom, "--config.file=" + os.path.join(d, "prometheus.yml"),
+                          "--storage.tsdb.path=" + os.path.join(d, "data"),
+                          "--web.listen-address=127.0.0.1:%d" % port],
+                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, "log"), "w"))
+    p.log = os.path.join(d, "log")
+    p.port = port
+    try:
+        yield p
+    finally:
+        p.terminate()
+        p.wait(10)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def prom_query(p, q):
+    """@q's result as Prometheus has it now ([] when it has none yet, or does not answer)."""
+    try:
+        r = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/query?query=%s" % (p.port, urllib.parse.quote(q)),
+                                   timeout=5)
+        return json.loads(r.read())["data"]["result"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
 @R.test
 def test_prometheus_scrapes():
     """Debian's Prometheus, with scripts/prometheus/sxcd.yml aimed at this sxcd, scrapes /metrics:
     promtool finds the text well-formed, and a query gets sxdp's counters back."""
-    prom, promtool = shutil.which("prometheus"), shutil.which("promtool")
-    if prom is None or promtool is None:
-        raise T.TestFailure("prometheus is not installed (scripts/deps.sh installs it)")
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        raise T.TestFailure("promtool is not installed (scripts/deps.sh installs prometheus)")
     with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
         cd.req("POST", "/api/v1/apply?wait=1", {"items": [SITE, PEER, slice_("blue", 1, "lan1", 5000)]})
         code, text = cd.req("GET", "/metrics")
         r = subprocess.run([promtool, "check", "metrics"], input=text, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=60)
         expect_eq((r.returncode, r.stdout.strip()), (0, ""), "promtool check metrics")
-        d = tempfile.mkdtemp(prefix="sxcd-prom-")
-        port = free_port()
-        cfg = open(os.path.join(ROOT, "scripts", "prometheus", "sxcd.yml")).read()
-        cfg = cfg.replace("127.0.0.1:8181", "127.0.0.1:%d" % cd.port).replace("scrape_interval: 15s",
-                                                                            "scrape_interval: 1s")
-        cfg = cfg.replace("/etc/prometheus/sxcd.token", cd.token_file)
-        with open(os.path.join(d, "prometheus.yml"), "w") as f:
-            f.write(cfg)
-        p = subprocess.Popen([prom, "--config.file=" + os.path.join(d, "prometheus.yml"),
-                              "--storage.tsdb.path=" + os.path.join(d, "data"),
-                              "--web.listen-address=127.0.0.1:%d" % port],
-                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, "log"), "w"))
-        try:
+        with prometheus(cd) as p:
             deadline = time.monotonic() + 60
-            while True:
-                try:
-                    q = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/query?query=%s" % (
-                        port, "sxdp_table_entries%7Btable%3D%22tunnels%22%7D"), timeout=5)
-                    res = json.loads(q.read())["data"]["result"]
-                    if res:
-                        break
-                except (OSError, ValueError, KeyError):
-                    pass
+            while not (res := prom_query(p, 'sxdp_table_entries{table="tunnels"}')):
                 expect(p.poll() is None and time.monotonic() < deadline,
-                       "prometheus scraped sxcd: %s" % open(os.path.join(d, "log")).read()[-800:])
+                       "prometheus scraped sxcd: %s" % open(p.log).read()[-800:])
                 time.sleep(0.5)
             expect_eq((res[0]["metric"]["job"], res[0]["metric"]["box"], res[0]["value"][1]),
                       ("sxcd", "typeS-1", "1"), "the tunnels table's entries, as Prometheus has them")
-            t = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/targets" % port, timeout=5)
+            t = urllib.request.urlopen("http://127.0.0.1:%d/api/v1/targets" % p.port, timeout=5)
             tg = json.loads(t.read())["data"]["activeTargets"]
             expect_eq([x["health"] for x in tg], ["up"], "the target is up")
-        finally:
-            p.terminate()
-            p.wait(10)
-            shutil.rmtree(d, ignore_errors=True)
+
+
+@R.test
+def test_grafana_dashboard_queries():
+    """scripts/grafana/smartx-fastpath.json (packaged): every panel's every query, its variables
+    as Grafana fills them (all boxes, a 1 m rate window), returns series from a real Prometheus
+    scraping a running box (a site with a scheduled WAN link, a peer, a metered slice, a VDN)."""
+    dash = json.load(open(os.path.join(ROOT, "scripts", "grafana", "smartx-fastpath.json")))
+    exprs = [("%s %s" % (pn["title"], t["refId"]), t["expr"]) for pn in dash["panels"] for t in pn["targets"]]
+    expect(len(exprs) >= 15, "the dashboard's queries: %d" % len(exprs))
+    site = json.loads(json.dumps(SITE))
+    site["spec"]["wan"][0]["rate_bps"] = 100000000
+    vdn = {"kind": "vdns", "metadata": {"name": "voice"}, "spec": {"slice": "blue", "guaranteed_bps": 1000000,
+                                                                    "match": {"dst": "10.20.0.0/24"}}}
+    with Sxdp(PORTS, pipeline=PIPE, port_opts=WAN) as dp, Sxcd(dp.sock_path) as cd:
+        code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [site, PEER, slice_(
+            "blue", 1, "lan1", 5000, peers=["siteB"], rate={"guaranteed_bps": 10000000, "peak_bps": 20000000}), vdn]})
+        expect_eq(code, 200, "the box: %s" % res)
+        with prometheus(cd) as p:
+            left = {t: e.replace("$box", ".+").replace("$__rate_interval", "1m") for t, e in exprs}
+            deadline = time.monotonic() + 90     # generous: rates want two scrapes, on a busy machine
+            while True:
+                left = {k: e for k, e in left.items() if not prom_query(p, e)}
+                if not left:
+                    break
+                expect(p.poll() is None and time.monotonic() < deadline,
+                       "every panel's query returns series; these do not: %s" % left)
+                time.sleep(1)
+            print("#   %d queries of %d panels return series" % (len(exprs), len(dash["panels"])))
 
 
 @R.test
