@@ -686,6 +686,21 @@ cmd_status(struct sx_ctx *x)
 }
 
 int
+api_ask(struct sx_ctx *x, const char *method, const char *path, json_t *body, int want, json_t **out)
+{
+	int code = 0, rc = api_call(x, method, path, body, &code, out);
+
+	json_decref(body);
+	if (rc != EX_OK)
+		return rc;
+	if (code != want) {
+		rc = api_error(x, code, *out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int
 api_get(struct sx_ctx *x, const char *path, json_t **out)
 {
 	int code = 0, rc;

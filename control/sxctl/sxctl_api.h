@@ -18,6 +18,9 @@ int api_get(struct sx_ctx *x, const char *path, json_t **out);
 /* One request of sxcd's API: its status in *@code, its JSON answer in
  * *@out (new). An exit code (the transport's trouble printed). */
 int api_call(struct sx_ctx *x, const char *method, const char *path, json_t *body, int *code, json_t **out);
+/* @method @path with @body (taken; NULL: none): EX_OK and its answer in
+ * *@out (new) when it is @want, else the exit code, the error printed. */
+int api_ask(struct sx_ctx *x, const char *method, const char *path, json_t *body, int want, json_t **out);
 /* An error answer (@res taken) printed: EX_FAIL. */
 int api_error(struct sx_ctx *x, int code, json_t *res);
 void api_print_json(json_t *v);

@@ -11,21 +11,6 @@
 
 #define USAGE "usage: credential make NAME viewer|operator|admin [SLICE...] | list | rotate NAME | revoke NAME"
 
-static int
-ask(struct sx_ctx *x, const char *method, const char *path, json_t *body, int want, json_t **out)
-{
-	int code = 0, rc = api_call(x, method, path, body, &code, out);
-
-	json_decref(body);
-	if (rc != EX_OK)
-		return rc;
-	if (code != want) {
-		rc = api_error(x, code, *out);
-		*out = NULL;
-	}
-	return rc;
-}
-
 /* The token, once: on stdout alone (a script takes it), the warning on stderr. */
 static void
 print_token(struct sx_ctx *x, json_t *res)
@@ -49,7 +34,7 @@ cmd_list(struct sx_ctx *x)
 	size_t i, j;
 	int rc;
 
-	if ((rc = ask(x, "GET", "/api/v1/credentials", NULL, 200, &res)) != EX_OK)
+	if ((rc = api_ask(x, "GET", "/api/v1/credentials", NULL, 200, &res)) != EX_OK)
 		return rc;
 	if (x->json) {
 		api_print_json(res);
@@ -91,7 +76,7 @@ cred_cmd(struct sx_ctx *x)
 		for (int i = 4; i < x->ac; i++)
 			json_array_append_new(scope, json_string(x->av[i]));
 		body = json_pack("{s:s,s:s,s:o?}", "name", x->av[2], "role", x->av[3], "scope", scope);
-		if ((rc = ask(x, "POST", "/api/v1/credentials", body, 201, &res)) != EX_OK)
+		if ((rc = api_ask(x, "POST", "/api/v1/credentials", body, 201, &res)) != EX_OK)
 			return rc;
 		print_token(x, res);
 		json_decref(res);
@@ -101,7 +86,7 @@ cred_cmd(struct sx_ctx *x)
 		bool rot = sub[1] == 'o';
 
 		path = sx_asprintf("/api/v1/credentials/%s%s", x->av[2], rot ? "/rotate" : "");
-		rc = ask(x, rot ? "POST" : "DELETE", path, rot ? json_object() : NULL, 200, &res);
+		rc = api_ask(x, rot ? "POST" : "DELETE", path, rot ? json_object() : NULL, 200, &res);
 		free(path);
 		if (rc != EX_OK)
 			return rc;

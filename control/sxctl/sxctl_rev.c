@@ -24,19 +24,13 @@ rev_arg(const char *s)
 	return errno == 0 && *end == '\0' ? v : 0;
 }
 
-/* GET or POST @path: EX_OK and *@out, or the exit code (the error printed). */
+/* GET or POST @path (taken), wanting 200. */
 static int
-ask(struct sx_ctx *x, const char *method, char *path /* taken */, json_t **out)
+ask(struct sx_ctx *x, const char *method, char *path, json_t **out)
 {
-	int code = 0, rc = api_call(x, method, path, NULL, &code, out);
+	int rc = api_ask(x, method, path, NULL, 200, out);
 
 	free(path);
-	if (rc != EX_OK)
-		return rc;
-	if (code != 200) {
-		rc = api_error(x, code, *out);
-		*out = NULL;
-	}
 	return rc;
 }
 

@@ -227,7 +227,6 @@ cd_route_flag(struct evhttp_request *req, const char *name)
 	return on;
 }
 
-/* ?dry_run, ?wait, ?expected_generation, nothing else. */
 int
 cd_route_nums(struct evhttp_request *req, const char *const *keys, json_int_t *vals, json_t *errs)
 {
@@ -263,38 +262,17 @@ cd_route_nums(struct evhttp_request *req, const char *const *keys, json_int_t *v
 int
 cd_route_query(struct evhttp_request *req, struct cd_route_query *q, json_t *errs)
 {
-	const char *qs = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	struct evkeyvalq kv;
-	struct evkeyval *p;
-	char ptr[96];
-	uint64_t v;
+	static const char *const keys[] = { "expected_generation", "dry_run", "wait", NULL };
+	json_int_t v[3] = { -1, 0, 0 };
+	int rc = cd_route_nums(req, keys, v, errs);
 
-	*q = (struct cd_route_query){ .expected = -1 };
-	if (qs == NULL)
-		return 0;
-	TAILQ_INIT(&kv);
-	if (evhttp_parse_query_str(qs, &kv) < 0) {
-		cd_schema_err(errs, "/query", "bad_value", "the query string does not parse");
-		return -EINVAL;
-	}
-	TAILQ_FOREACH(p, &kv, next) {
-		snprintf(ptr, sizeof(ptr), "/query/%.64s", p->key);
-		if (dp_num_parse(p->value, INT64_MAX, &v) != 0) {
-			cd_schema_err(errs, ptr, "bad_value", "expected a decimal number");
-			continue;
+	for (int i = 1; i < 3; i++)
+		if (v[i] > 1) {
+			cd_schema_err(errs, i == 1 ? "/query/dry_run" : "/query/wait", "out_of_range", "0 or 1");
+			rc = -EINVAL;
 		}
-		if (strcmp(p->key, "expected_generation") == 0)
-			q->expected = (json_int_t)v;
-		else if ((strcmp(p->key, "dry_run") == 0 || strcmp(p->key, "wait") == 0) && v <= 1)
-			*(strcmp(p->key, "wait") == 0 ? &q->wait : &q->dry_run) = v == 1;
-		else
-			cd_schema_err(errs, ptr, strcmp(p->key, "dry_run") == 0 ||
-				      strcmp(p->key, "wait") == 0 ? "out_of_range" : "unknown_field",
-				      "%s", strcmp(p->key, "dry_run") == 0 || strcmp(p->key, "wait") == 0 ?
-				      "0 or 1" : "no such query parameter");
-	}
-	evhttp_clear_headers(&kv);
-	return json_array_size(errs) ? -EINVAL : 0;
+	*q = (struct cd_route_query){ .expected = v[0], .dry_run = v[1] == 1, .wait = v[2] == 1 };
+	return rc;
 }
 
 /* The body as JSON; NULL after answering 400 or 413. */
