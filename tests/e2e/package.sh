@@ -127,8 +127,8 @@ done
 check "Depends names DPDK (eal, ethdev, net_tap), jansson, libevent, libmnl, libbpf, adduser${missing[*]:+: not ${missing[*]}}" \
   test ${#missing[@]} -eq 0
 conff=$(dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles | sort | tr '\n' ' ')
-check "conffiles: /etc/default/sxcd, /etc/sxdp/README, /etc/sxdp/sxdp.json ($conff)" \
-  test "$conff" = "/etc/default/sxcd /etc/sxdp/README /etc/sxdp/sxdp.json "
+check "conffiles: /etc/default/sxcd, /etc/logrotate.d/sxcd, /etc/sxdp/README, /etc/sxdp/sxdp.json ($conff)" \
+  test "$conff" = "/etc/default/sxcd /etc/logrotate.d/sxcd /etc/sxdp/README /etc/sxdp/sxdp.json "
 
 # ------------------------------------------------------------ install
 if ! out=$(dpkg_do -i "$DEB"); then
