@@ -351,7 +351,8 @@ commit_go(struct commit *c)
 		return;
 	}
 	json_decref(errs);
-	c->rev = cd_rev_last(cd_res_history(e->res));	/* a newer one once stored is its */
+	/* the recheck finished any store job under way: a newer one once stored is this change's */
+	c->rev = cd_rev_last(cd_res_history(e->res));
 	if (c->apply) {
 		/* stored whole or not at all, in slices of the loop: a client
 		 * gone meanwhile changes nothing of it */

@@ -179,6 +179,7 @@ cd_http_revisions_rollback(struct cd_route *r)
 		cd_route_errs(r->req, 400, errs);
 		return;
 	}
+	cd_res_flush(res);	/* a change being stored is in the history and the intents first */
 	if (!known(r, h, r->rev)) {
 		json_decref(errs);
 		return;

@@ -68,8 +68,9 @@ int cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n, const st
 typedef void cd_res_done(void *arg, int rc);
 void cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
 			     cd_res_done *fn, void *arg);
-/* The history (cd_rev.h), with the change under way stored first; the
- * store; the intents stored (KIND → NAME → document, borrowed). */
+/* The history (cd_rev.h: a change still being stored in slices is in it
+ * once stored); the store; the intents stored (KIND → NAME → document,
+ * borrowed). */
 struct cd_rev *cd_res_history(struct cd_res *r);
 struct store *cd_res_store(struct cd_res *r);
 json_t *cd_res_docs(struct cd_res *r);
