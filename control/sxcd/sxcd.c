@@ -29,6 +29,8 @@
 #include "cd_nl.h"
 #include "cd_fleet.h"
 #include "cd_audit.h"
+#include "cd_enrol.h"
+#include "cd_join.h"
 #include "cd_res.h"
 #include "cd_rev.h"
 #include "cd_schema.h"
@@ -114,6 +116,12 @@ usage(FILE *f)
 		"  --no-netlink       do not read the kernel's links, routes and neighbours\n"
 		"  --log-format F     text (the default; journald's priorities when it is the\n"
 		"                     stream) or json (one object a line, for Fluentd/EFK)\n"
+		"  --enrol URL        a new box: enrol with the fleet's authority (https://HOST[:PORT])\n"
+		"                     once, then run as the site it gives, from --state-dir\n"
+		"  --enrol-token-file FILE  the one-time enrolment token (sxe1...)\n"
+		"  --enrol-ca-cert FILE, --enrol-ca-key FILE  an authority: the fleet's CA that\n"
+		"                     signs new boxes' client certificates\n"
+		"  --enrol-crl FILE   the CRL of retired boxes it writes (etcd --client-crl-file)\n"
 		"  --audit-log FILE   every write and refusal, one JSON line each, appended to\n"
 		"                     FILE too (the log has them in any case)\n"
 		"  --history-max N    revisions kept (%d): the oldest go first\n"
@@ -342,6 +350,11 @@ main(int argc, char **argv)
 		{ "no-netlink", no_argument, NULL, 'N' },
 		{ "history-max", required_argument, NULL, 'H' },
 		{ "audit-log", required_argument, NULL, 'U' },
+		{ "enrol", required_argument, NULL, 'j' },
+		{ "enrol-token-file", required_argument, NULL, 'J' },
+		{ "enrol-ca-cert", required_argument, NULL, 'X' },
+		{ "enrol-ca-key", required_argument, NULL, 'Y' },
+		{ "enrol-crl", required_argument, NULL, 'Z' },
 		{ "log-format", required_argument, NULL, 'F' },
 		{ "history-bytes", required_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
@@ -351,6 +364,10 @@ main(int argc, char **argv)
 	struct option *opts;
 	const char *sock = DEFAULT_SOCKET, *dir = DEFAULT_STORE, *listen = DEFAULT_LISTEN;
 	const char *url = NULL, *site = NULL, *state_dir = NULL, *audit_log = NULL;
+	const char *enrol_url = NULL, *enrol_token = NULL;
+	struct cd_enrol_conf ec = { 0 };
+	struct cd_enrol *enrol = NULL;
+	static struct cd_join joined;
 	struct cd_fleet_opts fo = { 0 };
 	struct cd_fleet *fleet = NULL;
 	struct cd_box *box = NULL;
@@ -442,6 +459,11 @@ main(int argc, char **argv)
 			break;
 		case 'N': use_nl = false; break;
 		case 'U': audit_log = optarg; break;
+		case 'j': enrol_url = optarg; break;
+		case 'J': enrol_token = optarg; break;
+		case 'X': ec.ca_cert = optarg; break;
+		case 'Y': ec.ca_key = optarg; break;
+		case 'Z': ec.crl = optarg; break;
 		case 'F':
 			if (cd_log_setup(optarg) < 0) {
 				fprintf(stderr, "sxcd: --log-format: text or json\n");
@@ -469,6 +491,44 @@ main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "sxcd: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return 2;
+	}
+	/* a new box: its identity from the fleet's authority, once (kept in its state directory) */
+	if (enrol_url != NULL || enrol_token != NULL) {
+		char tok[512] = "";
+		FILE *tf;
+
+		if (cd_fleet_url(dir) || site != NULL || fo.cert != NULL) {
+			fprintf(stderr, "sxcd: --enrol gives the box its store, site and certificate: not with --store "
+				"etcd://, --site or --store-cert\n");
+			return 2;
+		}
+		if (enrol_token != NULL && ((tf = fopen(enrol_token, "re")) == NULL ||
+					    fscanf(tf, "%511s", tok) != 1 || fclose(tf) != 0)) {
+			fprintf(stderr, "sxcd: --enrol-token-file %s: no token in it\n", enrol_token);
+			return 2;
+		}
+		state_dir = state_dir != NULL ? state_dir : dir;
+		rc = cd_join(state_dir, enrol_url, tok[0] ? tok : NULL, &joined, err, sizeof(err));
+		explicit_bzero(tok, sizeof(tok));
+		if (rc < 0) {
+			fprintf(stderr, "sxcd: enrolment: %s\n", err);
+			return rc == -EACCES || rc == -EINVAL || rc == -ENOENT ? 2 : 1;
+		}
+		CD_LOG(INFO, "enrolled as site %s of the fleet at %s", joined.site, joined.store);
+		dir = joined.store;
+		site = joined.site;
+		fo.cert = joined.cert;
+		fo.key = joined.key;
+		fo.ca = joined.have_ca ? joined.ca : fo.ca;
+	}
+	if ((ec.ca_cert != NULL) != (ec.ca_key != NULL) || (ec.crl != NULL && ec.ca_cert == NULL)) {
+		fprintf(stderr, "sxcd: --enrol-ca-cert and --enrol-ca-key go together (and --enrol-crl with them)\n");
+		return 2;
+	}
+	if (ec.ca_cert != NULL && (!cd_fleet_url(dir) || tls_cert == NULL)) {
+		fprintf(stderr, "sxcd: an enrolment authority (--enrol-ca-cert) is a box of a fleet's store "
+			"(--store etcd://...) serving HTTPS (--tls-cert)\n");
 		return 2;
 	}
 	if (cd_fleet_url(dir)) {	/* the intents in a fleet's store; the local one is its cache */
@@ -608,6 +668,18 @@ main(int argc, char **argv)
 			return 1;
 		}
 		cd_http_set_fleet(http, &hf);
+		if (ec.ca_cert != NULL) {
+			ec.prefix = cd_fleet_prefix(fleet);
+			ec.store_url = url;
+			ec.tls_cert = tls_cert;
+			ec.store_ca = fo.ca;
+			if (cd_enrol_new(base, cd_fleet_etcd(fleet), &ec, &enrol, err, sizeof(err)) < 0) {
+				fprintf(stderr, "sxcd: %s\n", err);
+				return 2;
+			}
+			cd_http_set_enrol(http, enrol);
+			CD_LOG(INFO, "enrolment authority: new boxes' certificates signed by %s", ec.ca_cert);
+		}
 	}
 	ctl_async_set_deadline(cd_sync_ctl(sync), (unsigned int)sxdp_timeout);
 	/* the features' services, once what they lean on is up */
@@ -628,6 +700,7 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 	cd_svc_stop();
 	cd_http_free(http);
+	cd_enrol_free(enrol);
 	cd_auth_free(auth);
 	cd_creds_free(creds);
 	cd_audit_close();

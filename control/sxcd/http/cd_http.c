@@ -20,6 +20,7 @@
 #include "cd_head.h"
 #include "cd_http.h"
 #include "cd_http_creds.h"
+#include "cd_http_enrol.h"
 #include "cd_http_fleet.h"
 #include "cd_http_intents.h"
 #include "cd_http_login.h"
@@ -71,6 +72,10 @@ static const struct route routes[] = {
 	{ API "/credentials/{name}", M_GET | M_DELETE, cd_http_creds_match_one, cd_http_creds_one, CD_ROLE_ADMIN },
 	{ API "/credentials/{name}/rotate", M_POST, cd_http_creds_match_rotate, cd_http_creds_rotate,
 	  CD_ROLE_ADMIN },
+	{ API "/enrol", M_POST, NULL, cd_http_enrol_redeem },
+	{ API "/enrolments", M_GET | M_POST, NULL, cd_http_enrol_tokens, CD_ROLE_ADMIN },
+	{ API "/enrolments/{id}", M_DELETE, cd_http_enrol_match_token, cd_http_enrol_token, CD_ROLE_ADMIN },
+	{ API "/enrolled/{site}", M_DELETE, cd_http_enrol_match_box, cd_http_enrol_box, CD_ROLE_ADMIN },
 	{ API "/revisions", M_GET, NULL, cd_http_revisions_list },
 	{ API "/revisions/diff", M_GET, NULL, cd_http_revisions_diff },
 	{ API "/revisions/{revision}", M_GET, cd_http_revisions_match_one, cd_http_revisions_one },
@@ -320,6 +325,12 @@ cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct cd_
 	}
 	*out = h;
 	return 0;
+}
+
+void
+cd_http_set_enrol(struct cd_http *h, struct cd_enrol *e)
+{
+	h->env.enrol = e;
 }
 
 void

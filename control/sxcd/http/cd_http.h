@@ -55,6 +55,9 @@ int cd_http_new(struct event_base *base, const struct cd_http_conf *conf, struct
 		struct cd_http **out);
 /* From now on (@f copied; its strings borrowed). */
 void cd_http_set_fleet(struct cd_http *h, const struct cd_http_fleet *f);
+/* This box enrols new ones (cd_enrol, borrowed; NULL: not). */
+struct cd_enrol;
+void cd_http_set_enrol(struct cd_http *h, struct cd_enrol *e);
 /* Is what it is bound to loopback (127/8, ::1), whatever name was given? */
 bool cd_http_loopback(const struct cd_http *h);
 void cd_http_free(struct cd_http *h);

@@ -8,6 +8,7 @@
 
 #include "cd_audit.h"
 #include "cd_auth.h"
+#include "cd_enrol.h"
 #include "cd_http_views.h"
 #include "cd_kind.h"
 #include "cd_metrics.h"
@@ -217,6 +218,19 @@ wire_metrics(const struct cd_route_env *e, struct evbuffer *b)
 	st = cd_audit_stats();
 	families(b, st, audit, sizeof(audit) / sizeof(audit[0]));
 	json_decref(st);
+	if (e->enrol != NULL) {
+		st = cd_enrol_stats(e->enrol);
+		evbuffer_add_printf(b, "# HELP sxcd_enrol_redeemed_total Boxes enrolled with a token here\n"
+				    "# TYPE sxcd_enrol_redeemed_total counter\nsxcd_enrol_redeemed_total %lld\n"
+				    "# HELP sxcd_enrol_refused_total Enrolments refused, by reason\n"
+				    "# TYPE sxcd_enrol_refused_total counter\n",
+				    (long long)json_integer_value(json_object_get(st, "redeemed")));
+		/* reasons are this program's own words: no escaping needed */
+		json_object_foreach(json_object_get(st, "refused"), k, v)
+			evbuffer_add_printf(b, "sxcd_enrol_refused_total{reason=\"%s\"} %lld\n", k,
+					    (long long)json_integer_value(v));
+		json_decref(st);
+	}
 }
 
 static void

@@ -29,6 +29,7 @@
 struct event_base;
 struct evbuffer;
 struct cd_auth;
+struct cd_enrol;
 struct cd_http_fleet;
 struct cd_res;
 struct cd_schema;
@@ -57,6 +58,7 @@ struct cd_route_env {
 	struct cd_creds *creds;		/* NULL: none */
 	struct cd_wire *wire;
 	const struct cd_http_fleet *fleet;	/* NULL: not on a fleet's store */
+	struct cd_enrol *enrol;			/* NULL: no enrolment authority */
 };
 
 /* A request as its route sees it. */
