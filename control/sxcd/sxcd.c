@@ -503,10 +503,11 @@ main(int argc, char **argv)
 				"etcd://, --site or --store-cert\n");
 			return 2;
 		}
-		if (enrol_token != NULL && ((tf = fopen(enrol_token, "re")) == NULL ||
-					    fscanf(tf, "%511s", tok) != 1 || fclose(tf) != 0)) {
-			fprintf(stderr, "sxcd: --enrol-token-file %s: no token in it\n", enrol_token);
-			return 2;
+		/* an enrolled box's token file may be gone (it is used): read when there */
+		if (enrol_token != NULL && (tf = fopen(enrol_token, "re")) != NULL) {
+			if (fscanf(tf, "%511s", tok) != 1)
+				tok[0] = '\0';
+			fclose(tf);
 		}
 		state_dir = state_dir != NULL ? state_dir : dir;
 		rc = cd_join(state_dir, enrol_url, tok[0] ? tok : NULL, &joined, err, sizeof(err));

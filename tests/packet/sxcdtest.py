@@ -139,7 +139,9 @@ class Sxcd:
         self.keep_store = keep_store
         self.site, self.state_dir = site, state_dir
         self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
+        # HTTPS (--tls-cert): req() trusts tls_ca (set it before start)
+        self.tls_ca = None
+        self.url = "%s://127.0.0.1:%d" % ("https" if "--tls-cert" in self.extra else "http", self.port)
         self.token = new_token() if token is None else token
         self.resync_ms = resync_ms
         self.netns = netns
@@ -308,8 +310,12 @@ class Sxcd:
         tok = token if token is not None else self.token
         if tok:
             r.add_header("Authorization", "Bearer " + tok)
+        ctx = None
+        if self.url.startswith("https:"):
+            import ssl
+            ctx = ssl.create_default_context(cafile=self.tls_ca)
         try:
-            with urllib.request.urlopen(r, timeout=30) as f:
+            with urllib.request.urlopen(r, timeout=30, context=ctx) as f:
                 text = f.read()
                 return f.status, (json.loads(text) if f.headers.get_content_type() == "application/json"
                                   else text.decode())

@@ -340,6 +340,118 @@ def test_tls_store_with_client_certificates():
 
 
 @R.test
+def test_enrol_a_box_with_one_token():
+    """A fleet of three boxes on etcd over TLS (client certificates), site-a also its enrolment
+    authority (the fleet's CA, HTTPS): an admin's one-time token for site-d; a new box given only
+    a's address and the token enrols (its certificate the CA's, CN site-d), runs as site-d on the
+    store and converges (the shared intents and site-d's own, written through b before it came);
+    a used token, an expired one, a revoked one, a forged one are refused (the box exits 2 saying
+    why) and counted; the authority's certificate not the token's: nothing sent; the box started
+    again needs no token; retired, its certificate is in the CRL and its site's intents removed."""
+    if shutil.which("etcd") is None or shutil.which("openssl") is None:
+        raise T.SkipTest("etcd or openssl is not installed")
+    tmp = tempfile.mkdtemp(prefix="sxcd-enrol-")
+    etcd = Etcd(tmp, tls=tmp)
+    boxes = []
+
+    def join(name, token, url=None, expect_rc=None):
+        tf = os.path.join(tmp, name + ".token")
+        with open(tf, "w") as f:
+            f.write(token + "\n")
+        os.chmod(tf, 0o600)
+        args = ["--enrol", url or "https://127.0.0.1:%d" % a.port, "--enrol-token-file", tf,
+                "--state-dir", os.path.join(tmp, "state-" + name), "--no-netlink"]
+        if expect_rc is not None:
+            r = subprocess.run([sxcd_path(), "--listen", "127.0.0.1:%d" % free_port(), "--insecure-no-auth",
+                                "--store", os.path.join(tmp, "st-" + name)] + args, capture_output=True, text=True,
+                               timeout=60)
+            return r
+        x = Sxcd(NOSOCK, store=os.path.join(tmp, "st-" + name), resync_ms=None, extra=args)
+        boxes.append(x)
+        x.start()
+        return x
+    try:
+        make_certs(tmp)
+        etcd.start()
+        ca, crt, key = (os.path.join(tmp, f) for f in ("ca.crt", "cli.crt", "cli.key"))
+        common = ["--store-cacert", ca, "--store-cert", crt, "--store-key", key]
+        crl = os.path.join(tmp, "fleet.crl")
+        a = fleet_box(tmp, etcd, "site-a", extra=common + [
+            "--tls-cert", os.path.join(tmp, "srv.crt"), "--tls-key", os.path.join(tmp, "srv.key"),
+            "--enrol-ca-cert", ca, "--enrol-ca-key", os.path.join(tmp, "ca.key"), "--enrol-crl", crl])
+        a.tls_ca = ca
+        b = fleet_box(tmp, etcd, "site-b", extra=common)
+        c = fleet_box(tmp, etcd, "site-c", extra=common)
+        for x in (a, b, c):
+            boxes.append(x)
+            x.start()
+        expect_eq(a.req("PUT", "/api/v1/slices/red", bare_slice(10))[0], 201, "a shared intent")
+        code, res = b.req("PUT", "/api/v1/sites/site-d/site", {"spec": {"id": 4}})
+        expect(code in (200, 201), "site-d's own intent, written before it comes: %s" % res)
+        code, tok = a.req("POST", "/api/v1/enrolments", {"site": "site-d", "ttl_s": 600})
+        expect_eq(code, 201, "a token for site-d: %s" % tok)
+        expect(tok["token"].startswith("sxe1.%s." % tok["id"]), "its form: %s" % tok["token"][:20])
+        code, lst = a.req("GET", "/api/v1/enrolments")
+        expect(tok["token"].split(".")[2] not in json.dumps(lst) and "hash" not in json.dumps(lst),
+               "listed without its secret: %s" % lst)
+        # the authority's certificate must be the token's pin: another pin, nothing sent
+        forged_pin = ".".join(tok["token"].split(".")[:3] + ["0" * 64])
+        r = join("pinned", forged_pin, expect_rc=True)
+        expect(r.returncode == 2 and "not the one the token names" in r.stderr, "a wrong pin: %s" % r.stderr)
+        # the box: given a's address and the token alone
+        d = join("site-d", tok["token"])
+        wait_until(lambda: d.req("GET", "/api/v1/status")[1]["store"]["fleet"]["state"] == "synced", SETTLE_S,
+                   "d on the fleet's store")
+        wait_until(lambda: slice_on(d, "red") and d.req("GET", "/api/v1/site")[0] == 200, SETTLE_S,
+                   "d converged: the shared slice and its own site intent")
+        expect_eq(d.req("GET", "/api/v1/site")[1]["spec"]["id"], 4, "its site intent")
+        cert = subprocess.run(["openssl", "x509", "-noout", "-subject", "-issuer", "-ext", "extendedKeyUsage", "-in",
+                               os.path.join(tmp, "state-site-d", "enrol.crt")], capture_output=True, text=True).stdout
+        expect("CN = site-d" in cert and "TLS Web Client Authentication" in cert, "its certificate: %s" % cert)
+        expect_eq(oct(os.stat(os.path.join(tmp, "state-site-d", "enrol.key")).st_mode & 0o777), "0o600", "its key's mode")
+        wait_until(lambda: any(x.get("site") == "site-d" for x in a.req("GET", "/api/v1/fleet")[1].get("boxes", [])),
+                   SETTLE_S, "d reports in the fleet's view")
+        # the token again, an expired one, a revoked one, a forged one
+        r = join("again", tok["token"], expect_rc=True)
+        expect(r.returncode == 2 and "used" in r.stderr, "a used token: %s" % r.stderr)
+        code, short = a.req("POST", "/api/v1/enrolments", {"site": "site-e", "ttl_s": 1})
+        time.sleep(2.1)
+        r = join("late", short["token"], expect_rc=True)
+        expect(r.returncode == 2 and "expired" in r.stderr, "an expired token: %s" % r.stderr)
+        code, rev = a.req("POST", "/api/v1/enrolments", {"site": "site-f"})
+        expect_eq(a.req("DELETE", "/api/v1/enrolments/" + rev["id"])[0], 200, "revoked")
+        r = join("revoked", rev["token"], expect_rc=True)
+        expect(r.returncode == 2 and "revoked" in r.stderr, "a revoked token: %s" % r.stderr)
+        forged = "sxe1.%s.%s.%s" % (rev["id"], "A" * 43, rev["token"].split(".")[3])
+        r = join("forged", forged, expect_rc=True)
+        expect(r.returncode == 2 and "unknown" in r.stderr, "a forged secret: %s" % r.stderr)
+        expect_eq(a.req("POST", "/api/v1/enrolments", {"site": "site-d"})[0], 409, "a token for an enrolled site")
+        m = a.req("GET", "/metrics")[1]
+        for reason in ("used", "expired", "revoked", "unknown"):
+            expect('sxcd_enrol_refused_total{reason="%s"} 1' % reason in m, "counted %s: %s" % (
+                reason, [x for x in m.splitlines() if "enrol" in x]))
+        expect("sxcd_enrol_redeemed_total 1" in m, "one enrolled")
+        # started again: it holds its identity, the token is not asked for
+        d.stop()
+        os.unlink(os.path.join(tmp, "site-d.token"))
+        d.start()
+        wait_until(lambda: d.req("GET", "/api/v1/status")[1]["store"]["fleet"]["state"] == "synced", SETTLE_S,
+                   "d again, no token")
+        # retired: its certificate in the CRL, its own intents removed
+        code, res = a.req("DELETE", "/api/v1/enrolled/site-d?remove_intents=1")
+        expect_eq((code, res.get("state")), (200, "retired"), "retired: %s" % res)
+        text = subprocess.run(["openssl", "crl", "-noout", "-text", "-in", crl], capture_output=True, text=True).stdout
+        expect(res["serial"].upper().lstrip("0") in text.replace(":", "").upper(), "its serial in the CRL: %s" % text[:400])
+        expect_eq(etcd.call("kv/range", {"key": b64("/fleet/sites/site-d/"), "range_end": b64("/fleet/sites/site-d0"),
+                                         "count_only": True}).get("count", "0"), "0", "its own intents removed")
+    finally:
+        for x in boxes:
+            x.stop()
+        etcd.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@R.test
 def test_write_another_sites_own_through_any_box():
     with Fleet() as f:
         # a writes b's site intent: b has it, a does not
