@@ -121,7 +121,7 @@ usage(FILE *f)
 		"  --enrol-token-file FILE  the one-time enrolment token (sxe1...)\n"
 		"  --enrol-ca-cert FILE, --enrol-ca-key FILE  an authority: the fleet's CA that\n"
 		"                     signs new boxes' client certificates\n"
-		"  --enrol-crl FILE   the CRL of retired boxes it writes (etcd --client-crl-file)\n"
+		"  --enrol-crl FILE   the CRL of retired boxes it writes (for etcd's client CRL)\n"
 		"  --audit-log FILE   every write and refusal, one JSON line each, appended to\n"
 		"                     FILE too (the log has them in any case)\n"
 		"  --history-max N    revisions kept (%d): the oldest go first\n"

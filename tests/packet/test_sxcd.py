@@ -189,7 +189,8 @@ def test_rest_contract():
         expect(code == 200 and "sxdp_port_rx_packets_total{port=\"lan1\"}" in text, "metrics: %s" % text[:300])
         # every operation the document lists is served, with a code it documents (dry runs:
         # nothing changes)
-        fill = {"{kind}": "peers", "{name}": "siteB", "{file}": "sx.js", "{revision}": "1"}
+        fill = {"{kind}": "peers", "{name}": "siteB", "{file}": "sx.js", "{revision}": "1", "{id}": "0123456789abcdef",
+                "{site}": "siteZ"}
         for path, ops in doc["paths"].items():
             url = path
             for k, v in fill.items():
