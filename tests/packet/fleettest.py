@@ -36,6 +36,7 @@ class Etcd:
         self.cport, self.pport = free_port(), free_port()
         self.proc = None
         self.tls = tls
+        self.extra = []     # more of etcd's flags (--client-crl-file)
 
     @property
     def ep(self):
@@ -51,7 +52,7 @@ class Etcd:
         self.proc = subprocess.Popen(
             ["etcd", "--name", "t", "--data-dir", self.dir, "--listen-client-urls", c,
              "--advertise-client-urls", c, "--listen-peer-urls", p,
-             "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p] + tls,
+             "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p] + tls + self.extra,
             stdout=self.log, stderr=self.log)
         for _ in range(100):
             try:

@@ -347,7 +347,8 @@ def test_enrol_a_box_with_one_token():
     store and converges (the shared intents and site-d's own, written through b before it came);
     a used token, an expired one, a revoked one, a forged one are refused (the box exits 2 saying
     why) and counted; the authority's certificate not the token's: nothing sent; the box started
-    again needs no token; retired, its certificate is in the CRL and its site's intents removed."""
+    again needs no token; retired, its certificate is in the CRL (etcd given it refuses the box, the
+    others go on) and its site's intents removed."""
     if shutil.which("etcd") is None or shutil.which("openssl") is None:
         raise T.SkipTest("etcd or openssl is not installed")
     tmp = tempfile.mkdtemp(prefix="sxcd-enrol-")
@@ -385,6 +386,14 @@ def test_enrol_a_box_with_one_token():
         for x in (a, b, c):
             boxes.append(x)
             x.start()
+        # the authority wrote its CRL (empty) at its start: etcd reads it at every handshake from now on
+        expect(os.path.exists(crl), "the CRL made at the authority's start")
+        etcd.stop()
+        etcd.extra = ["--client-crl-file", crl]
+        etcd.start()
+        for x in (a, b, c):
+            wait_until(lambda: x.req("GET", "/api/v1/status")[1]["store"]["fleet"]["state"] == "synced", SETTLE_S,
+                       "%s back on the store" % x.site)
         expect_eq(a.req("PUT", "/api/v1/slices/red", bare_slice(10))[0], 201, "a shared intent")
         code, res = b.req("PUT", "/api/v1/sites/site-d/site", {"spec": {"id": 4}})
         expect(code in (200, 201), "site-d's own intent, written before it comes: %s" % res)
@@ -444,6 +453,13 @@ def test_enrol_a_box_with_one_token():
         expect(res["serial"].upper().lstrip("0") in text.replace(":", "").upper(), "its serial in the CRL: %s" % text[:400])
         expect_eq(etcd.call("kv/range", {"key": b64("/fleet/sites/site-d/"), "range_end": b64("/fleet/sites/site-d0"),
                                          "count_only": True}).get("count", "0"), "0", "its own intents removed")
+        # etcd reads the CRL at the next handshake: the retired box, started again, is refused, the others go on
+        d.stop()
+        d.start()
+        wait_until(lambda: d.req("GET", "/api/v1/status")[1]["store"]["fleet"]["state"] == "unreachable", SETTLE_S,
+                   "the retired box refused by etcd")
+        wait_until(lambda: b.req("GET", "/api/v1/status")[1]["store"]["fleet"]["state"] == "synced", SETTLE_S,
+                   "the others on the store")
     finally:
         for x in boxes:
             x.stop()

@@ -120,6 +120,8 @@ load_cert(const char *path)
 	return x;
 }
 
+static int write_crl(struct cd_enrol *e, json_t *kvs);
+
 int
 cd_enrol_new(struct event_base *base, struct cd_etcd *etcd, const struct cd_enrol_conf *conf,
 	     struct cd_enrol **out, char *err, size_t len)
@@ -158,6 +160,18 @@ cd_enrol_new(struct event_base *base, struct cd_etcd *etcd, const struct cd_enro
 	}
 	if (conf->crl != NULL && (e->crl = strdup(conf->crl)) == NULL)
 		goto fail;
+	/* etcd reads the CRL at every handshake and refuses every client while
+	 * it is missing: there is one from the first start on (empty) */
+	if (e->crl != NULL && access(e->crl, F_OK) != 0) {
+		json_t *none = json_array();
+		int rc = write_crl(e, none);
+
+		json_decref(none);
+		if (rc < 0) {
+			snprintf(err, len, "--enrol-crl %s: cannot write it: %s", e->crl, strerror(-rc));
+			goto fail;
+		}
+	}
 	if (e->prefix == NULL || e->store_url == NULL || e->refused == NULL) {
 		snprintf(err, len, "out of memory");
 		goto fail;
