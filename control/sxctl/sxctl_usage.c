@@ -87,6 +87,13 @@
 "  credential list             every credential, without secrets\n" \
 "  credential rotate NAME      a new token (the old one and its sessions end)\n" \
 "  credential revoke NAME      its token and sessions end now\n" \
+"  enrolment make SITE [TTL_S] (an admin's, on a fleet's authority) a one-time\n" \
+"                              token for the new box of SITE, printed once\n" \
+"  enrolment list              the tokens (no secret) and the boxes enrolled\n" \
+"  enrolment revoke ID         an unused token revoked\n" \
+"  enrolment retire SITE [remove-intents]\n" \
+"                              the box retired: its certificate revoked, its\n" \
+"                              site's own intents kept (or removed)\n" \
 "\n" \
 "Options (anywhere on the line):\n" \
 "  --socket PATH       control socket (default $SXDP_SOCKET, else %s)\n" \

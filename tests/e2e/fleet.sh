@@ -17,7 +17,10 @@
 # other's; a new slice stretched over every site, then changes of it: the
 # time from the acknowledged write to the last box's Ready, printed.
 # Faults: one etcd member killed (writes still acknowledged, every box
-# converges); one sxcd killed -9 and started again (no table write).
+# converges); one sxcd killed -9 and started again (no table write); site
+# 1's sxcd made the fleet's enrolment authority, and a new box in a netns of
+# its own, given site 1's address and a one-time token alone, enrols and
+# converges (the token used again is refused).
 # The etcd leader killed -9 during a burst of writes through every box
 # (every acknowledged write in the store and Ready on every box, the others
 # counted); one box cut off from the store with nftables (it forwards on
@@ -64,6 +67,7 @@ cleanup() {
     for p in s r g; do nl_ns_del "$(nsn "$p$i")"; done
     rm -rf "/var/run/dpdk/$(nsn "s$i")"
   done
+  nl_ns_del "$(nsn n9)"
   ip link del "$(nsn mg)" 2>/dev/null
   ip link del "$(nsn ul)" 2>/dev/null
   [ -n "${FLEET_KEEP:-}" ] || rm -rf "$DIR"
@@ -519,6 +523,80 @@ PYEOF
   else notok "site $C after the heal: $took ms"; fi
   for _ in $(seq 40); do [ "$(box_state)" = live ] && break; sleep 0.25; done
   if [ "$(box_state)" = live ]; then ok "site $C live again in the fleet view"; else notok "site $C live again: $(box_state)"; fi
+fi
+
+# ------------------------------------------------------------- a new box enrolled with one token
+# site 1's sxcd again, as the fleet's enrolment authority: the fleet's CA
+# (what signs the boxes' client certificates) and HTTPS on its address
+enrol_pki() {
+  ( cd "$DIR" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout fca.key -out fca.crt \
+      -subj /CN=fleet-ca -days 2 &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout s1.key -out s1.csr -subj /CN=s1 &&
+    printf 'subjectAltName=IP:10.99.0.11\nextendedKeyUsage=serverAuth\n' >s1.ext &&
+    openssl x509 -req -in s1.csr -CA fca.crt -CAkey fca.key -CAcreateserial -out s1.crt -days 2 -extfile s1.ext
+  ) >/dev/null 2>&1
+}
+https1() { # METHOD PATH [BODY]: site 1 over HTTPS, the admin's token
+  "$PY" - "$DIR" "$@" <<'PYEOF'
+import json, ssl, sys, urllib.error, urllib.request
+d, m, path = sys.argv[1:4]
+body = sys.argv[4].encode() if len(sys.argv) > 4 else None
+ctx = ssl.create_default_context(cafile=d + "/fca.crt")
+r = urllib.request.Request("https://10.99.0.11:8181" + path, body, method=m, headers={
+    "Content-Type": "application/json", "Authorization": "Bearer " + open(d + "/token").read().strip()})
+try:
+    with urllib.request.urlopen(r, timeout=10, context=ctx) as a:
+        print(a.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.read().decode())
+    sys.exit(1)
+PYEOF
+}
+if ! enrol_pki; then
+  notok "openssl: the fleet's CA and site 1's HTTPS certificate"
+else
+  kill "${CD_PID[1]}" 2>/dev/null; wait "${CD_PID[1]}" 2>/dev/null
+  ip netns exec "$(nsn s1)" "$SXCD" --socket "$DIR/s1.sock" --store "etcd://$EPS/fleet" --site s1 \
+    --state-dir "$DIR/state-s1" --listen 10.99.0.11:8181 --token-file "$DIR/token" --resync-ms 1000 --no-netlink \
+    --tls-cert "$DIR/s1.crt" --tls-key "$DIR/s1.key" --enrol-ca-cert "$DIR/fca.crt" --enrol-ca-key "$DIR/fca.key" \
+    >>"$DIR/sxcd-s1.log" 2>&1 &
+  CD_PID[1]=$!
+  PIDS+=($!)
+  for _ in $(seq 50); do https1 GET /api/v1/status >/dev/null 2>&1 && break; sleep 0.1; done
+  tok=$(https1 POST /api/v1/enrolments '{"site": "n9", "ttl_s": 600}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  # the new box: a netns of its own on the management bridge, the address and the token alone
+  ip netns add "$(nsn n9)" && ip -n "$(nsn n9)" link set lo up &&
+    ip link add "$(nsn m9)" type veth peer name m0 netns "$(nsn n9)" &&
+    ip link set "$(nsn m9)" master "$(nsn mg)" up && ip -n "$(nsn n9)" addr add 10.99.0.29/24 dev m0 &&
+    ip -n "$(nsn n9)" link set m0 up
+  printf '%s\n' "$tok" >"$DIR/n9.token" && chmod 600 "$DIR/n9.token"
+  t0=$(date +%s%N)
+  ip netns exec "$(nsn n9)" "$SXCD" --socket "$DIR/n9.sock" --store "$DIR/st-n9" --state-dir "$DIR/state-n9" \
+    --enrol https://10.99.0.11:8181 --enrol-token-file "$DIR/n9.token" --listen 10.99.0.29:8181 \
+    --token-file "$DIR/token" --no-netlink --insecure-plain-http >>"$DIR/sxcd-n9.log" 2>&1 &
+  PIDS+=($!)
+  n9() { "$SXCTL" --api http://10.99.0.29:8181 --token-file "$DIR/token" "$@"; }
+  conv=""
+  for _ in $(seq 200); do
+    if n9 --json status 2>/dev/null | "$PY" -c '
+import json, sys
+sys.exit(0 if json.load(sys.stdin)["store"]["fleet"]["state"] == "synced" else 1)' &&
+       n9 get slices 2>/dev/null | grep -q '^red ' && n9 get slices 2>/dev/null | grep -q '^green '; then
+      conv=$(( ($(date +%s%N) - t0) / 1000000 )); break
+    fi
+    sleep 0.1
+  done
+  if [ -n "$conv" ] && grep -q "CN *= *n9" <(openssl x509 -noout -subject -in "$DIR/state-n9/enrol.crt" 2>/dev/null); then
+    ok "a new box in its own netns, given site 1's address and a one-time token alone, enrolled as n9 (its certificate the fleet CA's) and converged on the fleet's intents in $conv ms"
+  else
+    notok "the new box enrolled and converged: $(tail -3 "$DIR/sxcd-n9.log" | tr '\n' ' ')"
+  fi
+  out=$(ip netns exec "$(nsn n9)" "$SXCD" --socket "$DIR/n9.sock" --store "$DIR/st-n9b" --state-dir "$DIR/state-n9b" \
+    --enrol https://10.99.0.11:8181 --enrol-token-file "$DIR/n9.token" --listen 10.99.0.29:8182 --token-file "$DIR/token" \
+    --no-netlink --insecure-plain-http 2>&1); rc=$?
+  if [ "$rc" -eq 2 ] && grep -q "used" <<<"$out"; then ok "the token again: refused (used)"
+  else notok "the token again: exit $rc: $out"; fi
 fi
 
 finish

@@ -420,6 +420,10 @@ def test_enrol_a_box_with_one_token():
         expect_eq(oct(os.stat(os.path.join(tmp, "state-site-d", "enrol.key")).st_mode & 0o777), "0o600", "its key's mode")
         wait_until(lambda: any(x.get("site") == "site-d" for x in a.req("GET", "/api/v1/fleet")[1].get("boxes", [])),
                    SETTLE_S, "d reports in the fleet's view")
+        r = subprocess.run([sxctl_path(), "--api", a.url, "--cacert", ca, "--token-file", a.token_file, "enrolment",
+                            "list"], capture_output=True, text=True, timeout=30)
+        expect(r.returncode == 0 and "site-d" in r.stdout and "enrolled" in r.stdout and "used" in r.stdout and
+               tok["token"].split(".")[2] not in r.stdout, "sxctl enrolment list: %s %s" % (r.stdout, r.stderr))
         # the token again, an expired one, a revoked one, a forged one
         r = join("again", tok["token"], expect_rc=True)
         expect(r.returncode == 2 and "used" in r.stderr, "a used token: %s" % r.stderr)
@@ -427,8 +431,14 @@ def test_enrol_a_box_with_one_token():
         time.sleep(2.1)
         r = join("late", short["token"], expect_rc=True)
         expect(r.returncode == 2 and "expired" in r.stderr, "an expired token: %s" % r.stderr)
-        code, rev = a.req("POST", "/api/v1/enrolments", {"site": "site-f"})
-        expect_eq(a.req("DELETE", "/api/v1/enrolments/" + rev["id"])[0], 200, "revoked")
+        r = subprocess.run([sxctl_path(), "--api", a.url, "--cacert", ca, "--token-file", a.token_file, "enrolment",
+                            "make", "site-f"], capture_output=True, text=True, timeout=30)
+        expect(r.returncode == 0 and r.stdout.startswith("sxe1.") and "shown this once" in r.stderr,
+               "sxctl enrolment make: %s %s" % (r.stdout, r.stderr))
+        rev = {"token": r.stdout.strip(), "id": r.stdout.split(".")[1]}
+        r = subprocess.run([sxctl_path(), "--api", a.url, "--cacert", ca, "--token-file", a.token_file, "enrolment",
+                            "revoke", rev["id"]], capture_output=True, text=True, timeout=30)
+        expect(r.returncode == 0 and "revoked" in r.stdout, "sxctl enrolment revoke: %s %s" % (r.stdout, r.stderr))
         r = join("revoked", rev["token"], expect_rc=True)
         expect(r.returncode == 2 and "revoked" in r.stderr, "a revoked token: %s" % r.stderr)
         forged = "sxe1.%s.%s.%s" % (rev["id"], "A" * 43, rev["token"].split(".")[3])
