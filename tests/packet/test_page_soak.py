@@ -453,7 +453,8 @@ def test_login_session_logout_and_hostile_paths():
     headers, HEAD; hostile paths never reach a file. In the browser: a wrong token is said so;
     the right one trades for a session whose cookie the page's JavaScript cannot read, the token
     nowhere (cookie, storage, header); the session revoked elsewhere, the page's next read (401)
-    goes back to the login page; log out revokes (the old cookie replayed: 401). Without any
+    goes back to the login page; the cookie replayed alone reads nothing (its key is the page's);
+    log out revokes (the old cookie and key replayed: 401). Without any
     credential (--insecure-no-auth) the page says so in a banner."""
     drv = browser()
     # a copy of the page's files with a symlink out of the root
@@ -525,16 +526,21 @@ def test_login_session_logout_and_hostile_paths():
             expect(not drv.find_element(By.ID, "sx-logout").get_attribute("hidden") and
                    not drv.find_element(By.ID, "sx-insecure").is_displayed(), "log out offered, no insecure banner")
             shot(drv, "visibility-login-token-1366x768.png", 1366, 768)
+            # the cookie alone (a page on another port of the host is sent it too) reads nothing: the
+            # session's key is the page's, in its tab's storage
             replay = dict(host, Cookie="sxcd_session=" + ck["value"])
-            expect_eq(request(cd.url, "/api/v1/status", headers=replay)[0], 200, "the cookie replayed reads")
-            expect_eq(request(cd.url, "/api/v1/slices/x", method="DELETE", headers=replay)[0], 401,
+            expect_eq(request(cd.url, "/api/v1/status", headers=replay)[0], 401, "the cookie replayed alone")
+            key = drv.execute_script("return sessionStorage.getItem('sxcd_session_key');")
+            keyed = dict(replay, **{"X-Sxcd-Session": key})
+            expect_eq(request(cd.url, "/api/v1/status", headers=keyed)[0], 200, "the cookie with the page's key reads")
+            expect_eq(request(cd.url, "/api/v1/slices/x", method="DELETE", headers=keyed)[0], 401,
                       "but writes nothing")
 
-            # the session ended elsewhere (its cookie logged out): the page's next read is a 401,
+            # the session ended elsewhere (logged out with its key): the page's next read is a 401,
             # the tab goes to the login page
             expect_eq(request(cd.url, "/api/v1/logout", method="POST", headers=dict(
-                replay, **{"Content-Type": "application/json", "Content-Length": "0"}))[0], 204, "logged out by hand")
-            expect_eq(request(cd.url, "/api/v1/status", headers=replay)[0], 401, "the cookie replayed after")
+                keyed, **{"Content-Type": "application/json", "Content-Length": "0"}))[0], 204, "logged out by hand")
+            expect_eq(request(cd.url, "/api/v1/status", headers=keyed)[0], 401, "the session replayed after")
             deadline = time.monotonic() + 5
             while not on_login_page(drv):
                 expect(time.monotonic() < deadline, "the page back at its login after a 401: %s" % drv.current_url)
@@ -543,7 +549,8 @@ def test_login_session_logout_and_hostile_paths():
             # log out from the page: the session revoked, not just forgotten
             login(drv, cd.url, TOKEN)
             ck = drv.get_cookie("sxcd_session")
-            replay = dict(host, Cookie="sxcd_session=" + ck["value"])
+            replay = dict(host, Cookie="sxcd_session=" + ck["value"],
+                          **{"X-Sxcd-Session": drv.execute_script("return sessionStorage.getItem('sxcd_session_key');")})
             expect_eq(request(cd.url, "/api/v1/counters", headers=replay)[0], 200, "the new session reads")
             drv.find_element(By.ID, "sx-logout").click()
             deadline = time.monotonic() + 5
