@@ -348,7 +348,7 @@ def test_enrol_a_box_with_one_token():
     a used token, an expired one, a revoked one, a forged one are refused (the box exits 2 saying
     why) and counted; the authority's certificate not the token's: nothing sent; the box started
     again needs no token; retired, its certificate is in the CRL (etcd given it refuses the box, the
-    others go on) and its site's intents removed."""
+    others go on) and its site's intents removed; the site's next box enrols with a new token."""
     if shutil.which("etcd") is None or shutil.which("openssl") is None:
         raise T.SkipTest("etcd or openssl is not installed")
     tmp = tempfile.mkdtemp(prefix="sxcd-enrol-")
@@ -470,6 +470,12 @@ def test_enrol_a_box_with_one_token():
                    "the retired box refused by etcd")
         wait_until(lambda: b.req("GET", "/api/v1/status")[1]["store"]["fleet"]["state"] == "synced", SETTLE_S,
                    "the others on the store")
+        # a retired site's new box: enrolled with a new token, a new certificate
+        code, tok2 = a.req("POST", "/api/v1/enrolments", {"site": "site-d"})
+        expect_eq(code, 201, "a token for the retired site: %s" % tok2)
+        d2 = join("site-d2", tok2["token"])
+        wait_until(lambda: d2.req("GET", "/api/v1/status")[1]["store"]["fleet"]["state"] == "synced", SETTLE_S,
+                   "the new box of site-d on the store")
     finally:
         for x in boxes:
             x.stop()

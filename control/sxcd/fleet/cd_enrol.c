@@ -232,12 +232,14 @@ range_kv(json_t *answer, size_t i, json_int_t *rev)
 	return json_is_object(doc) ? doc : (json_decref(doc), NULL);
 }
 
-/* Read the token @o->id's record and the site @o->site's (either "" to
- * skip) in one linearizable txn, then @then(@o, rc, answer). */
+/* Read token @id's record and site @site's (NULL: either not wanted: its
+ * range is of a key that is none) in one linearizable txn, then @then(@o,
+ * rc, answer): responses 0 and 1. */
 static void
-read_both(struct op *o, cd_etcd_cb *then)
+read_both(struct op *o, const char *id, const char *site, cd_etcd_cb *then)
 {
-	char *tk = key(o->e, "enrolments", o->id[0] ? o->id : "-"), *bk = key(o->e, "enrolled", o->site[0] ? o->site : "-");
+	/* "-" is no token's id nor a site's name: a range of nothing */
+	char *tk = key(o->e, "enrolments", id ? id : "-"), *bk = key(o->e, "enrolled", site ? site : "-");
 	json_t *txn = json_pack("{s:[],s:[{s:{s:o}},{s:{s:o}}]}", "compare", "success", "request_range", "key",
 				cd_etcd_b64j(tk ? tk : ""), "request_range", "key", cd_etcd_b64j(bk ? bk : ""));
 
@@ -347,15 +349,7 @@ cd_enrol_make(struct cd_enrol *e, const char *site, json_int_t ttl_s, const char
 	o->tok = json_pack("{s:s,s:I}", "secret", (char *)b64, "expires", o->ttl);
 	explicit_bzero(raw, sizeof(raw));
 	explicit_bzero(b64, sizeof(b64));
-	o->id[ID_HEX] = '\0';
-	{
-		char id[ID_HEX + 1];
-
-		memcpy(id, o->id, sizeof(id));
-		o->id[0] = '\0';	/* the read: the site's record alone */
-		read_both(o, make_read);
-		memcpy(o->id, id, sizeof(id));
-	}
+	read_both(o, NULL, o->site, make_read);
 }
 
 /* ------------------------------------------------------------ list */
@@ -486,7 +480,7 @@ cd_enrol_revoke(struct cd_enrol *e, const char *id, cd_enrol_done *done, void *a
 		return;
 	}
 	snprintf(o->id, sizeof(o->id), "%s", id);
-	read_both(o, revoke_read);
+	read_both(o, o->id, NULL, revoke_read);
 }
 
 /* ------------------------------------------------------------ redeem */
@@ -605,14 +599,13 @@ redeemed(void *arg, int rc, json_int_t rev)
 	op_end(o, 200, body);
 }
 
+static void redeem_site(void *arg, int rc, json_t *answer);
+
 static void
 redeem_read(void *arg, int rc, json_t *answer)
 {
 	struct op *o = arg;
-	struct cd_cas_op ops[2];
-	char serial[80], now[32], *pem, *tk, *bk, *tv = NULL, *bv = NULL;
-	const char *why, *state;
-	json_t *box;
+	const char *state;
 
 	if (rc < 0) {
 		op_err(o, 503, "store_unreachable", "the fleet's store did not answer");
@@ -634,12 +627,28 @@ redeem_read(void *arg, int rc, json_t *answer)
 		return;
 	}
 	snprintf(o->site, sizeof(o->site), "%s", json_string_value(json_object_get(o->tok, "site")) ?: "");
-	/* the token names its site; the site's record was read for it */
-	o->box = range_kv(answer, 1, &o->box_rev);
 	if (!store_name_ok(o->site)) {
 		no(o, 401, "unknown", "not a token of this fleet's");
 		return;
 	}
+	/* the token names its site: the site's record, then the rest */
+	read_both(o, NULL, o->site, redeem_site);
+}
+
+static void
+redeem_site(void *arg, int rc, json_t *answer)
+{
+	struct op *o = arg;
+	struct cd_cas_op ops[2];
+	char serial[80], now[32], *pem, *tk, *bk, *tv = NULL, *bv = NULL;
+	const char *why;
+	json_t *box;
+
+	if (rc < 0) {
+		op_err(o, 503, "store_unreachable", "the fleet's store did not answer");
+		return;
+	}
+	o->box = range_kv(answer, 1, &o->box_rev);
 	if (o->box != NULL && strcmp(json_string_value(json_object_get(o->box, "state")) ?: "", "retired") != 0) {
 		no(o, 409, "enrolled", "that site's box is enrolled already");
 		return;
@@ -700,8 +709,7 @@ cd_enrol_redeem(struct cd_enrol *e, const char *token, const char *csr, const ch
 	for (unsigned int i = 0; i < mdn; i++)
 		snprintf(o->hash + 2 * i, 3, "%02x", md[i]);
 	/* the site is the token's: its record is read once the token is */
-	o->site[0] = '\0';
-	read_both(o, redeem_read);
+	read_both(o, o->id, NULL, redeem_read);
 }
 
 /* ------------------------------------------------------------ retire */
@@ -871,5 +879,5 @@ cd_enrol_retire(struct cd_enrol *e, const char *site, bool remove, cd_enrol_done
 		return;
 	}
 	snprintf(o->site, sizeof(o->site), "%s", site);
-	read_both(o, retire_read);
+	read_both(o, NULL, o->site, retire_read);
 }
