@@ -519,9 +519,12 @@ main(int argc, char **argv)
 		CD_LOG(INFO, "enrolled as site %s of the fleet at %s", joined.site, joined.store);
 		dir = joined.store;
 		site = joined.site;
-		fo.cert = joined.cert;
-		fo.key = joined.key;
-		fo.ca = joined.have_ca ? joined.ca : fo.ca;
+		/* its certificate is for a store over TLS; a plain one wants none */
+		if (joined.tls) {
+			fo.cert = joined.cert;
+			fo.key = joined.key;
+			fo.ca = joined.have_ca ? joined.ca : fo.ca;
+		}
 	}
 	if ((ec.ca_cert != NULL) != (ec.ca_key != NULL) || (ec.crl != NULL && ec.ca_cert == NULL)) {
 		fprintf(stderr, "sxcd: --enrol-ca-cert and --enrol-ca-key go together (and --enrol-crl with them)\n");
@@ -674,6 +677,7 @@ main(int argc, char **argv)
 			ec.store_url = url;
 			ec.tls_cert = tls_cert;
 			ec.store_ca = fo.ca;
+			ec.store_tls = fo.ca != NULL || fo.cert != NULL;
 			if (cd_enrol_new(base, cd_fleet_etcd(fleet), &ec, &enrol, err, sizeof(err)) < 0) {
 				fprintf(stderr, "sxcd: %s\n", err);
 				return 2;

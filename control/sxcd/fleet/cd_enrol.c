@@ -28,6 +28,7 @@ struct cd_enrol {
 	struct event_base *base;
 	struct cd_etcd *etcd;
 	char *prefix, *store_url, *store_ca, *crl;
+	bool store_tls;
 	X509 *ca;
 	EVP_PKEY *ca_key;
 	char pin[65];		/* SHA-256 of this box's HTTPS certificate, hex */
@@ -135,7 +136,8 @@ cd_enrol_new(struct event_base *base, struct cd_etcd *etcd, const struct cd_enro
 		return -ENOMEM;
 	}
 	*e = (struct cd_enrol){ .base = base, .etcd = etcd, .prefix = strdup(conf->prefix),
-				.store_url = strdup(conf->store_url), .refused = json_object() };
+				.store_url = strdup(conf->store_url), .refused = json_object(),
+				.store_tls = conf->store_tls || conf->store_ca != NULL };
 	if ((e->ca = load_cert(conf->ca_cert)) == NULL) {
 		snprintf(err, len, "--enrol-ca-cert %s: no PEM certificate", conf->ca_cert);
 		goto fail;
@@ -594,8 +596,8 @@ redeemed(void *arg, int rc, json_int_t rev)
 	o->e->redeemed++;
 	CD_LOG(INFO, "enrolment: the box of site %s enrolled from %s (token %s, certificate %s)", o->site, o->from,
 	       o->id, json_string_value(json_object_get(o->box, "serial")));
-	body = json_pack("{s:s,s:O,s:s,s:s*}", "site", o->site, "certificate", json_object_get(o->box, "certificate"),
-			 "store", o->e->store_url, "store_ca", o->e->store_ca);
+	body = json_pack("{s:s,s:O,s:s,s:b,s:s*}", "site", o->site, "certificate", json_object_get(o->box, "certificate"),
+			 "store", o->e->store_url, "store_tls", o->e->store_tls, "store_ca", o->e->store_ca);
 	op_end(o, 200, body);
 }
 

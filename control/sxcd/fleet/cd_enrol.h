@@ -40,7 +40,8 @@ struct cd_enrol_conf {
 	const char *store_url;	/* what a new box is told: etcd://EP[,EP]/PREFIX */
 	const char *ca_cert, *ca_key;	/* the fleet's client CA (PEM files) */
 	const char *tls_cert;	/* this box's HTTPS certificate (its pin) */
-	const char *store_ca;	/* the store's CA (PEM file; NULL: plain etcd) */
+	const char *store_ca;	/* the store's CA (PEM file; NULL: the system's, or plain etcd) */
+	bool store_tls;		/* the store is etcd over TLS (this box's client is) */
 	const char *crl;	/* the CRL file it writes (NULL: none) */
 };
 

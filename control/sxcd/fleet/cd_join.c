@@ -68,6 +68,7 @@ held(const char *dir, struct cd_join *out, char *err, size_t len)
 	snprintf(out->site, sizeof(out->site), "%s", json_string_value(json_object_get(d, "site")) ?: "");
 	snprintf(out->store, sizeof(out->store), "%s", json_string_value(json_object_get(d, "store")) ?: "");
 	out->have_ca = json_is_true(json_object_get(d, "store_ca"));
+	out->tls = json_is_true(json_object_get(d, "store_tls")) || out->have_ca;
 	json_decref(d);
 	if (out->site[0] == '\0' || strncmp(out->store, "etcd://", 7) != 0) {
 		snprintf(err, len, "%s: no site or store in it", p);
@@ -254,6 +255,7 @@ cd_join(const char *dir, const char *url, const char *token, struct cd_join *out
 	snprintf(out->site, sizeof(out->site), "%s", json_string_value(json_object_get(ans, "site")) ?: "");
 	snprintf(out->store, sizeof(out->store), "%s", json_string_value(json_object_get(ans, "store")) ?: "");
 	out->have_ca = json_is_string(json_object_get(ans, "store_ca"));
+	out->tls = json_is_true(json_object_get(ans, "store_tls")) || out->have_ca;
 	if (out->site[0] == '\0' || strncmp(out->store, "etcd://", 7) != 0 ||
 	    !json_is_string(json_object_get(ans, "certificate"))) {
 		snprintf(err, len, "the authority's answer has no site, store or certificate");
@@ -261,7 +263,8 @@ cd_join(const char *dir, const char *url, const char *token, struct cd_join *out
 		goto out;
 	}
 	/* the key and certificates first, enrolment.json last: its being there says all is */
-	doc = json_pack("{s:s,s:s,s:b}", "site", out->site, "store", out->store, "store_ca", out->have_ca);
+	doc = json_pack("{s:s,s:s,s:b,s:b}", "site", out->site, "store", out->store, "store_tls", out->tls, "store_ca",
+			out->have_ca);
 	snprintf(p, sizeof(p), "%s/enrolment.json", dir);
 	{
 		char *dj = doc ? json_dumps(doc, JSON_INDENT(1)) : NULL;

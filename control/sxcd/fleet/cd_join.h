@@ -24,7 +24,8 @@ struct cd_join {
 	char site[64];
 	char store[1024];	/* etcd://EP[,EP]/PREFIX */
 	char key[PATH_MAX], cert[PATH_MAX], ca[PATH_MAX];
-	bool have_ca;		/* the store is etcd over TLS */
+	bool tls;		/* the store is etcd over TLS: the certificate is shown to it */
+	bool have_ca;		/* ... and its CA is ca (else the system's) */
 };
 
 /* Enrolled already (@dir/enrolment.json), or enrol now with @url and
