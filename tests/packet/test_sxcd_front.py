@@ -36,7 +36,8 @@ FAST_S = 0.5            # an answer not held
 HOLD_MIN_S = 0.3        # a held 429: its source's bucket refills one a second
 
 
-OPEN = ("/", "/api/v1/login", "/api/v1/logout")     # no credential: the login page, and its calls
+# no credential: the login page, and its calls; a new box's enrolment (its one-time token in its body)
+OPEN = ("/", "/api/v1/login", "/api/v1/logout", "/api/v1/enrol")
 
 
 def routes():
