@@ -152,6 +152,9 @@ def test_probe_waits_for_the_underlay_next_hop():
             U("routes", {"vrf": UNDERLAY, "dst": "192.0.2.0/24"}, "connected", {"bd": 101})]
         dp.table_write(ups)
         dp.wait_stats(lambda s: s["events"].get("overlay.held", 0) >= 1, "probes held", timeout=SETTLE_S)
+        # the ARP request leaves after the probe is held: its frame out, then stop (a busy machine)
+        dp.wait_stats(lambda s: [p for p in s["ports"] if p["name"] == "w0"][0]["tx_packets"] >= 1,
+                      "the ARP request out of w0", timeout=SETTLE_S)
         dp.stop()
         arps = [Ether(o) for o in dp.outputs()["w0"] if Ether(o).type == 0x0806]
         expect(len(arps) >= 1, "ARP requests for the next hop on w0")
