@@ -851,6 +851,10 @@ adopted(void *arg, json_t *result, json_t *error)
 
 	(void)arg;
 	g.adopting = false;
+	/* the service stopped with the call in flight (sxcd stopping: its
+	 * calls failed as the connection goes): nothing is left to adopt into */
+	if (g.p == NULL)
+		return;
 	memset(by_id, 0, sizeof(by_id));
 	if (error == NULL && json_is_array(result))
 		json_array_foreach(result, i, sa) {
