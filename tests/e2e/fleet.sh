@@ -67,7 +67,7 @@ cleanup() {
     for p in s r g; do nl_ns_del "$(nsn "$p$i")"; done
     rm -rf "/var/run/dpdk/$(nsn "s$i")"
   done
-  nl_ns_del "$(nsn n9)"
+  nl_ns_del "$(nsn nx)"
   ip link del "$(nsn mg)" 2>/dev/null
   ip link del "$(nsn ul)" 2>/dev/null
   [ -n "${FLEET_KEEP:-}" ] || rm -rf "$DIR"
@@ -563,37 +563,42 @@ else
     >>"$DIR/sxcd-s1.log" 2>&1 &
   CD_PID[1]=$!
   PIDS+=($!)
-  for _ in $(seq 50); do https1 GET /api/v1/status >/dev/null 2>&1 && break; sleep 0.1; done
-  tok=$(https1 POST /api/v1/enrolments '{"site": "n9", "ttl_s": 600}' | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  for _ in $(seq 300); do https1 GET /api/v1/status >/dev/null 2>&1 && break; sleep 0.1; done
+  tok=$(https1 POST /api/v1/enrolments '{"site": "nx", "ttl_s": 600}' 2>/dev/null |
+    "$PY" -c 'import json,sys; print(json.load(sys.stdin)["token"])' 2>/dev/null)
+fi
+if [ -z "${tok:-}" ]; then
+  notok "site 1 as the enrolment authority (HTTPS, the fleet's CA): a token: $(tail -3 "$DIR/sxcd-s1.log" | tr '\n' ' ')"
+else
   # the new box: a netns of its own on the management bridge, the address and the token alone
-  ip netns add "$(nsn n9)" && ip -n "$(nsn n9)" link set lo up &&
-    ip link add "$(nsn m9)" type veth peer name m0 netns "$(nsn n9)" &&
-    ip link set "$(nsn m9)" master "$(nsn mg)" up && ip -n "$(nsn n9)" addr add 10.99.0.29/24 dev m0 &&
-    ip -n "$(nsn n9)" link set m0 up
-  printf '%s\n' "$tok" >"$DIR/n9.token" && chmod 600 "$DIR/n9.token"
+  ip netns add "$(nsn nx)" && ip -n "$(nsn nx)" link set lo up &&
+    ip link add "$(nsn mx)" type veth peer name m0 netns "$(nsn nx)" &&
+    ip link set "$(nsn mx)" master "$(nsn mg)" up && ip -n "$(nsn nx)" addr add 10.99.0.250/24 dev m0 &&
+    ip -n "$(nsn nx)" link set m0 up
+  printf '%s\n' "$tok" >"$DIR/nx.token" && chmod 600 "$DIR/nx.token"
   t0=$(date +%s%N)
-  ip netns exec "$(nsn n9)" "$SXCD" --socket "$DIR/n9.sock" --store "$DIR/st-n9" --state-dir "$DIR/state-n9" \
-    --enrol https://10.99.0.11:8181 --enrol-token-file "$DIR/n9.token" --listen 10.99.0.29:8181 \
-    --token-file "$DIR/token" --no-netlink --insecure-plain-http >>"$DIR/sxcd-n9.log" 2>&1 &
+  ip netns exec "$(nsn nx)" "$SXCD" --socket "$DIR/nx.sock" --store "$DIR/st-nx" --state-dir "$DIR/state-nx" \
+    --enrol https://10.99.0.11:8181 --enrol-token-file "$DIR/nx.token" --listen 10.99.0.250:8181 \
+    --token-file "$DIR/token" --no-netlink --insecure-plain-http >>"$DIR/sxcd-nx.log" 2>&1 &
   PIDS+=($!)
-  n9() { "$SXCTL" --api http://10.99.0.29:8181 --token-file "$DIR/token" "$@"; }
+  nx() { "$SXCTL" --api http://10.99.0.250:8181 --token-file "$DIR/token" "$@"; }
   conv=""
   for _ in $(seq 200); do
-    if n9 --json status 2>/dev/null | "$PY" -c '
+    if nx --json status 2>/dev/null | "$PY" 2>/dev/null -c '
 import json, sys
 sys.exit(0 if json.load(sys.stdin)["store"]["fleet"]["state"] == "synced" else 1)' &&
-       n9 get slices 2>/dev/null | grep -q '^red ' && n9 get slices 2>/dev/null | grep -q '^green '; then
+       nx get slices 2>/dev/null | grep -q '^red ' && nx get slices 2>/dev/null | grep -q '^green '; then
       conv=$(( ($(date +%s%N) - t0) / 1000000 )); break
     fi
     sleep 0.1
   done
-  if [ -n "$conv" ] && grep -q "CN *= *n9" <(openssl x509 -noout -subject -in "$DIR/state-n9/enrol.crt" 2>/dev/null); then
-    ok "a new box in its own netns, given site 1's address and a one-time token alone, enrolled as n9 (its certificate the fleet CA's) and converged on the fleet's intents in $conv ms"
+  if [ -n "$conv" ] && grep -q "CN *= *nx" <(openssl x509 -noout -subject -in "$DIR/state-nx/enrol.crt" 2>/dev/null); then
+    ok "a new box in its own netns, given site 1's address and a one-time token alone, enrolled as nx (its certificate the fleet CA's) and converged on the fleet's intents in $conv ms"
   else
-    notok "the new box enrolled and converged: $(tail -3 "$DIR/sxcd-n9.log" | tr '\n' ' ')"
+    notok "the new box enrolled and converged: $(tail -3 "$DIR/sxcd-nx.log" | tr '\n' ' ')"
   fi
-  out=$(ip netns exec "$(nsn n9)" "$SXCD" --socket "$DIR/n9.sock" --store "$DIR/st-n9b" --state-dir "$DIR/state-n9b" \
-    --enrol https://10.99.0.11:8181 --enrol-token-file "$DIR/n9.token" --listen 10.99.0.29:8182 --token-file "$DIR/token" \
+  out=$(ip netns exec "$(nsn nx)" "$SXCD" --socket "$DIR/nx.sock" --store "$DIR/st-nxb" --state-dir "$DIR/state-nxb" \
+    --enrol https://10.99.0.11:8181 --enrol-token-file "$DIR/nx.token" --listen 10.99.0.250:8182 --token-file "$DIR/token" \
     --no-netlink --insecure-plain-http 2>&1); rc=$?
   if [ "$rc" -eq 2 ] && grep -q "used" <<<"$out"; then ok "the token again: refused (used)"
   else notok "the token again: exit $rc: $out"; fi
