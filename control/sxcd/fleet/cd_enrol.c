@@ -19,6 +19,7 @@
 #include "cd_enrol.h"
 #include "cd_etcd.h"
 #include "cd_log.h"
+#include "cd_secret.h"
 #include "store.h"
 
 #define TOKEN_PREFIX "sxe1."
@@ -71,6 +72,19 @@ op_err(struct op *o, int code, const char *reason, const char *msg)
 	op_end(o, code, err_body(code, reason, msg));
 }
 
+/* A request of @e's answered by @done(@arg): NULL when out of memory (answered so). */
+static struct op *
+op_new(struct cd_enrol *e, cd_enrol_done *done, void *arg)
+{
+	struct op *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		done(arg, 500, err_body(500, "no_memory", "out of memory"));
+	else
+		*o = (struct op){ .e = e, .done = done, .arg = arg };
+	return o;
+}
+
 static void
 refused(struct cd_enrol *e, const char *reason)
 {
@@ -105,8 +119,7 @@ cert_pin(X509 *cert, char *hex)
 
 	if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != 32)
 		return -EIO;
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	cd_hex(hex, md, n);
 	return 0;
 }
 
@@ -317,16 +330,12 @@ make_read(void *arg, int rc, json_t *answer)
 void
 cd_enrol_make(struct cd_enrol *e, const char *site, json_int_t ttl_s, const char *by, cd_enrol_done *done, void *arg)
 {
-	struct op *o = calloc(1, sizeof(*o));
-	unsigned char raw[8 + 32], b64[64], md[32];
-	unsigned int mdn = 0;
-	int n;
+	struct op *o = op_new(e, done, arg);
+	unsigned char raw[8 + 32];
+	char b64[64];
 
-	if (o == NULL) {
-		done(arg, 500, err_body(500, "no_memory", "out of memory"));
+	if (o == NULL)
 		return;
-	}
-	*o = (struct op){ .e = e, .done = done, .arg = arg };
 	if (site == NULL || !store_name_ok(site) || strlen(site) > STORE_NAME_MAX || ttl_s < 0 || ttl_s > CD_ENROL_TTL_MAX_S) {
 		op_err(o, 400, "bad_value", "site: 1..63 of [A-Za-z0-9_.-]; ttl_s: 1..604800");
 		return;
@@ -337,18 +346,12 @@ cd_enrol_make(struct cd_enrol *e, const char *site, json_int_t ttl_s, const char
 	}
 	snprintf(o->site, sizeof(o->site), "%s", site);
 	snprintf(o->by, sizeof(o->by), "%s", by ? by : "-");
-	for (int i = 0; i < 8; i++)
-		snprintf(o->id + 2 * i, 3, "%02x", raw[i]);
-	n = EVP_EncodeBlock(b64, raw + 8, 32);
-	for (int i = 0; i < n; i++)
-		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
-	b64[43] = '\0';
-	EVP_Digest(b64, 43, md, &mdn, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < mdn; i++)
-		snprintf(o->hash + 2 * i, 3, "%02x", md[i]);
+	cd_hex(o->id, raw, 8);
+	cd_b64url32(b64, raw + 8);
+	cd_sha256_hex(b64, 43, o->hash);
 	o->ttl = (json_int_t)time(NULL) + (ttl_s ? ttl_s : CD_ENROL_TTL_S);
 	/* the secret rides in o->tok until the answer */
-	o->tok = json_pack("{s:s,s:I}", "secret", (char *)b64, "expires", o->ttl);
+	o->tok = json_pack("{s:s,s:I}", "secret", b64, "expires", o->ttl);
 	explicit_bzero(raw, sizeof(raw));
 	explicit_bzero(b64, sizeof(b64));
 	read_both(o, NULL, o->site, make_read);
@@ -393,7 +396,7 @@ listed(void *arg, int rc, json_t *answer)
 void
 cd_enrol_list(struct cd_enrol *e, cd_enrol_done *done, void *arg)
 {
-	struct op *o = calloc(1, sizeof(*o));
+	struct op *o = op_new(e, done, arg);
 	char *t = key(e, "enrolments", ""), *b = key(e, "enrolled", ""), *te = t ? cd_etcd_prefix_end(t) : NULL,
 	     *be = b ? cd_etcd_prefix_end(b) : NULL;
 	json_t *txn = t && b && te && be ? json_pack("{s:[],s:[{s:{s:o,s:o}},{s:{s:o,s:o}}]}", "compare", "success",
@@ -401,14 +404,8 @@ cd_enrol_list(struct cd_enrol *e, cd_enrol_done *done, void *arg)
 						     "request_range", "key", cd_etcd_b64j(b), "range_end",
 						     cd_etcd_b64j(be)) : NULL;
 
-	if (o == NULL || txn == NULL) {
-		free(o);
-		done(arg, 500, err_body(500, "no_memory", "out of memory"));
-	} else {
-		*o = (struct op){ .e = e, .done = done, .arg = arg };
-		if (cd_etcd_call(e->etcd, "kv/txn", txn, true, listed, o) == NULL)
-			op_err(o, 500, "no_memory", "out of memory");
-	}
+	if (o != NULL && (txn == NULL || cd_etcd_call(e->etcd, "kv/txn", txn, true, listed, o) == NULL))
+		op_err(o, 500, "no_memory", "out of memory");
 	json_decref(txn);
 	free(t);
 	free(b);
@@ -470,13 +467,10 @@ revoke_read(void *arg, int rc, json_t *answer)
 void
 cd_enrol_revoke(struct cd_enrol *e, const char *id, cd_enrol_done *done, void *arg)
 {
-	struct op *o = calloc(1, sizeof(*o));
+	struct op *o = op_new(e, done, arg);
 
-	if (o == NULL) {
-		done(arg, 500, err_body(500, "no_memory", "out of memory"));
+	if (o == NULL)
 		return;
-	}
-	*o = (struct op){ .e = e, .done = done, .arg = arg };
 	if (id == NULL || strlen(id) != ID_HEX || strspn(id, "0123456789abcdef") != ID_HEX) {
 		op_err(o, 404, "not_found", "no such enrolment token");
 		return;
@@ -687,16 +681,12 @@ void
 cd_enrol_redeem(struct cd_enrol *e, const char *token, const char *csr, const char *from, cd_enrol_done *done,
 		void *arg)
 {
-	struct op *o = calloc(1, sizeof(*o));
+	struct op *o = op_new(e, done, arg);
 	const size_t pl = strlen(TOKEN_PREFIX);
-	unsigned char md[32];
-	unsigned int mdn = 0;
 
-	if (o == NULL) {
-		done(arg, 500, err_body(500, "no_memory", "out of memory"));
+	if (o == NULL)
 		return;
-	}
-	*o = (struct op){ .e = e, .done = done, .arg = arg, .csr = strdup(csr ? csr : "") };
+	o->csr = strdup(csr ? csr : "");
 	snprintf(o->from, sizeof(o->from), "%s", from ? from : "-");
 	/* sxe1.ID.SECRET.PIN (the pin is the new box's to check: not looked at here) */
 	if (token == NULL || strncmp(token, TOKEN_PREFIX, pl) != 0 || strlen(token) < pl + ID_HEX + 1 + 43 ||
@@ -707,9 +697,7 @@ cd_enrol_redeem(struct cd_enrol *e, const char *token, const char *csr, const ch
 		return;
 	}
 	memcpy(o->id, token + pl, ID_HEX);
-	EVP_Digest(token + pl + ID_HEX + 1, 43, md, &mdn, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < mdn; i++)
-		snprintf(o->hash + 2 * i, 3, "%02x", md[i]);
+	cd_sha256_hex(token + pl + ID_HEX + 1, 43, o->hash);
 	/* the site is the token's: its record is read once the token is */
 	read_both(o, o->id, NULL, redeem_read);
 }
@@ -869,13 +857,11 @@ retire_read(void *arg, int rc, json_t *answer)
 void
 cd_enrol_retire(struct cd_enrol *e, const char *site, bool remove, cd_enrol_done *done, void *arg)
 {
-	struct op *o = calloc(1, sizeof(*o));
+	struct op *o = op_new(e, done, arg);
 
-	if (o == NULL) {
-		done(arg, 500, err_body(500, "no_memory", "out of memory"));
+	if (o == NULL)
 		return;
-	}
-	*o = (struct op){ .e = e, .done = done, .arg = arg, .remove = remove };
+	o->remove = remove;
 	if (site == NULL || !store_name_ok(site) || strlen(site) > STORE_NAME_MAX) {
 		op_err(o, 404, "not_found", "no box enrolled for that site");
 		return;

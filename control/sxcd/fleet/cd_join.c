@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "cd_join.h"
+#include "cd_secret.h"
 
 #define ANSWER_MAX (1u << 20)
 
@@ -147,8 +148,7 @@ post(const char *host, const char *port, const char *pin, const char *body, int 
 		snprintf(err, len, "%s showed no certificate", target);
 		goto out;
 	}
-	for (unsigned int i = 0; i < mdn; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	cd_hex(hex, md, mdn);
 	if (strlen(pin) != 64 || CRYPTO_memcmp(hex, pin, 64) != 0) {
 		snprintf(err, len, "%s's certificate is not the one the token names (SHA-256 %s): nothing sent", target, hex);
 		rc = -EACCES;

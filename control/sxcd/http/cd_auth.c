@@ -18,6 +18,7 @@
 #include "cd_cred.h"
 #include "cd_clock.h"
 #include "cd_log.h"
+#include "cd_secret.h"
 
 struct session {
 	uint8_t id[CD_AUTH_SID_BYTES];
@@ -427,15 +428,13 @@ cd_auth_login(struct cd_auth *a, const struct cd_who *who, char *set_cookie, siz
 	if (getrandom(s->id, sizeof(s->id), 0) != (ssize_t)sizeof(s->id) ||
 	    getrandom(s->key, sizeof(s->key), 0) != (ssize_t)sizeof(s->key))
 		return -EAGAIN;
-	for (i = 0; i < CD_AUTH_SID_BYTES; i++)
-		snprintf(key + 2 * i, 3, "%02x", s->key[i]);
+	cd_hex(key, s->key, sizeof(s->key));
 	s->born = s->used = now;
 	s->live = true;
 	snprintf(s->name, sizeof(s->name), "%s", who->name);
 	s->serial = who->serial;
 	a->logins++;
-	for (i = 0; i < CD_AUTH_SID_BYTES; i++)
-		snprintf(hex + 2 * i, 3, "%02x", s->id[i]);
+	cd_hex(hex, s->id, sizeof(s->id));
 	snprintf(set_cookie, len, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", cookie_name(a), hex,
 		 a->tls ? "; Secure" : "");
 	explicit_bzero(hex, sizeof(hex));

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "cd_clock.h"
 #include "cd_cred.h"
 #include "cd_log.h"
+#include "cd_secret.h"
 #include "store.h"
 
 #define KIND   "credentials"
@@ -39,21 +39,6 @@ cd_role_of(const char *name)
 		if (strcmp(name, roles[r]) == 0)
 			return (enum cd_role)r;
 	return CD_ROLE_NONE;
-}
-
-/* SHA-256 of @s (@n bytes) in hex into @hex (65). */
-static int
-digest(const char *s, size_t n, char *hex)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
-	if (EVP_Digest(s, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
-		return -EIO;
-	for (unsigned int i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	explicit_bzero(md, sizeof(md));
-	return 0;
 }
 
 static bool
@@ -135,7 +120,7 @@ cd_creds_check(struct cd_creds *c, const char *token, size_t len, struct cd_who 
 	memcpy(id, token + pl, ID_HEX);
 	id[ID_HEX] = '\0';
 	if ((d = json_object_get(c->byid, id)) == NULL ||
-	    digest(token + pl + ID_HEX + 1, len - pl - ID_HEX - 1, hex) < 0)
+	    cd_sha256_hex(token + pl + ID_HEX + 1, len - pl - ID_HEX - 1, hex) < 0)
 		return false;
 	ok = CRYPTO_memcmp(hex, json_string_value(json_object_get(d, "hash")), 64) == 0;
 	explicit_bzero(hex, sizeof(hex));
@@ -159,22 +144,18 @@ cd_creds_live(struct cd_creds *c, struct cd_who *who)
 static int
 new_token(json_t *d, char *token)
 {
-	unsigned char raw[8 + 32], b64[64];
-	char id[ID_HEX + 1], hex[65], *sec;
+	unsigned char raw[8 + 32];
+	char id[ID_HEX + 1], hex[65], b64[64], *sec;
 	uint64_t serial;
-	int n;
 
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw) ||
 	    getrandom(&serial, sizeof(serial), 0) != (ssize_t)sizeof(serial))
 		return -EAGAIN;
-	for (int i = 0; i < 8; i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
-	n = EVP_EncodeBlock(b64, raw + 8, 32);	/* 44 with one '=' */
-	for (int i = 0; i < n; i++)
-		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
-	snprintf(token, CD_CRED_TOKEN_LEN + 1, PREFIX "%s.%.43s", id, (char *)b64);
+	cd_hex(id, raw, 8);
+	cd_b64url32(b64, raw + 8);
+	snprintf(token, CD_CRED_TOKEN_LEN + 1, PREFIX "%s.%.43s", id, b64);
 	sec = token + strlen(PREFIX) + ID_HEX + 1;
-	if (digest(sec, strlen(sec), hex) < 0)
+	if (cd_sha256_hex(sec, strlen(sec), hex) < 0)
 		return -EIO;
 	json_object_set_new(d, "id", json_string(id));
 	json_object_set_new(d, "hash", json_string(hex));

@@ -26,6 +26,9 @@ struct cd_rev {
 	size_t n, cap;
 	size_t bytes;
 	size_t max_n, max_bytes;
+	/* the revision cd_rev_record made last: its size and how many of the
+	 * oldest its store operations delete, for its cd_rev_kept */
+	size_t recorded, recorded_out;
 };
 
 static size_t
@@ -53,7 +56,7 @@ by_number(const void *a, const void *b)
 }
 
 static int
-push(struct cd_rev *v, json_int_t n, json_t *doc)
+push(struct cd_rev *v, json_int_t n, json_t *doc, size_t bytes)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 64;
@@ -64,7 +67,7 @@ push(struct cd_rev *v, json_int_t n, json_t *doc)
 		v->r = r;
 		v->cap = cap;
 	}
-	v->r[v->n] = (struct rev){ .n = n, .doc = json_incref(doc), .bytes = doc_bytes(doc) };
+	v->r[v->n] = (struct rev){ .n = n, .doc = json_incref(doc), .bytes = bytes };
 	v->bytes += v->r[v->n].bytes;
 	v->n++;
 	return 0;
@@ -91,7 +94,7 @@ cd_rev_new(json_t *stored, size_t max_n, size_t max_bytes)
 			       CD_REV_KIND, name);
 			continue;
 		}
-		if (push(v, n, doc) < 0) {
+		if (push(v, n, doc, doc_bytes(doc)) < 0) {
 			cd_rev_free(v);
 			return NULL;
 		}
@@ -182,7 +185,9 @@ cd_rev_record(struct cd_rev *v, const struct cd_change *ch, json_t *const *befor
 		json_object_set_new(d, "rollback_of", json_integer(who->rollback_of));
 	if (d == NULL)
 		return -ENOMEM;
-	k = pushed_out(v, doc_bytes(d));
+	/* its size once: what it pushes out now is what cd_rev_kept drops */
+	v->recorded = doc_bytes(d);
+	v->recorded_out = k = pushed_out(v, v->recorded);
 	/* the operations, and their names after them: one allocation */
 	if ((o = calloc(1, (k + 1) * (sizeof(*o) + REV_NAME_LEN))) == NULL) {
 		json_decref(d);
@@ -204,7 +209,7 @@ cd_rev_record(struct cd_rev *v, const struct cd_change *ch, json_t *const *befor
 void
 cd_rev_kept(struct cd_rev *v, json_t *doc)
 {
-	size_t k = pushed_out(v, doc_bytes(doc));
+	size_t k = v->recorded_out < v->n ? v->recorded_out : v->n;
 
 	for (size_t i = 0; i < k; i++) {
 		v->bytes -= v->r[i].bytes;
@@ -212,7 +217,7 @@ cd_rev_kept(struct cd_rev *v, json_t *doc)
 	}
 	memmove(v->r, v->r + k, (v->n - k) * sizeof(*v->r));
 	v->n -= k;
-	if (push(v, json_integer_value(json_object_get(doc, "revision")), doc) < 0)
+	if (push(v, json_integer_value(json_object_get(doc, "revision")), doc, v->recorded) < 0)
 		CD_LOG(ERR, "out of memory: revision %" JSON_INTEGER_FORMAT " is stored but not listed until "
 		       "sxcd starts again", json_integer_value(json_object_get(doc, "revision")));
 	json_decref(doc);
