@@ -59,7 +59,11 @@ cmd_history(struct sx_ctx *x)
 		char *chg = sx_asprintf("%s", ""), *out = sx_asprintf("%s", ""), *p;
 
 		json_array_foreach(json_object_get(r, "changes"), j, c) {
-			p = sx_asprintf("%s%s%s/%s %s", chg, j ? ", " : "", json_string_value(json_object_get(c, "kind")),
+			const char *site = json_string_value(json_object_get(c, "site"));
+
+			/* a site's own on a fleet's store: whose */
+			p = sx_asprintf("%s%s%s%s%s/%s %s", chg, j ? ", " : "", site ? site : "", site ? ":" : "",
+					json_string_value(json_object_get(c, "kind")),
 					json_string_value(json_object_get(c, "name")),
 					json_string_value(json_object_get(c, "action")));
 			free(chg);
@@ -74,7 +78,11 @@ cmd_history(struct sx_ctx *x)
 		fmt_tbl_j(&t, r, "revision");
 		fmt_tbl_j(&t, r, "time");
 		fmt_tbl_j(&t, r, "by");
-		fmt_tbl_j(&t, r, "from");
+		if (json_is_string(json_object_get(r, "site")))	/* a fleet's: through which box */
+			fmt_tbl_add(&t, sx_asprintf("%s via %s", json_string_value(json_object_get(r, "from")),
+						    json_string_value(json_object_get(r, "site"))));
+		else
+			fmt_tbl_j(&t, r, "from");
 		if (json_integer_value(json_object_get(r, "rollback_of")) > 0)
 			fmt_tbl_add(&t, sx_asprintf("rollback to %" JSON_INTEGER_FORMAT,
 						    json_integer_value(json_object_get(r, "rollback_of"))));
@@ -155,13 +163,30 @@ cmd_diff(struct sx_ctx *x)
 	json_array_foreach(json_object_get(res, "intents"), i, it) {
 		json_t *f = json_object_get(it, "from"), *t = json_object_get(it, "to");
 
-		printf("%s/%s: %s\n", json_string_value(json_object_get(it, "kind")),
+		const char *site = json_string_value(json_object_get(it, "site"));
+
+		printf("%s%s%s/%s: %s\n", site ? site : "", site ? ":" : "", json_string_value(json_object_get(it, "kind")),
 		       json_string_value(json_object_get(it, "name")), f == NULL ? "created" :
 		       t == NULL ? "withdrawn" : "changed");
 		walk("/spec", json_object_get(f, "spec"), json_object_get(t, "spec"));
 	}
 	json_decref(res);
 	return EX_OK;
+}
+
+/* What a rollback on a fleet's store leaves to other sites' boxes, said. */
+static void
+print_elsewhere(json_t *res)
+{
+	json_t *it;
+	size_t i;
+
+	if (json_array_size(json_object_get(res, "elsewhere")) == 0)
+		return;
+	printf("left to their sites' boxes (roll them back there):\n");
+	json_array_foreach(json_object_get(res, "elsewhere"), i, it)
+		printf("  %s:%s/%s\n", json_string_value(json_object_get(it, "site")),
+		       json_string_value(json_object_get(it, "kind")), json_string_value(json_object_get(it, "name")));
 }
 
 /* The dry run first, then (unless --dry-run) the rollback as one change. */
@@ -176,10 +201,12 @@ cmd_rollback(struct sx_ctx *x)
 		return usage_error("usage: rollback R [--dry-run] [--wait]   (every intent as it was at revision R)");
 	if ((rc = ask(x, "POST", sx_asprintf("/api/v1/revisions/%lld/rollback?dry_run=1", r), &res)) != EX_OK)
 		return rc;
-	if (x->json && x->dry_run)
+	if (x->json && x->dry_run) {
 		api_print_json(res);
-	else if (!x->json)
+	} else if (!x->json) {
 		api_print_changes(res);
+		print_elsewhere(res);
+	}
 	json_decref(res);
 	if (x->dry_run)
 		return EX_OK;
@@ -190,6 +217,7 @@ cmd_rollback(struct sx_ctx *x)
 	} else {
 		printf("rolled back to revision %lld:\n", r);
 		api_print_changes(res);
+		print_elsewhere(res);
 		printf("revision %" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(res, "revision")));
 	}
 	json_decref(res);

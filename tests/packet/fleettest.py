@@ -97,8 +97,9 @@ def bare_slice(sid):
 class Fleet:
     """etcd and two boxes on it, site-a and site-b (their sxdp sockets: socks), synced."""
 
-    def __init__(self, socks=(None, None)):
+    def __init__(self, socks=(None, None), extra=()):
         self.socks = socks
+        self.extra = extra  # more of both boxes' flags
 
     def __enter__(self):
         if shutil.which("etcd") is None:
@@ -106,8 +107,8 @@ class Fleet:
         self.tmp = tempfile.mkdtemp(prefix="sxcd-fleet-")
         self.etcd = Etcd(self.tmp)
         self.etcd.start()
-        self.a = fleet_box(self.tmp, self.etcd, "site-a", sock=self.socks[0])
-        self.b = fleet_box(self.tmp, self.etcd, "site-b", sock=self.socks[1])
+        self.a = fleet_box(self.tmp, self.etcd, "site-a", sock=self.socks[0], extra=self.extra)
+        self.b = fleet_box(self.tmp, self.etcd, "site-b", sock=self.socks[1], extra=self.extra)
         try:
             self.a.start()
             self.b.start()

@@ -96,7 +96,7 @@ def test_write_through_one_appears_on_other():
         keys = f.etcd.call("kv/range", {"key": b64("/fleet/"), "range_end": b64("/fleet0"), "keys_only": True})
         import base64
         names = sorted(base64.b64decode(kv["key"]).decode() for kv in keys.get("kvs", []))
-        expect_eq([n for n in names if not n.startswith("/fleet/boxes/")],
+        expect_eq([n for n in names if not n.startswith(("/fleet/boxes/", "/fleet/revisions/"))],
                   ["/fleet/intents/slices/g", "/fleet/intents/slices/h",
                    "/fleet/sites/site-a/intents/site/local"], "the intents' keys in etcd")
         expect_eq([n for n in names if n.startswith("/fleet/boxes/")],
@@ -276,18 +276,20 @@ def test_fleet_view_live_then_stale():
 @R.test
 def test_apply_past_etcds_txn_limit_is_413_and_nothing():
     with Fleet() as f:
-        # etcd's --max-txn-ops is 128 by default: one apply is one txn
-        items = [dict(bare_slice(100 + k), kind="slices", metadata={"name": "s%d" % k}) for k in range(129)]
+        # etcd's --max-txn-ops is 128 by default: one apply is one txn, its revision one op of it
+        items = [dict(bare_slice(100 + k), kind="slices", metadata={"name": "s%d" % k}) for k in range(128)]
         c, b = f.a.req("POST", "/api/v1/apply", {"items": items})
-        expect_eq(c, 413, "129 changes in one apply: %s" % b)
+        expect_eq(c, 413, "128 changes in one apply: %s" % b)
         expect("max-txn-ops" in json.dumps(b), "the answer names etcd's flag: %s" % b)
         r = f.etcd.call("kv/range", {"key": b64("/fleet/intents/"), "range_end": b64("/fleet/intents0"),
                                      "count_only": True})
         expect_eq(int(r.get("count", 0)), 0, "nothing stored")
-        c, b = f.a.req("POST", "/api/v1/apply", {"items": items[:128]})
-        expect_eq(c, 200, "128 changes: %s" % (b if c != 200 else ""))
-        wait_until(lambda: len([x for x in f.b.req("GET", "/api/v1/slices")[1]["items"]]) == 128, SETTLE_S,
-                   "128 on b")
+        expect_eq(rev_keys(f), {}, "no revision either")
+        c, b = f.a.req("POST", "/api/v1/apply", {"items": items[:127]})
+        expect_eq(c, 200, "127 changes: %s" % (b if c != 200 else ""))
+        wait_until(lambda: len([x for x in f.b.req("GET", "/api/v1/slices")[1]["items"]]) == 127, SETTLE_S,
+                   "127 on b")
+        expect_eq(len(history(f.a)[0][3]), 127, "one revision of 127 changes")
 
 
 @R.test
@@ -544,6 +546,118 @@ def test_write_another_sites_own_through_any_box():
         wait_until(lambda: slice_on(f.b, "blue") and
                    (f.b.req("GET", "/api/v1/site")[1].get("spec") or {}).get("id") == 7, SETTLE_S,
                    "blue and site 7 on b")
+
+
+def history(box, **q):
+    """@box's GET /api/v1/revisions: its items' (revision, site, route, changes' kind/name/site)."""
+    c, b = box.req("GET", "/api/v1/revisions?limit=1000")
+    expect_eq(c, 200, "GET revisions: %s" % b)
+    return [(r["revision"], r.get("site"), r["route"], [(x["kind"], x["name"], x.get("site")) for x in r["changes"]])
+            for r in b["items"]]
+
+
+def rev_keys(f):
+    """The revisions' keys in etcd: name → (create_revision, value)."""
+    kvs = f.etcd.call("kv/range", {"key": b64("/fleet/revisions/"), "range_end": b64("/fleet/revisions0")})
+    import base64
+    return {base64.b64decode(kv["key"]).decode()[len("/fleet/revisions/"):]:
+            (int(kv["create_revision"]), base64.b64decode(kv.get("value", "")).decode()) for kv in kvs.get("kvs", [])}
+
+
+@R.test
+def test_history_is_the_fleets():
+    """Every change through any box (a PUT, an apply, a DELETE, another site's own through
+    the sites/ route) is one revision in etcd, written in the change's txn and numbered by
+    it (the intents' generation): both boxes list the same history; a diff, and a rollback
+    through a of a change made through b (its dry run first), which leaves another site's own
+    intents to their box and says so; the result recorded by the box that made it, seen by
+    the other; --history-max across the fleet (etcd keeps as many as the bound); forged and
+    truncated revisions in etcd left out (and said), here and after a box restarts."""
+    with Fleet(extra=["--history-max", "6"]) as f:
+        c, b = f.a.req("PUT", "/api/v1/slices/red", bare_slice(10))
+        expect_eq(c, 201, "PUT red through a")
+        g1 = b["metadata"]["generation"]
+        wait_until(lambda: history(f.b) and history(f.b)[0][0] == g1, SETTLE_S, "a's revision on b")
+        expect_eq(history(f.a), history(f.b), "the same history on both")
+        expect_eq(history(f.a)[0], (g1, "site-a", "PUT /api/v1/slices/red", [("slices", "red", None)]),
+                  "numbered by its txn, the box that made it")
+        wait_until(lambda: slice_on(f.b, "red"), SETTLE_S, "red on b")
+        c, b = f.b.req("PUT", "/api/v1/slices/red", bare_slice(11))
+        expect_eq(c, 200, "PUT red through b")
+        g2 = b["metadata"]["generation"]
+        c, b = f.b.req("PUT", "/api/v1/site", {"spec": {"id": 2}})
+        expect_eq(c, 201, "b's own site through b: %s" % b)
+        c, b = f.a.req("POST", "/api/v1/apply", {"items": [dict(bare_slice(20), kind="slices", metadata={"name": "g"})]})
+        expect_eq(c, 200, "apply through a")
+        g3 = b["revision"]
+        c, b = f.a.req("PUT", "/api/v1/sites/site-b/site", {"spec": {"id": 3}})
+        expect_eq(c, 200, "b's site through a: %s" % b)
+        g4 = b["metadata"]["generation"]
+        wait_until(lambda: len(history(f.a)) == len(history(f.b)) == 5 and history(f.a) == history(f.b),
+                   SETTLE_S, "five revisions on both")
+        h = history(f.b)
+        expect_eq([r[0] for r in h][:2], [g4, g3], "newest first, at their generations")
+        expect_eq(h[0][1:], ("site-a", "PUT /api/v1/sites/site-b/site", [("site", "local", "site-b")]),
+                  "another site's own through a: a's, of site-b")
+        expect_eq(h[2][1:], ("site-b", "PUT /api/v1/site", [("site", "local", "site-b")]), "b's own")
+        expect_eq(h[3][0], g2, "b's PUT")
+        # the whole revision, and a diff, read through either box
+        c, one = f.b.req("GET", "/api/v1/revisions/%d" % g4)
+        expect_eq((c, one["changes"][0]["before"]["spec"], one["changes"][0]["after"]["spec"]), (200, {"id": 2}, {"id": 3}),
+                  "before and after of site-b's site")
+        c, d = f.a.req("GET", "/api/v1/revisions/diff?from=%d&to=%d" % (g1, g2))
+        expect_eq((c, [(i["kind"], i["name"], i["from"]["spec"]["id"], i["to"]["spec"]["id"]) for i in d["intents"]]),
+                  (200, [("slices", "red", 10, 11)]), "diff g1..g2 through a")
+        # rollback through a to g1: red back to 10, g withdrawn; b's site left to b, said
+        c, dry = f.a.req("POST", "/api/v1/revisions/%d/rollback?dry_run=1" % g1)
+        expect_eq(c, 200, "dry run: %s" % dry)
+        expect_eq(sorted((x["kind"], x["name"], x["action"]) for x in dry["changes"]),
+                  [("slices", "g", "withdrawn"), ("slices", "red", "replaced")], "what it would change")
+        expect_eq([(x["site"], x["kind"], x["name"], x.get("then")) for x in dry["elsewhere"]],
+                  [("site-b", "site", "local", None)], "what it leaves: b's site (none then)")
+        rc, out, err = sxctl(f.b, "history")
+        expect(rc == 0 and "via site-a" in out and "site-b:site/local replaced" in out, "sxctl history on b: %s %s"
+               % (out, err))
+        rc, out, err = sxctl(f.a, "rollback", str(g1), "--dry-run")
+        expect(rc == 0 and "left to their sites' boxes" in out and "site-b:site/local" in out,
+               "sxctl rollback --dry-run: %s %s" % (out, err))
+        c, rb = f.a.req("POST", "/api/v1/revisions/%d/rollback" % g1)
+        expect_eq(c, 200, "rollback: %s" % rb)
+        expect_eq(len(rb["elsewhere"]), 1, "said in its answer too")
+        wait_until(lambda: (slice_on(f.b, "red") or {}).get("spec", {}).get("id") == 10, SETTLE_S, "red 10 on b")
+        wait_until(lambda: history(f.b)[0][0] == rb["revision"], SETTLE_S, "the rollback's revision on b")
+        c, one = f.b.req("GET", "/api/v1/revisions/%d" % rb["revision"])
+        expect_eq((one["rollback_of"], one["site"], one["by"]), (g1, "site-a", "admin"), "a rollback of g1 by a")
+        expect_eq(f.b.req("GET", "/api/v1/site")[1]["spec"]["id"], 3, "b's own site left as it was")
+        # the result: the making box's, written into the revision in etcd, read by the other
+        wait_until(lambda: f.b.req("GET", "/api/v1/revisions/%d" % g3)[1]["result"].get("slices/g"), 60,
+                   "a's apply's result on b")
+        # the bound, across the fleet: etcd keeps the newest 6
+        for i in range(4):
+            x = (f.a, f.b)[i % 2]
+            c, _ = x.req("PUT", "/api/v1/slices/red", bare_slice(50 + i))
+            expect_eq(c, 200, "PUT %d" % i)
+            wait_until(lambda: history(f.a) == history(f.b), SETTLE_S, "the same history")
+        keys = rev_keys(f)
+        expect_eq(len(keys), 6, "etcd keeps 6: %s" % sorted(keys))
+        expect_eq(sorted(r for r, _ in keys.values()), sorted(r[0] for r in history(f.a)), "the boxes' are etcd's")
+        # forged and truncated revisions: left out, said; the history goes on
+        good = history(f.a)
+        f.etcd.call("kv/put", {"key": b64("/fleet/revisions/notjson"), "value": b64("{\"changes\": [")})
+        f.etcd.call("kv/put", {"key": b64("/fleet/revisions/forged"), "value": b64(json.dumps(
+            {"changes": [{"kind": "slices", "name": 5}]}))})
+        f.etcd.call("kv/put", {"key": b64("/fleet/revisions/../x"), "value": b64("{}")})
+        c, _ = f.b.req("PUT", "/api/v1/slices/red", bare_slice(60))
+        wait_until(lambda: len(history(f.a)) == 6 and history(f.a) == history(f.b) and
+                   history(f.a)[0][2] == "PUT /api/v1/slices/red", SETTLE_S, "on after forged ones")
+        keys = rev_keys(f)
+        expect_eq(sorted(r[0] for r in history(f.a)),
+                  sorted(r for n, (r, _) in keys.items() if n not in ("notjson", "forged", "../x")), "none of the forged")
+        for x in (f.a, f.b):
+            expect("revision notjson" in x.logtext() and "revision forged" in x.logtext(), "said in the log")
+        f.b.stop()
+        f.b.start()
+        wait_until(lambda: history(f.b) == history(f.a), SETTLE_S, "b restarted: the same history")
 
 
 @R.test

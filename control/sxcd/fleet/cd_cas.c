@@ -108,7 +108,7 @@ on_read(void *arg, int rc, json_t *answer)
 			applied = false;
 		else if (c->vals[i] != NULL)
 			rev = mod;
-		if (mod != c->revs[i])
+		if (c->revs[i] != CD_CAS_ANY && mod != c->revs[i])
 			untouched = false;
 		free(val);
 	}
@@ -178,9 +178,10 @@ build(struct cas *c)
 		json_t *k = cd_etcd_b64j(c->keys[i]), *v = c->vals[i] ? cd_etcd_b64j(c->vals[i]) : NULL;
 
 		if (k == NULL || (c->vals[i] != NULL && v == NULL) ||
-		    json_array_append_new(cmp, json_pack("{s:O,s:s,s:s,s:o}", "key", k, "target", "MOD",
+		    (c->revs[i] != CD_CAS_ANY &&
+		     json_array_append_new(cmp, json_pack("{s:O,s:s,s:s,s:o}", "key", k, "target", "MOD",
 				"result", "EQUAL", "mod_revision",
-				json_sprintf("%lld", (long long)c->revs[i]))) < 0 ||
+				json_sprintf("%lld", (long long)c->revs[i]))) < 0) ||
 		    json_array_append_new(ops, v ? json_pack("{s:{s:O,s:O}}", "request_put", "key", k,
 							     "value", v) :
 				json_pack("{s:{s:O}}", "request_delete_range", "key", k)) < 0 ||

@@ -13,12 +13,14 @@
 #include "cd_kind.h"
 #include "cd_log.h"
 #include "cd_res.h"
+#include "cd_rev.h"
 #include "cd_rstore.h"
 
 #define PROBE_MS 1000		/* a member asked whether it answers */
 #define LOST_PROBE_MS 250	/* ... while none did: a heal seen within ~0.5 s */
 #define LOST_CALL_MS 400	/* ... with a deadline short of a SYN's retransmit (1 s) */
-#define SCOPES 2		/* the shared intents, the site's own */
+#define SCOPES 3		/* the shared intents, the site's own, the history */
+#define HISTORY 2		/* ... the scope of the history's revisions */
 
 enum state { SYNCING, SYNCED, UNREACHABLE };
 static const char *const state_name[] = { "syncing", "synced", "unreachable" };
@@ -36,7 +38,8 @@ struct cd_fleet {
 	struct event *probe;
 	struct cd_etcd_call *probing, *reading;
 	struct cd_etcd_watch *watch[SCOPES];
-	json_t *read;			/* a full read under way: what scope 0 gave */
+	json_t *read;			/* a full read under way: the intents' scopes gave */
+	json_t *read_hist;		/* ... the history's: NAME → {"doc", "rev", "created"} */
 	int64_t read_rev;		/* ... and at which revision */
 	int64_t rev;			/* the last revision seen */
 	unsigned int resyncs, lost;
@@ -109,6 +112,51 @@ key_of(struct cd_fleet *f, int kind, const char *name)
 	if (asprintf(&k, "%s%s/%s", f->scope[cd_kind_per_site(kind) ? 1 : 0], cd_kind_name(kind), name) < 0)
 		return NULL;
 	return k;
+}
+
+static char *
+rev_key(struct cd_fleet *f, const char *name)
+{
+	char *k = NULL;
+
+	if (asprintf(&k, "%s%s", f->scope[HISTORY], name) < 0)
+		return NULL;
+	return k;
+}
+
+/* A revision's name of a key of the history's (raw): NULL when not one. */
+static const char *
+rev_name_of(struct cd_fleet *f, const char *key)
+{
+	size_t pl = strlen(f->scope[HISTORY]);
+
+	if (strncmp(key, f->scope[HISTORY], pl) != 0 || !store_name_ok(key + pl) ||
+	    strlen(key + pl) >= CD_REV_NAME_LEN)
+		return NULL;
+	return key + pl;
+}
+
+/* One kv of the history's: its name into @name, its document (new; NULL:
+ * not JSON, said). -1 when not a revision's key. */
+static int
+kv_rev(struct cd_fleet *f, json_t *kv, char *name, size_t len, json_t **doc)
+{
+	char *key = cd_etcd_unb64(json_string_value(json_object_get(kv, "key")), NULL), *val;
+	const char *nm = key != NULL ? rev_name_of(f, key) : NULL;
+	size_t n = 0;
+
+	*doc = NULL;
+	if (nm == NULL) {
+		free(key);
+		return -1;
+	}
+	snprintf(name, len, "%s", nm);
+	free(key);
+	if ((val = cd_etcd_unb64(json_string_value(json_object_get(kv, "value")) ?: "", &n)) != NULL) {
+		*doc = json_loadb(val, n, JSON_REJECT_DUPLICATES, NULL);
+		free(val);
+	}
+	return 0;
 }
 
 /* KIND and NAME of a key of @scope (raw), of a kind of that scope; -1: none. */
@@ -211,6 +259,39 @@ on_watch(void *arg, int rc, json_t *res, int scope)
 		f->kick(f->kick_arg);
 }
 
+/* The history's watch: revisions made, their results, those pushed out. */
+static void
+on_watch_hist(void *arg, int rc, json_t *res)
+{
+	struct cd_fleet *f = arg;
+	json_t *ev;
+	size_t i;
+
+	if (rc < 0 || json_is_true(json_object_get(res, "canceled"))) {
+		on_watch(arg, rc, res, HISTORY);
+		return;
+	}
+	json_array_foreach(json_object_get(res, "events"), i, ev) {
+		json_t *kv = json_object_get(ev, "kv"), *doc;
+		char name[CD_REV_NAME_LEN];
+		int64_t mod = cd_etcd_num(json_object_get(kv, "mod_revision"));
+		bool del = json_string_value(json_object_get(ev, "type")) != NULL &&
+			   strcmp(json_string_value(json_object_get(ev, "type")), "DELETE") == 0;
+
+		if (mod > f->rev)
+			f->rev = mod;
+		if (kv_rev(f, kv, name, sizeof(name), &doc) < 0)
+			continue;
+		if (!del && doc == NULL)
+			CD_LOG(ERR, "fleet store: revision %s at %lld is not JSON: left out of the history", name,
+			       (long long)mod);
+		cd_rstore_revision(f->rs, name, cd_etcd_num(json_object_get(kv, "create_revision")), mod,
+				   del || doc == NULL ? NULL : doc);
+		json_decref(doc);
+	}
+	info(f);
+}
+
 static void
 on_watch0(void *arg, int rc, json_t *res)
 {
@@ -238,18 +319,30 @@ on_read(struct cd_fleet *f, int scope, int rc, json_t *answer)
 		set_state(f, rc == -EPROTO && cd_etcd_num(json_object_get(answer, "code")) == 11 ?
 			  SYNCING : UNREACHABLE, why(f, rc, answer));
 		json_decref(f->read);
-		f->read = NULL;
+		json_decref(f->read_hist);
+		f->read = f->read_hist = NULL;
 		return;	/* the probe starts it again */
 	}
 	if (scope == 0)
 		f->read_rev = cd_etcd_num(json_object_get(json_object_get(answer, "header"), "revision"));
 	json_array_foreach(json_object_get(answer, "kvs"), i, kv) {
 		char name[STORE_NAME_MAX + 1];
-		int k = kv_parse(f, scope, kv, name, sizeof(name), &doc);
+		int k = scope == HISTORY ? kv_rev(f, kv, name, sizeof(name), &doc) :
+			kv_parse(f, scope, kv, name, sizeof(name), &doc);
 		json_t *o;
 
 		if (k < 0)
 			continue;
+		if (scope == HISTORY) {
+			/* not JSON: as if absent (cd_rev says what else is not a revision) */
+			if (doc == NULL)
+				CD_LOG(ERR, "fleet store: revision %s is not JSON: left out of the history", name);
+			else
+				json_object_set_new(f->read_hist, name, json_pack("{s:o,s:I,s:I}", "doc", doc,
+					"rev", (json_int_t)cd_etcd_num(json_object_get(kv, "mod_revision")), "created",
+					(json_int_t)cd_etcd_num(json_object_get(kv, "create_revision"))));
+			continue;
+		}
 		if (doc == NULL) {
 			CD_LOG(ERR, "fleet store: %s/%s is not JSON: left out", cd_kind_name(k), name);
 			continue;
@@ -267,15 +360,19 @@ on_read(struct cd_fleet *f, int scope, int rc, json_t *answer)
 		return;
 	}
 	changed = cd_rstore_reset(f->rs, f->read, f->read_rev);
+	cd_rstore_revisions_reset(f->rs, f->read_hist, f->read_rev);
 	json_decref(f->read);
-	f->read = NULL;
+	json_decref(f->read_hist);
+	f->read = f->read_hist = NULL;
 	if (f->read_rev > f->rev)
 		f->rev = f->read_rev;
 	f->resyncs++;
 	if ((f->watch[0] = cd_etcd_watch(f->etcd, f->scope[0], f->scope_end[0], f->read_rev + 1,
 					 on_watch0, f)) == NULL ||
 	    (f->watch[1] = cd_etcd_watch(f->etcd, f->scope[1], f->scope_end[1], f->read_rev + 1,
-					 on_watch1, f)) == NULL) {
+					 on_watch1, f)) == NULL ||
+	    (f->watch[HISTORY] = cd_etcd_watch(f->etcd, f->scope[HISTORY], f->scope_end[HISTORY],
+					       f->read_rev + 1, on_watch_hist, f)) == NULL) {
 		watches_stop(f);
 		set_state(f, SYNCING, "out of memory");
 	} else {
@@ -298,15 +395,22 @@ on_read1(void *arg, int rc, json_t *answer)
 }
 
 static void
+on_read_hist(void *arg, int rc, json_t *answer)
+{
+	on_read(arg, HISTORY, rc, answer);
+}
+
+static void
 read_scope(struct cd_fleet *f, int scope)
 {
 	json_t *req = json_pack("{s:o,s:o}", "key", cd_etcd_b64j(f->scope[scope]), "range_end",
 				cd_etcd_b64j(f->scope_end[scope]));
 
-	/* the site's own at the revision the shared ones were read at: one picture */
+	/* the site's own and the history at the revision the shared ones were read at: one picture */
 	if (scope > 0)
 		json_object_set_new(req, "revision", json_sprintf("%lld", (long long)f->read_rev));
-	f->reading = cd_etcd_call(f->etcd, "kv/range", req, true, scope ? on_read1 : on_read0, f);
+	f->reading = cd_etcd_call(f->etcd, "kv/range", req, true, scope == HISTORY ? on_read_hist :
+				  scope ? on_read1 : on_read0, f);
 	json_decref(req);
 	if (f->reading == NULL)
 		set_state(f, SYNCING, "out of memory");
@@ -320,7 +424,9 @@ resync(struct cd_fleet *f)
 		return;
 	watches_stop(f);
 	json_decref(f->read);
+	json_decref(f->read_hist);
 	f->read = json_object();
+	f->read_hist = json_object();
 	read_scope(f, 0);
 }
 
@@ -338,7 +444,7 @@ on_probe(void *arg, int rc, json_t *answer)
 		set_state(f, UNREACHABLE, why(f, rc, answer));
 		return;
 	}
-	if (f->state != SYNCED || f->watch[0] == NULL || f->watch[1] == NULL) {
+	if (f->state != SYNCED || f->watch[0] == NULL || f->watch[1] == NULL || f->watch[HISTORY] == NULL) {
 		if (f->state == UNREACHABLE)
 			set_state(f, SYNCING, "reading everything again");
 		resync(f);
@@ -368,13 +474,73 @@ probe(evutil_socket_t fd, short what, void *arg)
 
 /* ------------------------------------------------------------ writes */
 
+/* The revision @rec (none: nothing) as the op at @op: put as new. 1, 0
+ * (none) or -ENOMEM. */
+static int
+rev_op(struct cd_fleet *f, const struct cd_rev_rec *rec, struct cd_cas_op *op)
+{
+	if (rec == NULL || rec->doc == NULL)
+		return 0;
+	*op = (struct cd_cas_op){ .rev = 0 };
+	if ((op->key = rev_key(f, rec->name)) == NULL || (op->val = json_dumps(rec->doc, JSON_COMPACT)) == NULL)
+		return -ENOMEM;
+	return 1;
+}
+
+static void
+pruned(void *arg, int rc, json_int_t rev)
+{
+	(void)arg;
+	(void)rev;
+	if (rc < 0)	/* the next write's prune deletes them again */
+		CD_LOG(WARN, "fleet store: the oldest revisions not deleted: %s", strerror(-rc));
+}
+
+/*
+ * The revisions @rec pushed out, deleted whatever their revision (another
+ * box may have deleted them): a txn of their own once the change is
+ * stored, so that the change's takes one op more than its intents (etcd's
+ * --max-txn-ops) and a lost prune costs a longer history until the next.
+ */
+static void
+prune(struct cd_fleet *f, const struct cd_rev_rec *rec)
+{
+	enum { AT_ONCE = 128 };	/* etcd's default --max-txn-ops */
+	struct cd_cas_op ops[AT_ONCE];
+
+	for (size_t i = 0; i < rec->nout; i += AT_ONCE) {
+		size_t n = rec->nout - i < AT_ONCE ? rec->nout - i : AT_ONCE, k;
+		int rc = 0;
+
+		for (k = 0; k < n && rc == 0; k++) {
+			ops[k] = (struct cd_cas_op){ .key = rev_key(f, rec->out[i + k]), .rev = CD_CAS_ANY };
+			if (ops[k].key == NULL)
+				rc = -ENOMEM;
+		}
+		if (rc < 0 || cd_cas_txn(f->base, f->etcd, ops, n, pruned, NULL) < 0)
+			CD_LOG(WARN, "fleet store: the oldest revisions not deleted: out of memory");
+		while (k-- > 0)
+			free((char *)ops[k].key);
+	}
+}
+
+static void
+ops_free(struct cd_cas_op *ops, size_t n)
+{
+	for (size_t j = 0; ops != NULL && j < n; j++) {
+		free((char *)ops[j].key);
+		free((char *)ops[j].val);
+	}
+	free(ops);
+}
+
 static void
 commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
-       cd_rstore_done *done, void *arg)
+       const struct cd_rev_rec *rec, cd_rstore_done *done, void *arg)
 {
 	struct cd_fleet *f = ctx;
-	struct cd_cas_op *ops = calloc(n + 1, sizeof(*ops));
-	int rc = ops == NULL ? -ENOMEM : 0;
+	struct cd_cas_op *ops = calloc(n + 2, sizeof(*ops));
+	int rc = ops == NULL ? -ENOMEM : 0, r = 0;
 	size_t i;
 
 	for (i = 0; i < n && rc == 0; i++) {
@@ -383,15 +549,52 @@ commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
 		    (ch[i].doc != NULL && (ops[i].val = json_dumps(ch[i].doc, JSON_COMPACT)) == NULL))
 			rc = -ENOMEM;
 	}
+	if (rc == 0 && (r = rev_op(f, rec, &ops[n])) < 0)
+		rc = -ENOMEM;
 	if (rc == 0)	/* cd_cas_done has cd_rstore_done's shape: handed on as it is */
-		rc = cd_cas_txn(f->base, f->etcd, ops, n, done, arg);
-	for (size_t j = 0; ops != NULL && j < n; j++) {
-		free((char *)ops[j].key);
-		free((char *)ops[j].val);
-	}
-	free(ops);
+		rc = cd_cas_txn(f->base, f->etcd, ops, n + (size_t)r, done, arg);
+	ops_free(ops, n + 1);
 	if (rc < 0)
 		done(arg, rc, 0);
+}
+
+static void
+kept(void *ctx, const struct cd_rev_rec *rec)
+{
+	prune(ctx, rec);
+}
+
+static void
+result_done(void *arg, int rc, json_int_t rev)
+{
+	(void)rev;
+	if (rc < 0 && rc != -ESTALE)	/* -ESTALE: pushed out meanwhile */
+		CD_LOG(WARN, "fleet store: revision %s's result not stored: %s", (char *)arg, strerror(-rc));
+	free(arg);
+}
+
+/* A revision's result, into it if it is as written at @at. */
+static void
+result(void *ctx, const char *name, json_int_t at, json_t *doc)
+{
+	struct cd_fleet *f = ctx;
+	json_t *d = json_deep_copy(doc);
+	struct cd_cas_op op = { .key = rev_key(f, name), .rev = at };
+	char *nm = strdup(name);
+
+	/* stored as written: the store numbers it */
+	json_object_del(d, "revision");
+	for (size_t i = 0; i < json_array_size(json_object_get(d, "changes")); i++)
+		json_object_del(json_array_get(json_object_get(d, "changes"), i), "generation");
+	op.val = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+	if (op.key == NULL || op.val == NULL || nm == NULL ||
+	    cd_cas_txn(f->base, f->etcd, &op, 1, result_done, nm) < 0) {
+		CD_LOG(WARN, "fleet store: revision %s's result not stored: out of memory", name);
+		free(nm);
+	}
+	free((char *)op.key);
+	free((char *)op.val);
+	json_decref(d);
 }
 
 /* ------------------------------------------------------------ setup */
@@ -443,10 +646,13 @@ cd_fleet_new(struct event_base *base, const char *url, const char *site,
 	}
 	if (asprintf(&f->scope[0], "%sintents/", f->prefix) < 0 ||
 	    asprintf(&f->scope[1], "%ssites/%s/intents/", f->prefix, site) < 0 ||
+	    asprintf(&f->scope[HISTORY], "%srevisions/", f->prefix) < 0 ||
 	    (f->scope_end[0] = cd_etcd_prefix_end(f->scope[0])) == NULL ||
 	    (f->scope_end[1] = cd_etcd_prefix_end(f->scope[1])) == NULL ||
+	    (f->scope_end[HISTORY] = cd_etcd_prefix_end(f->scope[HISTORY])) == NULL ||
 	    (f->probe = evtimer_new(base, probe, f)) == NULL ||
-	    cd_rstore_new(res, commit, f, &f->rs) < 0) {
+	    cd_rstore_new(res, site, &(struct cd_rstore_ops){ .write = commit, .kept = kept, .result = result,
+							      .ctx = f }, &f->rs) < 0) {
 		cd_fleet_free(f);
 		return -ENOMEM;
 	}
@@ -512,6 +718,7 @@ cd_fleet_free(struct cd_fleet *f)
 	if (f->probe != NULL)
 		event_free(f->probe);
 	json_decref(f->read);
+	json_decref(f->read_hist);
 	cd_rstore_free(f->rs);
 	for (int i = 0; i < SCOPES; i++) {
 		free(f->scope[i]);
@@ -532,6 +739,8 @@ struct site_op {
 	char *key;
 	json_int_t rev, created;	/* what the read found (0: absent) */
 	json_t *doc;			/* ... and its document */
+	char by[64], from[64], route[160];	/* who asks: the revision's */
+	struct cd_rev_rec rec;		/* the revision recording it */
 	cd_fleet_site_done *done;
 	void *arg;
 };
@@ -546,6 +755,7 @@ static void
 site_op_end(struct site_op *o, int code, json_t *body)
 {
 	o->done(o->arg, code, body);
+	cd_rev_rec_clear(&o->rec);
 	json_decref(o->spec);
 	json_decref(o->doc);
 	free(o->key);
@@ -609,15 +819,28 @@ kv_doc(json_t *kv)
 
 static void on_site_txn(void *arg, int rc, json_int_t rev);
 
+/* The revision recording the site op's change of @before (borrowed; NULL: none). */
+static int
+record(struct site_op *o, json_t *before)
+{
+	struct cd_change ch = { .kind = o->kind, .doc = o->doc,
+				.action = o->withdraw ? "withdrawn" : before != NULL ? "replaced" : "created" };
+	struct cd_rev_who who = { .by = o->by, .from = o->from, .route = o->route, .site = o->site };
+
+	snprintf(ch.name, sizeof(ch.name), "%s", o->name);
+	return cd_rev_record(cd_res_history(o->f->res), &ch, &before, 1, &who, &o->rec);
+}
+
 /* The read: [the key (or the kind's range), the site's box report] at one revision. */
 static void
 on_site_read(void *arg, int rc, json_t *answer)
 {
 	struct site_op *o = arg;
-	json_t *rs = json_object_get(answer, "responses"), *kvs, *rep, *report = NULL, *kv, *out;
-	struct cd_cas_op op;
+	json_t *rs = json_object_get(answer, "responses"), *kvs, *rep, *report = NULL, *kv, *out, *before;
+	struct cd_cas_op ops[2] = { 0 };
 	char now[32], *val;
 	size_t i;
+	int n;
 
 	if (rc < 0) {
 		store_err(o, rc, answer);
@@ -682,22 +905,27 @@ on_site_read(void *arg, int rc, json_t *answer)
 		return;
 	}
 	cd_res_now(now, sizeof(now));
+	before = o->doc;
+	o->doc = NULL;
 	if (!o->withdraw) {
-		const char *cr = json_string_value(json_object_get(json_object_get(o->doc, "metadata"),
+		const char *cr = json_string_value(json_object_get(json_object_get(before, "metadata"),
 								   "created"));
-		json_t *nd = json_pack("{s:s,s:{s:s,s:s,s:s},s:O}", "kind", cd_kind_name(o->kind),
-				       "metadata", "name", o->name, "created", cr ? cr : now,
-				       "updated", now, "spec", o->spec);
 
-		json_decref(o->doc);
-		o->doc = nd;
+		o->doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:O}", "kind", cd_kind_name(o->kind), "metadata", "name",
+				   o->name, "created", cr ? cr : now, "updated", now, "spec", o->spec);
 	}
+	n = record(o, before);
+	json_decref(before);
 	val = o->withdraw ? NULL : json_dumps(o->doc, JSON_COMPACT);
-	op = (struct cd_cas_op){ .key = o->key, .val = val, .rev = o->rev };
-	if ((!o->withdraw && val == NULL) ||
-	    cd_cas_txn(o->f->base, o->f->etcd, &op, 1, on_site_txn, o) < 0)
+	ops[0] = (struct cd_cas_op){ .key = o->key, .val = val, .rev = o->rev };
+	if (n >= 0)
+		n = rev_op(o->f, &o->rec, &ops[1]);
+	if (n < 0 || (!o->withdraw && val == NULL) ||
+	    cd_cas_txn(o->f->base, o->f->etcd, ops, 1 + (size_t)n, on_site_txn, o) < 0)
 		site_op_end(o, 500, err_body(500, "no_memory", "out of memory"));
 	free(val);
+	free((char *)ops[1].key);
+	free((char *)ops[1].val);
 }
 
 static void
@@ -715,6 +943,10 @@ on_site_txn(void *arg, int rc, json_int_t rev)
 		store_err(o, rc, NULL);
 		return;
 	}
+	if (o->rec.doc != NULL) {
+		prune(o->f, &o->rec);
+		cd_rev_kept(cd_res_history(o->f->res), &o->rec, rev);
+	}
 	if (o->withdraw) {
 		site_op_end(o, 200, json_pack("{s:s,s:{s:s,s:s},s:s,s:{s:s}}", "kind",
 			    cd_kind_name(o->kind), "metadata", "name", o->name, "site", o->site,
@@ -728,7 +960,8 @@ on_site_txn(void *arg, int rc, json_int_t rev)
 
 static void
 site_op(struct cd_fleet *f, const char *site, int kind, const char *name, json_t *spec,
-	json_int_t expected, bool create_only, bool withdraw, cd_fleet_site_done *done, void *arg)
+	json_int_t expected, bool create_only, bool withdraw, const struct cd_rev_who *who,
+	cd_fleet_site_done *done, void *arg)
 {
 	struct site_op *o = calloc(1, sizeof(*o));
 	char *rep = NULL, *end = NULL;
@@ -743,6 +976,11 @@ site_op(struct cd_fleet *f, const char *site, int kind, const char *name, json_t
 			       .done = done, .arg = arg };
 	snprintf(o->site, sizeof(o->site), "%s", site);
 	snprintf(o->name, sizeof(o->name), "%s", name ? name : "");
+	if (who != NULL) {
+		snprintf(o->by, sizeof(o->by), "%s", who->by ? who->by : "-");
+		snprintf(o->from, sizeof(o->from), "%s", who->from ? who->from : "-");
+		snprintf(o->route, sizeof(o->route), "%s", who->route ? who->route : "-");
+	}
 	if (asprintf(&o->key, "%ssites/%s/intents/%s/%s", f->prefix, site, cd_kind_name(kind),
 		     name ? name : "") < 0 || asprintf(&rep, "%sboxes/%s", f->prefix, site) < 0 ||
 	    (end = cd_etcd_prefix_end(o->key)) == NULL) {
@@ -764,12 +1002,13 @@ void
 cd_fleet_site_get(void *f, const char *site, int kind, const char *name, cd_fleet_site_done *done,
 		  void *arg)
 {
-	site_op(f, site, kind, name, NULL, -1, false, false, done, arg);
+	site_op(f, site, kind, name, NULL, -1, false, false, NULL, done, arg);
 }
 
 void
 cd_fleet_site_change(void *f, const char *site, int kind, const char *name, json_t *spec,
-		     json_int_t expected, bool create_only, cd_fleet_site_done *done, void *arg)
+		     json_int_t expected, bool create_only, const struct cd_rev_who *who,
+		     cd_fleet_site_done *done, void *arg)
 {
-	site_op(f, site, kind, name, spec, expected, create_only, spec == NULL, done, arg);
+	site_op(f, site, kind, name, spec, expected, create_only, spec == NULL, who, done, arg);
 }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+struct cd_rev_who;
+
 struct event_base;
 struct cd_res;
 struct cd_fleet;
@@ -64,7 +66,8 @@ typedef void cd_fleet_site_done(void *arg, int code, json_t *body);
 void cd_fleet_site_get(void *f, const char *site, int kind, const char *name,
 		       cd_fleet_site_done *done, void *arg);
 void cd_fleet_site_change(void *f, const char *site, int kind, const char *name, json_t *spec,
-			  json_int_t expected, bool create_only, cd_fleet_site_done *done, void *arg);
+			  json_int_t expected, bool create_only, const struct cd_rev_who *who,
+			  cd_fleet_site_done *done, void *arg);
 
 /* What other modules of the fleet (cd_box) share: the client, the key
  * prefix ("/fleet1/"), this box's site, "synced"/"syncing"/"unreachable",

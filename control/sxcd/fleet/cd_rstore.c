@@ -7,14 +7,14 @@
 
 #include "cd_kind.h"
 #include "cd_log.h"
+#include "cd_rev.h"
 #include "cd_rstatus.h"
 #include "cd_rstore.h"
 #include "store.h"
 
 struct cd_rstore {
 	struct cd_res *res;
-	cd_rstore_write *write;
-	void *ctx;
+	struct cd_rstore_ops ops;
 	json_t *revs;	/* "KIND/NAME" → the shared store's revision of its last change known */
 };
 
@@ -23,7 +23,8 @@ struct rjob {
 	struct cd_rstore *s;
 	struct cd_change *ch;
 	size_t n;
-	cd_res_done *fn;
+	struct cd_rev_rec rec;	/* the revision recording it */
+	cd_res_committed *fn;
 	void *arg;
 };
 
@@ -117,11 +118,13 @@ cd_rstore_reset(struct cd_rstore *s, json_t *all, json_int_t rev)
 	return changed;
 }
 
-/* The write's answer: each change in memory as the store has it now. */
+/* The write's answer: each change in memory as the store has it now, its
+ * revision in the history. */
 static void
 written(void *arg, int rc, json_int_t rev)
 {
 	struct rjob *j = arg;
+	json_int_t at = 0;
 
 	if (rc == 0) {
 		for (size_t i = 0; i < j->n; i++) {
@@ -141,70 +144,111 @@ written(void *arg, int rc, json_int_t rev)
 			cd_rstore_put(j->s, c->kind, c->name, c->doc, rev,
 				      json_integer_value(json_object_get(meta, "serial")));
 		}
+		if (j->rec.doc != NULL) {
+			j->s->ops.kept(j->s->ops.ctx, &j->rec);
+			at = cd_rev_kept(cd_res_history(j->s->res), &j->rec, rev);
+		}
 	}
-	j->fn(j->arg, rc);
+	cd_rev_rec_clear(&j->rec);
+	j->fn(j->arg, rc, at);
 	free(j);
 }
 
-/* cd_res_remote's commit: the changes at the revisions this box knows. */
+/* cd_res_remote's commit: the changes at the revisions this box knows,
+ * and the revision recording them, as one. */
 static void
-commit(void *ctx, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg)
+commit(void *ctx, struct cd_change *ch, size_t n, const struct cd_rev_who *who, cd_res_committed *fn,
+       void *arg)
 {
 	struct cd_rstore *s = ctx;
 	struct rjob *j = calloc(1, sizeof(*j));
 	struct cd_change *chs = calloc(n + 1, sizeof(*chs));
 	json_int_t *revs = calloc(n + 1, sizeof(*revs));
+	json_t **before = calloc(n + 1, sizeof(*before));
 	size_t m = 0;
+	int rc = j == NULL || chs == NULL || revs == NULL || before == NULL ? -ENOMEM : 0;
 
-	if (j == NULL || chs == NULL || revs == NULL) {
-		free(j);
-		free(chs);
-		free(revs);
-		fn(arg, -ENOMEM);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char who[STORE_NAME_MAX * 2 + 2];
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char w[STORE_NAME_MAX * 2 + 2];
 
+		before[i] = json_object_get(json_object_get(cd_res_docs(s->res), cd_kind_name(ch[i].kind)),
+					    ch[i].name);
 		if (strcmp(ch[i].action, "unchanged") == 0)
 			continue;
-		who_of(who, sizeof(who), ch[i].kind, ch[i].name);
+		who_of(w, sizeof(w), ch[i].kind, ch[i].name);
 		/* at the revision it was checked against: a change this box has
 		 * not seen yet, or one that came after the check, fails the write */
-		revs[m] = ch[i].seen > 0 || !cd_rstatus_quarantined(s->res, who) ? ch[i].seen :
+		revs[m] = ch[i].seen > 0 || !cd_rstatus_quarantined(s->res, w) ? ch[i].seen :
 			  rev_known(s, ch[i].kind, ch[i].name);
 		chs[m++] = ch[i];
 	}
-	*j = (struct rjob){ .s = s, .ch = ch, .n = n, .fn = fn, .arg = arg };
-	if (m == 0) {
+	if (rc == 0)
+		*j = (struct rjob){ .s = s, .ch = ch, .n = n, .fn = fn, .arg = arg };
+	if (rc == 0 && m > 0 && who != NULL)
+		rc = cd_rev_record(cd_res_history(s->res), ch, before, n, who, &j->rec);
+	free(before);
+	if (rc < 0 || m == 0) {
 		free(chs);
 		free(revs);
+		if (j != NULL)
+			cd_rev_rec_clear(&j->rec);
 		free(j);
-		fn(arg, 0);
+		fn(arg, rc, 0);
 		return;
 	}
-	s->write(s->ctx, chs, revs, m, written, j);
+	s->ops.write(s->ops.ctx, chs, revs, m, &j->rec, written, j);
 	free(chs);
 	free(revs);
 }
 
+/* cd_res_remote's result: the revision's document written again. */
+static void
+result(void *ctx, const char *name, json_int_t at, json_t *doc)
+{
+	struct cd_rstore *s = ctx;
+
+	s->ops.result(s->ops.ctx, name, at, doc);
+}
+
 int
-cd_rstore_new(struct cd_res *res, cd_rstore_write *write, void *ctx, struct cd_rstore **out)
+cd_rstore_new(struct cd_res *res, const char *site, const struct cd_rstore_ops *ops, struct cd_rstore **out)
 {
 	struct cd_rstore *s = calloc(1, sizeof(*s));
-	struct cd_res_remote rem = { .commit = commit, .ctx = s };
+	struct cd_res_remote rem = { .commit = commit, .result = result, .ctx = s };
 
 	if (s == NULL)
 		return -ENOMEM;
-	*s = (struct cd_rstore){ .res = res, .write = write, .ctx = ctx };
-	/* the cache's documents carry the revisions they were read at */
-	if ((s->revs = cd_res_generations(res)) == NULL) {
+	*s = (struct cd_rstore){ .res = res, .ops = *ops };
+	/* the cache's documents carry the revisions they were read at; the
+	 * history is the shared store's, read with its intents */
+	if ((s->revs = cd_res_generations(res)) == NULL || cd_rev_shared(cd_res_history(res), site) < 0) {
+		json_decref(s->revs);
 		free(s);
 		return -ENOMEM;
 	}
 	cd_res_set_remote(res, &rem);
 	*out = s;
 	return 0;
+}
+
+int
+cd_rstore_revision(struct cd_rstore *s, const char *name, json_int_t number, json_int_t at, json_t *doc)
+{
+	return cd_rev_adopt(cd_res_history(s->res), name, number, at, doc);
+}
+
+void
+cd_rstore_revisions_reset(struct cd_rstore *s, json_t *all, json_int_t at)
+{
+	struct cd_rev *h = cd_res_history(s->res);
+	const char *name;
+	json_t *r;
+
+	cd_rev_sweep(h);
+	json_object_foreach(all, name, r)
+		cd_rev_adopt(h, name, json_integer_value(json_object_get(r, "created")),
+			     json_integer_value(json_object_get(r, "rev")), json_object_get(r, "doc"));
+	cd_rev_swept(h, at);
 }
 
 void

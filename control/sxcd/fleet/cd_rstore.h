@@ -28,7 +28,7 @@
 struct cd_rstore;
 
 /*
- * Store the @n changes @ch (none "unchanged") as one, each only if its
+ * The write (cd_rstore_ops): store the @n changes @ch (none "unchanged") as one, each only if its
  * intent is still at revision @revs[i] (0: absent); @done(@arg, 0, the
  * revision of the write), -ESTALE (one had changed meanwhile: nothing
  * stored), -ENOTCONN (unreachable: nothing stored), -E2BIG (more than
@@ -37,13 +37,25 @@ struct cd_rstore;
  * refusal before anything is sent may be said from inside.
  */
 typedef void cd_rstore_done(void *arg, int rc, json_int_t rev);
-typedef void cd_rstore_write(void *ctx, const struct cd_change *ch, const json_int_t *revs,
-			     size_t n, cd_rstore_done *done, void *arg);
+struct cd_rstore_ops {
+	/* ... with @rec (@rec->doc NULL: none) the revision recording them,
+	 * put as new under its name */
+	void (*write)(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
+		      const struct cd_rev_rec *rec, cd_rstore_done *done, void *arg);
+	/* @rec was stored with its change: the oldest it pushes out deleted
+	 * (whatever their revision: another box may have deleted them) */
+	void (*kept)(void *ctx, const struct cd_rev_rec *rec);
+	/* Revision @name's document put again as @doc (its result), if it is
+	 * still as it was at @at: a note, nothing waits on it. */
+	void (*result)(void *ctx, const char *name, json_int_t at, json_t *doc);
+	void *ctx;
+};
 
-/* @res's changes go through @write(@ctx, ...) from now on (cd_res_set_remote);
- * the revisions known are those of the cache's documents. 0 and *@out, or
+/* @res's changes go through @ops from now on (cd_res_set_remote), its
+ * history the shared store's, of a box of @site (cd_rev_shared); the
+ * revisions known are those of the cache's documents. 0 and *@out, or
  * -ENOMEM. @res outlives it and takes no more changes once it is freed. */
-int cd_rstore_new(struct cd_res *res, cd_rstore_write *write, void *ctx, struct cd_rstore **out);
+int cd_rstore_new(struct cd_res *res, const char *site, const struct cd_rstore_ops *ops, struct cd_rstore **out);
 void cd_rstore_free(struct cd_rstore *s);
 
 /* What the shared store says of @kind/@name at revision @rev: @doc
@@ -56,5 +68,11 @@ int cd_rstore_put(struct cd_rstore *s, int kind, const char *name, json_t *doc, 
  * "rev", "created"}}}, borrowed): what memory has that is not there (and
  * is not newer than @rev) is withdrawn. How many intents changed. */
 int cd_rstore_reset(struct cd_rstore *s, json_t *all, json_int_t rev);
+
+/* What the shared store says of revision @name: cd_rev_adopt. */
+int cd_rstore_revision(struct cd_rstore *s, const char *name, json_int_t number, json_int_t at, json_t *doc);
+/* Every revision it holds at @at ({"NAME": {"doc", "rev", "created"}},
+ * borrowed): the history is those (and any written since). */
+void cd_rstore_revisions_reset(struct cd_rstore *s, json_t *all, json_int_t at);
 
 #endif

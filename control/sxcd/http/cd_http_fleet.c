@@ -8,6 +8,7 @@
 #include "cd_http_fleet.h"
 #include "cd_http_intents.h"
 #include "cd_kind.h"
+#include "cd_rev.h"
 #include "cd_route.h"
 #include "cd_schema.h"
 #include "store.h"
@@ -111,6 +112,8 @@ cd_http_fleet_site(struct cd_route *r)
 	json_t *errs, *body;
 	struct cd_route_later *l;
 	struct cd_route_query q;
+	struct cd_rev_who who;
+	char from[64], route[160];
 
 	if (!cd_route_box_wide(r))	/* another site's own: no tenant's */
 		return;
@@ -160,9 +163,12 @@ cd_http_fleet_site(struct cd_route *r)
 		}
 	}
 	json_decref(errs);
+	cd_route_from(req, from, sizeof(from));
+	snprintf(route, sizeof(route), "%s %s", cd_route_method(m), r->path);
+	who = (struct cd_rev_who){ .by = r->by, .from = from, .route = route };
 	if ((l = cd_route_later_new(r)) != NULL)
 		f->site_change(f->site_ctx, r->site, r->kind, r->name, json_object_get(body, "spec"),
-			       q.expected, m == EVHTTP_REQ_POST, on_fleet, l);
+			       q.expected, m == EVHTTP_REQ_POST, &who, on_fleet, l);
 	json_decref(body);
 }
 

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <jansson.h>
 
+struct cd_rev_who;
+
 struct cd_route;
 
 /* A fleet's parts of the API, each answering later: @done(@arg, its HTTP
@@ -28,9 +30,11 @@ struct cd_http_fleet {
 	void (*site_get)(void *ctx, const char *site, int kind, const char *name,
 			 cd_http_fleet_done *done, void *arg);
 	/* PUT (@spec, checked against the schema) or DELETE (@spec NULL) of
-	 * another site's own intent; @expected its revision (-1: any, 0: absent) */
+	 * another site's own intent; @expected its revision (-1: any, 0: absent);
+	 * its revision by @who (strings copied) */
 	void (*site_change)(void *ctx, const char *site, int kind, const char *name, json_t *spec,
-			    json_int_t expected, bool create_only, cd_http_fleet_done *done, void *arg);
+			    json_int_t expected, bool create_only, const struct cd_rev_who *who,
+			    cd_http_fleet_done *done, void *arg);
 };
 
 /* GET /api/v1/fleet[?brief] */

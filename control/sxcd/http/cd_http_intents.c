@@ -103,27 +103,30 @@ struct dry_req {
 	struct evhttp_request *req;
 	json_t *chg;	/* [{"kind", "name", "action", "generation"}] */
 	json_t *who;	/* ["KIND/NAME", ...] */
+	json_t *extra;	/* more of the answer (NULL: none) */
 };
 
 static json_t *
 dry_body(struct dry_req *d, int rc, json_t *diff, json_t *results)
 {
-	json_t *st = json_object(), *w;
+	json_t *st = json_object(), *w, *b;
 	size_t i;
 
 	json_array_foreach(d->who, i, w)
 		if (json_object_get(results, json_string_value(w)) != NULL)
 			json_object_set(st, json_string_value(w), json_object_get(results, json_string_value(w)));
 	if (rc == -ENOTCONN)
-		return json_pack("{s:b,s:O,s:o,s:s}", "dry_run", 1, "changes", d->chg, "status", st,
-				 "note", "sxdp is not connected: the specs are valid; the table "
-				 "writes are known once it is");
-	if (rc < 0) {
-		json_decref(st);
-		return NULL;
-	}
-	return json_pack("{s:b,s:O,s:O,s:o}", "dry_run", 1, "changes", d->chg, "diff",
-			 diff ? diff : json_array(), "status", st);
+		b = json_pack("{s:b,s:O,s:o,s:s}", "dry_run", 1, "changes", d->chg, "status", st,
+			      "note", "sxdp is not connected: the specs are valid; the table "
+			      "writes are known once it is");
+	else if (rc < 0)
+		b = (json_decref(st), NULL);
+	else
+		b = json_pack("{s:b,s:O,s:O,s:o}", "dry_run", 1, "changes", d->chg, "diff",
+			      diff ? diff : json_array(), "status", st);
+	if (b != NULL && d->extra != NULL)
+		json_object_update(b, d->extra);
+	return b;
 }
 
 static void
@@ -131,6 +134,7 @@ dry_req_free(struct dry_req *d)
 {
 	json_decref(d->chg);
 	json_decref(d->who);
+	json_decref(d->extra);
 	free(d);
 }
 
@@ -162,7 +166,8 @@ dry_gone(struct evhttp_connection *c, void *arg)
  * how each changed intent would compile; answered once the compile is
  * done (in slices: other requests are served meanwhile). */
 void
-cd_http_intents_dry(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch, size_t n)
+cd_http_intents_dry(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch, size_t n,
+		    json_t *extra)
 {
 	struct dry_req *d = calloc(1, sizeof(*d));
 	json_t *specs;
@@ -173,7 +178,8 @@ cd_http_intents_dry(const struct cd_route_env *e, struct evhttp_request *req, st
 		cd_route_err(req, 500, "no_memory", NULL, "out of memory");
 		return;
 	}
-	*d = (struct dry_req){ .env = e, .req = req, .chg = json_array(), .who = json_array() };
+	*d = (struct dry_req){ .env = e, .req = req, .chg = json_array(), .who = json_array(),
+			       .extra = json_incref(extra) };
 	for (size_t i = 0; i < n; i++) {
 		snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch[i].kind), ch[i].name);
 		json_array_append_new(d->chg, json_pack("{s:s,s:s,s:s,s:I}", "kind",
@@ -205,6 +211,7 @@ struct commit {
 	struct cd_rev_who who;	/* over the strings below */
 	char by[64], from[64], route[160];
 	json_int_t rev;		/* the revision recording it, once stored (0: none) */
+	json_t *extra;		/* more of an apply's answer (NULL: none) */
 };
 
 /* A revision's result: its intents' status once its run ended. */
@@ -217,8 +224,7 @@ static void
 settled(void *arg, bool done)
 {
 	struct settle *st = arg;
-	struct cd_rev *h = cd_res_history(st->env->res);
-	json_t *doc = cd_rev_get(h, st->rev), *res = json_object(), *c, *s;
+	json_t *doc = cd_rev_get(cd_res_history(st->env->res), st->rev), *res = json_object(), *c, *s;
 	char who[STORE_NAME_MAX * 2 + 2];
 	size_t i;
 	int rc;
@@ -231,7 +237,7 @@ settled(void *arg, bool done)
 		json_object_set_new(res, who, json_pack("{s:s,s:s*}", "phase", json_string_value(json_object_get(
 			s, "phase")) ?: "Withdrawn", "reason", json_string_value(json_object_get(s, "reason"))));
 	}
-	if (doc != NULL && (rc = cd_rev_result(h, cd_res_store(st->env->res), st->rev, res)) < 0)
+	if (doc != NULL && (rc = cd_res_rev_result(st->env->res, st->rev, res)) < 0)
 		CD_LOG(WARN, "revision %" JSON_INTEGER_FORMAT "'s result not stored: %s", st->rev, strerror(-rc));
 	json_decref(res);
 	free(st);
@@ -256,6 +262,7 @@ commit_free(struct commit *c)
 	for (size_t i = 0; i < c->n; i++)
 		cd_change_clear(&c->ch[i]);
 	free(c->ch);
+	json_decref(c->extra);
 	free(c);
 }
 
@@ -268,13 +275,13 @@ commit_orphan(struct evhttp_connection *conn, void *arg)
 	c->req = NULL;
 }
 
-/* An apply is stored (@rc 0) or not: answered, the change run. */
+/* An apply is stored (@rc 0, revision @rev) or not: answered, the change run. */
 static void
-applied(void *arg, int rc)
+applied(void *arg, int rc, json_int_t rev)
 {
 	struct commit *c = arg;
 	const struct cd_route_env *e = c->env;
-	json_t *chg;
+	json_t *chg, *body;
 	uint64_t epoch;
 
 	if (c->req != NULL)
@@ -286,7 +293,7 @@ applied(void *arg, int rc)
 		return;
 	}
 	epoch = cd_sync_kick(e->sync);
-	c->rev = cd_rev_last(cd_res_history(e->res)) > c->rev ? cd_rev_last(cd_res_history(e->res)) : 0;
+	c->rev = rev;
 	if (c->rev > 0)
 		settle_after(e, c->rev, epoch);
 	if (c->req == NULL) {
@@ -298,25 +305,31 @@ applied(void *arg, int rc)
 		json_array_append_new(chg, json_pack("{s:s,s:s,s:s,s:I}", "kind", cd_kind_name(c->ch[i].kind),
 						     "name", c->ch[i].name, "action", c->ch[i].action,
 						     "generation", c->ch[i].generation));
+	body = c->wait ? json_pack("{s:o,s:I}", "changes", chg, "revision", c->rev) :
+		json_pack("{s:o,s:I,s:I}", "changes", chg, "run", (json_int_t)epoch, "revision", c->rev);
+	if (body != NULL && c->extra != NULL)
+		json_object_update(body, c->extra);
 	if (c->wait)
-		answer_after(e, c->req, epoch, 200, json_pack("{s:o,s:I}", "changes", chg, "revision", c->rev),
-			     -1, NULL);
+		answer_after(e, c->req, epoch, 200, body, -1, NULL);
 	else
-		cd_route_reply(c->req, 200, json_pack("{s:o,s:I,s:I}", "changes", chg, "run", (json_int_t)epoch,
-						      "revision", c->rev));
+		cd_route_reply(c->req, 200, body);
 	commit_free(c);
 }
 
 static void answer_one(struct commit *c);
 
-/* A PUT or DELETE through a fleet's store is stored (@rc 0) or not. */
+/* A PUT or DELETE through a fleet's store is stored (@rc 0, revision
+ * @rev) or not. */
 static void
-stored_one(void *arg, int rc)
+stored_one(void *arg, int rc, json_int_t rev)
 {
 	struct commit *c = arg;
 
+	c->rev = rev;
 	if (c->req == NULL) {	/* the client went: the change runs all the same */
-		if (rc == 0)
+		if (rc == 0 && rev > 0)
+			settle_after(c->env, rev, cd_sync_kick(c->env->sync));
+		else if (rc == 0)
 			cd_sync_kick(c->env->sync);
 		commit_free(c);
 		return;
@@ -351,8 +364,6 @@ commit_go(struct commit *c)
 		return;
 	}
 	json_decref(errs);
-	/* the recheck finished any store job under way: a newer one once stored is this change's */
-	c->rev = cd_rev_last(cd_res_history(e->res));
 	if (c->apply) {
 		/* stored whole or not at all, in slices of the loop: a client
 		 * gone meanwhile changes nothing of it */
@@ -366,7 +377,7 @@ commit_go(struct commit *c)
 		cd_res_commit_all_async(e->res, ch, 1, &c->who, stored_one, c);
 		return;
 	}
-	if ((rc = cd_res_commit(e->res, ch, &c->who)) < 0) {
+	if ((rc = cd_res_commit(e->res, ch, &c->who, &c->rev)) < 0) {
 		cd_route_store_err(c->req, rc);
 		commit_free(c);
 		return;
@@ -384,7 +395,6 @@ answer_one(struct commit *c)
 	int code;
 
 	code = strcmp(ch->action, "created") == 0 ? 201 : 200;
-	c->rev = cd_rev_last(cd_res_history(e->res)) > c->rev ? cd_rev_last(cd_res_history(e->res)) : 0;
 	if (strcmp(ch->action, "unchanged") != 0 || c->wait) {
 		uint64_t epoch = cd_sync_kick(e->sync);
 
@@ -435,7 +445,7 @@ commit_gone(struct evhttp_connection *conn, void *arg)
  * revision by @r's credential, @rollback_of), answered. */
 void
 cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n, bool apply, bool wait,
-		       json_int_t rollback_of)
+		       json_int_t rollback_of, json_t *extra)
 {
 	const struct cd_route_env *e = r->env;
 	struct evhttp_request *req = r->req;
@@ -452,7 +462,8 @@ cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n,
 		return;
 	}
 	memcpy(c->ch, ch, n * sizeof(*ch));
-	*c = (struct commit){ .env = e, .req = req, .ch = c->ch, .n = n, .apply = apply, .wait = wait };
+	*c = (struct commit){ .env = e, .req = req, .ch = c->ch, .n = n, .apply = apply, .wait = wait,
+			      .extra = json_incref(extra) };
 	snprintf(c->by, sizeof(c->by), "%s", r->by ? r->by : "-");
 	cd_route_from(req, c->from, sizeof(c->from));
 	snprintf(c->route, sizeof(c->route), "%s %s", cd_route_method(r->m), r->path);
@@ -533,11 +544,11 @@ do_change(struct cd_route *r, int kind, const char *name, bool withdraw, bool cr
 	}
 	json_decref(errs);
 	if (q.dry_run) {
-		cd_http_intents_dry(e, req, &ch, 1);
+		cd_http_intents_dry(e, req, &ch, 1, NULL);
 		cd_change_clear(&ch);
 		return;
 	}
-	cd_http_intents_commit(r, &ch, 1, false, q.wait, 0);
+	cd_http_intents_commit(r, &ch, 1, false, q.wait, 0, NULL);
 }
 
 /* POST /api/v1/apply: the whole set checked first, then written. */
@@ -628,10 +639,10 @@ do_apply(struct cd_route *r)
 		json_decref(list);
 	}
 	if (q.dry_run) {
-		cd_http_intents_dry(e, req, ch, n);
+		cd_http_intents_dry(e, req, ch, n, NULL);
 		goto out;
 	}
-	cd_http_intents_commit(r, ch, n, true, q.wait, 0);
+	cd_http_intents_commit(r, ch, n, true, q.wait, 0, NULL);
 	ch = NULL;	/* the commit's now */
 	n = 0;
 	goto out;

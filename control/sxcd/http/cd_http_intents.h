@@ -51,12 +51,13 @@ void cd_http_intents_status(struct cd_route *r);
  * cannot be carried out, checked again against what is stored, stored as
  * one (@apply: the apply's answer; else one intent's) with the revision
  * recording them (by @r's credential; @rollback_of: the revision it rolls
- * back to, 0: none), answered (@wait: once in sxdp). */
+ * back to, 0: none), answered (@wait: once in sxdp); an apply's answer
+ * with @extra's members (borrowed, NULL: none). */
 void cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n, bool apply, bool wait,
-			    json_int_t rollback_of);
+			    json_int_t rollback_of, json_t *extra);
 /* The dry-run answer for @n changes @ch (borrowed): what changes, the
  * table writes, how each would compile. */
 void cd_http_intents_dry(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch,
-			 size_t n);
+			 size_t n, json_t *extra);
 
 #endif

@@ -108,18 +108,23 @@ cd_http_revisions_one(struct cd_route *r)
 		cd_route_reply(r->req, 200, json_incref(doc));
 }
 
-/* {"KIND/NAME": [a, b]} as [{"kind", "name", @a, @b}] (null: left out) */
+/* {"KIND/NAME": [a, b]} as [{"kind", "name", @a, @b}] (null: left out)
+ * into @items (new when NULL), those of another site with "site": @site. */
 static json_t *
-as_items(json_t *between, const char *a, const char *b)
+as_items(json_t *items, json_t *between, const char *a, const char *b, const char *site)
 {
-	json_t *items = json_array(), *pair;
+	json_t *pair;
 	const char *who;
 
+	if (items == NULL)
+		items = json_array();
 	json_object_foreach(between, who, pair) {
 		const char *sl = strchr(who, '/');
 
 		json_t *it = json_pack("{s:s%,s:s}", "kind", who, (size_t)(sl - who), "name", sl + 1);
 
+		if (it != NULL && site != NULL)
+			json_object_set_new(it, "site", json_string(site));
 		/* none: left out */
 		if (it != NULL && !json_is_null(json_array_get(pair, 0)))
 			json_object_set(it, a, json_array_get(pair, 0));
@@ -136,7 +141,8 @@ cd_http_revisions_diff(struct cd_route *r)
 	static const char *const keys[] = { "from", "to", NULL };
 	struct cd_rev *h = cd_res_history(r->env->res);
 	json_int_t v[2] = { -1, -1 };
-	json_t *errs, *d;
+	json_t *errs, *d, *other, *items, *o;
+	const char *site;
 
 	if (!cd_route_box_wide(r))	/* the history spans every tenant */
 		return;
@@ -152,10 +158,13 @@ cd_http_revisions_diff(struct cd_route *r)
 	json_decref(errs);
 	if (!known(r, h, v[0]) || !known(r, h, v[1]))
 		return;
-	d = cd_rev_between(h, v[0], v[1], cd_res_docs(r->env->res));
-	cd_route_reply(r->req, 200, json_pack("{s:I,s:I,s:o}", "from", v[0], "to", v[1], "intents",
-					      as_items(d, "from", "to")));
+	d = cd_rev_between(h, v[0], v[1], cd_res_docs(r->env->res), &other);
+	items = as_items(NULL, d, "from", "to", NULL);
+	json_object_foreach(other, site, o)
+		as_items(items, o, "from", "to", site);
+	cd_route_reply(r->req, 200, json_pack("{s:I,s:I,s:o}", "from", v[0], "to", v[1], "intents", items));
 	json_decref(d);
+	json_decref(other);
 }
 
 void
@@ -163,7 +172,7 @@ cd_http_revisions_rollback(struct cd_route *r)
 {
 	struct cd_res *res = r->env->res;
 	struct cd_rev *h = cd_res_history(res);
-	json_t *errs, *d, *pair;
+	json_t *errs, *d, *pair, *other, *extra = NULL;
 	struct cd_route_query q;
 	struct cd_change *ch;
 	const char *who;
@@ -184,7 +193,19 @@ cd_http_revisions_rollback(struct cd_route *r)
 		json_decref(errs);
 		return;
 	}
-	d = cd_rev_between(h, r->rev, cd_rev_last(h), cd_res_docs(res));
+	d = cd_rev_between(h, r->rev, cd_rev_last(h), cd_res_docs(res), &other);
+	/* another site's own are its box's to check and change: said, left */
+	if (json_object_size(other) > 0) {
+		json_t *items = json_array(), *o;
+		const char *site;
+
+		json_object_foreach(other, site, o)
+			as_items(items, o, "then", "now", site);
+		extra = json_pack("{s:o,s:s}", "elsewhere", items, "note", "those under elsewhere are other "
+				  "sites' own intents: each is its site's box's to check and change, so this "
+				  "rollback leaves them (roll them back through their boxes)");
+	}
+	json_decref(other);
 	ch = calloc(json_object_size(d) + 1, sizeof(*ch));
 	json_object_foreach(d, who, pair) {
 		const char *sl = strchr(who, '/');
@@ -231,16 +252,18 @@ cd_http_revisions_rollback(struct cd_route *r)
 		else
 			cd_route_err(r->req, 422, "not_valid_now", errs, "%s", json_string_value(json_object_get(
 				json_array_get(errs, 0), "message")) ?: "refused");
+		json_decref(extra);
 		return;
 	}
 	json_decref(errs);
 	if (q.dry_run) {
-		cd_http_intents_dry(r->env, r->req, ch, n);
+		cd_http_intents_dry(r->env, r->req, ch, n, extra);
 		for (size_t i = 0; i < n; i++)
 			cd_change_clear(&ch[i]);
 		free(ch);
-		return;
+	} else {
+		cd_http_intents_commit(r, ch, n, true, q.wait, r->rev, extra);
+		free(ch);
 	}
-	cd_http_intents_commit(r, ch, n, true, q.wait, r->rev);
-	free(ch);
+	json_decref(extra);
 }

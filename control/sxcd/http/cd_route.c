@@ -321,8 +321,8 @@ cd_route_store_err(struct evhttp_request *req, int rc)
 		CD_LOG(WARN, "the fleet's store did not take a write: %s", strerror(-rc));
 		cd_route_err(req, big ? 413 : 503, big ? "too_large" : rc == -EIO ? "store_unknown" :
 			     "store_unreachable", NULL, rc == -E2BIG ? "more changes than the fleet's "
-			     "store takes at once (etcd's --max-txn-ops, 128 by default): raise it "
-			     "or apply in parts" : rc == -EINVAL ? "the fleet's store refused the "
+			     "store takes at once (etcd's --max-txn-ops, 128 by default, one of them "
+			     "the change's revision): raise it or apply in parts" : rc == -EINVAL ? "the fleet's store refused the "
 			     "change as too large: nothing changed" : rc == -EIO ? "the fleet's store "
 			     "did not answer: the change may or may not be stored (read it again)" :
 			     "the fleet's store is unreachable: nothing changed");

@@ -19,6 +19,7 @@ struct store;
 
 struct cd_syncer;
 struct cd_rev;
+struct cd_rev_who;
 
 struct cd_res {
 	struct store *st;
@@ -44,8 +45,9 @@ struct cd_res {
 	json_t *specs;
 	/* a store elsewhere that decides (cd_res_set_remote's commit and its
 	 * context: cd_res.h's struct cd_res_remote), and its state for /status */
-	void (*rcommit)(void *ctx, struct cd_change *ch, size_t n, void (*fn)(void *arg, int rc),
-			void *arg);
+	void (*rcommit)(void *ctx, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
+			void (*fn)(void *arg, int rc, json_int_t rev), void *arg);
+	void (*rresult)(void *ctx, const char *name, json_int_t at, json_t *doc);
 	void *rctx;
 	json_t *rinfo;
 };

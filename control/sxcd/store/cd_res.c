@@ -35,8 +35,9 @@ struct cd_res_job {
 	struct cd_change *ch;
 	size_t n;
 	json_t *state;		/* a save of state documents: NAME → doc, in memory once stored */
-	json_t *rev;		/* the revision it records, into the history once stored */
-	cd_res_done *fn;
+	struct cd_rev_rec rec;	/* the revision it records, into the history once stored */
+	cd_res_done *fn;	/* a save's */
+	cd_res_committed *cfn;	/* a change's */
 	void *arg;
 };
 
@@ -191,7 +192,7 @@ cd_res_free(struct cd_res *r)
 			cd_syncer_wait(r->syncer);
 		store_job_free(r->job->sj);
 		event_free(r->job->ev);
-		json_decref(r->job->rev);
+		cd_rev_rec_clear(&r->job->rec);
 		free(r->job);
 	}
 	cd_syncer_free(r->syncer);
@@ -454,11 +455,13 @@ quar_file(struct cd_res *r, struct cd_change *ch)
 }
 
 int
-cd_res_commit(struct cd_res *r, struct cd_change *ch, const struct cd_rev_who *who)
+cd_res_commit(struct cd_res *r, struct cd_change *ch, const struct cd_rev_who *who, json_int_t *rev)
 {
+	if (rev != NULL)
+		*rev = 0;
 	if (strcmp(ch->action, "unchanged") == 0)	/* nothing to store, here or elsewhere */
 		return 0;
-	return cd_res_commit_all(r, ch, 1, who);
+	return cd_res_commit_all(r, ch, 1, who, rev);
 }
 
 /* The changes in memory, once stored. */
@@ -479,18 +482,18 @@ commit_all_mem(struct cd_res *r, struct cd_change *ch, size_t n)
 }
 
 /* The store job of @n changes @ch and (@who) the revision recording them
- * (in *@rev, for cd_rev_kept once stored). */
+ * (in @rec, for cd_rev_kept once stored). */
 static int
 commit_start(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
-	     struct store_job **j, json_t **rev)
+	     struct store_job **j, struct cd_rev_rec *rec)
 {
-	struct store_op *ops = calloc(n + 1, sizeof(*ops)), *rops = NULL, *all;
+	struct store_op *ops = calloc(n + 1, sizeof(*ops)), *all;
 	json_t **before = calloc(n + 1, sizeof(*before));
-	size_t m = 0, nr = 0;
+	size_t m = 0;
 	int rc = 0;
 
 	*j = NULL;
-	*rev = NULL;
+	*rec = (struct cd_rev_rec){ 0 };
 	if (ops == NULL || before == NULL) {
 		free(ops);
 		free(before);
@@ -503,53 +506,59 @@ commit_start(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_r
 						      ch[i].name : quar_file(r, &ch[i]), .doc = ch[i].doc };
 	}
 	if (m > 0 && who != NULL)
-		rc = cd_rev_record(r->rev, ch, before, n, who, rev, &rops, &nr);
+		rc = cd_rev_record(r->rev, ch, before, n, who, rec);
 	free(before);
-	if (rc == 0 && nr > 0 && (all = realloc(ops, (m + nr) * sizeof(*ops))) != NULL) {
-		ops = all;
-		memcpy(ops + m, rops, nr * sizeof(*ops));
-		m += nr;
-	} else if (rc == 0 && nr > 0) {
-		rc = -ENOMEM;
+	if (rc == 0 && rec->doc != NULL) {
+		/* the revision and the oldest it pushes out, with the change */
+		if ((all = realloc(ops, (m + rec->nout + 1) * sizeof(*ops))) == NULL) {
+			rc = -ENOMEM;
+		} else {
+			ops = all;
+			for (size_t i = 0; i < rec->nout; i++)
+				ops[m++] = (struct store_op){ .kind = CD_REV_KIND, .name = rec->out[i] };
+			ops[m++] = (struct store_op){ .kind = CD_REV_KIND, .name = rec->name, .doc = rec->doc };
+		}
 	}
 	if (rc == 0 && m > 0)
 		rc = store_apply_start(r->st, ops, m, j);
-	free(rops);	/* its names were copied by the start */
 	free(ops);
-	if (rc < 0) {
-		json_decref(*rev);
-		*rev = NULL;
-	}
+	if (rc < 0)
+		cd_rev_rec_clear(rec);
 	return rc;
 }
 
-/* Revision @rev (or none) is stored with its change. */
-static void
-rev_kept(struct cd_res *r, json_t *rev)
+/* The revision in @rec (or none) is stored with its change: its number. */
+static json_int_t
+rev_kept(struct cd_res *r, struct cd_rev_rec *rec)
 {
-	if (rev != NULL)
-		cd_rev_kept(r->rev, rev);
+	return rec->doc != NULL ? cd_rev_kept(r->rev, rec, 0) : 0;
 }
 
 int
-cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who)
+cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
+		  json_int_t *rev)
 {
+	struct cd_rev_rec rec;
 	struct store_job *j;
-	json_t *rev;
+	json_int_t at;
 	int rc;
 
+	if (rev != NULL)
+		*rev = 0;
 	if (r->rcommit != NULL)
 		return -EOPNOTSUPP;
 	cd_res_flush(r);
-	if ((rc = commit_start(r, ch, n, who, &j, &rev)) < 0)
+	if ((rc = commit_start(r, ch, n, who, &j, &rec)) < 0)
 		return rc;
 	rc = j != NULL ? store_apply_step(j, 0) : 0;
 	store_job_free(j);
 	if (rc == 0) {
 		commit_all_mem(r, ch, n);
-		rev_kept(r, rev);
+		at = rev_kept(r, &rec);
+		if (rev != NULL)
+			*rev = at;
 	} else {
-		json_decref(rev);
+		cd_rev_rec_clear(&rec);
 	}
 	return rc;
 }
@@ -559,6 +568,7 @@ static void
 job_end(struct cd_res *r, int rc)
 {
 	struct cd_res_job *j = r->job;
+	json_int_t at = 0;
 
 	r->job = NULL;
 	store_job_free(j->sj);
@@ -571,13 +581,15 @@ job_end(struct cd_res *r, int rc)
 			if (json_object_get(r->state, what) != doc)
 				json_object_set(r->state, what, doc);
 	} else if (rc == 0) {
+		at = rev_kept(r, &j->rec);
 		commit_all_mem(r, j->ch, j->n);
-		rev_kept(r, j->rev);
-		j->rev = NULL;
 	}
-	json_decref(j->rev);
+	cd_rev_rec_clear(&j->rec);
 	json_decref(j->state);
-	j->fn(j->arg, rc);
+	if (j->cfn != NULL)
+		j->cfn(j->arg, rc, at);
+	else
+		j->fn(j->arg, rc);
 	free(j);
 }
 
@@ -617,6 +629,7 @@ void
 cd_res_set_remote(struct cd_res *r, const struct cd_res_remote *rem)
 {
 	r->rcommit = rem->commit;
+	r->rresult = rem->result;
 	r->rctx = rem->ctx;
 }
 
@@ -638,6 +651,22 @@ json_t *
 cd_res_remote_info(struct cd_res *r)
 {
 	return r->rinfo;
+}
+
+int
+cd_res_rev_result(struct cd_res *r, json_int_t rev, json_t *result)
+{
+	const char *name;
+	json_int_t at;
+	json_t *doc = cd_rev_result(r->rev, rev, result, &name, &at);
+
+	if (doc == NULL)
+		return -ENOENT;
+	if (r->rresult != NULL) {	/* the store elsewhere's: written there, if still there */
+		r->rresult(r->rctx, name, at, doc);
+		return 0;
+	}
+	return store_put(r->st, CD_REV_KIND, name, doc);
 }
 
 struct cd_rev *
@@ -717,36 +746,37 @@ cd_res_adopt(struct cd_res *r, int kind, const char *name, json_t *doc, json_int
 
 void
 cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
-			cd_res_done *fn, void *arg)
+			cd_res_committed *fn, void *arg)
 {
+	struct cd_rev_rec rec;
 	struct cd_res_job *j;
-	json_t *rev = NULL;
+	json_int_t at = 0;
 	int rc;
 
 	if (r->rcommit != NULL) {	/* it decides, and answers later */
-		r->rcommit(r->rctx, ch, n, fn, arg);
+		r->rcommit(r->rctx, ch, n, who, fn, arg);
 		return;
 	}
 	cd_res_flush(r);
 	if (r->base == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
-		fn(arg, cd_res_commit_all(r, ch, n, who));
+		rc = cd_res_commit_all(r, ch, n, who, &at);
+		fn(arg, rc, at);
 		return;
 	}
-	if ((rc = commit_start(r, ch, n, who, &j->sj, &rev)) < 0 || j->sj == NULL ||
+	if ((rc = commit_start(r, ch, n, who, &j->sj, &rec)) < 0 || j->sj == NULL ||
 	    (j->ev = event_new(r->base, -1, 0, job_slice, r)) == NULL) {
 		/* a job started is finished by store_job_free: stored all the same */
 		store_job_free(j->sj);
 		free(j);
 		if (rc == 0) {
 			commit_all_mem(r, ch, n);
-			rev_kept(r, rev);
-		} else {
-			json_decref(rev);
+			at = rev_kept(r, &rec);
 		}
-		fn(arg, rc);
+		cd_rev_rec_clear(&rec);
+		fn(arg, rc, at);
 		return;
 	}
-	*j = (struct cd_res_job){ .sj = j->sj, .ev = j->ev, .ch = ch, .n = n, .rev = rev, .fn = fn, .arg = arg };
+	*j = (struct cd_res_job){ .sj = j->sj, .ev = j->ev, .ch = ch, .n = n, .rec = rec, .cfn = fn, .arg = arg };
 	r->job = j;
 	evtimer_add(j->ev, &no_wait);
 }

@@ -53,25 +53,30 @@ int cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
  */
 int cd_res_recheck(struct cd_res *r, struct cd_change *ch, size_t n, json_t *errs);
 /* Write a checked change: the store first (durably), then memory; @who
- * (NULL: none) has the revision recording it stored with it. 0 or
- * -errno (then nothing changed). */
-int cd_res_commit(struct cd_res *r, struct cd_change *ch, const struct cd_rev_who *who);
+ * (NULL: none) has the revision recording it stored with it (its number
+ * in *@rev when not NULL, 0: none). 0 or -errno (then nothing changed). */
+int cd_res_commit(struct cd_res *r, struct cd_change *ch, const struct cd_rev_who *who, json_int_t *rev);
 /* The @n checked @ch written as one: all or none in the store
  * (store_apply), then memory. 0 or -errno (then nothing changed). */
-int cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who);
+int cd_res_commit_all(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
+		      json_int_t *rev);
 /* The same, stored in slices of the loop (cd_res_set_base) so that a
- * change of thousands of intents holds nobody: @fn(@arg, rc) once done
- * (0: stored and in memory; -errno: nothing changed); @ch stays the
- * caller's, unchanged, until then. Without a loop, at once. Anything
- * else that stores or checks a change first finishes it (store order is
- * memory order). */
+ * change of thousands of intents holds nobody: @fn(@arg, rc, rev) once
+ * done (0: stored and in memory, @rev the revision recording it, 0:
+ * none; -errno: nothing changed); @ch stays the caller's, unchanged,
+ * until then. Without a loop, at once. Anything else that stores or
+ * checks a change first finishes it (store order is memory order). */
 typedef void cd_res_done(void *arg, int rc);
+typedef void cd_res_committed(void *arg, int rc, json_int_t rev);
 void cd_res_commit_all_async(struct cd_res *r, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
-			     cd_res_done *fn, void *arg);
+			     cd_res_committed *fn, void *arg);
 /* The history (cd_rev.h: a change still being stored in slices is in it
  * once stored); the store; the intents stored (KIND → NAME → document,
  * borrowed). */
 struct cd_rev *cd_res_history(struct cd_res *r);
+/* Revision @rev's result (cd_rev_result) recorded and stored where the
+ * history is. 0, -ENOENT (no longer kept) or -errno. */
+int cd_res_rev_result(struct cd_res *r, json_int_t rev, json_t *result);
 struct store *cd_res_store(struct cd_res *r);
 json_t *cd_res_docs(struct cd_res *r);
 /* Finish the change under way now (its @fn called). */
@@ -109,9 +114,15 @@ json_t *cd_res_set_aside(struct cd_res *r);
  */
 struct cd_res_remote {
 	/* Store the @n checked changes @ch (the caller's, unchanged, until
-	 * @fn; some may be "unchanged"); @fn(@arg, rc) once, when they are in
-	 * memory (0) or not stored (-errno), maybe from inside. */
-	void (*commit)(void *ctx, struct cd_change *ch, size_t n, cd_res_done *fn, void *arg);
+	 * @fn; some may be "unchanged") and the revision recording them by
+	 * @who (cd_rev_record on the history: cd_rev_shared); @fn(@arg, rc,
+	 * rev) once, when they are in memory (0, the revision in the history)
+	 * or not stored (-errno), maybe from inside. */
+	void (*commit)(void *ctx, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
+		       cd_res_committed *fn, void *arg);
+	/* Revision @name's document @doc there, with its result, if it is
+	 * still as written at @at (nothing else said: its result is a note). */
+	void (*result)(void *ctx, const char *name, json_int_t at, json_t *doc);
 	void *ctx;
 };
 void cd_res_set_remote(struct cd_res *r, const struct cd_res_remote *rem);

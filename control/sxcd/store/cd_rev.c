@@ -6,19 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cd_change.h"
 #include "cd_clock.h"
 #include "cd_kind.h"
 #include "cd_log.h"
 #include "cd_rev.h"
-
-#define REV_NAME_LEN 24	/* "%010lld" and its NUL, with room */
+#include "cd_secret.h"
 
 struct rev {
 	json_int_t n;
+	json_int_t at;	/* the store's revision it was last written at (alone: n) */
 	json_t *doc;
 	size_t bytes;	/* its document's size as stored */
+	bool seen;	/* read again since cd_rev_sweep */
+	char name[CD_REV_NAME_LEN];
 };
 
 struct cd_rev {
@@ -26,9 +29,7 @@ struct cd_rev {
 	size_t n, cap;
 	size_t bytes;
 	size_t max_n, max_bytes;
-	/* the revision cd_rev_record made last: its size and how many of the
-	 * oldest its store operations delete, for its cd_rev_kept */
-	size_t recorded, recorded_out;
+	char *site;	/* a fleet's store's box: its site (NULL: alone) */
 };
 
 static size_t
@@ -47,28 +48,97 @@ rev_name(char *out, size_t len, json_int_t n)
 	snprintf(out, len, "%010" JSON_INTEGER_FORMAT, n);
 }
 
-static int
-by_number(const void *a, const void *b)
+static const char *
+str(json_t *o, const char *key)
 {
-	const struct rev *x = a, *y = b;
-
-	return x->n < y->n ? -1 : x->n > y->n;
+	return json_string_value(json_object_get(o, key)) ?: "";
 }
 
-static int
-push(struct cd_rev *v, json_int_t n, json_t *doc, size_t bytes)
+/* Is @doc a revision's document: what cd_rev_record makes, or close
+ * enough for what reads it (the history, its states and diffs)? */
+static bool
+well_formed(json_t *doc)
 {
+	json_t *c;
+	size_t i;
+
+	if (!json_is_object(doc) || !json_is_array(json_object_get(doc, "changes")))
+		return false;
+	json_array_foreach(json_object_get(doc, "changes"), i, c)
+		if (!json_is_string(json_object_get(c, "kind")) || !json_is_string(json_object_get(c, "name")) ||
+		    !json_is_string(json_object_get(c, "action")) ||
+		    (json_object_get(c, "site") != NULL && !json_is_string(json_object_get(c, "site"))) ||
+		    (json_object_get(c, "before") != NULL && !json_is_object(json_object_get(c, "before"))) ||
+		    (json_object_get(c, "after") != NULL && !json_is_object(json_object_get(c, "after"))))
+			return false;
+	return true;
+}
+
+static size_t
+find_pos(const struct cd_rev *v, json_int_t n)
+{
+	size_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->r[mid].n < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct rev *
+find(const struct cd_rev *v, json_int_t n)
+{
+	size_t i = find_pos(v, n);
+
+	return i < v->n && v->r[i].n == n ? &v->r[i] : NULL;
+}
+
+static struct rev *
+find_name(const struct cd_rev *v, const char *name)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->r[i].name, name) == 0)
+			return &v->r[i];
+	return NULL;
+}
+
+static void
+drop(struct cd_rev *v, struct rev *r)
+{
+	size_t i = (size_t)(r - v->r);
+
+	v->bytes -= r->bytes;
+	json_decref(r->doc);
+	memmove(r, r + 1, (v->n - i - 1) * sizeof(*r));
+	v->n--;
+}
+
+/* @doc (a reference taken) as revision @n named @name, in order. */
+static int
+insert(struct cd_rev *v, const char *name, json_int_t n, json_int_t at, json_t *doc, size_t bytes)
+{
+	size_t i = find_pos(v, n);
+
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 64;
 		struct rev *r = realloc(v->r, cap * sizeof(*r));
 
-		if (r == NULL)
+		if (r == NULL) {
+			json_decref(doc);
 			return -ENOMEM;
+		}
 		v->r = r;
 		v->cap = cap;
 	}
-	v->r[v->n] = (struct rev){ .n = n, .doc = json_incref(doc), .bytes = bytes };
-	v->bytes += v->r[v->n].bytes;
+	memmove(v->r + i + 1, v->r + i, (v->n - i) * sizeof(*v->r));
+	v->r[i] = (struct rev){ .n = n, .at = at, .doc = doc, .bytes = bytes ? bytes : doc_bytes(doc), .seen = true };
+	snprintf(v->r[i].name, sizeof(v->r[i].name), "%s", name);
+	v->bytes += v->r[i].bytes;
 	v->n++;
 	return 0;
 }
@@ -89,17 +159,16 @@ cd_rev_new(json_t *stored, size_t max_n, size_t max_bytes)
 		char want[32];
 
 		rev_name(want, sizeof(want), n);
-		if (n <= 0 || strcmp(want, name) != 0 || !json_is_array(json_object_get(doc, "changes"))) {
+		if (n <= 0 || strcmp(want, name) != 0 || !well_formed(doc)) {
 			CD_LOG(ERR, "the store's %s/%s.json is not a revision: left out of the history",
 			       CD_REV_KIND, name);
 			continue;
 		}
-		if (push(v, n, doc, doc_bytes(doc)) < 0) {
+		if (insert(v, name, n, n, json_incref(doc), 0) < 0) {
 			cd_rev_free(v);
 			return NULL;
 		}
 	}
-	qsort(v->r, v->n, sizeof(*v->r), by_number);
 	return v;
 }
 
@@ -111,6 +180,7 @@ cd_rev_free(struct cd_rev *v)
 	for (size_t i = 0; i < v->n; i++)
 		json_decref(v->r[i].doc);
 	free(v->r);
+	free(v->site);
 	free(v);
 }
 
@@ -119,6 +189,26 @@ cd_rev_bounds(struct cd_rev *v, size_t max_n, size_t max_bytes)
 {
 	v->max_n = max_n;
 	v->max_bytes = max_bytes;
+}
+
+int
+cd_rev_shared(struct cd_rev *v, const char *site)
+{
+	char *s = strdup(site);
+
+	if (s == NULL)
+		return -ENOMEM;
+	free(v->site);
+	v->site = s;
+	while (v->n > 0)
+		drop(v, &v->r[v->n - 1]);
+	return 0;
+}
+
+const char *
+cd_rev_site(const struct cd_rev *v)
+{
+	return v->site;
 }
 
 json_int_t
@@ -146,27 +236,49 @@ pushed_out(const struct cd_rev *v, size_t bytes)
 	return k;
 }
 
+/* A name no other box's revision takes: 96 random bits. */
+static int
+random_name(char *out, size_t len)
+{
+	unsigned char b[12];
+
+	if (len < 2 * sizeof(b) + 1 || getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -EIO;
+	cd_hex(out, b, sizeof(b));
+	return 0;
+}
+
+void
+cd_rev_rec_clear(struct cd_rev_rec *rec)
+{
+	json_decref(rec->doc);
+	free(rec->out);
+	*rec = (struct cd_rev_rec){ 0 };
+}
+
 int
 cd_rev_record(struct cd_rev *v, const struct cd_change *ch, json_t *const *before, size_t n,
-	      const struct cd_rev_who *who, json_t **doc, struct store_op **ops, size_t *nops)
+	      const struct cd_rev_who *who, struct cd_rev_rec *rec)
 {
 	json_t *chg = json_array(), *d;
-	json_int_t next = cd_rev_last(v) + 1;
-	char now[32], *names;
-	size_t k, m = 0;
-	struct store_op *o;
+	const char *at = who->site ? who->site : v->site;
+	char now[32];
+	size_t k;
 
-	*doc = NULL;
-	*ops = NULL;
-	*nops = 0;
+	*rec = (struct cd_rev_rec){ 0 };
 	if (chg == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(ch[i].action, "unchanged") == 0)
 			continue;
-		json_t *c = json_pack("{s:s,s:s,s:s,s:I}", "kind", cd_kind_name(ch[i].kind), "name", ch[i].name,
-				      "action", ch[i].action, "generation", ch[i].generation);
+		json_t *c = json_pack("{s:s,s:s,s:s}", "kind", cd_kind_name(ch[i].kind), "name", ch[i].name,
+				      "action", ch[i].action);
 
+		/* alone, the generation is known now; on a fleet's store it is the revision's number */
+		if (c != NULL && v->site == NULL)
+			json_object_set_new(c, "generation", json_integer(ch[i].generation));
+		if (c != NULL && at != NULL && cd_kind_per_site(ch[i].kind))
+			json_object_set_new(c, "site", json_string(at));
 		/* none: left out */
 		if (c != NULL && before[i] != NULL)
 			json_object_set(c, "before", before[i]);
@@ -178,57 +290,107 @@ cd_rev_record(struct cd_rev *v, const struct cd_change *ch, json_t *const *befor
 		json_decref(chg);
 		return 0;
 	}
-	d = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:{}}", "revision", next, "time", cd_clock_utc(now, sizeof(now), false),
+	d = json_pack("{s:s,s:s,s:s,s:s,s:o,s:{}}", "time", cd_clock_utc(now, sizeof(now), false),
 		      "by", who->by ? who->by : "-", "from", who->from ? who->from : "-", "route",
 		      who->route ? who->route : "-", "changes", chg, "result");
 	if (d != NULL && who->rollback_of > 0)
 		json_object_set_new(d, "rollback_of", json_integer(who->rollback_of));
+	if (d != NULL && v->site != NULL)
+		json_object_set_new(d, "site", json_string(v->site));
 	if (d == NULL)
 		return -ENOMEM;
-	/* its size once: what it pushes out now is what cd_rev_kept drops */
-	v->recorded = doc_bytes(d);
-	v->recorded_out = k = pushed_out(v, v->recorded);
-	/* the operations, and their names after them: one allocation */
-	if ((o = calloc(1, (k + 1) * (sizeof(*o) + REV_NAME_LEN))) == NULL) {
+	if (v->site == NULL) {
+		json_object_set_new(d, "revision", json_integer(cd_rev_last(v) + 1));
+		rev_name(rec->name, sizeof(rec->name), cd_rev_last(v) + 1);
+	} else if (random_name(rec->name, sizeof(rec->name)) < 0) {
 		json_decref(d);
+		return -EIO;
+	}
+	rec->doc = d;
+	/* its size once: what it pushes out now is what cd_rev_kept drops */
+	rec->bytes = doc_bytes(d);
+	k = pushed_out(v, rec->bytes);
+	if (k > 0 && (rec->out = calloc(k, sizeof(*rec->out))) == NULL) {
+		cd_rev_rec_clear(rec);
 		return -ENOMEM;
 	}
-	names = (char *)(o + k + 1);
-	for (size_t i = 0; i <= k; i++, m++) {
-		char *nm = names + i * REV_NAME_LEN;
-
-		rev_name(nm, REV_NAME_LEN, i < k ? v->r[i].n : next);
-		o[m] = (struct store_op){ .kind = CD_REV_KIND, .name = nm, .doc = i < k ? NULL : d };
-	}
-	*doc = d;
-	*ops = o;
-	*nops = m;
+	for (size_t i = 0; i < k; i++)
+		snprintf(rec->out[i], sizeof(rec->out[i]), "%s", v->r[i].name);
+	rec->nout = k;
 	return 0;
 }
 
-void
-cd_rev_kept(struct cd_rev *v, json_t *doc)
+/* A fleet's revision as read: numbered, its changes at that generation. */
+static void
+numbered(json_t *doc, json_int_t n)
 {
-	size_t k = v->recorded_out < v->n ? v->recorded_out : v->n;
+	json_t *c;
+	size_t i;
 
-	for (size_t i = 0; i < k; i++) {
-		v->bytes -= v->r[i].bytes;
-		json_decref(v->r[i].doc);
-	}
-	memmove(v->r, v->r + k, (v->n - k) * sizeof(*v->r));
-	v->n -= k;
-	if (push(v, json_integer_value(json_object_get(doc, "revision")), doc, v->recorded) < 0)
-		CD_LOG(ERR, "out of memory: revision %" JSON_INTEGER_FORMAT " is stored but not listed until "
-		       "sxcd starts again", json_integer_value(json_object_get(doc, "revision")));
-	json_decref(doc);
+	json_object_set_new(doc, "revision", json_integer(n));
+	json_array_foreach(json_object_get(doc, "changes"), i, c)
+		json_object_set_new(c, "generation", json_integer(n));
 }
 
-static struct rev *
-find(const struct cd_rev *v, json_int_t n)
+json_int_t
+cd_rev_kept(struct cd_rev *v, struct cd_rev_rec *rec, json_int_t number)
 {
-	struct rev key = { .n = n };
+	json_int_t n = number > 0 ? number : json_integer_value(json_object_get(rec->doc, "revision"));
+	struct rev *r;
 
-	return v->n > 0 ? bsearch(&key, v->r, v->n, sizeof(*v->r), by_number) : NULL;
+	for (size_t i = 0; i < rec->nout; i++)
+		if ((r = find_name(v, rec->out[i])) != NULL)
+			drop(v, r);
+	if (v->site != NULL)
+		numbered(rec->doc, n);
+	/* a fleet's: the watch may have told of it first */
+	if ((r = find_name(v, rec->name)) != NULL)
+		drop(v, r);
+	if (insert(v, rec->name, n, n, json_incref(rec->doc), rec->bytes) < 0)
+		CD_LOG(ERR, "out of memory: revision %" JSON_INTEGER_FORMAT " is stored but not listed until "
+		       "sxcd reads the history again", n);
+	cd_rev_rec_clear(rec);
+	return n;
+}
+
+int
+cd_rev_adopt(struct cd_rev *v, const char *name, json_int_t number, json_int_t at, json_t *doc)
+{
+	struct rev *r = find_name(v, name);
+	json_t *d;
+
+	if (r != NULL && r->at > at) {
+		r->seen = true;
+		return 0;
+	}
+	if (doc != NULL && (number <= 0 || !well_formed(doc))) {
+		CD_LOG(ERR, "the fleet's store's revision %s (at %" JSON_INTEGER_FORMAT ") is not a revision: "
+		       "left out of the history", name, at);
+		doc = NULL;
+	}
+	if (r != NULL)
+		drop(v, r);
+	if (doc == NULL)
+		return r != NULL;
+	if ((d = json_deep_copy(doc)) == NULL)
+		return 0;
+	numbered(d, number);
+	return insert(v, name, number, at, d, 0) == 0;
+}
+
+void
+cd_rev_sweep(struct cd_rev *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		v->r[i].seen = false;
+}
+
+void
+cd_rev_swept(struct cd_rev *v, json_int_t at)
+{
+	for (size_t i = v->n; i-- > 0;)
+		if (!v->r[i].seen && v->r[i].at <= at)
+			drop(v, &v->r[i]);
 }
 
 json_t *
@@ -239,20 +401,20 @@ cd_rev_get(const struct cd_rev *v, json_int_t n)
 	return r != NULL ? r->doc : NULL;
 }
 
-int
-cd_rev_result(struct cd_rev *v, struct store *st, json_int_t n, json_t *result)
+json_t *
+cd_rev_result(struct cd_rev *v, json_int_t n, json_t *result, const char **name, json_int_t *at)
 {
 	struct rev *r = find(v, n);
-	char name[32];
 
 	if (r == NULL)
-		return -ENOENT;
+		return NULL;
 	json_object_set(r->doc, "result", result);
 	v->bytes -= r->bytes;
 	r->bytes = doc_bytes(r->doc);
 	v->bytes += r->bytes;
-	rev_name(name, sizeof(name), n);
-	return st != NULL ? store_put(st, CD_REV_KIND, name, r->doc) : 0;
+	*name = r->name;
+	*at = r->at;
+	return r->doc;
 }
 
 json_t *
@@ -285,51 +447,77 @@ cd_rev_known(const struct cd_rev *v, json_int_t n)
 	return n >= 0 && n <= cd_rev_last(v) && (v->n == 0 || n >= v->r[0].n - 1);
 }
 
-/* KIND/NAME's document at revision @at (borrowed; NULL: none). */
-static json_t *
-state_at(const struct cd_rev *v, const char *kind, const char *name, json_int_t at, json_t *now)
+static bool
+same(json_t *c, const char *kind, const char *name, const char *site)
 {
-	for (size_t i = 0; i < v->n; i++) {
-		json_t *c;
-		size_t j;
+	return strcmp(str(c, "kind"), kind) == 0 && strcmp(str(c, "name"), name) == 0 &&
+	       strcmp(str(c, "site"), site) == 0;
+}
 
-		if (v->r[i].n <= at)
-			continue;
-		json_array_foreach(json_object_get(v->r[i].doc, "changes"), j, c)
-			if (strcmp(json_string_value(json_object_get(c, "kind")) ?: "", kind) == 0 &&
-			    strcmp(json_string_value(json_object_get(c, "name")) ?: "", name) == 0) {
+/* KIND/NAME's (of @site: "" none) document at revision @at (borrowed;
+ * NULL: none); @now (NULL: another site's) past the last that touched it. */
+static json_t *
+state_at(const struct cd_rev *v, const char *kind, const char *name, const char *site, json_int_t at,
+	 json_t *now)
+{
+	json_t *c, *after = NULL;
+	size_t j;
+
+	for (size_t i = 0; i < v->n; i++)
+		json_array_foreach(json_object_get(v->r[i].doc, "changes"), j, c) {
+			if (!same(c, kind, name, site))
+				continue;
+			if (v->r[i].n > at)
 				return json_object_get(c, "before");
-			}
-	}
-	return json_object_get(json_object_get(now, kind), name);
+			after = json_object_get(c, "after");
+		}
+	return now != NULL ? json_object_get(json_object_get(now, kind), name) : after;
 }
 
 json_t *
-cd_rev_between(const struct cd_rev *v, json_int_t from, json_int_t to, json_t *now)
+cd_rev_between(const struct cd_rev *v, json_int_t from, json_int_t to, json_t *now, json_t **elsewhere)
 {
 	json_int_t lo = from < to ? from : to, hi = from < to ? to : from;
-	json_t *out = json_object(), *c;
+	json_t *out = json_object(), *other = json_object(), *c;
 	char who[STORE_NAME_MAX * 2 + 2];
 	size_t j;
 
-	for (size_t i = 0; out != NULL && i < v->n; i++) {
+	for (size_t i = 0; out != NULL && other != NULL && i < v->n; i++) {
 		if (v->r[i].n <= lo || v->r[i].n > hi)
 			continue;
 		json_array_foreach(json_object_get(v->r[i].doc, "changes"), j, c) {
-			const char *k = json_string_value(json_object_get(c, "kind")) ?: "";
-			const char *nm = json_string_value(json_object_get(c, "name")) ?: "";
-			json_t *a, *b;
+			const char *k = str(c, "kind"), *nm = str(c, "name"), *site = str(c, "site");
+			bool here = site[0] == '\0' || (v->site != NULL && strcmp(site, v->site) == 0);
+			json_t *into = out, *a, *b;
 
 			snprintf(who, sizeof(who), "%s/%s", k, nm);
-			if (json_object_get(out, who) != NULL)
+			if (!here) {
+				if (json_object_get(other, site) == NULL)
+					json_object_set_new(other, site, json_object());
+				into = json_object_get(other, site);
+			}
+			if (into == NULL || json_object_get(into, who) != NULL)
 				continue;
-			a = state_at(v, k, nm, from, now);
-			b = state_at(v, k, nm, to, now);
+			a = state_at(v, k, nm, site, from, here ? now : NULL);
+			b = state_at(v, k, nm, site, to, here ? now : NULL);
 			if ((a == NULL && b == NULL) ||
 			    (a != NULL && b != NULL && json_equal(json_object_get(a, "spec"), json_object_get(b, "spec"))))
 				continue;
-			json_object_set_new(out, who, json_pack("[O?,O?]", a, b));
+			json_object_set_new(into, who, json_pack("[O?,O?]", a, b));
 		}
 	}
+	/* a site whose intents came back as they were: not there */
+	if (other != NULL) {
+		const char *site;
+		json_t *o, *tmp;
+
+		json_object_foreach_safe(other, tmp, site, o)
+			if (json_object_size(o) == 0)
+				json_object_del(other, site);
+	}
+	if (elsewhere != NULL)
+		*elsewhere = other;
+	else
+		json_decref(other);
 	return out;
 }
