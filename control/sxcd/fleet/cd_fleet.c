@@ -503,8 +503,9 @@ pruned(void *arg, int rc, json_int_t rev)
  * --max-txn-ops) and a lost prune costs a longer history until the next.
  */
 static void
-prune(struct cd_fleet *f, const struct cd_rev_rec *rec)
+prune(void *ctx, const struct cd_rev_rec *rec)
 {
+	struct cd_fleet *f = ctx;
 	enum { AT_ONCE = 128 };	/* etcd's default --max-txn-ops */
 	struct cd_cas_op ops[AT_ONCE];
 
@@ -556,12 +557,6 @@ commit(void *ctx, const struct cd_change *ch, const json_int_t *revs, size_t n,
 	ops_free(ops, n + 1);
 	if (rc < 0)
 		done(arg, rc, 0);
-}
-
-static void
-kept(void *ctx, const struct cd_rev_rec *rec)
-{
-	prune(ctx, rec);
 }
 
 static void
@@ -651,7 +646,7 @@ cd_fleet_new(struct event_base *base, const char *url, const char *site,
 	    (f->scope_end[1] = cd_etcd_prefix_end(f->scope[1])) == NULL ||
 	    (f->scope_end[HISTORY] = cd_etcd_prefix_end(f->scope[HISTORY])) == NULL ||
 	    (f->probe = evtimer_new(base, probe, f)) == NULL ||
-	    cd_rstore_new(res, site, &(struct cd_rstore_ops){ .write = commit, .kept = kept, .result = result,
+	    cd_rstore_new(res, site, &(struct cd_rstore_ops){ .write = commit, .kept = prune, .result = result,
 							      .ctx = f }, &f->rs) < 0) {
 		cd_fleet_free(f);
 		return -ENOMEM;

@@ -1,0 +1,1218 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ov_ike (see ov_ike.h): the IKE_SA_INIT, IKE_AUTH and INFORMATIONAL exchanges of each peer, in either role. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <arpa/inet.h>
+
+#include <openssl/rand.h>
+
+#include "ov_ike.h"
+#include "ov_keyfile.h"
+
+const char *const ov_ike_reason_name[OV_IKE_R_MAX] = {
+#define OV_IKE_R_NAME(n, d) #n,
+	OV_IKE_REASONS(OV_IKE_R_NAME)
+#undef OV_IKE_R_NAME
+};
+
+enum sa_state { SA_INIT_SENT, SA_WAIT_AUTH, SA_AUTH_SENT, SA_UP, SA_GONE };
+
+/* One IKE SA and its Child SA (in locked memory: its keys are in it). */
+struct ike_sa {
+	uint64_t spi_i, spi_r;
+	bool initiator;
+	enum sa_state st;
+	uint16_t dh_group;
+	unsigned int aes_bits;
+	struct ov_ike_dh *dh;
+	uint8_t pub[OV_IKE_DH_MAX];			/* ours, while the exchange is under way */
+	uint8_t ni[OV_IKE_NONCE], nr[OV_IKE_NONCE];	/* the peer's may be shorter or longer: bounded */
+	uint8_t pn[256];				/* the peer's nonce as it sent it */
+	size_t pn_len;
+	struct ov_ike_keys k;
+	uint8_t msg1[OV_IKE_MSG_MAX], msg2[OV_IKE_MSG_MAX];	/* the two IKE_SA_INIT messages (AUTH covers them) */
+	size_t msg1_len, msg2_len;
+	uint8_t cookie[256];				/* a responder's cookie to send back (0: none) */
+	size_t cookie_len;
+	/* our requests: the next's ID, the one out (sent again until answered) */
+	uint32_t req_id;
+	uint8_t req[OV_IKE_MSG_MAX];
+	size_t req_len;
+	bool req_out;
+	unsigned int tries;
+	uint64_t req_at, wait_ms;
+	bool dpd_out;					/* the request out is a liveness check */
+	/* the peer's requests: the next's ID, our last response */
+	uint32_t peer_id;
+	uint8_t resp[OV_IKE_MSG_MAX];
+	size_t resp_len;
+	uint64_t iv;					/* the SK payloads' IVs */
+	uint64_t heard_at;				/* the last message from the peer */
+	bool natt;					/* on port 4500 (a NAT, or encapsulation asked for) */
+	uint16_t rport;					/* the peer's port: its last authenticated message's */
+	struct ov_ike_child child;
+	bool child_up;
+};
+
+struct ov_ike_peer {
+	struct ov_ike_peer *next;
+	struct ov_ike *e;
+	struct ov_ike_conf c;		/* its PSK in locked memory: psk below */
+	uint8_t *psk;
+	struct ike_sa *sa;
+	const char *state;
+	uint64_t start_at;		/* the starting side's next start (0: now) */
+};
+
+struct ov_ike {
+	struct ov_ike_ops ops;
+	struct ov_ike_peer *peers;
+	struct ov_ike_stats st;
+};
+
+static uint64_t
+rand64(void)
+{
+	uint64_t v = 0;
+
+	while (v == 0)
+		if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+			abort();	/* no randomness: nothing here may go on */
+	return v;
+}
+
+static void
+set_state(struct ov_ike_peer *p, const char *state, const char *why)
+{
+	if (p->state == state && why == NULL)
+		return;
+	p->state = state;
+	if (p->e->ops.state != NULL)
+		p->e->ops.state(p->e->ops.ctx, p, state, why);
+}
+
+static void
+drop(struct ov_ike *e, enum ov_ike_reason r)
+{
+	e->st.drop[r]++;
+}
+
+/* ------------------------------------------------------------ SAs */
+
+static struct ike_sa *
+sa_new(struct ov_ike_peer *p, bool initiator)
+{
+	struct ike_sa *sa = ov_keyfile_secure(sizeof(*sa));
+
+	if (sa == NULL)
+		return NULL;
+	sa->initiator = initiator;
+	sa->dh_group = p->c.dh;
+	sa->aes_bits = p->c.aes_bits;
+	sa->wait_ms = OV_IKE_RETRY_MS;
+	sa->rport = OV_IKE_PORT;
+	return sa;
+}
+
+/* @p's IKE SA gone (its Child SA said down); the starting side starts again later. */
+static void
+sa_end(struct ov_ike_peer *p, uint64_t now_ms, const char *why)
+{
+	struct ike_sa *sa = p->sa;
+
+	if (sa == NULL)
+		return;
+	if (sa->child_up && p->e->ops.child_down != NULL)
+		p->e->ops.child_down(p->e->ops.ctx, p, sa->child.spi_in, sa->child.spi_out);
+	ov_ike_dh_free(sa->dh);
+	ov_keyfile_release(sa, sizeof(*sa));
+	p->sa = NULL;
+	p->start_at = now_ms + OV_IKE_RESTART_MS;
+	set_state(p, "down", why);
+}
+
+/* ------------------------------------------------------------ sending */
+
+static void
+send_raw(struct ov_ike_peer *p, const uint8_t *msg, size_t len)
+{
+	struct ike_sa *sa = p->sa;
+
+	p->e->st.out++;
+	p->e->ops.send(p->e->ops.ctx, p, msg, len, sa->natt ? OV_IKE_NATT_PORT : OV_IKE_PORT, sa->rport);
+}
+
+/* A request of ours out, kept to be sent again until answered. */
+static void
+request_out(struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+
+	memcpy(sa->req, msg, len);
+	sa->req_len = len;
+	sa->req_out = true;
+	sa->tries = 1;
+	sa->req_at = now_ms;
+	sa->wait_ms = OV_IKE_RETRY_MS;
+	send_raw(p, msg, len);
+}
+
+static void
+response_out(struct ov_ike_peer *p, const uint8_t *msg, size_t len)
+{
+	memcpy(p->sa->resp, msg, len);
+	p->sa->resp_len = len;
+	send_raw(p, msg, len);
+}
+
+/* An encrypted message of @exch: the chain in @inner (built with
+ * ov_ike_chain_start) sealed into an SK payload. Its length in @out, or -errno. */
+static int
+seal_msg(struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid, struct ov_ike_buf *inner, uint8_t *out)
+{
+	struct ov_ike_hdr h = { .spi_i = sa->spi_i, .spi_r = sa->spi_r, .exchange = exch, .msgid = msgid,
+				.flags = (uint8_t)((sa->initiator ? OV_IKE_F_INITIATOR : 0) |
+						   (response ? OV_IKE_F_RESPONSE : 0)) };
+	struct ov_ike_buf b;
+	size_t body = (size_t)inner->len + OV_IKE_SK_OVERHEAD;
+	uint8_t sealed[OV_IKE_MSG_MAX];
+	int rc;
+
+	if (inner->err < 0 || OV_IKE_HDR + OV_IKE_PL_HDR + body > OV_IKE_MSG_MAX)
+		return -ENOSPC;
+	ov_ike_buf_init(&b, out, OV_IKE_MSG_MAX);
+	ov_ike_put_hdr(&b, &h);
+	ov_ike_put_sk_hdr(&b, ov_ike_chain_first(inner), body);
+	/* the AAD is the header through the SK payload's header: its length final first */
+	ov_ike_be32(out + 24, (uint32_t)(b.len + body));
+	if ((rc = ov_ike_seal(sa->initiator ? sa->k.sk_ei : sa->k.sk_er, sa->k.enc_len, ++sa->iv, out, b.len,
+			      inner->p, inner->len, sealed)) < 0)
+		return rc;
+	ov_ike_raw(&b, sealed, body);
+	return ov_ike_end(&b);
+}
+
+/* An unencrypted response to an IKE_SA_INIT: one notify (@data: its data). */
+static void
+init_refusal(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_hdr *rh, uint16_t dport, uint16_t type,
+	     const void *data, size_t len)
+{
+	struct ov_ike_hdr h = { .spi_i = rh->spi_i, .spi_r = 0, .exchange = OV_IKE_SA_INIT, .msgid = 0,
+				.flags = OV_IKE_F_RESPONSE };
+	uint8_t out[512], n[300];
+	struct ov_ike_buf b;
+	int nl = ov_ike_body_notify(n, sizeof(n), 0, NULL, 0, type, data, len);
+
+	ov_ike_buf_init(&b, out, sizeof(out));
+	ov_ike_put_hdr(&b, &h);
+	if (nl > 0)
+		ov_ike_put(&b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
+	if (ov_ike_end(&b) > 0) {
+		e->st.out++;
+		e->ops.send(e->ops.ctx, p, out, b.len, OV_IKE_PORT, dport);
+	}
+}
+
+/* ------------------------------------------------------------ proposals */
+
+static int
+ike_xfs(const struct ike_sa *sa, uint16_t prf, struct ov_ike_xf *xf)
+{
+	xf[0] = (struct ov_ike_xf){ OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)sa->aes_bits };
+	xf[1] = (struct ov_ike_xf){ OV_IKE_XF_PRF, prf, 0 };
+	xf[2] = (struct ov_ike_xf){ OV_IKE_XF_DH, sa->dh_group, 0 };
+	return 3;
+}
+
+static int
+esp_xfs(const struct ike_sa *sa, bool esn, struct ov_ike_xf *xf)
+{
+	xf[0] = (struct ov_ike_xf){ OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)sa->aes_bits };
+	xf[1] = (struct ov_ike_xf){ OV_IKE_XF_ESN, esn ? OV_IKE_ESN_YES : OV_IKE_ESN_NO, 0 };
+	return 2;
+}
+
+static bool
+has_xf(const struct ov_ike_prop *pr, uint8_t type, uint16_t id, uint16_t keylen)
+{
+	for (unsigned int i = 0; i < pr->nxf[type]; i++)
+		if (pr->xf[type][i].id == id && pr->xf[type][i].keylen == keylen)
+			return true;
+	return false;
+}
+
+/* The first proposal of @sa (the peer's) that has ours: its index, or -1. */
+static int
+choose_ike(const struct ov_ike_sa *sa, const struct ov_ike_peer *p)
+{
+	for (size_t i = 0; i < sa->n; i++) {
+		const struct ov_ike_prop *pr = &sa->prop[i];
+
+		if (pr->proto == OV_IKE_PROTO_IKE && !pr->unknown_attr && pr->spi_len == 0 &&
+		    has_xf(pr, OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)p->c.aes_bits) &&
+		    has_xf(pr, OV_IKE_XF_PRF, p->c.prf, 0) && has_xf(pr, OV_IKE_XF_DH, p->c.dh, 0) &&
+		    pr->nxf[OV_IKE_XF_INTEG] == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The first ESP proposal with ours: its index (and whether it has ESN), or -1. */
+static int
+choose_esp(const struct ov_ike_sa *sa, const struct ov_ike_peer *p, bool *esn)
+{
+	for (size_t i = 0; i < sa->n; i++) {
+		const struct ov_ike_prop *pr = &sa->prop[i];
+		bool no = has_xf(pr, OV_IKE_XF_ESN, OV_IKE_ESN_NO, 0), yes = has_xf(pr, OV_IKE_XF_ESN, OV_IKE_ESN_YES, 0);
+
+		if (pr->proto == OV_IKE_PROTO_ESP && !pr->unknown_attr && pr->spi_len == 4 &&
+		    has_xf(pr, OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)p->c.aes_bits) &&
+		    pr->nxf[OV_IKE_XF_INTEG] == 0 && pr->nxf[OV_IKE_XF_DH] <= 1 &&
+		    (pr->nxf[OV_IKE_XF_DH] == 0 || pr->xf[OV_IKE_XF_DH][0].id == 0) && (no || yes)) {
+			*esn = yes;	/* sxdp keeps the high half: taken when offered */
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------ identities, AUTH */
+
+/* Our ID payload's body (type, 3 reserved, data) into @out: its length. */
+static size_t
+id_body(const struct ov_ike_peer *p, bool ours, uint8_t *out)
+{
+	uint8_t type = ours ? p->c.id_type : p->c.rid_type;
+	const uint8_t *d = ours ? p->c.id : p->c.rid;
+	size_t len = ours ? p->c.id_len : p->c.rid_len;
+	uint32_t addr = ours ? p->c.local : p->c.remote;
+
+	memset(out, 0, 4);
+	if (type == 0) {
+		out[0] = OV_IKE_ID_IPV4_ADDR;
+		memcpy(out + 4, &addr, 4);
+		return 8;
+	}
+	out[0] = type;
+	memcpy(out + 4, d, len);
+	return 4 + len;
+}
+
+/* AUTH's data for @initiator's side: the PSK's over its signed octets. */
+static int
+auth_of(struct ov_ike_peer *p, bool initiator, const uint8_t *id, size_t id_len, uint8_t *out)
+{
+	struct ike_sa *sa = p->sa;
+	uint8_t oct[OV_IKE_MSG_MAX + 256 + OV_IKE_PRF_MAX];
+	const uint8_t *nonce = initiator ? (sa->initiator ? sa->pn : sa->nr) : (sa->initiator ? sa->ni : sa->pn);
+	size_t nlen = initiator ? (sa->initiator ? sa->pn_len : OV_IKE_NONCE) : (sa->initiator ? OV_IKE_NONCE : sa->pn_len);
+	size_t n;
+	int rc;
+
+	/* the initiator signs its first message and the responder's nonce; the responder its and the initiator's */
+	n = ov_ike_signed_octets(&sa->k, initiator, initiator ? sa->msg1 : sa->msg2, initiator ? sa->msg1_len :
+				 sa->msg2_len, nonce, nlen, id, id_len, oct);
+	rc = n > 0 ? ov_ike_auth_psk(&sa->k, p->psk, p->c.psk_len, oct, n, out) : -EIO;
+	memset(oct, 0, sizeof(oct));
+	return rc;
+}
+
+/* ------------------------------------------------------------ IKE_SA_INIT */
+
+static int
+put_nat_d(struct ov_ike_buf *b, const struct ov_ike_peer *p, uint64_t spi_i, uint64_t spi_r)
+{
+	uint8_t hash[20], n[32];
+	int nl;
+
+	/* what this side sees as its own address and the peer's: a NAT between
+	 * changes them; encapsulation asked for says an address no NAT gives */
+	if (ov_ike_nat_hash(spi_i, spi_r, p->c.encap ? 0 : p->c.local, OV_IKE_PORT, hash) < 0 ||
+	    (nl = ov_ike_body_notify(n, sizeof(n), 0, NULL, 0, OV_IKE_N_NAT_DETECTION_SOURCE_IP, hash, 20)) < 0)
+		return -EIO;
+	ov_ike_put(b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
+	if (ov_ike_nat_hash(spi_i, spi_r, p->c.remote, OV_IKE_PORT, hash) < 0 ||
+	    (nl = ov_ike_body_notify(n, sizeof(n), 0, NULL, 0, OV_IKE_N_NAT_DETECTION_DESTINATION_IP, hash, 20)) < 0)
+		return -EIO;
+	ov_ike_put(b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
+	return 0;
+}
+
+/* Where an IKE_SA_INIT came from and went to. */
+struct addrs {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
+/* After the IKE_SA_INIT exchange: is there a NAT between (the hashes of
+ * what each side saw differ), or is encapsulation asked for? Then the IKE
+ * SA moves to port 4500. Without the notifies, the peer does no NAT-T. */
+static void
+nat_detect(struct ov_ike_peer *p, const struct ov_ike_msg *m, const struct addrs *a)
+{
+	bool src_seen = false, src_match = false, dst_seen = false, dst_match = false;
+	struct ov_ike_notify n;
+	uint8_t h[20];
+
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->pl[i].type != OV_IKE_PL_NOTIFY || ov_ike_read_notify(&m->pl[i], &n, NULL) < 0 || n.data_len != 20)
+			continue;
+		/* the peer may send several source hashes (several addresses): one matching is enough */
+		if (n.type == OV_IKE_N_NAT_DETECTION_SOURCE_IP) {
+			src_seen = true;
+			src_match = src_match || (ov_ike_nat_hash(m->h.spi_i, m->h.spi_r, a->src, a->sport, h) == 0 &&
+						  ov_ike_memcmp(h, n.data, 20) == 0);
+		} else if (n.type == OV_IKE_N_NAT_DETECTION_DESTINATION_IP) {
+			dst_seen = true;
+			dst_match = dst_match || (ov_ike_nat_hash(m->h.spi_i, m->h.spi_r, a->dst, a->dport, h) == 0 &&
+						  ov_ike_memcmp(h, n.data, 20) == 0);
+		}
+	}
+	if (src_seen || dst_seen)	/* it speaks NAT-T */
+		p->sa->natt = (src_seen && !src_match) || (dst_seen && !dst_match) || p->c.encap;
+}
+
+/* The initiator's first message (with the responder's cookie, if asked). */
+static void
+init_send(struct ov_ike_peer *p, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+	struct ov_ike_hdr h = { .spi_i = sa->spi_i, .exchange = OV_IKE_SA_INIT, .flags = OV_IKE_F_INITIATOR };
+	uint8_t body[512], ke[4 + OV_IKE_DH_MAX], n[300];
+	struct ov_ike_xf xf[4];
+	struct ov_ike_buf b;
+	int len, nl;
+
+	/* a resend with a cookie keeps the key pair and nonce it had */
+	if (sa->dh == NULL && ov_ike_dh_new(sa->dh_group, NULL, 0, &sa->dh, sa->pub) < 0) {
+		sa_end(p, now_ms, "no DH key");
+		return;
+	}
+	ov_ike_buf_init(&b, sa->msg1, sizeof(sa->msg1));
+	ov_ike_put_hdr(&b, &h);
+	if (sa->cookie_len > 0 && (nl = ov_ike_body_notify(n, sizeof(n), 0, NULL, 0, OV_IKE_N_COOKIE, sa->cookie,
+							   sa->cookie_len)) > 0)
+		ov_ike_put(&b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
+	len = ov_ike_body_sa(body, sizeof(body), 1, OV_IKE_PROTO_IKE, NULL, 0, xf, (size_t)ike_xfs(sa, p->c.prf, xf));
+	if (len > 0)
+		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)len);
+	ov_ike_be16(ke, sa->dh_group);
+	ov_ike_be16(ke + 2, 0);
+	memcpy(ke + 4, sa->pub, ov_ike_dh_len(sa->dh_group));
+	ov_ike_put(&b, OV_IKE_PL_KE, ke, 4 + ov_ike_dh_len(sa->dh_group));
+	ov_ike_put(&b, OV_IKE_PL_NONCE, sa->ni, OV_IKE_NONCE);
+	if (put_nat_d(&b, p, sa->spi_i, 0) < 0 || (len = ov_ike_end(&b)) < 0) {
+		sa_end(p, now_ms, "the first message does not fit");
+		return;
+	}
+	sa->msg1_len = (size_t)len;
+	sa->st = SA_INIT_SENT;
+	sa->req_id = 0;
+	request_out(p, sa->msg1, sa->msg1_len, now_ms);
+}
+
+static void
+start(struct ov_ike_peer *p, uint64_t now_ms)
+{
+	struct ike_sa *sa = sa_new(p, true);
+
+	if (sa == NULL)
+		return;
+	p->sa = sa;
+	sa->spi_i = rand64();
+	if (RAND_bytes(sa->ni, OV_IKE_NONCE) != 1)
+		abort();
+	set_state(p, "connecting", NULL);
+	init_send(p, now_ms);
+}
+
+/* The KE's public value of @m, checked against our group: NULL when none or not it. */
+static const uint8_t *
+ke_of(const struct ov_ike_msg *m, uint16_t group, size_t *len, uint16_t *got)
+{
+	const struct ov_ike_pl *pl = ov_ike_find(m, OV_IKE_PL_KE);
+	const uint8_t *d;
+
+	*got = 0;
+	if (pl == NULL || ov_ike_read_ke(pl, got, &d, len, NULL) < 0 || *got != group ||
+	    *len != ov_ike_dh_len(group))
+		return NULL;
+	return d;
+}
+
+/* The peer's nonce into @sa: 0, or -EBADMSG (none, or not 16..256 bytes). */
+static int
+nonce_of(struct ike_sa *sa, const struct ov_ike_msg *m)
+{
+	const struct ov_ike_pl *pl = ov_ike_find(m, OV_IKE_PL_NONCE);
+
+	if (pl == NULL || pl->len < 16 || pl->len > sizeof(sa->pn))
+		return -EBADMSG;
+	memcpy(sa->pn, pl->body, pl->len);
+	sa->pn_len = pl->len;
+	return 0;
+}
+
+/* Both sides' keys from the DH and the nonces. */
+static int
+derive(struct ike_sa *sa, const uint8_t *peer_pub, size_t len)
+{
+	uint8_t gir[OV_IKE_DH_MAX];
+	size_t glen = 0;
+	int rc;
+
+	if ((rc = ov_ike_dh_shared(sa->dh, peer_pub, len, gir, &glen)) < 0)
+		return rc;
+	rc = sa->initiator ?
+	     ov_ike_keys_derive(&sa->k, sa->k.prf, sa->aes_bits, NULL, gir, glen, sa->ni, OV_IKE_NONCE, sa->pn,
+				sa->pn_len, sa->spi_i, sa->spi_r) :
+	     ov_ike_keys_derive(&sa->k, sa->k.prf, sa->aes_bits, NULL, gir, glen, sa->pn, sa->pn_len, sa->nr,
+				OV_IKE_NONCE, sa->spi_i, sa->spi_r);
+	memset(gir, 0, sizeof(gir));
+	ov_ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	return rc;
+}
+
+/* A responder's IKE_SA_INIT: answered with its proposal, KE and nonce, or refused. */
+static void
+init_answer(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t len, const struct ov_ike_msg *m,
+	    const struct addrs *a, uint64_t now_ms)
+{
+	struct ov_ike_hdr h = { .spi_i = m->h.spi_i, .exchange = OV_IKE_SA_INIT, .flags = OV_IKE_F_RESPONSE };
+	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA);
+	uint8_t pub[OV_IKE_DH_MAX], body[512], ke[4 + OV_IKE_DH_MAX], grp[2];
+	struct ov_ike_sa offer;
+	struct ov_ike_xf xf[4];
+	struct ov_ike_buf b;
+	const uint8_t *peer_pub;
+	struct ike_sa *sa;
+	size_t plen;
+	uint16_t got;
+	int sl, rc;
+
+	/* the same request again: the same answer */
+	if (p->sa != NULL && !p->sa->initiator && p->sa->spi_i == m->h.spi_i && p->sa->st == SA_WAIT_AUTH &&
+	    p->sa->msg1_len == len && memcmp(p->sa->msg1, buf, len) == 0) {
+		send_raw(p, p->sa->resp, p->sa->resp_len);
+		return;
+	}
+	if (sap == NULL || ov_ike_read_sa(sap, &offer, NULL) < 0 || choose_ike(&offer, p) < 0) {
+		drop(e, OV_IKE_R_no_proposal);
+		init_refusal(e, p, &m->h, a->sport, OV_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if ((peer_pub = ke_of(m, p->c.dh, &plen, &got)) == NULL) {
+		drop(e, OV_IKE_R_bad_ke);
+		ov_ike_be16(grp, p->c.dh);
+		init_refusal(e, p, &m->h, a->sport, OV_IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+		return;
+	}
+	if (len > OV_IKE_MSG_MAX || (sa = sa_new(p, false)) == NULL)
+		return;
+	sa->spi_i = m->h.spi_i;
+	sa->spi_r = rand64();
+	sa->k.prf = p->c.prf;
+	if ((rc = nonce_of(sa, m)) < 0 || RAND_bytes(sa->nr, OV_IKE_NONCE) != 1 ||
+	    ov_ike_dh_new(sa->dh_group, NULL, 0, &sa->dh, pub) < 0 || derive(sa, peer_pub, plen) < 0) {
+		drop(e, rc < 0 ? OV_IKE_R_malformed : OV_IKE_R_bad_ke);
+		ov_ike_dh_free(sa->dh);
+		ov_keyfile_release(sa, sizeof(*sa));
+		return;
+	}
+	memcpy(sa->msg1, buf, len);
+	sa->msg1_len = len;
+	h.spi_r = sa->spi_r;
+	ov_ike_buf_init(&b, sa->msg2, sizeof(sa->msg2));
+	ov_ike_put_hdr(&b, &h);
+	sl = ov_ike_body_sa(body, sizeof(body), offer.prop[choose_ike(&offer, p)].num, OV_IKE_PROTO_IKE, NULL, 0, xf,
+			    (size_t)ike_xfs(sa, p->c.prf, xf));
+	if (sl > 0)
+		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)sl);
+	ov_ike_be16(ke, sa->dh_group);
+	ov_ike_be16(ke + 2, 0);
+	memcpy(ke + 4, pub, ov_ike_dh_len(sa->dh_group));
+	ov_ike_put(&b, OV_IKE_PL_KE, ke, 4 + ov_ike_dh_len(sa->dh_group));
+	ov_ike_put(&b, OV_IKE_PL_NONCE, sa->nr, OV_IKE_NONCE);
+	if (put_nat_d(&b, p, sa->spi_i, sa->spi_r) < 0 || ov_ike_end(&b) < 0) {
+		ov_keyfile_release(sa, sizeof(*sa));
+		return;
+	}
+	sa->msg2_len = b.len;
+	/* a new IKE SA from the peer replaces the one it had (it restarted) */
+	if (p->sa != NULL)
+		sa_end(p, now_ms, "replaced by the peer's new IKE SA");
+	p->sa = sa;
+	sa->rport = a->sport;
+	sa->st = SA_WAIT_AUTH;
+	sa->peer_id = 1;
+	sa->req_id = 0;
+	sa->heard_at = now_ms;
+	set_state(p, "connecting", NULL);
+	response_out(p, sa->msg2, sa->msg2_len);
+}
+
+/* The IKE_AUTH request (the initiator's): ID, AUTH, the Child SA's proposal and selectors. */
+static void
+auth_send(struct ov_ike_peer *p, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+	uint8_t inner[OV_IKE_MSG_MAX], out[OV_IKE_MSG_MAX], id[4 + OV_IKE_ID_MAX], auth[4 + OV_IKE_PRF_MAX];
+	uint8_t body[256], spi[4];
+	struct ov_ike_ts ts;
+	struct ov_ike_xf xf[3];
+	struct ov_ike_buf b;
+	size_t il = id_body(p, true, id);
+	int len;
+
+	sa->child.spi_in = p->e->ops.spi(p->e->ops.ctx, p);
+	memset(auth, 0, 4);
+	auth[0] = OV_IKE_AUTH_PSK;
+	if (auth_of(p, true, id, il, auth + 4) < 0) {
+		sa_end(p, now_ms, "AUTH could not be made");
+		return;
+	}
+	ov_ike_buf_init(&b, inner, sizeof(inner));
+	ov_ike_chain_start(&b);
+	ov_ike_put(&b, OV_IKE_PL_IDI, id, il);
+	ov_ike_put(&b, OV_IKE_PL_AUTH, auth, 4 + sa->k.prf_len);
+	ov_ike_be32(spi, sa->child.spi_in);
+	/* ESN offered both ways: the responder chooses */
+	xf[0] = (struct ov_ike_xf){ OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)sa->aes_bits };
+	xf[1] = (struct ov_ike_xf){ OV_IKE_XF_ESN, OV_IKE_ESN_YES, 0 };
+	xf[2] = (struct ov_ike_xf){ OV_IKE_XF_ESN, OV_IKE_ESN_NO, 0 };
+	if ((len = ov_ike_body_sa(body, sizeof(body), 1, OV_IKE_PROTO_ESP, spi, 4, xf, 3)) > 0)
+		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)len);
+	ts = (struct ov_ike_ts){ .port_hi = 0xffff, .lo = ntohl(p->c.ts_local), .hi = ntohl(p->c.ts_local) };
+	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
+		ov_ike_put(&b, OV_IKE_PL_TSI, body, (size_t)len);
+	ts.lo = ts.hi = ntohl(p->c.ts_remote);
+	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
+		ov_ike_put(&b, OV_IKE_PL_TSR, body, (size_t)len);
+	if ((len = seal_msg(sa, OV_IKE_AUTH, false, 1, &b, out)) < 0) {
+		sa_end(p, now_ms, "IKE_AUTH does not fit");
+		return;
+	}
+	memset(inner, 0, sizeof(inner));
+	sa->st = SA_AUTH_SENT;
+	sa->req_id = 1;
+	request_out(p, out, (size_t)len, now_ms);
+}
+
+/* The initiator's IKE_SA_INIT answered. */
+static void
+init_answered(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t len, const struct ov_ike_msg *m,
+	      const struct addrs *a, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA);
+	struct ov_ike_notify n;
+	struct ov_ike_sa got;
+	const uint8_t *peer_pub;
+	size_t plen;
+	uint16_t grp;
+
+	if (ov_ike_find_notify(m, OV_IKE_N_COOKIE, &n) == 0 && n.data_len > 0 && n.data_len <= sizeof(sa->cookie) &&
+	    sa->cookie_len == 0) {
+		/* asked for a cookie: the same message again with it first */
+		memcpy(sa->cookie, n.data, n.data_len);
+		sa->cookie_len = n.data_len;
+		sa->msg1_len = 0;
+		init_send(p, now_ms);
+		return;
+	}
+	if (ov_ike_find_notify(m, OV_IKE_N_NO_PROPOSAL_CHOSEN, &n) == 0 ||
+	    ov_ike_find_notify(m, OV_IKE_N_INVALID_KE_PAYLOAD, &n) == 0) {
+		/* another group is the peer's, or nothing of ours: the operator's to change */
+		drop(e, OV_IKE_R_refused);
+		sa_end(p, now_ms, n.type == OV_IKE_N_NO_PROPOSAL_CHOSEN ? "the peer chose none of the proposal "
+		       "(NO_PROPOSAL_CHOSEN)" : "the peer wants another DH group (INVALID_KE_PAYLOAD)");
+		return;
+	}
+	if (sap == NULL || ov_ike_read_sa(sap, &got, NULL) < 0 || got.n != 1 || choose_ike(&got, p) != 0) {
+		drop(e, OV_IKE_R_no_proposal);
+		sa_end(p, now_ms, "the peer's chosen proposal is not ours");
+		return;
+	}
+	if ((peer_pub = ke_of(m, sa->dh_group, &plen, &grp)) == NULL || nonce_of(sa, m) < 0 || m->h.spi_r == 0) {
+		drop(e, OV_IKE_R_bad_ke);
+		sa_end(p, now_ms, "the peer's KE or nonce");
+		return;
+	}
+	sa->spi_r = m->h.spi_r;
+	sa->k.prf = p->c.prf;
+	if (derive(sa, peer_pub, plen) < 0) {
+		drop(e, OV_IKE_R_bad_ke);
+		sa_end(p, now_ms, "the peer's public value");
+		return;
+	}
+	memcpy(sa->msg2, buf, len);
+	sa->msg2_len = len;
+	sa->req_out = false;
+	sa->heard_at = now_ms;
+	nat_detect(p, m, a);
+	auth_send(p, now_ms);
+}
+
+/* ------------------------------------------------------------ IKE_AUTH */
+
+/* The peer's ID is the one expected, its AUTH the PSK's over its octets. */
+static bool
+auth_ok(struct ov_ike_peer *p, const struct ov_ike_msg *m, bool peer_initiator)
+{
+	const struct ov_ike_pl *idp = ov_ike_find(m, peer_initiator ? OV_IKE_PL_IDI : OV_IKE_PL_IDR);
+	const struct ov_ike_pl *ap = ov_ike_find(m, OV_IKE_PL_AUTH);
+	uint8_t want_id[4 + OV_IKE_ID_MAX], want[OV_IKE_PRF_MAX];
+	const uint8_t *ad;
+	size_t wl = id_body(p, false, want_id), al;
+	uint8_t method;
+	bool ok;
+
+	if (idp == NULL || ap == NULL || ov_ike_read_auth(ap, &method, &ad, &al, NULL) < 0 ||
+	    method != OV_IKE_AUTH_PSK || al != p->sa->k.prf_len)
+		return false;
+	/* the ID as the peer sent it (its type, and the 3 reserved bytes) is what its AUTH covers */
+	if (idp->len != wl || idp->body[0] != want_id[0] || memcmp(idp->body + 4, want_id + 4, wl - 4) != 0)
+		return false;
+	if (auth_of(p, peer_initiator, idp->body, idp->len, want) < 0)
+		return false;
+	ok = ov_ike_memcmp(want, ad, al) == 0;
+	memset(want, 0, sizeof(want));
+	return ok;
+}
+
+/* Do the selectors @tsi/@tsr cover the two VTEPs (the initiator's first)? */
+static bool
+ts_ok(const struct ov_ike_msg *m, uint32_t init_addr, uint32_t resp_addr)
+{
+	const struct ov_ike_pl *a = ov_ike_find(m, OV_IKE_PL_TSI), *b = ov_ike_find(m, OV_IKE_PL_TSR);
+	struct ov_ike_tss ti, tr;
+	bool i = false, r = false;
+
+	if (a == NULL || b == NULL || ov_ike_read_ts(a, &ti, NULL) < 0 || ov_ike_read_ts(b, &tr, NULL) < 0)
+		return false;
+	for (size_t k = 0; k < ti.n; k++)
+		i = i || (ti.ts[k].lo <= ntohl(init_addr) && ntohl(init_addr) <= ti.ts[k].hi);
+	for (size_t k = 0; k < tr.n; k++)
+		r = r || (tr.ts[k].lo <= ntohl(resp_addr) && ntohl(resp_addr) <= tr.ts[k].hi);
+	return i && r;
+}
+
+/* The Child SA's keys: KEYMAT's first half the initiator's to the responder. */
+static int
+child_keys(struct ike_sa *sa)
+{
+	uint8_t i2r[OV_IKE_KEY_MAX], r2i[OV_IKE_KEY_MAX];
+	const uint8_t *ni = sa->initiator ? sa->ni : sa->pn, *nr = sa->initiator ? sa->pn : sa->nr;
+	size_t nil = sa->initiator ? OV_IKE_NONCE : sa->pn_len, nrl = sa->initiator ? sa->pn_len : OV_IKE_NONCE;
+	int rc;
+
+	sa->child.key_len = sa->aes_bits / 8 + OV_IKE_SALT;
+	rc = ov_ike_child_keys(&sa->k, NULL, 0, ni, nil, nr, nrl, sa->child.key_len, i2r, r2i);
+	if (rc == 0) {
+		memcpy(sa->child.key_out, sa->initiator ? i2r : r2i, sa->child.key_len);
+		memcpy(sa->child.key_in, sa->initiator ? r2i : i2r, sa->child.key_len);
+	}
+	memset(i2r, 0, sizeof(i2r));
+	memset(r2i, 0, sizeof(r2i));
+	return rc;
+}
+
+static void
+child_ready(struct ov_ike_peer *p)
+{
+	struct ike_sa *sa = p->sa;
+
+	sa->st = SA_UP;
+	sa->child_up = true;
+	sa->child.encap = sa->natt;
+	sa->child.encap_port = sa->rport;
+	p->e->st.established++;
+	if (p->e->ops.child_up != NULL)
+		p->e->ops.child_up(p->e->ops.ctx, p, &sa->child);
+	set_state(p, "established", NULL);
+}
+
+/* An encrypted response to the peer's request @msgid of @exch: one notify, or the @inner chain. */
+static void
+answer_sealed(struct ov_ike_peer *p, uint8_t exch, uint32_t msgid, struct ov_ike_buf *inner)
+{
+	uint8_t out[OV_IKE_MSG_MAX];
+	int len = seal_msg(p->sa, exch, true, msgid, inner, out);
+
+	if (len > 0)
+		response_out(p, out, (size_t)len);
+}
+
+static void
+answer_notify(struct ov_ike_peer *p, uint8_t exch, uint32_t msgid, uint16_t type)
+{
+	uint8_t inner[64], n[8];
+	struct ov_ike_buf b;
+	int nl = ov_ike_body_notify(n, sizeof(n), 0, NULL, 0, type, NULL, 0);
+
+	ov_ike_buf_init(&b, inner, sizeof(inner));
+	ov_ike_chain_start(&b);
+	ov_ike_put(&b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
+	answer_sealed(p, exch, msgid, &b);
+}
+
+/* The responder's IKE_AUTH: the peer checked, the Child SA chosen, answered. */
+static void
+auth_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA);
+	uint8_t inner[OV_IKE_MSG_MAX], id[4 + OV_IKE_ID_MAX], auth[4 + OV_IKE_PRF_MAX], body[256], spi[4];
+	struct ov_ike_sa offer;
+	struct ov_ike_xf xf[3];
+	struct ov_ike_ts ts;
+	struct ov_ike_buf b;
+	size_t il;
+	bool esn = false;
+	int ch, len;
+
+	if (!auth_ok(p, m, true)) {
+		drop(e, OV_IKE_R_auth_failed);
+		answer_notify(p, OV_IKE_AUTH, m->h.msgid, OV_IKE_N_AUTHENTICATION_FAILED);
+		sa_end(p, now_ms, "the peer's AUTH or ID did not verify");
+		return;
+	}
+	if (sap == NULL || ov_ike_read_sa(sap, &offer, NULL) < 0 || (ch = choose_esp(&offer, p, &esn)) < 0) {
+		drop(e, OV_IKE_R_no_proposal);
+		answer_notify(p, OV_IKE_AUTH, m->h.msgid, OV_IKE_N_NO_PROPOSAL_CHOSEN);
+		sa_end(p, now_ms, "no ESP proposal of ours");
+		return;
+	}
+	if (!ts_ok(m, p->c.ts_remote, p->c.ts_local)) {
+		drop(e, OV_IKE_R_ts_unacceptable);
+		answer_notify(p, OV_IKE_AUTH, m->h.msgid, OV_IKE_N_TS_UNACCEPTABLE);
+		sa_end(p, now_ms, "its selectors do not cover the two VTEPs");
+		return;
+	}
+	sa->child.spi_out = ov_ike_get32(offer.prop[ch].spi);
+	sa->child.spi_in = e->ops.spi(e->ops.ctx, p);
+	sa->child.esn = esn;
+	il = id_body(p, true, id);
+	memset(auth, 0, 4);
+	auth[0] = OV_IKE_AUTH_PSK;
+	if (child_keys(sa) < 0 || auth_of(p, false, id, il, auth + 4) < 0) {
+		sa_end(p, now_ms, "keys could not be made");
+		return;
+	}
+	ov_ike_buf_init(&b, inner, sizeof(inner));
+	ov_ike_chain_start(&b);
+	ov_ike_put(&b, OV_IKE_PL_IDR, id, il);
+	ov_ike_put(&b, OV_IKE_PL_AUTH, auth, 4 + sa->k.prf_len);
+	ov_ike_be32(spi, sa->child.spi_in);
+	if ((len = ov_ike_body_sa(body, sizeof(body), offer.prop[ch].num, OV_IKE_PROTO_ESP, spi, 4, xf,
+				  (size_t)esp_xfs(sa, esn, xf))) > 0)
+		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)len);
+	/* narrowed to the two VTEPs, all protocols */
+	ts = (struct ov_ike_ts){ .port_hi = 0xffff, .lo = ntohl(p->c.ts_remote), .hi = ntohl(p->c.ts_remote) };
+	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
+		ov_ike_put(&b, OV_IKE_PL_TSI, body, (size_t)len);
+	ts.lo = ts.hi = ntohl(p->c.ts_local);
+	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
+		ov_ike_put(&b, OV_IKE_PL_TSR, body, (size_t)len);
+	answer_sealed(p, OV_IKE_AUTH, m->h.msgid, &b);
+	memset(inner, 0, sizeof(inner));
+	child_ready(p);
+}
+
+/* The initiator's IKE_AUTH answered: the responder checked, its Child SA taken. */
+static void
+auth_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA);
+	struct ov_ike_notify n;
+	struct ov_ike_sa got;
+	bool esn = false;
+
+	sa->req_out = false;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->pl[i].type == OV_IKE_PL_NOTIFY && ov_ike_read_notify(&m->pl[i], &n, NULL) == 0 &&
+		    n.type < 16384) {
+			char why[96];
+
+			drop(e, n.type == OV_IKE_N_AUTHENTICATION_FAILED ? OV_IKE_R_auth_failed : OV_IKE_R_refused);
+			snprintf(why, sizeof(why), "the peer refused IKE_AUTH (notify %u%s)", n.type,
+				 n.type == OV_IKE_N_AUTHENTICATION_FAILED ? ": AUTHENTICATION_FAILED" :
+				 n.type == OV_IKE_N_NO_PROPOSAL_CHOSEN ? ": NO_PROPOSAL_CHOSEN" :
+				 n.type == OV_IKE_N_TS_UNACCEPTABLE ? ": TS_UNACCEPTABLE" : "");
+			sa_end(p, now_ms, why);
+			return;
+		}
+	if (!auth_ok(p, m, false)) {
+		drop(e, OV_IKE_R_auth_failed);
+		sa_end(p, now_ms, "the responder's AUTH or ID did not verify");
+		return;
+	}
+	if (sap == NULL || ov_ike_read_sa(sap, &got, NULL) < 0 || got.n != 1 || choose_esp(&got, p, &esn) != 0 ||
+	    got.prop[0].nxf[OV_IKE_XF_ESN] != 1) {
+		drop(e, OV_IKE_R_no_proposal);
+		sa_end(p, now_ms, "the responder's ESP proposal is not ours");
+		return;
+	}
+	if (!ts_ok(m, p->c.ts_local, p->c.ts_remote)) {
+		drop(e, OV_IKE_R_ts_unacceptable);
+		sa_end(p, now_ms, "the responder's selectors do not cover the two VTEPs");
+		return;
+	}
+	sa->child.spi_out = ov_ike_get32(got.prop[0].spi);
+	sa->child.esn = esn;
+	sa->req_id++;
+	if (child_keys(sa) < 0) {
+		sa_end(p, now_ms, "keys could not be made");
+		return;
+	}
+	child_ready(p);
+}
+
+/* ------------------------------------------------------------ INFORMATIONAL */
+
+static void
+info_send(struct ov_ike_peer *p, struct ov_ike_buf *inner, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+	uint8_t out[OV_IKE_MSG_MAX];
+	int len = seal_msg(sa, OV_IKE_INFORMATIONAL, false, sa->req_id, inner, out);
+
+	if (len > 0)
+		request_out(p, out, (size_t)len, now_ms);
+}
+
+/* The peer's INFORMATIONAL request: a liveness check, or Deletes. */
+static void
+info_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m, uint64_t now_ms)
+{
+	uint8_t inner[256], del[16];
+	struct ov_ike_buf b;
+	bool ike_gone = false, child_gone = false;
+
+	ov_ike_buf_init(&b, inner, sizeof(inner));
+	ov_ike_chain_start(&b);
+	for (size_t i = 0; i < m->n; i++) {
+		uint8_t proto, sl;
+		const uint8_t *spis;
+		size_t n;
+
+		if (m->pl[i].type != OV_IKE_PL_DELETE || ov_ike_read_delete(&m->pl[i], &proto, &sl, &n, &spis, NULL) < 0)
+			continue;
+		if (proto == OV_IKE_PROTO_IKE)
+			ike_gone = true;
+		for (size_t k = 0; proto == OV_IKE_PROTO_ESP && k < n; k++)
+			if (p->sa->child_up && ov_ike_get32(spis + 4 * k) == p->sa->child.spi_out)
+				child_gone = true;
+	}
+	if (child_gone && !ike_gone) {
+		/* our inbound half of it deleted too, said back */
+		del[0] = OV_IKE_PROTO_ESP;
+		del[1] = 4;
+		ov_ike_be16(del + 2, 1);
+		ov_ike_be32(del + 4, p->sa->child.spi_in);
+		ov_ike_put(&b, OV_IKE_PL_DELETE, del, 8);
+	}
+	answer_sealed(p, OV_IKE_INFORMATIONAL, m->h.msgid, &b);
+	(void)e;
+	if (ike_gone || child_gone) {
+		/* one Child SA per IKE SA: either gone, the IKE SA goes (the starting side starts again) */
+		p->e->st.deleted++;
+		sa_end(p, now_ms, ike_gone ? "the peer deleted the IKE SA" : "the peer deleted the Child SA");
+	}
+}
+
+/* ------------------------------------------------------------ input */
+
+static struct ov_ike_peer *
+peer_by_addr(struct ov_ike *e, uint32_t src, uint32_t dst)
+{
+	for (struct ov_ike_peer *p = e->peers; p != NULL; p = p->next)
+		if (p->c.remote == src && p->c.local == dst)
+			return p;
+	return NULL;
+}
+
+/* The SK payload of @m opened, its chain into @inner: 0 or -EBADMSG. */
+static int
+open_sk(struct ike_sa *sa, const uint8_t *buf, const struct ov_ike_msg *m, uint8_t *plain, struct ov_ike_msg *inner)
+{
+	const struct ov_ike_pl *sk = &m->pl[m->n - 1];
+	size_t plen = 0;
+
+	if (m->sk_at == 0 || sk->type != OV_IKE_PL_SK)
+		return -EBADMSG;
+	/* the peer's key: the initiator's if it is the initiator */
+	if (ov_ike_open(sa->initiator ? sa->k.sk_er : sa->k.sk_ei, sa->k.enc_len, buf, m->sk_at + OV_IKE_PL_HDR,
+			sk->body, sk->len, plain, &plen) < 0)
+		return -EBADMSG;
+	memset(inner, 0, sizeof(*inner));
+	inner->h = m->h;
+	return ov_ike_parse_chain(plain, plen, buf[m->sk_at], inner, NULL);
+}
+
+/* An authenticated message from the peer's @sport to our @dport: where it is now. */
+static void
+heard(struct ike_sa *sa, uint16_t sport, uint16_t dport, uint64_t now_ms)
+{
+	sa->heard_at = now_ms;
+	sa->rport = sport;
+	if (dport == OV_IKE_NATT_PORT)
+		sa->natt = true;
+}
+
+void
+ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *buf,
+	     size_t len, uint64_t now_ms)
+{
+	struct ov_ike_peer *p = peer_by_addr(e, src, dst);
+	uint8_t plain[OV_IKE_MSG_MAX];
+	struct ov_ike_msg m, in;
+	struct ike_sa *sa;
+	bool response;
+
+	e->st.in++;
+	if (len > OV_IKE_MSG_MAX || ov_ike_parse(buf, len, &m, NULL) < 0) {
+		drop(e, OV_IKE_R_malformed);
+		return;
+	}
+	if (p == NULL) {
+		drop(e, OV_IKE_R_unknown_peer);
+		return;
+	}
+	response = (m.h.flags & OV_IKE_F_RESPONSE) != 0;
+	if (m.h.exchange == OV_IKE_SA_INIT && !response) {
+		if (m.h.spi_r != 0 || m.h.msgid != 0 || !(m.h.flags & OV_IKE_F_INITIATOR)) {
+			drop(e, OV_IKE_R_malformed);
+			return;
+		}
+		init_answer(e, p, buf, len, &m, &(struct addrs){ src, dst, sport, dport }, now_ms);
+		return;
+	}
+	sa = p->sa;
+	if (sa == NULL || sa->spi_i != m.h.spi_i ||
+	    (m.h.exchange != OV_IKE_SA_INIT && sa->spi_r != m.h.spi_r)) {
+		drop(e, OV_IKE_R_unknown_spi);
+		return;
+	}
+	/* the I flag says which side sent it: never our own role */
+	if (!!(m.h.flags & OV_IKE_F_INITIATOR) == sa->initiator) {
+		drop(e, OV_IKE_R_malformed);
+		return;
+	}
+	if (response) {
+		if (!sa->req_out || m.h.msgid != sa->req_id) {
+			drop(e, OV_IKE_R_bad_message_id);
+			return;
+		}
+		if (m.h.exchange == OV_IKE_SA_INIT) {
+			if (sa->st != SA_INIT_SENT) {
+				drop(e, OV_IKE_R_unexpected);
+				return;
+			}
+			init_answered(e, p, buf, len, &m, &(struct addrs){ src, dst, sport, dport }, now_ms);
+			return;
+		}
+		if (open_sk(sa, buf, &m, plain, &in) < 0) {
+			drop(e, OV_IKE_R_decrypt_failed);
+			return;
+		}
+		heard(sa, sport, dport, now_ms);
+		if (m.h.exchange == OV_IKE_AUTH && sa->st == SA_AUTH_SENT) {
+			auth_answered(e, p, &in, now_ms);
+		} else if (m.h.exchange == OV_IKE_INFORMATIONAL) {
+			sa->req_out = false;
+			sa->dpd_out = false;
+			sa->req_id++;
+		} else {
+			drop(e, OV_IKE_R_unexpected);
+		}
+		memset(plain, 0, sizeof(plain));
+		return;
+	}
+	/* the peer's request: the one expected, or the last again (answered again) */
+	if (m.h.msgid + 1 == sa->peer_id && sa->resp_len > 0) {
+		send_raw(p, sa->resp, sa->resp_len);
+		return;
+	}
+	if (m.h.msgid != sa->peer_id) {
+		drop(e, OV_IKE_R_bad_message_id);
+		return;
+	}
+	if (open_sk(sa, buf, &m, plain, &in) < 0) {
+		drop(e, OV_IKE_R_decrypt_failed);
+		return;
+	}
+	heard(sa, sport, dport, now_ms);
+	sa->peer_id++;
+	if (m.h.exchange == OV_IKE_AUTH && sa->st == SA_WAIT_AUTH)
+		auth_answer(e, p, &in, now_ms);
+	else if (m.h.exchange == OV_IKE_INFORMATIONAL && sa->st == SA_UP)
+		info_answer(e, p, &in, now_ms);
+	else if (m.h.exchange == OV_IKE_CREATE_CHILD_SA && sa->st == SA_UP)
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m.h.msgid, OV_IKE_N_NO_PROPOSAL_CHOSEN);
+	else
+		drop(e, OV_IKE_R_unexpected);
+	memset(plain, 0, sizeof(plain));
+}
+
+/* ------------------------------------------------------------ time */
+
+void
+ov_ike_tick(struct ov_ike *e, uint64_t now_ms)
+{
+	for (struct ov_ike_peer *p = e->peers; p != NULL; p = p->next) {
+		struct ike_sa *sa = p->sa;
+
+		if (sa == NULL) {
+			if (p->c.start && now_ms >= p->start_at)
+				start(p, now_ms);
+			continue;
+		}
+		if (sa->req_out && now_ms - sa->req_at >= sa->wait_ms) {
+			if (sa->tries >= OV_IKE_TRIES) {
+				e->st.dead++;
+				sa_end(p, now_ms, sa->dpd_out ? "the peer stopped answering (dead peer detection)" :
+				       "the peer did not answer");
+				continue;
+			}
+			sa->tries++;
+			sa->req_at = now_ms;
+			sa->wait_ms *= 2;
+			e->st.retransmits++;
+			send_raw(p, sa->req, sa->req_len);
+			continue;
+		}
+		/* a responder whose initiator never finished: gone after the same patience */
+		if (sa->st == SA_WAIT_AUTH && now_ms - sa->heard_at > (uint64_t)OV_IKE_RETRY_MS << OV_IKE_TRIES) {
+			sa_end(p, now_ms, "the initiator did not finish");
+			continue;
+		}
+		if (sa->st == SA_UP && !sa->req_out && p->c.dpd_ms > 0 && now_ms - sa->heard_at >= p->c.dpd_ms) {
+			uint8_t inner[8];
+			struct ov_ike_buf b;
+
+			ov_ike_buf_init(&b, inner, sizeof(inner));
+			ov_ike_chain_start(&b);
+			sa->dpd_out = true;
+			info_send(p, &b, now_ms);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ peers */
+
+struct ov_ike *
+ov_ike_new(const struct ov_ike_ops *ops)
+{
+	struct ov_ike *e = calloc(1, sizeof(*e));
+
+	if (e != NULL)
+		e->ops = *ops;
+	return e;
+}
+
+static void
+peer_free(struct ov_ike_peer *p, uint64_t now_ms)
+{
+	sa_end(p, now_ms, NULL);
+	ov_keyfile_release(p->psk, OV_IKE_PSK_MAX);
+	free(p);
+}
+
+void
+ov_ike_free(struct ov_ike *e)
+{
+	if (e == NULL)
+		return;
+	while (e->peers != NULL) {
+		struct ov_ike_peer *p = e->peers;
+
+		e->peers = p->next;
+		peer_free(p, 0);
+	}
+	free(e);
+}
+
+int
+ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_peer **out)
+{
+	struct ov_ike_peer *p;
+
+	if (c->psk_len == 0 || c->psk_len > OV_IKE_PSK_MAX || c->id_len > OV_IKE_ID_MAX || c->rid_len > OV_IKE_ID_MAX ||
+	    (c->aes_bits != 0 && c->aes_bits != 128 && c->aes_bits != 256) ||
+	    (c->dh != 0 && ov_ike_dh_len(c->dh) == 0) || (c->prf != 0 && ov_ike_prf_len(c->prf) == 0) ||
+	    peer_by_addr(e, c->remote, c->local) != NULL)
+		return -EINVAL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -ENOMEM;
+	if ((p->psk = ov_keyfile_secure(OV_IKE_PSK_MAX)) == NULL) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->e = e;
+	p->c = *c;
+	memcpy(p->psk, c->psk, c->psk_len);
+	memset(p->c.psk, 0, sizeof(p->c.psk));	/* only in locked memory */
+	if (p->c.dh == 0)
+		p->c.dh = OV_IKE_DH_CURVE25519;
+	if (p->c.prf == 0)
+		p->c.prf = OV_IKE_PRF_HMAC_SHA2_256;
+	if (p->c.aes_bits == 0)
+		p->c.aes_bits = 256;
+	if (p->c.ts_local == 0)
+		p->c.ts_local = p->c.local;
+	if (p->c.ts_remote == 0)
+		p->c.ts_remote = p->c.remote;
+	p->state = "down";
+	p->next = e->peers;
+	e->peers = p;
+	*out = p;
+	return 0;
+}
+
+void
+ov_ike_peer_del(struct ov_ike *e, struct ov_ike_peer *p, uint64_t now_ms)
+{
+	struct ov_ike_peer **pp;
+
+	for (pp = &e->peers; *pp != NULL && *pp != p; pp = &(*pp)->next)
+		;
+	if (*pp == NULL)
+		return;
+	*pp = p->next;
+	if (p->sa != NULL && p->sa->st == SA_UP && !p->sa->req_out) {
+		uint8_t inner[16], del[4] = { OV_IKE_PROTO_IKE, 0, 0, 0 };
+		struct ov_ike_buf b;
+
+		/* said once: nobody waits for its answer */
+		ov_ike_buf_init(&b, inner, sizeof(inner));
+		ov_ike_chain_start(&b);
+		ov_ike_put(&b, OV_IKE_PL_DELETE, del, sizeof(del));
+		info_send(p, &b, now_ms);
+	}
+	peer_free(p, now_ms);
+}
+
+const char *
+ov_ike_peer_name(const struct ov_ike_peer *p)
+{
+	return p->c.name;
+}
+
+const char *
+ov_ike_peer_state(const struct ov_ike_peer *p)
+{
+	return p->state;
+}
+
+const struct ov_ike_stats *
+ov_ike_stats(const struct ov_ike *e)
+{
+	return &e->st;
+}

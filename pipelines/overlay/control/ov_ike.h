@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ov_ike: IKEv2 (RFC 7296) for an ESP peer: IKE SAs started and answered, Child SAs negotiated and handed to whoever installs them, retransmissions, dead peer detection; over a caller's transport and clock. */
+/*
+ * The engine knows no socket, no timer and no dataplane: a datagram comes
+ * in through ov_ike_input, time through ov_ike_tick, and what it decides
+ * goes out through the caller's ops (send a datagram; a Child SA is up,
+ * or down; a peer's state changed). sxcd runs it over sxdp's ports (the
+ * IKE datagrams to a local VTEP handed up, the Child SAs' ESP in the fast
+ * path); a test runs it over a kernel socket against strongSwan.
+ *
+ * What it speaks (each the RFC's MUST, and what strongSwan and the
+ * commercial gateways offer by default or on request): IKE_SA_INIT with
+ * one proposal (AES-GCM-16 128 or 256, HMAC-SHA2-256/384/512 as PRF,
+ * Curve25519, ECP-256 or MODP-2048), IKE_AUTH with a pre-shared key,
+ * one Child SA per IKE SA (ESP, AES-GCM-16, tunnel mode, the selectors
+ * the two VTEPs' addresses: what the overlay's datagrams carry), the
+ * INFORMATIONAL exchange (liveness checks: dead peer detection; Delete of
+ * the IKE SA or a Child SA), NAT traversal (RFC 7296 2.23: a NAT found by
+ * the NAT_DETECTION hashes, or encapsulation asked for, moves the IKE SA to
+ * port 4500 and its Child SA into UDP; the peer's port is where its last
+ * authenticated message came from). Each side's requests are numbered and sent
+ * again on a doubling timer until answered (OV_IKE_TRIES); a request seen
+ * again gets the same response again. An IKE SA one side gives up on is
+ * gone with its Child SA: the starting side starts again after
+ * OV_IKE_RESTART_MS.
+ *
+ * Nothing secret leaves: the keys are in memory that is locked, kept out
+ * of core dumps and wiped when let go (ov_keyfile_secure); a Child SA's
+ * keys are handed to ops->child_up and nowhere else (no log line names
+ * one). Every message dropped is counted under a reason of
+ * OV_IKE_REASONS.
+ */
+#ifndef OV_IKE_H
+#define OV_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ov_ikecrypto.h"
+#include "ov_ikemsg.h"
+
+#define OV_IKE_PORT		500
+#define OV_IKE_NATT_PORT	4500
+#define OV_IKE_TRIES		6	/* a request sent this many times, then the IKE SA is given up */
+#define OV_IKE_RETRY_MS		500	/* the first wait for an answer, doubled each time */
+#define OV_IKE_RESTART_MS	5000	/* the starting side starts again this long after an IKE SA went */
+#define OV_IKE_MSG_MAX		4096	/* a message this box sends or takes */
+#define OV_IKE_ID_MAX		128
+#define OV_IKE_PSK_MAX		128
+#define OV_IKE_NONCE		32
+
+/* Why a datagram changed nothing: each counted by name. */
+#define OV_IKE_REASONS(X) \
+	X(malformed,		"a message that does not parse (a length, a payload)") \
+	X(unknown_peer,		"an IKE_SA_INIT from an address no peer has") \
+	X(unknown_spi,		"a message for an IKE SA this box does not have") \
+	X(bad_message_id,	"a request or response out of its exchange's order") \
+	X(decrypt_failed,	"an encrypted payload whose ICV does not verify") \
+	X(no_proposal,		"no proposal this box takes (answered NO_PROPOSAL_CHOSEN)") \
+	X(bad_ke,		"a KE of another group (answered INVALID_KE_PAYLOAD) or a bad public value") \
+	X(auth_failed,		"an AUTH that does not verify, or an ID not the peer's (answered AUTHENTICATION_FAILED)") \
+	X(ts_unacceptable,	"traffic selectors without the two VTEPs (answered TS_UNACCEPTABLE)") \
+	X(refused,		"the peer refused (a notify of an error)") \
+	X(unexpected,		"a message this side does not take in its state")
+
+enum ov_ike_reason {
+#define OV_IKE_R_ENUM(n, d) OV_IKE_R_##n,
+	OV_IKE_REASONS(OV_IKE_R_ENUM)
+#undef OV_IKE_R_ENUM
+	OV_IKE_R_MAX
+};
+
+extern const char *const ov_ike_reason_name[OV_IKE_R_MAX];
+
+struct ov_ike;
+struct ov_ike_peer;
+
+/* One peer (a gateway): its address, identities, key and proposal. */
+struct ov_ike_conf {
+	char name[64];
+	uint32_t local, remote;		/* IPv4, network order */
+	uint8_t id_type;		/* ours: 0 is ID_IPV4_ADDR of @local */
+	uint8_t id[OV_IKE_ID_MAX];
+	size_t id_len;
+	uint8_t rid_type;		/* the peer's expected: 0 is ID_IPV4_ADDR of @remote */
+	uint8_t rid[OV_IKE_ID_MAX];
+	size_t rid_len;
+	uint8_t psk[OV_IKE_PSK_MAX];	/* copied into locked memory */
+	size_t psk_len;
+	uint16_t dh, prf;		/* 0: Curve25519, HMAC-SHA2-256 */
+	unsigned int aes_bits;		/* 0: 256 */
+	uint32_t ts_local, ts_remote;	/* the Child SA's selectors, the VTEPs (network order; 0: @local, @remote) */
+	bool start;			/* this side starts (the other answers) */
+	bool encap;			/* UDP-encapsulate (port 4500) even without a NAT between (RFC 3948) */
+	unsigned int dpd_ms;		/* a liveness check after this long without a message (0: none) */
+};
+
+/* A Child SA: ESP, AES-GCM-16, its keys with their 4-byte salt. */
+struct ov_ike_child {
+	uint32_t spi_in, spi_out;	/* host order */
+	uint8_t key_in[OV_IKE_KEY_MAX], key_out[OV_IKE_KEY_MAX];
+	size_t key_len;			/* 20 or 36 */
+	bool esn;
+	bool encap;			/* UDP-encapsulated: from our 4500 to the peer's @encap_port */
+	uint16_t encap_port;
+};
+
+struct ov_ike_ops {
+	/* @msg to the peer, from our @sport to its @dport (4500: the caller
+	 * puts the non-ESP marker before it) */
+	void (*send)(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint16_t dport);
+	/* A fresh inbound SPI (not 0, unique among the caller's SAs). */
+	uint32_t (*spi)(void *ctx, struct ov_ike_peer *p);
+	void (*child_up)(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c);
+	void (*child_down)(void *ctx, struct ov_ike_peer *p, uint32_t spi_in, uint32_t spi_out);
+	/* The peer's IKE SA is @state ("connecting", "established", "down"), @why (NULL: none). */
+	void (*state)(void *ctx, struct ov_ike_peer *p, const char *state, const char *why);
+	void *ctx;
+};
+
+struct ov_ike_stats {
+	uint64_t in, out, retransmits, established, deleted, dead;
+	uint64_t drop[OV_IKE_R_MAX];
+};
+
+struct ov_ike *ov_ike_new(const struct ov_ike_ops *ops);
+/* Every IKE SA let go (nothing sent; their Child SAs said down). */
+void ov_ike_free(struct ov_ike *e);
+
+/* A peer (@c copied); the starting side starts at the next tick. 0, -EINVAL or -ENOMEM. */
+int ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_peer **out);
+/* Its IKE SA deleted (a Delete sent when established) and let go. */
+void ov_ike_peer_del(struct ov_ike *e, struct ov_ike_peer *p, uint64_t now_ms);
+const char *ov_ike_peer_name(const struct ov_ike_peer *p);
+/* Its state: "connecting", "established" or "down". */
+const char *ov_ike_peer_state(const struct ov_ike_peer *p);
+
+/* A datagram from @src:@sport to our @dst:@dport (the non-ESP marker taken off). */
+void ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *buf,
+		  size_t len, uint64_t now_ms);
+/* Time: retransmissions, liveness checks, starts. */
+void ov_ike_tick(struct ov_ike *e, uint64_t now_ms);
+
+const struct ov_ike_stats *ov_ike_stats(const struct ov_ike *e);
+
+#endif
