@@ -230,6 +230,8 @@ lane_tier e2e-overlay-secure-wg env OSEC_CIPHER=wireguard bash tests/e2e/overlay
 lane_tier e2e-overlay-secure-esp env OSEC_CIPHER=aes-gcm-128 bash tests/e2e/overlay_secure.sh
 # against a real WireGuard (wireguard-go in a netns): handshakes from either side, pings, TCP, the wire, rekeys losing nothing, roaming, a wrong key
 lane_tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
+# IKEv2 (ov_ike) against strongSwan's charon, both roles, the Child SAs' keys proved with ESP
+lane_tier e2e-ike-strongswan /usr/bin/python3 tests/e2e/ike_strongswan.py
 lane_tier e2e-switch bash tests/e2e/switch.sh
 # a slice's gateway held by VRRPv3 with Debian's keepalived on one LAN, in both roles: preemption, a forged
 # master refused, kill -9 taken over in Master_Down_Interval, sxdp's stop (priority 0) in Skew_Time

@@ -372,8 +372,11 @@ nat_detect(struct ov_ike_peer *p, const struct ov_ike_msg *m, const struct addrs
 						  ov_ike_memcmp(h, n.data, 20) == 0);
 		}
 	}
-	if (src_seen || dst_seen)	/* it speaks NAT-T */
-		p->sa->natt = (src_seen && !src_match) || (dst_seen && !dst_match) || p->c.encap;
+	/* it speaks NAT-T: the initiator moves to the peer's 4500 (a NAT maps it) */
+	if ((src_seen || dst_seen) && ((src_seen && !src_match) || (dst_seen && !dst_match) || p->c.encap)) {
+		p->sa->natt = true;
+		p->sa->rport = OV_IKE_NATT_PORT;
+	}
 }
 
 /* The initiator's first message (with the responder's cookie, if asked). */

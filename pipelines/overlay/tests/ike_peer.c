@@ -8,6 +8,7 @@
  *
  *   ike_peer --local A --remote B --psk-file F [--start] [--dh N] [--aes 128|256]
  *            [--dpd-ms N] [--id FQDN] [--rid FQDN] [--encap] [--ts-local A] [--ts-remote B]
+ *            [--dump DIR]   (each IKE message in and out a file there: the fuzz corpus's seeds)
  *
  * It listens on 500 and 4500 (there, what starts with the non-ESP marker
  * is IKE; ESP it leaves alone).
@@ -52,6 +53,24 @@ now_ms(void)
 }
 
 static int sock, sock_natt;
+static const char *dump_dir;
+
+/* @msg into the dump directory as @dir-N.bin */
+static void
+dump(const char *dir, const uint8_t *msg, size_t len)
+{
+	static unsigned int n;
+	char path[512];
+	FILE *f;
+
+	if (dump_dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s-%d-%u.bin", dump_dir, dir, (int)getpid(), n++);
+	if ((f = fopen(path, "wb")) != NULL) {
+		fwrite(msg, 1, len, f);
+		fclose(f);
+	}
+}
 static struct sockaddr_in far;
 
 static void
@@ -70,6 +89,7 @@ do_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16
 	(void)ctx;
 	(void)p;
 	far.sin_port = htons(dport);
+	dump("out", msg, len);
 	/* from 4500: the non-ESP marker first */
 	memcpy(buf + (sport == OV_IKE_NATT_PORT ? 4 : 0), msg, len);
 	if (sendto(sport == OV_IKE_NATT_PORT ? sock_natt : sock, buf, len + (sport == OV_IKE_NATT_PORT ? 4 : 0), 0,
@@ -80,10 +100,13 @@ do_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16
 static uint32_t
 do_spi(void *ctx, struct ov_ike_peer *p)
 {
-	static uint32_t next = 0xc0de0001;
+	static uint32_t next;
 
 	(void)ctx;
 	(void)p;
+	/* a run's own range: a far end may still hold a run before's */
+	if (next == 0)
+		next = (uint32_t)(time(NULL) * 7919u) | 0x100u;
 	return next++;
 }
 
@@ -140,7 +163,8 @@ main(int argc, char **argv)
 		{ "local", 1, NULL, 'l' }, { "remote", 1, NULL, 'r' }, { "psk-file", 1, NULL, 'p' },
 		{ "start", 0, NULL, 's' }, { "dh", 1, NULL, 'd' }, { "aes", 1, NULL, 'a' },
 		{ "dpd-ms", 1, NULL, 'D' }, { "id", 1, NULL, 'i' }, { "rid", 1, NULL, 'I' }, { "encap", 0, NULL, 'e' },
-		{ "ts-local", 1, NULL, 't' }, { "ts-remote", 1, NULL, 'T' }, { NULL, 0, NULL, 0 } };
+		{ "ts-local", 1, NULL, 't' }, { "ts-remote", 1, NULL, 'T' }, { "dump", 1, NULL, 'x' },
+		{ NULL, 0, NULL, 0 } };
 	struct ov_ike_ops ops = { .send = do_send, .spi = do_spi, .child_up = child_up, .child_down = child_down,
 				  .state = state };
 	struct ov_ike_conf c = { .name = "gw" };
@@ -172,6 +196,9 @@ main(int argc, char **argv)
 			break;
 		case 'e':
 			c.encap = true;
+			break;
+		case 'x':
+			dump_dir = optarg;
 			break;
 		case 't':
 			inet_pton(AF_INET, optarg, &c.ts_local);
@@ -242,14 +269,15 @@ main(int argc, char **argv)
 		}
 		if (poll(pfd, 2, 50) > 0) {
 			if ((pfd[0].revents & POLLIN) &&
-			    (n = recvfrom(sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0)
+			    (n = recvfrom(sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0 &&
+			    (dump("in", buf, (size_t)n), true))
 				ov_ike_input(e, from.sin_addr.s_addr, ntohs(from.sin_port), c.local, OV_IKE_PORT, buf,
 					     (size_t)n, now_ms());
 			fl = sizeof(from);
 			/* 4500: IKE after four zero bytes; ESP (a non-zero SPI) and keepalives left */
 			if ((pfd[1].revents & POLLIN) &&
 			    (n = recvfrom(sock_natt, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 4 &&
-			    memcmp(buf, "\0\0\0\0", 4) == 0)
+			    memcmp(buf, "\0\0\0\0", 4) == 0 && (dump("in", buf + 4, (size_t)n - 4), true))
 				ov_ike_input(e, from.sin_addr.s_addr, ntohs(from.sin_port), c.local, OV_IKE_NATT_PORT,
 					     buf + 4, (size_t)n - 4, now_ms());
 		}

@@ -1,0 +1,326 @@
+#!/usr/bin/python3
+"""sxcd's IKEv2 (pipelines/overlay/control/ov_ike.c) against strongSwan: the engine on a kernel
+socket (ike_peer, a test's binary) in one namespace, charon with its user-space ESP (kernel-libipsec,
+a TUN: this kernel has no ESP transforms) in another, a veth between. In both roles an IKE SA and a
+Child SA come up with a pre-shared key, and the Child SA's keys are proved with traffic both ways:
+scapy seals a ping with the key the engine handed out, charon opens it onto its TUN, its kernel
+answers, charon seals the reply and scapy opens it with the engine's other key. A wrong key is refused
+and counted on both sides; a Delete from the engine ends charon's SAs; charon's liveness checks are
+answered; a peer gone silent is found dead by each side's dead peer detection.
+
+kernel-libipsec in strongSwan 5.9 always UDP-encapsulates (it fakes a NAT): so do these SAs (port
+4500), which is the engine's NAT traversal under test too. Skipped (77) without strongSwan's charon.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "packet"))
+import sxdptest as T  # noqa: E402
+from sxdptest import expect, expect_eq, wait_until  # noqa: E402
+
+R = T.Runner()
+CHARON = "/usr/lib/ipsec/charon"
+BUILD = os.environ.get("BUILD", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"))
+PEER = os.path.join(BUILD, "pipelines", "overlay", "tests", "ike_peer")
+NS_BOX, NS_GW = "ikebox", "ikegw"
+BOX, GW = "10.77.0.1", "10.77.0.2"              # the IKE (outer) addresses
+BOX_TS, GW_TS = "10.88.0.1", "10.88.0.2"        # the Child SA's selectors (the VTEPs)
+PSK = "a-long-pre-shared-key-for-tests-1"
+SETTLE = 20                                     # s: an exchange, or a liveness check's verdict
+
+
+def sh(*cmd, check=True):
+    return subprocess.run(list(cmd), check=check, capture_output=True, text=True)
+
+
+def ns(name, *cmd, check=True):
+    return sh("ip", "netns", "exec", name, *cmd, check=check)
+
+
+def topology():
+    for n in (NS_BOX, NS_GW):
+        sh("ip", "netns", "del", n, check=False)
+        sh("ip", "netns", "add", n)
+        ns(n, "ip", "link", "set", "lo", "up")
+    sh("ip", "link", "add", "ikebox0", "netns", NS_BOX, "type", "veth", "peer", "name", "ikegw0", "netns", NS_GW)
+    ns(NS_BOX, "ip", "addr", "add", BOX + "/24", "dev", "ikebox0")
+    ns(NS_BOX, "ip", "link", "set", "ikebox0", "up")
+    ns(NS_GW, "ip", "addr", "add", GW + "/24", "dev", "ikegw0")
+    ns(NS_GW, "ip", "link", "set", "ikegw0", "up")
+    ns(NS_GW, "ip", "addr", "add", GW_TS + "/32", "dev", "lo")
+
+
+class Charon:
+    """charon in the gateway's namespace, its configuration and log in @tmp."""
+
+    def __init__(self, tmp, psk=PSK, start=False, dpd_s=5):
+        self.tmp, self.vici = tmp, "unix://%s/charon.vici" % tmp
+        self.log = os.path.join(tmp, "charon.log")
+        with open(os.path.join(tmp, "strongswan.conf"), "w") as f:
+            f.write("""charon {
+  port = 500
+  port_nat_t = 4500
+  retransmit_timeout = 1
+  retransmit_base = 1.4
+  retransmit_tries = 3
+  load = random nonce aes sha1 sha2 hmac gcm curve25519 openssl pem pkcs1 pkcs8 x509 pubkey kdf kernel-libipsec kernel-netlink socket-default vici updown
+  plugins { vici { socket = %s } }
+  filelog { ikelog { path = %s
+    default = 1
+    ike = 2
+    flush_line = yes } }
+}
+""" % (self.vici, self.log))
+        with open(os.path.join(tmp, "swanctl.conf"), "w") as f:
+            f.write("""connections { box {
+  version = 2
+  local_addrs = %s
+  remote_addrs = %s
+  proposals = aes256gcm16-prfsha256-x25519
+  encap = yes
+  dpd_delay = %ds
+  local { auth = psk
+    id = %s }
+  remote { auth = psk
+    id = %s }
+  children { vtep {
+    local_ts = %s/32
+    remote_ts = %s/32
+    esp_proposals = aes256gcm16
+    mode = tunnel
+    dpd_action = clear
+    start_action = %s } }
+} }
+secrets { ike-box { id-1 = %s
+  id-2 = %s
+  secret = "%s" } }
+""" % (GW, BOX, dpd_s, GW, BOX, GW_TS, BOX_TS, "start" if start else "none", BOX, GW, psk))
+
+    def __enter__(self):
+        env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.tmp, "strongswan.conf"))
+        self.proc = subprocess.Popen(["ip", "netns", "exec", NS_GW, CHARON], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.vici[len("unix://"):]), SETTLE, "charon's vici socket")
+        r = ns(NS_GW, "swanctl", "--load-all", "--file", os.path.join(self.tmp, "swanctl.conf"), "--uri", self.vici)
+        expect("loaded connection 'box'" in r.stdout, "swanctl: %s %s" % (r.stdout, r.stderr))
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        if os.path.exists(self.vici[len("unix://"):]):
+            os.unlink(self.vici[len("unix://"):])
+
+    def sas(self):
+        return ns(NS_GW, "swanctl", "--list-sas", "--uri", self.vici, check=False).stdout
+
+    def logtext(self):
+        return open(self.log).read() if os.path.exists(self.log) else ""
+
+
+class Peer:
+    """ike_peer in the box's namespace: its lines kept as they come."""
+
+    def __init__(self, tmp, *args, psk=PSK):
+        self.psk = os.path.join(tmp, "psk")
+        with open(self.psk, "w") as f:
+            f.write(psk)
+        os.chmod(self.psk, 0o600)
+        self.args = ["--local", BOX, "--remote", GW, "--psk-file", self.psk, "--ts-local", BOX_TS,
+                     "--ts-remote", GW_TS] + list(args)
+        if os.environ.get("IKE_DUMP"):  # the messages, as the fuzz corpus's seeds (tests/fuzz/corpus/ikemsg)
+            self.args += ["--dump", os.environ["IKE_DUMP"]]
+        self.lines = []
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(["ip", "netns", "exec", NS_BOX, PEER] + self.args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        wait_until(lambda: "ready" in self.lines, SETTLE, "ike_peer ready")
+        return self
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.strip())
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+
+    def child(self):
+        """The last Child SA handed out: its fields, None when none."""
+        for line in reversed(self.lines):
+            m = re.match(r"child_up spi_in=(\w+) spi_out=(\w+) esn=(\d) encap=(\d) port=(\d+) key_in=(\w+) "
+                         r"key_out=(\w+)", line)
+            if m:
+                return {"spi_in": int(m.group(1), 16), "spi_out": int(m.group(2), 16), "encap": m.group(4) == "1",
+                        "key_in": bytes.fromhex(m.group(6)), "key_out": bytes.fromhex(m.group(7))}
+        return None
+
+    def stats(self):
+        for line in reversed(self.lines):
+            if line.startswith("stats "):
+                return dict(kv.split("=") for kv in line.split()[1:])
+        return {}
+
+    def states(self):
+        return [line for line in self.lines if line.startswith("state ")]
+
+
+PROVE = r"""
+import sys, threading, time
+from scapy.all import IP, UDP, ICMP, ESP, Raw, sniff, send
+from scapy.layers.ipsec import SecurityAssociation
+spi_in, spi_out, kin, kout = int(sys.argv[1]), int(sys.argv[2]), bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
+box, gw, box_ts, gw_ts, seq = sys.argv[5:10]
+nat = lambda: UDP(sport=4500, dport=4500, chksum=0)
+out = SecurityAssociation(ESP, spi=spi_out, crypt_algo="AES-GCM", crypt_key=kout, nat_t_header=nat(),
+                          tunnel_header=IP(src=box, dst=gw))
+inn = SecurityAssociation(ESP, spi=spi_in, crypt_algo="AES-GCM", crypt_key=kin, nat_t_header=nat(),
+                          tunnel_header=IP(src=gw, dst=box))
+got = []
+t = threading.Thread(target=lambda: got.extend(sniff(iface="ikebox0", filter="udp port 4500", timeout=4)))
+t.start()
+time.sleep(0.5)
+enc = out.encrypt(IP(src=box_ts, dst=gw_ts) / ICMP(id=7, seq=int(seq)) / Raw(b"sxdp" * 8))
+enc[UDP].len = len(bytes(enc)) - 20  # scapy counts the UDP header alone
+send(enc, iface="ikebox0", verbose=0)
+t.join()
+for p in got:
+    if p.haslayer(UDP) and p[IP].src == gw and bytes(p[UDP].payload)[:4] != b"\0\0\0\0":
+        try:
+            d = inn.decrypt(IP(bytes(p[IP])))
+        except Exception:
+            continue
+        if d.haslayer(ICMP) and d[ICMP].type == 0 and d[ICMP].seq == int(seq):
+            print("reply", d[IP].src, d[IP].dst)
+"""
+
+
+def spis_agree(sas, c):
+    """swanctl --list-sas's Child SA ("in  SPI", "out SPI") is the engine's the other way round."""
+    return re.search(r"\bin\s+%08x" % c["spi_out"], sas) is not None and \
+        re.search(r"\bout\s+%08x" % c["spi_in"], sas) is not None
+
+
+def prove_keys(tmp, c, seq):
+    """A ping sealed with the engine's outbound key reaches charon's TUN, and its reply opens with
+    the inbound one."""
+    path = os.path.join(tmp, "prove.py")
+    with open(path, "w") as f:
+        f.write(PROVE)
+    r = ns(NS_BOX, "/usr/bin/python3", path, str(c["spi_in"]), str(c["spi_out"]), c["key_in"].hex(),
+           c["key_out"].hex(), BOX, GW, BOX_TS, GW_TS, str(seq), check=False)
+    expect_eq(r.stdout.strip(), "reply %s %s" % (GW_TS, BOX_TS), "the echo reply opened: %s %s" % (r.stdout, r.stderr))
+
+
+def fixture(fn):
+    def run():
+        if not os.path.exists(CHARON) or shutil.which("swanctl") is None:
+            raise T.SkipTest("strongSwan's charon is not installed (apt-get install strongswan-charon "
+                             "strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins "
+                             "libstrongswan-extra-plugins)")
+        if not os.path.exists(PEER):
+            raise T.SkipTest("ike_peer is not built (meson -Dtests=true)")
+        tmp = tempfile.mkdtemp(prefix="sxdp-ike-")
+        topology()
+        try:
+            fn(tmp)
+        except BaseException:
+            log = os.path.join(tmp, "charon.log")
+            if os.path.exists(log):
+                sys.stdout.write("# charon.log:\n# " + "\n# ".join(open(log).read().splitlines()[-40:]) + "\n")
+            raise
+        finally:
+            for n in (NS_BOX, NS_GW):
+                sh("ip", "netns", "del", n, check=False)
+            shutil.rmtree(tmp, ignore_errors=True)
+    run.__name__ = fn.__name__
+    return R.test(run)
+
+
+@fixture
+def test_box_starts_keys_proved_both_ways_and_deletes(tmp):
+    with Charon(tmp) as gw, Peer(tmp, "--start") as box:
+        t0 = time.monotonic()
+        wait_until(lambda: box.child(), SETTLE, "the Child SA up")
+        print("# IKE SA and Child SA with strongSwan in %.0f ms (the engine starting)" % ((time.monotonic() - t0) * 1000))
+        expect("state established" in box.states(), "established: %s" % box.states())
+        wait_until(lambda: "ESTABLISHED" in gw.sas() and "INSTALLED" in gw.sas(), SETTLE, "charon's SAs")
+        c = box.child()
+        expect(c["encap"], "UDP-encapsulated (charon's kernel-libipsec fakes a NAT)")
+        expect(spis_agree(gw.sas(), c), "charon's inbound SPI is the engine's outbound and back: %s" % gw.sas())
+        prove_keys(tmp, c, 1)
+        # charon's liveness checks (every 5 s when idle) are answered: its log says so
+        wait_until(lambda: "parsed INFORMATIONAL response" in gw.logtext(), SETTLE, "a DPD answered")
+        # the engine deletes: charon's SAs go
+        box.proc.send_signal(signal.SIGUSR1)
+        wait_until(lambda: "ESTABLISHED" not in gw.sas(), SETTLE, "charon's IKE SA deleted")
+        expect("received DELETE for IKE_SA" in gw.logtext(), "charon received the Delete")
+
+
+@fixture
+def test_gateway_starts_engine_answers(tmp):
+    with Charon(tmp, start=True) as gw, Peer(tmp) as box:
+        wait_until(lambda: box.child(), SETTLE, "the Child SA up, charon starting")
+        c = box.child()
+        wait_until(lambda: "INSTALLED" in gw.sas(), SETTLE, "charon's Child SA")
+        expect(spis_agree(gw.sas(), c), "the SPIs agree: %s" % gw.sas())
+        prove_keys(tmp, c, 2)
+        # charon deletes: the engine's Child SA goes
+        ns(NS_GW, "swanctl", "--terminate", "--ike", "box", "--uri", gw.vici, check=False)
+        wait_until(lambda: any(line.startswith("child_down") for line in box.lines), SETTLE, "the engine's Child SA down")
+        expect(any("the peer deleted the IKE SA" in s for s in box.states()), "said: %s" % box.states())
+
+
+@fixture
+def test_wrong_key_refused_and_counted(tmp):
+    # the engine starting with another key: charon refuses, the engine says and counts it
+    with Charon(tmp) as gw, Peer(tmp, "--start", psk="not-the-key-the-gateway-has") as box:
+        wait_until(lambda: any("AUTHENTICATION_FAILED" in s for s in box.states()), SETTLE, "refused")
+        wait_until(lambda: int(box.stats().get("auth_failed", 0)) >= 1, SETTLE, "counted auth_failed")
+        expect(box.child() is None, "no Child SA")
+        expect("tried to authenticate" in gw.logtext() or "verification failed" in gw.logtext()
+               or "AUTH_FAILED" in gw.logtext() or "authentication of" in gw.logtext(), "charon says why")
+    # charon starting with another key: the engine refuses its AUTH, answers AUTHENTICATION_FAILED
+    with Charon(tmp, psk="not-the-key-the-box-has", start=True) as gw, Peer(tmp) as box:
+        wait_until(lambda: int(box.stats().get("auth_failed", 0)) >= 1, SETTLE, "the engine counted auth_failed")
+        expect(box.child() is None, "no Child SA")
+        wait_until(lambda: "AUTHENTICATION_FAILED" in gw.logtext() or "AUTH_FAILED" in gw.logtext(), SETTLE,
+                   "charon was told")
+
+
+@fixture
+def test_dead_peers_found_both_ways(tmp):
+    # the engine gone silent: charon's DPD (every 2 s, then its retransmissions) clears its SAs
+    with Charon(tmp, dpd_s=2) as gw:
+        with Peer(tmp, "--start") as box:
+            wait_until(lambda: box.child(), SETTLE, "up")
+            box.proc.kill()
+            box.proc.wait()
+        wait_until(lambda: "ESTABLISHED" not in gw.sas(), 120, "charon found the engine dead")
+    # charon gone: the engine's DPD (--dpd-ms 1000) finds it
+    with Charon(tmp) as gw, Peer(tmp, "--start", "--dpd-ms", "1000") as box:
+        wait_until(lambda: box.child(), SETTLE, "up")
+        gw.proc.kill()
+        gw.proc.wait()
+        wait_until(lambda: any("dead peer detection" in s for s in box.states()), 60, "the engine found charon dead")
+        expect(any(line.startswith("child_down") for line in box.lines), "its Child SA down")
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        print("1..0 # SKIP needs root (network namespaces)")
+        sys.exit(77)
+    sys.exit(R.main())
