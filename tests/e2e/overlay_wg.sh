@@ -211,6 +211,60 @@ else
 fi
 if ping_ok w 10.10.0.1 5; then ok "ping w -> h across WireGuard"; else notok "ping w -> 10.10.0.1"; fi
 
+# OWG_LOST_SESSION=1 (with OWG_REKEY_S long, WireGuard's 120 s: the box's own
+# renewal far off): the peer restarts while only the box sends. w's
+# wireguard-go loses the session and, sending nothing, starts none; the box
+# sends on the dead session until data it sent has gone unanswered for
+# KEEPALIVE + REKEY_TIMEOUT (15 s, whitepaper 6.2), then starts a handshake
+# w answers: the stream reaches w again within LOST_BOUND
+if [ -n "${OWG_LOST_SESSION:-}" ]; then
+  LOST_BOUND=40
+  # nothing of w's may answer: no ARP either way (w's kernel probes a stale entry of h's
+  # once the stream comes), and a listener that takes the stream (no ICMP port
+  # unreachable goes back through wg0)
+  in_ns h ip neigh replace 10.10.0.2 lladdr 02:00:0a:0a:00:02 dev eth0 nud permanent
+  in_ns w ip neigh replace 10.10.0.1 lladdr "$(ip -n "$(nsn h)" -j link show eth0 | "$PY" -c \
+    'import json,sys; print(json.load(sys.stdin)[0]["address"])')" dev vx0 nud permanent
+  in_ns w "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.10.0.2", 9999))
+while True:
+    s.recv(2048)' &
+  PIDS+=("$!")
+  vx_rx() { ip -n "$(nsn w)" -s -j link show vx0 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+  in_ns h "$PY" -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.monotonic() + 90
+while time.monotonic() < end:
+    s.sendto(b"one way" * 8, ("10.10.0.2", 9999))
+    time.sleep(0.05)' &
+  PIDS+=("$!")
+  r0=$(vx_rx)
+  for _ in $(seq 1 50); do [ "$(vx_rx)" -gt "$((r0 + 5))" ] && break; sleep 0.1; done
+  if [ "$(vx_rx)" -gt "$((r0 + 5))" ]; then ok "a one-way stream h -> w (20 packets/s) reaches w"
+  else notok "the one-way stream does not reach w"; finish; fi
+  un0=$(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["wireguard"]["unanswered"])')
+  wg_stop
+  if ! { wg_start && wg_conf "$DIR/w.key" 51820 "$BOX_PUB"; }; then notok "wireguard-go restarts in w"; finish; fi
+  t0=$SECONDS
+  sleep 1
+  r1=$(vx_rx)
+  back=""
+  while [ $((SECONDS - t0)) -le "$LOST_BOUND" ]; do
+    if [ "$(vx_rx)" -gt "$((r1 + 5))" ]; then back=$((SECONDS - t0)); break; fi
+    sleep 0.2
+  done
+  un1=$(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["wireguard"]["unanswered"])')
+  if [ -n "$back" ] && [ "${un1:-0}" -gt "${un0:-0}" ]; then
+    ok "the peer restarted while only the box sent: the box started a handshake for its unanswered data ($un0 -> $un1) and the stream reached w again after ${back} s (rekey every $REKEY_S s)"
+  else
+    notok "the peer restarted while only the box sent: the stream back after ${back:-more than $LOST_BOUND} s, unanswered handshakes $un0 -> $un1 ($(wg_status))"
+  fi
+  finish
+fi
+
 for dir in "h -> w:" "w -> h:-R"; do
   what=${dir%%:*} rev=${dir#*:}
   ip netns exec "$(nsn w)" iperf3 -s -1 -B 10.10.0.2 >"$DIR/iperf-srv.log" 2>&1 &

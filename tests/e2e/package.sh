@@ -377,7 +377,7 @@ while read -r f; do
   left+=("$f")
 done <"$W/files"
 check "none of the package's $(wc -l <"$W/files") paths is left${left[*]:+: ${left[*]}}" test ${#left[@]} -eq 0
-for d in /etc/sxdp /etc/sxcd /var/lib/sxcd /run/sxdp /run/dpdk/sxdp /usr/share/sxcd /usr/lib/*/sxdp \
+for d in /etc/sxdp /etc/sxcd /var/lib/sxcd /var/log/sxcd /run/sxdp /run/dpdk/sxdp /usr/share/sxcd /usr/lib/*/sxdp \
   /usr/share/doc/$PKG; do
   check "$d is gone" test ! -e "$d"
 done

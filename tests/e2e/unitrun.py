@@ -13,7 +13,8 @@ PID 1 (a container, a CI runner): what this emulates and what it cannot, it says
 Emulated: User, Group, SupplementaryGroups (initgroups, then them),
 EnvironmentFile (with '-': optional), Environment, ExecStart ($VAR split into
 words, ${VAR} one word, a leading '-' or '@' refused), WorkingDirectory,
-RuntimeDirectory/StateDirectory/LogsDirectory (+Mode; owned by User:Group), UMask,
+RuntimeDirectory/StateDirectory/LogsDirectory (+Mode; owned by User:Group, what is
+below an existing one owned by others chowned too, as systemd does), UMask,
 LimitNOFILE/LimitMEMLOCK, NoNewPrivileges, NotifyAccess (NOTIFY_SOCKET
 passed on when the caller gives one: its listener is the caller's), ExecReload
 (reload), and in a mount namespace of its
@@ -138,6 +139,13 @@ def make_dirs(svc, pw, gid):
         mode = int(last(svc, key + "Mode", "0755"), 8)
         for d in dirs(svc, base, key):
             os.makedirs(d, exist_ok=True)
+            st = os.stat(d)
+            # systemd.exec(5): an existing directory owned by another user or group is
+            # chowned with everything below it (a user made again has another uid)
+            if (st.st_uid, st.st_gid) != (pw.pw_uid, gid):
+                for root, subdirs, files in os.walk(d):
+                    for x in subdirs + files:
+                        os.lchown(os.path.join(root, x), pw.pw_uid, gid)
             os.chown(d, pw.pw_uid, gid)
             os.chmod(d, mode)
 

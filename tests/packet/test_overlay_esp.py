@@ -164,8 +164,9 @@ def test_refusals_are_named():
     """A replay, an ICV that does not verify (a flipped byte, a wrong key,
     and with ESN a number left of the window: RFC 4303 A2.2 reads it as the
     next 2^32 and the ICV tells), an SPI of no SA to the VTEP, ESP cut
-    short, a datagram not between the SA's ends, a clear datagram from the
-    peer with an inbound SA, a NAT keepalive: each dropped under its name,
+    short, a datagram not between the SA's ends, a fragment of a tunnel
+    datagram, a clear datagram from the peer with an inbound SA, a NAT
+    keepalive: each dropped under its name,
     nothing else moves, nothing reaches the slice but the good ones. A
     keepalive or ESP to an address that is no VTEP is the underlay's."""
     f = O.inner(O.MAC_R2, O.MAC_A, b"x")
@@ -179,6 +180,10 @@ def test_refusals_are_named():
     ck.chksum = None
     cut = bytes(cut_ip[:14]) + bytes(IP(bytes(ck)))
     spoof = sealed_by_peer(O.outer(f, src="198.51.100.99")[IP], 2003)
+    # the first fragment of a tunnel datagram (the peer's VXLAN device above its tunnel's MTU)
+    first = vx(f).copy()
+    first.flags = "MF"
+    fragment = sealed_by_peer(first, 2007)
     keepalive = Ether(src=O.PEER_MAC, dst=O.WAN_MAC) / IP(src=O.PEER, dst=O.VTEP) / \
         UDP(sport=4500, dport=4500) / Raw(b"\xff")
     cases = {
@@ -189,6 +194,7 @@ def test_refusals_are_named():
         "overlay.esp_unknown_spi": [sealed_by_peer(vx(f), 2005, spi=0x7777)],
         "overlay.esp_malformed": [Ether(cut)],
         "overlay.esp_inner": [spoof],
+        "overlay.sealed_fragment": [fragment],
         "overlay.esp_required": [O.outer(f)],
         "overlay.natt_keepalive": [keepalive],
         # neither a keepalive nor ESP to an address that is no VTEP is the overlay's: the
@@ -207,7 +213,7 @@ def test_refusals_are_named():
         dp.stop()
         expect_eq(dp.outputs()["p0"], [bytes(f), bytes(f)], "only the two good ones reached the slice")
         # the spoofed datagram was opened (its ICV good) before its ends were judged
-        expect_eq((sa["packets"], sa["replay"], sa["auth"], sa["malformed"]), (3, 2, 3, 1), "the SA's own counters")
+        expect_eq((sa["packets"], sa["replay"], sa["auth"], sa["malformed"]), (4, 2, 3, 1), "the SA's own counters")
 
 
 @R.test

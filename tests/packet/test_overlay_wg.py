@@ -190,7 +190,8 @@ def test_refusals_are_named():
     """A counter seen, or left of the 8000-message window; a tag that does
     not verify (a flipped byte, a wrong key); an index of no session; a
     message cut short, of another type or with reserved bytes set; a
-    datagram not between the session's VTEPs; a keepalive (discarded once
+    datagram not between the session's VTEPs; a fragment of a tunnel
+    datagram (sealed_fragment, not wg_inner); a keepalive (discarded once
     verified); a clear datagram from the peer: each dropped by name, only
     the good ones reach the slice. WireGuard to an address that is no
     VTEP is the underlay's."""
@@ -205,12 +206,17 @@ def test_refusals_are_named():
     reserved = bytearray(bytes(msg(vx(f), 20003)))
     reserved[14 + 20 + 8 + 1] = 1
     spoof = msg(bytes(O.outer(f, src="198.51.100.99")[IP]), 20004)
+    # the first fragment of a tunnel datagram (the peer's VXLAN device above wg0's MTU): named, not wg_inner
+    first = O.outer(f)[IP].copy()
+    first.flags = "MF"
+    fragment = msg(bytes(first), 20009)
     cases = {
         "overlay.wg_replay": [msg(vx(f), 20000), msg(vx(f), 10000), msg(vx(f), 20000 - 8100)],
         "overlay.wg_auth": [Ether(bytes(flipped)), msg(vx(f), 20005, key=KEY_OUT)],
         "overlay.wg_unknown_index": [msg(vx(f), 20006, idx=0x77777777)],
         "overlay.wg_malformed": [cut, wrong_type, Ether(bytes(reserved))],
         "overlay.wg_inner": [spoof],
+        "overlay.sealed_fragment": [fragment],
         "overlay.wg_keepalive": [msg(b"", 20007)],
         "overlay.esp_required": [O.outer(f)],
         # not to a VTEP: the underlay's (w0 has no interface here: switch.no_interface)
@@ -225,7 +231,7 @@ def test_refusals_are_named():
         dp.stop()
         expect_eq(dp.outputs()["p0"], [bytes(f), bytes(f)], "only the two good ones reached the slice")
         # the spoofed datagram and the keepalive verified before they were judged
-        expect_eq((sa["packets"], sa["replay"], sa["auth"], sa["malformed"]), (4, 3, 2, 1), "the session's counters")
+        expect_eq((sa["packets"], sa["replay"], sa["auth"], sa["malformed"]), (5, 3, 2, 1), "the session's counters")
 
 
 @R.test

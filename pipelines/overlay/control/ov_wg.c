@@ -17,7 +17,9 @@
  * is sent again every REKEY_TIMEOUT until answered; a responder's new
  * session sends nothing until its initiator's first message on it came
  * (the initiator sends a keepalive at once); a side that received but
- * sent nothing for KEEPALIVE sends a keepalive; a path of an intent's
+ * sent nothing for KEEPALIVE sends a keepalive; a side that sent but
+ * received nothing for KEEPALIVE + REKEY_TIMEOUT starts a handshake (6.2:
+ * the peer may have restarted and lost the session; it answers a new one); a path of an intent's
  * nat_traversal sends one every NAT_KEEPALIVE it sent nothing (a
  * persistent keepalive: a NAT's mapping stays open). Make-before-break: a new
  * session's inbound SA is in sxdp before its peer can use it; the old
@@ -88,6 +90,8 @@ struct sess {
 	uint8_t send[OV_NOISE_KEY];	/* a responder's, until confirmed */
 	uint64_t rx, tx;		/* packets sxdp counted, last seen */
 	uint64_t rx_at, tx_at;		/* when they last grew (ms) */
+	uint64_t unanswered_at;		/* the first data sent since rx last grew (0: none) */
+	uint64_t ka_sent;		/* keepalives sent since the last look (not data: nothing answers them) */
 };
 
 /* One path to a WireGuard peer. */
@@ -135,6 +139,7 @@ static struct {
 	uint64_t load_until;		/* under load until then (ms): a second past the last too many */
 	uint64_t ok, answered, refused, cookies_sent, cookies_taken, sessions, expired, errors;
 	uint64_t rekeys_now;		/* handshakes an intent's new generation started */
+	uint64_t unanswered;		/* handshakes started for data the peer did not answer */
 	char last_error[200];
 	json_t *peers;			/* name -> why not, for those that are not */
 } g = { .port = WG_PORT, .rekey_s = 120 };
@@ -496,9 +501,11 @@ on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, uint
 	sodium_memzero(&k, sizeof(k));
 	rotate(w, &n, now);
 	/* what confirms the session to its responder */
-	if (w->cur.out_id != 0)
+	if (w->cur.out_id != 0) {
 		cd_host_call(g.sxdp, "overlay.wg.keepalive", json_pack("{s:i}", "id", w->cur.out_id), answered,
 			     "a keepalive");
+		w->cur.ka_sent++;
+	}
 	w->handshakes++;
 	w->last_handshake = now;
 	g.ok++;
@@ -694,6 +701,14 @@ timers(struct wgp *w, uint64_t now)
 	if (w->next.live && now - w->next.born >= REJECT_AFTER / 2)
 		sess_kill(&w->next);
 	want = !w->cur.live || now - w->cur.born >= (w->cur.initiator ? REKEY_AFTER : RESPONDER_REKEY);
+	/* sent, nothing back for KEEPALIVE + REKEY_TIMEOUT: the session may be
+	 * gone at the peer (it restarted): a new one, sent again every
+	 * REKEY_TIMEOUT until answered */
+	if (w->cur.live && w->cur.unanswered_at != 0 && now - w->cur.unanswered_at >= KEEPALIVE + REKEY_TIMEOUT) {
+		if (!want && (!w->hs_live || now >= w->hs_sent + REKEY_TIMEOUT))
+			g.unanswered++;
+		want = true;
+	}
 	if (w->next.live)
 		want = false;	/* one is on its way, the initiator's */
 	if (w->rekey_now) {	/* the operator's: whatever the timers say */
@@ -713,6 +728,7 @@ timers(struct wgp *w, uint64_t now)
 		cd_host_call(g.sxdp, "overlay.wg.keepalive", json_pack("{s:i}", "id", w->cur.out_id), answered,
 			     "a keepalive");
 		w->cur.tx_at = now;
+		w->cur.ka_sent++;
 	}
 }
 
@@ -767,13 +783,18 @@ listed(void *arg, json_t *result, json_t *error)
 
 			if (!ss[s]->live)
 				continue;
+			if (tx > ss[s]->tx) {
+				if (tx > ss[s]->tx + ss[s]->ka_sent && ss[s]->unanswered_at == 0)
+					ss[s]->unanswered_at = now;
+				ss[s]->tx = tx;
+				ss[s]->tx_at = now;
+			}
+			ss[s]->ka_sent = 0;
+			/* anything in answers what went out (both in one look: taken as answered) */
 			if (rx > ss[s]->rx) {
 				ss[s]->rx = rx;
 				ss[s]->rx_at = now;
-			}
-			if (tx > ss[s]->tx) {
-				ss[s]->tx = tx;
-				ss[s]->tx_at = now;
+				ss[s]->unanswered_at = 0;
 			}
 			/* roamed: sxdp follows the peer already; so do our handshakes */
 			if (ep != NULL && inet_pton(AF_INET, json_string_value(json_object_get(ep, "address")) ?: "", &a) == 1) {
@@ -997,13 +1018,13 @@ ov_wg_status(void)
 			"session_age_ms", (json_int_t)(w->cur.live ? now - w->cur.born : 0), "index",
 			(json_int_t)(w->cur.live ? w->cur.local : 0)));
 	}
-	return json_pack("{s:s,s:i,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port",
+	return json_pack("{s:s,s:i,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port",
 			 g.port, "rekey_s", g.rekey_s, "paths", paths, "peers", g.peers, "handshakes", (json_int_t)g.ok,
 			 "answered", (json_int_t)g.answered, "refused",
 			 (json_int_t)g.refused, "cookies_sent", (json_int_t)g.cookies_sent, "cookies_taken",
 			 (json_int_t)g.cookies_taken, "sessions", (json_int_t)g.sessions, "expired",
-			 (json_int_t)g.expired, "rekeys_now", (json_int_t)g.rekeys_now, "errors", (json_int_t)g.errors,
-			 "last_error", g.last_error);
+			 (json_int_t)g.expired, "rekeys_now", (json_int_t)g.rekeys_now, "unanswered",
+			 (json_int_t)g.unanswered, "errors", (json_int_t)g.errors, "last_error", g.last_error);
 }
 
 static void
@@ -1023,6 +1044,9 @@ ov_wg_metrics(struct cd_vis_fams *f)
 	cd_vis_sample(f, "sxcd_wg_rekeys_now_total", "counter",
 		      "WireGuard handshakes an intent's new encryption.generation started (a rekey now)",
 		      (double)g.rekeys_now, NULL);
+	cd_vis_sample(f, "sxcd_wg_unanswered_total", "counter",
+		      "WireGuard handshakes started because data sent went unanswered for 15 s (the peer lost its session)",
+		      (double)g.unanswered, NULL);
 }
 
 static const struct cd_svc ov_wg_svc = {

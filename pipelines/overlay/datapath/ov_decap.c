@@ -20,6 +20,7 @@
 #include "ov_state.h"
 #include "ov_decap.h"
 #include "ov_esp.h"
+#include "ov_ikeio.h"
 #include "ov_wg.h"
 #include "ov_tun.h"
 #include "ov_probe.h"
@@ -513,14 +514,15 @@ memo_count(struct dp_stage_ctx *ctx, struct memo_slot *const *used, unsigned int
 		used[u]->n[0] = used[u]->n[1] = used[u]->n[2] = 0;
 }
 
-/* ESP, NAT keepalives and WireGuard to a VTEP (ov_esp.h, ov_wg.h), the
+/* IKE (ov_ikeio.h: once sxcd takes it), and where there are SAs (@sas)
+ * ESP, NAT keepalives and WireGuard to a VTEP (ov_esp.h, ov_wg.h), the
  * burst's ESP opened a burst of an SA at a time: in *@decided the packets
  * whose way is decided (@next: dropped, taken in, punted, or the
  * underlay's, counted in *@cont), in *@sealed those that go on as the
- * datagram they carried; the others were neither. */
+ * datagram they carried (in *@wg too: WireGuard's); the others were neither. */
 static void
 esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next, uint16_t *cont,
-	     uint64_t *decided, uint64_t *sealed)
+	     uint64_t *decided, uint64_t *sealed, uint64_t *wg, bool sas)
 {
 	uint8_t at[DP_LOOKUP_BURST];
 	bool ok[DP_LOOKUP_BURST];
@@ -530,14 +532,33 @@ esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
 
+		/* IKE, once sxcd takes it: its messages to a VTEP are sxcd's */
+		switch (ov_ikeio_on ? ov_ikeio_kind(m, md) : OV_IKEIO_NOT) {
+		case OV_IKEIO_NOT:
+			break;
+		case OV_IKEIO_MSG:
+			next[i] = ov_ikeio_punt(ctx, m, md);
+			*decided |= UINT64_C(1) << i;
+			continue;
+		default:
+			next[i] = ov_state_vtep4(ctx, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+									  md->l3_off)->dst_addr) ?
+				  DP_NEXT_DROP(OV_DROP(ike_malformed)) : OV_ESP_NOT_OURS;
+			*decided |= UINT64_C(1) << i;
+			continue;
+		}
+		if (!sas)
+			continue;
 		switch (ov_wg_kind(m, md)) {
 		case OV_WG_NOT:
 			break;
 		case OV_WG_DATA:
-			if (ov_wg_open(ctx, m, md, &next[i]))
+			if (ov_wg_open(ctx, m, md, &next[i])) {
 				*sealed |= UINT64_C(1) << i;
-			else
+				*wg |= UINT64_C(1) << i;
+			} else {
 				*decided |= UINT64_C(1) << i;
+			}
 			continue;
 		case OV_WG_HANDSHAKE:
 			next[i] = ov_wg_handshake(ctx, m, md);
@@ -593,8 +614,10 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 	unsigned int k = 0, nu = 0;
 	uint16_t cont = 0;
 	uint64_t sealed_m = 0;	/* which came sealed */
+	uint64_t wg_m = 0;	/* ... by WireGuard */
 	uint64_t decided = 0;	/* which the encryption decided */
-	bool esp = ov_sa_any;	/* once a burst */
+	bool sas = ov_sa_any;	/* once a burst */
+	bool esp = sas || ov_ikeio_on;
 
 	RTE_BUILD_BUG_ON(DP_LOOKUP_BURST > 64);
 
@@ -603,7 +626,7 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 	/* ESP and WireGuard are opened first: what they carried is checked
 	 * as any tunnel datagram is */
 	if (unlikely(esp))
-		esp_open_all(ctx, pkts, n, next, &cont, &decided, &sealed_m);
+		esp_open_all(ctx, pkts, n, next, &cont, &decided, &sealed_m, &wg_m, sas);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
@@ -615,8 +638,11 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 		if (unlikely(decided >> i & 1))
 			continue;
 		if ((kind[i] = kind_of(m, md)) == K_NONE) {
+			/* sealed: none of the overlay's, each named for what it is */
 			if (unlikely(sealed)) {
-				next[i] = DP_NEXT_DROP(OV_DROP(esp_inner));
+				next[i] = (md->flags & DP_MF_FRAG) ? DP_NEXT_DROP(OV_DROP(sealed_fragment)) :
+					  (wg_m >> i & 1) ? DP_NEXT_DROP(OV_DROP(wg_inner)) :
+					  DP_NEXT_DROP(OV_DROP(esp_inner));
 				continue;
 			}
 			next[i] = DP_NEXT_EDGE(OV_WAN_EDGE_UNDERLAY);
@@ -626,7 +652,7 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 		outer_words(m, md, &dst, &src);
 		/* a peer whose tunnels are encrypted sends nothing in clear,
 		 * its probes neither (a forged answer would keep a dead path up) */
-		if (unlikely(esp) && !sealed && kind[i] <= K_PROBE && (md->flags & DP_MF_IPV4) &&
+		if (unlikely(sas) && !sealed && kind[i] <= K_PROBE && (md->flags & DP_MF_IPV4) &&
 		    ov_sa_clear_refused((uint32_t)(src.lo >> 32))) {
 			next[i] = DP_NEXT_DROP(OV_DROP(esp_required));
 			continue;

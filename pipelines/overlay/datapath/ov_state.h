@@ -48,7 +48,7 @@ enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
 /* Why overlay stages punt (dp_meta.punt). OV_PUNT_TOO_BIG: dp_meta.out_port
  * holds OV_TOO_BIG(path, mtu), the path picked and the largest inner IP
  * packet it carries. */
-enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG, OV_PUNT_WG_HANDSHAKE, OV_PUNT_BFD };
+enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG, OV_PUNT_WG_HANDSHAKE, OV_PUNT_BFD, OV_PUNT_IKE };
 #define OV_TOO_BIG(path, mtu) ((uint32_t)(path) << 16 | (mtu))
 #define OV_INNER_MTU_MIN 68      /* IPv4's minimum (RFC 791): below, a path carries nothing */
 #define OV_FRAGS_MAX 8           /* fragments of one routed packet, at most */

@@ -32,6 +32,8 @@
 #include "ov_handover.h"
 #include "ov_sarpc.h"
 #include "ov_wg.h"
+#include "ov_ikeio.h"
+#include "ov_ikerpc.h"
 #include "ov_wgrpc.h"
 #include "ov_show.h"
 #include "ov_sla.h"
@@ -276,12 +278,13 @@ paths_done(const struct dp_update *d, unsigned int n, const int *res)
 static struct dp_table_deriver paths_watch = { .done = paths_done };
 
 /* The VTEPs are the box's own addresses: where a port shares its NIC with
- * the kernel (dp_xdp.h), their tunnels, probes, ICMP, ARP, ESP (and
+ * the kernel (dp_xdp.h), their tunnels, probes, ICMP, ARP, ESP, IKE (and
  * WireGuard's port: ov_wg_vtep) are claimed for sxdp, as the vteps table
  * says after each write. */
 static const struct dp_xdp_claim vtep_traffic[] = {
 	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
 	{ IPPROTO_UDP, OV_BFD_PORT }, { IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 }, { IPPROTO_ESP, 0 }, { IPPROTO_UDP, OV_SA_NATT_PORT },
+	{ IPPROTO_UDP, OV_IKEIO_PORT },
 };
 /* an IPv6 VTEP: NDP and echo are ICMPv6 (encryption is IPv4's only) */
 static const struct dp_xdp_claim vtep6_traffic[] = {
@@ -396,7 +399,7 @@ ov_init(unsigned int workers)
 	    (rc = dp_table_deriver_add(&policies_watch)) < 0 || (rc = ov_watch_init()) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
 	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 || (rc = ov_wg_init()) < 0 ||
-	    (rc = ov_sarpc_init()) < 0 || (rc = ov_wgrpc_init()) < 0)
+	    (rc = ov_sarpc_init()) < 0 || (rc = ov_wgrpc_init()) < 0 || (rc = ov_ikerpc_init()) < 0)
 		return rc;
 	ov_encfast_init();
 	pl_overlay_tunnel_back_init();
@@ -431,6 +434,9 @@ ov_slowpath(struct rte_mbuf *m)
 		return -1;
 	case OV_PUNT_WG_HANDSHAKE:
 		ov_wg_punted(m);
+		return -1;
+	case OV_PUNT_IKE:
+		ov_ikeio_punted(m);
 		return -1;
 	default:
 		dp_slow_drop(m, OV_DROP(no_slowpath));
