@@ -63,7 +63,12 @@ struct ov_ike_peer {
 	struct ov_ike *e;
 	struct ov_ike_conf c;		/* its PSK in locked memory: psk below */
 	uint8_t *psk;
-	struct ike_sa *sa;
+	struct ike_sa *sa;		/* the IKE SA (a message of a half-open one is handled with it here) */
+	/* a responder's new IKE SA until its IKE_AUTH verifies: the one in use
+	 * stays meanwhile, so a forged IKE_SA_INIT in the peer's name ends nothing */
+	struct ike_sa *half;
+	struct ike_sa *kept;		/* while a half-open SA's message is handled: the one in use */
+	bool trial;			/* ... so: sa is the half-open one */
 	const char *state;
 	uint64_t start_at;		/* the starting side's next start (0: now) */
 };
@@ -72,6 +77,13 @@ struct ov_ike {
 	struct ov_ike_ops ops;
 	struct ov_ike_peer *peers;
 	struct ov_ike_stats st;
+	/* cookies (2.6): past OV_IKE_LOAD IKE_SA_INITs a second, one is answered
+	 * only if it returns a cookie of ours, made with a secret renewed every
+	 * OV_IKE_COOKIE_MS (the one before taken too) */
+	uint8_t secret[32], secret_prev[32];
+	uint64_t secret_at;
+	uint64_t load_sec, load_count;	/* the second counted, IKE_SA_INITs in it */
+	uint64_t load_until;		/* under load until then */
 };
 
 static uint64_t
@@ -118,19 +130,35 @@ sa_new(struct ov_ike_peer *p, bool initiator)
 	return sa;
 }
 
-/* @p's IKE SA gone (its Child SA said down); the starting side starts again later. */
+/* @sa let go (its Child SA said down). */
 static void
-sa_end(struct ov_ike_peer *p, uint64_t now_ms, const char *why)
+sa_free(struct ov_ike_peer *p, struct ike_sa *sa)
 {
-	struct ike_sa *sa = p->sa;
-
 	if (sa == NULL)
 		return;
 	if (sa->child_up && p->e->ops.child_down != NULL)
 		p->e->ops.child_down(p->e->ops.ctx, p, sa->child.spi_in, sa->child.spi_out);
 	ov_ike_dh_free(sa->dh);
 	ov_keyfile_release(sa, sizeof(*sa));
+}
+
+/* @p's IKE SA gone; the starting side starts again later. A half-open one
+ * that failed (p->trial) goes alone: the one in use goes on. */
+static void
+sa_end(struct ov_ike_peer *p, uint64_t now_ms, const char *why)
+{
+	if (p->sa == NULL)
+		return;
+	sa_free(p, p->sa);
 	p->sa = NULL;
+	if (p->trial) {
+		p->sa = p->kept;
+		p->kept = NULL;
+		p->trial = false;
+		p->e->st.refused_new++;
+		if (p->sa != NULL)
+			return;
+	}
 	p->start_at = now_ms + OV_IKE_RESTART_MS;
 	set_state(p, "down", why);
 }
@@ -138,12 +166,16 @@ sa_end(struct ov_ike_peer *p, uint64_t now_ms, const char *why)
 /* ------------------------------------------------------------ sending */
 
 static void
-send_raw(struct ov_ike_peer *p, const uint8_t *msg, size_t len)
+send_sa(struct ov_ike_peer *p, const struct ike_sa *sa, const uint8_t *msg, size_t len)
 {
-	struct ike_sa *sa = p->sa;
-
 	p->e->st.out++;
 	p->e->ops.send(p->e->ops.ctx, p, msg, len, sa->natt ? OV_IKE_NATT_PORT : OV_IKE_PORT, sa->rport);
+}
+
+static void
+send_raw(struct ov_ike_peer *p, const uint8_t *msg, size_t len)
+{
+	send_sa(p, p->sa, msg, len);
 }
 
 /* A request of ours out, kept to be sent again until answered. */
@@ -499,9 +531,9 @@ init_answer(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t 
 	int sl, rc;
 
 	/* the same request again: the same answer */
-	if (p->sa != NULL && !p->sa->initiator && p->sa->spi_i == m->h.spi_i && p->sa->st == SA_WAIT_AUTH &&
-	    p->sa->msg1_len == len && memcmp(p->sa->msg1, buf, len) == 0) {
-		send_raw(p, p->sa->resp, p->sa->resp_len);
+	if (p->half != NULL && p->half->spi_i == m->h.spi_i && p->half->msg1_len == len &&
+	    memcmp(p->half->msg1, buf, len) == 0) {
+		send_sa(p, p->half, p->half->msg2, p->half->msg2_len);
 		return;
 	}
 	if (sap == NULL || ov_ike_read_sa(sap, &offer, NULL) < 0 || choose_ike(&offer, p) < 0) {
@@ -546,17 +578,17 @@ init_answer(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t 
 		return;
 	}
 	sa->msg2_len = b.len;
-	/* a new IKE SA from the peer replaces the one it had (it restarted) */
-	if (p->sa != NULL)
-		sa_end(p, now_ms, "replaced by the peer's new IKE SA");
-	p->sa = sa;
+	/* half-open until its IKE_AUTH verifies: the peer's SA in use (if any) goes on meanwhile */
+	sa_free(p, p->half);
+	p->half = sa;
 	sa->rport = a->sport;
 	sa->st = SA_WAIT_AUTH;
 	sa->peer_id = 1;
 	sa->req_id = 0;
 	sa->heard_at = now_ms;
-	set_state(p, "connecting", NULL);
-	response_out(p, sa->msg2, sa->msg2_len);
+	if (p->sa == NULL)
+		set_state(p, "connecting", NULL);
+	send_sa(p, sa, sa->msg2, sa->msg2_len);
 }
 
 /* The IKE_AUTH request (the initiator's): ID, AUTH, the Child SA's proposal and selectors. */
@@ -969,66 +1001,96 @@ heard(struct ike_sa *sa, uint16_t sport, uint16_t dport, uint64_t now_ms)
 		sa->natt = true;
 }
 
-void
-ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *buf,
-	     size_t len, uint64_t now_ms)
+/* A cookie (2.6) for the initiator's IKE_SA_INIT @m from @a with @secret:
+ * 1, then HMAC-SHA256(secret, Ni | its address | SPIi)'s first 16 bytes. */
+static int
+cookie_of(const uint8_t *secret, const struct ov_ike_pl *nonce, const struct addrs *a, uint64_t spi_i,
+	  uint8_t out[OV_IKE_COOKIE_LEN])
 {
-	struct ov_ike_peer *p = peer_by_addr(e, src, dst);
-	uint8_t plain[OV_IKE_MSG_MAX];
-	struct ov_ike_msg m, in;
-	struct ike_sa *sa;
-	bool response;
+	uint8_t mac[OV_IKE_PRF_MAX], spi[8];
+	struct iovec v[3] = { { (void *)nonce->body, nonce->len }, { (void *)&a->src, 4 }, { spi, 8 } };
+	int rc;
 
-	e->st.in++;
-	if (len > OV_IKE_MSG_MAX || ov_ike_parse(buf, len, &m, NULL) < 0) {
-		drop(e, OV_IKE_R_malformed);
-		return;
+	ov_ike_be32(spi, (uint32_t)(spi_i >> 32));
+	ov_ike_be32(spi + 4, (uint32_t)spi_i);
+	if ((rc = ov_ike_prf(OV_IKE_PRF_HMAC_SHA2_256, secret, 32, v, 3, mac)) < 0)
+		return rc;
+	out[0] = 1;
+	memcpy(out + 1, mac, OV_IKE_COOKIE_LEN - 1);
+	return 0;
+}
+
+/* Past OV_IKE_LOAD IKE_SA_INITs a second, one goes on only when it returns
+ * a cookie of ours first; the others are answered with one (no state, no
+ * DH: a spoofed source never sees it). */
+static bool
+cookie_ok(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m, const struct addrs *a,
+	  uint64_t now_ms)
+{
+	const struct ov_ike_pl *nonce = ov_ike_find(m, OV_IKE_PL_NONCE);
+	uint8_t want[OV_IKE_COOKIE_LEN], prev[OV_IKE_COOKIE_LEN];
+	struct ov_ike_notify n;
+
+	if (now_ms / 1000 != e->load_sec) {
+		e->load_sec = now_ms / 1000;
+		e->load_count = 0;
 	}
-	if (p == NULL) {
-		drop(e, OV_IKE_R_unknown_peer);
-		return;
+	if (++e->load_count > OV_IKE_LOAD)
+		e->load_until = now_ms + 1000;
+	if (now_ms >= e->load_until || nonce == NULL)
+		return true;	/* no nonce: refused as it is */
+	if (e->secret_at == 0 || now_ms - e->secret_at >= OV_IKE_COOKIE_MS) {
+		memcpy(e->secret_prev, e->secret, sizeof(e->secret));
+		if (RAND_bytes(e->secret, sizeof(e->secret)) != 1)
+			abort();
+		e->secret_at = now_ms ? now_ms : 1;
 	}
-	response = (m.h.flags & OV_IKE_F_RESPONSE) != 0;
-	if (m.h.exchange == OV_IKE_SA_INIT && !response) {
-		if (m.h.spi_r != 0 || m.h.msgid != 0 || !(m.h.flags & OV_IKE_F_INITIATOR)) {
-			drop(e, OV_IKE_R_malformed);
-			return;
-		}
-		init_answer(e, p, buf, len, &m, &(struct addrs){ src, dst, sport, dport }, now_ms);
-		return;
-	}
-	sa = p->sa;
-	if (sa == NULL || sa->spi_i != m.h.spi_i ||
-	    (m.h.exchange != OV_IKE_SA_INIT && sa->spi_r != m.h.spi_r)) {
-		drop(e, OV_IKE_R_unknown_spi);
-		return;
-	}
+	if (cookie_of(e->secret, nonce, a, m->h.spi_i, want) < 0 ||
+	    cookie_of(e->secret_prev, nonce, a, m->h.spi_i, prev) < 0)
+		return false;
+	if (m->n > 0 && m->pl[0].type == OV_IKE_PL_NOTIFY && ov_ike_read_notify(&m->pl[0], &n, NULL) == 0 &&
+	    n.type == OV_IKE_N_COOKIE && n.data_len == OV_IKE_COOKIE_LEN &&
+	    (ov_ike_memcmp(n.data, want, OV_IKE_COOKIE_LEN) == 0 || ov_ike_memcmp(n.data, prev, OV_IKE_COOKIE_LEN) == 0))
+		return true;
+	e->st.cookies_sent++;
+	init_refusal(e, p, &m->h, a->sport, OV_IKE_N_COOKIE, want, OV_IKE_COOKIE_LEN);
+	return false;
+}
+
+/* A message of IKE SA @sa (@p->sa): a response to our request, or the peer's request. */
+static void
+on_message(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t len, const struct ov_ike_msg *m,
+	   const struct addrs *a, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+	uint8_t plain[OV_IKE_MSG_MAX];
+	struct ov_ike_msg in;
+
 	/* the I flag says which side sent it: never our own role */
-	if (!!(m.h.flags & OV_IKE_F_INITIATOR) == sa->initiator) {
+	if (!!(m->h.flags & OV_IKE_F_INITIATOR) == sa->initiator) {
 		drop(e, OV_IKE_R_malformed);
 		return;
 	}
-	if (response) {
-		if (!sa->req_out || m.h.msgid != sa->req_id) {
+	if (m->h.flags & OV_IKE_F_RESPONSE) {
+		if (!sa->req_out || m->h.msgid != sa->req_id) {
 			drop(e, OV_IKE_R_bad_message_id);
 			return;
 		}
-		if (m.h.exchange == OV_IKE_SA_INIT) {
-			if (sa->st != SA_INIT_SENT) {
+		if (m->h.exchange == OV_IKE_SA_INIT) {
+			if (sa->st != SA_INIT_SENT)
 				drop(e, OV_IKE_R_unexpected);
-				return;
-			}
-			init_answered(e, p, buf, len, &m, &(struct addrs){ src, dst, sport, dport }, now_ms);
+			else
+				init_answered(e, p, buf, len, m, a, now_ms);
 			return;
 		}
-		if (open_sk(sa, buf, &m, plain, &in) < 0) {
+		if (open_sk(sa, buf, m, plain, &in) < 0) {
 			drop(e, OV_IKE_R_decrypt_failed);
 			return;
 		}
-		heard(sa, sport, dport, now_ms);
-		if (m.h.exchange == OV_IKE_AUTH && sa->st == SA_AUTH_SENT) {
+		heard(sa, a->sport, a->dport, now_ms);
+		if (m->h.exchange == OV_IKE_AUTH && sa->st == SA_AUTH_SENT) {
 			auth_answered(e, p, &in, now_ms);
-		} else if (m.h.exchange == OV_IKE_INFORMATIONAL) {
+		} else if (m->h.exchange == OV_IKE_INFORMATIONAL) {
 			sa->req_out = false;
 			sa->dpd_out = false;
 			sa->req_id++;
@@ -1039,29 +1101,95 @@ ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint1
 		return;
 	}
 	/* the peer's request: the one expected, or the last again (answered again) */
-	if (m.h.msgid + 1 == sa->peer_id && sa->resp_len > 0) {
+	if (m->h.msgid + 1 == sa->peer_id && sa->resp_len > 0) {
 		send_raw(p, sa->resp, sa->resp_len);
 		return;
 	}
-	if (m.h.msgid != sa->peer_id) {
+	if (m->h.msgid != sa->peer_id) {
 		drop(e, OV_IKE_R_bad_message_id);
 		return;
 	}
-	if (open_sk(sa, buf, &m, plain, &in) < 0) {
+	if (open_sk(sa, buf, m, plain, &in) < 0) {
 		drop(e, OV_IKE_R_decrypt_failed);
 		return;
 	}
-	heard(sa, sport, dport, now_ms);
+	heard(sa, a->sport, a->dport, now_ms);
 	sa->peer_id++;
-	if (m.h.exchange == OV_IKE_AUTH && sa->st == SA_WAIT_AUTH)
+	if (m->h.exchange == OV_IKE_AUTH && sa->st == SA_WAIT_AUTH)
 		auth_answer(e, p, &in, now_ms);
-	else if (m.h.exchange == OV_IKE_INFORMATIONAL && sa->st == SA_UP)
+	else if (m->h.exchange == OV_IKE_INFORMATIONAL && sa->st == SA_UP)
 		info_answer(e, p, &in, now_ms);
-	else if (m.h.exchange == OV_IKE_CREATE_CHILD_SA && sa->st == SA_UP)
-		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m.h.msgid, OV_IKE_N_NO_PROPOSAL_CHOSEN);
+	else if (m->h.exchange == OV_IKE_CREATE_CHILD_SA && sa->st == SA_UP)
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_NO_PROPOSAL_CHOSEN);
 	else
 		drop(e, OV_IKE_R_unexpected);
 	memset(plain, 0, sizeof(plain));
+}
+
+static bool
+is_of(const struct ike_sa *sa, const struct ov_ike_hdr *h)
+{
+	return sa != NULL && sa->spi_i == h->spi_i && (h->exchange == OV_IKE_SA_INIT || sa->spi_r == h->spi_r);
+}
+
+/* A message of the half-open SA: handled as the peer's SA, then either it
+ * authenticated (it is the peer's SA now, the one before let go after its
+ * Child SA is replaced: make-before-break), failed (gone: the one in use
+ * goes on), or is still half-open. */
+static void
+on_trial(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t len, const struct ov_ike_msg *m,
+	 const struct addrs *a, uint64_t now_ms)
+{
+	struct ike_sa *old;
+
+	p->kept = p->sa;
+	p->sa = p->half;
+	p->half = NULL;
+	p->trial = true;
+	on_message(e, p, buf, len, m, a, now_ms);
+	if (!p->trial)		/* it failed: sa_end put the one in use back */
+		return;
+	p->trial = false;
+	old = p->kept;
+	p->kept = NULL;
+	if (p->sa->st == SA_UP) {
+		sa_free(p, old);
+		return;
+	}
+	p->half = p->sa;
+	p->sa = old;
+}
+
+void
+ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *buf,
+	     size_t len, uint64_t now_ms)
+{
+	struct ov_ike_peer *p = peer_by_addr(e, src, dst);
+	const struct addrs a = { src, dst, sport, dport };
+	struct ov_ike_msg m;
+
+	e->st.in++;
+	if (len > OV_IKE_MSG_MAX || ov_ike_parse(buf, len, &m, NULL) < 0) {
+		drop(e, OV_IKE_R_malformed);
+		return;
+	}
+	if (p == NULL) {
+		drop(e, OV_IKE_R_unknown_peer);
+		return;
+	}
+	if (m.h.exchange == OV_IKE_SA_INIT && !(m.h.flags & OV_IKE_F_RESPONSE)) {
+		if (m.h.spi_r != 0 || m.h.msgid != 0 || !(m.h.flags & OV_IKE_F_INITIATOR))
+			drop(e, OV_IKE_R_malformed);
+		else if (cookie_ok(e, p, &m, &a, now_ms))
+			init_answer(e, p, buf, len, &m, &a, now_ms);
+		return;
+	}
+	if (is_of(p->sa, &m.h))
+		on_message(e, p, buf, len, &m, &a, now_ms);
+	else if (is_of(p->half, &m.h))
+		on_trial(e, p, buf, len, &m, &a, now_ms);
+	else
+		drop(e, OV_IKE_R_unknown_spi);
 }
 
 /* ------------------------------------------------------------ time */
@@ -1072,6 +1200,13 @@ ov_ike_tick(struct ov_ike *e, uint64_t now_ms)
 	for (struct ov_ike_peer *p = e->peers; p != NULL; p = p->next) {
 		struct ike_sa *sa = p->sa;
 
+		/* a responder's half-open SA whose initiator never finished: gone after the same patience */
+		if (p->half != NULL && now_ms - p->half->heard_at > (uint64_t)OV_IKE_RETRY_MS << OV_IKE_TRIES) {
+			sa_free(p, p->half);
+			p->half = NULL;
+			if (sa == NULL)
+				set_state(p, "down", "the initiator did not finish");
+		}
 		if (sa == NULL) {
 			if (p->c.start && now_ms >= p->start_at)
 				start(p, now_ms);
@@ -1091,11 +1226,7 @@ ov_ike_tick(struct ov_ike *e, uint64_t now_ms)
 			send_raw(p, sa->req, sa->req_len);
 			continue;
 		}
-		/* a responder whose initiator never finished: gone after the same patience */
-		if (sa->st == SA_WAIT_AUTH && now_ms - sa->heard_at > (uint64_t)OV_IKE_RETRY_MS << OV_IKE_TRIES) {
-			sa_end(p, now_ms, "the initiator did not finish");
-			continue;
-		}
+
 		if (sa->st == SA_UP && !sa->req_out && p->c.dpd_ms > 0 && now_ms - sa->heard_at >= p->c.dpd_ms) {
 			uint8_t inner[8];
 			struct ov_ike_buf b;
@@ -1123,6 +1254,8 @@ ov_ike_new(const struct ov_ike_ops *ops)
 static void
 peer_free(struct ov_ike_peer *p, uint64_t now_ms)
 {
+	sa_free(p, p->half);
+	p->half = NULL;
 	sa_end(p, now_ms, NULL);
 	ov_keyfile_release(p->psk, OV_IKE_PSK_MAX);
 	free(p);

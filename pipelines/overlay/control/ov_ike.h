@@ -14,6 +14,11 @@
  * Curve25519, ECP-256 or MODP-2048), IKE_AUTH with a pre-shared key,
  * one Child SA per IKE SA (ESP, AES-GCM-16, tunnel mode, the selectors
  * the two VTEPs' addresses: what the overlay's datagrams carry), the
+ * cookies under load (2.6: past OV_IKE_LOAD IKE_SA_INITs a second one
+ * goes on only with a cookie of ours, so a flood from spoofed sources costs
+ * no state and no DH); a responder's new IKE SA is half-open until its
+ * IKE_AUTH verifies, the peer's SA in use going on meanwhile (a forged
+ * IKE_SA_INIT in its name ends nothing); the
  * INFORMATIONAL exchange (liveness checks: dead peer detection; Delete of
  * the IKE SA or a Child SA), NAT traversal (RFC 7296 2.23: a NAT found by
  * the NAT_DETECTION hashes, or encapsulation asked for, moves the IKE SA to
@@ -49,6 +54,9 @@
 #define OV_IKE_ID_MAX		128
 #define OV_IKE_PSK_MAX		128
 #define OV_IKE_NONCE		32
+#define OV_IKE_LOAD		20	/* IKE_SA_INITs a second past which a cookie is asked for (2.6) */
+#define OV_IKE_COOKIE_MS	120000	/* the cookies' secret renewed this often (the one before taken too) */
+#define OV_IKE_COOKIE_LEN	17	/* a version byte, 16 of an HMAC-SHA256 */
 
 /* Why a datagram changed nothing: each counted by name. */
 #define OV_IKE_REASONS(X) \
@@ -121,6 +129,8 @@ struct ov_ike_ops {
 
 struct ov_ike_stats {
 	uint64_t in, out, retransmits, established, deleted, dead;
+	uint64_t refused_new;		/* a new IKE SA in the peer's name that did not authenticate (the one in use kept) */
+	uint64_t cookies_sent;		/* IKE_SA_INITs answered with a cookie, under load */
 	uint64_t drop[OV_IKE_R_MAX];
 };
 

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* IKEv2's exchanges (ov_ike): two engines wired to each other in memory on a made-up clock: the SAs come up with the same keys both ways, through lost and repeated messages; a wrong key is refused on both sides; a dead peer is found; a forged IKE_SA_INIT in the peer's name ends nothing; a flood of IKE_SA_INITs gets cookies, and the real peer still gets in. */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+
+#include "ov_ike.h"
+
+#define QMAX 4096
+#define A_ADDR 0x0100000a	/* 10.0.0.1, network order on little endian */
+#define B_ADDR 0x0200000a	/* 10.0.0.2 */
+
+struct side {
+	struct ov_ike *e;
+	struct ov_ike_peer *p;
+	struct ov_ike_child child;
+	int ups, downs;
+	char state[32], why[160];
+	char first_down[160];	/* why it first went down */
+	uint32_t spi;
+};
+
+struct pkt {
+	int to;			/* 0: a, 1: b */
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	size_t len;
+	uint8_t msg[OV_IKE_MSG_MAX];
+};
+
+static struct side sides[2];
+static struct pkt *q;
+static size_t nq;
+static uint64_t now;
+static int drop_from_a, drop_from_b;	/* messages to lose */
+static bool cut_b;			/* b's messages all lost */
+
+static int
+who(void *ctx)
+{
+	return (int)(intptr_t)ctx;
+}
+
+static void
+on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint16_t dport)
+{
+	int from = who(ctx);
+
+	(void)p;
+	if ((from == 0 && drop_from_a > 0 && drop_from_a--) || (from == 1 && drop_from_b > 0 && drop_from_b--) ||
+	    (from == 1 && cut_b))
+		return;
+	ck_assert_uint_lt(nq, QMAX);
+	q[nq] = (struct pkt){ .to = !from, .src = from ? B_ADDR : A_ADDR, .dst = from ? A_ADDR : B_ADDR,
+			      .sport = sport, .dport = dport, .len = len };
+	memcpy(q[nq].msg, msg, len);
+	nq++;
+}
+
+static uint32_t
+on_spi(void *ctx, struct ov_ike_peer *p)
+{
+	(void)p;
+	return ++sides[who(ctx)].spi + (uint32_t)who(ctx) * 0x10000u;
+}
+
+static void
+on_up(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c)
+{
+	(void)p;
+	sides[who(ctx)].child = *c;
+	sides[who(ctx)].ups++;
+}
+
+static void
+on_down(void *ctx, struct ov_ike_peer *p, uint32_t in, uint32_t out)
+{
+	(void)p;
+	(void)in;
+	(void)out;
+	sides[who(ctx)].downs++;
+}
+
+static void
+on_state(void *ctx, struct ov_ike_peer *p, const char *st, const char *why)
+{
+	(void)p;
+	snprintf(sides[who(ctx)].state, sizeof(sides[0].state), "%s", st);
+	snprintf(sides[who(ctx)].why, sizeof(sides[0].why), "%s", why ? why : "");
+	if (strcmp(st, "down") == 0 && sides[who(ctx)].first_down[0] == '\0')
+		snprintf(sides[who(ctx)].first_down, sizeof(sides[0].first_down), "%s", why ? why : "-");
+}
+
+static void
+side_new(int i, bool start, const char *psk, unsigned int dpd_ms)
+{
+	struct ov_ike_ops ops = { .send = on_send, .spi = on_spi, .child_up = on_up, .child_down = on_down,
+				  .state = on_state, .ctx = (void *)(intptr_t)i };
+	struct ov_ike_conf c = { .local = i ? B_ADDR : A_ADDR, .remote = i ? A_ADDR : B_ADDR, .start = start,
+				 .dpd_ms = dpd_ms, .psk_len = strlen(psk) };
+
+	memcpy(c.psk, psk, c.psk_len);
+	snprintf(c.name, sizeof(c.name), "side-%d", i);
+	memset(&sides[i], 0, sizeof(sides[i]));
+	ck_assert_ptr_nonnull(sides[i].e = ov_ike_new(&ops));
+	ck_assert_int_eq(ov_ike_peer_add(sides[i].e, &c, &sides[i].p), 0);
+}
+
+static void
+setup(void)
+{
+	q = calloc(QMAX, sizeof(*q));
+	nq = 0;
+	now = 1000000;
+	drop_from_a = drop_from_b = 0;
+	cut_b = false;
+}
+
+static void
+teardown(void)
+{
+	for (int i = 0; i < 2; i++)
+		ov_ike_free(sides[i].e);
+	free(q);
+}
+
+/* The network and the clock for @ms, in steps of 10 ms. */
+static void
+run(uint64_t ms)
+{
+	for (uint64_t t = 0; t < ms; t += 10) {
+		size_t n = nq;
+
+		for (size_t i = 0; i < n; i++)
+			ov_ike_input(sides[q[i].to].e, q[i].src, q[i].sport, q[i].dst, q[i].dport, q[i].msg, q[i].len, now);
+		memmove(q, q + n, (nq - n) * sizeof(*q));
+		nq -= n;
+		now += 10;
+		ov_ike_tick(sides[0].e, now);
+		ov_ike_tick(sides[1].e, now);
+	}
+}
+
+static void
+agree(void)
+{
+	struct ov_ike_child *a = &sides[0].child, *b = &sides[1].child;
+
+	ck_assert_str_eq(sides[0].state, "established");
+	ck_assert_str_eq(sides[1].state, "established");
+	ck_assert_uint_eq(a->spi_out, b->spi_in);
+	ck_assert_uint_eq(a->spi_in, b->spi_out);
+	ck_assert_uint_eq(a->key_len, 36);
+	ck_assert_mem_eq(a->key_out, b->key_in, a->key_len);
+	ck_assert_mem_eq(a->key_in, b->key_out, a->key_len);
+	ck_assert(memcmp(a->key_in, a->key_out, a->key_len) != 0);
+}
+
+START_TEST(up_with_the_same_keys)
+{
+	side_new(0, true, "a shared key of some length", 0);
+	side_new(1, false, "a shared key of some length", 0);
+	run(200);
+	agree();
+	ck_assert(sides[0].child.esn && !sides[0].child.encap);
+	ck_assert_uint_eq(ov_ike_stats(sides[0].e)->established, 1);
+}
+END_TEST
+
+START_TEST(lost_and_repeated_messages)
+{
+	side_new(0, true, "k3y-k3y-k3y", 0);
+	side_new(1, false, "k3y-k3y-k3y", 0);
+	drop_from_a = 1;	/* its IKE_SA_INIT: sent again */
+	drop_from_b = 2;	/* both responses: each request sent again, answered again */
+	run(10000);
+	agree();
+	ck_assert_uint_ge(ov_ike_stats(sides[0].e)->retransmits, 3);
+	ck_assert_int_eq(sides[0].ups, 1);
+	ck_assert_int_eq(sides[1].ups, 1);
+}
+END_TEST
+
+START_TEST(wrong_key_refused_both_ways)
+{
+	side_new(0, true, "the right key", 0);
+	side_new(1, false, "not the right key", 0);
+	run(500);
+	ck_assert_int_eq(sides[0].ups + sides[1].ups, 0);
+	ck_assert_uint_eq(ov_ike_stats(sides[1].e)->drop[OV_IKE_R_auth_failed], 1);
+	ck_assert_uint_eq(ov_ike_stats(sides[0].e)->drop[OV_IKE_R_auth_failed], 1);
+	ck_assert_ptr_nonnull(strstr(sides[0].why, "AUTHENTICATION_FAILED"));
+}
+END_TEST
+
+START_TEST(dead_peer_found)
+{
+	side_new(0, true, "k", 1000);
+	side_new(1, false, "k", 0);
+	run(200);
+	agree();
+	cut_b = true;
+	run(60000);
+	ck_assert_int_eq(sides[0].downs, 1);
+	ck_assert_ptr_nonnull(strstr(sides[0].first_down, "dead peer detection"));
+	ck_assert_uint_ge(ov_ike_stats(sides[0].e)->dead, 1);
+}
+END_TEST
+
+START_TEST(forged_init_ends_nothing)
+{
+	struct ov_ike_child was;
+
+	side_new(0, true, "the peers' key", 0);
+	side_new(1, false, "the peers' key", 0);
+	run(200);
+	agree();
+	was = sides[1].child;
+	/* an engine in a's name (its address) with another key starts an IKE SA with b */
+	ov_ike_free(sides[0].e);
+	side_new(0, true, "an attacker's key", 0);
+	run(500);
+	/* b answered its IKE_SA_INIT, refused its AUTH, and kept the SA it had */
+	ck_assert_int_eq(sides[1].downs, 0);
+	ck_assert_str_eq(sides[1].state, "established");
+	ck_assert_uint_eq(sides[1].child.spi_in, was.spi_in);
+	ck_assert_uint_ge(ov_ike_stats(sides[1].e)->refused_new, 1);
+	ck_assert_uint_ge(ov_ike_stats(sides[1].e)->drop[OV_IKE_R_auth_failed], 1);
+	/* the true peer restarting gets its new SA, the old Child SA replaced after the new is up */
+	ov_ike_free(sides[0].e);
+	side_new(0, true, "the peers' key", 0);
+	run(500);
+	ck_assert_int_eq(sides[1].ups, 2);
+	ck_assert_int_eq(sides[1].downs, 1);
+	agree();
+}
+END_TEST
+
+/* An IKE_SA_INIT a flood would send: its own SPI and key, from a's address. */
+static size_t
+init_msg(uint8_t *out, uint64_t spi)
+{
+	struct ov_ike_hdr h = { .spi_i = spi, .exchange = OV_IKE_SA_INIT, .flags = OV_IKE_F_INITIATOR };
+	struct ov_ike_xf xf[] = { { OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, 256 },
+				  { OV_IKE_XF_PRF, OV_IKE_PRF_HMAC_SHA2_256, 0 }, { OV_IKE_XF_DH, OV_IKE_DH_CURVE25519, 0 } };
+	uint8_t body[128], ke[36] = { 0, OV_IKE_DH_CURVE25519 }, nonce[32];
+	struct ov_ike_dh *dh;
+	struct ov_ike_buf b;
+	int len;
+
+	ck_assert_int_eq(ov_ike_dh_new(OV_IKE_DH_CURVE25519, NULL, 0, &dh, ke + 4), 0);
+	ov_ike_dh_free(dh);
+	memset(nonce, (int)spi, sizeof(nonce));
+	ov_ike_buf_init(&b, out, OV_IKE_MSG_MAX);
+	ov_ike_put_hdr(&b, &h);
+	len = ov_ike_body_sa(body, sizeof(body), 1, OV_IKE_PROTO_IKE, NULL, 0, xf, 3);
+	ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)len);
+	ov_ike_put(&b, OV_IKE_PL_KE, ke, sizeof(ke));
+	ov_ike_put(&b, OV_IKE_PL_NONCE, nonce, sizeof(nonce));
+	return (size_t)ov_ike_end(&b);
+}
+
+START_TEST(flood_gets_cookies_peer_gets_in)
+{
+	uint8_t m[OV_IKE_MSG_MAX];
+	const struct ov_ike_stats *st;
+
+	side_new(1, false, "k", 0);
+	side_new(0, false, "k", 0);
+	/* 1,000 IKE_SA_INITs in a second: past OV_IKE_LOAD each is answered with a cookie alone */
+	for (int i = 0; i < 1000; i++)
+		ov_ike_input(sides[1].e, A_ADDR, 500, B_ADDR, 500, m, init_msg(m, 0x1000 + (uint64_t)i), now + (uint64_t)i);
+	st = ov_ike_stats(sides[1].e);
+	ck_assert_uint_ge(st->cookies_sent, 1000 - OV_IKE_LOAD - 1);
+	nq = 0;
+	/* the true peer, under the same load: it returns the cookie and gets in */
+	ov_ike_free(sides[0].e);
+	side_new(0, true, "k", 0);
+	for (int t = 0; t < 100 && sides[0].ups == 0; t++) {
+		ov_ike_input(sides[1].e, A_ADDR, 500, B_ADDR, 500, m, init_msg(m, 0x9000 + (uint64_t)t), now);
+		run(10);
+	}
+	agree();
+	ck_assert_uint_gt(ov_ike_stats(sides[1].e)->cookies_sent, st->cookies_sent - 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("ovikeng");
+	TCase *t = tcase_create("exchanges");
+	SRunner *r;
+	int failed;
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, up_with_the_same_keys);
+	tcase_add_test(t, lost_and_repeated_messages);
+	tcase_add_test(t, wrong_key_refused_both_ways);
+	tcase_add_test(t, dead_peer_found);
+	tcase_add_test(t, forged_init_ends_nothing);
+	tcase_add_test(t, flood_gets_cookies_peer_gets_in);
+	tcase_set_timeout(t, 120);
+	suite_add_tcase(s, t);
+	r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
