@@ -214,7 +214,8 @@ def test_sas_derived_by_both_ends():
 @R.test
 def test_a_new_box_makes_its_key_once():
     """A store without a key gets one at the first start (0600, 32 bytes) and
-    keeps it across a restart: the same public key."""
+    keeps it across a restart: the same public key. One others may read, one
+    another user owns, one not 32 bytes: refused at start, said."""
     with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp:
         cd = S.Sxcd(dp.sock_path)
         try:
@@ -234,6 +235,22 @@ def test_a_new_box_makes_its_key_once():
             except T.TestFailure:
                 ok = True
             expect(ok and "0600" in cd.logtext(), "a key others may read is refused at start: %s" % cd.logtail())
+            # 0600 but another user's (who may write it), or not 32 bytes: refused alike
+            for bad in ("owner", "size"):
+                os.chmod(path, 0o600)
+                if bad == "owner":
+                    os.chown(path, 65534, 65534)
+                else:
+                    os.chown(path, 0, 0)
+                    with open(path, "ab") as f:
+                        f.write(b"x")
+                cd.stop()
+                try:
+                    cd.start()
+                    ok = False
+                except T.TestFailure:
+                    ok = True
+                expect(ok and "owned by uid" in cd.logtext(), "a key file of %s refused at start" % bad)
         finally:
             cd.stop()
             import shutil

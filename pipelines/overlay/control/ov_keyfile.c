@@ -43,10 +43,13 @@ ov_keyfile_load(const char *path, uint8_t priv[32], const char *what)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
-		    (n = read(fd, priv, 32)) != 32) {
+		/* the daemon's own: one another user made (or may write) is not a key of this box's */
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_size != 32 ||
+		    st.st_uid != geteuid() || (n = read(fd, priv, 32)) != 32) {
 			close(fd);
-			CD_LOG(ERR, "%s: %s is not a 32-byte file of mode 0600", what, path);
+			OPENSSL_cleanse(priv, 32);
+			CD_LOG(ERR, "%s: %s is not a 32-byte file of mode 0600 owned by uid %u", what, path,
+			       (unsigned int)geteuid());
 			return -EPERM;
 		}
 		close(fd);

@@ -12,7 +12,7 @@ void ov_keyfile_release(void *p, size_t len);
 
 /* The key at @path into @priv (32 bytes), made there (0600, exclusively)
  * the first time; @what names it in the log. 0, -EPERM (not a 32-byte
- * file of mode 0600), -EIO, or -errno. */
+ * file of mode 0600 owned by this process's user), -EIO, or -errno. */
 int ov_keyfile_load(const char *path, uint8_t priv[32], const char *what);
 
 #endif
