@@ -53,6 +53,7 @@ now_ms(void)
 }
 
 static int sock, sock_natt;
+static struct timespec t_connect;	/* the IKE SA's start: a setup's time is from here to its Child SA */
 static const char *dump_dir;
 
 /* @msg into the dump directory as @dir-N.bin */
@@ -115,8 +116,13 @@ child_up(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c)
 {
 	(void)ctx;
 	(void)p;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	printf("child_up spi_in=%08x spi_out=%08x esn=%d encap=%d port=%u", c->spi_in, c->spi_out, c->esn, c->encap,
 	       c->encap_port);
+	printf(" setup_us=%lld", (long long)((t.tv_sec - t_connect.tv_sec) * 1000000 +
+					      (t.tv_nsec - t_connect.tv_nsec) / 1000));
 	hex("key_in", c->key_in, c->key_len);
 	hex("key_out", c->key_out, c->key_len);
 	printf("\n");
@@ -137,6 +143,8 @@ state(void *ctx, struct ov_ike_peer *p, const char *st, const char *why)
 {
 	(void)ctx;
 	(void)p;
+	if (strcmp(st, "connecting") == 0)
+		clock_gettime(CLOCK_MONOTONIC, &t_connect);
 	printf("state %s%s%s\n", st, why ? ": " : "", why ? why : "");
 	fflush(stdout);
 }
