@@ -227,30 +227,25 @@ def test_a_new_box_makes_its_key_once():
             cd.stop()
             cd.start()
             expect_eq(cd.status()["services"]["esp"]["public_key"], pub, "the same key after a restart")
-            os.chmod(path, 0o644)
-            cd.stop()
-            try:
-                cd.start()
-                ok = False
-            except T.TestFailure:
-                ok = True
-            expect(ok and "0600" in cd.logtext(), "a key others may read is refused at start: %s" % cd.logtail())
-            # 0600 but another user's (who may write it), or not 32 bytes: refused alike
-            for bad in ("owner", "size"):
-                os.chmod(path, 0o600)
-                if bad == "owner":
-                    os.chown(path, 65534, 65534)
-                else:
-                    os.chown(path, 0, 0)
-                    with open(path, "ab") as f:
-                        f.write(b"x")
+            def refused(what):
                 cd.stop()
                 try:
                     cd.start()
                     ok = False
                 except T.TestFailure:
                     ok = True
-                expect(ok and "owned by uid" in cd.logtext(), "a key file of %s refused at start" % bad)
+                expect(ok and "of mode 0600 owned by uid" in cd.logtext(), "%s: refused at start: %s"
+                       % (what, cd.logtail()))
+            os.chmod(path, 0o644)
+            refused("a key others may read")
+            # 0600 but another user's (who may write it), or not 32 bytes: refused alike
+            os.chmod(path, 0o600)
+            os.chown(path, 65534, 65534)
+            refused("a key another user owns")
+            os.chown(path, os.geteuid(), os.getegid())
+            with open(path, "ab") as f:
+                f.write(b"x")
+            refused("a key of 33 bytes")
         finally:
             cd.stop()
             import shutil

@@ -10,6 +10,7 @@
 
 #include "dp_slow.h"
 #include "ov_esp.h"
+#include "ov_held.h"
 #include "ov_ikeio.h"
 #include "ov_sa.h"
 #include "ov_state.h"
@@ -19,10 +20,7 @@
 
 bool ov_ikeio_on;
 
-static struct {
-	struct ov_ikeio_msg ring[OV_IKEIO_RING];
-	unsigned int head, count;
-} r;
+OV_HELD_DEFINE(held, OV_IKEIO_RING, OV_IKEIO_MAX);	/* messages for sxcd */
 
 int
 ov_ikeio_kind(const struct rte_mbuf *m, const struct dp_meta *md)
@@ -63,9 +61,9 @@ ov_ikeio_punted(struct rte_mbuf *m)
 	const struct dp_meta *md = dp_meta(m);
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end = md->l3_off + rte_be_to_cpu_16(ip->total_length);
+	const struct ov_held_slot where = { ip->src_addr, ip->dst_addr, md->sport, md->dport, 0 };
 	uint32_t len;
-	const uint8_t *src;
-	struct ov_ikeio_msg *h;
+	int rc;
 
 	if (md->dport == OV_SA_NATT_PORT)
 		off += MARKER;
@@ -79,41 +77,19 @@ ov_ikeio_punted(struct rte_mbuf *m)
 		dp_slow_drop(m, OV_DROP(ike_malformed));
 		return;
 	}
-	if (r.count == OV_IKEIO_RING) {
-		dp_slow_drop(m, OV_DROP(ike_overrun));
+	if ((rc = ov_held_put(&held, m, off, (uint16_t)len, &where)) < 0) {
+		dp_slow_drop(m, rc == -ENOSPC ? OV_DROP(ike_overrun) : OV_DROP(ike_malformed));
 		return;
 	}
-	h = &r.ring[(r.head + r.count) % OV_IKEIO_RING];
-	if ((src = rte_pktmbuf_read(m, off, len, h->msg)) == NULL) {
-		dp_slow_drop(m, OV_DROP(ike_malformed));
-		return;
-	}
-	if (src != h->msg)
-		memcpy(h->msg, src, len);
-	r.count++;
-	h->src = ip->src_addr;
-	h->dst = ip->dst_addr;
-	h->sport = md->sport;
-	h->dport = md->dport;
-	h->len = (uint16_t)len;
 	dp_slow_event(OV_EVENT(ike_message));
 	dp_slow_event(OV_EVENT(consumed));
 	rte_pktmbuf_free(m);
 }
 
-bool
-ov_ikeio_take(struct ov_ikeio_msg *out)
+json_t *
+ov_ikeio_recv(unsigned int most)
 {
-	struct ov_ikeio_msg *h;
-
-	if (r.count == 0)
-		return false;
-	h = &r.ring[r.head];
-	*out = *h;
-	h->len = 0;
-	r.head = (r.head + 1) % OV_IKEIO_RING;
-	r.count--;
-	return true;
+	return ov_held_recv(&held, most);
 }
 
 void
@@ -121,7 +97,7 @@ ov_ikeio_listen(bool on)
 {
 	__atomic_store_n(&ov_ikeio_on, on, __ATOMIC_RELAXED);
 	if (!on)
-		r.head = r.count = 0;
+		ov_held_clear(&held);
 }
 
 int

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "dp_meta.h"
 
@@ -43,15 +44,9 @@ uint16_t ov_ikeio_punt(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_m
 /* Main lcore: a punted message kept for sxcd; takes @m. */
 void ov_ikeio_punted(struct rte_mbuf *m);
 
-/* One held message (main lcore): the IKE message (the marker taken off). */
-struct ov_ikeio_msg {
-	uint32_t src, dst;	/* network order */
-	uint16_t sport, dport;	/* host order */
-	uint16_t len;
-	uint8_t msg[OV_IKEIO_MAX];
-};
-/* Main lcore: the oldest held message into @out: true, or false (none). */
-bool ov_ikeio_take(struct ov_ikeio_msg *out);
+/* Main lcore: overlay.ike.recv's answer, up to @most held messages taken
+ * (ov_held_recv: the marker taken off). */
+json_t *ov_ikeio_recv(unsigned int most);
 /* Main lcore: sxcd takes IKE (@on) or no more (what is held let go). */
 void ov_ikeio_listen(bool on);
 

@@ -5,10 +5,10 @@
 #include <arpa/inet.h>
 #include <rte_common.h>
 
+#include "ov_held.h"
 #include "ov_ikeio.h"
 #include "ov_ikerpc.h"
 #include "ov_sa.h"
-#include "ov_show.h"
 #include "ov_state.h"
 #include "dp_addr.h"
 #include "dp_rpc.h"
@@ -27,29 +27,12 @@ static const struct dp_rpc_method listen_method = {
 						   .flags = DP_SCHEMA_OPEN, .desc = "{on}" },
 };
 
-static const struct dp_schema_field msg_row = {
-	.type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_OPEN, .desc = "one IKE message as it came",
-	.fields = (const struct dp_schema_field[]){
-		{ .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "its sender's address" },
-		{ .name = "sport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .desc = "its sender's port" },
-		{ .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "the VTEP it came to" },
-		{ .name = "dport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .desc = "500 or 4500" },
-		{ .name = "msg", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ,
-		  .desc = "hex: the IKE message (the non-ESP marker taken off)" },
-		{ .name = NULL } },
-};
-
 static const struct dp_rpc_method recv_method = {
 	.name = "overlay.ike.recv",
-	.description = "Take the IKE messages that came to the box's VTEPs, oldest first (at most 16 a call; "
-		       "more: another call)",
+	.description = "Take the IKE messages that came to the box's VTEPs, oldest first, the non-ESP marker "
+		       "taken off (at most 16 a call; more: another call)",
 	.params = dp_schema_none,
-	.result = &(const struct dp_schema_field){
-		.name = "received", .type = DP_SCHEMA_OBJECT, .flags = DP_SCHEMA_REQ,
-		.fields = (const struct dp_schema_field[]){
-			{ .name = "messages", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ, .items = &msg_row },
-			{ .name = "more", .type = DP_SCHEMA_BOOL, .flags = DP_SCHEMA_REQ, .desc = "messages are left" },
-			{ .name = NULL } } },
+	.result = &ov_held_recv_result,
 };
 
 enum { S_PATH, S_MSG, S_SPORT, S_DST, S_DPORT };
@@ -88,26 +71,8 @@ static int
 m_recv(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
        struct dp_rpc_err *err, void *arg __rte_unused)
 {
-	static struct ov_ikeio_msg h;
-	static char hex[2 * OV_IKEIO_MAX + 1];
-	json_t *a = json_array(), *r;
-	unsigned int n = 0;
-	bool more = false;
-
-	if (a == NULL)
+	if ((*result = ov_ikeio_recv(RECV_MAX)) == NULL)
 		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
-	while ((more = n < RECV_MAX) && ov_ikeio_take(&h)) {
-		for (unsigned int i = 0; i < h.len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", h.msg[i]);
-		hex[2 * h.len] = '\0';
-		json_array_append_new(a, json_pack("{s:o,s:i,s:o,s:i,s:s}", "src", ov_show_ip(h.src), "sport", h.sport,
-						   "dst", ov_show_ip(h.dst), "dport", h.dport, "msg", hex));
-		n++;
-	}
-	/* stopped by the bound, not by the end: the caller asks again */
-	if ((r = json_pack("{s:o,s:b}", "messages", a, "more", !more)) == NULL)
-		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
-	*result = r;
 	return 0;
 }
 

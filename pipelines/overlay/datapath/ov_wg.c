@@ -11,6 +11,7 @@
 #include <rte_udp.h>
 
 #include "ov_esp.h"
+#include "ov_held.h"
 #include "ov_state.h"
 #include "ov_wg.h"
 #include "dp_log.h"
@@ -28,9 +29,9 @@ uint16_t ov_wg_port;
 static struct {
 	IMB_MGR *mgr[RTE_MAX_LCORE];	/* each lcore's: its job queue */
 	struct rte_mempool *pool;	/* what handshakes and keepalives are sent in */
-	struct ov_wg_hs ring[OV_WG_HS_RING];
-	unsigned int head, count;
 } w;
+
+OV_HELD_DEFINE(hs, OV_WG_HS_RING, OV_WG_HS_MAX);	/* handshake messages for sxcd */
 
 int
 ov_wg_init(void)
@@ -61,8 +62,7 @@ ov_wg_fini(void)
 			free_mb_mgr(w.mgr[lc]);
 		w.mgr[lc] = NULL;
 	}
-	explicit_bzero(w.ring, sizeof(w.ring));
-	w.head = w.count = 0;
+	ov_held_clear(&hs);
 	ov_wg_port = 0;	/* the claims go with the ports */
 }
 
@@ -431,46 +431,27 @@ ov_wg_punted(struct rte_mbuf *m)
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end = md->l3_off + rte_be_to_cpu_16(ip->total_length);
 	uint32_t len = end > off ? end - off : 0;
-	const uint8_t *src;
-	struct ov_wg_hs *h;
+	const struct ov_held_slot where = { ip->src_addr, ip->dst_addr, md->sport, md->dport, 0 };
+	int rc;
 
 	/* the three handshake messages have one length each */
 	if (end > rte_pktmbuf_pkt_len(m) || (len != 148 && len != 92 && len != 64)) {
 		dp_slow_drop(m, OV_DROP(wg_malformed));
 		return;
 	}
-	if (w.count == OV_WG_HS_RING) {
-		dp_slow_drop(m, OV_DROP(wg_handshake_overrun));
+	if ((rc = ov_held_put(&hs, m, off, (uint16_t)len, &where)) < 0) {
+		dp_slow_drop(m, rc == -ENOSPC ? OV_DROP(wg_handshake_overrun) : OV_DROP(wg_malformed));
 		return;
 	}
-	h = &w.ring[(w.head + w.count) % OV_WG_HS_RING];
-	if ((src = rte_pktmbuf_read(m, off, len, h->msg)) == NULL) {
-		dp_slow_drop(m, OV_DROP(wg_malformed));
-		return;
-	}
-	if (src != h->msg)
-		memcpy(h->msg, src, len);
-	w.count++;
-	h->src = ip->src_addr;
-	h->dst = ip->dst_addr;
-	h->sport = md->sport;
-	h->dport = md->dport;
-	h->len = (uint16_t)len;
 	dp_slow_event(OV_EVENT(wg_handshake));
 	dp_slow_event(OV_EVENT(consumed));
 	rte_pktmbuf_free(m);
 }
 
-bool
-ov_wg_hs_take(struct ov_wg_hs *out)
+json_t *
+ov_wg_recv(unsigned int most)
 {
-	if (w.count == 0)
-		return false;
-	*out = w.ring[w.head];
-	explicit_bzero(&w.ring[w.head], sizeof(w.ring[w.head]));
-	w.head = (w.head + 1) % OV_WG_HS_RING;
-	w.count--;
-	return true;
+	return ov_held_recv(&hs, most);
 }
 
 /* A frame for a message of @len bytes out on @path's underlay from its

@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "dp_feature.h"
 #include "dp_meta.h"
 #include "ov_sa.h"
@@ -74,15 +76,8 @@ uint16_t ov_wg_handshake(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp
 /* Main lcore: a punted handshake message kept for sxcd; takes @m. */
 void ov_wg_punted(struct rte_mbuf *m);
 
-/* One held handshake message (main lcore). */
-struct ov_wg_hs {
-	uint32_t src, dst;	/* network order */
-	uint16_t sport, dport;	/* host order */
-	uint16_t len;
-	uint8_t msg[OV_WG_HS_MAX];
-};
-/* Main lcore: the oldest held message into @out: true, or false (none). */
-bool ov_wg_hs_take(struct ov_wg_hs *out);
+/* Main lcore: overlay.wg.recv's answer, up to @most held messages taken (ov_held_recv). */
+json_t *ov_wg_recv(unsigned int most);
 
 /* Main lcore: handshake message @msg (@len bytes) out on path @path to
  * @dst:@dport (0: the path's endpoint, as roamed). 0, -ENOENT (no path),
