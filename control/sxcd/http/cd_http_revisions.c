@@ -135,14 +135,25 @@ as_items(json_t *items, json_t *between, const char *a, const char *b, const cha
 	return items;
 }
 
+/* Other sites' ({"SITE": {"KIND/NAME": [a, b]}}) into @items, each with its "site". */
+static json_t *
+as_site_items(json_t *items, json_t *other, const char *a, const char *b)
+{
+	const char *site;
+	json_t *o;
+
+	json_object_foreach(other, site, o)
+		as_items(items, o, a, b, site);
+	return items;
+}
+
 void
 cd_http_revisions_diff(struct cd_route *r)
 {
 	static const char *const keys[] = { "from", "to", NULL };
 	struct cd_rev *h = cd_res_history(r->env->res);
 	json_int_t v[2] = { -1, -1 };
-	json_t *errs, *d, *other, *items, *o;
-	const char *site;
+	json_t *errs, *d, *other, *items;
 
 	if (!cd_route_box_wide(r))	/* the history spans every tenant */
 		return;
@@ -159,9 +170,7 @@ cd_http_revisions_diff(struct cd_route *r)
 	if (!known(r, h, v[0]) || !known(r, h, v[1]))
 		return;
 	d = cd_rev_between(h, v[0], v[1], cd_res_docs(r->env->res), &other);
-	items = as_items(NULL, d, "from", "to", NULL);
-	json_object_foreach(other, site, o)
-		as_items(items, o, "from", "to", site);
+	items = as_site_items(as_items(NULL, d, "from", "to", NULL), other, "from", "to");
 	cd_route_reply(r->req, 200, json_pack("{s:I,s:I,s:o}", "from", v[0], "to", v[1], "intents", items));
 	json_decref(d);
 	json_decref(other);
@@ -195,16 +204,11 @@ cd_http_revisions_rollback(struct cd_route *r)
 	}
 	d = cd_rev_between(h, r->rev, cd_rev_last(h), cd_res_docs(res), &other);
 	/* another site's own are its box's to check and change: said, left */
-	if (json_object_size(other) > 0) {
-		json_t *items = json_array(), *o;
-		const char *site;
-
-		json_object_foreach(other, site, o)
-			as_items(items, o, "then", "now", site);
-		extra = json_pack("{s:o,s:s}", "elsewhere", items, "note", "those under elsewhere are other "
+	if (json_object_size(other) > 0)
+		extra = json_pack("{s:o,s:s}", "elsewhere", as_site_items(json_array(), other, "then", "now"), "note",
+				  "those under elsewhere are other "
 				  "sites' own intents: each is its site's box's to check and change, so this "
 				  "rollback leaves them (roll them back through their boxes)");
-	}
 	json_decref(other);
 	ch = calloc(json_object_size(d) + 1, sizeof(*ch));
 	json_object_foreach(d, who, pair) {
