@@ -172,8 +172,8 @@ rules=$(xdp_json | "$PY" -c '
 import json, sys
 print(" ".join(sorted("%s/%s/%d/%s" % (r["addr"], r["proto"], r["port"], ",".join(r["owners"]))
                       for r in json.load(sys.stdin)["rules"])))')
-# its tunnels, probes (sxdp echo on 3785, BFD on 3784), ICMP and ARP, and ESP (protocol 50, and UDP 4500: RFC 3948) for encrypted paths
-want="$VTEP/50/0/overlay $VTEP/arp/0/overlay $VTEP/icmp/0/overlay $VTEP/udp/3784/overlay $VTEP/udp/3785/overlay $VTEP/udp/4500/overlay $VTEP/udp/4789/overlay $VTEP/udp/6081/overlay"
+# its tunnels, probes (sxdp echo on 3785, BFD on 3784), ICMP and ARP, ESP (protocol 50, and UDP 4500: RFC 3948) for encrypted paths, IKE (UDP 500; on 4500 too) for sxcd
+want="$VTEP/50/0/overlay $VTEP/arp/0/overlay $VTEP/icmp/0/overlay $VTEP/udp/3784/overlay $VTEP/udp/3785/overlay $VTEP/udp/4500/overlay $VTEP/udp/4789/overlay $VTEP/udp/500/overlay $VTEP/udp/6081/overlay"
 if [ "$rules" = "$want" ]; then
   ok "the overlay's claims for its VTEP are the rules: $rules"
 else
