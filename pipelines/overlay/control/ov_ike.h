@@ -11,21 +11,21 @@
  * What it speaks (each the RFC's MUST, and what strongSwan and the
  * commercial gateways offer by default or on request): IKE_SA_INIT with
  * one proposal (AES-GCM-16 128 or 256, HMAC-SHA2-256/384/512 as PRF,
- * Curve25519, ECP-256 or MODP-2048), IKE_AUTH with a pre-shared key,
- * one Child SA per IKE SA (ESP, AES-GCM-16, tunnel mode, the selectors
- * the two VTEPs' addresses: what the overlay's datagrams carry), the
- * cookies under load (2.6: past OV_IKE_LOAD IKE_SA_INITs a second one
- * goes on only with a cookie of ours, so a flood from spoofed sources costs
- * no state and no DH); a responder's new IKE SA is half-open until its
- * IKE_AUTH verifies, the peer's SA in use going on meanwhile (a forged
- * IKE_SA_INIT in its name ends nothing); the
- * INFORMATIONAL exchange (liveness checks: dead peer detection; Delete of
- * the IKE SA or a Child SA), NAT traversal (RFC 7296 2.23: a NAT found by
- * the NAT_DETECTION hashes, or encapsulation asked for, moves the IKE SA to
- * port 4500 and its Child SA into UDP; the peer's port is where its last
- * authenticated message came from). Each side's requests are numbered and sent
- * again on a doubling timer until answered (OV_IKE_TRIES); a request seen
- * again gets the same response again. An IKE SA one side gives up on is
+ * Curve25519, ECP-256 or MODP-2048), IKE_AUTH with a pre-shared key, one
+ * Child SA per IKE SA (ESP, AES-GCM-16, tunnel mode, the selectors the two
+ * VTEPs' addresses: what the overlay's datagrams carry), the INFORMATIONAL
+ * exchange (liveness checks: dead peer detection; Delete of the IKE SA or a
+ * Child SA), NAT traversal (2.23: a NAT found by the NAT_DETECTION hashes,
+ * or encapsulation asked for, moves the IKE SA to port 4500 and its Child
+ * SA into UDP; the peer's port is where its last authenticated message
+ * came from), cookies under load (2.6: past OV_IKE_LOAD IKE_SA_INITs a
+ * second one goes on only with a cookie of ours, so a flood from spoofed
+ * sources costs no state and no DH). Each side's requests are numbered and
+ * sent again on a doubling timer until answered (OV_IKE_TRIES); a request
+ * seen again gets the same response again. A responder's new IKE SA is
+ * half-open until its IKE_AUTH verifies, the peer's SA in use going on
+ * meanwhile (a forged IKE_SA_INIT in its name ends nothing; the new Child
+ * SA is up before the old one goes). An IKE SA one side gives up on is
  * gone with its Child SA: the starting side starts again after
  * OV_IKE_RESTART_MS.
  *
