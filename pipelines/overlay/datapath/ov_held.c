@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <rte_mbuf.h>
 
 #include "ov_held.h"
-#include "ov_show.h"
 
 int
 ov_held_put(struct ov_held *h, const struct rte_mbuf *m, uint32_t off, uint16_t len,
@@ -82,6 +82,7 @@ ov_held_recv(struct ov_held *h, unsigned int most)
 {
 	static uint8_t msg[UINT16_MAX];
 	static char hex[2 * UINT16_MAX + 1];
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 	json_t *a = json_array();
 	struct ov_held_slot w;
 	unsigned int n = 0;
@@ -93,8 +94,11 @@ ov_held_recv(struct ov_held *h, unsigned int most)
 		for (unsigned int i = 0; i < w.len; i++)
 			snprintf(hex + 2 * i, 3, "%02x", msg[i]);
 		hex[2 * w.len] = '\0';
-		json_array_append_new(a, json_pack("{s:o,s:i,s:o,s:i,s:s}", "src", ov_show_ip(w.src), "sport", w.sport,
-						   "dst", ov_show_ip(w.dst), "dport", w.dport, "msg", hex));
+		/* the addresses written here: ov_show's rows include what includes this */
+		inet_ntop(AF_INET, &w.src, src, sizeof(src));
+		inet_ntop(AF_INET, &w.dst, dst, sizeof(dst));
+		json_array_append_new(a, json_pack("{s:s,s:i,s:s,s:i,s:s}", "src", src, "sport", w.sport, "dst", dst,
+						   "dport", w.dport, "msg", hex));
 		n++;
 	}
 	/* stopped by the bound, not by the end: the caller asks again */
