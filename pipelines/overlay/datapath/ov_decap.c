@@ -522,7 +522,7 @@ memo_count(struct dp_stage_ctx *ctx, struct memo_slot *const *used, unsigned int
  * datagram they carried (in *@wg too: WireGuard's); the others were neither. */
 static void
 esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next, uint16_t *cont,
-	     uint64_t *decided, uint64_t *sealed, uint64_t *wg, bool sas)
+	     uint64_t *decided, uint64_t *sealed, uint64_t *wg, bool sas, bool ike)
 {
 	uint8_t at[DP_LOOKUP_BURST];
 	bool ok[DP_LOOKUP_BURST];
@@ -533,7 +533,7 @@ esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 		struct dp_meta *md = dp_meta(m);
 
 		/* IKE, once sxcd takes it: its messages to a VTEP are sxcd's */
-		switch (ov_ikeio_on ? ov_ikeio_kind(m, md) : OV_IKEIO_NOT) {
+		switch (ike ? ov_ikeio_kind(m, md) : OV_IKEIO_NOT) {
 		case OV_IKEIO_NOT:
 			break;
 		case OV_IKEIO_MSG:
@@ -616,8 +616,8 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 	uint64_t sealed_m = 0;	/* which came sealed */
 	uint64_t wg_m = 0;	/* ... by WireGuard */
 	uint64_t decided = 0;	/* which the encryption decided */
-	bool sas = ov_sa_any;	/* once a burst */
-	bool esp = sas || ov_ikeio_on;
+	bool sas = ov_sa_any, ike = ov_ikeio_on;	/* once a burst */
+	bool esp = sas || ike;
 
 	RTE_BUILD_BUG_ON(DP_LOOKUP_BURST > 64);
 
@@ -626,7 +626,7 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 	/* ESP and WireGuard are opened first: what they carried is checked
 	 * as any tunnel datagram is */
 	if (unlikely(esp))
-		esp_open_all(ctx, pkts, n, next, &cont, &decided, &sealed_m, &wg_m, sas);
+		esp_open_all(ctx, pkts, n, next, &cont, &decided, &sealed_m, &wg_m, sas, ike);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
