@@ -235,6 +235,9 @@ lane_tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
 lane_tier e2e-overlay-wg-lost env OWG_REKEY_S=120 OWG_LOST_SESSION=1 bash tests/e2e/overlay_wg.sh
 # IKEv2 (ov_ike) against strongSwan's charon, both roles, the Child SAs' keys proved with ESP
 lane_tier e2e-ike-strongswan /usr/bin/python3 tests/e2e/ike_strongswan.py
+# a peer of keying ikev2 through sxdp and sxcd against strongSwan (charon, kernel-libipsec): both roles, pings
+# both ways, the wire, a wrong PSK, dead peer detection both ways, an sxdp restart
+lane_tier e2e-overlay-ike bash tests/e2e/overlay_ike.sh
 lane_tier e2e-switch bash tests/e2e/switch.sh
 # a slice's gateway held by VRRPv3 with Debian's keepalived on one LAN, in both roles: preemption, a forged
 # master refused, kill -9 taken over in Master_Down_Interval, sxdp's stop (priority 0) in Skew_Time

@@ -16,6 +16,7 @@ status and keys nothing.
 """
 
 import base64
+import json
 import os
 import socket
 import struct
@@ -428,6 +429,65 @@ def test_rekey_now_by_generation():
         expect(old_in <= {x["spi"] for x in sas if x["dir"] == "in"}, "the old inbound SAs still kept")
         in_epoch(e)
         expect_eq(cd.status()["services"]["esp"]["rekeys_now"], 1, "one rekey now")
+
+
+@R.test
+def test_ikev2_keying_checked():
+    """keying ikev2: an intent naming no key (neither the peer's public key
+    nor ike.psk_file) fails naming what is missing, ike without keying
+    ikev2 fails, and so does ikev2 with WireGuard; a PSK file others may
+    read, or too short, is refused (the status says why, nothing of it
+    shown); a good one and a derived keying's peer beside it: no derived
+    SA for the IKEv2 peer, its paths never clear, and the PSK nowhere in
+    the status."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="sxcd-psk-")
+    psk = os.path.join(d, "gw.psk")
+    secret = "the-gateways-pre-shared-key-0123"
+    with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, S.Sxcd(dp.sock_path) as cd:
+        def ike_peer(enc):
+            p = dict(S.PEER, spec=dict(S.PEER["spec"]))
+            p["spec"]["encryption"] = enc
+            return p
+
+        cd.req("POST", "/api/v1/apply", {"items": [S.SITE]})
+        for enc, where in (({"keying": "ikev2"}, "/spec/encryption/public_key"),
+                           ({"public_key": b64(PEER_KEY.public_key()), "ike": {"dpd_s": 5}}, "/spec/encryption/ike"),
+                           ({"cipher": "wireguard", "keying": "ikev2", "public_key": b64(PEER_KEY.public_key())},
+                            "/spec/encryption/keying")):
+            code, r = cd.req("PUT", "/api/v1/peers/siteB?wait=1", {"spec": ike_peer(enc)["spec"]})
+            st = r.get("status", {}) if isinstance(r, dict) else {}
+            expect(code in (200, 201, 422) and (st.get("phase") == "Failed" or code == 422) and where in json.dumps(r),
+                   "%s refused naming %s: %s %s" % (enc, where, code, r))
+        cd.req("DELETE", "/api/v1/peers/siteB")
+        enc = {"keying": "ikev2", "ike": {"psk_file": psk}}
+        for mode, text, why in ((0o644, secret, "others may read it"), (0o600, "short", "too short")):
+            with open(psk, "w") as f:
+                f.write(text)
+            os.chmod(psk, mode)
+            code, r = cd.req("POST", "/api/v1/apply", {"items": [S.SITE, ike_peer(enc)]})
+            expect(code in (200, 201), "apply: %s %s" % (code, r))
+            deadline = time.monotonic() + SETTLE_S
+            while "PSK file" not in cd.status()["services"]["ike"]["peers"].get("siteB", "") and \
+                    time.monotonic() < deadline:
+                time.sleep(0.1)
+            expect("PSK file" in cd.status()["services"]["ike"]["peers"].get("siteB", ""),
+                   "a PSK file %s refused, said: %s" % (why, cd.status()["services"]["ike"]["peers"]))
+        with open(psk, "w") as f:
+            f.write(secret + "\n")
+        os.chmod(psk, 0o600)
+        deadline = time.monotonic() + SETTLE_S
+        while cd.status()["services"]["ike"]["peers"].get("siteB") is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        st = cd.status()["services"]
+        expect_eq(st["ike"]["peers"], {}, "the good PSK file taken")
+        expect_eq(sorted(p["state"] for p in st["ike"]["paths"].values()), ["connecting", "connecting"],
+                  "both paths' IKE SAs starting (a third-party gateway: the box starts)")
+        expect(secret not in json.dumps(st) and secret not in cd.logtext(), "the PSK in no status or log line")
+        expect_eq(sas_of(dp), [], "no derived SA for an IKEv2 peer")
+        expect_eq(st["esp"]["peers"], {}, "the derived keying leaves it alone")
+        expect_eq([p["encryption"] for p in dp.rpc("overlay.paths")], ["none (required)"] * 2,
+                  "both paths carry nothing until a Child SA is up, clear or not")
 
 
 if __name__ == "__main__":

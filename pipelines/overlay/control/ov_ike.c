@@ -1335,6 +1335,13 @@ ov_ike_peer_del(struct ov_ike *e, struct ov_ike_peer *p, uint64_t now_ms)
 	peer_free(p, now_ms);
 }
 
+void
+ov_ike_peer_tune(struct ov_ike_peer *p, bool start, unsigned int dpd_ms)
+{
+	p->c.start = start;
+	p->c.dpd_ms = dpd_ms;
+}
+
 const char *
 ov_ike_peer_name(const struct ov_ike_peer *p)
 {

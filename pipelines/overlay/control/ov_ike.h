@@ -142,6 +142,9 @@ void ov_ike_free(struct ov_ike *e);
 int ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_peer **out);
 /* Its IKE SA deleted (a Delete sent when established) and let go. */
 void ov_ike_peer_del(struct ov_ike *e, struct ov_ike_peer *p, uint64_t now_ms);
+/* Which side starts and how often liveness is checked, changed in place:
+ * the IKE SA in use goes on. */
+void ov_ike_peer_tune(struct ov_ike_peer *p, bool start, unsigned int dpd_ms);
 const char *ov_ike_peer_name(const struct ov_ike_peer *p);
 /* Its state: "connecting", "established" or "down". */
 const char *ov_ike_peer_state(const struct ov_ike_peer *p);

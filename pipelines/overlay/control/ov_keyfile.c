@@ -36,27 +36,51 @@ ov_keyfile_release(void *p, size_t len)
 }
 
 int
-ov_keyfile_load(const char *path, uint8_t priv[32], const char *what)
+ov_keyfile_read(const char *path, uint8_t *buf, size_t min, size_t max, size_t *len, const char *what)
 {
+	uint8_t tmp[OV_KEYFILE_MAX + 1];
 	struct stat st;
-	ssize_t n;
+	ssize_t n = -1;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
-		/* the daemon's own: one another user made (or may write) is not a key of this box's */
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 || st.st_size != 32 ||
-		    st.st_uid != geteuid() || (n = read(fd, priv, 32)) != 32) {
-			close(fd);
-			OPENSSL_cleanse(priv, 32);
-			CD_LOG(ERR, "%s: %s is not a 32-byte file of mode 0600 owned by uid %u", what, path,
-			       (unsigned int)geteuid());
-			return -EPERM;
-		}
-		close(fd);
-		return 0;
-	}
-	if (errno != ENOENT)
+	if (max > OV_KEYFILE_MAX || min > max)
+		return -EINVAL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -errno;
+	/* the daemon's own: one another user made (or may write) is not a key of this box's */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) == 0 && st.st_uid == geteuid())
+		n = read(fd, tmp, max + 1);
+	close(fd);
+	/* a text key's line end is an editor's, not the key's (a raw key has none to spare) */
+	if (n > 0 && min < max && tmp[n - 1] == '\n')
+		n--;
+	if (n < 0 || (size_t)n < min || (size_t)n > max) {
+		OPENSSL_cleanse(tmp, sizeof(tmp));
+		char size[48];
+
+		if (min == max)
+			snprintf(size, sizeof(size), "%zu-byte", min);
+		else
+			snprintf(size, sizeof(size), "%zu to %zu bytes'", min, max);
+		CD_LOG(ERR, "%s: %s is not a %s file of mode 0600 owned by uid %u", what, path, size,
+		       (unsigned int)geteuid());
+		return -EPERM;
+	}
+	memcpy(buf, tmp, (size_t)n);
+	OPENSSL_cleanse(tmp, sizeof(tmp));
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+ov_keyfile_load(const char *path, uint8_t priv[32], const char *what)
+{
+	size_t len;
+	ssize_t n;
+	int fd, rc;
+
+	if ((rc = ov_keyfile_read(path, priv, 32, 32, &len, what)) != -ENOENT)
+		return rc;
 	if (RAND_priv_bytes(priv, 32) != 1)
 		return -EIO;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)

@@ -1,4 +1,4 @@
-/* ov_keyfile: a box's private key of 32 bytes, kept in its sxcd store (mode 0600, made at first start) and in memory that is locked, out of core dumps and wiped when let go. */
+/* ov_keyfile: a box's private key of 32 bytes, kept in its sxcd store (mode 0600, made at first start), other secrets read from files only sxcd's user reads, and memory for them that is locked, out of core dumps and wiped when let go. */
 #ifndef OV_KEYFILE_H
 #define OV_KEYFILE_H
 
@@ -14,5 +14,12 @@ void ov_keyfile_release(void *p, size_t len);
  * the first time; @what names it in the log. 0, -EPERM (not a 32-byte
  * file of mode 0600 owned by this process's user), -EIO, or -errno. */
 int ov_keyfile_load(const char *path, uint8_t priv[32], const char *what);
+
+/* A secret of @min..@max bytes (at most OV_KEYFILE_MAX; one line end after
+ * a text one's is not of it) at @path into @buf, its length in *@len.
+ * 0, -ENOENT, -EPERM (no such file of mode 0600 or 0400 owned by this
+ * process's user), -EINVAL or -errno; @what names it in the log. */
+#define OV_KEYFILE_MAX	256
+int ov_keyfile_read(const char *path, uint8_t *buf, size_t min, size_t max, size_t *len, const char *what);
 
 #endif

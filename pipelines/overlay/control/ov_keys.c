@@ -63,6 +63,7 @@
 #include "cd_svc.h"
 #include "cd_vis.h"
 #include "ov_keyfile.h"
+#include "ov_keys.h"
 #include "ov_site.h"
 
 #define ESP_KEY_FILE	"esp.key"	/* in the store: the box's X25519 private key, raw, 0600 */
@@ -203,6 +204,12 @@ shared_with(const char *b64, uint8_t out[32])
 	EVP_PKEY_free(peer);
 	EVP_PKEY_free(me);
 	return rc;
+}
+
+int
+ov_keys_shared(const char *pub_b64, uint8_t out[32])
+{
+	return k.priv != NULL ? shared_with(pub_b64, out) : -ENODEV;
 }
 
 /* The SA of direction @src -> @dst (network order) at @epoch, of @lane and
@@ -449,8 +456,9 @@ wanted(struct want *w, size_t max, time_t now)
 		int64_t prev;
 		bool aes256, natt;
 
-		/* WireGuard's peers are ov_wg.c's */
-		if (enc == NULL || strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "wireguard") == 0)
+		/* WireGuard's peers are ov_wg.c's, IKEv2's ov_ikesvc.c's */
+		if (enc == NULL || strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "wireguard") == 0 ||
+		    strcmp(json_string_value(json_object_get(enc, "keying")) ?: "", "ikev2") == 0)
 			continue;
 		if (shared_with(json_string_value(json_object_get(enc, "public_key")), shared) < 0) {
 			json_object_set_new(k.peers, name, json_string("its public key is no X25519 key"));

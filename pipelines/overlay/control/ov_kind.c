@@ -77,8 +77,26 @@ peer_sealable(struct cd_kx *x, json_t *spec)
 	json_t *ep;
 	size_t i;
 
-	if (json_object_get(spec, "encryption") == NULL)
+	json_t *enc = json_object_get(spec, "encryption");
+	bool ike = strcmp(cd_str(enc, "keying") ?: "", "ikev2") == 0;
+
+	if (enc == NULL)
 		return true;
+	/* what keys the paths is named whole: a key, or IKEv2's own */
+	if (ike && strcmp(cd_str(enc, "cipher") ?: "", "wireguard") == 0) {
+		cd_kx_fail(x, "Failed", "/spec/encryption/keying", "bad_value",
+			   "keying ikev2 is ESP's: WireGuard has its own handshake");
+		return false;
+	}
+	if (!ike && json_object_get(enc, "ike") != NULL) {
+		cd_kx_fail(x, "Failed", "/spec/encryption/ike", "bad_value", "ike is of keying ikev2 alone");
+		return false;
+	}
+	if (cd_str(enc, "public_key") == NULL && !(ike && cd_str(json_object_get(enc, "ike"), "psk_file") != NULL)) {
+		cd_kx_fail(x, "Failed", "/spec/encryption/public_key", "missing",
+			   "the peer's public key (or, keying ikev2 with a third-party gateway, ike.psk_file)");
+		return false;
+	}
 	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
 		if (cc_af_of(cd_str(ep, "address")) != AF_INET6)
 			continue;

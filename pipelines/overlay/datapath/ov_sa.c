@@ -16,7 +16,7 @@
 
 #define SA_DEV_NAME	"crypto_aesni_gcm_ov"	/* ipsec-mb's AES-GCM PMD */
 #define SA_SESSIONS	(2 * (OV_SA_MAX + 1))
-#define SA_SLOTS	2048			/* the SPI index: a power of two above 2 * OV_SA_MAX */
+#define SA_SLOTS	4096			/* the SPI index: a power of two above 2 * OV_SA_MAX */
 #define GCM_IV_LEN	8			/* on the wire (RFC 4106) */
 #define GCM_ICV_LEN	16
 #define GCM_SALT_LEN	4
@@ -65,7 +65,7 @@ static const struct ov_sa block = { .dir = OV_SA_OUT, .proto = OV_SA_BLOCK };
 static inline uint32_t
 slot_of(uint32_t v)
 {
-	return (v * 2654435761u) >> 21 & (SA_SLOTS - 1);	/* 11 bits */
+	return (v * 2654435761u) >> 20 & (SA_SLOTS - 1);	/* 12 bits */
 }
 
 struct ov_sa_ctr *

@@ -37,7 +37,7 @@
 #include "dp_table.h"
 #include "ov_replay.h"
 
-#define OV_SA_MAX	1023	/* SA ids 1..OV_SA_MAX */
+#define OV_SA_MAX	1535	/* SA ids 1..OV_SA_MAX: sxcd gives ESP 1..511, WireGuard 512..1023, IKEv2 1024..1535 */
 #define OV_SA_WINDOW	1024	/* inbound anti-replay window, packets (the default) */
 #define OV_SA_WINDOW_MAX 4096
 #define OV_SA_NATT_PORT	4500	/* RFC 3948 */

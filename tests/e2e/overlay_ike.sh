@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# e2e overlay over ESP keyed by IKEv2, against a real IPsec gateway: site A is
+# sxdp and sxcd (IKEv2 in sxcd, ESP in sxdp); site B is Debian's strongSwan
+# (charon, its user-space ESP kernel-libipsec on a TUN: this kernel has no
+# ESP transforms), with the kernel's VXLAN routed through its tunnel.
+#
+#   netns h 10.10.0.1 ── eth0 ── lan1 ┐ netns s: sxdp + sxcd          netns w: the gateway
+#                                     │  slice red (VNI 5000)         charon, ipsec0 (TUN)
+#                                     └ wan1 192.0.2.1 ─── veth ──── eth0 192.0.2.2
+#                                                                      vx0 VXLAN 5000, 10.10.0.2/24,
+#                                                                      to 192.0.2.1 through the tunnel
+# The Child SA's selectors are the two VTEPs (192.0.2.1/32 === 192.0.2.2/32):
+# w's VXLAN datagrams to A's VTEP are its inner packets. charon's own
+# packets carry fwmark 0x51 and skip its routes (kernel-libipsec's
+# allow_peer_ts), as wg-quick's do. sxcd's peer intent: encryption {keying
+# ikev2, ike: {psk_file, local_id, remote_id}}; charon's: the same PSK, the
+# FQDN identities the other way round, AES-GCM-16 with Curve25519 (and
+# Curve25519 in its ESP proposal: PFS at a Child SA's rekey).
+#
+# Checks: the box as initiator, then as responder (charon starting); pings
+# both ways through each; on the wire (a capture on w's eth0) only UDP 500
+# and 4500 between the two (kernel-libipsec always UDP-encapsulates), no
+# VXLAN or ICMP in clear, none of a ping's random pattern in any byte;
+# sxdp's SAs count packets both ways; a wrong PSK refused (no Child SA,
+# pings fail, nothing clear: overlay.sa_missing), the right one back; dead
+# peer detection both ways: charon killed is found dead by the box (its SAs
+# gone from sxdp, nothing sent clear), sxcd stopped is found dead by
+# charon; an sxdp restart: its SAs lost, the IKE SA started again, pings back.
+# Ends with "N passed, M failed"; 77 without netns/veth or strongSwan.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+
+SXCD=$BUILD/sxcd
+CHARON=/usr/lib/ipsec/charon
+[ -x "$CHARON" ] || { echo "SKIP: strongSwan's charon is not installed (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins)"; exit 77; }
+for t in swanctl tshark dumpcap; do
+  command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
+done
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+[ -x "$SXCD" ] || { notok "$SXCD is missing: build first"; finish; }
+
+TAG=$$
+P="oik$TAG"
+nsn() { printf '%s-%s' "$P" "$1"; }
+in_ns() { local n=$1; shift; ip netns exec "$(nsn "$n")" "$@"; }
+sx() { ip netns exec "$(nsn s)" "$SXCTL" --socket "$DIR/s.sock" "$@"; }
+API_PORT=8189
+api_in() { ip netns exec "$(nsn s)" "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$DIR/token" "$@"; }
+# bounds (seconds) of the waits for events
+START_BOUND=20 IKE_BOUND=30 PING_BOUND=15 CAPTURE_BOUND=15
+DPD_S=2             # the box's liveness checks (encryption.ike.dpd_s)
+# the box finds a silent peer dead: DPD_S, then OV_IKE_TRIES sends 0.5 s apart doubling (31.5 s)
+DEAD_BOUND=60
+PSK="a-pre-shared-key-for-the-e2e-test"
+PIDS=()
+CHARON_PID=""
+SXDP_PID="" SXCD_PID=""
+
+DIR=$(mktemp -d /tmp/sxdp-e2e-oik.XXXXXX)
+cleanup() {
+  local p
+  charon_stop
+  [ -n "$SXCD_PID" ] && kill -CONT "$SXCD_PID" 2>/dev/null
+  for p in $SXCD_PID $SXDP_PID "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in $SXCD_PID $SXDP_PID "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "$fail" -ne 0 ]; then
+    for f in "$DIR"/sxcd.log "$DIR"/sxdp.log "$DIR"/charon.log; do
+      [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -25 | sed 's/^/#   /'; }
+    done
+  fi
+  for p in s h w; do nl_ns_del "$(nsn "$p")"; done
+  rm -rf "/var/run/dpdk/$(nsn s)"
+  [ -n "${OIK_KEEP:-}" ] || rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------- topology
+topo() {
+  local n
+  for n in s h w; do
+    ip netns add "$(nsn "$n")" || return 1
+    ip -n "$(nsn "$n")" link set lo up
+    in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  # what comes out of charon's TUN comes from 192.0.2.1, which the kernel routes out of eth0
+  in_ns w sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  ip -n "$(nsn s)" link add lan1 type veth peer name eth0 netns "$(nsn h)" || return 1
+  ip -n "$(nsn s)" link add wan1 type veth peer name eth0 netns "$(nsn w)" || return 1
+  for n in lan1 wan1; do ip -n "$(nsn s)" link set "$n" up; done
+  ip -n "$(nsn h)" addr add 10.10.0.1/24 dev eth0
+  # the overlay's 1450 less ESP in UDP (8 + 8 + 8 IV + 16 ICV + up to 3 + 2 of padding and trailer) and IPv4: 1396
+  ip -n "$(nsn h)" link set eth0 mtu 1390 up
+  in_ns h ethtool -K eth0 tx off >/dev/null 2>&1
+  ip -n "$(nsn w)" addr add 192.0.2.2/24 dev eth0
+  ip -n "$(nsn w)" link set eth0 up
+  in_ns w ethtool -K eth0 tx off >/dev/null 2>&1
+}
+if ! topo; then notok "topology: netns s (sxdp), h (host), w (strongSwan)"; finish; fi
+ok "topology: host h behind site s (sxdp, sxcd), the IPsec gateway w on s's WAN veth"
+
+# ------------------------------------------------------------- the gateway
+# charon_conf START(start|none) PSK
+charon_conf() {
+  cat >"$DIR/strongswan.conf" <<EOF
+charon {
+  port = 500
+  port_nat_t = 4500
+  retransmit_timeout = 1
+  retransmit_base = 1.4
+  retransmit_tries = 3
+  load = random nonce aes sha1 sha2 hmac gcm curve25519 openssl pem pkcs1 pkcs8 x509 pubkey kdf kernel-libipsec kernel-netlink socket-default vici updown
+  plugins {
+    vici { socket = unix://$DIR/charon.vici }
+    kernel-libipsec { allow_peer_ts = yes }
+    kernel-netlink { fwmark = !0x51 }
+    socket-default { fwmark = 0x51 }
+  }
+  filelog { ikelog { path = $DIR/charon.log
+    default = 1
+    ike = 2
+    flush_line = yes } }
+}
+EOF
+  cat >"$DIR/swanctl.conf" <<EOF
+connections { box {
+  version = 2
+  local_addrs = 192.0.2.2
+  remote_addrs = 192.0.2.1
+  proposals = aes128gcm16-prfsha256-x25519
+  encap = yes
+  dpd_delay = 3s
+  local { auth = psk
+    id = gw.site-b.example }
+  remote { auth = psk
+    id = box.site-a.example }
+  children { vtep {
+    local_ts = 192.0.2.2/32
+    remote_ts = 192.0.2.1/32
+    esp_proposals = aes128gcm16-x25519
+    mode = tunnel
+    dpd_action = clear
+    start_action = $1 } }
+} }
+secrets { ike-box { id-1 = gw.site-b.example
+  id-2 = box.site-a.example
+  secret = "$2" } }
+EOF
+}
+charon_start() { # start|none
+  charon_conf "$1" "$PSK"
+  ip netns exec "$(nsn w)" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" >/dev/null 2>&1 &
+  CHARON_PID=$!
+  wait_for "$START_BOUND" test -S "$DIR/charon.vici" || return 1
+  in_ns w swanctl --load-all --file "$DIR/swanctl.conf" --uri "unix://$DIR/charon.vici" >"$DIR/swanctl.out" 2>&1
+}
+charon_stop() { # [KILL]
+  [ -n "$CHARON_PID" ] || return 0
+  kill -"${1:-TERM}" "$CHARON_PID" 2>/dev/null
+  wait "$CHARON_PID" 2>/dev/null
+  CHARON_PID=""
+  rm -f "$DIR/charon.vici"
+}
+charon_sas() { in_ns w swanctl --list-sas --uri "unix://$DIR/charon.vici" 2>/dev/null; }
+# charon's Child SA installed: its traffic counted both ways
+charon_up() { charon_sas | grep -q "vtep:.*INSTALLED"; }
+
+ip -n "$(nsn w)" link add vx0 type vxlan id 5000 local 192.0.2.2 remote 192.0.2.1 dstport 4789 nolearning
+ip -n "$(nsn w)" addr add 10.10.0.2/24 dev vx0
+ip -n "$(nsn w)" link set vx0 address 02:00:0a:0a:00:02 mtu 1390 up
+
+# ------------------------------------------------------------- sxdp, sxcd
+cat >"$DIR/sxdp.json" <<EOF
+{
+  "eal": [$(nl_eal_mem 256), "--no-pci", "--file-prefix", "$(nsn s)"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$DIR/s.sock",
+  "mbufs": 8191,
+  "idle_sleep_max_us": 500,
+  "pipeline": {"lan": "switch", "wan": "overlay"},
+  "ports": [
+    {"name": "lan1", "devargs": "net_af_packet0,iface=lan1,qpairs=1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "wan1", "devargs": "net_af_packet1,iface=wan1,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+  ]
+}
+EOF
+sxdp_start() {
+  rm -f "$DIR/s.sock"
+  ip netns exec "$(nsn s)" "$SXDP" --config "$DIR/sxdp.json" --socket "$DIR/s.sock" >>"$DIR/sxdp.log" 2>&1 </dev/null &
+  SXDP_PID=$!
+  wait_for "$START_BOUND" test -S "$DIR/s.sock"
+}
+sxdp_start
+head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
+mkdir -p "$DIR/store"
+(umask 077; printf '%s\n' "$PSK" >"$DIR/psk")
+ip netns exec "$(nsn s)" "$SXCD" --socket "$DIR/s.sock" --store "$DIR/store" --listen "127.0.0.1:$API_PORT" \
+  --token-file "$DIR/token" --resync-ms 1000 --no-netlink >>"$DIR/sxcd.log" 2>&1 &
+SXCD_PID=$!
+wait_for "$START_BOUND" api_in status >/dev/null 2>&1
+if api_in --json status >"$DIR/status.json" 2>/dev/null; then
+  ok "sxdp (AF_PACKET) and sxcd (local store) up in s"
+else
+  notok "sxdp and sxcd start: $(tail -5 "$DIR/sxcd.log" | tr '\n' ' ')"; finish
+fi
+
+# intents PSK_FILE INITIATOR(true|false)
+intents() {
+  "$PY" - "$1" "$2" >"$DIR/intents.json" <<'EOF'
+import json, sys
+print(json.dumps({"items": [
+    {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}],
+                              "wan": [{"name": "isp1", "port": "wan1", "address": "192.0.2.1/24"}]}},
+    {"kind": "peers", "metadata": {"name": "gw"}, "spec": {
+        "id": 2, "endpoints": [{"address": "192.0.2.2", "wan": "isp1"}], "probe": {"how": "static"},
+        "encryption": {"cipher": "aes-gcm-128", "keying": "ikev2", "ike": {
+            "psk_file": sys.argv[1], "local_id": "box.site-a.example", "remote_id": "gw.site-b.example",
+            "initiator": sys.argv[2] == "true", "dpd_s": 2}}}},
+    {"kind": "slices", "metadata": {"name": "red"}, "spec": {
+        "id": 1, "vni": 5000, "members": [{"port": "lan1"}], "subnets": ["10.10.0.0/24"]}}]}))
+EOF
+  api_in apply -f "$DIR/intents.json"
+}
+# ike_field PATH-FIELD: a figure of sxcd's services.ike (the first path's, or the service's)
+ike_status() { api_in --json status 2>/dev/null | "$PY" -c '
+import json, sys
+k = json.load(sys.stdin)["services"]["ike"]
+p = next(iter(k["paths"].values()), {})
+print(p.get("state", "-"), p.get("children_up", 0), len(p.get("children", [])), k["established"], k["dead"],
+      k["drops"]["auth_failed"] + k["drops"]["refused"], json.dumps(k["peers"]).replace(" ", ""))'; }
+ike_is() { [ "$(ike_status | awk '{print $1 "/" $3}')" = "$1" ]; }
+# the children the box has put up so far
+ike_ups() { ike_status | awk '{print $2}'; }
+
+if ! charon_start none; then notok "charon starts in w: $(cat "$DIR/swanctl.out" 2>/dev/null)"; finish; fi
+ok "charon (kernel-libipsec) in w, connection 'box' loaded: PSK, FQDN identities, aes128gcm16-prfsha256-x25519"
+if out=$(intents "$DIR/psk" true 2>&1); then ok "intents applied: site, peer gw (keying ikev2, the box initiating), slice red"
+else notok "apply: $(printf '%s' "$out" | head -c 600)"; finish; fi
+
+if wait_for "$IKE_BOUND" ike_is established/1 && wait_for "$IKE_BOUND" charon_up; then
+  ok "the box initiated: IKE SA and Child SA up ($(ike_status)); charon: $(charon_sas | grep -c INSTALLED) Child SA installed"
+else
+  notok "no IKE SA in $IKE_BOUND s: $(ike_status); charon: $(charon_sas | tr '\n' ' ' | head -c 400)"
+fi
+
+ping_ok() { # from-ns addr count
+  in_ns "$1" ping -c "$3" -i 0.2 -W 2 -q "$2" >/dev/null 2>&1
+}
+wait_ping() { # from-ns addr bound
+  for _ in $(seq 1 "$3"); do ping_ok "$1" "$2" 1 && return 0; sleep 0.5; done
+  return 1
+}
+drops() { sx --json stats 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin)["drops"]; print({k: v for k, v in d.items() if v})'; }
+pings_both() { # what
+  if wait_ping h 10.10.0.2 "$PING_BOUND" && ping_ok h 10.10.0.2 5; then
+    ok "$1: ping h -> w's VXLAN address across ESP"
+  else
+    notok "$1: ping h -> 10.10.0.2: drops $(drops)"
+  fi
+  if ping_ok w 10.10.0.1 5; then ok "$1: ping w -> h across ESP"; else notok "$1: ping w -> 10.10.0.1: drops $(drops)"; fi
+}
+pings_both "the box initiating"
+
+# sxdp's two SAs of IKE's range carried them
+sas_counted() { sx --json call overlay.sa.list 2>/dev/null | "$PY" -c '
+import json, sys
+sas = [s for s in json.load(sys.stdin) if s["id"] >= 1024]
+print(" ".join("%s:%d" % (s["dir"], s["packets"]) for s in sas), sum(s["auth"] + s["replay"] for s in sas if s["dir"] == "in"))'; }
+c=$(sas_counted)
+case "$c" in
+  *in:[1-9]*out:[1-9]*" 0"|*out:[1-9]*in:[1-9]*" 0") ok "sxdp's Child SAs counted both ways, none refused: $c" ;;
+  *) notok "sxdp's Child SAs: $c" ;;
+esac
+
+# ------------------------------------------------------------- the wire
+PATTERN=$(head -c 16 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
+ip netns exec "$(nsn w)" dumpcap -q -i eth0 -f ip -w "$DIR/wire.pcapng" >"$DIR/dumpcap.err" 2>&1 &
+cap=$!
+PIDS+=("$cap")
+for _ in $(seq 1 $((CAPTURE_BOUND * 10))); do [ -s "$DIR/wire.pcapng" ] && break; sleep 0.1; done
+in_ns h ping -c 20 -i 0.1 -W 2 -q -p "$PATTERN" 10.10.0.2 >/dev/null 2>&1
+in_ns w ping -c 20 -i 0.1 -W 2 -q -p "$PATTERN" 10.10.0.1 >/dev/null 2>&1
+kill -INT "$cap" 2>/dev/null
+wait "$cap" 2>/dev/null
+between="ip.addr == 192.0.2.1 && ip.addr == 192.0.2.2"
+all=$(tshark -r "$DIR/wire.pcapng" -Y "$between" 2>/dev/null | wc -l)
+esp=$(tshark -r "$DIR/wire.pcapng" -Y "$between && udp.srcport == 4500 && udp.dstport == 4500 && esp" 2>/dev/null | wc -l)
+ike=$(tshark -r "$DIR/wire.pcapng" -Y "$between && isakmp" 2>/dev/null | wc -l)
+clear=$(tshark -r "$DIR/wire.pcapng" -Y "vxlan || icmp" 2>/dev/null | wc -l)
+seen=$(tshark -r "$DIR/wire.pcapng" -T fields -e data 2>/dev/null | grep -c "${PATTERN:0:16}")
+# (the capture may miss the first of the 80 pings' packets as it starts)
+if [ "$esp" -ge 60 ] && [ "$all" -eq $((esp + ike)) ] && [ "$clear" -eq 0 ] && [ "$seen" -eq 0 ] &&
+   ! xxd -p "$DIR/wire.pcapng" | tr -d '\n' | grep -q "$PATTERN"; then
+  ok "the wire: $all frames between the two, $esp ESP in UDP 4500 and $ike IKE (tshark), none other, no VXLAN or ICMP in clear, no byte of the pattern"
+else
+  notok "the wire: $all frames, $esp ESP, $ike IKE, $clear clear, pattern seen $seen"
+fi
+
+# ------------------------------------------------------------- a wrong PSK
+field() { ike_status | awk -v n="$1" '{print $n}'; }
+# the refusals (ours or the peer's AUTHENTICATION_FAILED) past $1
+refused_past() { [ "$(field 6)" -gt "$1" ]; }
+ups_past() { [ "$(field 2)" -gt "$1" ] && [ "$(field 3)" = 1 ]; }
+dead_past() { [ "$(field 5)" -gt "$1" ] && [ "$(field 3)" = 0 ]; }
+charon_gone() { ! charon_sas | grep -q "box:.*ESTABLISHED"; }
+(umask 077; printf 'not-the-pre-shared-key-at-all\n' >"$DIR/psk.wrong")
+ups=$(field 2) ref=$(field 6)
+if out=$(intents "$DIR/psk.wrong" true 2>&1); then
+  wait_for "$IKE_BOUND" refused_past "$ref"
+  if ! ping_ok h 10.10.0.2 3 && refused_past "$ref" && [ "$(field 2)" = "$ups" ] && [ "$(field 3)" = 0 ] &&
+     grep -q "AUTHENTICATION_FAILED\|authentication of .* failed\|MAC mismatched" "$DIR/charon.log"; then
+    ok "a wrong PSK: refused (charon: authentication failed; the box counts the refusal: $(ike_status)), no Child SA, pings fail"
+  else
+    notok "a wrong PSK: $(ike_status); children up before $ups"
+  fi
+else
+  notok "apply (wrong PSK): $out"
+fi
+intents "$DIR/psk" true >/dev/null 2>&1
+if wait_for "$IKE_BOUND" ike_is established/1 && wait_ping h 10.10.0.2 "$PING_BOUND"; then
+  ok "the right PSK again: a new IKE SA, pings back"
+else
+  notok "the right PSK again: $(ike_status)"
+fi
+
+# ------------------------------------------------------------- the box as responder
+initiating() { api_in --json status 2>/dev/null | "$PY" -c '
+import json, sys
+p = next(iter(json.load(sys.stdin)["services"]["ike"]["paths"].values()), {})
+sys.exit(0 if p.get("initiator") == (sys.argv[1] == "true") else 1)' "$1"; }
+intents "$DIR/psk" false >/dev/null 2>&1
+wait_for "$IKE_BOUND" initiating false || notok "the box does not take initiator false"
+charon_stop
+ups=$(field 2)
+if charon_start start && wait_for "$IKE_BOUND" ups_past "$ups" && wait_for "$IKE_BOUND" charon_up; then
+  ok "charon initiated, the box answered: IKE SA and Child SA up ($(ike_status))"
+else
+  notok "charon initiating: $(ike_status); charon: $(charon_sas | tr '\n' ' ' | head -c 400)"
+fi
+pings_both "the box responding"
+
+# ------------------------------------------------------------- dead peers
+# charon killed: the box's liveness checks go unanswered, the IKE SA is dead,
+# its Child SA's SAs leave sxdp (the path stays required: nothing clear)
+dead=$(field 5)
+charon_stop KILL
+t0=$SECONDS
+if wait_for "$DEAD_BOUND" dead_past "$dead"; then
+  ok "charon killed: the box found it dead by its liveness checks in $((SECONDS - t0)) s, its Child SA gone ($(ike_status))"
+else
+  notok "charon killed: not found dead in $DEAD_BOUND s ($(ike_status))"
+fi
+if [ "$(sas_counted | awk '{print NF}')" = "1" ] && ! ping_ok h 10.10.0.2 2; then
+  ok "no IKEv2 SA left in sxdp, pings fail (the path still never clear)"
+else
+  notok "after the peer's death: sxdp holds $(sas_counted)"
+fi
+
+# sxcd stopped (SIGSTOP): charon's liveness checks go unanswered, it gives the IKE SA up
+intents "$DIR/psk" true >/dev/null 2>&1
+charon_start none
+if wait_for "$IKE_BOUND" ike_is established/1 && wait_for "$IKE_BOUND" charon_up && wait_ping h 10.10.0.2 "$PING_BOUND"; then
+  ok "charon back, the box initiating again: up, pings pass"
+else
+  notok "charon back: $(ike_status)"
+fi
+kill -STOP "$SXCD_PID"
+t0=$SECONDS
+if wait_for "$DEAD_BOUND" charon_gone; then
+  ok "sxcd stopped: charon's liveness checks went unanswered and it gave the IKE SA up in $((SECONDS - t0)) s"
+else
+  notok "sxcd stopped: charon still holds $(charon_sas | head -3 | tr '\n' ' ')"
+fi
+kill -CONT "$SXCD_PID"
+
+# ------------------------------------------------------------- sxdp restarted
+# the box's IKE SA, stale at charon, is found dead and started again
+if wait_for "$((DEAD_BOUND + IKE_BOUND))" charon_up && wait_ping h 10.10.0.2 "$PING_BOUND"; then
+  ok "after charon gave up: the box's IKE SA found dead and started again, pings pass"
+else
+  notok "after charon gave up: $(ike_status); charon: $(charon_sas | head -3 | tr '\n' ' ')"
+fi
+# sxdp restarted: its SAs lost, sxcd starts the IKE SA again at once
+ups=$(field 2)
+kill "$SXDP_PID"
+wait "$SXDP_PID" 2>/dev/null
+sxdp_start
+if wait_for "$IKE_BOUND" ups_past "$ups" && wait_ping h 10.10.0.2 "$PING_BOUND" && ping_ok w 10.10.0.1 3; then
+  ok "sxdp restarted: its SAs lost, a new IKE SA and Child SA at once, pings both ways"
+else
+  notok "sxdp restarted: $(ike_status)"
+fi
+finish
