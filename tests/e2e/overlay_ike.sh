@@ -101,7 +101,7 @@ if ! topo; then notok "topology: netns s (sxdp), h (host), w (strongSwan)"; fini
 ok "topology: host h behind site s (sxdp, sxcd), the IPsec gateway w on s's WAN veth"
 
 # ------------------------------------------------------------- the gateway
-# charon_conf START(start|none) PSK
+# charon_conf START(start|none) PSK [IKE_REKEY CHILD_REKEY]
 charon_conf() {
   cat >"$DIR/strongswan.conf" <<EOF
 charon {
@@ -131,6 +131,7 @@ connections { box {
   proposals = aes128gcm16-prfsha256-x25519
   encap = yes
   dpd_delay = 3s
+  rekey_time = ${3:-4h}
   local { auth = psk
     id = gw.site-b.example }
   remote { auth = psk
@@ -140,6 +141,7 @@ connections { box {
     remote_ts = 192.0.2.1/32
     esp_proposals = aes128gcm16-x25519
     mode = tunnel
+    rekey_time = ${4:-1h}
     dpd_action = clear
     start_action = $1 } }
 } }
@@ -148,8 +150,8 @@ secrets { ike-box { id-1 = gw.site-b.example
   secret = "$2" } }
 EOF
 }
-charon_start() { # start|none
-  charon_conf "$1" "$PSK"
+charon_start() { # start|none [IKE_REKEY CHILD_REKEY]
+  charon_conf "$1" "$PSK" "${2:-4h}" "${3:-1h}"
   ip netns exec "$(nsn w)" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" >/dev/null 2>&1 &
   CHARON_PID=$!
   wait_for "$START_BOUND" test -S "$DIR/charon.vici" || return 1
@@ -205,9 +207,9 @@ else
   notok "sxdp and sxcd start: $(tail -5 "$DIR/sxcd.log" | tr '\n' ' ')"; finish
 fi
 
-# intents PSK_FILE INITIATOR(true|false)
+# intents PSK_FILE INITIATOR(true|false) [REKEY_S IKE_REKEY_S]
 intents() {
-  "$PY" - "$1" "$2" >"$DIR/intents.json" <<'EOF'
+  "$PY" - "$1" "$2" "${3:-3600}" "${4:-14400}" >"$DIR/intents.json" <<'EOF'
 import json, sys
 print(json.dumps({"items": [
     {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}],
@@ -216,7 +218,8 @@ print(json.dumps({"items": [
         "id": 2, "endpoints": [{"address": "192.0.2.2", "wan": "isp1"}], "probe": {"how": "static"},
         "encryption": {"cipher": "aes-gcm-128", "keying": "ikev2", "ike": {
             "psk_file": sys.argv[1], "local_id": "box.site-a.example", "remote_id": "gw.site-b.example",
-            "initiator": sys.argv[2] == "true", "dpd_s": 2}}}},
+            "initiator": sys.argv[2] == "true", "dpd_s": 2, "rekey_s": int(sys.argv[3]),
+            "ike_rekey_s": int(sys.argv[4])}}}},
     {"kind": "slices", "metadata": {"name": "red"}, "spec": {
         "id": 1, "vni": 5000, "members": [{"port": "lan1"}], "subnets": ["10.10.0.0/24"]}}]}))
 EOF
@@ -297,6 +300,83 @@ else
   notok "the wire: $all frames, $esp ESP, $ike IKE, $clear clear, pattern seen $seen"
 fi
 
+# ------------------------------------------------------------- rekeys under a stream
+STREAM_S=${OIK_STREAM_S:-34}   # three Child SA rekeys at 10 s and two IKE SA rekeys at 15 s, or more
+# stream SECONDS: 1,000 datagrams a second h -> w, each echoed back by w;
+# prints "sent echoed" (what is not echoed was lost one way or the other)
+stream() {
+  # not through in_ns (a function: a subshell): $! must be the echo itself
+  ip netns exec "$(nsn w)" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.10.0.2", 9999))
+s.settimeout(60)
+while True:
+    try:
+        d, a = s.recvfrom(2048)
+    except socket.timeout:
+        break
+    s.sendto(d, a)' &
+  local echo=$!
+  listening udp 9999 in_ns w
+  in_ns h "$PY" - "$1" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.10.0.1", 0))
+s.setblocking(False)
+got, sent, t0 = set(), 0, time.monotonic()
+end = t0 + float(sys.argv[1])
+while time.monotonic() < end:
+    s.sendto(sent.to_bytes(4, "big") + b"x" * 60, ("10.10.0.2", 9999))
+    sent += 1
+    nxt = t0 + sent / 1000.0
+    while True:
+        try:
+            got.add(int.from_bytes(s.recv(2048)[:4], "big"))
+        except BlockingIOError:
+            if time.monotonic() >= nxt:
+                break
+            time.sleep(0.0002)
+end = time.monotonic() + 2
+while time.monotonic() < end:
+    try:
+        got.add(int.from_bytes(s.recv(2048)[:4], "big"))
+    except BlockingIOError:
+        time.sleep(0.01)
+print(sent, len(got))
+EOF
+  kill "$echo" 2>/dev/null
+  wait "$echo" 2>/dev/null
+}
+rekeys() { api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["ike"]["rekeys"])'; }
+cpu_ms() { awk '{print int(($14 + $15) * 1000 / '"$(getconf CLK_TCK)"')}' "/proc/$SXCD_PID/stat"; }
+# rekeys_under_stream WHO: the stream through the rekeys WHO does; 0 lost
+rekeys_under_stream() {
+  local r0 r1 c0 c1 out sent got
+  r0=$(rekeys) c0=$(cpu_ms)
+  out=$(stream "$STREAM_S")
+  r1=$(rekeys) c1=$(cpu_ms)
+  read -r sent got <<<"$out"
+  if [ "${sent:-0}" -gt $((STREAM_S * 900)) ] && [ "$sent" = "$got" ] && [ "$((r1 - r0))" -ge 4 ]; then
+    ok "$1: $((r1 - r0)) rekeys (Child SA and IKE SA, a fresh Diffie-Hellman each) under a 1,000/s stream both ways: $sent sent, $got echoed, 0 lost; sxcd's CPU $((c1 - c0)) ms in all"
+  else
+    notok "$1: rekeys $r0 -> $r1 under the stream: ${sent:-?} sent, ${got:-?} echoed; $(ike_status); drops $(drops)"
+  fi
+}
+intents "$DIR/psk" true 10 15 >/dev/null 2>&1
+rekeys_under_stream "the box rekeying (rekey_s 10, ike_rekey_s 15)"
+c=$(sas_counted)
+case "$c" in
+  *" 0") ok "no packet of the rekeyed SAs refused (auth, replay): $c" ;;
+  *) notok "rekeyed SAs: $c" ;;
+esac
+if grep -q "rekeying\|rekeyed" "$DIR/charon.log"; then
+  ok "charon's log: $(grep -c "CHILD_SA vtep{[0-9]*} established" "$DIR/charon.log") Child SAs established, $(grep -ci "IKE_SA box\[[0-9]*\] established" "$DIR/charon.log") IKE SAs"
+else
+  notok "charon's log has no rekey"
+fi
+intents "$DIR/psk" true >/dev/null 2>&1
+
 # ------------------------------------------------------------- a wrong PSK
 field() { ike_status | awk -v n="$1" '{print $n}'; }
 # the refusals (ours or the peer's AUTHENTICATION_FAILED) past $1
@@ -305,14 +385,14 @@ ups_past() { [ "$(field 2)" -gt "$1" ] && [ "$(field 3)" = 1 ]; }
 dead_past() { [ "$(field 5)" -gt "$1" ] && [ "$(field 3)" = 0 ]; }
 charon_gone() { ! charon_sas | grep -q "box:.*ESTABLISHED"; }
 (umask 077; printf 'not-the-pre-shared-key-at-all\n' >"$DIR/psk.wrong")
-ups=$(field 2) ref=$(field 6)
+ref=$(field 6)
 if out=$(intents "$DIR/psk.wrong" true 2>&1); then
   wait_for "$IKE_BOUND" refused_past "$ref"
-  if ! ping_ok h 10.10.0.2 3 && refused_past "$ref" && [ "$(field 2)" = "$ups" ] && [ "$(field 3)" = 0 ] &&
+  if ! ping_ok h 10.10.0.2 3 && refused_past "$ref" && [ "$(field 3)" = 0 ] &&
      grep -q "AUTHENTICATION_FAILED\|authentication of .* failed\|MAC mismatched" "$DIR/charon.log"; then
     ok "a wrong PSK: refused (charon: authentication failed; the box counts the refusal: $(ike_status)), no Child SA, pings fail"
   else
-    notok "a wrong PSK: $(ike_status); children up before $ups"
+    notok "a wrong PSK: $(ike_status)"
   fi
 else
   notok "apply (wrong PSK): $out"
@@ -333,12 +413,13 @@ intents "$DIR/psk" false >/dev/null 2>&1
 wait_for "$IKE_BOUND" initiating false || notok "the box does not take initiator false"
 charon_stop
 ups=$(field 2)
-if charon_start start && wait_for "$IKE_BOUND" ups_past "$ups" && wait_for "$IKE_BOUND" charon_up; then
+if charon_start start 15s 10s && wait_for "$IKE_BOUND" ups_past "$ups" && wait_for "$IKE_BOUND" charon_up; then
   ok "charon initiated, the box answered: IKE SA and Child SA up ($(ike_status))"
 else
   notok "charon initiating: $(ike_status); charon: $(charon_sas | tr '\n' ' ' | head -c 400)"
 fi
 pings_both "the box responding"
+rekeys_under_stream "charon rekeying (rekey_time 15s, its Child SA's 10s), the box answering"
 
 # ------------------------------------------------------------- dead peers
 # charon killed: the box's liveness checks go unanswered, the IKE SA is dead,

@@ -25,13 +25,15 @@ static uint32_t gw, box;
 static size_t sent;
 
 static void
-on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint16_t dport)
+on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+	uint16_t dport)
 {
 	struct ov_ike_msg m;
 
 	(void)ctx;
 	(void)p;
 	(void)sport;
+	(void)dst;
 	(void)dport;
 	/* whatever the engine says parses */
 	CHECK(len <= OV_IKE_MSG_MAX && ov_ike_parse(msg, len, &m, NULL) == 0);

@@ -18,7 +18,6 @@ status and keys nothing.
 import base64
 import json
 import os
-import socket
 import struct
 import sys
 import time
@@ -29,9 +28,9 @@ import sxdptest as T  # noqa: E402
 from sxdptest import SETTLE_S, Sxdp, expect, expect_eq  # noqa: E402
 
 try:
-    from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+    from cryptography.hazmat.primitives import serialization  # noqa: E402
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey  # noqa: E402
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: E402
+    import espderive  # noqa: E402
     from scapy.all import IP, UDP, Ether, Raw  # noqa: E402
     from scapy.layers.ipsec import ESP, SecurityAssociation  # noqa: E402
     from scapy.layers.vxlan import VXLAN  # noqa: E402
@@ -81,14 +80,7 @@ def box_private_bytes():
 def derive(src, dst, epoch, aes256=False, lane=0, gen=0):
     """(key and salt, SPI) of the SA src -> dst at epoch (of lane and generation), as the peer derives it."""
     shared = PEER_KEY.exchange(X25519PublicKey.from_public_bytes(BOX_KEY.public_key().public_bytes(*RAW)))
-    info = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!Q", epoch) + bytes([2 if aes256 else 1])
-    if lane or gen:
-        info += bytes([lane])
-    if gen:
-        info += struct.pack("!I", gen)
-    okm = HKDF(hashes.SHA256(), 40, b"sxdp esp v1", info).derive(shared)
-    key = okm[:32] if aes256 else okm[:16]
-    return key + okm[32:36], 0x80000000 | struct.unpack("!I", okm[36:40])[0]
+    return espderive.derive(shared, src, dst, epoch, aes256, lane, gen)
 
 
 def peer(public_key=None, cipher=None, lanes=None, nat=False, gen=None):

@@ -53,9 +53,24 @@ struct ike_sa {
 	uint64_t iv;					/* the SK payloads' IVs */
 	uint64_t heard_at;				/* the last message from the peer */
 	bool natt;					/* on port 4500 (a NAT, or encapsulation asked for) */
-	uint16_t rport;					/* the peer's port: its last authenticated message's */
+	uint32_t raddr;					/* the peer's address (a NAT's), and its port: */
+	uint16_t rport;					/* its last authenticated message's */
 	struct ov_ike_child child;
 	bool child_up;
+	uint64_t up_at, child_at;			/* when it, and its Child SA, came up (rekeys are timed from them) */
+	/* our CREATE_CHILD_SA under way: the Child SA's rekey or the IKE SA's */
+	enum { CK_NONE, CK_CHILD, CK_IKE } ck;
+	struct ov_ike_dh *ck_dh;
+	uint8_t ck_pub[OV_IKE_DH_MAX], ck_nonce[OV_IKE_NONCE];
+	uint32_t ck_spi;				/* the new Child SA's inbound SPI */
+	uint64_t ck_ike_spi;				/* the new IKE SA's SPI of ours */
+	uint64_t retry_at;				/* a rekey the peer put off: not before then */
+	/* a responder's rekeyed Child SA: in at once, out once the peer deleted the old one */
+	struct ov_ike_child pend;
+	bool pend_live;
+	uint64_t pend_at;
+	/* Child SAs replaced: said down at their time (what was on its way gets in) */
+	struct { struct ov_ike_child c; uint64_t at; bool live; } old[2];
 };
 
 struct ov_ike_peer {
@@ -68,9 +83,11 @@ struct ov_ike_peer {
 	 * stays meanwhile, so a forged IKE_SA_INIT in the peer's name ends nothing */
 	struct ike_sa *half;
 	struct ike_sa *kept;		/* while a half-open SA's message is handled: the one in use */
+	struct ike_sa *old_ike;		/* an IKE SA rekeyed: until its Delete is said and answered */
 	bool trial;			/* ... so: sa is the half-open one */
 	const char *state;
 	uint64_t start_at;		/* the starting side's next start (0: now) */
+	bool rekey_now;			/* an operator's: the Child SA rekeyed as soon as nothing else is under way */
 };
 
 struct ov_ike {
@@ -126,6 +143,7 @@ sa_new(struct ov_ike_peer *p, bool initiator)
 	sa->dh_group = p->c.dh;
 	sa->aes_bits = p->c.aes_bits;
 	sa->wait_ms = OV_IKE_RETRY_MS;
+	sa->raddr = p->c.remote;
 	sa->rport = OV_IKE_PORT;
 	return sa;
 }
@@ -136,9 +154,17 @@ sa_free(struct ov_ike_peer *p, struct ike_sa *sa)
 {
 	if (sa == NULL)
 		return;
-	if (sa->child_up && p->e->ops.child_down != NULL)
-		p->e->ops.child_down(p->e->ops.ctx, p, sa->child.spi_in, sa->child.spi_out);
+	if (p->e->ops.child_down != NULL) {
+		if (sa->child_up)
+			p->e->ops.child_down(p->e->ops.ctx, p, sa->child.spi_in, sa->child.spi_out);
+		if (sa->pend_live)
+			p->e->ops.child_down(p->e->ops.ctx, p, sa->pend.spi_in, sa->pend.spi_out);
+		for (int i = 0; i < 2; i++)
+			if (sa->old[i].live)
+				p->e->ops.child_down(p->e->ops.ctx, p, sa->old[i].c.spi_in, sa->old[i].c.spi_out);
+	}
 	ov_ike_dh_free(sa->dh);
+	ov_ike_dh_free(sa->ck_dh);
 	ov_keyfile_release(sa, sizeof(*sa));
 }
 
@@ -169,7 +195,7 @@ static void
 send_sa(struct ov_ike_peer *p, const struct ike_sa *sa, const uint8_t *msg, size_t len)
 {
 	p->e->st.out++;
-	p->e->ops.send(p->e->ops.ctx, p, msg, len, sa->natt ? OV_IKE_NATT_PORT : OV_IKE_PORT, sa->rport);
+	p->e->ops.send(p->e->ops.ctx, p, msg, len, sa->natt ? OV_IKE_NATT_PORT : OV_IKE_PORT, sa->raddr, sa->rport);
 }
 
 static void
@@ -230,7 +256,8 @@ seal_msg(struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid, struct 
 
 /* An unencrypted response to an IKE_SA_INIT: one notify (@data: its data). */
 static void
-init_refusal(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_hdr *rh, uint16_t dport, uint16_t type,
+init_refusal(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_hdr *rh, uint32_t dst, uint16_t dport,
+	     uint16_t type,
 	     const void *data, size_t len)
 {
 	struct ov_ike_hdr h = { .spi_i = rh->spi_i, .spi_r = 0, .exchange = OV_IKE_SA_INIT, .msgid = 0,
@@ -245,7 +272,7 @@ init_refusal(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_hdr *r
 		ov_ike_put(&b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
 	if (ov_ike_end(&b) > 0) {
 		e->st.out++;
-		e->ops.send(e->ops.ctx, p, out, b.len, OV_IKE_PORT, dport);
+		e->ops.send(e->ops.ctx, p, out, b.len, OV_IKE_PORT, dst, dport);
 	}
 }
 
@@ -277,14 +304,15 @@ has_xf(const struct ov_ike_prop *pr, uint8_t type, uint16_t id, uint16_t keylen)
 	return false;
 }
 
-/* The first proposal of @sa (the peer's) that has ours: its index, or -1. */
+/* The first proposal of @sa (the peer's) that has ours, with an SPI of
+ * @spi_len (IKE_SA_INIT's none, a rekey's the new SA's 8): its index, or -1. */
 static int
-choose_ike(const struct ov_ike_sa *sa, const struct ov_ike_peer *p)
+choose_ike(const struct ov_ike_sa *sa, const struct ov_ike_peer *p, uint8_t spi_len)
 {
 	for (size_t i = 0; i < sa->n; i++) {
 		const struct ov_ike_prop *pr = &sa->prop[i];
 
-		if (pr->proto == OV_IKE_PROTO_IKE && !pr->unknown_attr && pr->spi_len == 0 &&
+		if (pr->proto == OV_IKE_PROTO_IKE && !pr->unknown_attr && pr->spi_len == spi_len &&
 		    has_xf(pr, OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)p->c.aes_bits) &&
 		    has_xf(pr, OV_IKE_XF_PRF, p->c.prf, 0) && has_xf(pr, OV_IKE_XF_DH, p->c.dh, 0) &&
 		    pr->nxf[OV_IKE_XF_INTEG] == 0)
@@ -536,15 +564,15 @@ init_answer(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t 
 		send_sa(p, p->half, p->half->msg2, p->half->msg2_len);
 		return;
 	}
-	if (sap == NULL || ov_ike_read_sa(sap, &offer, NULL) < 0 || choose_ike(&offer, p) < 0) {
+	if (sap == NULL || ov_ike_read_sa(sap, &offer, NULL) < 0 || choose_ike(&offer, p, 0) < 0) {
 		drop(e, OV_IKE_R_no_proposal);
-		init_refusal(e, p, &m->h, a->sport, OV_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		init_refusal(e, p, &m->h, a->src, a->sport, OV_IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
 	if ((peer_pub = ke_of(m, p->c.dh, &plen, &got)) == NULL) {
 		drop(e, OV_IKE_R_bad_ke);
 		ov_ike_be16(grp, p->c.dh);
-		init_refusal(e, p, &m->h, a->sport, OV_IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+		init_refusal(e, p, &m->h, a->src, a->sport, OV_IKE_N_INVALID_KE_PAYLOAD, grp, 2);
 		return;
 	}
 	if (len > OV_IKE_MSG_MAX || (sa = sa_new(p, false)) == NULL)
@@ -564,7 +592,7 @@ init_answer(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t 
 	h.spi_r = sa->spi_r;
 	ov_ike_buf_init(&b, sa->msg2, sizeof(sa->msg2));
 	ov_ike_put_hdr(&b, &h);
-	sl = ov_ike_body_sa(body, sizeof(body), offer.prop[choose_ike(&offer, p)].num, OV_IKE_PROTO_IKE, NULL, 0, xf,
+	sl = ov_ike_body_sa(body, sizeof(body), offer.prop[choose_ike(&offer, p, 0)].num, OV_IKE_PROTO_IKE, NULL, 0, xf,
 			    (size_t)ike_xfs(sa, p->c.prf, xf));
 	if (sl > 0)
 		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)sl);
@@ -581,6 +609,7 @@ init_answer(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t 
 	/* half-open until its IKE_AUTH verifies: the peer's SA in use (if any) goes on meanwhile */
 	sa_free(p, p->half);
 	p->half = sa;
+	sa->raddr = a->src;
 	sa->rport = a->sport;
 	sa->st = SA_WAIT_AUTH;
 	sa->peer_id = 1;
@@ -668,7 +697,7 @@ init_answered(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_
 		       "(NO_PROPOSAL_CHOSEN)" : "the peer wants another DH group (INVALID_KE_PAYLOAD)");
 		return;
 	}
-	if (sap == NULL || ov_ike_read_sa(sap, &got, NULL) < 0 || got.n != 1 || choose_ike(&got, p) != 0) {
+	if (sap == NULL || ov_ike_read_sa(sap, &got, NULL) < 0 || got.n != 1 || choose_ike(&got, p, 0) != 0) {
 		drop(e, OV_IKE_R_no_proposal);
 		sa_end(p, now_ms, "the peer's chosen proposal is not ours");
 		return;
@@ -766,6 +795,7 @@ child_ready(struct ov_ike_peer *p)
 	sa->child_up = true;
 	sa->child.encap = sa->natt;
 	sa->child.encap_port = sa->rport;
+	sa->up_at = sa->child_at = sa->heard_at;
 	p->e->st.established++;
 	if (p->e->ops.child_up != NULL)
 		p->e->ops.child_up(p->e->ops.ctx, p, &sa->child);
@@ -909,6 +939,439 @@ auth_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *
 	child_ready(p);
 }
 
+static void info_send(struct ov_ike_peer *p, struct ov_ike_buf *inner, uint64_t now_ms);
+
+/* ------------------------------------------------------------ CREATE_CHILD_SA */
+
+/* How long @sa's Child SA (@ike: the IKE SA) lives before this side rekeys
+ * it: the side that did not start the IKE SA a quarter more, so that the
+ * other's rekey comes first and the two seldom cross. */
+static uint64_t
+life_of(const struct ov_ike_peer *p, const struct ike_sa *sa, bool ike)
+{
+	uint64_t life = ike ? (p->c.ike_life_ms ? p->c.ike_life_ms : OV_IKE_LIFE_MS)
+			    : (p->c.child_life_ms ? p->c.child_life_ms : OV_IKE_CHILD_LIFE_MS);
+
+	return sa->initiator ? life : life + life / 4;
+}
+
+/* Child SA @c replaced: its SAs stay OV_IKE_GRACE_MS for what was on its way. */
+static void
+child_retire(struct ov_ike_peer *p, struct ike_sa *sa, const struct ov_ike_child *c, uint64_t now_ms)
+{
+	int i = !sa->old[0].live ? 0 : !sa->old[1].live ? 1 : sa->old[0].at <= sa->old[1].at ? 0 : 1;
+
+	if (sa->old[i].live && p->e->ops.child_down != NULL)
+		p->e->ops.child_down(p->e->ops.ctx, p, sa->old[i].c.spi_in, sa->old[i].c.spi_out);
+	sa->old[i].c = *c;
+	sa->old[i].at = now_ms + OV_IKE_GRACE_MS;
+	sa->old[i].live = true;
+}
+
+/* The rekeyed Child SA @c in use: the one before retired. */
+static void
+child_replace(struct ov_ike_peer *p, struct ike_sa *sa, const struct ov_ike_child *c, uint64_t now_ms)
+{
+	child_retire(p, sa, &sa->child, now_ms);
+	sa->child = *c;
+	sa->child.in_only = false;
+	sa->child_at = now_ms;
+	if (p->e->ops.child_up != NULL)
+		p->e->ops.child_up(p->e->ops.ctx, p, &sa->child);
+}
+
+/* Our DH key pair and nonce for a CREATE_CHILD_SA of ours. */
+static int
+ck_begin(struct ike_sa *sa)
+{
+	ov_ike_dh_free(sa->ck_dh);
+	sa->ck_dh = NULL;
+	if (ov_ike_dh_new(sa->dh_group, NULL, 0, &sa->ck_dh, sa->ck_pub) < 0)
+		return -EIO;
+	if (RAND_bytes(sa->ck_nonce, OV_IKE_NONCE) != 1)
+		abort();
+	return 0;
+}
+
+static void
+put_ke(struct ov_ike_buf *b, uint16_t group, const uint8_t *pub)
+{
+	uint8_t ke[4 + OV_IKE_DH_MAX];
+
+	ov_ike_be16(ke, group);
+	ov_ike_be16(ke + 2, 0);
+	memcpy(ke + 4, pub, ov_ike_dh_len(group));
+	ov_ike_put(b, OV_IKE_PL_KE, ke, 4 + ov_ike_dh_len(group));
+}
+
+/* The selectors, @init_ts the CREATE_CHILD_SA initiator's side. */
+static void
+put_ts(struct ov_ike_buf *b, uint32_t init_ts, uint32_t resp_ts)
+{
+	struct ov_ike_ts ts = { .port_hi = 0xffff, .lo = ntohl(init_ts), .hi = ntohl(init_ts) };
+	uint8_t body[64];
+	int len;
+
+	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
+		ov_ike_put(b, OV_IKE_PL_TSI, body, (size_t)len);
+	ts.lo = ts.hi = ntohl(resp_ts);
+	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
+		ov_ike_put(b, OV_IKE_PL_TSR, body, (size_t)len);
+}
+
+/* Our rekey of the Child SA (1.3.3: REKEY_SA, an ESP proposal with the DH
+ * group, Ni, KEi, the selectors) or of the IKE SA (1.3.2: an IKE proposal
+ * with our new SPI, Ni, KEi). */
+static void
+rekey_send(struct ov_ike_peer *p, bool ike, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa;
+	uint8_t inner[OV_IKE_MSG_MAX], out[OV_IKE_MSG_MAX], body[256], spi[8], n[16];
+	struct ov_ike_xf xf[4];
+	struct ov_ike_buf b;
+	int len;
+
+	if (ck_begin(sa) < 0)
+		return;
+	ov_ike_buf_init(&b, inner, sizeof(inner));
+	ov_ike_chain_start(&b);
+	if (ike) {
+		sa->ck_ike_spi = rand64();
+		ov_ike_be32(spi, (uint32_t)(sa->ck_ike_spi >> 32));
+		ov_ike_be32(spi + 4, (uint32_t)sa->ck_ike_spi);
+		len = ov_ike_body_sa(body, sizeof(body), 1, OV_IKE_PROTO_IKE, spi, 8, xf,
+				     (size_t)ike_xfs(sa, p->c.prf, xf));
+	} else {
+		ov_ike_be32(spi, sa->child.spi_in);
+		if ((len = ov_ike_body_notify(n, sizeof(n), OV_IKE_PROTO_ESP, spi, 4, OV_IKE_N_REKEY_SA, NULL, 0)) > 0)
+			ov_ike_put(&b, OV_IKE_PL_NOTIFY, n, (size_t)len);
+		sa->ck_spi = p->e->ops.spi(p->e->ops.ctx, p);
+		ov_ike_be32(spi, sa->ck_spi);
+		xf[0] = (struct ov_ike_xf){ OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)sa->aes_bits };
+		xf[1] = (struct ov_ike_xf){ OV_IKE_XF_DH, sa->dh_group, 0 };
+		xf[2] = (struct ov_ike_xf){ OV_IKE_XF_ESN, sa->child.esn ? OV_IKE_ESN_YES : OV_IKE_ESN_NO, 0 };
+		len = ov_ike_body_sa(body, sizeof(body), 1, OV_IKE_PROTO_ESP, spi, 4, xf, 3);
+	}
+	if (len > 0)
+		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)len);
+	ov_ike_put(&b, OV_IKE_PL_NONCE, sa->ck_nonce, OV_IKE_NONCE);
+	put_ke(&b, sa->dh_group, sa->ck_pub);
+	if (!ike)
+		put_ts(&b, p->c.ts_local, p->c.ts_remote);
+	if ((len = seal_msg(sa, OV_IKE_CREATE_CHILD_SA, false, sa->req_id, &b, out)) < 0)
+		return;
+	memset(inner, 0, sizeof(inner));
+	sa->ck = ike ? CK_IKE : CK_CHILD;
+	request_out(p, out, (size_t)len, now_ms);
+}
+
+/* The first proposal of @offer of protocol @proto with our cipher and, for
+ * ESP, our DH group (PFS: one without is not taken): its index, or -1. */
+static int
+choose_rekey(const struct ov_ike_sa *offer, const struct ov_ike_peer *p, const struct ike_sa *sa, uint8_t proto,
+	     bool *esn)
+{
+	if (proto == OV_IKE_PROTO_IKE)
+		return choose_ike(offer, p, 8);
+	for (size_t i = 0; i < offer->n; i++) {
+		const struct ov_ike_prop *pr = &offer->prop[i];
+		bool no = has_xf(pr, OV_IKE_XF_ESN, OV_IKE_ESN_NO, 0), yes = has_xf(pr, OV_IKE_XF_ESN, OV_IKE_ESN_YES, 0);
+
+		if (pr->proto == OV_IKE_PROTO_ESP && !pr->unknown_attr && pr->spi_len == 4 &&
+		    has_xf(pr, OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)sa->aes_bits) &&
+		    pr->nxf[OV_IKE_XF_INTEG] == 0 && has_xf(pr, OV_IKE_XF_DH, sa->dh_group, 0) && (no || yes)) {
+			*esn = yes;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* An IKE SA that replaces @old (1.3.2, 2.18): its SPIs, its keys from the
+ * old one's SK_d, the new DH and the nonces; @initiator: this side started
+ * the rekey, and is the new SA's initiator. The Child SAs move to it. */
+static struct ike_sa *
+ike_successor(struct ov_ike_peer *p, struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t spi_r,
+	      const uint8_t *gir, size_t glen, const uint8_t *ni, size_t nil, const uint8_t *nr, size_t nrl,
+	      uint64_t now_ms)
+{
+	struct ike_sa *sa = sa_new(p, initiator);
+
+	if (sa == NULL)
+		return NULL;
+	sa->spi_i = spi_i;
+	sa->spi_r = spi_r;
+	sa->k.prf = old->k.prf;
+	if (ov_ike_keys_derive(&sa->k, old->k.prf, old->aes_bits, old->k.sk_d, gir, glen, ni, nil, nr, nrl, spi_i,
+			       spi_r) < 0) {
+		ov_keyfile_release(sa, sizeof(*sa));
+		return NULL;
+	}
+	sa->st = SA_UP;
+	sa->natt = old->natt;
+	sa->raddr = old->raddr;
+	sa->rport = old->rport;
+	sa->heard_at = now_ms;
+	sa->up_at = now_ms;
+	/* the Child SAs are the new IKE SA's now: the old one goes without them */
+	sa->child = old->child;
+	sa->child_up = old->child_up;
+	sa->child_at = old->child_at;
+	sa->pend = old->pend;
+	sa->pend_live = old->pend_live;
+	sa->pend_at = old->pend_at;
+	memcpy(sa->old, old->old, sizeof(sa->old));
+	old->child_up = old->pend_live = false;
+	memset(old->old, 0, sizeof(old->old));
+	return sa;
+}
+
+/* The old IKE SA, rekeyed: a Delete said on it once (@say: the rekey's
+ * initiator's part), kept until that is answered or the peer's is said. */
+static void
+ike_retire(struct ov_ike_peer *p, struct ike_sa *old, bool say)
+{
+	uint8_t inner[16], out[OV_IKE_MSG_MAX], del[4] = { OV_IKE_PROTO_IKE, 0, 0, 0 };
+	struct ov_ike_buf b;
+	int len;
+
+	if (say) {
+		ov_ike_buf_init(&b, inner, sizeof(inner));
+		ov_ike_chain_start(&b);
+		ov_ike_put(&b, OV_IKE_PL_DELETE, del, sizeof(del));
+		if ((len = seal_msg(old, OV_IKE_INFORMATIONAL, false, old->req_id, &b, out)) > 0)
+			send_sa(p, old, out, (size_t)len);
+	}
+	sa_free(p, p->old_ike);
+	p->old_ike = old;
+}
+
+/* The peer's CREATE_CHILD_SA: a rekey of the Child SA or of the IKE SA
+ * (another Child SA is not taken: NO_ADDITIONAL_SAS). */
+static void
+rekey_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa, *nsa;
+	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA), *np = ov_ike_find(m, OV_IKE_PL_NONCE);
+	uint8_t inner[OV_IKE_MSG_MAX], body[256], spi[8], pub[OV_IKE_DH_MAX], gir[OV_IKE_DH_MAX], grp[2];
+	uint8_t i2r[OV_IKE_KEY_MAX], r2i[OV_IKE_KEY_MAX], nr[OV_IKE_NONCE];
+	struct ov_ike_child c = { 0 };
+	struct ov_ike_dh *dh = NULL;
+	struct ov_ike_notify rn;
+	struct ov_ike_sa offer;
+	struct ov_ike_xf xf[4];
+	struct ov_ike_buf b;
+	const uint8_t *kei;
+	size_t klen, glen = 0;
+	uint16_t got;
+	bool ike, esn = false;
+	int ch, len;
+
+	/* one exchange at a time changes what is keyed: ours goes first (its
+	 * initiator tries again later, 2.25) */
+	if (sa->ck != CK_NONE || sa->pend_live) {
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_TEMPORARY_FAILURE);
+		return;
+	}
+	if (sap == NULL || ov_ike_read_sa(sap, &offer, NULL) < 0 || offer.n == 0 || np == NULL || np->len < 16 ||
+	    np->len > 256) {
+		drop(e, OV_IKE_R_malformed);
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_INVALID_SYNTAX);
+		return;
+	}
+	ike = offer.prop[0].proto == OV_IKE_PROTO_IKE;
+	if (!ike && (ov_ike_find_notify(m, OV_IKE_N_REKEY_SA, &rn) < 0 || rn.proto != OV_IKE_PROTO_ESP ||
+		     rn.spi_len != 4)) {
+		drop(e, OV_IKE_R_no_proposal);
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_NO_ADDITIONAL_SAS);
+		return;
+	}
+	if (!ike && (!sa->child_up || ov_ike_get32(rn.spi) != sa->child.spi_out)) {
+		drop(e, OV_IKE_R_unexpected);
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_CHILD_SA_NOT_FOUND);
+		return;
+	}
+	if ((ch = choose_rekey(&offer, p, sa, ike ? OV_IKE_PROTO_IKE : OV_IKE_PROTO_ESP, &esn)) < 0) {
+		drop(e, OV_IKE_R_no_proposal);
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_NO_PROPOSAL_CHOSEN);
+		return;
+	}
+	if ((kei = ke_of(m, sa->dh_group, &klen, &got)) == NULL) {
+		uint8_t nb[16];
+		int nl;
+
+		drop(e, OV_IKE_R_bad_ke);
+		ov_ike_be16(grp, sa->dh_group);
+		ov_ike_buf_init(&b, inner, sizeof(inner));
+		ov_ike_chain_start(&b);
+		if ((nl = ov_ike_body_notify(nb, sizeof(nb), 0, NULL, 0, OV_IKE_N_INVALID_KE_PAYLOAD, grp, 2)) > 0)
+			ov_ike_put(&b, OV_IKE_PL_NOTIFY, nb, (size_t)nl);
+		answer_sealed(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, &b);
+		return;
+	}
+	if (!ike && !ts_ok(m, p->c.ts_remote, p->c.ts_local)) {
+		drop(e, OV_IKE_R_ts_unacceptable);
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_TS_UNACCEPTABLE);
+		return;
+	}
+	if (RAND_bytes(nr, sizeof(nr)) != 1)
+		abort();
+	if (ov_ike_dh_new(sa->dh_group, NULL, 0, &dh, pub) < 0 || ov_ike_dh_shared(dh, kei, klen, gir, &glen) < 0) {
+		ov_ike_dh_free(dh);
+		drop(e, OV_IKE_R_bad_ke);
+		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_INVALID_KE_PAYLOAD);
+		return;
+	}
+	ov_ike_dh_free(dh);
+	ov_ike_buf_init(&b, inner, sizeof(inner));
+	ov_ike_chain_start(&b);
+	if (ike) {
+		uint64_t spi_r = rand64(), spi_i = (uint64_t)ov_ike_get32(offer.prop[ch].spi) << 32 |
+						  ov_ike_get32(offer.prop[ch].spi + 4);
+
+		nsa = ike_successor(p, sa, false, spi_i, spi_r, gir, glen, np->body, np->len, nr, sizeof(nr), now_ms);
+		memset(gir, 0, sizeof(gir));
+		if (nsa == NULL) {
+			answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_TEMPORARY_FAILURE);
+			return;
+		}
+		ov_ike_be32(spi, (uint32_t)(spi_r >> 32));
+		ov_ike_be32(spi + 4, (uint32_t)spi_r);
+		len = ov_ike_body_sa(body, sizeof(body), offer.prop[ch].num, OV_IKE_PROTO_IKE, spi, 8, xf,
+				     (size_t)ike_xfs(sa, p->c.prf, xf));
+	} else {
+		c.spi_out = ov_ike_get32(offer.prop[ch].spi);
+		c.spi_in = e->ops.spi(e->ops.ctx, p);
+		c.esn = esn;
+		c.encap = sa->natt;
+		c.encap_port = sa->rport;
+		c.key_len = sa->aes_bits / 8 + OV_IKE_SALT;
+		if (ov_ike_child_keys(&sa->k, gir, glen, np->body, np->len, nr, sizeof(nr), c.key_len, i2r, r2i) < 0) {
+			memset(gir, 0, sizeof(gir));
+			answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_TEMPORARY_FAILURE);
+			return;
+		}
+		memset(gir, 0, sizeof(gir));
+		memcpy(c.key_in, i2r, c.key_len);
+		memcpy(c.key_out, r2i, c.key_len);
+		memset(i2r, 0, sizeof(i2r));
+		memset(r2i, 0, sizeof(r2i));
+		ov_ike_be32(spi, c.spi_in);
+		xf[0] = (struct ov_ike_xf){ OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)sa->aes_bits };
+		xf[1] = (struct ov_ike_xf){ OV_IKE_XF_DH, sa->dh_group, 0 };
+		xf[2] = (struct ov_ike_xf){ OV_IKE_XF_ESN, esn ? OV_IKE_ESN_YES : OV_IKE_ESN_NO, 0 };
+		len = ov_ike_body_sa(body, sizeof(body), offer.prop[ch].num, OV_IKE_PROTO_ESP, spi, 4, xf, 3);
+		nsa = NULL;
+	}
+	if (len > 0)
+		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)len);
+	ov_ike_put(&b, OV_IKE_PL_NONCE, nr, sizeof(nr));
+	put_ke(&b, sa->dh_group, pub);
+	if (!ike)
+		put_ts(&b, p->c.ts_remote, p->c.ts_local);
+	answer_sealed(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, &b);
+	memset(inner, 0, sizeof(inner));
+	if (ike) {
+		/* the old IKE SA answers the peer's Delete of it, then goes (on_old) */
+		p->sa = nsa;
+		ike_retire(p, sa, false);
+		e->st.rekeys++;
+		return;
+	}
+	/* the new inbound SA now; its outbound once the peer deleted the old Child SA */
+	c.in_only = true;
+	sa->pend = c;
+	sa->pend_live = true;
+	sa->pend_at = now_ms;
+	memset(&c, 0, sizeof(c));
+	if (e->ops.child_up != NULL)
+		e->ops.child_up(e->ops.ctx, p, &sa->pend);
+	e->st.rekeys++;
+}
+
+/* Our CREATE_CHILD_SA answered: the new Child SA (in and out at once, the
+ * old one deleted) or the new IKE SA (the old one deleted); put off or
+ * refused: tried again later. */
+static void
+rekey_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m, uint64_t now_ms)
+{
+	struct ike_sa *sa = p->sa, *nsa;
+	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA), *np = ov_ike_find(m, OV_IKE_PL_NONCE);
+	uint8_t gir[OV_IKE_DH_MAX], i2r[OV_IKE_KEY_MAX], r2i[OV_IKE_KEY_MAX], inner[32], del[8];
+	bool ike = sa->ck == CK_IKE, esn = false;
+	struct ov_ike_child c = { 0 };
+	struct ov_ike_notify n;
+	struct ov_ike_sa got;
+	struct ov_ike_buf b;
+	const uint8_t *ker;
+	size_t klen, glen = 0;
+	uint16_t grp;
+
+	sa->ck = CK_NONE;
+	sa->req_out = false;
+	sa->req_id++;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->pl[i].type == OV_IKE_PL_NOTIFY && ov_ike_read_notify(&m->pl[i], &n, NULL) == 0 &&
+		    n.type < 16384) {
+			/* crossed with the peer's own, or refused: again in a few seconds, or a minute */
+			drop(e, OV_IKE_R_refused);
+			sa->retry_at = now_ms + (n.type == OV_IKE_N_TEMPORARY_FAILURE ? 1000 + rand64() % 4000 : 60000);
+			return;
+		}
+	if (sap == NULL || ov_ike_read_sa(sap, &got, NULL) < 0 || got.n != 1 ||
+	    choose_rekey(&got, p, sa, ike ? OV_IKE_PROTO_IKE : OV_IKE_PROTO_ESP, &esn) != 0 || np == NULL ||
+	    np->len < 16 || np->len > 256 || (ker = ke_of(m, sa->dh_group, &klen, &grp)) == NULL ||
+	    (!ike && !ts_ok(m, p->c.ts_local, p->c.ts_remote)) ||
+	    ov_ike_dh_shared(sa->ck_dh, ker, klen, gir, &glen) < 0) {
+		drop(e, OV_IKE_R_no_proposal);
+		sa->retry_at = now_ms + 60000;
+		return;
+	}
+	ov_ike_dh_free(sa->ck_dh);
+	sa->ck_dh = NULL;
+	if (ike) {
+		uint64_t spi_r = (uint64_t)ov_ike_get32(got.prop[0].spi) << 32 | ov_ike_get32(got.prop[0].spi + 4);
+
+		nsa = ike_successor(p, sa, true, sa->ck_ike_spi, spi_r, gir, glen, sa->ck_nonce, OV_IKE_NONCE,
+				    np->body, np->len, now_ms);
+		memset(gir, 0, sizeof(gir));
+		if (nsa == NULL)
+			return;
+		p->sa = nsa;
+		ike_retire(p, sa, true);
+		e->st.rekeys++;
+		return;
+	}
+	c.spi_in = sa->ck_spi;
+	c.spi_out = ov_ike_get32(got.prop[0].spi);
+	c.esn = esn;
+	c.encap = sa->natt;
+	c.encap_port = sa->rport;
+	c.key_len = sa->aes_bits / 8 + OV_IKE_SALT;
+	if (ov_ike_child_keys(&sa->k, gir, glen, sa->ck_nonce, OV_IKE_NONCE, np->body, np->len, c.key_len, i2r,
+			      r2i) < 0) {
+		memset(gir, 0, sizeof(gir));
+		return;
+	}
+	memset(gir, 0, sizeof(gir));
+	memcpy(c.key_out, i2r, c.key_len);
+	memcpy(c.key_in, r2i, c.key_len);
+	memset(i2r, 0, sizeof(i2r));
+	memset(r2i, 0, sizeof(r2i));
+	/* the old Child SA deleted: ours said (its inbound SPI), the peer answers with its */
+	del[0] = OV_IKE_PROTO_ESP;
+	del[1] = 4;
+	ov_ike_be16(del + 2, 1);
+	ov_ike_be32(del + 4, sa->child.spi_in);
+	child_replace(p, sa, &c, now_ms);
+	memset(&c, 0, sizeof(c));
+	e->st.rekeys++;
+	ov_ike_buf_init(&b, inner, sizeof(inner));
+	ov_ike_chain_start(&b);
+	ov_ike_put(&b, OV_IKE_PL_DELETE, del, 8);
+	info_send(p, &b, now_ms);
+}
+
 /* ------------------------------------------------------------ INFORMATIONAL */
 
 static void
@@ -928,7 +1391,7 @@ info_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 {
 	uint8_t inner[256], del[16];
 	struct ov_ike_buf b;
-	bool ike_gone = false, child_gone = false;
+	bool ike_gone = false, child_gone = false, rotated = false;
 
 	ov_ike_buf_init(&b, inner, sizeof(inner));
 	ov_ike_chain_start(&b);
@@ -941,16 +1404,28 @@ info_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 			continue;
 		if (proto == OV_IKE_PROTO_IKE)
 			ike_gone = true;
-		for (size_t k = 0; proto == OV_IKE_PROTO_ESP && k < n; k++)
-			if (p->sa->child_up && ov_ike_get32(spis + 4 * k) == p->sa->child.spi_out)
+		for (size_t k = 0; proto == OV_IKE_PROTO_ESP && k < n; k++) {
+			uint32_t spi = ov_ike_get32(spis + 4 * k);
+			struct ike_sa *sa = p->sa;
+
+			if (sa->child_up && spi == sa->child.spi_out && sa->pend_live) {
+				/* the one our rekeyed Child SA replaces: the new one sends now */
+				ov_ike_be32(del + 4, sa->child.spi_in);
+				child_replace(p, sa, &sa->pend, now_ms);
+				sa->pend_live = false;
+				memset(&sa->pend, 0, sizeof(sa->pend));
+				rotated = true;
+			} else if (sa->child_up && spi == sa->child.spi_out) {
+				ov_ike_be32(del + 4, sa->child.spi_in);
 				child_gone = true;
+			}
+		}
 	}
-	if (child_gone && !ike_gone) {
+	if ((child_gone || rotated) && !ike_gone) {
 		/* our inbound half of it deleted too, said back */
 		del[0] = OV_IKE_PROTO_ESP;
 		del[1] = 4;
 		ov_ike_be16(del + 2, 1);
-		ov_ike_be32(del + 4, p->sa->child.spi_in);
 		ov_ike_put(&b, OV_IKE_PL_DELETE, del, 8);
 	}
 	answer_sealed(p, OV_IKE_INFORMATIONAL, m->h.msgid, &b);
@@ -973,6 +1448,25 @@ peer_by_addr(struct ov_ike *e, uint32_t src, uint32_t dst)
 	return NULL;
 }
 
+/* The peer a datagram from @src to our @dst is of: the one of those
+ * addresses, else (a NAT between: the source is the NAT's) the one peer
+ * of @dst that may be behind a NAT (encap); NULL: none, or not one. */
+static struct ov_ike_peer *
+peer_of(struct ov_ike *e, uint32_t src, uint32_t dst)
+{
+	struct ov_ike_peer *p = peer_by_addr(e, src, dst), *nat = NULL;
+
+	if (p != NULL)
+		return p;
+	for (p = e->peers; p != NULL; p = p->next)
+		if (p->c.local == dst && p->c.encap) {
+			if (nat != NULL)
+				return NULL;
+			nat = p;
+		}
+	return nat;
+}
+
 /* The SK payload of @m opened, its chain into @inner: 0 or -EBADMSG. */
 static int
 open_sk(struct ike_sa *sa, const uint8_t *buf, const struct ov_ike_msg *m, uint8_t *plain, struct ov_ike_msg *inner)
@@ -993,9 +1487,10 @@ open_sk(struct ike_sa *sa, const uint8_t *buf, const struct ov_ike_msg *m, uint8
 
 /* An authenticated message from the peer's @sport to our @dport: where it is now. */
 static void
-heard(struct ike_sa *sa, uint16_t sport, uint16_t dport, uint64_t now_ms)
+heard(struct ike_sa *sa, uint32_t src, uint16_t sport, uint16_t dport, uint64_t now_ms)
 {
 	sa->heard_at = now_ms;
+	sa->raddr = src;
 	sa->rport = sport;
 	if (dport == OV_IKE_NATT_PORT)
 		sa->natt = true;
@@ -1053,7 +1548,7 @@ cookie_ok(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m, c
 	    (ov_ike_memcmp(n.data, want, OV_IKE_COOKIE_LEN) == 0 || ov_ike_memcmp(n.data, prev, OV_IKE_COOKIE_LEN) == 0))
 		return true;
 	e->st.cookies_sent++;
-	init_refusal(e, p, &m->h, a->sport, OV_IKE_N_COOKIE, want, OV_IKE_COOKIE_LEN);
+	init_refusal(e, p, &m->h, a->src, a->sport, OV_IKE_N_COOKIE, want, OV_IKE_COOKIE_LEN);
 	return false;
 }
 
@@ -1087,13 +1582,15 @@ on_message(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t l
 			drop(e, OV_IKE_R_decrypt_failed);
 			return;
 		}
-		heard(sa, a->sport, a->dport, now_ms);
+		heard(sa, a->src, a->sport, a->dport, now_ms);
 		if (m->h.exchange == OV_IKE_AUTH && sa->st == SA_AUTH_SENT) {
 			auth_answered(e, p, &in, now_ms);
 		} else if (m->h.exchange == OV_IKE_INFORMATIONAL) {
 			sa->req_out = false;
 			sa->dpd_out = false;
 			sa->req_id++;
+		} else if (m->h.exchange == OV_IKE_CREATE_CHILD_SA && sa->ck != CK_NONE) {
+			rekey_answered(e, p, &in, now_ms);
 		} else {
 			drop(e, OV_IKE_R_unexpected);
 		}
@@ -1113,17 +1610,70 @@ on_message(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t l
 		drop(e, OV_IKE_R_decrypt_failed);
 		return;
 	}
-	heard(sa, a->sport, a->dport, now_ms);
+	heard(sa, a->src, a->sport, a->dport, now_ms);
 	sa->peer_id++;
 	if (m->h.exchange == OV_IKE_AUTH && sa->st == SA_WAIT_AUTH)
 		auth_answer(e, p, &in, now_ms);
 	else if (m->h.exchange == OV_IKE_INFORMATIONAL && sa->st == SA_UP)
 		info_answer(e, p, &in, now_ms);
 	else if (m->h.exchange == OV_IKE_CREATE_CHILD_SA && sa->st == SA_UP)
-		answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_NO_PROPOSAL_CHOSEN);
+		rekey_answer(e, p, &in, now_ms);
 	else
 		drop(e, OV_IKE_R_unexpected);
 	memset(plain, 0, sizeof(plain));
+}
+
+/* A message of the IKE SA a rekey replaced: the peer's requests (its
+ * Delete of it) answered, empty; the answer to ours; then it goes. */
+static void
+on_old(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, const struct ov_ike_msg *m,
+       const struct addrs *a)
+{
+	struct ike_sa *old = p->old_ike;
+	uint8_t plain[OV_IKE_MSG_MAX], inner[8], out[OV_IKE_MSG_MAX];
+	struct ov_ike_msg in;
+	struct ov_ike_buf b;
+	bool gone = false;
+	int len;
+
+	(void)a;
+	if (!(m->h.flags & OV_IKE_F_RESPONSE) && m->h.msgid + 1 == old->peer_id && old->resp_len > 0) {
+		send_sa(p, old, old->resp, old->resp_len);
+		return;
+	}
+	if ((m->h.flags & OV_IKE_F_RESPONSE) ? m->h.msgid != old->req_id : m->h.msgid != old->peer_id) {
+		drop(e, OV_IKE_R_bad_message_id);
+		return;
+	}
+	if (open_sk(old, buf, m, plain, &in) < 0) {
+		drop(e, OV_IKE_R_decrypt_failed);
+		return;
+	}
+	if (m->h.flags & OV_IKE_F_RESPONSE) {
+		gone = true;
+	} else {
+		uint8_t proto, sl;
+		const uint8_t *spis;
+		size_t n;
+
+		old->peer_id++;
+		for (size_t i = 0; i < in.n; i++)
+			gone = gone || (in.pl[i].type == OV_IKE_PL_DELETE &&
+					ov_ike_read_delete(&in.pl[i], &proto, &sl, &n, &spis, NULL) == 0 &&
+					proto == OV_IKE_PROTO_IKE);
+		ov_ike_buf_init(&b, inner, sizeof(inner));
+		ov_ike_chain_start(&b);
+		if ((len = seal_msg(old, m->h.exchange, true, m->h.msgid, &b, out)) > 0) {
+			memcpy(old->resp, out, (size_t)len);
+			old->resp_len = (size_t)len;
+			send_sa(p, old, out, (size_t)len);
+		}
+	}
+	memset(plain, 0, sizeof(plain));
+	if (gone) {
+		sa_free(p, old);
+		p->old_ike = NULL;
+	}
 }
 
 static bool
@@ -1164,7 +1714,7 @@ void
 ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *buf,
 	     size_t len, uint64_t now_ms)
 {
-	struct ov_ike_peer *p = peer_by_addr(e, src, dst);
+	struct ov_ike_peer *p = peer_of(e, src, dst);
 	const struct addrs a = { src, dst, sport, dport };
 	struct ov_ike_msg m;
 
@@ -1188,6 +1738,8 @@ ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint1
 		on_message(e, p, buf, len, &m, &a, now_ms);
 	else if (is_of(p->half, &m.h))
 		on_trial(e, p, buf, len, &m, &a, now_ms);
+	else if (is_of(p->old_ike, &m.h))
+		on_old(e, p, buf, &m, &a);
 	else
 		drop(e, OV_IKE_R_unknown_spi);
 }
@@ -1207,10 +1759,26 @@ ov_ike_tick(struct ov_ike *e, uint64_t now_ms)
 			if (sa == NULL)
 				set_state(p, "down", "the initiator did not finish");
 		}
+		/* a rekeyed IKE SA whose Delete nobody answered */
+		if (p->old_ike != NULL && now_ms - p->old_ike->heard_at > (uint64_t)OV_IKE_RETRY_MS << OV_IKE_TRIES) {
+			sa_free(p, p->old_ike);
+			p->old_ike = NULL;
+		}
 		if (sa == NULL) {
 			if (p->c.start && now_ms >= p->start_at)
 				start(p, now_ms);
 			continue;
+		}
+		for (int i = 0; i < 2; i++)
+			if (sa->old[i].live && now_ms >= sa->old[i].at) {
+				sa->old[i].live = false;
+				if (e->ops.child_down != NULL)
+					e->ops.child_down(e->ops.ctx, p, sa->old[i].c.spi_in, sa->old[i].c.spi_out);
+			}
+		/* the peer rekeyed but never deleted the old Child SA: the new one sends all the same */
+		if (sa->pend_live && now_ms - sa->pend_at >= OV_IKE_PEND_MS) {
+			child_replace(p, sa, &sa->pend, now_ms);
+			sa->pend_live = false;
 		}
 		if (sa->req_out && now_ms - sa->req_at >= sa->wait_ms) {
 			if (sa->tries >= OV_IKE_TRIES) {
@@ -1227,6 +1795,17 @@ ov_ike_tick(struct ov_ike *e, uint64_t now_ms)
 			continue;
 		}
 
+		if (sa->st == SA_UP && !sa->req_out && sa->ck == CK_NONE && !sa->pend_live && now_ms >= sa->retry_at) {
+			if (now_ms - sa->up_at >= life_of(p, sa, true)) {
+				rekey_send(p, true, now_ms);
+				continue;
+			}
+			if (sa->child_up && (p->rekey_now || now_ms - sa->child_at >= life_of(p, sa, false))) {
+				p->rekey_now = false;
+				rekey_send(p, false, now_ms);
+				continue;
+			}
+		}
 		if (sa->st == SA_UP && !sa->req_out && p->c.dpd_ms > 0 && now_ms - sa->heard_at >= p->c.dpd_ms) {
 			uint8_t inner[8];
 			struct ov_ike_buf b;
@@ -1256,6 +1835,8 @@ peer_free(struct ov_ike_peer *p, uint64_t now_ms)
 {
 	sa_free(p, p->half);
 	p->half = NULL;
+	sa_free(p, p->old_ike);
+	p->old_ike = NULL;
 	sa_end(p, now_ms, NULL);
 	ov_keyfile_release(p->psk, OV_IKE_PSK_MAX);
 	free(p);
@@ -1336,10 +1917,18 @@ ov_ike_peer_del(struct ov_ike *e, struct ov_ike_peer *p, uint64_t now_ms)
 }
 
 void
-ov_ike_peer_tune(struct ov_ike_peer *p, bool start, unsigned int dpd_ms)
+ov_ike_peer_tune(struct ov_ike_peer *p, const struct ov_ike_conf *c)
 {
-	p->c.start = start;
-	p->c.dpd_ms = dpd_ms;
+	p->c.start = c->start;
+	p->c.dpd_ms = c->dpd_ms;
+	p->c.child_life_ms = c->child_life_ms;
+	p->c.ike_life_ms = c->ike_life_ms;
+}
+
+void
+ov_ike_rekey_now(struct ov_ike_peer *p)
+{
+	p->rekey_now = true;
 }
 
 const char *

@@ -13,7 +13,16 @@
  * one proposal (AES-GCM-16 128 or 256, HMAC-SHA2-256/384/512 as PRF,
  * Curve25519, ECP-256 or MODP-2048), IKE_AUTH with a pre-shared key, one
  * Child SA per IKE SA (ESP, AES-GCM-16, tunnel mode, the selectors the two
- * VTEPs' addresses: what the overlay's datagrams carry), the INFORMATIONAL
+ * VTEPs' addresses: what the overlay's datagrams carry), CREATE_CHILD_SA
+ * rekeys by either side (the Child SA's with REKEY_SA and a fresh DH of the
+ * IKE SA's group, PFS: a peer's offer without one is not taken; the IKE
+ * SA's, its keys from the old SK_d and a fresh DH, the Child SA moving to
+ * it), make-before-break: the rekey's initiator seals with the new SA once
+ * answered and deletes the old; its responder takes the new at once but
+ * seals with it only once the old is deleted (or OV_IKE_PEND_MS passed); a
+ * replaced SA's inbound half stays OV_IKE_GRACE_MS; two rekeys crossing:
+ * the one the responder has under way goes first, the other is answered
+ * TEMPORARY_FAILURE and tried again in a few seconds. Then the INFORMATIONAL
  * exchange (liveness checks: dead peer detection; Delete of the IKE SA or a
  * Child SA), NAT traversal (2.23: a NAT found by the NAT_DETECTION hashes,
  * or encapsulation asked for, moves the IKE SA to port 4500 and its Child
@@ -57,6 +66,10 @@
 #define OV_IKE_LOAD		20	/* IKE_SA_INITs a second past which a cookie is asked for (2.6) */
 #define OV_IKE_COOKIE_MS	120000	/* the cookies' secret renewed this often (the one before taken too) */
 #define OV_IKE_COOKIE_LEN	17	/* a version byte, 16 of an HMAC-SHA256 */
+#define OV_IKE_CHILD_LIFE_MS	3600000	/* a Child SA's life before its rekey (strongSwan's rekey_time) */
+#define OV_IKE_LIFE_MS		14400000	/* an IKE SA's */
+#define OV_IKE_GRACE_MS		2000	/* a replaced Child SA's inbound SA kept for what was on its way */
+#define OV_IKE_PEND_MS		5000	/* a responder's rekeyed Child SA sends after this even if the old is not deleted */
 
 /* Why a datagram changed nothing: each counted by name. */
 #define OV_IKE_REASONS(X) \
@@ -100,8 +113,15 @@ struct ov_ike_conf {
 	unsigned int aes_bits;		/* 0: 256 */
 	uint32_t ts_local, ts_remote;	/* the Child SA's selectors, the VTEPs (network order; 0: @local, @remote) */
 	bool start;			/* this side starts (the other answers) */
-	bool encap;			/* UDP-encapsulate (port 4500) even without a NAT between (RFC 3948) */
+	bool encap;			/* UDP-encapsulate (port 4500) even without a NAT between (RFC 3948); the
+					 * peer may be behind a NAT: its messages taken from any address when it is
+					 * the one such peer of @local */
 	unsigned int dpd_ms;		/* a liveness check after this long without a message (0: none) */
+	/* the Child SA rekeyed (a fresh DH: PFS) after this long, the IKE SA
+	 * after ike_life_ms (0: OV_IKE_CHILD_LIFE_MS, OV_IKE_LIFE_MS); the
+	 * side that did not start the IKE SA waits a quarter more, so the two
+	 * seldom cross */
+	unsigned int child_life_ms, ike_life_ms;
 };
 
 /* A Child SA: ESP, AES-GCM-16, its keys with their 4-byte salt. */
@@ -112,12 +132,18 @@ struct ov_ike_child {
 	bool esn;
 	bool encap;			/* UDP-encapsulated: from our 4500 to the peer's @encap_port */
 	uint16_t encap_port;
+	/* the inbound SA alone for now: a responder's rekeyed Child SA sends
+	 * nothing until the peer deleted the one it replaces (child_up comes
+	 * again, this false, for the outbound) */
+	bool in_only;
 };
 
 struct ov_ike_ops {
-	/* @msg to the peer, from our @sport to its @dport (4500: the caller
-	 * puts the non-ESP marker before it) */
-	void (*send)(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint16_t dport);
+	/* @msg to the peer at @dst:@dport (network order: where its last
+	 * message came from, a NAT's when one is between), from our @sport
+	 * (4500: the caller puts the non-ESP marker before it) */
+	void (*send)(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+		     uint16_t dport);
 	/* A fresh inbound SPI (not 0, unique among the caller's SAs). */
 	uint32_t (*spi)(void *ctx, struct ov_ike_peer *p);
 	void (*child_up)(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c);
@@ -129,6 +155,7 @@ struct ov_ike_ops {
 
 struct ov_ike_stats {
 	uint64_t in, out, retransmits, established, deleted, dead;
+	uint64_t rekeys;		/* Child SAs and IKE SAs rekeyed (CREATE_CHILD_SA, either side) */
 	uint64_t refused_new;		/* a new IKE SA in the peer's name that did not authenticate (the one in use kept) */
 	uint64_t cookies_sent;		/* IKE_SA_INITs answered with a cookie, under load */
 	uint64_t drop[OV_IKE_R_MAX];
@@ -142,9 +169,12 @@ void ov_ike_free(struct ov_ike *e);
 int ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_peer **out);
 /* Its IKE SA deleted (a Delete sent when established) and let go. */
 void ov_ike_peer_del(struct ov_ike *e, struct ov_ike_peer *p, uint64_t now_ms);
-/* Which side starts and how often liveness is checked, changed in place:
- * the IKE SA in use goes on. */
-void ov_ike_peer_tune(struct ov_ike_peer *p, bool start, unsigned int dpd_ms);
+/* Its timers as @c has them (which side starts, the liveness checks, the
+ * lifetimes), changed in place: the IKE SA in use goes on. */
+void ov_ike_peer_tune(struct ov_ike_peer *p, const struct ov_ike_conf *c);
+/* Its Child SA rekeyed now (a fresh DH), make-before-break, once no other
+ * exchange is under way (an IKE SA not up yet: nothing). */
+void ov_ike_rekey_now(struct ov_ike_peer *p);
 const char *ov_ike_peer_name(const struct ov_ike_peer *p);
 /* Its state: "connecting", "established" or "down". */
 const char *ov_ike_peer_state(const struct ov_ike_peer *p);

@@ -73,9 +73,10 @@
 #define IKE_DPD_S	10		/* encryption.ike.dpd_s's default */
 #define IKE_PSK_MIN	16		/* a PSK file's least: a shorter one is guessable offline from one exchange */
 #define IKE_LOG_S	10		/* at most one warning line per this */
+#define IKE_NATT_KA_MS	20000		/* a NAT keepalive on a UDP-encapsulated path sending nothing else (RFC 3948 4) */
 
 struct child {
-	bool live;
+	bool live, encap;
 	uint32_t spi_in, spi_out;
 	uint16_t in_id, out_id;		/* 0: none */
 };
@@ -88,6 +89,8 @@ struct ikp {
 	uint16_t path;
 	uint32_t local, remote;		/* VTEPs, network order */
 	uint8_t fp[32];			/* its configuration's digest (its PSK in it): another is a new IKE SA */
+	uint32_t gen;			/* the intent's encryption.generation: another is a rekey now */
+	uint64_t ka_at;			/* its last NAT keepalive (ms) */
 	struct ov_ike_peer *p;
 	struct child ch[IKE_CHILDREN];
 	char state[16];
@@ -105,7 +108,7 @@ static struct {
 	bool ids[IKE_ID_MAX + 1];
 	bool up, listening, adopting;
 	uint64_t intents_at;
-	uint64_t children, restarts, errors;
+	uint64_t children, restarts, errors, rekeys_now, keepalives;
 	char last_error[200];
 	json_t *peers;			/* name -> why not, for those that are not */
 } g;
@@ -154,18 +157,22 @@ ikp_of(const struct ov_ike_peer *p)
 /* ------------------------------------------------------- the engine's ops */
 
 static void
-op_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint16_t dport)
+op_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+	uint16_t dport)
 {
 	struct ikp *w = ikp_of(p);
-	char *h;
+	char d[INET_ADDRSTRLEN], *h;
 
 	(void)ctx;
 	if (w == NULL || !g.listening || (h = malloc(2 * len + 1)) == NULL)
 		return;
 	for (size_t i = 0; i < len; i++)
 		snprintf(h + 2 * i, 3, "%02x", msg[i]);
-	cd_host_call(g.sxdp, "overlay.ike.send", json_pack("{s:i,s:s,s:i,s:i}", "path", w->path, "msg", h, "sport",
-							    sport, "dport", dport), answered, "an IKE message");
+	/* to where the peer's messages come from: a NAT's address before sxdp's path follows it */
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	cd_host_call(g.sxdp, "overlay.ike.send", json_pack("{s:i,s:s,s:i,s:s,s:i}", "path", w->path, "msg", h,
+							    "sport", sport, "dst", d, "dport", dport), answered,
+		     "an IKE message");
 	free(h);
 }
 
@@ -262,6 +269,13 @@ op_child_up(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c)
 	(void)ctx;
 	if (w == NULL)
 		return;
+	/* a responder's rekeyed Child SA, its inbound SA in already: its outbound now */
+	for (int j = 0; j < IKE_CHILDREN; j++)
+		if (w->ch[j].live && w->ch[j].spi_in == c->spi_in) {
+			if (!c->in_only && w->ch[j].out_id == 0)
+				w->ch[j].out_id = sa_add(w, c, true);
+			return;
+		}
 	for (int j = 0; j < IKE_CHILDREN && x == NULL; j++)
 		if (!w->ch[j].live)
 			x = &w->ch[j];
@@ -272,9 +286,16 @@ op_child_up(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c)
 	/* inbound first: sxdp takes its calls in order, and the peer may send
 	 * on the new SA as soon as the exchange ends; the newest outbound SA
 	 * of a path is the one sxdp seals with */
-	*x = (struct child){ .live = true, .spi_in = c->spi_in, .spi_out = c->spi_out };
+	for (int j = 0; j < IKE_CHILDREN; j++)
+		if (w->ch[j].live) {
+			CD_LOG(INFO, "ike: %s: a new Child SA (SPIs in %08x, out %08x) beside the one of %08x",
+			       w->name, c->spi_in, c->spi_out, w->ch[j].spi_in);
+			break;
+		}
+	*x = (struct child){ .live = true, .encap = c->encap, .spi_in = c->spi_in, .spi_out = c->spi_out };
 	x->in_id = sa_add(w, c, false);
-	x->out_id = sa_add(w, c, true);
+	if (!c->in_only)
+		x->out_id = sa_add(w, c, true);
 	w->ups++;
 	g.children++;
 }
@@ -395,6 +416,8 @@ conf_of(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t r
 	c->start = start != NULL ? json_is_true(start) : psk_file != NULL || ntohl(local) < ntohl(remote);
 	c->encap = json_is_true(json_object_get(enc, "nat_traversal"));
 	c->dpd_ms = (unsigned int)(dpd != NULL ? json_integer_value(dpd) : IKE_DPD_S) * 1000;
+	c->child_life_ms = (unsigned int)json_integer_value(json_object_get(ike, "rekey_s")) * 1000;
+	c->ike_life_ms = (unsigned int)json_integer_value(json_object_get(ike, "ike_rekey_s")) * 1000;
 	return 0;
 }
 
@@ -444,12 +467,12 @@ ikp_at(uint16_t path)
 static void
 path_set(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t remote)
 {
-	struct ov_ike_conf c;
+	uint32_t gen = (uint32_t)json_integer_value(json_object_get(enc, "generation"));
+	struct ov_ike_conf c, timers;
 	char why[160] = "";
 	uint8_t fp[32];
-	unsigned int fplen = 0, dpd_ms;
+	unsigned int fplen = 0;
 	struct ikp *w;
-	bool start;
 	int rc;
 
 	if ((w = ikp_at(path)) == NULL) {
@@ -469,29 +492,35 @@ path_set(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t 
 		OPENSSL_cleanse(&c, sizeof(c));
 		return;
 	}
-	/* which side starts and the liveness checks' period change in place;
-	 * the rest is of the IKE SA itself */
-	start = c.start;
-	dpd_ms = c.dpd_ms;
+	/* the timers (which side starts, liveness checks, lifetimes) change in
+	 * place; the rest is of the IKE SA itself */
+	timers = c;
 	c.start = false;
-	c.dpd_ms = 0;
+	c.dpd_ms = c.child_life_ms = c.ike_life_ms = 0;
 	if (EVP_Digest(&c, sizeof(c), fp, &fplen, EVP_sha256(), NULL) != 1 || fplen != sizeof(fp)) {
 		OPENSSL_cleanse(&c, sizeof(c));
+		OPENSSL_cleanse(&timers, sizeof(timers));
 		return;
 	}
-	c.start = w->start = start;
-	c.dpd_ms = dpd_ms;
+	OPENSSL_cleanse(&c, sizeof(c));
+	w->start = timers.start;
 	if (w->p != NULL && CRYPTO_memcmp(fp, w->fp, sizeof(fp)) == 0) {
-		OPENSSL_cleanse(&c, sizeof(c));
-		ov_ike_peer_tune(w->p, start, dpd_ms);
+		ov_ike_peer_tune(w->p, &timers);
+		OPENSSL_cleanse(&timers, sizeof(timers));
+		if (gen != w->gen) {	/* an operator's rekey now */
+			w->gen = gen;
+			ov_ike_rekey_now(w->p);
+			g.rekeys_now++;
+		}
 		return;
 	}
+	w->gen = gen;
 	/* new, or another key, identity, group or end: a new IKE SA */
 	ikp_stop(w);
 	w->local = local;
 	w->remote = remote;
-	rc = ov_ike_peer_add(g.e, &c, &w->p);
-	OPENSSL_cleanse(&c, sizeof(c));
+	rc = ov_ike_peer_add(g.e, &timers, &w->p);
+	OPENSSL_cleanse(&timers, sizeof(timers));
 	if (rc < 0) {
 		w->p = NULL;
 		json_object_set_new(g.peers, name, json_string("its IKE configuration is refused"));
@@ -565,6 +594,35 @@ received(void *arg, json_t *result, json_t *error)
 }
 
 static void
+kept(void *arg, json_t *result, json_t *error)
+{
+	(void)arg;
+	if (error == NULL && result != NULL)
+		g.keepalives++;
+	else if (!cd_host_lost(error))
+		fail("sxdp sent no NAT keepalive: %s", json_string_value(json_object_get(error, "message")) ?: "no answer");
+}
+
+/* A NAT keepalive on each path whose Child SA is UDP-encapsulated, every
+ * IKE_NATT_KA_MS: what keeps a NAT's mapping open while nothing else
+ * crosses it (IKE's liveness checks may be off). */
+static void
+keepalives(uint64_t now)
+{
+	for (int i = 0; i < IKE_PATHS; i++) {
+		struct ikp *w = &g.p[i];
+		bool encap = false;
+
+		for (int c = 0; c < IKE_CHILDREN; c++)
+			encap |= w->used && w->ch[c].live && w->ch[c].encap && w->ch[c].out_id != 0;
+		if (!encap || now - w->ka_at < IKE_NATT_KA_MS)
+			continue;
+		w->ka_at = now;
+		cd_host_call(g.sxdp, "overlay.sa.keepalive", json_pack("{s:i}", "path", w->path), kept, NULL);
+	}
+}
+
+static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	uint64_t now = now_ms();
@@ -585,6 +643,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	cd_host_call(g.sxdp, "overlay.ike.recv", NULL, received, NULL);
 	ov_ike_tick(g.e, now);
+	keepalives(now);
 }
 
 /* Does sxdp hold SA @id as ours: its SPI, direction and path? */
@@ -635,7 +694,7 @@ adopted(void *arg, json_t *result, json_t *error)
 			if (!x->live)
 				continue;
 			if (held(by_id, x->in_id, false, x->spi_in, w->path) &&
-			    held(by_id, x->out_id, true, x->spi_out, w->path)) {
+			    (x->out_id == 0 || held(by_id, x->out_id, true, x->spi_out, w->path))) {
 				g.ids[x->in_id] = g.ids[x->out_id] = true;
 				by_id[x->in_id] = by_id[x->out_id] = NULL;
 				kept++;
@@ -742,12 +801,15 @@ ov_ikesvc_status(void)
 	}
 	for (int r = 0; r < OV_IKE_R_MAX; r++)
 		json_object_set_new(drops, ov_ike_reason_name[r], json_integer((json_int_t)st->drop[r]));
-	return json_pack("{s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:s}", "paths", paths, "peers",
+	return json_pack("{s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:s}", "paths", paths,
+			 "peers",
 			 g.peers, "in", (json_int_t)st->in, "out", (json_int_t)st->out, "retransmits",
-			 (json_int_t)st->retransmits, "established", (json_int_t)st->established, "deleted",
+			 (json_int_t)st->retransmits, "established", (json_int_t)st->established, "rekeys",
+			 (json_int_t)st->rekeys, "deleted",
 			 (json_int_t)st->deleted, "dead", (json_int_t)st->dead, "refused_new",
 			 (json_int_t)st->refused_new, "cookies_sent", (json_int_t)st->cookies_sent, "children",
-			 (json_int_t)g.children, "restarts", (json_int_t)g.restarts, "drops", drops, "errors",
+			 (json_int_t)g.children, "restarts", (json_int_t)g.restarts, "rekeys_now", (json_int_t)g.rekeys_now,
+			 "nat_keepalives", (json_int_t)g.keepalives, "drops", drops, "errors",
 			 (json_int_t)g.errors, "last_error", g.last_error);
 }
 
@@ -762,6 +824,8 @@ ov_ikesvc_metrics(struct cd_vis_fams *f)
 		      (double)st->established, NULL);
 	cd_vis_sample(f, "sxcd_ike_children_total", "counter", "IKEv2 Child SAs put into sxdp", (double)g.children,
 		      NULL);
+	cd_vis_sample(f, "sxcd_ike_rekeys_total", "counter",
+		      "IKEv2 Child SAs and IKE SAs rekeyed with a fresh Diffie-Hellman (either side)", (double)st->rekeys, NULL);
 	cd_vis_sample(f, "sxcd_ike_dead_total", "counter", "IKE SAs given up: the peer answered no request",
 		      (double)st->dead, NULL);
 	cd_vis_sample(f, "sxcd_ike_retransmits_total", "counter", "IKE requests sent again", (double)st->retransmits,

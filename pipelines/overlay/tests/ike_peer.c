@@ -83,12 +83,14 @@ hex(const char *what, const uint8_t *p, size_t n)
 }
 
 static void
-do_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint16_t dport)
+do_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+	uint16_t dport)
 {
 	uint8_t buf[OV_IKE_MSG_MAX + 4] = { 0 };
 
 	(void)ctx;
 	(void)p;
+	far.sin_addr.s_addr = dst;
 	far.sin_port = htons(dport);
 	dump("out", msg, len);
 	/* from 4500: the non-ESP marker first */

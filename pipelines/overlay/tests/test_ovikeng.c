@@ -14,7 +14,16 @@
 #define A_ADDR 0x0100000a	/* 10.0.0.1, network order on little endian */
 #define B_ADDR 0x0200000a	/* 10.0.0.2 */
 
+/* What a dataplane holds of one side's Child SAs: its inbound SAs, the outbound one it seals with. */
+struct dp {
+	struct { uint32_t spi; uint8_t key[OV_IKE_KEY_MAX]; bool live; } in[8];
+	uint32_t out_spi;
+	uint8_t out_key[OV_IKE_KEY_MAX];
+};
+
 struct side {
+	struct dp dp;
+	unsigned int child_life, ike_life;
 	struct ov_ike *e;
 	struct ov_ike_peer *p;
 	struct ov_ike_child child;
@@ -46,11 +55,13 @@ who(void *ctx)
 }
 
 static void
-on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint16_t dport)
+on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+	uint16_t dport)
 {
 	int from = who(ctx);
 
 	(void)p;
+	ck_assert_uint_eq(dst, from ? A_ADDR : B_ADDR);
 	if ((from == 0 && drop_from_a > 0 && drop_from_a--) || (from == 1 && drop_from_b > 0 && drop_from_b--) ||
 	    (from == 1 && cut_b))
 		return;
@@ -71,7 +82,23 @@ on_spi(void *ctx, struct ov_ike_peer *p)
 static void
 on_up(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c)
 {
+	struct dp *d = &sides[who(ctx)].dp;
+	int i, free_one = -1;
+
 	(void)p;
+	for (i = 0; i < 8 && !(d->in[i].live && d->in[i].spi == c->spi_in); i++)
+		if (!d->in[i].live && free_one < 0)
+			free_one = i;
+	if (i == 8) {
+		ck_assert_int_ge(free_one, 0);
+		d->in[free_one].live = true;
+		d->in[free_one].spi = c->spi_in;
+		memcpy(d->in[free_one].key, c->key_in, c->key_len);
+	}
+	if (!c->in_only) {
+		d->out_spi = c->spi_out;
+		memcpy(d->out_key, c->key_out, c->key_len);
+	}
 	sides[who(ctx)].child = *c;
 	sides[who(ctx)].ups++;
 }
@@ -79,9 +106,14 @@ on_up(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c)
 static void
 on_down(void *ctx, struct ov_ike_peer *p, uint32_t in, uint32_t out)
 {
+	struct dp *d = &sides[who(ctx)].dp;
+
 	(void)p;
-	(void)in;
-	(void)out;
+	for (int i = 0; i < 8; i++)
+		if (d->in[i].live && d->in[i].spi == in)
+			d->in[i].live = false;
+	if (d->out_spi == out)
+		d->out_spi = 0;
 	sides[who(ctx)].downs++;
 }
 
@@ -101,11 +133,14 @@ side_new(int i, bool start, const char *psk, unsigned int dpd_ms)
 	struct ov_ike_ops ops = { .send = on_send, .spi = on_spi, .child_up = on_up, .child_down = on_down,
 				  .state = on_state, .ctx = (void *)(intptr_t)i };
 	struct ov_ike_conf c = { .local = i ? B_ADDR : A_ADDR, .remote = i ? A_ADDR : B_ADDR, .start = start,
-				 .dpd_ms = dpd_ms, .psk_len = strlen(psk) };
+				 .dpd_ms = dpd_ms, .psk_len = strlen(psk), .child_life_ms = sides[i].child_life,
+				 .ike_life_ms = sides[i].ike_life };
 
 	memcpy(c.psk, psk, c.psk_len);
 	snprintf(c.name, sizeof(c.name), "side-%d", i);
 	memset(&sides[i], 0, sizeof(sides[i]));
+	sides[i].child_life = c.child_life_ms;
+	sides[i].ike_life = c.ike_life_ms;
 	ck_assert_ptr_nonnull(sides[i].e = ov_ike_new(&ops));
 	ck_assert_int_eq(ov_ike_peer_add(sides[i].e, &c, &sides[i].p), 0);
 }
@@ -116,6 +151,7 @@ setup(void)
 	q = calloc(QMAX, sizeof(*q));
 	nq = 0;
 	now = 1000000;
+	memset(sides, 0, sizeof(sides));
 	drop_from_a = drop_from_b = 0;
 	cut_b = false;
 }
@@ -240,6 +276,115 @@ START_TEST(forged_init_ends_nothing)
 }
 END_TEST
 
+/* What side @i seals with, side !@i opens: the same SPI and key in its inbound SAs. */
+static bool
+opens(int i)
+{
+	const struct dp *s = &sides[i].dp, *r = &sides[!i].dp;
+
+	for (int k = 0; k < 8; k++)
+		if (r->in[k].live && r->in[k].spi == s->out_spi && memcmp(r->in[k].key, s->out_key, 36) == 0)
+			return true;
+	return false;
+}
+
+/* Rekeys for @ms with every step's sealing opened by the other side (a
+ * dataplane between would lose nothing); the outbound SA changed @min
+ * times or more, each time to new keys. */
+static void
+rekeys_lose_nothing(uint64_t ms, int min)
+{
+	uint32_t last = sides[0].dp.out_spi;
+	int changes = 0;
+
+	for (uint64_t t = 0; t < ms; t += 10) {
+		run(10);
+		ck_assert_msg(opens(0) && opens(1), "at %llu ms: a side seals with an SA the other cannot open",
+			      (unsigned long long)t);
+		if (sides[0].dp.out_spi != last) {
+			changes++;
+			last = sides[0].dp.out_spi;
+		}
+	}
+	ck_assert_int_ge(changes, min);
+	ck_assert_str_eq(sides[0].state, "established");
+	ck_assert_str_eq(sides[1].state, "established");
+}
+
+START_TEST(child_rekeyed_by_its_initiator)
+{
+	uint8_t first[36];
+
+	sides[0].child_life = 2000;
+	side_new(0, true, "k", 1000);
+	side_new(1, false, "k", 1000);
+	run(200);
+	agree();
+	memcpy(first, sides[0].dp.out_key, 36);
+	rekeys_lose_nothing(20000, 8);
+	agree();
+	ck_assert(memcmp(first, sides[0].dp.out_key, 36) != 0);
+	ck_assert_uint_ge(ov_ike_stats(sides[0].e)->rekeys, 8);
+	/* the old Child SAs went (a grace after), the current ones stay */
+	ck_assert_int_ge(sides[1].downs, 7);
+	ck_assert_uint_eq(ov_ike_stats(sides[0].e)->dead, 0);
+}
+END_TEST
+
+START_TEST(child_rekeyed_by_its_responder)
+{
+	/* the responder's rekeys; its new outbound SA waits for the old one's Delete */
+	sides[1].child_life = 1600;
+	side_new(0, true, "k", 0);
+	side_new(1, false, "k", 0);
+	run(200);
+	agree();
+	rekeys_lose_nothing(20000, 8);
+	agree();
+	ck_assert_uint_ge(ov_ike_stats(sides[1].e)->rekeys, 8);
+}
+END_TEST
+
+START_TEST(rekeys_crossing_lose_nothing)
+{
+	/* both sides due at once, again and again: one goes first, the other is put off */
+	sides[0].child_life = 2000;
+	sides[1].child_life = 1600;
+	side_new(0, true, "k", 0);
+	side_new(1, false, "k", 0);
+	run(200);
+	rekeys_lose_nothing(30000, 10);
+	agree();
+}
+END_TEST
+
+START_TEST(ike_sa_rekeyed_both_ways)
+{
+	/* the IKE SA rekeyed by either side (a fresh SKEYSEED from the old SK_d
+	 * and a new DH) and the Child SA with it: liveness checks and Child SA
+	 * rekeys go on, on the new IKE SA */
+	for (int starter = 0; starter < 2; starter++) {
+		memset(sides, 0, sizeof(sides));
+		nq = 0;
+		sides[starter].ike_life = 3000;
+		sides[0].child_life = 2500;
+		side_new(0, true, "k", 700);
+		side_new(1, false, "k", 700);
+		run(200);
+		rekeys_lose_nothing(20000, 4);
+		agree();
+		ck_assert_uint_ge(ov_ike_stats(sides[starter].e)->rekeys, 8);
+		ck_assert_int_eq(sides[0].downs + sides[1].downs >= 8, 1);
+		ck_assert_uint_eq(ov_ike_stats(sides[0].e)->dead + ov_ike_stats(sides[1].e)->dead, 0);
+		ck_assert_uint_eq(ov_ike_stats(sides[0].e)->drop[OV_IKE_R_unknown_spi] +
+				  ov_ike_stats(sides[1].e)->drop[OV_IKE_R_unknown_spi], 0);
+		ov_ike_free(sides[0].e);
+		ov_ike_free(sides[1].e);
+		sides[0].e = sides[1].e = NULL;
+	}
+}
+END_TEST
+
 /* An IKE_SA_INIT a flood would send: its own SPI and key, from a's address. */
 static size_t
 init_msg(uint8_t *out, uint64_t spi)
@@ -304,6 +449,10 @@ main(void)
 	tcase_add_test(t, dead_peer_found);
 	tcase_add_test(t, forged_init_ends_nothing);
 	tcase_add_test(t, flood_gets_cookies_peer_gets_in);
+	tcase_add_test(t, child_rekeyed_by_its_initiator);
+	tcase_add_test(t, child_rekeyed_by_its_responder);
+	tcase_add_test(t, rekeys_crossing_lose_nothing);
+	tcase_add_test(t, ike_sa_rekeyed_both_ways);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
