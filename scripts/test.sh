@@ -228,6 +228,9 @@ lane_tier e2e-fleet env FLEET_SITES=10 FLEET_CHANGES=10 bash tests/e2e/fleet.sh
 # encryption, failover, the wire, rekeys under a stream; ESP (NAT-T) and WireGuard
 lane_tier e2e-overlay-secure-wg env OSEC_CIPHER=wireguard bash tests/e2e/overlay_secure.sh
 lane_tier e2e-overlay-secure-esp env OSEC_CIPHER=aes-gcm-128 bash tests/e2e/overlay_secure.sh
+# the same, ESP keyed by the two sxcd's IKEv2 (keying ikev2: a fresh DH each SA and rekey); with the derived
+# keying's tier, a recording and a stolen esp.key: the derived keying's opens, this one's does not
+lane_tier e2e-overlay-secure-ike env OSEC_CIPHER=aes-gcm-128 OSEC_KEYING=ikev2 bash tests/e2e/overlay_secure.sh
 # against a real WireGuard (wireguard-go in a netns): handshakes from either side, pings, TCP, the wire, rekeys losing nothing, roaming, a wrong key
 lane_tier e2e-overlay-wg bash tests/e2e/overlay_wg.sh
 # the peer restarted while only the box sends (its own renewal at WireGuard's 120 s): a handshake for

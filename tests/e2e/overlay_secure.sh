@@ -2,7 +2,8 @@
 # e2e encrypted SD-WAN, box to box: two sites, each sxdp and sxcd, over two
 # WAN links, every path encrypted and keyed by the two sxcd alone (ESP SAs
 # derived from their X25519 keys, or WireGuard handshakes between them:
-# OSEC_CIPHER, aes-gcm-128 by default, or wireguard); link 2 runs through
+# OSEC_CIPHER, aes-gcm-128 by default, or wireguard; ESP with OSEC_KEYING=ikev2: negotiated by
+# the two sxcd's IKEv2, forward secret); link 2 runs through
 # a NAT that site A sits behind (encryption.nat_traversal).
 #
 #   netns ha 10.10.0.1 ── lan1 ┐ netns sa: sxdp A, sxcd A     netns u: bridge br1 (a1, b1)
@@ -42,6 +43,12 @@ done
 
 CIPHER=${OSEC_CIPHER:-aes-gcm-128}
 case $CIPHER in aes-gcm-128|aes-gcm-256) SVC=esp ;; wireguard) SVC=wireguard ;; *) notok "OSEC_CIPHER $CIPHER"; finish ;; esac
+# OSEC_KEYING=ikev2 (ESP): the SAs negotiated by the two sxcd's IKEv2 (a fresh DH each: forward
+# secrecy), its pre-shared key derived from their X25519 keys; derived (the default): the SAs derived
+KEYING=${OSEC_KEYING:-derived}
+PUBSVC=$SVC   # whose public key the other site's intent names
+case $KEYING in derived) ;; ikev2) [ "$SVC" = esp ] || { notok "OSEC_KEYING ikev2 is ESP's"; finish; }; SVC=ike ;;
+  *) notok "OSEC_KEYING $KEYING"; finish ;; esac
 TAG=$$
 P="osc$TAG"
 nsn() { printf '%s-%s' "$P" "$1"; }
@@ -51,10 +58,12 @@ api() { local s=$1; shift; ip netns exec "$(nsn "s$s")" "$SXCTL" --api "http://1
 # bounds (seconds) of the waits for events
 START_BOUND=20 UP_BOUND=40 PING_BOUND=15 MOVE_BOUND=15
 REKEY_S=${OSEC_REKEY_S:-3}   # sxcd's rekey period here (an hour and two minutes as shipped)
+IKE_REKEY_S=10               # keying ikev2: encryption.ike.rekey_s (its least; an hour as shipped)
 # OSEC_REKEYS=N: the benchmark bench/rekey_esp.sh runs instead of the checks
 # after the pings: N renewals under a 100 packet/s ping stream, its loss and
 # RTT percentiles printed
 STREAM_S=${OSEC_STREAM_S:-9}   # the ping stream through the rekeys: two or more (three periods)
+[ "$KEYING" = ikev2 ] && STREAM_S=${OSEC_STREAM_S:-25}
 FAILOVER_LOSS_MAX=100 # pings of the 50/s stream lost while path 1 goes down: 10 probes of 100 ms to notice (50), doubled
 HOST_MTU=1360        # the overlay's 1450 less ESP-in-UDP's at most 65 or WireGuard's 47, rounded down
 PIDS=()
@@ -154,15 +163,18 @@ EOF
 }
 if start_site a && start_site b; then ok "sxdp (AF_PACKET) and sxcd (a local store, rekeys every $REKEY_S s) at both sites"
 else notok "sxdp and sxcd start: $(tail -3 "$DIR"/sxcd-*.log | tr '\n' ' ')"; finish; fi
-pub_of() { api "$1" --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["public_key"])' "$SVC"; }
+pub_of() { api "$1" --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["public_key"])' "$PUBSVC"; }
 PUB_A=$(pub_of a) PUB_B=$(pub_of b)
-[ -n "$PUB_A" ] && [ -n "$PUB_B" ] && ok "each sxcd shows its public key only (services.$SVC)" || { notok "no public keys"; finish; }
+[ -n "$PUB_A" ] && [ -n "$PUB_B" ] && ok "each sxcd shows its public key only (services.$PUBSVC)" || { notok "no public keys"; finish; }
 
 # site $1's intents: its WANs, the other site as a peer (its VTEPs, its key)
 intents() { # a|b [generation]
-  "$PY" - "$1" "$CIPHER" "$PUB_A" "$PUB_B" "${2:-0}" <<'EOF'
+  "$PY" - "$1" "$CIPHER" "$PUB_A" "$PUB_B" "${2:-0}" "$KEYING" "$IKE_REKEY_S" <<'EOF'
 import json, sys
-me, cipher, pub_a, pub_b, gen = sys.argv[1:6]
+me, cipher, pub_a, pub_b, gen, keying, ike_rekey = sys.argv[1:8]
+enc = {"cipher": cipher, "public_key": pub_b if me == "a" else pub_a, "nat_traversal": True, "generation": int(gen)}
+if keying == "ikev2":
+    enc.update(keying="ikev2", ike={"rekey_s": int(ike_rekey), "dpd_s": 5})
 wan = {"a": [{"name": "isp1", "port": "wan1", "address": "192.0.2.1/24"},
              {"name": "isp2", "port": "wan2", "address": "10.0.2.1/24", "gateway": "10.0.2.254"}],
        "b": [{"name": "isp1", "port": "wan1", "address": "192.0.2.2/24"},
@@ -175,8 +187,7 @@ print(json.dumps({"items": [
         "id": 2 if me == "a" else 1,
         "endpoints": [{"address": eps[other][0], "wan": "isp1"}, {"address": eps[other][1], "wan": "isp2"}],
         "probe": {"how": "sxdp", "interval_ms": 100, "down_after": 10, "up_after": 3},
-        "encryption": {"cipher": cipher, "public_key": pub_b if me == "a" else pub_a, "nat_traversal": True,
-                       "generation": int(gen)}}},
+        "encryption": enc}},
     {"kind": "slices", "metadata": {"name": "red"}, "spec": {
         "id": 1, "vni": 5000, "members": [{"port": "lan1"}], "subnets": ["10.10.0.0/24"],
         "path_policy": {"mode": "failover", "wans": ["isp1", "isp2"]}}}]}))
@@ -184,7 +195,7 @@ EOF
 }
 intents a >"$DIR/a.json" && intents b >"$DIR/b.json"
 if oa=$(api a apply -f "$DIR/a.json" 2>&1) && ob=$(api b apply -f "$DIR/b.json" 2>&1); then
-  ok "intents applied at both sites: peer with encryption {cipher $CIPHER, nat_traversal}, slice red failover isp1, isp2"
+  ok "intents applied at both sites: peer with encryption {cipher $CIPHER, keying $KEYING, nat_traversal}, slice red failover isp1, isp2"
 else
   notok "apply: ${oa:-} ${ob:-}"; finish
 fi
@@ -251,7 +262,7 @@ rekeys_of() { # site
   api "$1" --json status 2>/dev/null | "$PY" -c '
 import json, sys
 s = json.load(sys.stdin)["services"][sys.argv[1]]
-print(s["rekeys"] if sys.argv[1] == "esp" else s["handshakes"])' "$SVC"
+print(s["handshakes"] if sys.argv[1] == "wireguard" else s["rekeys"])' "$SVC"
 }
 if [ -n "${OSEC_REKEYS:-}" ]; then
   r0=$(rekeys_of a)
@@ -274,6 +285,7 @@ capture() { # netns iface file
 }
 capture u a1 "$DIR/l1.pcapng"
 capture n out "$DIR/l2.pcapng"
+T_REC0=$(date +%s)
 for f in l1 l2; do
   for _ in $(seq 1 $((START_BOUND * 10))); do grep -q "Capturing on" "$DIR/$f.pcapng.err" 2>/dev/null && break; sleep 0.1; done
 done
@@ -313,7 +325,7 @@ pat = bytes.fromhex(sys.argv[1])
 print(sum(open(f, "rb").read().count(pat) for f in sys.argv[2:]))
 EOF
 )
-if [ "$SVC" = esp ]; then
+if [ "$SVC" != wireguard ]; then
   sealed1=$(tshark -r "$DIR/l1.pcapng" -Y "esp" 2>/dev/null | wc -l)
   sealed2=$(tshark -r "$DIR/l2.pcapng" -Y "esp && udp.port == 4500" 2>/dev/null | wc -l)
 else
@@ -324,9 +336,30 @@ other2=$(tshark -r "$DIR/l2.pcapng" -Y "ip && !(ip.src == 198.51.100.254 && ip.d
 natport=$(tshark -r "$DIR/l2.pcapng" -Y "ip.src == 198.51.100.254 && udp" -T fields -e udp.srcport 2>/dev/null | sort -u | tr '\n' ' ')
 if [ "$sealed1" -gt 0 ] && [ "$sealed2" -gt 0 ] && [ "$clear1" -eq 0 ] && [ "$clear2" -eq 0 ] && [ "$pat" -eq 0 ] &&
    [ "$other2" -eq 0 ]; then
-  ok "on the wire: $sealed1 sealed frames on link 1, $sealed2 on link 2 ($([ $SVC = esp ] && echo 'ESP in UDP 4500' || echo WireGuard), from the NAT's port $natport), no VXLAN, ICMP or probe in clear, no ping pattern in any byte, nothing on link 2 but the NAT and B"
+  ok "on the wire: $sealed1 sealed frames on link 1, $sealed2 on link 2 ($([ $SVC != wireguard ] && echo 'ESP in UDP 4500' || echo WireGuard), from the NAT's port $natport), no VXLAN, ICMP or probe in clear, no ping pattern in any byte, nothing on link 2 but the NAT and B"
 else
   notok "the wire: sealed $sealed1/$sealed2, clear $clear1/$clear2, pattern in $pat, other on link 2 $other2; link 1: $(wire "$DIR/l1.pcapng") link 2: $(wire "$DIR/l2.pcapng")"
+fi
+
+# ------------------------------------------------------------- a stolen key
+# A's esp.key stolen after the recording (both links): the thief computes all
+# it gives (tests/e2e/esp_thief.py) and tries it on every sealed frame. Derived
+# keying: the recording opens, the ping pattern in it (no forward secrecy);
+# keying ikev2: nothing opens (each SA's keys came from an ephemeral DH), the
+# key only lets the thief pose as A (the PSK it derives) until A's key is replaced.
+if [ "$SVC" != wireguard ]; then
+  th=$("$PY" "$here/esp_thief.py" --key "$DIR/store-a/esp.key" --peer-pub "$PUB_B" --vteps 192.0.2.1,192.0.2.2 \
+    --vteps 10.0.2.1,198.51.100.2 --rekey-s "$REKEY_S" --from "$T_REC0" --to "$(date +%s)" --pattern "$PAT" \
+    "$DIR/l1.pcapng" "$DIR/l2.pcapng" 2>&1 | tail -1)
+  opened=$(echo "$th" | "$PY" -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["opened"], d["esp"], d["pattern"])' 2>/dev/null)
+  read -r o n found <<<"${opened:-x x x}"
+  if [ "$KEYING" = derived ] && [ "$o" != x ] && [ "$o" -gt 0 ] && [ "$found" = True ]; then
+    ok "a stolen esp.key opens the derived keying's recording: $o of $n sealed frames, the ping pattern in them (no forward secrecy: $th)"
+  elif [ "$KEYING" = ikev2 ] && [ "$o" = 0 ] && [ "$n" -gt 0 ]; then
+    ok "a stolen esp.key opens nothing of keying ikev2's recording: 0 of $n sealed frames (forward secrecy: $th)"
+  else
+    notok "the thief: $th"
+  fi
 fi
 
 # ------------------------------------------------------------- rekeys
@@ -403,6 +436,10 @@ adopted=$(grep -a "$SVC: sxdp (re)connected" "$DIR/sxcd-a.log" | tail -1 | sed '
 if [ "$SVC" = esp ]; then
   nums=$(tshark -r "$DIR/to.pcapng" -Y "esp && ip.src == 192.0.2.1" -T fields -e esp.spi -e esp.sequence 2>/dev/null)
   held_ok=$(echo "$adopted" | awk '{n = $4} END {print (n > 0) ? 1 : 0}')
+elif [ "$SVC" = ike ]; then
+  # "sxdp (re)connected: N Child SAs it holds go on, L lost ..."
+  nums=$(tshark -r "$DIR/to.pcapng" -Y "esp && ip.src == 192.0.2.1" -T fields -e esp.spi -e esp.sequence 2>/dev/null)
+  held_ok=$(echo "$adopted" | awk '{n = $3; l = $10} END {print (n > 0 && l == 0) ? 1 : 0}')
 else
   nums=$(tshark -r "$DIR/to.pcapng" -Y "wg.type == 4 && ip.src == 192.0.2.1" -T fields -e wg.receiver -e wg.counter 2>/dev/null)
   held_ok=$(echo "$adopted" | awk '{n = $3; l = $9} END {print (n > 0 && l == 0) ? 1 : 0}')
@@ -426,9 +463,9 @@ for s in a b; do
   done
 done
 [ -z "$bad" ] && ok "no ICV, replay or malformed refusal at either end" || notok "refusals:$bad"
-if [ "$SVC" = esp ]; then
+if [ "$SVC" != wireguard ]; then
   ka=$(drop_n b overlay.natt_keepalive)
-  [ "$ka" -gt 0 ] && ok "NAT keepalives from A reach B through the NAT ($ka; A sent $(api a --json status | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["esp"]["nat_keepalives"])'))" ||
+  [ "$ka" -gt 0 ] && ok "NAT keepalives from A reach B through the NAT ($ka; A sent $(api a --json status | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["nat_keepalives"])' "$SVC"))" ||
     notok "no NAT keepalive at B"
 fi
 echo "# A: $(sx a sa show 2>&1 | head -12 | tr '\n' '|')"
