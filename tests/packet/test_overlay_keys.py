@@ -145,13 +145,14 @@ def held(sas):
 
 def sealed_to_box(spi, key, seq, src, dst, nat=None):
     """An ESP frame from the peer's endpoint src to the box's VTEP dst carrying a VXLAN datagram
-    (nat: (address, port), where its NAT puts it: UDP-encapsulated from there)."""
+    (nat: (address, port), where its NAT puts it: UDP-encapsulated from there); seq its full
+    64-bit number (ESN: the low half on the wire, the high half in the ICV)."""
     inner = IP(src=src, dst=dst) / UDP(sport=50000, dport=4789) / VXLAN(vni=4242, flags=0x08) / \
         Ether(src="02:00:00:00:09:01", dst="02:00:00:00:09:02") / IP() / UDP() / Raw(b"k")
     sa = SecurityAssociation(ESP, spi=spi, crypt_algo="AES-GCM", crypt_key=key, auth_algo="NULL",
                              tunnel_header=IP(src=nat[0] if nat else src, dst=dst),
                              nat_t_header=UDP(sport=nat[1], dport=4500) if nat else None,
-                             esn_en=True, esn=0, seq_num=seq)
+                             esn_en=True, esn=seq >> 32, seq_num=seq & 0xffffffff)
     e = bytearray(bytes(sa.encrypt(inner)))
     if nat:   # scapy writes a UDP length of 8 (the header alone): what follows is ESP
         e[24:26] = struct.pack("!H", len(e) - 20)
@@ -480,6 +481,80 @@ def test_ikev2_keying_checked():
         expect_eq(st["esp"]["peers"], {}, "the derived keying leaves it alone")
         expect_eq([p["encryption"] for p in dp.rpc("overlay.paths")], ["none (required)"] * 2,
                   "both paths carry nothing until a Child SA is up, clear or not")
+
+
+def saved_marks(store):
+    """The marks sxcd saved last (its state document "esp"), {} if none yet."""
+    import glob
+    import json
+    docs = sorted(glob.glob(os.path.join(store, "state", "esp*.json")), key=os.path.getmtime)
+    try:
+        doc = json.load(open(docs[-1])) if docs else {}
+    except ValueError:   # being written: the next look
+        return {}
+    return doc.get("doc", doc) if isinstance(doc, dict) else {}
+
+
+@R.test
+def test_sxdp_restart_keeps_windows():
+    """The receiving sxdp killed (-9) and started again as the peer's SA
+    counts past 2^32: sxcd makes its inbound SAs again with each window
+    where it was (overlay.sa.add seq: one past the top it saw last), so the
+    peer's next packet (2^32 + 2: its ESN high half 1) is taken, and replays
+    of packets from before the restart are refused. Before: the new window
+    at 0 read the high half as 0 (the packet refused as auth, until the
+    next epoch) and took the replays."""
+    import shutil
+    import tempfile
+    e = quiet_epoch()
+    local, remote = PATHS[0]
+    key, spi = derive(remote, local, e)
+    top = (1 << 32) - 1     # the peer's last number before 2^32
+    before = [sealed_to_box(spi, key, top + i, remote, local) for i in (-3, -2, -1, 0)]
+    after = [sealed_to_box(spi, key, top, remote, local),          # a replay of the last before
+             sealed_to_box(spi, key, top - 2, remote, local),      # and of one before it
+             sealed_to_box(spi, key, top + 3, remote, local)]      # the peer's next: 2^32 + 2
+    d = tempfile.mkdtemp(prefix="sxcd-link-")
+    link = os.path.join(d, "sxdp.sock")
+    store = store_with_key()
+    try:
+        with Sxdp(dict(S.PORTS, wan1=before), pipeline=S.PIPE, port_opts=S.WAN) as dp1:
+            os.symlink(dp1.sock_path, link)
+            with S.Sxcd(link, store=store) as cd:
+                code, r = cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer()]})
+                expect(code in (200, 201), "apply: %s %s" % (code, r))
+                wait_sas(dp1, lambda x: spi in {a["spi"] for a in x if a["dir"] == "in"}, "the inbound SA")
+                dp1.phase(["wan1"])
+                row = {a["spi"]: a for a in sas_of(dp1)}[spi]
+                expect_eq((row["packets"], row["top"]), (4, top), "the peer's numbers up to 2^32 - 1 taken: %s" % row)
+                deadline = time.monotonic() + SETTLE_S
+                name = next((n for n in saved_marks(store) if n.startswith("in|%s|%s|" % (remote, local))), None)
+                while (name is None or saved_marks(store)[name].get("top") != top) and \
+                        time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    name = next((n for n in saved_marks(store) if n.startswith("in|%s|%s|" % (remote, local))), None)
+                expect(name is not None and saved_marks(store)[name].get("top") == top,
+                       "sxcd recorded the window's top: %s" % saved_marks(store))
+                boot1 = cd.status()["sxdp"]["boot_id"]
+                dp1.proc.kill()
+                dp1.proc.wait()
+                with Sxdp(dict(S.PORTS, wan1=after), pipeline=S.PIPE, port_opts=S.WAN) as dp2:
+                    os.unlink(link)
+                    os.symlink(dp2.sock_path, link)
+                    deadline = time.monotonic() + SETTLE_S
+                    while cd.status()["sxdp"]["boot_id"] == boot1 and time.monotonic() < deadline:
+                        time.sleep(0.1)
+                    row = next(a for a in wait_sas(dp2, lambda x: spi in {a["spi"] for a in x if a["dir"] == "in"},
+                                                   "the inbound SA made again") if a["spi"] == spi)
+                    expect_eq(row["top"], top, "made again with its window's top")
+                    dp2.phase(["wan1"])
+                    row = {a["spi"]: a for a in sas_of(dp2)}[spi]
+                    expect_eq((row["packets"], row["replay"], row["auth"], row["top"]), (1, 2, 0, top + 3),
+                              "the peer's next packet (high half 1) taken, both replays refused: %s" % row)
+                    in_epoch(e)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(store, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,12 @@
  * far each outbound SA has counted (the state document "esp", every few
  * seconds, from overlay.sa.list) and an SA made again for the same epoch
  * (an sxdp restart) starts 2^31 past it; the receiving window moves ahead.
+ * Each inbound SA's window top is recorded likewise (from each second's
+ * list): made again after an sxdp restart, its window starts there, every
+ * number up to it taken, so a peer's numbers past 2^32 are read with the
+ * right high half and no packet from before the restart is taken again
+ * but those of the last second before it (sxcd's last look; a restart by
+ * takeover keeps the windows whole; keying ikev2 makes new SAs instead).
  * On sxdp's (re)connect the SAs it holds are read and adopted.
  *
  * encryption.lanes (RFC 9611): each path and direction has that many SAs at
@@ -355,6 +361,11 @@ sa_add(const struct want *w)
 		json_object_set_new(k.marks, w->name, json_pack("{s:I,s:I}", "seq0", (json_int_t)seq, "hwm",
 								 (json_int_t)seq));
 		k.dirty = true;
+	} else if (mark != NULL && json_integer_value(json_object_get(mark, "top")) > 0) {
+		/* made again (sxdp restarted): its window where it was, so the
+		 * peer's numbers past 2^32 are read right and none taken before
+		 * is taken again */
+		seq = (uint64_t)json_integer_value(json_object_get(mark, "top")) + 1;
 	}
 	for (unsigned int i = 0; i < klen + 4; i++)
 		snprintf(hex + 2 * i, 3, "%02x", w->aes256 ? key[i] : (i < 16 ? key[i] : key[32 + i - 16]));
@@ -367,10 +378,10 @@ sa_add(const struct want *w)
 	OPENSSL_cleanse(hex, sizeof(hex));
 	if (p == NULL)
 		return;
-	if (w->out) {
+	if (w->out)
 		json_object_set_new(p, "lane", json_integer(w->lane));
+	if (seq > 1 || w->out)
 		json_object_set_new(p, "seq", json_integer((json_int_t)seq));
-	}
 	if (w->out || w->natt)	/* inbound: the path whose endpoint follows the peer behind its NAT */
 		json_object_set_new(p, "path", json_integer(w->path));
 	/* a hard lifetime past any use it has (an inbound SA is made an epoch
@@ -650,8 +661,22 @@ listed(void *arg, json_t *result, json_t *error)
 
 			/* a row of the id, not of the SA: the list was asked for
 			 * before what was deleted and made since */
-			if (strncmp(name, "out|", 4) != 0 || m == NULL || id < 1 || id > ESP_SA_MAX || by_id[id] == NULL ||
+			if (id < 1 || id > ESP_SA_MAX || by_id[id] == NULL ||
 			    json_integer_value(json_object_get(by_id[id], "spi")) != json_integer_value(json_object_get(h, "spi")))
+				continue;
+			if (strncmp(name, "in|", 3) == 0) {
+				/* how far the peer counted: the window's top should sxdp restart */
+				json_int_t top = json_integer_value(json_object_get(by_id[id], "top"));
+
+				if (top > json_integer_value(json_object_get(m, "top"))) {
+					if (m == NULL)
+						json_object_set_new(k.marks, name, m = json_object());
+					json_object_set_new(m, "top", json_integer(top));
+					k.dirty = true;
+				}
+				continue;
+			}
+			if (m == NULL)
 				continue;
 			hwm = json_integer_value(json_object_get(h, "seq0")) +
 			      json_integer_value(json_object_get(by_id[id], "packets"));

@@ -22,3 +22,10 @@ ov_replay_init(struct ov_replay *r, uint32_t win, bool esn)
 	r->esn = esn;
 	return 0;
 }
+
+void
+ov_replay_restore(struct ov_replay *r, uint64_t top)
+{
+	r->top = top;
+	memset(r->block, 0xff, sizeof(r->block));
+}

@@ -35,6 +35,9 @@ struct ov_replay {
 /* A window of @win packets (with ESN at least 64), nothing seen: 0, or
  * -EINVAL (too large). */
 int ov_replay_init(struct ov_replay *r, uint32_t win, bool esn);
+/* The window of @r restored at @top, every number up to it taken (what a
+ * window had taken before is unknown: none of it is taken again). */
+void ov_replay_restore(struct ov_replay *r, uint64_t top);
 
 /* The 64-bit sequence number a packet's low 32 bits @low stand for
  * (without ESN, @low itself). */

@@ -228,7 +228,7 @@ sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 			 * one more block than asked for */
 			.replay_win_sz = c->dir == OV_SA_IN && c->window != 0 ? c->window + 64 : 0,
 			/* out: the first number sent; in: the highest seen */
-			.esn = { .value = c->dir == OV_SA_OUT ? c->seq : c->seen != NULL ? c->seen->top : 0 },
+			.esn = { .value = c->dir == OV_SA_OUT ? c->seq : c->seen != NULL ? c->seen->top : c->seq - 1 },
 			.udp = { .sport = c->sport, .dport = c->dport },
 		},
 		.crypto_xform = &xf,
@@ -427,6 +427,10 @@ ov_sa_add(const struct ov_sa_conf *c)
 			return -EINVAL;
 		}
 		*s->rp = *c->seen;
+	} else if (c->dir == OV_SA_IN && !wg && s->rp != NULL && c->seq > 1) {
+		/* a window restored (sxdp restarted): its ESN high half, and
+		 * nothing up to its top taken again */
+		ov_replay_restore(s->rp, c->seq - 1);
 	}
 	if (wg)
 		memcpy(s->wg_key, c->key, sizeof(s->wg_key));

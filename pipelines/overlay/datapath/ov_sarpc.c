@@ -54,7 +54,9 @@ static const struct dp_schema_field add_params[] = {
 			       "anti-replay, as RFC 4303 3.4.3 lets a receiver choose: a benchmark replaying a "
 			       "capture); WireGuard: 0 likewise, any other is its own window of 8000" },
 	[A_SEQ] = { .name = "seq", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .min = 1, .def = 1,
-		    .desc = "out: the first sequence number sent (1: a new SA)" },
+		    .desc = "out: the first sequence number sent (1: a new SA); in (ESP): the first number "
+			    "taken, every one below refused (a window restored after sxdp restarted: its "
+			    "ESN high half, no replay of what it took before; 1: a new SA)" },
 	[A_SPORT] = { .name = "natt_sport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
 		      .desc = "UDP encapsulation (RFC 3948): the outer UDP source port; 0: plain ESP; "
 			      "WireGuard out: the box's WireGuard port" },
@@ -111,6 +113,8 @@ static const struct dp_schema_field sa_row = {
 		RU("replay", "in: refused, a number seen or left of the window"),
 		RU("auth", "in: refused, the ICV did not verify"), RU("malformed", "refused or not sent: malformed, "
 								   "no room, sequence numbers exhausted"),
+		{ .name = "top", .type = DP_SCHEMA_UINT,
+		  .desc = "in (ESP with anti-replay): the highest sequence number taken (0: none yet)" },
 		{ .name = NULL } },
 };
 
@@ -253,6 +257,9 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 		      "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - ov_probe_ns(s->created_tsc)) / 1000000),
 		      "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
 		      "auth", (json_int_t)t.auth, "malformed", (json_int_t)t.bad);
+	if (r != NULL && s->dir == OV_SA_IN && s->proto != OV_SA_WG && s->rp != NULL)
+		/* a worker's to write: read whole, as it was a moment ago */
+		json_object_set_new(r, "top", json_integer((json_int_t)__atomic_load_n(&s->rp->top, __ATOMIC_RELAXED)));
 	if (r != NULL && s->expire_tsc != 0) {
 		uint64_t now = rte_rdtsc();
 
