@@ -105,7 +105,12 @@ secrets { ike-box { id-1 = %s
 
     def __enter__(self):
         env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.tmp, "strongswan.conf"))
-        self.proc = subprocess.Popen(["ip", "netns", "exec", NS_GW, CHARON], env=env,
+        # its own /run (a mount namespace): charon's pid file is /run/charon.pid,
+        # and another test's charon may be running beside (CI's lanes)
+        run = os.path.join(self.tmp, "run")
+        os.makedirs(run, exist_ok=True)
+        self.proc = subprocess.Popen(["ip", "netns", "exec", NS_GW, "unshare", "-m", "sh", "-c",
+                                      'mount --bind "$1" /run && exec "$2"', "sh", run, CHARON], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(lambda: os.path.exists(self.vici[len("unix://"):]), SETTLE, "charon's vici socket")
         r = ns(NS_GW, "swanctl", "--load-all", "--file", os.path.join(self.tmp, "swanctl.conf"), "--uri", self.vici)

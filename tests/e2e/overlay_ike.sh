@@ -101,8 +101,21 @@ if ! topo; then notok "topology: netns s (sxdp), h (host), w (strongSwan)"; fini
 ok "topology: host h behind site s (sxdp, sxcd), the IPsec gateway w on s's WAN veth"
 
 # ------------------------------------------------------------- the gateway
-# charon_conf START(start|none) PSK [IKE_REKEY CHILD_REKEY]
+# charon_conf START(start|none) PSK [IKE_REKEY CHILD_REKEY]; CHARON_AUTH=cert: certificates
+# ($DIR/pki: the gateway's $GW_CERT and its key, the anchor ca.pem) instead of the PSK
+CHARON_AUTH=psk GW_CERT=gw
 charon_conf() {
+  local auth="auth = psk" secret="ike-box { id-1 = gw.site-b.example
+  id-2 = box.site-a.example
+  secret = \"$2\" }" certs="" cas=""
+  if [ "$CHARON_AUTH" = cert ]; then
+    auth="auth = pubkey"
+    certs="certs = $DIR/pki/$GW_CERT.pem"
+    secret=""
+    # swanctl takes private keys from private/ beside its swanctl.conf
+    rm -rf "$DIR/private" && mkdir -m 700 "$DIR/private" && cp "$DIR/pki/$GW_CERT.key" "$DIR/private/gw.key"
+    cas="authorities { test-ca { cacert = $DIR/pki/ca.pem } }"
+  fi
   cat >"$DIR/strongswan.conf" <<EOF
 charon {
   port = 500
@@ -110,7 +123,7 @@ charon {
   retransmit_timeout = 1
   retransmit_base = 1.4
   retransmit_tries = 3
-  load = random nonce aes sha1 sha2 hmac gcm curve25519 openssl pem pkcs1 pkcs8 x509 pubkey kdf kernel-libipsec kernel-netlink socket-default vici updown
+  load = random nonce aes sha1 sha2 hmac gcm curve25519 openssl pem pkcs1 pkcs8 x509 pubkey constraints kdf kernel-libipsec kernel-netlink socket-default vici updown
   plugins {
     vici { socket = unix://$DIR/charon.vici }
     kernel-libipsec { allow_peer_ts = yes }
@@ -132,9 +145,10 @@ connections { box {
   encap = yes
   dpd_delay = 3s
   rekey_time = ${3:-4h}
-  local { auth = psk
+  local { $auth
+    $certs
     id = gw.site-b.example }
-  remote { auth = psk
+  remote { $auth
     id = box.site-a.example }
   children { vtep {
     local_ts = 192.0.2.2/32
@@ -145,14 +159,17 @@ connections { box {
     dpd_action = clear
     start_action = $1 } }
 } }
-secrets { ike-box { id-1 = gw.site-b.example
-  id-2 = box.site-a.example
-  secret = "$2" } }
+$cas
+secrets { $secret }
 EOF
 }
 charon_start() { # start|none [IKE_REKEY CHILD_REKEY]
   charon_conf "$1" "$PSK" "${2:-4h}" "${3:-1h}"
-  ip netns exec "$(nsn w)" env STRONGSWAN_CONF="$DIR/strongswan.conf" "$CHARON" >/dev/null 2>&1 &
+  # its own /run (a mount namespace): charon's pid file is /run/charon.pid,
+  # and another test's charon may be running beside (CI's lanes)
+  mkdir -p "$DIR/run"
+  ip netns exec "$(nsn w)" unshare -m sh -c 'mount --bind "$1" /run && exec env STRONGSWAN_CONF="$2" "$3"' sh \
+    "$DIR/run" "$DIR/strongswan.conf" "$CHARON" >/dev/null 2>&1 &
   CHARON_PID=$!
   wait_for "$START_BOUND" test -S "$DIR/charon.vici" || return 1
   in_ns w swanctl --load-all --file "$DIR/swanctl.conf" --uri "unix://$DIR/charon.vici" >"$DIR/swanctl.out" 2>&1
@@ -207,9 +224,11 @@ else
   notok "sxdp and sxcd start: $(tail -5 "$DIR/sxcd.log" | tr '\n' ' ')"; finish
 fi
 
-# intents PSK_FILE INITIATOR(true|false) [REKEY_S IKE_REKEY_S]
+# intents PSK_FILE INITIATOR(true|false) [REKEY_S IKE_REKEY_S]; BOX_CA=FILE: certificates instead,
+# the box's $DIR/pki/box.pem and its key, FILE the anchors the gateway's must chain to
+BOX_CA=""
 intents() {
-  "$PY" - "$1" "$2" "${3:-3600}" "${4:-14400}" >"$DIR/intents.json" <<'EOF'
+  "$PY" - "$1" "$2" "${3:-3600}" "${4:-14400}" "$BOX_CA" "$DIR/pki" >"$DIR/intents.json" <<'EOF'
 import json, sys
 print(json.dumps({"items": [
     {"kind": "site", "spec": {"id": 1, "lan": [{"port": "lan1"}],
@@ -219,7 +238,10 @@ print(json.dumps({"items": [
         "encryption": {"cipher": "aes-gcm-128", "keying": "ikev2", "ike": {
             "psk_file": sys.argv[1], "local_id": "box.site-a.example", "remote_id": "gw.site-b.example",
             "initiator": sys.argv[2] == "true", "dpd_s": 2, "rekey_s": int(sys.argv[3]),
-            "ike_rekey_s": int(sys.argv[4])}}}},
+            "ike_rekey_s": int(sys.argv[4])} if not sys.argv[5] else {
+            "auth": "cert", "cert_file": sys.argv[6] + "/box.pem", "key_file": sys.argv[6] + "/box.key",
+            "ca_file": sys.argv[5], "local_id": "box.site-a.example", "remote_id": "gw.site-b.example",
+            "initiator": sys.argv[2] == "true", "dpd_s": 2}}}},
     {"kind": "slices", "metadata": {"name": "red"}, "spec": {
         "id": 1, "vni": 5000, "members": [{"port": "lan1"}], "subnets": ["10.10.0.0/24"]}}]}))
 EOF
@@ -351,14 +373,24 @@ EOF
 rekeys() { api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["ike"]["rekeys"])'; }
 cpu_ms() { awk '{print int(($14 + $15) * 1000 / '"$(getconf CLK_TCK)"')}' "/proc/$SXCD_PID/stat"; }
 # rekeys_under_stream WHO: the stream through the rekeys WHO does; 0 lost
+# A rekey's loss would be sxdp's to see: a packet on an SA it no longer
+# holds, or not yet (sa_missing, esp_no_sa, esp_auth, esp_replay). What is
+# lost elsewhere (an AF_PACKET ring or charon's user-space ESP falling
+# behind on a busy machine) is printed, at most LOST_ELSEWHERE_PM per mille.
+LOST_ELSEWHERE_PM=1
+sxdp_lost() { sx --json stats 2>/dev/null | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)["drops"]
+print(sum(v for k, v in d.items() if k.startswith("overlay.") and ("sa" in k or "esp" in k)))'; }
 rekeys_under_stream() {
-  local r0 r1 c0 c1 out sent got
-  r0=$(rekeys) c0=$(cpu_ms)
+  local r0 r1 c0 c1 out sent got d0 d1
+  r0=$(rekeys) c0=$(cpu_ms) d0=$(sxdp_lost)
   out=$(stream "$STREAM_S")
-  r1=$(rekeys) c1=$(cpu_ms)
+  r1=$(rekeys) c1=$(cpu_ms) d1=$(sxdp_lost)
   read -r sent got <<<"$out"
-  if [ "${sent:-0}" -gt $((STREAM_S * 900)) ] && [ "$sent" = "$got" ] && [ "$((r1 - r0))" -ge 4 ]; then
-    ok "$1: $((r1 - r0)) rekeys (Child SA and IKE SA, a fresh Diffie-Hellman each) under a 1,000/s stream both ways: $sent sent, $got echoed, 0 lost; sxcd's CPU $((c1 - c0)) ms in all"
+  if [ "${sent:-0}" -gt $((STREAM_S * 900)) ] && [ "$d1" = "$d0" ] && [ "$((r1 - r0))" -ge 4 ] &&
+     [ $(((sent - got) * 1000)) -le $((sent * LOST_ELSEWHERE_PM)) ]; then
+    ok "$1: $((r1 - r0)) rekeys (Child SA and IKE SA, a fresh Diffie-Hellman each) under a 1,000/s stream both ways: $sent sent, $got echoed, none lost at sxdp ($((sent - got)) elsewhere); sxcd's CPU $((c1 - c0)) ms in all"
   else
     notok "$1: rekeys $r0 -> $r1 under the stream: ${sent:-?} sent, ${got:-?} echoed; $(ike_status); drops $(drops)"
   fi
@@ -471,5 +503,71 @@ if wait_for "$IKE_BOUND" ups_past "$ups" && wait_ping h 10.10.0.2 "$PING_BOUND" 
   ok "sxdp restarted: its SAs lost, a new IKE SA and Child SA at once, pings both ways"
 else
   notok "sxdp restarted: $(ike_status)"
+fi
+
+# ------------------------------------------------------------- certificates
+# a test CA (ECDSA P-256) and two made by it: the box's (box.site-a.example)
+# and the gateway's (gw.site-b.example), each naming its FQDN in its
+# subjectAltName; and a rogue CA with a gateway certificate of the same name
+mkdir -p "$DIR/pki" && chmod 700 "$DIR/pki"
+pki() { # NAME SIGNER|self CN
+  if [ "$2" = self ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$DIR/pki/$1.key" \
+      -out "$DIR/pki/$1.pem" -days 30 -subj "/CN=$3" 2>/dev/null
+  else
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$DIR/pki/$1.key" \
+      -out "$DIR/pki/$1.csr" -subj "/CN=$3" 2>/dev/null &&
+      openssl x509 -req -in "$DIR/pki/$1.csr" -CA "$DIR/pki/$2.pem" -CAkey "$DIR/pki/$2.key" -CAcreateserial \
+        -out "$DIR/pki/$1.pem" -days 30 -extfile <(printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n' "$3") 2>/dev/null
+  fi && chmod 600 "$DIR/pki/$1.key"
+}
+if pki ca self "SmartX test CA" && pki box ca box.site-a.example && pki gw ca gw.site-b.example &&
+   pki rogue self "Rogue CA" && pki gwrogue rogue gw.site-b.example; then
+  ok "a test CA and certificates (ECDSA P-256) for the box and the gateway, and a rogue CA's for the gateway's name"
+else
+  notok "openssl made no certificates"; finish
+fi
+charon_stop
+CHARON_AUTH=cert BOX_CA="$DIR/pki/ca.pem"
+intents "$DIR/psk" true >/dev/null 2>&1
+ups=$(field 2)
+if charon_start none && wait_for "$IKE_BOUND" ups_past "$ups" && wait_for "$IKE_BOUND" charon_up &&
+   grep -q "authentication of 'box.site-a.example' with ECDSA_WITH_SHA256_DER successful\|authentication of 'box.site-a.example' with .* successful" "$DIR/charon.log"; then
+  ok "certificates, the box initiating: charon verified the box's signature (RFC 7427), the box charon's: up ($(ike_status))"
+else
+  notok "certificates, the box initiating: $(ike_status); charon: $(grep -i "authentication of\|certificate" "$DIR/charon.log" | tail -3 | tr '\n' '|')"
+fi
+pings_both "certificates"
+# the box trusts the rogue CA only: the gateway's true certificate is refused
+unt=$(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["ike"]["drops"]["untrusted_cert"])')
+BOX_CA="$DIR/pki/rogue.pem"
+intents "$DIR/psk" true >/dev/null 2>&1
+untrusted_past() { [ "$(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["ike"]["drops"]["untrusted_cert"])')" -gt "$1" ]; }
+if wait_for "$IKE_BOUND" untrusted_past "$unt" && [ "$(field 3)" = 0 ] && ! ping_ok h 10.10.0.2 2; then
+  ok "a certificate no anchor of the box vouches for: refused and counted (untrusted_cert), no Child SA, nothing clear"
+else
+  notok "an untrusted certificate: $(ike_status); untrusted_cert $unt -> ?"
+fi
+# and the other way: charon with the rogue CA's certificate, the box trusting the real CA
+BOX_CA="$DIR/pki/ca.pem"
+intents "$DIR/psk" false >/dev/null 2>&1
+wait_for "$IKE_BOUND" initiating false
+charon_stop
+unt=$(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["ike"]["drops"]["untrusted_cert"])')
+GW_CERT=gwrogue
+charon_start start
+if wait_for "$IKE_BOUND" untrusted_past "$unt" && [ "$(field 3)" = 0 ]; then
+  ok "charon initiating with a rogue CA's certificate of the gateway's name: refused by the box and counted"
+else
+  notok "a rogue certificate from charon: $(ike_status)"
+fi
+charon_stop
+GW_CERT=gw
+ups=$(field 2)
+if charon_start start && wait_for "$IKE_BOUND" ups_past "$ups" && wait_for "$IKE_BOUND" charon_up &&
+   wait_ping h 10.10.0.2 "$PING_BOUND"; then
+  ok "certificates, charon initiating, the box answering: up, pings pass"
+else
+  notok "certificates, charon initiating: $(ike_status); charon: $(grep -i "authentication of\|certificate" "$DIR/charon.log" | tail -3 | tr '\n' '|')"
 fi
 finish

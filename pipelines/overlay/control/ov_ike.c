@@ -362,23 +362,87 @@ id_body(const struct ov_ike_peer *p, bool ours, uint8_t *out)
 	return 4 + len;
 }
 
+/* The octets @initiator's side's AUTH covers (2.15) into @oct: their length (0: none). */
+static size_t
+octets_of(const struct ike_sa *sa, bool initiator, const uint8_t *id, size_t id_len, uint8_t *oct)
+{
+	const uint8_t *nonce = initiator ? (sa->initiator ? sa->pn : sa->nr) : (sa->initiator ? sa->ni : sa->pn);
+	size_t nlen = initiator ? (sa->initiator ? sa->pn_len : OV_IKE_NONCE) : (sa->initiator ? OV_IKE_NONCE : sa->pn_len);
+
+	/* the initiator signs its first message and the responder's nonce; the responder its and the initiator's */
+	return ov_ike_signed_octets(&sa->k, initiator, initiator ? sa->msg1 : sa->msg2, initiator ? sa->msg1_len :
+				    sa->msg2_len, nonce, nlen, id, id_len, oct);
+}
+
 /* AUTH's data for @initiator's side: the PSK's over its signed octets. */
 static int
 auth_of(struct ov_ike_peer *p, bool initiator, const uint8_t *id, size_t id_len, uint8_t *out)
 {
-	struct ike_sa *sa = p->sa;
 	uint8_t oct[OV_IKE_MSG_MAX + 256 + OV_IKE_PRF_MAX];
-	const uint8_t *nonce = initiator ? (sa->initiator ? sa->pn : sa->nr) : (sa->initiator ? sa->ni : sa->pn);
-	size_t nlen = initiator ? (sa->initiator ? sa->pn_len : OV_IKE_NONCE) : (sa->initiator ? OV_IKE_NONCE : sa->pn_len);
+	size_t n = octets_of(p->sa, initiator, id, id_len, oct);
+	int rc = n > 0 ? ov_ike_auth_psk(&p->sa->k, p->psk, p->c.psk_len, oct, n, out) : -EIO;
+
+	memset(oct, 0, sizeof(oct));
+	return rc;
+}
+
+/* Our AUTH payload's body (method, 3 reserved, data) into @out (4 +
+ * OV_IKECERT_SIG_MAX): a PSK's, or a signature of our certificate's key
+ * (RFC 7427). Its length, or -errno. */
+static int
+auth_make(struct ov_ike_peer *p, const uint8_t *id, size_t id_len, uint8_t *out)
+{
+	uint8_t oct[OV_IKE_MSG_MAX + 256 + OV_IKE_PRF_MAX];
 	size_t n;
 	int rc;
 
-	/* the initiator signs its first message and the responder's nonce; the responder its and the initiator's */
-	n = ov_ike_signed_octets(&sa->k, initiator, initiator ? sa->msg1 : sa->msg2, initiator ? sa->msg1_len :
-				 sa->msg2_len, nonce, nlen, id, id_len, oct);
-	rc = n > 0 ? ov_ike_auth_psk(&sa->k, p->psk, p->c.psk_len, oct, n, out) : -EIO;
-	memset(oct, 0, sizeof(oct));
-	return rc;
+	memset(out, 0, 4);
+	if (p->c.cert == NULL) {
+		out[0] = OV_IKE_AUTH_PSK;
+		return auth_of(p, p->sa->initiator, id, id_len, out + 4) < 0 ? -EIO : (int)(4 + p->sa->k.prf_len);
+	}
+	out[0] = OV_IKE_AUTH_DIGITAL_SIGNATURE;
+	n = octets_of(p->sa, p->sa->initiator, id, id_len, oct);
+	rc = n > 0 ? ov_ikecert_sign(p->c.cert, oct, n, out + 4) : -EIO;
+	return rc < 0 ? rc : 4 + rc;
+}
+
+/* Our certificate (a CERT payload), and with @req the anchors we take (a CERTREQ). */
+static void
+put_cert(struct ov_ike_buf *b, const struct ov_ike_peer *p, bool cert, bool req)
+{
+	uint8_t body[1 + OV_IKECERT_DER_MAX];
+	const uint8_t *d;
+	size_t len;
+
+	if (p->c.cert == NULL)
+		return;
+	body[0] = OV_IKE_CERT_X509_SIG;
+	if (cert) {
+		d = ov_ikecert_der(p->c.cert, &len);
+		memcpy(body + 1, d, len);
+		ov_ike_put(b, OV_IKE_PL_CERT, body, 1 + len);
+	}
+	if (req) {
+		d = ov_ikecert_req(p->c.cert, &len);
+		memcpy(body + 1, d, len);
+		ov_ike_put(b, OV_IKE_PL_CERTREQ, body, 1 + len);
+	}
+}
+
+/* RFC 7427's SIGNATURE_HASH_ALGORITHMS (SHA2-256, -384, -512): said in
+ * IKE_SA_INIT by both sides that sign, so that both use method 14. */
+static void
+put_sig_hashes(struct ov_ike_buf *b, const struct ov_ike_peer *p)
+{
+	static const uint8_t hashes[] = { 0, 2, 0, 3, 0, 4 };
+	uint8_t n[16];
+	int nl;
+
+	if (p->c.cert != NULL &&
+	    (nl = ov_ike_body_notify(n, sizeof(n), 0, NULL, 0, OV_IKE_N_SIGNATURE_HASH_ALGORITHMS, hashes,
+				     sizeof(hashes))) > 0)
+		ov_ike_put(b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
 }
 
 /* ------------------------------------------------------------ IKE_SA_INIT */
@@ -468,6 +532,7 @@ init_send(struct ov_ike_peer *p, uint64_t now_ms)
 	memcpy(ke + 4, sa->pub, ov_ike_dh_len(sa->dh_group));
 	ov_ike_put(&b, OV_IKE_PL_KE, ke, 4 + ov_ike_dh_len(sa->dh_group));
 	ov_ike_put(&b, OV_IKE_PL_NONCE, sa->ni, OV_IKE_NONCE);
+	put_sig_hashes(&b, p);
 	if (put_nat_d(&b, p, sa->spi_i, 0) < 0 || (len = ov_ike_end(&b)) < 0) {
 		sa_end(p, now_ms, "the first message does not fit");
 		return;
@@ -601,6 +666,9 @@ init_answer(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t 
 	memcpy(ke + 4, pub, ov_ike_dh_len(sa->dh_group));
 	ov_ike_put(&b, OV_IKE_PL_KE, ke, 4 + ov_ike_dh_len(sa->dh_group));
 	ov_ike_put(&b, OV_IKE_PL_NONCE, sa->nr, OV_IKE_NONCE);
+	/* the anchors we take: a peer sends its certificate when asked */
+	put_cert(&b, p, false, true);
+	put_sig_hashes(&b, p);
 	if (put_nat_d(&b, p, sa->spi_i, sa->spi_r) < 0 || ov_ike_end(&b) < 0) {
 		ov_keyfile_release(sa, sizeof(*sa));
 		return;
@@ -625,25 +693,24 @@ static void
 auth_send(struct ov_ike_peer *p, uint64_t now_ms)
 {
 	struct ike_sa *sa = p->sa;
-	uint8_t inner[OV_IKE_MSG_MAX], out[OV_IKE_MSG_MAX], id[4 + OV_IKE_ID_MAX], auth[4 + OV_IKE_PRF_MAX];
+	uint8_t inner[OV_IKE_MSG_MAX], out[OV_IKE_MSG_MAX], id[4 + OV_IKE_ID_MAX], auth[4 + OV_IKECERT_SIG_MAX];
 	uint8_t body[256], spi[4];
 	struct ov_ike_ts ts;
 	struct ov_ike_xf xf[3];
 	struct ov_ike_buf b;
 	size_t il = id_body(p, true, id);
-	int len;
+	int len, al;
 
 	sa->child.spi_in = p->e->ops.spi(p->e->ops.ctx, p);
-	memset(auth, 0, 4);
-	auth[0] = OV_IKE_AUTH_PSK;
-	if (auth_of(p, true, id, il, auth + 4) < 0) {
+	if ((al = auth_make(p, id, il, auth)) < 0) {
 		sa_end(p, now_ms, "AUTH could not be made");
 		return;
 	}
 	ov_ike_buf_init(&b, inner, sizeof(inner));
 	ov_ike_chain_start(&b);
 	ov_ike_put(&b, OV_IKE_PL_IDI, id, il);
-	ov_ike_put(&b, OV_IKE_PL_AUTH, auth, 4 + sa->k.prf_len);
+	put_cert(&b, p, true, true);
+	ov_ike_put(&b, OV_IKE_PL_AUTH, auth, (size_t)al);
 	ov_ike_be32(spi, sa->child.spi_in);
 	/* ESN offered both ways: the responder chooses */
 	xf[0] = (struct ov_ike_xf){ OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)sa->aes_bits };
@@ -724,8 +791,32 @@ init_answered(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_
 
 /* ------------------------------------------------------------ IKE_AUTH */
 
-/* The peer's ID is the one expected, its AUTH the PSK's over its octets. */
-static bool
+/* The peer's certificates' proof (@ad, @al: its AUTH's data, method 14)
+ * over its octets: 0, or why not (untrusted_cert, auth_failed). */
+static int
+cert_ok(struct ov_ike_peer *p, const struct ov_ike_msg *m, const struct ov_ike_pl *idp, bool peer_initiator,
+	const uint8_t *ad, size_t al)
+{
+	const uint8_t *certs[8];
+	size_t lens[8], n = 0, ol;
+	uint8_t oct[OV_IKE_MSG_MAX + 256 + OV_IKE_PRF_MAX];
+	int rc;
+
+	for (size_t i = 0; i < m->n && n < 8; i++)
+		if (m->pl[i].type == OV_IKE_PL_CERT && m->pl[i].len > 1 && m->pl[i].body[0] == OV_IKE_CERT_X509_SIG) {
+			certs[n] = m->pl[i].body + 1;
+			lens[n++] = m->pl[i].len - 1u;
+		}
+	if ((ol = octets_of(p->sa, peer_initiator, idp->body, idp->len, oct)) == 0)
+		return OV_IKE_R_auth_failed;
+	rc = ov_ikecert_verify(p->c.cert, certs, lens, n, idp->body[0], idp->body + 4, idp->len - 4u, ad, al, oct, ol);
+	return rc == 0 ? 0 : rc == -EBADMSG ? OV_IKE_R_auth_failed : OV_IKE_R_untrusted_cert;
+}
+
+/* The peer's ID is the one expected, its AUTH the PSK's over its octets
+ * (or a signature by a certificate we trust that names that ID): 0, or
+ * the reason it is refused. */
+static int
 auth_ok(struct ov_ike_peer *p, const struct ov_ike_msg *m, bool peer_initiator)
 {
 	const struct ov_ike_pl *idp = ov_ike_find(m, peer_initiator ? OV_IKE_PL_IDI : OV_IKE_PL_IDR);
@@ -736,17 +827,20 @@ auth_ok(struct ov_ike_peer *p, const struct ov_ike_msg *m, bool peer_initiator)
 	uint8_t method;
 	bool ok;
 
-	if (idp == NULL || ap == NULL || ov_ike_read_auth(ap, &method, &ad, &al, NULL) < 0 ||
-	    method != OV_IKE_AUTH_PSK || al != p->sa->k.prf_len)
-		return false;
+	if (idp == NULL || ap == NULL || ov_ike_read_auth(ap, &method, &ad, &al, NULL) < 0 || idp->len < 4)
+		return OV_IKE_R_auth_failed;
 	/* the ID as the peer sent it (its type, and the 3 reserved bytes) is what its AUTH covers */
 	if (idp->len != wl || idp->body[0] != want_id[0] || memcmp(idp->body + 4, want_id + 4, wl - 4) != 0)
-		return false;
-	if (auth_of(p, peer_initiator, idp->body, idp->len, want) < 0)
-		return false;
+		return OV_IKE_R_auth_failed;
+	if (p->c.cert != NULL)
+		return method == OV_IKE_AUTH_DIGITAL_SIGNATURE ? cert_ok(p, m, idp, peer_initiator, ad, al)
+							       : OV_IKE_R_auth_failed;
+	if (method != OV_IKE_AUTH_PSK || al != p->sa->k.prf_len || auth_of(p, peer_initiator, idp->body, idp->len,
+									    want) < 0)
+		return OV_IKE_R_auth_failed;
 	ok = ov_ike_memcmp(want, ad, al) == 0;
 	memset(want, 0, sizeof(want));
-	return ok;
+	return ok ? 0 : OV_IKE_R_auth_failed;
 }
 
 /* Do the selectors @tsi/@tsr cover the two VTEPs (the initiator's first)? */
@@ -832,19 +926,20 @@ auth_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 {
 	struct ike_sa *sa = p->sa;
 	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA);
-	uint8_t inner[OV_IKE_MSG_MAX], id[4 + OV_IKE_ID_MAX], auth[4 + OV_IKE_PRF_MAX], body[256], spi[4];
+	uint8_t inner[OV_IKE_MSG_MAX], id[4 + OV_IKE_ID_MAX], auth[4 + OV_IKECERT_SIG_MAX], body[256], spi[4];
 	struct ov_ike_sa offer;
 	struct ov_ike_xf xf[3];
 	struct ov_ike_ts ts;
 	struct ov_ike_buf b;
 	size_t il;
 	bool esn = false;
-	int ch, len;
+	int ch, len, al, why;
 
-	if (!auth_ok(p, m, true)) {
-		drop(e, OV_IKE_R_auth_failed);
+	if ((why = auth_ok(p, m, true)) != 0) {
+		drop(e, (enum ov_ike_reason)why);
 		answer_notify(p, OV_IKE_AUTH, m->h.msgid, OV_IKE_N_AUTHENTICATION_FAILED);
-		sa_end(p, now_ms, "the peer's AUTH or ID did not verify");
+		sa_end(p, now_ms, why == OV_IKE_R_untrusted_cert ? "the peer's certificate is not trusted, or not "
+		       "of its ID" : "the peer's AUTH or ID did not verify");
 		return;
 	}
 	if (sap == NULL || ov_ike_read_sa(sap, &offer, NULL) < 0 || (ch = choose_esp(&offer, p, &esn)) < 0) {
@@ -863,16 +958,15 @@ auth_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 	sa->child.spi_in = e->ops.spi(e->ops.ctx, p);
 	sa->child.esn = esn;
 	il = id_body(p, true, id);
-	memset(auth, 0, 4);
-	auth[0] = OV_IKE_AUTH_PSK;
-	if (child_keys(sa) < 0 || auth_of(p, false, id, il, auth + 4) < 0) {
+	if (child_keys(sa) < 0 || (al = auth_make(p, id, il, auth)) < 0) {
 		sa_end(p, now_ms, "keys could not be made");
 		return;
 	}
 	ov_ike_buf_init(&b, inner, sizeof(inner));
 	ov_ike_chain_start(&b);
 	ov_ike_put(&b, OV_IKE_PL_IDR, id, il);
-	ov_ike_put(&b, OV_IKE_PL_AUTH, auth, 4 + sa->k.prf_len);
+	put_cert(&b, p, true, false);
+	ov_ike_put(&b, OV_IKE_PL_AUTH, auth, (size_t)al);
 	ov_ike_be32(spi, sa->child.spi_in);
 	if ((len = ov_ike_body_sa(body, sizeof(body), offer.prop[ch].num, OV_IKE_PROTO_ESP, spi, 4, xf,
 				  (size_t)esp_xfs(sa, esn, xf))) > 0)
@@ -889,6 +983,25 @@ auth_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 	child_ready(p);
 }
 
+/* The responder's AUTH refused (2.21.2): said to it once in an INFORMATIONAL
+ * of AUTHENTICATION_FAILED, so that the Child SA it put up goes too. */
+static void
+refuse_auth(struct ov_ike_peer *p)
+{
+	struct ike_sa *sa = p->sa;
+	uint8_t inner[16], out[OV_IKE_MSG_MAX];
+	struct ov_ike_buf b;
+	int nl, len;
+
+	ov_ike_buf_init(&b, inner, sizeof(inner));
+	ov_ike_chain_start(&b);
+	if ((nl = ov_ike_body_notify(inner + 8, 8, 0, NULL, 0, OV_IKE_N_AUTHENTICATION_FAILED, NULL, 0)) < 0)
+		return;
+	ov_ike_put(&b, OV_IKE_PL_NOTIFY, inner + 8, (size_t)nl);
+	if ((len = seal_msg(sa, OV_IKE_INFORMATIONAL, false, sa->req_id + 1, &b, out)) > 0)
+		send_raw(p, out, (size_t)len);
+}
+
 /* The initiator's IKE_AUTH answered: the responder checked, its Child SA taken. */
 static void
 auth_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m, uint64_t now_ms)
@@ -898,6 +1011,7 @@ auth_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *
 	struct ov_ike_notify n;
 	struct ov_ike_sa got;
 	bool esn = false;
+	int why;
 
 	sa->req_out = false;
 	for (size_t i = 0; i < m->n; i++)
@@ -913,9 +1027,11 @@ auth_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *
 			sa_end(p, now_ms, why);
 			return;
 		}
-	if (!auth_ok(p, m, false)) {
-		drop(e, OV_IKE_R_auth_failed);
-		sa_end(p, now_ms, "the responder's AUTH or ID did not verify");
+	if ((why = auth_ok(p, m, false)) != 0) {
+		drop(e, (enum ov_ike_reason)why);
+		refuse_auth(p);
+		sa_end(p, now_ms, why == OV_IKE_R_untrusted_cert ? "the responder's certificate is not trusted, or "
+		       "not of its ID" : "the responder's AUTH or ID did not verify");
 		return;
 	}
 	if (sap == NULL || ov_ike_read_sa(sap, &got, NULL) < 0 || got.n != 1 || choose_esp(&got, p, &esn) != 0 ||
@@ -1391,10 +1507,18 @@ info_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 {
 	uint8_t inner[256], del[16];
 	struct ov_ike_buf b;
+	struct ov_ike_notify n;
 	bool ike_gone = false, child_gone = false, rotated = false;
 
 	ov_ike_buf_init(&b, inner, sizeof(inner));
 	ov_ike_chain_start(&b);
+	if (ov_ike_find_notify(m, OV_IKE_N_AUTHENTICATION_FAILED, &n) == 0) {
+		/* the initiator refused our AUTH after we put the Child SA up (2.21.2) */
+		answer_sealed(p, OV_IKE_INFORMATIONAL, m->h.msgid, &b);
+		drop(e, OV_IKE_R_refused);
+		sa_end(p, now_ms, "the peer refused our AUTH (AUTHENTICATION_FAILED)");
+		return;
+	}
 	for (size_t i = 0; i < m->n; i++) {
 		uint8_t proto, sl;
 		const uint8_t *spis;
@@ -1861,7 +1985,7 @@ ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_pee
 {
 	struct ov_ike_peer *p;
 
-	if (c->psk_len == 0 || c->psk_len > OV_IKE_PSK_MAX || c->id_len > OV_IKE_ID_MAX || c->rid_len > OV_IKE_ID_MAX ||
+	if ((c->psk_len == 0 && c->cert == NULL) || c->psk_len > OV_IKE_PSK_MAX || c->id_len > OV_IKE_ID_MAX || c->rid_len > OV_IKE_ID_MAX ||
 	    (c->aes_bits != 0 && c->aes_bits != 128 && c->aes_bits != 256) ||
 	    (c->dh != 0 && ov_ike_dh_len(c->dh) == 0) || (c->prf != 0 && ov_ike_prf_len(c->prf) == 0) ||
 	    peer_by_addr(e, c->remote, c->local) != NULL)

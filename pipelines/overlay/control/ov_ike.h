@@ -51,6 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ov_ikecert.h"
 #include "ov_ikecrypto.h"
 #include "ov_ikemsg.h"
 
@@ -81,6 +82,7 @@
 	X(no_proposal,		"no proposal this box takes (answered NO_PROPOSAL_CHOSEN)") \
 	X(bad_ke,		"a KE of another group (answered INVALID_KE_PAYLOAD) or a bad public value") \
 	X(auth_failed,		"an AUTH that does not verify, or an ID not the peer's (answered AUTHENTICATION_FAILED)") \
+	X(untrusted_cert,	"a certificate no trust anchor of ours vouches for, or not of the peer's ID") \
 	X(ts_unacceptable,	"traffic selectors without the two VTEPs (answered TS_UNACCEPTABLE)") \
 	X(refused,		"the peer refused (a notify of an error)") \
 	X(unexpected,		"a message this side does not take in its state")
@@ -109,6 +111,10 @@ struct ov_ike_conf {
 	size_t rid_len;
 	uint8_t psk[OV_IKE_PSK_MAX];	/* copied into locked memory */
 	size_t psk_len;
+	/* NULL: the PSK authenticates; else certificates (RFC 7427 signatures):
+	 * ours, our key and the anchors we trust (the caller's: alive while
+	 * the peer is) */
+	struct ov_ikecert *cert;
 	uint16_t dh, prf;		/* 0: Curve25519, HMAC-SHA2-256 */
 	unsigned int aes_bits;		/* 0: 256 */
 	uint32_t ts_local, ts_remote;	/* the Child SA's selectors, the VTEPs (network order; 0: @local, @remote) */

@@ -48,6 +48,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <openssl/crypto.h>
@@ -90,6 +92,8 @@ struct ikp {
 	uint32_t local, remote;		/* VTEPs, network order */
 	uint8_t fp[32];			/* its configuration's digest (its PSK in it): another is a new IKE SA */
 	uint32_t gen;			/* the intent's encryption.generation: another is a rekey now */
+	struct ov_ikecert *crt;		/* ike.auth cert: its certificate, key and anchors (NULL: a PSK) */
+	uint8_t crt_fp[32];		/* their files as last loaded (device, inode, size, time) */
 	uint64_t ka_at;			/* its last NAT keepalive (ms) */
 	struct ov_ike_peer *p;
 	struct child ch[IKE_CHILDREN];
@@ -372,8 +376,8 @@ psk_derived(const char *pub_b64, uint32_t local, uint32_t remote, uint8_t psk[32
  * encryption) into @c: 0, or -errno with @why said. The caller wipes @c
  * (its PSK is in it). */
 static int
-conf_of(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t remote, struct ov_ike_conf *c,
-	char *why, size_t len)
+conf_of(const struct ikp *w, const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t remote,
+	struct ov_ike_conf *c, char *why, size_t len)
 {
 	json_t *ike = json_object_get(enc, "ike");
 	const char *psk_file = json_string_value(json_object_get(ike, "psk_file"));
@@ -387,7 +391,9 @@ conf_of(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t r
 	snprintf(c->name, sizeof(c->name), "%s #%u", name, (unsigned int)path);
 	c->local = local;
 	c->remote = remote;
-	if (psk_file != NULL) {
+	if (w->crt != NULL) {
+		c->cert = w->crt;	/* certificates, no PSK */
+	} else if (psk_file != NULL) {
 		if ((rc = ov_keyfile_read(psk_file, c->psk, IKE_PSK_MIN, OV_IKE_PSK_MAX, &c->psk_len, "ike")) < 0) {
 			snprintf(why, len, "its PSK file: %s", rc == -EPERM ? "not a file of 16 to 128 bytes, 0600 or "
 				 "0400, of sxcd's user" : strerror(-rc));
@@ -444,6 +450,7 @@ static void
 ikp_drop(struct ikp *w)
 {
 	ikp_stop(w);
+	ov_ikecert_free(w->crt);
 	require(w, false);
 	*w = (struct ikp){ 0 };
 }
@@ -460,6 +467,79 @@ ikp_at(uint16_t path)
 			free_one = &g.p[i];
 	}
 	return free_one;
+}
+
+/* The files of @ike's certificate, key and anchors, as they are now, into @fp. */
+static int
+cert_files(json_t *ike, uint8_t fp[32])
+{
+	static const char *const keys[] = { "cert_file", "key_file", "ca_file" };
+	EVP_MD_CTX *mx = EVP_MD_CTX_new();
+	unsigned int len = 0;
+	int rc = mx != NULL && EVP_DigestInit_ex(mx, EVP_sha256(), NULL) == 1 ? 0 : -ENOMEM;
+
+	for (size_t i = 0; i < 3 && rc == 0; i++) {
+		const char *f = json_string_value(json_object_get(ike, keys[i]));
+		struct stat st;
+		uint64_t v[5];
+
+		if (f == NULL || stat(f, &st) < 0) {
+			rc = -ENOENT;
+			break;
+		}
+		v[0] = st.st_dev;
+		v[1] = st.st_ino;
+		v[2] = (uint64_t)st.st_size;
+		v[3] = (uint64_t)st.st_mtim.tv_sec;
+		v[4] = (uint64_t)st.st_mtim.tv_nsec;
+		rc = EVP_DigestUpdate(mx, v, sizeof(v)) == 1 ? 0 : -EIO;
+	}
+	if (rc == 0 && EVP_DigestFinal_ex(mx, fp, &len) != 1)
+		rc = -EIO;
+	EVP_MD_CTX_free(mx);
+	return rc;
+}
+
+/* Path @w's certificates as @ike (its intent's) says: none (a PSK), or
+ * loaded again when a file changed (the IKE SA in use goes: the next one
+ * is proved with them). 0, or -errno with @why said. */
+static int
+certs_set(struct ikp *w, json_t *ike, char *why, size_t len)
+{
+	const char *id = json_string_value(json_object_get(ike, "local_id"));
+	uint8_t fp[32];
+	int rc;
+
+	if (strcmp(json_string_value(json_object_get(ike, "auth")) ?: "psk", "cert") != 0) {
+		if (w->crt != NULL) {
+			ikp_stop(w);
+			ov_ikecert_free(w->crt);
+			w->crt = NULL;
+		}
+		return 0;
+	}
+	if ((rc = cert_files(ike, fp)) < 0) {
+		snprintf(why, len, "its certificate, key or CA file: %s", strerror(-rc));
+		return rc;
+	}
+	if (w->crt != NULL && memcmp(fp, w->crt_fp, sizeof(fp)) == 0)
+		return 0;
+	ikp_stop(w);	/* its engine's peer holds the old ones */
+	ov_ikecert_free(w->crt);
+	w->crt = NULL;
+	memset(w->crt_fp, 0, sizeof(w->crt_fp));
+	if ((rc = ov_ikecert_load(json_string_value(json_object_get(ike, "cert_file")),
+				  json_string_value(json_object_get(ike, "key_file")),
+				  json_string_value(json_object_get(ike, "ca_file")), &w->crt, why, len)) < 0)
+		return rc;
+	if (id == NULL || !ov_ikecert_names(w->crt, OV_IKE_ID_FQDN, (const uint8_t *)id, strlen(id))) {
+		snprintf(why, len, "its certificate does not name ike.local_id (a DNS name of its subjectAltName)");
+		ov_ikecert_free(w->crt);
+		w->crt = NULL;
+		return -EINVAL;
+	}
+	memcpy(w->crt_fp, fp, sizeof(fp));
+	return 0;
 }
 
 /* Path @path of peer @name as its intent says now: set up, or started
@@ -487,7 +567,8 @@ path_set(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t 
 	w->seen = true;
 	if (!w->required)	/* never clear, from before its first Child SA on */
 		require(w, true);
-	if (conf_of(name, enc, path, local, remote, &c, why, sizeof(why)) < 0) {
+	if (certs_set(w, json_object_get(enc, "ike"), why, sizeof(why)) < 0 ||
+	    conf_of(w, name, enc, path, local, remote, &c, why, sizeof(why)) < 0) {
 		json_object_set_new(g.peers, name, json_string(why));
 		OPENSSL_cleanse(&c, sizeof(c));
 		return;
@@ -768,6 +849,8 @@ ov_ikesvc_stop(void)
 		g.p[i].used = false;
 	ov_ike_free(g.e);
 	g.e = NULL;
+	for (int i = 0; i < IKE_PATHS; i++)
+		ov_ikecert_free(g.p[i].crt);
 	memset(g.p, 0, sizeof(g.p));
 	json_decref(g.peers);
 	g.peers = NULL;

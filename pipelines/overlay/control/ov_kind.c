@@ -79,6 +79,7 @@ peer_sealable(struct cd_kx *x, json_t *spec)
 
 	json_t *enc = json_object_get(spec, "encryption");
 	bool ike = strcmp(cd_str(enc, "keying") ?: "", "ikev2") == 0;
+	bool cert = strcmp(cd_str(json_object_get(enc, "ike"), "auth") ?: "", "cert") == 0;
 
 	if (enc == NULL)
 		return true;
@@ -92,9 +93,22 @@ peer_sealable(struct cd_kx *x, json_t *spec)
 		cd_kx_fail(x, "Failed", "/spec/encryption/ike", "bad_value", "ike is of keying ikev2 alone");
 		return false;
 	}
-	if (cd_str(enc, "public_key") == NULL && !(ike && cd_str(json_object_get(enc, "ike"), "psk_file") != NULL)) {
+	if (cert) {
+		static const char *const need[] = { "cert_file", "key_file", "ca_file", "local_id", "remote_id" };
+
+		for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++)
+			if (cd_str(json_object_get(enc, "ike"), need[k]) == NULL) {
+				snprintf(ptr, sizeof(ptr), "/spec/encryption/ike/%s", need[k]);
+				cd_kx_fail(x, "Failed", ptr, "missing", "ike.auth cert names the box's certificate, "
+					   "its key, the anchors the peer's must chain to, and both identities (FQDNs)");
+				return false;
+			}
+	}
+	if (cd_str(enc, "public_key") == NULL &&
+	    !(ike && (cert || cd_str(json_object_get(enc, "ike"), "psk_file") != NULL))) {
 		cd_kx_fail(x, "Failed", "/spec/encryption/public_key", "missing",
-			   "the peer's public key (or, keying ikev2 with a third-party gateway, ike.psk_file)");
+			   "the peer's public key (or, keying ikev2 with a third-party gateway, ike.psk_file or "
+			   "ike.auth cert)");
 		return false;
 	}
 	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {

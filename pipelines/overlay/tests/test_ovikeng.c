@@ -6,7 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "ov_ike.h"
 
@@ -385,6 +392,163 @@ START_TEST(ike_sa_rekeyed_both_ways)
 }
 END_TEST
 
+/* ------------------------------------------------------------ certificates */
+
+static char pki[64];
+
+/* A certificate of @key named @cn (and, not a CA, DNS name @dns) signed by
+ * @ca's @ca_key (NULL: itself), written to pki/@file.pem (its key to .key). */
+static X509 *
+cert_make(const char *file, EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *cn, const char *dns)
+{
+	static long serial = 1;
+	X509 *x = X509_new();
+	X509_NAME *n = X509_get_subject_name(x);
+	X509V3_CTX v;
+	X509_EXTENSION *ext;
+	char path[128], val[128];
+	FILE *f;
+	int fd;
+
+	ck_assert_ptr_nonnull(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, ca != NULL ? X509_get_subject_name(ca) : n);
+	X509V3_set_ctx_nodb(&v);
+	X509V3_set_ctx(&v, ca != NULL ? ca : x, x, NULL, NULL, 0);
+	if (dns == NULL) {
+		ext = X509V3_EXT_conf_nid(NULL, &v, NID_basic_constraints, "critical,CA:TRUE");
+	} else {
+		snprintf(val, sizeof(val), "DNS:%s", dns);
+		ext = X509V3_EXT_conf_nid(NULL, &v, NID_subject_alt_name, val);
+	}
+	ck_assert_ptr_nonnull(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert_int_gt(X509_sign(x, ca_key != NULL ? ca_key : key, EVP_sha256()), 0);
+	snprintf(path, sizeof(path), "%s/%s.pem", pki, file);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	PEM_write_X509(f, x);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s.key", pki, file);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	return x;
+}
+
+/* The test's PKI: a CA and its a.example and b.example, a rogue CA and its
+ * b.example, and a.example's key in a certificate naming x.example. */
+static void
+pki_make(void)
+{
+	EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *rogue_key = EVP_EC_gen("P-256"), *a = EVP_EC_gen("P-256");
+	EVP_PKEY *b = EVP_EC_gen("P-256");
+	X509 *ca, *rogue;
+
+	snprintf(pki, sizeof(pki), "/tmp/ovikeng-pki.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(pki));
+	ca = cert_make("ca", ca_key, NULL, NULL, "test CA", NULL);
+	rogue = cert_make("rogue", rogue_key, NULL, NULL, "rogue CA", NULL);
+	X509_free(cert_make("a", a, ca, ca_key, "a", "a.example"));
+	X509_free(cert_make("b", b, ca, ca_key, "b", "b.example"));
+	X509_free(cert_make("b-rogue", b, rogue, rogue_key, "b", "b.example"));
+	X509_free(cert_make("a-other", a, ca, ca_key, "a", "x.example"));
+	X509_free(ca);
+	X509_free(rogue);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(rogue_key);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+}
+
+static struct ov_ikecert *certs[2];
+
+/* Side @i proving itself with pki/@file's certificate, trusting pki/@ca's: ID @id, expecting @rid. */
+static void
+side_cert(int i, bool start, const char *file, const char *ca, const char *id, const char *rid)
+{
+	struct ov_ike_ops ops = { .send = on_send, .spi = on_spi, .child_up = on_up, .child_down = on_down,
+				  .state = on_state, .ctx = (void *)(intptr_t)i };
+	struct ov_ike_conf c = { .local = i ? B_ADDR : A_ADDR, .remote = i ? A_ADDR : B_ADDR, .start = start,
+				 .id_type = OV_IKE_ID_FQDN, .rid_type = OV_IKE_ID_FQDN };
+	char cp[128], kp[128], ap[128], why[160] = "";
+
+	snprintf(cp, sizeof(cp), "%s/%s.pem", pki, file);
+	snprintf(kp, sizeof(kp), "%s/%s.key", pki, file);
+	snprintf(ap, sizeof(ap), "%s/%s.pem", pki, ca);
+	ck_assert_msg(ov_ikecert_load(cp, kp, ap, &certs[i], why, sizeof(why)) == 0, "%s", why);
+	c.cert = certs[i];
+	c.id_len = strlen(id);
+	memcpy(c.id, id, c.id_len);
+	c.rid_len = strlen(rid);
+	memcpy(c.rid, rid, c.rid_len);
+	snprintf(c.name, sizeof(c.name), "side-%d", i);
+	memset(&sides[i], 0, sizeof(sides[i]));
+	ck_assert_ptr_nonnull(sides[i].e = ov_ike_new(&ops));
+	ck_assert_int_eq(ov_ike_peer_add(sides[i].e, &c, &sides[i].p), 0);
+}
+
+static void
+certs_free(void)
+{
+	for (int i = 0; i < 2; i++) {
+		ov_ike_free(sides[i].e);
+		sides[i].e = NULL;
+		ov_ikecert_free(certs[i]);
+		certs[i] = NULL;
+	}
+}
+
+START_TEST(certificates_prove_both_ways)
+{
+	pki_make();
+	side_cert(0, true, "a", "ca", "a.example", "b.example");
+	side_cert(1, false, "b", "ca", "b.example", "a.example");
+	run(300);
+	agree();
+	certs_free();
+}
+END_TEST
+
+START_TEST(untrusted_certificate_refused)
+{
+	pki_make();
+	/* b's certificate is a rogue CA's: a refuses it */
+	side_cert(0, true, "a", "ca", "a.example", "b.example");
+	side_cert(1, false, "b-rogue", "ca", "b.example", "a.example");
+	run(300);
+	ck_assert_int_eq(sides[0].ups, 0);
+	ck_assert_uint_ge(ov_ike_stats(sides[0].e)->drop[OV_IKE_R_untrusted_cert], 1);
+	ck_assert_ptr_nonnull(strstr(sides[0].first_down, "not trusted"));
+	/* b had put its Child SA up (a's AUTH verified): a's refusal said, it went */
+	ck_assert_int_eq(sides[1].ups, sides[1].downs);
+	ck_assert_ptr_nonnull(strstr(sides[1].first_down, "refused our AUTH"));
+	certs_free();
+	/* b trusts the rogue CA only: a's true certificate is refused by b */
+	nq = 0;
+	side_cert(0, true, "a", "ca", "a.example", "b.example");
+	side_cert(1, false, "b", "rogue", "b.example", "a.example");
+	run(300);
+	ck_assert_int_eq(sides[0].ups + sides[1].ups, 0);
+	ck_assert_uint_ge(ov_ike_stats(sides[1].e)->drop[OV_IKE_R_untrusted_cert], 1);
+	certs_free();
+	/* a's certificate, trusted, names another identity than the one it claims */
+	nq = 0;
+	side_cert(0, true, "a-other", "ca", "a.example", "b.example");
+	side_cert(1, false, "b", "ca", "b.example", "a.example");
+	run(300);
+	ck_assert_int_eq(sides[0].ups + sides[1].ups, 0);
+	ck_assert_uint_ge(ov_ike_stats(sides[1].e)->drop[OV_IKE_R_untrusted_cert], 1);
+	certs_free();
+}
+END_TEST
+
 /* An IKE_SA_INIT a flood would send: its own SPI and key, from a's address. */
 static size_t
 init_msg(uint8_t *out, uint64_t spi)
@@ -453,6 +617,8 @@ main(void)
 	tcase_add_test(t, child_rekeyed_by_its_responder);
 	tcase_add_test(t, rekeys_crossing_lose_nothing);
 	tcase_add_test(t, ike_sa_rekeyed_both_ways);
+	tcase_add_test(t, certificates_prove_both_ways);
+	tcase_add_test(t, untrusted_certificate_refused);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
