@@ -870,10 +870,11 @@ ov_ikesvc_status(void)
 	drops = json_object();
 	for (int i = 0; i < IKE_PATHS; i++) {
 		const struct ikp *w = &g.p[i];
-		json_t *ch = json_array();
+		json_t *ch;
 
 		if (!w->used)
 			continue;
+		ch = json_array();
 		for (int c = 0; c < IKE_CHILDREN; c++)
 			if (w->ch[c].live)
 				json_array_append_new(ch, json_pack("{s:I,s:I}", "spi_in", (json_int_t)w->ch[c].spi_in,
