@@ -42,7 +42,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +61,7 @@
 #include "cd_svc.h"
 #include "cd_vis.h"
 #include "ov_ike.h"
+#include "ov_keyctl.h"
 #include "ov_keyfile.h"
 #include "ov_keys.h"
 #include "ov_site.h"
@@ -112,41 +112,16 @@ static struct {
 	bool ids[IKE_ID_MAX + 1];
 	bool up, listening, adopting;
 	uint64_t intents_at;
-	uint64_t children, restarts, errors, rekeys_now, keepalives;
-	char last_error[200];
+	uint64_t children, restarts, rekeys_now, keepalives;
+	struct ov_keyctl ctl;
 	json_t *peers;			/* name -> why not, for those that are not */
-} g;
+} g = { .ctl = { .who = "ike", .every_s = IKE_LOG_S } };
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void
-fail(const char *fmt, ...)
-{
-	static struct cd_log_limit lim;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(g.last_error, sizeof(g.last_error), fmt, ap);
-	va_end(ap);
-	g.errors++;
-	cd_log_limited(&lim, IKE_LOG_S, "ike", g.last_error);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 answered(void *arg, json_t *result, json_t *error)
 {
-	const char *what = arg;
-
-	if ((error != NULL || result == NULL) && !cd_host_lost(error))
-		fail("sxdp refused %s: %s", what, json_string_value(json_object_get(error, "message")) ?: "no answer");
+	ov_keyctl_answered(&g.ctl, arg, result, error);
 }
 
 static struct ikp *
@@ -201,7 +176,7 @@ op_spi(void *ctx, struct ov_ike_peer *p)
 	 * the two never meet in sxdp's index; 1..255 are reserved */
 	do {
 		if (RAND_bytes((unsigned char *)&spi, sizeof(spi)) != 1)
-			spi = (uint32_t)now_ms();
+			spi = (uint32_t)ov_keyctl_now_ms();
 		spi &= 0x7fffffffu;
 	} while (spi < 256 || spi_used(spi));
 	return spi;
@@ -229,7 +204,7 @@ sa_add(const struct ikp *w, const struct ov_ike_child *c, bool out)
 	int id;
 
 	if ((id = id_take()) < 0) {
-		fail("no SA id left for %s", w->name);
+		ov_keyctl_fail(&g.ctl, "no SA id left for %s", w->name);
 		return 0;
 	}
 	for (size_t i = 0; i < c->key_len; i++)
@@ -284,7 +259,7 @@ op_child_up(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c)
 		if (!w->ch[j].live)
 			x = &w->ch[j];
 	if (x == NULL) {
-		fail("%s: more Child SAs at once than %d", w->name, IKE_CHILDREN);
+		ov_keyctl_fail(&g.ctl, "%s: more Child SAs at once than %d", w->name, IKE_CHILDREN);
 		return;
 	}
 	/* inbound first: sxdp takes its calls in order, and the peer may send
@@ -335,7 +310,7 @@ op_state(void *ctx, struct ov_ike_peer *p, const char *state, const char *why)
 		CD_LOG(INFO, "ike: %s %s%s%s", w->name, state, why != NULL ? ": " : "", why ?: "");
 	snprintf(w->state, sizeof(w->state), "%s", state);
 	snprintf(w->why, sizeof(w->why), "%s", why ?: "");
-	w->since = now_ms();
+	w->since = ov_keyctl_now_ms();
 }
 
 static const struct ov_ike_ops ops = {
@@ -440,7 +415,7 @@ static void
 ikp_stop(struct ikp *w)
 {
 	if (w->p != NULL)
-		ov_ike_peer_del(g.e, w->p, now_ms());
+		ov_ike_peer_del(g.e, w->p, ov_keyctl_now_ms());
 	w->p = NULL;
 	memset(w->fp, 0, sizeof(w->fp));
 	snprintf(w->state, sizeof(w->state), "down");
@@ -649,7 +624,7 @@ static void
 received(void *arg, json_t *result, json_t *error)
 {
 	static uint8_t msg[OV_IKE_MSG_MAX];
-	uint64_t now = now_ms();
+	uint64_t now = ov_keyctl_now_ms();
 	json_t *m;
 	size_t i;
 
@@ -680,8 +655,8 @@ kept(void *arg, json_t *result, json_t *error)
 	(void)arg;
 	if (error == NULL && result != NULL)
 		g.keepalives++;
-	else if (!cd_host_lost(error))
-		fail("sxdp sent no NAT keepalive: %s", json_string_value(json_object_get(error, "message")) ?: "no answer");
+	else
+		ov_keyctl_answered(&g.ctl, "a NAT keepalive", result, error);
 }
 
 /* A NAT keepalive on each path whose Child SA is UDP-encapsulated, every
@@ -706,7 +681,7 @@ keepalives(uint64_t now)
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
-	uint64_t now = now_ms();
+	uint64_t now = ov_keyctl_now_ms();
 
 	(void)fd;
 	(void)what;
@@ -861,7 +836,7 @@ ov_ikesvc_status(void)
 {
 	const struct ov_ike_stats *st;
 	json_t *paths, *drops;
-	uint64_t now = now_ms();
+	uint64_t now = ov_keyctl_now_ms();
 
 	if (g.e == NULL)
 		return NULL;
@@ -894,7 +869,7 @@ ov_ikesvc_status(void)
 			 (json_int_t)st->refused_new, "cookies_sent", (json_int_t)st->cookies_sent, "children",
 			 (json_int_t)g.children, "restarts", (json_int_t)g.restarts, "rekeys_now", (json_int_t)g.rekeys_now,
 			 "nat_keepalives", (json_int_t)g.keepalives, "drops", drops, "errors",
-			 (json_int_t)g.errors, "last_error", g.last_error);
+			 (json_int_t)g.ctl.errors, "last_error", g.ctl.last_error);
 }
 
 static void

@@ -52,7 +52,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +67,7 @@
 #include "cd_log.h"
 #include "cd_svc.h"
 #include "cd_vis.h"
+#include "ov_keyctl.h"
 #include "ov_keyfile.h"
 #include "ov_keys.h"
 #include "ov_site.h"
@@ -107,15 +107,15 @@ static struct {
 	bool natt[65536];		/* paths whose SAs are UDP-encapsulated (their keepalives) */
 	time_t ka_at;			/* when the last keepalives left */
 	uint64_t keepalives;
-	uint64_t made, deleted, errors, rekeys;
+	uint64_t made, deleted, rekeys;
 	uint64_t rekeys_now;		/* generations moved to (operators' rekeys) */
 	uint64_t last_epoch;
 	time_t saved;
 	bool dirty;
-	char last_error[200];
+	struct ov_keyctl ctl;
 	json_t *peers;			/* name -> "keyed" or why not */
 	json_t *gens;			/* name -> {"gen", "prev", "since"}: each peer's generations */
-} k = { .rekey_s = ESP_REKEY_S, .natt_ka_s = ESP_NATT_KA_S };
+} k = { .rekey_s = ESP_REKEY_S, .natt_ka_s = ESP_NATT_KA_S, .ctl = { .who = "esp", .every_s = ESP_LOG_S } };
 
 static int
 set_rekey(const char *v, char *why, size_t len)
@@ -153,20 +153,6 @@ static const struct cd_svc_opt ov_keys_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static void
-fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void
-fail(const char *fmt, ...)
-{
-	static struct cd_log_limit lim;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(k.last_error, sizeof(k.last_error), fmt, ap);
-	va_end(ap);
-	k.errors++;
-	cd_log_limited(&lim, ESP_LOG_S, "esp", k.last_error);
-}
 
 /* ----------------------------------------------------------- the box's key */
 
@@ -317,7 +303,7 @@ added(void *arg, json_t *result, json_t *error)
 			json_object_del(k.held, name);
 		}
 		if (!cd_host_lost(error))
-			fail("sxdp refused SA %s: %s", name,
+			ov_keyctl_fail(&k.ctl, "sxdp refused SA %s: %s", name,
 			     json_string_value(json_object_get(error, "message")) ?: "no answer");
 	} else {
 		k.made++;
@@ -346,12 +332,12 @@ sa_add(const struct want *w)
 	int id;
 
 	if ((id = id_take()) < 0) {
-		fail("no SA id left for %s", w->name);
+		ov_keyctl_fail(&k.ctl, "no SA id left for %s", w->name);
 		return;
 	}
 	if (derive(w->shared, w->src, w->dst, w->epoch, w->aes256, w->lane, w->gen, key, &spi) < 0) {
 		k.ids[id] = false;
-		fail("cannot derive SA %s", w->name);
+		ov_keyctl_fail(&k.ctl, "cannot derive SA %s", w->name);
 		return;
 	}
 	if (w->out) {
@@ -528,9 +514,7 @@ static void
 told(void *arg, json_t *result, json_t *error)
 {
 	(void)arg;
-	if ((error != NULL || result == NULL) && !cd_host_lost(error))
-		fail("sxdp refused a path's encryption: %s",
-		     json_string_value(json_object_get(error, "message")) ?: "no answer");
+	ov_keyctl_answered(&k.ctl, "a path's encryption", result, error);
 }
 
 /* The paths of the @n SAs wanted are never clear in sxdp (before their
@@ -708,7 +692,7 @@ marks_save(time_t now)
 		k.dirty = false;
 		k.saved = now;
 	} else {
-		fail("cannot save the sequence numbers' marks");
+		ov_keyctl_fail(&k.ctl, "cannot save the sequence numbers' marks");
 	}
 }
 
@@ -718,8 +702,8 @@ kept(void *arg, json_t *result, json_t *error)
 	(void)arg;
 	if (error == NULL && result != NULL)
 		k.keepalives++;
-	else if (!cd_host_lost(error))
-		fail("sxdp sent no NAT keepalive: %s", json_string_value(json_object_get(error, "message")) ?: "no answer");
+	else
+		ov_keyctl_answered(&k.ctl, "a NAT keepalive", result, error);
 }
 
 /* A NAT keepalive on each UDP-encapsulated path (RFC 3948 2.3): what keeps
@@ -836,7 +820,7 @@ ov_keys_status(void)
 			 "peers", k.peers, "made", (json_int_t)k.made, "deleted", (json_int_t)k.deleted, "rekeys",
 			 (json_int_t)k.rekeys, "rekeys_now", (json_int_t)k.rekeys_now, "nat_keepalives",
 			 (json_int_t)k.keepalives, "errors",
-			 (json_int_t)k.errors, "last_error", k.last_error);
+			 (json_int_t)k.ctl.errors, "last_error", k.ctl.last_error);
 }
 
 static void
@@ -853,7 +837,7 @@ ov_keys_metrics(struct cd_vis_fams *f)
 		      "NAT keepalives sxdp sent on sxcd's asking (paths of encryption.nat_traversal)",
 		      (double)k.keepalives, NULL);
 	cd_vis_sample(f, "sxcd_esp_errors_total", "counter", "What sxcd could not do for encrypted paths",
-		      (double)k.errors, NULL);
+		      (double)k.ctl.errors, NULL);
 }
 
 static const struct cd_svc ov_keys_svc = {

@@ -36,7 +36,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +50,7 @@
 #include "cd_log.h"
 #include "cd_svc.h"
 #include "cd_vis.h"
+#include "ov_keyctl.h"
 #include "ov_keyfile.h"
 #include "ov_site.h"
 #include "ov_noise.h"
@@ -137,12 +137,12 @@ static struct {
 	bool up, listening, adopting;
 	uint64_t load_s, load_n;	/* initiations in second load_s */
 	uint64_t load_until;		/* under load until then (ms): a second past the last too many */
-	uint64_t ok, answered, refused, cookies_sent, cookies_taken, sessions, expired, errors;
+	uint64_t ok, answered, refused, cookies_sent, cookies_taken, sessions, expired;
 	uint64_t rekeys_now;		/* handshakes an intent's new generation started */
 	uint64_t unanswered;		/* handshakes started for data the peer did not answer */
-	char last_error[200];
+	struct ov_keyctl ctl;
 	json_t *peers;			/* name -> why not, for those that are not */
-} g = { .port = WG_PORT, .rekey_s = 120 };
+} g = { .port = WG_PORT, .rekey_s = 120, .ctl = { .who = "wireguard", .every_s = WG_LOG_S } };
 
 static int
 set_port(const char *v, char *why, size_t len)
@@ -180,28 +180,6 @@ static const struct cd_svc_opt ov_wg_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void
-fail(const char *fmt, ...)
-{
-	static struct cd_log_limit lim;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(g.last_error, sizeof(g.last_error), fmt, ap);
-	va_end(ap);
-	g.errors++;
-	cd_log_limited(&lim, WG_LOG_S, "wireguard", g.last_error);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 hex(const uint8_t *b, size_t n, char *out)
@@ -232,10 +210,7 @@ id_take(void)
 static void
 answered(void *arg, json_t *result, json_t *error)
 {
-	const char *what = arg;
-
-	if ((error != NULL || result == NULL) && !cd_host_lost(error))
-		fail("sxdp refused %s: %s", what, json_string_value(json_object_get(error, "message")) ?: "no answer");
+	ov_keyctl_answered(&g.ctl, arg, result, error);
 }
 
 /* Add one direction of a session of @w: its SA id, or 0 (not added). */
@@ -248,7 +223,7 @@ sa_add(const struct wgp *w, bool out, uint32_t idx, const uint8_t key[OV_NOISE_K
 	int id;
 
 	if ((id = id_take()) < 0) {
-		fail("no SA id left for %s", w->name);
+		ov_keyctl_fail(&g.ctl, "no SA id left for %s", w->name);
 		return 0;
 	}
 	hex(key, OV_NOISE_KEY, khex);
@@ -353,7 +328,7 @@ initiate(struct wgp *w, uint64_t now)
 	ov_noise_tai64n((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, tai);
 	if (ov_noise_init_make(&w->hs, g.me, &w->peer, index_new(), tai, cookie_fresh(w, now) ? w->cookie : NULL,
 			       NULL, msg) < 0) {
-		fail("cannot make an initiation for %s", w->name);
+		ov_keyctl_fail(&g.ctl, "cannot make an initiation for %s", w->name);
 		return;
 	}
 	w->hs_live = true;
@@ -446,7 +421,7 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, ui
 	if (ov_noise_resp_make(&hs, &w->peer, index_new(), cookie_fresh(w, now) ? w->cookie : NULL, NULL, resp,
 			       &k) < 0) {
 		sodium_memzero(&hs, sizeof(hs));
-		fail("cannot make a response for %s", w->name);
+		ov_keyctl_fail(&g.ctl, "cannot make a response for %s", w->name);
 		return;
 	}
 	memcpy(w->last_tai, tai, sizeof(tai));
@@ -536,7 +511,7 @@ on_cookie(const uint8_t *msg, uint64_t now)
 static void
 received(void *arg, json_t *result, json_t *error)
 {
-	uint64_t now = now_ms();
+	uint64_t now = ov_keyctl_now_ms();
 	json_t *m;
 	size_t i;
 
@@ -753,7 +728,7 @@ static void
 listed(void *arg, json_t *result, json_t *error)
 {
 	static json_t *by_id[WG_ID_MAX + 1];
-	uint64_t now = now_ms();
+	uint64_t now = ov_keyctl_now_ms();
 	json_t *sa;
 	size_t i;
 
@@ -818,7 +793,7 @@ listed(void *arg, json_t *result, json_t *error)
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
-	uint64_t now = now_ms();
+	uint64_t now = ov_keyctl_now_ms();
 
 	(void)fd;
 	(void)what;
@@ -962,7 +937,7 @@ ov_wg_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 		return rc;
 	}
 	randombytes_buf(g.secret, OV_NOISE_KEY);
-	g.secret_at = now_ms();
+	g.secret_at = ov_keyctl_now_ms();
 	EVP_EncodeBlock((unsigned char *)g.pub_b64, g.me->pub, OV_NOISE_KEY);
 	g.peers = json_object();
 	if ((rc = cd_host_watch(ctx->sync, on_sxdp, NULL)) < 0) {
@@ -1001,7 +976,7 @@ state_of(const struct wgp *w)
 static json_t *
 ov_wg_status(void)
 {
-	uint64_t now = now_ms();
+	uint64_t now = ov_keyctl_now_ms();
 	json_t *paths = json_object();
 	char ep[INET_ADDRSTRLEN];
 
@@ -1024,7 +999,7 @@ ov_wg_status(void)
 			 (json_int_t)g.refused, "cookies_sent", (json_int_t)g.cookies_sent, "cookies_taken",
 			 (json_int_t)g.cookies_taken, "sessions", (json_int_t)g.sessions, "expired",
 			 (json_int_t)g.expired, "rekeys_now", (json_int_t)g.rekeys_now, "unanswered",
-			 (json_int_t)g.unanswered, "errors", (json_int_t)g.errors, "last_error", g.last_error);
+			 (json_int_t)g.unanswered, "errors", (json_int_t)g.ctl.errors, "last_error", g.ctl.last_error);
 }
 
 static void
