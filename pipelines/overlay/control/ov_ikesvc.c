@@ -10,12 +10,18 @@
  * gateway (strongSwan, a cloud's VPN gateway): there the gateway routes
  * its VXLAN to this box's VTEP through its IPsec tunnel.
  *
- * Authentication is by a pre-shared key. A third-party gateway's is a file
- * (encryption.ike.psk_file: owned by sxcd's user, 0600 or 0400; read
- * again each time the intents are, so a new key takes at the next IKE
- * SA): never in an intent, a log line or a status. Between two boxes it
- * is derived from their X25519 keys (esp.key, ov_keys.c): HKDF-SHA256 of
- * the secret they share over the two VTEPs' addresses, lower first.
+ * Authentication is by a pre-shared key or by certificates. A third-party
+ * gateway's PSK is a file (encryption.ike.psk_file: owned by sxcd's user,
+ * 0600 or 0400; read again each time the intents are, so a new key takes
+ * at the next IKE SA): never in an intent, a log line or a status. Between
+ * two boxes it is derived from their X25519 keys (esp.key, ov_keys.c):
+ * HKDF-SHA256 of the secret they share over the two VTEPs' addresses,
+ * lower first. Certificates (ike.auth cert: the box's certificate and key,
+ * the anchors a peer's must chain to, ov_ikecert) are loaded again when a
+ * file changes. Rekeys (CREATE_CHILD_SA, a fresh DH each) are ov_ike's, on
+ * the intent's rekey_s and ike_rekey_s; a new encryption.generation is a
+ * Child SA rekey now; a UDP-encapsulated path gets a NAT keepalive every
+ * IKE_NATT_KA_MS.
  *
  * Why this gives what derived keying lacks (forward secrecy): each IKE SA
  * and each Child SA's keys come from an ephemeral Diffie-Hellman (a fresh
@@ -41,11 +47,9 @@
  * reused.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sys/stat.h>
 
