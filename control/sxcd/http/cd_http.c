@@ -20,6 +20,7 @@
 #include "cd_head.h"
 #include "cd_http.h"
 #include "cd_http_creds.h"
+#include "cd_http_svc.h"
 #include "cd_http_enrol.h"
 #include "cd_http_fleet.h"
 #include "cd_http_intents.h"
@@ -72,6 +73,7 @@ static const struct route routes[] = {
 	{ API "/credentials/{name}", M_GET | M_DELETE, cd_http_creds_match_one, cd_http_creds_one, CD_ROLE_ADMIN },
 	{ API "/credentials/{name}/rotate", M_POST, cd_http_creds_match_rotate, cd_http_creds_rotate,
 	  CD_ROLE_ADMIN },
+	{ API "/services/{name}/{action}", M_POST, cd_http_svc_match, cd_http_svc_act, CD_ROLE_ADMIN },
 	{ API "/enrol", M_POST, NULL, cd_http_enrol_redeem },
 	{ API "/enrolments", M_GET | M_POST, NULL, cd_http_enrol_tokens, CD_ROLE_ADMIN },
 	{ API "/enrolments/{id}", M_DELETE, cd_http_enrol_match_token, cd_http_enrol_token, CD_ROLE_ADMIN },

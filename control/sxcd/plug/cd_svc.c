@@ -2,6 +2,7 @@
 /* cd_svc: the services features bring to sxcd, registered from constructors; their options and lives. */
 #include <stdbool.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,16 @@ cd_svc_status(void)
 		if (started[i] && svcs[i]->status != NULL && (v = svcs[i]->status()) != NULL)
 			json_object_set_new(o, svcs[i]->name, v);
 	return o;
+}
+
+int
+cd_svc_act(const char *name, const char *action, json_t *body, json_t **result, char *msg, size_t len)
+{
+	for (int i = 0; i < n_svcs; i++)
+		if (started[i] && strcmp(svcs[i]->name, name) == 0 && svcs[i]->act != NULL)
+			return svcs[i]->act(action, body, result, msg, len);
+	snprintf(msg, len, "no service %s with actions", name);
+	return -ENOENT;
 }
 
 void

@@ -55,10 +55,20 @@ struct cd_svc {
 	json_t *(*status)(void);		/* cheap; a new reference, NULL: nothing */
 	/* sxcd's own families: written whether sxdp answers or not */
 	void (*metrics)(struct cd_vis_fams *f);
+	/* POST /api/v1/services/NAME/ACTION (an admin's, audited) with the
+	 * request's JSON body (NULL: none): 0 and *@result (a new reference:
+	 * the answer; never a secret), or -errno with why in @msg (-ENOENT:
+	 * no such action, 404; -EINVAL: 400; -EBUSY: 409; else 500). NULL:
+	 * the service has none. */
+	int (*act)(const char *action, json_t *body, json_t **result, char *msg, size_t len);
 };
 
 /* Register @s (static storage): from a constructor. */
 void cd_svc_register(const struct cd_svc *s);
+/* Service @name's action @action (its act): as act, -ENOENT when no
+ * started service of that name has one. */
+int cd_svc_act(const char *name, const char *action, json_t *body, json_t **result, char *msg, size_t len);
+
 #define CD_SVC_REGISTER(s)                                                                 \
 	static void __attribute__((constructor)) cd_svc_register_##s(void)                \
 	{                                                                                  \
