@@ -36,6 +36,7 @@
 #include "dp_apidef.h"
 #include "sxctl_api.h"
 #include "sxctl_cred.h"
+#include "sxctl_svc.h"
 #include "sxctl_enrol.h"
 #include "sxctl_rev.h"
 #include "sxctl_base.h"
@@ -114,17 +115,18 @@ dispatch(struct sx_ctx *x)
 		}
 		return EX_OK;
 	}
-	if (api_is_cmd(cmd) || rev_is_cmd(cmd) || cred_is_cmd(cmd) || enrol_is_cmd(cmd)) {
+	if (api_is_cmd(cmd) || rev_is_cmd(cmd) || cred_is_cmd(cmd) || enrol_is_cmd(cmd) || svc_is_cmd(cmd)) {
 		if (x->given & ~(OPT_API | OPT_SXCD))
 			return usage_error("option not valid for '%s'", cmd);
 		return api_is_cmd(cmd) ? api_cmd(x) : rev_is_cmd(cmd) ? rev_cmd(x) : cred_is_cmd(cmd) ? cred_cmd(x) :
-		       enrol_cmd(x);
+		       svc_is_cmd(cmd) ? svc_cmd(x) : enrol_cmd(x);
 	}
 	if (x->given & OPT_API)
 		return usage_error("-f, --dry-run, --prune and --wait are for apply, get, delete, status and rollback");
 	if ((x->given & OPT_SXCD) && feat_cmd_find(cmd) == NULL)
 		return usage_error("--api, --token-file, --cacert, --cert and --key are for sxcd's commands "
-				   "(apply, get, delete, status, fleet, history, diff, rollback, credential, enrolment) and a feature's "
+				   "(apply, get, delete, status, fleet, history, diff, rollback, credential, enrolment, service) and a "
+				   "feature's "
 				   "that reads sxcd");
 	if (strcmp(cmd, "table") == 0)
 		return table_cmd(x);

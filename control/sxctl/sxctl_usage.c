@@ -87,6 +87,10 @@
 "  credential list             every credential, without secrets\n" \
 "  credential rotate NAME      a new token (the old one and its sessions end)\n" \
 "  credential revoke NAME      its token and sessions end now\n" \
+"  service NAME ACTION [JSON]  (an admin's) a service's action: service esp rotate\n" \
+"                              (a new box key, make-before-break: the old one\n" \
+"                              kept until every peer uses the new), service esp\n" \
+"                              retire (the old one let go now)\n" \
 "  enrolment make SITE [TTL_S] (an admin's, on a fleet's authority) a one-time\n" \
 "                              token for the new box of SITE, printed once\n" \
 "  enrolment list              the tokens (no secret) and the boxes enrolled\n" \

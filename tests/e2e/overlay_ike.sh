@@ -416,9 +416,14 @@ refused_past() { [ "$(field 6)" -gt "$1" ]; }
 ups_past() { [ "$(field 2)" -gt "$1" ] && [ "$(field 3)" = 1 ]; }
 dead_past() { [ "$(field 5)" -gt "$1" ] && [ "$(field 3)" = 0 ]; }
 charon_gone() { ! charon_sas | grep -q "box:.*ESTABLISHED"; }
+# a PSK changed takes at the next IKE_AUTH (the IKE SA in use goes on): the
+# IKE SA ended by charon's restart, the box's next one is made with the wrong key
 (umask 077; printf 'not-the-pre-shared-key-at-all\n' >"$DIR/psk.wrong")
 ref=$(field 6)
 if out=$(intents "$DIR/psk.wrong" true 2>&1); then
+  # charon's Delete ends the IKE SA; the box starts its next one 5 s later
+  # (OV_IKE_RESTART_MS), by when sxcd has read the intents (every second)
+  charon_stop && charon_start none
   wait_for "$IKE_BOUND" refused_past "$ref"
   if ! ping_ok h 10.10.0.2 3 && refused_past "$ref" && [ "$(field 3)" = 0 ] &&
      grep -q "AUTHENTICATION_FAILED\|authentication of .* failed\|MAC mismatched" "$DIR/charon.log"; then

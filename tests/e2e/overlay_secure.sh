@@ -401,6 +401,39 @@ else
   notok "a rekey now: rekeys_now A $(now_of a) B $(now_of b), $(grep 'packets transmitted' "$DIR/rekey-now.txt"); $(lost_what "$DIR/rekey-now.txt" 500); apply B (exit $rb): $(tr '\n' ' ' <"$DIR/apply-b1.txt" | head -c 300); apply A (exit $ra): $(tr '\n' ' ' <"$DIR/apply-a1.txt" | head -c 300)"
 fi
 
+# ------------------------------------------------------------- the box's key rotated
+# ESP: A's key rotated (POST /api/v1/services/esp/rotate) under a 50/s ping
+# stream, then B's intent given A's new public key: nothing lost. Derived
+# keying: A takes B's SAs of either key, seals with the old one's until B
+# is seen on the new, then moves, and the old key retires by itself; keying
+# ikev2: the IKE SAs in use go on (their PSK only authenticated them), a
+# new one is taken with either PSK, and the old key is retired when asked.
+if [ "$SVC" != wireguard ]; then
+  in_ns ha ping -i 0.02 -c 600 -W 2 10.10.0.2 >"$DIR/rotate.txt" 2>&1 &
+  spid=$!
+  sleep 2
+  rot=$(api a service esp rotate 2>&1)
+  new_a=$(printf '%s' "$rot" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read()).get("public_key", ""))' 2>/dev/null)
+  if [ -n "$new_a" ] && [ "$new_a" != "$PUB_A" ]; then
+    PUB_A=$new_a
+    intents b 1 >"$DIR/b2.json" && api b apply -f "$DIR/b2.json" >/dev/null 2>&1
+  fi
+  wait "$spid"
+  lost=$(awk '/packets transmitted/ {print $1 - $4}' "$DIR/rotate.txt")
+  rotated() { api a --json status 2>/dev/null | "$PY" -c 'import json,sys; sys.exit(1 if "rotation" in json.load(sys.stdin)["services"]["esp"] else 0)'; }
+  if [ "$KEYING" = derived ]; then
+    wait_for "$UP_BOUND" rotated
+    retired=$(rotated && echo "retired by itself (B seen on the new key)" || echo "not yet")
+  else
+    retired=$(api a service esp retire >/dev/null 2>&1 && rotated && echo "retired when asked" || echo "retire refused")
+  fi
+  if [ -n "$new_a" ] && [ "${lost:-1}" -eq 0 ] && [ "$retired" != "not yet" ] && [ "$retired" != "retire refused" ]; then
+    ok "A's key rotated under a 600-ping stream, B told its new public key: $(grep 'packets transmitted' "$DIR/rotate.txt"); the old key $retired"
+  else
+    notok "A's key rotated: answer '$(printf '%s' "$rot" | head -c 200)', $(grep 'packets transmitted' "$DIR/rotate.txt"), old key: $retired; $(lost_what "$DIR/rotate.txt" 600)"
+  fi
+fi
+
 # ------------------------------------------------------------- a restart that keeps the keys
 # site A's sxdp restarted by a new one taking over (sxdp --takeover) under a
 # 200/s stream, link 1 captured: the new sxdp holds every SA the old one

@@ -557,5 +557,77 @@ def test_sxdp_restart_keeps_windows():
         shutil.rmtree(store, ignore_errors=True)
 
 
+@R.test
+def test_key_rotation_make_before_break():
+    """POST /api/v1/services/esp/rotate: a new box key (esp.key replaced,
+    0600; the old one kept in esp.key.prev), the answer both public keys
+    and nothing secret. While the peer still derives with the old public
+    key, sxdp holds the inbound SAs of both keys and seals with the old
+    key's; sxcd restarted meanwhile keeps the rotation. The peer's first
+    packet on the new key's SA opens, and the box's outbound SA moves to
+    the new key; every peer on it, the old key retires by itself (its SAs
+    and esp.key.prev gone). Another rotate while one is under way: 409."""
+    import shutil
+    e = quiet_epoch()
+    local, remote = PATHS[0]
+    store = store_with_key()
+    old_priv = box_private_bytes()
+
+    def shared_of(priv):
+        return PEER_KEY.exchange(X25519PrivateKey.from_private_bytes(priv).public_key())
+
+    def sa(priv, src, dst):
+        return espderive.derive(shared_of(priv), src, dst, e)
+
+    try:
+        with Sxdp(dict(S.PORTS), pipeline=S.PIPE, port_opts=S.WAN) as dp, \
+                S.Sxcd(dp.sock_path, store=store, keep_store=True) as cd:
+            code, r = cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer()]})
+            expect(code in (200, 201), "apply: %s %s" % (code, r))
+            wait_sas(dp, lambda x: held(x) == expected(e), "the old key's SAs")
+            old_pub = cd.status()["services"]["esp"]["public_key"]
+            code, r = cd.req("POST", "/api/v1/services/esp/rotate")
+            expect_eq(code, 200, "rotate: %s" % r)
+            expect(r.get("previous_public_key") == old_pub and r.get("public_key") not in (None, old_pub),
+                   "the answer: both public keys: %s" % r)
+            new_priv = open(os.path.join(store, "esp.key"), "rb").read()
+            expect(len(new_priv) == 32 and new_priv != old_priv, "esp.key replaced")
+            expect_eq(oct(os.stat(os.path.join(store, "esp.key")).st_mode & 0o777), "0o600", "esp.key's mode")
+            expect_eq(open(os.path.join(store, "esp.key.prev"), "rb").read(), old_priv, "the old key kept")
+            expect(new_priv.hex() not in json.dumps(r) + cd.logtext() and old_priv.hex() not in cd.logtext(),
+                   "no private key in the answer or the log")
+            code, r2 = cd.req("POST", "/api/v1/services/esp/rotate")
+            expect_eq(code, 409, "another rotation while one is under way: %s" % r2)
+            code, r3 = cd.req("POST", "/api/v1/services/esp/unknown")
+            expect_eq(code, 404, "an action there is not: %s" % r3)
+            dp.stop()
+        # sxcd and sxdp again, the peer now sealing with the new key's SA
+        new_key, new_spi = sa(new_priv, remote, local)
+        pkt = sealed_to_box(new_spi, new_key, 1, remote, local)
+        with Sxdp(dict(S.PORTS, wan1=[pkt]), pipeline=S.PIPE, port_opts=S.WAN) as dp, \
+                S.Sxcd(dp.sock_path, store=store, keep_store=True) as cd:
+            cd.req("POST", "/api/v1/apply", {"items": [S.SITE, peer()]})
+            old_out = sa(old_priv, local, remote)[1]
+            new_out = sa(new_priv, local, remote)[1]
+            both_in = {sa(k, remote, local)[1] for k in (old_priv, new_priv)}
+            sas = wait_sas(dp, lambda x: both_in <= {a["spi"] for a in x if a["dir"] == "in"} and
+                           old_out in {a["spi"] for a in x if a["dir"] == "out"}, "both keys' inbound SAs, "
+                           "the old key's outbound (sxcd restarted mid-rotation)")
+            expect(new_out not in {a["spi"] for a in sas if a["dir"] == "out"}, "nothing sealed with the new key yet")
+            expect_eq(cd.status()["services"]["esp"]["rotation"]["previous_public_key"], b64(
+                X25519PrivateKey.from_private_bytes(old_priv).public_key()), "the status: the rotation under way")
+            dp.phase(["wan1"])
+            expect_eq({a["spi"]: a for a in sas_of(dp)}[new_spi]["packets"], 1, "the peer's packet on the new key")
+            sas = wait_sas(dp, lambda x: new_out in {a["spi"] for a in x if a["dir"] == "out" and a["active"]},
+                           "the outbound SA moved to the new key")
+            sas = wait_sas(dp, lambda x: sa(old_priv, remote, local)[1] not in {a["spi"] for a in x},
+                           "the old key's SAs gone: it retired")
+            expect("rotation" not in cd.status()["services"]["esp"], "no rotation under way")
+            expect(not os.path.exists(os.path.join(store, "esp.key.prev")), "esp.key.prev gone")
+            in_epoch(e)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+
+
 if __name__ == "__main__":
     sys.exit(R.main())

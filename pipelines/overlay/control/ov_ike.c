@@ -76,8 +76,8 @@ struct ike_sa {
 struct ov_ike_peer {
 	struct ov_ike_peer *next;
 	struct ov_ike *e;
-	struct ov_ike_conf c;		/* its PSK in locked memory: psk below */
-	uint8_t *psk;
+	struct ov_ike_conf c;		/* its PSKs in locked memory: psk below */
+	uint8_t *psk;			/* ours, then at OV_IKE_PSK_MAX the other one the peer may use */
 	struct ike_sa *sa;		/* the IKE SA (a message of a half-open one is handled with it here) */
 	/* a responder's new IKE SA until its IKE_AUTH verifies: the one in use
 	 * stays meanwhile, so a forged IKE_SA_INIT in the peer's name ends nothing */
@@ -374,16 +374,35 @@ octets_of(const struct ike_sa *sa, bool initiator, const uint8_t *id, size_t id_
 				    sa->msg2_len, nonce, nlen, id, id_len, oct);
 }
 
-/* AUTH's data for @initiator's side: the PSK's over its signed octets. */
+/* AUTH's data for @initiator's side: PSK @alt's (0: ours, 1: the other) over its signed octets. */
 static int
-auth_of(struct ov_ike_peer *p, bool initiator, const uint8_t *id, size_t id_len, uint8_t *out)
+auth_of(struct ov_ike_peer *p, bool initiator, const uint8_t *id, size_t id_len, int alt, uint8_t *out)
 {
 	uint8_t oct[OV_IKE_MSG_MAX + 256 + OV_IKE_PRF_MAX];
 	size_t n = octets_of(p->sa, initiator, id, id_len, oct);
-	int rc = n > 0 ? ov_ike_auth_psk(&p->sa->k, p->psk, p->c.psk_len, oct, n, out) : -EIO;
+	int rc = n > 0 ? ov_ike_auth_psk(&p->sa->k, p->psk + (alt ? OV_IKE_PSK_MAX : 0),
+					 alt ? p->c.psk_alt_len : p->c.psk_len, oct, n, out) : -EIO;
 
 	memset(oct, 0, sizeof(oct));
 	return rc;
+}
+
+/* The peer refused our AUTH: with another PSK it may know us by, ours is
+ * that one from the next IKE_AUTH on. */
+static void
+psk_swap(struct ov_ike_peer *p)
+{
+	uint8_t t[OV_IKE_PSK_MAX];
+	size_t l = p->c.psk_len;
+
+	if (p->c.psk_alt_len == 0)
+		return;
+	memcpy(t, p->psk, OV_IKE_PSK_MAX);
+	memcpy(p->psk, p->psk + OV_IKE_PSK_MAX, OV_IKE_PSK_MAX);
+	memcpy(p->psk + OV_IKE_PSK_MAX, t, OV_IKE_PSK_MAX);
+	OPENSSL_cleanse(t, sizeof(t));
+	p->c.psk_len = p->c.psk_alt_len;
+	p->c.psk_alt_len = l;
 }
 
 /* Our AUTH payload's body (method, 3 reserved, data) into @out (4 +
@@ -399,7 +418,7 @@ auth_make(struct ov_ike_peer *p, const uint8_t *id, size_t id_len, uint8_t *out)
 	memset(out, 0, 4);
 	if (p->c.cert == NULL) {
 		out[0] = OV_IKE_AUTH_PSK;
-		return auth_of(p, p->sa->initiator, id, id_len, out + 4) < 0 ? -EIO : (int)(4 + p->sa->k.prf_len);
+		return auth_of(p, p->sa->initiator, id, id_len, 0, out + 4) < 0 ? -EIO : (int)(4 + p->sa->k.prf_len);
 	}
 	out[0] = OV_IKE_AUTH_DIGITAL_SIGNATURE;
 	n = octets_of(p->sa, p->sa->initiator, id, id_len, oct);
@@ -835,10 +854,12 @@ auth_ok(struct ov_ike_peer *p, const struct ov_ike_msg *m, bool peer_initiator)
 	if (p->c.cert != NULL)
 		return method == OV_IKE_AUTH_DIGITAL_SIGNATURE ? cert_ok(p, m, idp, peer_initiator, ad, al)
 							       : OV_IKE_R_auth_failed;
-	if (method != OV_IKE_AUTH_PSK || al != p->sa->k.prf_len || auth_of(p, peer_initiator, idp->body, idp->len,
-									    want) < 0)
+	if (method != OV_IKE_AUTH_PSK || al != p->sa->k.prf_len)
 		return OV_IKE_R_auth_failed;
-	ok = ov_ike_memcmp(want, ad, al) == 0;
+	ok = false;
+	for (int alt = 0; alt < (p->c.psk_alt_len > 0 ? 2 : 1) && !ok; alt++)
+		ok = auth_of(p, peer_initiator, idp->body, idp->len, alt, want) == 0 &&
+		     ov_ike_memcmp(want, ad, al) == 0;
 	memset(want, 0, sizeof(want));
 	return ok ? 0 : OV_IKE_R_auth_failed;
 }
@@ -1020,6 +1041,8 @@ auth_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *
 			char why[96];
 
 			drop(e, n.type == OV_IKE_N_AUTHENTICATION_FAILED ? OV_IKE_R_auth_failed : OV_IKE_R_refused);
+			if (n.type == OV_IKE_N_AUTHENTICATION_FAILED)
+				psk_swap(p);
 			snprintf(why, sizeof(why), "the peer refused IKE_AUTH (notify %u%s)", n.type,
 				 n.type == OV_IKE_N_AUTHENTICATION_FAILED ? ": AUTHENTICATION_FAILED" :
 				 n.type == OV_IKE_N_NO_PROPOSAL_CHOSEN ? ": NO_PROPOSAL_CHOSEN" :
@@ -1516,6 +1539,7 @@ info_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 		/* the initiator refused our AUTH after we put the Child SA up (2.21.2) */
 		answer_sealed(p, OV_IKE_INFORMATIONAL, m->h.msgid, &b);
 		drop(e, OV_IKE_R_refused);
+		psk_swap(p);
 		sa_end(p, now_ms, "the peer refused our AUTH (AUTHENTICATION_FAILED)");
 		return;
 	}
@@ -1962,7 +1986,7 @@ peer_free(struct ov_ike_peer *p, uint64_t now_ms)
 	sa_free(p, p->old_ike);
 	p->old_ike = NULL;
 	sa_end(p, now_ms, NULL);
-	ov_keyfile_release(p->psk, OV_IKE_PSK_MAX);
+	ov_keyfile_release(p->psk, 2 * OV_IKE_PSK_MAX);
 	free(p);
 }
 
@@ -1985,21 +2009,23 @@ ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_pee
 {
 	struct ov_ike_peer *p;
 
-	if ((c->psk_len == 0 && c->cert == NULL) || c->psk_len > OV_IKE_PSK_MAX || c->id_len > OV_IKE_ID_MAX || c->rid_len > OV_IKE_ID_MAX ||
+	if ((c->psk_len == 0 && c->cert == NULL) || c->psk_len > OV_IKE_PSK_MAX || c->psk_alt_len > OV_IKE_PSK_MAX || c->id_len > OV_IKE_ID_MAX || c->rid_len > OV_IKE_ID_MAX ||
 	    (c->aes_bits != 0 && c->aes_bits != 128 && c->aes_bits != 256) ||
 	    (c->dh != 0 && ov_ike_dh_len(c->dh) == 0) || (c->prf != 0 && ov_ike_prf_len(c->prf) == 0) ||
 	    peer_by_addr(e, c->remote, c->local) != NULL)
 		return -EINVAL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;
-	if ((p->psk = ov_keyfile_secure(OV_IKE_PSK_MAX)) == NULL) {
+	if ((p->psk = ov_keyfile_secure(2 * OV_IKE_PSK_MAX)) == NULL) {
 		free(p);
 		return -ENOMEM;
 	}
 	p->e = e;
 	p->c = *c;
 	memcpy(p->psk, c->psk, c->psk_len);
+	memcpy(p->psk + OV_IKE_PSK_MAX, c->psk_alt, c->psk_alt_len);
 	memset(p->c.psk, 0, sizeof(p->c.psk));	/* only in locked memory */
+	memset(p->c.psk_alt, 0, sizeof(p->c.psk_alt));
 	if (p->c.dh == 0)
 		p->c.dh = OV_IKE_DH_CURVE25519;
 	if (p->c.prf == 0)
@@ -2047,6 +2073,12 @@ ov_ike_peer_tune(struct ov_ike_peer *p, const struct ov_ike_conf *c)
 	p->c.dpd_ms = c->dpd_ms;
 	p->c.child_life_ms = c->child_life_ms;
 	p->c.ike_life_ms = c->ike_life_ms;
+	if (c->psk_len > 0 && c->psk_len <= OV_IKE_PSK_MAX && c->psk_alt_len <= OV_IKE_PSK_MAX) {
+		memcpy(p->psk, c->psk, c->psk_len);
+		memcpy(p->psk + OV_IKE_PSK_MAX, c->psk_alt, c->psk_alt_len);
+		p->c.psk_len = c->psk_len;
+		p->c.psk_alt_len = c->psk_alt_len;
+	}
 }
 
 void

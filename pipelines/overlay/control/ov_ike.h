@@ -111,6 +111,11 @@ struct ov_ike_conf {
 	size_t rid_len;
 	uint8_t psk[OV_IKE_PSK_MAX];	/* copied into locked memory */
 	size_t psk_len;
+	/* another the peer may know us by (a rotation of the key it is made
+	 * of under way): its AUTH taken with either, ours made with the other
+	 * after the peer refused one (0: none) */
+	uint8_t psk_alt[OV_IKE_PSK_MAX];
+	size_t psk_alt_len;
 	/* NULL: the PSK authenticates; else certificates (RFC 7427 signatures):
 	 * ours, our key and the anchors we trust (the caller's: alive while
 	 * the peer is) */
@@ -175,8 +180,9 @@ void ov_ike_free(struct ov_ike *e);
 int ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_peer **out);
 /* Its IKE SA deleted (a Delete sent when established) and let go. */
 void ov_ike_peer_del(struct ov_ike *e, struct ov_ike_peer *p, uint64_t now_ms);
-/* Its timers as @c has them (which side starts, the liveness checks, the
- * lifetimes), changed in place: the IKE SA in use goes on. */
+/* Its timers and PSKs as @c has them (which side starts, the liveness
+ * checks, the lifetimes; a PSK takes at the next IKE_AUTH), changed in
+ * place: the IKE SA in use goes on. */
 void ov_ike_peer_tune(struct ov_ike_peer *p, const struct ov_ike_conf *c);
 /* Its Child SA rekeyed now (a fresh DH), make-before-break, once no other
  * exchange is under way (an IKE SA not up yet: nothing). */

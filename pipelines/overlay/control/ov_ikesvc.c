@@ -324,9 +324,10 @@ static const struct ov_ike_ops ops = {
 /* ------------------------------------------------------------ the paths */
 
 /* Two boxes' PSK: HKDF-SHA256 of the secret their X25519 keys share, over
- * their VTEPs' addresses (the lower first: both compute the same). */
+ * their VTEPs' addresses (the lower first: both compute the same); @prev:
+ * of the box's key a rotation replaced (-ENOENT: none under way). */
 static int
-psk_derived(const char *pub_b64, uint32_t local, uint32_t remote, uint8_t psk[32])
+psk_derived(const char *pub_b64, uint32_t local, uint32_t remote, bool prev, uint8_t psk[32])
 {
 	static const unsigned char salt[] = "sxdp ike psk v1";
 	uint8_t shared[32], info[8];
@@ -335,7 +336,7 @@ psk_derived(const char *pub_b64, uint32_t local, uint32_t remote, uint8_t psk[32
 	EVP_PKEY_CTX *cx = NULL;
 	int rc;
 
-	if ((rc = ov_keys_shared(pub_b64, shared)) < 0)
+	if ((rc = prev ? ov_keys_shared_prev(pub_b64, shared) : ov_keys_shared(pub_b64, shared)) < 0)
 		return rc;
 	memcpy(info, &lo, 4);
 	memcpy(info + 4, &hi, 4);
@@ -378,12 +379,17 @@ conf_of(const struct ikp *w, const char *name, json_t *enc, uint16_t path, uint3
 				 "0400, of sxcd's user" : strerror(-rc));
 			return rc;
 		}
-	} else if ((rc = psk_derived(json_string_value(json_object_get(enc, "public_key")), local, remote, c->psk)) < 0) {
+	} else if ((rc = psk_derived(json_string_value(json_object_get(enc, "public_key")), local, remote, false,
+				     c->psk)) < 0) {
 		snprintf(why, len, "%s", rc == -ENODEV ? "the box's esp.key is not loaded"
 						       : "its public key is no X25519 key");
 		return rc;
 	} else {
 		c->psk_len = 32;
+		/* a rotation of the box's key under way: the peer may not know the new one yet */
+		if (psk_derived(json_string_value(json_object_get(enc, "public_key")), local, remote, true,
+				c->psk_alt) == 0)
+			c->psk_alt_len = 32;
 	}
 	if (id != NULL) {
 		c->id_type = OV_IKE_ID_FQDN;
@@ -552,11 +558,15 @@ path_set(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t 
 		OPENSSL_cleanse(&c, sizeof(c));
 		return;
 	}
-	/* the timers (which side starts, liveness checks, lifetimes) change in
-	 * place; the rest is of the IKE SA itself */
+	/* the timers (which side starts, liveness checks, lifetimes) and the
+	 * PSKs (a rotation: the next IKE_AUTH's) change in place; the rest is
+	 * of the IKE SA itself */
 	timers = c;
 	c.start = false;
 	c.dpd_ms = c.child_life_ms = c.ike_life_ms = 0;
+	OPENSSL_cleanse(c.psk, sizeof(c.psk));
+	OPENSSL_cleanse(c.psk_alt, sizeof(c.psk_alt));
+	c.psk_len = c.psk_alt_len = 0;
 	if (EVP_Digest(&c, sizeof(c), fp, &fplen, EVP_sha256(), NULL) != 1 || fplen != sizeof(fp)) {
 		OPENSSL_cleanse(&c, sizeof(c));
 		OPENSSL_cleanse(&timers, sizeof(timers));

@@ -56,12 +56,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/rand.h>
 
 #include "cd_host.h"
 #include "cd_log.h"
@@ -86,6 +90,8 @@
 #define ESP_GEN_KEEP_S	(ESP_GEN_SWITCH_S + ESP_GRACE_S)	/* the old one's inbound SAs kept */
 #define ESP_LIFE_MARGIN_S 60		/* an SA's hard lifetime past its last use */
 #define ESP_NATT_KA_S	20		/* a NAT keepalive's period (--natt-keepalive; RFC 3948 4: 20 s) */
+#define ESP_KEY_GRACE_S	(7 * 86400)	/* a rotated-out key kept at most this long (--esp-key-grace) */
+#define ESP_PREV_FILE	"esp.key.prev"	/* in the store, while a rotation is under way */
 
 static struct {
 	unsigned int rekey_s, natt_ka_s;
@@ -95,8 +101,14 @@ static struct {
 	struct ctl_async *sxdp;
 	struct event *tick;
 	uint8_t *priv;			/* 32 bytes in a locked page, out of core dumps */
+	uint8_t *prev;			/* the key a rotation replaced, while peers may still use it (same page) */
+	bool has_prev;
+	time_t rotated_at;
+	unsigned int grace_s;		/* --esp-key-grace: the replaced key kept at most this long */
+	json_t *uses;			/* peer name -> true: it was seen using the new key */
+	const char *store_dir;
 	uint8_t pub[32];
-	char pub_b64[48];
+	char pub_b64[48], prev_b64[48];
 	bool up, adopting;		/* sxdp connected; its SAs being read */
 	/* "in|SRC|DST|EPOCH" / "out|..." -> {"id", "spi", "seq0"}: what sxdp holds of ours */
 	json_t *held;
@@ -109,13 +121,16 @@ static struct {
 	uint64_t keepalives;
 	uint64_t made, deleted, rekeys;
 	uint64_t rekeys_now;		/* generations moved to (operators' rekeys) */
+	uint64_t rotations;		/* the box's key replaced (.../rotate) */
+	bool ike_peers;			/* a peer of keying ikev2 has its PSK of the box's key */
 	uint64_t last_epoch;
 	time_t saved;
 	bool dirty;
 	struct ov_keyctl ctl;
 	json_t *peers;			/* name -> "keyed" or why not */
 	json_t *gens;			/* name -> {"gen", "prev", "since"}: each peer's generations */
-} k = { .rekey_s = ESP_REKEY_S, .natt_ka_s = ESP_NATT_KA_S, .ctl = { .who = "esp", .every_s = ESP_LOG_S } };
+} k = { .rekey_s = ESP_REKEY_S, .natt_ka_s = ESP_NATT_KA_S, .grace_s = ESP_KEY_GRACE_S,
+	.ctl = { .who = "esp", .every_s = ESP_LOG_S } };
 
 static int
 set_rekey(const char *v, char *why, size_t len)
@@ -145,33 +160,52 @@ set_natt_ka(const char *v, char *why, size_t len)
 	return 0;
 }
 
+static int
+set_grace(const char *v, char *why, size_t len)
+{
+	char *end;
+	unsigned long x = strtoul(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || x < 60 || x > 90 * 86400) {
+		snprintf(why, len, "60..7776000 seconds");
+		return -EINVAL;
+	}
+	k.grace_s = (unsigned int)x;
+	return 0;
+}
+
 static const struct cd_svc_opt ov_keys_opts[] = {
 	{ "esp-rekey", required_argument, "S",
 	  "encrypted paths take new ESP keys every S seconds, make-before-break (3600)", set_rekey },
 	{ "natt-keepalive", required_argument, "S",
 	  "a NAT keepalive every S seconds on each ESP path of nat_traversal (20)", set_natt_ka },
+	{ "esp-key-grace", required_argument, "S",
+	  "after a rotation of the box's key, the old one is kept at most S seconds for peers not yet told (604800)",
+	  set_grace },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 
 /* ----------------------------------------------------------- the box's key */
 
+/* @priv's public key, base64, into @b64 (45 bytes). */
 static int
-key_public(void)
+key_public(const uint8_t *priv, char *b64)
 {
-	EVP_PKEY *p = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, k.priv, 32);
-	size_t len = sizeof(k.pub);
-	int rc = p != NULL && EVP_PKEY_get_raw_public_key(p, k.pub, &len) == 1 && len == 32 ? 0 : -EIO;
+	EVP_PKEY *p = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
+	uint8_t pub[32];
+	size_t len = sizeof(pub);
+	int rc = p != NULL && EVP_PKEY_get_raw_public_key(p, pub, &len) == 1 && len == 32 ? 0 : -EIO;
 
 	EVP_PKEY_free(p);
 	if (rc == 0)
-		EVP_EncodeBlock((unsigned char *)k.pub_b64, k.pub, 32);
+		EVP_EncodeBlock((unsigned char *)b64, pub, 32);
 	return rc;
 }
 
-/* The secret shared with the peer whose public key is @b64: 0, or -EINVAL. */
+/* The secret our key @priv shares with the peer whose public key is @b64: 0, or -EINVAL. */
 static int
-shared_with(const char *b64, uint8_t out[32])
+shared_with(const uint8_t *priv, const char *b64, uint8_t out[32])
 {
 	uint8_t raw[48];
 	EVP_PKEY *me = NULL, *peer = NULL;
@@ -181,7 +215,7 @@ shared_with(const char *b64, uint8_t out[32])
 
 	if (b64 == NULL || strlen(b64) != 44 || EVP_DecodeBlock(raw, (const unsigned char *)b64, 44) != 33)
 		return -EINVAL;
-	if ((me = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, k.priv, 32)) != NULL &&
+	if ((me = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32)) != NULL &&
 	    (peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, raw, 32)) != NULL &&
 	    (cx = EVP_PKEY_CTX_new(me, NULL)) != NULL && EVP_PKEY_derive_init(cx) == 1 &&
 	    EVP_PKEY_derive_set_peer(cx, peer) == 1 && EVP_PKEY_derive(cx, out, &len) == 1 && len == 32) {
@@ -201,7 +235,13 @@ shared_with(const char *b64, uint8_t out[32])
 int
 ov_keys_shared(const char *pub_b64, uint8_t out[32])
 {
-	return k.priv != NULL ? shared_with(pub_b64, out) : -ENODEV;
+	return k.priv != NULL ? shared_with(k.priv, pub_b64, out) : -ENODEV;
+}
+
+int
+ov_keys_shared_prev(const char *pub_b64, uint8_t out[32])
+{
+	return k.priv == NULL ? -ENODEV : !k.has_prev ? -ENOENT : shared_with(k.prev, pub_b64, out);
 }
 
 /* The SA of direction @src -> @dst (network order) at @epoch, of @lane and
@@ -254,12 +294,14 @@ struct want {
 	uint8_t lane;			/* of the path's per-worker SAs (RFC 9611) */
 	uint32_t gen;			/* the intent's generation */
 	bool aes256;
+	bool old_key;			/* derived from the key a rotation replaced (the peer not told yet) */
+	char peer[64];
 	uint8_t shared[32];
 };
 
 /* What the intents want, worked out afresh by reconcile() and by the
  * adoption at a (re)connect (one loop: never both at once). */
-#define ESP_WANT_MAX (4 * 7 * 256)	/* 256 peers of 4 endpoints, 7 SAs each (or fewer, of more lanes) */
+#define ESP_WANT_MAX (4 * 14 * 256)	/* 256 peers of 4 endpoints, 7 SAs each of two keys while one rotates */
 #define ESP_LANES_MAX 8		/* sxdp's OV_SA_LANES */
 static struct want wants[ESP_WANT_MAX];
 
@@ -276,8 +318,8 @@ want_name(struct want *w)
 		snprintf(lane, sizeof(lane), "#%u", w->lane);
 	if (w->gen != 0)
 		snprintf(gen, sizeof(gen), "~g%u", w->gen);
-	snprintf(w->name, sizeof(w->name), "%s|%s|%s%s%s%s|%" PRIu64, w->out ? "out" : "in", s, d, lane, gen,
-		 w->natt ? "~nat" : "", w->epoch);
+	snprintf(w->name, sizeof(w->name), "%s|%s|%s%s%s%s%s|%" PRIu64, w->out ? "out" : "in", s, d, lane, gen,
+		 w->natt ? "~nat" : "", w->old_key ? "~old" : "", w->epoch);
 }
 
 static int
@@ -379,8 +421,8 @@ sa_add(const struct want *w)
 		json_object_set_new(p, "natt_sport", json_integer(ESP_NATT_PORT));
 		json_object_set_new(p, "natt_dport", json_integer(ESP_NATT_PORT));
 	}
-	json_object_set_new(k.held, w->name, json_pack("{s:i,s:I,s:I}", "id", id, "spi", (json_int_t)spi, "seq0",
-						     (json_int_t)seq));
+	json_object_set_new(k.held, w->name, json_pack("{s:i,s:I,s:I,s:s}", "id", id, "spi", (json_int_t)spi, "seq0",
+						     (json_int_t)seq, "peer", w->peer));
 	/* the request's text of the key is jansson's to free: sxdp wipes its own */
 	if (cd_host_call(k.sxdp, "overlay.sa.add", p, added, strdup(w->name)) < 0) {
 		k.ids[id] = false;
@@ -444,23 +486,32 @@ wanted(struct want *w, size_t max, time_t now)
 
 	json_object_foreach(sites, name, d)
 		site = json_object_get(d, "spec");
+	bool ike_peers = false;
+
 	json_object_clear(k.peers);
 	json_object_foreach(peers, name, d) {
 		json_t *spec = json_object_get(d, "spec"), *enc = json_object_get(spec, "encryption");
-		uint8_t shared[32];
+		uint8_t shared[32], old[32];
 		json_int_t lanes;
 		uint32_t gen, out_gen;
 		int64_t prev;
-		bool aes256, natt;
+		bool aes256, natt, has_old, told;
 
-		/* WireGuard's peers are ov_wg.c's, IKEv2's ov_ikesvc.c's */
+		/* WireGuard's peers are ov_wg.c's, IKEv2's ov_ikesvc.c's (another box's PSK of our key) */
+		if (enc != NULL && strcmp(json_string_value(json_object_get(enc, "keying")) ?: "", "ikev2") == 0 &&
+		    json_object_get(json_object_get(enc, "ike"), "psk_file") == NULL)
+			ike_peers = true;
 		if (enc == NULL || strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "wireguard") == 0 ||
 		    strcmp(json_string_value(json_object_get(enc, "keying")) ?: "", "ikev2") == 0)
 			continue;
-		if (shared_with(json_string_value(json_object_get(enc, "public_key")), shared) < 0) {
+		if (shared_with(k.priv, json_string_value(json_object_get(enc, "public_key")), shared) < 0) {
 			json_object_set_new(k.peers, name, json_string("its public key is no X25519 key"));
 			continue;
 		}
+		/* a rotation under way: the peer's SAs of either key are taken, and
+		 * ours sealed with the old one's until the peer is seen on the new */
+		has_old = k.has_prev && shared_with(k.prev, json_string_value(json_object_get(enc, "public_key")), old) == 0;
+		told = !has_old || json_is_true(json_object_get(k.uses, name));
 		aes256 = strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "aes-gcm-256") == 0;
 		natt = json_is_true(json_object_get(enc, "nat_traversal"));
 		gen = (uint32_t)json_integer_value(json_object_get(enc, "generation"));
@@ -478,25 +529,34 @@ wanted(struct want *w, size_t max, time_t now)
 			/* each lane: out at e; in at e and e + 1, e - 1 for a grace
 			 * into e; the old generation's in likewise a while */
 			for (json_int_t l = 0; l < lanes; l++)
-				for (int j = 0; j < 7 && n < max; j++) {
+				for (int j = 0; j < 14 && n < max; j++) {
 					static const int64_t des[7] = { 0, 0, 1, -1, 0, 1, -1 };
 					struct want *x = &w[n];
+					bool is_old = j >= 7;	/* the replaced key's: 7..13 */
 
-					if ((j == 3 || j == 6) && (!grace || e == 0))
+					if ((j % 7 == 3 || j % 7 == 6) && (!grace || e == 0))
 						continue;
-					if (j >= 4 && prev < 0)
+					if (j % 7 >= 4 && prev < 0)
 						continue;
-					*x = (struct want){ .out = j == 0, .src = j == 0 ? local : remote,
-							    .dst = j == 0 ? remote : local, .epoch = e + (uint64_t)des[j],
-							    .path = (uint16_t)path, .lane = (uint8_t)l, .aes256 = aes256,
-							    .natt = natt, .gen = j == 0 ? out_gen : j < 4 ? gen : (uint32_t)prev };
-					memcpy(x->shared, shared, 32);
+					/* outbound: one, of the key the peer uses; inbound: of both */
+					if ((is_old && !has_old) || (j % 7 == 0 && is_old == told))
+						continue;
+					*x = (struct want){ .out = j % 7 == 0, .src = j % 7 == 0 ? local : remote,
+							    .dst = j % 7 == 0 ? remote : local,
+							    .epoch = e + (uint64_t)des[j % 7], .path = (uint16_t)path,
+							    .lane = (uint8_t)l, .aes256 = aes256, .natt = natt,
+							    .gen = j % 7 == 0 ? out_gen : j % 7 < 4 ? gen : (uint32_t)prev,
+							    .old_key = is_old };
+					memcpy(x->shared, is_old ? old : shared, 32);
+					snprintf(x->peer, sizeof(x->peer), "%s", name);
 					want_name(x);
 					n++;
 				}
 		}
 		OPENSSL_cleanse(shared, sizeof(shared));
+		OPENSSL_cleanse(old, sizeof(old));
 	}
+	k.ike_peers = ike_peers;
 	{	/* the generations of peers that are gone */
 		json_t *g;
 		void *tmp;
@@ -651,7 +711,15 @@ listed(void *arg, json_t *result, json_t *error)
 			if (strncmp(name, "in|", 3) == 0) {
 				/* how far the peer counted: the window's top should sxdp restart */
 				json_int_t top = json_integer_value(json_object_get(by_id[id], "top"));
+				const char *peer = json_string_value(json_object_get(h, "peer"));
 
+				/* the peer opened by the new key's SA: told, our outbound moves to it */
+				if (k.has_prev && peer != NULL && strstr(name, "~old") == NULL &&
+				    json_integer_value(json_object_get(by_id[id], "packets")) > 0 &&
+				    !json_is_true(json_object_get(k.uses, peer))) {
+					json_object_set_new(k.uses, peer, json_true());
+					CD_LOG(INFO, "esp: %s uses the box's new key: its SAs move to it", peer);
+				}
 				if (top > json_integer_value(json_object_get(m, "top"))) {
 					if (m == NULL)
 						json_object_set_new(k.marks, name, m = json_object());
@@ -717,6 +785,150 @@ keepalives(time_t now)
 	k.ka_at = now;
 }
 
+/* ------------------------------------------------------------ rotation */
+
+/* @path written whole with the 32 bytes of @key (mode 0600, made anew): 0 or -errno. */
+static int
+key_write(const char *path, const uint8_t *key)
+{
+	int fd, rc = 0;
+
+	unlink(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return -errno;
+	if (write(fd, key, 32) != 32 || fsync(fd) < 0)
+		rc = -EIO;
+	close(fd);
+	if (rc < 0)
+		unlink(path);
+	return rc;
+}
+
+/* What sxdp holds of the replaced key's SAs, and their marks, under the
+ * names the old key's wants have now ("~old" before the epoch). */
+static void
+names_to_old(json_t *o)
+{
+	json_t *moved = json_object(), *v;
+	const char *name;
+	void *tmp;
+
+	json_object_foreach_safe(o, tmp, name, v) {
+		const char *bar = strrchr(name, '|');
+		char n[160];
+
+		if (bar == NULL || strstr(name, "~old") != NULL)
+			continue;
+		snprintf(n, sizeof(n), "%.*s~old%s", (int)(bar - name), name, bar);
+		json_object_set(moved, n, v);
+		json_object_del(o, name);
+	}
+	json_object_update(o, moved);
+	json_decref(moved);
+}
+
+/* The replaced key let go: its file, its memory; its SAs leave at the next reconcile. */
+static void
+prev_retire(const char *why)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", k.store_dir, ESP_PREV_FILE);
+	unlink(path);
+	OPENSSL_cleanse(k.prev, 32);
+	k.has_prev = false;
+	k.prev_b64[0] = '\0';
+	json_object_clear(k.uses);
+	CD_LOG(INFO, "esp: the box's previous key retired (%s)", why);
+}
+
+/* POST /api/v1/services/esp/rotate: a new key for the box, make-before-break
+ * (the old one kept, in memory and in ESP_PREV_FILE, until every peer is
+ * seen on the new one, or --esp-key-grace, or .../retire); retire: the
+ * old one let go now (every peer's intent has the new public key). */
+static int
+ov_keys_act(const char *action, json_t *body, json_t **result, char *msg, size_t len)
+{
+	char path[4096], tmp[4096], prev[4096];
+	uint8_t *fresh = k.priv + 64;	/* the same locked page */
+	int rc;
+
+	(void)body;
+	if (strcmp(action, "retire") == 0) {
+		if (!k.has_prev) {
+			snprintf(msg, len, "no previous key to retire");
+			return -EINVAL;
+		}
+		prev_retire("asked");
+		*result = json_pack("{s:s}", "public_key", k.pub_b64);
+		return 0;
+	}
+	if (strcmp(action, "rotate") != 0) {
+		snprintf(msg, len, "esp's actions: rotate, retire");
+		return -ENOENT;
+	}
+	if (k.has_prev) {
+		snprintf(msg, len, "a rotation is under way: its old key goes once every peer uses the new one, after "
+			 "--esp-key-grace, or by .../retire");
+		return -EBUSY;
+	}
+	snprintf(path, sizeof(path), "%s/%s", k.store_dir, ESP_KEY_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/%s.new", k.store_dir, ESP_KEY_FILE);
+	snprintf(prev, sizeof(prev), "%s/%s", k.store_dir, ESP_PREV_FILE);
+	if (RAND_priv_bytes(fresh, 32) != 1) {
+		snprintf(msg, len, "no randomness");
+		return -EIO;
+	}
+	/* the old key on disk first: a crash after leaves both keys, never neither */
+	if ((rc = key_write(prev, k.priv)) < 0 || (rc = key_write(tmp, fresh)) < 0 || rename(tmp, path) < 0) {
+		rc = rc < 0 ? rc : -errno;
+		unlink(tmp);
+		unlink(prev);
+		OPENSSL_cleanse(fresh, 32);
+		snprintf(msg, len, "the store: %s", strerror(-rc));
+		return rc;
+	}
+	memcpy(k.prev, k.priv, 32);
+	memcpy(k.priv, fresh, 32);
+	OPENSSL_cleanse(fresh, 32);
+	k.has_prev = true;
+	k.rotated_at = time(NULL);
+	json_object_clear(k.uses);
+	memcpy(k.prev_b64, k.pub_b64, sizeof(k.prev_b64));
+	key_public(k.priv, k.pub_b64);
+	names_to_old(k.held);
+	names_to_old(k.marks);
+	k.dirty = true;
+	k.rotations++;
+	CD_LOG(INFO, "esp: the box's key rotated: new public key %s; peers keep using the old one until their "
+	       "intents name the new", k.pub_b64);
+	*result = json_pack("{s:s,s:s,s:i}", "public_key", k.pub_b64, "previous_public_key", k.prev_b64,
+			    "retires_after_s", k.grace_s);
+	return 0;
+}
+
+/* Every peer of the derived keying seen on the new key, or the grace over: the old one goes. */
+static void
+prev_check(time_t now)
+{
+	const char *name;
+	json_t *v;
+	bool all = true;
+
+	if (!k.has_prev)
+		return;
+	if (now - k.rotated_at >= (time_t)k.grace_s) {
+		prev_retire("--esp-key-grace over");
+		return;
+	}
+	json_object_foreach(k.peers, name, v)
+		all = all && (strcmp(json_string_value(v) ?: "", "keyed") != 0 || json_is_true(json_object_get(k.uses,
+														  name)));
+	/* IKEv2's peers' PSKs are of the keys too: only the grace or .../retire lets those go */
+	if (all && json_object_size(k.peers) > 0 && !k.ike_peers)
+		prev_retire("every peer uses the new key");
+}
+
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -732,6 +944,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 			keepalives(now);
 	}
 	marks_save(now);
+	prev_check(now);
 }
 
 /* sxdp connected (its tables known) or lost: what it holds is read again. */
@@ -760,15 +973,30 @@ ov_keys_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	k.res = ctx->res;
 	k.sync = ctx->sync;
 	k.sxdp = ctx->sxdp;
+	k.store_dir = ctx->store_dir;
 	if ((k.priv = ov_keyfile_secure(4096)) == NULL) {
 		snprintf(err, len, "esp: no memory for the key");
 		return -ENOMEM;
 	}
 	snprintf(path, sizeof(path), "%s/%s", ctx->store_dir, ESP_KEY_FILE);
-	if ((rc = ov_keyfile_load(path, k.priv, "esp")) < 0 || (rc = key_public()) < 0) {
+	if ((rc = ov_keyfile_load(path, k.priv, "esp")) < 0 || (rc = key_public(k.priv, k.pub_b64)) < 0) {
 		snprintf(err, len, "esp: the box's key %s: %s", path, strerror(-rc));
 		return rc;
 	}
+	/* a rotation under way when sxcd stopped: the old key still taken */
+	k.prev = k.priv + 32;
+	snprintf(path, sizeof(path), "%s/%s", ctx->store_dir, ESP_PREV_FILE);
+	{
+		struct stat st_prev;
+		size_t plen;
+
+		if (ov_keyfile_read(path, k.prev, 32, 32, &plen, "esp") == 0 && stat(path, &st_prev) == 0 &&
+		    key_public(k.prev, k.prev_b64) == 0) {
+			k.has_prev = true;
+			k.rotated_at = st_prev.st_mtime;
+		}
+	}
+	k.uses = json_object();
 	st = cd_host_state(k.res, ESP_STATE);
 	k.marks = json_is_object(st) ? json_deep_copy(st) : json_object();
 	k.held = json_object();
@@ -792,7 +1020,10 @@ ov_keys_stop(void)
 		event_free(k.tick);
 	k.tick = NULL;
 	ov_keyfile_release(k.priv, 4096);
-	k.priv = NULL;
+	k.priv = k.prev = NULL;
+	k.has_prev = false;
+	json_decref(k.uses);
+	k.uses = NULL;
 	json_decref(k.held);
 	json_decref(k.marks);
 	json_decref(k.peers);
@@ -815,12 +1046,19 @@ ov_keys_status(void)
 		else
 			in++;
 	}
-	return json_pack("{s:s,s:i,s:I,s:{s:i,s:i},s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", k.pub_b64,
-			 "rekey_s", k.rekey_s, "epoch", (json_int_t)k.last_epoch, "sas", "in", (int)in, "out", (int)out,
-			 "peers", k.peers, "made", (json_int_t)k.made, "deleted", (json_int_t)k.deleted, "rekeys",
-			 (json_int_t)k.rekeys, "rekeys_now", (json_int_t)k.rekeys_now, "nat_keepalives",
-			 (json_int_t)k.keepalives, "errors",
-			 (json_int_t)k.ctl.errors, "last_error", k.ctl.last_error);
+	json_t *st = json_pack("{s:s,s:i,s:I,s:{s:i,s:i},s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key",
+			       k.pub_b64, "rekey_s", k.rekey_s, "epoch", (json_int_t)k.last_epoch, "sas", "in", (int)in,
+			       "out", (int)out, "peers", k.peers, "made", (json_int_t)k.made, "deleted",
+			       (json_int_t)k.deleted, "rekeys", (json_int_t)k.rekeys, "rekeys_now",
+			       (json_int_t)k.rekeys_now, "nat_keepalives", (json_int_t)k.keepalives, "rotations",
+			       (json_int_t)k.rotations, "errors", (json_int_t)k.ctl.errors, "last_error",
+			       k.ctl.last_error);
+
+	/* a rotation under way: the old public key, who moved to the new one, when the old goes */
+	if (st != NULL && k.has_prev)
+		json_object_set_new(st, "rotation", json_pack("{s:s,s:O,s:I}", "previous_public_key", k.prev_b64,
+			"moved", k.uses, "retires_in_s", (json_int_t)(k.rotated_at + k.grace_s - time(NULL))));
+	return st;
 }
 
 static void
@@ -847,5 +1085,6 @@ static const struct cd_svc ov_keys_svc = {
 	.stop = ov_keys_stop,
 	.status = ov_keys_status,
 	.metrics = ov_keys_metrics,
+	.act = ov_keys_act,
 };
 CD_SVC_REGISTER(ov_keys_svc)

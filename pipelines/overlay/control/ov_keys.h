@@ -10,5 +10,8 @@
  * low-order one) or -ENODEV (the box's key is not loaded). The caller
  * wipes it. */
 int ov_keys_shared(const char *pub_b64, uint8_t out[32]);
+/* The same of the key a rotation replaced, while one is under way: 0,
+ * -ENOENT (none), -EINVAL or -ENODEV. */
+int ov_keys_shared_prev(const char *pub_b64, uint8_t out[32]);
 
 #endif

@@ -392,6 +392,42 @@ START_TEST(ike_sa_rekeyed_both_ways)
 }
 END_TEST
 
+START_TEST(psk_rotation_either_taken)
+{
+	/* a rotation under way at a: its PSK the new one, the old one its other;
+	 * b knows only the old. a's AUTH with the new one is refused, a takes
+	 * the old one for its next IKE SA, and that comes up */
+	side_new(0, true, "the new key after a rotation", 0);
+	side_new(1, false, "the old key before it", 0);
+	ov_ike_free(sides[0].e);
+	{
+		struct ov_ike_ops ops = { .send = on_send, .spi = on_spi, .child_up = on_up, .child_down = on_down,
+					  .state = on_state, .ctx = (void *)(intptr_t)0 };
+		struct ov_ike_conf c = { .local = A_ADDR, .remote = B_ADDR, .start = true };
+
+		c.psk_len = strlen("the new key after a rotation");
+		memcpy(c.psk, "the new key after a rotation", c.psk_len);
+		c.psk_alt_len = strlen("the old key before it");
+		memcpy(c.psk_alt, "the old key before it", c.psk_alt_len);
+		snprintf(c.name, sizeof(c.name), "side-0");
+		ck_assert_ptr_nonnull(sides[0].e = ov_ike_new(&ops));
+		ck_assert_int_eq(ov_ike_peer_add(sides[0].e, &c, &sides[0].p), 0);
+	}
+	run(500);
+	ck_assert_int_eq(sides[0].ups, 0);
+	ck_assert_uint_eq(ov_ike_stats(sides[1].e)->drop[OV_IKE_R_auth_failed], 1);
+	run(OV_IKE_RESTART_MS + 1000);
+	agree();
+	/* b starting with the old key: a takes its AUTH by the other PSK */
+	ov_ike_free(sides[1].e);
+	side_new(1, true, "the old key before it", 0);
+	ov_ike_peer_tune(sides[0].p, &(struct ov_ike_conf){ .start = false, .psk_len = 0 });
+	run(500);
+	ck_assert_int_ge(sides[1].ups, 1);
+	ck_assert_str_eq(sides[1].state, "established");
+}
+END_TEST
+
 /* ------------------------------------------------------------ certificates */
 
 static char pki[64];
@@ -617,6 +653,7 @@ main(void)
 	tcase_add_test(t, child_rekeyed_by_its_responder);
 	tcase_add_test(t, rekeys_crossing_lose_nothing);
 	tcase_add_test(t, ike_sa_rekeyed_both_ways);
+	tcase_add_test(t, psk_rotation_either_taken);
 	tcase_add_test(t, certificates_prove_both_ways);
 	tcase_add_test(t, untrusted_certificate_refused);
 	tcase_set_timeout(t, 120);
