@@ -472,6 +472,30 @@ else
   notok "under load: pings $loaded_ok, cookie replies $((c1 - c0)), wireguard-go's initiations with a mac2 $mac2 ($(wg_status))"
 fi
 
+# ------------------------------------------------------------- the box's key rotated
+# sxctl service wireguard rotate (POST /api/v1/services/wireguard/rotate):
+# handshakes to either of the box's keys are taken, the box's own of the
+# old and the new key in turn until one is answered. wireguard-go, told
+# nothing, goes on (the old key's handshakes); told the new key (its peer
+# replaced), its handshake of the new key is taken and the old key retires.
+rot=$(api_in service wireguard rotate 2>&1)
+NEW_PUB=$(printf '%s' "$rot" | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read())["public_key"])' 2>/dev/null)
+hs0=$(wg_status | awk '{print $2}')
+more_hs() { [ "$(wg_status | awk '{print $2}')" -gt "$1" ]; }
+if [ -n "$NEW_PUB" ] && [ "$NEW_PUB" != "$BOX_PUB" ] && wait_for "$HS_BOUND" more_hs "$hs0" && ping_ok h 10.10.0.2 5; then
+  ok "the box's key rotated: a handshake since with wireguard-go, told nothing (the old key's), pings go on"
+else
+  notok "the box's key rotated: '$(printf '%s' "$rot" | head -c 200)', handshakes $hs0 -> $(wg_status | awk '{print $2}')"
+fi
+rotated() { api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; sys.exit(1 if "rotation" in json.load(sys.stdin)["services"]["wireguard"] else 0)'; }
+in_ns w wg set wg0 peer "$BOX_PUB" remove
+if wg_conf "$DIR/w.key" 51820 "$NEW_PUB" && wait_for "$HS_BOUND" rotated && wait_ping h 10.10.0.2 "$PING_BOUND" &&
+   ping_ok w 10.10.0.1 3; then
+  ok "wireguard-go told the box's new key: its handshake of it taken, the old key retired by itself, pings both ways"
+else
+  notok "after telling wireguard-go the new key: $(wg_status); $(api_in --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"]["wireguard"].get("rotation"))')"
+fi
+
 echo "# sxdp's sessions:"
 sx sa show 2>&1 | sed 's/^/#   /'
 finish

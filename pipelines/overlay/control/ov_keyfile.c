@@ -1,6 +1,7 @@
 /* ov_keyfile: private keys on disk and in memory (see ov_keyfile.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -94,4 +95,61 @@ ov_keyfile_load(const char *path, uint8_t priv[32], const char *what)
 	close(fd);
 	CD_LOG(INFO, "%s: made the box's key (%s)", what, path);
 	return 0;
+}
+
+/* @key whole into @path, made anew, 0600. */
+static int
+write_new(const char *path, const uint8_t key[32])
+{
+	int fd, rc = 0;
+
+	unlink(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return -errno;
+	if (write(fd, key, 32) != 32 || fsync(fd) < 0)
+		rc = -EIO;
+	close(fd);
+	if (rc < 0)
+		unlink(path);
+	return rc;
+}
+
+int
+ov_keyfile_rotate(const char *path, const uint8_t old[32], const uint8_t fresh[32])
+{
+	char prev[4096], tmp[4096];
+	int rc;
+
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((rc = write_new(prev, old)) < 0 || (rc = write_new(tmp, fresh)) < 0 || rename(tmp, path) < 0) {
+		rc = rc < 0 ? rc : -errno;
+		unlink(tmp);
+		unlink(prev);
+	}
+	return rc;
+}
+
+int
+ov_keyfile_prev(const char *path, uint8_t priv[32], time_t *when, const char *what)
+{
+	char prev[4096];
+	struct stat st;
+	size_t len;
+	int rc;
+
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	if ((rc = ov_keyfile_read(prev, priv, 32, 32, &len, what)) < 0)
+		return rc;
+	*when = stat(prev, &st) == 0 ? st.st_mtime : time(NULL);
+	return 0;
+}
+
+void
+ov_keyfile_prev_drop(const char *path)
+{
+	char prev[4096];
+
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	unlink(prev);
 }

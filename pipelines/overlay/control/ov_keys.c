@@ -56,9 +56,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -91,7 +88,6 @@
 #define ESP_LIFE_MARGIN_S 60		/* an SA's hard lifetime past its last use */
 #define ESP_NATT_KA_S	20		/* a NAT keepalive's period (--natt-keepalive; RFC 3948 4: 20 s) */
 #define ESP_KEY_GRACE_S	(7 * 86400)	/* a rotated-out key kept at most this long (--esp-key-grace) */
-#define ESP_PREV_FILE	"esp.key.prev"	/* in the store, while a rotation is under way */
 
 static struct {
 	unsigned int rekey_s, natt_ka_s;
@@ -787,23 +783,6 @@ keepalives(time_t now)
 
 /* ------------------------------------------------------------ rotation */
 
-/* @path written whole with the 32 bytes of @key (mode 0600, made anew): 0 or -errno. */
-static int
-key_write(const char *path, const uint8_t *key)
-{
-	int fd, rc = 0;
-
-	unlink(path);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return -errno;
-	if (write(fd, key, 32) != 32 || fsync(fd) < 0)
-		rc = -EIO;
-	close(fd);
-	if (rc < 0)
-		unlink(path);
-	return rc;
-}
-
 /* What sxdp holds of the replaced key's SAs, and their marks, under the
  * names the old key's wants have now ("~old" before the epoch). */
 static void
@@ -833,8 +812,8 @@ prev_retire(const char *why)
 {
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", k.store_dir, ESP_PREV_FILE);
-	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", k.store_dir, ESP_KEY_FILE);
+	ov_keyfile_prev_drop(path);
 	OPENSSL_cleanse(k.prev, 32);
 	k.has_prev = false;
 	k.prev_b64[0] = '\0';
@@ -843,13 +822,13 @@ prev_retire(const char *why)
 }
 
 /* POST /api/v1/services/esp/rotate: a new key for the box, make-before-break
- * (the old one kept, in memory and in ESP_PREV_FILE, until every peer is
+ * (the old one kept, in memory and in esp.key.prev, until every peer is
  * seen on the new one, or --esp-key-grace, or .../retire); retire: the
  * old one let go now (every peer's intent has the new public key). */
 static int
 ov_keys_act(const char *action, json_t *body, json_t **result, char *msg, size_t len)
 {
-	char path[4096], tmp[4096], prev[4096];
+	char path[4096];
 	uint8_t *fresh = k.priv + 64;	/* the same locked page */
 	int rc;
 
@@ -873,17 +852,11 @@ ov_keys_act(const char *action, json_t *body, json_t **result, char *msg, size_t
 		return -EBUSY;
 	}
 	snprintf(path, sizeof(path), "%s/%s", k.store_dir, ESP_KEY_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/%s.new", k.store_dir, ESP_KEY_FILE);
-	snprintf(prev, sizeof(prev), "%s/%s", k.store_dir, ESP_PREV_FILE);
 	if (RAND_priv_bytes(fresh, 32) != 1) {
 		snprintf(msg, len, "no randomness");
 		return -EIO;
 	}
-	/* the old key on disk first: a crash after leaves both keys, never neither */
-	if ((rc = key_write(prev, k.priv)) < 0 || (rc = key_write(tmp, fresh)) < 0 || rename(tmp, path) < 0) {
-		rc = rc < 0 ? rc : -errno;
-		unlink(tmp);
-		unlink(prev);
+	if ((rc = ov_keyfile_rotate(path, k.priv, fresh)) < 0) {
 		OPENSSL_cleanse(fresh, 32);
 		snprintf(msg, len, "the store: %s", strerror(-rc));
 		return rc;
@@ -985,17 +958,7 @@ ov_keys_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	}
 	/* a rotation under way when sxcd stopped: the old key still taken */
 	k.prev = k.priv + 32;
-	snprintf(path, sizeof(path), "%s/%s", ctx->store_dir, ESP_PREV_FILE);
-	{
-		struct stat st_prev;
-		size_t plen;
-
-		if (ov_keyfile_read(path, k.prev, 32, 32, &plen, "esp") == 0 && stat(path, &st_prev) == 0 &&
-		    key_public(k.prev, k.prev_b64) == 0) {
-			k.has_prev = true;
-			k.rotated_at = st_prev.st_mtime;
-		}
-	}
+	k.has_prev = ov_keyfile_prev(path, k.prev, &k.rotated_at, "esp") == 0 && key_public(k.prev, k.prev_b64) == 0;
 	k.uses = json_object();
 	st = cd_host_state(k.res, ESP_STATE);
 	k.marks = json_is_object(st) ? json_deep_copy(st) : json_object();

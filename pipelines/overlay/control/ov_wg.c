@@ -72,6 +72,7 @@
 #define KEEPALIVE	10000
 #define NAT_KEEPALIVE	25000		/* wg(8)'s persistent-keepalive as wg-quick users set it */
 #define COOKIE_LIFE	120000
+#define WG_KEY_GRACE_S	(7 * 86400)	/* a rotated-out key taken at most this long (its peers not told) */
 /* the responder renews what its initiator did not by then */
 #define RESPONDER_REKEY	(REKEY_AFTER + 3 * REKEY_TIMEOUT)
 /* how long a session two newer ones replaced still takes what comes in:
@@ -108,8 +109,12 @@ struct wgp {
 	uint16_t ep_port;
 	uint8_t pub[OV_NOISE_KEY];
 	struct ov_noise_peer peer;
+	struct ov_noise_peer peer_prev;	/* the same of the box's key a rotation replaced */
 	struct ov_noise_hs hs;
 	bool hs_live;
+	bool hs_prev;			/* the handshake under way is of the replaced key */
+	bool uses_new;			/* a rotation under way: the peer was seen on the new key */
+	bool try_prev;			/* ... not yet: the next initiation is of the old key (they alternate) */
 	uint64_t hs_sent;
 	uint8_t hs_mac1[16];
 	uint8_t cookie[OV_NOISE_COOKIE];
@@ -127,8 +132,12 @@ static struct {
 	struct cd_res *res;
 	struct ctl_async *sxdp;
 	struct event *tick;
-	/* in locked memory: the static key, the paths, the cookie secret */
-	struct ov_noise_static *me;
+	/* in locked memory: the static key (and the one a rotation replaced), the paths, the cookie secret */
+	struct ov_noise_static *me, *me_prev;
+	bool has_prev;
+	time_t rotated_at;
+	uint64_t rotations;
+	const char *store_dir;
 	struct wgp *p;
 	uint8_t *secret;
 	uint64_t secret_at, intents_at;
@@ -326,8 +335,12 @@ initiate(struct wgp *w, uint64_t now)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ov_noise_tai64n((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, tai);
-	if (ov_noise_init_make(&w->hs, g.me, &w->peer, index_new(), tai, cookie_fresh(w, now) ? w->cookie : NULL,
-			       NULL, msg) < 0) {
+	/* a rotation under way and the peer not seen on the new key: the old
+	 * one and the new in turn, until one is answered */
+	w->hs_prev = g.has_prev && !w->uses_new && w->try_prev;
+	w->try_prev = !w->try_prev;
+	if (ov_noise_init_make(&w->hs, w->hs_prev ? g.me_prev : g.me, w->hs_prev ? &w->peer_prev : &w->peer,
+			       index_new(), tai, cookie_fresh(w, now) ? w->cookie : NULL, NULL, msg) < 0) {
 		ov_keyctl_fail(&g.ctl, "cannot make an initiation for %s", w->name);
 		return;
 	}
@@ -390,7 +403,7 @@ cookie_ok(const uint8_t *msg, size_t len, uint32_t src, uint16_t sport, uint32_t
 }
 
 static void
-on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, uint64_t now)
+on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, bool prev, uint64_t now)
 {
 	uint8_t tai[OV_NOISE_TAI64N], resp[OV_NOISE_RESP_LEN];
 	struct ov_noise_hs hs;
@@ -407,7 +420,7 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, ui
 		g.load_until = now + 1000;
 	if (under_load(now) && !cookie_ok(msg, OV_NOISE_INIT_LEN, src, sport, dst, le32(msg + 4)))
 		return;
-	if (ov_noise_init_consume(&hs, g.me, msg, tai) < 0) {
+	if (ov_noise_init_consume(&hs, prev ? g.me_prev : g.me, msg, tai) < 0) {
 		g.refused++;
 		return;
 	}
@@ -418,8 +431,8 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, ui
 		g.refused++;
 		return;
 	}
-	if (ov_noise_resp_make(&hs, &w->peer, index_new(), cookie_fresh(w, now) ? w->cookie : NULL, NULL, resp,
-			       &k) < 0) {
+	if (ov_noise_resp_make(&hs, prev ? &w->peer_prev : &w->peer, index_new(), cookie_fresh(w, now) ? w->cookie : NULL,
+			       NULL, resp, &k) < 0) {
 		sodium_memzero(&hs, sizeof(hs));
 		ov_keyctl_fail(&g.ctl, "cannot make a response for %s", w->name);
 		return;
@@ -427,6 +440,7 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, ui
 	memcpy(w->last_tai, tai, sizeof(tai));
 	w->ep = src;
 	w->ep_port = sport;
+	w->uses_new |= !prev;
 	/* in at once, before the response is sent: sxdp takes its calls in
 	 * order, and the initiator sends on the session as soon as the
 	 * response reaches it (a ping sent then was lost when the response
@@ -446,7 +460,7 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, ui
 }
 
 static void
-on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, uint64_t now)
+on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, bool prev, uint64_t now)
 {
 	uint32_t receiver = le32(msg + 8);
 	struct ov_noise_keys k;
@@ -454,7 +468,8 @@ on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, uint
 	struct wgp *w = NULL;
 
 	for (int i = 0; i < WG_PATHS && w == NULL; i++)
-		if (g.p[i].used && g.p[i].hs_live && g.p[i].hs.local == receiver && g.p[i].local == dst)
+		if (g.p[i].used && g.p[i].hs_live && g.p[i].hs.local == receiver && g.p[i].local == dst &&
+		    g.p[i].hs_prev == prev)
 			w = &g.p[i];
 	if (w == NULL) {
 		g.refused++;
@@ -462,11 +477,12 @@ on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, uint
 	}
 	if (under_load(now) && !cookie_ok(msg, OV_NOISE_RESP_LEN, src, sport, dst, le32(msg + 4)))
 		return;
-	if (ov_noise_resp_consume(&w->hs, g.me, &w->peer, msg, &k) < 0) {
+	if (ov_noise_resp_consume(&w->hs, prev ? g.me_prev : g.me, prev ? &w->peer_prev : &w->peer, msg, &k) < 0) {
 		g.refused++;
 		return;
 	}
 	w->hs_live = false;
+	w->uses_new |= !prev;
 	w->ep = src;
 	w->ep_port = sport;
 	n = (struct sess){ .live = true, .confirmed = true, .initiator = true, .local = k.local, .remote = k.remote,
@@ -530,15 +546,21 @@ received(void *arg, json_t *result, json_t *error)
 			continue;
 		for (size_t j = 0; j < len; j++)
 			sscanf(h + 2 * j, "%2hhx", &msg[j]);
-		/* mac1 first: what is not for our key costs nothing more */
+		/* mac1 first: what is not for our key (or, a rotation under way, the
+		 * one it replaced) costs nothing more */
+		bool prev = false;
+
 		if ((len == OV_NOISE_INIT_LEN || len == OV_NOISE_RESP_LEN) && !ov_noise_mac1_ok(msg, len, g.me->mac1_key)) {
-			g.refused++;
-			continue;
+			if (!g.has_prev || !ov_noise_mac1_ok(msg, len, g.me_prev->mac1_key)) {
+				g.refused++;
+				continue;
+			}
+			prev = true;
 		}
 		if (len == OV_NOISE_INIT_LEN && msg[0] == OV_NOISE_MSG_INIT)
-			on_initiation(msg, src, sport, dst, now);
+			on_initiation(msg, src, sport, dst, prev, now);
 		else if (len == OV_NOISE_RESP_LEN && msg[0] == OV_NOISE_MSG_RESP)
-			on_response(msg, src, sport, dst, now);
+			on_response(msg, src, sport, dst, prev, now);
 		else if (len == OV_NOISE_COOKIE_LEN && msg[0] == OV_NOISE_MSG_COOKIE)
 			on_cookie(msg, now);
 		else
@@ -641,11 +663,13 @@ paths_read(void)
 			w->ep_port = w->rport;
 			snprintf(w->name, sizeof(w->name), "%s #%u", name, (unsigned int)path);
 			memcpy(w->pub, pub, OV_NOISE_KEY);
-			if (ov_noise_peer_init(&w->peer, g.me, pub, NULL) < 0) {
+			if (ov_noise_peer_init(&w->peer, g.me, pub, NULL) < 0 ||
+			    (g.has_prev && ov_noise_peer_init(&w->peer_prev, g.me_prev, pub, NULL) < 0)) {
 				json_object_set_new(g.peers, name, json_string("its public key is no X25519 key"));
 				sodium_memzero(w, sizeof(*w));
 				continue;
 			}
+			w->try_prev = true;
 			/* never clear, from before its first session on */
 			require(w->path, w->required = true);
 		}
@@ -790,6 +814,8 @@ listed(void *arg, json_t *result, json_t *error)
 	}
 }
 
+static void prev_check(void);
+
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -819,6 +845,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < WG_PATHS; i++)
 		if (g.p[i].used)
 			timers(&g.p[i], now);
+	prev_check();
 }
 
 /* Does sxdp hold half @id of a session, as ours: the same index (@spi),
@@ -924,18 +951,23 @@ ov_wg_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	}
 	g.res = ctx->res;
 	g.sxdp = ctx->sxdp;
-	if ((g.me = ov_keyfile_secure(sizeof(*g.me) + OV_NOISE_KEY)) == NULL ||
+	if ((g.me = ov_keyfile_secure(2 * sizeof(*g.me) + OV_NOISE_KEY)) == NULL ||
 	    (g.p = ov_keyfile_secure(sizeof(struct wgp) * WG_PATHS)) == NULL) {
 		snprintf(err, len, "wireguard: no memory for its keys");
 		return -ENOMEM;
 	}
-	g.secret = (uint8_t *)(g.me + 1);
+	g.me_prev = g.me + 1;
+	g.secret = (uint8_t *)(g.me + 2);
+	g.store_dir = ctx->store_dir;
 	priv = g.secret;	/* the private key passes through where the cookie secret will be */
 	snprintf(path, sizeof(path), "%s/%s", ctx->store_dir, WG_KEY_FILE);
 	if ((rc = ov_keyfile_load(path, priv, "wireguard")) < 0 || (rc = ov_noise_static_init(g.me, priv)) < 0) {
 		snprintf(err, len, "wireguard: the box's key %s: %s", path, strerror(-rc));
 		return rc;
 	}
+	/* a rotation under way when sxcd stopped: the old key still taken */
+	g.has_prev = ov_keyfile_prev(path, priv, &g.rotated_at, "wireguard") == 0 &&
+		     ov_noise_static_init(g.me_prev, priv) == 0;
 	randombytes_buf(g.secret, OV_NOISE_KEY);
 	g.secret_at = ov_keyctl_now_ms();
 	EVP_EncodeBlock((unsigned char *)g.pub_b64, g.me->pub, OV_NOISE_KEY);
@@ -958,11 +990,123 @@ ov_wg_stop(void)
 		event_free(g.tick);
 	g.tick = NULL;
 	ov_keyfile_release(g.p, sizeof(struct wgp) * WG_PATHS);
-	ov_keyfile_release(g.me, sizeof(*g.me) + OV_NOISE_KEY);
+	ov_keyfile_release(g.me, 2 * sizeof(*g.me) + OV_NOISE_KEY);
+	g.me_prev = NULL;
+	g.has_prev = false;
 	g.p = NULL;
 	g.me = NULL;
 	json_decref(g.peers);
 	g.peers = NULL;
+}
+
+/* The replaced key let go: its file and memory; the paths' handshakes of it end. */
+static void
+prev_retire(const char *why)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", g.store_dir, WG_KEY_FILE);
+	ov_keyfile_prev_drop(path);
+	sodium_memzero(g.me_prev, sizeof(*g.me_prev));
+	g.has_prev = false;
+	for (int i = 0; i < WG_PATHS; i++) {
+		struct wgp *w = &g.p[i];
+
+		if (w->hs_live && w->hs_prev)
+			w->hs_live = false;
+		sodium_memzero(&w->peer_prev, sizeof(w->peer_prev));
+	}
+	CD_LOG(INFO, "wireguard: the box's previous key retired (%s)", why);
+}
+
+/* Every path's peer seen on the new key, or the grace over: the old one goes. */
+static void
+prev_check(void)
+{
+	bool all = true, any = false;
+
+	if (!g.has_prev)
+		return;
+	if (time(NULL) - g.rotated_at >= WG_KEY_GRACE_S) {
+		prev_retire("a week after the rotation");
+		return;
+	}
+	for (int i = 0; i < WG_PATHS; i++)
+		if (g.p[i].used) {
+			any = true;
+			all = all && g.p[i].uses_new;
+		}
+	if (any && all)
+		prev_retire("every peer uses the new key");
+}
+
+/* POST /api/v1/services/wireguard/rotate: a new static key, make-before-break:
+ * handshakes to either key answered, ours of the old and the new in turn
+ * until the peer answers the new one; the old retires once every peer was
+ * seen on the new, after WG_KEY_GRACE_S, or by .../retire. */
+static int
+ov_wg_act(const char *action, json_t *body, json_t **result, char *msg, size_t len)
+{
+	uint8_t *fresh = g.secret + OV_NOISE_KEY;	/* past the cookie secret, the same locked page */
+	char path[4096], old_b64[48];
+	int rc;
+
+	(void)body;
+	if (strcmp(action, "retire") == 0) {
+		if (!g.has_prev) {
+			snprintf(msg, len, "no previous key to retire");
+			return -EINVAL;
+		}
+		prev_retire("asked");
+		*result = json_pack("{s:s}", "public_key", g.pub_b64);
+		return 0;
+	}
+	if (strcmp(action, "rotate") != 0) {
+		snprintf(msg, len, "wireguard's actions: rotate, retire");
+		return -ENOENT;
+	}
+	if (g.has_prev) {
+		snprintf(msg, len, "a rotation is under way: its old key goes once every peer uses the new one, a "
+			 "week after, or by .../retire");
+		return -EBUSY;
+	}
+	randombytes_buf(fresh, OV_NOISE_KEY);
+	snprintf(path, sizeof(path), "%s/%s", g.store_dir, WG_KEY_FILE);
+	if ((rc = ov_keyfile_rotate(path, g.me->priv, fresh)) < 0) {
+		sodium_memzero(fresh, OV_NOISE_KEY);
+		snprintf(msg, len, "the store: %s", strerror(-rc));
+		return rc;
+	}
+	*g.me_prev = *g.me;
+	rc = ov_noise_static_init(g.me, fresh);
+	sodium_memzero(fresh, OV_NOISE_KEY);
+	if (rc < 0) {
+		*g.me = *g.me_prev;
+		snprintf(msg, len, "the new key: %s", strerror(-rc));
+		return rc;
+	}
+	g.has_prev = true;
+	g.rotated_at = time(NULL);
+	g.rotations++;
+	memcpy(old_b64, g.pub_b64, sizeof(old_b64));
+	EVP_EncodeBlock((unsigned char *)g.pub_b64, g.me->pub, OV_NOISE_KEY);
+	for (int i = 0; i < WG_PATHS; i++) {
+		struct wgp *w = &g.p[i];
+
+		if (!w->used)
+			continue;
+		/* what the paths had is the old key's now; a handshake under way too */
+		w->peer_prev = w->peer;
+		ov_noise_peer_init(&w->peer, g.me, w->pub, NULL);
+		w->hs_prev = w->hs_live;
+		w->uses_new = false;
+		w->try_prev = true;
+	}
+	CD_LOG(INFO, "wireguard: the box's key rotated: new public key %s; peers keep the old one until told",
+	       g.pub_b64);
+	*result = json_pack("{s:s,s:s,s:i}", "public_key", g.pub_b64, "previous_public_key", old_b64,
+			    "retires_after_s", WG_KEY_GRACE_S);
+	return 0;
 }
 
 static const char *
@@ -977,11 +1121,12 @@ static json_t *
 ov_wg_status(void)
 {
 	uint64_t now = ov_keyctl_now_ms();
-	json_t *paths = json_object();
+	json_t *paths, *st;
 	char ep[INET_ADDRSTRLEN];
 
 	if (g.p == NULL)
 		return NULL;
+	paths = json_object();
 	for (int i = 0; i < WG_PATHS; i++) {
 		const struct wgp *w = &g.p[i];
 
@@ -993,13 +1138,28 @@ ov_wg_status(void)
 			"session_age_ms", (json_int_t)(w->cur.live ? now - w->cur.born : 0), "index",
 			(json_int_t)(w->cur.live ? w->cur.local : 0)));
 	}
-	return json_pack("{s:s,s:i,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port",
+	st = json_pack("{s:s,s:i,s:i,s:o,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "public_key", g.pub_b64, "port",
 			 g.port, "rekey_s", g.rekey_s, "paths", paths, "peers", g.peers, "handshakes", (json_int_t)g.ok,
 			 "answered", (json_int_t)g.answered, "refused",
 			 (json_int_t)g.refused, "cookies_sent", (json_int_t)g.cookies_sent, "cookies_taken",
 			 (json_int_t)g.cookies_taken, "sessions", (json_int_t)g.sessions, "expired",
 			 (json_int_t)g.expired, "rekeys_now", (json_int_t)g.rekeys_now, "unanswered",
 			 (json_int_t)g.unanswered, "errors", (json_int_t)g.ctl.errors, "last_error", g.ctl.last_error);
+	if (st != NULL) {
+		json_object_set_new(st, "rotations", json_integer((json_int_t)g.rotations));
+		if (g.has_prev) {
+			char old_b64[48];
+			json_t *moved = json_array();
+
+			EVP_EncodeBlock((unsigned char *)old_b64, g.me_prev->pub, OV_NOISE_KEY);
+			for (int i = 0; i < WG_PATHS; i++)
+				if (g.p[i].used && g.p[i].uses_new)
+					json_array_append_new(moved, json_string(g.p[i].name));
+			json_object_set_new(st, "rotation", json_pack("{s:s,s:o,s:I}", "previous_public_key", old_b64,
+				"moved", moved, "retires_in_s", (json_int_t)(g.rotated_at + WG_KEY_GRACE_S - time(NULL))));
+		}
+	}
+	return st;
 }
 
 static void
@@ -1031,5 +1191,6 @@ static const struct cd_svc ov_wg_svc = {
 	.stop = ov_wg_stop,
 	.status = ov_wg_status,
 	.metrics = ov_wg_metrics,
+	.act = ov_wg_act,
 };
 CD_SVC_REGISTER(ov_wg_svc)
