@@ -264,6 +264,7 @@ opt_parse(struct sx_ctx *x, int argc, char **argv)
 			if (!parse_u64(v, INT32_MAX, &n))
 				return usage_error("bad --timeout '%s'", v);
 			x->timeout_ms = (int)n;
+			x->timeout_given = true;
 		} else if ((v = opt_value("--atomicity", argv, argc, &i, &missing))) {
 			if (!atomicity_known(v))
 				return usage_error("bad --atomicity '%s'", v);
@@ -309,6 +310,8 @@ main(int argc, char **argv)
 	int rc;
 
 	rc = opt_parse(&x, argc, argv);
+	if (rc == 0 && x.wait && !x.timeout_given)
+		x.timeout_ms = WAIT_TIMEOUT_MS;
 	if (rc == 0) {
 		if (x.path == NULL)
 			x.path = ctl_default_path();

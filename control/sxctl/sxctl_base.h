@@ -18,6 +18,11 @@
 #define EX_CONN		3	/* connection or transport failure */
 
 #define DEFAULT_TIMEOUT_MS	10000
+/* --wait without --timeout: sxcd waits up to 10 s for sxdp before it
+ * answers (CD_HTTP_INTENTS_WAIT_MS), so the answer gets that and the
+ * default's room on a busy box (the two equal, sxctl gave up just before
+ * sxcd said "not yet": the demo under load) */
+#define WAIT_TIMEOUT_MS		(DEFAULT_TIMEOUT_MS + 10000)
 
 /* Options that only some commands accept. */
 #define OPT_ATOMICITY	0x1
@@ -33,6 +38,7 @@ struct sx_ctx {
 	const char *path;
 	bool json;
 	int timeout_ms;
+	bool timeout_given;	/* --timeout on the line */
 	const char *atomicity;
 	uint64_t offset;
 	uint64_t limit;

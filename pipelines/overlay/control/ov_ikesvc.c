@@ -700,17 +700,26 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	bool any = false;
+
 	if (!g.up || g.adopting || !cd_host_up(g.sxdp))
 		return;
-	if (!g.listening) {
-		if (cd_host_call(g.sxdp, "overlay.ike.listen", json_pack("{s:b}", "on", 1), answered, "IKE's ports") == 0)
-			g.listening = true;
-		return;
-	}
 	if (now - g.intents_at >= IKE_INTENTS_MS) {
 		paths_read();
 		g.intents_at = now;
 	}
+	/* sxdp hands IKE's ports up while a peer of keying ikev2 is; a box with
+	 * none asks nothing of it */
+	for (int i = 0; i < IKE_PATHS && !any; i++)
+		any = g.p[i].used;
+	if (any != g.listening) {
+		if (cd_host_call(g.sxdp, "overlay.ike.listen", json_pack("{s:b}", "on", any), answered,
+				 "IKE's ports") == 0)
+			g.listening = any;
+		return;
+	}
+	if (!g.listening)
+		return;
 	cd_host_call(g.sxdp, "overlay.ike.recv", NULL, received, NULL);
 	ov_ike_tick(g.e, now);
 	keepalives(now);
