@@ -125,6 +125,7 @@ static struct {
 	struct ov_keyctl ctl;
 	json_t *peers;			/* name -> "keyed" or why not */
 	json_t *gens;			/* name -> {"gen", "prev", "since"}: each peer's generations */
+	json_t *pubs;			/* name -> {"pub", "prev", "since"}: each peer's public keys */
 } k = { .rekey_s = ESP_REKEY_S, .natt_ka_s = ESP_NATT_KA_S, .grace_s = ESP_KEY_GRACE_S,
 	.ctl = { .who = "esp", .every_s = ESP_LOG_S } };
 
@@ -291,13 +292,14 @@ struct want {
 	uint32_t gen;			/* the intent's generation */
 	bool aes256;
 	bool old_key;			/* derived from the key a rotation replaced (the peer not told yet) */
+	bool was_key;			/* derived from the peer's key its rotation replaced (a while) */
 	char peer[64];
 	uint8_t shared[32];
 };
 
 /* What the intents want, worked out afresh by reconcile() and by the
  * adoption at a (re)connect (one loop: never both at once). */
-#define ESP_WANT_MAX (4 * 14 * 256)	/* 256 peers of 4 endpoints, 7 SAs each of two keys while one rotates */
+#define ESP_WANT_MAX (4 * 21 * 256)	/* 256 peers of 4 endpoints, 7 SAs each of up to three keys around rotations */
 #define ESP_LANES_MAX 8		/* sxdp's OV_SA_LANES */
 static struct want wants[ESP_WANT_MAX];
 
@@ -315,7 +317,7 @@ want_name(struct want *w)
 	if (w->gen != 0)
 		snprintf(gen, sizeof(gen), "~g%u", w->gen);
 	snprintf(w->name, sizeof(w->name), "%s|%s|%s%s%s%s%s|%" PRIu64, w->out ? "out" : "in", s, d, lane, gen,
-		 w->natt ? "~nat" : "", w->old_key ? "~old" : "", w->epoch);
+		 w->natt ? "~nat" : "", w->old_key ? "~old" : w->was_key ? "~was" : "", w->epoch);
 }
 
 static int
@@ -470,6 +472,33 @@ gen_track(const char *name, uint32_t gen, time_t now, uint32_t *out_gen, int64_t
 		json_object_del(g, "prev");
 }
 
+/* Peer @name's public key is @pub at @now: the one before it while its
+ * SAs may still come (ESP_GEN_KEEP_S after the change), else NULL. */
+static const char *
+pub_track(const char *name, const char *pub, time_t now)
+{
+	json_t *t = json_object_get(k.pubs, name);
+
+	if (pub == NULL)
+		return NULL;
+	if (t == NULL) {
+		json_object_set_new(k.pubs, name, json_pack("{s:s}", "pub", pub));
+		return NULL;
+	}
+	if (strcmp(json_string_value(json_object_get(t, "pub")) ?: "", pub) != 0) {
+		json_object_set(t, "prev", json_object_get(t, "pub"));
+		json_object_set_new(t, "pub", json_string(pub));
+		json_object_set_new(t, "since", json_integer((json_int_t)now));
+	}
+	if (json_object_get(t, "prev") == NULL)
+		return NULL;
+	if (now - json_integer_value(json_object_get(t, "since")) >= ESP_GEN_KEEP_S) {
+		json_object_del(t, "prev");
+		return NULL;
+	}
+	return json_string_value(json_object_get(t, "prev"));
+}
+
 /* What the intents want now, into @w (at most @max): how many. */
 static size_t
 wanted(struct want *w, size_t max, time_t now)
@@ -487,11 +516,12 @@ wanted(struct want *w, size_t max, time_t now)
 	json_object_clear(k.peers);
 	json_object_foreach(peers, name, d) {
 		json_t *spec = json_object_get(d, "spec"), *enc = json_object_get(spec, "encryption");
-		uint8_t shared[32], old[32];
+		uint8_t shared[32], old[32], was[32];
 		json_int_t lanes;
 		uint32_t gen, out_gen;
 		int64_t prev;
-		bool aes256, natt, has_old, told;
+		bool aes256, natt, has_old, told, has_was;
+		const char *was_pub;
 
 		/* WireGuard's peers are ov_wg.c's, IKEv2's ov_ikesvc.c's (another box's PSK of our key) */
 		if (enc != NULL && strcmp(json_string_value(json_object_get(enc, "keying")) ?: "", "ikev2") == 0 &&
@@ -508,6 +538,10 @@ wanted(struct want *w, size_t max, time_t now)
 		 * ours sealed with the old one's until the peer is seen on the new */
 		has_old = k.has_prev && shared_with(k.prev, json_string_value(json_object_get(enc, "public_key")), old) == 0;
 		told = !has_old || json_is_true(json_object_get(k.uses, name));
+		/* the peer's key rotated (its intent names a new one): what it sealed
+		 * with the old one, until it saw us on the new, still opens a while */
+		was_pub = pub_track(name, json_string_value(json_object_get(enc, "public_key")), now);
+		has_was = was_pub != NULL && shared_with(k.priv, was_pub, was) == 0;
 		aes256 = strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "aes-gcm-256") == 0;
 		natt = json_is_true(json_object_get(enc, "nat_traversal"));
 		gen = (uint32_t)json_integer_value(json_object_get(enc, "generation"));
@@ -525,25 +559,28 @@ wanted(struct want *w, size_t max, time_t now)
 			/* each lane: out at e; in at e and e + 1, e - 1 for a grace
 			 * into e; the old generation's in likewise a while */
 			for (json_int_t l = 0; l < lanes; l++)
-				for (int j = 0; j < 14 && n < max; j++) {
+				for (int j = 0; j < 21 && n < max; j++) {
 					static const int64_t des[7] = { 0, 0, 1, -1, 0, 1, -1 };
 					struct want *x = &w[n];
-					bool is_old = j >= 7;	/* the replaced key's: 7..13 */
+					/* 0..6 ours and the peer's keys, 7..13 our replaced
+					 * key's, 14..20 the peer's replaced key's (inbound) */
+					int v = j / 7;
 
 					if ((j % 7 == 3 || j % 7 == 6) && (!grace || e == 0))
 						continue;
 					if (j % 7 >= 4 && prev < 0)
 						continue;
-					/* outbound: one, of the key the peer uses; inbound: of both */
-					if ((is_old && !has_old) || (j % 7 == 0 && is_old == told))
+					/* outbound: one, of the key the peer uses; inbound: of each */
+					if ((v == 1 && !has_old) || (v == 2 && (!has_was || j % 7 == 0)) ||
+					    (j % 7 == 0 && v < 2 && (v == 1) == told))
 						continue;
 					*x = (struct want){ .out = j % 7 == 0, .src = j % 7 == 0 ? local : remote,
 							    .dst = j % 7 == 0 ? remote : local,
 							    .epoch = e + (uint64_t)des[j % 7], .path = (uint16_t)path,
 							    .lane = (uint8_t)l, .aes256 = aes256, .natt = natt,
 							    .gen = j % 7 == 0 ? out_gen : j % 7 < 4 ? gen : (uint32_t)prev,
-							    .old_key = is_old };
-					memcpy(x->shared, is_old ? old : shared, 32);
+							    .old_key = v == 1, .was_key = v == 2 };
+					memcpy(x->shared, v == 1 ? old : v == 2 ? was : shared, 32);
 					snprintf(x->peer, sizeof(x->peer), "%s", name);
 					want_name(x);
 					n++;
@@ -551,6 +588,7 @@ wanted(struct want *w, size_t max, time_t now)
 		}
 		OPENSSL_cleanse(shared, sizeof(shared));
 		OPENSSL_cleanse(old, sizeof(old));
+		OPENSSL_cleanse(was, sizeof(was));
 	}
 	k.ike_peers = ike_peers;
 	{	/* the generations of peers that are gone */
@@ -560,6 +598,9 @@ wanted(struct want *w, size_t max, time_t now)
 		json_object_foreach_safe(k.gens, tmp, name, g)
 			if (json_object_get(peers, name) == NULL)
 				json_object_del(k.gens, name);
+		json_object_foreach_safe(k.pubs, tmp, name, g)
+			if (json_object_get(peers, name) == NULL)
+				json_object_del(k.pubs, name);
 	}
 	json_decref(peers);
 	json_decref(sites);
@@ -965,6 +1006,7 @@ ov_keys_start(const struct cd_svc_ctx *ctx, char *err, size_t len)
 	k.held = json_object();
 	k.peers = json_object();
 	k.gens = json_object();
+	k.pubs = json_object();
 	if ((rc = cd_host_watch(k.sync, on_sxdp, NULL)) < 0) {
 		snprintf(err, len, "esp: cannot follow sxdp: %s", strerror(-rc));
 		return rc;
@@ -991,7 +1033,8 @@ ov_keys_stop(void)
 	json_decref(k.marks);
 	json_decref(k.peers);
 	json_decref(k.gens);
-	k.held = k.marks = k.peers = k.gens = NULL;
+	json_decref(k.pubs);
+	k.held = k.marks = k.peers = k.gens = k.pubs = NULL;
 }
 
 static json_t *
