@@ -472,6 +472,8 @@ gen_track(const char *name, uint32_t gen, time_t now, uint32_t *out_gen, int64_t
 		json_object_del(g, "prev");
 }
 
+static void names_marked(const char *marker, const char *peer);
+
 /* Peer @name's public key is @pub at @now: the one before it while its
  * SAs may still come (ESP_GEN_KEEP_S after the change), else NULL. */
 static const char *
@@ -489,6 +491,7 @@ pub_track(const char *name, const char *pub, time_t now)
 		json_object_set(t, "prev", json_object_get(t, "pub"));
 		json_object_set_new(t, "pub", json_string(pub));
 		json_object_set_new(t, "since", json_integer((json_int_t)now));
+		names_marked("~was", name);
 	}
 	if (json_object_get(t, "prev") == NULL)
 		return NULL;
@@ -713,8 +716,9 @@ listed(void *arg, json_t *result, json_t *error)
 				if (spis[j] != spi || wants[j].out != out || wants[j].natt != natt)
 					continue;
 				m = json_object_get(k.marks, wants[j].name);
-				json_object_set_new(k.held, wants[j].name, json_pack("{s:I,s:I,s:I}", "id", id, "spi",
-					(json_int_t)spi, "seq0", m ? json_integer_value(json_object_get(m, "seq0")) : 1));
+				json_object_set_new(k.held, wants[j].name, json_pack("{s:I,s:I,s:I,s:s}", "id", id, "spi",
+					(json_int_t)spi, "seq0", m ? json_integer_value(json_object_get(m, "seq0")) : 1,
+					"peer", wants[j].peer));
 				held++;
 				break;
 			}
@@ -824,27 +828,37 @@ keepalives(time_t now)
 
 /* ------------------------------------------------------------ rotation */
 
-/* What sxdp holds of the replaced key's SAs, and their marks, under the
- * names the old key's wants have now ("~old" before the epoch). */
+/* A key replaced (ours, or peer @peer's; NULL: every peer's): what sxdp
+ * holds of its SAs, and their marks, under the names that key's wants
+ * have now (@marker, "~old" or "~was", before the epoch), so that the new
+ * key's SAs, of the names these had, are made anew beside them. */
 static void
-names_to_old(json_t *o)
+names_marked(const char *marker, const char *peer)
 {
-	json_t *moved = json_object(), *v;
+	json_t *moved = json_object(), *marks = json_object(), *v;
 	const char *name;
 	void *tmp;
 
-	json_object_foreach_safe(o, tmp, name, v) {
+	json_object_foreach_safe(k.held, tmp, name, v) {
 		const char *bar = strrchr(name, '|');
 		char n[160];
 
-		if (bar == NULL || strstr(name, "~old") != NULL)
+		if (bar == NULL || strstr(name, "~old") != NULL || strstr(name, "~was") != NULL ||
+		    (peer != NULL && strcmp(json_string_value(json_object_get(v, "peer")) ?: "", peer) != 0))
 			continue;
-		snprintf(n, sizeof(n), "%.*s~old%s", (int)(bar - name), name, bar);
+		snprintf(n, sizeof(n), "%.*s%s%s", (int)(bar - name), name, marker, bar);
 		json_object_set(moved, n, v);
-		json_object_del(o, name);
+		if (json_object_get(k.marks, name) != NULL) {
+			json_object_set(marks, n, json_object_get(k.marks, name));
+			json_object_del(k.marks, name);
+		}
+		json_object_del(k.held, name);
 	}
-	json_object_update(o, moved);
+	json_object_update(k.held, moved);
+	json_object_update(k.marks, marks);
 	json_decref(moved);
+	json_decref(marks);
+	k.dirty = true;
 }
 
 /* The replaced key let go: its file, its memory; its SAs leave at the next reconcile. */
@@ -910,10 +924,12 @@ ov_keys_act(const char *action, json_t *body, json_t **result, char *msg, size_t
 	json_object_clear(k.uses);
 	memcpy(k.prev_b64, k.pub_b64, sizeof(k.prev_b64));
 	key_public(k.priv, k.pub_b64);
-	names_to_old(k.held);
-	names_to_old(k.marks);
-	k.dirty = true;
+	names_marked("~old", NULL);
 	k.rotations++;
+	/* the new key's inbound SAs in sxdp before the answer: a peer told at
+	 * once may seal with them at once */
+	if (k.up && !k.adopting && cd_host_up(k.sxdp))
+		reconcile(time(NULL));
 	CD_LOG(INFO, "esp: the box's key rotated: new public key %s; peers keep using the old one until their "
 	       "intents name the new", k.pub_b64);
 	*result = json_pack("{s:s,s:s,s:i}", "public_key", k.pub_b64, "previous_public_key", k.prev_b64,
