@@ -503,6 +503,21 @@ pki_make(void)
 	EVP_PKEY_free(b);
 }
 
+/* The PKI's files and folder gone. */
+static void
+pki_drop(void)
+{
+	static const char *const names[] = { "ca", "rogue", "a", "b", "b-rogue", "a-other" };
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (int k = 0; k < 2; k++) {
+			snprintf(path, sizeof(path), "%s/%s.%s", pki, names[i], k ? "key" : "pem");
+			unlink(path);
+		}
+	rmdir(pki);
+}
+
 static struct ov_ikecert *certs[2];
 
 /* Side @i proving itself with pki/@file's certificate, trusting pki/@ca's: ID @id, expecting @rid. */
@@ -549,6 +564,7 @@ START_TEST(certificates_prove_both_ways)
 	run(300);
 	agree();
 	certs_free();
+	pki_drop();
 }
 END_TEST
 
@@ -582,6 +598,7 @@ START_TEST(untrusted_certificate_refused)
 	ck_assert_int_eq(sides[0].ups + sides[1].ups, 0);
 	ck_assert_uint_ge(ov_ike_stats(sides[1].e)->drop[OV_IKE_R_untrusted_cert], 1);
 	certs_free();
+	pki_drop();
 }
 END_TEST
 
