@@ -27,6 +27,10 @@ def b64(s):
     return base64.b64encode(s.encode()).decode()
 
 
+# generous: etcd started again on its data dir (a restart's WAL replayed) beside a CI run's lanes took
+# more than the 10 s this was
+ETCD_START_S = 40
+
 class Etcd:
     """One etcd member in @tmp; tls: a directory with ca.crt, srv.crt, srv.key (https, client
     certificates asked) and cli.crt, cli.key (ours)."""
@@ -54,13 +58,14 @@ class Etcd:
              "--advertise-client-urls", c, "--listen-peer-urls", p,
              "--initial-advertise-peer-urls", p, "--initial-cluster", "t=" + p] + tls + self.extra,
             stdout=self.log, stderr=self.log)
-        for _ in range(100):
+        deadline = time.monotonic() + ETCD_START_S
+        while time.monotonic() < deadline:
             try:
                 self.call("kv/range", {"key": b64("/")})
                 return
             except OSError:
                 time.sleep(0.1)
-        raise T.TestFailure("etcd did not start")
+        raise T.TestFailure("etcd did not start in %d s: %s" % (ETCD_START_S, open(self.dir + ".log").read()[-600:]))
 
     def stop(self):
         if self.proc:
