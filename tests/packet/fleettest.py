@@ -31,6 +31,7 @@ def b64(s):
 # more than the 10 s this was
 ETCD_START_S = 40
 
+
 class Etcd:
     """One etcd member in @tmp; tls: a directory with ca.crt, srv.crt, srv.key (https, client
     certificates asked) and cli.crt, cli.key (ours)."""
