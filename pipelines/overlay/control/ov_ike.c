@@ -1285,6 +1285,26 @@ ike_retire(struct ov_ike_peer *p, struct ike_sa *old, bool say)
 	p->old_ike = old;
 }
 
+/* A rekeyed Child SA's keys (2.17: KEYMAT of the new DH's @gir and the
+ * exchange's nonces, the CREATE_CHILD_SA initiator's to the responder's
+ * first) into @c, this side the exchange's @initiator: 0 or -errno. */
+static int
+rekey_keys(const struct ike_sa *sa, const uint8_t *gir, size_t glen, const uint8_t *ni, size_t nil,
+	   const uint8_t *nr, size_t nrl, bool initiator, struct ov_ike_child *c)
+{
+	uint8_t i2r[OV_IKE_KEY_MAX], r2i[OV_IKE_KEY_MAX];
+	int rc;
+
+	c->key_len = sa->aes_bits / 8 + OV_IKE_SALT;
+	if ((rc = ov_ike_child_keys(&sa->k, gir, glen, ni, nil, nr, nrl, c->key_len, i2r, r2i)) == 0) {
+		memcpy(c->key_out, initiator ? i2r : r2i, c->key_len);
+		memcpy(c->key_in, initiator ? r2i : i2r, c->key_len);
+	}
+	memset(i2r, 0, sizeof(i2r));
+	memset(r2i, 0, sizeof(r2i));
+	return rc;
+}
+
 /* The peer's CREATE_CHILD_SA: a rekey of the Child SA or of the IKE SA
  * (another Child SA is not taken: NO_ADDITIONAL_SAS). */
 static void
@@ -1293,7 +1313,7 @@ rekey_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m
 	struct ike_sa *sa = p->sa, *nsa;
 	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA), *np = ov_ike_find(m, OV_IKE_PL_NONCE);
 	uint8_t inner[OV_IKE_MSG_MAX], body[256], spi[8], pub[OV_IKE_DH_MAX], gir[OV_IKE_DH_MAX], grp[2];
-	uint8_t i2r[OV_IKE_KEY_MAX], r2i[OV_IKE_KEY_MAX], nr[OV_IKE_NONCE];
+	uint8_t nr[OV_IKE_NONCE];
 	struct ov_ike_child c = { 0 };
 	struct ov_ike_dh *dh = NULL;
 	struct ov_ike_notify rn;
@@ -1384,17 +1404,13 @@ rekey_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m
 		c.esn = esn;
 		c.encap = sa->natt;
 		c.encap_port = sa->rport;
-		c.key_len = sa->aes_bits / 8 + OV_IKE_SALT;
-		if (ov_ike_child_keys(&sa->k, gir, glen, np->body, np->len, nr, sizeof(nr), c.key_len, i2r, r2i) < 0) {
-			memset(gir, 0, sizeof(gir));
+		int rc = rekey_keys(sa, gir, glen, np->body, np->len, nr, sizeof(nr), false, &c);
+
+		memset(gir, 0, sizeof(gir));
+		if (rc < 0) {
 			answer_notify(p, OV_IKE_CREATE_CHILD_SA, m->h.msgid, OV_IKE_N_TEMPORARY_FAILURE);
 			return;
 		}
-		memset(gir, 0, sizeof(gir));
-		memcpy(c.key_in, i2r, c.key_len);
-		memcpy(c.key_out, r2i, c.key_len);
-		memset(i2r, 0, sizeof(i2r));
-		memset(r2i, 0, sizeof(r2i));
 		ov_ike_be32(spi, c.spi_in);
 		xf[0] = (struct ov_ike_xf){ OV_IKE_XF_ENCR, OV_IKE_ENCR_AES_GCM_16, (uint16_t)sa->aes_bits };
 		xf[1] = (struct ov_ike_xf){ OV_IKE_XF_DH, sa->dh_group, 0 };
@@ -1436,7 +1452,7 @@ rekey_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg 
 {
 	struct ike_sa *sa = p->sa, *nsa;
 	const struct ov_ike_pl *sap = ov_ike_find(m, OV_IKE_PL_SA), *np = ov_ike_find(m, OV_IKE_PL_NONCE);
-	uint8_t gir[OV_IKE_DH_MAX], i2r[OV_IKE_KEY_MAX], r2i[OV_IKE_KEY_MAX], inner[32], del[8];
+	uint8_t gir[OV_IKE_DH_MAX], inner[32], del[8];
 	bool ike = sa->ck == CK_IKE, esn = false;
 	struct ov_ike_child c = { 0 };
 	struct ov_ike_notify n;
@@ -1486,17 +1502,11 @@ rekey_answered(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg 
 	c.esn = esn;
 	c.encap = sa->natt;
 	c.encap_port = sa->rport;
-	c.key_len = sa->aes_bits / 8 + OV_IKE_SALT;
-	if (ov_ike_child_keys(&sa->k, gir, glen, sa->ck_nonce, OV_IKE_NONCE, np->body, np->len, c.key_len, i2r,
-			      r2i) < 0) {
-		memset(gir, 0, sizeof(gir));
-		return;
-	}
+	int rc = rekey_keys(sa, gir, glen, sa->ck_nonce, OV_IKE_NONCE, np->body, np->len, true, &c);
+
 	memset(gir, 0, sizeof(gir));
-	memcpy(c.key_out, i2r, c.key_len);
-	memcpy(c.key_in, r2i, c.key_len);
-	memset(i2r, 0, sizeof(i2r));
-	memset(r2i, 0, sizeof(r2i));
+	if (rc < 0)
+		return;
 	/* the old Child SA deleted: ours said (its inbound SPI), the peer answers with its */
 	del[0] = OV_IKE_PROTO_ESP;
 	del[1] = 4;
