@@ -29,12 +29,19 @@ static struct dp_api_ctx *api;
 static struct dp_table_counts tbl_base[DP_TABLES_MAX];
 
 static int
-m_hello(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
-	struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
+m_hello(json_t *params, const struct dp_schema_val *v __rte_unused, json_t **result, struct dp_rpc_err *err,
+	void *arg __rte_unused)
 {
-	*result = json_pack("{s:s,s:s,s:s,s:I,s:s,s:i,s:i}", "name", "sxdp", "version", api->version,
+	const char *excl = json_string_value(json_object_get(params, "exclusive"));
+	int replaced = 0;
+
+	if (excl != NULL && (replaced = dp_ctl_exclusive(excl)) < 0)
+		return dp_rpc_err_set(err, DP_RPC_APP_ERROR, "not_exclusive", "/exclusive",
+				      "only a client of the control socket holds a name alone (%s)",
+				      strerror(-replaced));
+	*result = json_pack("{s:s,s:s,s:s,s:I,s:s,s:i,s:i,s:i}", "name", "sxdp", "version", api->version,
 		"boot_id", api->boot_id, "generation", (json_int_t)dp_tables_generation(),
-		"pipeline", api->pipeline, "workers", api->n_workers, "ports", dp_n_ports);
+		"pipeline", api->pipeline, "workers", api->n_workers, "ports", dp_n_ports, "replaced", replaced);
 	return 0;
 }
 

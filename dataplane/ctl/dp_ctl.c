@@ -83,6 +83,7 @@ struct ctl_client {
 	int hold;		/* in its turn: responses wait for its end (CTL_SEND_AT) */
 	int rd_eof;		/* peer will send no more: answer, flush, then close */
 	const char *dead;	/* why it must be closed at the end of the round */
+	char exclusive[DP_CTL_EXCLUSIVE_MAX];	/* the name it holds alone (dp_ctl_exclusive) */
 };
 
 static struct {
@@ -156,6 +157,34 @@ dp_ctl_move(const char *path)
 		return -errno;
 	snprintf(ctl.path, sizeof(ctl.path), "%s", path);
 	return 0;
+}
+
+static void client_close(struct ctl_client *c, const char *why);
+
+int
+dp_ctl_exclusive(const char *name)
+{
+	struct ctl_client *me = ctl.cur;
+	int n = 0;
+
+	if (me == NULL)
+		return -ENOTCONN;
+	if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof(me->exclusive))
+		return -EINVAL;
+	for (unsigned int i = 0; i < ctl.max_clients; i++) {
+		struct ctl_client *c = &ctl.clients[i];
+
+		if (c == me || c->fd < 0 || strcmp(c->exclusive, name) != 0)
+			continue;
+		/* closed now, not at the round's end: nothing it sent is run
+		 * after the caller is answered */
+		dp_ctl_log("ctl: client %u replaced as \"%s\" by client %u: what it sent and sxdp did not run "
+			   "yet is dropped", c->peer.id, name, me->peer.id);
+		client_close(c, "replaced");
+		n++;
+	}
+	snprintf(me->exclusive, sizeof(me->exclusive), "%s", name);
+	return n;
 }
 
 size_t

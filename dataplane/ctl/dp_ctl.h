@@ -70,6 +70,14 @@ bool dp_ctl_has_client(unsigned int id);
  * socket it replaces keep their connections (a restart that takes over,
  * dp_takeover.h). 0 or -errno. */
 int dp_ctl_move(const char *path);
+/* The client being dispatched holds @name alone: every other client that
+ * held it is closed at once, its requests not yet run dropped (a restarted
+ * controller's fence: once it is answered, nothing its dead predecessor
+ * sent can still change a table). The number closed, or -errno
+ * (-ENOTCONN outside a dispatch from the socket, -EINVAL: no name or one
+ * of DP_CTL_EXCLUSIVE_MAX characters or more). */
+#define DP_CTL_EXCLUSIVE_MAX 32
+int dp_ctl_exclusive(const char *name);
 /* Bytes the server holds for its clients (input, output, batch replies). */
 size_t dp_ctl_memory(void);
 /* The server's clock (monotonic milliseconds); tests replace it. */

@@ -38,13 +38,23 @@ static const struct dp_schema_field hello_result = {
 		RS("pipeline", "the config's pipeline: a feature, or role=feature pairs"),
 		RU("workers", "worker lcores"),
 		RU("ports", "ports"),
+		RU("replaced", "earlier clients that held the name of params.exclusive, closed: what "
+			       "they sent that was not run yet never is"),
 		END },
+};
+
+static const struct dp_schema_field hello_params[] = {
+	{ .name = "exclusive", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_BOUNDS, .min = 1, .max = 31,
+	  .desc = "this connection holds this name alone: any other that holds it is closed first, its "
+		  "requests not run yet dropped (a restarted controller's fence against its predecessor's "
+		  "writes still queued)", .example = "\"sxcd\"" },
+	END
 };
 
 const struct dp_rpc_method dp_apidef_sys_hello = {
 	.name = "sys.hello",
 	.description = "Version, boot_id (changes on every start) and table generation",
-	.params = dp_schema_none,
+	.params = hello_params,
 	.result = &hello_result,
 };
 

@@ -366,6 +366,71 @@ def test_kill9_mid_burst():
 
 
 @R.test
+def test_dead_sxcds_queued_writes_never_land():
+    """What a dead sxcd left queued in sxdp's socket is never written after a restarted sxcd
+    looked at the tables: its hello holds the name "sxcd" alone, which closes the dead one's
+    connection with whatever it had not run (the fence); what ran before is swept as held by
+    no session. Stood for by a client that says it is sxcd and queues 4,000 writes of PFCP's
+    entries no session holds: some run before sxcd restarts, the rest sent while it starts."""
+    import signal
+    import socket
+    with upf_pfcp() as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, sess = smf.open_session(cp_seid=0xd00, ue="10.45.9.1", gnb="192.0.2.10", gnb_teid=0x4000,
+                                       ul_teid=0x8000)
+            expect_eq(cause_of(r), 1, "a session")
+            held = tables(dp)
+            ul = [e for e in held["sessions_uplink"] if e not in base["sessions_uplink"]][0]
+            dl = [e for e in held["sessions_downlink"] if e not in base["sessions_downlink"]][0]
+            cd.stop(signal.SIGKILL)
+            old = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            old.connect(dp.sock_path)
+            old.sendall(b'{"jsonrpc":"2.0","id":0,"method":"sys.hello","params":{"exclusive":"sxcd"}}\n')
+            lines, ident = [], 1
+            for b in range(40):
+                calls = []
+                for k in range(50):
+                    i = b * 50 + k
+                    u = dict(ul, match=dict(ul["match"], teid=0x20000 + i))
+                    d = dict(dl, match=dict(dl["match"], ue="10.45.%d.%d" % (20 + i // 250, i % 250)))
+                    calls.append({"jsonrpc": "2.0", "id": ident, "method": "table.write", "params": {
+                        "updates": [dict(u, type="insert", table="sessions_uplink"),
+                                    dict(d, type="insert", table="sessions_downlink")]}})
+                    ident += 1
+                lines.append(json.dumps(calls).encode() + b"\n")
+            # a part run before the restart (swept), the rest arriving while it starts (fenced)
+            old.sendall(b"".join(lines[:4]))
+            deadline = time.monotonic() + 20
+            while len(tables(dp)["sessions_uplink"]) <= len(held["sessions_uplink"]):
+                expect(time.monotonic() < deadline, "sxdp runs the dead one's first writes")
+                time.sleep(0.05)
+            old.setblocking(False)
+            queued = b"".join(lines[4:])
+            sent = 0
+            cd.start()
+            while sent < len(queued):
+                try:
+                    sent += old.send(queued[sent:sent + 65536])
+                except BlockingIOError:
+                    time.sleep(0.001)
+                except OSError:
+                    break   # closed by sxdp: replaced
+            judged(cd)
+            t = tables(dp)
+            expect_eq((len(t["sessions_uplink"]), len(t["sessions_downlink"])),
+                      (len(held["sessions_uplink"]), len(held["sessions_downlink"])),
+                      "sxdp holds the one session sxcd has, none of the dead one's writes")
+            expect("no session holds" in cd.logtext(), "what the dead one ran swept")
+            old.close()
+            r, _ = smf.open_session(cp_seid=0xd01, ue="10.45.20.7", gnb="192.0.2.10", gnb_teid=0x4001,
+                                    ul_teid=0x20007)
+            expect_eq(cause_of(r), 1, "a session on the keys the dead one wrote")
+            r = smf.modify(sess["up_seid"], 0xd00, far=2, gnb="192.0.2.10", gnb_teid=0x4f00)
+            expect_eq(cause_of(r), 1, "the answered session is there")
+
+
+@R.test
 def test_hostile_peer():
     """A hostile SMF: 3,000 establishment, modification and deletion requests, a third sent as
     they are and the rest cut, with bytes flipped, IEs doubled or dropped, out of order, sent

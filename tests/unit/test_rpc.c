@@ -131,6 +131,23 @@ m_count(json_t *params, const struct dp_schema_val *v, json_t **result, struct d
 	return 0;
 }
 
+/* params.name held alone (dp_ctl_exclusive) */
+static const struct dp_rpc_method exclusive_decl = { .name = "test.exclusive", .description = "fence" };
+
+static int
+m_exclusive(json_t *params, const struct dp_schema_val *v, json_t **result, struct dp_rpc_err *err,
+	    void *arg)
+{
+	int n = dp_ctl_exclusive(json_string_value(json_object_get(params, "name")));
+
+	(void)v;
+	(void)arg;
+	if (n < 0)
+		return dp_rpc_err_set(err, -32000, "not_exclusive", "", NULL);
+	*result = json_integer(n);
+	return 0;
+}
+
 static const struct dp_rpc_method whoami_decl = {
 	.name = "test.whoami", .description = "peer", .params = dp_schema_none };
 
@@ -210,6 +227,7 @@ setup(void)
 	ck_assert_int_eq(dp_rpc_register(&fail_decl, m_fail, NULL, json_object()), 0);
 	ck_assert_int_eq(dp_rpc_register(&count_decl, m_count, NULL, NULL), 0);
 	ck_assert_int_eq(dp_rpc_register(&whoami_decl, m_whoami, NULL, NULL), 0);
+	ck_assert_int_eq(dp_rpc_register(&exclusive_decl, m_exclusive, NULL, NULL), 0);
 	ck_assert_int_eq(dp_rpc_register(&big_decl, m_big, NULL, NULL), 0);
 	ck_assert_int_eq(dp_rpc_register(&close_decl, m_close, NULL, NULL), 0);
 }
@@ -533,7 +551,7 @@ START_TEST(discover)
 
 	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"rpc.discover\"}");
 	list = json_object_get(json_object_get(r, "result"), "methods");
-	ck_assert_int_eq(json_array_size(list), 9);
+	ck_assert_int_eq(json_array_size(list), 10);
 	json_array_foreach(list, i, m) {
 		const char *name = json_string_value(json_object_get(m, "name"));
 
@@ -1718,6 +1736,72 @@ END_TEST
 
 /* Clients parking long lines fill the memory budget; one that sends small
  * requests still gets in and is answered (its first 64 KiB are its own). */
+#define EXCL(id, name) "{\"jsonrpc\":\"2.0\",\"id\":" #id ",\"method\":\"test.exclusive\"," \
+	"\"params\":{\"name\":\"" name "\"}}\n"
+
+static json_int_t
+tc_exclusive(struct tc *c, const char *line)
+{
+	json_t *r;
+	json_int_t n;
+
+	tc_sends(c, line);
+	r = tc_recv(c);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(json_is_integer(json_object_get(r, "result")), "not answered");
+	n = json_integer_value(json_object_get(r, "result"));
+	json_decref(r);
+	return n;
+}
+
+/* A restarted controller's fence: once its claim of the name is answered,
+ * nothing its predecessor sent is run any more, however much it left queued. */
+START_TEST(socket_exclusive_fence)
+{
+	struct tc *a, *b, *c;
+	char burst[200 * 64];
+	size_t len = 0;
+	int at_claim;
+	json_t *r;
+
+	server_open(1024, 4, 0);
+	a = tc_connect();
+	b = tc_connect();
+	ck_assert_int_eq(tc_exclusive(a, EXCL(1, "sxcd")), 0);
+	ck_assert_int_eq(tc_exclusive(b, EXCL(1, "other")), 0);
+	for (int i = 0; i < 200; i++)
+		len += (size_t)snprintf(burst + len, sizeof(burst) - len,
+					"{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test.count\"}\n", 100 + i);
+	tc_send(a, burst, len);
+	dp_ctl_poll(0);
+	ck_assert_int_lt(notified, 200);	/* some left queued: a round serves a share */
+	c = tc_connect();
+	ck_assert_int_eq(tc_exclusive(c, EXCL(1, "sxcd")), 1);
+	at_claim = notified;
+	ck_assert_int_lt(at_claim, 200);
+	ck_assert_ptr_nonnull(strstr(log_buf, "replaced as \"sxcd\""));
+	/* a is closed: what reached it before, then end of input */
+	while ((r = tc_recv(a)) != NULL)
+		json_decref(r);
+	for (int i = 0; i < 5; i++)
+		dp_ctl_poll(1);
+	ck_assert_int_eq(notified, at_claim);
+	/* the others go on; another name closes nobody */
+	tc_sends(b, ECHO(2));
+	ck_assert_int_eq(tc_recv_id(b), 2);
+	ck_assert_int_eq(tc_exclusive(c, EXCL(2, "sxcd")), 0);
+	ck_assert_uint_eq(dp_ctl_clients(), 2);
+	tc_sends(b, EXCL(3, ""));
+	r = tc_recv(b);
+	ck_assert_ptr_nonnull(json_object_get(r, "error"));
+	json_decref(r);
+	tc_free(a);
+	tc_free(b);
+	tc_free(c);
+	server_cleanup();
+}
+END_TEST
+
 START_TEST(socket_memory_small_client_not_locked_out)
 {
 	struct dp_ctl_opts o = { .max_msg = 1 << 20, .max_mem = 1 << 20 };
@@ -1831,6 +1915,7 @@ rpc_suite(void)
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_set_timeout(ts, 60);
 	tcase_add_test(ts, socket_clients);
+	tcase_add_test(ts, socket_exclusive_fence);
 	tcase_add_test(ts, socket_too_large);
 	tcase_add_test(ts, socket_random_chunks);
 	tcase_add_test(ts, socket_slow_reader);

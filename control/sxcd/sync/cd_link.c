@@ -88,8 +88,19 @@ on_hello(void *arg, json_t *result, json_t *error)
 	const char *boot = json_string_value(json_object_get(result, "boot_id"));
 	struct hello_ctx *h;
 
+	if (error != NULL && json_integer_value(json_object_get(error, "code")) == -32602 && !l->plain_hello) {
+		/* an sxdp from before the fence: no fence against a dead sxcd's writes */
+		CD_LOG(WARN, "sxdp takes no exclusive hello (older than this sxcd): what a previous sxcd left "
+		       "queued may still be written after this one looked");
+		l->plain_hello = true;
+		ctl_async_call(l->ctl, "sys.hello", NULL, on_hello, l);
+		return;
+	}
 	if (error != NULL || boot == NULL)
 		return;
+	if (json_integer_value(json_object_get(result, "replaced")) > 0)
+		CD_LOG(WARN, "sxdp closed a previous sxcd's connection: what it had sent and sxdp had not run is "
+		       "dropped (it was never answered)");
 	if (l->boot_id[0] != '\0' && strcmp(l->boot_id, boot) != 0)
 		CD_LOG(INFO, "sxdp restarted (boot_id %s, was %s): programming every intent again",
 		       boot, l->boot_id);
@@ -111,7 +122,10 @@ on_state(void *arg, bool up)
 	if (up) {
 		l->up(l->arg);
 		CD_LOG(INFO, "sxdp connected");
-		ctl_async_call(l->ctl, "sys.hello", NULL, on_hello, l);
+		/* the fence: nothing a dead sxcd left queued is run once this is
+		 * answered, so the tables read next are all there is */
+		ctl_async_call(l->ctl, "sys.hello", l->plain_hello ? NULL : json_pack("{s:s}", "exclusive", "sxcd"),
+			       on_hello, l);
 		return;
 	}
 	CD_LOG(WARN, "sxdp connection lost");

@@ -14,6 +14,7 @@
 #ifndef CD_LINK_H
 #define CD_LINK_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 #include "cd_tables.h"
@@ -40,6 +41,7 @@ struct cd_link {
 	cd_link_fn *known;		/* the tables are known (before the watchers) */
 	cd_link_fn *lost;		/* the connection went (the tables still there) */
 	void *arg;
+	bool plain_hello;		/* sxdp takes no exclusive hello (older): said plainly */
 };
 
 /* Connect to sxdp's socket at @socket on @base (and keep reconnecting).

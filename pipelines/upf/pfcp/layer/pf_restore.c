@@ -63,6 +63,7 @@ meters_size(struct pf_up *up)
 }
 
 static void restart_check(struct pf_up *up, const char *boot_id);
+static void sweep(struct pf_up *up);
 
 /* An sxdp without the sessions (one that started empty, or the pair's
  * other box's journal taken over): the shared entries, then every
@@ -127,6 +128,8 @@ pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 		rewrite_all(up);
 	}
 	snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);
+	if (up->sweep_due)
+		sweep(up);
 	pf_usess_kick(up);
 }
 
@@ -231,16 +234,39 @@ held(void *arg, const char *table, json_t *e, const char *key)
 	return false;
 }
 
+#define RESWEEP_MS 500	/* a failed sweep, done again after */
+
+/* Requests wait until it is done: an entry no session holds would refuse
+ * the establishment that needs its key (the SMF's retransmission of one
+ * never answered) with System failure. */
 static void
 swept(void *arg, int rc)
 {
 	struct pf_up *up = arg;
+	struct timeval tv = { 0, RESWEEP_MS * 1000 };
 
-	if (rc < 0)
-		CD_LOG(ERR, "pfcp: the sweep of sxdp's entries no session holds failed (%s): left", strerror(-rc));
+	if (rc < 0) {
+		CD_LOG(ERR, "pfcp: the sweep of sxdp's entries no session holds failed (%s): done again %s", strerror(-rc),
+		       up->tables != NULL ? "shortly" : "once sxdp is back");
+		up->sweep_due = true;
+		if (up->tables != NULL)
+			event_add(up->resweep, &tv);
+		return;
+	}
 	up->restoring = false;
 	event_active(up->flush, EV_TIMEOUT, 0);
 	pf_usess_kick(up);
+}
+
+void
+pf_restore_resweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct pf_up *up = arg;
+
+	(void)fd;
+	(void)what;
+	if (up->sweep_due && up->tables != NULL)
+		sweep(up);
 }
 
 /* Once the journal's sessions are restored: PFCP's entries in sxdp no
@@ -248,6 +274,8 @@ swept(void *arg, int rc)
 static void
 sweep(struct pf_up *up)
 {
+	up->sweep_due = false;   /* (set again if it fails) */
+	event_del(up->resweep);
 	if (up->tables == NULL || pf_sweep_start(up->ctl, up->tables, held, swept, up) < 0)
 		swept(up, -ENOTCONN);
 }

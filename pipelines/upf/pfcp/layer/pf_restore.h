@@ -11,6 +11,8 @@
 int pf_restore_load_one(void *arg, uint64_t key, const uint8_t *b, size_t len);
 /* up->restore's callback: the loaded sessions restored, a slice at a time. */
 void pf_restore_slice(evutil_socket_t fd, short what, void *arg);
+/* A failed sweep's timer: done again (sxdp connected). */
+void pf_restore_resweep(evutil_socket_t fd, short what, void *arg);
 /* An OP_RESTORE done (written, or refused): once a takeover's are all, the
  * journal says this sxdp holds its sessions. */
 void pf_restore_written(struct pf_up *up);

@@ -699,6 +699,7 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, cha
 	up->tick = event_new(up->base, -1, EV_PERSIST, pf_report_on_tick, up);
 	up->flush = event_new(up->base, -1, 0, pf_answer_flush, up);
 	up->restore = event_new(up->base, -1, 0, pf_restore_slice, up);
+	up->resweep = evtimer_new(up->base, pf_restore_resweep, up);
 	up->out_tail = &up->out;
 	if (ctx->store_dir != NULL && (rc = pf_store_open(ctx->store_dir, &up->store)) < 0) {
 		snprintf(err, len, "the PFCP sessions' journal in %s: %s", ctx->store_dir, strerror(-rc));

@@ -139,7 +139,7 @@ struct pf_up {
 	struct op *reading;		/* applied, their counters being read */
 	uint64_t ev_after;		/* sxdp's UPF events read up to */
 	bool ev_busy, ev_known;
-	struct event *ev_timer, *tick, *flush, *restore;
+	struct event *ev_timer, *tick, *flush, *restore, *resweep;
 	struct pf_store *store;		/* the sessions' journal (NULL: none) */
 	/* the journal's copy at the pair's other box (pf_up_replicate; hold NULL: none) */
 	bool (*replica_hold)(void *arg, struct outmsg *answers);
@@ -150,6 +150,7 @@ struct pf_up {
 	struct outmsg *out, **out_tail;
 	char stored_boot[64];		/* the sxdp the journal's sessions were in */
 	bool restoring;			/* sessions loaded, not yet claimed and counted */
+	bool sweep_due;			/* the sweep failed: done again (requests wait) */
 	size_t restore_at;		/* the next slot of the table to restore */
 	size_t takeover_ctr;		/* the next slot whose counters a takeover reads */
 	size_t takeover_from;		/* ... the first of the read under way */
