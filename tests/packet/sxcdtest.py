@@ -131,8 +131,10 @@ class Sxcd:
     its log logtail() gives (what a test's checks read of it)."""
 
     def __init__(self, sock=NOSOCK, store=None, token=None, resync_ms=500, netns=None, extra=(),
-                 site=None, state_dir=None, pfcp=None, pfcp_bind=None, nofile=None, keep_store=False, tail=1500):
+                 site=None, state_dir=None, pfcp=None, pfcp_bind=None, nofile=None, keep_store=False, tail=1500,
+                 env=None):
         self.sock = sock
+        self.env = dict(os.environ, **env) if env else None   # its environment (LD_PRELOAD...)
         self.extra = list(extra)
         self.fleet_store = store is not None and "://" in store
         self.store = store or tempfile.mkdtemp(prefix="sxcd-store-")
@@ -185,7 +187,7 @@ class Sxcd:
         def limit():
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
         self.proc = subprocess.Popen(self.args(), stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"),
-                                     preexec_fn=limit if nofile else None)
+                                     preexec_fn=limit if nofile else None, env=self.env)
         deadline = time.monotonic() + START_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

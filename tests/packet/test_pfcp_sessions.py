@@ -431,6 +431,54 @@ def test_dead_sxcds_queued_writes_never_land():
 
 
 @R.test
+def test_stalled_disk_holds_no_heartbeat():
+    """The journal's syncs run on a thread of their own: while the disk stalls every sync
+    (a stand-in, tests/packet/stall_sync.c), heartbeats and REST reads are answered at once;
+    an establishment is answered only once its journal record is synced, then with cause 1,
+    and it is still there after a kill -9."""
+    import signal
+    lib = os.path.join(os.path.abspath(T.build_dir()), "tests", "libstallsync.so")
+    expect(os.path.exists(lib), "the build made %s" % lib)
+    import tempfile
+    stall = os.path.join(tempfile.mkdtemp(prefix="sxt-stall-"), "stall")
+    with upf_pfcp(cd_env={"LD_PRELOAD": lib, "SXT_STALL_SYNC": stall}) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            r, _ = smf.open_session(cp_seid=0xe00, ue="10.45.30.1", gnb="192.0.2.10", gnb_teid=0x4000)
+            expect_eq(cause_of(r), 1, "a session with the disk well")
+            open(stall, "w").close()
+            try:
+                smf.send(bytes(smf.est_msg(0xe01, "10.45.30.2", gnb="192.0.2.10", gnb_teid=0x4001)))
+                # written into sxdp, then held for the sync
+                deadline = time.monotonic() + 20
+                while len(tables(dp)["sessions_downlink"]) < len(base["sessions_downlink"]) + 2:
+                    expect(time.monotonic() < deadline, "the establishment written into sxdp")
+                    time.sleep(0.05)
+                for k in range(3):
+                    hb = smf.heartbeat(timeout=5, retransmit=False)
+                    expect(hb is not None, "heartbeat %d answered while the disk stalls" % k)
+                    expect_eq(cd.req("GET", "/api/v1/status")[0], 200, "a REST read answered too")
+                p, raw, src = smf.recv(0.3)
+                expect(p is None or p.message_type != 51, "no answer before its record is durable")
+            finally:
+                os.unlink(stall)
+            got = None
+            deadline = time.monotonic() + 10
+            while got is None and time.monotonic() < deadline:
+                p, raw, src = smf.recv(0.5)
+                if p is not None and p.message_type == 51:
+                    got = p
+            expect(got is not None, "answered once the disk is back")
+            expect_eq(cause_of(got), 1, "accepted")
+            up_seid = S.ie(got, S.IE_FSEID_T).seid
+            cd.stop(signal.SIGKILL)
+            cd.start()
+            judged(cd)
+            expect_eq(cause_of(smf.modify(up_seid, 0xe01, far=2, gnb="192.0.2.10", gnb_teid=0x4f01)), 1,
+                      "what was answered is in the journal")
+
+
+@R.test
 def test_hostile_peer():
     """A hostile SMF: 3,000 establishment, modification and deletion requests, a third sent as
     they are and the rest cut, with bytes flipped, IEs doubled or dropped, out of order, sent

@@ -515,7 +515,7 @@ METHODS = {
     "sys.hello": lambda p: {"name": "sxdp", "version": "0.1.0",
                             "boot_id": "5f0c3a52-8f0e-4d7e-9a43-0c1f2b3d4e5f",
                             "generation": 6, "pipeline": "forward",
-                            "workers": 1, "ports": 2},
+                            "workers": 1, "ports": 2, "replaced": 0},
     "rpc.discover": lambda p: {"methods": list(API.methods.values())},
     "port.list": lambda p: {"ports": PORTS},
     "port.stats": port_stats,

@@ -48,6 +48,7 @@
 #include "cd_svc.h"
 #include "pf_node.h"
 #include "pf_pair.h"
+#include "pf_jsync.h"
 #include "pf_store.h"
 #include "pf_up.h"
 
@@ -93,7 +94,8 @@ static struct {
 	struct bufferevent *pending[PENDING_MAX];
 	bool pending_peer[PENDING_MAX];
 	uint64_t pending_at[PENDING_MAX], accepts;
-	struct pf_store *copy;
+	struct pf_jsync *copy;		/* the journal's copy, synced on its thread */
+	unsigned int in_gen;		/* one more per stream from the active */
 	char copy_boot[64];		/* the sxdp the copy's sessions are in (its key 0) */
 	bool in_sync;			/* a commit taken since the last snapshot began */
 	/* the active's side */
@@ -672,9 +674,10 @@ static int
 copy_open(bool fresh)
 {
 	char path[PATH_MAX];
+	struct pf_store *s;
 	int rc;
 
-	pf_store_close(pp.copy);
+	pf_jsync_free(pp.copy);
 	pp.copy = NULL;
 	if (fresh) {
 		snprintf(path, sizeof(path), "%s/pfcp/sessions.log", pp.ctx->store_dir);
@@ -682,11 +685,44 @@ copy_open(bool fresh)
 			return -errno;
 		pp.copy_boot[0] = '\0';
 	}
-	if ((rc = pf_store_open(pp.ctx->store_dir, &pp.copy)) < 0) {
+	if ((rc = pf_store_open(pp.ctx->store_dir, &s)) == 0 && (pp.copy = pf_jsync_new(pp.ctx->base, s)) == NULL) {
+		pf_store_close(s);
+		rc = -ENOMEM;
+	}
+	if (rc < 0) {
 		pp.st.copy_failures++;
 		CD_LOG(ERR, "pfcp pair: the journal's copy in %s: %s", pp.ctx->store_dir, strerror(-rc));
 	}
 	return rc;
+}
+
+static void in_close(void);
+
+/* A commit of the active's, answered once the copy holds it durably. */
+struct commit {
+	unsigned int gen;	/* the stream it came on */
+	uint8_t id[8];
+};
+
+static void
+copy_synced(void *arg, int rc)
+{
+	struct commit *c = arg;
+
+	if (rc == -ECANCELED) {
+		/* the copy closed (a snapshot starts it again, or this box serves now) */
+	} else if (rc < 0) {
+		pp.st.copy_failures++;
+		CD_LOG(ERR, "pfcp pair: the journal's copy does not sync (%s): the active's commit not answered, a "
+		       "snapshot at its next connect", strerror(-rc));
+		if (c->gen == pp.in_gen)
+			in_close();
+	} else if (c->gen == pp.in_gen && pp.in != NULL) {   /* (a new stream starts again from a snapshot) */
+		pp.st.commits_in++;
+		pp.in_sync = true;
+		frame(pp.in, 'A', c->id, 8, NULL, 0);
+	}
+	free(c);
 }
 
 static bool
@@ -713,16 +749,23 @@ in_frame(uint8_t type, const uint8_t *p, size_t len)
 
 		if (type == 'P') {
 			pp.st.records_in++;
-			rc = pf_store_put(pp.copy, k, p + 8, len - 8);
+			rc = pf_jsync_put(pp.copy, k, p + 8, len - 8);
 			if (rc == 0 && k == 0)
 				snprintf(pp.copy_boot, sizeof(pp.copy_boot), "%.*s", (int)(len - 8), (const char *)p + 8);
 		} else if (type == 'X') {
-			rc = pf_store_del(pp.copy, k);
+			rc = pf_jsync_del(pp.copy, k);
 			rc = rc == -ENOENT ? 0 : rc;
-		} else if ((rc = pf_store_sync(pp.copy)) == 0) {   /* durable on both boxes, then answered */
-			pp.st.commits_in++;
-			pp.in_sync = true;
-			frame(pp.in, 'A', p, 8, NULL, 0);
+		} else {   /* durable on both boxes, then answered (copy_synced) */
+			struct commit *c = malloc(sizeof(*c));
+
+			if (c != NULL) {
+				c->gen = pp.in_gen;
+				memcpy(c->id, p, 8);
+			}
+			if (c == NULL || pf_jsync_sync(pp.copy, copy_synced, c) < 0) {
+				free(c);
+				rc = -ENOMEM;
+			}
 		}
 	} else {
 		rc = -EINVAL;
@@ -826,6 +869,7 @@ in_event(struct bufferevent *b, short what, void *arg)
 		/* the key proven: this one is the active's stream now */
 		in_close();
 		pp.in = b;
+		pp.in_gen++;
 		pp.pending[slot] = NULL;
 		bufferevent_set_timeouts(b, NULL, NULL);
 		return;
@@ -891,7 +935,7 @@ take_over(void)
 
 	in_close();
 	pending_close(PENDING_MAX);
-	pf_store_close(pp.copy);
+	pf_jsync_free(pp.copy);
 	pp.copy = NULL;
 	pp.role = ACTIVE;
 	pp.held_ok_ms = pp.answered_ms = cd_clock_ms();
@@ -1054,7 +1098,7 @@ pf_pair_start(const struct cd_svc_ctx *ctx, const struct pf_pair_cfg *cfg, char 
 		return -errno;
 	}
 	if (copy_open(false) == 0)
-		pf_store_load(pp.copy, copy_boot_of, NULL);
+		pf_store_load(pf_jsync_store(pp.copy), copy_boot_of, NULL);
 	if (getenv(BACKOFF_ENV) != NULL) {
 		pp.not_before = cd_clock_ms() + RETRY_MS;
 		unsetenv(BACKOFF_ENV);
@@ -1091,7 +1135,7 @@ pf_pair_stop(void)
 		bufferevent_free(pp.out);
 	in_close();
 	pending_close(PENDING_MAX);
-	pf_store_close(pp.copy);
+	pf_jsync_free(pp.copy);
 	pp.copy = NULL;
 	evconnlistener_free(pp.lst);
 	event_free(pp.poll);

@@ -9,6 +9,7 @@
 #include "cd_log.h"
 #include "pf_answer.h"
 #include "pf_node.h"
+#include "pf_jsync.h"
 #include "pf_store.h"
 
 /* An answer, or a call (a request of the UP function's own), waiting for
@@ -83,26 +84,61 @@ pf_answer_after_sync(struct pf_up *up, void (*fn)(struct pf_up *up, void *arg), 
 	outbox_put(up, m);
 }
 
+/* A batch of answers and calls, waiting for the journal's sync. */
+struct batch {
+	struct pf_up *up;
+	struct outmsg *m;
+};
+
+/* What the journal says of them is durable: they go (the pair's other box
+ * has the batch first: a takeover loses nothing answered). */
+static void
+hand_over(struct pf_up *up, struct outmsg *m)
+{
+	if (up->replica_hold != NULL && up->replica_hold(up->replica_arg, m))
+		return;
+	pf_answer_release(up, m);
+}
+
+static void
+synced(void *arg, int rc)
+{
+	struct batch *b = arg;
+
+	if (rc < 0)
+		CD_LOG(ERR, "pfcp: the sessions' journal does not sync (%s): answers go, an sxcd restart may lose "
+		       "them", strerror(-rc));
+	hand_over(b->up, b->m);
+	free(b);
+}
+
+/* The journal synced on its thread (pf_jsync): the loop goes on serving
+ * heartbeats, REST and timers while the disk takes its time; answers
+ * gathered meanwhile go with the next sync. */
 void
 pf_answer_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct pf_up *up = arg;
 	struct outmsg *m;
-	int rc;
+	struct batch *b;
 
 	(void)fd;
 	(void)what;
-	if (up->store != NULL && (rc = pf_store_sync(up->store)) < 0)
-		CD_LOG(ERR, "pfcp: the sessions' journal does not sync (%s): answers go, an sxcd restart may lose "
-		       "them", strerror(-rc));
 	/* detached first: a call may queue more, for the next sync */
 	m = up->out;
 	up->out = NULL;
 	up->out_tail = &up->out;
-	/* the pair's other box has the batch first: a takeover loses nothing answered */
-	if (up->replica_hold != NULL && up->replica_hold(up->replica_arg, m))
+	if (up->journal == NULL) {
+		hand_over(up, m);
 		return;
-	pf_answer_release(up, m);
+	}
+	if ((b = malloc(sizeof(*b))) != NULL)
+		*b = (struct batch){ .up = up, .m = m };
+	if (b == NULL || pf_jsync_sync(up->journal, synced, b) < 0) {
+		free(b);
+		CD_LOG(ERR, "pfcp: out of memory syncing the sessions' journal: answers go unsynced");
+		hand_over(up, m);
+	}
 }
 
 void
@@ -129,11 +165,11 @@ pf_answer_save(struct pf_up *up, struct us *us)
 	uint8_t buf[PF_STORE_REC_MAX];
 	int len;
 
-	if (up->store == NULL)
+	if (up->journal == NULL)
 		return;
 	snprintf(r.assoc, sizeof(r.assoc), "%s", us->assoc ? pf_assoc_name(us->assoc) : "");
 	snprintf(r.upf, sizeof(r.upf), "%s", us->upf ? us->upf->u.name : "");
-	if ((len = pf_save_pack(&r, buf, sizeof(buf))) < 0 || pf_store_put(up->store, us->seid, buf, (size_t)len) < 0)
+	if ((len = pf_save_pack(&r, buf, sizeof(buf))) < 0 || pf_jsync_put(up->journal, us->seid, buf, (size_t)len) < 0)
 		CD_LOG(ERR, "pfcp: session %s not journalled: an sxcd restart loses it", json_string_value(us->owner));
 }
 

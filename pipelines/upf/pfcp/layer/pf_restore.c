@@ -14,7 +14,7 @@
 #include "pf_node.h"
 #include "pf_answer.h"
 #include "pf_restore.h"
-#include "pf_store.h"
+#include "pf_jsync.h"
 #include "pf_sweep.h"
 #include "pf_ucomp.h"
 #include "pf_usess.h"
@@ -110,9 +110,9 @@ pf_restore_on_sxdp(void *arg, const struct cd_tables *t, const char *boot_id)
 		snprintf(up->boot_id, sizeof(up->boot_id), "%s", boot_id);
 	}
 	/* a takeover's journal says this sxdp once every session is written (taken_over) */
-	if (up->store != NULL && !up->takeover && strcmp(up->stored_boot, boot_id) != 0) {
+	if (up->journal != NULL && !up->takeover && strcmp(up->stored_boot, boot_id) != 0) {
 		snprintf(up->stored_boot, sizeof(up->stored_boot), "%s", boot_id);
-		pf_store_put(up->store, 0, (const uint8_t *)boot_id, strlen(boot_id));
+		pf_jsync_put(up->journal, 0, (const uint8_t *)boot_id, strlen(boot_id));
 		event_active(up->flush, EV_TIMEOUT, 0);
 	}
 	if (up->boot_id[0] != '\0' && strcmp(up->boot_id, boot_id) != 0 && up->n > 0) {
@@ -151,7 +151,7 @@ pf_restore_load_one(void *arg, uint64_t key, const uint8_t *b, size_t len)
 	}
 	if (pf_save_unpack(b, len, &r) < 0) {
 		CD_LOG(ERR, "pfcp: a journal record (SEID %llu) does not read back: dropped", (unsigned long long)key);
-		pf_store_del(up->store, key);
+		pf_jsync_del(up->journal, key);
 		return 0;
 	}
 	if ((a = pf_node_assoc_by_name(up->node, r.assoc)) == NULL || r.seid != key ||
@@ -159,7 +159,7 @@ pf_restore_load_one(void *arg, uint64_t key, const uint8_t *b, size_t len)
 		CD_LOG(INFO, "pfcp: session %llu of %s not restored: %s", (unsigned long long)key, r.assoc,
 		       a == NULL ? "its association is gone" : "its ids are taken");
 		pf_save_free(&r);
-		pf_store_del(up->store, key);
+		pf_jsync_del(up->journal, key);
 		return 0;
 	}
 	for (int i = 0; i < r.n_met; i++)
@@ -195,8 +195,8 @@ restore_one(struct pf_up *up, struct us *us)
 		CD_LOG(ERR, "pfcp: session %s not restored: %s", json_string_value(us->owner),
 		       u == NULL ? "its UPF is gone" : e.why);
 		pf_ucomp_took_undo(up, us, &took);
-		if (up->store != NULL)
-			pf_store_del(up->store, us->seid);
+		if (up->journal != NULL)
+			pf_jsync_del(up->journal, us->seid);
 		pf_usess_free(up, us);
 		json_decref(now);
 		return;
@@ -412,9 +412,9 @@ pf_restore_written(struct pf_up *up)
 		return;
 	}
 	up->rewriting = 0;
-	if (up->store != NULL && strcmp(up->stored_boot, up->boot_id) != 0) {
+	if (up->journal != NULL && strcmp(up->stored_boot, up->boot_id) != 0) {
 		snprintf(up->stored_boot, sizeof(up->stored_boot), "%s", up->boot_id);
-		pf_store_put(up->store, 0, (const uint8_t *)up->boot_id, strlen(up->boot_id));
+		pf_jsync_put(up->journal, 0, (const uint8_t *)up->boot_id, strlen(up->boot_id));
 		event_active(up->flush, EV_TIMEOUT, 0);
 	}
 }
@@ -474,7 +474,7 @@ restart_check(struct pf_up *up, const char *boot_id)
 
 			if (us == NULL)
 				continue;
-			pf_store_del(up->store, us->seid);
+			pf_jsync_del(up->journal, us->seid);
 			pf_usess_free(up, us);
 			i--;   /* what moved into this slot */
 		}

@@ -16,6 +16,7 @@
 #include "pf_node.h"
 #include "pf_report.h"
 #include "pf_restore.h"
+#include "pf_jsync.h"
 #include "pf_store.h"
 #include "pf_ucomp.h"
 #include "pf_up.h"
@@ -143,8 +144,8 @@ op_done(struct pf_up *up, struct op *op)
 		pf_answer_send(up, op->t, &r);
 		op->t = NULL;
 		up->st.del++;
-		if (up->store != NULL)
-			pf_store_del(up->store, us->seid);
+		if (up->journal != NULL)
+			pf_jsync_del(up->journal, us->seid);
 		pf_usess_free(up, us);
 		us = NULL;
 		break;
@@ -701,12 +702,21 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, cha
 	up->restore = event_new(up->base, -1, 0, pf_restore_slice, up);
 	up->resweep = evtimer_new(up->base, pf_restore_resweep, up);
 	up->out_tail = &up->out;
-	if (ctx->store_dir != NULL && (rc = pf_store_open(ctx->store_dir, &up->store)) < 0) {
-		snprintf(err, len, "the PFCP sessions' journal in %s: %s", ctx->store_dir, strerror(-rc));
-		return rc;
+	if (ctx->store_dir != NULL) {
+		struct pf_store *s;
+
+		if ((rc = pf_store_open(ctx->store_dir, &s)) < 0) {
+			snprintf(err, len, "the PFCP sessions' journal in %s: %s", ctx->store_dir, strerror(-rc));
+			return rc;
+		}
+		if ((up->journal = pf_jsync_new(up->base, s)) == NULL) {
+			pf_store_close(s);
+			snprintf(err, len, "the PFCP sessions' journal's thread: out of memory or threads");
+			return -ENOMEM;
+		}
 	}
 	pf_up_state_set(up);
-	if (up->store != NULL && (rc = pf_store_load(up->store, pf_restore_load_one, up)) < 0) {
+	if (up->journal != NULL && (rc = pf_store_load(pf_jsync_store(up->journal), pf_restore_load_one, up)) < 0) {
 		snprintf(err, len, "the PFCP sessions' journal: %s", strerror(-rc));
 		return rc;
 	}
@@ -734,8 +744,8 @@ pf_up_replicate(const struct pf_up_replica *r)
 	up->replica_hold = r != NULL ? r->hold : NULL;
 	up->replica_arg = r != NULL ? r->arg : NULL;
 	up->usage_ckpt_ms = r != NULL ? r->usage_ms : 0;
-	if (up->store != NULL)
-		pf_store_tap(up->store, r != NULL ? r->tap : NULL, r != NULL ? r->arg : NULL);
+	if (up->journal != NULL)
+		pf_store_tap(pf_jsync_store(up->journal), r != NULL ? r->tap : NULL, r != NULL ? r->arg : NULL);
 }
 
 void
@@ -752,7 +762,7 @@ pf_up_journal_each(int (*fn)(void *arg, uint64_t key, const uint8_t *b, size_t l
 {
 	struct pf_up *up = pf_up_state_current();
 
-	return up == NULL || up->store == NULL ? -ENOENT : pf_store_load(up->store, fn, arg);
+	return up == NULL || up->journal == NULL ? -ENOENT : pf_store_load(pf_jsync_store(up->journal), fn, arg);
 }
 
 void

@@ -34,7 +34,7 @@ struct event_base;
 struct outmsg;
 struct pf_assoc;
 struct pf_node;
-struct pf_store;
+struct pf_jsync;
 struct pf_txn;
 
 /* ------------------------------------------------------------ state */
@@ -140,7 +140,7 @@ struct pf_up {
 	uint64_t ev_after;		/* sxdp's UPF events read up to */
 	bool ev_busy, ev_known;
 	struct event *ev_timer, *tick, *flush, *restore, *resweep;
-	struct pf_store *store;		/* the sessions' journal (NULL: none) */
+	struct pf_jsync *journal;	/* the sessions' journal, synced on its thread (NULL: none) */
 	/* the journal's copy at the pair's other box (pf_up_replicate; hold NULL: none) */
 	bool (*replica_hold)(void *arg, struct outmsg *answers);
 	void *replica_arg;
