@@ -93,7 +93,9 @@ enum {
 	PF_IE_SRRSP_FLAGS = 50,
 	PF_IE_LOAD_CONTROL = 51,
 	PF_IE_SEQ_NUMBER = 52,
+	PF_IE_METRIC = 53,
 	PF_IE_OVERLOAD_CONTROL = 54,
+	PF_IE_TIMER = 55,
 	PF_IE_PDR_ID = 56,
 	PF_IE_FSEID = 57,
 	PF_IE_NODE_ID = 60,
@@ -133,6 +135,7 @@ enum {
 	PF_IE_FAR_ID = 108,
 	PF_IE_QER_ID = 109,
 	PF_IE_PDN_TYPE = 113,
+	PF_IE_OCI_FLAGS = 110,
 	PF_IE_FAILED_RULE_ID = 114,
 	PF_IE_QFI = 124,
 	PF_IE_ETH_PACKET_FILTER = 132,	/* grouped: an Ethernet PDU session's filter */
@@ -446,6 +449,24 @@ int pf_enc_sess_rsp(uint8_t *buf, size_t size, uint8_t type, uint64_t seid, uint
 /* Session Establishment/Modification/Deletion Response with every optional part: what
  * pf_enc_sess_rsp writes, and a Failed Rule ID (with has_failed_rule; only in the
  * Establishment and Modification ones, as with Cause 73). */
+/* Load Control Information (TS 29.244 6.2.3, 7.5.3.3): the UP function's
+ * load, 0..100, numbered anew each time it changes. */
+struct pf_load_ctl {
+	uint32_t seq;
+	uint8_t metric;
+};
+
+/* Overload Control Information (TS 29.244 6.2.4, 7.5.3.4): the share of its
+ * session-related requests, 0..100, the CP function is asked to shed, for
+ * the period of validity (a Timer IE octet, 8.2.43: unit in bits 8-6, value
+ * in bits 5-1); aoci: it is the node's, not only this association's. */
+struct pf_overload_ctl {
+	uint32_t seq;
+	uint8_t metric;
+	uint8_t timer;
+	bool aoci;
+};
+
 struct pf_sess_rsp {
 	uint8_t type;
 	uint64_t seid;
@@ -461,6 +482,8 @@ struct pf_sess_rsp {
 	int n_pdrs;
 	const struct pf_usage_report *urs; /* not in the establishment one */
 	int n_urs;
+	const struct pf_load_ctl *lci;      /* NULL: left out */
+	const struct pf_overload_ctl *oci;  /* NULL: left out */
 };
 int pf_enc_sess_rsp2(uint8_t *buf, size_t size, const struct pf_sess_rsp *r);
 /* Session Report Request: report_type bits (DLDR 0x01, USAR 0x02, ERIR 0x04, UPIR 0x08);

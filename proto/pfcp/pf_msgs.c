@@ -110,6 +110,21 @@ pf_enc_sess_rsp2(uint8_t *buf, size_t size, const struct pf_sess_rsp *r)
 			pf_enc_ue_ip(&e, &r->pdrs[i].ue);
 		pf_enc_group_end(&e);
 	}
+	if (r->lci != NULL) {
+		pf_enc_group(&e, PF_IE_LOAD_CONTROL);
+		pf_enc_u32(&e, PF_IE_SEQ_NUMBER, r->lci->seq);
+		pf_enc_u8(&e, PF_IE_METRIC, r->lci->metric);
+		pf_enc_group_end(&e);
+	}
+	if (r->oci != NULL) {
+		pf_enc_group(&e, PF_IE_OVERLOAD_CONTROL);
+		pf_enc_u32(&e, PF_IE_SEQ_NUMBER, r->oci->seq);
+		pf_enc_u8(&e, PF_IE_METRIC, r->oci->metric);
+		pf_enc_u8(&e, PF_IE_TIMER, r->oci->timer);
+		if (r->oci->aoci)
+			pf_enc_u8(&e, PF_IE_OCI_FLAGS, 0x01);
+		pf_enc_group_end(&e);
+	}
 	if (r->has_failed_rule) {
 		uint8_t b[5];
 		unsigned n = pf_failed_rule_len(r->failed_rule_type), k;

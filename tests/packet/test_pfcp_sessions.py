@@ -478,6 +478,110 @@ def test_stalled_disk_holds_no_heartbeat():
                       "what was answered is in the journal")
 
 
+def load_ies(p):
+    """(Load Control metric, Overload Control metric) a response carries (None: left out)."""
+    out = [None, None]
+    for i in S.ies(p):
+        if i.ietype in (51, 54):
+            m = [x.metric for x in i.IE_list if x.ietype == 53]
+            out[0 if i.ietype == 51 else 1] = m[0] if m else -1
+    return tuple(out)
+
+
+def flood(smf, msgs, window=128, heartbeats=False):
+    """@msgs sent with @window of them unanswered at most (a heartbeat among them every 50
+    when asked), each sent again after 1 s unanswered (as an SMF does: a datagram the UPF's
+    socket had no room for); ({cause: count} of their answers, heartbeats answered, sent)."""
+    seqs = {S.seq_of(b): b for b in msgs}
+    todo, sent_at, causes = list(seqs), {}, {}
+    hbs = hb_sent = 0
+    deadline = time.monotonic() + 60
+    while (todo or sent_at) and time.monotonic() < deadline:
+        while todo and len(sent_at) < window:
+            q = todo.pop(0)
+            smf.send(seqs[q])
+            sent_at[q] = time.monotonic()
+            if heartbeats and (len(msgs) - len(todo)) % 50 == 25:
+                smf.send(bytes(smf.wrap(S.PFCPHeartbeatRequest(IE_list=[S.IE_RecoveryTimeStamp(
+                    timestamp=smf.rts)]), smf.next_seq())))
+                hb_sent += 1
+        p, raw, src = smf.recv(0.2)
+        if p is not None and p.message_type == 2:
+            hbs += 1
+        elif p is not None and p.message_type == 51 and p.seq in sent_at:
+            del sent_at[p.seq]
+            causes[cause_of(p)] = causes.get(cause_of(p), 0) + 1
+        for q, at in list(sent_at.items()):
+            if time.monotonic() - at > 1.0:
+                smf.send(seqs[q])
+                sent_at[q] = time.monotonic()
+    expect(not todo and not sent_at, "every request of the flood answered (%d left)" % (len(todo) + len(sent_at)))
+    return causes, hbs, hb_sent
+
+
+@R.test
+def test_establishment_flood_past_admission():
+    """TS 29.244 6.2.3-6.2.4: a flood of 400 establishments past the admission bound (40
+    sessions): exactly the room left is taken, every other one answered No resources
+    available (75), heartbeats sent in the middle of the flood all answered, the sessions
+    there still changed (Modification) and forwarding in sxdp; an SMF that says LOAD gets
+    Load Control Information in every session response, one that says OVRL Overload Control
+    Information while the UPF is overloaded (and its end, metric 0, once it is not). With the
+    queue's bound at 8, a burst is refused PFCP entity in congestion (74) past it, and what was
+    taken is all there."""
+    from scapy.contrib.pfcp import IE_CPFunctionFeatures, PFCPAssociationUpdateRequest
+    with upf_pfcp(cd_extra=["--pfcp-max-sessions", "40"]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            r = smf.request(PFCPAssociationUpdateRequest(IE_list=[smf.node_id(), IE_CPFunctionFeatures(LOAD=1,
+                                                                                                      OVRL=1)]))
+            expect_eq(cause_of(r), 1, "CP Function Features LOAD and OVRL taken")
+            seids = {}
+            for k in range(20):
+                r, sess = smf.open_session(cp_seid=0xf000 + k, ue="10.45.40.%d" % k, gnb="192.0.2.10",
+                                           gnb_teid=0x4000 + k)
+                expect_eq(cause_of(r), 1, "session %d" % k)
+                expect(load_ies(r)[0] is not None, "Load Control Information in the response")
+                seids[0xf000 + k] = sess["up_seid"]
+            causes, hbs, hb_sent = flood(smf, [bytes(smf.est_msg(0xf100 + k, "10.45.%d.%d" % (41 + k // 250, k % 250),
+                                                                gnb="192.0.2.10", gnb_teid=0x5000 + k))
+                                                for k in range(400)], heartbeats=True)
+            expect_eq(causes, {1: 20, 75: 380}, "the room left taken, the rest No resources available")
+            expect(hbs >= hb_sent, "every heartbeat of the flood answered (%d of %d)" % (hbs, hb_sent))
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect_eq((st["total"], st["admission"]["refused_no_resources"]), (40, 380), "counted: %s" % st)
+            expect_eq(len(tables(dp)["sessions_uplink"]) - len(base["sessions_uplink"]), 40, "40 sessions in sxdp")
+            # overloaded once measured (every 250 ms): said to the SMF
+            deadline = time.monotonic() + 10
+            while not cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]["admission"]["overloaded"]:
+                expect(time.monotonic() < deadline, "overloaded at 40 of 40 sessions")
+                time.sleep(0.1)
+            r = smf.modify(seids[0xf000], 0xf000, far=2, gnb="192.0.2.10", gnb_teid=0x4f00)
+            expect_eq(cause_of(r), 1, "a session there still takes a Modification")
+            expect_eq(load_ies(r), (100, 100), "load 100 %, asked to shed every session request")
+            for cp in list(seids)[:15]:
+                expect_eq(cause_of(smf.delete(seids[cp])), 1, "deleted")
+            deadline = time.monotonic() + 10
+            while cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]["admission"]["overloaded"]:
+                expect(time.monotonic() < deadline, "no longer overloaded at 25 of 40")
+                time.sleep(0.1)
+            r = smf.modify(seids[0xf010], 0xf010, far=2, gnb="192.0.2.10", gnb_teid=0x4f10)
+            expect_eq(load_ies(r)[1], 0, "the overload's end said")
+            r, _ = smf.open_session(cp_seid=0xf500, ue="10.45.43.1", gnb="192.0.2.10", gnb_teid=0x4500)
+            expect_eq(cause_of(r), 1, "established again with room")
+    with upf_pfcp(cd_extra=["--pfcp-max-pending", "8"]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            causes, _, _ = flood(smf, [bytes(smf.est_msg(0xf800 + k, "10.45.%d.%d" % (50 + k // 250, k % 250),
+                                                         gnb="192.0.2.10", gnb_teid=0x6000 + k))
+                                       for k in range(300)])
+            expect(set(causes) <= {1, 74} and causes.get(74, 0) > 0 and causes.get(1, 0) >= 8,
+                   "a burst past the queue's bound: taken or PFCP entity in congestion: %s" % causes)
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect_eq(st["total"], causes.get(1, 0), "what was taken is there")
+            expect_eq(st["admission"]["pending"], 0, "nothing left pending")
+
+
 @R.test
 def test_hostile_peer():
     """A hostile SMF: 3,000 establishment, modification and deletion requests, a third sent as

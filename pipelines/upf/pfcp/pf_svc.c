@@ -8,6 +8,7 @@
 
 #include "cd_log.h"
 #include "cd_svc.h"
+#include "pf_load.h"
 #include "pf_node.h"
 #include "pf_pair.h"
 #include "pf_up.h"
@@ -26,6 +27,7 @@ static struct {
 	bool has_self, tuned, paired;
 	unsigned int heartbeat_s, t1_ms, n1, grace_s, max_smfs;
 	struct pf_pair_cfg pair;
+	struct pf_load_cfg load;
 	bool has_pair_listen, pair_usage_set;
 } cfg = { .heartbeat_s = 10, .t1_ms = 3000, .n1 = 3, .grace_s = 60, .max_smfs = PF_ASSOC_MAX,
 	  .pair = { .usage_ms = 1000 } };
@@ -152,6 +154,9 @@ static int set_t1(const char *v, char *w, size_t l) { return num(v, 100, 60000, 
 static int set_n1(const char *v, char *w, size_t l) { return num(v, 0, 10, &cfg.n1, w, l); }
 static int set_grace(const char *v, char *w, size_t l) { return num(v, 0, 86400, &cfg.grace_s, w, l); }
 static int set_max(const char *v, char *w, size_t l) { return num(v, 1, 4096, &cfg.max_smfs, w, l); }
+static int set_max_sess(const char *v, char *w, size_t l) { return num(v, 1, 16000000, &cfg.load.max_sessions, w, l); }
+static int set_max_pend(const char *v, char *w, size_t l) { return num(v, 1, 1000000, &cfg.load.max_pending, w, l); }
+static int set_max_rss(const char *v, char *w, size_t l) { return num(v, 16, 1048576, &cfg.load.max_rss_mb, w, l); }
 
 static const struct cd_svc_opt pf_opts[] = {
 	{ "pfcp", required_argument, "ADDR[:PORT]",
@@ -171,6 +176,15 @@ static const struct cd_svc_opt pf_opts[] = {
 	  "an SMF that stopped answering keeps its association N s (60)", set_grace },
 	{ "pfcp-max-smfs", required_argument, "N",
 	  "at most N associations (SMF Node IDs); a setup past them: No resources available (75)", set_max },
+	{ "pfcp-max-sessions", required_argument, "N",
+	  "admission: at most N PFCP sessions; an establishment past them: No resources available (75) (sxdp's "
+	  "sessions_uplink table's size)", set_max_sess },
+	{ "pfcp-max-pending", required_argument, "N",
+	  "admission: at most N establishments waiting for sxdp; past them: PFCP entity in congestion (74) (16384)",
+	  set_max_pend },
+	{ "pfcp-max-rss-mb", required_argument, "N",
+	  "admission: with sxcd's resident memory at N MiB, establishments are refused: PFCP entity in congestion "
+	  "(74) (no bound)", set_max_rss },
 	{ "pfcp-pair", required_argument, "ADDR[:PORT]",
 	  "this box is one of a pair: the other box's sxcd (port 8806); PFCP is served by the box whose sxdp "
 	  "holds the UPF's addresses, its sessions' journal streamed to the other", set_pair },
@@ -286,7 +300,7 @@ serve(bool takeover, char *err, size_t len)
 	c.self = cfg.self;
 	if ((rc = pf_node_new(&c, &node, err, len)) < 0)
 		return rc;
-	if ((rc = pf_up_attach(node, ctx, takeover, err, len)) < 0) {
+	if ((rc = pf_up_attach(node, ctx, takeover, &cfg.load, err, len)) < 0) {
 		pf_node_free(node);
 		node = NULL;
 		return rc;

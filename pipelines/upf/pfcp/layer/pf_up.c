@@ -296,6 +296,8 @@ pump(struct pf_up *up)
 		up->head = op->next;
 		if (up->head == NULL)
 			up->tail = NULL;
+		if (up->xtail == op)
+			up->xtail = NULL;
 		op->next = NULL;
 		if (pf_ucomp_op(up, op) < 0) {
 			struct us *us = op->us;
@@ -390,17 +392,20 @@ static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct pf_up *up = arg;
-	struct op **p = &up->head, *op;
+	struct op **p = &up->head, *op, *prev = NULL;
 	uint64_t now = cd_clock_ms();
 
 	(void)fd;
 	(void)what;
 	rate_sample(up, now);
+	pf_load_measure(up, now);
 	while ((op = *p) != NULL) {
 		if (up->tables == NULL && op->t != NULL && now - op->since > WAIT_SXDP_MS) {
 			*p = op->next;
 			if (up->tail == op)
 				up->tail = NULL;
+			if (up->xtail == op)
+				up->xtail = prev;
 			pf_answer_refuse_cause(up, op->t, op->kind == OP_EST ? op->next_s->cp.seid : op->us->s->cp.seid,
 				     PF_CAUSE_SYSTEM_FAILURE, "sxdp is away");
 			op->t = NULL;
@@ -412,6 +417,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		up->tail = op;
+		prev = op;
 		p = &op->next;
 	}
 }
@@ -516,6 +522,18 @@ on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn 
 			return;
 		}
 		us = NULL;
+		{
+			const char *why;
+			uint8_t cause = pf_load_admit(up, &why);
+
+			if (cause != 0) {
+				op->t = NULL;
+				pf_answer_refuse_cause(up, t, op->next_s->cp.seid, cause, why);
+				pf_usess_op_free(op);
+				return;
+			}
+			op->admitted = true;
+		}
 		if (pf_ids_take(&up->sess_ids, &sid) < 0 || (us = calloc(1, sizeof(*us))) == NULL) {
 			if (us == NULL && pf_ids_taken(&up->sess_ids, sid))
 				pf_ids_put(&up->sess_ids, sid);
@@ -677,7 +695,8 @@ static const uint8_t features[] = {
 };
 
 int
-pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, char *err, size_t len)
+pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, const struct pf_load_cfg *load,
+	     char *err, size_t len)
 {
 	struct pf_up *up = pf_up_state_new();
 	int rc;
@@ -686,6 +705,7 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, cha
 		snprintf(err, len, "out of memory");
 		return -ENOMEM;
 	}
+	pf_load_init(&up->load, load);
 	up->node = n;
 	up->takeover = takeover;
 	up->base = ctx->base;
@@ -795,6 +815,27 @@ pf_up_metrics(struct cd_vis_fams *f)
 	cd_vis_sample(f, "sxcd_pfcp_session_requests_applied_total", "counter",
 		      "PFCP session requests applied in sxdp, by procedure", (double)up->st.del, "procedure",
 		      "deletion", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_load_percent", "gauge",
+		      "the UP function's load as told to SMFs (sessions, queue, memory of their bounds)",
+		      (double)up->load.metric, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_overloaded", "gauge", "1 while overloaded (Overload Control Information sent)",
+		      up->load.overloaded ? 1.0 : 0.0, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_establishments_refused_total", "counter",
+		      "establishments refused by admission, by cause", (double)up->load.refused_resources, "cause",
+		      "no_resources", NULL);
+	cd_vis_sample(f, "sxcd_pfcp_establishments_refused_total", "counter",
+		      "establishments refused by admission, by cause", (double)up->load.refused_congestion, "cause",
+		      "congestion", NULL);
+	if (up->journal != NULL) {
+		struct pf_jsync_stats js;
+
+		pf_jsync_stats(up->journal, &js);
+		cd_vis_sample(f, "sxcd_pfcp_journal_syncs_total", "counter",
+			      "the sessions' journal synced (on its thread)", (double)js.syncs, NULL);
+		cd_vis_sample(f, "sxcd_pfcp_journal_sync_max_seconds", "gauge",
+			      "the longest journal sync so far (the answers waited that long; the loop did not)",
+			      (double)js.max_us / 1e6, NULL);
+	}
 	cd_vis_sample(f, "sxcd_pfcp_session_reports_total", "counter",
 		      "Session Report Requests sent (usage, DL data)", (double)up->st.reports, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_path_failures_total", "counter",
@@ -873,6 +914,15 @@ pf_up_stats(void)
 	json_object_set_new(o, "taken_over", json_integer((json_int_t)up->st.taken_over));
 	json_object_set_new(o, "usage_checkpoints", json_integer((json_int_t)up->st.usage_checkpoints));
 	json_object_set_new(o, "ueip_pools", pf_ueip_status(up->ueip, &up->upfs));
+	json_object_set_new(o, "admission", pf_load_status(up));
+	if (up->journal != NULL) {
+		struct pf_jsync_stats js;
+
+		pf_jsync_stats(up->journal, &js);
+		json_object_set_new(o, "journal", json_pack("{s:I,s:I,s:I,s:I,s:b}", "syncs", (json_int_t)js.syncs,
+			"last_sync_us", (json_int_t)js.last_us, "max_sync_us", (json_int_t)js.max_us, "queued_while_syncing",
+			(json_int_t)js.queued, "syncing", pf_jsync_busy(up->journal)));
+	}
 	json_object_set_new(o, "established_per_s", json_real(per_s[0]));
 	json_object_set_new(o, "modified_per_s", json_real(per_s[1]));
 	json_object_set_new(o, "deleted_per_s", json_real(per_s[2]));

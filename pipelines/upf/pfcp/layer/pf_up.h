@@ -33,7 +33,9 @@ struct outmsg;
  * before the loop reads a datagram): 0 or -errno with @err. @takeover: the
  * journal is the pair's other box's (pf_pair), its sessions are not in this
  * sxdp: PFCP's entries there are swept, then every session is written. */
-int pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, char *err, size_t len);
+struct pf_load_cfg;
+int pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, const struct pf_load_cfg *load,
+		 char *err, size_t len);
 
 /* The journal's replica at the pair's other box (pf_pair): @tap told each
  * record as it is buffered (@b NULL: its key deleted); @hold given each

@@ -18,6 +18,7 @@
 #include "pf_save.h"
 #include "pf_sess.h"
 #include "pf_lan.h"
+#include "pf_load.h"
 #include "pf_ueip.h"
 #include "pf_upf.h"
 #include "pf_usage.h"
@@ -110,6 +111,7 @@ struct op {
 	json_t *claims;			/* [[table, key]] it took */
 	json_t *unclaims;		/* [[table, key]] it gives back once applied */
 	bool alone;			/* written in a batch of its own */
+	bool admitted;			/* an establishment pf_load counts pending */
 	bool read;			/* its counters to read once applied (its usage) */
 	struct {
 		uint16_t peer;		/* pinned until the end marker is asked for */
@@ -141,6 +143,7 @@ struct pf_up {
 	bool ev_busy, ev_known;
 	struct event *ev_timer, *tick, *flush, *restore, *resweep;
 	struct pf_jsync *journal;	/* the sessions' journal, synced on its thread (NULL: none) */
+	struct pf_load load;		/* N4 load, admission, overload (pf_load.h) */
 	/* the journal's copy at the pair's other box (pf_up_replicate; hold NULL: none) */
 	bool (*replica_hold)(void *arg, struct outmsg *answers);
 	void *replica_arg;
@@ -163,7 +166,8 @@ struct pf_up {
 	struct us **ctab;		/* the same by their SMF's F-SEID (pf_usess) */
 	size_t ccap, cn;
 	json_t *claims;			/* TABLE → KEY → owner */
-	struct op *head, *tail;		/* the queue */
+	struct op *head, *tail;		/* the queue: modifications and deletions first (up to xtail) */
+	struct op *xtail;		/* the last of those (NULL: none queued) */
 	struct op *flight;		/* the batch in flight (chained by next) */
 	json_t *flight_gc;		/* its collected shared entries' deletes */
 	bool writing;

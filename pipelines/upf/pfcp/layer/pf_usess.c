@@ -190,6 +190,16 @@ pf_usess_enqueue(struct pf_up *up, struct op *op, bool front)
 		up->head = op;
 		if (up->tail == NULL)
 			up->tail = op;
+	} else if (op->t != NULL && (op->kind == OP_MOD || op->kind == OP_DEL)) {
+		/* an SMF's change to a session there goes ahead of the
+		 * establishments: a flood of them never holds it back */
+		struct op **p = up->xtail != NULL ? &up->xtail->next : &up->head;
+
+		op->next = *p;
+		*p = op;
+		if (op->next == NULL)
+			up->tail = op;
+		up->xtail = op;
 	} else {
 		op->next = NULL;
 		if (up->tail != NULL)
@@ -204,6 +214,8 @@ pf_usess_enqueue(struct pf_up *up, struct op *op, bool front)
 void
 pf_usess_op_free(struct op *op)
 {
+	if (op->admitted)
+		pf_load_done(pf_up_state_current());
 	if (op->t != NULL)
 		pf_txn_drop(op->t);
 	pf_sess_free(op->next_s);

@@ -32,6 +32,18 @@ const struct pf_addr *pf_assoc_peer(const struct pf_assoc *a) { return &a->peer;
 uint32_t pf_assoc_recovery(const struct pf_assoc *a) { return a->recovery; }
 bool pf_assoc_reachable(const struct pf_assoc *a) { return a->reachable; }
 
+bool
+pf_assoc_cp_feature(const struct pf_assoc *a, unsigned int octet, uint8_t bits)
+{
+	return octet < a->n_cp_feat && (a->cp_feat[octet] & bits) == bits;
+}
+
+struct pf_assoc *
+pf_node_assoc_at(struct pf_node *n, const struct pf_addr *peer)
+{
+	return pf_node_state_assoc_at(n, peer);
+}
+
 struct pf_assoc *
 pf_node_assoc_by_name(struct pf_node *n, const char *name)
 {

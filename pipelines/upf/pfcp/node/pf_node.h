@@ -109,6 +109,10 @@ const char *pf_assoc_name(const struct pf_assoc *a);
 const struct pf_addr *pf_assoc_peer(const struct pf_assoc *a);	/* where its requests come from */
 uint32_t pf_assoc_recovery(const struct pf_assoc *a);		/* the peer's */
 bool pf_assoc_reachable(const struct pf_assoc *a);
+/* Do its CP Function Features (8.2.58) have @bits in octet 5 + @octet? */
+bool pf_assoc_cp_feature(const struct pf_assoc *a, unsigned int octet, uint8_t bits);
+/* The association at @peer's address (any port), as a Modification's is found (NULL: none). */
+struct pf_assoc *pf_node_assoc_at(struct pf_node *n, const struct pf_addr *peer);
 /* The association whose printed Node ID (pf_assoc_name) is @name, FQDNs
  * without case (NULL: none): how the session layer, restoring its
  * sessions at start, finds the association each was made under; NULL
