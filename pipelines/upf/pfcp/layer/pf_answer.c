@@ -187,7 +187,7 @@ pf_answer_send(struct pf_up *up, struct pf_txn *t, struct pf_sess_rsp *r)
 	r->seq = pf_txn_seq(t);
 	if (r->type == PF_SESS_EST_RSP)
 		r->node = pf_node_self(up->node);
-	pf_load_ies(up, pf_node_assoc_at(up->node, pf_txn_peer(t)), r, &lci, &oci);
+	pf_load_ies(&up->load, pf_node_assoc_at(up->node, pf_txn_peer(t)), r, &lci, &oci);
 	if ((len = pf_enc_sess_rsp2(buf, sizeof(buf), r)) < 0) {
 		CD_LOG(ERR, "pfcp: an answer does not encode (%d)", len);
 		pf_txn_drop(t);

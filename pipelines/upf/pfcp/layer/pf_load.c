@@ -4,13 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cd_host.h"
+#include "cd_clock.h"
 #include "cd_log.h"
-#include "cd_tables.h"
 #include "pf_load.h"
 #include "pf_node.h"
-#include "pf_up_state.h"
-#include "up_names.h"
 
 #define OVERLOAD_ENTER	90	/* load at which the overload starts */
 #define OVERLOAD_LEAVE	80	/* ... and under which it ends */
@@ -28,11 +25,9 @@ pf_load_init(struct pf_load *l, const struct pf_load_cfg *cfg)
 
 /* The session bound: the configured one, else what sxdp's uplink sessions table holds. */
 static uint64_t
-max_sessions(const struct pf_up *up)
+max_sessions(const struct pf_load *l, uint64_t table_size)
 {
-	if (up->load.cfg.max_sessions > 0)
-		return up->load.cfg.max_sessions;
-	return up->tables != NULL ? cd_tables_size(up->tables, UP_T_SESSIONS_UPLINK) : 0;
+	return l->cfg.max_sessions > 0 ? l->cfg.max_sessions : table_size;
 }
 
 static uint64_t
@@ -58,10 +53,9 @@ share(uint64_t used, uint64_t bound)
 }
 
 void
-pf_load_measure(struct pf_up *up, uint64_t now_ms)
+pf_load_measure(struct pf_load *l, uint64_t sessions, uint64_t table_size, uint64_t now_ms)
 {
-	struct pf_load *l = &up->load;
-	unsigned int m = share(up->n + l->pending, max_sessions(up));
+	unsigned int m = share(sessions + l->pending, max_sessions(l, table_size));
 	unsigned int red;
 	unsigned int q = share(l->pending, l->cfg.max_pending);
 
@@ -98,9 +92,8 @@ pf_load_measure(struct pf_up *up, uint64_t now_ms)
 }
 
 static uint8_t
-refuse(struct pf_up *up, uint8_t cause, const char *why, const char **out)
+refuse(struct pf_load *l, uint8_t cause, const char *why, const char **out)
 {
-	struct pf_load *l = &up->load;
 	uint64_t now = cd_clock_ms();
 
 	if (cause == PF_CAUSE_NO_RESOURCES)
@@ -122,35 +115,32 @@ refuse(struct pf_up *up, uint8_t cause, const char *why, const char **out)
 }
 
 uint8_t
-pf_load_admit(struct pf_up *up, const char **why)
+pf_load_admit(struct pf_load *l, uint64_t sessions, uint64_t table_size, const char **why)
 {
-	struct pf_load *l = &up->load;
-	uint64_t ms = max_sessions(up);
+	uint64_t ms = max_sessions(l, table_size);
 
 	*why = NULL;
-	if (ms > 0 && up->n + l->pending >= ms)
-		return refuse(up, PF_CAUSE_NO_RESOURCES, "the UPF holds as many sessions as it takes", why);
+	if (ms > 0 && sessions + l->pending >= ms)
+		return refuse(l, PF_CAUSE_NO_RESOURCES, "the UPF holds as many sessions as it takes", why);
 	if (l->pending >= l->cfg.max_pending)
-		return refuse(up, PF_CAUSE_CONGESTION, "as many establishments wait for sxdp as it queues", why);
+		return refuse(l, PF_CAUSE_CONGESTION, "as many establishments wait for sxdp as it queues", why);
 	if (l->cfg.max_rss_mb > 0 && l->rss_bytes >= (uint64_t)l->cfg.max_rss_mb << 20)
-		return refuse(up, PF_CAUSE_CONGESTION, "sxcd's memory is at its bound", why);
+		return refuse(l, PF_CAUSE_CONGESTION, "sxcd's memory is at its bound", why);
 	l->pending++;
 	return 0;
 }
 
 void
-pf_load_done(struct pf_up *up)
+pf_load_done(struct pf_load *l)
 {
-	if (up->load.pending > 0)
-		up->load.pending--;
+	if (l->pending > 0)
+		l->pending--;
 }
 
 void
-pf_load_ies(struct pf_up *up, const struct pf_assoc *a, struct pf_sess_rsp *r, struct pf_load_ctl *lci,
+pf_load_ies(const struct pf_load *l, const struct pf_assoc *a, struct pf_sess_rsp *r, struct pf_load_ctl *lci,
 	    struct pf_overload_ctl *oci)
 {
-	const struct pf_load *l = &up->load;
-
 	if (a == NULL)
 		return;
 	if (pf_assoc_cp_feature(a, 0, CP_LOAD)) {
@@ -166,12 +156,10 @@ pf_load_ies(struct pf_up *up, const struct pf_assoc *a, struct pf_sess_rsp *r, s
 }
 
 json_t *
-pf_load_status(const struct pf_up *up)
+pf_load_status(const struct pf_load *l, uint64_t table_size)
 {
-	const struct pf_load *l = &up->load;
-
 	return json_pack("{s:i,s:b,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "load", l->metric, "overloaded", l->overloaded,
-			 "reduction", l->reduction, "max_sessions", (json_int_t)max_sessions(up), "pending",
+			 "reduction", l->reduction, "max_sessions", (json_int_t)max_sessions(l, table_size), "pending",
 			 (json_int_t)l->pending, "max_pending", (json_int_t)l->cfg.max_pending, "max_rss_bytes",
 			 (json_int_t)((uint64_t)l->cfg.max_rss_mb << 20), "rss_bytes", (json_int_t)l->rss_bytes,
 			 "refused_no_resources", (json_int_t)l->refused_resources, "refused_congestion",

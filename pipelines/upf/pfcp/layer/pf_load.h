@@ -31,7 +31,6 @@
 
 #include "pf_codec.h"
 
-struct pf_up;
 struct pf_assoc;
 
 struct pf_load_cfg {
@@ -58,17 +57,19 @@ struct pf_load {
 
 /* The bounds (pf_svc's options); the load's state starts afresh. */
 void pf_load_init(struct pf_load *l, const struct pf_load_cfg *cfg);
-/* Measured again (every 250 ms, the layer's timer). */
-void pf_load_measure(struct pf_up *up, uint64_t now_ms);
-/* An establishment: 0 (taken: counted pending until its op is freed), or
- * the Cause it is refused with (@why: for the log). */
-uint8_t pf_load_admit(struct pf_up *up, const char **why);
-/* An establishment's op freed (answered or dropped). */
-void pf_load_done(struct pf_up *up);
+/* Measured again (every 250 ms, the layer's timer): @sessions held now,
+ * @table_size sxdp's sessions_uplink table's (0: unknown). */
+void pf_load_measure(struct pf_load *l, uint64_t sessions, uint64_t table_size, uint64_t now_ms);
+/* An establishment: 0 (taken: counted pending until pf_load_done), or the
+ * Cause it is refused with (@why: for the log, NULL when the log is held
+ * back in a flood). */
+uint8_t pf_load_admit(struct pf_load *l, uint64_t sessions, uint64_t table_size, const char **why);
+/* An establishment taken is answered or dropped. */
+void pf_load_done(struct pf_load *l);
 /* @r's Load and Overload Control Information for association @a (NULL:
  * none), in @lci and @oci. */
-void pf_load_ies(struct pf_up *up, const struct pf_assoc *a, struct pf_sess_rsp *r, struct pf_load_ctl *lci,
+void pf_load_ies(const struct pf_load *l, const struct pf_assoc *a, struct pf_sess_rsp *r, struct pf_load_ctl *lci,
 		 struct pf_overload_ctl *oci);
-json_t *pf_load_status(const struct pf_up *up);
+json_t *pf_load_status(const struct pf_load *l, uint64_t table_size);
 
 #endif

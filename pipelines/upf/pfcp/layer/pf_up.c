@@ -11,6 +11,7 @@
 #include "cd_host.h"
 #include "cd_log.h"
 #include "cd_svc.h"
+#include "cd_tables.h"
 #include "cd_vis.h"
 #include "pf_answer.h"
 #include "pf_node.h"
@@ -22,6 +23,7 @@
 #include "pf_up.h"
 #include "pf_up_state.h"
 #include "pf_usess.h"
+#include "up_names.h"
 
 #define BATCH_MAX	4096	/* updates in one table.write (sxdp takes 65,536) */
 #define WAIT_SXDP_MS	2000	/* a request waits this long for sxdp's tables, then System failure */
@@ -387,6 +389,14 @@ rate_sample(struct pf_up *up, uint64_t now)
 	*r = (struct rate_sample){ now, up->st.est, up->st.mod, up->st.del };
 }
 
+/* What sxdp's uplink sessions table holds (0: unknown): the admission's
+ * session bound unless one is set. */
+static uint64_t
+session_room(const struct pf_up *up)
+{
+	return up->tables != NULL ? cd_tables_size(up->tables, UP_T_SESSIONS_UPLINK) : 0;
+}
+
 /* Requests that waited too long for sxdp: System failure. */
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
@@ -398,7 +408,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	rate_sample(up, now);
-	pf_load_measure(up, now);
+	pf_load_measure(&up->load, up->n, session_room(up), now);
 	while ((op = *p) != NULL) {
 		if (up->tables == NULL && op->t != NULL && now - op->since > WAIT_SXDP_MS) {
 			*p = op->next;
@@ -524,7 +534,7 @@ on_request(void *arg, struct pf_assoc *a, const struct pf_msg *m, struct pf_txn 
 		us = NULL;
 		{
 			const char *why;
-			uint8_t cause = pf_load_admit(up, &why);
+			uint8_t cause = pf_load_admit(&up->load, up->n, session_room(up), &why);
 
 			if (cause != 0) {
 				op->t = NULL;
@@ -914,7 +924,7 @@ pf_up_stats(void)
 	json_object_set_new(o, "taken_over", json_integer((json_int_t)up->st.taken_over));
 	json_object_set_new(o, "usage_checkpoints", json_integer((json_int_t)up->st.usage_checkpoints));
 	json_object_set_new(o, "ueip_pools", pf_ueip_status(up->ueip, &up->upfs));
-	json_object_set_new(o, "admission", pf_load_status(up));
+	json_object_set_new(o, "admission", pf_load_status(&up->load, session_room(up)));
 	if (up->journal != NULL) {
 		struct pf_jsync_stats js;
 

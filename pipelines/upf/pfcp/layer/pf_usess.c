@@ -215,7 +215,7 @@ void
 pf_usess_op_free(struct op *op)
 {
 	if (op->admitted)
-		pf_load_done(pf_up_state_current());
+		pf_load_done(&pf_up_state_current()->load);
 	if (op->t != NULL)
 		pf_txn_drop(op->t);
 	pf_sess_free(op->next_s);
