@@ -435,8 +435,11 @@ def test_stalled_disk_holds_no_heartbeat():
     """The journal's syncs run on a thread of their own: while the disk stalls every sync
     (a stand-in, tests/packet/stall_sync.c), heartbeats and REST reads are answered at once;
     an establishment is answered only once its journal record is synced, then with cause 1,
-    and it is still there after a kill -9."""
+    and it is still there after a kill -9; an intent PUT meanwhile is answered once stored,
+    the loop serving the others while its syncs wait."""
     import signal
+    import threading
+    from sxcdtest import slice_
     lib = os.path.join(os.path.abspath(T.build_dir()), "tests", "libstallsync.so")
     expect(os.path.exists(lib), "the build made %s" % lib)
     import tempfile
@@ -454,14 +457,24 @@ def test_stalled_disk_holds_no_heartbeat():
                 while len(tables(dp)["sessions_downlink"]) < len(base["sessions_downlink"]) + 2:
                     expect(time.monotonic() < deadline, "the establishment written into sxdp")
                     time.sleep(0.05)
+                # an intent stored meanwhile: its syncs wait for the disk, the loop does not
+                sl = slice_("s2", 2, "lan1", 5002, members=[{"port": "lan1", "vlan": 12}], routes=[],
+                            svi={"address": "10.12.0.254/24", "mac": "02:00:0a:0c:00:fe"}, subnets=["10.12.0.0/24"])
+                del sl["spec"]["vni"]
+                put = {}
+                th = threading.Thread(target=lambda: put.update(r=cd.req("PUT", "/api/v1/slices/s2", sl)), daemon=True)
+                th.start()
                 for k in range(3):
                     hb = smf.heartbeat(timeout=5, retransmit=False)
                     expect(hb is not None, "heartbeat %d answered while the disk stalls" % k)
                     expect_eq(cd.req("GET", "/api/v1/status")[0], 200, "a REST read answered too")
                 p, raw, src = smf.recv(0.3)
                 expect(p is None or p.message_type != 51, "no answer before its record is durable")
+                expect("r" not in put, "the intent answered only once stored")
             finally:
                 os.unlink(stall)
+            th.join(20)
+            expect_eq(put.get("r", (None,))[0], 201, "the intent stored once the disk is back")
             got = None
             deadline = time.monotonic() + 10
             while got is None and time.monotonic() < deadline:

@@ -343,6 +343,19 @@ stored_one(void *arg, int rc, json_int_t rev)
 	answer_one(c);
 }
 
+static void commit_go(struct commit *c);
+
+/* The store is free: the change checked and stored now. */
+static void
+commit_resume(void *arg)
+{
+	struct commit *c = arg;
+
+	if (c->req != NULL)
+		cd_route_release(c->req);
+	commit_go(c);
+}
+
 /* Store the change(s) and answer: the intent (PUT, DELETE) or the changes
  * (apply), now or once in sxdp (?wait=1). */
 static void
@@ -350,13 +363,25 @@ commit_go(struct commit *c)
 {
 	const struct cd_route_env *e = c->env;
 	struct cd_change *ch = c->ch;
-	json_t *errs = json_array();
+	json_t *errs;
 	int rc;
 
+	if (cd_res_busy(e->res)) {
+		/* after the store's job under way (its syncs on their thread): the
+		 * loop never waits for a disk that stalls, and the check below
+		 * sees what that job stores */
+		if (c->req != NULL)
+			cd_route_hold(c->req, commit_orphan, c);
+		cd_res_when_free(e->res, commit_resume, c);
+		return;
+	}
+	errs = json_array();
 	/* compare-and-set: against what is stored now, not what was when it
 	 * was checked (other writes were served during its collision check) */
 	if ((rc = cd_res_recheck(e->res, ch, c->n, errs)) != 200) {
-		if (rc == 409)
+		if (c->req == NULL)
+			json_decref(errs);
+		else if (rc == 409)
 			cd_route_errs(c->req, 409, errs);
 		else
 			cd_route_err(c->req, 500, "no_memory", errs, "out of memory");
@@ -367,18 +392,20 @@ commit_go(struct commit *c)
 	if (c->apply) {
 		/* stored whole or not at all, in slices of the loop: a client
 		 * gone meanwhile changes nothing of it */
-		cd_route_hold(c->req, commit_orphan, c);
+		if (c->req != NULL)
+			cd_route_hold(c->req, commit_orphan, c);
 		cd_res_commit_all_async(e->res, ch, c->n, &c->who, applied, c);
 		return;
 	}
-	if (cd_res_is_remote(e->res) && strcmp(ch->action, "unchanged") != 0) {
-		/* a fleet's store answers later */
-		cd_route_hold(c->req, commit_orphan, c);
+	if (strcmp(ch->action, "unchanged") != 0) {
+		/* stored in slices, its syncs on their thread (a fleet's store: it
+		 * answers later): answered once stored */
+		if (c->req != NULL)
+			cd_route_hold(c->req, commit_orphan, c);
 		cd_res_commit_all_async(e->res, ch, 1, &c->who, stored_one, c);
 		return;
 	}
-	if ((rc = cd_res_commit(e->res, ch, &c->who, &c->rev)) < 0) {
-		cd_route_store_err(c->req, rc);
+	if (c->req == NULL) {
 		commit_free(c);
 		return;
 	}

@@ -37,6 +37,11 @@ struct cd_res {
 	struct event_base *base;	/* the loop a large change is stored in slices on */
 	struct cd_res_job *job;		/* the one under way */
 	struct cd_syncer *syncer;	/* its syncs' thread (NULL: on the loop) */
+	/* what waits for the store to be free (cd_res_when_free), in order,
+	 * told from an event once the job under way ended */
+	struct cd_res_waiter *waiters, **waiters_tail;
+	struct event *free_ev;
+	bool in_free;		/* telling them: the one told goes ahead of those after it */
 	json_int_t serial;	/* the last creation serial handed out */
 	/* KIND → NAME → spec, oldest first (what cd_res_specs gives), kept
 	 * as changes commit: never changed in place once handed out, a

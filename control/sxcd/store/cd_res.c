@@ -27,6 +27,12 @@ _Static_assert(STORE_NAME_MAX == CD_NAME_MAX, "the store's name rule is the one 
 
 static const struct timeval no_wait = { 0, 0 };
 
+struct cd_res_waiter {
+	struct cd_res_waiter *next;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
 /* A change stored in slices (cd_res_commit_all_async). */
 struct cd_res_job {
 	struct store_job *sj;
@@ -196,6 +202,12 @@ cd_res_free(struct cd_res *r)
 		free(r->job);
 	}
 	cd_syncer_free(r->syncer);
+	for (struct cd_res_waiter *w = r->waiters, *n; w != NULL; w = n) {   /* nobody left to tell */
+		n = w->next;
+		free(w);
+	}
+	if (r->free_ev != NULL)
+		event_free(r->free_ev);
 	cd_rev_free(r->rev);
 	free(r);
 }
@@ -591,6 +603,52 @@ job_end(struct cd_res *r, int rc)
 	else
 		j->fn(j->arg, rc);
 	free(j);
+	if (r->waiters != NULL && r->free_ev != NULL)
+		event_active(r->free_ev, EV_TIMEOUT, 0);
+}
+
+/* The store is free: those waiting for it go, until one starts a job. */
+static void
+on_free(evutil_socket_t fd, short what, void *arg)
+{
+	struct cd_res *r = arg;
+	struct cd_res_waiter *w;
+
+	(void)fd;
+	(void)what;
+	while (r->job == NULL && (w = r->waiters) != NULL) {
+		r->waiters = w->next;
+		if (r->waiters == NULL)
+			r->waiters_tail = &r->waiters;
+		r->in_free = true;
+		w->fn(w->arg);
+		r->in_free = false;
+		free(w);
+	}
+}
+
+bool
+cd_res_busy(const struct cd_res *r)
+{
+	return r->job != NULL || (r->waiters != NULL && !r->in_free);
+}
+
+void
+cd_res_when_free(struct cd_res *r, void (*fn)(void *arg), void *arg)
+{
+	struct cd_res_waiter *w;
+
+	if (!cd_res_busy(r) || r->free_ev == NULL || (w = malloc(sizeof(*w))) == NULL) {
+		fn(arg);   /* (no loop, or no memory to wait: now, as before) */
+		return;
+	}
+	*w = (struct cd_res_waiter){ .fn = fn, .arg = arg };
+	if (r->waiters == NULL)
+		r->waiters_tail = &r->waiters;
+	*r->waiters_tail = w;
+	r->waiters_tail = &w->next;
+	if (r->job == NULL)   /* only waiters: they go from the loop */
+		event_active(r->free_ev, EV_TIMEOUT, 0);
 }
 
 static void
@@ -792,6 +850,8 @@ void
 cd_res_set_base(struct cd_res *r, struct event_base *base)
 {
 	r->base = base;
+	if (r->free_ev == NULL && base != NULL)
+		r->free_ev = event_new(base, -1, 0, on_free, r);
 	if (r->syncer == NULL && base != NULL && (r->syncer = cd_syncer_new(base)) == NULL)
 		CD_LOG(WARN, "no thread for the store's syncs: they hold the loop");
 }
@@ -909,6 +969,33 @@ cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n)
 	return rc;
 }
 
+/* A save that waits for the store to be free (cd_res_save_all_async). */
+struct later_save {
+	struct cd_res *r;
+	size_t n;
+	cd_res_done *fn;
+	void *arg;
+	json_t *docs;	/* NAME → doc */
+};
+
+static void
+save_later(void *arg)
+{
+	struct later_save *ls = arg;
+	const char *what[ls->n ? ls->n : 1];
+	json_t *docs[ls->n ? ls->n : 1], *doc;
+	const char *name;
+	size_t i = 0;
+
+	json_object_foreach(ls->docs, name, doc) {
+		what[i] = name;
+		docs[i++] = doc;
+	}
+	cd_res_save_all_async(ls->r, what, docs, i, ls->fn, ls->arg);
+	json_decref(ls->docs);
+	free(ls);
+}
+
 void
 cd_res_save_all_async(struct cd_res *r, const char **what, json_t **docs, size_t n, cd_res_done *fn, void *arg)
 {
@@ -916,6 +1003,19 @@ cd_res_save_all_async(struct cd_res *r, const char **what, json_t **docs, size_t
 	struct store_op *ops;
 	int rc;
 
+	if (n > 0 && cd_res_busy(r) && r->free_ev != NULL) {
+		/* after the job under way: never a wait on the loop for its syncs */
+		struct later_save *ls = malloc(sizeof(*ls));
+
+		if (ls != NULL && (ls->docs = json_object()) != NULL) {
+			for (size_t i = 0; i < n; i++)
+				json_object_set(ls->docs, what[i], docs[i]);
+			*ls = (struct later_save){ .r = r, .n = n, .fn = fn, .arg = arg, .docs = ls->docs };
+			cd_res_when_free(r, save_later, ls);
+			return;
+		}
+		free(ls);
+	}
 	cd_res_flush(r);
 	if (n == 0 || r->base == NULL || (j = calloc(1, sizeof(*j))) == NULL) {
 		fn(arg, cd_res_save_all(r, what, docs, n));

@@ -79,8 +79,18 @@ struct cd_rev *cd_res_history(struct cd_res *r);
 int cd_res_rev_result(struct cd_res *r, json_int_t rev, json_t *result);
 struct store *cd_res_store(struct cd_res *r);
 json_t *cd_res_docs(struct cd_res *r);
-/* Finish the change under way now (its @fn called). */
+/* Finish the change under way now (its @fn called): a wait on the loop
+ * while its syncs run on their thread, so what can wait uses
+ * cd_res_when_free instead. */
 void cd_res_flush(struct cd_res *r);
+/* A job is under way (its syncs on their thread), or something waits for
+ * it to end. */
+bool cd_res_busy(const struct cd_res *r);
+/* @fn(@arg) once the store is free: at once when it is, else from the loop
+ * after the job under way (and those waiting before) ended, in order. A
+ * change checked and stored from there never waits on the loop for a
+ * disk that stalls. */
+void cd_res_when_free(struct cd_res *r, void (*fn)(void *arg), void *arg);
 struct event_base;
 void cd_res_set_base(struct cd_res *r, struct event_base *base);
 /* Is @kind/@name a live intent (stored, not withdrawing)? */
