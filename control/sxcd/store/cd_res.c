@@ -592,7 +592,7 @@ job_end(struct cd_res *r, int rc)
 		json_object_foreach(j->state, what, doc)
 			if (json_object_get(r->state, what) != doc)
 				json_object_set(r->state, what, doc);
-	} else if (rc == 0) {
+	} else if (rc == 0 && j->cfn != NULL) {   /* (a change's: not a revision result's) */
 		at = rev_kept(r, &j->rec);
 		commit_all_mem(r, j->ch, j->n);
 	}
@@ -711,6 +711,50 @@ cd_res_remote_info(struct cd_res *r)
 	return r->rinfo;
 }
 
+/* A revision's result, stored as a job of its own (after the one under
+ * way): its syncs on their thread, never on the loop. */
+struct rev_put {
+	struct cd_res *r;
+	char *name;
+	json_t *doc;
+};
+
+static void
+rev_put_done(void *arg, int rc)
+{
+	struct rev_put *p = arg;
+
+	if (rc < 0)
+		CD_LOG(WARN, "revision result %s not stored: %s", p->name, strerror(-rc));
+	free(p->name);
+	json_decref(p->doc);
+	free(p);
+}
+
+static void
+rev_put_go(void *arg)
+{
+	struct rev_put *p = arg;
+	struct cd_res *r = p->r;
+	struct store_op ops[1] = { { .kind = CD_REV_KIND, .name = p->name, .doc = p->doc } };
+	struct cd_res_job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (j == NULL || (j->ev = event_new(r->base, -1, 0, job_slice, r)) == NULL ||
+	    (rc = store_apply_start(r->st, ops, 1, &j->sj)) < 0) {
+		rc = j == NULL || j->ev == NULL ? -ENOMEM : rc;
+		if (j != NULL && j->ev != NULL)
+			event_free(j->ev);
+		free(j);
+		rev_put_done(p, rc);
+		return;
+	}
+	j->fn = rev_put_done;
+	j->arg = p;
+	r->job = j;
+	evtimer_add(j->ev, &no_wait);
+}
+
 int
 cd_res_rev_result(struct cd_res *r, json_int_t rev, json_t *result)
 {
@@ -724,6 +768,19 @@ cd_res_rev_result(struct cd_res *r, json_int_t rev, json_t *result)
 		r->rresult(r->rctx, name, at, doc);
 		return 0;
 	}
+	if (r->base != NULL && r->free_ev != NULL) {
+		struct rev_put *p = malloc(sizeof(*p));
+
+		if (p == NULL || (p->name = strdup(name)) == NULL) {
+			free(p);
+			return -ENOMEM;
+		}
+		p->r = r;
+		p->doc = json_incref(doc);
+		cd_res_when_free(r, rev_put_go, p);
+		return 0;
+	}
+	cd_res_flush(r);
 	return store_put(r->st, CD_REV_KIND, name, doc);
 }
 
