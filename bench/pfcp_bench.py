@@ -6,7 +6,7 @@ resident. A benchmark, not a test: it prints what it measured and the conditions
 nothing.
 
   flock /tmp/bench.lock env BUILD=build /usr/bin/python3 bench/pfcp_bench.py \\
-      [--sessions 100000] [--extra 10000] [--window 256] [--mods 5000]
+      [--sessions 100000] [--extra 10000] [--window 256] [--mods 5000] [--driver c]
 
 sxdp runs the upf pipeline on net_pcap ports (no traffic) with its session tables sized for
 the run; sxcd runs with --pfcp on loopback; the SMF is this Python process (one UDP socket,
@@ -26,7 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "packet"))
 import sxcdtest as S  # noqa: E402
-from sxdptest import Sxdp  # noqa: E402
+from sxdptest import Sxdp, build_dir  # noqa: E402
 import pfcp_smf as P  # noqa: E402
 from scapy.contrib import pfcp as SP  # noqa: E402
 sys.path.insert(0, HERE)
@@ -123,9 +123,62 @@ def seq_of(r):
     return struct.unpack("!I", b"\0" + r[(12 if r[0] & 1 else 4):][:3])[0]
 
 
+DRIVER = {"c": None}   # --driver c: bench/pfcp_blast's path
+
+
+def run_c(smf, reqs, window):
+    """run() by the C load generator (bench/pfcp_blast.c) from a socket of its own, while a
+    thread answers the UPF's own requests to the SMF's; the same results."""
+    import subprocess
+    import tempfile
+    import threading
+    d = tempfile.mkdtemp(prefix="pfcp-blast-")
+    rq, an = os.path.join(d, "requests"), os.path.join(d, "answers")
+    with open(rq, "wb") as f:
+        for b in reqs:
+            f.write(struct.pack("!I", len(b)) + b)
+    stop = threading.Event()
+
+    def answer_upf():
+        smf.sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                r, src = smf.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            upf_request(smf, r, src)
+    th = threading.Thread(target=answer_upf, daemon=True)
+    th.start()
+    try:
+        out = subprocess.run([DRIVER["c"], smf.upf[0], str(smf.upf[1]), str(window), rq, an],
+                             capture_output=True, text=True)
+    finally:
+        stop.set()
+        th.join()
+    if out.returncode != 0:
+        raise SystemExit("pfcp_blast: %s%s" % (out.stdout, out.stderr))
+    summary = json.loads(out.stdout)
+    lat_s, ans = [], {}
+    with open(an, "rb") as f:
+        data = f.read()
+    at = 0
+    while at < len(data):
+        n, us = struct.unpack_from("!II", data, at)
+        r = data[at + 8:at + 8 + n]
+        at += 8 + n
+        lat_s.append(us / 1e6)
+        ans[seq_of(r)] = r
+    for p_ in (rq, an):
+        os.unlink(p_)
+    os.rmdir(d)
+    return lat_s, ans, summary["seconds"]
+
+
 def run(smf, reqs, window):
     """Send reqs (a list of bytes, each with a distinct seq) keeping `window` in flight;
     (latencies, answers by seq, seconds)."""
+    if DRIVER["c"]:
+        return run_c(smf, reqs, window)
     sock, upf = smf.sock, smf.upf
     sent, lat_s, ans = {}, [], {}
     nxt, t0 = 0, time.monotonic()
@@ -373,7 +426,16 @@ def main():
     ap.add_argument("--others", type=int, help="--under-traffic: sessions without traffic (default: --sessions)")
     ap.add_argument("--rate", type=float, default=1000, help="--under-traffic: modifications a second")
     ap.add_argument("--seconds", type=float, default=10, help="--under-traffic: of each phase")
+    ap.add_argument("--driver", default="python", choices=("python", "c"),
+                    help="who sends the requests: this process, or bench/pfcp_blast (C, its ceiling printed "
+                    "first: --driver c is not the limit below it)")
     a = ap.parse_args()
+    if a.driver == "c":
+        import subprocess
+        DRIVER["c"] = os.path.join(build_dir(), "bench", "pfcp_blast")
+        out = subprocess.run([DRIVER["c"], "--ceiling", "200000", str(a.window)], capture_output=True, text=True)
+        print("# the C driver's own ceiling (a responder thread answering at once, loopback, window %d): %s" %
+              (a.window, out.stdout.strip() or out.stderr.strip()))
     if a.under_traffic:
         a.sessions = a.sessions or 65536
         a.others = a.others if a.others is not None else a.sessions
