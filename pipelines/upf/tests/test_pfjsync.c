@@ -3,7 +3,8 @@
  * and reach the store in order, syncs asked for meanwhile are made as one (group commit),
  * waiters are told in order on the loop and never before their sync; a caller that needs
  * the store waits for the sync under way, whose waiters are then told after the next one;
- * a free tells the waiters left -ECANCELED; without a thread every call is made at once. */
+ * a free tells the waiters left -ECANCELED; waiters are told before a compaction step the
+ * sync takes; without a thread every call is made at once. */
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
@@ -23,13 +24,14 @@
 /* ---- a disk that stalls: every fdatasync of this process waits at the gate while held */
 
 static sem_t gate;
-static atomic_int holding, inside, syncs;
+static atomic_int holding, inside, syncs, skip;
 
 int
 fdatasync(int fd)
 {
 	atomic_fetch_add(&syncs, 1);
-	if (atomic_load(&holding)) {
+	/* held once @skip more have passed */
+	if (atomic_load(&holding) && atomic_fetch_sub(&skip, 1) <= 0) {
 		atomic_store(&inside, 1);
 		sem_wait(&gate);
 		atomic_store(&inside, 0);
@@ -67,6 +69,7 @@ setup(void)
 	atomic_store(&holding, 0);
 	atomic_store(&inside, 0);
 	atomic_store(&syncs, 0);
+	atomic_store(&skip, 0);
 	n_told = 0;
 	base = event_base_new();
 }
@@ -233,6 +236,36 @@ START_TEST(free_cancels_the_waiters)
 }
 END_TEST
 
+/* A sync whose journal is due a compaction: its waiters are told once the
+ * records are durable, while the thread still takes the compaction step
+ * (held here at the new log's fdatasync). */
+START_TEST(told_before_the_compaction)
+{
+	struct pf_jsync *j = open_j(base);
+	struct pf_store_stats st;
+	uint8_t v[1024];
+
+	memset(v, 0x5a, sizeof(v));
+	for (int round = 0; round < 4; round++)   /* 3 MB dead, 1 MB live: one step compacts it */
+		for (uint64_t k = 1; k <= 1000; k++)
+			ck_assert_int_eq(pf_jsync_put(j, k, v, sizeof(v)), 0);
+	atomic_store(&skip, 1);	/* the commit's fdatasync passes, the compaction's is held */
+	atomic_store(&holding, 1);
+	ck_assert_int_eq(pf_jsync_sync(j, done, (void *)1), 0);
+	wait_inside();
+	run_until(1);
+	ck_assert_int_eq(told[0], 1);
+	ck_assert(pf_jsync_busy(j));	/* the thread is still compacting */
+	put(j, 5000);			/* queued meanwhile */
+	atomic_store(&holding, 0);
+	sem_post(&gate);
+	pf_store_stats(pf_jsync_store(j), &st);
+	ck_assert_uint_eq(st.compactions, 1);
+	ck_assert_uint_eq(st.live, 1001);
+	pf_jsync_free(j);
+}
+END_TEST
+
 START_TEST(without_a_thread_at_once)
 {
 	struct pf_jsync *j = open_j(NULL);
@@ -260,6 +293,7 @@ main(void)
 	tcase_add_test(tc, queued_while_syncing_in_order);
 	tcase_add_test(tc, store_waits_for_the_sync);
 	tcase_add_test(tc, free_cancels_the_waiters);
+	tcase_add_test(tc, told_before_the_compaction);
 	tcase_add_test(tc, without_a_thread_at_once);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

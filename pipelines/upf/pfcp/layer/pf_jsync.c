@@ -56,7 +56,7 @@ static void *
 run(void *arg)
 {
 	struct pf_jsync *j = arg;
-	char c = 1;
+	char c;
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
@@ -66,7 +66,15 @@ run(void *arg)
 			break;
 		j->go = false;
 		pthread_mutex_unlock(&j->mu);
-		j->rc = pf_store_sync(j->s);
+		/* durable: the waiters told now ('c'), the compaction step after
+		 * it not waited for by any answer; the store the loop's at 'i' */
+		j->rc = pf_store_commit(j->s);
+		c = 'c';
+		while (write(j->fd[1], &c, 1) < 0 && errno == EINTR)
+			;
+		if (j->rc == 0)
+			pf_store_maintain(j->s);
+		c = 'i';
 		while (write(j->fd[1], &c, 1) < 0 && errno == EINTR)
 			;
 		pthread_mutex_lock(&j->mu);
@@ -119,29 +127,35 @@ start(struct pf_jsync *j)
 	pthread_mutex_unlock(&j->mu);
 }
 
-/* The sync under way is over: the store is the loop's again. */
+/* The sync under way made everything put before it durable: its waiters
+ * told (the thread may still take a compaction step). */
 static void
-over(struct pf_jsync *j)
+committed(struct pf_jsync *j)
 {
 	struct waiter *w = j->cur, *n;
 	uint64_t us = now_us() - j->t0;
 	int rc = j->rc;
 
-	j->busy = false;
 	j->cur = NULL;
 	j->st.syncs++;
 	j->st.last_us = us;
 	if (us > j->st.max_us)
 		j->st.max_us = us;
-	unqueue(j);
-	/* the next one first: what its waiters wait for is on its way */
-	if (j->next != NULL && j->threaded)
-		start(j);
 	for (; w != NULL; w = n) {
 		n = w->next;
 		w->done(w->arg, rc);
 		free(w);
 	}
+}
+
+/* The thread is done: the store is the loop's again; the next sync goes. */
+static void
+idle(struct pf_jsync *j)
+{
+	j->busy = false;
+	unqueue(j);
+	if (j->next != NULL && j->threaded)
+		start(j);
 }
 
 static void
@@ -151,8 +165,12 @@ on_over(evutil_socket_t fd, short what, void *arg)
 	char c;
 
 	(void)what;
-	if (read(fd, &c, 1) == 1 && j->busy)
-		over(j);
+	while (j->busy && read(fd, &c, 1) == 1) {
+		if (c == 'c')
+			committed(j);
+		else
+			idle(j);
+	}
 }
 
 /* Without a thread: the sync made now, its waiters told from the loop
@@ -165,8 +183,7 @@ sync_now(struct pf_jsync *j)
 	j->cur = j->next;
 	j->next = NULL;
 	j->next_tail = &j->next;
-	j->busy = true;
-	over(j);
+	committed(j);
 }
 
 struct pf_jsync *
@@ -211,20 +228,21 @@ static void
 wait_over(struct pf_jsync *j)
 {
 	struct waiter *w, *last;
-	char c;
+	char c = 0;
 	int fl;
 
 	if (!j->busy)
 		return;
 	fl = fcntl(j->fd[0], F_GETFL);
 	fcntl(j->fd[0], F_SETFL, fl & ~O_NONBLOCK);
-	while (read(j->fd[0], &c, 1) < 0 && errno == EINTR)
-		;
+	while (c != 'i')
+		if (read(j->fd[0], &c, 1) < 0 && errno != EINTR)
+			break;
 	fcntl(j->fd[0], F_SETFL, fl);
-	w = j->cur;
+	w = j->cur;   /* (NULL when told already, at 'c') */
 	j->cur = NULL;
 	j->busy = false;
-	j->st.syncs++;
+	j->st.syncs += w != NULL;
 	unqueue(j);
 	if (w != NULL) {
 		for (last = w; last->next != NULL; last = last->next)

@@ -4,8 +4,10 @@
  * pf_store_sync() writes what is buffered, fdatasyncs it and takes a
  * compaction step: a disk that stalls (a busy virtual disk, a failing one)
  * holds it for as long. Here it runs on a thread while the loop goes on
- * serving heartbeats, REST and keying timers; the loop is told when it is
- * over and then answers what waited for it. While a sync runs, the thread
+ * serving heartbeats, REST and keying timers; the loop is told once what
+ * was put is durable and answers what waited for it then, while the thread
+ * may still take the journal's compaction step (an answer never waits for
+ * a compaction). While a sync runs, the thread
  * owns the store: puts and deletes made meanwhile are queued here and put
  * into the store once it is over, before the next sync starts (so every
  * put reaches the store, and its tap, in order). Syncs asked for while one

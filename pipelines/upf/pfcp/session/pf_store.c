@@ -751,7 +751,7 @@ compact_step(struct pf_store *s)
 /* ---- sync, close, stats ---- */
 
 int
-pf_store_sync(struct pf_store *s)
+pf_store_commit(struct pf_store *s)
 {
 	int rc;
 
@@ -769,8 +769,24 @@ pf_store_sync(struct pf_store *s)
 		s->dirty = false;
 		s->syncs++;
 	}
-	compact_step(s);
 	return 0;
+}
+
+void
+pf_store_maintain(struct pf_store *s)
+{
+	if (s->err == 0)
+		compact_step(s);
+}
+
+int
+pf_store_sync(struct pf_store *s)
+{
+	int rc = pf_store_commit(s);
+
+	if (rc == 0)
+		pf_store_maintain(s);
+	return rc;
 }
 
 void

@@ -59,6 +59,12 @@ void pf_store_tap(struct pf_store *s, pf_store_tap_fn *fn, void *arg);
  * later put and sync returns that error, until it is closed and opened again. Then a
  * compaction step when one is due (its failures are logged, not returned). */
 int pf_store_sync(struct pf_store *s);
+/* pf_store_sync's two halves: what is buffered written and fdatasync'd
+ * (durable on return: 0 or -errno, as above), then the compaction step
+ * (pf_jsync tells the waiters between them: an answer never waits for a
+ * compaction). */
+int pf_store_commit(struct pf_store *s);
+void pf_store_maintain(struct pf_store *s);
 /* closes (a compaction under way is dropped, its temp file removed); what was not
  * synced is lost. NULL: nothing. */
 void pf_store_close(struct pf_store *s);
