@@ -235,17 +235,20 @@ held(void *arg, const char *table, json_t *e, const char *key)
 }
 
 #define RESWEEP_MS 500	/* a failed sweep, done again after */
+#define RESWEEP_TRIES 20	/* ... at most so many times in a row with sxdp there: then requests go */
 
 /* Requests wait until it is done: an entry no session holds would refuse
  * the establishment that needs its key (the SMF's retransmission of one
- * never answered) with System failure. */
+ * never answered) with System failure. A failed one is done again, up to
+ * RESWEEP_TRIES times in a row while sxdp is there (about 10 s), then
+ * requests go all the same. */
 static void
 swept(void *arg, int rc)
 {
 	struct pf_up *up = arg;
 	struct timeval tv = { 0, RESWEEP_MS * 1000 };
 
-	if (rc < 0) {
+	if (rc < 0 && (up->tables == NULL || ++up->sweep_tries < RESWEEP_TRIES)) {
 		CD_LOG(ERR, "pfcp: the sweep of sxdp's entries no session holds failed (%s): done again %s", strerror(-rc),
 		       up->tables != NULL ? "shortly" : "once sxdp is back");
 		up->sweep_due = true;
@@ -253,6 +256,10 @@ swept(void *arg, int rc)
 			event_add(up->resweep, &tv);
 		return;
 	}
+	if (rc < 0)   /* a PFCP that never serves is worse than an entry left */
+		CD_LOG(ERR, "pfcp: the sweep failed %u times in a row (%s): requests go; an establishment whose key an "
+		       "entry left holds is refused (System failure) until sxcd restarts", up->sweep_tries, strerror(-rc));
+	up->sweep_tries = 0;
 	up->restoring = false;
 	event_active(up->flush, EV_TIMEOUT, 0);
 	pf_usess_kick(up);

@@ -154,6 +154,7 @@ struct pf_up {
 	char stored_boot[64];		/* the sxdp the journal's sessions were in */
 	bool restoring;			/* sessions loaded, not yet claimed and counted */
 	bool sweep_due;			/* the sweep failed: done again (requests wait) */
+	unsigned int sweep_tries;	/* ... failed in a row, sxdp there */
 	size_t restore_at;		/* the next slot of the table to restore */
 	size_t takeover_ctr;		/* the next slot whose counters a takeover reads */
 	size_t takeover_from;		/* ... the first of the read under way */
