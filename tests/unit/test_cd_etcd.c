@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -31,6 +32,17 @@
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); fail(); } } while (0)
 
+
+#define ETCD_SERVE_S 40	/* etcd started serves within this, on a busy machine too */
+
+static double
+now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 static struct event_base *base;
 static pid_t etcd = -1, etcd_tls = -1;
 static char dir[] = "/tmp/test_cd_etcd.XXXXXX";
@@ -369,8 +381,8 @@ main(void)
 	CHECK(start_etcd(cport, false) > 0);
 	snprintf(eps, sizeof(eps), "127.0.0.1:%d,127.0.0.1:%d", dport, cport);
 	CHECK(cd_etcd_new(base, eps, 2000, &e, err, sizeof(err)) == 0);
-	/* etcd takes a moment to serve: a read until it does */
-	for (int i = 0; i < 100; i++) {
+	/* etcd takes a moment to serve (more than 10 s beside other jobs): a read until it does */
+	for (double until = now_s() + ETCD_SERVE_S; now_s() < until;) {
 		if (call(e, "kv/range", json_pack("{s:o}", "key", b64("/x")), true) == 0)
 			break;
 		usleep(100000);
@@ -530,7 +542,7 @@ main(void)
 		CHECK(strstr(err, "/nonexistent.crt") != NULL);
 		CHECK(cd_etcd_set_tls(t, ca, crt, NULL, err, sizeof(err)) == -EINVAL);
 		CHECK(cd_etcd_set_tls(t, ca, crt, key, err, sizeof(err)) == 0);
-		for (int i = 0; i < 100 && rc != 0; i++) {
+		for (double until = now_s() + ETCD_SERVE_S; rc != 0 && now_s() < until;) {
 			if ((rc = call(t, "kv/put", json_pack("{s:o,s:o}", "key", b64("/t/a"), "value",
 							       b64("over TLS")), false)) != 0)
 				usleep(100000);
