@@ -254,9 +254,12 @@ PUB_A=$(pub_of a) PUB_B=$(pub_of b)
 say "each sxcd made its X25519 key and shows only the public half: A $PUB_A, B $PUB_B"
 sed "s|SITE_B_PUBLIC_KEY|$PUB_B|" examples/two-sites/site-a.json >"$STATE/site-a.json"
 sed "s|SITE_A_PUBLIC_KEY|$PUB_A|" examples/two-sites/site-b.json >"$STATE/site-b.json"
+# --wait's own bound (20 s) is short for a box whose disk is busy (the store's
+# fsyncs beside a package build took longer in CI): a generous one, named
+APPLY_WAIT_MS=120000
 for s in a b; do
-  say "\$ sxctl --api http://127.0.0.1:$([ $s = a ] && echo $API_A || echo $API_B) apply -f site-$s.json --wait"
-  out=$(api "$s" apply -f "$STATE/site-$s.json" --wait 2>&1); rc=$?
+  say "\$ sxctl --api http://127.0.0.1:$([ $s = a ] && echo $API_A || echo $API_B) apply -f site-$s.json --wait --timeout $APPLY_WAIT_MS"
+  out=$(api "$s" apply -f "$STATE/site-$s.json" --wait --timeout "$APPLY_WAIT_MS" 2>&1); rc=$?
   printf '%s\n' "$out" | sed 's/^/      /'
   check "site ${s^^}'s intents applied (site, peer, slices red, blue and core$([ $s = a ] && echo ", slice mec and upf edge"), a VDN, a policy)" test "$rc" -eq 0 || give_up
 done
