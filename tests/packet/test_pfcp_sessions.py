@@ -506,15 +506,15 @@ def flood(smf, msgs, window=128, heartbeats=False):
     when asked), each sent again after 1 s unanswered (as an SMF does: a datagram the UPF's
     socket had no room for); ({cause: count} of their answers, heartbeats answered, sent)."""
     seqs = {S.seq_of(b): b for b in msgs}
-    todo, sent_at, causes = list(seqs), {}, {}
+    unsent, sent_at, causes = list(seqs), {}, {}
     hbs = hb_sent = 0
     deadline = time.monotonic() + 60
-    while (todo or sent_at) and time.monotonic() < deadline:
-        while todo and len(sent_at) < window:
-            q = todo.pop(0)
+    while (unsent or sent_at) and time.monotonic() < deadline:
+        while unsent and len(sent_at) < window:
+            q = unsent.pop(0)
             smf.send(seqs[q])
             sent_at[q] = time.monotonic()
-            if heartbeats and (len(msgs) - len(todo)) % 50 == 25:
+            if heartbeats and (len(msgs) - len(unsent)) % 50 == 25:
                 smf.send(bytes(smf.wrap(S.PFCPHeartbeatRequest(IE_list=[S.IE_RecoveryTimeStamp(
                     timestamp=smf.rts)]), smf.next_seq())))
                 hb_sent += 1
@@ -528,7 +528,7 @@ def flood(smf, msgs, window=128, heartbeats=False):
             if time.monotonic() - at > 1.0:
                 smf.send(seqs[q])
                 sent_at[q] = time.monotonic()
-    expect(not todo and not sent_at, "every request of the flood answered (%d left)" % (len(todo) + len(sent_at)))
+    expect(not unsent and not sent_at, "every request of the flood answered (%d left)" % (len(unsent) + len(sent_at)))
     return causes, hbs, hb_sent
 
 
