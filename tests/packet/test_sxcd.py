@@ -1097,6 +1097,102 @@ def upf_tables(dp):
 
 
 @R.test
+def test_upf_session_resource():
+    """One session of a upf intent as a resource of its own
+    (/api/v1/upf/NAME/sessions/ID): a PUT adds or replaces it and a DELETE
+    takes it out, the intent's other sessions as they were (their entries
+    untouched in sxdp); GET reads it. Only the session is checked (its
+    schema, its id against the path's) and bad ones change nothing; the
+    intent's generation guards it like a PUT of the intent; two sessions
+    put at once both land; a session colliding with a sibling (a TEID taken) is 409 and nothing
+    changes; a dry run stores nothing. (Past the sessions' maxItems is 422:
+    test_cd_member, as such a body is past the API's 4 MiB.)"""
+    with upf_ready([], "edge", UPF, "upf") as (dp, cd, t0):
+        api = Api(json.load(open(DOC)))
+        tpl = "/api/v1/upf/{name}/sessions/{id}"
+        stored = lambda: cd.req("GET", "/api/v1/upf/edge")[1]
+        code, res = cd.req("GET", "/api/v1/upf/edge/sessions/2")
+        expect_eq((code, res["spec"], res["member"], res["metadata"]["name"]),
+                  (200, UPF["sessions"][1], "sessions/2", "edge"), "GET one session")
+        api.check(tpl, "get", code, res)
+        for path in ("/api/v1/upf/edge/sessions/3", "/api/v1/upf/nope/sessions/1", "/api/v1/upf/edge/sessions/x1",
+                     "/api/v1/upf/edge/sessions/-1"):
+            code, res = cd.req("GET", path)
+            expect_err(res, code, 404, "not_found")
+        code, res = cd.req("GET", "/api/v1/slices/mec/sessions/1")
+        expect_eq(code, 404, "a kind without members has no such path")
+        gen = stored()["metadata"]["generation"]
+        ul0 = {e["match"]["teid"]: e for e in t0["sessions_uplink"]}
+        # added: session 3, the id the path's
+        s3 = {"ue": "10.45.0.3", "uplink": {"teid": 258}, "downlink": {"peer": "gnb1", "teid": 8194}}
+        code, res = cd.req("PUT", "/api/v1/upf/edge/sessions/3?wait=1", {"spec": s3})
+        expect_eq((code, res["status"]["phase"], res["spec"]["id"], res["metadata"]["generation"]),
+                  (200, "Ready", 3, gen + 1), "session 3 put: %s" % res)
+        api.check(tpl, "put", code, res)
+        t = upf_tables(dp)
+        ul = {e["match"]["teid"]: e for e in t["sessions_uplink"]}
+        expect_eq(sorted(ul), [256, 257, 258], "its uplink entry")
+        expect_eq((ul[256], ul[257]), (ul0[256], ul0[257]), "the others' entries as they were")
+        expect_eq([x["id"] for x in stored()["spec"]["sessions"]], [1, 2, 3], "stored with the others")
+        # replaced: session 1's downlink moves (a handover), through its own path
+        s1 = json.loads(json.dumps(UPF["sessions"][0]))
+        s1["downlink"]["teid"] = 8300
+        code, res = cd.req("PUT", "/api/v1/upf/edge/sessions/1?wait=1&expected_generation=%d" % (gen + 1),
+                           {"spec": s1})
+        expect_eq((code, res["spec"]["downlink"]["teid"]), (200, 8300), "session 1 replaced")
+        dl = {e["match"]["ue"]: e for e in upf_tables(dp)["sessions_downlink"]}
+        expect_eq(dl["10.45.0.1"]["params"]["teid"], 8300, "its new TEID in sxdp")
+        gen = stored()["metadata"]["generation"]
+        # refused, nothing changed
+        before = stored()
+        bad = [
+            ("id disagrees", "PUT", "/api/v1/upf/edge/sessions/4", {"spec": dict(s3, id=5)}, 400, "bad_value",
+             "/spec/id"),
+            ("bad session", "PUT", "/api/v1/upf/edge/sessions/4", {"spec": {"ue": "10.45.0.4"}}, 400, "missing",
+             None),
+            ("bad field", "PUT", "/api/v1/upf/edge/sessions/4", {"spec": dict(s3, colour=1)}, 400, None, None),
+            ("not a spec", "PUT", "/api/v1/upf/edge/sessions/4", {"session": s3}, 400, None, None),
+            ("stale", "PUT", "/api/v1/upf/edge/sessions/4?expected_generation=%d" % (gen - 1),
+             {"spec": dict(s3, ue="10.45.0.4", uplink={"teid": 259})}, 409, "stale_generation", None),
+            ("collides with a sibling", "PUT", "/api/v1/upf/edge/sessions/4?wait=1",
+             {"spec": dict(s3, ue="10.45.0.4")}, 409, "conflict", None),
+            ("take out one not there", "DELETE", "/api/v1/upf/edge/sessions/9", None, 404, "not_found", None),
+            ("no such intent", "PUT", "/api/v1/upf/nope/sessions/1", {"spec": s3}, 404, "not_found", None),
+        ]
+        for what, m, path, body, want, reason, ptr in bad:
+            code, res = cd.req(m, path, body)
+            try:
+                expect_err(res, code, want, reason, ptr)
+            except T.TestFailure as e:
+                raise T.TestFailure("%s: %s" % (what, e))
+            expect_eq(stored()["spec"], before["spec"], "%s: nothing changed" % what)
+        # a dry run: what would change, nothing stored
+        code, res = cd.req("DELETE", "/api/v1/upf/edge/sessions/3?dry_run=1")
+        expect(code == 200 and "diff" in res, "a dry run answers what would change: %s" % res)
+        expect_eq(stored()["spec"], before["spec"], "dry run: nothing stored")
+        # two put at once: both land (the second made again on the first)
+        import threading
+        out = {}
+        def put(i):
+            out[i] = cd.req("PUT", "/api/v1/upf/edge/sessions/%d?wait=1" % i,
+                            {"spec": {"ue": "10.45.0.%d" % i, "uplink": {"teid": 300 + i},
+                                      "downlink": {"peer": "gnb1", "teid": 8180 + i}}})
+        th = [threading.Thread(target=put, args=(i,)) for i in (5, 6)]
+        [x.start() for x in th]
+        [x.join() for x in th]
+        expect_eq(sorted(c for c, _ in out.values()), [200, 200], "both answered: %s" % out)
+        expect_eq([x["id"] for x in stored()["spec"]["sessions"]], [1, 2, 3, 5, 6], "both stored: %s" % out)
+        # taken out
+        code, res = cd.req("DELETE", "/api/v1/upf/edge/sessions/3?wait=1")
+        expect_eq((code, res["spec"], res["status"]["phase"]), (200, None, "Ready"), "session 3 taken out")
+        api.check(tpl, "delete", code, res)
+        ul = {e["match"]["teid"]: e for e in upf_tables(dp)["sessions_uplink"]}
+        expect(258 not in ul and 256 in ul and 257 in ul, "its entry gone, the others there: %s" % sorted(ul))
+        for i in (5, 6):
+            cd.req("DELETE", "/api/v1/upf/edge/sessions/%d?wait=1" % i)
+
+
+@R.test
 def test_upf_resource_ipv6():
     """A upf intent whose N3 and N9 links are IPv6: SVI6s in the underlay,
     GTP-U endpoints in upf_interfaces6, its peers over IPv6 (gtpu6; the

@@ -24,6 +24,7 @@
 #include "cd_http_enrol.h"
 #include "cd_http_fleet.h"
 #include "cd_http_intents.h"
+#include "cd_http_member.h"
 #include "cd_http_login.h"
 #include "cd_http_revisions.h"
 #include "cd_http_views.h"
@@ -89,6 +90,8 @@ static const struct route routes[] = {
 	{ API "/sites/{site}/{kind of one intent}", M_GET | M_PUT | M_DELETE, cd_http_fleet_match_one,
 	  cd_http_fleet_site },
 	{ API "/{item prefix}{id}", M_GET, cd_http_views_match_item, cd_http_views_item },
+	{ API "/{kind}/{name}/{member}/{key}", M_GET | M_PUT | M_DELETE, cd_http_member_match,
+	  cd_http_member_route },
 	/* last under /api/v1/: what no route above takes is 404 here */
 	{ API "/{kind}", M_GET | M_POST, cd_http_intents_match_list, cd_http_intents_route },
 	{ API "/{kind}/{name}", M_GET | M_PUT | M_DELETE, cd_http_intents_match_named,

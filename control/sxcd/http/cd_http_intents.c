@@ -30,6 +30,8 @@ struct pending {
 	json_t *body;		/* answered as is, or ... */
 	int kind;	/* ... the intent as it is then */
 	char name[STORE_NAME_MAX + 1];
+	cd_http_intents_view *view;	/* (NULL: whole) as this shows it, */
+	json_int_t key;			/* its member @key */
 };
 
 /* ------------------------------------------------------------ waiting */
@@ -52,8 +54,8 @@ pending_answer(void *arg, bool done)
 		free(p);
 		return;
 	}
-	if (body == NULL)
-		body = cd_rstatus_get(p->env->res, p->kind, p->name);
+	if (body == NULL && (body = cd_rstatus_get(p->env->res, p->kind, p->name)) != NULL && p->view != NULL)
+		body = p->view(body, p->kind, p->key);
 	if (body == NULL)	/* withdrawn meanwhile */
 		body = json_pack("{s:s,s:{s:s},s:{s:s}}", "kind", cd_kind_name(p->kind), "metadata",
 				 "name", p->name, "status", "phase", "Withdrawn");
@@ -72,10 +74,11 @@ pending_gone(struct evhttp_connection *c, void *arg)
 	free(p);
 }
 
-/* Answer @code with @body (taken; NULL: the intent) once run @epoch ended. */
+/* Answer @code with @body (taken; NULL: the intent, as @view shows its
+ * member @key when given) once run @epoch ended. */
 static void
 answer_after(const struct cd_route_env *e, struct evhttp_request *req, uint64_t epoch, int code,
-	     json_t *body, int kind, const char *name)
+	     json_t *body, int kind, const char *name, cd_http_intents_view *view, json_int_t key)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 
@@ -84,7 +87,8 @@ answer_after(const struct cd_route_env *e, struct evhttp_request *req, uint64_t 
 		cd_route_err(req, 500, "no_memory", NULL, "out of memory");
 		return;
 	}
-	*p = (struct pending){ .env = e, .req = req, .code = code, .body = body, .kind = kind };
+	*p = (struct pending){ .env = e, .req = req, .code = code, .body = body, .kind = kind, .view = view,
+			       .key = key };
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
 	/* a stopped sxdp is not waited for: it may never answer */
 	if (ctl_async_stalled(cd_sync_ctl(e->sync)) ||
@@ -212,6 +216,8 @@ struct commit {
 	char by[64], from[64], route[160];
 	json_int_t rev;		/* the revision recording it, once stored (0: none) */
 	json_t *extra;		/* more of an apply's answer (NULL: none) */
+	cd_http_intents_view *view;	/* one intent's answer: as this shows its member @key (NULL: whole) */
+	json_int_t key;
 };
 
 /* A revision's result: its intents' status once its run ended. */
@@ -310,7 +316,7 @@ applied(void *arg, int rc, json_int_t rev)
 	if (body != NULL && c->extra != NULL)
 		json_object_update(body, c->extra);
 	if (c->wait)
-		answer_after(e, c->req, epoch, 200, body, -1, NULL);
+		answer_after(e, c->req, epoch, 200, body, -1, NULL, NULL, 0);
 	else
 		cd_route_reply(c->req, 200, body);
 	commit_free(c);
@@ -428,12 +434,13 @@ answer_one(struct commit *c)
 		if (c->rev > 0)
 			settle_after(e, c->rev, epoch);
 		if (c->wait) {
-			answer_after(e, c->req, epoch, code, NULL, ch->kind, ch->name);
+			answer_after(e, c->req, epoch, code, NULL, ch->kind, ch->name, c->view, c->key);
 			commit_free(c);
 			return;
 		}
 	}
-	body = cd_rstatus_get(e->res, ch->kind, ch->name);
+	if ((body = cd_rstatus_get(e->res, ch->kind, ch->name)) != NULL && c->view != NULL)
+		body = c->view(body, ch->kind, c->key);
 	cd_route_reply(c->req, code, body ? body : json_pack("{s:s}", "status", "Withdrawn"));
 	commit_free(c);
 }
@@ -469,10 +476,11 @@ commit_gone(struct evhttp_connection *conn, void *arg)
 }
 
 /* @ch (@n of them, taken: moved into the commit) checked, stored (the
- * revision by @r's credential, @rollback_of), answered. */
-void
-cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n, bool apply, bool wait,
-		       json_int_t rollback_of, json_t *extra)
+ * revision by @r's credential, @rollback_of), answered (one intent's as
+ * @view shows its member @key, NULL: whole). */
+static void
+commit_start(const struct cd_route *r, struct cd_change *ch, size_t n, bool apply, bool wait,
+	     json_int_t rollback_of, json_t *extra, cd_http_intents_view *view, json_int_t key)
 {
 	const struct cd_route_env *e = r->env;
 	struct evhttp_request *req = r->req;
@@ -490,7 +498,7 @@ cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n,
 	}
 	memcpy(c->ch, ch, n * sizeof(*ch));
 	*c = (struct commit){ .env = e, .req = req, .ch = c->ch, .n = n, .apply = apply, .wait = wait,
-			      .extra = json_incref(extra) };
+			      .extra = json_incref(extra), .view = view, .key = key };
 	snprintf(c->by, sizeof(c->by), "%s", r->by ? r->by : "-");
 	cd_route_from(req, c->from, sizeof(c->from));
 	snprintf(c->route, sizeof(c->route), "%s %s", cd_route_method(r->m), r->path);
@@ -511,6 +519,13 @@ cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n,
 		cd_route_release(req);
 		commit_go(c);
 	}
+}
+
+void
+cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n, bool apply, bool wait,
+		       json_int_t rollback_of, json_t *extra)
+{
+	commit_start(r, ch, n, apply, wait, rollback_of, extra, NULL, 0);
 }
 
 /* The stored spec of KIND/NAME (borrowed), NULL: none. */
@@ -576,6 +591,18 @@ do_change(struct cd_route *r, int kind, const char *name, bool withdraw, bool cr
 		return;
 	}
 	cd_http_intents_commit(r, &ch, 1, false, q.wait, 0, NULL);
+}
+
+void
+cd_http_intents_change(struct cd_route *r, const struct cd_route_query *q, struct cd_change *ch,
+		       cd_http_intents_view *view)
+{
+	if (q->dry_run) {
+		cd_http_intents_dry(r->env, r->req, ch, 1, NULL);
+		cd_change_clear(ch);
+		return;
+	}
+	commit_start(r, ch, 1, false, q->wait, 0, NULL, view, r->key);
 }
 
 /* POST /api/v1/apply: the whole set checked first, then written. */

@@ -23,6 +23,7 @@
 struct cd_change;
 struct cd_route;
 struct cd_route_env;
+struct cd_route_query;
 
 #define CD_HTTP_INTENTS_WAIT_MS 10000	/* ?wait=1: the longest an answer waits for the dataplane */
 
@@ -55,6 +56,15 @@ void cd_http_intents_status(struct cd_route *r);
  * with @extra's members (borrowed, NULL: none). */
 void cd_http_intents_commit(const struct cd_route *r, struct cd_change *ch, size_t n, bool apply, bool wait,
 			    json_int_t rollback_of, json_t *extra);
+/* How an answer shows intent document @doc (taken) of @kind: the member
+ * @key of its spec alone (cd_http_member); new. */
+typedef json_t *cd_http_intents_view(json_t *doc, int kind, json_int_t key);
+/* @r's checked change @ch (taken) of one intent, made by @r's route (a
+ * member's, cd_http_member): the way of a PUT from its check on (the
+ * collision check, the store and its revision, @q's ?wait and ?dry_run),
+ * answered as @view shows the intent (its member r->key). */
+void cd_http_intents_change(struct cd_route *r, const struct cd_route_query *q, struct cd_change *ch,
+			    cd_http_intents_view *view);
 /* The dry-run answer for @n changes @ch (borrowed): what changes, the
  * table writes, how each would compile. */
 void cd_http_intents_dry(const struct cd_route_env *e, struct evhttp_request *req, struct cd_change *ch,

@@ -77,6 +77,9 @@ struct cd_route {
 	const struct cd_vis_item *item;
 	const char *id;
 	json_int_t rev;		/* {R} of /revisions/{R} */
+	/* {member}/{key} of /KIND/NAME/{member}/{key} (cd_http_member) */
+	char member[32];
+	json_int_t key;
 };
 
 /* What a pattern's match made of a path: not this route, this route, or

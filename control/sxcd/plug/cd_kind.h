@@ -42,6 +42,12 @@ struct cd_kind {
 	 * and changes them and their children (the intents whose
 	 * parent_field names one) alone */
 	bool tenant;
+	/* its spec's array @member holds objects told apart by the integer
+	 * @member_key, each served on its own at /api/v1/KIND/NAME/MEMBER/KEY
+	 * (a UPF's sessions: one changed without its thousands of siblings
+	 * sent, parsed and checked), checked against components.schemas'
+	 * @member_schema; NULL: none */
+	const char *member, *member_key, *member_schema;
 
 	/* One intent into entries; true when it continues in the next slice
 	 * of work (called again, with the same arguments, until false). */

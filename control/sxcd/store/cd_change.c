@@ -7,4 +7,6 @@ cd_change_clear(struct cd_change *ch)
 {
 	json_decref(ch->doc);
 	ch->doc = NULL;
+	json_decref(ch->member);
+	ch->member = NULL;
 }

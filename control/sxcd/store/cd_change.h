@@ -18,6 +18,11 @@ struct cd_change {
 	json_int_t seen;	/* the stored generation it was checked against (0: none) */
 	bool cond;		/* conditional (expected generation, create only): refused if that moved */
 	char base[32];		/* where in the request it was (a JSON pointer) */
+	/* a change of one member of the spec (cd_member.h): made again on
+	 * the stored spec if that moved meanwhile; json null: taken out;
+	 * NULL: the spec is changed whole */
+	json_t *member;
+	json_int_t member_key;
 };
 
 /* Let go of @ch's document. */

@@ -13,6 +13,7 @@
 #include "cd_clock.h"
 #include "cd_lag.h"
 #include "cd_log.h"
+#include "cd_member.h"
 #include "cd_rcore.h"
 #include "cd_res.h"
 #include "cd_rev.h"
@@ -285,15 +286,17 @@ stamp(struct cd_res *r, struct cd_change *ch, json_t *spec, json_t *cur)
 	return ch->doc != NULL ? 200 : 500;
 }
 
+static int check_stored(struct cd_res *r, int kind, const char *name, json_t *spec, json_int_t expected,
+			bool create_only, const char *base, json_t *errs, struct cd_change *ch);
+
 int
 cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 	     json_int_t expected, bool create_only, const char *base, json_t *errs,
 	     struct cd_change *ch)
 {
-	json_t *meta = json_object_get(body, "metadata"), *cur, *spec, *bk;
+	json_t *meta = json_object_get(body, "metadata"), *spec = NULL, *bk;
 	const char *bname = json_string_value(json_object_get(meta, "name"));
 	char ptr[256];
-	json_int_t have;
 
 	/* a change checked against what is stored, a large one under way too */
 	cd_res_flush(r);
@@ -343,6 +346,53 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 			expected = generation_of(body);
 		}
 	}
+	return check_stored(r, kind, name, spec, expected, create_only, base, errs, ch);
+}
+
+int
+cd_res_check_member(struct cd_res *r, int kind, const char *name, json_int_t key, json_t *m,
+		    json_int_t expected, const char *base, json_t *errs, struct cd_change *ch)
+{
+	json_t *cur, *spec;
+	char ptr[256];
+	int rc;
+
+	/* the spec made from what is stored once a job under way stored it */
+	cd_res_flush(r);
+	memset(ch, 0, sizeof(*ch));
+	ch->kind = kind;
+	snprintf(ch->base, sizeof(ch->base), "%s", base);
+	if ((cur = json_object_get(cd_rcore_docs(r->docs, kind), name)) == NULL) {
+		cd_schema_err(errs, base, "not_found", "no %s/%s", cd_kind_name(kind), name);
+		return 404;
+	}
+	rc = cd_member_put(kind, json_object_get(cur, "spec"), key, m, cd_member_max(r->sc, kind), &spec);
+	if (rc < 0) {
+		snprintf(ptr, sizeof(ptr), "%s/spec", base);
+		cd_schema_err(errs, ptr, rc == -E2BIG ? "too_many" : rc == -ENOENT ? "not_found" : "no_memory",
+			      rc == -E2BIG ? "%s/%s holds the most members it may (%zu)" :
+			      rc == -ENOENT ? "%s/%s has no such member" : "%s/%s: out of memory",
+			      cd_kind_name(kind), name, cd_member_max(r->sc, kind));
+		return rc == -E2BIG ? 422 : rc == -ENOENT ? 404 : 500;
+	}
+	rc = check_stored(r, kind, name, spec, expected, false, base, errs, ch);
+	json_decref(spec);
+	if (rc == 200) {
+		ch->member = m != NULL ? json_incref(m) : json_null();
+		ch->member_key = key;
+	}
+	return rc;
+}
+
+/* The rest of a check, against what is stored: @spec (NULL: a withdrawal). */
+static int
+check_stored(struct cd_res *r, int kind, const char *name, json_t *spec, json_int_t expected,
+	     bool create_only, const char *base, json_t *errs, struct cd_change *ch)
+{
+	json_t *cur;
+	char ptr[256];
+	json_int_t have;
+
 	if (name == NULL || !store_name_ok(name) || strlen(name) >= sizeof(ch->name)) {
 		snprintf(ptr, sizeof(ptr), "%s/metadata/name", base);
 		cd_schema_err(errs, ptr, "bad_value", "a name is 1..63 of [A-Za-z0-9_.-], not starting "
@@ -366,7 +416,7 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 	}
 	ch->seen = have;
 	ch->cond = expected >= 0 || create_only;
-	if (body == NULL) {
+	if (spec == NULL) {
 		if (cur == NULL && json_object_get(cd_rcore_docs(r->quar, kind), name) != NULL) {
 			/* the operator's decision on a quarantined file: it goes, and
 			 * so do the entries sxcd kept for it */
@@ -381,7 +431,7 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 		ch->generation = have;
 		return 200;
 	}
-	return stamp(r, ch, json_object_get(body, "spec"), cur);
+	return stamp(r, ch, spec, cur);
 }
 
 int
@@ -394,6 +444,7 @@ cd_res_recheck(struct cd_res *r, struct cd_change *ch, size_t n, json_t *errs)
 		json_t *cur = json_object_get(cd_rcore_docs(r->docs, ch[i].kind), ch[i].name), *spec;
 		json_int_t have = cur != NULL ? generation_of(cur) : 0;
 		char ptr[64];
+		int rc;
 
 		if (have == ch[i].seen)
 			continue;
@@ -412,6 +463,24 @@ cd_res_recheck(struct cd_res *r, struct cd_change *ch, size_t n, json_t *errs)
 			continue;
 		}
 		spec = json_incref(json_object_get(ch[i].doc, "spec"));
+		if (ch[i].member != NULL) {	/* the member again, on the spec stored now */
+			json_decref(spec);
+			spec = NULL;
+			rc = cur == NULL ? -ENOENT :
+			     cd_member_put(ch[i].kind, json_object_get(cur, "spec"), ch[i].member_key,
+					   json_is_null(ch[i].member) ? NULL : ch[i].member,
+					   cd_member_max(r->sc, ch[i].kind), &spec);
+			if (rc < 0) {
+				snprintf(ptr, sizeof(ptr), "%s/spec", ch[i].base);
+				cd_schema_err(errs, ptr, rc == -E2BIG ? "too_many" : "not_found",
+					      "%s/%s changed meanwhile (generation %" JSON_INTEGER_FORMAT
+					      "): %s", cd_kind_name(ch[i].kind), ch[i].name, have,
+					      cur == NULL ? "it is gone" : rc == -E2BIG ? "no room for another member" :
+					      "the member is gone");
+				code = code == 200 ? 409 : code;
+				continue;
+			}
+		}
 		json_decref(ch[i].doc);
 		ch[i].doc = NULL;
 		if (stamp(r, &ch[i], spec, cur) != 200)

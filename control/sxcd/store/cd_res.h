@@ -43,6 +43,13 @@ void cd_res_free(struct cd_res *r);
 int cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 		 json_int_t expected, bool create_only, const char *base, json_t *errs,
 		 struct cd_change *ch);
+/* A change of @kind/@name to its stored spec with member @key (cd_member.h)
+ * put to @m (borrowed, its schema checked; NULL: taken out), made once a
+ * store job under way is done, and made again at the commit if the spec
+ * moved meanwhile (cd_res_recheck): 200, 404 (no such intent, or member
+ * to take out), 409, 422 (no room for another member); as cd_res_check. */
+int cd_res_check_member(struct cd_res *r, int kind, const char *name, json_int_t key, json_t *m,
+			json_int_t expected, const char *base, json_t *errs, struct cd_change *ch);
 /*
  * The @n checked @ch again, against what is stored now, just before they
  * are written (a check and its write are apart by a collision check that

@@ -813,6 +813,6 @@ static const struct cd_kind upf_kind = {
 	.name = "upf", .schema = "UpfSpec", .order = 600, .spread = true, .per_site = true, .parent = "slices",
 	.parent_field = "slice", .compile = compile_upf, .begin = upf_begin, .end = upf_end,
 	.part_ok = upf_partial_ok, .part = upf_partial, .priv_size = sizeof(struct upf_priv),
-	.priv_clear = upf_priv_clear,
+	.priv_clear = upf_priv_clear, .member = "sessions", .member_key = "id", .member_schema = "UpfSession",
 };
 CD_KIND_REGISTER(upf_kind)
