@@ -19,8 +19,9 @@ N3 VLAN; UPF links take bridge domains 4009..4095, 87 at most).
 Then:
   1. a slice change (its route's next hop) applied, PUT ?wait=1, --changes
      times: p50/p99/max from the request to the answer (Ready in sxdp);
-  2. a UPF change (one session's downlink TEID, a handover: the intent's
-     body sent whole) likewise;
+  2. a UPF change (one session's downlink TEID, a handover) likewise: the
+     intent's body sent whole, then the session alone through its own
+     resource (/api/v1/upf/NAME/sessions/ID);
   3. a large change applying (a dry run of every slice changed, then a new
      upf intent of --sessions sessions, PUT ?wait=1) while a bystander
      process GETs /api/v1/status back to back: its p50/p99/max;
@@ -292,8 +293,23 @@ def main():
             lat.append(time.monotonic() - t)
             assert code == 200 and res["status"]["phase"] == "Ready", (code, res)
             code, res = c.req("PUT", "/api/v1/upf/u%02d?wait=1" % u, {"spec": upf_spec(u, a.sessions)})
-        print("sxcd_scale: one session of a %d-session upf intent changed (%d resident), PUT ?wait=1 to Ready: %s"
-              % (a.sessions, n_sess, ms(lat)))
+        print("sxcd_scale: one session of a %d-session upf intent changed (%d resident), the intent's body sent "
+              "whole, PUT ?wait=1 to Ready: %s" % (a.sessions, n_sess, ms(lat)))
+
+        # 2b. the same through the session's own resource: only it is sent
+        lat = []
+        for k in range(a.changes):
+            u = k % a.upfs
+            sess = upf_spec(u, a.sessions)["sessions"][k % a.sessions]
+            sess["downlink"]["teid"] += 1 + k
+            t = time.monotonic()
+            code, res = c.req("PUT", "/api/v1/upf/u%02d/sessions/%d?wait=1" % (u, sess["id"]), {"spec": sess})
+            lat.append(time.monotonic() - t)
+            assert code == 200 and res["status"]["phase"] == "Ready", (code, res)
+            sess["downlink"]["teid"] -= 1 + k
+            code, res = c.req("PUT", "/api/v1/upf/u%02d/sessions/%d?wait=1" % (u, sess["id"]), {"spec": sess})
+        print("sxcd_scale: one session of a %d-session upf intent changed (%d resident), "
+              "PUT /api/v1/upf/NAME/sessions/ID?wait=1 to Ready: %s" % (a.sessions, n_sess, ms(lat)))
 
         l3 = lag_of(c)
         print("sxcd_scale: loop lag during the single changes: %s" % lag_between(l2, l3))

@@ -1106,7 +1106,8 @@ def test_upf_session_resource():
     intent's generation guards it like a PUT of the intent; two sessions
     put at once both land; a session colliding with a sibling (a TEID taken) is 409 and nothing
     changes; a dry run stores nothing. (Past the sessions' maxItems is 422:
-    test_cd_member, as such a body is past the API's 4 MiB.)"""
+    test_sxcd.c's member_put_shares_and_bounds, as such a body is past the
+    API's 4 MiB.)"""
     with upf_ready([], "edge", UPF, "upf") as (dp, cd, t0):
         api = Api(json.load(open(DOC)))
         tpl = "/api/v1/upf/{name}/sessions/{id}"

@@ -12,6 +12,8 @@
 #include <jansson.h>
 
 #include "cd_compile.h"
+#include "cd_kind.h"
+#include "cd_member.h"
 #include "cd_schema.h"
 #include "cd_tables.h"
 
@@ -1002,6 +1004,64 @@ START_TEST(compile_wan_addresses_refused)
 }
 END_TEST
 
+/* One member of a spec put, replaced, taken out: the others the very same
+ * objects, the stored spec untouched; past the schema's maxItems -E2BIG,
+ * taking out one not there -ENOENT. */
+START_TEST(member_put_shares_and_bounds)
+{
+	int k = cd_kind_of("upf");
+	json_t *spec = J("{\"slice\": \"mec\", \"sessions\": [{\"id\": 1, \"ue\": \"10.0.0.1\"}, "
+			 "{\"id\": 2, \"ue\": \"10.0.0.2\"}]}");
+	json_t *m = J("{\"id\": 3, \"ue\": \"10.0.0.3\"}"), *out = NULL, *s, *was = json_deep_copy(spec);
+	size_t at = 9;
+
+	ck_assert_int_ge(k, 0);
+	ck_assert_uint_eq(cd_member_max(sc, k), 65536);
+	ck_assert_ptr_eq(cd_member_get(k, spec, 2, &at), json_array_get(json_object_get(spec, "sessions"), 1));
+	ck_assert_uint_eq(at, 1);
+	ck_assert_ptr_null(cd_member_get(k, spec, 3, NULL));
+	ck_assert_ptr_null(cd_member_get(cd_kind_of("slices"), spec, 1, NULL));	/* no members */
+	/* added at the end, the others shared */
+	ck_assert_int_eq(cd_member_put(k, spec, 3, m, 65536, &out), 0);
+	s = json_object_get(out, "sessions");
+	ck_assert_uint_eq(json_array_size(s), 3);
+	ck_assert_ptr_eq(json_array_get(s, 0), json_array_get(json_object_get(spec, "sessions"), 0));
+	ck_assert_ptr_eq(json_array_get(s, 2), m);
+	ck_assert_ptr_eq(json_object_get(out, "slice"), json_object_get(spec, "slice"));
+	ck_assert(json_equal(spec, was));
+	json_decref(out);
+	/* replaced in place */
+	json_object_set_new(m, "id", json_integer(1));
+	ck_assert_int_eq(cd_member_put(k, spec, 1, m, 65536, &out), 0);
+	s = json_object_get(out, "sessions");
+	ck_assert_uint_eq(json_array_size(s), 2);
+	ck_assert_ptr_eq(json_array_get(s, 0), m);
+	json_decref(out);
+	/* taken out */
+	ck_assert_int_eq(cd_member_put(k, spec, 1, NULL, 65536, &out), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(out, "sessions"), 0), "id")), 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(out, "sessions")), 1);
+	json_decref(out);
+	ck_assert_int_eq(cd_member_put(k, spec, 7, NULL, 65536, &out), -ENOENT);
+	ck_assert_ptr_null(out);
+	/* full: a new one is refused, a replacement is not */
+	json_object_set_new(m, "id", json_integer(3));
+	ck_assert_int_eq(cd_member_put(k, spec, 3, m, 2, &out), -E2BIG);
+	json_object_set_new(m, "id", json_integer(2));
+	ck_assert_int_eq(cd_member_put(k, spec, 2, m, 2, &out), 0);
+	json_decref(out);
+	/* a spec without the array yet */
+	json_object_del(spec, "sessions");
+	ck_assert_int_eq(cd_member_put(k, spec, 2, m, 2, &out), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(out, "sessions")), 1);
+	json_decref(out);
+	ck_assert(json_equal(json_object_get(was, "slice"), json_object_get(spec, "slice")));
+	json_decref(was);
+	json_decref(spec);
+	json_decref(m);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1024,6 +1084,7 @@ suite(void)
 	tcase_add_test(tc, compiler_incremental);
 	tcase_add_test(tc, compile_ipv6_underlay);
 	tcase_add_test(tc, compile_wan_addresses_refused);
+	tcase_add_test(tc, member_put_shares_and_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -298,13 +298,14 @@ spec_kept(struct cd_compiler *cc, const char *who)
 static json_t *
 dry_results(struct cd_compiler *cc)
 {
-	json_t *out = json_copy(cc->x.results), *res, *b, *r;
+	json_t *out = json_copy(cc->x.results), *res, *b, *r, *t;
 	const char *who;
 
 	if (out == NULL)
 		return NULL;
-	json_object_foreach(cc->x.results, who, res) {
-		if (strcmp(cd_str(res, "phase") ?: "", "Ready") == 0 ||
+	json_object_foreach(cc->x.unready, who, t) {	/* (the Ready ones are as they are) */
+		res = json_object_get(cc->x.results, who);
+		if (res == NULL || strcmp(cd_str(res, "phase") ?: "", "Ready") == 0 ||
 		    (b = json_object_get(cc->before, who)) == NULL || !spec_kept(cc, who) ||
 		    (r = json_copy(res)) == NULL)
 			continue;

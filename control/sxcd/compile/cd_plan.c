@@ -54,6 +54,42 @@ same_for_children(struct cd_kx *x, json_t *intents, const struct cd_kind *kd, co
 	return kd->same_for_children(json_object_get(rec, "spec"), now);
 }
 
+/* Kind @k's intents of @objs (its intents, in compile order) that are in
+ * @r or @partial ("KIND/NAME" → ...) appended to @queue in that order.
+ * One of them alone needs no walk of the kind's thousands of intents. */
+static void
+queue_kind(int k, json_t *objs, json_t *r, json_t *partial, json_t *queue)
+{
+	const char *kn = cd_kind_name(k), *who, *name;
+	size_t klen = strlen(kn), n = 0;
+	json_t *sets[] = { r, partial }, *t, *spec;
+	char w[300];
+
+	for (size_t i = 0; i < 2; i++)
+		json_object_foreach(sets[i], who, t)
+			if (strncmp(who, kn, klen) == 0 && who[klen] == '/' && json_object_get(objs, who + klen + 1))
+				n++;
+	if (n == 0)
+		return;
+	if (n == 1) {
+		for (size_t i = 0; i < 2; i++)
+			json_object_foreach(sets[i], who, t)
+				if (strncmp(who, kn, klen) == 0 && who[klen] == '/' &&
+				    json_object_get(objs, who + klen + 1)) {
+					json_array_append_new(queue, i == 0 ? json_pack("[i,s]", k, who + klen + 1) :
+							      json_pack("[i,s,b]", k, who + klen + 1, 1));
+					return;
+				}
+	}
+	json_object_foreach(objs, name, spec) {
+		snprintf(w, sizeof(w), "%s/%s", kn, name);
+		if (json_object_get(r, w) != NULL)
+			json_array_append_new(queue, json_pack("[i,s]", k, name));
+		else if (json_object_get(partial, w) != NULL)
+			json_array_append_new(queue, json_pack("[i,s,b]", k, name, 1));
+	}
+}
+
 bool
 cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *changed, json_t *partial,
 	json_t *cut)
@@ -210,15 +246,8 @@ cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *c
 		json_decref(more);
 	}
 	/* what is still there, in compile order */
-	for (int k = 0; k < cd_kinds(); k++) {
-		json_object_foreach(json_object_get(intents, cd_kind_name(k)), name, spec) {
-			snprintf(w, sizeof(w), "%s/%s", cd_kind_name(k), name);
-			if (json_object_get(r, w) != NULL)
-				json_array_append_new(queue, json_pack("[i,s]", k, name));
-			else if (json_object_get(partial, w) != NULL)
-				json_array_append_new(queue, json_pack("[i,s,b]", k, name, 1));
-		}
-	}
+	for (int k = 0; k < cd_kinds(); k++)
+		queue_kind(k, json_object_get(intents, cd_kind_name(k)), r, partial, queue);
 	json_decref(r);
 	return false;
 }

@@ -405,12 +405,19 @@ json_t *
 cd_rev_result(struct cd_rev *v, json_int_t n, json_t *result, const char **name, json_int_t *at)
 {
 	struct rev *r = find(v, n);
+	json_t *old;
 
 	if (r == NULL)
 		return NULL;
-	json_object_set(r->doc, "result", result);
+	/* its size by the result's alone: the documents in it are a UPF's
+	 * thousands of sessions twice, which a change should not dump again */
 	v->bytes -= r->bytes;
-	r->bytes = doc_bytes(r->doc);
+	if ((old = json_object_get(r->doc, "result")) != NULL)
+		r->bytes -= doc_bytes(old);
+	else
+		r->bytes += strlen(",\"result\":");
+	r->bytes += doc_bytes(result);
+	json_object_set(r->doc, "result", result);
 	v->bytes += r->bytes;
 	*name = r->name;
 	*at = r->at;

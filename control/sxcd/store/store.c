@@ -182,7 +182,9 @@ write_tmp(struct store *s, const char *kind, const char *name, json_t *doc, bool
 		return rc;
 	if ((rc = mkdir_synced(kdir, s->dir)) < 0)
 		return rc;
-	if ((text = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1))) == NULL)
+	/* compact, in the order made: sorting and indenting a UPF's thousands
+	 * of sessions cost a change 60 % more time and bytes (jq shows it) */
+	if ((text = json_dumps(doc, JSON_COMPACT)) == NULL)
 		return -ENOMEM;
 	len = strlen(text);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
