@@ -92,6 +92,7 @@ one_end(struct cd_kx *x, int k, const char *name, json_t *spec)
 	 * (a slice waiting for one peer still carries its LAN traffic). */
 	if (x->failed)
 		cd_kx_drop(x);
+	cd_trip_save(x->trip, x->who, json_object_get(x->recs, x->who));
 	json_object_set_new(x->recs, x->who, json_pack("{s:i,s:s,s:O,s:o,s:o}", "kind", (int)k, "name", name,
 						       "spec", spec, "journal", x->undo, "ids",
 						       json_copy(x->id.used_now)));
@@ -117,6 +118,7 @@ start_full(struct cd_compiler *cc)
 
 	/* (the ids the intents held that this compile does not use are
 	 * freed by finish's sweep of every id) */
+	cd_trip_save_all(x->trip, x->recs);
 	if (cc->pre_set == NULL) {   /* the set as the update found it (a dry run's diff) */
 		cc->pre_set = json_incref(x->set);
 		cc->pre_seq = json_incref(x->seq);
@@ -375,6 +377,7 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 			/* its journal is rebuilt, not written in order: a
 			 * trip's way back numbers it afterwards (cd_trip_finish) */
 			cd_trip_intent(x->trip, NULL);
+			cd_trip_save(x->trip, x->who, json_object_get(x->recs, x->who));
 			if (kd->part(x, name, spec, json_object_get(x->recs, x->who),
 				     json_object_get(cc->partial, x->who)) == 0) {
 				json_object_set_new(x->res, "entries", json_integer(0));

@@ -611,6 +611,7 @@ cd_kx_take_back(struct cd_kx *x, json_t *r)
 
 		if ((rec = json_object_get(x->recs, who)) == NULL)
 			continue;
+		cd_trip_save(x->trip, who, rec);
 		json_array_foreach(json_object_get(rec, "journal"), i, e) {
 			snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
 				 json_string_value(json_array_get(e, 1)));

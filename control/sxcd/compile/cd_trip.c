@@ -13,7 +13,11 @@ struct cd_trip {
 	const struct cd_tables *t;
 	json_t *kernel;		/* the kernel's view then */
 	json_int_t n;		/* the compiler's write count then */
-	json_t *journals;	/* "KIND/NAME" → its journal then (the array, held) */
+	/* "KIND/NAME" → its journal then (the array, held; null: it had no
+	 * record), noted the first time the trip changes its record
+	 * (cd_trip_save): a change notes a few, not every intent's */
+	json_t *journals;
+	size_t nrecs;		/* the records then */
 	/* the compiler's touched ids then, set aside: the trip's own are
 	 * kept apart, dropped if it is undone, else added */
 	json_t *ids_touched;
@@ -82,8 +86,7 @@ void
 cd_trip_arm(struct cd_trip *tr, json_t *intents, const struct cd_tables *t, json_t *kernel, json_int_t n,
 	    json_t *recs, json_t **ids_touched)
 {
-	const char *who;
-	json_t *rec, *m;
+	json_t *m;
 
 	drop(tr, ids_touched);
 	if (intents == NULL)
@@ -93,8 +96,7 @@ cd_trip_arm(struct cd_trip *tr, json_t *intents, const struct cd_tables *t, json
 	tr->kernel = json_incref(kernel);
 	tr->n = n;
 	tr->journals = json_object();
-	json_object_foreach(recs, who, rec)
-		json_object_set(tr->journals, who, json_object_get(rec, "journal"));
+	tr->nrecs = json_object_size(recs);
 	if ((tr->ids_was = json_object()) != NULL && (m = json_object()) != NULL) {
 		tr->ids_touched = *ids_touched;
 		*ids_touched = m;
@@ -117,6 +119,23 @@ cd_trip_return(struct cd_trip *tr, json_t *intents, const struct cd_tables *t, j
 }
 
 void
+cd_trip_save(struct cd_trip *tr, const char *who, json_t *rec)
+{
+	if (tr->armed && json_object_get(tr->journals, who) == NULL)
+		json_object_set(tr->journals, who, json_object_get(rec, "journal") ?: json_null());
+}
+
+void
+cd_trip_save_all(struct cd_trip *tr, json_t *recs)
+{
+	const char *who;
+	json_t *rec;
+
+	json_object_foreach(recs, who, rec)
+		cd_trip_save(tr, who, rec);
+}
+
+void
 cd_trip_id(struct cd_trip *tr, const char *ns, const char *key, json_t *id)
 {
 	json_t *w;
@@ -135,6 +154,8 @@ void
 cd_trip_intent(struct cd_trip *tr, const char *who)
 {
 	tr->reuse = tr->reuse_all != NULL && who != NULL ? json_object_get(tr->reuse_all, who) : NULL;
+	if (json_is_null(tr->reuse))
+		tr->reuse = NULL;
 }
 
 json_int_t
@@ -209,21 +230,21 @@ cd_trip_finish(struct cd_trip *tr, json_t *recs, json_t *seq, json_t *ids, json_
 
 	if (!tr->back)
 		return;
-	if (json_object_size(recs) != json_object_size(tr->journals))
+	/* (a record the trip never changed holds the journal it held) */
+	if (json_object_size(recs) != tr->nrecs)
 		goto out;
-	json_object_foreach(recs, who, rec) {
+	json_object_foreach(tr->journals, who, old) {
+		rec = json_object_get(recs, who);
 		cur = json_object_get(rec, "journal");
-		old = json_object_get(tr->journals, who);
-		if (old == NULL || json_array_size(cur) != json_array_size(old))
+		if (json_is_null(old) != (rec == NULL) || json_array_size(cur) != json_array_size(old))
 			goto out;
 		if (cur != old)
 			cap += json_array_size(cur);
 	}
 	if ((tw = calloc(cap + 1, sizeof(*tw))) == NULL)
 		goto out;
-	json_object_foreach(recs, who, rec) {
-		cur = json_object_get(rec, "journal");
-		old = json_object_get(tr->journals, who);
+	json_object_foreach(tr->journals, who, old) {
+		cur = json_object_get(json_object_get(recs, who), "journal");
 		for (i = 0; cur != old && i < json_array_size(cur); i++) {
 			json_t *e = json_array_get(cur, i), *o = json_array_get(old, i);
 			json_int_t ne = json_integer_value(json_array_get(e, 5));

@@ -7,7 +7,8 @@
  * way there did, and so would number its writes anew; a run after it
  * would store those numbers (what sxcd owns, by seq) though nothing
  * changed. So the compiler as the trip found it is noted here (its write
- * count, each intent's journal by reference: an update replaces a
+ * count, the journal of each intent the trip changes, by reference,
+ * noted before its record changes (cd_trip_save): an update replaces a
  * record's journal, never edits one; the ids it touched, set aside), the
  * way back numbers each whole intent's writes as they were while it
  * compiles (cd_trip_number), and at its end the rest is put back
@@ -53,6 +54,12 @@ void cd_trip_arm(struct cd_trip *tr, json_t *intents, const struct cd_tables *t,
  * (the same @intents object), else the trip is let go. */
 void cd_trip_return(struct cd_trip *tr, json_t *intents, const struct cd_tables *t, json_t *kernel,
 		    json_t **ids_touched);
+/* Intent @who's record (@rec, NULL: none) is about to change (be
+ * replaced, taken back, its journal rebuilt): while armed, its journal is
+ * noted the first time (what it was when the trip began). _all: every
+ * record of @recs (a whole compile drops them all). */
+void cd_trip_save(struct cd_trip *tr, const char *who, json_t *rec);
+void cd_trip_save_all(struct cd_trip *tr, json_t *recs);
 /* The compiler touches id @ns/@key, now @id (NULL: none): its value of
  * before the trip is noted the first time (called before the change). */
 void cd_trip_id(struct cd_trip *tr, const char *ns, const char *key, json_t *id);
