@@ -765,6 +765,72 @@ START_TEST(compiler_incremental)
 }
 END_TEST
 
+/* The slices of @n slices' spec, each one's route via @via. */
+static json_t *
+many_slices(int n, int via)
+{
+	json_t *sl = json_object();
+	char name[16], b[512];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "s%03d", i);
+		snprintf(b, sizeof(b), "{\"id\": %d, \"vni\": %d, \"svi\": {\"address\": \"10.%d.%d.1/24\", "
+			 "\"mac\": \"02:00:00:00:%02x:%02x\"}, \"routes\": [{\"prefix\": \"172.16.%d.0/24\", "
+			 "\"via\": \"10.%d.%d.%d\"}]}", 10 + i, 5000 + i, i / 250, i % 250, i / 256, i % 256, i % 250,
+			 i / 250, i % 250, via);
+		json_object_set_new(sl, name, J(b));
+	}
+	return sl;
+}
+
+/* Every one of 600 slices changed (past what an update takes back in one
+ * go) is taken back in slices of the loop and compiled again, not every
+ * intent compiled afresh: the update compiles those 600 alone, ends as a
+ * whole compile does, and a dry run's way there and back leaves the
+ * compiler as it was (its writes' numbers included). */
+START_TEST(compiler_takes_back_in_slices)
+{
+	json_t *intents = specs("{}"), *ids, *there, *seq0;
+	struct cd_compiler *cc = cd_compiler_new(NULL);
+	int steps = 0;
+
+	json_object_set_new(intents, "slices", many_slices(600, 2));
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	while (cd_compiler_step(cc, 0) == -EAGAIN)
+		;
+	seq0 = json_deep_copy(cd_compiler_set(cc)->seq);
+	/* a dry run to every route changed, and back */
+	there = renew(json_incref(intents), "slices");
+	json_object_set_new(there, "slices", many_slices(600, 3));
+	cd_compiler_begin(cc, tabs, there, NULL, true);
+	while (cd_compiler_step(cc, 100) == -EAGAIN)
+		steps++;
+	ck_assert_int_gt(steps, 2);
+	ck_assert_ptr_nonnull(cd_compiler_touched(cc));	/* not a whole compile */
+	ck_assert_int_eq(json_object_size(cd_compiler_compiled(cc)), 600);
+	cd_compiler_begin(cc, tabs, intents, NULL, false);
+	while (cd_compiler_step(cc, 100) == -EAGAIN)
+		;
+	ck_assert_int_eq(cd_compiler_undone(cc), 1);
+	ck_assert(json_equal(seq0, cd_compiler_set(cc)->seq));
+	/* and for real, in slices */
+	ids = json_deep_copy(cd_compiler_ids(cc));
+	cd_compiler_begin(cc, tabs, there, NULL, false);
+	steps = 0;
+	while (cd_compiler_step(cc, 100) == -EAGAIN)
+		steps++;
+	ck_assert_int_gt(steps, 2);
+	ck_assert_ptr_nonnull(cd_compiler_touched(cc));
+	ck_assert_int_eq(json_object_size(cd_compiler_compiled(cc)), 600);
+	same_as_whole(cc, there, ids);
+	json_decref(ids);
+	json_decref(seq0);
+	json_decref(there);
+	json_decref(intents);
+	cd_compiler_free(cc);
+}
+END_TEST
+
 /* ------------------------------------------------- an IPv6 underlay */
 
 /* A site of three WAN links: isp1 IPv4 only (its gateway the kernel's),
@@ -1085,6 +1151,7 @@ suite(void)
 	tcase_add_test(tc, compile_ipv6_underlay);
 	tcase_add_test(tc, compile_wan_addresses_refused);
 	tcase_add_test(tc, member_put_shares_and_bounds);
+	tcase_add_test(tc, compiler_takes_back_in_slices);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -118,6 +118,7 @@ start_full(struct cd_compiler *cc)
 
 	/* (the ids the intents held that this compile does not use are
 	 * freed by finish's sweep of every id) */
+	cd_kx_take_back_end(x);
 	cd_trip_save_all(x->trip, x->recs);
 	if (cc->pre_set == NULL) {   /* the set as the update found it (a dry run's diff) */
 		cc->pre_set = json_incref(x->set);
@@ -195,6 +196,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	if (cc == NULL)
 		return;
 	x = &cc->x;
+	cd_kx_take_back_end(x);
 	cd_kx_privs_clear(x);
 	cd_kx_privs_free(x);
 	json_decref(x->who_js);
@@ -241,6 +243,7 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	/* a dry run's update notes the compiler as it is (one that changes
 	 * sxdp's tables or the kernel's view is no round trip); the next
 	 * update is its way back if it returns to the same intents and inputs */
+	cd_kx_take_back_end(x);	/* (an update cut short: its take-back done) */
 	cd_trip_begin(x->trip);
 	if (keep_ids && !cd_trip_armed(x->trip) && !full)
 		cd_trip_arm(x->trip, cc->prev, x->t, cc->kernel_seen, x->n, x->recs, &x->id.touched);
@@ -362,6 +365,9 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 	struct cd_kx *x = &cc->x;
 
 	cd_kx_budget(x, budget_us);
+	/* what the plan takes back in slices, first */
+	if (!cd_kx_take_back_step(x))
+		return -EAGAIN;
 	while (cc->next < json_array_size(cc->queue)) {
 		json_t *td = json_array_get(cc->queue, cc->next);
 		int k = (int)json_integer_value(json_array_get(td, 0));

@@ -307,7 +307,7 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 
 /* ------------------------------------------------- what kinds are lent */
 
-struct jent {
+struct cd_kx_jent {
 	json_int_t n;
 	json_t *e;
 };
@@ -315,7 +315,7 @@ struct jent {
 static int
 by_n_desc(const void *a, const void *b)
 {
-	json_int_t x = ((const struct jent *)a)->n, y = ((const struct jent *)b)->n;
+	json_int_t x = ((const struct cd_kx_jent *)a)->n, y = ((const struct cd_kx_jent *)b)->n;
 
 	return x > y ? -1 : x < y;
 }
@@ -523,7 +523,7 @@ cd_kx_ids(const struct cd_kx *x, size_t from, size_t to)
 int
 cd_kx_restore(struct cd_kx *x, json_t *journals)
 {
-	struct jent *all;
+	struct cd_kx_jent *all;
 	size_t n = 0, cap = 0, i, j;
 	json_t *jn, *e;
 
@@ -533,7 +533,7 @@ cd_kx_restore(struct cd_kx *x, json_t *journals)
 		return -ENOMEM;
 	json_array_foreach(journals, j, jn)
 		json_array_foreach(jn, i, e)
-			all[n++] = (struct jent){ json_integer_value(json_array_get(e, 5)), e };
+			all[n++] = (struct cd_kx_jent){ json_integer_value(json_array_get(e, 5)), e };
 	qsort(all, n, sizeof(*all), by_n_desc);
 	for (i = 0; i < n; i++)
 		restore(x, all[i].e);
@@ -591,38 +591,113 @@ cd_kx_kind_of(const char *who, const char **name)
 }
 
 int
-cd_kx_take_back(struct cd_kx *x, json_t *r)
+cd_kx_take_back_begin(struct cd_kx *x, json_t *r)
 {
-	json_t *t, *rec, *e, *js = json_array();
-	const char *who, *name;
+	struct cd_kx_back *b = &x->back;
+	json_t *t, *jn, *e;
+	const char *who;
+	size_t cap = 0, i;
+
+	cd_kx_take_back_end(x);
+	json_object_foreach(r, who, t)
+		cap += json_array_size(json_object_get(json_object_get(x->recs, who), "journal"));
+	if ((b->all = calloc(cap + 1, sizeof(*b->all))) == NULL)
+		return -ENOMEM;
+	/* the entries held: the records that hold them go before the last is restored */
+	json_object_foreach(r, who, t) {
+		jn = json_object_get(json_object_get(x->recs, who), "journal");
+		json_array_foreach(jn, i, e)
+			b->all[b->n++] = (struct cd_kx_jent){ json_integer_value(json_array_get(e, 5)), json_incref(e) };
+	}
+	qsort(b->all, b->n, sizeof(*b->all), by_n_desc);
+	b->r = json_incref(r);
+	b->it = json_object_iter(r);
+	return 0;
+}
+
+/* The intent @who's record and what it told the others, once its writes are undone. */
+static void
+forget_rec(struct cd_kx *x, const char *who)
+{
+	const char *name;
+	const struct cd_kind *kd = cd_kind_at(cd_kx_kind_of(who, &name));
+	json_t *rec = json_object_get(x->recs, who), *e;
 	char sk[512];
 	size_t i;
+
+	if (rec == NULL)
+		return;
+	cd_trip_save(x->trip, who, rec);
+	json_array_foreach(json_object_get(rec, "journal"), i, e) {
+		snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
+			 json_string_value(json_array_get(e, 1)));
+		json_object_del(json_object_get(x->shared, sk), who);
+	}
+	cd_kx_unuse(x, json_object_get(rec, "ids"));
+	if (kd != NULL && kd->forget != NULL)
+		kd->forget(x, name);
+	cd_kx_result_set(x, who, NULL);
+	json_object_del(x->counts, who);
+	json_object_del(x->recs, who);
+}
+
+bool
+cd_kx_take_back_step(struct cd_kx *x)
+{
+	struct cd_kx_back *b = &x->back;
+
+	if (b->r == NULL)
+		return true;
+	/* newest write first, over all of them: a key two of them wrote ends
+	 * as it was before the first */
+	for (; b->i < b->n; b->i++) {
+		if (b->i % 1024 == 1023 && cd_kx_over(x))
+			return false;
+		restore(x, b->all[b->i].e);
+		json_decref(b->all[b->i].e);
+		b->all[b->i].e = NULL;
+	}
+	for (; b->it != NULL; b->it = json_object_iter_next(b->r, b->it)) {
+		if (++b->forgot % 256 == 0 && cd_kx_over(x))
+			return false;
+		forget_rec(x, json_object_iter_key(b->it));
+	}
+	cd_kx_take_back_end(x);
+	return true;
+}
+
+void
+cd_kx_take_back_end(struct cd_kx *x)
+{
+	struct cd_kx_back *b = &x->back;
+
+	/* one cut short (a compile started again) is finished first: a
+	 * journal half undone would leave the set unlike any compile */
+	if (b->r != NULL && (b->i < b->n || b->it != NULL)) {
+		uint64_t d = x->deadline_ns;
+
+		x->deadline_ns = 0;
+		cd_kx_take_back_step(x);
+		x->deadline_ns = d;
+		return;
+	}
+	for (size_t i = b->i; i < b->n; i++)
+		json_decref(b->all[i].e);
+	free(b->all);
+	json_decref(b->r);
+	memset(b, 0, sizeof(*b));
+}
+
+int
+cd_kx_take_back(struct cd_kx *x, json_t *r)
+{
+	uint64_t d = x->deadline_ns;
 	int rc;
 
-	json_object_foreach(r, who, t)
-		if ((e = json_object_get(json_object_get(x->recs, who), "journal")) != NULL)
-			json_array_append(js, e);
-	rc = cd_kx_restore(x, js);
-	json_decref(js);
-	if (rc < 0)
+	if ((rc = cd_kx_take_back_begin(x, r)) < 0)
 		return rc;
-	json_object_foreach(r, who, t) {
-		const struct cd_kind *kd = cd_kind_at(cd_kx_kind_of(who, &name));
-
-		if ((rec = json_object_get(x->recs, who)) == NULL)
-			continue;
-		cd_trip_save(x->trip, who, rec);
-		json_array_foreach(json_object_get(rec, "journal"), i, e) {
-			snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
-				 json_string_value(json_array_get(e, 1)));
-			json_object_del(json_object_get(x->shared, sk), who);
-		}
-		cd_kx_unuse(x, json_object_get(rec, "ids"));
-		if (kd != NULL && kd->forget != NULL)
-			kd->forget(x, name);
-		cd_kx_result_set(x, who, NULL);
-		json_object_del(x->counts, who);
-		json_object_del(x->recs, who);
-	}
+	x->deadline_ns = 0;
+	cd_kx_take_back_step(x);
+	x->deadline_ns = d;
 	return 0;
 }

@@ -24,6 +24,16 @@
 #include "cd_tables.h"
 #include "cd_trip.h"
 
+/* A take-back under way in slices (cd_kx_take_back_begin): its writes'
+ * journal entries newest first (held), how far they are undone, then the
+ * intents whose records are forgotten. */
+struct cd_kx_back {
+	struct cd_kx_jent *all;
+	size_t n, i, forgot;
+	json_t *r;		/* "KIND/NAME" → true (held) */
+	void *it;		/* the next in @r to forget */
+};
+
 /* The compiled set and what it was compiled from, kept between updates
  * (struct cd_compiler). */
 struct cd_kx {
@@ -61,6 +71,7 @@ struct cd_kx {
 	bool order_sensitive;
 	uint64_t deadline_ns;	/* a slice of work ends then (0: none) */
 	struct cd_trip *trip;	/* a dry run's round trip (cd_trip.h) */
+	struct cd_kx_back back;	/* a take-back under way */
 };
 
 /* @who's result is @res (taken; NULL: it has none). */
@@ -69,6 +80,13 @@ void cd_kx_result_set(struct cd_kx *x, const char *who, json_t *res);
  * writes undone, newest first, and what they told the others. 0, or
  * -ENOMEM. */
 int cd_kx_take_back(struct cd_kx *x, json_t *r);
+/* The same in slices of the loop (thousands of intents, tens of thousands
+ * of writes): begun (0, -ENOMEM), then a step until the slice's time is up
+ * (cd_kx_budget): true when it is done. _end lets go of one (finishing
+ * one cut short first). */
+int cd_kx_take_back_begin(struct cd_kx *x, json_t *r);
+bool cd_kx_take_back_step(struct cd_kx *x);
+void cd_kx_take_back_end(struct cd_kx *x);
 /* The kind of record @who ("KIND/NAME"), -1: none; its name in *@name. */
 int cd_kx_kind_of(const char *who, const char **name);
 

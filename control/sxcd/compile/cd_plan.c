@@ -27,7 +27,7 @@ cd_plan_later(json_t *intents, const char *a, const char *b)
 	return true;
 }
 
-#define TAKE_BACK_MAX 20000	/* entries an update takes back in one go, at most */
+#define TAKE_BACK_NOW 4096	/* entries an update takes back in one go; more, in slices */
 
 /* Do intents of other kinds read @kd's (struct cd_kind parent)? */
 static bool
@@ -198,16 +198,10 @@ cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *c
 		json_t *cur = json_incref(json_array_get(work, json_array_size(work) - 1));
 
 		json_array_remove(work, json_array_size(work) - 1);
-		/* taking back is one go: past TAKE_BACK_MAX entries, compiling
-		 * everything afresh (in slices) holds the loop less, and so
-		 * does not walking on */
 		back += json_array_size(json_object_get(json_object_get(x->recs, json_string_value(cur)), "journal"));
-		full = full || back > TAKE_BACK_MAX;
 		json_array_foreach(json_object_get(json_object_get(x->recs, json_string_value(cur)), "journal"), i, e) {
 			json_t *ws;
 
-			if (full)
-				break;
 			snprintf(sk, sizeof(sk), "%s %s", json_string_value(json_array_get(e, 0)),
 				 json_string_value(json_array_get(e, 1)));
 			if ((ws = json_object_get(x->shared, sk)) == NULL)
@@ -226,7 +220,28 @@ cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *c
 	 * compiled whole anyway */
 	json_object_foreach(r, who, t)
 		json_object_del(partial, who);
-	if (full || cd_kx_take_back(x, r) < 0) {
+	if (full) {
+		json_decref(r);
+		return true;
+	}
+	/* thousands of intents (a whole site's dry run): taken back in slices
+	 * by the compiler before it compiles them again, which ids that frees
+	 * cannot be known yet: who ran out of them (holding nothing) tries
+	 * again all the same */
+	if (back > TAKE_BACK_NOW) {
+		json_object_foreach(x->results, who, res)
+			if (strcmp(cd_str(res, "reason") ?: "", "no_space") == 0)
+				json_object_set_new(r, who, json_true());
+		if (cd_kx_take_back_begin(x, r) < 0) {
+			json_decref(r);
+			return true;
+		}
+		for (int k = 0; k < cd_kinds(); k++)
+			queue_kind(k, json_object_get(intents, cd_kind_name(k)), r, partial, queue);
+		json_decref(r);
+		return false;
+	}
+	if (cd_kx_take_back(x, r) < 0) {
 		json_decref(r);
 		return true;
 	}
