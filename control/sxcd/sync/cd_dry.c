@@ -93,7 +93,8 @@ cd_dry_end(struct cd_dry *d, int rc)
 		d->adopt(d->arg, d->have);
 	cd_gc_free(d->have);
 	json_decref(d->mine);
-	d->have = d->mine = NULL;
+	json_decref(d->rwant);
+	d->have = d->mine = d->rwant = NULL;
 	cd_gc_free(d->diff);
 	cd_gc_free(d->results);
 	d->diff = d->results = NULL;
@@ -182,6 +183,26 @@ touched_writes(void *ctx, const char *table, const char *key, json_t *v)
 	return w != NULL ? cd_diff_entry_differs(before, w) : before != NULL;
 }
 
+/* What a preview reads and compares of @want (the dry run's set): the
+ * tables its update touched (@touched; NULL: it compiled everything, all
+ * of them). Those it did not touch are as the run before wrote them (the
+ * reconciler's cache says what they hold, and a run diffs them against
+ * that): a site's slices changed need not read a UPF's 200k sessions
+ * back. New; its rows shared. */
+static json_t *
+tables_of(json_t *want, json_t *touched)
+{
+	json_t *out, *rows;
+	const char *t;
+
+	if (touched == NULL)
+		return json_incref(want);
+	out = json_object();
+	json_object_foreach(touched, t, rows)
+		json_object_set(out, t, json_object_get(want, t) ?: json_object());
+	return out;
+}
+
 /* A dry run's whole compile against the set before it: an entry it
  * lacks, or holds otherwise. */
 static bool
@@ -229,7 +250,7 @@ cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 		/* the wanted entries sxdp lacks or holds otherwise, then what
 		 * sxcd owns that nobody wants (deleted if sxdp has it) */
 		d->phase = CD_DRY_COMPARING;
-		cd_diff_cmp_start(&d->cmp, cd_compiler_set(cc)->want, d->mine, differs_sxdp, d);
+		cd_diff_cmp_start(&d->cmp, d->rwant, d->mine, differs_sxdp, d);
 		d->more(d->arg);
 		return;
 	case CD_DRY_COMPARING:
@@ -264,7 +285,8 @@ cd_dry_slice(struct cd_dry *d, struct cd_compiler *cc, const struct cd_tables *t
 	case CD_DRY_THEN:
 		if (d->head->read) {   /* what sxdp holds now, then compared */
 			d->phase = CD_DRY_READING;
-			d->read(d->arg, cd_compiler_set(cc)->want);
+			d->rwant = tables_of(cd_compiler_set(cc)->want, cd_compiler_touched(cc));
+			d->read(d->arg, d->rwant);
 			return;
 		}
 		if (cd_compiler_touched(cc) == NULL) {   /* it compiled everything */
@@ -383,7 +405,8 @@ cd_dry_free(struct cd_dry *d)
 	json_decref(d->results);
 	json_decref(d->have);
 	json_decref(d->mine);
-	d->diff = d->results = d->have = d->mine = NULL;
+	json_decref(d->rwant);
+	d->diff = d->results = d->have = d->mine = d->rwant = NULL;
 	while (d->head != NULL) {
 		struct cd_dry_one *o = d->head;
 

@@ -38,8 +38,9 @@ struct cd_dry_one;
 /* (The same type as cd_sync_dry_done.) */
 typedef void cd_dry_done(void *arg, int rc, json_t *diff, json_t *results);
 typedef void cd_dry_fn(void *arg);
-/* Read sxdp's tables that @want (the dry run's set, borrowed until
- * cd_dry_read_done) or sxcd's owned entries are in, then cd_dry_read_done. */
+/* Read sxdp's tables @want names (the dry run's set, or the tables of it
+ * its update touched; borrowed until cd_dry_read_done), with what sxcd
+ * owns in them, then cd_dry_read_done. */
 typedef void cd_dry_read(void *arg, json_t *want);
 /* A preview's read of sxdp (borrowed), once answered. */
 typedef void cd_dry_adopt(void *arg, json_t *have);
@@ -60,6 +61,7 @@ struct cd_dry {
 	struct cd_diff_cmp cmp;		/* its sets compared (a preview, a whole compile), or the keys it touched sifted */
 	json_t *sift_want;		/* (borrowed) what the keys it touched compiled to, while sifted */
 	json_t *have, *mine;		/* a preview's: sxdp's tables read, what a run may delete */
+	json_t *rwant;			/* a preview's: the tables of its set it reads and compares */
 };
 
 void cd_dry_init(struct cd_dry *d, struct event_base *base, unsigned int slice_us, cd_dry_fn *more,

@@ -464,6 +464,21 @@ on_dry_next(void *arg)
 	next_work(s);
 }
 
+/* @o ({"TABLE": ...}, taken) with the tables @tables has alone (new; its
+ * rows shared). */
+static json_t *
+only_tables(json_t *o, json_t *tables)
+{
+	json_t *out = json_object(), *v;
+	const char *t;
+
+	json_object_foreach(o, t, v)
+		if (json_object_get(tables, t) != NULL)
+			json_object_set(out, t, v);
+	json_decref(o);
+	return out;
+}
+
 static void
 on_dry_read_done(void *arg)
 {
@@ -474,6 +489,7 @@ on_dry_read_done(void *arg)
 	 * quarantined intents (cd_pass) */
 	mine = cd_diff_deletable(s->res, cd_compiler_set(s->cc)->want, &kept);
 	json_decref(kept);
+	mine = only_tables(mine, s->dry_have);
 	cd_dry_read_done(&s->dry, s->dry_have, mine, 0);
 	s->dry_have = NULL;
 }
@@ -495,11 +511,14 @@ static void
 on_dry_read(void *arg, json_t *want)
 {
 	struct cd_sync *s = arg;
+	/* what sxcd owns in those tables alone */
+	json_t *owned = only_tables(json_incref(cd_res_state(s->res, "owned")), want);
 
 	cd_gc_free(s->dry_have);
 	s->dry_have = json_object();
-	cd_read_start(&s->dry_rd, s->link.ctl, s->link.tables, s->dry_have, want, cd_res_state(s->res, "owned"),
-		      ++s->dry_reads, on_dry_read_done, on_dry_read_lost, s);
+	cd_read_start(&s->dry_rd, s->link.ctl, s->link.tables, s->dry_have, want, owned, ++s->dry_reads,
+		      on_dry_read_done, on_dry_read_lost, s);
+	json_decref(owned);
 }
 
 /* A preview answered: what it read is sxdp's tables as they are (no
