@@ -215,13 +215,17 @@ cd_rstore_new(struct cd_res *res, const char *site, const struct cd_rstore_ops *
 {
 	struct cd_rstore *s = calloc(1, sizeof(*s));
 	struct cd_res_remote rem = { .commit = commit, .result = result, .ctx = s };
+	json_t *gens;
 
 	if (s == NULL)
 		return -ENOMEM;
 	*s = (struct cd_rstore){ .res = res, .ops = *ops };
 	/* the cache's documents carry the revisions they were read at; the
 	 * history is the shared store's, read with its intents */
-	if ((s->revs = cd_res_generations(res)) == NULL || cd_rev_shared(cd_res_history(res), site) < 0) {
+	gens = cd_res_generations(res);	/* (shared: a copy of its own, changed here) */
+	s->revs = gens != NULL ? json_copy(gens) : NULL;
+	json_decref(gens);
+	if (s->revs == NULL || cd_rev_shared(cd_res_history(res), site) < 0) {
 		json_decref(s->revs);
 		free(s);
 		return -ENOMEM;

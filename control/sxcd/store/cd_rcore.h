@@ -48,6 +48,9 @@ struct cd_res {
 	 * change makes a new one that shares the other kinds' objects and
 	 * every unchanged spec, so a compiler tells what changed by pointer */
 	json_t *specs;
+	/* "KIND/NAME" → its generation, as cd_res_generations hands it out
+	 * (NULL: made again when asked); a change made on a copy */
+	json_t *gens;
 	/* a store elsewhere that decides (cd_res_set_remote's commit and its
 	 * context: cd_res.h's struct cd_res_remote), and its state for /status */
 	void (*rcommit)(void *ctx, struct cd_change *ch, size_t n, const struct cd_rev_who *who,

@@ -187,6 +187,7 @@ cd_res_free(struct cd_res *r)
 	if (r == NULL)
 		return;
 	json_decref(r->docs);
+	json_decref(r->gens);
 	json_decref(r->gone);
 	json_decref(r->status);
 	json_decref(r->state);
@@ -492,8 +493,29 @@ cd_res_recheck(struct cd_res *r, struct cd_change *ch, size_t n, json_t *errs)
 
 static void specs_change(struct cd_res *r, struct cd_change *ch);
 
-/* A change the store holds now, in memory (@specs: in the specs handed
- * out too; false: the caller does that). */
+/* Intent @who's generation is @doc's now (NULL: it is gone), in the
+ * generations handed out: a copy changed, as a run holds the one it began
+ * with (a copy of pointers, not thousands of names formatted again). */
+static void
+gens_change(struct cd_res *r, const char *who, json_t *doc)
+{
+	json_t *g;
+
+	if (r->gens == NULL)
+		return;
+	g = json_copy(r->gens);
+	json_decref(r->gens);
+	r->gens = g;
+	if (g == NULL)
+		return;
+	if (doc == NULL)
+		json_object_del(g, who);
+	else
+		json_object_set_new(g, who, json_integer(generation_of(doc)));
+}
+
+/* A change the store holds now, in memory (@specs: in the specs and
+ * generations handed out too; false: the caller does that). */
 static void
 commit_mem(struct cd_res *r, struct cd_change *ch, bool specs)
 {
@@ -502,8 +524,10 @@ commit_mem(struct cd_res *r, struct cd_change *ch, bool specs)
 
 	snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch->kind), ch->name);
 	json_object_del(cd_rcore_docs(r->quar, ch->kind), ch->name);
-	if (specs)
+	if (specs) {
 		specs_change(r, ch);
+		gens_change(r, who, ch->doc);
+	}
 	if (ch->doc == NULL) {
 		cur = json_object_get(cd_rcore_docs(r->docs, ch->kind), ch->name);
 		if (cur == NULL)	/* a quarantined file: nothing to list as withdrawing */
@@ -557,6 +581,8 @@ commit_all_mem(struct cd_res *r, struct cd_change *ch, size_t n)
 		json_decref(r->specs);
 		r->specs = sp;
 	}
+	json_decref(r->gens);	/* made again when asked */
+	r->gens = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(ch[i].action, "unchanged") != 0)
 			commit_mem(r, &ch[i], false);
@@ -1018,17 +1044,20 @@ cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n)
 json_t *
 cd_res_generations(struct cd_res *r)
 {
-	json_t *out = json_object(), *objs, *doc;
+	json_t *objs, *doc;
 	const char *kind, *name;
 	char who[STORE_NAME_MAX * 2 + 2];
 
+	if (r->gens != NULL)
+		return json_incref(r->gens);
+	r->gens = json_object();
 	json_object_foreach(r->docs, kind, objs) {
 		json_object_foreach(objs, name, doc) {
 			snprintf(who, sizeof(who), "%s/%s", kind, name);
-			json_object_set_new(out, who, json_integer(generation_of(doc)));
+			json_object_set_new(r->gens, who, json_integer(generation_of(doc)));
 		}
 	}
-	return out;
+	return json_incref(r->gens);
 }
 
 json_t *

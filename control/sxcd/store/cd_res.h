@@ -109,7 +109,8 @@ bool cd_res_live(struct cd_res *r, int kind, const char *name);
  * fails. The @n checked @changes (NULL: none) go on top (a new one
  * youngest), for a dry run. */
 json_t *cd_res_specs(struct cd_res *r, struct cd_change *changes, size_t n);
-/* "KIND/NAME" → generation of every live intent (new). */
+/* "KIND/NAME" → generation of every live intent (a reference to one kept
+ * and handed to every caller until a change: read it, never change it). */
 json_t *cd_res_generations(struct cd_res *r);
 
 /* The reconciler's documents that did not read back and were set aside
