@@ -16,10 +16,18 @@ cd_rcore_docs(json_t *top, int k)
 }
 
 void
+cd_rcore_stale(struct cd_res *r)
+{
+	json_decref(r->phases);
+	r->phases = NULL;
+}
+
+void
 cd_rcore_phase(struct cd_res *r, const char *who, const char *phase, json_int_t observed)
 {
 	json_t *s = json_object_get(r->status, who);
 
+	cd_rcore_stale(r);
 	if (s == NULL) {
 		s = json_object();
 		json_object_set_new(r->status, who, s);

@@ -51,6 +51,10 @@ struct cd_res {
 	/* "KIND/NAME" → its generation, as cd_res_generations hands it out
 	 * (NULL: made again when asked); a change made on a copy */
 	json_t *gens;
+	/* PHASE → how many intents are in it, as /status lists them (NULL:
+	 * counted again when asked; any status or intent that changes drops
+	 * it: cd_rcore_stale) */
+	json_t *phases;
 	/* a store elsewhere that decides (cd_res_set_remote's commit and its
 	 * context: cd_res.h's struct cd_res_remote), and its state for /status */
 	void (*rcommit)(void *ctx, struct cd_change *ch, size_t n, const struct cd_rev_who *who,
@@ -64,6 +68,8 @@ struct cd_res {
 json_t *cd_rcore_docs(json_t *top, int k);
 /* "KIND/NAME" @who's status: its phase @phase, its observedGeneration
  * @observed (-1: as it was). */
+/* An intent or its status changed: what is counted of them is counted again. */
+void cd_rcore_stale(struct cd_res *r);
 void cd_rcore_phase(struct cd_res *r, const char *who, const char *phase, json_int_t observed);
 
 #endif

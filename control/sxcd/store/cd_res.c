@@ -188,6 +188,7 @@ cd_res_free(struct cd_res *r)
 		return;
 	json_decref(r->docs);
 	json_decref(r->gens);
+	json_decref(r->phases);
 	json_decref(r->gone);
 	json_decref(r->status);
 	json_decref(r->state);
@@ -523,6 +524,7 @@ commit_mem(struct cd_res *r, struct cd_change *ch, bool specs)
 	json_t *cur, *st;
 
 	snprintf(who, sizeof(who), "%s/%s", cd_kind_name(ch->kind), ch->name);
+	cd_rcore_stale(r);
 	json_object_del(cd_rcore_docs(r->quar, ch->kind), ch->name);
 	if (specs) {
 		specs_change(r, ch);

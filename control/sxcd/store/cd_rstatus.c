@@ -66,6 +66,7 @@ cd_rstatus_set(struct cd_res *r, json_t *status, bool withdrawn_done)
 	const char *who;
 	json_t *s;
 
+	cd_rcore_stale(r);
 	json_object_foreach(status, who, s)
 		json_object_set(r->status, who, s);
 	if (withdrawn_done) {
@@ -113,10 +114,15 @@ cd_rstatus_set_phase_all(struct cd_res *r, const char *phase, const char *waitin
 json_t *
 cd_rstatus_phases(struct cd_res *r)
 {
-	json_t *out = json_object(), *objs, *doc, *s;
+	json_t *out, *objs, *doc, *s;
 	const char *kind, *name;
 	char who[STORE_NAME_MAX * 2 + 2];
 
+	/* counted once between changes: a client polling /status back to
+	 * back made sxcd walk every intent each time */
+	if (r->phases != NULL)
+		return json_incref(r->phases);
+	out = json_object();
 	for (int pass = 0; pass < 2; pass++) {
 		json_object_foreach(pass ? r->gone : r->docs, kind, objs) {
 			json_object_foreach(objs, name, doc) {
@@ -134,7 +140,8 @@ cd_rstatus_phases(struct cd_res *r)
 		if (json_object_size(objs) > 0)
 			json_object_set_new(out, "Quarantined", json_integer(json_integer_value(
 				json_object_get(out, "Quarantined")) + (json_int_t)json_object_size(objs)));
-	return out;
+	r->phases = out;
+	return json_incref(out);
 }
 
 json_t *

@@ -26,7 +26,8 @@ void cd_rstatus_set(struct cd_res *r, json_t *status, bool withdrawn_done);
 /* Every intent's phase set to @phase with @waiting (NULL: none) except
  * Failed ones; e.g. Pending on "sxdp" while it is away. */
 void cd_rstatus_set_phase_all(struct cd_res *r, const char *phase, const char *waiting);
-/* phase → count over every intent (new). */
+/* phase → count over every intent (a reference to one kept until an
+ * intent or status changes: read it, never change it). */
 json_t *cd_rstatus_phases(struct cd_res *r);
 /* Stored files that do not read back ("KIND/NAME": not JSON, or no
  * longer valid): kept, listed with phase Quarantined, their entries kept
