@@ -394,7 +394,8 @@ def main():
         print("sxcd_scale: held past 50 ms by: %s" % ", ".join(
             "%s %.0f ms" % (k, v * 1e3) for k, v in sorted(st["sxdp"]["loop_lag"]["held_by"].items(),
                                                            key=lambda kv: -kv[1])))
-        print("sxcd_scale: sxcd RSS %d MB" % (int(open("/proc/%d/status" % cd.proc.pid).read().split("VmRSS:")[1].split()[0]) // 1024))
+        print("sxcd_scale: sxcd RSS %d MB, live heap %.0f MB after the large changes" % (
+            int(open("/proc/%d/status" % cd.proc.pid).read().split("VmRSS:")[1].split()[0]) // 1024, heap_mb(c)))
         print("sxcd_scale: load average %s" % open("/proc/loadavg").read().strip())
 
 
