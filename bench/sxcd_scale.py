@@ -25,7 +25,8 @@ Then:
   3. a large change applying (a dry run of every slice changed, then a new
      upf intent of --sessions sessions, PUT ?wait=1) while a bystander
      process GETs /api/v1/status back to back: its p50/p99/max;
-  4. PFCP (--pfcp-sessions > 0): a test SMF establishes that many sessions on
+  4. PFCP (--pfcp-sessions > 0; --pfcp-driver c: the establishments sent by
+     bench/pfcp_blast, which is not their limit): a test SMF establishes that many sessions on
      the first upf intent's N3 address, then sends Session Modifications (a
      handover) at --pfcp-rate a second for --pfcp-seconds, alone and again
      while a new upf intent of --sessions sessions applies: their latency;
@@ -217,7 +218,16 @@ def main():
     ap.add_argument("--pfcp-sessions", type=int, default=1000)
     ap.add_argument("--pfcp-rate", type=float, default=1000)
     ap.add_argument("--pfcp-seconds", type=float, default=10)
+    ap.add_argument("--pfcp-driver", default="python", choices=("python", "c"),
+                    help="who sends the establishments: this process, or bench/pfcp_blast (C, its ceiling "
+                    "printed first)")
     a = ap.parse_args()
+    if a.pfcp_driver == "c":
+        import subprocess
+        PB.DRIVER["c"] = os.path.join(PB.build_dir(), "bench", "pfcp_blast")
+        out = subprocess.run([PB.DRIVER["c"], "--ceiling", "200000", "64"], capture_output=True, text=True)
+        print("sxcd_scale: the C driver's own ceiling (a responder thread answering at once, window 64): %s" %
+              (out.stdout.strip() or out.stderr.strip()))
     if a.upfs > a.slices:
         raise SystemExit("every upf intent needs a slice of its own")
     n_sess = a.upfs * a.sessions
@@ -322,8 +332,8 @@ def main():
                 raise SystemExit("no PFCP association")
             lat_e, ans, t_e = PB.run(smf, pfcp_establishments(smf, a.pfcp_sessions), 64)
             seids = [PB.fseid_of(r) for r in ans.values() if PB.cause_of(r) == 1]
-            print("sxcd_scale: PFCP: %d of %d sessions established on u00 (%.0f/s)" % (len(seids), a.pfcp_sessions,
-                                                                                     len(lat_e) / t_e))
+            print("sxcd_scale: PFCP: %d of %d sessions established on u00 (%.0f/s, %s; driver %s)" % (
+                len(seids), a.pfcp_sessions, len(lat_e) / t_e, ms(lat_e), a.pfcp_driver))
             seq = [10 ** 6]
             mods = handovers(smf, seids, int(a.pfcp_rate * a.pfcp_seconds), seq)
             la = lag_of(c)
