@@ -40,6 +40,7 @@ struct cd_compiler {
 	/* the update under way */
 	json_t *intents;
 	json_t *queue;		/* [[kind, name], ...] in compile order */
+	json_t *plan_rest;	/* the plan's rest to make, at the first step (cd_plan_rest) */
 	size_t next;
 	bool in_one;		/* queue[next] is under way (a UPF's sessions) */
 	bool full, keep_ids;
@@ -119,6 +120,8 @@ start_full(struct cd_compiler *cc)
 	/* (the ids the intents held that this compile does not use are
 	 * freed by finish's sweep of every id) */
 	cd_kx_take_back_end(x);
+	json_decref(cc->plan_rest);
+	cc->plan_rest = NULL;
 	cd_trip_save_all(x->trip, x->recs);
 	if (cc->pre_set == NULL) {   /* the set as the update found it (a dry run's diff) */
 		cc->pre_set = json_incref(x->set);
@@ -223,6 +226,7 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->pre_set);
 	json_decref(cc->pre_seq);
 	json_decref(cc->queue);
+	json_decref(cc->plan_rest);
 	json_decref(cc->changed);
 	json_decref(cc->partial);
 	json_decref(cc->cut);
@@ -279,7 +283,9 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	cd_gc_free(cc->pre_set);
 	cd_gc_free(cc->pre_seq);
 	cc->pre_set = cc->pre_seq = NULL;
-	if (full || cd_plan(x, cc->intents, cc->prev, cc->queue, cc->changed, cc->partial, cc->cut))
+	json_decref(cc->plan_rest);
+	cc->plan_rest = NULL;
+	if (full || cd_plan(x, cc->intents, cc->prev, cc->changed, cc->partial, cc->cut, &cc->plan_rest))
 		start_full(cc);
 }
 
@@ -365,6 +371,17 @@ cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us)
 	struct cd_kx *x = &cc->x;
 
 	cd_kx_budget(x, budget_us);
+	/* the plan's rest, in a slice of its own */
+	if (cc->plan_rest != NULL) {
+		json_t *r = cc->plan_rest;
+
+		cc->plan_rest = NULL;
+		if (cd_plan_rest(x, cc->intents, r, cc->queue, cc->partial))
+			start_full(cc);
+		json_decref(r);
+		if (cd_kx_over(x))
+			return -EAGAIN;
+	}
 	/* what the plan takes back in slices, first */
 	if (!cd_kx_take_back_step(x))
 		return -EAGAIN;

@@ -91,13 +91,12 @@ queue_kind(int k, json_t *objs, json_t *r, json_t *partial, json_t *queue)
 }
 
 bool
-cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *changed, json_t *partial,
-	json_t *cut)
+cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *changed, json_t *partial, json_t *cut,
+	json_t **rest)
 {
-	size_t back = 0;
-	json_t *r = json_object(), *work = json_array(), *objs, *spec, *rec, *t, *e, *res;
+	json_t *r = json_object(), *work = json_array(), *objs, *spec, *rec, *t, *res;
 	const char *name, *who, *other;
-	char w[300], sk[512];
+	char w[300];
 	bool full = false;
 	size_t i;
 
@@ -190,11 +189,27 @@ cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *c
 	}
 	json_array_foreach(work, i, t)
 		json_object_set_new(r, json_string_value(t), json_true());
-	json_array_clear(work);
+	json_decref(work);
+	if (full) {
+		json_decref(r);
+		return true;
+	}
+	*rest = r;
+	return false;
+}
+
+bool
+cd_plan_rest(struct cd_kx *x, json_t *intents, json_t *r, json_t *queue, json_t *partial)
+{
+	json_t *work = json_array(), *t, *e, *res;
+	const char *who, *other;
+	char sk[512];
+	size_t back = 0, i;
+
 	/* and whoever shares an entry with one of them */
 	json_object_foreach(r, who, t)
 		json_array_append_new(work, json_string(who));
-	while (!full && json_array_size(work) > 0) {
+	while (json_array_size(work) > 0) {
 		json_t *cur = json_incref(json_array_get(work, json_array_size(work) - 1));
 
 		json_array_remove(work, json_array_size(work) - 1);
@@ -220,10 +235,6 @@ cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *c
 	 * compiled whole anyway */
 	json_object_foreach(r, who, t)
 		json_object_del(partial, who);
-	if (full) {
-		json_decref(r);
-		return true;
-	}
 	/* thousands of intents (a whole site's dry run): taken back in slices
 	 * by the compiler before it compiles them again, which ids that frees
 	 * cannot be known yet: who ran out of them (holding nothing) tries
@@ -232,19 +243,14 @@ cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *c
 		json_object_foreach(x->results, who, res)
 			if (strcmp(cd_str(res, "reason") ?: "", "no_space") == 0)
 				json_object_set_new(r, who, json_true());
-		if (cd_kx_take_back_begin(x, r) < 0) {
-			json_decref(r);
+		if (cd_kx_take_back_begin(x, r) < 0)
 			return true;
-		}
 		for (int k = 0; k < cd_kinds(); k++)
 			queue_kind(k, json_object_get(intents, cd_kind_name(k)), r, partial, queue);
-		json_decref(r);
 		return false;
 	}
-	if (cd_kx_take_back(x, r) < 0) {
-		json_decref(r);
+	if (cd_kx_take_back(x, r) < 0)
 		return true;
-	}
 	/* ids given back: who ran out of them tries again */
 	if (json_array_size(x->id.freed) > 0) {
 		json_t *more = json_object();
@@ -254,7 +260,6 @@ cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *c
 				json_object_set_new(more, who, json_true());
 		if (cd_kx_take_back(x, more) < 0) {
 			json_decref(more);
-			json_decref(r);
 			return true;
 		}
 		json_object_update(r, more);
@@ -263,6 +268,5 @@ cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *c
 	/* what is still there, in compile order */
 	for (int k = 0; k < cd_kinds(); k++)
 		queue_kind(k, json_object_get(intents, cd_kind_name(k)), r, partial, queue);
-	json_decref(r);
 	return false;
 }

@@ -26,18 +26,24 @@
 /*
  * Plan an update of the set @x holds from @prev (the intents the last
  * finished update brought it to, NULL: unknown; a kind or spec that is
- * the very object there is unchanged) to @intents: the intents to compile
- * again appended to @queue in compile order ([kind, name], [kind, name,
- * true] for one compiled in part), after their taking back. Filled on the
- * way: @changed ("KIND/NAME" → true: its spec changed, came or went),
- * @partial (→ what changed, for struct cd_kind part), @cut (→ what it
- * published before, its children left as they are on the word that it
- * stays the same: the driver compiles everything again if it does not).
- * True when everything must compile again instead (the queue is then
- * not made).
+ * the very object there is unchanged) to @intents, in two parts, each a
+ * slice of the loop of its own (a whole site's thousands of intents take
+ * tens of milliseconds in each). This one: what changed and who reads it,
+ * filled on the way: @changed ("KIND/NAME" → true: its spec changed, came
+ * or went), @partial (→ what changed, for struct cd_kind part), @cut (→
+ * what it published before, its children left as they are on the word
+ * that it stays the same: the driver compiles everything again if it does
+ * not); the intents to compile again so far in *@rest (new). True when
+ * everything must compile again instead (*@rest not made).
  */
-bool cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *queue, json_t *changed, json_t *partial,
-	     json_t *cut);
+bool cd_plan(struct cd_kx *x, json_t *intents, json_t *prev, json_t *changed, json_t *partial, json_t *cut,
+	     json_t **rest);
+/* The rest: with @r (cd_plan's *@rest, borrowed), whoever shares an entry
+ * with one of them; taken back (a few thousand entries at once, more in
+ * slices: cd_kx_take_back_step) and appended to @queue in compile order
+ * ([kind, name], [kind, name, true] for one compiled in part). True when
+ * everything must compile again instead. */
+bool cd_plan_rest(struct cd_kx *x, json_t *intents, json_t *r, json_t *queue, json_t *partial);
 /* Does @a ("KIND/NAME") come after @b in compile order of @intents (one
  * not among them comes last)? An intent changed now that collides with
  * one after it would have won in a whole compile. */
