@@ -32,7 +32,6 @@
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); fail(); } } while (0)
 
-
 #define ETCD_SERVE_S 40	/* etcd started serves within this, on a busy machine too */
 
 static double
@@ -43,6 +42,7 @@ now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
+
 static struct event_base *base;
 static pid_t etcd = -1, etcd_tls = -1;
 static char dir[] = "/tmp/test_cd_etcd.XXXXXX";

@@ -60,27 +60,22 @@ same_for_children(struct cd_kx *x, json_t *intents, const struct cd_kind *kd, co
 static void
 queue_kind(int k, json_t *objs, json_t *r, json_t *partial, json_t *queue)
 {
-	const char *kn = cd_kind_name(k), *who, *name;
-	size_t klen = strlen(kn), n = 0;
+	const char *kn = cd_kind_name(k), *who, *name, *one = NULL;
+	size_t klen = strlen(kn), n = 0, one_in = 0;
 	json_t *sets[] = { r, partial }, *t, *spec;
 	char w[300];
 
 	for (size_t i = 0; i < 2; i++)
 		json_object_foreach(sets[i], who, t)
-			if (strncmp(who, kn, klen) == 0 && who[klen] == '/' && json_object_get(objs, who + klen + 1))
+			if (strncmp(who, kn, klen) == 0 && who[klen] == '/' && json_object_get(objs, who + klen + 1)) {
+				one = who + klen + 1;
+				one_in = i;
 				n++;
-	if (n == 0)
+			}
+	if (n == 1)
+		json_array_append_new(queue, one_in == 0 ? json_pack("[i,s]", k, one) : json_pack("[i,s,b]", k, one, 1));
+	if (n <= 1)
 		return;
-	if (n == 1) {
-		for (size_t i = 0; i < 2; i++)
-			json_object_foreach(sets[i], who, t)
-				if (strncmp(who, kn, klen) == 0 && who[klen] == '/' &&
-				    json_object_get(objs, who + klen + 1)) {
-					json_array_append_new(queue, i == 0 ? json_pack("[i,s]", k, who + klen + 1) :
-							      json_pack("[i,s,b]", k, who + klen + 1, 1));
-					return;
-				}
-	}
 	json_object_foreach(objs, name, spec) {
 		snprintf(w, sizeof(w), "%s/%s", kn, name);
 		if (json_object_get(r, w) != NULL)
@@ -245,14 +240,9 @@ cd_plan_rest(struct cd_kx *x, json_t *intents, json_t *r, json_t *queue, json_t 
 				json_object_set_new(r, who, json_true());
 		if (cd_kx_take_back_begin(x, r) < 0)
 			return true;
-		for (int k = 0; k < cd_kinds(); k++)
-			queue_kind(k, json_object_get(intents, cd_kind_name(k)), r, partial, queue);
-		return false;
-	}
-	if (cd_kx_take_back(x, r) < 0)
+	} else if (cd_kx_take_back(x, r) < 0) {
 		return true;
-	/* ids given back: who ran out of them tries again */
-	if (json_array_size(x->id.freed) > 0) {
+	} else if (json_array_size(x->id.freed) > 0) {	/* ids given back: who ran out of them tries again */
 		json_t *more = json_object();
 
 		json_object_foreach(x->results, who, res)
