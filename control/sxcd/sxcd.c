@@ -316,6 +316,7 @@ static const struct cd_host host = {
 	.intent = cd_rstatus_get,
 	.state = cd_res_state,
 	.save = cd_res_save,
+	.save_async = cd_res_save_async,
 	.watch = cd_sync_watch,
 	.wanted_by = cd_sync_wanted_by,
 	.call = ctl_async_call,

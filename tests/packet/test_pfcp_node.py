@@ -81,6 +81,21 @@ def check_setup_rsp(r, seq, cd, what):
     expect(S.ie(r, S.IE_OFFENDING) is None, "%s: no Offending IE" % what)
 
 
+def stored_when(cd, ok):
+    """The stored associations once ok(them) holds (its save's syncs run off the loop, and a
+    change stored by itself, not by a request's answer, is there a moment later), or as
+    they are after SETTLE_S."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        try:
+            st = json.load(open(cd.state_file("pfcp")))["associations"]
+        except (OSError, ValueError):
+            st = None
+        if (st is not None and ok(st)) or time.monotonic() >= deadline:
+            return st
+        time.sleep(0.05)
+
+
 def assoc_of(cd, node_id):
     return next((a for a in n4_stats(cd)["associations"] if a["node_id"] == node_id), None)
 
@@ -684,7 +699,8 @@ def test_smf_restart_after_sxcd_restart():
             expect_eq(n4_stats(cd)["counters"]["smf_restarts"], 1, "the SMF restart seen after the sxcd restart")
             expect_eq(assoc_of(cd, smf.node_id_text())["recovery_ts"], smf.rts, "its new Recovery Time Stamp")
             expect("Recovery Time Stamp is later (%d, was %d)" % (smf.rts, old) in cd.logtext(), "logged")
-            expect_eq(json.load(open(cd.state_file("pfcp")))["associations"][0]["recovery_ts"], smf.rts, "stored")
+            expect_eq(stored_when(cd, lambda st: st and st[0]["recovery_ts"] == smf.rts)[0]["recovery_ts"], smf.rts,
+                      "stored")
             cd.restart(signal.SIGKILL)
             smf.wait_request(S.HEARTBEAT_REQ, timeout=3)
             time.sleep(0.2)
@@ -699,7 +715,7 @@ def test_upf_initiated_restored_not_set_up_again():
             deadline = time.monotonic() + SETTLE_S
             while assoc_of(cd, smf.fqdn) is None and time.monotonic() < deadline:
                 time.sleep(0.05)
-            st = json.load(open(cd.state_file("pfcp")))["associations"][0]
+            st = (stored_when(cd, lambda st: len(st) == 1) or [{}])[0]
             expect_eq((st["node_id"], st["node_id_type"], st["initiated"], st["smf"]),
                       (smf.fqdn, "fqdn", "upf", "%s:%d" % smf.addr), "stored with its --pfcp-smf entry: %s" % st)
             cd.restart(signal.SIGKILL)
@@ -728,7 +744,7 @@ def test_restored_unreachable_goes():
         while assoc_of(cd, name) is not None and time.monotonic() < deadline:
             time.sleep(0.1)
         expect(assoc_of(cd, name) is None and "gone: unreachable" in cd.logtext(), "gone as unreachable")
-        expect_eq(json.load(open(cd.state_file("pfcp")))["associations"], [], "and from the store")
+        expect_eq(stored_when(cd, lambda st: st == []), [], "and from the store")
 
 
 @R.test

@@ -436,7 +436,8 @@ def test_stalled_disk_holds_no_heartbeat():
     (a stand-in, tests/packet/stall_sync.c), heartbeats and REST reads are answered at once;
     an establishment is answered only once its journal record is synced, then with cause 1,
     and it is still there after a kill -9; an intent PUT meanwhile is answered once stored,
-    the loop serving the others while its syncs wait."""
+    and another SMF's Association Setup once the associations' document is, the loop
+    serving the others while their syncs wait."""
     import signal
     import threading
     from sxcdtest import slice_
@@ -445,7 +446,8 @@ def test_stalled_disk_holds_no_heartbeat():
     import tempfile
     stall = os.path.join(tempfile.mkdtemp(prefix="sxt-stall-"), "stall")
     with upf_pfcp(cd_env={"LD_PRELOAD": lib, "SXT_STALL_SYNC": stall}) as (dp, cd, port, base):
-        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf, \
+                S.Smf(("127.0.0.1", port), profile="free5gc", bind=("127.0.0.2", 0)) as smf2:
             smf.associate()
             r, _ = smf.open_session(cp_seid=0xe00, ue="10.45.30.1", gnb="192.0.2.10", gnb_teid=0x4000)
             expect_eq(cause_of(r), 1, "a session with the disk well")
@@ -464,6 +466,7 @@ def test_stalled_disk_holds_no_heartbeat():
                 put = {}
                 th = threading.Thread(target=lambda: put.update(r=cd.req("PUT", "/api/v1/slices/s2", sl)), daemon=True)
                 th.start()
+                smf2.send(smf2.wrap(smf2.setup_req(), smf2.next_seq()))
                 for k in range(3):
                     hb = smf.heartbeat(timeout=5, retransmit=False)
                     expect(hb is not None, "heartbeat %d answered while the disk stalls" % k)
@@ -471,10 +474,19 @@ def test_stalled_disk_holds_no_heartbeat():
                 p, raw, src = smf.recv(0.3)
                 expect(p is None or p.message_type != 51, "no answer before its record is durable")
                 expect("r" not in put, "the intent answered only once stored")
+                p, raw, src = smf2.recv(0.3)
+                expect(p is None or p.message_type != 6, "no Association Setup Response before it is stored")
             finally:
                 os.unlink(stall)
             th.join(20)
             expect_eq(put.get("r", (None,))[0], 201, "the intent stored once the disk is back")
+            got = None
+            deadline = time.monotonic() + 10
+            while got is None and time.monotonic() < deadline:
+                p, raw, src = smf2.recv(0.5)
+                if p is not None and p.message_type == 6:
+                    got = p
+            expect(got is not None and cause_of(got) == 1, "the other SMF's setup accepted once stored")
             got = None
             deadline = time.monotonic() + 10
             while got is None and time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -58,6 +59,9 @@ struct route {
 	int (*match)(struct cd_route *r, const char *rest);
 	void (*answer)(struct cd_route *r);
 	enum cd_role role;	/* the least a credential needs (0: viewer reads, operator writes) */
+	/* answered once the store's job under way is done (what it reads, the
+	 * history, is what the job adds to): the request waits, not the loop */
+	bool store_free;
 };
 
 static const struct route routes[] = {
@@ -83,7 +87,7 @@ static const struct route routes[] = {
 	{ API "/revisions/diff", M_GET, NULL, cd_http_revisions_diff },
 	{ API "/revisions/{revision}", M_GET, cd_http_revisions_match_one, cd_http_revisions_one },
 	{ API "/revisions/{revision}/rollback", M_POST, cd_http_revisions_match_rollback,
-	  cd_http_revisions_rollback },
+	  cd_http_revisions_rollback, .store_free = true },
 	{ API "/sites/{site}/{kind}", M_GET | M_POST, cd_http_fleet_match_list, cd_http_fleet_site },
 	{ API "/sites/{site}/{kind}/{name}", M_GET | M_PUT | M_DELETE, cd_http_fleet_match_named,
 	  cd_http_fleet_site },
@@ -149,6 +153,33 @@ allowed(struct cd_route *r, const struct route *rt)
 	return false;
 }
 
+static void on_request(struct evhttp_request *req, void *arg);
+
+/* A request run again, whole, once the store is free. */
+struct again {
+	struct cd_http *h;
+	struct evhttp_request *req;	/* NULL: its client left */
+};
+
+static void
+again_gone(struct evhttp_connection *c, void *arg)
+{
+	(void)c;
+	((struct again *)arg)->req = NULL;
+}
+
+static void
+again_go(void *arg)
+{
+	struct again *a = arg;
+
+	if (a->req != NULL) {
+		cd_route_release(a->req);
+		on_request(a->req, a->h);
+	}
+	free(a);
+}
+
 /* @r answered by the first route that matches its path. */
 static void
 route(struct cd_route *r)
@@ -165,10 +196,19 @@ route(struct cd_route *r)
 			continue;
 		if (rc == CD_ROUTE_ANSWERED)
 			return;
-		if (!takes(rt->methods, r->m))
+		if (!takes(rt->methods, r->m)) {
 			bad_method(r->req, rt->methods);
-		else if (allowed(r, rt))
-			rt->answer(r);
+		} else if (allowed(r, rt)) {
+			struct again *a;
+
+			if (!rt->store_free || !cd_res_busy(r->env->res) || (a = malloc(sizeof(*a))) == NULL) {
+				rt->answer(r);
+				return;
+			}
+			*a = (struct again){ .h = (struct cd_http *)((char *)r->env - offsetof(struct cd_http, env)), .req = r->req };
+			cd_route_hold(r->req, again_gone, a);
+			cd_res_when_free(r->env->res, again_go, a);
+		}
 		return;
 	}
 	cd_route_err(r->req, 404, "not_found", NULL, "no route %s", r->path);

@@ -197,7 +197,7 @@ cd_http_revisions_rollback(struct cd_route *r)
 		cd_route_errs(r->req, 400, errs);
 		return;
 	}
-	cd_res_flush(res);	/* a change being stored is in the history and the intents first */
+	/* (the route waits while a job under way adds a change to the history) */
 	if (!known(r, h, r->rev)) {
 		json_decref(errs);
 		return;

@@ -40,6 +40,15 @@ cd_host_save(struct cd_res *r, const char *what, json_t *doc)
 	return host != NULL ? host->save(r, what, doc) : -ENOSYS;
 }
 
+void
+cd_host_save_async(struct cd_res *r, const char *what, json_t *doc, cd_host_saved *fn, void *arg)
+{
+	if (host != NULL)
+		host->save_async(r, what, doc, fn, arg);
+	else
+		fn(arg, -ENOSYS);
+}
+
 int
 cd_host_watch(struct cd_sync *s, cd_host_watcher *fn, void *arg)
 {

@@ -30,15 +30,18 @@ struct cd_tables;
 typedef void cd_host_watcher(void *arg, const struct cd_tables *t, const char *boot_id);
 /* A call to sxdp ended: @result or @error (borrowed: code, message, data). */
 typedef void cd_host_done(void *arg, json_t *result, json_t *error);
+/* A state document stored (0) or not (-errno). */
+typedef void cd_host_saved(void *arg, int rc);
 
 /* The rooms above, as sxcd's main lends them (each as its own function
  * says: cd_rstatus_list, cd_rstatus_get, cd_res_state, cd_res_save,
- * cd_sync_watch, cd_sync_wanted_by, ctl_async_call, ctl_async_up). */
+ * cd_res_save_async, cd_sync_watch, cd_sync_wanted_by, ctl_async_call, ctl_async_up). */
 struct cd_host {
 	json_t *(*intents)(struct cd_res *r, int kind);
 	json_t *(*intent)(struct cd_res *r, int kind, const char *name);
 	json_t *(*state)(struct cd_res *r, const char *what);
 	int (*save)(struct cd_res *r, const char *what, json_t *doc);
+	void (*save_async)(struct cd_res *r, const char *what, json_t *doc, cd_host_saved *fn, void *arg);
 	int (*watch)(struct cd_sync *s, cd_host_watcher *fn, void *arg);
 	const char *(*wanted_by)(struct cd_sync *s, const char *table, const char *key);
 	int (*call)(struct ctl_async *c, const char *method, json_t *params, cd_host_done *done, void *arg);
@@ -60,6 +63,9 @@ json_t *cd_host_intent(struct cd_res *r, int kind, const char *name);
  * borrowed): 0 or -errno. */
 json_t *cd_host_state(struct cd_res *r, const char *what);
 int cd_host_save(struct cd_res *r, const char *what, json_t *doc);
+/* The same, its syncs off the loop: @fn(@arg, rc) once stored (at once
+ * without a loop or a host); @doc borrowed, taken as it is when written. */
+void cd_host_save_async(struct cd_res *r, const char *what, json_t *doc, cd_host_saved *fn, void *arg);
 
 /* ------------------------------------------------------- the reconciler */
 

@@ -300,8 +300,9 @@ cd_res_check(struct cd_res *r, int kind, const char *name, json_t *body,
 	const char *bname = json_string_value(json_object_get(meta, "name"));
 	char ptr[256];
 
-	/* a change checked against what is stored, a large one under way too */
-	cd_res_flush(r);
+	/* checked against what is stored: not a job under way's, whose syncs
+	 * the loop would wait for; the commit checks again once it is done
+	 * (cd_res_recheck) */
 	memset(ch, 0, sizeof(*ch));
 	ch->kind = kind;
 	snprintf(ch->base, sizeof(ch->base), "%s", base);
@@ -359,8 +360,8 @@ cd_res_check_member(struct cd_res *r, int kind, const char *name, json_int_t key
 	char ptr[256];
 	int rc;
 
-	/* the spec made from what is stored once a job under way stored it */
-	cd_res_flush(r);
+	/* the spec made from what is stored (made again at the commit, once
+	 * a job under way is done: cd_res_recheck) */
 	memset(ch, 0, sizeof(*ch));
 	ch->kind = kind;
 	snprintf(ch->base, sizeof(ch->base), "%s", base);
@@ -1199,4 +1200,10 @@ cd_res_save_all_async(struct cd_res *r, const char **what, json_t **docs, size_t
 	j->arg = arg;
 	r->job = j;
 	evtimer_add(j->ev, &no_wait);
+}
+
+void
+cd_res_save_async(struct cd_res *r, const char *what, json_t *doc, cd_res_done *fn, void *arg)
+{
+	cd_res_save_all_async(r, &what, &doc, 1, fn, arg);
 }

@@ -185,5 +185,7 @@ int cd_res_save_all(struct cd_res *r, const char **what, json_t **docs, size_t n
  * it: the caller stores it again). */
 void cd_res_save_all_async(struct cd_res *r, const char **what, json_t **docs, size_t n, cd_res_done *fn,
 			   void *arg);
+/* One document so (cd_host's save_async). */
+void cd_res_save_async(struct cd_res *r, const char *what, json_t *doc, cd_res_done *fn, void *arg);
 
 #endif

@@ -122,6 +122,7 @@ static struct {
 	uint64_t last_epoch;
 	time_t saved;
 	bool dirty;
+	bool saving;		/* the marks being stored (their syncs off the loop) */
 	struct ov_keyctl ctl;
 	json_t *peers;			/* name -> "keyed" or why not */
 	json_t *gens;			/* name -> {"gen", "prev", "since"}: each peer's generations */
@@ -781,6 +782,18 @@ listed(void *arg, json_t *result, json_t *error)
 	}
 }
 
+/* The marks stored, or not: saved again at the next round. */
+static void
+marks_saved(void *arg, int rc)
+{
+	(void)arg;
+	k.saving = false;
+	if (rc < 0 && k.marks != NULL) {   /* (not once stopped) */
+		k.dirty = true;
+		ov_keyctl_fail(&k.ctl, "cannot save the sequence numbers' marks");
+	}
+}
+
 static void
 marks_save(time_t now)
 {
@@ -788,7 +801,7 @@ marks_save(time_t now)
 	json_t *m;
 	void *tmp;
 
-	if (!k.dirty || now - k.saved < ESP_HWM_SAVE_S)
+	if (!k.dirty || k.saving || now - k.saved < ESP_HWM_SAVE_S)
 		return;
 	/* the marks of epochs long gone are of no use */
 	json_object_foreach_safe(k.marks, tmp, name, m) {
@@ -797,12 +810,10 @@ marks_save(time_t now)
 		if (bar != NULL && strtoull(bar + 1, NULL, 10) + 2 < (uint64_t)now / k.rekey_s)
 			json_object_del(k.marks, name);
 	}
-	if (cd_host_save(k.res, ESP_STATE, k.marks) == 0) {
-		k.dirty = false;
-		k.saved = now;
-	} else {
-		ov_keyctl_fail(&k.ctl, "cannot save the sequence numbers' marks");
-	}
+	k.dirty = false;
+	k.saved = now;
+	k.saving = true;
+	cd_host_save_async(k.res, ESP_STATE, k.marks, marks_saved, NULL);
 }
 
 static void

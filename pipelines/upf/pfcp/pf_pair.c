@@ -725,6 +725,20 @@ copy_synced(void *arg, int rc)
 	free(c);
 }
 
+/* The active's associations' document stored, or not: then the stream
+ * is dropped as for a frame not taken. */
+static void
+doc_stored(void *arg, int rc)
+{
+	if (rc == 0)
+		return;
+	pp.st.copy_failures++;
+	CD_LOG(ERR, "pfcp pair: the active's associations not stored (%s): the stream dropped, a snapshot at its "
+	       "next connect", strerror(-rc));
+	if ((uintptr_t)arg == pp.in_gen)
+		in_close();
+}
+
 static bool
 in_frame(uint8_t type, const uint8_t *p, size_t len)
 {
@@ -740,9 +754,10 @@ in_frame(uint8_t type, const uint8_t *p, size_t len)
 		return copy_open(true) == 0;
 	}
 	if (type == 'D') {
-		if ((doc = json_loadb((const char *)p, len, 0, NULL)) == NULL || !json_is_object(doc) ||
-		    cd_host_save(pp.ctx->res, "pfcp", doc) < 0)
+		if ((doc = json_loadb((const char *)p, len, 0, NULL)) == NULL || !json_is_object(doc))
 			rc = -EINVAL;
+		else   /* its syncs off the loop */
+			cd_host_save_async(pp.ctx->res, "pfcp", doc, doc_stored, (void *)(uintptr_t)pp.in_gen);
 		json_decref(doc);
 	} else if ((type == 'P' || type == 'X' || type == 'C') && len >= 8 && pp.copy != NULL) {
 		uint64_t k = get64(p);

@@ -13,81 +13,12 @@
 #include "cd_log.h"
 #include "pf_nassoc.h"
 #include "pf_ndoc.h"
+#include "pf_nsave.h"
 
 #define SETUP_BACKOFF_MAX_MS 60000
 
 static void smf_retry(struct pf_smf *s, unsigned int ms);
 static void hb_arm(struct pf_assoc *a);
-
-/* ---------------------------------------------------------- the store (pf_ndoc.h) */
-
-/* The document, without association @skip (NULL: all): new, or NULL. */
-static json_t *
-state_doc(struct pf_node *n, const struct pf_assoc *skip)
-{
-	json_t *as = json_array(), *doc;
-	struct pf_ndoc_assoc r;
-
-	if (as == NULL)
-		return NULL;
-	for (const struct pf_assoc *a = n->assocs; a != NULL; a = a->next) {
-		if (a == skip)
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.id = a->id;
-		r.peer = a->peer;
-		r.local = a->local;
-		r.recovery = a->recovery;
-		memcpy(r.cp_feat, a->cp_feat, a->n_cp_feat);
-		r.n_cp_feat = a->n_cp_feat;
-		r.upf_initiated = r.has_smf = a->smf != NULL;
-		if (a->smf != NULL)
-			r.smf = a->smf->addr;
-		if (json_array_append_new(as, pf_ndoc_assoc_json(&r)) != 0) {
-			json_decref(as);
-			return NULL;
-		}
-	}
-	doc = json_pack("{s:I,s:o}", "recovery_ts", (json_int_t)n->recovery, "associations", as);
-	return doc;
-}
-
-/* Stored now: 0, or -errno (logged, counted). */
-int
-pf_nassoc_save(struct pf_node *n, const struct pf_assoc *skip)
-{
-	json_t *doc;
-	int rc;
-
-	if (n->res == NULL) {
-		n->recovery_unstored = false;
-		return 0;
-	}
-	if ((doc = state_doc(n, skip)) == NULL)
-		rc = -ENOMEM;
-	else
-		rc = cd_host_save(n->res, "pfcp", doc);
-	if (rc == 0 && n->saved != NULL)
-		n->saved(n->saved_arg, doc);
-	json_decref(doc);
-	if (rc < 0) {
-		n->c.store_failures++;
-		CD_LOG(ERR, "pfcp: the associations and Recovery Time Stamp not stored: %s", strerror(-rc));
-		return rc;
-	}
-	n->recovery_unstored = false;
-	return 0;
-}
-
-/* May our Recovery Time Stamp go out? Not before the store has it (one
- * more try when it did not take it). */
-bool
-pf_nassoc_stamp_out(struct pf_node *n)
-{
-	if (n->recovery_unstored)
-		pf_nassoc_save(n, NULL);
-	return !n->recovery_unstored;
-}
 
 /* @a and everything of it goes (its sessions told first). */
 void
@@ -114,7 +45,8 @@ pf_nassoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tel
 		if (tell)
 			smf_retry(a->smf, why == PF_GONE_RELEASED ? SETUP_BACKOFF_MAX_MS : n->cfg.t1_ms);
 	}
-	event_free(a->hb_timer);
+	if (a->hb_timer != NULL)   /* (none before its setup is stored) */
+		event_free(a->hb_timer);
 	free(a);
 }
 
@@ -144,39 +76,51 @@ sessions_go(struct pf_node *n, struct pf_assoc *a)
 	pf_ntxn_cancel(&n->x, a); /* its reports: to an SMF that forgot them */
 }
 
-/*
- * An association set up with @id (its Recovery Time Stamp @rts), from
- * @src: a new one, or one there already. Set up again by the SMF's
- * request (@req), its sessions go whatever the stamp (TS 29.244
- * 6.2.6.2.2, TS 23.007 19A) unless the request asks to keep them (PFCP
- * Session Retention Information: *@retained, answered with PSREI); by
- * the answer to ours, they go when its stamp is newer (the SMF
- * restarted). Stored before anyone hears of it. NULL: no memory, or a new
- * one the store did not take (*@rc < 0; one that was there stays, *@rc
- * says it is not stored).
- */
-struct pf_assoc *
+/* A setup's save ended: the association up (its heartbeats, its
+ * sessions told), or a new one the store did not take gone again (one
+ * that was there stays: @rc says it is not stored); then who waits. */
+static void
+setup_saved(struct pf_node *n, struct pf_nsave *w, int rc)
+{
+	struct pf_assoc *a = pf_node_state_assoc_serial(n, w->assoc);
+	char addr[64];
+
+	if (a == NULL) {
+		rc = rc < 0 ? rc : -ECANCELED; /* released or dropped meanwhile */
+	} else if (rc < 0 && w->fresh) {
+		CD_LOG(ERR, "pfcp: association with %s refused: the store did not take it", a->name);
+		pf_nassoc_free(n, a, PF_GONE_RELEASED, false);
+	} else if (rc == 0 && (w->fresh || w->restarted)) {
+		n->c.assoc_setups++;
+		CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u) up", a->name,
+		       pf_addr_str(&a->peer, addr, sizeof(addr)), a->recovery);
+		hb_arm(a);
+		if (n->ops != NULL && n->ops->assoc_up != NULL)
+			n->ops->assoc_up(n->ops_arg, a);
+	}
+	w->then(n, w, rc);
+}
+
+void
 pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const struct pf_msg *m, uint8_t sock,
-	    const struct pf_addr *src, int *rc, bool req, bool *retained)
+		const struct pf_addr *src, bool req, struct pf_nsave *w, pf_nsave_done *then)
 {
 	struct pf_assoc *a = pf_node_state_assoc(n, id);
-	bool fresh = a == NULL, restarted = false;
-	char addr[64];
+	bool fresh = a == NULL, restarted = false, retained = false;
 	int i;
 
-	*rc = 0;
-	*retained = false;
 	if (a == NULL) {
-		if (n->n_assocs >= (int)n->cfg.max_assocs) { /* counted as refused, not logged: a flood's */
-			*rc = -ENOSPC;
-			return NULL;
-		}
-		if ((a = calloc(1, sizeof(*a))) == NULL) {
-			*rc = -ENOMEM;
-			return NULL;
+		int rc = n->n_assocs >= (int)n->cfg.max_assocs ? -ENOSPC : /* counted as refused, not logged: a flood's */
+			 (a = calloc(1, sizeof(*a))) == NULL ? -ENOMEM : 0;
+
+		if (rc < 0) {
+			then(n, w, rc);
+			free(w);
+			return;
 		}
 		a->n = n;
 		a->id = *id;
+		a->serial = ++n->serials;
 		pf_node_id_str(id, a->name, sizeof(a->name));
 		a->next = n->assocs;
 		if (n->assocs)
@@ -184,7 +128,7 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 		n->assocs = a;
 		n->n_assocs++;
 	} else if (req && m != NULL && pf_find(m, -1, PF_IE_SESS_RETENTION, -1) >= 0) {
-		*retained = true;
+		retained = true;
 		say_limited("%s set up again (Recovery Time Stamp %u, was %u) with PFCP Session Retention Information: "
 			    "its sessions kept", a->name, rts, a->recovery);
 	} else if (req || rts_newer(rts, a->recovery)) {
@@ -200,6 +144,7 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 	a->rts_heard = 0;
 	a->restored = false;
 	a->reachable = true;
+	a->releasing = false;
 	a->since_ms = cd_clock_ms();
 	a->n_cp_feat = 0;
 	if (m != NULL && (i = pf_find(m, -1, PF_IE_CP_FEATURES, -1)) >= 0) {
@@ -211,20 +156,12 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 			n->smfs[k].a = a;
 			a->smf = &n->smfs[k];
 		}
-	if ((*rc = pf_nassoc_save(n, NULL)) < 0 && fresh) {
-		CD_LOG(ERR, "pfcp: association with %s refused: the store did not take it", a->name);
-		pf_nassoc_free(n, a, PF_GONE_RELEASED, false);
-		return NULL;
-	}
-	if (fresh || restarted) {
-		n->c.assoc_setups++;
-		CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u) up", a->name,
-		       pf_addr_str(src, addr, sizeof(addr)), rts);
-		hb_arm(a);
-		if (n->ops != NULL && n->ops->assoc_up != NULL)
-			n->ops->assoc_up(n->ops_arg, a);
-	}
-	return a;
+	w->assoc = a->serial;
+	w->fresh = fresh;
+	w->restarted = restarted;
+	w->retained = retained;
+	w->then = then;
+	pf_nsave_start(n, w, setup_saved);
 }
 
 /* The peer's Recovery Time Stamp seen in a heartbeat (TS 23.007 19A): a
@@ -261,7 +198,7 @@ pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts, bool req
 		    a->recovery);
 	a->recovery = rts;
 	sessions_go(n, a);
-	pf_nassoc_save(n, NULL);
+	pf_nsave_start(n, NULL, NULL);
 	if (n->ops != NULL && n->ops->assoc_up != NULL)
 		n->ops->assoc_up(n->ops_arg, a);
 }
@@ -311,7 +248,7 @@ hb_done(void *arg, int rc, const struct pf_msg *rsp)
 	if (cd_clock_ms() - a->since_ms >= n->cfg.grace_ms) {
 		n->c.unreachable_gone++;
 		pf_nassoc_free(n, a, PF_GONE_UNREACHABLE, true);
-		pf_nassoc_save(n, NULL);
+		pf_nsave_start(n, NULL, NULL);
 	}
 }
 
@@ -326,7 +263,7 @@ on_hb_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	hb_arm(a);
-	if (a->hb != NULL || !pf_nassoc_stamp_out(n))
+	if (a->hb != NULL || !pf_nsave_stamp_out(n))
 		return; /* the last one is still being resent; or our stamp may not go out yet */
 	if ((len = pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_REQ, 0, n->recovery)) > 0)
 		a->hb = pf_ntxn_request(&n->x, a, a->sock, &a->local, &a->peer, b, (size_t)len, hb_done, a);
@@ -344,53 +281,75 @@ hb_arm(struct pf_assoc *a)
 
 /* ------------------------------------------- UPF-initiated association */
 
+/* Our setup toward @s did not take: tried again later, backing off. */
+static void
+smf_setup_failed(struct pf_smf *s, const char *why)
+{
+	struct pf_node *n = s->n;
+	char addr[64];
+
+	CD_LOG(WARN, "pfcp: SMF %s: %s: tried again later", pf_addr_str(&s->addr, addr, sizeof(addr)), why);
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : n->cfg.t1_ms;
+	if (s->backoff_ms > SETUP_BACKOFF_MAX_MS)
+		s->backoff_ms = SETUP_BACKOFF_MAX_MS;
+	smf_retry(s, s->backoff_ms);
+}
+
+struct smf_wait {
+	struct pf_nsave w;
+	struct pf_smf *s;
+};
+
+static void
+smf_setup_saved(struct pf_node *n, struct pf_nsave *w, int rc)
+{
+	struct pf_smf *s = ((struct smf_wait *)w)->s;
+	struct pf_assoc *a = pf_node_state_assoc_serial(n, w->assoc);
+
+	s->backoff_ms = 0;
+	if (rc < 0 || a == NULL) {
+		smf_setup_failed(s, "it accepted our Association Setup Request, but it is not set up here");
+		return;
+	}
+	if (a->smf != NULL && a->smf != s)
+		a->smf->a = NULL;
+	a->smf = s;
+	s->a = a;
+}
+
 static void
 smf_setup_done(void *arg, int rc, const struct pf_msg *rsp)
 {
 	struct pf_smf *s = arg;
 	struct pf_node *n = s->n;
 	struct pf_node_id id;
+	struct smf_wait *sw;
 	uint32_t rts = 0;
 	uint8_t cause = 0;
-	char addr[64];
+	char why[96];
 	int i;
 
 	s->pending = NULL;
-	pf_addr_str(&s->addr, addr, sizeof(addr));
 	if (rc == 0 && (i = pf_find(rsp, -1, PF_IE_CAUSE, -1)) >= 0)
 		pf_get_cause(&rsp->ies[i], &cause);
 	if (rc == 0 && cause == PF_CAUSE_ACCEPTED && (i = pf_find(rsp, -1, PF_IE_NODE_ID, -1)) >= 0 &&
 	    pf_get_node_id(&rsp->ies[i], &id) == 0 && (i = pf_find(rsp, -1, PF_IE_RECOVERY_TS, -1)) >= 0 &&
-	    pf_get_u32(&rsp->ies[i], &rts) == 0) {
-		struct pf_assoc *a;
-		int src;
-
-		s->backoff_ms = 0;
-		bool kept;
-
-		if ((a = pf_nassoc_setup(n, &id, rts, rsp, s->sock, &s->addr, &src, false, &kept)) != NULL) {
-			if (a->smf != NULL && a->smf != s)
-				a->smf->a = NULL;
-			a->smf = s;
-			s->a = a;
-			return;
-		}
+	    pf_get_u32(&rsp->ies[i], &rts) == 0 && (sw = calloc(1, sizeof(*sw))) != NULL) {
+		sw->s = s;
+		pf_nassoc_setup(n, &id, rts, rsp, s->sock, &s->addr, false, &sw->w, smf_setup_saved);
+		return;
 	}
 	if (rc == 0 && cause == PF_CAUSE_ACCEPTED) {
-		CD_LOG(WARN, "pfcp: SMF %s accepted our Association Setup Request, but it is not set up here: tried again later",
-		       addr);
+		smf_setup_failed(s, "it accepted our Association Setup Request, but it is not set up here");
 	} else if (rc == 0) {
 		s->refusals++;
-		CD_LOG(WARN, "pfcp: SMF %s refused our Association Setup Request (cause %u %s): tried again later",
-		       addr, cause, pf_cause_name(cause));
+		snprintf(why, sizeof(why), "it refused our Association Setup Request (cause %u %s)", cause,
+			 pf_cause_name(cause));
+		smf_setup_failed(s, why);
 	} else {
-		CD_LOG(WARN, "pfcp: SMF %s: our Association Setup Request %s: tried again later", addr,
-		       rc == -ETIMEDOUT ? "went unanswered" : "got an answer that does not decode");
+		smf_setup_failed(s, rc == -ETIMEDOUT ? "our Association Setup Request went unanswered"
+						     : "our Association Setup Request got an answer that does not decode");
 	}
-	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : n->cfg.t1_ms;
-	if (s->backoff_ms > SETUP_BACKOFF_MAX_MS)
-		s->backoff_ms = SETUP_BACKOFF_MAX_MS;
-	smf_retry(s, s->backoff_ms);
 }
 
 static void
@@ -449,7 +408,7 @@ pf_nassoc_encode(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8
 	struct pf_hdr h = { .type = type };
 	uint8_t o[2] = { (uint8_t)(offending >> 8), (uint8_t)offending };
 
-	if (rts && !pf_nassoc_stamp_out(n))
+	if (rts && !pf_nsave_stamp_out(n))
 		return -EIO;
 	pf_enc_begin(&e, b, size, &h);
 	pf_enc_node_id(&e, &n->cfg.self);
@@ -466,8 +425,9 @@ pf_nassoc_encode(struct pf_node *n, uint8_t *b, size_t size, uint8_t type, uint8
 	return pf_enc_end(&e);
 }
 
-int
-pf_nassoc_renew(struct pf_node *n)
+/* A new stamp, every association dropped untold: in memory. */
+static void
+renew(struct pf_node *n)
 {
 	uint32_t now = (uint32_t)((uint64_t)time(NULL) + PF_NTP_OFFSET);
 
@@ -483,7 +443,13 @@ pf_nassoc_renew(struct pf_node *n)
 		if (s != NULL)
 			smf_retry(s, 0);
 	}
-	return pf_nassoc_save(n, NULL);
+}
+
+void
+pf_nassoc_renew(struct pf_node *n)
+{
+	renew(n);
+	pf_nsave_start(n, NULL, NULL);
 }
 
 /* ------------------------------------------------------- at start */
@@ -527,6 +493,7 @@ restore_one(struct pf_node *n, const struct pf_ndoc_assoc *r)
 		       id, pf_addr_str(&r->smf, as, sizeof(as)));
 	a->n = n;
 	a->id = r->id;
+	a->serial = ++n->serials;
 	snprintf(a->name, sizeof(a->name), "%s", id);
 	a->peer = r->peer;
 	a->local = r->local;
@@ -576,16 +543,17 @@ pf_nassoc_load(struct pf_node *n)
 	int rc;
 
 	if (!json_is_integer(json_object_get(st, "recovery_ts")) || v <= 0 || v > 0xffffffffll) {
-		if (json_object_get(st, "recovery_ts") != NULL || json_object_get(st, "associations") != NULL)
-			snprintf(why, sizeof(why), "recovery_ts: 1..4294967295");
-		else
-			return pf_nassoc_renew(n); /* the first start */
+		if (json_object_get(st, "recovery_ts") == NULL && json_object_get(st, "associations") == NULL) {
+			renew(n); /* the first start */
+			return pf_nsave_now(n);
+		}
+		snprintf(why, sizeof(why), "recovery_ts: 1..4294967295");
 	} else if ((rc = pf_ndoc_assocs(st, &rs, &cnt, why, sizeof(why))) == 0) {
 		n->recovery = (uint32_t)v;
 		for (size_t i = 0; i < cnt; i++)
 			lost += !restore_one(n, &rs[i]);
 		free(rs);
-		return lost > 0 ? pf_nassoc_save(n, NULL) : 0;
+		return lost > 0 ? pf_nsave_now(n) : 0;
 	} else if (rc != -EINVAL) {
 		return rc;
 	}
@@ -597,5 +565,6 @@ pf_nassoc_load(struct pf_node *n)
 			CD_LOG(ERR, "pfcp: state/pfcp.unreadable not stored");
 		json_decref(old);
 	}
-	return pf_nassoc_renew(n);
+	renew(n);
+	return pf_nsave_now(n);
 }

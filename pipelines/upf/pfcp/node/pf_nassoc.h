@@ -4,9 +4,10 @@
  * Associations are keyed by the peer's Node ID; several may share one
  * address. The store's "pfcp" document (pf_ndoc.h) holds our Recovery
  * Time Stamp and the associations made under it: rewritten whole
- * (durably) whenever one is set up, updated, released or gone, before the
- * request that changed it is answered, so an sxcd restart finds them as
- * they were and its SMFs see the same stamp. The session layer hears of
+ * (durably, its syncs off the loop: pf_nsave) whenever one is set up,
+ * updated, released or gone, before the request that changed it is
+ * answered, so an sxcd restart finds them as they were and its SMFs see
+ * the same stamp. The session layer hears of
  * each change through the node's ops (pf_ntypes.h).
  */
 #ifndef PF_NASSOC_H
@@ -17,39 +18,34 @@
 #include <stdint.h>
 
 #include "pf_node_state.h"
+#include "pf_nsave.h"
 
 /* Our association messages at most (what the node level writes). */
 #define PF_NODE_TX_MAX 2048
 
-/* --- the store --- */
+/* --- the store (pf_nsave: saves off the loop) --- */
 
-/* The associations and our Recovery Time Stamp stored now, without
- * association @skip (NULL: all): 0, or -errno (logged, counted). */
-int pf_nassoc_save(struct pf_node *n, const struct pf_assoc *skip);
-/* May our Recovery Time Stamp go out? Not before the store has it (one
- * more try when it did not take it). */
-bool pf_nassoc_stamp_out(struct pf_node *n);
 /* At start: the stored Recovery Time Stamp and the associations made under
  * it (each sent a heartbeat at once), or a new stamp (stored) and none.
  * 0, or -errno when the new stamp cannot be stored. */
 int pf_nassoc_load(struct pf_node *n);
 /* A new Recovery Time Stamp, every association dropped untold (those we
- * set up, set up again), stored: 0 or -errno (pf_node_renew_recovery). */
-int pf_nassoc_renew(struct pf_node *n);
+ * set up, set up again), stored off the loop (pf_node_renew_recovery). */
+void pf_nassoc_renew(struct pf_node *n);
 
 /* --- set up, gone --- */
 
 /* An association set up with @id (its Recovery Time Stamp @rts, its
  * request (@req) or our setup's answer @m, NULL: none), from @src on
  * @sock: a new one, or one there already, whose sessions go when its SMF
- * set it up again (unless it asked to keep them: *@retained) or its
- * answer's stamp is later (the SMF restarted); stored before anyone hears
- * of it. NULL: no room (*@rc -ENOSPC), no memory, or a new one the store
- * did not take (*@rc < 0; one that was there stays, *@rc says it is not
- * stored). */
-struct pf_assoc *pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts,
-				 const struct pf_msg *m, uint8_t sock, const struct pf_addr *src, int *rc, bool req,
-				 bool *retained);
+ * set it up again (unless it asked to keep them: @w->retained) or its
+ * answer's stamp is later (the SMF restarted). Stored before anyone hears
+ * of it: @then(n, @w, rc) once it is (@w->assoc its serial), or not
+ * (-ENOSPC: no room, -ENOMEM, the store's -errno: a new one gone again,
+ * one that was there stays; -ECANCELED: gone meanwhile); @w (calloc'd,
+ * its pf_nsave first) freed after. */
+void pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, const struct pf_msg *m,
+		     uint8_t sock, const struct pf_addr *src, bool req, struct pf_nsave *w, pf_nsave_done *then);
 /* @a and everything of it goes (@tell: its sessions told first, logged,
  * and one we set up is set up again later). */
 void pf_nassoc_free(struct pf_node *n, struct pf_assoc *a, enum pf_gone why, bool tell);

@@ -62,8 +62,8 @@ pf_node_request(struct pf_node *n, struct pf_assoc *a, const uint8_t *b, size_t 
 /* ------------------------------------------------------ node procedures */
 
 static void
-answer_assoc(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_hdr *h, uint8_t cause,
-	     uint16_t offending, uint8_t asrsp)
+answer_assoc(struct pf_node *n, uint8_t sock, const struct pf_addr *local, const struct pf_addr *src,
+	     const struct pf_hdr *h, uint8_t cause, uint16_t offending, uint8_t asrsp)
 {
 	uint8_t b[PF_NODE_TX_MAX];
 	uint8_t rt = (uint8_t)(h->type + 1);
@@ -73,7 +73,7 @@ answer_assoc(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 	if (cause != PF_CAUSE_ACCEPTED)
 		pf_ncount_refusal(&n->c, h->type, cause);
 	if (len > 0)
-		pf_ntxn_answer(&n->x, sock, &n->rx_local, src, h->type, h->seq, b, (size_t)len);
+		pf_ntxn_answer(&n->x, sock, local, src, h->type, h->seq, b, (size_t)len);
 }
 
 /* The F-SEID's SEID of a session request the codec refused, read from its
@@ -108,7 +108,7 @@ static void
 on_heartbeat_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m)
 {
 	uint8_t b[64];
-	int len = pf_nassoc_stamp_out(n) ? pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_RSP, m->hdr.seq, n->recovery) : -EIO, i;
+	int len = pf_nsave_stamp_out(n) ? pf_enc_heartbeat(b, sizeof(b), PF_HEARTBEAT_RSP, m->hdr.seq, n->recovery) : -EIO, i;
 	int hosts = 0;
 	struct pf_assoc *a;
 	uint32_t rts;
@@ -132,73 +132,118 @@ on_heartbeat_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, con
 		}
 }
 
+/* An association request answered once its change is stored (pf_nsave). */
+struct assoc_wait {
+	struct pf_nsave w;
+	uint8_t sock;
+	struct pf_addr local, src;
+	struct pf_hdr hdr;
+	uint8_t was[8];		/* an update's: the CP features it changed */
+	size_t n_was;
+};
+
+static void
+setup_answer(struct pf_node *n, struct pf_nsave *w, int rc)
+{
+	struct assoc_wait *aw = (struct assoc_wait *)w;
+
+	answer_assoc(n, aw->sock, &aw->local, &aw->src, &aw->hdr, rc == -ENOMEM || rc == -ENOSPC ? PF_CAUSE_NO_RESOURCES :
+		     rc < 0 ? PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED, 0, rc == 0 && w->retained ? PF_ASRSP_PSREI : 0);
+}
+
+/* Not stored: not changed. */
+static void
+update_answer(struct pf_node *n, struct pf_nsave *w, int rc)
+{
+	struct assoc_wait *aw = (struct assoc_wait *)w;
+	struct pf_assoc *a = pf_node_state_assoc_serial(n, w->assoc);
+
+	if (rc < 0 && a != NULL) {
+		memcpy(a->cp_feat, aw->was, sizeof(a->cp_feat));
+		a->n_cp_feat = aw->n_was;
+	}
+	answer_assoc(n, aw->sock, &aw->local, &aw->src, &aw->hdr, rc < 0 ? PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED, 0, 0);
+}
+
+/* Gone from the store before it is answered; answered before its
+ * sessions are deleted (the session layer's, later). */
+static void
+release_answer(struct pf_node *n, struct pf_nsave *w, int rc)
+{
+	struct assoc_wait *aw = (struct assoc_wait *)w;
+	struct pf_assoc *a = pf_node_state_assoc_serial(n, w->assoc);
+
+	if (a != NULL && !a->releasing)
+		a = NULL; /* set up again meanwhile: that one stays */
+	if (rc < 0 && a != NULL)
+		a->releasing = false;
+	answer_assoc(n, aw->sock, &aw->local, &aw->src, &aw->hdr, rc < 0 ? PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED,
+		     0, 0);
+	if (rc < 0)
+		return;
+	n->c.assoc_released++;
+	if (a != NULL)
+		pf_nassoc_free(n, a, PF_GONE_RELEASED, true);
+}
+
 static void
 on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m)
 {
 	struct pf_node_id id;
 	struct pf_assoc *a;
+	struct assoc_wait *aw;
 	uint32_t rts = 0;
-	int i = pf_find(m, -1, PF_IE_NODE_ID, -1), rc;
+	int i = pf_find(m, -1, PF_IE_NODE_ID, -1);
 	uint8_t feat[8];
 	size_t n_feat;
-	bool kept;
 
 	if (i < 0 || pf_get_node_id(&m->ies[i], &id) != 0) {
-		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_NODE_ID, 0);
+		answer_assoc(n, sock, &n->rx_local, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_NODE_ID, 0);
 		return;
 	}
 	a = pf_node_state_assoc(n, &id);
+	if (m->hdr.type != PF_ASSOC_SETUP_REQ && (a == NULL || a->releasing)) {
+		answer_assoc(n, sock, &n->rx_local, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0, 0);
+		return;
+	}
+	if (m->hdr.type == PF_ASSOC_SETUP_REQ &&
+	    ((i = pf_find(m, -1, PF_IE_RECOVERY_TS, -1)) < 0 || pf_get_u32(&m->ies[i], &rts) != 0)) {
+		answer_assoc(n, sock, &n->rx_local, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_RECOVERY_TS, 0);
+		return;
+	}
+	if ((aw = calloc(1, sizeof(*aw))) == NULL) {
+		answer_assoc(n, sock, &n->rx_local, src, &m->hdr, PF_CAUSE_NO_RESOURCES, 0, 0);
+		return;
+	}
+	*aw = (struct assoc_wait){ .sock = sock, .local = n->rx_local, .src = *src, .hdr = m->hdr };
 	switch (m->hdr.type) {
 	case PF_ASSOC_SETUP_REQ:
-		if ((i = pf_find(m, -1, PF_IE_RECOVERY_TS, -1)) < 0 || pf_get_u32(&m->ies[i], &rts) != 0) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_RECOVERY_TS, 0);
-			return;
-		}
-		a = pf_nassoc_setup(n, &id, rts, m, sock, src, &rc, true, &kept);
-		answer_assoc(n, sock, src, &m->hdr, rc == -ENOMEM || rc == -ENOSPC ? PF_CAUSE_NO_RESOURCES : rc < 0 ?
-			     PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED, 0, kept && rc == 0 ? PF_ASRSP_PSREI : 0);
+		pf_nassoc_setup(n, &id, rts, m, sock, src, true, &aw->w, setup_answer);
 		return;
 	case PF_ASSOC_UPDATE_REQ:
-		if (a == NULL) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0, 0);
-			return;
-		}
+		aw->w.assoc = a->serial;
 		if ((i = pf_find(m, -1, PF_IE_CP_FEATURES, -1)) >= 0) {
 			n_feat = m->ies[i].len < sizeof(feat) ? m->ies[i].len : sizeof(feat);
 			memcpy(feat, m->ies[i].v, n_feat);
 			if (n_feat != a->n_cp_feat || memcmp(feat, a->cp_feat, n_feat) != 0) {
-				uint8_t was[8];
-				size_t n_was = a->n_cp_feat;
-
-				memcpy(was, a->cp_feat, sizeof(was));
+				memcpy(aw->was, a->cp_feat, sizeof(aw->was));
+				aw->n_was = a->n_cp_feat;
 				memcpy(a->cp_feat, feat, n_feat);
 				a->n_cp_feat = n_feat;
-				if (pf_nassoc_save(n, NULL) < 0) { /* not stored: not changed */
-					memcpy(a->cp_feat, was, sizeof(was));
-					a->n_cp_feat = n_was;
-					answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_SYSTEM_FAILURE, 0, 0);
-					return;
-				}
+				pf_nsave_start(n, &aw->w, update_answer);
+				return;
 			}
 		}
-		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0, 0);
+		free(aw);
+		answer_assoc(n, sock, &n->rx_local, src, &m->hdr, PF_CAUSE_ACCEPTED, 0, 0);
 		return;
 	case PF_ASSOC_RELEASE_REQ:
-		if (a == NULL) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0, 0);
-			return;
-		}
-		/* gone from the store before it is answered; answered before its
-		 * sessions are deleted (the session layer's, later) */
-		if (pf_nassoc_save(n, a) < 0) {
-			answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_SYSTEM_FAILURE, 0, 0);
-			return;
-		}
-		answer_assoc(n, sock, src, &m->hdr, PF_CAUSE_ACCEPTED, 0, 0);
-		n->c.assoc_released++;
-		pf_nassoc_free(n, a, PF_GONE_RELEASED, true);
+		aw->w.assoc = a->serial;
+		a->releasing = true;
+		pf_nsave_start(n, &aw->w, release_answer);
 		return;
 	}
+	free(aw);
 }
 
 /* A session request that decoded: to the session layer, or refused here. */
@@ -220,7 +265,7 @@ on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const st
 	} else {
 		a = pf_node_state_assoc_at(n, src);   /* one there; the session's own: the session layer's to find */
 	}
-	if (a == NULL) {
+	if (a == NULL || a->releasing) {
 		answer_sess(n, sock, src, &m->hdr, cp_seid, PF_CAUSE_NO_ASSOCIATION, 0);
 		return;
 	}
@@ -251,11 +296,11 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 	case PF_HEARTBEAT_REQ:
 		/* nothing to refuse with: liveness is answered all the same */
 		pf_ncount_refusal(&n->c, h->type, r.cause);
-		if (pf_nassoc_stamp_out(n) && (l = pf_enc_heartbeat(rsp, sizeof(rsp), PF_HEARTBEAT_RSP, h->seq, n->recovery)) > 0)
+		if (pf_nsave_stamp_out(n) && (l = pf_enc_heartbeat(rsp, sizeof(rsp), PF_HEARTBEAT_RSP, h->seq, n->recovery)) > 0)
 			pf_ntxn_answer(&n->x, sock, &n->rx_local, src, h->type, h->seq, rsp, (size_t)l);
 		break;
 	case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
-		answer_assoc(n, sock, src, h, r.cause, r.ie_type, 0);
+		answer_assoc(n, sock, &n->rx_local, src, h, r.cause, r.ie_type, 0);
 		break;
 	case PF_SESS_EST_REQ:
 		answer_sess(n, sock, src, h, raw_cp_seid(b, len), r.cause, r.ie_type);
@@ -352,10 +397,10 @@ on_rx(void *arg, uint8_t sock, const struct pf_addr *src, const struct pf_addr *
 
 /* --------------------------------------------------------- life */
 
-int
+void
 pf_node_renew_recovery(struct pf_node *n)
 {
-	return pf_nassoc_renew(n);
+	pf_nassoc_renew(n);
 }
 
 const struct pf_node_id *pf_node_self(const struct pf_node *n) { return &n->cfg.self; }
@@ -462,6 +507,7 @@ pf_node_free(struct pf_node *n)
 	if (n == NULL)
 		return;
 	n->ops = NULL; /* nobody is told any more */
+	pf_nsave_orphan(n);
 	while (n->assocs != NULL)
 		pf_nassoc_free(n, n->assocs, PF_GONE_RELEASED, false);
 	/* our setups toward SMFs end untold; what else of ours is left hears -ECANCELED */

@@ -93,8 +93,8 @@ int pf_node_set_features(struct pf_node *n, const uint8_t *bytes, size_t len);
 const struct pf_node_id *pf_node_self(const struct pf_node *n);
 uint32_t pf_node_recovery(const struct pf_node *n);
 /* A new Recovery Time Stamp (the UP function restarted: every session is
- * gone), stored: 0 or -errno (then it is new in memory only). */
-int pf_node_renew_recovery(struct pf_node *n);
+ * gone), stored off the loop: it goes out once the store has it. */
+void pf_node_renew_recovery(struct pf_node *n);
 /* ... It drops every association too (not told to the session layer, its
  * caller; our requests to them end with -ECANCELED before it returns):
  * the SMFs see the new stamp and set up again; those of --pfcp-smf are

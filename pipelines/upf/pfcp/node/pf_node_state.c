@@ -13,6 +13,15 @@ pf_node_state_assoc(const struct pf_node *n, const struct pf_node_id *id)
 	return NULL;
 }
 
+struct pf_assoc *
+pf_node_state_assoc_serial(const struct pf_node *n, uint64_t serial)
+{
+	for (struct pf_assoc *a = n->assocs; a != NULL; a = a->next)
+		if (a->serial == serial)
+			return a;
+	return NULL;
+}
+
 /* SMFs send from another port than they set up from: the exact one first. */
 struct pf_assoc *
 pf_node_state_assoc_at(const struct pf_node *n, const struct pf_addr *src)

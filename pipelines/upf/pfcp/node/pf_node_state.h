@@ -24,6 +24,7 @@
 struct event;
 struct event_base;
 struct cd_res;
+struct pf_nsave;
 
 #define PF_NODE_SMFS_MAX 16
 
@@ -59,6 +60,8 @@ struct pf_assoc {
 	struct event *hb_timer;
 	struct pf_oreq *hb;		/* our heartbeat under way */
 	struct pf_smf *smf;		/* set up by us toward it */
+	uint64_t serial;		/* this node's n-th association: found again after a save */
+	bool releasing;			/* its release being stored: in no document any more */
 };
 
 struct pf_node {
@@ -79,6 +82,8 @@ struct pf_node {
 	bool recovery_unstored;		/* a new one the store has not taken yet: not sent */
 	struct pf_assoc *assocs;
 	int n_assocs;
+	uint64_t serials;		/* the last association's serial */
+	struct pf_nsave *saves;		/* the "pfcp" document's under way (pf_nsave) */
 	struct pf_addr rx_local;	/* the address the datagram handled now came to */
 	struct pf_msg msg;
 	struct pf_ncount c;
@@ -90,6 +95,8 @@ struct pf_assoc *pf_node_state_assoc(const struct pf_node *n, const struct pf_no
 /* The association requests from @src belong to: the one set up from that
  * address and port, else from that address (NULL: none). */
 struct pf_assoc *pf_node_state_assoc_at(const struct pf_node *n, const struct pf_addr *src);
+/* The association of serial @serial (NULL: gone). */
+struct pf_assoc *pf_node_state_assoc_serial(const struct pf_node *n, uint64_t serial);
 /* The association whose printed Node ID is @name, FQDNs without case (NULL: none). */
 struct pf_assoc *pf_node_state_assoc_named(const struct pf_node *n, const char *name);
 
