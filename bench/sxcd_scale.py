@@ -330,7 +330,17 @@ def main():
             smf = P.Smf(("127.0.0.1", pport), profile="oai")
             if P.ie(smf.associate(), P.IE_CAUSE).cause != 1:
                 raise SystemExit("no PFCP association")
+            prof = None
+            if os.environ.get("SXCD_SCALE_PERF"):   # sxcd's profile while it establishes (perf.data there)
+                import subprocess
+                prof = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", os.environ["SXCD_SCALE_PERF"],
+                                         "-p", str(cd.proc.pid)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+                time.sleep(1)
             lat_e, ans, t_e = PB.run(smf, pfcp_establishments(smf, a.pfcp_sessions), 64)
+            if prof is not None:
+                prof.send_signal(2)
+                prof.wait()
             seids = [PB.fseid_of(r) for r in ans.values() if PB.cause_of(r) == 1]
             print("sxcd_scale: PFCP: %d of %d sessions established on u00 (%.0f/s, %s; driver %s)" % (
                 len(seids), a.pfcp_sessions, len(lat_e) / t_e, ms(lat_e), a.pfcp_driver))
