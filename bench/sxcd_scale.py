@@ -333,7 +333,7 @@ def main():
             prof = None
             if os.environ.get("SXCD_SCALE_PERF"):   # sxcd's profile while it establishes (perf.data there)
                 import subprocess
-                prof = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", os.environ["SXCD_SCALE_PERF"],
+                prof = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph", "dwarf,8192", "-o", os.environ["SXCD_SCALE_PERF"],
                                          "-p", str(cd.proc.pid)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
                 time.sleep(1)

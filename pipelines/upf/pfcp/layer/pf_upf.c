@@ -90,12 +90,11 @@ pools_of(json_t *spec, struct pf_upf *u)
 /* One Ready (or Degraded: installed) upf intent into @u; false when it
  * cannot carry sessions (no N3 endpoint yet, its slice unknown). */
 static bool
-upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, json_t *doc, struct pf_upf *u,
+upf_of(struct cd_res *res, json_t *slice, uint32_t underlay, const char *name, json_t *doc, struct pf_upf *u,
        bool all)
 {
 	json_t *spec = json_object_get(doc, "spec"), *st = json_object_get(doc, "status"), *v, *dn;
 	const char *phase = cd_str(st, "phase");
-	json_t *slice = json_object_get(slices, cd_str(spec, "slice") ? cd_str(spec, "slice") : "");
 	char key[160];
 	size_t i;
 
@@ -131,29 +130,29 @@ upf_of(struct cd_res *res, json_t *slices, uint32_t underlay, const char *name, 
 static int
 refresh(struct pf_upfs *s, struct cd_res *res, bool all)
 {
-	json_t *upfs, *slices, *sites, *doc;
-	const char *name;
+	json_t *upfs, *slice, *sites, *doc;
+	const char *name, *sn;
 	uint64_t now = cd_clock_ms();
 	uint32_t underlay = SW_UNDERLAY;
 
-	upfs = cd_vis_docs(res, "upf");
-	slices = cd_vis_docs(res, "slices");
-	if (upfs == NULL || slices == NULL) {
-		json_decref(upfs);
-		json_decref(slices);
+	if ((upfs = cd_vis_docs(res, "upf")) == NULL)
 		return -ENOMEM;
-	}
 	if ((sites = cd_vis_docs(res, "site")) != NULL) {
 		json_object_foreach(sites, name, doc)
 			underlay = (uint32_t)cd_num(json_object_get(doc, "spec"), "underlay_slice", SW_UNDERLAY);
 		json_decref(sites);
 	}
 	s->n = 0;
-	json_object_foreach(upfs, name, doc)
-		if (s->n < PF_UPF_MAX && upf_of(res, slices, underlay, name, doc, &s->u[s->n], all))
+	json_object_foreach(upfs, name, doc) {
+		/* its slice alone: a site's thousands of slices are not copied
+		 * every PF_UPF_REFRESH_MS while sessions come */
+		sn = cd_str(json_object_get(doc, "spec"), "slice");
+		slice = sn != NULL ? cd_vis_doc(res, "slices", sn) : NULL;
+		if (s->n < PF_UPF_MAX && upf_of(res, slice, underlay, name, doc, &s->u[s->n], all))
 			s->n++;
+		json_decref(slice);
+	}
 	json_decref(upfs);
-	json_decref(slices);
 	s->stamp = now;
 	s->all = all;
 	return 0;
