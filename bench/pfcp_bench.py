@@ -51,6 +51,8 @@ def pct(xs, p):
 
 
 def lat(xs):
+    if not xs:
+        return "none (n=0)"
     return "p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%d)" % (pct(xs, 50) * 1e3, pct(xs, 99) * 1e3,
                                                              max(xs) * 1e3, len(xs))
 

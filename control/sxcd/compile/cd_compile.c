@@ -48,7 +48,6 @@ struct cd_compiler {
 	 * TABLE → KEY → true; all, after a whole compile */
 	json_t *pending;
 	bool pending_all;
-	json_t *pre_set, *pre_seq;	/* a whole compile's: the set before it */
 	json_t *changed;	/* "KIND/NAME" → true: spec changed, added or gone */
 	json_t *partial;	/* "KIND/NAME" → what changed: compiled in part (struct cd_kind part) */
 	json_t *compiled;	/* "KIND/NAME" → true: compiled by this update */
@@ -123,10 +122,6 @@ start_full(struct cd_compiler *cc)
 	json_decref(cc->plan_rest);
 	cc->plan_rest = NULL;
 	cd_trip_save_all(x->trip, x->recs);
-	if (cc->pre_set == NULL) {   /* the set as the update found it (a dry run's diff) */
-		cc->pre_set = json_incref(x->set);
-		cc->pre_seq = json_incref(x->seq);
-	}
 	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
 		cd_gc_free(*objs[i]);
 		*objs[i] = objs[i] == &x->undo ? json_array() : json_object();
@@ -223,8 +218,6 @@ cd_compiler_free(struct cd_compiler *cc)
 	json_decref(cc->kernel_seen);
 	json_decref(x->kernel);
 	json_decref(cc->pending);
-	json_decref(cc->pre_set);
-	json_decref(cc->pre_seq);
 	json_decref(cc->queue);
 	json_decref(cc->plan_rest);
 	json_decref(cc->changed);
@@ -279,10 +272,6 @@ cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t *int
 	json_array_clear(x->id.freed);
 	cd_gc_free(x->touched);
 	x->touched = json_object();
-	/* the set before a whole compile: every entry, freed in slices */
-	cd_gc_free(cc->pre_set);
-	cd_gc_free(cc->pre_seq);
-	cc->pre_set = cc->pre_seq = NULL;
 	json_decref(cc->plan_rest);
 	cc->plan_rest = NULL;
 	if (full || cd_plan(x, cc->intents, cc->prev, cc->changed, cc->partial, cc->cut, &cc->plan_rest))
@@ -472,13 +461,6 @@ cd_compiler_take(struct cd_compiler *cc)
 	cc->pending = json_object();
 	cc->pending_all = false;
 	return p;
-}
-
-void
-cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq)
-{
-	*set = cc->pre_set;
-	*seq = cc->pre_seq;
 }
 
 json_t *

@@ -88,17 +88,13 @@ void cd_compiler_begin(struct cd_compiler *cc, const struct cd_tables *t, json_t
  * done, -EAGAIN when more is left, -ENOMEM. */
 int cd_compiler_step(struct cd_compiler *cc, unsigned int budget_us);
 /* After an update: the set (borrowed, valid until the next begin), and
- * the keys it wrote or took back ({"TABLE": {"KEY": [entry, seq]}}: what
- * the key held before, null: nothing), NULL when it compiled everything
- * again (then any key may have changed). */
+ * the keys it wrote or took back ({"TABLE": {"KEY": true}}), NULL when it
+ * compiled everything again (then any key may have changed). */
 const struct cd_compiled *cd_compiler_set(struct cd_compiler *cc);
 json_t *cd_compiler_touched(struct cd_compiler *cc);
 /* What the updates since the last take changed ({"TABLE": {"KEY": true}},
  * new), NULL: anything (one compiled everything again). */
 json_t *cd_compiler_take(struct cd_compiler *cc);
-/* After an update that compiled everything: the set and seqs as it found
- * them (borrowed), for a dry run's diff; NULL after an incremental one. */
-void cd_compiler_pre(struct cd_compiler *cc, json_t **set, json_t **seq);
 /* The ids allocated or freed since the last take ({"NS": {"KEY": true}},
  * new): what a store of them in shards writes. */
 json_t *cd_compiler_ids_take(struct cd_compiler *cc);

@@ -129,11 +129,10 @@ count_owner(struct cd_kx *x, json_t *was, json_t *now)
 		json_object_set_new(x->counts, n, json_integer(json_integer_value(json_object_get(x->counts, n)) + 1));
 }
 
-/* @table's @key is written or taken back by this update; what it held
- * before the update began (entry and seq, null: nothing) is kept for a
- * dry run's diff. */
+/* @table's @key is written or taken back by this update (what the run
+ * after it diffs, what a preview reads back). */
 static void
-touch(struct cd_kx *x, const char *table, const char *key, json_t *entry, json_t *seq)
+touch(struct cd_kx *x, const char *table, const char *key)
 {
 	json_t *t = json_object_get(x->touched, table);
 
@@ -143,8 +142,7 @@ touch(struct cd_kx *x, const char *table, const char *key, json_t *entry, json_t
 		json_object_set_new(x->touched, table, json_object());
 		t = json_object_get(x->touched, table);
 	}
-	if (json_object_get(t, key) == NULL)
-		json_object_set_new(t, key, json_pack("[O?,O?]", entry, seq));
+	json_object_set_new(t, key, json_true());
 }
 
 /* Put one journal entry's key back as it was. */
@@ -160,8 +158,7 @@ restore(struct cd_kx *x, json_t *u)
 		was[j] = json_array_get(u, (size_t)j + 2);
 		was[j] = json_is_null(was[j]) ? NULL : json_incref(was[j]);
 	}
-	touch(x, table, key, json_object_get(json_object_get(x->set, table), key),
-	      json_object_get(json_object_get(x->seq, table), key));
+	touch(x, table, key);
 	idx_update(x, table, key, json_object_get(json_object_get(x->set, table), key), was[0]);
 	count_owner(x, json_object_get(json_object_get(x->owner, table), key), was[1]);
 	map_set(x->set, table, key, was[0], NULL);
@@ -263,7 +260,7 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 		} else {
 			json_t *own = json_object_get(json_object_get(x->owner, table), key), *now;
 
-			touch(x, table, key, prev, json_object_get(json_object_get(x->seq, table), key));
+			touch(x, table, key);
 
 			idx_update(x, table, key, prev, json_object_get(json_object_get(x->set, table), key));
 			/* shared, not copied: 200k entries own one string each otherwise */

@@ -18,10 +18,10 @@
  * (@read), compares in slices, and once answered hands the read back
  * (@adopt): the reconciler's view of sxdp from then on, its next run a
  * whole diff against it, so the apply that follows writes what was
- * announced. A collision check needs no writes (its diff is the keys the
- * second update changed, from what they held to what they hold) and reads
- * nothing. This module calls nothing of the reconciler's but what it is
- * handed.
+ * announced. A collision check needs its results alone: it reads
+ * nothing and makes no diff (NULL: a 2,000-session UPF's would be 4,000
+ * keys compared in one go). This module calls nothing of the reconciler's
+ * but what it is handed.
  */
 #ifndef CD_DRY_H
 #define CD_DRY_H
@@ -58,8 +58,7 @@ struct cd_dry {
 	int phase;			/* CD_DRY_*: where the one under way is */
 	int rc;				/* how it ends (a read that failed) */
 	json_t *diff, *results;		/* the one under way's answer */
-	struct cd_diff_cmp cmp;		/* its sets compared (a preview, a whole compile), or the keys it touched sifted */
-	json_t *sift_want;		/* (borrowed) what the keys it touched compiled to, while sifted */
+	struct cd_diff_cmp cmp;		/* a preview's set compared with sxdp's tables */
 	json_t *have, *mine;		/* a preview's: sxdp's tables read, what a run may delete */
 	json_t *rwant;			/* a preview's: the tables of its set it reads and compares */
 };

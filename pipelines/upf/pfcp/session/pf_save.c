@@ -214,7 +214,7 @@ pf_save_unpack(const uint8_t *b, size_t len, struct pf_rec *out)
 		x.met[i].id = (uint32_t)get(&r, 4);
 	}
 	x.use.n_link = (uint16_t)get(&r, 2);
-	x.use.link = calloc((size_t)x.use.n_link + 1, sizeof(*x.use.link));
+	x.use.link = calloc(x.use.n_link > 0 ? (size_t)x.use.n_link : 1, sizeof(*x.use.link));
 	for (int i = 0; x.use.link != NULL && i < x.use.n_link && !r.bad; i++) {
 		struct pf_ulink *l = &x.use.link[i];
 
@@ -227,7 +227,7 @@ pf_save_unpack(const uint8_t *b, size_t len, struct pf_rec *out)
 			l->base_pkts = get(&r, 8);
 	}
 	x.use.n_meas = (uint16_t)get(&r, 2);
-	x.use.meas = calloc((size_t)x.use.n_meas + 1, sizeof(*x.use.meas));
+	x.use.meas = calloc(x.use.n_meas > 0 ? (size_t)x.use.n_meas : 1, sizeof(*x.use.meas));
 	for (int i = 0; x.use.meas != NULL && i < x.use.n_meas && !r.bad; i++) {
 		struct pf_meas *m = &x.use.meas[i];
 

@@ -82,8 +82,10 @@ pf_usage_update(struct pf_usage *u, const struct pf_session *s, pf_ctr_of *ctr_o
 	*n_out = 0;
 	for (int i = 0; i < s->n_pdr; i++)
 		nl += s->pdr[i].n_urr;
-	link = calloc((size_t)nl + 1, sizeof(*link));
-	meas = calloc((size_t)s->n_urr + 1, sizeof(*meas));
+	/* exactly as many as there are: a session holds them as long as it lives
+	 * (one more of each was a third of a PFCP session's heap) */
+	link = calloc(nl > 0 ? (size_t)nl : 1, sizeof(*link));
+	meas = calloc(s->n_urr > 0 ? (size_t)s->n_urr : 1, sizeof(*meas));
 	if (link == NULL || meas == NULL) {
 		free(link);
 		free(meas);
