@@ -90,7 +90,7 @@ setup_saved(struct pf_node *n, struct pf_nsave *w, int rc)
 	} else if (rc < 0 && w->fresh) {
 		CD_LOG(ERR, "pfcp: association with %s refused: the store did not take it", a->name);
 		pf_nassoc_free(n, a, PF_GONE_RELEASED, false);
-	} else if (rc == 0 && (w->fresh || w->restarted)) {
+	} else if (w->fresh || w->restarted) {   /* (set up again: up, stored or not) */
 		n->c.assoc_setups++;
 		CD_LOG(INFO, "pfcp: association with %s (%s, recovery %u) up", a->name,
 		       pf_addr_str(&a->peer, addr, sizeof(addr)), a->recovery);
