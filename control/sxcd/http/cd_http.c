@@ -205,7 +205,9 @@ route(struct cd_route *r)
 				rt->answer(r);
 				return;
 			}
-			*a = (struct again){ .h = (struct cd_http *)((char *)r->env - offsetof(struct cd_http, env)), .req = r->req };
+			/* (r->env is the cd_http's own) */
+			a->h = (struct cd_http *)((char *)r->env - offsetof(struct cd_http, env));
+			a->req = r->req;
 			cd_route_hold(r->req, again_gone, a);
 			cd_res_when_free(r->env->res, again_go, a);
 		}
