@@ -436,8 +436,8 @@ def test_stalled_disk_holds_no_heartbeat():
     (a stand-in, tests/packet/stall_sync.c), heartbeats and REST reads are answered at once;
     an establishment is answered only once its journal record is synced, then with cause 1,
     and it is still there after a kill -9; an intent PUT meanwhile is answered once stored,
-    and another SMF's Association Setup once the associations' document is, the loop
-    serving the others while their syncs wait."""
+    another SMF's Association Setup once the associations' document is, and a rollback
+    once the store is free, the loop serving the others while their syncs wait."""
     import signal
     import threading
     from sxcdtest import slice_
@@ -464,9 +464,15 @@ def test_stalled_disk_holds_no_heartbeat():
                             svi={"address": "10.12.0.254/24", "mac": "02:00:0a:0c:00:fe"}, subnets=["10.12.0.0/24"])
                 del sl["spec"]["vni"]
                 put = {}
+                last = cd.req("GET", "/api/v1/revisions?limit=1")[1]["items"][0]["revision"]
                 th = threading.Thread(target=lambda: put.update(r=cd.req("PUT", "/api/v1/slices/s2", sl)), daemon=True)
                 th.start()
                 smf2.send(smf2.wrap(smf2.setup_req(), smf2.next_seq()))
+                # a rollback meanwhile waits for the store as a request, not on the loop
+                rb = {}
+                th2 = threading.Thread(target=lambda: rb.update(r=cd.req(
+                    "POST", "/api/v1/revisions/%d/rollback" % last)), daemon=True)
+                th2.start()
                 for k in range(3):
                     hb = smf.heartbeat(timeout=5, retransmit=False)
                     expect(hb is not None, "heartbeat %d answered while the disk stalls" % k)
@@ -480,6 +486,8 @@ def test_stalled_disk_holds_no_heartbeat():
                 os.unlink(stall)
             th.join(20)
             expect_eq(put.get("r", (None,))[0], 201, "the intent stored once the disk is back")
+            th2.join(20)
+            expect(rb.get("r", (None,))[0] in (200, 409), "the rollback answered once the store is free: %s" % rb)
             got = None
             deadline = time.monotonic() + 10
             while got is None and time.monotonic() < deadline:
