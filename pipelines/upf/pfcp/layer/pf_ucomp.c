@@ -22,27 +22,77 @@
 
 /* ------------------------------------------------------------ claims */
 
+/* A session's claim on TABLE KEY (up->claims). */
+struct claim {
+	struct cd_hnode h;
+	json_t *owner;			/* "pfcp/NODE/SEID" */
+	size_t tlen, klen;
+	char tk[];			/* TABLE, then KEY, then a NUL */
+};
+
+struct claim_key {
+	const char *table, *key;
+	size_t tlen, klen;
+};
+
+static bool
+claim_eq(const struct cd_hnode *n, const void *key)
+{
+	const struct claim *c = (const struct claim *)n;
+	const struct claim_key *k = key;
+
+	return c->tlen == k->tlen && c->klen == k->klen && memcmp(c->tk, k->table, k->tlen) == 0 &&
+	       memcmp(c->tk + c->tlen, k->key, k->klen) == 0;
+}
+
+/* @table's @key claimed (NULL: not), its lookup key and hash in @k, *@h. */
+static struct claim *
+claim_find(struct pf_up *up, const char *table, const char *key, struct claim_key *k, uint64_t *h)
+{
+	*k = (struct claim_key){ .table = table, .key = key, .tlen = strlen(table), .klen = strlen(key) };
+	*h = cd_hmap_hash(key, k->klen) ^ cd_hmap_hash(table, k->tlen) * UINT64_C(0x9e3779b97f4a7c15);
+	if (up->claims.b[0] == NULL && cd_hmap_init(&up->claims, claim_eq) < 0)
+		return NULL;
+	return (struct claim *)cd_hmap_find(&up->claims, *h, k);
+}
+
 const char *
 pf_ucomp_claim_holder(void *arg, const char *table, const char *key)
 {
-	struct pf_up *up = arg;
+	struct claim_key k;
+	uint64_t h;
+	struct claim *c = claim_find(arg, table, key, &k, &h);
 
-	return json_string_value(json_object_get(json_object_get(up->claims, table), key));
+	return c != NULL ? json_string_value(c->owner) : NULL;
 }
 
 void
 pf_ucomp_claim_set(struct pf_up *up, const char *table, const char *key, json_t *owner)
 {
-	json_t *t = json_object_get(up->claims, table);
+	struct claim_key k;
+	uint64_t h;
+	struct claim *c = claim_find(up, table, key, &k, &h);
 
-	if (t == NULL) {
-		json_object_set_new(up->claims, table, json_object());
-		t = json_object_get(up->claims, table);
+	if (c != NULL && owner != NULL) {
+		json_incref(owner);
+		json_decref(c->owner);
+		c->owner = owner;
+	} else if (c != NULL) {
+		cd_hmap_del(&up->claims, &c->h);
+		json_decref(c->owner);
+		free(c);
+	} else if (owner != NULL && up->claims.b[0] != NULL &&
+		   (c = malloc(sizeof(*c) + k.tlen + k.klen + 1)) != NULL) {
+		c->owner = json_incref(owner);
+		c->tlen = k.tlen;
+		c->klen = k.klen;
+		memcpy(c->tk, table, k.tlen);
+		memcpy(c->tk + k.tlen, key, k.klen + 1);
+		if (cd_hmap_add(&up->claims, &c->h, h) < 0) {   /* (no memory: unclaimed, as a map's set failing was) */
+			json_decref(c->owner);
+			free(c);
+		}
 	}
-	if (owner != NULL)
-		json_object_set(t, key, owner);
-	else
-		json_object_del(t, key);
 }
 
 /* Who else holds @table's @key: an intent (written or about to be), or

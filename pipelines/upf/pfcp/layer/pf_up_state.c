@@ -19,7 +19,6 @@ pf_up_state_new(void)
 		return NULL;
 	if ((up->shared = pf_shared_new()) == NULL || (up->ueip = pf_ueip_new()) == NULL ||
 	    (up->lan = pf_lan_new()) == NULL ||
-	    (up->claims = json_object()) == NULL ||
 	    (up->scratch = malloc(sizeof(*up->scratch))) == NULL ||
 	    pf_ids_init(&up->sess_ids, UP_SESS_PFCP_MIN, UP_SESS_PFCP_MAX) < 0 ||
 	    /* a journal's meters may be any sxdp had; new ones up to its
@@ -29,7 +28,6 @@ pf_up_state_new(void)
 		pf_ids_fini(&up->meters);
 		pf_ids_fini(&up->sess_ids);
 		free(up->scratch);
-		json_decref(up->claims);
 		pf_ueip_free(up->ueip);
 		pf_lan_free(up->lan);
 		pf_shared_free(up->shared);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cd_clock.h"
+#include "cd_hmap.h"
 #include "pf_alloc.h"
 #include "pf_save.h"
 #include "pf_sess.h"
@@ -166,7 +167,10 @@ struct pf_up {
 	size_t cap, n;
 	struct us **ctab;		/* the same by their SMF's F-SEID (pf_usess) */
 	size_t ccap, cn;
-	json_t *claims;			/* TABLE → KEY → owner */
+	/* TABLE KEY → the session holding it (pf_ucomp's struct claim): a
+	 * table that grows a few buckets at a time, a million sessions' keys
+	 * never rehashed at once */
+	struct cd_hmap claims;
 	struct op *head, *tail;		/* the queue: modifications and deletions first (up to xtail) */
 	struct op *xtail;		/* the last of those (NULL: none queued) */
 	struct op *flight;		/* the batch in flight (chained by next) */
