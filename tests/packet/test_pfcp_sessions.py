@@ -430,6 +430,17 @@ def test_dead_sxcds_queued_writes_never_land():
             expect_eq(cause_of(r), 1, "the answered session is there")
 
 
+def first_of(smf, mtype, timeout):
+    """The first message of type mtype smf receives within timeout seconds (others
+    skipped), or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        p, _, _ = smf.recv(0.5)
+        if p is not None and p.message_type == mtype:
+            return p
+    return None
+
+
 @R.test
 def test_stalled_disk_holds_no_heartbeat():
     """The journal's syncs run on a thread of their own: while the disk stalls every sync
@@ -488,19 +499,9 @@ def test_stalled_disk_holds_no_heartbeat():
             expect_eq(put.get("r", (None,))[0], 201, "the intent stored once the disk is back")
             th2.join(20)
             expect(rb.get("r", (None,))[0] in (200, 409), "the rollback answered once the store is free: %s" % rb)
-            got = None
-            deadline = time.monotonic() + 10
-            while got is None and time.monotonic() < deadline:
-                p, raw, src = smf2.recv(0.5)
-                if p is not None and p.message_type == 6:
-                    got = p
+            got = first_of(smf2, 6, 10)
             expect(got is not None and cause_of(got) == 1, "the other SMF's setup accepted once stored")
-            got = None
-            deadline = time.monotonic() + 10
-            while got is None and time.monotonic() < deadline:
-                p, raw, src = smf.recv(0.5)
-                if p is not None and p.message_type == 51:
-                    got = p
+            got = first_of(smf, 51, 10)
             expect(got is not None, "answered once the disk is back")
             expect_eq(cause_of(got), 1, "accepted")
             up_seid = S.ie(got, S.IE_FSEID_T).seid
