@@ -87,8 +87,7 @@ pf_nsave_start(struct pf_node *n, struct pf_nsave *w, pf_nsave_done *done)
 	w->recovery = n->recovery;
 	w->next = NULL;
 	if (n->res == NULL) { /* no store: nothing to keep */
-		if (w->recovery == n->recovery)
-			n->recovery_unstored = false;
+		n->recovery_unstored = false;
 		if (done != NULL)
 			done(n, w, 0);
 		free(w);
