@@ -311,11 +311,37 @@ START_TEST(tables_range_of_one)
 						  "{\"match\": {\"slice\": 1, \"dport\": {\"min\": 5004, \"max\": 5005}}, "
 						  "\"priority\": 2, \"action\": \"vdn\", \"params\": {\"pipe\": 1, \"meter\": 1}}]");
 
-	ck_assert_int_eq(cd_tables_add_read(tabs, have, "vdns", read), 0);
+	ck_assert_int_eq(cd_tables_add_read(tabs, have, "vdns", read, NULL), 0);
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(have, "vdns"), json_object_iter_key(
 		json_object_iter(json_object_get(want, "vdns")))));
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(have, "vdns"),
 					      "{\"match\":{\"dport\":{\"max\":5005,\"min\":5004},\"slice\":1},\"priority\":2}"));
+	json_decref(read);
+	json_decref(have);
+	json_decref(want);
+}
+END_TEST
+
+/* An entry read as compiled is the compiled set's object, not a copy of
+ * it (the cache of sxdp's entries and the set share it); one read
+ * otherwise (a param changed behind sxcd's back) is sxdp's own. */
+START_TEST(tables_read_shares)
+{
+	json_t *want = set_of("[{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 5}, "
+			      "\"action\": \"l2\", \"params\": {\"slice\": 1, \"bd\": 1}}, "
+			      "{\"type\": \"insert\", \"table\": \"vnis\", \"match\": {\"vni\": 6}, "
+			      "\"action\": \"l2\", \"params\": {\"slice\": 1, \"bd\": 2}}]");
+	json_t *read = J("[{\"match\": {\"vni\": 5}, \"action\": \"l2\", \"params\": {\"slice\": 1, \"bd\": 1}}, "
+			 "{\"match\": {\"vni\": 6}, \"action\": \"l2\", \"params\": {\"slice\": 1, \"bd\": 3}}]");
+	json_t *have = json_object(), *w = json_object_get(want, "vnis"), *h;
+
+	ck_assert_int_eq(cd_tables_add_read(tabs, have, "vnis", read, want), 0);
+	h = json_object_get(have, "vnis");
+	ck_assert_ptr_eq(json_object_get(h, "{\"match\":{\"vni\":5}}"), json_object_get(w, "{\"match\":{\"vni\":5}}"));
+	ck_assert_ptr_nonnull(json_object_get(h, "{\"match\":{\"vni\":6}}"));
+	ck_assert_ptr_ne(json_object_get(h, "{\"match\":{\"vni\":6}}"), json_object_get(w, "{\"match\":{\"vni\":6}}"));
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(h, "{\"match\":{\"vni\":6}}"),
+								       "params"), "bd")), 3);
 	json_decref(read);
 	json_decref(have);
 	json_decref(want);
@@ -1143,6 +1169,7 @@ suite(void)
 	tcase_add_test(tc, tables_ip_ternary);
 	tcase_add_test(tc, tables_refusals);
 	tcase_add_test(tc, tables_range_of_one);
+	tcase_add_test(tc, tables_read_shares);
 	tcase_add_test(tc, tables_diff_order);
 	tcase_add_test(tc, compile_deterministic_and_stable_ids);
 	tcase_add_test(tc, compile_conflicts_fail_and_hold_nothing);

@@ -275,8 +275,14 @@ apply(struct cd_kx *x, json_t *updates, const char *ptr)
 
 			if (wn == 0)
 				wn = ++x->n;
-			map_set(x->seq, table, key, del ? NULL : json_integer(wn), &ps);
-			json_array_append_new(x->undo, json_pack("[s,s,o?,o?,o?,I]", table, key, prev, po, ps, wn));
+			json_t *wj = json_integer(wn), *tn = cd_tables_name(x->t, table);
+
+			tn = tn != NULL ? json_incref(tn) : json_string(table);
+
+			/* the number and the table's name shared by the set and
+			 * the journal: a 100k-session UPF writes 200k of each */
+			map_set(x->seq, table, key, del ? NULL : json_incref(wj), &ps);
+			json_array_append_new(x->undo, json_pack("[o,s,o?,o?,o?,o]", tn, key, prev, po, ps, wj));
 			/* another intent's key written: an update of either
 			 * compiles both again */
 			if (po != NULL && strcmp(json_string_value(po), x->who) != 0) {

@@ -12,10 +12,27 @@
 #include "dp_addr.h"
 #include "dp_num.h"
 
+/* Small numbers (slices, ports, flags, QFIs, small ids) are most of an
+ * entry's values: one object each, shared by every entry that holds it
+ * (nothing changes a number in place), not 32 bytes each time. */
+#define SMALL_INTS 4096
+
 struct cd_tables {
 	json_t *tables;	/* name → pipeline.describe's table object */
 	json_t *ports;
+	json_t **ints;	/* SMALL_INTS, made as first used */
 };
+
+/* @v as a number an entry holds (a new reference). */
+static json_t *
+int_new(const struct cd_tables *t, uint64_t v)
+{
+	if (v >= SMALL_INTS)
+		return json_integer((json_int_t)v);
+	if (t->ints[v] == NULL)
+		t->ints[v] = json_integer((json_int_t)v);
+	return json_incref(t->ints[v]);
+}
 
 struct cd_tables *
 cd_tables_new(json_t *describe, json_t *ports)
@@ -28,13 +45,15 @@ cd_tables_new(json_t *describe, json_t *ports)
 		return NULL;
 	t->tables = json_object();
 	t->ports = json_incref(ports);
+	t->ints = calloc(SMALL_INTS, sizeof(*t->ints));
 	json_array_foreach(json_object_get(describe, "tables"), i, tab) {
 		const char *n = json_string_value(json_object_get(tab, "name"));
 
 		if (n != NULL)
 			json_object_set(t->tables, n, tab);
 	}
-	if (t->tables == NULL || !json_is_array(ports) || json_object_size(t->tables) == 0) {
+	if (t->tables == NULL || t->ints == NULL || !json_is_array(ports) ||
+	    json_object_size(t->tables) == 0) {
 		cd_tables_free(t);
 		return NULL;
 	}
@@ -48,6 +67,9 @@ cd_tables_free(struct cd_tables *t)
 		return;
 	json_decref(t->tables);
 	json_decref(t->ports);
+	for (size_t i = 0; t->ints != NULL && i < SMALL_INTS; i++)
+		json_decref(t->ints[i]);
+	free(t->ints);
 	free(t);
 }
 
@@ -63,6 +85,12 @@ cd_tables_size(const struct cd_tables *t, const char *name)
 	json_int_t n = json_integer_value(json_object_get(json_object_get(t->tables, name), "size"));
 
 	return n > 0 ? (size_t)n : 0;
+}
+
+json_t *
+cd_tables_name(const struct cd_tables *t, const char *name)
+{
+	return json_object_get(json_object_get(t->tables, name), "name");
 }
 
 json_t *
@@ -162,11 +190,11 @@ canon_value(const struct cd_tables *t, const char *type, json_t *v)
 
 			if (idx ? (uint64_t)json_integer_value(json_object_get(p, "index")) == u :
 				  (nm != NULL && json_is_string(v) && strcmp(nm, json_string_value(v)) == 0))
-				return nm != NULL ? json_string(nm) : json_integer((json_int_t)u);
+				return nm != NULL ? json_incref(json_object_get(p, "name")) : int_new(t, u);
 		}
-		return idx ? json_integer((json_int_t)u) : NULL;
+		return idx ? int_new(t, u) : NULL;
 	}
-	return int_of(v, &u) ? json_integer((json_int_t)u) : NULL;
+	return int_of(v, &u) ? int_new(t, u) : NULL;
 }
 
 /* "ADDR/LEN" without host bits (a bare address: the host route). */
@@ -222,7 +250,7 @@ canon_ternary(const struct cd_tables *t, const char *type, json_int_t bits, json
 			return NULL;
 		m &= all;
 		x &= m;
-		return m == 0 ? json_null() : json_pack("{s:I,s:I}", "value", (json_int_t)x, "mask", (json_int_t)m);
+		return m == 0 ? json_null() : json_pack("{s:o,s:o}", "value", int_new(t, x), "mask", int_new(t, m));
 	}
 	if (rc < 0)
 		return NULL;
@@ -400,7 +428,7 @@ canon_entry(const struct cd_tables *t, const char *table, json_t *e, bool with_a
 		return NULL;
 	out = json_pack("{s:o}", "match", m);
 	if (acl)
-		json_object_set_new(out, "priority", json_integer(json_integer_value(
+		json_object_set_new(out, "priority", int_new(t, (uint64_t)json_integer_value(
 			json_object_get(e, "priority"))));
 	*key = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!with_action)
@@ -411,7 +439,8 @@ canon_entry(const struct cd_tables *t, const char *table, json_t *e, bool with_a
 	}
 	if ((p = canon_params(t, act, json_object_get(e, "params"), err, len)) == NULL)
 		goto bad;
-	json_object_set_new(out, "action", json_string(an));
+	/* the description's name: one string for every entry of the action */
+	json_object_set(out, "action", json_object_get(act, "name"));
 	json_object_set_new(out, "params", p);
 	return out;
 bad:
@@ -515,9 +544,10 @@ cd_tables_key(const struct cd_tables *t, json_t *update, char **key, char *err, 
 }
 
 int
-cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries)
+cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries,
+		   json_t *like)
 {
-	json_t *rows = json_object_get(set, table), *e, *c;
+	json_t *rows = json_object_get(set, table), *lrows = json_object_get(like, table), *e, *c, *l;
 	char err[128], *key;
 	size_t i;
 
@@ -528,6 +558,10 @@ cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, js
 	json_array_foreach(entries, i, e) {
 		if ((c = canon_entry(t, table, e, true, &key, err, sizeof(err))) == NULL)
 			return -EINVAL;
+		if ((l = json_object_get(lrows, key)) != NULL && json_equal(l, c)) {
+			json_decref(c);
+			c = json_incref(l);
+		}
 		json_object_set_new(rows, key, c);
 		free(key);
 	}

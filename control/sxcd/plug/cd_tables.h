@@ -28,6 +28,9 @@ int cd_tables_has(const struct cd_tables *t, const char *name);
 /* The entries table @name holds at most (pipeline.describe's size), 0:
  * unknown. */
 size_t cd_tables_size(const struct cd_tables *t, const char *name);
+/* Table @name's name as one string every holder shares (borrowed), NULL:
+ * no such table. */
+json_t *cd_tables_name(const struct cd_tables *t, const char *name);
 /* port.list's ports (borrowed). */
 json_t *cd_tables_ports(const struct cd_tables *t);
 
@@ -47,8 +50,13 @@ int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char
 int cd_tables_key(const struct cd_tables *t, json_t *update, char **key, char *err, size_t len);
 /* Entries (or keys) in @set ({"TABLE": {"KEY": ...}}). */
 size_t cd_tables_count(json_t *set);
-/* Add entries as table.read returned them (borrowed) to @set under @table. */
-int cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries);
+/* Add entries as table.read returned them (borrowed) to @set under @table.
+ * An entry @like (a set, NULL: none) holds equal under its key is added
+ * as @like's object, not a tree of its own: sxdp's entries as read and
+ * the compiled set then share every entry that is as compiled (entries
+ * are never changed in place, only replaced). */
+int cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries,
+		       json_t *like);
 /* @table's entries in @set as a table.read array (a new one, entries
  * borrowed from @set: valid while @set is unchanged). */
 json_t *cd_tables_entries(json_t *set, const char *table);

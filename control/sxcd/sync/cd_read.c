@@ -38,7 +38,7 @@ on_read(void *arg, json_t *result, json_t *error)
 		json_object_set_new(r->have, rc->table, json_object());
 	if (error == NULL) {
 		if (cd_tables_add_read(r->tables, r->have, rc->table,
-				       json_object_get(result, "entries")) < 0)
+				       json_object_get(result, "entries"), r->like) < 0)
 			CD_LOG(WARN, "table %s: entries sxcd cannot read", rc->table);
 		next = json_object_get(result, "next_offset");
 		if (json_is_integer(next)) {
@@ -48,8 +48,11 @@ on_read(void *arg, json_t *result, json_t *error)
 		}
 	}
 	free(rc);
-	if (--r->n == 0)
+	if (--r->n == 0) {
+		json_decref(r->like);
+		r->like = NULL;
 		r->done(r->arg);
+	}
 }
 
 static void
@@ -78,8 +81,9 @@ cd_read_start(struct cd_read *r, struct ctl_async *ctl, const struct cd_tables *
 	json_t *tabs = json_object(), *v;
 	const char *t;
 
+	json_decref(r->like);
 	*r = (struct cd_read){ .ctl = ctl, .tables = tables, .have = have, .epoch = epoch, .active = true,
-			       .done = done, .lost = lost, .arg = arg };
+			       .done = done, .lost = lost, .arg = arg, .like = json_incref(want) };
 	/* every table wanted or owned that the cache lacks, read whole */
 	json_object_foreach(want, t, v)
 		if (json_object_get(have, t) == NULL)
@@ -88,8 +92,11 @@ cd_read_start(struct cd_read *r, struct ctl_async *ctl, const struct cd_tables *
 		if (json_object_get(have, t) == NULL)
 			json_object_set_new(tabs, t, json_true());
 	r->n = (unsigned int)json_object_size(tabs);
-	if (r->n == 0)
+	if (r->n == 0) {
+		json_decref(r->like);
+		r->like = NULL;
 		done(arg);
+	}
 	json_object_foreach(tabs, t, v)
 		if (r->active)
 			read_page(r, t, 0);
@@ -100,6 +107,8 @@ void
 cd_read_clear(struct cd_read *r)
 {
 	r->active = false;
+	json_decref(r->like);
+	r->like = NULL;
 }
 
 bool

@@ -25,6 +25,7 @@ struct cd_read {
 	struct ctl_async *ctl;
 	const struct cd_tables *tables;
 	json_t *have;		/* what is read goes there (borrowed) */
+	json_t *like;		/* the set wanted (held): an entry read as it is shares its object */
 	uint64_t epoch;		/* the run's: answers for another are ignored */
 	bool active;		/* reads under way: sxdp's answers are for them */
 	unsigned int n;		/* table reads in flight */
@@ -40,7 +41,7 @@ struct cd_read {
 void cd_read_start(struct cd_read *r, struct ctl_async *ctl, const struct cd_tables *tables, json_t *have,
 		   json_t *want, json_t *owned, uint64_t epoch, cd_read_fn *done, cd_read_fn *lost,
 		   void *arg);
-/* The reads under way are void (sxdp's answers ignored). */
+/* The reads under way are void (sxdp's answers ignored), what they held let go. */
 void cd_read_clear(struct cd_read *r);
 /* Reads are under way: their end is still to come. */
 bool cd_read_busy(const struct cd_read *r);
