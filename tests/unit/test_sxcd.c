@@ -50,6 +50,19 @@ J(const char *s)
 	return v;
 }
 
+/* An entry as a set holds it, as an object (borrowed: kept until a
+ * few later calls): sets hold most entries as their text. */
+static json_t *
+obj(json_t *held)
+{
+	static json_t *ring[16];
+	static unsigned int at;
+
+	json_decref(ring[at % 16]);
+	ring[at % 16] = cd_tables_entry(held);
+	return ring[at++ % 16];
+}
+
 /* The errors of checking @doc against @schema, as "pointer reason" lines. */
 static char *
 errors_of(const char *schema, const char *doc)
@@ -190,14 +203,14 @@ START_TEST(tables_canonical_form)
 	json_t *e;
 
 	ck_assert(json_equal(a, b));
-	e = json_object_get(json_object_get(a, "fdb"), "{\"match\":{\"bd\":5,\"mac\":\"02:AA:BB:00:00:01\"}}");
+	e = obj(json_object_get(json_object_get(a, "fdb"), "{\"match\":{\"bd\":5,\"mac\":\"02:AA:BB:00:00:01\"}}"));
 	ck_assert_ptr_nonnull(e);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "params"), "port")), "lan2");
 	/* host bits out, IPv6 compressed */
 	ck_assert_ptr_nonnull(json_object_get(json_object_get(c, "routes6"),
 					      "{\"match\":{\"dst\":\"2001:db8::/64\",\"vrf\":1}}"));
 	/* an optional param that is zero is left out, as sxdp reads it back */
-	e = json_object_get(json_object_get(d, "tunnels"), "{\"match\":{\"id\":1}}");
+	e = obj(json_object_get(json_object_get(d, "tunnels"), "{\"match\":{\"id\":1}}"));
 	ck_assert_ptr_null(json_object_get(json_object_get(e, "params"), "rmac"));
 	json_decref(a);
 	json_decref(b);
@@ -338,9 +351,12 @@ START_TEST(tables_read_shares)
 	ck_assert_int_eq(cd_tables_add_read(tabs, have, "vnis", read, want), 0);
 	h = json_object_get(have, "vnis");
 	ck_assert_ptr_eq(json_object_get(h, "{\"match\":{\"vni\":5}}"), json_object_get(w, "{\"match\":{\"vni\":5}}"));
+	/* held as its text, one string (no intent reads vnis) */
+	ck_assert_str_eq(json_string_value(json_object_get(h, "{\"match\":{\"vni\":5}}")),
+			 "{\"action\":\"l2\",\"match\":{\"vni\":5},\"params\":{\"bd\":1,\"slice\":1}}");
 	ck_assert_ptr_nonnull(json_object_get(h, "{\"match\":{\"vni\":6}}"));
 	ck_assert_ptr_ne(json_object_get(h, "{\"match\":{\"vni\":6}}"), json_object_get(w, "{\"match\":{\"vni\":6}}"));
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(h, "{\"match\":{\"vni\":6}}"),
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(obj(json_object_get(h, "{\"match\":{\"vni\":6}}")),
 								       "params"), "bd")), 3);
 	json_decref(read);
 	json_decref(have);
@@ -894,7 +910,7 @@ specs6(const char *peers, const char *policies, const char *vdns)
 static json_t *
 entry(json_t *set, const char *table, const char *key)
 {
-	return json_object_get(json_object_get(set, table), key);
+	return obj(json_object_get(json_object_get(set, table), key));
 }
 
 /* The paths entry of @set whose dst is @dst: "src dst gw", "" when none. */
@@ -906,7 +922,7 @@ path_to(json_t *set, const char *dst, char *out, size_t len)
 
 	out[0] = '\0';
 	json_object_foreach(json_object_get(set, "paths"), k, e) {
-		p = json_object_get(e, "params");
+		p = json_object_get(obj(e), "params");
 		if (strcmp(json_string_value(json_object_get(p, "dst")) ?: "", dst) == 0)
 			snprintf(out, len, "%s %s %s", json_string_value(json_object_get(p, "src")), dst,
 				 json_string_value(json_object_get(p, "gw")));
@@ -1020,7 +1036,7 @@ START_TEST(compile_ipv6_underlay)
 		  "\"src\":{\"mask\":\"ffff:ffff:ffff::\",\"value\":\"2001:db8:100::\"}},\"priority\":1}");
 	ck_assert_ptr_nonnull(e);
 	json_object_foreach(json_object_get(c.want, "policies"), k, pol) {
-		json_t *p = json_object_get(pol, "params"), *pid = json_object_get(ids, "path");
+		json_t *p = json_object_get(obj(pol), "params"), *pid = json_object_get(ids, "path");
 
 		if (strstr(k, "\"class\":1") == NULL)
 			continue;

@@ -58,6 +58,10 @@ idx_update(struct cd_kx *x, const char *table, const char *key, json_t *was, jso
 
 	if (f == NULL)
 		return;
+	/* the few small tables intents read by a field: their entries as
+	 * objects here only */
+	was = cd_tables_entry(was);
+	now = cd_tables_entry(now);
 	if ((rows = json_object_get(x->idx, table)) == NULL) {
 		json_object_set_new(x->idx, table, json_object());
 		rows = json_object_get(x->idx, table);
@@ -76,6 +80,8 @@ idx_update(struct cd_kx *x, const char *table, const char *key, json_t *was, jso
 		}
 		json_object_set_new(b, key, json_true());
 	}
+	json_decref(was);
+	json_decref(now);
 }
 
 /* Input @k of @it: the entries it can be about, or the whole table. */
@@ -93,7 +99,7 @@ input_of(struct cd_kx *x, const struct intent *it, unsigned int k)
 	out = json_array();
 	rows = json_object_get(x->set, table);
 	json_object_foreach(json_object_get(json_object_get(x->idx, table), b), key, t)
-		json_array_append(out, json_object_get(rows, key));
+		json_array_append_new(out, cd_tables_entry(json_object_get(rows, key)));
 	return out;
 }
 

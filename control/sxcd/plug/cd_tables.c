@@ -9,30 +9,17 @@
 #include <arpa/inet.h>
 
 #include "cd_tables.h"
+#include "intent.h"
 #include "dp_addr.h"
 #include "dp_num.h"
-
-/* Small numbers (slices, ports, flags, QFIs, small ids) are most of an
- * entry's values: one object each, shared by every entry that holds it
- * (nothing changes a number in place), not 32 bytes each time. */
-#define SMALL_INTS 4096
 
 struct cd_tables {
 	json_t *tables;	/* name → pipeline.describe's table object */
 	json_t *ports;
-	json_t **ints;	/* SMALL_INTS, made as first used */
+	/* name → true: the tables intents read (intent.h's inputs), whose
+	 * entries sets hold as objects (pack) */
+	json_t *read;
 };
-
-/* @v as a number an entry holds (a new reference). */
-static json_t *
-int_new(const struct cd_tables *t, uint64_t v)
-{
-	if (v >= SMALL_INTS)
-		return json_integer((json_int_t)v);
-	if (t->ints[v] == NULL)
-		t->ints[v] = json_integer((json_int_t)v);
-	return json_incref(t->ints[v]);
-}
 
 struct cd_tables *
 cd_tables_new(json_t *describe, json_t *ports)
@@ -45,15 +32,17 @@ cd_tables_new(json_t *describe, json_t *ports)
 		return NULL;
 	t->tables = json_object();
 	t->ports = json_incref(ports);
-	t->ints = calloc(SMALL_INTS, sizeof(*t->ints));
+	t->read = json_object();
+	for (unsigned int k = 0; k < INTENT_IN_MAX; k++)
+		if (intent_input_table(k) != NULL)
+			json_object_set_new(t->read, intent_input_table(k), json_true());
 	json_array_foreach(json_object_get(describe, "tables"), i, tab) {
 		const char *n = json_string_value(json_object_get(tab, "name"));
 
 		if (n != NULL)
 			json_object_set(t->tables, n, tab);
 	}
-	if (t->tables == NULL || t->ints == NULL || !json_is_array(ports) ||
-	    json_object_size(t->tables) == 0) {
+	if (t->tables == NULL || t->read == NULL || !json_is_array(ports) || json_object_size(t->tables) == 0) {
 		cd_tables_free(t);
 		return NULL;
 	}
@@ -67,9 +56,7 @@ cd_tables_free(struct cd_tables *t)
 		return;
 	json_decref(t->tables);
 	json_decref(t->ports);
-	for (size_t i = 0; t->ints != NULL && i < SMALL_INTS; i++)
-		json_decref(t->ints[i]);
-	free(t->ints);
+	json_decref(t->read);
 	free(t);
 }
 
@@ -190,11 +177,11 @@ canon_value(const struct cd_tables *t, const char *type, json_t *v)
 
 			if (idx ? (uint64_t)json_integer_value(json_object_get(p, "index")) == u :
 				  (nm != NULL && json_is_string(v) && strcmp(nm, json_string_value(v)) == 0))
-				return nm != NULL ? json_incref(json_object_get(p, "name")) : int_new(t, u);
+				return nm != NULL ? json_string(nm) : json_integer((json_int_t)u);
 		}
-		return idx ? int_new(t, u) : NULL;
+		return idx ? json_integer((json_int_t)u) : NULL;
 	}
-	return int_of(v, &u) ? int_new(t, u) : NULL;
+	return int_of(v, &u) ? json_integer((json_int_t)u) : NULL;
 }
 
 /* "ADDR/LEN" without host bits (a bare address: the host route). */
@@ -250,7 +237,7 @@ canon_ternary(const struct cd_tables *t, const char *type, json_int_t bits, json
 			return NULL;
 		m &= all;
 		x &= m;
-		return m == 0 ? json_null() : json_pack("{s:o,s:o}", "value", int_new(t, x), "mask", int_new(t, m));
+		return m == 0 ? json_null() : json_pack("{s:I,s:I}", "value", (json_int_t)x, "mask", (json_int_t)m);
 	}
 	if (rc < 0)
 		return NULL;
@@ -428,7 +415,7 @@ canon_entry(const struct cd_tables *t, const char *table, json_t *e, bool with_a
 		return NULL;
 	out = json_pack("{s:o}", "match", m);
 	if (acl)
-		json_object_set_new(out, "priority", int_new(t, (uint64_t)json_integer_value(
+		json_object_set_new(out, "priority", json_integer(json_integer_value(
 			json_object_get(e, "priority"))));
 	*key = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!with_action)
@@ -439,8 +426,7 @@ canon_entry(const struct cd_tables *t, const char *table, json_t *e, bool with_a
 	}
 	if ((p = canon_params(t, act, json_object_get(e, "params"), err, len)) == NULL)
 		goto bad;
-	/* the description's name: one string for every entry of the action */
-	json_object_set(out, "action", json_object_get(act, "name"));
+	json_object_set_new(out, "action", json_string(an));
 	json_object_set_new(out, "params", p);
 	return out;
 bad:
@@ -451,6 +437,44 @@ bad:
 }
 
 /* ------------------------------------------------------------- sets */
+
+/* @e (taken), an entry of @table, as a set holds it: its compact text,
+ * one string (NULL: no memory); an entry of a table intents read stays
+ * an object (a compile hands them out by the thousand: parsing each
+ * every time would cost more than it saves). */
+static json_t *
+pack(const struct cd_tables *t, const char *table, json_t *e)
+{
+	char *s;
+	json_t *out;
+
+	if (json_object_get(t->read, table) != NULL)
+		return e;
+	s = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+	out = s != NULL ? json_string_nocheck(s) : NULL;
+	free(s);
+	json_decref(e);
+	return out;
+}
+
+json_t *
+cd_tables_entry(json_t *held)
+{
+	if (held == NULL || !json_is_string(held))
+		return json_incref(held);
+	return json_loads(json_string_value(held), 0, NULL);
+}
+
+bool
+cd_tables_same(json_t *a, json_t *b)
+{
+	if (a == b)
+		return true;
+	if (json_is_string(a) && json_is_string(b))
+		return json_string_length(a) == json_string_length(b) &&
+		       memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+	return json_equal(a, b);
+}
 
 int
 cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **keyp, json_t **prev,
@@ -491,6 +515,11 @@ cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **k
 		}
 	} else if ((e = canon_entry(t, table, update, !del, &key, err, len)) == NULL) {
 		return -EINVAL;
+	}
+	if ((e = pack(t, table, e)) == NULL) {
+		free(key);
+		snprintf(err, len, "no memory");
+		return -ENOMEM;
 	}
 	if ((rows = json_object_get(set, table)) == NULL) {
 		json_object_set_new(set, table, json_object());
@@ -558,7 +587,11 @@ cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, js
 	json_array_foreach(entries, i, e) {
 		if ((c = canon_entry(t, table, e, true, &key, err, sizeof(err))) == NULL)
 			return -EINVAL;
-		if ((l = json_object_get(lrows, key)) != NULL && json_equal(l, c)) {
+		if ((c = pack(t, table, c)) == NULL) {
+			free(key);
+			return -ENOMEM;
+		}
+		if ((l = json_object_get(lrows, key)) != NULL && cd_tables_same(l, c)) {
 			json_decref(c);
 			c = json_incref(l);
 		}
@@ -575,16 +608,23 @@ cd_tables_entries(json_t *set, const char *table)
 	const char *k;
 
 	json_object_foreach(json_object_get(set, table), k, e)
-		json_array_append(out, e);
+		json_array_append_new(out, cd_tables_entry(e));
 	return out;
 }
 
+/* The update of @type that writes @held (as a set holds it) under @key. */
 static json_t *
-upd(const char *type, const char *table, json_t *e, json_t *owner, const char *key)
+upd(const char *type, const char *table, json_t *held, json_t *owner, const char *key)
 {
+	json_t *e = cd_tables_entry(held);
 	json_t *u = json_pack("{s:s,s:s,s:O}", "type", type, "table", table, "match",
 			      json_object_get(e, "match"));
 	const char *who = json_string_value(json_object_get(json_object_get(owner, table), key));
+
+	if (u == NULL) {   /* no memory, or not an entry: the write is refused for it */
+		json_decref(e);
+		return json_pack("{s:s,s:s,s:s}", "type", type, "table", table, "key", key);
+	}
 
 	if (json_object_get(e, "priority") != NULL)
 		json_object_set(u, "priority", json_object_get(e, "priority"));
@@ -595,6 +635,7 @@ upd(const char *type, const char *table, json_t *e, json_t *owner, const char *k
 	if (who != NULL)
 		json_object_set_new(u, "owner", json_string(who));
 	json_object_set_new(u, "key", json_string(key));
+	json_decref(e);
 	return u;
 }
 
@@ -663,8 +704,7 @@ cd_tables_diff_keys(json_t *want, json_t *have, json_t *seq, json_t *owned, json
 				if (e != NULL && h == NULL)
 					ups[n++] = (struct ordered){ json_integer_value(json_object_get(sq, key)),
 								     upd("insert", table, e, owner, key) };
-				else if (e != NULL && (!json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
-					 !json_equal(json_object_get(h, "params"), json_object_get(e, "params"))))
+				else if (e != NULL && !cd_tables_same(h, e))
 					ups[n++] = (struct ordered){ json_integer_value(json_object_get(sq, key)),
 								     upd("modify", table, e, owner, key) };
 				else if (e == NULL && h != NULL && json_object_get(ow, key) != NULL)
@@ -681,8 +721,7 @@ cd_tables_diff_keys(json_t *want, json_t *have, json_t *seq, json_t *owned, json
 			h = json_object_get(json_object_get(have, table), key);
 			if (h == NULL)
 				ups[n++] = (struct ordered){ sq, upd("insert", table, e, owner, key) };
-			else if (!json_equal(json_object_get(h, "action"), json_object_get(e, "action")) ||
-				 !json_equal(json_object_get(h, "params"), json_object_get(e, "params")))
+			else if (!cd_tables_same(h, e))
 				ups[n++] = (struct ordered){ sq, upd("modify", table, e, owner, key) };
 		}
 	}

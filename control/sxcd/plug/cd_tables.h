@@ -8,12 +8,17 @@
  * them, prefixes without host bits, MACs as sxdp prints them, optional
  * params that were left out as 0, wildcards left out. A set is
  * {"TABLE": {"KEY": entry}}, KEY the canonical match (and ACL priority) as
- * compact JSON, entry as table.read gives it; tables appear in the order
- * they were first written, the order dependencies go in.
+ * compact JSON, entry as table.read gives it, held as its compact JSON
+ * text (one string: a tree of objects costs six times as much, and a set
+ * holds hundreds of thousands; equal entries are equal texts) except in
+ * the tables intents read (intent.h's inputs: objects); tables
+ * appear in the order they were first written, the order dependencies go
+ * in.
  */
 #ifndef CD_TABLES_H
 #define CD_TABLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -40,7 +45,8 @@ json_t *cd_tables_ports(const struct cd_tables *t);
  * delete present. 0, -EEXIST, -ENOENT, or -EINVAL (an unknown table,
  * field, action or a value that does not parse); @err says which. The
  * entry's key (a new string, the caller frees it) in *@key, and what the
- * key held before (a new reference, NULL: nothing) in *@prev, unless NULL.
+ * key held before (a new reference, NULL: nothing; as the set holds it:
+ * cd_tables_entry) in *@prev, unless NULL. -ENOMEM.
  */
 int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char **key,
 		    json_t **prev, char *err, size_t len);
@@ -48,6 +54,11 @@ int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char
  * entry (its "table", "match" and, in an ACL, "priority"), as
  * cd_tables_apply gives it. 0 or -EINVAL (@err says why). */
 int cd_tables_key(const struct cd_tables *t, json_t *update, char **key, char *err, size_t len);
+/* An entry as a set holds it (@held, borrowed) as an object (new), NULL:
+ * none or no memory. */
+json_t *cd_tables_entry(json_t *held);
+/* Are two entries as sets hold them the same? */
+bool cd_tables_same(json_t *a, json_t *b);
 /* Entries (or keys) in @set ({"TABLE": {"KEY": ...}}). */
 size_t cd_tables_count(json_t *set);
 /* Add entries as table.read returned them (borrowed) to @set under @table.
@@ -57,8 +68,8 @@ size_t cd_tables_count(json_t *set);
  * are never changed in place, only replaced). */
 int cd_tables_add_read(const struct cd_tables *t, json_t *set, const char *table, json_t *entries,
 		       json_t *like);
-/* @table's entries in @set as a table.read array (a new one, entries
- * borrowed from @set: valid while @set is unchanged). */
+/* @table's entries in @set as a table.read array (a new one, of new
+ * objects). */
 json_t *cd_tables_entries(json_t *set, const char *table);
 
 /*

@@ -24,9 +24,8 @@ cd_diff_same(json_t *a, json_t *b)
 bool
 cd_diff_entry_differs(json_t *h, json_t *e)
 {
-	/* (the priority is in the key) */
-	return h == NULL || !cd_diff_same(json_object_get(h, "action"), json_object_get(e, "action")) ||
-	       !cd_diff_same(json_object_get(h, "params"), json_object_get(e, "params"));
+	/* one key, so one match and priority: the rest is the same or not */
+	return h == NULL || !cd_tables_same(h, e);
 }
 
 void

@@ -20,7 +20,8 @@
 
 /* json_equal, but two absent values are the same too */
 bool cd_diff_same(json_t *a, json_t *b);
-/* An entry @h ({"action", "params"}, NULL: none) is not the entry @e. */
+/* An entry @h (as a set holds it, NULL: none) is not the entry @e of the
+ * same key. */
 bool cd_diff_entry_differs(json_t *h, json_t *e);
 /* @keys ({"TABLE": {"KEY": true}}) gets @table's @key. */
 void cd_diff_mark(json_t *keys, const char *table, const char *key);

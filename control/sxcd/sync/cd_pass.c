@@ -100,7 +100,7 @@ cache_shares(struct cd_pass *p)
 			continue;
 		e = json_object_get(json_object_get(p->c->want, t), k);
 		c = json_object_get(json_object_get(p->cache, t), k);
-		if (e != NULL && c != NULL && e != c && json_equal(e, c))
+		if (e != NULL && c != NULL && e != c && cd_tables_same(e, c))
 			json_object_set(json_object_get(p->cache, t), k, e);
 	}
 }

@@ -182,7 +182,14 @@ hooks_run(struct cd_write *w, json_t *u, json_t *prev, json_t *sent)
 	if (table == NULL || type == NULL || strcmp(type, "modify") != 0)
 		return;
 	for (int i = 0; (h = cd_hook_write_at(i)) != NULL; i++) {
-		if (strcmp(h->table, table) != 0 || (params = h->modified(u, prev, name, sizeof(name))) == NULL)
+		json_t *was;
+
+		if (strcmp(h->table, table) != 0)
+			continue;
+		was = cd_tables_entry(prev);
+		params = h->modified(u, was, name, sizeof(name));
+		json_decref(was);
+		if (params == NULL)
 			continue;
 		/* a key is its method's: two tables' hooks may make one call */
 		snprintf(key, sizeof(key), "%s/%s", h->method, name);
