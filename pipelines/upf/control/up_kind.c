@@ -342,10 +342,12 @@ upf_sessions(struct cd_kx *x, const char *name, json_t *spec)
 {
 	struct upf_priv *p = cd_kx_priv(x, &upf_kind);
 	json_t *ss = json_object_get(spec, "sessions");
-	size_t n = json_array_size(ss), j0, u0, j1, u1;
+	size_t n = json_array_size(ss), j0, u0, j1, u1, done = 0;
 
-	for (; p->run.next < n && !cd_kx_failed(x); p->run.next++) {
-		if (p->run.next % 64 == 63 && cd_kx_over(x))
+	/* the clock read after every session (tens of ns against its ~0.2
+	 * ms): every 64th overran a dry run's slice of the loop by 50 ms */
+	for (; p->run.next < n && !cd_kx_failed(x); p->run.next++, done++) {
+		if (done > 0 && cd_kx_over(x))
 			return true;
 		cd_kx_mark(x, &j0, &u0);
 		json_t *ss1 = json_array_get(ss, p->run.next);
