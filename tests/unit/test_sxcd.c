@@ -676,6 +676,70 @@ renew(json_t *intents, const char *kind)
 	return n;
 }
 
+/* A session gone gives its ids back at the update's end; one that comes
+ * after takes the lowest free again: what the compiled intents use is
+ * told by id, and nobody's id stays taken. */
+static json_int_t
+urr_of(struct cd_compiler *cc, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(cd_compiler_ids(cc), "upf-urr"), key));
+}
+
+static json_t *
+upf_of(const int *ids, size_t n)
+{
+	json_t *ss = json_array(), *up, *in = specs("{}");
+	char b[256];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(b, sizeof(b), "{\"id\": %d, \"ue\": \"10.45.0.%d\", \"uplink\": {\"teid\": %d}, "
+			 "\"downlink\": {\"peer\": \"gnb\", \"teid\": %d}}", ids[i], ids[i], ids[i], ids[i]);
+		json_array_append_new(ss, J(b));
+	}
+	up = J("{\"slice\": \"s00\", \"ue_pool\": \"10.45.0.0/16\", \"n3\": {\"port\": \"n3\", \"address\": "
+	       "\"192.0.3.1/24\"}, \"peers\": [{\"name\": \"gnb\", \"address\": \"192.0.3.10\"}]}");
+	json_object_set_new(up, "sessions", ss);
+	json_object_set_new(in, "slices", json_pack("{s:o}", "s00", J("{\"id\": 10, \"vni\": 5000}")));
+	json_object_set_new(in, "upf", json_pack("{s:o}", "edge", up));
+	return in;
+}
+
+START_TEST(compiler_ids_given_back)
+{
+	static const int three[] = { 1, 2, 3 }, two[] = { 1, 3 }, again[] = { 1, 3, 9 };
+	struct cd_compiler *cc = cd_compiler_new(NULL);
+	json_t *in = upf_of(three, 3), *ids;
+	json_int_t ul2, dl2;
+
+	cd_compiler_begin(cc, tabs, in, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cd_compiler_set(cc)->results, "upf/edge"),
+							   "phase")), "Ready");
+	ul2 = urr_of(cc, "upf/edge/2/ul");
+	dl2 = urr_of(cc, "upf/edge/2/dl");
+	ck_assert_int_gt(ul2, 0);
+	ck_assert_int_gt(dl2, 0);
+	json_decref(in);
+	in = upf_of(two, 2);
+	cd_compiler_begin(cc, tabs, in, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_int_eq(urr_of(cc, "upf/edge/2/ul"), 0);
+	ck_assert_int_eq(urr_of(cc, "upf/edge/2/dl"), 0);
+	ck_assert_int_gt(urr_of(cc, "upf/edge/3/ul"), 0);
+	json_decref(in);
+	in = upf_of(again, 3);
+	cd_compiler_begin(cc, tabs, in, NULL, false);
+	ck_assert_int_eq(cd_compiler_step(cc, 0), 0);
+	ck_assert_int_eq(urr_of(cc, "upf/edge/9/ul"), ul2 < dl2 ? ul2 : dl2);
+	ck_assert_int_eq(urr_of(cc, "upf/edge/9/dl"), ul2 < dl2 ? dl2 : ul2);
+	ids = json_deep_copy(cd_compiler_ids(cc));
+	same_as_whole(cc, in, ids);
+	json_decref(ids);
+	json_decref(in);
+	cd_compiler_free(cc);
+}
+END_TEST
+
 /* An update compiles what changed only: one slice's route among 60
  * slices compiles that slice and touches its keys only; one session of a
  * UPF's 200 compiles that UPF with a handful of keys; each time the set,
@@ -1191,6 +1255,7 @@ suite(void)
 	tcase_add_test(tc, compile_conflicts_fail_and_hold_nothing);
 	tcase_add_test(tc, compile_upf);
 	tcase_add_test(tc, compiler_incremental);
+	tcase_add_test(tc, compiler_ids_given_back);
 	tcase_add_test(tc, compile_ipv6_underlay);
 	tcase_add_test(tc, compile_wan_addresses_refused);
 	tcase_add_test(tc, member_put_shares_and_bounds);

@@ -113,7 +113,7 @@ start_full(struct cd_compiler *cc)
 {
 	struct cd_kx *x = &cc->x;
 	json_t **objs[] = { &x->set, &x->owner, &x->seq, &x->results, &x->unready, &x->undo, &x->pub,
-			    &x->id.used, &x->idx, &x->recs, &x->shared, &x->counts };
+			    &x->idx, &x->recs, &x->shared, &x->counts };
 	size_t n = 0;
 
 	/* (the ids the intents held that this compile does not use are
@@ -126,6 +126,7 @@ start_full(struct cd_compiler *cc)
 		cd_gc_free(*objs[i]);
 		*objs[i] = objs[i] == &x->undo ? json_array() : json_object();
 	}
+	cd_ids_unuse_all(&x->id);
 	/* numbered from 1, but not on a dry run's trip: its new numbers stay
 	 * above those of before it, which the way back gives back */
 	if (!cd_trip_armed(x->trip))

@@ -10,12 +10,15 @@
 
 /* The ids a namespace's allocations hold (d->ids), as a bitmap, and per
  * range start the lowest id that may still be free: an allocation is
- * then a short scan, not a pass over every id for every candidate. */
+ * then a short scan, not a pass over every id for every candidate. Those
+ * the compiled intents use, a bitmap too (a key's id is its own): a map
+ * of them by key was 200k keys at 100k sessions, its every doubling a
+ * 50 ms hold of the loop. */
 struct cd_ids_ns {
 	struct cd_ids_ns *next;
 	char name[32];
-	uint64_t *bits;
-	size_t words;
+	uint64_t *bits, *used;
+	size_t words, used_words;
 	json_int_t hint_min[8], hint[8];
 	int n_hints;
 };
@@ -25,12 +28,10 @@ cd_ids_init(struct cd_ids *d, json_t *ids)
 {
 	memset(d, 0, sizeof(*d));
 	d->ids = ids != NULL ? json_deep_copy(ids) : json_object();
-	d->used = json_object();
 	d->used_now = json_array();
 	d->touched = json_object();
 	d->freed = json_array();
-	if (d->ids == NULL || d->used == NULL || d->used_now == NULL || d->touched == NULL ||
-	    d->freed == NULL) {
+	if (d->ids == NULL || d->used_now == NULL || d->touched == NULL || d->freed == NULL) {
 		cd_ids_fini(d);
 		return -ENOMEM;
 	}
@@ -45,10 +46,10 @@ cd_ids_fini(struct cd_ids *d)
 	for (n = d->ns; n != NULL; n = next) {
 		next = n->next;
 		free(n->bits);
+		free(n->used);
 		free(n);
 	}
 	json_decref(d->ids);
-	json_decref(d->used);
 	json_decref(d->used_now);
 	json_decref(d->touched);
 	json_decref(d->freed);
@@ -63,23 +64,44 @@ id_taken(const struct cd_ids_ns *n, json_int_t id)
 	return w < n->words && (n->bits[w] >> (id % 64)) & 1;
 }
 
+/* Bit @id of bitmap *@bits (*@words long), set (grown to hold it) or
+ * cleared. */
 static int
-id_take(struct cd_ids_ns *n, json_int_t id)
+bit_put(uint64_t **bits, size_t *words, json_int_t id, bool on)
 {
 	size_t w = (size_t)id / 64;
 
-	if (w >= n->words) {
-		size_t nw = w + 1 > n->words * 2 ? w + 1 : n->words * 2;
-		uint64_t *b = realloc(n->bits, nw * sizeof(*b));
+	if (w >= *words) {
+		size_t nw = w + 1 > *words * 2 ? w + 1 : *words * 2;
+		uint64_t *b;
 
-		if (b == NULL)
+		if (!on)
+			return 0;
+		if ((b = realloc(*bits, nw * sizeof(*b))) == NULL)
 			return -ENOMEM;
-		memset(b + n->words, 0, (nw - n->words) * sizeof(*b));
-		n->bits = b;
-		n->words = nw;
+		memset(b + *words, 0, (nw - *words) * sizeof(*b));
+		*bits = b;
+		*words = nw;
 	}
-	n->bits[w] |= UINT64_C(1) << (id % 64);
+	if (on)
+		(*bits)[w] |= UINT64_C(1) << (id % 64);
+	else
+		(*bits)[w] &= ~(UINT64_C(1) << (id % 64));
 	return 0;
+}
+
+static int
+id_take(struct cd_ids_ns *n, json_int_t id)
+{
+	return bit_put(&n->bits, &n->words, id, true);
+}
+
+static bool
+id_used(const struct cd_ids_ns *n, json_int_t id)
+{
+	size_t w = (size_t)id / 64;
+
+	return n != NULL && id > 0 && w < n->used_words && (n->used[w] >> (id % 64)) & 1;
 }
 
 /* Namespace @ns's bitmap, built from d->ids (@m, its part) the first time. */
@@ -126,7 +148,7 @@ json_int_t
 cd_ids_alloc(struct cd_ids *d, struct cd_trip *tr, const char *ns, const char *key, json_int_t min,
 	     json_int_t max)
 {
-	json_t *m = json_object_get(d->ids, ns), *u = json_object_get(d->used, ns);
+	json_t *m = json_object_get(d->ids, ns);
 	json_int_t id = json_integer_value(json_object_get(m, key)), *hint = NULL;
 	struct cd_ids_ns *n;
 
@@ -134,17 +156,13 @@ cd_ids_alloc(struct cd_ids *d, struct cd_trip *tr, const char *ns, const char *k
 		json_object_set_new(d->ids, ns, json_object());
 		m = json_object_get(d->ids, ns);
 	}
-	if (u == NULL) {
-		json_object_set_new(d->used, ns, json_object());
-		u = json_object_get(d->used, ns);
-	}
+	if ((n = ns_of(d, ns, m)) == NULL)
+		return -1;
 	/* stored by an sxcd whose range was another: a new one (the old one
 	 * stays taken until sxcd restarts) */
 	if (id < min || id > max)
 		id = 0;
 	if (id == 0) {
-		if ((n = ns_of(d, ns, m)) == NULL)
-			return -1;
 		/* ids are only taken during a run: below the hint none is free */
 		for (int i = 0; i < n->n_hints && hint == NULL; i++)
 			if (n->hint_min[i] == min)
@@ -170,9 +188,11 @@ cd_ids_alloc(struct cd_ids *d, struct cd_trip *tr, const char *ns, const char *k
 	 * shards: not a copy of each at every compile */
 	if (json_integer_value(json_object_get(m, key)) != id)
 		json_object_set_new(m, key, json_integer(id));
-	if (json_object_get(u, key) == NULL)
+	if (!id_used(n, id)) {
+		if (bit_put(&n->used, &n->used_words, id, true) < 0)
+			return -1;
 		json_array_append_new(d->used_now, json_pack("[s,s]", ns, key));
-	json_object_set(u, key, json_object_get(m, key));
+	}
 	return id;
 }
 
@@ -183,10 +203,22 @@ cd_ids_unuse(struct cd_ids *d, json_t *ids)
 	size_t i;
 
 	json_array_foreach(ids, i, e) {
-		json_object_del(json_object_get(d->used, json_string_value(json_array_get(e, 0))),
-				json_string_value(json_array_get(e, 1)));
+		const char *ns = json_string_value(json_array_get(e, 0));
+		json_t *m = json_object_get(d->ids, ns);
+		struct cd_ids_ns *n = m != NULL ? ns_of(d, ns, m) : NULL;
+		json_int_t id = json_integer_value(json_object_get(m, json_string_value(json_array_get(e, 1))));
+
+		if (n != NULL && id > 0)
+			bit_put(&n->used, &n->used_words, id, false);
 		json_array_append(d->freed, e);
 	}
+}
+
+void
+cd_ids_unuse_all(struct cd_ids *d)
+{
+	for (struct cd_ids_ns *n = d->ns; n != NULL; n = n->next)
+		memset(n->used, 0, n->used_words * sizeof(*n->used));
 }
 
 void
@@ -197,10 +229,13 @@ cd_ids_release(struct cd_ids *d, struct cd_trip *tr, bool sweep, bool keep)
 	size_t i;
 
 	if (sweep) {
-		json_object_foreach(d->ids, ns, m)
+		json_object_foreach(d->ids, ns, m) {
+			struct cd_ids_ns *b = ns_of(d, ns, m);
+
 			json_object_foreach(m, key, v)
-				if (json_object_get(json_object_get(d->used, ns), key) == NULL)
+				if (!id_used(b, json_integer_value(v)))
 					json_array_append_new(d->freed, json_pack("[s,s]", ns, key));
+		}
 	}
 	json_array_foreach(d->freed, i, u) {
 		const char *n = json_string_value(json_array_get(u, 0));
@@ -208,16 +243,11 @@ cd_ids_release(struct cd_ids *d, struct cd_trip *tr, bool sweep, bool keep)
 
 		key = json_string_value(json_array_get(u, 1));
 		m = json_object_get(d->ids, n);
-		if (keep || (v = json_object_get(m, key)) == NULL ||
-		    json_object_get(json_object_get(d->used, n), key) != NULL)
+		if (keep || (v = json_object_get(m, key)) == NULL || (b = ns_of(d, n, m)) == NULL ||
+		    id_used(b, json_integer_value(v)))
 			continue;
-		for (b = d->ns; b != NULL; b = b->next) {
-			if (strcmp(b->name, n) != 0)
-				continue;
-			if ((size_t)json_integer_value(v) / 64 < b->words)
-				b->bits[json_integer_value(v) / 64] &= ~(UINT64_C(1) << (json_integer_value(v) % 64));
-			b->n_hints = 0;
-		}
+		bit_put(&b->bits, &b->words, json_integer_value(v), false);
+		b->n_hints = 0;
 		touch_id(d, tr, n, key);
 		json_object_del(m, key);
 	}

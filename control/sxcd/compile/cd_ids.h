@@ -26,12 +26,11 @@ struct cd_ids_ns;
 
 struct cd_ids {
 	json_t *ids;		/* NS → KEY → id: as given, and allocated since */
-	json_t *used;		/* NS → KEY → id: those the compiled intents use */
 	json_t *used_now;	/* [[ns, key], ...]: the intent being compiled added to used */
 	json_t *touched;	/* NS → KEY → true: allocated or freed since taken */
 	json_t *freed;		/* [[ns, key], ...]: given back in this update */
 	/* per namespace, the ids @ids holds as a bitmap, built the first
-	 * time one is allocated there */
+	 * time one is allocated there, and those the compiled intents use */
 	struct cd_ids_ns *ns;
 };
 
@@ -47,6 +46,8 @@ json_int_t cd_ids_alloc(struct cd_ids *d, struct cd_trip *tr, const char *ns, co
 /* @ids ([[ns, key], ...]) are no longer used: given back at the update's
  * end. */
 void cd_ids_unuse(struct cd_ids *d, json_t *ids);
+/* None is used any more (a compile starts over). */
+void cd_ids_unuse_all(struct cd_ids *d);
 /* The update ends: the ids given back, and on @sweep (a whole compile)
  * every one nobody uses, are free again; on @keep (a dry run's update)
  * they stay allocated. */
