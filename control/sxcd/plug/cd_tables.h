@@ -54,8 +54,9 @@ int cd_tables_apply(const struct cd_tables *t, json_t *set, json_t *update, char
  * entry (its "table", "match" and, in an ACL, "priority"), as
  * cd_tables_apply gives it. 0 or -EINVAL (@err says why). */
 int cd_tables_key(const struct cd_tables *t, json_t *update, char **key, char *err, size_t len);
-/* An entry as a set holds it (@held, borrowed) as an object (new), NULL:
- * none or no memory. */
+/* An entry as a set holds it (@held, borrowed) as an object (a new
+ * reference, NULL: none or no memory): the set's own when it holds one,
+ * so never changed in place (entries are replaced, never edited). */
 json_t *cd_tables_entry(json_t *held);
 /* Are two entries as sets hold them the same? */
 bool cd_tables_same(json_t *a, json_t *b);
