@@ -345,7 +345,7 @@ upf_sessions(struct cd_kx *x, const char *name, json_t *spec)
 	size_t n = json_array_size(ss), j0, u0, j1, u1, done = 0;
 
 	/* the clock read after every session (tens of ns against its ~0.2
-	 * ms): every 64th overran a dry run's slice of the loop by 50 ms */
+	 * ms): every 64th let a 5 ms slice of the loop run ~13 ms over */
 	for (; p->run.next < n && !cd_kx_failed(x); p->run.next++, done++) {
 		if (done > 0 && cd_kx_over(x))
 			return true;
@@ -585,9 +585,10 @@ sess_new(json_t *j, json_t *ids, json_t *spec)
 	return json_pack("[o,o,O]", j, ids, spec);
 }
 
-/* A Ready UPF's journal and ids by session (rec "sess": ID → sess_new's), the header's ("hj", "hids") and what its sessions were
- * compiled with ("ctx"): a change of some sessions then compiles those
- * only (upf_partial). Not when two sessions share an id. */
+/* A Ready UPF's journal and ids by session (rec "sess": ID → sess_new's),
+ * the header's ("hj", "hids") and what its sessions were compiled with
+ * ("ctx"): a change of some sessions then compiles those only
+ * (upf_partial). Not when two sessions share an id. */
 static void
 upf_record(struct upf_priv *p, json_t *rec)
 {
