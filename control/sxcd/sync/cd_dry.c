@@ -110,10 +110,8 @@ cd_dry_end_all(struct cd_dry *d, int rc)
 	}
 }
 
-/* Phase 2 compiled the dry run's intents: what it would write (the keys it
- * changed, from what they held to what they hold now) and how the intents
- * it compiled came out. */
-/* A preview's writes: against sxdp's tables (cmp), as a run writes. */
+/* A preview's writes, against sxdp's tables (cmp) as a run writes them,
+ * and how the intents it compiled came out. */
 static void
 collect(struct cd_dry *d, struct cd_compiler *cc)
 {

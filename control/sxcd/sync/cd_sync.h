@@ -75,8 +75,9 @@ void cd_sync_unwait(struct cd_sync *s, void *arg);
  * run under way. A @preview's writes are what the run that applies @specs
  * writes: against sxdp's tables as read now, drift included (cd_dry.h);
  * the next run then diffs everything against that read. Otherwise (a
- * write's collision check: its results say who fails) @diff is NULL. -ENOTCONN while sxdp's tables are unknown (then @fn is
- * not called), or later given to @fn.
+ * write's collision check: its results say who fails) @diff is NULL.
+ * -ENOTCONN while sxdp's tables are unknown (then @fn is not called), or
+ * later given to @fn.
  */
 typedef void cd_sync_dry_done(void *arg, int rc, json_t *diff, json_t *results);
 /* @wait_ms > 0: if it has not started by then (a run stuck on sxdp with
