@@ -24,6 +24,7 @@
 #include "ov_wg.h"
 #include "ov_tun.h"
 #include "ov_probe.h"
+#include "ov_repair.h"
 #include "sw_api.h"
 #include "dp_parse.h"
 #include "dp_stats.h"
@@ -34,7 +35,7 @@ static const unsigned int tun_reason[] = {
 	[OV_TUN_TRUNC] = OV_DROP_truncated, [OV_TUN_VXLAN_FLAGS] = OV_DROP_vxlan_flags,
 	[OV_TUN_GENEVE_VERSION] = OV_DROP_geneve_version, [OV_TUN_GENEVE_OAM] = OV_DROP_geneve_oam,
 	[OV_TUN_GENEVE_CRITICAL] = OV_DROP_geneve_critical, [OV_TUN_GENEVE_PROTO] = OV_DROP_geneve_proto,
-	[OV_TUN_INNER_VLAN] = OV_DROP_inner_vlan,
+	[OV_TUN_INNER_VLAN] = OV_DROP_inner_vlan, [OV_TUN_REPAIR] = OV_DROP_repair_malformed,
 };
 
 /* What a WAN packet may be for the overlay, if addressed to a local VTEP:
@@ -273,17 +274,60 @@ struct decap_in {
 	const struct dp_entry *ve[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
 	unsigned int n;
 	bool memo_on;                    /* the memos read and filled */
+	bool opts;                       /* some came with GENEVE options (the repair option's perhaps) */
 };
 
 static inline void
 decap_add(struct decap_in *in, uint16_t i, uint32_t hlen, uint32_t vni, const struct dp_entry *ve,
 	  const struct dp_entry *pe)
 {
+	in->opts |= hlen > OV_TUN_HLEN;
 	in->idx[in->n] = i;
 	in->hlen[in->n] = hlen;
 	in->vni[in->n] = vni;
 	in->ve[in->n] = ve;
 	in->pe[in->n++] = pe;
+}
+
+/* The datagrams of in that carry the repair option (GENEVE with
+ * options: its header read again, as it passed) through their stream's
+ * window and FEC block: a copy already taken or a parity with nothing to
+ * rebuild leaves in, a parity that rebuilt a frame stays as that frame. */
+static void
+repair(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct decap_in *in)
+{
+	unsigned int k = 0;
+
+	for (unsigned int j = 0; j < in->n; j++) {
+		struct rte_mbuf *p = pkts[in->idx[j]];
+		const struct dp_meta *md = dp_meta(p);
+		struct ov_tun_rep rep = { .on = false };
+		unsigned int r = 0;
+
+		if (in->hlen[j] > OV_TUN_HLEN) {
+			const uint8_t *th = rte_pktmbuf_mtod_offset(p, const uint8_t *, md->l4_off + OV_UDP_HLEN);
+
+			ov_tun_options(th + OV_TUN_HLEN, in->hlen[j] - OV_TUN_HLEN, &rep);
+		}
+		if (rep.on) {
+			uint32_t off = md->l4_off + OV_UDP_HLEN + in->hlen[j];
+			uint32_t end = md->l4_off + rte_be_to_cpu_16(rte_pktmbuf_mtod_offset(p,
+					const struct rte_udp_hdr *, md->l4_off)->dgram_len);
+
+			r = ov_repair_recv(ctx, p, off, end - off, ((const struct ov_peer *)in->pe[j]->params)->tunnel,
+					   &rep);
+		}
+		if (r != 0) {
+			next[in->idx[j]] = DP_NEXT_DROP(r);
+			continue;
+		}
+		in->idx[k] = in->idx[j];
+		in->hlen[k] = in->hlen[j];
+		in->vni[k] = in->vni[j];
+		in->ve[k] = in->ve[j];
+		in->pe[k++] = in->pe[j];
+	}
+	in->n = k;
 }
 
 static void
@@ -293,6 +337,8 @@ decap(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *next, struct d
 	uint16_t nx[DP_LOOKUP_BURST], l2[DP_LOOKUP_BURST];
 	unsigned int nl2 = 0;
 
+	if (unlikely(in->opts))
+		repair(ctx, pkts, next, in);
 	for (unsigned int j = 0; j < in->n; j++) {
 		struct rte_mbuf *p = pkts[in->idx[j]];
 		const struct dp_meta *md = dp_meta(p);
@@ -623,6 +669,7 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 
 	in.n = 0;
 	in.memo_on = memo_on;
+	in.opts = false;
 	/* ESP and WireGuard are opened first: what they carried is checked
 	 * as any tunnel datagram is */
 	if (unlikely(esp))
@@ -708,6 +755,16 @@ memo_shape(struct rte_mbuf **pkts, uint16_t n)
 
 		if (k != K_VXLAN && k != K_GENEVE && k != K_NONE)
 			return false;
+		/* GENEVE options: the repair option's windows and blocks
+		 * change as frames pass, like a replay window */
+		if (k == K_GENEVE) {
+			const struct dp_meta *md = dp_meta(pkts[i]);
+
+			if (rte_pktmbuf_data_len(pkts[i]) <= md->l4_off + OV_UDP_HLEN ||
+			    OV_GENEVE_OPTLEN(*rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *,
+								      md->l4_off + OV_UDP_HLEN)) != 0)
+				return false;
+		}
 	}
 	return true;
 }

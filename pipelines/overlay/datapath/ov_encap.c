@@ -23,6 +23,7 @@
 #include "ov_encap.h"
 #include "ov_seal.h"
 #include "ov_path.h"
+#include "ov_repair.h"
 #include "ov_tun.h"
 #include "sw_api.h"
 #include "qos_api.h"
@@ -42,7 +43,7 @@ encap6(struct rte_mbuf *m, struct dp_meta *md, const struct ov_encap_hdr *h, con
 {
 	struct ov_encap_hdr6 h6 = {
 		.type = h->type, .vni = h->vni, .src = p->src, .dst = p->dst, .hops = h->ttl, .tc = h->tos,
-		.sport = h->sport, .flow = md->hash,
+		.sport = h->sport, .opt_words = h->opt_words, .flow = md->hash,
 	};
 	struct rte_ipv6_hdr *ip6;
 	struct rte_udp_hdr *uh;
@@ -66,12 +67,20 @@ encap6(struct rte_mbuf *m, struct dp_meta *md, const struct ov_encap_hdr *h, con
 	return 0;
 }
 
-/* Outer headers and metadata of m, encapsulated for path p, then sealed
- * with sa (NULL: clear; counted in sc, the lcore's row of
- * ov_sa_ctr). 0, or a drop reason. */
 unsigned int
 ov_encap_outer(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_t action,
 	       const struct ov_path *p, const struct ov_sa *sa, struct ov_sa_ctr *sc)
+{
+	return ov_encap_outer_rep(m, md, t, action, p, sa, sc, NULL);
+}
+
+/* Outer headers and metadata of m, encapsulated for path p (with the
+ * repair option rep, unless NULL: then over GENEVE whatever the tunnel's
+ * type, from the stream's source port), then sealed with sa (NULL: clear;
+ * counted in sc, the lcore's row of ov_sa_ctr). 0, or a drop reason. */
+unsigned int
+ov_encap_outer_rep(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_t action,
+		   const struct ov_path *p, const struct ov_sa *sa, struct ov_sa_ctr *sc, const struct ov_tun_rep *rep)
 {
 	struct ov_encap_hdr h;
 	uint8_t tos = 0, ttl = 64;
@@ -84,20 +93,32 @@ ov_encap_outer(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t
 	}
 	if ((md->flags & DP_MF_VLAN) && pl_switch_vlan_set(m, 1, 0) < 0)
 		return OV_DROP(no_headroom);
-	if (ov_tunnel_l3(t)) {
+	/* a FEC parity is no frame: its bytes are the block's XOR */
+	if (ov_tunnel_l3(t) && !(rep != NULL && rep->k != 0 && rep->idx == rep->k)) {
 		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
 		/* routed: from the router MAC its sender addressed, to the far end's */
 		rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
 		memcpy(&eth->dst_addr, t->rmac, 6);
 	}
-	inner_len = (uint16_t)rte_pktmbuf_pkt_len(m);
 	h.type = action == OV_TUNNEL_GENEVE ? OV_TUN_GENEVE : OV_TUN_VXLAN;
+	h.opt_words = 0;
+	h.sport = ov_tun_sport(md->hash);
+	if (unlikely(rep != NULL)) {
+		/* one source port a stream: its frames reach one queue of the
+		 * far end, whose FEC decoder is its worker's */
+		if ((d = (uint8_t *)rte_pktmbuf_prepend(m, OV_REP_OPT_LEN)) == NULL)
+			return OV_DROP(no_headroom);
+		ov_tun_rep_write(d, rep);
+		h.type = OV_TUN_GENEVE;
+		h.opt_words = OV_REP_OPT_LEN / 4;
+		h.sport = ov_tun_sport(rep->stream);
+	}
+	inner_len = (uint16_t)rte_pktmbuf_pkt_len(m);
 	h.vni = t->vni;
 	h.ttl = t->ttl == OV_TTL_COPY ? ttl : t->ttl;
 	/* ECN copied (RFC 6040 normal mode), DSCP set or copied */
 	h.tos = (uint8_t)((t->dscp == OV_DSCP_COPY ? tos & 0xfc : t->dscp << 2) | (tos & 0x03));
-	h.sport = ov_tun_sport(md->hash);
 	if (unlikely(ov_path_v6(p)))
 		return encap6(m, md, &h, p, inner_len);
 	d = (uint8_t *)rte_pktmbuf_prepend(m, OV_ENCAP_LEN);
@@ -255,16 +276,16 @@ ov_encap_pick(struct dp_stage_ctx *ctx, const struct dp_entry *pe, const struct 
 }
 
 /* Each packet's path (pid[j], 0: none up): its class's policy of its
- * tunnel, else the tunnel's class 0 policy, else the tunnel's own path. */
+ * tunnel, else the tunnel's class 0 policy, else the tunnel's own path;
+ * the policy's entry (pe[j]) and the class (cls[j]). */
 static void
 pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
-	   const struct dp_entry **te, uint32_t *pid)
+	   const struct dp_entry **te, uint32_t *pid, const struct dp_entry **pe, uint16_t *cls)
 {
 	uint8_t ckeys[DP_LOOKUP_BURST][DP_FK_ROOM] __rte_aligned(16);
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
-	const struct dp_entry *e[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
-	uint16_t cls[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
 	unsigned int again[DP_LOOKUP_BURST], na = 0;
 	struct ov_pins *pins = ov_path_pins[ctx->worker];
 	uint16_t tick = (uint16_t)(ctx->now >> OV_PIN_TICK_SHIFT);
@@ -332,11 +353,174 @@ next_hops(struct dp_stage_ctx *ctx, uint8_t (*keys)[SW_KEY6_BYTES], uint64_t v6,
 	return hit;
 }
 
+/* ---- a repaired class's frames (ov_repair.h): numbered, copied, protected ---- */
+
+/* A copy or a parity that could not go: counted as a copy made and dropped
+ * (the graph's balance: rx + copies = tx + drops + punts). */
+static void
+extra_lost(struct dp_stage_ctx *ctx)
+{
+	ctx->stats->copy_pkts++;
+	ctx->stats->drop_pkts++;
+	ctx->stats->drops[OV_DROP(repair_copy)]++;
+}
+
+/* Path q's entry and its underlay next hop's rewrite (NULL: unresolved)
+ * in this walk: false when q is no path. */
+static bool
+path_of(struct dp_stage_ctx *ctx, uint32_t q, const struct ov_path **p, const struct sw_rewrite **rw)
+{
+	uint8_t k[SW_KEY6_BYTES] __rte_aligned(16);
+	const struct dp_entry *pe, *ne;
+	bool v6;
+
+	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), pl_ov.paths, &q, 1, &pe);
+	if (q == 0 || pe->action == OV_PATH_NONE)
+		return false;
+	*p = (const struct ov_path *)pe->params;
+	v6 = ov_state_nh_key(k, *p);
+	*rw = (next_hops(ctx, &k, v6, 1, &ne) & 1) && pl_switch_nb_port(ne->action) ?
+	      (const struct sw_rewrite *)ne->params : NULL;
+	return true;
+}
+
+/* c (a copy of a frame as the switch sent it, or a parity) out on path q
+ * inside tunnel te with rep, sealed at once where q is encrypted (the
+ * burst's own are sealed after the walk); into ctx's extra packets with
+ * its verdict. Takes c. */
+static void
+extra_out(struct dp_stage_ctx *ctx, struct rte_mbuf *c, const struct dp_entry *te, uint32_t q,
+	  const struct ov_tun_rep *rep)
+{
+	struct dp_meta *md = dp_meta(c);
+	const struct ov_sa *sa = ov_sa_any ? ov_sa_out_lane((uint16_t)q, ctx->worker) : NULL;
+	const struct sw_rewrite *rw;
+	const struct ov_path *p;
+	uint32_t mtu, dlen;
+	unsigned int r;
+
+	if (!path_of(ctx, q, &p, &rw)) {
+		rte_pktmbuf_free(c);
+		extra_lost(ctx);
+		return;
+	}
+	mtu = p->mtu != 0 ? p->mtu : UINT16_MAX;
+	if (rw != NULL && dp_ports[rw->port].mtu < mtu)
+		mtu = dp_ports[rw->port].mtu;
+	dlen = rte_pktmbuf_pkt_len(c) - md->l2_len + OV_PATH_ENCAP_LEN(p) + OV_REP_OPT_LEN;
+	if (dlen + (sa != NULL ? ov_sa_overhead(sa, dlen) : 0) > mtu) {
+		rte_pktmbuf_free(c);
+		extra_lost(ctx);
+		return;
+	}
+	r = ov_encap_outer_rep(c, md, (const struct ov_tunnel *)te->params, te->action, p, sa,
+			       ov_sa_ctr[ctx->worker], rep);
+	md->tunnel = q;
+	ctx->extra[ctx->n_extra] = c;
+	ctx->extra_next[ctx->n_extra++] = r != 0 ? DP_NEXT_DROP(r) :
+					  ov_encap_out(c, md, rw, unlikely(ctx->shadow) ? NULL : ov_path_ctr[ctx->worker]);
+}
+
+/* Copies of m (not yet encapsulated) on the policy's next paths that are
+ * up, in its order: one less than rc asks for. */
+static void
+repair_copies(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_entry *te, const struct dp_entry *pol,
+	      const struct ov_repair_cfg *rc, uint16_t pid, const struct ov_tun_rep *rep)
+{
+	const struct ov_policy *pp = (const struct ov_policy *)pol->params;
+	unsigned int want = rc->copies - 1u;
+
+	for (unsigned int i = 0; i < OV_POLICY_PATHS && want > 0; i++) {
+		uint16_t q = pp->path[i];
+		struct rte_mbuf *c;
+
+		if (q == 0 || q == pid || !ov_path_up(q))
+			continue;
+		want--;
+		if (ctx->n_extra == DP_EXTRA_MAX || (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
+			extra_lost(ctx);
+			continue;
+		}
+		*dp_meta(c) = *dp_meta(m);
+		ctx->stats->events[OV_EVENT(dup_sent)]++;
+		extra_out(ctx, c, te, q, rep);
+	}
+}
+
+/* A block's parity (plen bytes at buf, its option par), out on path pid
+ * after the block's last frame (whose meta before encap was im). */
+static void
+repair_parity(struct dp_stage_ctx *ctx, struct rte_mempool *pool, const struct dp_meta *im, const struct dp_entry *te,
+	      uint16_t pid, const struct ov_tun_rep *par, const uint8_t *buf, uint16_t plen)
+{
+	struct rte_mbuf *c;
+	struct dp_meta *md;
+	uint8_t *d;
+
+	if (ctx->n_extra == DP_EXTRA_MAX || (c = rte_pktmbuf_alloc(pool)) == NULL) {
+		extra_lost(ctx);
+		return;
+	}
+	if ((d = (uint8_t *)rte_pktmbuf_append(c, plen)) == NULL) {
+		rte_pktmbuf_free(c);
+		extra_lost(ctx);
+		return;
+	}
+	memcpy(d, buf, plen);
+	/* no frame: nothing of it is read (no tag, no addresses, no TOS) */
+	md = dp_meta(c);
+	*md = *im;
+	md->flags = 0;
+	md->l2_len = md->l3_off = OV_ETH_HLEN;
+	ctx->stats->events[OV_EVENT(fec_sent)]++;
+	extra_out(ctx, c, te, pid, par);
+}
+
+/* A frame of a repaired class (rc; its class, te its tunnel's entry, pol
+ * its policy's) on its first path pid (p, through rw, NULL: unresolved;
+ * sealed with sa unless NULL, after the walk: pend its slot): numbered
+ * in its stream, its copies made for the policy's next paths that are
+ * up, encapsulated with the repair option, and its block's parity sent
+ * once the block is whole. Its verdict. */
+static uint16_t
+repair_send(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_entry *te, const struct dp_entry *pol,
+	    const struct ov_repair_cfg *rc, uint16_t class, uint16_t pid, const struct ov_path *p,
+	    const struct sw_rewrite *rw, const struct ov_sa *sa, struct ov_path_ctr *ctr, struct ov_seal_pend *pend)
+{
+	struct dp_meta *md = dp_meta(m), im = *md;
+	struct ov_tun_rep rep, par;
+	struct ov_repair_tx *s = ov_repair_number(ctx, md->tunnel, class, rc, pid, m, &rep);
+	const uint8_t *buf;
+	uint16_t plen;
+	unsigned int r;
+
+	if (rc->copies > 1)
+		repair_copies(ctx, m, te, pol, rc, pid, &rep);
+	r = ov_encap_outer_rep(m, md, (const struct ov_tunnel *)te->params, te->action, p, NULL, NULL, &rep);
+	if (r != 0)
+		return DP_NEXT_DROP(r);
+	md->tunnel = pid;
+	if (rep.k != 0 && !ctx->shadow) {
+		uint32_t off = OV_PATH_ENCAP_LEN(p) + OV_REP_OPT_LEN;
+
+		if (ov_repair_block_add(s, rte_pktmbuf_mtod_offset(m, const uint8_t *, off),
+					rte_pktmbuf_pkt_len(m) - off, &par, &buf, &plen))
+			repair_parity(ctx, m->pool, &im, te, pid, &par, buf, plen);
+	}
+	if (unlikely(sa != NULL)) {
+		*pend = (struct ov_seal_pend){ sa, rw };
+		return OV_NEXT_SEAL;
+	}
+	return ov_encap_out(m, md, rw, ctr);
+}
+
 uint16_t
 pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	uint8_t keys[DP_LOOKUP_BURST][SW_KEY6_BYTES] __rte_aligned(16);
 	const struct dp_entry *te[DP_LOOKUP_BURST], *ne[DP_LOOKUP_BURST], *pe[DP_LOOKUP_BURST];
+	const struct dp_entry *pol[DP_LOOKUP_BURST];
+	uint16_t cls[DP_LOOKUP_BURST];
 	/* a shadow walk (dp_feature.h) counts no path's packets */
 	struct ov_path_ctr *ctr = unlikely(ctx->shadow) ? NULL : ov_path_ctr[ctx->worker];
 	uint32_t ids[DP_LOOKUP_BURST];
@@ -393,7 +577,7 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 				return 0;
 		}
 	}
-	pick_paths(ctx, pkts, idx, k, te, ids);
+	pick_paths(ctx, pkts, idx, k, te, ids, pol, cls);
 	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), pl_ov.paths, ids, k, pe);
 	for (unsigned int j = 0; j < k; j++) {
 		const struct ov_path *p = (const struct ov_path *)pe[j]->params;
@@ -405,6 +589,8 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 		v6 |= (uint64_t)ov_state_nh_key(keys[k2], p) << k2;
 		te[k2] = te[j];
 		pe[k2] = pe[j];
+		pol[k2] = pol[j];
+		cls[k2] = cls[j];
 		ids[k2] = ids[j];
 		idx[k2++] = idx[j];
 	}
@@ -422,8 +608,11 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 		uint16_t *nx = &next[idx[j]];
 		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX, over = OV_PATH_ENCAP_LEN(p);
 		const struct ov_sa *sa = unlikely(esp) ? ov_sa_out_lane((uint16_t)ids[j], ctx->worker) : NULL;
+		const struct ov_repair_cfg *rc = ov_repair_of(pol[j]);
 		unsigned int r;
 
+		if (unlikely(rc != NULL))
+			over += OV_REP_OPT_LEN;
 		/* the outer IPv4 packet: our headers, the inner frame untagged,
 		 * inside ESP where the path is encrypted */
 		if (resolved && dp_ports[rw->port].mtu < mtu)
@@ -439,6 +628,11 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 			}
 		} else if (unlikely(rte_pktmbuf_pkt_len(m) - md->l2_len + over > mtu)) {
 			*nx = ov_encap_too_big(m, md, t, ids[j], mtu, over);
+			continue;
+		}
+		if (unlikely(rc != NULL)) {
+			*nx = repair_send(ctx, m, te[j], pol[j], rc, cls[j], (uint16_t)ids[j], p, resolved ? rw : NULL,
+					  sa, ctr, &pend[idx[j]]);
 			continue;
 		}
 		if ((r = ov_encap_outer(m, md, t, te[j]->action, p, NULL, NULL)) != 0) {

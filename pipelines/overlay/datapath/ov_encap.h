@@ -57,6 +57,11 @@ uint16_t ov_encap_pick(struct dp_stage_ctx *ctx, const struct dp_entry *pe, cons
  * clear, sc unused): 0, or a drop reason. */
 unsigned int ov_encap_outer(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_t action,
 			    const struct ov_path *p, const struct ov_sa *sa, struct ov_sa_ctr *sc);
+/* ov_encap_outer with the repair option rep (ov_repair.h; NULL: none). */
+struct ov_tun_rep;
+unsigned int ov_encap_outer_rep(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint16_t action,
+				const struct ov_path *p, const struct ov_sa *sa, struct ov_sa_ctr *sc,
+				const struct ov_tun_rep *rep);
 /* The verdict of m, too big for path by over bytes within mtu. */
 uint16_t ov_encap_too_big(struct rte_mbuf *m, struct dp_meta *md, const struct ov_tunnel *t, uint32_t path,
 			  uint32_t mtu, uint32_t over);

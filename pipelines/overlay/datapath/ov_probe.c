@@ -292,6 +292,7 @@ publish(uint16_t id, const struct ov_sla *s)
 		__atomic_store_n(&l->rtt_us, OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->jitter_us, OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->loss_pm, (uint16_t)OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->loss_long_pm, (uint16_t)OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->up, ov_bfd_up(&pr[id].bfd), __ATOMIC_RELAXED);
 		return;
 	}
@@ -299,6 +300,7 @@ publish(uint16_t id, const struct ov_sla *s)
 	__atomic_store_n(&l->rtt_us, ov_sla_rtt_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->jitter_us, ov_sla_jitter_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->loss_pm, ov_sla_loss_pm(s), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->loss_long_pm, ov_sla_loss_long_pm(s), __ATOMIC_RELAXED);
 	up = !s->up || pr[id].far_role == DP_ROLE_FAULT ? OV_LIVE_DOWN :
 	     pr[id].far_role == DP_ROLE_STANDBY ? OV_LIVE_STANDBY : OV_LIVE_UP;
 	if (up != l->up)

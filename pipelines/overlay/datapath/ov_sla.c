@@ -53,6 +53,8 @@ static void
 settle(struct ov_sla *s, bool lost)
 {
 	s->lost_bits = s->lost_bits << 1 | lost;
+	s->loss_long = s->loss_long - (s->loss_long >> OV_SLA_LONG_SHIFT) +
+		       (lost ? (1u << 16) >> OV_SLA_LONG_SHIFT : 0);
 	if (s->settled < OV_SLA_WINDOW)
 		s->settled++;
 }
@@ -190,4 +192,10 @@ ov_sla_loss_pm(const struct ov_sla *s)
 	if (s->settled == 0)
 		return 0;
 	return (uint16_t)(__builtin_popcount(bits) * 1000u / s->settled);
+}
+
+uint16_t
+ov_sla_loss_long_pm(const struct ov_sla *s)
+{
+	return (uint16_t)((uint64_t)s->loss_long * 1000 >> 16);
 }

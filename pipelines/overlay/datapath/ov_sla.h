@@ -14,6 +14,7 @@
 #define OV_SLA_WINDOW     20     /* probes the RTT, jitter and loss means span */
 #define OV_SLA_SLOTS      64     /* probes in flight remembered (power of two) */
 #define OV_SLA_DOWN_MAX   32     /* down_after at most: its probes fit the slots */
+#define OV_SLA_LONG_SHIFT 8      /* the long-run loss's weight: 1/256 a probe (12.8 s at 50 ms) */
 
 struct ov_sla_cfg {
 	uint64_t interval_ns;
@@ -47,6 +48,9 @@ struct ov_sla {
 	uint8_t settled;         /* how much of the loss window is filled */
 	uint8_t rtt_n, rtt_head; /* RTT samples in rtt[], the next one's place */
 	uint32_t rtt_ns[OV_SLA_WINDOW];
+	/* loss over the long run: a moving average of 2^16 for a probe lost
+	 * and 0 for one answered, weight 1/OV_SLA_LONG */
+	uint32_t loss_long;
 	struct ov_sla_stats st;
 };
 
@@ -75,5 +79,8 @@ bool ov_sla_judge(struct ov_sla *s, uint64_t now);
 uint32_t ov_sla_rtt_us(const struct ov_sla *s);
 uint32_t ov_sla_jitter_us(const struct ov_sla *s);
 uint16_t ov_sla_loss_pm(const struct ov_sla *s);   /* per mille */
+/* Loss over the long run, per mille: what adaptive FEC (ov_repair.h)
+ * reads, as 20 probes say 0 or 5 % of a link losing 1 %. */
+uint16_t ov_sla_loss_long_pm(const struct ov_sla *s);
 
 #endif

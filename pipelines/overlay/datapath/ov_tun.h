@@ -47,7 +47,94 @@ enum ov_tun_err {
 	OV_TUN_GENEVE_CRITICAL,  /* GENEVE C bit: a critical option this box does not implement */
 	OV_TUN_GENEVE_PROTO,     /* GENEVE payload is not Ethernet (0x6558) */
 	OV_TUN_INNER_VLAN,       /* the inner frame is VLAN-tagged (802.1Q, 802.1ad, 0x9100) */
+	OV_TUN_REPAIR,           /* the box's repair option malformed (its length, k, index) or twice */
 };
+
+/*
+ * The repair option (ov_repair.h): what a class that is duplicated or
+ * protected by FEC carries in GENEVE, between the base header and the
+ * inner frame. Class 0xfff0 is in GENEVE's experimental range (RFC 8926
+ * 9.2: a box's own); the type is critical (its top bit), so a receiver
+ * that does not know it drops the frame (RFC 8926 3.5) rather than
+ * delivering a copy twice. Data, 12 bytes: the sending stream (a random
+ * number per sending worker and tunnel), the frame's sequence number in
+ * it, the FEC block's k (0: none) and the frame's index in its block (k:
+ * the block's parity, whose seq is the block's first), and on a parity the
+ * XOR of the block's frames' lengths.
+ */
+#define OV_REP_OPT_CLASS 0xfff0
+#define OV_REP_OPT_TYPE  0x81
+#define OV_REP_OPT_LEN   16       /* option header 4 + data 12 */
+#define OV_REP_K_MAX     16       /* data frames a FEC block, at most */
+struct ov_tun_rep {
+	bool on;                 /* the frame carries the option */
+	uint8_t k, idx;
+	uint16_t lenx;
+	uint32_t stream, seq;
+};
+
+static inline void
+ov_tun_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The repair option's 16 bytes at p (network order). */
+static inline void
+ov_tun_rep_write(uint8_t *p, const struct ov_tun_rep *r)
+{
+	p[0] = OV_REP_OPT_CLASS >> 8;
+	p[1] = OV_REP_OPT_CLASS & 0xff;
+	p[2] = OV_REP_OPT_TYPE;
+	p[3] = (OV_REP_OPT_LEN - 4) / 4;
+	ov_tun_wr32(p + 4, r->stream);
+	ov_tun_wr32(p + 8, r->seq);
+	p[12] = r->k;
+	p[13] = r->idx;
+	p[14] = (uint8_t)(r->lenx >> 8);
+	p[15] = (uint8_t)r->lenx;
+}
+
+/* GENEVE's options at p (len bytes): the repair option into *rep (on:
+ * false without one); unknown non-critical ones skipped, an unknown
+ * critical one refused. */
+static inline enum ov_tun_err
+ov_tun_options(const uint8_t *p, uint32_t len, struct ov_tun_rep *rep)
+{
+	for (uint32_t off = 0; off < len;) {
+		uint32_t olen;
+
+		if (len - off < 4)
+			return OV_TUN_TRUNC;
+		olen = (p[off + 3] & 0x1fu) * 4;
+		if (len - off - 4 < olen)
+			return OV_TUN_TRUNC;
+		if (((uint32_t)p[off] << 8 | p[off + 1]) == OV_REP_OPT_CLASS && p[off + 2] == OV_REP_OPT_TYPE) {
+			const uint8_t *d = p + off + 4;
+
+			if (olen != OV_REP_OPT_LEN - 4 || rep->on)
+				return OV_TUN_REPAIR;
+			rep->on = true;
+			rep->stream = dp_rd32(d);
+			rep->seq = dp_rd32(d + 4);
+			rep->k = d[8];
+			rep->idx = d[9];
+			rep->lenx = (uint16_t)(d[10] << 8 | d[11]);
+			/* a block of one has nothing to protect; an index past the
+			 * parity's is none */
+			if (rep->k > OV_REP_K_MAX || rep->k == 1 || rep->idx > rep->k ||
+			    (rep->idx < rep->k && rep->lenx != 0))
+				return OV_TUN_REPAIR;
+		} else if (p[off + 2] & 0x80) {
+			return OV_TUN_GENEVE_CRITICAL;
+		}
+		off += 4 + olen;
+	}
+	return OV_TUN_OK;
+}
 
 #define OV_GENEVE_VER(b)    ((b) >> 6)
 #define OV_GENEVE_OPTLEN(b) (((b) & 0x3f) * 4u)
@@ -56,13 +143,16 @@ enum ov_tun_err {
 
 /* The tunnel header at p, len bytes of UDP payload, checked in the order
  * the RFCs give (inline: every decapsulated datagram takes it). On
- * OV_TUN_OK *vni is the VNI and *hlen the bytes before the inner Ethernet
- * frame (at least an Ethernet header of which follows within len). */
+ * OV_TUN_OK *vni is the VNI, *hlen the bytes before the inner Ethernet
+ * frame (at least an Ethernet header of which follows within len) and
+ * *rep the repair option, if any. */
 static inline enum ov_tun_err
-ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t *vni, uint32_t *hlen)
+ov_tun_read_rep(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t *vni, uint32_t *hlen,
+		struct ov_tun_rep *rep)
 {
 	uint32_t h = OV_TUN_HLEN;
 
+	rep->on = false;
 	if (len < OV_TUN_HLEN)
 		return OV_TUN_TRUNC;
 	if (type == OV_TUN_VXLAN) {
@@ -77,12 +167,18 @@ ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t *vni
 			return OV_TUN_TRUNC;
 		/* RFC 8926 3.4: a control message is not forwarded; with a
 		 * critical option the endpoint does not understand (it
-		 * understands none) the packet is dropped; non-critical
-		 * options are skipped */
+		 * understands its repair option alone) the packet is
+		 * dropped; non-critical options are skipped */
 		if (p[1] & OV_GENEVE_F_O)
 			return OV_TUN_GENEVE_OAM;
-		if (p[1] & OV_GENEVE_F_C)
-			return OV_TUN_GENEVE_CRITICAL;
+		if (h > OV_TUN_HLEN) {
+			enum ov_tun_err e = ov_tun_options(p + OV_TUN_HLEN, h - OV_TUN_HLEN, rep);
+
+			if (e != OV_TUN_OK)
+				return e;
+		} else if (p[1] & OV_GENEVE_F_C) {
+			return OV_TUN_GENEVE_CRITICAL;   /* critical options said, none there */
+		}
 		if (((uint32_t)p[2] << 8 | p[3]) != OV_ETH_P_TEB)
 			return OV_TUN_GENEVE_PROTO;
 	}
@@ -102,11 +198,31 @@ ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t *vni
 	return OV_TUN_OK;
 }
 
+/* ov_tun_read_rep for a caller that takes no repair option. */
+static inline enum ov_tun_err
+ov_tun_read(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t *vni, uint32_t *hlen)
+{
+	struct ov_tun_rep rep;
+
+	return ov_tun_read_rep(type, p, len, vni, hlen, &rep);
+}
+
 /* The UDP port a type listens on. */
 static inline uint16_t
 ov_tun_port(enum ov_tun_type type)
 {
 	return type == OV_TUN_VXLAN ? OV_VXLAN_PORT : OV_GENEVE_PORT;
+}
+
+/* The tunnel header's first word as it lies in memory: VXLAN's I flag;
+ * GENEVE version 0, Ethernet inside, and opt_words of options (the
+ * repair option: critical, so C set). inner_len counts the options. */
+static inline uint32_t
+ov_tun_word0(enum ov_tun_type type, uint8_t opt_words)
+{
+	if (type == OV_TUN_VXLAN)
+		return OV_VXLAN_F_I;
+	return rte_cpu_to_be_32(OV_ETH_P_TEB) | opt_words | (opt_words != 0 ? OV_GENEVE_F_C << 8 : 0);
 }
 
 /* The outer headers of one packet: addresses in network order. */
@@ -116,6 +232,7 @@ struct ov_encap_hdr {
 	uint32_t src, dst;
 	uint8_t ttl, tos;
 	uint16_t sport;          /* host order */
+	uint8_t opt_words;       /* GENEVE: the repair option's (OV_REP_OPT_LEN / 4) before the inner frame, or 0 */
 	bool udp_csum;           /* else 0, as RFC 7348 and RFC 8926 allow over IPv4; over
 				  * the inner_len bytes after the headers: a contiguous
 				  * datagram's (a chained mbuf's is its caller's) */
@@ -133,8 +250,7 @@ static inline void
 ov_tun_write(uint8_t *p, const struct ov_encap_hdr *h, uint16_t inner_len)
 {
 	uint16_t ulen = (uint16_t)(OV_UDP_HLEN + OV_TUN_HLEN + inner_len);
-	/* VXLAN: I flag; GENEVE: version 0, no options, Ethernet inside */
-	uint32_t tun = h->type == OV_TUN_VXLAN ? OV_VXLAN_F_I : rte_cpu_to_be_32(OV_ETH_P_TEB);
+	uint32_t tun = ov_tun_word0(h->type, h->opt_words);
 	uint64_t w0, w1;
 	uint64_t w2 = h->dst | (uint64_t)rte_cpu_to_be_16(h->sport) << 32 |
 		      (uint64_t)rte_cpu_to_be_16(ov_tun_port(h->type)) << 48;
@@ -161,8 +277,10 @@ struct ov_encap_hdr6 {
 	const uint8_t *src, *dst;
 	uint8_t hops, tc;
 	uint16_t sport;          /* host order */
+	uint8_t opt_words;       /* as ov_encap_hdr's */
 	uint32_t flow;           /* the flow label (20 bits) */
 };
+
 
 /* Write IPv6 + UDP + tunnel header at p (OV_ENCAP_LEN6 - OV_ETH_HLEN
  * bytes), the inner frame of inner_len bytes after them; the UDP checksum
@@ -174,7 +292,7 @@ static inline void
 ov_tun_write6(uint8_t *p, const struct ov_encap_hdr6 *h, uint16_t inner_len)
 {
 	uint16_t ulen = (uint16_t)(OV_UDP_HLEN + OV_TUN_HLEN + inner_len);
-	uint32_t tun = h->type == OV_TUN_VXLAN ? OV_VXLAN_F_I : rte_cpu_to_be_32(OV_ETH_P_TEB);
+	uint32_t tun = ov_tun_word0(h->type, h->opt_words);
 	uint32_t w0 = rte_cpu_to_be_32(6u << 28 | (uint32_t)h->tc << 20 | (h->flow & 0xfffff));
 	uint32_t w1 = rte_cpu_to_be_16(ulen) | (uint32_t)IPPROTO_UDP << 16 | (uint32_t)h->hops << 24;
 	uint64_t u = rte_cpu_to_be_16(h->sport) | (uint64_t)rte_cpu_to_be_16(ov_tun_port(h->type)) << 16 |

@@ -26,6 +26,7 @@
 #include "ov_decap.h"
 #include "ov_encap.h"
 #include "ov_encfast.h"
+#include "ov_repair.h"
 #include "ov_path.h"
 #include "ov_probe.h"
 #include "ov_sa.h"
@@ -187,25 +188,32 @@ static const struct dp_table_def classes_def = {
  * preference (p4..p7 optional: a writer of four paths names four), 0
  * unused. failover: the first up; balance: by flow hash and
  * weight over the up ones, a flow staying on its path while it is up; sla:
- * the first up one within the limits (0: no limit), else the first up. */
+ * the first up one within the limits (0: no limit), else the first up.
+ * Each may repair its class's loss (ov_repair.h, optional): copies 2..4
+ * sends every frame on that many paths (the one picked, then the
+ * policy's next that are up), fec 1 (adaptive) or 2..16 (a block's k)
+ * sends an XOR parity after every k frames. */
 #define POLICY_PATHS \
 	{ OV_F_P_ "0", DP_T_U16, OV_PATH_MAX }, { OV_F_P_ "1", DP_T_U16, OV_PATH_MAX },		\
 	{ OV_F_P_ "2", DP_T_U16, OV_PATH_MAX }, { OV_F_P_ "3", DP_T_U16, OV_PATH_MAX },		\
 	{ OV_F_P_ "4", DP_T_U16, OV_PATH_MAX, true }, { OV_F_P_ "5", DP_T_U16, OV_PATH_MAX, true },	\
 	{ OV_F_P_ "6", DP_T_U16, OV_PATH_MAX, true }, { OV_F_P_ "7", DP_T_U16, OV_PATH_MAX, true }
+#define POLICY_REPAIR \
+	{ OV_F_COPIES, DP_T_U8, OV_REPAIR_COPIES_MAX, true }, { OV_F_FEC, DP_T_U8, OV_REP_K_MAX, true }
 _Static_assert(OV_POLICY_PATHS == 8, "POLICY_PATHS names p0..p7");
 static const struct dp_table_def policies_def = {
 	.name = OV_T_POLICIES, .size = 16384, .n_fields = 2,
 	.fields = { { OV_F_TUNNEL, DP_T_U16, DP_MATCH_EXACT }, { OV_F_CLASS, DP_T_U16, DP_MATCH_EXACT, OV_CLASS_MAX } },
 	.n_actions = 4,
 	.actions = {
-		[OV_POLICY_FAILOVER] = { OV_A_FAILOVER, OV_POLICY_PATHS, { POLICY_PATHS } },
-		[OV_POLICY_BALANCE] = { OV_A_BALANCE, 2 * OV_POLICY_PATHS, { POLICY_PATHS,
+		[OV_POLICY_FAILOVER] = { OV_A_FAILOVER, OV_POLICY_PATHS + 2, { POLICY_PATHS, POLICY_REPAIR } },
+		[OV_POLICY_BALANCE] = { OV_A_BALANCE, 2 * OV_POLICY_PATHS + 2, { POLICY_PATHS,
 			{ OV_F_W_ "0", DP_T_U8 }, { OV_F_W_ "1", DP_T_U8 }, { OV_F_W_ "2", DP_T_U8 }, { OV_F_W_ "3", DP_T_U8 },
 			{ OV_F_W_ "4", DP_T_U8, 0, true }, { OV_F_W_ "5", DP_T_U8, 0, true }, { OV_F_W_ "6", DP_T_U8, 0, true },
-			{ OV_F_W_ "7", DP_T_U8, 0, true } } },
-		[OV_POLICY_SLA] = { OV_A_SLA, OV_POLICY_PATHS + 3, { POLICY_PATHS, { OV_F_RTT_MS, DP_T_U16 },
-						   { OV_F_JITTER_MS, DP_T_U16 }, { OV_F_LOSS_PCT, DP_T_U8, 100 } } },
+			{ OV_F_W_ "7", DP_T_U8, 0, true }, POLICY_REPAIR } },
+		[OV_POLICY_SLA] = { OV_A_SLA, OV_POLICY_PATHS + 5, { POLICY_PATHS, { OV_F_RTT_MS, DP_T_U16 },
+						   { OV_F_JITTER_MS, DP_T_U16 }, { OV_F_LOSS_PCT, DP_T_U8, 100 },
+						   POLICY_REPAIR } },
 		[OV_POLICY_NONE] = { OV_A_NONE, 0, {} },
 	},
 	.default_action = OV_POLICY_NONE, .next_table = OV_T_PATHS,
@@ -314,12 +322,14 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 
 static struct dp_table_deriver vteps_watch = { .done = vteps_done };
 
-/* A write to the policies: their picks are rescanned (ov_watch). */
+/* A write to the policies: their picks are rescanned (ov_watch), and
+ * whether any repairs its class. */
 static void
 policies_done(const struct dp_update *d __rte_unused, unsigned int n __rte_unused,
 	      const int *res __rte_unused)
 {
 	ov_watch_dirty(true);
+	ov_repair_policies_done();
 }
 
 static struct dp_table_deriver policies_watch = { .done = policies_done };
@@ -398,7 +408,7 @@ ov_init(unsigned int workers)
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
 	    (rc = dp_table_deriver_add(&policies_watch)) < 0 || (rc = ov_watch_init()) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
-	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 || (rc = ov_wg_init()) < 0 ||
+	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_repair_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 || (rc = ov_wg_init()) < 0 ||
 	    (rc = ov_sarpc_init()) < 0 || (rc = ov_wgrpc_init()) < 0 || (rc = ov_ikerpc_init()) < 0)
 		return rc;
 	ov_encfast_init();
@@ -459,6 +469,7 @@ ov_fini(void)
 	ov_probe_fini();
 	ov_decap_fini();
 	ov_encap_fini();
+	ov_repair_fini();
 	ov_sa_fini();
 	ov_wg_fini();
 	ov_path_fini();

@@ -109,11 +109,90 @@ START_TEST(geneve_read)
 	geneve(b, 0, 0x80, 0x6558, 1);
 	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_GENEVE_OAM);
 	geneve(b, 1, 0x40, 0x6558, 1);
+	b[10] = 0x80;                                   /* an option of a type this box does not know, critical */
 	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 26, &vni, &hlen), OV_TUN_GENEVE_CRITICAL);
+	geneve(b, 0, 0x40, 0x6558, 1);                  /* C said, no option there */
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_GENEVE_CRITICAL);
 	geneve(b, 0, 0, 0x0800, 1);
 	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_GENEVE_PROTO);
 	for (uint32_t len = 0; len < 8; len++)
 		ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, len, &vni, &hlen), OV_TUN_TRUNC);
+}
+END_TEST
+
+/* The repair option: read back as written, beside options skipped; each
+ * way it can be malformed refused by name; never read past the options. */
+START_TEST(repair_option)
+{
+	uint8_t b[96] = { 0 };
+	uint32_t vni = 0, hlen = 0;
+	struct ov_tun_rep w = { .on = true, .stream = 0xdeadbeef, .seq = 0x01020304, .k = 5, .idx = 5, .lenx = 0x0abc };
+	struct ov_tun_rep r;
+
+	/* a non-critical option of someone else's (2 words), then ours (4) */
+	geneve(b, 6, 0x40, 0x6558, 9);
+	b[8] = 0x01;
+	b[10] = 0x05;
+	b[11] = 1;
+	ov_tun_rep_write(b + 16, &w);
+	ck_assert_int_eq(ov_tun_read_rep(OV_TUN_GENEVE, b, 8 + 24 + 14, &vni, &hlen, &r), OV_TUN_OK);
+	ck_assert(r.on);
+	ck_assert_uint_eq(hlen, 32);
+	ck_assert_uint_eq(r.stream, 0xdeadbeef);
+	ck_assert_uint_eq(r.seq, 0x01020304);
+	ck_assert_uint_eq(r.k, 5);
+	ck_assert_uint_eq(r.idx, 5);
+	ck_assert_uint_eq(r.lenx, 0x0abc);
+	/* cut anywhere in the options: truncated, never read past */
+	for (uint32_t len = 8; len < 8 + 24 + 14; len++)
+		ck_assert_int_eq(ov_tun_read_rep(OV_TUN_GENEVE, b, len, &vni, &hlen, &r), OV_TUN_TRUNC);
+	/* an option's length past the options */
+	geneve(b, 4, 0x40, 0x6558, 9);
+	ov_tun_rep_write(b + 8, &w);
+	b[11] = 5;
+	ck_assert_int_eq(ov_tun_read_rep(OV_TUN_GENEVE, b, 8 + 16 + 14, &vni, &hlen, &r), OV_TUN_TRUNC);
+	/* ours of another length */
+	geneve(b, 5, 0x40, 0x6558, 9);
+	ov_tun_rep_write(b + 8, &w);
+	b[11] = 4;
+	ck_assert_int_eq(ov_tun_read_rep(OV_TUN_GENEVE, b, 8 + 20 + 14, &vni, &hlen, &r), OV_TUN_REPAIR);
+	/* twice */
+	geneve(b, 8, 0x40, 0x6558, 9);
+	ov_tun_rep_write(b + 8, &w);
+	ov_tun_rep_write(b + 24, &w);
+	ck_assert_int_eq(ov_tun_read_rep(OV_TUN_GENEVE, b, 8 + 32 + 14, &vni, &hlen, &r), OV_TUN_REPAIR);
+	/* a block of one, of 17, an index past the parity's, a length XOR on a data frame */
+	{
+		const struct ov_tun_rep bad[] = {
+			{ .on = true, .stream = 1, .k = 1 }, { .on = true, .stream = 1, .k = 17 },
+			{ .on = true, .stream = 1, .k = 4, .idx = 5 }, { .on = true, .stream = 1, .k = 4, .idx = 2, .lenx = 3 },
+		};
+
+		for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			geneve(b, 4, 0x40, 0x6558, 9);
+			ov_tun_rep_write(b + 8, &bad[i]);
+			ck_assert_int_eq(ov_tun_read_rep(OV_TUN_GENEVE, b, 8 + 16 + 14, &vni, &hlen, &r), OV_TUN_REPAIR);
+		}
+	}
+	/* a duplicated class's frame: no block */
+	w = (struct ov_tun_rep){ .on = true, .stream = 7, .seq = 9 };
+	geneve(b, 4, 0x40, 0x6558, 9);
+	ov_tun_rep_write(b + 8, &w);
+	ck_assert_int_eq(ov_tun_read_rep(OV_TUN_GENEVE, b, 8 + 16 + 14, &vni, &hlen, &r), OV_TUN_OK);
+	ck_assert(r.on && r.k == 0 && r.seq == 9);
+	/* the encap side: GENEVE with 4 words of options, C set */
+	{
+		struct ov_encap_hdr h = { .type = OV_TUN_GENEVE, .vni = 5, .src = 1, .dst = 2, .ttl = 64,
+					  .sport = 50000, .opt_words = OV_REP_OPT_LEN / 4 };
+		uint8_t o[36 + 16 + 14] = { 0 };
+
+		ov_tun_rep_write(o + 36, &w);
+		ov_tun_write(o, &h, 16 + 14);
+		ck_assert_int_eq(ov_tun_read_rep(OV_TUN_GENEVE, o + 28, 8 + 16 + 14, &vni, &hlen, &r), OV_TUN_OK);
+		ck_assert(r.on && r.stream == 7);
+		ck_assert_uint_eq(hlen, 24);
+		ck_assert_uint_eq(o[29] & 0x40, 0x40);
+	}
 }
 END_TEST
 
@@ -130,11 +209,15 @@ START_TEST(read_random)
 		for (uint32_t i = 0; i < sizeof(b); i++)
 			b[i] = (uint8_t)rand();
 		memcpy(p, b, len);
-		for (int t = 0; t < 2; t++)
-			if (ov_tun_read(t ? OV_TUN_GENEVE : OV_TUN_VXLAN, p, len, &vni, &hlen) == OV_TUN_OK) {
+		for (int t = 0; t < 2; t++) {
+			struct ov_tun_rep r;
+
+			if (ov_tun_read_rep(t ? OV_TUN_GENEVE : OV_TUN_VXLAN, p, len, &vni, &hlen, &r) == OV_TUN_OK) {
 				ck_assert_uint_le(hlen + 14, len);
 				ck_assert_uint_le(vni, OV_VNI_MAX);
+				ck_assert(!r.on || r.k <= OV_REP_K_MAX);
 			}
+		}
 		free(p);
 	}
 }
@@ -234,6 +317,7 @@ main(void)
 	tcase_add_test(tc, vxlan_read);
 	tcase_add_test(tc, inner_vlan);
 	tcase_add_test(tc, geneve_read);
+	tcase_add_test(tc, repair_option);
 	tcase_add_test(tc, read_random);
 	tcase_add_test(tc, write_outer);
 	tcase_add_test(tc, write_random);
