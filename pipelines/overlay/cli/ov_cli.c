@@ -68,6 +68,12 @@ policy_line(json_t *e)
 				printf(" %s", limits[i][1]);
 				fmt_put(" ", p, limits[i][0], "");
 			}
+		if (int_of(p, "copies") > 1)
+			fmt_put(" copies ", p, "copies", "");
+		if (int_of(p, "fec") == 1)
+			printf(" fec adaptive");
+		else if (int_of(p, "fec") > 1)
+			fmt_put(" fec ", p, "fec", "");
 	}
 	fmt_put(" hits=", e, "hits", "\n");
 }
@@ -413,15 +419,16 @@ cmd_tunnel(struct sx_ctx *x, char **av, int ac)
 }
 
 /* policy set TUNNEL CLASS failover|balance|sla P[:W] ... [rtt MS] [jitter MS]
- * [loss PCT] | policy del TUNNEL CLASS | policy show [TUNNEL] */
+ * [loss PCT] [copies N] [fec adaptive|K] | policy del TUNNEL CLASS | policy
+ * show [TUNNEL] */
 static int
 cmd_policy(struct sx_ctx *x, char **av, int ac)
 {
-	struct parse_opt o[] = { { "rtt", 1 }, { "jitter", 1 }, { "loss", 1 } };
-	static const char *const what[] = { "MS", "MS", "PCT" };
+	struct parse_opt o[] = { { "rtt", 1 }, { "jitter", 1 }, { "loss", 1 }, { "copies", 1 }, { "fec", 1 } };
+	static const char *const what[] = { "MS", "MS", "PCT", "N" };
 	struct ov_policy_arg a = { 0 };
 	struct intent it = INTENT_OF(INTENT_POLICY_DEL, &a);
-	json_int_t *out[] = { &a.rtt_ms, &a.jitter_ms, &a.loss_pct }, want = -1;
+	json_int_t *out[] = { &a.rtt_ms, &a.jitter_ms, &a.loss_pct, &a.copies }, want = -1;
 	const char *sub = ac > 0 ? av[0] : "";
 	int i, rc;
 
@@ -447,14 +454,23 @@ cmd_policy(struct sx_ctx *x, char **av, int ac)
 	a.how = av[3];
 	/* the paths, up to the sla limits; how many and which is the library's to judge */
 	for (i = 4; i < ac && strcmp(av[i], "rtt") != 0 && strcmp(av[i], "jitter") != 0 &&
-		    strcmp(av[i], "loss") != 0; i++, a.n_paths++)
+		    strcmp(av[i], "loss") != 0 && strcmp(av[i], "copies") != 0 && strcmp(av[i], "fec") != 0;
+	     i++, a.n_paths++)
 		if (a.n_paths < INTENT_POLICY_PATHS &&
 		    (rc = parse_number_pair(av[i], ':', "PATH", "weight", &a.paths[a.n_paths],
 				      &a.weights[a.n_paths])) != EX_OK)
 			return rc;
-	if ((rc = parse_options(av + i, ac - i, o, 3)) != EX_OK ||
-	    (rc = option_numbers(o, what, 3, out)) != EX_OK)
+	if ((rc = parse_options(av + i, ac - i, o, 5)) != EX_OK ||
+	    (rc = option_numbers(o, what, 4, out)) != EX_OK)
 		return rc;
+	if (o[4].val != NULL) {
+		if (strcmp(o[4].val[0], "adaptive") == 0)
+			a.fec = 1;
+		else if ((rc = parse_number(o[4].val[0], "K", &a.fec)) != EX_OK)
+			return rc;
+		else if (a.fec < 2)
+			return usage_error("fec: adaptive, or a block of 2..%d", INTENT_POLICY_FEC_MAX);
+	}
 	return shortcut_run(x, &it);
 }
 
@@ -548,6 +564,11 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "  policy set TUNNEL CLASS sla P0 [P1 ...] [rtt MS] [jitter MS] [loss PCT]\n" \
 "                              the first path up within the limits, else the\n" \
 "                              first up; set replaces the class's policy\n" \
+"  policy set ... [copies N] [fec adaptive|K]\n" \
+"                              loss repair (the far end an sxdp): every frame on\n" \
+"                              N paths at once (2..4, the one picked then the\n" \
+"                              next up); an XOR parity after every K frames\n" \
+"                              (2..16; adaptive: by the path's loss)\n" \
 "  policy del TUNNEL CLASS\n" \
 "  policy show [TUNNEL]\n" \
 "  class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N] [sport A[-B]]\n" \

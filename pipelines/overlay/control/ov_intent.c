@@ -277,8 +277,13 @@ policy_args(struct cc *c, const struct ov_policy_arg *a, const char *how)
 	if (!sla && (a->rtt_ms || a->jitter_ms || a->loss_pct))
 		return cc_refuse(c, -EINVAL, "rtt, jitter and loss limits are an sla policy's");
 	if ((rc = cc_check_id(c, "rtt", a->rtt_ms, U16_MAX)) < 0 ||
-	    (rc = cc_check_id(c, "jitter", a->jitter_ms, U16_MAX)) < 0)
+	    (rc = cc_check_id(c, "jitter", a->jitter_ms, U16_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "copies", a->copies, INTENT_POLICY_COPIES_MAX)) < 0 ||
+	    (rc = cc_check_id(c, "fec", a->fec, INTENT_POLICY_FEC_MAX)) < 0)
 		return rc;
+	if (a->copies > a->n_paths)
+		return cc_refuse(c, -EINVAL, "copies %lld: the policy picks from %d path(s)", (long long)a->copies,
+				 a->n_paths);
 	return cc_check_id(c, "loss", a->loss_pct, 100);
 }
 
@@ -320,6 +325,11 @@ compile_policy(struct cc *c, const struct intent *it)
 	if (strcmp(how, OV_A_SLA) == 0 &&
 	    json_object_update_new(params, json_pack("{s:I,s:I,s:I}", OV_F_RTT_MS, a->rtt_ms,
 			OV_F_JITTER_MS, a->jitter_ms, OV_F_LOSS_PCT, a->loss_pct)) < 0)
+		c->nomem = true;
+	/* optional: left out when 0, as sxdp reads them back */
+	if (a->copies > 1 && json_object_set_new(params, OV_F_COPIES, json_integer(a->copies)) < 0)
+		c->nomem = true;
+	if (a->fec != 0 && json_object_set_new(params, OV_F_FEC, json_integer(a->fec)) < 0)
 		c->nomem = true;
 	cc_add(c, cc_rmw(cc_find(pols, json_incref(key_of), NULL), OV_T_POLICIES, key_of, how,
 			 params));

@@ -124,7 +124,9 @@ INTENT_ARG(INTENT_TUNNEL_DEL, struct ov_tunnel_arg);
 /* policy set: tunnel @tunnel's class @cls by @how ("failover",
  * "balance", "sla") over @paths[0..@n_paths-1] in order of preference
  * (balance: each with its weight), an sla one within its limits (0:
- * none). policy del: @tunnel @cls. */
+ * none); its loss repaired by @copies (2..4 paths at once; 0, 1: one)
+ * and @fec (1 adaptive, 2..16 a block's k; 0: none). policy del:
+ * @tunnel @cls. */
 struct ov_policy_arg {
 	json_int_t tunnel, cls;
 	const char *how;
@@ -132,7 +134,10 @@ struct ov_policy_arg {
 	json_int_t weights[INTENT_POLICY_PATHS];
 	int n_paths;
 	json_int_t rtt_ms, jitter_ms, loss_pct;
+	json_int_t copies, fec;
 };
+#define INTENT_POLICY_COPIES_MAX 4
+#define INTENT_POLICY_FEC_MAX 16
 #define INTENT_POLICY_SET (&ov_intent_kinds[OV_K_POLICY_SET])
 #define INTENT_POLICY_DEL (&ov_intent_kinds[OV_K_POLICY_DEL])
 INTENT_ARG(INTENT_POLICY_SET, struct ov_policy_arg);

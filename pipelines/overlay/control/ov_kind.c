@@ -317,6 +317,16 @@ policy_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct ov_policy_arg *p
 		*missing = json_string_value(json_array_get(json_object_get(pol, "wans"), 0));
 		return -ENOENT;
 	}
+	if (pol != NULL) {
+		json_t *fec = json_object_get(pol, "fec");
+
+		pa->copies = cd_num(pol, "duplicate", 0);
+		pa->fec = json_is_integer(fec) ? json_integer_value(fec) :
+			  json_is_string(fec) && strcmp(json_string_value(fec), "adaptive") == 0 ? 1 : 0;
+		/* fewer paths to the peer than copies asked: as many as it has */
+		if (pa->copies > pa->n_paths)
+			pa->copies = pa->n_paths;
+	}
 	if (pol == NULL || strcmp(pa->how, OV_A_SLA) != 0)
 		return 0;
 	pa->rtt_ms = cd_num(json_object_get(pol, "sla"), "rtt_ms", 0);

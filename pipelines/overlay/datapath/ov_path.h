@@ -21,10 +21,10 @@
 enum { OV_LIVE_DOWN, OV_LIVE_UP, OV_LIVE_STANDBY };
 struct ov_path_live {
 	uint8_t up;              /* OV_LIVE_* */
-	uint8_t pad;
+	uint8_t fec_k;           /* adaptive FEC's block on it now (0: off): ov_repair_fec_adapt */
 	uint16_t loss_pm;        /* per mille, of the last probes */
 	uint32_t rtt_us, jitter_us;
-	uint16_t loss_long_pm;   /* per mille, the long run (ov_sla_loss_long_pm): what adaptive FEC reads */
+	uint16_t loss_long_pm;   /* per mille, the long run (ov_sla_loss_long_pm): what adaptive FEC follows */
 	uint16_t pad2;
 };
 /* A figure no probe measures (a BFD path's): above every SLA's limit, so

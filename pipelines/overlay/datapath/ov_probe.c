@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "ov_probe.h"
+#include "ov_repair.h"
 #include "ov_bfd.h"
 #include "ov_path.h"
 #include "ov_seal.h"
@@ -293,6 +294,7 @@ publish(uint16_t id, const struct ov_sla *s)
 		__atomic_store_n(&l->jitter_us, OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->loss_pm, (uint16_t)OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->loss_long_pm, (uint16_t)OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->fec_k, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->up, ov_bfd_up(&pr[id].bfd), __ATOMIC_RELAXED);
 		return;
 	}
@@ -301,6 +303,7 @@ publish(uint16_t id, const struct ov_sla *s)
 	__atomic_store_n(&l->jitter_us, ov_sla_jitter_us(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->loss_pm, ov_sla_loss_pm(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->loss_long_pm, ov_sla_loss_long_pm(s), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->fec_k, ov_repair_fec_adapt(l->fec_k, ov_sla_loss_long_pm(s)), __ATOMIC_RELAXED);
 	up = !s->up || pr[id].far_role == DP_ROLE_FAULT ? OV_LIVE_DOWN :
 	     pr[id].far_role == DP_ROLE_STANDBY ? OV_LIVE_STANDBY : OV_LIVE_UP;
 	if (up != l->up)

@@ -194,7 +194,7 @@ ov_repair_number(struct dp_stage_ctx *ctx, uint32_t tunnel, uint16_t class, cons
 			s->seq = 0;
 	}
 	if (rc->fec != 0)
-		k = ov_repair_fec_k(rc->fec, __atomic_load_n(&ov_path_live[pid].loss_long_pm, __ATOMIC_RELAXED));
+		k = ov_repair_fec_k(rc->fec, __atomic_load_n(&ov_path_live[pid].fec_k, __ATOMIC_RELAXED));
 	/* in a block only while its frames follow one another in the stream,
 	 * on one k, each whole in its first segment and not too long */
 	if (k != 0 && rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_pkt_len(m) <= OV_REPAIR_FEC_BUF) {

@@ -21,16 +21,18 @@
 /* A policy's repair params, as the policies table lays them out after its
  * action's own (where: ov_repair_off). copies: 0 or 1 one path, 2..
  * OV_REPAIR_COPIES_MAX that many; fec: 0 off, 1 adaptive to the path's
- * loss (ov_repair_fec_k), 2..OV_REP_K_MAX a block of that many always. */
+ * loss (ov_repair_fec_adapt), 2..OV_REP_K_MAX a block of that many always. */
 struct ov_repair_cfg {
 	uint8_t copies;
 	uint8_t fec;
 };
 #define OV_REPAIR_COPIES_MAX 4
 #define OV_REPAIR_FEC_ADAPTIVE 1
-/* Adaptive FEC: off under this loss (per mille, the path's long-run
- * measure), then blocks of 5, 3 and 2 as the loss grows. */
+/* Adaptive FEC: on once the path's long-run loss reaches ON (per mille),
+ * off again only under OFF (a loss that hovers at the threshold does not
+ * flap it); while on, blocks of 4, 3 and 2 as the loss grows. */
 #define OV_REPAIR_FEC_ON_PM 2
+#define OV_REPAIR_FEC_OFF_PM 1
 /* The longest inner frame a FEC block protects: a longer one (jumbo) is
  * sent unprotected, in no block. */
 #define OV_REPAIR_FEC_BUF 2048
@@ -52,16 +54,23 @@ ov_repair_of(const struct dp_entry *pe)
 	return r->copies > 1 || r->fec != 0 ? r : NULL;
 }
 
-/* FEC's k for a class's fec param on a path losing loss_pm per mille
- * (UINT16_MAX: unmeasured, a BFD path): 0 for none. */
+/* Adaptive FEC's block on a path whose block is cur (0: off) and whose
+ * long-run loss is loss_pm (UINT16_MAX: unmeasured, a BFD path). The
+ * prober's, once a judgement (ov_path_live.fec_k). */
 static inline uint8_t
-ov_repair_fec_k(uint8_t fec, uint16_t loss_pm)
+ov_repair_fec_adapt(uint8_t cur, uint16_t loss_pm)
 {
-	if (fec >= 2)
-		return fec;
-	if (fec == 0 || loss_pm == UINT16_MAX || loss_pm < OV_REPAIR_FEC_ON_PM)
+	if (loss_pm == UINT16_MAX || loss_pm < (cur != 0 ? OV_REPAIR_FEC_OFF_PM : OV_REPAIR_FEC_ON_PM))
 		return 0;
-	return loss_pm < 20 ? 5 : loss_pm < 80 ? 3 : 2;
+	return loss_pm < 20 ? 4 : loss_pm < 80 ? 3 : 2;
+}
+
+/* FEC's k for a class's fec param on a path whose adaptive block is
+ * live_k: 0 for none. */
+static inline uint8_t
+ov_repair_fec_k(uint8_t fec, uint8_t live_k)
+{
+	return fec >= 2 ? fec : fec == OV_REPAIR_FEC_ADAPTIVE ? live_k : 0;
 }
 
 /* The sequence window's verdict on seq v (seq + 1, never 0) over the

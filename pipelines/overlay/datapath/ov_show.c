@@ -37,7 +37,8 @@ static const struct dp_schema_field path_row = {
 		  .desc = "mean over the last probes (none on a bfd path: BFD measures no RTT)" },
 		{ .name = "jitter_us", .type = DP_SCHEMA_UINT, .desc = "mean RTT change (not on a bfd path)" },
 		{ .name = "loss_pm", .type = DP_SCHEMA_UINT, .desc = "per mille of the last probes (not on a bfd path)" },
-		{ .name = "loss_long_pm", .type = DP_SCHEMA_UINT, .desc = "per mille over the long run, a moving average over some 256 probes: what adaptive FEC reads (not on a bfd path)" },
+		{ .name = "loss_long_pm", .type = DP_SCHEMA_UINT, .desc = "per mille over the long run, a moving average over some 256 probes: what adaptive FEC follows (not on a bfd path)" },
+		{ .name = "fec_k", .type = DP_SCHEMA_UINT, .desc = "adaptive FEC's block on the path now (0: off; not on a bfd path)" },
 		RU("packets", "sent on it"), RU("bytes", "sent on it, outer frames"),
 		RU("probes_sent", "bfd: control packets sent"),
 		RU("probes_answered", "bfd: control packets taken in"), RU("probes_lost", ""),
@@ -153,6 +154,7 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 		json_object_set_new(o, "jitter_us", json_integer(l->jitter_us));
 		json_object_set_new(o, "loss_pm", json_integer(l->loss_pm));
 		json_object_set_new(o, "loss_long_pm", json_integer(l->loss_long_pm));
+		json_object_set_new(o, "fec_k", json_integer(l->fec_k));
 	}
 	return o;
 }

@@ -132,19 +132,27 @@ END_TEST
 
 START_TEST(fec_ladder)
 {
-	ck_assert_uint_eq(ov_repair_fec_k(0, 500), 0);                 /* off */
-	ck_assert_uint_eq(ov_repair_fec_k(4, 0), 4);                   /* fixed: always */
-	ck_assert_uint_eq(ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, 0), 0);
-	ck_assert_uint_eq(ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, OV_REPAIR_FEC_ON_PM - 1), 0);
-	ck_assert_uint_eq(ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, 10), 5);
-	ck_assert_uint_eq(ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, 50), 3);
-	ck_assert_uint_eq(ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, 200), 2);
-	ck_assert_uint_eq(ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, UINT16_MAX), 0);   /* unmeasured (BFD) */
-	/* stronger as the loss grows, never weaker */
+	uint8_t k = 0;
+
+	ck_assert_uint_eq(ov_repair_fec_k(0, 4), 0);                   /* off */
+	ck_assert_uint_eq(ov_repair_fec_k(6, 0), 6);                   /* fixed: always */
+	ck_assert_uint_eq(ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, 3), 3);
+	ck_assert_uint_eq(ov_repair_fec_adapt(0, 0), 0);
+	ck_assert_uint_eq(ov_repair_fec_adapt(0, OV_REPAIR_FEC_ON_PM - 1), 0);
+	ck_assert_uint_eq(ov_repair_fec_adapt(0, 10), 4);
+	ck_assert_uint_eq(ov_repair_fec_adapt(0, 50), 3);
+	ck_assert_uint_eq(ov_repair_fec_adapt(0, 200), 2);
+	ck_assert_uint_eq(ov_repair_fec_adapt(4, UINT16_MAX), 0);      /* unmeasured (BFD) */
+	/* on at ON, staying on down to OFF: no flapping at the threshold */
+	ck_assert_uint_eq(ov_repair_fec_adapt(0, OV_REPAIR_FEC_ON_PM), 4);
+	ck_assert_uint_eq(ov_repair_fec_adapt(4, OV_REPAIR_FEC_OFF_PM), 4);
+	ck_assert_uint_eq(ov_repair_fec_adapt(4, OV_REPAIR_FEC_OFF_PM - 1), 0);
+	/* stronger as the loss grows, never weaker, from off or on */
 	for (uint16_t pm = 1; pm < 1000; pm++) {
-		uint8_t a = ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, pm - 1), b = ov_repair_fec_k(OV_REPAIR_FEC_ADAPTIVE, pm);
+		uint8_t a = ov_repair_fec_adapt(k, pm - 1), b = ov_repair_fec_adapt(a, pm);
 
 		ck_assert(a == 0 || (b != 0 && b <= a));
+		k = b;
 	}
 }
 END_TEST
