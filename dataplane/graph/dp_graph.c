@@ -43,6 +43,7 @@ struct stage_rt {
 	uint8_t feature;         /* index among the features in use */
 	uint8_t n_edges;         /* next values below this are edges */
 	bool can_punt;           /* its feature has a slow path */
+	bool extra_after;        /* dp_stage_def's */
 	uint16_t absent;         /* edges (bit e) into a feature not in use: they drop */
 };
 
@@ -538,6 +539,15 @@ stage_send(struct rte_graph *g, struct rte_node *node, const struct stage_rt *rt
 		rte_node_enqueue(g, node, cur, objs + start, n - start);
 }
 
+/* The copies a stage made (dp_stage_ctx.extra) on their way. */
+static void
+extra_send(struct rte_graph *g, struct rte_node *node, const struct stage_rt *rt, struct dp_stage_ctx *ctx)
+{
+	ctx->stats->copy_pkts += ctx->n_extra;
+	stage_send(g, node, rt, ctx->extra, ctx->extra_next, ctx->n_extra, false);
+	ctx->n_extra = 0;
+}
+
 static uint16_t
 stage_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t n_objs)
 {
@@ -551,19 +561,18 @@ stage_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t 
 
 		n = RTE_MIN(n_objs - off, DP_BURST);
 		cont = rt->fn(ctx, pkts, n, next);
-		if (ctx->n_extra) {
-			ctx->stats->copy_pkts += ctx->n_extra;
-			stage_send(g, node, rt, ctx->extra, ctx->extra_next, ctx->n_extra, false);
-			ctx->n_extra = 0;
-		}
+		if (ctx->n_extra && !rt->extra_after)
+			extra_send(g, node, rt, ctx);
 		if (cont == n && rt->n_edges > DP_NEXT_CONTINUE && !(rt->absent >> DP_NEXT_CONTINUE & 1)) {
 			if (n == n_objs)
 				rte_node_next_stream_move(g, node, DP_NEXT_CONTINUE);
 			else
 				rte_node_enqueue(g, node, DP_NEXT_CONTINUE, objs + off, n);
-			continue;
+		} else {
+			stage_send(g, node, rt, pkts, next, n, n == n_objs);
 		}
-		stage_send(g, node, rt, pkts, next, n, n == n_objs);
+		if (ctx->n_extra)
+			extra_send(g, node, rt, ctx);
 	}
 	return n_objs;
 }
@@ -659,6 +668,7 @@ feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned
 	rt->feature = (uint8_t)feature;
 	rt->n_edges = (uint8_t)(sd ? DP_NEXT_CONTINUE + n : 0);
 	rt->can_punt = f->slowpath != NULL;
+	rt->extra_after = sd != NULL && sd->extra_after;
 	n_rts++;
 	return 0;
 }

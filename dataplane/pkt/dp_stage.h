@@ -81,6 +81,11 @@ struct dp_stage_def {
 	const char *name;                       /* node name: "<feature>.<stage>" */
 	dp_stage_fn fn;
 	const char *next[DP_STAGE_EDGES_MAX];   /* node names of its edges; NULL ends */
+	/* Its copies (dp_stage_ctx.extra) go on after the burst that made
+	 * them, not before: where a copy must follow what it was made from
+	 * (a FEC parity after its block), not keep a flood's order (a copy
+	 * to each port before the burst's next frame to that port). */
+	bool extra_after;
 };
 
 #endif

@@ -117,8 +117,8 @@ def test_duplicated_class_leaves_on_two_paths_numbered_alike():
 @R.test
 def test_fec_class_sends_parity_after_each_block():
     """fec 4 (a fixed block): after frames 0..3 and 4..7 of differing
-    lengths a parity leaves on the same path, numbered as its block's first,
-    index 4, its bytes the XOR of the block's frames padded with zeros and
+    lengths a parity leaves on the same path after them, numbered as its
+    block's first, index 4, its bytes the XOR of the block's frames padded with zeros and
     its length field the XOR of their lengths; frame 8 waits in an open
     block."""
     frames = [frame(i, size=7 * i) for i in range(9)]
@@ -138,6 +138,12 @@ def test_fec_class_sends_parity_after_each_block():
         for s, (r, inner) in data.items():
             expect_eq((r["k"], r["idx"], inner), (4, s % 4, frames[s]), "frame %d in its block" % s)
         expect_eq([p[0] for p in par], [0, 4], "parities of blocks 0 and 4")
+        # each parity leaves after the frames it protects (the stage's
+        # copies go after its burst): a far end rebuilds on its arrival
+        order = [(r["seq"], r["idx"] == r["k"]) for _, _, r, _ in outs]
+        for start, _, _ in par:
+            expect(order.index((start, True)) > max(order.index((s, False)) for s in range(start, start + 4)),
+                   "parity %d after its block's frames: %s" % (start, order))
         for start, r, inner in par:
             want, lenx = xor_block(frames[start:start + 4])
             expect_eq((r["k"], r["idx"], r["lenx"]), (4, 4, lenx), "parity %d's fields" % start)

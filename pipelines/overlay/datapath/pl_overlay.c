@@ -486,7 +486,8 @@ static const struct dp_feature pl_overlay_feature = {
 	.stages = {
 		{ "overlay.wan", pl_overlay_wan_burst,
 		  { "switch.ingress", "switch.l2", "switch.l3", "switch.l3v6" } },
-		{ "overlay.encap", pl_overlay_encap_burst, { NULL } },
+		/* a FEC parity after the block it protects */
+		{ "overlay.encap", pl_overlay_encap_burst, { NULL }, .extra_after = true },
 	},
 	/* the switch's fdb, flood and route tunnels are ours */
 	.attach = {
