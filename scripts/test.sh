@@ -260,6 +260,9 @@ lane_tier e2e-overlay-bfd bash tests/e2e/overlay_bfd.sh
 lane_tier e2e-pfcp bash tests/e2e/pfcp.sh
 # two sxdp sites over ESP (AES-GCM): pings, TCP, the wire encrypted, a rekey losing nothing, a wrong key refused
 lane_tier e2e-overlay-esp bash tests/e2e/overlay_esp.sh
+# loss repair per class, sxdp against sxdp over two WAN links: adaptive FEC rebuilding >= 90 % of 1 % random
+# loss, a duplicated class losing nothing through 5 % loss on one link and through its cut, none twice
+lane_tier e2e-overlay-repair bash tests/e2e/overlay_repair.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9
 lane_tier e2e-upf bash tests/e2e/upf.sh
 # the same intents as e2e-sxcd-stressed's over an IPv6 WAN link (address6, a link-local gateway6 sxdp

@@ -176,9 +176,11 @@ ov_tun_read_rep(enum ov_tun_type type, const uint8_t *p, uint32_t len, uint32_t 
 
 			if (e != OV_TUN_OK)
 				return e;
-		} else if (p[1] & OV_GENEVE_F_C) {
-			return OV_TUN_GENEVE_CRITICAL;   /* critical options said, none there */
 		}
+		/* critical options said, and none of them the one it knows (the
+		 * only critical one it takes): what the sender meant is not known */
+		if ((p[1] & OV_GENEVE_F_C) && !rep->on)
+			return OV_TUN_GENEVE_CRITICAL;
 		if (((uint32_t)p[2] << 8 | p[3]) != OV_ETH_P_TEB)
 			return OV_TUN_GENEVE_PROTO;
 	}

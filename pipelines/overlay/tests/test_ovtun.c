@@ -113,6 +113,9 @@ START_TEST(geneve_read)
 	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 26, &vni, &hlen), OV_TUN_GENEVE_CRITICAL);
 	geneve(b, 0, 0x40, 0x6558, 1);                  /* C said, no option there */
 	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_GENEVE_CRITICAL);
+	geneve(b, 1, 0x40, 0x6558, 1);                  /* C said, a non-critical option there */
+	b[10] = 0x01;
+	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 26, &vni, &hlen), OV_TUN_GENEVE_CRITICAL);
 	geneve(b, 0, 0, 0x0800, 1);
 	ck_assert_int_eq(ov_tun_read(OV_TUN_GENEVE, b, 22, &vni, &hlen), OV_TUN_GENEVE_PROTO);
 	for (uint32_t len = 0; len < 8; len++)
