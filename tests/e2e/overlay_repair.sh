@@ -20,7 +20,9 @@
 # class 1 clean: every number once, none twice, B removing the copies
 # (overlay.dup_removed); class 1 with 5 % loss on link 1 (both ways): no
 # number lost, none twice; class 1 through a cut of link 1 of ~3 s and
-# back: no number lost, none twice; class 2 with 1 % loss on link 1 (A to
+# back: no number lost, none twice; path 1 back held down for its
+# hold_ms (1 s) before it is taken (overlay.paths state "held", then the
+# event hold_passed); class 2 with 1 % loss on link 1 (A to
 # B): adaptive FEC turns on (A's path 1 fec_k) and B rebuilds >= 90 % of
 # the frames the wire lost (stream's missing numbers against B's
 # overlay.fec_recovered), none twice. Printed: each stream's figures, the
@@ -205,9 +207,12 @@ two_wan_tunnel(add, [(v1, m1, "192.0.2.0/24"), (v2, m2, "198.51.100.0/24")], [f1
 # down after 20 probes unanswered (1 s): a stream's burst on a busy 2-CPU
 # machine may overflow a veth's AF_XDP ring, and the checks here are of
 # repair, not of failover's speed
+# Path 1 is held down 1 s once back (a failback hold-down)
 for x in u:
     if x["table"] == "paths":
         x["params"]["down_after"] = 20
+        if x["match"]["id"] == 1:
+            x["params"]["hold_ms"] = 1000
 for cls, port in ((1, 9999), (2, 9998)):
     u.append({"type": "insert", "table": "classes", "priority": 10,
               "match": {"slice": 1, "proto": 17, "dport": {"min": port, "max": port}},
@@ -362,7 +367,20 @@ fi
 loss_rule ""
 
 # a cut of link 1 one second into the stream, healed three seconds later
-( sleep 1; ip -n "$(ns u)" link set ua1 down; sleep 3; ip -n "$(ns u)" link set ua1 up ) &
+# once back, path 1 answers again and is held down for its hold_ms (1 s),
+# then taken: when A first shows it held and when up, into hold.txt
+hold_watch() {
+  local held_at="" up_at="" st now i
+  for i in $(seq 1 $((PATH_BOUND * 20))); do
+    st=$(path_field a 1 state)
+    now=$("$PY" -c 'import time; print(time.monotonic())')
+    [ "$st" = held ] && [ -z "$held_at" ] && held_at=$now
+    [ "$st" = up ] && { up_at=$now; break; }
+    sleep 0.05
+  done
+  echo "${held_at:--} ${up_at:--} $st" >"$DIR/hold.txt"
+}
+( sleep 1; ip -n "$(ns u)" link set ua1 down; sleep 3; ip -n "$(ns u)" link set ua1 up; hold_watch ) &
 cutter=$!
 BGPIDS+=("$cutter")
 read -r got twice _ < <(stream 9999 3000 500)
@@ -373,7 +391,17 @@ if [ "$got" = 3000 ] && [ "$twice" = 0 ]; then
 else
   notok "duplicated class through a cut of link 1: $got/3000, $twice twice (A: $(repair_counts a); B: $(repair_counts b))"
 fi
-for i in $(seq 1 $((PATH_BOUND * 10))); do [ "$(path_field a 1 state)" = up ] && break; sleep 0.1; done
+read -r held_at up_at st <"$DIR/hold.txt" 2>/dev/null || { held_at=- up_at=- st=?; }
+held_ms=$("$PY" -c 'import sys; print("%.0f" % ((float(sys.argv[2]) - float(sys.argv[1])) * 1000) if "-" not in sys.argv[1:] else "nan")' "$held_at" "$up_at")
+why=$(sx a --json call overlay.events 2>/dev/null | "$PY" -c '
+import json, sys
+e = [x for x in json.load(sys.stdin)["events"] if x["type"] == "path" and x["path"] == 1]
+print(e[-1]["why"] if e else "none")')
+if [ "$held_ms" != nan ] && [ "$held_ms" -ge 850 ] && [ "$why" = hold_passed ]; then
+  ok "failback hold-down: A's path 1 answered again, shown held for ${held_ms} ms (hold_ms 1000), then taken ($why)"
+else
+  notok "failback hold-down: held seen at '${held_at}', up at '${up_at}' (${held_ms} ms), last event '$why', state $st"
+fi
 
 echo "# repair counters: A $(repair_counts a) / B $(repair_counts b)"
 finish

@@ -182,7 +182,7 @@ for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" 
 	"vtep add IP" "vtep del IP" "site add SITE endpoint IP" "site del IP" \
 	"vni add VNI slice S bd B" "vni add VNI slice S l3" "vni del VNI" \
 	"path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp|bfd]" \
-	"[interval MS] [down N] [up N] [sealed]" "path del ID" "path show" \
+	"[interval MS] [down N] [up N] [hold MS] [sealed]" "path del ID" "path show" \
 	"tunnel add ID slice S vni V path P [geneve] [ttl N|copy] [dscp N|copy] [csum]" \
 	"[rmac MAC] [peer IP ...] [flood BD]" "tunnel del ID" "tunnel show" \
 	"policy set TUNNEL CLASS failover P0 [P1 [P2 [P3]]]" \
@@ -285,6 +285,8 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"vni add 05000 slice 1 l3|bad VNI '05000'" "vni del 5000 l3|unexpected 'l3'" \
 	"path add 1 $PATH_WHERE|path add needs 'src IP', 'dst IP', 'gw IP' and 'vrf VRF'" \
 	"path add 1 $PATH_WHERE vrf 100 interval 20|a static path is not probed" \
+	"path add 1 $PATH_WHERE vrf 100 hold 500|a static path is not probed" \
+	"path add 1 $PATH_WHERE vrf 100 probe icmp hold 60001|bad hold 60001 (0..60000)" \
 	"path add 1 $PATH_WHERE vrf 100 probe twamp|bad probe 'twamp' (static, sxdp, icmp or bfd)" \
 	"path add 1 $PATH_WHERE vrf 100 probe bfd up 2|a bfd path is up when its session is" \
 	"path add 0 $PATH_WHERE vrf 100|bad PATH 0 (1..65535)" \
@@ -308,6 +310,10 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"policy set 21 0 failover 1:2|weights are a balance policy's" \
 	"policy set 21 0 failover 1 rtt 10|rtt, jitter and loss limits are an sla policy's" \
 	"policy set 21 0 sla 1 loss 101|bad loss 101 (0..100)" \
+	"policy set 21 0 failover 1 copies 2|copies 2: the policy picks from 1 path(s)" \
+	"policy set 21 0 failover 1 2 copies 5|bad copies 5 (0..4)" \
+	"policy set 21 0 failover 1 fec 1|fec: adaptive, or a block of 2..16" \
+	"policy set 21 0 failover 1 fec 17|bad fec 17 (0..16)" \
 	"policy set 21 0 sla 1 rtt|'rtt' needs a value" \
 	"policy set 21 0 random 1|bad policy 'random' (failover, balance or sla)" \
 	"policy set 21|missing CLASS" "policy show x|bad TUNNEL 'x'" \

@@ -114,6 +114,9 @@ def test_sites_vnis_paths_policies_classes_as_written():
         sxctl(dp, "path", "add", 1, *where)
         sxctl(dp, "path", "add", 2, *where, "probe", "icmp")
         sxctl(dp, "path", "add", 3, *where, "probe", "sxdp", "interval", 100, "up", 2, "mtu", 1400)
+        sxctl(dp, "path", "add", 4, *where, "probe", "icmp", "hold", 1500)
+        expect_eq(entry(dp, "paths", {"id": 4})["params"].get("hold_ms"), 1500, "a path's failback hold-down")
+        sxctl(dp, "path", "del", 4)
         expect_eq(entry(dp, "paths", {"id": 2})["params"],
                   {"src": VTEP, "dst": PEER, "vrf": 100, "mtu": 0, "gw": GW, "interval_ms": 50,
                    "down_after": 3, "up_after": 5}, "icmp path, default timers")
@@ -142,6 +145,16 @@ def test_sites_vnis_paths_policies_classes_as_written():
         expect_eq(sxctl(dp, "policy", "show", 7),
                   "tunnel 7 class 0 failover 3 2 hits=0\ntunnel 7 class 1 sla 3 2 rtt 50 loss 1 hits=0\n",
                   "policy show")
+        # loss repair: copies and FEC written, read back, shown in the set syntax
+        sxctl(dp, "policy", "set", 7, 2, "failover", 3, 2, "copies", 2, "fec", "adaptive")
+        sxctl(dp, "policy", "set", 7, 4, "sla", 3, "rtt", 50, "fec", 6)
+        expect_eq(entry(dp, "policies", {"tunnel": 7, "class": 2})["params"],
+                  {"p0": 3, "p1": 2, "p2": 0, "p3": 0, "copies": 2, "fec": 1}, "copies and adaptive FEC")
+        expect_eq(sxctl(dp, "policy", "show", 7).splitlines()[2:4],
+                  ["tunnel 7 class 2 failover 3 2 copies 2 fec adaptive hits=0",
+                   "tunnel 7 class 4 sla 3 rtt 50 fec 6 hits=0"], "policy show with repair")
+        sxctl(dp, "policy", "del", 7, 2)
+        sxctl(dp, "policy", "del", 7, 4)
         out = sxctl(dp, "policy", "set", 7, 300, "failover", 3, rc=1)
         expect("out_of_range" in out, "class 300 refused by sxdp: %s" % out)
         sxctl(dp, "policy", "del", 7, 1)

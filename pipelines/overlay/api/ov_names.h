@@ -45,6 +45,7 @@
 #define OV_F_RTT_MS	 "rtt_ms"
 #define OV_F_JITTER_MS	 "jitter_ms"
 #define OV_F_LOSS_PCT	 "loss_pct"
+#define OV_F_HOLD_MS	 "hold_ms"	/* a probed path: taken again once up this long */
 #define OV_F_COPIES	 "copies"	/* a policy's repair: paths a frame goes on at once (2..4) */
 #define OV_F_FEC	 "fec"	/* ... FEC: 1 adaptive, 2..16 a block of that many frames */
 

@@ -299,18 +299,18 @@ cmd_vni(struct sx_ctx *x, char **av, int ac)
 }
 
 /* path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp|bfd]
- * [interval MS] [down N] [up N] [sealed] | path del ID | path show */
+ * [interval MS] [down N] [up N] [hold MS] [sealed] | path del ID | path show */
 static int
 cmd_path(struct sx_ctx *x, char **av, int ac)
 {
 	struct parse_opt o[] = { { "src", 1 }, { "dst", 1 }, { "gw", 1 }, { "vrf", 1 },
 				 { "mtu", 1 }, { "probe", 1 }, { "interval", 1 }, { "down", 1 },
-				 { "up", 1 }, { "sealed", 0 } };
-	static const char *const what[] = { NULL, NULL, NULL, "VRF", "MTU", NULL, "MS", "N", "N", NULL };
+				 { "up", 1 }, { "sealed", 0 }, { "hold", 1 } };
+	static const char *const what[] = { NULL, NULL, NULL, "VRF", "MTU", NULL, "MS", "N", "N", NULL, "MS" };
 	struct ov_path_arg a = { 0 };
 	struct intent it = INTENT_OF(INTENT_PATH_DEL, &a);
 	json_int_t *out[] = { NULL, NULL, NULL, &a.vrf, &a.mtu, NULL, &a.interval_ms,
-			      &a.down_after, &a.up_after, NULL };
+			      &a.down_after, &a.up_after, NULL, &a.hold_ms };
 	bool add;
 	int rc;
 
@@ -321,8 +321,8 @@ cmd_path(struct sx_ctx *x, char **av, int ac)
 		return rc;
 	if (!add)
 		return ac > 2 ? usage_error("unexpected '%s'", av[2]) : shortcut_run(x, &it);
-	if ((rc = parse_options(av + 2, ac - 2, o, 10)) != EX_OK ||
-	    (rc = option_numbers(o, what, 10, out)) != EX_OK)
+	if ((rc = parse_options(av + 2, ac - 2, o, 11)) != EX_OK ||
+	    (rc = option_numbers(o, what, 11, out)) != EX_OK)
 		return rc;
 	if (!o[0].val || !o[1].val || !o[2].val || !o[3].val)
 		return usage_error("path add needs 'src IP', 'dst IP', 'gw IP' and 'vrf VRF'");
@@ -526,7 +526,7 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "  vni add VNI slice S l3      packets of VNI into slice S's VRF\n" \
 "  vni del VNI\n" \
 "  path add ID src IP dst IP gw IP vrf VRF [mtu N] [probe static|sxdp|icmp|bfd]\n" \
-"           [interval MS] [down N] [up N] [sealed]\n" \
+"           [interval MS] [down N] [up N] [hold MS] [sealed]\n" \
 "                              local VTEP src to far end dst via the underlay\n" \
 "                              next hop gw in VRF (paths), all three of one\n" \
 "                              family (an IPv6 gw may be link-local); mtu 0: the\n" \
@@ -539,6 +539,8 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "                              bfd is up while its BFD session with dst is\n" \
 "                              (RFC 5880/5881: any router's bfdd), interval its\n" \
 "                              tx and rx intervals, down its detect multiplier;\n" \
+"                              hold: a probed path that came up is taken only\n" \
+"                              once up this long (a failback hold-down);\n" \
 "                              sealed (IPv4): never clear, before its first SA\n" \
 "                              or WireGuard session too\n" \
 "  path del ID\n" \

@@ -148,8 +148,8 @@ compile_path(struct cc *c, const struct intent *it)
 	}
 	if (!probed && strcmp(probe, OV_A_STATIC) != 0)
 		rc = cc_refuse(c, -EINVAL, "bad probe '%s' (static, sxdp, icmp or bfd)", probe);
-	else if (!probed && (a->interval_ms || a->down_after || a->up_after))
-		rc = cc_refuse(c, -EINVAL, "a static path is not probed: no interval, down or up");
+	else if (!probed && (a->interval_ms || a->down_after || a->up_after || a->hold_ms))
+		rc = cc_refuse(c, -EINVAL, "a static path is not probed: no interval, down, up or hold");
 	else if (bfd && a->up_after)
 		rc = cc_refuse(c, -EINVAL, "a bfd path is up when its session is (RFC 5880's three-way "
 			       "handshake): no up");
@@ -159,7 +159,8 @@ compile_path(struct cc *c, const struct intent *it)
 		 (rc = cc_check_id(c, "VRF", a->vrf, U16_MAX)) == 0 &&
 		 (rc = cc_check_id(c, "MTU", a->mtu, U16_MAX)) == 0 && probed &&
 		 (rc = cc_check_num(c, "interval", iv, 1, U16_MAX)) == 0 &&
-		 (rc = cc_check_num(c, "down", down, 1, U8_MAX)) == 0)
+		 (rc = cc_check_num(c, "down", down, 1, U8_MAX)) == 0 &&
+		 (rc = cc_check_id(c, "hold", a->hold_ms, INTENT_PATH_HOLD_MS_MAX)) == 0)
 		rc = cc_check_num(c, "up", up, 1, U8_MAX);
 	if (rc < 0) {
 		json_decref(match);
@@ -171,6 +172,9 @@ compile_path(struct cc *c, const struct intent *it)
 	    OV_F_INTERVAL_MS, iv, OV_F_DOWN_AFTER, down)) < 0)
 		c->nomem = true;
 	if (probed && !bfd && params != NULL && json_object_set_new(params, OV_F_UP_AFTER, json_integer(up)) < 0)
+		c->nomem = true;
+	/* optional: left out when 0, as sxdp reads it back */
+	if (probed && a->hold_ms && params != NULL && json_object_set_new(params, OV_F_HOLD_MS, json_integer(a->hold_ms)) < 0)
 		c->nomem = true;
 	/* written only when set: an unsealed path's entry reads back without it */
 	if (a->sealed && params != NULL && json_object_set_new(params, OV_F_SEALED, json_integer(1)) < 0)

@@ -91,8 +91,10 @@ struct ov_path_arg {
 	const char *src, *dst, *gw;
 	json_int_t vrf, mtu;
 	json_int_t interval_ms, down_after, up_after;
+	json_int_t hold_ms;      /* probed: taken again only once up this long (0: at once) */
 	bool sealed;
 };
+#define INTENT_PATH_HOLD_MS_MAX 60000
 #define INTENT_PATH_ADD (&ov_intent_kinds[OV_K_PATH_ADD])
 #define INTENT_PATH_DEL (&ov_intent_kinds[OV_K_PATH_DEL])
 INTENT_ARG(INTENT_PATH_ADD, struct ov_path_arg);

@@ -204,6 +204,7 @@ compile_peer(struct cd_kx *x, const char *name, json_t *spec)
 					   .interval_ms = cd_num(probe, "interval_ms", 0),
 					   .down_after = cd_num(probe, "down_after", 0),
 					   .up_after = cd_num(probe, "up_after", 0),
+					   .hold_ms = cd_num(probe, "hold_ms", 0),
 					   /* never clear from its first write: the SAs come
 					    * from the keying a tick later */
 					   .sealed = json_object_get(spec, "encryption") != NULL };
@@ -318,11 +319,11 @@ policy_paths(struct cd_kx *x, json_t *pol, json_t *peer, struct ov_policy_arg *p
 		return -ENOENT;
 	}
 	if (pol != NULL) {
-		json_t *fec = json_object_get(pol, "fec");
+		const char *fec = cd_str(pol, "fec");
 
 		pa->copies = cd_num(pol, "duplicate", 0);
-		pa->fec = json_is_integer(fec) ? json_integer_value(fec) :
-			  json_is_string(fec) && strcmp(json_string_value(fec), "adaptive") == 0 ? 1 : 0;
+		pa->fec = fec == NULL ? 0 : strcmp(fec, "adaptive") == 0 ? 1 :
+			  strcmp(fec, "fixed") == 0 ? cd_num(pol, "fec_block", 4) : 0;
 		/* fewer paths to the peer than copies asked: as many as it has */
 		if (pa->copies > pa->n_paths)
 			pa->copies = pa->n_paths;

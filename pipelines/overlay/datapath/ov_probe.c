@@ -204,6 +204,8 @@ struct prober {
 	uint32_t far_nonce;      /* sxdp: the far end's box, by its latest answer */
 	uint64_t partner_until;  /* its far end saw another box of this site active, until then (ns) */
 	uint64_t alone_until;    /* ... it saw none active, until then */
+	uint64_t up_since;       /* when it came up as published (ns; 0: down) */
+	bool held;               /* up, but not yet for its hold_ms: published down */
 };
 
 static struct prober *pr;           /* [OV_PATH_MAX + 1] */
@@ -257,6 +259,12 @@ ov_probe_far_fault(uint16_t p)
 	       pr[p].far_role == DP_ROLE_FAULT;
 }
 
+bool
+ov_probe_held(uint16_t p)
+{
+	return p <= OV_PATH_MAX && pr != NULL && pr[p].kind != 0 && pr[p].held;
+}
+
 const struct ov_sla *
 ov_probe_sla(uint16_t p)
 {
@@ -282,6 +290,39 @@ unprobe(uint16_t id)
 	sites_dirty = true;
 }
 
+/* Path id's state as a choice sees it: up (to an active or a standby
+ * box) only once it has been up for its hold_ms (a failback hold-down:
+ * a flapping link takes no traffic back). */
+static uint8_t
+hold(uint16_t id, uint8_t up)
+{
+	struct prober *p = &pr[id];
+	uint64_t now;
+
+	if (up == OV_LIVE_DOWN) {
+		p->up_since = 0;
+		p->held = false;
+		return up;
+	}
+	now = ov_probe_ns(rte_rdtsc());
+	if (p->up_since == 0)
+		p->up_since = now;
+	p->held = now - p->up_since < (uint64_t)p->cfg.hold_ms * 1000000u;
+	return p->held ? OV_LIVE_DOWN : up;
+}
+
+/* Path id came up (as a choice sees it: told once its hold passes) or
+ * went down: the watcher told, why. */
+static void
+tell(uint16_t id, bool up, uint8_t why)
+{
+	if (up && pr[id].held) {
+		DP_LOG(NOTICE, "overlay: path %u held down for %u ms before it is taken", id, pr[id].cfg.hold_ms);
+		return;
+	}
+	ov_watch_path(id, up, why);
+}
+
 static void
 publish(uint16_t id, const struct ov_sla *s)
 {
@@ -295,7 +336,7 @@ publish(uint16_t id, const struct ov_sla *s)
 		__atomic_store_n(&l->loss_pm, (uint16_t)OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->loss_long_pm, (uint16_t)OV_PATH_UNMEASURED, __ATOMIC_RELAXED);
 		__atomic_store_n(&l->fec_k, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&l->up, ov_bfd_up(&pr[id].bfd), __ATOMIC_RELAXED);
+		__atomic_store_n(&l->up, hold(id, ov_bfd_up(&pr[id].bfd) ? OV_LIVE_UP : OV_LIVE_DOWN), __ATOMIC_RELAXED);
 		return;
 	}
 
@@ -304,8 +345,8 @@ publish(uint16_t id, const struct ov_sla *s)
 	__atomic_store_n(&l->loss_pm, ov_sla_loss_pm(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->loss_long_pm, ov_sla_loss_long_pm(s), __ATOMIC_RELAXED);
 	__atomic_store_n(&l->fec_k, ov_repair_fec_adapt(l->fec_k, ov_sla_loss_long_pm(s)), __ATOMIC_RELAXED);
-	up = !s->up || pr[id].far_role == DP_ROLE_FAULT ? OV_LIVE_DOWN :
-	     pr[id].far_role == DP_ROLE_STANDBY ? OV_LIVE_STANDBY : OV_LIVE_UP;
+	up = hold(id, !s->up || pr[id].far_role == DP_ROLE_FAULT ? OV_LIVE_DOWN :
+		      pr[id].far_role == DP_ROLE_STANDBY ? OV_LIVE_STANDBY : OV_LIVE_UP);
 	if (up != l->up)
 		sites_dirty = true;   /* which boxes the paths find active may have changed */
 	__atomic_store_n(&l->up, up, __ATOMIC_RELAXED);
@@ -348,6 +389,8 @@ path_apply(uint16_t id, uint16_t action, const struct ov_path *c)
 	p->cfg = *c;
 	p->settled = 0;
 	p->far_role = DP_ROLE_ACTIVE;
+	p->up_since = 0;
+	p->held = false;
 	if (action == OV_PATH_BFD)
 		ov_bfd_init(&p->bfd, &bc, (uint32_t)(rte_rand() & ~(uint64_t)OV_PATH_MAX) | id, now);
 	else
@@ -394,6 +437,8 @@ ov_probe_handover_in(json_t *up)
 		if (id < 1 || id > OV_PATH_MAX || pr[id].kind == 0 || pr[id].kind == OV_PATH_BFD || pr[id].sla.up)
 			continue;
 		ov_sla_resume_up(&pr[id].sla, now);
+		/* up in the process it takes over from, held down no more */
+		pr[id].up_since = now - (uint64_t)pr[id].cfg.hold_ms * 1000000u - 1;
 		publish((uint16_t)id, &pr[id].sla);
 		ov_watch_path((uint16_t)id, true, OV_WHY_TAKEOVER);
 	}
@@ -610,8 +655,8 @@ bfd_changed(uint16_t id, struct prober *p)
 	       ov_bfd_diag_name[b->diag]);
 	dp_slow_event(up ? OV_EVENT(path_up) : OV_EVENT(path_down));
 	publish(id, NULL);
-	ov_watch_path(id, up, up ? OV_WHY_BFD_UP : b->diag == OV_BFD_DIAG_TIME_EXPIRED ? OV_WHY_BFD_TIMEOUT :
-			       OV_WHY_BFD_NEIGHBOR_DOWN);
+	tell(id, up, up ? OV_WHY_BFD_UP : b->diag == OV_BFD_DIAG_TIME_EXPIRED ? OV_WHY_BFD_TIMEOUT :
+		     OV_WHY_BFD_NEIGHBOR_DOWN);
 }
 
 static void
@@ -790,6 +835,12 @@ ov_probe_poll(uint64_t now_tsc)
 		struct prober *p = &pr[id];
 		uint32_t seq;
 
+		/* up for its hold-down: taken again */
+		if (p->held && now - p->up_since >= (uint64_t)p->cfg.hold_ms * 1000000u) {
+			publish(id, &p->sla);
+			if (!p->held && ov_path_alive(id))
+				ov_watch_path(id, ov_path_up(id), OV_WHY_HOLD_PASSED);
+		}
 		if (p->kind == OV_PATH_BFD) {
 			bfd_poll(id, p, now, now_tsc, seen != 0 ? judge : 0);
 			continue;
@@ -802,8 +853,8 @@ ov_probe_poll(uint64_t now_tsc)
 			DP_LOG(NOTICE, "overlay: path %u %s", id, p->sla.up ? "up" : "down");
 			dp_slow_event(p->sla.up ? OV_EVENT(path_up) : OV_EVENT(path_down));
 			publish(id, &p->sla);
-			ov_watch_path(id, p->sla.up && p->far_role == DP_ROLE_ACTIVE,
-				      p->sla.up ? OV_WHY_PROBES_ANSWERED : OV_WHY_PROBE_TIMEOUT);
+			tell(id, p->sla.up && p->far_role == DP_ROLE_ACTIVE,
+			     p->sla.up ? OV_WHY_PROBES_ANSWERED : OV_WHY_PROBE_TIMEOUT);
 		} else if (p->sla.st.answered + p->sla.st.lost != p->settled) {
 			publish(id, &p->sla);
 			ov_watch_dirty(false);
@@ -850,7 +901,7 @@ far_role(uint16_t id, struct prober *p, rte_be32_t flags)
 	DP_LOG(NOTICE, "overlay: path %u's far end is %s now", id, said[role]);
 	dp_slow_event(OV_EVENT(path_far_role));
 	publish(id, &p->sla);
-	ov_watch_path(id, role == DP_ROLE_ACTIVE, why[role]);
+	tell(id, role == DP_ROLE_ACTIVE, why[role]);
 }
 
 void

@@ -98,6 +98,8 @@ uint64_t ov_probe_ns(uint64_t tsc);
 const struct ov_sla *ov_probe_sla(uint16_t p);
 /* Path p answers, from a far end in fault (taken as down). */
 bool ov_probe_far_fault(uint16_t p);
+/* Path p is up but not yet for its hold_ms (taken as down). */
+bool ov_probe_held(uint16_t p);
 /* The BFD session of path p, NULL if p is no bfd path. */
 const struct ov_bfd *ov_probe_bfd(uint16_t p);
 

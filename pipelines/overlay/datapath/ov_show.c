@@ -31,7 +31,7 @@ static const struct dp_schema_field path_row = {
 			  "session, RFC 5880/5881)" },
 		{ .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "local VTEP" },
 		{ .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "remote endpoint" },
-		{ .name = "state", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "up or down" },
+		{ .name = "state", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .desc = "up, down, standby (up to its pair's standby), fault (its far end in fault: taken as down) or held (up, not yet for its hold_ms: taken as down)" },
 		RU("since_ms", "since the state last changed (probed paths)"),
 		{ .name = "rtt_us", .type = DP_SCHEMA_UINT,
 		  .desc = "mean over the last probes (none on a bfd path: BFD measures no RTT)" },
@@ -139,7 +139,7 @@ path_json(uint16_t id, const struct dp_entry_view *ev, uint64_t now_ns)
 	}
 	o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
 		      "id", (json_int_t)id, "probe", kind_name[ev->action],
-		      "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", ov_probe_far_fault(id) ? "fault" : live_name[l->up],
+		      "src", ov_show_addr(c->src), "dst", ov_show_addr(c->dst), "state", ov_probe_far_fault(id) ? "fault" : ov_probe_held(id) ? "held" : live_name[l->up],
 		      "since_ms", (json_int_t)((now_ns - since) / 1000000), "packets", (json_int_t)pkts,
 		      "bytes", (json_int_t)bytes, "probes_sent", (json_int_t)st.sent,
 		      "probes_answered", (json_int_t)st.answered, "probes_lost", (json_int_t)st.lost,

@@ -143,7 +143,11 @@ struct ov_path {
 	 * DetectMult, and up_after none (its session's handshake decides) */
 	uint16_t interval_ms;
 	uint8_t down_after, up_after;
+	/* probed paths: taken again only once up this long (ms, 0: at once),
+	 * so that a flapping link does not steal traffic back (ov_probe) */
+	uint16_t hold_ms;
 };
+#define OV_HOLD_MS_MAX 60000
 
 /* The path a write @d to the paths table that applied (@res 0) set or
  * deleted: 1..OV_PATH_MAX; 0 for any other write (what the paths' watchers

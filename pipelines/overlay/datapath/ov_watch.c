@@ -21,6 +21,7 @@ const char *const ov_watch_why_name[OV_WHY_N] = {
 	[OV_WHY_CONFIG] = "config", [OV_WHY_BFD_UP] = "bfd_up", [OV_WHY_BFD_TIMEOUT] = "bfd_timeout",
 	[OV_WHY_BFD_NEIGHBOR_DOWN] = "bfd_neighbor_down", [OV_WHY_TAKEOVER] = "takeover",
 	[OV_WHY_FAR_STANDBY] = "far_standby", [OV_WHY_FAR_ACTIVE] = "far_active", [OV_WHY_FAR_FAULT] = "far_fault",
+	[OV_WHY_HOLD_PASSED] = "hold_passed",
 };
 
 #define SCAN_EVERY_MS 100        /* at most, for SLA figures' changes */

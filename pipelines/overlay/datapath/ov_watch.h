@@ -36,6 +36,7 @@ enum ov_watch_why {
 	OV_WHY_FAR_STANDBY,      /* its far end is its pair's standby now */
 	OV_WHY_FAR_ACTIVE,       /* its far end is active again (its pair's election) */
 	OV_WHY_FAR_FAULT,        /* its far end is in fault (no LAN to deliver to) */
+	OV_WHY_HOLD_PASSED,      /* up for its hold_ms: taken again */
 	OV_WHY_N
 };
 extern const char *const ov_watch_why_name[OV_WHY_N];

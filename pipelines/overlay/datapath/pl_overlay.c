@@ -144,17 +144,20 @@ static const struct dp_table_def endpoints_def = {
  * ICMP echo to anything else), down after down_after probes unanswered,
  * up again after up_after answers in a row; a bfd one is up while its BFD
  * session with the far end is (RFC 5880/5881: any router's bfdd),
- * interval_ms its timers and down_after its detection multiplier. mtu 0: the port's. src, dst
+ * interval_ms its timers and down_after its detection multiplier. A
+ * probed path that came up is taken only once up for hold_ms (optional:
+ * a failback hold-down). mtu 0: the port's. src, dst
  * and gw are of one family (IPv6: gw may be link-local); three IPv6
  * addresses make the entry wide. sealed (IPv4): never clear from the write
  * on, before its first SA as after (ov_sa). */
 #define PATH_WHERE \
 	{ OV_F_SRC, DP_T_IP }, { OV_F_DST, DP_T_IP }, { OV_F_VRF, DP_T_U16 },		\
 	{ OV_F_MTU, DP_T_U16, DP_APIDEF_MTU_MAX }, { OV_F_GW, DP_T_IP }, { OV_F_SEALED, DP_T_U8, 1, true }
-#define PATH_PROBED 9, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
-	{ OV_F_DOWN_AFTER, DP_T_U8, OV_SLA_DOWN_MAX }, { OV_F_UP_AFTER, DP_T_U8 } }
-#define PATH_BFD 8, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
-	{ OV_F_DOWN_AFTER, DP_T_U8 } }
+#define PATH_PROBED 10, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
+	{ OV_F_DOWN_AFTER, DP_T_U8, OV_SLA_DOWN_MAX }, { OV_F_UP_AFTER, DP_T_U8 },		\
+	{ OV_F_HOLD_MS, DP_T_U16, OV_HOLD_MS_MAX, true } }
+#define PATH_BFD 9, { PATH_WHERE, { OV_F_INTERVAL_MS, DP_T_U16, OV_PROBE_INTERVAL_MAX },	\
+	{ OV_F_DOWN_AFTER, DP_T_U8 }, { OV_F_HOLD_MS, DP_T_U16, OV_HOLD_MS_MAX, true } }
 static const struct dp_table_def paths_def = {
 	.name = OV_T_PATHS, .size = OV_PATH_MAX + 1, .n_fields = 1,
 	.fields = { { OV_F_ID, DP_T_U32, DP_MATCH_EXACT, OV_PATH_MAX } },
@@ -376,6 +379,8 @@ ov_init(unsigned int workers)
 	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 5) != offsetof(struct ov_path, sealed) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_ICMP, 8) != offsetof(struct ov_path, up_after) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_BFD, 7) != offsetof(struct ov_path, down_after) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_BFD, 8) != offsetof(struct ov_path, hold_ms) ||
+	    dp_table_param_off(pl_ov.paths, OV_PATH_SXDP, 9) != offsetof(struct ov_path, hold_ms) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 5) != offsetof(struct ov_path, sealed) ||
 	    dp_table_param_off(pl_ov.paths, OV_PATH_STATIC, 4) != offsetof(struct ov_path, gw) ||
 	    dp_table_param_off(pl_ov.policies, OV_POLICY_BALANCE, OV_POLICY_PATHS) != offsetof(struct ov_policy, weight) ||
