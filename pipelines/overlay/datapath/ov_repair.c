@@ -306,10 +306,12 @@ dec_of(unsigned int worker, uint64_t tag)
 	return d;
 }
 
-/* Block (start, k) of d, or a new one in the place of the oldest (what
- * that one still missed counted unrecoverable). */
+/* Block (start, k) of d, or a new one in the place of the oldest. (What
+ * that one still missed is not counted here: without its parity, whether
+ * its sender made the block whole is not known; the window counts what
+ * never came, seq_lost.) */
 static struct dec_blk *
-blk_of(struct dp_stage_ctx *ctx, struct dec *d, uint32_t start, uint8_t k)
+blk_of(struct dec *d, uint32_t start, uint8_t k)
 {
 	struct dec_blk *old = NULL;
 
@@ -321,8 +323,6 @@ blk_of(struct dp_stage_ctx *ctx, struct dec *d, uint32_t start, uint8_t k)
 		if (old == NULL || !b->used || (old->used && (int32_t)(b->start - old->start) < 0))
 			old = old != NULL && !old->used ? old : b;
 	}
-	if (old->used && !old->done && old->got < old->k)
-		ctx->stats->events[OV_EVENT(fec_unrecoverable)] += old->k - old->got;
 	old->used = true;
 	old->done = false;
 	old->start = start;
@@ -335,9 +335,9 @@ blk_of(struct dp_stage_ctx *ctx, struct dec *d, uint32_t start, uint8_t k)
 
 /* A data frame of a FEC block, taken in: into its block's XOR. */
 static void
-fec_data(struct dp_stage_ctx *ctx, struct dec *d, const uint8_t *f, uint32_t len, const struct ov_tun_rep *rep)
+fec_data(struct dec *d, const uint8_t *f, uint32_t len, const struct ov_tun_rep *rep)
 {
-	struct dec_blk *b = blk_of(ctx, d, rep->seq - rep->idx, rep->k);
+	struct dec_blk *b = blk_of(d, rep->seq - rep->idx, rep->k);
 
 	if (b->done || (b->mask >> rep->idx & 1))
 		return;
@@ -358,7 +358,7 @@ static bool
 fec_parity(struct dp_stage_ctx *ctx, struct dec *d, uint8_t *f, uint32_t len, const struct ov_tun_rep *rep,
 	   uint32_t *seq, uint32_t *flen)
 {
-	struct dec_blk *b = blk_of(ctx, d, rep->seq, rep->k);
+	struct dec_blk *b = blk_of(d, rep->seq, rep->k);
 	uint32_t missing, n;
 
 	if (b->done)
@@ -417,6 +417,6 @@ ov_repair_recv(struct dp_stage_ctx *ctx, struct rte_mbuf *m, uint32_t off, uint3
 		return OV_DROP(seq_late);
 	}
 	if (rep->k != 0 && rep->idx < rep->k)
-		fec_data(ctx, d, f, len, rep);
+		fec_data(d, f, len, rep);
 	return 0;
 }
