@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev
-  libjansson-dev libevent-dev libssl-dev openssl libsodium-dev libipsec-mb-dev libmnl-dev libbpf-dev libxdp-dev libpcap-dev
+  libjansson-dev libevent-dev libssl-dev openssl libsodium-dev libipsec-mb-dev libndpi-dev libmnl-dev libbpf-dev libxdp-dev libpcap-dev
   libjemalloc-dev
   check
   python3-scapy python3-cryptography tshark nfdump wireguard-go wireguard-tools

@@ -13,6 +13,7 @@
 #define OV_T_PATHS     "paths"
 #define OV_T_CLASSES   "classes"
 #define OV_T_POLICIES  "policies"
+#define OV_T_APPS      "app_classes"
 
 /* fields: matches and params */
 #define OV_F_IP		 "ip"
@@ -45,6 +46,7 @@
 #define OV_F_RTT_MS	 "rtt_ms"
 #define OV_F_JITTER_MS	 "jitter_ms"
 #define OV_F_LOSS_PCT	 "loss_pct"
+#define OV_F_APP	 "app"	/* app_classes: an application, by nDPI's id (overlay.apps) */
 #define OV_F_HOLD_MS	 "hold_ms"	/* a probed path: taken again once up this long */
 #define OV_F_COPIES	 "copies"	/* a policy's repair: paths a frame goes on at once (2..4) */
 #define OV_F_FEC	 "fec"	/* ... FEC: 1 adaptive, 2..16 a block of that many frames */

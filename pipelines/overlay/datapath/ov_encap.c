@@ -24,6 +24,7 @@
 #include "ov_seal.h"
 #include "ov_path.h"
 #include "ov_repair.h"
+#include "ov_app.h"
 #include "ov_tun.h"
 #include "sw_api.h"
 #include "qos_api.h"
@@ -296,8 +297,12 @@ pick_paths(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 		kp[j] = ckeys[j];
 	}
 	dp_memo_lookup(ov_encap_class_memo, ctx->root, dp_ctx_count(ctx), kp, k, e);
-	for (unsigned int j = 0; j < k; j++) {
+	for (unsigned int j = 0; j < k; j++)
 		cls[j] = e[j]->action == OV_CLASS ? ((const struct ov_class *)e[j]->params)->class : 0;
+	/* a flow's application, where app_classes names some, over the rules */
+	if (unlikely(__atomic_load_n(&ov_app_on, __ATOMIC_ACQUIRE)))
+		ov_app_classes(ctx, pkts, idx, k, cls);
+	for (unsigned int j = 0; j < k; j++) {
 		ov_encap_policy_key(keys[j], dp_meta(pkts[idx[j]])->tunnel, cls[j]);
 		kp[j] = keys[j];
 	}

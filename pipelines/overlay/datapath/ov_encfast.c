@@ -21,6 +21,7 @@
 #include "ov_encfast.h"
 #include "ov_path.h"
 #include "ov_repair.h"
+#include "ov_app.h"
 #include "ov_sa.h"
 #include "sw_api.h"
 #include "qos_api.h"
@@ -178,9 +179,10 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 					     dp_table_version(pl_ov.paths) + dp_table_version(pl_sw.neigh) +
 					     dp_table_version(pl_sw.neigh6));
 
-	/* a class repaired somewhere: its copies and numbers are the general path's */
+	/* a class repaired somewhere, or flows named by application: the
+	 * copies, numbers and names are the general path's */
 	if (unlikely(n == 0 || n > DP_LOOKUP_BURST || stamp == 0 || ctx->worker >= DP_WORKERS_MAX ||
-		     __atomic_load_n(&ov_repair_any, __ATOMIC_ACQUIRE)))
+		     __atomic_load_n(&ov_repair_any, __ATOMIC_ACQUIRE) || __atomic_load_n(&ov_app_on, __ATOMIC_ACQUIRE)))
 		return false;
 	/* the shape: a tunnel of the frame's slice */
 	for (uint16_t i = 0; i < n; i++)

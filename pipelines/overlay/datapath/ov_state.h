@@ -27,7 +27,7 @@ extern unsigned int pl_ov_drop_base, pl_ov_event_base;
 #define OV_EVENT(name) (pl_ov_event_base + OV_EVENT_##name)
 
 struct pl_overlay_tables {
-	int vteps, vnis, peers, tunnels, endpoints, paths, classes, policies;
+	int vteps, vnis, peers, tunnels, endpoints, paths, classes, policies, apps;
 };
 extern struct pl_overlay_tables pl_ov;
 
@@ -40,6 +40,7 @@ enum { OV_ENDPOINT, OV_ENDPOINT_NONE };
 enum { OV_PATH_STATIC, OV_PATH_SXDP, OV_PATH_ICMP, OV_PATH_BFD, OV_PATH_NONE };
 enum { OV_CLASS, OV_CLASS_DEFAULT };
 enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
+enum { OV_APP_CLASS, OV_APP_NONE };
 
 #define OV_PATH_MAX      4095    /* path ids 1..OV_PATH_MAX; 0: no path */
 #define OV_POLICY_PATHS  8       /* paths a policy chooses from */
@@ -48,7 +49,8 @@ enum { OV_POLICY_FAILOVER, OV_POLICY_BALANCE, OV_POLICY_SLA, OV_POLICY_NONE };
 /* Why overlay stages punt (dp_meta.punt). OV_PUNT_TOO_BIG: dp_meta.out_port
  * holds OV_TOO_BIG(path, mtu), the path picked and the largest inner IP
  * packet it carries. */
-enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG, OV_PUNT_WG_HANDSHAKE, OV_PUNT_BFD, OV_PUNT_IKE };
+enum { OV_PUNT_UNRESOLVED, OV_PUNT_PROBE, OV_PUNT_TOO_BIG, OV_PUNT_WG_HANDSHAKE, OV_PUNT_BFD, OV_PUNT_IKE,
+       OV_PUNT_APP };   /* OV_PUNT_APP: a copy to be named (ov_app.h), dp_meta.out_port its worker */
 #define OV_TOO_BIG(path, mtu) ((uint32_t)(path) << 16 | (mtu))
 #define OV_INNER_MTU_MIN 68      /* IPv4's minimum (RFC 791): below, a path carries nothing */
 #define OV_FRAGS_MAX 8           /* fragments of one routed packet, at most */

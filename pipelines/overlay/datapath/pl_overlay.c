@@ -27,6 +27,7 @@
 #include "ov_encap.h"
 #include "ov_encfast.h"
 #include "ov_repair.h"
+#include "ov_app.h"
 #include "ov_path.h"
 #include "ov_probe.h"
 #include "ov_sa.h"
@@ -222,6 +223,21 @@ static const struct dp_table_def policies_def = {
 	.default_action = OV_POLICY_NONE, .next_table = OV_T_PATHS,
 };
 
+/* Classes by application: a slice's flows nDPI names (ov_app.h) go in
+ * the class of their application's entry (or, for a service of a
+ * protocol, e.g. a site over TLS, its protocol's), over the classes
+ * rules. app: nDPI's protocol id (overlay.apps). */
+static const struct dp_table_def apps_def = {
+	.name = OV_T_APPS, .size = 4096, .n_fields = 2,
+	.fields = { { OV_F_SLICE, DP_T_U16, DP_MATCH_EXACT }, { OV_F_APP, DP_T_U16, DP_MATCH_EXACT, OV_APP_MAX } },
+	.n_actions = 2,
+	.actions = {
+		[OV_APP_CLASS] = { OV_A_CLASS, 1, { { OV_F_CLASS, DP_T_U16, OV_CLASS_MAX } } },
+		[OV_APP_NONE] = { OV_A_NONE, 0, {} },
+	},
+	.default_action = OV_APP_NONE,
+};
+
 static int bad_path, bad_policy, bad_end, bad_family, bad_sealed;   /* table.write result codes of refusals */
 
 /* A unicast host address of either family ("ip"). */
@@ -337,6 +353,15 @@ policies_done(const struct dp_update *d __rte_unused, unsigned int n __rte_unuse
 
 static struct dp_table_deriver policies_watch = { .done = policies_done };
 
+/* A write to app_classes: whether flows are to be named. */
+static void
+apps_done(const struct dp_update *d __rte_unused, unsigned int n __rte_unused, const int *res __rte_unused)
+{
+	ov_app_table_done();
+}
+
+static struct dp_table_deriver apps_watch = { .done = apps_done };
+
 /* An L2 VNI hands its bridge domain to its slice: the switch's guard
  * refuses one that is another slice's (slice_conflict). */
 static bool
@@ -361,7 +386,7 @@ ov_init(unsigned int workers)
 		{ &peers_def, &pl_ov.peers, SW_KEY6_BYTES }, { &tunnels_def, &pl_ov.tunnels, SW_KEY_BYTES },
 		{ &endpoints_def, &pl_ov.endpoints, SW_KEY_BYTES }, { &paths_def, &pl_ov.paths, SW_KEY_BYTES },
 		{ &classes_def, &pl_ov.classes, DP_FK_ROOM },
-		{ &policies_def, &pl_ov.policies, SW_KEY_BYTES },
+		{ &policies_def, &pl_ov.policies, SW_KEY_BYTES }, { &apps_def, &pl_ov.apps, SW_KEY_BYTES },
 	};
 	int rc;
 
@@ -407,13 +432,14 @@ ov_init(unsigned int workers)
 	paths_watch.sources = 1ull << pl_ov.paths;
 	vteps_watch.sources = 1ull << pl_ov.vteps;
 	policies_watch.sources = 1ull << pl_ov.policies;
+	apps_watch.sources = 1ull << pl_ov.apps;
 	if ((rc = pl_switch_guard_claimer(pl_ov.vnis, vni_claims)) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_VXLAN, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = pl_qos_meter_ref(pl_ov.tunnels, OV_TUNNEL_GENEVE, offsetof(struct ov_tunnel, meter))) < 0 ||
 	    (rc = dp_table_deriver_add(&paths_watch)) < 0 || (rc = dp_table_deriver_add(&vteps_watch)) < 0 ||
-	    (rc = dp_table_deriver_add(&policies_watch)) < 0 || (rc = ov_watch_init()) < 0 ||
+	    (rc = dp_table_deriver_add(&policies_watch)) < 0 || (rc = dp_table_deriver_add(&apps_watch)) < 0 || (rc = ov_watch_init()) < 0 ||
 	    (rc = ov_path_init(workers)) < 0 || (rc = ov_show_init(workers)) < 0 || (rc = ov_decap_init(workers)) < 0 ||
-	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_repair_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 || (rc = ov_wg_init()) < 0 ||
+	    (rc = ov_encap_init(workers)) < 0 || (rc = ov_repair_init(workers)) < 0 || (rc = ov_app_init(workers)) < 0 || (rc = ov_probe_init()) < 0 || (rc = ov_sa_init(workers)) < 0 || (rc = ov_wg_init()) < 0 ||
 	    (rc = ov_sarpc_init()) < 0 || (rc = ov_wgrpc_init()) < 0 || (rc = ov_ikerpc_init()) < 0)
 		return rc;
 	ov_encfast_init();
@@ -453,6 +479,9 @@ ov_slowpath(struct rte_mbuf *m)
 	case OV_PUNT_IKE:
 		ov_ikeio_punted(m);
 		return -1;
+	case OV_PUNT_APP:
+		ov_app_punted(m);
+		return -1;
 	default:
 		dp_slow_drop(m, OV_DROP(no_slowpath));
 		return -1;
@@ -465,6 +494,7 @@ ov_ctl_poll(uint64_t now_tsc)
 {
 	ov_probe_poll(now_tsc);
 	ov_watch_poll(now_tsc);
+	ov_app_poll(now_tsc);
 }
 
 static void
@@ -475,6 +505,7 @@ ov_fini(void)
 	ov_decap_fini();
 	ov_encap_fini();
 	ov_repair_fini();
+	ov_app_fini();
 	ov_sa_fini();
 	ov_wg_fini();
 	ov_path_fini();
