@@ -26,7 +26,7 @@ struct feat_cmd {
 	const char *reads;
 };
 
-#define FEAT_CMDS_MAX	8
+#define FEAT_CMDS_MAX	12
 #define FEAT_MAX	16
 
 struct feat_cli {

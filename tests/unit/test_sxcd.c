@@ -1008,6 +1008,71 @@ says(struct cd_compiled *c, const char *who, const char *want)
 }
 
 /*
+ * A policies intent by application and with loss repair: its apps become
+ * app_classes entries of its slice and class (nDPI's ids, names in any
+ * case), its path_policy's duplicate and fec the policy's copies and
+ * fec; an unknown name fails at its pointer, a policy with neither match
+ * nor apps fails.
+ */
+START_TEST(compile_policy_apps_and_repair)
+{
+	json_t *s = specs6("{\"dual\": {\"id\": 2, \"endpoints\": [{\"address\": \"203.0.113.2\", \"wan\": \"isp1\"}, "
+			   "{\"address\": \"198.51.100.2\", \"wan\": \"isp2\"}]}}",
+			   "{\"dnsp\": {\"slice\": \"blue\", \"class\": 4, \"apps\": [\"dns\", \"TLS\"], "
+			   "\"path_policy\": {\"mode\": \"failover\", \"wans\": [\"isp1\", \"isp2\"], \"duplicate\": 2, "
+			   "\"fec\": \"adaptive\"}}, "
+			   "\"fixed\": {\"slice\": \"blue\", \"class\": 5, \"match\": {\"proto\": 17}, "
+			   "\"path_policy\": {\"mode\": \"failover\", \"wans\": [\"isp1\"], \"fec\": \"fixed\", "
+			   "\"fec_block\": 6}}, "
+			   "\"bad\": {\"slice\": \"blue\", \"class\": 6, \"apps\": [\"NoSuchApp\"], "
+			   "\"path_policy\": {\"mode\": \"failover\", \"wans\": [\"isp1\"]}}, "
+			   "\"none\": {\"slice\": \"blue\", \"class\": 7, "
+			   "\"path_policy\": {\"mode\": \"failover\", \"wans\": [\"isp1\"]}}}",
+			   "{}");
+	json_t *kernel = J(kernel6), *ids = json_object(), *r, *pol, *e;
+	struct cd_compiled c = { 0 };
+	const char *k;
+	int n = 0;
+
+	ck_assert_int_eq(cd_compile(tabs, s, kernel, ids, &c), 0);
+	ck_assert_str_eq(phase(&c, "policies/dnsp"), "Ready");
+	e = entry(c.want, "app_classes", "{\"match\":{\"app\":5,\"slice\":1}}");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(e, "params"), "class")), 4);
+	ck_assert_ptr_nonnull(entry(c.want, "app_classes", "{\"match\":{\"app\":91,\"slice\":1}}"));
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "app_classes")), 2);
+	/* no match: no classes rule of class 4 */
+	json_object_foreach(json_object_get(c.want, "classes"), k, pol)
+		ck_assert_int_ne(json_integer_value(json_object_get(json_object_get(obj(pol), "params"), "class")), 4);
+	json_object_foreach(json_object_get(c.want, "policies"), k, pol) {
+		json_t *p = json_object_get(obj(pol), "params");
+
+		if (strstr(k, "\"class\":4") != NULL) {
+			ck_assert_int_eq(json_integer_value(json_object_get(p, "copies")), 2);
+			ck_assert_int_eq(json_integer_value(json_object_get(p, "fec")), 1);
+			n++;
+		} else if (strstr(k, "\"class\":5") != NULL) {
+			ck_assert_ptr_null(json_object_get(p, "copies"));
+			ck_assert_int_eq(json_integer_value(json_object_get(p, "fec")), 6);
+			n++;
+		}
+	}
+	ck_assert_int_eq(n, 2);
+	r = json_object_get(c.results, "policies/bad");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), "/spec/apps/0");
+	ck_assert(says(&c, "policies/bad", "unknown application 'NoSuchApp'"));
+	r = json_object_get(c.results, "policies/none");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), "/spec/match");
+	cd_compiled_free(&c);
+	json_decref(kernel);
+	json_decref(ids);
+	json_decref(s);
+}
+END_TEST
+
+/*
  * WAN links with IPv6 addresses: each address an SVI of its family and a
  * VTEP; a path per (link, endpoint) of one family, through the link's
  * gateway of that family (the intent's, else the kernel's IPv6 default
@@ -1257,6 +1322,7 @@ suite(void)
 	tcase_add_test(tc, compiler_incremental);
 	tcase_add_test(tc, compiler_ids_given_back);
 	tcase_add_test(tc, compile_ipv6_underlay);
+	tcase_add_test(tc, compile_policy_apps_and_repair);
 	tcase_add_test(tc, compile_wan_addresses_refused);
 	tcase_add_test(tc, member_put_shares_and_bounds);
 	tcase_add_test(tc, compiler_takes_back_in_slices);

@@ -188,7 +188,7 @@ for c in hello ports "stats [clear]" "port-stats [PORT]" xdp "describe [TABLE]" 
 	"policy set TUNNEL CLASS failover P0 [P1 [P2 [P3]]]" \
 	"policy set TUNNEL CLASS balance P0:W0 [P1:W1 ...]" \
 	"policy set TUNNEL CLASS sla P0 [P1 ...] [rtt MS] [jitter MS] [loss PCT]" \
-	"policy del TUNNEL CLASS" "policy show [TUNNEL]" \
+	"policy del TUNNEL CLASS" "policy show [TUNNEL]" "app add SLICE APP class CLASS" \
 	"class add SLICE CLASS prio N [src PREFIX] [dst PREFIX] [proto N] [sport A[-B]]" \
 	"[dport A[-B]] [dscp N]" "class del SLICE CLASS [prio N]"; do
 	expect_grep "--help" "$OUT" "$c"
@@ -311,6 +311,9 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"policy set 21 0 failover 1 rtt 10|rtt, jitter and loss limits are an sla policy's" \
 	"policy set 21 0 sla 1 loss 101|bad loss 101 (0..100)" \
 	"policy set 21 0 failover 1 copies 2|copies 2: the policy picks from 1 path(s)" \
+	"app add 1 NoSuchApp class 3|unknown application 'NoSuchApp'" \
+	"app add 1 DNS|app add needs 'class CLASS'" "app add 1 DNS class 256|bad CLASS 256 (1..255)" \
+	"app del 1|missing APP" "app show x|bad SLICE 'x'" \
 	"policy set 21 0 failover 1 2 copies 5|bad copies 5 (0..4)" \
 	"policy set 21 0 failover 1 fec 1|fec: adaptive, or a block of 2..16" \
 	"policy set 21 0 failover 1 fec 17|bad fec 17 (0..16)" \

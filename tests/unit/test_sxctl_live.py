@@ -155,6 +155,17 @@ def test_sites_vnis_paths_policies_classes_as_written():
                    "tunnel 7 class 4 sla 3 rtt 50 fec 6 hits=0"], "policy show with repair")
         sxctl(dp, "policy", "del", 7, 2)
         sxctl(dp, "policy", "del", 7, 4)
+        # classes by application: named as nDPI names them (any case), its id written
+        dns = dp.rpc("overlay.apps")["apps"]["DNS"]
+        sxctl(dp, "app", "add", 1, "dns", "class", 3)
+        expect_eq(entry(dp, "app_classes", {"slice": 1, "app": dns}),
+                  {"match": {"slice": 1, "app": dns}, "action": "class", "params": {"class": 3}, "hits": 0},
+                  "app add by name")
+        expect_eq(sxctl(dp, "app", "show", 1), "slice 1 app DNS (%d) class 3 hits=0\n" % dns, "app show")
+        out = sxctl(dp, "app", "add", 1, "NoSuchApp", "class", 3, rc=2)
+        expect("unknown application 'NoSuchApp'" in out, "an unknown name refused: %s" % out)
+        sxctl(dp, "app", "del", 1, "DNS")
+        expect_eq(entry(dp, "app_classes", {"slice": 1, "app": dns}), None, "app del")
         out = sxctl(dp, "policy", "set", 7, 300, "failover", 3, rc=1)
         expect("out_of_range" in out, "class 300 refused by sxdp: %s" % out)
         sxctl(dp, "policy", "del", 7, 1)

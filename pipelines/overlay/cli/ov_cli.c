@@ -581,6 +581,13 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "                              matches that family only (neither: both)\n" \
 "  class del SLICE CLASS [prio N]\n" \
 "                              the class's rules in the slice (or the one at N)\n" \
+"  app add SLICE APP class CLASS\n" \
+"                              the slice's flows nDPI names APP (a name of app\n" \
+"                              list, any case) are of CLASS, over the rules\n" \
+"                              (app_classes)\n" \
+"  app del SLICE APP\n" \
+"  app show [SLICE]\n" \
+"  app list                    the applications nDPI names, with their ids\n" \
 "  sa show                     the ESP SAs and WireGuard sessions: SPI or index,\n" \
 "                              cipher, ends, path, counters, a session's endpoint\n" \
 "                              (never a key: sxcd keys them)\n" \
@@ -603,6 +610,66 @@ cmd_sa(struct sx_ctx *x, char **av, int ac)
 	return rpc_simple(x, "overlay.sa.del", json_pack("{s:I}", "id", id), NULL);
 }
 
+/* "slice 1 app DNS (5) class 3 hits=4" */
+static void
+app_line(json_t *e)
+{
+	json_t *m = json_object_get(e, "match");
+	const char *name = ov_intent_app_name((unsigned int)int_of(m, "app"));
+
+	fmt_put("slice ", m, "slice", " ");
+	printf("app %s (%lld)", name != NULL ? name : "?", (long long)int_of(m, "app"));
+	if (strcmp(fmt_action(e), "class") == 0)
+		fmt_put(" class ", json_object_get(e, "params"), "class", "");
+	else
+		fmt_put_other(e);
+	fmt_put(" hits=", e, "hits", "\n");
+}
+
+/* app add SLICE APP class CLASS | app del SLICE APP | app show [SLICE] | app list */
+static int
+cmd_app(struct sx_ctx *x, char **av, int ac)
+{
+	struct parse_opt o[] = { { "class", 1 } };
+	static const char *const what[] = { "CLASS" };
+	struct ov_app_arg a = { 0 };
+	struct intent it = INTENT_OF(INTENT_APP_DEL, &a);
+	json_int_t *out[] = { &a.cls }, want = -1;
+	const char *sub = ac > 0 ? av[0] : "";
+	int rc;
+
+	if (strcmp(sub, "list") == 0) {   /* the names nDPI gives, as this sxctl knows them */
+		if (ac > 1)
+			return usage_error("unexpected '%s'", av[1]);
+		for (unsigned int id = 1; id <= 0x7fff; id++)
+			if (ov_intent_app_name(id) != NULL)
+				printf("%u %s\n", id, ov_intent_app_name(id));
+		return EX_OK;
+	}
+	if (strcmp(sub, "show") == 0) {
+		if (ac > 2)
+			return usage_error("unexpected '%s'", av[2]);
+		if (ac == 2 && (rc = parse_number(av[1], "SLICE", &want)) != EX_OK)
+			return rc;
+		return shortcut_show(x, INTENT_V_APPS, want, app_line);
+	}
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "del") != 0)
+		return usage_error("usage: app add|del|show|list ...");
+	if (ac < 3)
+		return usage_error(ac < 2 ? "missing SLICE" : "missing APP");
+	if ((rc = parse_number(av[1], "SLICE", &a.slice)) != EX_OK)
+		return rc;
+	a.app = av[2];
+	if (sub[0] == 'd')
+		return ac > 3 ? usage_error("unexpected '%s'", av[3]) : shortcut_run(x, &it);
+	if ((rc = parse_options(av + 3, ac - 3, o, 1)) != EX_OK || (rc = option_numbers(o, what, 1, out)) != EX_OK)
+		return rc;
+	if (o[0].val == NULL)
+		return usage_error("app add needs 'class CLASS'");
+	it = INTENT_OF(INTENT_APP_ADD, &a);
+	return shortcut_run(x, &it);
+}
+
 static const struct feat_cli ov_cli = {
 	.name = "overlay",
 	.rank = 2,
@@ -615,6 +682,7 @@ static const struct feat_cli ov_cli = {
 		{ "tunnel", cmd_tunnel },
 		{ "policy", cmd_policy },
 		{ "class", cmd_class },
+		{ "app", cmd_app },
 		{ "sa", cmd_sa },
 	},
 };

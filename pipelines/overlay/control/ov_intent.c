@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 
 #include "intent_cc.h"
@@ -11,6 +13,8 @@
 #include "ov_names.h"
 #include "sw_intent.h"
 #include "sw_names.h"
+
+#include "ov_appnames.h"
 
 /* The limits the overlay's protocols and field types set; sxdp judges
  * what its tables declare beyond them (paths 1..4095, classes 0..255). */
@@ -340,6 +344,59 @@ compile_policy(struct cc *c, const struct intent *it)
 	return 0;
 }
 
+/* ------------------------------------------------------------ apps */
+
+unsigned int
+ov_intent_app_id(const char *name)
+{
+	char *end;
+	unsigned long v;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	v = strtoul(name, &end, 10);
+	if (*end == '\0' && name[0] >= '0' && name[0] <= '9')
+		return ov_intent_app_name((unsigned int)v) != NULL ? (unsigned int)v : 0;
+	for (size_t i = 0; i < sizeof(ov_appnames) / sizeof(ov_appnames[0]); i++)
+		if (strcasecmp(ov_appnames[i].name, name) == 0)
+			return ov_appnames[i].id;
+	return 0;
+}
+
+const char *
+ov_intent_app_name(unsigned int id)
+{
+	for (size_t i = 0; i < sizeof(ov_appnames) / sizeof(ov_appnames[0]); i++)
+		if (ov_appnames[i].id == id)
+			return ov_appnames[i].name;
+	return NULL;
+}
+
+/* app add: one (slice, application) entry of app_classes. app del: by key. */
+static int
+compile_app(struct cc *c, const struct intent *it)
+{
+	const struct ov_app_arg *a = it->arg;
+	unsigned int id = ov_intent_app_id(a->app);
+	int rc;
+
+	if ((rc = cc_check_id(c, "SLICE", a->slice, U16_MAX)) < 0)
+		return rc;
+	if (id == 0)
+		return cc_refuse(c, -EINVAL, "unknown application '%s' (the names nDPI gives: sxctl app list)",
+				 a->app != NULL ? a->app : "");
+	if (it->kind == INTENT_APP_DEL) {
+		cc_add(c, cc_upd("delete", OV_T_APPS, json_pack("{s:I,s:I}", OV_F_SLICE, a->slice, OV_F_APP,
+				 (json_int_t)id), NULL, NULL));
+		return 0;
+	}
+	if ((rc = cc_check_num(c, "CLASS", a->cls, 1, INTENT_CLASS_MAX)) < 0)
+		return rc;
+	cc_add(c, cc_upd("insert", OV_T_APPS, json_pack("{s:I,s:I}", OV_F_SLICE, a->slice, OV_F_APP, (json_int_t)id),
+			 OV_A_CLASS, json_pack("{s:I}", OV_F_CLASS, a->cls)));
+	return 0;
+}
+
 /* --------------------------------------------------------------- classes */
 
 /* class add: one rule. class del: the slice's rules of the class as read
@@ -466,9 +523,12 @@ const struct intent_kind ov_intent_kinds[OV_KINDS] = {
 	[OV_K_CLASS_ADD] = { INTENT_KIND(INTENT_CLASS_ADD, "class add", compile_class) },
 	[OV_K_CLASS_DEL] = { INTENT_KIND(INTENT_CLASS_DEL, "class del", compile_class),
 			     .writes = INTENT_IN(INTENT_IN_CLASSES) },
+	[OV_K_APP_ADD] = { INTENT_KIND(INTENT_APP_ADD, "app add", compile_app) },
+	[OV_K_APP_DEL] = { INTENT_KIND(INTENT_APP_DEL, "app del", compile_app) },
 };
 
 const struct intent_view ov_intent_view_policies = { OV_T_POLICIES, OV_F_TUNNEL };
+const struct intent_view ov_intent_view_apps = { OV_T_APPS, OV_F_SLICE };
 
 __attribute__((constructor)) static void
 ov_intent_register(void)

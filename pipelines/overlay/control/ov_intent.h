@@ -44,6 +44,8 @@ enum ov_intent_kind {
 	OV_K_POLICY_DEL,
 	OV_K_CLASS_ADD,
 	OV_K_CLASS_DEL,
+	OV_K_APP_ADD,
+	OV_K_APP_DEL,
 	OV_KINDS
 };
 extern const struct intent_kind ov_intent_kinds[OV_KINDS];
@@ -155,6 +157,23 @@ struct ov_class_arg {
 #define INTENT_CLASS_ADD (&ov_intent_kinds[OV_K_CLASS_ADD])
 #define INTENT_CLASS_DEL (&ov_intent_kinds[OV_K_CLASS_DEL])
 INTENT_ARG(INTENT_CLASS_ADD, struct ov_class_arg);
+
+/* app add: @slice's flows nDPI names @app (its name as nDPI spells it, in
+ * any case, or its id) are of class @cls, over the classes rules. app
+ * del: @slice @app. */
+struct ov_app_arg {
+	json_int_t slice, cls;
+	const char *app;
+};
+#define INTENT_CLASS_MAX 255	/* classes 1..255 (0: what no rule names) */
+#define INTENT_APP_ADD (&ov_intent_kinds[OV_K_APP_ADD])
+#define INTENT_APP_DEL (&ov_intent_kinds[OV_K_APP_DEL])
+INTENT_ARG(INTENT_APP_ADD, struct ov_app_arg);
+INTENT_ARG(INTENT_APP_DEL, struct ov_app_arg);
+/* The id nDPI gives application @name (any case; or an id in decimal),
+ * 0 if none; the name of @id, NULL if none. */
+unsigned int ov_intent_app_id(const char *name);
+const char *ov_intent_app_name(unsigned int id);
 INTENT_ARG(INTENT_CLASS_DEL, struct ov_class_arg);
 
 /* The overlay's inputs (intent_input_register'd ids, 5..8). */
@@ -166,6 +185,8 @@ INTENT_ARG(INTENT_CLASS_DEL, struct ov_class_arg);
 /* policy show: the policies, by tunnel. */
 extern const struct intent_view ov_intent_view_policies;
 #define INTENT_V_POLICIES (&ov_intent_view_policies)
+extern const struct intent_view ov_intent_view_apps;
+#define INTENT_V_APPS (&ov_intent_view_apps)
 
 /*
  * tunnel show: from the tunnels, peers and the switch's flood entries and

@@ -471,18 +471,36 @@ SW_HOOK_REGISTER(stretch_hook)
 static bool
 compile_policy(struct cd_kx *x, const char *name, json_t *spec)
 {
-	json_t *s = sw_kind_slice(x, spec), *pol = json_object_get(spec, "path_policy"), *tid;
+	json_t *s = sw_kind_slice(x, spec), *pol = json_object_get(spec, "path_policy"), *tid, *app;
+	json_t *match = json_object_get(spec, "match"), *apps = json_object_get(spec, "apps");
 	struct ov_class_arg cl = { .cls = cd_num(spec, "class", 0),
 				   .prio = cd_num(spec, "priority", CLASS_PRIO) };
 	struct intent it = INTENT_OF(INTENT_CLASS_ADD, &cl);
 	const char *pn, *missing = NULL;
+	char ptr[32];
+	size_t i;
 
 	(void)name;
 	if (s == NULL)
 		return false;
 	cl.slice = cd_num(s, "id", 0);
-	cd_rule_of(json_object_get(spec, "match"), &cl.rule);
-	cd_kx_run(x, &it, "/spec/match");
+	if (match == NULL && json_array_size(apps) == 0) {
+		cd_kx_fail(x, "Failed", "/spec/match", "missing", "a policy matches flows (match), applications "
+			   "(apps) or both");
+		return false;
+	}
+	if (match != NULL) {
+		cd_rule_of(match, &cl.rule);
+		cd_kx_run(x, &it, "/spec/match");
+	}
+	/* its applications: what nDPI names so is of its class, over every match */
+	json_array_foreach(apps, i, app) {
+		struct ov_app_arg aa = { .slice = cl.slice, .cls = cl.cls, .app = json_string_value(app) };
+
+		it = INTENT_OF(INTENT_APP_ADD, &aa);
+		snprintf(ptr, sizeof(ptr), "/spec/apps/%zu", i);
+		cd_kx_run(x, &it, ptr);
+	}
 	json_object_foreach(json_object_get(s, "tunnels"), pn, tid) {
 		struct ov_policy_arg pa = { .tunnel = json_integer_value(tid), .cls = cl.cls };
 
