@@ -497,6 +497,43 @@ def gen_vxlan_encap(n_flows=65536, frame_len=60, seed=1):
     return frames, updates, vx_ovs("encap", "int", "phy")
 
 
+def with_repair(copies=0, fec=0):
+    """vxlan_encap with every policy repairing its class: copies (each
+    frame on both of its tunnel's paths) or a FEC parity every fec frames."""
+    def gen(n_flows=65536, frame_len=60, seed=1):
+        frames, updates, _ = gen_vxlan_encap(n_flows, frame_len, seed)
+        for u in updates:
+            if u["table"] == "policies":
+                u["params"].update({"copies": copies} if copies else {"fec": fec})
+        return frames, updates, None
+    return gen
+
+
+NDPI_DNS = 5    # nDPI 4.2's id of DNS (sxctl app list)
+
+
+def gen_vxlan_encap_app(n_flows=65536, seed=1):
+    """vxlan_encap's flows as DNS queries (UDP to 53, 61 B frames): every
+    flow named DNS by nDPI once, then its class from app_classes (DNS ->
+    class 3, balanced 1:3 over the tunnel's two paths) on every packet."""
+    frames, updates, _ = gen_vxlan_encap(n_flows, 60, seed)
+    dns = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"\x01a\x00" + struct.pack("!HH", 1, 1)
+    out = []
+    for f in frames:
+        eth, ip = f[:14], bytearray(f[14:34])
+        sport = struct.unpack("!H", f[34:36])[0]
+        ulen = 8 + len(dns)
+        ip[2:4] = struct.pack("!H", 20 + ulen)
+        ip[10:12] = b"\0\0"
+        ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+        pseudo = bytes(ip[12:20]) + struct.pack("!BBH", 0, 17, ulen)
+        udp0 = struct.pack("!HHHH", sport, 53, ulen, 0) + dns
+        uc = csum(pseudo + udp0) or 0xffff
+        out.append(eth + bytes(ip) + struct.pack("!HHHH", sport, 53, ulen, uc) + dns)
+    updates.append(upd("app_classes", {"slice": VX_SLICE, "app": NDPI_DNS}, "class", {"class": 3}))
+    return out, updates, None
+
+
 def vxlan_outer(inner, src, sport, vni=VX_VNI):
     """inner in VXLAN from src to the VTEP: outer Ethernet (gateway -> the
     WAN port's MAC), IPv4 (DF, ID 0, TTL 64), UDP to 4789 (checksum 0)."""
@@ -1087,6 +1124,13 @@ SCENARIOS = {
                         "out" % (60 + VX_OUTER + ESP_OVERHEAD + 2)),
     "vxlan_decap_esp": (gen_vxlan_decap_esp, "vxlan_decap's datagrams of %d flows under ESP (AES-GCM-128), one "
                         "inbound SA per peer endpoint: %d B in" % (ESP_FRAMES, 60 + VX_OUTER + ESP_OVERHEAD + 2)),
+    "vxlan_encap_dup": (with_repair(copies=2), "vxlan_encap with every class duplicated (copies 2): each frame "
+                        "on both of its tunnel's paths, GENEVE with the repair option (%d B out, 2 a frame)"
+                        % (60 + VX_OUTER + 16)),
+    "vxlan_encap_fec": (with_repair(fec=4), "vxlan_encap with every class under FEC (a parity every 4 frames): "
+                        "GENEVE with the repair option (%d B out, 5 every 4 frames)" % (60 + VX_OUTER + 16)),
+    "vxlan_encap_app": (gen_vxlan_encap_app, "vxlan_encap's flows as DNS queries (61 B), each named by nDPI once "
+                        "then classed by app_classes on every packet (%d B out)" % (61 + VX_OUTER)),
     "vxlan_encap_wg": (gen_vxlan_encap_wg, "vxlan_encap with every path a WireGuard session "
                        "(ChaCha20-Poly1305): %d B out" % (60 + VX_OUTER + wg_overhead(60 + VX_OUTER - 14))),
     "vxlan_decap_wg": (gen_vxlan_decap_wg, "vxlan_decap's datagrams of %d flows as WireGuard data messages, one "

@@ -31,6 +31,13 @@
 #            ACL `classes` (4 entries; half the flows match none: class 0),
 #            `policies` (balance/failover over 2 static paths per tunnel),
 #            VXLAN encap, static underlay neighbour on p1 (wan) -> sink
+#   vxlan_encap_dup, vxlan_encap_fec  vxlan_encap with every class repaired
+#            (pipelines/overlay: loss repair): duplicated on both of its
+#            tunnel's paths (two frames out a frame in), or an XOR parity
+#            after every 4 frames (5 for 4): GENEVE with the repair option
+#   vxlan_encap_app  vxlan_encap's flows as DNS queries, each named by nDPI
+#            on the slow path once (the warm-up), then classed by its
+#            worker's flow cache and app_classes on every packet
 #   sched    pipeline switch: 8 slices (VLANs) x 64 pipes (63 VDN classes
 #            each, vdns) of an rte_sched on p1 (10 Gbit/s, 1.2 Gbit/s per
 #            slice): classification, enqueue and dequeue on the one worker
@@ -210,6 +217,13 @@ scenario_setup() {
     vxlan6_decap) scenario_setup vxlan_decap; OVS=0
         DESC="VXLAN over IPv6 130 B (64 B inner, the UDP checksum verified), $FLOWS flows from 4 peer endpoints, VNI -> slice bridge domain, 256 static local MACs (static fdb), remote sources static behind their tunnels" ;;
     vxlan_encap_1400) scenario_setup vxlan_encap; OVS=0 TX_LEN=1446 DESC="$DESC; 1,400 B inner frames (1,446 B out)" ;;
+    vxlan_encap_dup) scenario_setup vxlan_encap; OVS=0 TX_LEN=126 TX_PER_RX=2 CHECK_TABLES=interfaces,fdb,tunnels,classes~,policies
+        CHECK_EVENTS=overlay.dup_sent DESC="$DESC; every class duplicated (copies 2): each frame on both of its tunnel's paths, GENEVE with the 16 B repair option (126 B out, two a frame)" ;;
+    vxlan_encap_fec) scenario_setup vxlan_encap; OVS=0 TX_LEN=126 TX_PER_RX=1.25
+        CHECK_TABLES=interfaces,fdb,tunnels,classes~,policies
+        DESC="$DESC; every class under FEC, a block of 4: an XOR parity after every 4 frames, GENEVE with the 16 B repair option (126 B out, 5 for 4)" ;;
+    vxlan_encap_app) scenario_setup vxlan_encap; OVS=0 TX_LEN=111 CHECK_TABLES=interfaces,fdb,tunnels,classes~,app_classes,policies,paths,neigh
+        DESC="61 B DNS queries of $FLOWS flows (UDP to 53) into vxlan_encap's tunnels: each flow named DNS by nDPI on the slow path once (warm-up), then on every packet its worker's flow cache and app_classes (DNS -> class 3), balance 1:3 over 2 static paths, VXLAN encap (111 B out)" ;;
     vxlan_encap_esp_1400) scenario_setup vxlan_encap_esp; TX_LEN=1502 DESC="$DESC; 1,400 B inner frames (1,502 B out)" ;;
     vxlan_encap_wg_1400) scenario_setup vxlan_encap_wg; TX_LEN=1514 DESC="$DESC; 1,400 B inner frames (1,514 B out)" ;;
     vxlan_decap_1400) scenario_setup vxlan_decap; OVS=0 TX_LEN=1396 DESC="$DESC; 1,400 B inner frames" ;;
@@ -256,10 +270,10 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, vxlan_encap_dup, vxlan_encap_fec, vxlan_encap_app, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
-TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS=""
+TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS="" TX_PER_RX=1
 scenario_setup "$SCENARIO"
 # --flows N: the UPF scenarios with N sessions (the session-scale runs),
 # their tables sized to hold them
@@ -424,7 +438,7 @@ EOF
   pid=$!
   PIDS+=("$pid")
   "$PY" - "$sock" "$ENTRIES" "$WARMUP" "$WINDOW" "$pid" "$CHECK_TABLES" "$TX_LEN" "$CHECK_PATHS" "$CHECK_EVENTS" \
-    "$( [ "$nw" -gt 1 ] && echo "$SPREAD" || echo none)" >"$WORK/sxdp-$n.json" <<'PYEOF'
+    "$( [ "$nw" -gt 1 ] && echo "$SPREAD" || echo none)" "$TX_PER_RX" >"$WORK/sxdp-$n.json" <<'PYEOF'
 import sys, os; sys.path.insert(0, os.environ["BENCH_DIR"]); import benchlib
 import json, os, re, socket, sys, time
 sock_path, entries_path, warmup, window, pid = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
@@ -433,6 +447,7 @@ may_default = {t.rstrip("~") for t in sys.argv[6].split(",") if t.endswith("~")}
 tx_len, check_paths = int(sys.argv[7]), sys.argv[8] == "1"
 check_events = [e for e in sys.argv[9].split(",") if e]
 spread = sys.argv[10]
+tx_per_rx = float(sys.argv[11])   # frames out a frame in: 2 duplicated, 1.25 a FEC block of 4
 
 def log(*a):
     print("bench:", *a, file=sys.stderr, flush=True)
@@ -602,7 +617,7 @@ if check_paths:
     res["paths"] = per
     if any(v <= 0 for v in per.values()) or not per:
         problems.append("overlay paths that carried nothing: %s" % per)
-    if abs(sum(per.values()) - pk) > slack:
+    if abs(sum(per.values()) - pk * tx_per_rx) > slack * tx_per_rx:
         problems.append("overlay paths carried %d packets, the worker received %d" % (sum(per.values()), pk))
 res["events"] = {}
 for ev in check_events:
@@ -621,7 +636,7 @@ if d["punt_packets"] > 0:
 # packets at 15.5 Mpps, 0.11 %), so these get 1 %: a real loss is also
 # in the drops, punts and p1's tx_dropped checked above and below.
 port_slack = max(64, pk // 100)
-if abs(p1_tx - p0_rx) > port_slack or abs(p0_rx - pk) > port_slack:
+if abs(p1_tx - p0_rx * tx_per_rx) > port_slack * tx_per_rx or abs(p0_rx - pk) > port_slack:
     problems.append("port counters: p0 rx %d, p1 tx %d, worker rx %d: output != input" % (p0_rx, p1_tx, pk))
 if p1_txdrop > 0:
     problems.append("p1 tx_dropped %d in the window" % p1_txdrop)

@@ -1110,7 +1110,7 @@ START_TEST(paths)
 	refused(&it, 0, -EINVAL, "bad up 256 (1..255)");
 	a_path.up_after = 0;
 	a_path.probe = "static";
-	refused(&it, 0, -EINVAL, "a static path is not probed: no interval, down or up");
+	refused(&it, 0, -EINVAL, "a static path is not probed: no interval, down, up or hold");
 	a_path.probe = "twamp";
 	refused(&it, 0, -EINVAL, "bad probe 'twamp' (static, sxdp, icmp or bfd)");
 	a_path.probe = "bfd";
