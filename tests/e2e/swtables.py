@@ -39,13 +39,13 @@ def lan_stretched(add):
     add("flood", {"bd": 10}, "flood", {"ports": 1, "t0": 7})
 
 
-def two_wan_tunnel(add, wans, fars, probe="icmp"):
+def two_wan_tunnel(add, wans, fars, probe="icmp", interval=50):
     """Slice 1's bd 10 stretched to site B over two WAN links, either
     family: wans is (vtep, mac, net) of wan1 and wan2 (port bits 1 and 2,
     bridge domains 101 and 102 of underlay slice 100, the VTEPs their
     SVIs), fars site B's two endpoints (path 1 from wan1 to the first, path
     2 from wan2 to the second, each endpoint its own next hop; probed by
-    ICMP every 50 ms, or probe="bfd": a BFD session at 50 ms x 3); VNI 5000
+    ICMP every interval ms (50), or probe="bfd": a BFD session at interval ms x 3); VNI 5000
     into bd 10, tunnel 7 on path 1, failing over to path 2."""
     for i, (vtep, mac, net) in enumerate(wans):
         link(add, "wan%d" % (i + 1), i + 1, 100, 101 + i, vtep, mac, net)
@@ -55,7 +55,7 @@ def two_wan_tunnel(add, wans, fars, probe="icmp"):
         add("peers", {"slice": 1, "ip": far}, "peer", {"tunnel": 7})
         add("endpoints", {"ip": far}, "endpoint", {"site": 2})
     for pid, ((src, _, _), far) in enumerate(zip(wans, fars), 1):
-        timers = {"interval_ms": 50, "down_after": 3}
+        timers = {"interval_ms": interval, "down_after": 3}
         if probe != "bfd":
             timers["up_after"] = 5
         add("paths", {"id": pid}, probe, dict({"src": src, "dst": far, "vrf": 100, "mtu": 0, "gw": far}, **timers))

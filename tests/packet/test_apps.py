@@ -93,6 +93,26 @@ def test_dns_flow_named_then_steered_by_its_class():
 
 
 @R.test
+def test_many_flows_each_named_once():
+    """200 DNS flows (within the worker's pace of 256 copies at once): each
+    punted once, named, and its next packet steered by DNS's entry: the
+    flow cache spreads them over its sets (a hash that put them all in one
+    set of 4 ways asked again and again)."""
+    n = 200
+    first = [dns(i, sport=20000 + i) for i in range(n)]
+    again = [dns(i, sport=20000 + i) for i in range(n)]
+    with Sxdp({"p0": first, "p1": again, "w0": []}, pipeline=PIPELINE, port_opts=PORTS2) as dp:
+        setup(dp, ["DNS"])
+        dp.phase(["p0"], events={"overlay.app_named": n})
+        st = dp.phase(["p1"])
+        expect_drops(st, {})
+        expect_eq(st["events"].get("overlay.app_punted"), n, "one copy a flow")
+        expect_eq(st["tables"]["app_classes"]["hits"], n, "every flow's second packet classed by its name")
+        dp.stop()
+        expect_eq(outer_dsts(dp.outputs()["w0"]), [PEERS[1]] * n + [PEERS[2]] * n, "first by rules, then by DNS")
+
+
+@R.test
 def test_tls_sni_names_the_service_and_its_protocol_steers():
     """A TLS ClientHello whose SNI nDPI knows (YouTube's) is named by its
     service, with TLS its protocol: an entry for the service steers it; a

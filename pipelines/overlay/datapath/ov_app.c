@@ -31,14 +31,16 @@ bool ov_app_on;
 /* ---- a flow's name: (slice, protocol, ports, addresses) hashed to 64 bits ---- */
 
 /* The flow of m (inner IPv4 or IPv6 with its ports): its 64-bit hash
- * (never 0), or 0 when m is no IP flow nDPI could name. */
+ * (never 0), or 0 when m is no IP flow nDPI could name. Two CRCs over the
+ * fields in opposite orders, then murmur3's finalizer: CRC is linear, and
+ * two chains over the same words in the same order differ by a constant
+ * (their XOR, which picked the cache's set, put every flow in one). */
 static uint64_t
 flow_hash(const struct rte_mbuf *m, const struct dp_meta *md)
 {
 	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
-	uint32_t a, b, pp = (uint32_t)md->sport << 16 | md->dport;
-	uint64_t w = (uint64_t)md->slice << 32 | (uint64_t)md->l4_proto << 16;
-	uint64_t h;
+	uint32_t pp = (uint32_t)md->sport << 16 | md->dport, a, b;
+	uint64_t w = (uint64_t)md->slice << 32 | (uint64_t)md->l4_proto << 16, h;
 
 	if (md->flags & DP_MF_IPV4) {
 		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
@@ -46,26 +48,37 @@ flow_hash(const struct rte_mbuf *m, const struct dp_meta *md)
 		a = rte_hash_crc_8byte(w | 4, 0x9e3779b9u);
 		a = rte_hash_crc_4byte(pp, a);
 		a = rte_hash_crc_4byte(ip->src_addr, a);
-		b = rte_hash_crc_4byte(ip->dst_addr, a ^ 0x85ebca6bu);
 		a = rte_hash_crc_4byte(ip->dst_addr, a);
+		b = rte_hash_crc_4byte(ip->dst_addr, 0x85ebca6bu);
+		b = rte_hash_crc_4byte(ip->src_addr, b);
+		b = rte_hash_crc_4byte(pp, b);
+		b = rte_hash_crc_8byte(w | 4, b);
 	} else if (md->flags & DP_MF_IPV6) {
 		const uint8_t *sd = l3 + offsetof(struct rte_ipv6_hdr, src_addr);
 
 		a = rte_hash_crc_8byte(w | 6, 0x9e3779b9u);
 		a = rte_hash_crc_4byte(pp, a);
-		b = rte_hash_crc(sd, 32, a ^ 0x85ebca6bu);
 		a = rte_hash_crc(sd, 32, a);
+		b = rte_hash_crc(sd + 16, 16, 0x85ebca6bu);
+		b = rte_hash_crc(sd, 16, b);
+		b = rte_hash_crc_4byte(pp, b);
+		b = rte_hash_crc_8byte(w | 6, b);
 	} else {
 		return 0;
 	}
 	h = (uint64_t)a << 32 | b;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	return h != 0 ? h : 1;
 }
 
 /* ---- the workers' caches ---- */
 
 #define CACHE_WAYS 4
-#define CACHE_SETS 4096u
+#define CACHE_SETS 16384u        /* 65,536 flows a worker (1 MB) */
 #define TICK_SHIFT 24            /* a tick: 2^24 TSC cycles, some ms */
 enum { SLOT_FREE, SLOT_ASKING, SLOT_NAMED };
 struct cache_slot {
@@ -78,6 +91,10 @@ struct cache_slot {
 _Static_assert(sizeof(struct cache_slot) == 16, "a slot is 16 bytes");
 static struct cache_slot *cache[DP_WORKERS_MAX];
 static struct rte_ring *verdicts[DP_WORKERS_MAX];   /* main lcore -> worker */
+/* each worker's copies to the slow path, paced (GCRA: a theoretical
+ * arrival time, a copy every punt_iv cycles, OV_APP_PUNT_BURST at once):
+ * more flows than its cache holds would otherwise ask on every packet */
+static uint64_t punt_tat[DP_WORKERS_MAX], punt_iv;
 static unsigned int n_workers;
 static uint16_t idle_ticks;
 
@@ -132,9 +149,15 @@ verdicts_in(unsigned int w, uint16_t tick)
 static bool
 punt_copy(struct dp_stage_ctx *ctx, struct rte_mbuf *m)
 {
+	uint64_t *tat = &punt_tat[ctx->worker];
 	struct rte_mbuf *c;
 	struct dp_meta *cm;
 
+	if (*tat > ctx->now + OV_APP_PUNT_BURST * punt_iv) {
+		ctx->stats->events[OV_EVENT(app_paced)]++;
+		return false;
+	}
+	*tat = RTE_MAX(*tat, ctx->now) + punt_iv;
 	if (ctx->n_extra == DP_EXTRA_MAX || (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
 		ctx->stats->copy_pkts++;
 		ctx->stats->drop_pkts++;
@@ -438,6 +461,7 @@ ov_app_init(unsigned int workers)
 	int rc;
 
 	hz = rte_get_tsc_hz();
+	punt_iv = hz / OV_APP_PUNT_RATE;
 	idle_ticks = (uint16_t)RTE_MIN((uint64_t)OV_APP_IDLE_MS * (hz / 1000) >> TICK_SHIFT, (uint64_t)UINT16_MAX / 2);
 	n_workers = workers;
 	for (unsigned int w = 0; w < workers; w++) {
