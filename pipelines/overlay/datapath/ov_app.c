@@ -77,8 +77,8 @@ flow_hash(const struct rte_mbuf *m, const struct dp_meta *md)
 
 /* ---- the workers' caches ---- */
 
-#define CACHE_WAYS 4
-#define CACHE_SETS 16384u        /* 65,536 flows a worker (1 MB) */
+#define CACHE_WAYS 8              /* two cache lines a set */
+#define CACHE_SETS 8192u         /* 65,536 flows a worker (1 MB) */
 #define TICK_SHIFT 24            /* a tick: 2^24 TSC cycles, some ms */
 enum { SLOT_FREE, SLOT_ASKING, SLOT_NAMED };
 struct cache_slot {
@@ -97,6 +97,10 @@ static struct rte_ring *verdicts[DP_WORKERS_MAX];   /* main lcore -> worker */
 static uint64_t punt_tat[DP_WORKERS_MAX], punt_iv;
 static unsigned int n_workers;
 static uint16_t idle_ticks;
+/* a slot seen this recently is no victim: a set with more live flows than
+ * ways keeps those it has (the newcomer goes by its rules, unnamed)
+ * rather than making every one of them ask again and again */
+static uint16_t busy_ticks;
 
 /* a verdict on its way to a worker */
 struct verdict {
@@ -210,6 +214,10 @@ ov_app_classes(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 			continue;
 		/* new, or idle past OV_APP_IDLE_MS (a new flow of the same 5-tuple): asked afresh */
 		if ((s = find(w, h, tick, &take)) == NULL || (uint16_t)(tick - s->tick) > idle_ticks) {
+			if (s == NULL && take->state != SLOT_FREE && (uint16_t)(tick - take->tick) < busy_ticks) {
+				ctx->stats->events[OV_EVENT(app_cache_full)]++;
+				continue;
+			}
 			s = s != NULL ? s : take;
 			*s = (struct cache_slot){ .h = h, .state = SLOT_ASKING, .tick = tick };
 		}
@@ -463,6 +471,7 @@ ov_app_init(unsigned int workers)
 	hz = rte_get_tsc_hz();
 	punt_iv = hz / OV_APP_PUNT_RATE;
 	idle_ticks = (uint16_t)RTE_MIN((uint64_t)OV_APP_IDLE_MS * (hz / 1000) >> TICK_SHIFT, (uint64_t)UINT16_MAX / 2);
+	busy_ticks = (uint16_t)RTE_MAX(hz >> TICK_SHIFT, 1u);   /* a second */
 	n_workers = workers;
 	for (unsigned int w = 0; w < workers; w++) {
 		snprintf(name, sizeof(name), "ov_app_v%u", w);
