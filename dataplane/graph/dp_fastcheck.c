@@ -9,7 +9,7 @@
 #include "dp_stats.h"
 #include "dp_table.h"
 
-bool dp_fast_check;
+bool dp_fast_check, dp_fast_off;
 
 void
 dp_fast_check_init(void)
@@ -19,6 +19,10 @@ dp_fast_check_init(void)
 	dp_fast_check = v != NULL && strcmp(v, "0") != 0;
 	if (dp_fast_check)
 		DP_LOG(INFO, "SXDP_FAST_CHECK: every fast path is checked against its general path");
+	v = getenv("SXDP_FAST_OFF");
+	dp_fast_off = v != NULL && strcmp(v, "0") != 0;
+	if (dp_fast_off)
+		DP_LOG(NOTICE, "SXDP_FAST_OFF: every fast path declines, the general paths take every burst");
 }
 
 void

@@ -15,6 +15,10 @@ typedef bool (*dp_fast_fn)(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uin
 
 /* Set at init from the environment (SXDP_FAST_CHECK, not "0"). */
 extern bool dp_fast_check;
+/* SXDP_FAST_OFF set: every fast path declines (a benchmark of the general
+ * paths, the baseline of what a fast path saves or a feature that takes
+ * the general path costs). */
+extern bool dp_fast_off;
 void dp_fast_check_init(void);
 
 /* fast on the burst, checked: first the general path runs on copies of
@@ -41,6 +45,8 @@ dp_fast_run(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, 
 {
 	if (unlikely(dp_fast_check))
 		return dp_fast_checked(what, ctx, pkts, n, next, fast, general);
+	if (unlikely(dp_fast_off))
+		return false;
 	return fast(ctx, pkts, n, next);
 }
 
