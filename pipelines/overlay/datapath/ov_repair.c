@@ -78,6 +78,12 @@ ov_repair_init(unsigned int workers)
 		if (dp_table_param_off((unsigned int)pl_ov.policies, a, first[a] + 1) != ov_repair_off[a] + 1u)
 			return -EINVAL;
 	}
+	return ov_repair_state_init(workers);
+}
+
+int
+ov_repair_state_init(unsigned int workers)
+{
 	n_workers = workers;
 	if ((wins = rte_zmalloc("ov_repair_win", sizeof(*wins) * WIN_STREAMS, RTE_CACHE_LINE_SIZE)) == NULL)
 		return -ENOMEM;
@@ -124,23 +130,31 @@ ov_repair_policies_done(void)
 	__atomic_store_n(&ov_repair_any, any, __ATOMIC_RELEASE);
 }
 
+/* dst ^= the n bytes at src, 32 at a time (the compiler's vectors) */
+static inline void
+xor_bytes(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+	uint32_t i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		uint64_t a[4], b[4];
+
+		memcpy(a, dst + i, 32);
+		memcpy(b, src + i, 32);
+		for (unsigned int j = 0; j < 4; j++)
+			a[j] ^= b[j];
+		memcpy(dst + i, a, 32);
+	}
+	for (; i < n; i++)
+		dst[i] ^= src[i];
+}
+
 /* buf ^= the len bytes at src, each frame padded with zeros to the
  * longest (*maxlen): past *maxlen the bytes are copied. */
 static void
 xor_in(uint8_t *buf, uint16_t *maxlen, const uint8_t *src, uint32_t len)
 {
-	uint32_t n = RTE_MIN(len, (uint32_t)*maxlen), i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t a, b;
-
-		memcpy(&a, buf + i, 8);
-		memcpy(&b, src + i, 8);
-		a ^= b;
-		memcpy(buf + i, &a, 8);
-	}
-	for (; i < n; i++)
-		buf[i] ^= src[i];
+	xor_bytes(buf, src, RTE_MIN(len, (uint32_t)*maxlen));
 	if (len > *maxlen) {
 		memcpy(buf + *maxlen, src + *maxlen, len - *maxlen);
 		*maxlen = (uint16_t)len;
@@ -376,8 +390,7 @@ fec_parity(struct dp_stage_ctx *ctx, struct dec *d, uint8_t *f, uint32_t len, co
 		return false;
 	}
 	n = RTE_MIN(*flen, (uint32_t)b->maxlen);
-	for (uint32_t i = 0; i < n; i++)
-		f[i] ^= b->buf[i];
+	xor_bytes(f, b->buf, n);
 	*seq = rep->seq + missing;
 	ctx->stats->events[OV_EVENT(fec_recovered)]++;
 	return true;

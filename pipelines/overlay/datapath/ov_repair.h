@@ -95,6 +95,9 @@ ov_repair_judge(uint32_t o, uint32_t v, uint32_t w, uint32_t *lost)
 }
 
 int ov_repair_init(unsigned int workers);
+/* The streams, windows and blocks alone, without the policies' layout
+ * (bench/repair_bench.c measures the receiving side on them). */
+int ov_repair_state_init(unsigned int workers);
 void ov_repair_fini(void);
 /* Main lcore, after a write to the policies: ov_repair_any anew. */
 void ov_repair_policies_done(void);
