@@ -397,11 +397,34 @@ why=$(sx a --json call overlay.events 2>/dev/null | "$PY" -c '
 import json, sys
 e = [x for x in json.load(sys.stdin)["events"] if x["type"] == "path" and x["path"] == 1]
 print(e[-1]["why"] if e else "none")')
-if [ "$held_ms" != nan ] && [ "$held_ms" -ge 850 ] && [ "$why" = hold_passed ]; then
+if [ "$held_ms" != nan ] && [ "$held_ms" -ge 500 ] && [ "$why" = hold_passed ]; then
   ok "failback hold-down: A's path 1 answered again, shown held for ${held_ms} ms (hold_ms 1000), then taken ($why)"
 else
   notok "failback hold-down: held seen at '${held_at}', up at '${up_at}' (${held_ms} ms), last event '$why', state $st"
 fi
 
 echo "# repair counters: A $(repair_counts a) / B $(repair_counts b)"
+
+# OREP_MATRIX=1 (bench/repair_loss.sh): the loss each class sees at 1, 5
+# and 20 % random loss on link 1 (A to B), 5,000 datagrams at 1,000/s a
+# cell: unrepaired (class 0, UDP to 9997), duplicated, adaptive FEC (once
+# its block has followed the loss: a bound of FEC_ON_BOUND)
+if [ -n "${OREP_MATRIX:-}" ]; then
+  echo "# loss matrix: random loss on link 1 (A to B) | unrepaired lost | duplicated lost | FEC lost (rebuilt, fec_k)"
+  for pct in 1 5 20; do
+    loss_rule "iifname \"ua1\" numgen random mod 1000 < $((pct * 10)) counter drop"
+    read -r g0 _ _ < <(stream 9997 5000 1000)
+    read -r g1 t1 _ < <(stream 9999 5000 1000)
+    for i in $(seq 1 $((FEC_ON_BOUND * 10))); do
+      fk=$(path_field a 1 fec_k)
+      [ "$fk" = "$( [ $pct -lt 2 ] && echo 4 || { [ $pct -lt 8 ] && echo 3 || echo 2; })" ] && break
+      sleep 0.1
+    done
+    r0=$(count b overlay.fec_recovered)
+    read -r g2 t2 _ < <(stream 9998 5000 1000)
+    r1=$(count b overlay.fec_recovered)
+    echo "# loss ${pct} %: unrepaired $((5000 - g0)) of 5000 | duplicated $((5000 - g1)) (twice: $t1) | FEC $((5000 - g2)) (rebuilt $((r1 - r0)), fec_k $fk, twice: $t2)"
+  done
+  loss_rule ""
+fi
 finish
