@@ -25,8 +25,9 @@
 # event hold_passed); class 2 with 1 % loss on link 1 (A to
 # B): adaptive FEC turns on (A's path 1 fec_k) and B rebuilds >= 90 % of
 # the frames the wire lost (stream's missing numbers against B's
-# overlay.fec_recovered), none twice. Printed: each stream's figures, the
-# wire's drops, both boxes' repair counters.
+# overlay.fec_recovered), none twice; a class by application (DNS, named
+# by nDPI at A) steering 200 DNS flows onto path 2 by name. Printed: each
+# stream's figures, the wire's drops, both boxes' repair counters.
 # Ends with "N passed, M failed"; 77 if the machine cannot do netns/veth or has no nft.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
@@ -404,6 +405,32 @@ else
 fi
 
 echo "# repair counters: A $(repair_counts a) / B $(repair_counts b)"
+
+# a class by application: DNS (as nDPI names the queries) to class 3, on
+# path 2 alone; 200 queries ha -> hb:53, each its own flow: each query's
+# copy named on A's slow path, then its flow's packets on path 2 (the
+# first of each by its rules: path 1). sxctl's shortcuts write it.
+if sx a app add 1 dns class 3 >/dev/null 2>&1 && sx a policy set 7 3 failover 2 >/dev/null 2>&1; then
+  p1=$(path_field a 1 packets) p2=$(path_field a 2 packets) n0=$(count a overlay.app_named)
+  in_ns ha "$PY" -c '
+import socket, struct, sys, time
+for i in range(200):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    q = struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0) + b"\x03www\x07example\x03com\x00" + struct.pack("!HH", 1, 1)
+    for _ in range(3):   # three queries a flow (a resolver retrying)
+        s.sendto(q, (sys.argv[1], 53))
+        time.sleep(0.01)
+    s.close()' "${IP[hb]}"
+  sleep 0.5
+  d1=$(( $(path_field a 1 packets) - p1 )) d2=$(( $(path_field a 2 packets) - p2 )) named=$(( $(count a overlay.app_named) - n0 ))
+  if [ "$named" -ge 190 ] && [ "$d2" -ge 350 ]; then
+    ok "classes by application: $named DNS flows named by nDPI at A, $d2 of their 600 queries on path 2 by DNS's class (path 1: $d1, their first by the rules)"
+  else
+    notok "classes by application: $named flows named, path 2 carried $d2, path 1 $d1 (A: $(sx a --json stats 2>/dev/null | "$PY" -c 'import json,sys; e=json.load(sys.stdin)["events"]; print({k: v for k, v in e.items() if "app_" in k})'))"
+  fi
+else
+  notok "app add 1 dns class 3, policy set 7 3 failover 2: $(sx a app add 1 dns class 3 2>&1 | head -c 300)"
+fi
 
 # OREP_MATRIX=1 (bench/repair_loss.sh): the loss each class sees at 1, 5
 # and 20 % random loss on link 1 (A to B), 5,000 datagrams at 1,000/s a
