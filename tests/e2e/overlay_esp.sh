@@ -51,6 +51,8 @@ set -uo pipefail
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 # shellcheck source-path=SCRIPTDIR source=switchlib.sh
 . "$here/switchlib.sh"
+# shellcheck source-path=SCRIPTDIR source=sitelib.sh
+. "$here/sitelib.sh"
 
 for t in iperf3 tshark dumpcap; do
   command -v "$t" >/dev/null || { echo "SKIP: $t is not installed (apt-get install iperf3 tshark)"; exit 77; }
@@ -76,29 +78,6 @@ declare -A IP=([ha]=10.10.0.1 [hb]=10.10.0.2)
 hexkey() { head -c 20 /dev/urandom | od -An -tx1 -v | tr -d ' \n'; }   # 16-byte AES key, 4-byte salt
 KA=$(hexkey) KB=$(hexkey) KC=$(hexkey) KW=$(hexkey)
 
-# sxdp of site $1 stopped (SIGTERM, then at most 15 s): its exit status
-stop_site() { # a|b
-  local s=$1 rc=0 i
-  [ -n "${PID[$s]:-}" ] || return 0
-  if kill -0 "${PID[$s]}" 2>/dev/null; then
-    kill -TERM "${PID[$s]}" 2>/dev/null
-    for i in $(seq 1 150); do
-      kill -0 "${PID[$s]}" 2>/dev/null || break
-      [ "$i" -eq 150 ] || sleep 0.1
-    done
-    if kill -0 "${PID[$s]}" 2>/dev/null; then
-      echo "# sxdp $s (pid ${PID[$s]}) did not stop in 15 s of SIGTERM; killing it"
-      kill -KILL "${PID[$s]}" 2>/dev/null
-      rc=124
-    fi
-  fi
-  wait "${PID[$s]}" 2>/dev/null
-  local wrc=$?
-  [ "$rc" -ne 0 ] || rc=$wrc
-  PID[$s]=""
-  rm -rf "/var/run/dpdk/${PREFIX[$s]}"
-  return "$rc"
-}
 # shellcheck disable=SC2317  # the EXIT trap
 teardown() {
   local p s
@@ -182,47 +161,7 @@ write_config() { # a|b driver
 }
 EOF
 }
-# start site $1's sxdp in its netns on driver $2; 1 when it exits or its
-# socket does not appear within START_BOUND
-launch() { # a|b driver
-  local s=$1 drv=$2 i
-  PREFIX[$s]="$P-$s-$drv"
-  LOG[$s]="$DIR/sxdp-$s-$drv.log"
-  write_config "$s" "$drv" || return 1
-  # ip netns exec execs: $! is sxdp itself
-  ip netns exec "$(ns "s$s")" "$SXDP" --config "$DIR/$s.json" --socket "$DIR/$s.sock" \
-    >"${LOG[$s]}" 2>&1 </dev/null &
-  PID[$s]=$!
-  for i in $(seq 1 $((START_BOUND * 10))); do
-    if ! kill -0 "${PID[$s]}" 2>/dev/null; then
-      wait "${PID[$s]}" 2>/dev/null
-      PID[$s]=""
-      rm -rf "/var/run/dpdk/${PREFIX[$s]}"
-      return 1
-    fi
-    [ -S "$DIR/$s.sock" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-drv=$NL_DRIVER
-if ! launch a "$drv"; then
-  stop_site a >/dev/null 2>&1
-  if [ "$drv" = af_xdp ] && NL_AFXDP_WHY=$(nl_no_afxdp); then
-    drv=af_packet
-    launch a "$drv" || { notok "sxdp A starts (net_$drv)"; finish; }
-  else
-    notok "sxdp A starts on net_$drv"
-    tail -15 "${LOG[a]}" 2>/dev/null | sed 's/^/#   /'
-    finish
-  fi
-fi
-if ! launch b "$drv"; then
-  notok "sxdp B starts on net_$drv"
-  tail -15 "${LOG[b]}" 2>/dev/null | sed 's/^/#   /'
-  finish
-fi
-[ "$drv" = "$NL_DRIVER" ] || skip "sxdp on net_$NL_DRIVER" "$NL_AFXDP_WHY (runs on net_$drv)"
+launch_both
 if sx a hello >/dev/null 2>&1 && sx b hello >/dev/null 2>&1; then
   ok "both sxdp ready: net_$drv ports, pipeline lan=switch wan=overlay, each in its netns"
 else

@@ -34,6 +34,8 @@ set -uo pipefail
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 # shellcheck source-path=SCRIPTDIR source=switchlib.sh
 . "$here/switchlib.sh"
+# shellcheck source-path=SCRIPTDIR source=sitelib.sh
+. "$here/sitelib.sh"
 
 command -v nft >/dev/null || { echo "SKIP: nft is not installed (apt-get install nftables)"; exit 77; }
 
@@ -53,19 +55,6 @@ NSES=(ha hb sa sb u)
 BGPIDS=()
 declare -A PID=() PREFIX=() LOG=()
 
-stop_site() { # a|b
-  local s=$1 i
-  [ -n "${PID[$s]:-}" ] || return 0
-  kill -TERM "${PID[$s]}" 2>/dev/null
-  for i in $(seq 1 150); do
-    kill -0 "${PID[$s]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "${PID[$s]}" 2>/dev/null
-  wait "${PID[$s]}" 2>/dev/null
-  PID[$s]=""
-  rm -rf "/var/run/dpdk/${PREFIX[$s]}"
-}
 # shellcheck disable=SC2317  # the EXIT trap
 teardown() {
   local p s
@@ -153,44 +142,7 @@ write_config() { # a|b driver
 }
 EOF
 }
-launch() { # a|b driver
-  local s=$1 drv=$2 i
-  PREFIX[$s]="$P-$s-$drv"
-  LOG[$s]="$DIR/sxdp-$s-$drv.log"
-  write_config "$s" "$drv" || return 1
-  ip netns exec "$(ns "s$s")" "$SXDP" --config "$DIR/$s.json" --socket "$DIR/$s.sock" \
-    >"${LOG[$s]}" 2>&1 </dev/null &
-  PID[$s]=$!
-  for i in $(seq 1 $((START_BOUND * 10))); do
-    if ! kill -0 "${PID[$s]}" 2>/dev/null; then
-      wait "${PID[$s]}" 2>/dev/null
-      PID[$s]=""
-      rm -rf "/var/run/dpdk/${PREFIX[$s]}"
-      return 1
-    fi
-    [ -S "$DIR/$s.sock" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-drv=$NL_DRIVER
-if ! launch a "$drv"; then
-  stop_site a >/dev/null 2>&1
-  if [ "$drv" = af_xdp ] && NL_AFXDP_WHY=$(nl_no_afxdp); then
-    drv=af_packet
-    launch a "$drv" || { notok "sxdp A starts (net_$drv)"; finish; }
-  else
-    notok "sxdp A starts on net_$drv"
-    tail -15 "${LOG[a]}" 2>/dev/null | sed 's/^/#   /'
-    finish
-  fi
-fi
-if ! launch b "$drv"; then
-  notok "sxdp B starts on net_$drv"
-  tail -15 "${LOG[b]}" 2>/dev/null | sed 's/^/#   /'
-  finish
-fi
-[ "$drv" = "$NL_DRIVER" ] || skip "sxdp on net_$NL_DRIVER" "$NL_AFXDP_WHY (runs on net_$drv)"
+launch_both
 ok "both sxdp ready: net_$drv ports lan, wan1, wan2, each in its netns"
 
 # ----------------------------------------------------------- programming

@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# What the e2e scripts of two sxdp sites share (sourced after common.sh
+# and switchlib.sh): each site's sxdp in its own netns, with its own
+# config, socket and --file-prefix. The script defines ns (netns names),
+# DIR, P (its prefix), START_BOUND, the arrays PID, PREFIX and LOG, and
+# write_config SITE DRIVER (its config in $DIR/SITE.json, socket
+# $DIR/SITE.sock).
+
+# sxdp of site $1 stopped (SIGTERM, then at most 15 s): its exit status
+stop_site() { # a|b
+  local s=$1 rc=0 i wrc
+  [ -n "${PID[$s]:-}" ] || return 0
+  if kill -0 "${PID[$s]}" 2>/dev/null; then
+    kill -TERM "${PID[$s]}" 2>/dev/null
+    for i in $(seq 1 150); do
+      kill -0 "${PID[$s]}" 2>/dev/null || break
+      [ "$i" -eq 150 ] || sleep 0.1
+    done
+    if kill -0 "${PID[$s]}" 2>/dev/null; then
+      echo "# sxdp $s (pid ${PID[$s]}) did not stop in 15 s of SIGTERM; killing it"
+      kill -KILL "${PID[$s]}" 2>/dev/null
+      rc=124
+    fi
+  fi
+  wait "${PID[$s]}" 2>/dev/null
+  wrc=$?
+  [ "$rc" -ne 0 ] || rc=$wrc
+  PID[$s]=""
+  rm -rf "/var/run/dpdk/${PREFIX[$s]}"
+  return "$rc"
+}
+
+# start site $1's sxdp in its netns (s$1) on driver $2; 1 when it exits or
+# its socket does not appear within START_BOUND
+launch() { # a|b driver
+  local s=$1 drv=$2 i
+  PREFIX[$s]="$P-$s-$drv"
+  LOG[$s]="$DIR/sxdp-$s-$drv.log"
+  write_config "$s" "$drv" || return 1
+  # ip netns exec execs: $! is sxdp itself
+  ip netns exec "$(ns "s$s")" "$SXDP" --config "$DIR/$s.json" --socket "$DIR/$s.sock" \
+    >"${LOG[$s]}" 2>&1 </dev/null &
+  PID[$s]=$!
+  for i in $(seq 1 $((START_BOUND * 10))); do
+    if ! kill -0 "${PID[$s]}" 2>/dev/null; then
+      wait "${PID[$s]}" 2>/dev/null
+      PID[$s]=""
+      rm -rf "/var/run/dpdk/${PREFIX[$s]}"
+      return 1
+    fi
+    [ -S "$DIR/$s.sock" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# both sites started on NL_DRIVER (AF_PACKET where the kernel has no
+# AF_XDP socket): drv the driver they run on; the script finished on failure
+launch_both() {
+  drv=$NL_DRIVER
+  if ! launch a "$drv"; then
+    stop_site a >/dev/null 2>&1
+    if [ "$drv" = af_xdp ] && NL_AFXDP_WHY=$(nl_no_afxdp); then
+      drv=af_packet
+      launch a "$drv" || { notok "sxdp A starts (net_$drv)"; finish; }
+    else
+      notok "sxdp A starts on net_$drv"
+      tail -15 "${LOG[a]}" 2>/dev/null | sed 's/^/#   /'
+      finish
+    fi
+  fi
+  if ! launch b "$drv"; then
+    notok "sxdp B starts on net_$drv"
+    tail -15 "${LOG[b]}" 2>/dev/null | sed 's/^/#   /'
+    finish
+  fi
+  [ "$drv" = "$NL_DRIVER" ] || skip "sxdp on net_$NL_DRIVER" "$NL_AFXDP_WHY (runs on net_$drv)"
+}
