@@ -84,6 +84,11 @@ peers(const struct cd_vis_in *in)
 				json_object_set(p, "rtt_us", json_object_get(row, "rtt_us"));
 				json_object_set(p, "jitter_us", json_object_get(row, "jitter_us"));
 				json_object_set(p, "loss_pm", json_object_get(row, "loss_pm"));
+				/* adaptive FEC's view of it (loss repair, the overlay's README) */
+				if (json_object_get(row, "fec_k") != NULL) {
+					json_object_set(p, "loss_long_pm", json_object_get(row, "loss_long_pm"));
+					json_object_set(p, "fec_k", json_object_get(row, "fec_k"));
+				}
 				json_object_set(p, "packets", json_object_get(row, "packets"));
 				json_object_set(p, "bytes", json_object_get(row, "bytes"));
 				up += strcmp(str(row, "state") ?: "", "up") == 0;
