@@ -222,7 +222,9 @@ scenario_setup() {
     vxlan_encap_fec) scenario_setup vxlan_encap; OVS=0 TX_LEN=126 TX_PER_RX=1.25
         CHECK_TABLES=interfaces,fdb,tunnels,classes~,policies
         DESC="$DESC; every class under FEC, a block of 4: an XOR parity after every 4 frames, GENEVE with the 16 B repair option (126 B out, 5 for 4)" ;;
-    vxlan_encap_app) scenario_setup vxlan_encap; OVS=0 FLOWS=16384 TX_LEN=111 CHECK_EVENTS=overlay.app_paced=0 CHECK_TABLES=interfaces,fdb,tunnels,classes~,app_classes,policies,paths,neigh
+    # each of its flows named once at a slice's pace of 5,000 a second: a
+    # warm-up of 6 s at least, so that the window sees warm flows only
+    vxlan_encap_app) scenario_setup vxlan_encap; OVS=0 FLOWS=16384 TX_LEN=111 WARMUP=$(( WARMUP > 6 ? WARMUP : 6 )) CHECK_EVENTS=overlay.app_paced=0 CHECK_TABLES=interfaces,fdb,tunnels,classes~,app_classes,policies,paths,neigh
         DESC="61 B DNS queries of $FLOWS flows (UDP to 53) into vxlan_encap's tunnels: each flow named DNS by nDPI on the slow path once (warm-up), then on every packet its worker's flow cache and app_classes (DNS -> class 3), balance 1:3 over 2 static paths, VXLAN encap (111 B out)" ;;
     vxlan_encap_esp_1400) scenario_setup vxlan_encap_esp; TX_LEN=1502 DESC="$DESC; 1,400 B inner frames (1,502 B out)" ;;
     vxlan_encap_wg_1400) scenario_setup vxlan_encap_wg; TX_LEN=1514 DESC="$DESC; 1,400 B inner frames (1,514 B out)" ;;

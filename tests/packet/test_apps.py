@@ -94,11 +94,11 @@ def test_dns_flow_named_then_steered_by_its_class():
 
 @R.test
 def test_many_flows_each_named_once():
-    """200 DNS flows (within the worker's pace of 256 copies at once): each
+    """60 DNS flows (within a slice's pace of 64 copies at once): each
     punted once, named, and its next packet steered by DNS's entry: the
     flow cache spreads them over its sets (a hash that put them all in one
-    set of 4 ways asked again and again)."""
-    n = 200
+    set of 8 ways asked again and again)."""
+    n = 60
     first = [dns(i, sport=20000 + i) for i in range(n)]
     again = [dns(i, sport=20000 + i) for i in range(n)]
     with Sxdp({"p0": first, "p1": again, "w0": []}, pipeline=PIPELINE, port_opts=PORTS2) as dp:

@@ -95,6 +95,9 @@ static struct rte_ring *verdicts[DP_WORKERS_MAX];   /* main lcore -> worker */
  * arrival time, a copy every punt_iv cycles, OV_APP_PUNT_BURST at once):
  * more flows than its cache holds would otherwise ask on every packet */
 static uint64_t punt_tat[DP_WORKERS_MAX], punt_iv;
+/* ... and each slice's share of it (a quarter), so that one slice's flood
+ * of new flows leaves the others theirs: [worker][slice] */
+static uint64_t *slice_tat[DP_WORKERS_MAX], slice_iv;
 static unsigned int n_workers;
 static uint16_t idle_ticks;
 /* a slot seen this recently is no victim: a set with more live flows than
@@ -153,15 +156,16 @@ verdicts_in(unsigned int w, uint16_t tick)
 static bool
 punt_copy(struct dp_stage_ctx *ctx, struct rte_mbuf *m)
 {
-	uint64_t *tat = &punt_tat[ctx->worker];
+	uint64_t *tat = &punt_tat[ctx->worker], *st = &slice_tat[ctx->worker][dp_meta(m)->slice];
 	struct rte_mbuf *c;
 	struct dp_meta *cm;
 
-	if (*tat > ctx->now + OV_APP_PUNT_BURST * punt_iv) {
+	if (*tat > ctx->now + OV_APP_PUNT_BURST * punt_iv || *st > ctx->now + OV_APP_SLICE_PUNT_BURST * slice_iv) {
 		ctx->stats->events[OV_EVENT(app_paced)]++;
 		return false;
 	}
 	*tat = RTE_MAX(*tat, ctx->now) + punt_iv;
+	*st = RTE_MAX(*st, ctx->now) + slice_iv;
 	if (ctx->n_extra == DP_EXTRA_MAX || (c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX)) == NULL) {
 		ctx->stats->copy_pkts++;
 		ctx->stats->drop_pkts++;
@@ -470,6 +474,7 @@ ov_app_init(unsigned int workers)
 
 	hz = rte_get_tsc_hz();
 	punt_iv = hz / OV_APP_PUNT_RATE;
+	slice_iv = hz / OV_APP_SLICE_PUNT_RATE;
 	idle_ticks = (uint16_t)RTE_MIN((uint64_t)OV_APP_IDLE_MS * (hz / 1000) >> TICK_SHIFT, (uint64_t)UINT16_MAX / 2);
 	busy_ticks = (uint16_t)RTE_MAX(hz >> TICK_SHIFT, 1u);   /* a second */
 	n_workers = workers;
@@ -477,6 +482,7 @@ ov_app_init(unsigned int workers)
 		snprintf(name, sizeof(name), "ov_app_v%u", w);
 		if ((cache[w] = rte_zmalloc("ov_app_cache", sizeof(struct cache_slot) * CACHE_SETS * CACHE_WAYS,
 					    RTE_CACHE_LINE_SIZE)) == NULL ||
+		    (slice_tat[w] = rte_zmalloc("ov_app_slice_pace", sizeof(uint64_t) * (UINT16_MAX + 1), 0)) == NULL ||
 		    (verdicts[w] = rte_ring_create_elem(name, sizeof(struct verdict), 4096, SOCKET_ID_ANY,
 							RING_F_SC_DEQ)) == NULL)
 			return -ENOMEM;
@@ -508,8 +514,10 @@ ov_app_fini(void)
 	flows = NULL;
 	for (unsigned int w = 0; w < n_workers; w++) {
 		rte_free(cache[w]);
+		rte_free(slice_tat[w]);
 		rte_ring_free(verdicts[w]);
 		cache[w] = NULL;
+		slice_tat[w] = NULL;
 		verdicts[w] = NULL;
 	}
 	if (ndpi != NULL)

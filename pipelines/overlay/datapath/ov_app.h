@@ -21,6 +21,8 @@ struct rte_mbuf;
 #define OV_APP_PUNT_MAX    8       /* packets of a flow nDPI is shown, at most */
 #define OV_APP_PUNT_RATE   20000   /* copies a second a worker punts, at most ... */
 #define OV_APP_PUNT_BURST  256     /* ... this many at once */
+#define OV_APP_SLICE_PUNT_RATE  5000 /* ... of them one slice's, */
+#define OV_APP_SLICE_PUNT_BURST 64   /* ... this many at once: a slice's flood leaves the others the rest */
 #define OV_APP_FLOWS_MAX   16384   /* flows being classified on the slow path */
 #define OV_APP_SLICE_FLOWS 4096    /* ... of one slice */
 #define OV_APP_IDLE_MS     30000   /* a cached verdict idle this long is forgotten */
