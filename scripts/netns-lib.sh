@@ -188,27 +188,36 @@ nl_start_sxdp() {
   nl_try_sxdp "$bin" "$NL_DRIVER"
 }
 
-# SIGTERM sxdp and wait; returns its exit code (0 = clean stop).
-nl_stop_sxdp() {
-  local rc=0 i
-  [ -n "$NL_PID" ] || return 0
-  if kill -0 "$NL_PID" 2>/dev/null; then
-    kill -TERM "$NL_PID" 2>/dev/null
+# SIGTERM process $1 (an sxdp, named $3 in what is said), at most 15 s,
+# then SIGKILL; its DPDK runtime dir (prefix $2) removed. Returns its exit
+# code (0 = clean stop; 124: killed).
+nl_stop_pid() { # PID PREFIX NAME
+  local pid=$1 rc=0 i wrc
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null
     for i in $(seq 1 150); do
-      kill -0 "$NL_PID" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       [ "$i" -eq 150 ] || sleep 0.1
     done
-    if kill -0 "$NL_PID" 2>/dev/null; then
-      echo "sxdp (pid $NL_PID) did not stop in 15 s of SIGTERM; killing it" >&2
-      kill -KILL "$NL_PID" 2>/dev/null
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "$3 (pid $pid) did not stop in 15 s of SIGTERM; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null
       rc=124
     fi
   fi
-  wait "$NL_PID" 2>/dev/null
-  local wrc=$?
+  wait "$pid" 2>/dev/null
+  wrc=$?
   [ "$rc" -ne 0 ] || rc=$wrc
+  rm -rf "/var/run/dpdk/$2"
+  return "$rc"
+}
+
+# SIGTERM sxdp and wait; returns its exit code (0 = clean stop).
+nl_stop_sxdp() {
+  local rc=0
+  [ -n "$NL_PID" ] || return 0
+  nl_stop_pid "$NL_PID" "$NL_PREFIX" sxdp || rc=$?
   NL_PID=""
-  rm -rf "/var/run/dpdk/$NL_PREFIX"
   return "$rc"
 }
 

@@ -141,26 +141,8 @@ fi
 ok "topology: hosts ha/hb behind sites sa/sb (netns), WAN veths joined by a bridge in u"
 
 # ---------------------------------------------------------------- sxdp
-# site $1's config for driver $2; its worker on CPU 1 (A) or 0 (B), idle
-# workers sleeping (two sxdp and the hosts share 2 CPUs)
-write_config() { # a|b driver
-  local s=$1 drv=$2 w
-  [ "$s" = a ] && w=1 || w='{"lcore": 1, "cpu": 0}'
-  cat >"$DIR/$s.json" <<EOF
-{
-  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "${PREFIX[$s]}"],
-  "lcores": {"main": 0, "workers": [$w]},
-  "socket": "$DIR/$s.sock",
-  "mbufs": 16383,
-  "idle_sleep_max_us": 200,
-  "pipeline": {"lan": "switch", "wan": "overlay"},
-  "ports": [
-    {"name": "lan", "devargs": "$(nl_devargs "$drv" 0 lan)", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
-    {"name": "wan", "devargs": "$(nl_devargs "$drv" 1 wan)", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
-  ]
-}
-EOF
-}
+# each site: lan (its host) and these WAN ports (sitelib.sh)
+SITE_WANS=(wan)
 launch_both
 if sx a hello >/dev/null 2>&1 && sx b hello >/dev/null 2>&1; then
   ok "both sxdp ready: net_$drv ports, pipeline lan=switch wan=overlay, each in its netns"

@@ -123,25 +123,8 @@ fi
 ok "topology: hosts ha/hb behind sites sa/sb, two WAN links joined by bridges br1, br2 in u"
 
 # ---------------------------------------------------------------- sxdp
-write_config() { # a|b driver
-  local s=$1 drv=$2 w
-  [ "$s" = a ] && w=1 || w='{"lcore": 1, "cpu": 0}'
-  cat >"$DIR/$s.json" <<EOF
-{
-  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "${PREFIX[$s]}"],
-  "lcores": {"main": 0, "workers": [$w]},
-  "socket": "$DIR/$s.sock",
-  "mbufs": 16383,
-  "idle_sleep_max_us": 200,
-  "pipeline": {"lan": "switch", "wan": "overlay"},
-  "ports": [
-    {"name": "lan", "devargs": "$(nl_devargs "$drv" 0 lan)", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
-    {"name": "wan1", "devargs": "$(nl_devargs "$drv" 1 wan1)", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
-    {"name": "wan2", "devargs": "$(nl_devargs "$drv" 2 wan2)", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
-  ]
-}
-EOF
-}
+# each site: lan (its host) and these WAN ports (sitelib.sh)
+SITE_WANS=(wan1 wan2)
 launch_both
 ok "both sxdp ready: net_$drv ports lan, wan1, wan2, each in its netns"
 
@@ -344,7 +327,7 @@ if [ "$got" = 3000 ] && [ "$twice" = 0 ]; then
 else
   notok "duplicated class through a cut of link 1: $got/3000, $twice twice (A: $(repair_counts a); B: $(repair_counts b))"
 fi
-read -r held_at up_at st <"$DIR/hold.txt" 2>/dev/null || { held_at=- up_at=- st=?; }
+read -r held_at up_at st <"$DIR/hold.txt" 2>/dev/null || { held_at=- up_at=- st="?"; }
 held_ms=$("$PY" -c 'import sys; print("%.0f" % ((float(sys.argv[2]) - float(sys.argv[1])) * 1000) if "-" not in sys.argv[1:] else "nan")' "$held_at" "$up_at")
 why=$(sx a --json call overlay.events 2>/dev/null | "$PY" -c '
 import json, sys

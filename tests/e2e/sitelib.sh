@@ -3,31 +3,43 @@
 # and switchlib.sh): each site's sxdp in its own netns, with its own
 # config, socket and --file-prefix. The script defines ns (netns names),
 # DIR, P (its prefix), START_BOUND, the arrays PID, PREFIX and LOG, and
-# write_config SITE DRIVER (its config in $DIR/SITE.json, socket
-# $DIR/SITE.sock).
+# SITE_WANS (the sites' WAN ports, port 1 on: each a veth of that name in
+# the site's netns, beside its LAN port lan).
 
 # sxdp of site $1 stopped (SIGTERM, then at most 15 s): its exit status
 stop_site() { # a|b
-  local s=$1 rc=0 i wrc
+  local s=$1 rc=0
   [ -n "${PID[$s]:-}" ] || return 0
-  if kill -0 "${PID[$s]}" 2>/dev/null; then
-    kill -TERM "${PID[$s]}" 2>/dev/null
-    for i in $(seq 1 150); do
-      kill -0 "${PID[$s]}" 2>/dev/null || break
-      [ "$i" -eq 150 ] || sleep 0.1
-    done
-    if kill -0 "${PID[$s]}" 2>/dev/null; then
-      echo "# sxdp $s (pid ${PID[$s]}) did not stop in 15 s of SIGTERM; killing it"
-      kill -KILL "${PID[$s]}" 2>/dev/null
-      rc=124
-    fi
-  fi
-  wait "${PID[$s]}" 2>/dev/null
-  wrc=$?
-  [ "$rc" -ne 0 ] || rc=$wrc
+  nl_stop_pid "${PID[$s]}" "${PREFIX[$s]}" "sxdp $s" || rc=$?
   PID[$s]=""
-  rm -rf "/var/run/dpdk/${PREFIX[$s]}"
   return "$rc"
+}
+
+# site $1's config for driver $2 ($DIR/$1.json, socket $DIR/$1.sock): its
+# worker on CPU 1 (A) or 0 (B), idle workers sleeping (two sxdp and the
+# hosts share 2 CPUs); lan=switch, the WAN ports the overlay
+write_config() { # a|b driver
+  local s=$1 drv=$2 w ports i=1 n
+  [ "$s" = a ] && w=1 || w='{"lcore": 1, "cpu": 0}'
+  ports="{\"name\": \"lan\", \"devargs\": \"$(nl_devargs "$drv" 0 lan)\", \"role\": \"lan\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
+  for n in "${SITE_WANS[@]}"; do
+    ports="$ports,
+    {\"name\": \"$n\", \"devargs\": \"$(nl_devargs "$drv" $i "$n")\", \"role\": \"wan\", \"rx_queues\": 1, \"rxd\": 1024, \"txd\": 1024}"
+    i=$((i + 1))
+  done
+  cat >"$DIR/$s.json" <<EOF
+{
+  "eal": [$(nl_eal_mem 512), "--no-pci", "--file-prefix", "${PREFIX[$s]}"],
+  "lcores": {"main": 0, "workers": [$w]},
+  "socket": "$DIR/$s.sock",
+  "mbufs": 16383,
+  "idle_sleep_max_us": 200,
+  "pipeline": {"lan": "switch", "wan": "overlay"},
+  "ports": [
+    $ports
+  ]
+}
+EOF
 }
 
 # start site $1's sxdp in its netns (s$1) on driver $2; 1 when it exits or
