@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2004  # PID, PREFIX, LOG: the scripts' associative arrays (declare -A)
 # What the e2e scripts of two sxdp sites share (sourced after common.sh
 # and switchlib.sh): each site's sxdp in its own netns, with its own
 # config, socket and --file-prefix. The script defines ns (netns names),
