@@ -17,6 +17,7 @@
 #include <ndpi_api.h>
 
 #include "ov_app.h"
+#include "ov_probe.h"
 #include "ov_state.h"
 #include "sw_api.h"
 #include "dp_log.h"
@@ -278,13 +279,7 @@ struct app_flow {
 	uint16_t pkts;
 };
 static uint16_t slice_flows[UINT16_MAX + 1];
-static uint64_t hz;
 
-static uint64_t
-now_ns(uint64_t tsc)
-{
-	return (uint64_t)((unsigned __int128)tsc * 1000000000u / hz);
-}
 
 static void
 flow_free(uint64_t h, struct app_flow *a)
@@ -311,7 +306,7 @@ void
 ov_app_punted(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
-	uint64_t h = flow_hash(m, md), now = now_ns(rte_rdtsc());
+	uint64_t h = flow_hash(m, md), now = ov_probe_ns(rte_rdtsc());
 	struct app_flow *a = NULL;
 	ndpi_protocol p;
 	uint32_t len;
@@ -370,7 +365,7 @@ void
 ov_app_poll(uint64_t now_tsc)
 {
 	static uint64_t next;
-	uint64_t now = now_ns(now_tsc), h[64];
+	uint64_t now = ov_probe_ns(now_tsc), h[64];
 	const void *key;
 	void *data;
 	uint32_t it = 0;
@@ -469,10 +464,10 @@ ov_app_init(unsigned int workers)
 		.name = "ov_app_flows", .entries = OV_APP_FLOWS_MAX * 2, .key_len = sizeof(uint64_t),
 		.hash_func = rte_hash_crc, .socket_id = SOCKET_ID_ANY,
 	};
+	uint64_t hz = rte_get_tsc_hz();
 	char name[32];
 	int rc;
 
-	hz = rte_get_tsc_hz();
 	punt_iv = hz / OV_APP_PUNT_RATE;
 	slice_iv = hz / OV_APP_SLICE_PUNT_RATE;
 	idle_ticks = (uint16_t)RTE_MIN((uint64_t)OV_APP_IDLE_MS * (hz / 1000) >> TICK_SHIFT, (uint64_t)UINT16_MAX / 2);

@@ -409,9 +409,7 @@ extra_out(struct dp_stage_ctx *ctx, struct rte_mbuf *c, const struct dp_entry *t
 		extra_lost(ctx);
 		return;
 	}
-	mtu = p->mtu != 0 ? p->mtu : UINT16_MAX;
-	if (rw != NULL && dp_ports[rw->port].mtu < mtu)
-		mtu = dp_ports[rw->port].mtu;
+	mtu = ov_encap_mtu(p, rw);
 	dlen = rte_pktmbuf_pkt_len(c) - md->l2_len + OV_PATH_ENCAP_LEN(p) + OV_REP_OPT_LEN;
 	if (dlen + (sa != NULL ? ov_sa_overhead(sa, dlen) : 0) > mtu) {
 		rte_pktmbuf_free(c);
@@ -533,7 +531,7 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 	struct ov_seal_pend *pend = ov_encap_pend[ctx->worker];
 	unsigned int k = 0, k2 = 0;
 	uint64_t hit, v6 = 0;
-	bool esp;
+	bool esp, repair;
 
 	if (unlikely(n == 0))
 		return 0;
@@ -603,6 +601,7 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 		return 0;
 	hit = next_hops(ctx, keys, v6, k2, ne);
 	esp = ov_sa_any;	/* once a burst */
+	repair = __atomic_load_n(&ov_repair_any, __ATOMIC_ACQUIRE);
 	for (unsigned int j = 0; j < k2; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
@@ -611,17 +610,15 @@ pl_overlay_encap_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 		const struct ov_path *p = (const struct ov_path *)pe[j]->params;
 		bool resolved = (hit >> j & 1) && pl_switch_nb_port(ne[j]->action);
 		uint16_t *nx = &next[idx[j]];
-		uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX, over = OV_PATH_ENCAP_LEN(p);
+		/* the outer IPv4 packet: our headers, the inner frame untagged,
+		 * inside ESP where the path is encrypted */
+		uint32_t mtu = ov_encap_mtu(p, resolved ? rw : NULL), over = OV_PATH_ENCAP_LEN(p);
 		const struct ov_sa *sa = unlikely(esp) ? ov_sa_out_lane((uint16_t)ids[j], ctx->worker) : NULL;
-		const struct ov_repair_cfg *rc = ov_repair_of(pol[j]);
+		const struct ov_repair_cfg *rc = unlikely(repair) ? ov_repair_of(pol[j]) : NULL;
 		unsigned int r;
 
 		if (unlikely(rc != NULL))
 			over += OV_REP_OPT_LEN;
-		/* the outer IPv4 packet: our headers, the inner frame untagged,
-		 * inside ESP where the path is encrypted */
-		if (resolved && dp_ports[rw->port].mtu < mtu)
-			mtu = dp_ports[rw->port].mtu;
 		if (sa != NULL) {
 			/* the tunnel datagram's length, as the MTU counts it */
 			uint32_t dlen = rte_pktmbuf_pkt_len(m) - md->l2_len + over;

@@ -5,7 +5,10 @@
 
 #include <stdint.h>
 #include "dp_feature.h"
+#include "dp_port.h"
 #include "dp_table.h"
+#include "ov_state.h"
+#include "sw_api.h"
 
 /* The workers' memos of the classes lookup (after the tables exist). 0 or -ENOMEM. */
 int ov_encap_init(unsigned int workers);
@@ -35,6 +38,15 @@ extern struct ov_seal_pend ov_encap_pend[DP_WORKERS_MAX][DP_LOOKUP_BURST];
 void ov_encap_seal_pending(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 /* ---- what the general path and the fast one share ---- */
+/* The largest outer packet path @p carries through next hop @rw (NULL:
+ * not resolved yet): its own mtu (0: none) within its port's. */
+static inline uint32_t
+ov_encap_mtu(const struct ov_path *p, const struct sw_rewrite *rw)
+{
+	uint32_t mtu = p->mtu != 0 ? p->mtu : UINT16_MAX;
+
+	return rw != NULL && dp_ports[rw->port].mtu < mtu ? dp_ports[rw->port].mtu : mtu;
+}
 struct dp_memo;
 struct ov_tunnel;
 struct ov_path;

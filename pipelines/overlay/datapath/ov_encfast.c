@@ -234,10 +234,8 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 		}
 		p = (const struct ov_path *)s->e->params;
 		rw = s->nhit && pl_switch_nb_port(s->ne->action) ? (const struct sw_rewrite *)s->ne->params : NULL;
-		mtu = p->mtu != 0 ? p->mtu : UINT16_MAX;
+		mtu = ov_encap_mtu(p, rw);
 		over = OV_PATH_ENCAP_LEN(p);
-		if (rw != NULL && dp_ports[rw->port].mtu < mtu)
-			mtu = dp_ports[rw->port].mtu;
 		sa = unlikely(esp) ? ov_sa_out_lane((uint16_t)pid, ctx->worker) : NULL;
 		dlen = rte_pktmbuf_pkt_len(m) - md->l2_len + over;
 		/* the sealed datagram's length where the path is encrypted;
