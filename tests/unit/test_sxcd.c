@@ -16,6 +16,8 @@
 #include "cd_member.h"
 #include "cd_schema.h"
 #include "cd_tables.h"
+#include "dp_addr.h"
+#include "ov_keys.h"
 
 static struct cd_schema *sc;
 static struct cd_tables *tabs;
@@ -994,6 +996,22 @@ path_to(json_t *set, const char *dst, char *out, size_t len)
 	return out;
 }
 
+/* The sealed param of @set's paths entry whose dst is @dst: 0 or 1 (an
+ * unsealed path's entry has none), -1: no such path. */
+static int
+path_sealed(json_t *set, const char *dst)
+{
+	const char *k;
+	json_t *e, *p;
+
+	json_object_foreach(json_object_get(set, "paths"), k, e) {
+		p = json_object_get(obj(e), "params");
+		if (strcmp(json_string_value(json_object_get(p, "dst")) ?: "", dst) == 0)
+			return (int)json_integer_value(json_object_get(p, "sealed"));
+	}
+	return -1;
+}
+
 /* @c's result of @who names @want in its message or what it waits for. */
 static bool
 says(struct cd_compiled *c, const char *who, const char *want)
@@ -1078,8 +1096,8 @@ END_TEST
  * gateway of that family (the intent's, else the kernel's IPv6 default
  * route, link-local, resolved into a static neighbour). An endpoint whose
  * link lacks its family is no path (not an error); a peer left with none
- * waits for one; an encrypted peer with an IPv6 endpoint is refused (never
- * clear). Classes (policies) and VDNs take IPv6 prefixes, one family a rule.
+ * waits for one (encrypted peers: compile_ipv6_sealed). Classes (policies)
+ * and VDNs take IPv6 prefixes, one family a rule.
  */
 START_TEST(compile_ipv6_underlay)
 {
@@ -1089,10 +1107,7 @@ START_TEST(compile_ipv6_underlay)
 			   "{\"address\": \"2001:db8:21::2\", \"wan\": \"isp1\"}, "
 			   "{\"address\": \"2001:db8:22::2\", \"wan\": \"isp3\"}]}, "
 			   "\"v6only\": {\"id\": 3, \"endpoints\": [{\"address\": \"2001:db8:30::2\", "
-			   "\"wan\": \"isp1\"}]}, "
-			   "\"sealed\": {\"id\": 4, \"endpoints\": [{\"address\": \"203.0.113.4\", \"wan\": \"isp1\"}, "
-			   "{\"address\": \"2001:db8:40::2\", \"wan\": \"isp2\"}], \"encryption\": {\"public_key\": "
-			   "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\", \"cipher\": \"aes-gcm-256\"}}}",
+			   "\"wan\": \"isp1\"}]}}",
 			   "{\"voice\": {\"slice\": \"blue\", \"class\": 1, \"match\": {\"src\": \"2001:db8:100::/48\", "
 			   "\"proto\": 17}, \"path_policy\": {\"mode\": \"failover\", \"wans\": [\"isp2\", \"isp1\"]}}, "
 			   "\"mixed\": {\"slice\": \"blue\", \"class\": 2, \"match\": {\"src\": \"10.0.0.0/8\", "
@@ -1145,14 +1160,6 @@ START_TEST(compile_ipv6_underlay)
 	/* a slice stretched to it by name waits with it */
 	ck_assert_str_eq(phase(&c, "slices/red"), "Pending");
 	ck_assert(says(&c, "slices/red", "peers/v6only with a path"));
-	/* encrypted over IPv6: refused whole, nothing clear */
-	r = json_object_get(c.results, "peers/sealed");
-	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
-	ck_assert_str_eq(json_string_value(json_object_get(r, "reason")), "unsupported");
-	ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), "/spec/endpoints/1/address");
-	ck_assert(says(&c, "peers/sealed", "encryption over an IPv6 underlay is not supported yet"));
-	ck_assert_int_eq(json_integer_value(json_object_get(r, "entries")), 0);
-	ck_assert_str_eq(path_to(c.want, "203.0.113.4", buf, sizeof(buf)), "");
 	/* the slice's tunnel to dual takes frames from its endpoints of both
 	 * families; the peer with no path is no tunnel (yet) */
 	ck_assert_str_eq(phase(&c, "slices/blue"), "Ready");
@@ -1207,6 +1214,154 @@ START_TEST(compile_ipv6_underlay)
 	json_decref(s);
 	json_decref(kernel);
 	json_decref(ids);
+}
+END_TEST
+
+/*
+ * Encrypted peers over an IPv6 underlay: each path sealed (never clear,
+ * from its first write, before any SA) in either family, ESP keyed by
+ * public key and WireGuard alike. IKEv2 is IPv4's alone: a peer of keying
+ * ikev2 with an IPv6 endpoint is refused whole, pointing at it, its IPv4
+ * paths too (what an operator asked encrypted is never half there).
+ */
+START_TEST(compile_ipv6_sealed)
+{
+	json_t *s = specs6("{\"sealed\": {\"id\": 4, \"endpoints\": [{\"address\": \"203.0.113.4\", \"wan\": \"isp1\"}, "
+			   "{\"address\": \"2001:db8:40::2\", \"wan\": \"isp2\"}], \"encryption\": {\"public_key\": "
+			   "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\", \"cipher\": \"aes-gcm-256\", "
+			   "\"nat_traversal\": true}}, "
+			   "\"wg\": {\"id\": 5, \"endpoints\": [{\"address\": \"2001:db8:50::2\", \"wan\": \"isp3\"}], "
+			   "\"encryption\": {\"public_key\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\", "
+			   "\"cipher\": \"wireguard\"}}, "
+			   "\"ike\": {\"id\": 6, \"endpoints\": [{\"address\": \"203.0.113.6\", \"wan\": \"isp1\"}, "
+			   "{\"address\": \"2001:db8:60::2\", \"wan\": \"isp2\"}], \"encryption\": {\"keying\": "
+			   "\"ikev2\", \"public_key\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}}, "
+			   "\"ike4\": {\"id\": 7, \"endpoints\": [{\"address\": \"203.0.113.7\", \"wan\": \"isp2\"}], "
+			   "\"encryption\": {\"keying\": \"ikev2\", \"public_key\": "
+			   "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}}, "
+			   "\"clear\": {\"id\": 8, \"endpoints\": [{\"address\": \"2001:db8:80::2\", \"wan\": \"isp2\"}]}}",
+			   "{}", "{}");
+	json_t *kernel = J(kernel6), *ids = json_object(), *r;
+	struct cd_compiled c = { 0 };
+	char buf[160];
+
+	ck_assert_int_eq(cd_compile(tabs, s, kernel, ids, &c), 0);
+	/* encrypted, either family: each path sealed from its first write, the
+	 * IPv6 one as the IPv4 one (ESP keyed by public key; WireGuard) */
+	ck_assert_str_eq(phase(&c, "peers/sealed"), "Ready");
+	ck_assert_str_eq(path_to(c.want, "203.0.113.4", buf, sizeof(buf)), "192.0.2.1 203.0.113.4 192.0.2.254");
+	ck_assert_int_eq(path_sealed(c.want, "203.0.113.4"), 1);
+	ck_assert_str_eq(path_to(c.want, "2001:db8:40::2", buf, sizeof(buf)), "2001:db8:2::1 2001:db8:40::2 fe80::1");
+	ck_assert_int_eq(path_sealed(c.want, "2001:db8:40::2"), 1);
+	ck_assert_str_eq(phase(&c, "peers/wg"), "Ready");
+	ck_assert_str_eq(path_to(c.want, "2001:db8:50::2", buf, sizeof(buf)), "2001:db8:3::1 2001:db8:50::2 fe80::ab");
+	ck_assert_int_eq(path_sealed(c.want, "2001:db8:50::2"), 1);
+	/* an unencrypted one's are not */
+	ck_assert_int_eq(path_sealed(c.want, "2001:db8:80::2"), 0);
+	/* IKEv2 over IPv4 alone: sealed as before */
+	ck_assert_str_eq(phase(&c, "peers/ike4"), "Ready");
+	ck_assert_int_eq(path_sealed(c.want, "203.0.113.7"), 1);
+	/* IKEv2 over IPv6: refused whole (its IPv4 endpoint too), nothing clear */
+	r = json_object_get(c.results, "peers/ike");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "reason")), "unsupported");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), "/spec/endpoints/1/address");
+	ck_assert(says(&c, "peers/ike", "IKEv2 over an IPv6 underlay is not supported yet: endpoint 2001:db8:60::2"));
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "entries")), 0);
+	ck_assert_str_eq(path_to(c.want, "203.0.113.6", buf, sizeof(buf)), "");
+	ck_assert_str_eq(path_to(c.want, "2001:db8:60::2", buf, sizeof(buf)), "");
+	cd_compiled_free(&c);
+	json_decref(s);
+	json_decref(kernel);
+	json_decref(ids);
+}
+END_TEST
+
+/* 16 bytes of "ip" (dp_addr.h: IPv4 mapped) from @s, for the tests below. */
+static void
+ip16(const char *s, uint8_t a[16])
+{
+	bool v4;
+
+	ck_assert_int_eq(dp_addr_ip_any(s, a, &v4), 0);
+}
+
+/* @n bytes at @b as hex, for comparing with a known answer. */
+static const char *
+hexof(const uint8_t *b, size_t n)
+{
+	static char out[2 * 64 + 1];
+
+	dp_addr_bytes_hex(b, n, out);
+	return out;
+}
+
+/*
+ * ESP's derived SAs (ov_keys_derive) against known answers. IPv4's were
+ * taken from the derivation as it was before IPv6 paths (its 4-byte
+ * addresses in the HKDF info): boxes in the field, and peers of an older
+ * sxcd, derive the same keys and SPIs. IPv6's put the 16-byte addresses
+ * where IPv4's 4 go (the answers from an HKDF of that info made apart,
+ * Python's hmac). The SAs' names: IPv4's text as before (the stored
+ * sequence-number marks are found by them), IPv6's its own.
+ */
+START_TEST(esp_derivation_and_names)
+{
+	static const struct {
+		const char *src, *dst;
+		uint64_t epoch;
+		bool aes256;
+		uint8_t lane;
+		uint32_t gen;
+		const char *key;
+		uint32_t spi;
+	} kat[] = {
+		{ "192.0.2.1", "203.0.113.4", 480000, true, 0, 0,
+		  "d87ef8ee369d406a756fef727dd2cc7d24d24aac8fd0044fbd75ecfb9ad40f523896272c", 0x9674fe7e },
+		{ "192.0.2.1", "203.0.113.4", 480001, false, 3, 7,
+		  "e033bf0daaa01352db49c190383bb5587408a52bcf08aca277cb7d4b26eaee509d3eef2a", 0xea9fa17d },
+		{ "203.0.113.4", "192.0.2.1", 480001, false, 2, 0,
+		  "9df73408abc6e040965fbf43145fbfa08df9fbff0d5898e6098b40c9ace82c6169b6b3ff", 0xc1f8a386 },
+		{ "2001:db8:2::1", "2001:db8:40::2", 480000, true, 0, 0,
+		  "3c069a4ac34a5115d8ca68641c784d66dc277caee6db69549fd93408deca3ae2b098a7bf", 0xc1f8cdc0 },
+		{ "2001:db8:40::2", "2001:db8:2::1", 480001, false, 3, 7,
+		  "539a829896cd913c1a99a3e1ef8197ec30319ae644c92463f4b76a867b0d06a5791f8ccd", 0x92c5d050 },
+	};
+	uint8_t shared[32], src[16], dst[16], key[36];
+	char name[OV_KEYS_NAME_MAX];
+	uint32_t spi;
+
+	for (int i = 0; i < 32; i++)
+		shared[i] = (uint8_t)(i + 1);
+	for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++) {
+		ip16(kat[i].src, src);
+		ip16(kat[i].dst, dst);
+		ck_assert_int_eq(ov_keys_derive(shared, src, dst, kat[i].epoch, kat[i].aes256, kat[i].lane, kat[i].gen,
+						key, &spi), 0);
+		ck_assert_str_eq(hexof(key, sizeof(key)), kat[i].key);
+		ck_assert_uint_eq(spi, kat[i].spi);
+	}
+	/* a path is of one family */
+	ip16("192.0.2.1", src);
+	ip16("2001:db8:40::2", dst);
+	ck_assert_int_eq(ov_keys_derive(shared, src, dst, 1, true, 0, 0, key, &spi), -EINVAL);
+
+	ip16("192.0.2.1", src);
+	ip16("203.0.113.4", dst);
+	ov_keys_sa_name(name, false, src, dst, 0, 0, false, "", 480000);
+	ck_assert_str_eq(name, "in|192.0.2.1|203.0.113.4|480000");
+	ov_keys_sa_name(name, true, dst, src, 3, 7, true, "~was", 480001);
+	ck_assert_str_eq(name, "out|203.0.113.4|192.0.2.1#3~g7~nat~was|480001");
+	ip16("2001:db8:2::1", src);
+	ip16("2001:db8:40::2", dst);
+	ov_keys_sa_name(name, false, dst, src, 0, 0, false, NULL, 480000);
+	ck_assert_str_eq(name, "in|2001:db8:40::2|2001:db8:2::1|480000");
+	/* the longest there is: nothing cut */
+	ip16("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", src);
+	ip16("fffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", dst);
+	ov_keys_sa_name(name, true, src, dst, 255, UINT32_MAX, true, "~old", UINT64_MAX);
+	ck_assert_str_eq(name, "out|ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe|fffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+			 "#255~g4294967295~nat~old|18446744073709551615");
 }
 END_TEST
 
@@ -1322,6 +1477,8 @@ suite(void)
 	tcase_add_test(tc, compiler_incremental);
 	tcase_add_test(tc, compiler_ids_given_back);
 	tcase_add_test(tc, compile_ipv6_underlay);
+	tcase_add_test(tc, compile_ipv6_sealed);
+	tcase_add_test(tc, esp_derivation_and_names);
 	tcase_add_test(tc, compile_policy_apps_and_repair);
 	tcase_add_test(tc, compile_wan_addresses_refused);
 	tcase_add_test(tc, member_put_shares_and_bounds);

@@ -296,7 +296,6 @@ for bad in "vtep add|missing IP" "vtep add 192.0.2|bad IP '192.0.2'" \
 	"path add 1 src 2001:db8:10::1 dst 2001:db8:20::2 gw 192.0.2.1 vrf 100|a path is of one family: src is IPv6, gw is IPv4" \
 	"path add 1 src fe80::1 dst 2001:db8:20::2 gw fe80::9 vrf 100|bad src 'fe80::1' (a path's ends are global addresses" \
 	"path add 1 $PATH_WHERE vrf 100 vrf 100|unexpected 'vrf'" \
-	"path add 1 src 2001:db8:10::1 dst 2001:db8:20::2 gw fe80::1 vrf 100 sealed|a sealed path is IPv4" \
 	"tunnel add 24 slice 1 vni 5000|tunnel add needs 'slice S', 'vni V' and 'path P'" \
 	"$TUN ttl x|bad TTL 'x'" "$TUN peer|'peer' needs a value" \
 	"$TUN dscp 65|bad DSCP 65 (0..64)" "$TUN rmac 02:00|bad rmac '02:00'" \
@@ -991,6 +990,7 @@ for c in "vtep add 192.0.2.10|vteps|insert|{\"ip\":\"192.0.2.10\"}|vtep|{}" \
 	"site add 2 endpoint 2001:db8:20::2|endpoints|insert|{\"ip\":\"2001:db8:20::2\"}|endpoint|{\"site\":2}" \
 	"path add 4 src 2001:db8:10::1 dst 2001:db8:20::2 gw fe80::1 vrf 100 probe sxdp|paths|insert|{\"id\":4}|sxdp|{\"src\":\"2001:db8:10::1\",\"dst\":\"2001:db8:20::2\",\"vrf\":100,\"mtu\":0,\"gw\":\"fe80::1\",\"interval_ms\":50,\"down_after\":3,\"up_after\":5}" \
 	"path add 5 src 192.0.2.10 dst 198.51.100.22 gw 192.0.2.1 vrf 100 probe sxdp sealed|paths|insert|{\"id\":5}|sxdp|{\"src\":\"192.0.2.10\",\"dst\":\"198.51.100.22\",\"vrf\":100,\"mtu\":0,\"gw\":\"192.0.2.1\",\"interval_ms\":50,\"down_after\":3,\"up_after\":5,\"sealed\":1}" \
+	"path add 6 src 2001:db8:10::1 dst 2001:db8:20::3 gw fe80::1 vrf 100 sealed|paths|insert|{\"id\":6}|static|{\"src\":\"2001:db8:10::1\",\"dst\":\"2001:db8:20::3\",\"vrf\":100,\"mtu\":0,\"gw\":\"fe80::1\",\"sealed\":1}" \
 	"path del 3|paths|delete|{\"id\":3}||" \
 	"policy del 21 1|policies|delete|{\"tunnel\":21,\"class\":1}||" \
 	"tunnel add 25 slice 1 vni 7000 path 0 geneve ttl copy dscp 10 csum rmac 02:00:00:00:aa:01|tunnels|insert|{\"id\":25}|geneve|{\"slice\":1,\"vni\":7000,\"path\":0,\"ttl\":0,\"dscp\":10,\"csum\":1,\"rmac\":\"02:00:00:00:aa:01\"}"; do

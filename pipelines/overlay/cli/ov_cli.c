@@ -541,7 +541,7 @@ cmd_class(struct sx_ctx *x, char **av, int ac)
 "                              tx and rx intervals, down its detect multiplier;\n" \
 "                              hold: a probed path that came up is taken only\n" \
 "                              once up this long (a failback hold-down);\n" \
-"                              sealed (IPv4): never clear, before its first SA\n" \
+"                              sealed: never clear, before its first SA\n" \
 "                              or WireGuard session too\n" \
 "  path del ID\n" \
 "  path show                   every path: state and since when, RTT, jitter and\n" \

@@ -64,6 +64,7 @@
 #include "cd_log.h"
 #include "cd_svc.h"
 #include "cd_vis.h"
+#include "dp_addr.h"
 #include "ov_ike.h"
 #include "ov_keyctl.h"
 #include "ov_keyfile.h"
@@ -618,11 +619,18 @@ paths_read(void)
 		if (strcmp(json_string_value(json_object_get(enc, "keying")) ?: "", "ikev2") != 0)
 			continue;
 		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
+			uint8_t l[16], r[16];
 			uint32_t local, remote;
 			uint16_t path;
 
-			if (ov_site_path(g.res, site, name, ep, &path, &local, &remote))
-				path_set(name, enc, path, local, remote);
+			/* IKEv2 is IPv4's alone here: ov_kind refuses such a peer
+			 * with an IPv6 endpoint, so none is left unkeyed (clear) */
+			if (!ov_site_path(g.res, site, name, ep, &path, l, r) || !dp_addr_mapped(l) ||
+			    !dp_addr_mapped(r))
+				continue;
+			memcpy(&local, l + 12, 4);
+			memcpy(&remote, r + 12, 4);
+			path_set(name, enc, path, local, remote);
 		}
 	}
 	for (int j = 0; j < IKE_PATHS; j++)

@@ -157,9 +157,7 @@ compile_path(struct cc *c, const struct intent *it)
 	else if (bfd && a->up_after)
 		rc = cc_refuse(c, -EINVAL, "a bfd path is up when its session is (RFC 5880's three-way "
 			       "handshake): no up");
-	else if ((rc = path_addrs(c, a)) == 0 && a->sealed && cc_af_of(a->dst) == AF_INET6)
-		rc = cc_refuse(c, -EINVAL, "a sealed path is IPv4 (ESP and WireGuard are IPv4's here)");
-	else if (rc == 0 &&
+	else if ((rc = path_addrs(c, a)) == 0 &&
 		 (rc = cc_check_id(c, "VRF", a->vrf, U16_MAX)) == 0 &&
 		 (rc = cc_check_id(c, "MTU", a->mtu, U16_MAX)) == 0 && probed &&
 		 (rc = cc_check_num(c, "interval", iv, 1, U16_MAX)) == 0 &&

@@ -85,8 +85,8 @@ INTENT_ARG(INTENT_VNI_DEL, struct ov_vni_arg);
  * ("static" (NULL), "sxdp", "icmp", "bfd") on its timers (0: the
  * defaults; bfd: @down_after is its detection multiplier, no @up_after).
  * @src, @dst and @gw are of one family; an IPv6 @gw may be link-local.
- * @sealed (IPv4): never clear in sxdp, before its first SA too (an
- * encrypted peer's path). path del: @id. */
+ * @sealed: never clear in sxdp, before its first SA too (an encrypted
+ * peer's path, of either family). path del: @id. */
 struct ov_path_arg {
 	json_int_t id;
 	const char *probe;

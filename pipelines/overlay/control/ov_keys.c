@@ -7,10 +7,10 @@
  * (/api/v1/status, services.esp.public_key). A peer whose intent says
  * encryption {public_key, cipher} shares a secret with the box (X25519);
  * the ESP SA of each direction of each path and epoch is derived from it
- * (HKDF-SHA256 over the two outer addresses, the epoch and the cipher:
- * the AES key, the salt and the SPI), so both ends compute the same SAs
- * and none is ever sent: a fleet publishes public keys, a single box's
- * operator copies one.
+ * (HKDF-SHA256 over the two outer addresses, of either family, the epoch
+ * and the cipher: the AES key, the salt and the SPI), so both ends
+ * compute the same SAs and none is ever sent: a fleet publishes public
+ * keys, a single box's operator copies one.
  *
  * Epochs are wall-clock periods of --esp-rekey seconds. Make-before-break:
  * the inbound SAs of the next epoch are in sxdp a whole epoch early; at the
@@ -68,6 +68,7 @@
 #include "cd_log.h"
 #include "cd_svc.h"
 #include "cd_vis.h"
+#include "dp_addr.h"
 #include "ov_keyctl.h"
 #include "ov_keyfile.h"
 #include "ov_keys.h"
@@ -242,28 +243,33 @@ ov_keys_shared_prev(const char *pub_b64, uint8_t out[32])
 	return k.priv == NULL ? -ENODEV : !k.has_prev ? -ENOENT : shared_with(k.prev, pub_b64, out);
 }
 
-/* The SA of direction @src -> @dst (network order) at @epoch, of @lane and
- * generation @gen: 36 bytes of key then salt (@klen + 4 used) and the SPI,
- * from HKDF-SHA256 of the shared secret. */
-static int
-derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, bool aes256, uint8_t lane,
-       uint32_t gen, uint8_t key[36], uint32_t *spi)
+int
+ov_keys_derive(const uint8_t shared[32], const uint8_t src[16], const uint8_t dst[16], uint64_t epoch, bool aes256,
+	       uint8_t lane, uint32_t gen, uint8_t key[36], uint32_t *spi)
 {
 	static const unsigned char salt[] = "sxdp esp v1";
-	uint8_t info[22], okm[40];
-	size_t ilen = gen != 0 ? 22 : lane != 0 ? 18 : 17;
+	/* the addresses as the path's family has them: IPv4's 4 bytes each,
+	 * so an IPv4 path's info is byte for byte what it was before IPv6
+	 * (peers of an older sxcd derive the same SAs); IPv6's 16 bytes each
+	 * in their place, the rest after them as it is */
+	size_t alen = dp_addr_mapped(src) ? 4 : 16, at = 2 * alen;
+	uint8_t info[2 * 16 + 14], okm[40];
+	size_t ilen = at + (gen != 0 ? 14 : lane != 0 ? 10 : 9);
 	size_t len = sizeof(okm);
-	EVP_PKEY_CTX *cx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+	EVP_PKEY_CTX *cx;
 	int rc = -EIO;
 
-	memcpy(info, &src, 4);
-	memcpy(info + 4, &dst, 4);
+	if (dp_addr_mapped(src) != dp_addr_mapped(dst))
+		return -EINVAL;	/* a path is of one family */
+	memcpy(info, src + 16 - alen, alen);
+	memcpy(info + alen, dst + 16 - alen, alen);
 	for (int i = 0; i < 8; i++)
-		info[8 + i] = (uint8_t)(epoch >> (56 - 8 * i));
-	info[16] = aes256 ? 2 : 1;
-	info[17] = lane;	/* lane 0's info is the first 17 bytes alone, as before lanes */
+		info[at + i] = (uint8_t)(epoch >> (56 - 8 * i));
+	info[at + 8] = aes256 ? 2 : 1;
+	info[at + 9] = lane;	/* lane 0's info ends before it, as before lanes */
 	for (int i = 0; i < 4; i++)	/* generation 0's: none, as before generations */
-		info[18 + i] = (uint8_t)(gen >> (24 - 8 * i));
+		info[at + 10 + i] = (uint8_t)(gen >> (24 - 8 * i));
+	cx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
 	if (cx != NULL && EVP_PKEY_derive_init(cx) == 1 && EVP_PKEY_CTX_set_hkdf_md(cx, EVP_sha256()) == 1 &&
 	    EVP_PKEY_CTX_set1_hkdf_salt(cx, salt, sizeof(salt) - 1) == 1 &&
 	    EVP_PKEY_CTX_set1_hkdf_key(cx, shared, 32) == 1 &&
@@ -284,9 +290,9 @@ derive(const uint8_t shared[32], uint32_t src, uint32_t dst, uint64_t epoch, boo
 
 /* One SA the intents want now. */
 struct want {
-	char name[112];			/* "in|SRC|DST|EPOCH", "in|SRC|DST#LANE~gGEN~nat|EPOCH" */
+	char name[OV_KEYS_NAME_MAX];	/* ov_keys_sa_name's */
 	bool out, natt;
-	uint32_t src, dst;
+	uint8_t src[16], dst[16];	/* the path's family's (dp_addr.h: IPv4 mapped) */
 	uint64_t epoch;
 	uint16_t path;
 	uint8_t lane;			/* of the path's per-worker SAs (RFC 9611) */
@@ -304,21 +310,29 @@ struct want {
 #define ESP_LANES_MAX 8		/* sxdp's OV_SA_LANES */
 static struct want wants[ESP_WANT_MAX];
 
+void
+ov_keys_sa_name(char name[OV_KEYS_NAME_MAX], bool out, const uint8_t src[16], const uint8_t dst[16], uint8_t lane,
+		uint32_t gen, bool natt, const char *marker, uint64_t epoch)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], l[8] = "", g[16] = "";
+
+	/* an IPv4 path's text dotted, as before IPv6: the marks stored under
+	 * these names are found again */
+	dp_addr_ntop_any(src, s, sizeof(s));
+	dp_addr_ntop_any(dst, d, sizeof(d));
+	if (lane != 0)
+		snprintf(l, sizeof(l), "#%u", lane);
+	if (gen != 0)
+		snprintf(g, sizeof(g), "~g%u", gen);
+	snprintf(name, OV_KEYS_NAME_MAX, "%s|%s|%s%s%s%s%s|%" PRIu64, out ? "out" : "in", s, d, l, g,
+		 natt ? "~nat" : "", marker ?: "", epoch);
+}
+
 static void
 want_name(struct want *w)
 {
-	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &w->src, s, sizeof(s));
-	inet_ntop(AF_INET, &w->dst, d, sizeof(d));
-	char lane[8] = "", gen[16] = "";
-
-	if (w->lane != 0)
-		snprintf(lane, sizeof(lane), "#%u", w->lane);
-	if (w->gen != 0)
-		snprintf(gen, sizeof(gen), "~g%u", w->gen);
-	snprintf(w->name, sizeof(w->name), "%s|%s|%s%s%s%s%s|%" PRIu64, w->out ? "out" : "in", s, d, lane, gen,
-		 w->natt ? "~nat" : "", w->old_key ? "~old" : w->was_key ? "~was" : "", w->epoch);
+	ov_keys_sa_name(w->name, w->out, w->src, w->dst, w->lane, w->gen, w->natt,
+			w->old_key ? "~old" : w->was_key ? "~was" : "", w->epoch);
 }
 
 static int
@@ -365,7 +379,7 @@ static void
 sa_add(const struct want *w)
 {
 	uint8_t key[36];
-	char hex[73], s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	char hex[73], s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	unsigned int klen = w->aes256 ? 32 : 16;
 	json_t *mark = json_object_get(k.marks, w->name), *p;
 	uint64_t seq = 1;
@@ -376,7 +390,7 @@ sa_add(const struct want *w)
 		ov_keyctl_fail(&k.ctl, "no SA id left for %s", w->name);
 		return;
 	}
-	if (derive(w->shared, w->src, w->dst, w->epoch, w->aes256, w->lane, w->gen, key, &spi) < 0) {
+	if (ov_keys_derive(w->shared, w->src, w->dst, w->epoch, w->aes256, w->lane, w->gen, key, &spi) < 0) {
 		k.ids[id] = false;
 		ov_keyctl_fail(&k.ctl, "cannot derive SA %s", w->name);
 		return;
@@ -397,8 +411,9 @@ sa_add(const struct want *w)
 	for (unsigned int i = 0; i < klen + 4; i++)
 		snprintf(hex + 2 * i, 3, "%02x", w->aes256 ? key[i] : (i < 16 ? key[i] : key[32 + i - 16]));
 	OPENSSL_cleanse(key, sizeof(key));
-	inet_ntop(AF_INET, &w->src, s, sizeof(s));
-	inet_ntop(AF_INET, &w->dst, d, sizeof(d));
+	/* the path's family's text: sxdp seals IPv4 and IPv6 paths alike */
+	dp_addr_ntop_any(w->src, s, sizeof(s));
+	dp_addr_ntop_any(w->dst, d, sizeof(d));
 	p = json_pack("{s:i,s:s,s:I,s:s,s:s,s:s,s:s,s:b}", "id", id, "dir", w->out ? "out" : "in", "spi",
 		      (json_int_t)spi, "cipher", w->aes256 ? "aes-gcm-256" : "aes-gcm-128", "key", hex, "src", s,
 		      "dst", d, "esn", 1);
@@ -555,11 +570,11 @@ wanted(struct want *w, size_t max, time_t now)
 			lanes = 1;
 		json_object_set_new(k.peers, name, json_string("keyed"));
 		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
-			uint32_t local, remote;
+			uint8_t local[16], remote[16];
 			uint16_t path;
 
-			if (!ov_site_path(k.res, site, name, ep, &path, &local, &remote))
-				continue;	/* not compiled yet, or not IPv4 */
+			if (!ov_site_path(k.res, site, name, ep, &path, local, remote))
+				continue;	/* not compiled yet, or no path */
 			/* each lane: out at e; in at e and e + 1, e - 1 for a grace
 			 * into e; the old generation's in likewise a while */
 			for (json_int_t l = 0; l < lanes; l++)
@@ -578,12 +593,13 @@ wanted(struct want *w, size_t max, time_t now)
 					if ((v == 1 && !has_old) || (v == 2 && (!has_was || j % 7 == 0)) ||
 					    (j % 7 == 0 && v < 2 && (v == 1) == told))
 						continue;
-					*x = (struct want){ .out = j % 7 == 0, .src = j % 7 == 0 ? local : remote,
-							    .dst = j % 7 == 0 ? remote : local,
+					*x = (struct want){ .out = j % 7 == 0,
 							    .epoch = e + (uint64_t)des[j % 7], .path = (uint16_t)path,
 							    .lane = (uint8_t)l, .aes256 = aes256, .natt = natt,
 							    .gen = j % 7 == 0 ? out_gen : j % 7 < 4 ? gen : (uint32_t)prev,
 							    .old_key = v == 1, .was_key = v == 2 };
+					memcpy(x->src, j % 7 == 0 ? local : remote, 16);
+					memcpy(x->dst, j % 7 == 0 ? remote : local, 16);
 					memcpy(x->shared, v == 1 ? old : v == 2 ? was : shared, 32);
 					snprintf(x->peer, sizeof(x->peer), "%s", name);
 					want_name(x);
@@ -694,8 +710,8 @@ listed(void *arg, json_t *result, json_t *error)
 		for (size_t j = 0; j < n; j++) {
 			uint8_t key[36];
 
-			if (derive(wants[j].shared, wants[j].src, wants[j].dst, wants[j].epoch, wants[j].aes256,
-				   wants[j].lane, wants[j].gen, key, &spis[j]) < 0)
+			if (ov_keys_derive(wants[j].shared, wants[j].src, wants[j].dst, wants[j].epoch, wants[j].aes256,
+					   wants[j].lane, wants[j].gen, key, &spis[j]) < 0)
 				spis[j] = 0;	/* no SPI: none is 0 */
 			OPENSSL_cleanse(key, sizeof(key));
 			OPENSSL_cleanse(wants[j].shared, sizeof(wants[j].shared));
@@ -852,7 +868,7 @@ names_marked(const char *marker, const char *peer)
 
 	json_object_foreach_safe(k.held, tmp, name, v) {
 		const char *bar = strrchr(name, '|');
-		char n[160];
+		char n[OV_KEYS_NAME_MAX + 8];
 
 		if (bar == NULL || strstr(name, "~old") != NULL || strstr(name, "~was") != NULL ||
 		    (peer != NULL && strcmp(json_string_value(json_object_get(v, "peer")) ?: "", peer) != 0))

@@ -66,10 +66,11 @@ wan_gw(struct cd_kx *x, const char *wan, int af, const char *dst, char *what, si
 	return gw != NULL ? gw : dst;
 }
 
-/* ESP and WireGuard are IPv4 only in sxdp for now (ov_site.c), and what
- * an operator asked encrypted is never sent clear: an encrypted peer with
- * an IPv6 endpoint fails whole, whatever the site has (so the refusal
- * comes when the peer is written, not when a link gets an address6). */
+/* ESP keyed by public key and WireGuard seal paths of either family;
+ * IKEv2 is IPv4's alone for now (ov_ike.c), and what an operator asked
+ * encrypted is never sent clear: a peer of keying ikev2 with an IPv6
+ * endpoint fails whole, whatever the site has (so the refusal comes when
+ * the peer is written, not when a link gets an address6). */
 static bool
 peer_sealable(struct cd_kx *x, json_t *spec)
 {
@@ -112,12 +113,12 @@ peer_sealable(struct cd_kx *x, json_t *spec)
 		return false;
 	}
 	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
-		if (cc_af_of(cd_str(ep, "address")) != AF_INET6)
+		if (!ike || cc_af_of(cd_str(ep, "address")) != AF_INET6)
 			continue;
 		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/address", i);
-		cd_kx_fail(x, "Failed", ptr, "unsupported", "encryption over an IPv6 underlay is not "
-			   "supported yet: endpoint %s would go clear (give the peer IPv4 endpoints only, or "
-			   "no encryption)", cd_str(ep, "address"));
+		cd_kx_fail(x, "Failed", ptr, "unsupported", "IKEv2 over an IPv6 underlay is not supported yet: "
+			   "endpoint %s (give the peer IPv4 endpoints, or keying derived, by public key, or cipher "
+			   "wireguard)", cd_str(ep, "address"));
 		return false;
 	}
 	return true;

@@ -5,42 +5,44 @@
 #include <arpa/inet.h>
 
 #include "cd_vis.h"
+#include "dp_addr.h"
 #include "ov_site.h"
 
-/* The site's WAN link @wan's IPv4 address (its prefix length dropped):
- * ESP and WireGuard are IPv4 only in sxdp for now; ov_kind refuses an
- * encrypted peer that has an IPv6 endpoint, so none is keyed clear here
- * or anywhere (an IPv6 endpoint reads as no path). */
+/* The site's WAN link @wan's address of family @v4 (address, or address6;
+ * its prefix length dropped), mapped as ov_site_path gives it: the path
+ * ov_kind compiled leaves from that one too. */
 static bool
-wan_address(json_t *site, const char *wan, uint32_t *ip)
+wan_address(json_t *site, const char *wan, bool v4, uint8_t ip[16])
 {
 	json_t *w;
 	size_t i;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
+	bool got4;
 
 	json_array_foreach(json_object_get(site, "wan"), i, w) {
-		const char *addr = json_string_value(json_object_get(w, "address"));
+		const char *addr = json_string_value(json_object_get(w, v4 ? "address" : "address6"));
 
 		if (wan == NULL || addr == NULL || strcmp(json_string_value(json_object_get(w, "name")) ?: "", wan) != 0)
 			continue;
 		snprintf(a, sizeof(a), "%.*s", (int)strcspn(addr, "/"), addr);
-		return inet_pton(AF_INET, a, ip) == 1;
+		return dp_addr_ip_any(a, ip, &got4) == 0 && got4 == v4;
 	}
 	return false;
 }
 
 bool
-ov_site_path(struct cd_res *res, json_t *site, const char *peer, json_t *ep, uint16_t *path, uint32_t *local,
-	     uint32_t *remote)
+ov_site_path(struct cd_res *res, json_t *site, const char *peer, json_t *ep, uint16_t *path, uint8_t local[16],
+	     uint8_t remote[16])
 {
 	const char *addr = json_string_value(json_object_get(ep, "address"));
 	char key[160];
 	json_int_t id;
+	bool v4;
 
 	snprintf(key, sizeof(key), "peers/%s/%s", peer, addr ?: "");
 	if ((id = cd_vis_id(res, "path", key)) <= 0 || id > UINT16_MAX || addr == NULL ||
-	    inet_pton(AF_INET, addr, remote) != 1 ||
-	    !wan_address(site, json_string_value(json_object_get(ep, "wan")), local))
+	    dp_addr_ip_any(addr, remote, &v4) < 0 ||
+	    !wan_address(site, json_string_value(json_object_get(ep, "wan")), v4, local))
 		return false;
 	*path = (uint16_t)id;
 	return true;

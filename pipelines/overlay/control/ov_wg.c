@@ -50,6 +50,7 @@
 #include "cd_log.h"
 #include "cd_svc.h"
 #include "cd_vis.h"
+#include "dp_addr.h"
 #include "ov_keyctl.h"
 #include "ov_keyfile.h"
 #include "ov_site.h"
@@ -103,9 +104,11 @@ struct wgp {
 	bool rekey_now;
 	char name[96];			/* "PEER #PATH" */
 	uint16_t path;
-	uint32_t local, remote;		/* VTEPs, network order */
+	/* the path's family's addresses, 16 bytes as the tables' "ip" type
+	 * has them (dp_addr.h: IPv4 mapped) */
+	uint8_t local[16], remote[16];	/* VTEPs */
 	uint16_t rport;			/* the peer's port, as configured */
-	uint32_t ep;			/* where the peer is now (network order), and its port */
+	uint8_t ep[16];			/* where the peer is now, and its port */
 	uint16_t ep_port;
 	uint8_t pub[OV_NOISE_KEY];
 	struct ov_noise_peer peer;
@@ -226,8 +229,8 @@ answered(void *arg, json_t *result, json_t *error)
 static uint16_t
 sa_add(const struct wgp *w, bool out, uint32_t idx, const uint8_t key[OV_NOISE_KEY])
 {
-	char khex[2 * OV_NOISE_KEY + 1], s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-	uint32_t src = out ? w->local : w->remote, dst = out ? w->ep : w->local;
+	char khex[2 * OV_NOISE_KEY + 1], s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const uint8_t *src = out ? w->local : w->remote, *dst = out ? w->ep : w->local;
 	json_t *p;
 	int id;
 
@@ -236,8 +239,8 @@ sa_add(const struct wgp *w, bool out, uint32_t idx, const uint8_t key[OV_NOISE_K
 		return 0;
 	}
 	hex(key, OV_NOISE_KEY, khex);
-	inet_ntop(AF_INET, &src, s, sizeof(s));
-	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	dp_addr_ntop_any(src, s, sizeof(s));
+	dp_addr_ntop_any(dst, d, sizeof(d));
 	/* sxdp holds it to REJECT_AFTER too: no use past it, should sxcd be gone */
 	p = json_pack("{s:i,s:s,s:I,s:s,s:s,s:s,s:s,s:i,s:I}", "id", id, "dir", out ? "out" : "in", "spi",
 		      (json_int_t)idx, "cipher", "wireguard", "key", khex, "src", s, "dst", d, "path", w->path,
@@ -291,12 +294,12 @@ rotate(struct wgp *w, struct sess *n, uint64_t now)
 /* --------------------------------------------------------- the messages */
 
 static void
-send_msg(const struct wgp *w, const uint8_t *msg, size_t len, uint32_t dst, uint16_t dport)
+send_msg(const struct wgp *w, const uint8_t *msg, size_t len, const uint8_t dst[16], uint16_t dport)
 {
-	char h[2 * OV_NOISE_INIT_LEN + 1], d[INET_ADDRSTRLEN];
+	char h[2 * OV_NOISE_INIT_LEN + 1], d[INET6_ADDRSTRLEN];
 
 	hex(msg, len, h);
-	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	dp_addr_ntop_any(dst, d, sizeof(d));
 	cd_host_call(g.sxdp, "overlay.wg.send", json_pack("{s:i,s:s,s:s,s:i}", "path", w->path, "msg", h, "dst", d,
 							   "dport", dport), answered, "a handshake message");
 }
@@ -354,16 +357,17 @@ initiate(struct wgp *w, uint64_t now)
 /* The path a message from @src to our VTEP @dst is for: by the peer's
  * key @pub (NULL: any) and where it came from. */
 static struct wgp *
-path_of(const uint8_t *pub, uint32_t src, uint32_t dst)
+path_of(const uint8_t *pub, const uint8_t src[16], const uint8_t dst[16])
 {
 	struct wgp *best = NULL;
 
 	for (int i = 0; i < WG_PATHS; i++) {
 		struct wgp *w = &g.p[i];
 
-		if (!w->used || w->local != dst || (pub != NULL && sodium_memcmp(w->pub, pub, OV_NOISE_KEY) != 0))
+		if (!w->used || memcmp(w->local, dst, 16) != 0 ||
+		    (pub != NULL && sodium_memcmp(w->pub, pub, OV_NOISE_KEY) != 0))
 			continue;
-		if (w->remote == src || w->ep == src)
+		if (memcmp(w->remote, src, 16) == 0 || memcmp(w->ep, src, 16) == 0)
 			return w;
 		if (best == NULL)
 			best = w;
@@ -380,15 +384,20 @@ under_load(uint64_t now)
 /* Does message @msg (@len) from @src:@sport carry the cookie of its
  * sender? If not, a cookie reply goes back on a path of @dst. */
 static bool
-cookie_ok(const uint8_t *msg, size_t len, uint32_t src, uint16_t sport, uint32_t dst, uint32_t sender)
+cookie_ok(const uint8_t *msg, size_t len, const uint8_t src[16], uint16_t sport, const uint8_t dst[16],
+	  uint32_t sender)
 {
-	uint8_t a[6], c[OV_NOISE_COOKIE], reply[OV_NOISE_COOKIE_LEN];
+	/* of the source's address as its family has it (4 or 16 bytes) and
+	 * its port, big-endian (whitepaper 5.4.7), as the kernel's WireGuard
+	 * makes it; only the box that made a cookie checks it */
+	size_t alen = dp_addr_mapped(src) ? 4 : 16;
+	uint8_t a[16 + 2], c[OV_NOISE_COOKIE], reply[OV_NOISE_COOKIE_LEN];
 	const struct wgp *w;
 
-	memcpy(a, &src, 4);
-	a[4] = (uint8_t)(sport >> 8);
-	a[5] = (uint8_t)sport;
-	ov_noise_cookie(g.secret, a, sizeof(a), c);
+	memcpy(a, src + 16 - alen, alen);
+	a[alen] = (uint8_t)(sport >> 8);
+	a[alen + 1] = (uint8_t)sport;
+	ov_noise_cookie(g.secret, a, alen + 2, c);
 	if (ov_noise_mac2_ok(msg, len, c)) {
 		sodium_memzero(c, sizeof(c));
 		return true;
@@ -403,7 +412,8 @@ cookie_ok(const uint8_t *msg, size_t len, uint32_t src, uint16_t sport, uint32_t
 }
 
 static void
-on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, bool prev, uint64_t now)
+on_initiation(const uint8_t *msg, const uint8_t src[16], uint16_t sport, const uint8_t dst[16], bool prev,
+	      uint64_t now)
 {
 	uint8_t tai[OV_NOISE_TAI64N], resp[OV_NOISE_RESP_LEN];
 	struct ov_noise_hs hs;
@@ -438,7 +448,7 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, bo
 		return;
 	}
 	memcpy(w->last_tai, tai, sizeof(tai));
-	w->ep = src;
+	memcpy(w->ep, src, 16);
 	w->ep_port = sport;
 	w->uses_new |= !prev;
 	/* in at once, before the response is sent: sxdp takes its calls in
@@ -460,7 +470,8 @@ on_initiation(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, bo
 }
 
 static void
-on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, bool prev, uint64_t now)
+on_response(const uint8_t *msg, const uint8_t src[16], uint16_t sport, const uint8_t dst[16], bool prev,
+	    uint64_t now)
 {
 	uint32_t receiver = le32(msg + 8);
 	struct ov_noise_keys k;
@@ -468,8 +479,8 @@ on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, bool
 	struct wgp *w = NULL;
 
 	for (int i = 0; i < WG_PATHS && w == NULL; i++)
-		if (g.p[i].used && g.p[i].hs_live && g.p[i].hs.local == receiver && g.p[i].local == dst &&
-		    g.p[i].hs_prev == prev)
+		if (g.p[i].used && g.p[i].hs_live && g.p[i].hs.local == receiver &&
+		    memcmp(g.p[i].local, dst, 16) == 0 && g.p[i].hs_prev == prev)
 			w = &g.p[i];
 	if (w == NULL) {
 		g.refused++;
@@ -483,7 +494,7 @@ on_response(const uint8_t *msg, uint32_t src, uint16_t sport, uint32_t dst, bool
 	}
 	w->hs_live = false;
 	w->uses_new |= !prev;
-	w->ep = src;
+	memcpy(w->ep, src, 16);
 	w->ep_port = sport;
 	n = (struct sess){ .live = true, .confirmed = true, .initiator = true, .local = k.local, .remote = k.remote,
 			   .born = now, .rx_at = now, .tx_at = now };
@@ -538,11 +549,14 @@ received(void *arg, json_t *result, json_t *error)
 		const char *h = json_string_value(json_object_get(m, "msg"));
 		uint8_t msg[OV_NOISE_INIT_LEN];
 		size_t len = h != NULL ? strlen(h) / 2 : 0;
-		uint32_t src, dst;
+		uint8_t src[16], dst[16];
+		bool src4, dst4;
 		uint16_t sport = (uint16_t)json_integer_value(json_object_get(m, "sport"));
 
-		if (len > sizeof(msg) || inet_pton(AF_INET, json_string_value(json_object_get(m, "src")) ?: "", &src) != 1 ||
-		    inet_pton(AF_INET, json_string_value(json_object_get(m, "dst")) ?: "", &dst) != 1)
+		/* either family, the two of one (a path's) */
+		if (len > sizeof(msg) ||
+		    dp_addr_ip_any(json_string_value(json_object_get(m, "src")) ?: "", src, &src4) < 0 ||
+		    dp_addr_ip_any(json_string_value(json_object_get(m, "dst")) ?: "", dst, &dst4) < 0 || src4 != dst4)
 			continue;
 		for (size_t j = 0; j < len; j++)
 			sscanf(h + 2 * j, "%2hhx", &msg[j]);
@@ -630,19 +644,19 @@ paths_read(void)
 			continue;
 		}
 		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
-			uint32_t local, remote;
+			uint8_t local[16], remote[16];
 			uint16_t path;
 			struct wgp *w;
 
-			if (!ov_site_path(g.res, site, name, ep, &path, &local, &remote))
-				continue;	/* not compiled yet, or not IPv4 */
+			if (!ov_site_path(g.res, site, name, ep, &path, local, remote))
+				continue;	/* not compiled yet, or no path */
 			if ((w = wgp_of((uint16_t)path)) == NULL) {
 				json_object_set_new(g.peers, name, json_string("too many WireGuard paths"));
 				continue;
 			}
 			/* another key or other ends: another peer, from scratch */
-			if (w->used && (memcmp(w->pub, pub, OV_NOISE_KEY) != 0 || w->local != local || w->remote != remote ||
-					w->rport != (port ? port : WG_PORT)))
+			if (w->used && (memcmp(w->pub, pub, OV_NOISE_KEY) != 0 || memcmp(w->local, local, 16) != 0 ||
+					memcmp(w->remote, remote, 16) != 0 || w->rport != (port ? port : WG_PORT)))
 				wgp_drop(w);
 			w->seen = true;
 			w->nat = json_is_true(json_object_get(enc, "nat_traversal"));
@@ -655,11 +669,13 @@ paths_read(void)
 					require(w->path, w->required = true);
 				continue;
 			}
-			*w = (struct wgp){ .used = true, .seen = true, .path = (uint16_t)path, .local = local,
-					   .remote = remote, .rport = (uint16_t)(port ? port : WG_PORT),
+			*w = (struct wgp){ .used = true, .seen = true, .path = (uint16_t)path,
+					   .rport = (uint16_t)(port ? port : WG_PORT),
 					   .nat = json_is_true(json_object_get(enc, "nat_traversal")),
 					   .gen = (uint32_t)json_integer_value(json_object_get(enc, "generation")) };
-			w->ep = remote;
+			memcpy(w->local, local, 16);
+			memcpy(w->remote, remote, 16);
+			memcpy(w->ep, remote, 16);
 			w->ep_port = w->rport;
 			snprintf(w->name, sizeof(w->name), "%s #%u", name, (unsigned int)path);
 			memcpy(w->pub, pub, OV_NOISE_KEY);
@@ -778,7 +794,8 @@ listed(void *arg, json_t *result, json_t *error)
 			uint64_t rx = (uint64_t)json_integer_value(json_object_get(in, "packets"));
 			uint64_t tx = (uint64_t)json_integer_value(json_object_get(out, "packets"));
 			json_t *ep = json_object_get(in, "endpoint");
-			uint32_t a;
+			uint8_t a[16];
+			bool a4;
 
 			if (!ss[s]->live)
 				continue;
@@ -795,9 +812,12 @@ listed(void *arg, json_t *result, json_t *error)
 				ss[s]->rx_at = now;
 				ss[s]->unanswered_at = 0;
 			}
-			/* roamed: sxdp follows the peer already; so do our handshakes */
-			if (ep != NULL && inet_pton(AF_INET, json_string_value(json_object_get(ep, "address")) ?: "", &a) == 1) {
-				w->ep = a;
+			/* roamed: sxdp follows the peer already; so do our handshakes
+			 * (within the path's family: its VTEP sends from that one) */
+			if (ep != NULL &&
+			    dp_addr_ip_any(json_string_value(json_object_get(ep, "address")) ?: "", a, &a4) == 0 &&
+			    a4 == dp_addr_mapped(w->local)) {
+				memcpy(w->ep, a, 16);
 				w->ep_port = (uint16_t)json_integer_value(json_object_get(ep, "port"));
 			}
 		}
@@ -1122,7 +1142,7 @@ ov_wg_status(void)
 {
 	uint64_t now = ov_keyctl_now_ms();
 	json_t *paths, *st;
-	char ep[INET_ADDRSTRLEN];
+	char ep[INET6_ADDRSTRLEN];
 
 	if (g.p == NULL)
 		return NULL;
@@ -1132,7 +1152,7 @@ ov_wg_status(void)
 
 		if (!w->used)
 			continue;
-		inet_ntop(AF_INET, &w->ep, ep, sizeof(ep));
+		dp_addr_ntop_any(w->ep, ep, sizeof(ep));
 		json_object_set_new(paths, w->name, json_pack("{s:i,s:s,s:s,s:i,s:I,s:I,s:I}", "path", w->path, "state",
 			state_of(w), "endpoint", ep, "port", w->ep_port, "handshakes", (json_int_t)w->handshakes,
 			"session_age_ms", (json_int_t)(w->cur.live ? now - w->cur.born : 0), "index",

@@ -587,9 +587,7 @@ esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			*decided |= UINT64_C(1) << i;
 			continue;
 		default:
-			next[i] = ov_state_vtep4(ctx, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-									  md->l3_off)->dst_addr) ?
-				  DP_NEXT_DROP(OV_DROP(ike_malformed)) : OV_ESP_NOT_OURS;
+			next[i] = ov_state_to_vtep(ctx, m, md) ? DP_NEXT_DROP(OV_DROP(ike_malformed)) : OV_ESP_NOT_OURS;
 			*decided |= UINT64_C(1) << i;
 			continue;
 		}
@@ -611,9 +609,7 @@ esp_open_all(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint1
 			*decided |= UINT64_C(1) << i;
 			continue;
 		default:
-			next[i] = ov_state_vtep4(ctx, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-									  md->l3_off)->dst_addr) ?
-				  DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
+			next[i] = ov_state_to_vtep(ctx, m, md) ? DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
 			*decided |= UINT64_C(1) << i;
 			continue;
 		}
@@ -699,8 +695,8 @@ wan_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t
 		outer_words(m, md, &dst, &src);
 		/* a peer whose tunnels are encrypted sends nothing in clear,
 		 * its probes neither (a forged answer would keep a dead path up) */
-		if (unlikely(sas) && !sealed && kind[i] <= K_PROBE && (md->flags & DP_MF_IPV4) &&
-		    ov_sa_clear_refused((uint32_t)(src.lo >> 32))) {
+		if (unlikely(sas) && !sealed && kind[i] <= K_PROBE &&
+		    ov_sa_clear_refused((const uint8_t *)&src)) {
 			next[i] = DP_NEXT_DROP(OV_DROP(esp_required));
 			continue;
 		}

@@ -10,13 +10,14 @@
 #include "ov_esp.h"
 #include "ov_state.h"
 #include "dp_feature.h"
+#include "dp_flowkey.h"
 #include "dp_parse.h"
 #include "dp_table.h"
 
 int
 ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 {
-	if ((md->flags & (DP_MF_IPV4 | DP_MF_FRAG)) != DP_MF_IPV4)
+	if (!(md->flags & (DP_MF_IPV4 | DP_MF_IPV6)) || (md->flags & DP_MF_FRAG))
 		return OV_ESP_NOT;
 	if (md->l4_proto == IPPROTO_ESP)
 		return OV_ESP_PACKET;
@@ -39,33 +40,55 @@ ov_esp_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 }
 
 /* @m sealed: its outer header's DSCP and ECN (@tos), its destination
- * where a NAT showed the peer to be (UDP-encapsulated), its checksum, its
- * metadata the ESP packet's. */
+ * where a NAT showed the peer to be (UDP-encapsulated), its checksum (IPv4
+ * its header's, IPv6 its UDP's: RFC 8200 has no zero one), its metadata
+ * the ESP packet's. */
 static inline void
 sealed(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, uint8_t tos)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, OV_SA_L2_LEN);
-	uint16_t dport = s->dport;
-	uint32_t dst;
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, OV_SA_L2_LEN);
+	struct ov_sa_ep to = { .port = s->dport };
+	struct rte_udp_hdr *uh;
+
+	if (s->dport != 0)
+		ov_sa_dest(s, &to);
+	md->l2_len = md->l3_off = OV_SA_L2_LEN;
+	md->l4_proto = s->dport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
+	if (s->dport != 0) {
+		md->flags = DP_MF_L4;
+		md->sport = s->sport;
+		md->dport = to.port;
+	} else {
+		md->flags = 0;
+	}
+	if (s->v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
+
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20);
+		md->flags |= DP_MF_IPV6;
+		md->l4_off = OV_SA_L2_LEN + sizeof(*ip6);
+		md->ethertype = RTE_ETHER_TYPE_IPV6;
+		if (s->dport != 0) {
+			memcpy(ip6->dst_addr, to.ip, 16);
+			uh = (struct rte_udp_hdr *)(ip6 + 1);
+			uh->dst_port = rte_cpu_to_be_16(to.port);
+			uh->dgram_cksum = 0;
+			uh->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(m, ip6, md->l4_off);
+		}
+		return;
+	}
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
 
 	ip->type_of_service = tos;
-	if (dport != 0) {
-		ov_sa_dest(s, &dst, &dport);
-		ip->dst_addr = dst;
-		((struct rte_udp_hdr *)(ip + 1))->dst_port = rte_cpu_to_be_16(dport);
+	if (s->dport != 0) {
+		ip->dst_addr = ov_ip4(to.ip);
+		((struct rte_udp_hdr *)(ip + 1))->dst_port = rte_cpu_to_be_16(to.port);
 	}
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	md->flags = DP_MF_IPV4;
-	md->l2_len = md->l3_off = OV_SA_L2_LEN;
+	md->flags |= DP_MF_IPV4;
 	md->l4_off = OV_SA_L2_LEN + sizeof(*ip);
 	md->ethertype = RTE_ETHER_TYPE_IPV4;
-	md->l4_proto = s->dport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
-	if (s->dport != 0) {
-		md->flags |= DP_MF_L4;
-		md->sport = s->sport;
-		md->dport = dport;
-	}
 }
 
 void
@@ -80,7 +103,9 @@ ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct
 		struct dp_meta *md = dp_meta(m[i]);
 
 		/* the datagram's DSCP and ECN go on outside (RFC 4301 5.1.2.1, RFC 6040) */
-		tos[i] = rte_pktmbuf_mtod_offset(m[i], const struct rte_ipv4_hdr *, md->l3_off)->type_of_service;
+		tos[i] = dp_flowkey_tos(m[i], md);
+		/* without room the library refuses it (no_headroom) */
+		ov_sa_room(m[i], s->overhead, s->overhead);
 		m[i]->l2_len = md->l3_off;
 		m[i]->l3_len = (uint16_t)(md->l4_off - md->l3_off);
 		mb[i] = m[i];
@@ -118,9 +143,7 @@ ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct
 uint16_t
 ov_esp_keepalive(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-
-	return ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
+	return ov_state_to_vtep(ctx, m, md) ? DP_NEXT_DROP(OV_DROP(natt_keepalive)) : OV_ESP_NOT_OURS;
 }
 
 /* Opened @m (what it carried, Ethernet header stripped) put back under
@@ -141,14 +164,17 @@ inner_framed(struct rte_mbuf *m, const uint8_t *l2, uint16_t l2_len, uint16_t *n
 	return true;
 }
 
-/* Parsed @m (@md) of SA @s: is it an IPv4 datagram between the SA's two
- * ends? (the peer speaks for itself only) */
+/* Parsed @m (@md) of SA @s: is it a datagram of the SA's family between
+ * its two ends? (the peer speaks for itself only) */
 static inline bool
 inner_between(const struct rte_mbuf *m, const struct dp_meta *md, const struct ov_sa *s, uint16_t *nx)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	uint8_t dst[16], src[16];
 
-	if (!(md->flags & DP_MF_IPV4) || ip->src_addr != s->src || ip->dst_addr != s->dst) {
+	if ((md->flags & (s->v6 ? DP_MF_IPV6 : DP_MF_IPV4)) != 0)
+		ov_state_outer_addrs(m, md, dst, src);
+	if ((md->flags & (s->v6 ? DP_MF_IPV6 : DP_MF_IPV4)) == 0 || memcmp(src, s->src, 16) != 0 ||
+	    memcmp(dst, s->dst, 16) != 0) {
 		*nx = DP_NEXT_DROP(s->proto == OV_SA_WG ? OV_DROP(wg_inner) : OV_DROP(esp_inner));
 		return false;
 	}
@@ -161,7 +187,7 @@ struct opening {
 	const struct ov_sa *s;
 	uint32_t seq;		/* its sequence number's low 32 bits, as sent */
 	uint32_t wire;		/* its length as it came (counted so, as sealed frames are as they leave) */
-	uint32_t from;		/* its outer source (network order) and UDP source port */
+	uint8_t from[16];	/* its outer source ("ip") and UDP source port */
 	uint16_t sport;
 	uint16_t l2_len;
 	uint8_t l2[DP_META_VLAN_MAX * 4 + RTE_ETHER_HDR_LEN];	/* its frame's own Ethernet header */
@@ -173,28 +199,27 @@ struct opening {
 static bool
 open_check(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, struct opening *o, uint16_t *nx)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
 	uint32_t esp_off = md->l4_off + (md->l4_proto == IPPROTO_UDP ? sizeof(struct rte_udp_hdr) : 0);
 	struct ov_sa_ctr *c = ov_sa_ctr[ctx->worker];
 	const uint8_t *esph;	/* the ESP header: SPI, sequence number */
-	uint8_t b[8];
+	uint8_t b[8], to[16];
 	const struct ov_sa *s;
 	uint32_t end;
 
 	o->wire = rte_pktmbuf_pkt_len(m);
-	o->from = ip->src_addr;
+	ov_state_outer_addrs(m, md, to, o->from);
 	o->sport = md->sport;
 	o->l2_len = md->l2_len;
 	if ((esph = rte_pktmbuf_read(m, esp_off, 8, b)) == NULL) {
-		*nx = ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep(ctx, to) ? DP_NEXT_DROP(OV_DROP(esp_malformed)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	s = ov_sa_in(OV_SA_ESP, (uint32_t)esph[0] << 24 | (uint32_t)esph[1] << 16 | (uint32_t)esph[2] << 8 | esph[3]);
 	/* from its peer's VTEP, or from anywhere for one of a path (its peer
 	 * behind a NAT): the ICV and the window say whether it is the peer */
-	if (s == NULL || s->dst != ip->dst_addr || (s->src != o->from && s->path == 0) ||
+	if (s == NULL || memcmp(s->dst, to, 16) != 0 || (s->path == 0 && memcmp(s->src, o->from, 16) != 0) ||
 	    (md->l4_proto == IPPROTO_UDP) != (s->dport != 0)) {
-		*nx = ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep(ctx, to) ? DP_NEXT_DROP(OV_DROP(esp_unknown_spi)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	if (ov_sa_expired(s, ctx->now)) {
@@ -202,7 +227,7 @@ open_check(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, str
 		return false;
 	}
 	/* to one of our VTEPs: its header is checked as a tunnel datagram's is */
-	if (ov_state_outer_cksum_bad(m, ip)) {
+	if (ov_state_sealed_outer_bad(m, md)) {
 		*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
 		return false;
 	}
@@ -221,7 +246,7 @@ open_check(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, str
 	}
 	memcpy(o->l2, rte_pktmbuf_mtod(m, const uint8_t *), o->l2_len);
 	/* Ethernet padding is no part of the packet: the ICV is at its end */
-	end = (uint32_t)md->l3_off + rte_be_to_cpu_16(ip->total_length);
+	end = ov_state_ip_end(m, md);
 	if (rte_pktmbuf_pkt_len(m) > end)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - end));
 	m->l2_len = md->l3_off;

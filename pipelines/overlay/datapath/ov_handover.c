@@ -21,15 +21,17 @@ static json_t *
 sa_out(const struct ov_sa *s, uint64_t now, uint64_t hz)
 {
 	const struct ov_sa_conf *c = &s->conf;
-	char key[2 * KEY_LEN + 1];
+	char key[2 * KEY_LEN + 1], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	struct ov_sa_ctr t;
 	json_t *r;
 
 	ov_sa_counted(s, &t);
+	dp_addr_ntop_any(c->src, src, sizeof(src));
+	dp_addr_ntop_any(c->dst, dst, sizeof(dst));
 	dp_addr_bytes_hex(c->key, KEY_LEN, key);
-	r = json_pack("{s:i,s:i,s:i,s:I,s:s,s:I,s:I,s:i,s:i,s:i,s:i,s:b,s:I,s:I,s:I,s:[I,I,I,I,I]}",
+	r = json_pack("{s:i,s:i,s:i,s:I,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:b,s:I,s:I,s:I,s:[I,I,I,I,I]}",
 		      "id", c->id, "dir", c->dir, "cipher", c->cipher, "spi", (json_int_t)c->spi, "key", key,
-		      "src", (json_int_t)c->src, "dst", (json_int_t)c->dst, "path", c->path, "lane", c->lane,
+		      "src", src, "dst", dst, "path", c->path, "lane", c->lane,
 		      "sport", c->sport, "dport", c->dport, "esn", c->esn, "window", (json_int_t)c->window,
 		      "seq", (json_int_t)(s->dir == OV_SA_OUT ? ov_sa_next_seq(s) : 1),
 		      "age_ns", (json_int_t)((double)(now - s->created_tsc) * 1e9 / (double)hz),
@@ -87,10 +89,12 @@ ov_handover_out(void)
 	json_t *eps = json_array(), *req = json_array();
 
 	for (unsigned int p = 1; p <= OV_PATH_MAX; p++) {
-		uint64_t ep = ov_sa_endpoint((uint16_t)p);
+		struct ov_sa_ep ep;
+		char a[INET6_ADDRSTRLEN];
 
-		if (ep != 0)
-			json_array_append_new(eps, json_pack("[i,I]", p, (json_int_t)ep));
+		if (ov_sa_endpoint((uint16_t)p, &ep))
+			json_array_append_new(eps, json_pack("[i,s,i]", p, dp_addr_ntop_any(ep.ip, a, sizeof(a)),
+							     ep.port));
 		if (ov_sa_require_told((uint16_t)p))
 			json_array_append_new(req, json_integer(p));
 	}
@@ -107,6 +111,24 @@ uint_of(const json_t *o, const char *name, uint64_t max, uint64_t *v)
 	if (!json_is_integer(j) || json_integer_value(j) < 0 || (uint64_t)json_integer_value(j) > max)
 		return -EINVAL;
 	*v = (uint64_t)json_integer_value(j);
+	return 0;
+}
+
+/* An address member @name of @o into @a ("ip"): text of either family,
+ * or (an sxdp from before IPv6 underlays handing over) an IPv4 address's
+ * network-order integer. 0 or -EINVAL. */
+static int
+addr_of(const json_t *o, const char *name, uint8_t *a)
+{
+	const json_t *j = json_object_get(o, name);
+	uint64_t v;
+	bool v4;
+
+	if (json_is_string(j))
+		return dp_addr_ip_any(json_string_value(j), a, &v4);
+	if (uint_of(o, name, UINT32_MAX, &v) < 0)
+		return -EINVAL;
+	dp_addr_map4((uint32_t)v, a);
 	return 0;
 }
 
@@ -136,12 +158,11 @@ sa_in(json_t *j)
 {
 	const char *key = json_string_value(json_object_get(j, "key"));
 	const json_t *cnt = json_object_get(j, "counted"), *seen = json_object_get(j, "seen");
-	static const char *const names[] = { "id", "dir", "cipher", "spi", "src", "dst", "path", "lane", "sport",
-					     "dport", "window", "seq", "age_ns" };
+	static const char *const names[] = { "id", "dir", "cipher", "spi", "path", "lane", "sport", "dport",
+					     "window", "seq", "age_ns" };
 	uint64_t v[RTE_DIM(names)] = { 0 }, life = 0;
-	static const uint64_t max[] = { OV_SA_MAX, OV_SA_OUT, OV_SA_WIREGUARD, UINT32_MAX, UINT32_MAX, UINT32_MAX,
-					OV_PATH_MAX, OV_SA_LANES - 1, UINT16_MAX, UINT16_MAX, UINT32_MAX,
-					INT64_MAX, INT64_MAX };
+	static const uint64_t max[] = { OV_SA_MAX, OV_SA_OUT, OV_SA_WIREGUARD, UINT32_MAX, OV_PATH_MAX,
+					OV_SA_LANES - 1, UINT16_MAX, UINT16_MAX, UINT32_MAX, INT64_MAX, INT64_MAX };
 	struct ov_sa_ctr counted = { 0 };
 	struct ov_replay rp;
 	struct ov_sa_conf c;
@@ -149,17 +170,28 @@ sa_in(json_t *j)
 
 	for (unsigned int i = 0; i < RTE_DIM(names) && rc == 0; i++)
 		rc = uint_of(j, names[i], max[i], &v[i]);
+	c = (struct ov_sa_conf){ 0 };
+	if (rc == 0 && (addr_of(j, "src", c.src) < 0 || addr_of(j, "dst", c.dst) < 0))
+		rc = -EINVAL;
 	if (rc < 0 || !json_is_boolean(json_object_get(j, "esn")) || key == NULL || strlen(key) != 2 * KEY_LEN ||
 	    (json_object_get(j, "life_ms") != NULL && uint_of(j, "life_ms", INT64_MAX, &life) < 0) ||
 	    json_array_size(cnt) != 5 || (seen != NULL && seen_in(seen, &rp) < 0))
 		rc = -EINVAL;
-	c = (struct ov_sa_conf){
-		.id = (uint16_t)v[0], .dir = (enum ov_sa_dir)v[1], .cipher = (enum ov_sa_cipher)v[2],
-		.spi = (uint32_t)v[3], .src = (uint32_t)v[4], .dst = (uint32_t)v[5], .path = (uint16_t)v[6],
-		.lane = (uint8_t)v[7], .sport = (uint16_t)v[8], .dport = (uint16_t)v[9], .window = (uint32_t)v[10],
-		.seq = v[11], .age_ns = v[12], .esn = json_is_true(json_object_get(j, "esn")),
-		.lifetime_ms = life, .counted = &counted, .seen = seen != NULL ? &rp : NULL,
-	};
+	c.id = (uint16_t)v[0];
+	c.dir = (enum ov_sa_dir)v[1];
+	c.cipher = (enum ov_sa_cipher)v[2];
+	c.spi = (uint32_t)v[3];
+	c.path = (uint16_t)v[4];
+	c.lane = (uint8_t)v[5];
+	c.sport = (uint16_t)v[6];
+	c.dport = (uint16_t)v[7];
+	c.window = (uint32_t)v[8];
+	c.seq = v[9];
+	c.age_ns = v[10];
+	c.esn = json_is_true(json_object_get(j, "esn"));
+	c.lifetime_ms = life;
+	c.counted = &counted;
+	c.seen = seen != NULL ? &rp : NULL;
 	if (rc == 0) {
 		counted.pkts = (uint64_t)json_integer_value(json_array_get(cnt, 0));
 		counted.bytes = (uint64_t)json_integer_value(json_array_get(cnt, 1));
@@ -202,9 +234,22 @@ ov_handover_in(json_t *state)
 	DP_LOG(INFO, "takeover: %u of %zu SAs taken over", taken, json_array_size(json_object_get(state, "sas")));
 	json_array_foreach(json_object_get(state, "endpoints"), i, v) {
 		json_int_t p = json_integer_value(json_array_get(v, 0));
+		const json_t *a = json_array_get(v, 1), *port = json_array_get(v, 2);
+		struct ov_sa_ep ep;
+		bool v4;
 
-		if (p >= 1 && p <= OV_PATH_MAX)
-			ov_sa_roamed((uint16_t)p, (uint64_t)json_integer_value(json_array_get(v, 1)));
+		if (p < 1 || p > OV_PATH_MAX)
+			continue;
+		if (json_is_string(a) && json_is_integer(port) && json_integer_value(port) > 0 &&
+		    json_integer_value(port) <= UINT16_MAX && dp_addr_ip_any(json_string_value(a), ep.ip, &v4) == 0) {
+			ep.port = (uint16_t)json_integer_value(port);
+			ov_sa_roamed((uint16_t)p, &ep);
+		} else if (json_is_integer(a) && json_integer_value(a) > 0) {
+			/* an sxdp from before IPv6 underlays: IPv4 << 16 | port */
+			dp_addr_map4((uint32_t)((uint64_t)json_integer_value(a) >> 16), ep.ip);
+			ep.port = (uint16_t)json_integer_value(a);
+			ov_sa_roamed((uint16_t)p, &ep);
+		}
 	}
 	if ((r = ov_probe_handover_in(json_object_get(state, "paths_up"))) < 0)
 		rc = r;

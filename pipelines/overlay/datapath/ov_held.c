@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include "ov_held.h"
+#include "dp_addr.h"
 
 int
 ov_held_put(struct ov_held *h, const struct rte_mbuf *m, uint32_t off, uint16_t len,
@@ -82,7 +83,7 @@ ov_held_recv(struct ov_held *h, unsigned int most)
 {
 	static uint8_t msg[UINT16_MAX];
 	static char hex[2 * UINT16_MAX + 1];
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	json_t *a = json_array();
 	struct ov_held_slot w;
 	unsigned int n = 0;
@@ -95,8 +96,8 @@ ov_held_recv(struct ov_held *h, unsigned int most)
 			snprintf(hex + 2 * i, 3, "%02x", msg[i]);
 		hex[2 * w.len] = '\0';
 		/* the addresses written here: ov_show's rows include what includes this */
-		inet_ntop(AF_INET, &w.src, src, sizeof(src));
-		inet_ntop(AF_INET, &w.dst, dst, sizeof(dst));
+		dp_addr_ntop_any(w.src, src, sizeof(src));
+		dp_addr_ntop_any(w.dst, dst, sizeof(dst));
 		json_array_append_new(a, json_pack("{s:s,s:i,s:s,s:i,s:s}", "src", src, "sport", w.sport, "dst", dst,
 						   "dport", w.dport, "msg", hex));
 		n++;

@@ -13,7 +13,7 @@ struct rte_mbuf;
 
 /* Where a held message came from and went to, and its length. */
 struct ov_held_slot {
-	uint32_t src, dst;	/* network order */
+	uint8_t src[16], dst[16];	/* "ip": IPv4 mapped */
 	uint16_t sport, dport;	/* host order */
 	uint16_t len;
 };

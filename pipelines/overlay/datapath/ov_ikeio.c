@@ -29,7 +29,7 @@ ov_ikeio_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 	const uint8_t *p;
 	uint8_t b[MARKER];
 
-	if ((md->flags & (DP_MF_IPV4 | DP_MF_FRAG | DP_MF_L4)) != (DP_MF_IPV4 | DP_MF_L4) ||
+	if (!(md->flags & (DP_MF_IPV4 | DP_MF_IPV6)) || (md->flags & (DP_MF_FRAG | DP_MF_L4)) != DP_MF_L4 ||
 	    md->l4_proto != IPPROTO_UDP)
 		return OV_IKEIO_NOT;
 	off = md->l4_off + sizeof(struct rte_udp_hdr);
@@ -45,11 +45,9 @@ ov_ikeio_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 uint16_t
 ov_ikeio_punt(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-
-	if (!ov_state_vtep4(ctx, ip->dst_addr))
+	if (!ov_state_to_vtep(ctx, m, md))
 		return OV_ESP_NOT_OURS;
-	if (ov_state_outer_cksum_bad(m, ip))
+	if (ov_state_sealed_outer_bad(m, md))
 		return DP_NEXT_DROP(OV_DROP(outer_cksum));
 	md->punt = OV_PUNT_IKE;
 	return DP_NEXT_PUNT;
@@ -59,12 +57,12 @@ void
 ov_ikeio_punted(struct rte_mbuf *m)
 {
 	const struct dp_meta *md = dp_meta(m);
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end = md->l3_off + rte_be_to_cpu_16(ip->total_length);
-	const struct ov_held_slot where = { ip->src_addr, ip->dst_addr, md->sport, md->dport, 0 };
+	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end = ov_state_ip_end(m, md);
+	struct ov_held_slot where = { .sport = md->sport, .dport = md->dport };
 	uint32_t len;
 	int rc;
 
+	ov_state_outer_addrs(m, md, where.dst, where.src);
 	if (md->dport == OV_SA_NATT_PORT)
 		off += MARKER;
 	len = end > off ? end - off : 0;
@@ -101,7 +99,7 @@ ov_ikeio_listen(bool on)
 }
 
 int
-ov_ikeio_send(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len)
+ov_ikeio_send(uint16_t path, uint16_t sport, const uint8_t *dst, uint16_t dport, const uint8_t *msg, uint16_t len)
 {
 	static uint8_t buf[MARKER + OV_IKEIO_MAX];
 	const struct ov_path *p = ov_state_path(path);
@@ -114,5 +112,5 @@ ov_ikeio_send(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const
 	/* from 4500: the non-ESP marker says IKE to the far end's ESP */
 	memset(buf, 0, MARKER);
 	memcpy(buf + at, msg, len);
-	return ov_wg_udp_out(path, sport, dst != 0 ? dst : ov_ip4(p->dst), dport, buf, (uint16_t)(at + len));
+	return ov_wg_udp_out(path, sport, dst != NULL ? dst : p->dst, dport, buf, (uint16_t)(at + len));
 }

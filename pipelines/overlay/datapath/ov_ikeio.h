@@ -52,8 +52,9 @@ void ov_ikeio_listen(bool on);
 
 /* Main lcore: IKE message @msg (@len bytes) out on path @path from its
  * VTEP's @sport (500 or 4500: the marker put first) to @dst:@dport (@dst
- * 0: the path's far end). 0, -ENOENT (no path), -EAFNOSUPPORT (an IPv6
- * path), -ENOMEM, -EIO. */
-int ov_ikeio_send(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len);
+ * "ip", of the path's family; NULL: the path's far end). 0, -ENOENT (no
+ * path), -EAFNOSUPPORT (@dst of the other family), -ENOMEM, -EIO. */
+int ov_ikeio_send(uint16_t path, uint16_t sport, const uint8_t *dst, uint16_t dport, const uint8_t *msg,
+		  uint16_t len);
 
 #endif

@@ -48,7 +48,7 @@ static const struct dp_rpc_method send_method = {
 			    .max = 2 * OV_IKEIO_MAX, .desc = "hex: the IKE message" },
 		[S_SPORT] = { .name = "sport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = OV_IKEIO_PORT,
 			      .max = OV_SA_NATT_PORT, .desc = "500 or 4500" },
-		[S_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_IPV4,
+		[S_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_IP,
 			    .desc = "where to (absent: the path's far end)" },
 		[S_DPORT] = { .name = "dport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1,
 			      .max = UINT16_MAX, .desc = "its port (a NAT's may be any)" },
@@ -82,17 +82,18 @@ m_send(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resu
 {
 	static uint8_t msg[OV_IKEIO_MAX];
 	size_t len = strlen(v[S_MSG].s) / 2;
-	uint32_t dst = 0;
+	uint8_t dst[16];
+	bool v4;
 	int rc;
 
 	if (strlen(v[S_MSG].s) != 2 * len || dp_addr_hex_bytes(v[S_MSG].s, msg, len) < 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/msg", "hex bytes: an IKE message");
 	if (v[S_SPORT].u != OV_IKEIO_PORT && v[S_SPORT].u != OV_SA_NATT_PORT)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/sport", "500 or 4500");
-	if (v[S_DST].s != NULL && inet_pton(AF_INET, v[S_DST].s, &dst) != 1)
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/dst", "an IPv4 address");
-	rc = ov_ikeio_send((uint16_t)v[S_PATH].u, (uint16_t)v[S_SPORT].u, dst, (uint16_t)v[S_DPORT].u, msg,
-			   (uint16_t)len);
+	if (v[S_DST].s != NULL && dp_addr_ip_any(v[S_DST].s, dst, &v4) < 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/dst", "an IPv4 or IPv6 address");
+	rc = ov_ikeio_send((uint16_t)v[S_PATH].u, (uint16_t)v[S_SPORT].u, v[S_DST].s != NULL ? dst : NULL,
+			   (uint16_t)v[S_DPORT].u, msg, (uint16_t)len);
 	switch (rc) {
 	case 0:
 		*result = json_pack("{s:I}", "path", (json_int_t)v[S_PATH].u);
@@ -101,8 +102,8 @@ m_send(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resu
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_found", "/path", "no path %u",
 				      (unsigned int)v[S_PATH].u);
 	case -EAFNOSUPPORT:
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "unsupported", "/path",
-				      "IKE runs over an IPv4 underlay: path %u is IPv6", (unsigned int)v[S_PATH].u);
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/dst",
+				      "not of path %u's family", (unsigned int)v[S_PATH].u);
 	default:
 		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "not_sent", "", "not sent: %s", strerror(-rc));
 	}

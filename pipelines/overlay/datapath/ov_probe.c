@@ -54,12 +54,15 @@ endpoint_known(struct dp_stage_ctx *ctx, const uint8_t *ip)
 /* Turned-around request @m (its headers swapped) sealed toward the peer
  * that sealed it, with the path back's SA: 0, or a drop reason. */
 static unsigned int
-reseal(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+reseal(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *md)
 {
-	const struct ov_sa *sa = ov_sa_out_to(ip->src_addr, ip->dst_addr);
 	struct rte_ether_hdr eth = *rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct ov_sa *sa;
+	uint8_t src[16], dst[16];
 	unsigned int r;
 
+	ov_state_outer_addrs(m, md, dst, src);
+	sa = ov_sa_out_to(src, dst);
 	if (sa == NULL)
 		return OV_DROP(sa_missing);
 	ov_seal_burst(&m, 1, sa, ov_sa_ctr[ctx->worker], ctx->now, &r);
@@ -168,9 +171,8 @@ ov_probe_rx(struct dp_stage_ctx *ctx, struct rte_mbuf *m, bool icmp, bool sealed
 	msg->flags = rte_cpu_to_be_32(nonce << OV_PROBE_NONCE_SHIFT | role_flags[dp_role_get() & 3] |
 				      site_active(ep->site, rte_be_to_cpu_32(msg->flags) >> OV_PROBE_NONCE_SHIFT));
 	turn_around(m, md);
-	if (sealed) {   /* sealed: ESP or WireGuard, IPv4's alone */
-		unsigned int r = reseal(ctx, m, rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
-									  md->l3_off));
+	if (sealed) {   /* sealed: ESP or WireGuard */
+		unsigned int r = reseal(ctx, m, md);
 
 		if (r != 0)
 			return DP_NEXT_DROP(r);

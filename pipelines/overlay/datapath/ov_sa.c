@@ -12,6 +12,7 @@
 
 #include "ov_sa.h"
 #include "ov_state.h"
+#include "dp_addr.h"
 #include "dp_log.h"
 
 #define SA_DEV_NAME	"crypto_aesni_gcm_ov"	/* ipsec-mb's AES-GCM PMD */
@@ -24,12 +25,25 @@
 struct ov_sa_ctr *ov_sa_ctr[DP_WORKERS_MAX + 1];
 bool ov_sa_present;
 
-/* What the workers look SAs up in, published whole. */
+/* What the workers look SAs up in, published whole. Addresses are
+ * "ip" (16 bytes, IPv4 mapped): never all zero. */
 struct sa_index {
 	struct { uint32_t spi; const struct ov_sa *sa; } in[SA_SLOTS];	/* ESP's SPIs and WireGuard's indices */
-	uint32_t peer[SA_SLOTS];	/* outer sources of the inbound SAs (0: an empty slot) */
+	uint8_t peer[SA_SLOTS][16];	/* outer sources of the inbound SAs (all zero: an empty slot) */
 	/* the paths of the outbound SAs by their two VTEPs (path 0: an empty slot) */
-	struct { uint32_t src, dst; uint16_t path; } way[SA_SLOTS];
+	struct { uint8_t src[16], dst[16]; uint16_t path; } way[SA_SLOTS];
+};
+
+/* A path's endpoint as its peer's packets showed it: two slots, the one
+ * @gen names the current; a worker that saw the peer move writes the other
+ * and then moves @gen, so a reader never waits for a writer (one that
+ * stalls mid-write writes a slot nobody reads). Writers take turns by
+ * @busy, and one that finds it taken leaves the move to the other (both
+ * saw verified packets: the next one settles it). */
+struct sa_ep {
+	uint32_t gen;		/* 0: none (where the outbound SA says) */
+	uint8_t busy;
+	struct ov_sa_ep slot[2];
 };
 
 static struct {
@@ -42,21 +56,29 @@ static struct {
 	const struct ov_sa *out[OV_PATH_MAX + 1][OV_SA_LANES];
 	uint8_t lanes[OV_PATH_MAX + 1];
 	bool need[OV_PATH_MAX + 1];			/* paths that are never clear (ov_sa_require) */
-	uint32_t sealed[OV_PATH_MAX + 1];		/* paths written sealed (ov_sa_paths_done): the far end's
-							 * IPv4 address (network order), 0: not sealed */
+	uint8_t sealed[OV_PATH_MAX + 1][16];		/* paths written sealed (ov_sa_paths_done): the far end's
+							 * address ("ip"), all zero: not sealed */
 	bool listening;					/* WireGuard's port is set */
-	uint64_t ep[OV_PATH_MAX + 1];			/* ov_sa_endpoint's: written by the worker that saw it */
+	struct sa_ep ep[OV_PATH_MAX + 1];		/* ov_sa_endpoint's: written by the worker that saw it */
 	struct sa_index *index;
 } g = { .dev = -1 };
 
 static void present_update(void);
+
+static const uint8_t no_addr[16];
+
+static inline bool
+addr_set(const uint8_t *a)
+{
+	return memcmp(a, no_addr, 16) != 0;
+}
 
 /* Told so by the control plane (ov_sa_require) or written so (a sealed
  * path): what leaves on @path is never clear. */
 static inline bool
 never_clear(uint16_t path)
 {
-	return g.need[path] || g.sealed[path] != 0;
+	return g.need[path] || addr_set(g.sealed[path]);
 }
 
 /* What a path that must be encrypted uses while it has no SA */
@@ -66,6 +88,17 @@ static inline uint32_t
 slot_of(uint32_t v)
 {
 	return (v * 2654435761u) >> 20 & (SA_SLOTS - 1);	/* 12 bits */
+}
+
+/* An address's four words folded for slot_of (IPv4 mapped: its own word
+ * against a constant). */
+static inline uint32_t
+addr_fold(const uint8_t *a)
+{
+	uint32_t w[4];
+
+	memcpy(w, a, 16);
+	return w[0] ^ w[1] ^ w[2] ^ w[3];
 }
 
 struct ov_sa_ctr *
@@ -175,11 +208,26 @@ dev_make(void)
 /* The outer headers an outbound SA's packets get (rte_ipsec's template,
  * which takes the place of the packet's own Ethernet header): Ethernet
  * (its addresses the underlay rewrite's, later), IPv4 from its VTEP to its
- * peer with DF and TTL 64, UDP's protocol number when encapsulated (RFC
- * 3948: the library adds the UDP header itself, from the SA's ports). */
+ * peer with DF and TTL 64 (IPv6: hop limit 64), UDP's protocol number when
+ * encapsulated (RFC 3948: the library adds the UDP header itself, from the
+ * SA's ports). */
 static unsigned int
 tun_template(const struct ov_sa_conf *c, uint8_t *hdr)
 {
+	uint8_t proto = c->dport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
+
+	if (!dp_addr_mapped(c->dst)) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(hdr + OV_SA_L2_LEN);
+
+		memset(hdr, 0, OV_SA_L2_LEN + sizeof(*ip6));
+		*(rte_be16_t *)(hdr + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->proto = proto;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, c->src, 16);
+		memcpy(ip6->dst_addr, c->dst, 16);
+		return OV_SA_L2_LEN + sizeof(*ip6);
+	}
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(hdr + OV_SA_L2_LEN);
 
 	memset(hdr, 0, OV_SA_L2_LEN + sizeof(*ip));
@@ -187,9 +235,9 @@ tun_template(const struct ov_sa_conf *c, uint8_t *hdr)
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
-	ip->next_proto_id = c->dport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
-	ip->src_addr = c->src;
-	ip->dst_addr = c->dst;
+	ip->next_proto_id = proto;
+	ip->src_addr = ov_ip4(c->src);
+	ip->dst_addr = ov_ip4(c->dst);
 	return OV_SA_L2_LEN + sizeof(*ip);
 }
 
@@ -198,7 +246,8 @@ static int
 sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 {
 	unsigned int klen = c->cipher == OV_SA_AES_GCM_256 ? 32 : 16;
-	uint8_t hdr[OV_SA_L2_LEN + sizeof(struct rte_ipv4_hdr)];
+	uint8_t hdr[OV_SA_L2_LEN + sizeof(struct rte_ipv6_hdr)];
+	bool v6 = !dp_addr_mapped(c->dst);
 	struct rte_crypto_sym_xform xf = {
 		.type = RTE_CRYPTO_SYM_XFORM_AEAD,
 		.aead = {
@@ -218,7 +267,7 @@ sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 							   RTE_SECURITY_IPSEC_SA_DIR_INGRESS,
 			.proto = RTE_SECURITY_IPSEC_SA_PROTO_ESP,
 			.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL,
-			.tunnel = { .type = RTE_SECURITY_IPSEC_TUNNEL_IPV4 },
+			.tunnel = { .type = v6 ? RTE_SECURITY_IPSEC_TUNNEL_IPV6 : RTE_SECURITY_IPSEC_TUNNEL_IPV4 },
 			/* inbound UDP encapsulation is the header skipped
 			 * (ov_esp_open's l3_len): the library's own inbound
 			 * NAT-T is never set up in 22.11 */
@@ -236,11 +285,18 @@ sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 	int sz, rc;
 
 	memcpy(&prm.ipsec_xform.salt, c->key + klen, GCM_SALT_LEN);
-	memcpy(&prm.ipsec_xform.tunnel.ipv4.src_ip, &c->src, 4);
-	memcpy(&prm.ipsec_xform.tunnel.ipv4.dst_ip, &c->dst, 4);
+	if (v6) {
+		memcpy(&prm.ipsec_xform.tunnel.ipv6.src_addr, c->src, 16);
+		memcpy(&prm.ipsec_xform.tunnel.ipv6.dst_addr, c->dst, 16);
+	} else {
+		memcpy(&prm.ipsec_xform.tunnel.ipv4.src_ip, c->src + 12, 4);
+		memcpy(&prm.ipsec_xform.tunnel.ipv4.dst_ip, c->dst + 12, 4);
+	}
 	prm.tun.hdr_len = (uint8_t)tun_template(c, hdr);
 	prm.tun.hdr_l3_off = OV_SA_L2_LEN;
-	prm.tun.next_proto = IPPROTO_IPIP;
+	/* a path's datagrams are of its underlay's family: the trailer's
+	 * next header says which, and an inbound SA refuses the other */
+	prm.tun.next_proto = v6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
 	prm.tun.hdr = hdr;
 	if ((sz = rte_ipsec_sa_size(&prm)) < 0)
 		return sz;
@@ -258,30 +314,32 @@ sa_make(const struct ov_sa_conf *c, struct ov_sa *s)
 	return rte_ipsec_session_prepare(&s->ss);
 }
 
-/* @peer (IPv4, network order) one whose clear datagrams @n refuses (once). */
+/* @peer ("ip") one whose clear datagrams @n refuses (once). */
 static void
-peer_add(struct sa_index *n, uint32_t peer)
+peer_add(struct sa_index *n, const uint8_t *peer)
 {
 	uint32_t h;
 
-	for (h = slot_of(peer); n->peer[h] != 0 && n->peer[h] != peer; h = (h + 1) & (SA_SLOTS - 1))
+	for (h = slot_of(addr_fold(peer)); addr_set(n->peer[h]) && memcmp(n->peer[h], peer, 16) != 0;
+	     h = (h + 1) & (SA_SLOTS - 1))
 		;
-	n->peer[h] = peer;
+	memcpy(n->peer[h], peer, 16);
 }
 
 /* Path @path is the way from VTEP @src to @dst in @n (the first said stays). */
 static void
-way_add(struct sa_index *n, uint32_t src, uint32_t dst, uint16_t path)
+way_add(struct sa_index *n, const uint8_t *src, const uint8_t *dst, uint16_t path)
 {
 	uint32_t h;
 
-	for (h = slot_of(src ^ dst); n->way[h].path != 0 && (n->way[h].src != src || n->way[h].dst != dst);
+	for (h = slot_of(addr_fold(src) ^ addr_fold(dst));
+	     n->way[h].path != 0 && (memcmp(n->way[h].src, src, 16) != 0 || memcmp(n->way[h].dst, dst, 16) != 0);
 	     h = (h + 1) & (SA_SLOTS - 1))
 		;
 	if (n->way[h].path != 0)
 		return;
-	n->way[h].src = src;
-	n->way[h].dst = dst;
+	memcpy(n->way[h].src, src, 16);
+	memcpy(n->way[h].dst, dst, 16);
 	n->way[h].path = path;
 }
 
@@ -308,7 +366,7 @@ index_publish(void)
 	}
 	/* a sealed path's far end sends nothing clear, before its first SA too */
 	for (unsigned int p = 1; p <= OV_PATH_MAX; p++)
-		if (g.sealed[p] != 0)
+		if (addr_set(g.sealed[p]))
 			peer_add(n, g.sealed[p]);
 	for (unsigned int i = 1; i <= OV_SA_MAX; i++) {
 		const struct ov_sa *s = g.sa[i];
@@ -320,9 +378,9 @@ index_publish(void)
 		/* a WireGuard session's far end is where the peer is (behind
 		 * a NAT, say), its path's the peer's VTEP, which what the
 		 * peer sealed comes from */
-		if ((p = ov_state_path(s->path)) != NULL && !ov_path_v6(p) &&
-		    (ov_ip4(p->src) != s->src || ov_ip4(p->dst) != s->dst))
-			way_add(n, ov_ip4(p->src), ov_ip4(p->dst), s->path);
+		if ((p = ov_state_path(s->path)) != NULL &&
+		    (memcmp(p->src, s->src, 16) != 0 || memcmp(p->dst, s->dst, 16) != 0))
+			way_add(n, p->src, p->dst, s->path);
 	}
 	old = g.index;
 	__atomic_store_n(&g.index, n, __ATOMIC_RELEASE);
@@ -371,13 +429,14 @@ ov_sa_add(const struct ov_sa_conf *c)
 	int rc;
 
 	enum ov_sa_proto proto = ov_sa_proto_of(c->cipher);
-	bool wg = proto == OV_SA_WG;
+	bool wg = proto == OV_SA_WG, v6 = !dp_addr_mapped(c->dst);
 
 	if (c->id == 0 || c->id > OV_SA_MAX || (!wg && c->spi < 256) || c->lane >= OV_SA_LANES ||
 	    (c->lane != 0 && (wg || c->dir != OV_SA_OUT)) ||
 	    ((c->dir == OV_SA_OUT || wg) && (c->path == 0 || c->path > OV_PATH_MAX)) ||
 	    (c->dir == OV_SA_IN && !wg && (c->window > OV_SA_WINDOW_MAX || (c->window == 0 && c->esn))) ||
-	    (c->dport == 0) != (c->sport == 0) || (wg && c->dir == OV_SA_OUT && c->dport == 0))
+	    (c->dport == 0) != (c->sport == 0) || (wg && c->dir == OV_SA_OUT && c->dport == 0) ||
+	    dp_addr_mapped(c->src) == v6)
 		return -EINVAL;
 	if (g.sa[c->id] != NULL)
 		return -EEXIST;
@@ -390,17 +449,19 @@ ov_sa_add(const struct ov_sa_conf *c)
 		return -ENOMEM;
 	*s = (struct ov_sa){
 		.id = c->id, .dir = (uint8_t)c->dir, .cipher = (uint8_t)c->cipher, .proto = (uint8_t)proto,
-		.spi = c->spi, .src = c->src, .dst = c->dst, .path = c->path, .sport = c->sport, .dport = c->dport,
-		.lane = c->lane,
-		/* ESP: outer IPv4, [UDP], ESP header, IV, at most 3 bytes of
-		 * padding, pad length and next header, ICV */
-		.overhead = wg ? OV_SA_WG_OVERHEAD :
-			    (uint16_t)(sizeof(struct rte_ipv4_hdr) + (c->dport ? sizeof(struct rte_udp_hdr) : 0) +
-				       8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN),
+		.spi = c->spi, .v6 = v6, .path = c->path, .sport = c->sport, .dport = c->dport, .lane = c->lane,
+		/* ESP: outer IPv4 or IPv6, [UDP], ESP header, IV, at most 3
+		 * bytes of padding, pad length and next header, ICV */
+		.overhead = (uint16_t)((v6 ? OV_SA_V6_MORE : 0) +
+				       (wg ? OV_SA_WG_FIXED + OV_SA_WG_PAD_MAX :
+					     sizeof(struct rte_ipv4_hdr) + (c->dport ? sizeof(struct rte_udp_hdr) : 0) +
+					     8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN)),
 		.created_tsc = rte_rdtsc(),
 		.wg_next = c->seq,
 		.conf = *c,
 	};
+	memcpy(s->src, c->src, 16);
+	memcpy(s->dst, c->dst, 16);
 	s->conf.counted = NULL;
 	s->conf.seen = NULL;
 	s->conf.age_ns = 0;
@@ -492,17 +553,15 @@ ov_sa_paths_done(const struct dp_update *d, unsigned int n, const int *res)
 	for (unsigned int i = 0; i < n; i++) {
 		const struct ov_path *p = (const struct ov_path *)d[i].params;
 		uint16_t id = ov_path_written(&d[i], res[i]);
-		uint32_t was, now = 0;
+		const uint8_t *now = no_addr;
 
 		if (id == 0)
 			continue;
-		/* IPv4 alone: the paths table refuses a sealed IPv6 path */
 		if (d[i].type != DP_UPD_DELETE && d[i].action != OV_PATH_NONE && p->sealed)
-			now = ov_ip4(p->dst);
-		was = g.sealed[id];
-		if (was == now)
+			now = p->dst;
+		if (memcmp(g.sealed[id], now, 16) == 0)
 			continue;
-		g.sealed[id] = now;
+		memcpy(g.sealed[id], now, 16);
 		block_update(id);
 		changed = true;
 	}
@@ -601,31 +660,66 @@ ov_sa_next_seq(const struct ov_sa *s)
 	return s->conf.seq + t.pkts + t.bad;
 }
 
-uint64_t
-ov_sa_endpoint(uint16_t path)
+bool
+ov_sa_endpoint(uint16_t path, struct ov_sa_ep *ep)
 {
-	return __atomic_load_n(&g.ep[path], __ATOMIC_RELAXED);
+	const struct sa_ep *e = &g.ep[path];
+	uint32_t gen = __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE), now;
+
+	for (;;) {
+		if (likely(gen == 0))
+			return false;
+		*ep = e->slot[gen & 1];
+		/* a write fills the slot @gen does not name, then names it:
+		 * the one read held unless @gen moved meanwhile */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		now = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
+		if (likely(now == gen))
+			return true;
+		gen = now;
+	}
 }
 
 void
-ov_sa_roamed(uint16_t path, uint64_t ep)
+ov_sa_roamed(uint16_t path, const struct ov_sa_ep *ep)
 {
-	__atomic_store_n(&g.ep[path], ep, __ATOMIC_RELAXED);
+	struct sa_ep *e = &g.ep[path];
+	uint32_t gen;
+
+	if (__atomic_exchange_n(&e->busy, 1, __ATOMIC_ACQUIRE) != 0)
+		return;		/* another is writing it (ov_sa_seen: the next packet settles it) */
+	gen = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
+	if (ep == NULL) {
+		gen = 0;
+	} else {
+		/* 0 is none: a live generation wraps past it */
+		gen = gen + 1 == 0 ? 2 : gen + 1;
+		/* the slot written is seen after the move that left it unnamed */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		e->slot[gen & 1] = *ep;
+	}
+	__atomic_store_n(&e->gen, gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->busy, 0, __ATOMIC_RELEASE);
 }
 
 void
-ov_sa_seen(const struct ov_sa *s, uint32_t from, uint16_t sport)
+ov_sa_seen(const struct ov_sa *s, const uint8_t *from, uint16_t sport)
 {
-	uint64_t ep = (uint64_t)from << 16 | sport, now = ov_sa_endpoint(s->path);
+	struct ov_sa_ep now;
 	const struct ov_sa *o;
 
-	if (likely(now == ep))
-		return;
-	/* where the control plane says it is: nothing to remember */
-	o = ov_sa_out(s->path);
-	if (now == 0 && o != NULL && o->dst == from && o->dport == sport)
-		return;
-	ov_sa_roamed(s->path, ep);
+	if (likely(ov_sa_endpoint(s->path, &now))) {
+		if (likely(now.port == sport && memcmp(now.ip, from, 16) == 0))
+			return;
+	} else {
+		/* where the control plane says it is: nothing to remember */
+		o = ov_sa_out(s->path);
+		if (o != NULL && memcmp(o->dst, from, 16) == 0 && o->dport == sport)
+			return;
+	}
+	memcpy(now.ip, from, 16);
+	now.port = sport;
+	ov_sa_roamed(s->path, &now);
 }
 
 const struct ov_sa *
@@ -656,12 +750,12 @@ ov_sa_active(const struct ov_sa *s)
 }
 
 const struct ov_sa *
-ov_sa_out_to(uint32_t src, uint32_t dst)
+ov_sa_out_to(const uint8_t *src, const uint8_t *dst)
 {
 	const struct sa_index *x = __atomic_load_n(&g.index, __ATOMIC_ACQUIRE);
 
-	for (uint32_t h = slot_of(src ^ dst); x->way[h].path != 0; h = (h + 1) & (SA_SLOTS - 1))
-		if (x->way[h].src == src && x->way[h].dst == dst)
+	for (uint32_t h = slot_of(addr_fold(src) ^ addr_fold(dst)); x->way[h].path != 0; h = (h + 1) & (SA_SLOTS - 1))
+		if (memcmp(x->way[h].src, src, 16) == 0 && memcmp(x->way[h].dst, dst, 16) == 0)
 			return ov_sa_out(x->way[h].path);
 	return NULL;
 }
@@ -678,12 +772,12 @@ ov_sa_in(enum ov_sa_proto proto, uint32_t spi)
 }
 
 bool
-ov_sa_clear_refused(uint32_t src)
+ov_sa_clear_refused(const uint8_t *src)
 {
 	const struct sa_index *x = __atomic_load_n(&g.index, __ATOMIC_ACQUIRE);
 
-	for (uint32_t h = slot_of(src); x->peer[h] != 0; h = (h + 1) & (SA_SLOTS - 1))
-		if (x->peer[h] == src)
+	for (uint32_t h = slot_of(addr_fold(src)); addr_set(x->peer[h]); h = (h + 1) & (SA_SLOTS - 1))
+		if (memcmp(x->peer[h], src, 16) == 0)
 			return true;
 	return false;
 }

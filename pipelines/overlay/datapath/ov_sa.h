@@ -31,8 +31,10 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ipsec.h>
+#include <rte_mbuf.h>
 
 #include "dp_table.h"
 #include "ov_replay.h"
@@ -43,11 +45,12 @@
 #define OV_SA_NATT_PORT	4500	/* RFC 3948 */
 #define OV_SA_LANES	8	/* outbound ESP SAs a path may seal with at once, one per worker (RFC 9611) */
 #define OV_SA_L2_LEN	14	/* the Ethernet header an outbound SA's packets leave with */
-/* WireGuard's (ov_wg.h): outer IPv4, UDP, the data header (16), at most 15
- * bytes of padding, the tag (16); its anti-replay window (wireguard-go's
- * is 8128) */
+/* WireGuard's (ov_wg.h): outer IPv4 (IPv6: 20 more), UDP, the data header
+ * (16), at most 15 bytes of padding, the tag (16); its anti-replay window
+ * (wireguard-go's is 8128) */
 #define OV_SA_WG_FIXED		(20 + 8 + 16 + 16)
-#define OV_SA_WG_OVERHEAD	(OV_SA_WG_FIXED + 15)
+#define OV_SA_WG_PAD_MAX	15
+#define OV_SA_V6_MORE		20	/* an IPv6 header's 40 bytes against IPv4's 20 */
 #define OV_SA_WG_WINDOW		8000
 
 enum ov_sa_dir { OV_SA_IN, OV_SA_OUT };
@@ -71,7 +74,7 @@ struct ov_sa_conf {
 	enum ov_sa_cipher cipher;
 	uint32_t spi;
 	uint8_t key[36];	/* WireGuard: the 32-byte key */
-	uint32_t src, dst;
+	uint8_t src[16], dst[16];	/* the tables' "ip": IPv4 mapped; both of one family */
 	uint16_t path;
 	uint8_t lane;		/* out: 0..OV_SA_LANES - 1 */
 	uint16_t sport, dport;
@@ -91,12 +94,13 @@ struct ov_sa {
 	uint16_t id;
 	uint8_t dir, cipher, proto;
 	uint32_t spi;			/* host order (WireGuard: its index as read little endian) */
-	uint32_t src, dst;		/* outer addresses, network order: out: VTEP -> peer; in: peer -> VTEP */
+	uint8_t v6;			/* over an IPv6 underlay (its datagrams IPv6 inside too) */
+	uint8_t src[16], dst[16];	/* outer addresses ("ip": IPv4 mapped): out: VTEP -> peer; in: peer -> VTEP */
 	uint16_t path;			/* out: the path it encrypts for; in (WireGuard, UDP-encapsulated ESP):
 					 * the path whose endpoint follows its packets from any source */
 	uint8_t lane;			/* out: which of the path's per-worker SAs (RFC 9611) it is */
 	uint16_t sport, dport;		/* UDP encapsulation (RFC 3948; WireGuard's ports), host order; 0: none */
-	uint16_t overhead;		/* out: the most it adds to an IPv4 packet, bytes */
+	uint16_t overhead;		/* out: the most it adds to a tunnel datagram, bytes */
 	uint64_t created_tsc;		/* when it was added (rte_rdtsc) */
 	uint64_t expire_tsc;		/* its hard lifetime's end (rte_rdtsc); 0: none */
 	struct rte_ipsec_session ss;	/* ss.sa: the rte_ipsec SA */
@@ -143,7 +147,29 @@ ov_sa_any_(void)
 static inline uint32_t
 ov_sa_overhead(const struct ov_sa *s, uint32_t dlen)
 {
-	return s->proto == OV_SA_WG ? OV_SA_WG_FIXED + (-dlen & 15) : s->overhead;
+	return s->proto == OV_SA_WG ? s->overhead - OV_SA_WG_PAD_MAX + (-dlen & 15) : s->overhead;
+}
+
+/* Room for @need bytes of headers before @m's data and @tail after it:
+ * a segment whose headroom the outer headers took (an IPv6 underlay's take
+ * 20 bytes more) has its data moved toward its end where its tailroom
+ * allows. false: no room (the caller's no_headroom). */
+static inline bool
+ov_sa_room(struct rte_mbuf *m, uint16_t need, uint16_t tail)
+{
+	uint16_t head = rte_pktmbuf_headroom(m), shift;
+	uint8_t *d;
+
+	if (likely(head >= need))
+		return true;
+	shift = (uint16_t)(need - head);
+	if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1 ||
+	    rte_pktmbuf_tailroom(m) < shift + (m->nb_segs == 1 ? tail : 0))
+		return false;
+	d = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(d + shift, d, m->data_len);
+	m->data_off = (uint16_t)(m->data_off + shift);
+	return true;
 }
 
 /* Per worker and SA (the main lcore's row last: its fragments). */
@@ -195,20 +221,24 @@ bool ov_sa_require_told(uint16_t path);
  * before its first inbound SA too; written unsealed or deleted, no more. */
 void ov_sa_paths_done(const struct dp_update *d, unsigned int n, const int *res);
 /* Workers: the outbound SA (or block) of the path from VTEP @src to @dst
- * (network order), as its SA says: what answers to @dst from @src are
- * sealed with (a probe turned around); NULL: no SA for them. */
-const struct ov_sa *ov_sa_out_to(uint32_t src, uint32_t dst);
+ * ("ip": 16 bytes, IPv4 mapped), as its SA says: what answers to @dst from
+ * @src are sealed with (a probe turned around); NULL: no SA for them. */
+const struct ov_sa *ov_sa_out_to(const uint8_t *src, const uint8_t *dst);
+/* Where a path's peer is: an address ("ip") and a UDP port (host order). */
+struct ov_sa_ep {
+	uint8_t ip[16];
+	uint16_t port;
+};
 /* Where path @path's peer is now, as its verified packets showed (a
- * WireGuard peer roaming, an ESP peer behind a NAT): (IPv4 address,
- * network order) << 16 | UDP port (host order); 0: where its outbound SA
- * says. */
-uint64_t ov_sa_endpoint(uint16_t path);
-/* Path @path's endpoint from now on (0: its outbound SA's own). */
-void ov_sa_roamed(uint16_t path, uint64_t ep);
+ * WireGuard peer roaming, an ESP peer behind a NAT) into @ep: true; false:
+ * where its outbound SA says. Workers and main lcore: never waits. */
+bool ov_sa_endpoint(uint16_t path, struct ov_sa_ep *ep);
+/* Path @path's endpoint from now on (NULL: its outbound SA's own). */
+void ov_sa_roamed(uint16_t path, const struct ov_sa_ep *ep);
 /* Workers: a packet of inbound @s (one of a path: s->path) verified and
- * fresh came from @from:@sport (network order, host order): the path's
+ * fresh came from @from ("ip") port @sport (host order): the path's
  * endpoint follows it. */
-void ov_sa_seen(const struct ov_sa *s, uint32_t from, uint16_t sport);
+void ov_sa_seen(const struct ov_sa *s, const uint8_t *from, uint16_t sport);
 
 /* The @n (<= 255) items of SAs @sas grouped by SA in one pass (a burst has
  * few SAs: each item joins its SA's group, the groups so far searched,
@@ -249,12 +279,12 @@ ov_sa_group(const struct ov_sa *const *sas, unsigned int n, const struct ov_sa *
 
 /* Where outbound @s's packets go now: its path's endpoint, or its own. */
 static inline void
-ov_sa_dest(const struct ov_sa *s, uint32_t *dst, uint16_t *dport)
+ov_sa_dest(const struct ov_sa *s, struct ov_sa_ep *to)
 {
-	uint64_t ep = ov_sa_endpoint(s->path);
-
-	*dst = ep != 0 ? (uint32_t)(ep >> 16) : s->dst;
-	*dport = ep != 0 ? (uint16_t)ep : s->dport;
+	if (!ov_sa_endpoint(s->path, to)) {
+		memcpy(to->ip, s->dst, 16);
+		to->port = s->dport;
+	}
 }
 
 /* Workers: the inbound SA of @proto and @spi (host order), NULL: none. */
@@ -262,8 +292,8 @@ const struct ov_sa *ov_sa_in(enum ov_sa_proto proto, uint32_t spi);
 /* WireGuard is spoken at the VTEPs (its port set) or not: what
  * ov_sa_present also says (main lcore). */
 void ov_sa_listening(bool on);
-/* Workers: must clear tunnel datagrams from @src (network order) be
- * refused, because it has an inbound SA? */
-bool ov_sa_clear_refused(uint32_t src);
+/* Workers: must clear tunnel datagrams from @src ("ip") be refused,
+ * because it has an inbound SA or a sealed path? */
+bool ov_sa_clear_refused(const uint8_t *src);
 
 #endif

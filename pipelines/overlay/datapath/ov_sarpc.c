@@ -37,9 +37,9 @@ static const struct dp_schema_field add_params[] = {
 	[A_KEY] = { .name = "key", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .min = 40, .max = 72,
 		    .desc = "hex: the AES key, then the 4-byte salt (RFC 4106 8.1): 40 or 72 digits; "
 			    "WireGuard: the transport key, 64 digits; never shown back" },
-	[A_SRC] = { .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IPV4,
+	[A_SRC] = { .name = "src", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IP,
 		    .desc = "outer source: out: the local VTEP; in: the peer's endpoint" },
-	[A_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IPV4,
+	[A_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .format = DP_SCHEMA_FMT_IP,
 		    .desc = "outer destination: out: the peer's endpoint; in: the local VTEP" },
 	[A_PATH] = { .name = "path", .type = DP_SCHEMA_UINT, .max = OV_PATH_MAX,
 		     .desc = "out: the path it encrypts (the newest SA of a path is used); in, WireGuard or "
@@ -149,7 +149,7 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 		.seq = v[A_SEQ].u, .sport = (uint16_t)v[A_SPORT].u, .dport = (uint16_t)v[A_DPORT].u,
 		.lane = (uint8_t)v[A_LANE].u, .lifetime_ms = v[A_LIFETIME].u,
 	};
-	bool wg = c.cipher == OV_SA_WIREGUARD;
+	bool wg = c.cipher == OV_SA_WIREGUARD, v4, dst4;
 	size_t klen = wg ? 32 : (c.cipher == OV_SA_AES_GCM_256 ? 32 : 16) + 4;
 	int rc;
 
@@ -165,18 +165,21 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 		/* its own window (0: none, a benchmark replaying a capture; sxcd never asks) */
 		c.window = c.window == 0 ? 0 : OV_SA_WG_WINDOW;
 	}
-	if (inet_pton(AF_INET, v[A_SRC].s, &c.src) != 1 || inet_pton(AF_INET, v[A_DST].s, &c.dst) != 1)
-		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/src", "not an IPv4 address");
+	if (dp_addr_ip_any(v[A_SRC].s, c.src, &v4) < 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/src", "an IPv4 or IPv6 address");
+	if (dp_addr_ip_any(v[A_DST].s, c.dst, &dst4) < 0 || dst4 != v4)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/dst",
+				      "an IPv4 or IPv6 address, of src's family");
 	if (!wg && c.spi < 256)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/spi",
 				      "SPIs 0..255 are reserved (RFC 4303 2.1)");
 	if (c.lane != 0 && (wg || c.dir != OV_SA_OUT))
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/lane",
 				      "lanes are outbound ESP SAs'");
-	if (c.path != 0 && ov_state_path(c.path) != NULL && ov_path_v6(ov_state_path(c.path)))
+	if (c.path != 0 && ov_state_path(c.path) != NULL && ov_path_v6(ov_state_path(c.path)) == v4)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/path",
-				      "path %u is over IPv6: ESP and WireGuard run over an IPv4 underlay",
-				      (unsigned int)c.path);
+				      "path %u is over %s: src and dst are of its family", (unsigned int)c.path,
+				      v4 ? "IPv6" : "IPv4");
 	if ((c.dir == OV_SA_OUT || wg) && c.path == 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "missing", "/path",
 				      wg ? "a WireGuard session is of one path: its id" :
@@ -197,7 +200,7 @@ m_add(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resul
 				      "without ESN a sequence number is 32 bits");
 	rc = ov_sa_add(&c);
 	if (rc == 0 && wg && c.dir == OV_SA_OUT)
-		ov_sa_roamed(c.path, 0);	/* its endpoint the one the control plane gives */
+		ov_sa_roamed(c.path, NULL);	/* its endpoint the one the control plane gives */
 	/* the key lives on in the crypto session only: this copy and the
 	 * request's text of it (the request's own string) are wiped */
 	explicit_bzero(c.key, sizeof(c.key));
@@ -252,7 +255,7 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 	ov_sa_counted(s, &t);
 	r = json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		      "id", (json_int_t)s->id, "dir", dir_names[s->dir], "spi", (json_int_t)s->spi,
-		      "cipher", cipher_names[s->cipher], "src", ov_show_ip(s->src), "dst", ov_show_ip(s->dst),
+		      "cipher", cipher_names[s->cipher], "src", ov_show_addr(s->src), "dst", ov_show_addr(s->dst),
 		      "path", (json_int_t)s->path, "lane", (json_int_t)s->lane, "active", ov_sa_active(s),
 		      "natt_dport", (json_int_t)s->dport, "age_ms", (json_int_t)((now_ns - ov_probe_ns(s->created_tsc)) / 1000000),
 		      "packets", (json_int_t)t.pkts, "bytes", (json_int_t)t.bytes, "replay", (json_int_t)t.replay,
@@ -268,13 +271,14 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 	}
 	if (r != NULL && (s->proto == OV_SA_WG || (s->dport != 0 && s->path != 0))) {
 		/* where the peer is now: roamed (behind a NAT), or as given */
-		uint64_t ep = ov_sa_endpoint(s->path);
-		const struct ov_sa *o = s->dir == OV_SA_OUT ? s : NULL;
+		struct ov_sa_ep ep;
+		bool roamed = ov_sa_endpoint(s->path, &ep);
 
-		if (ep != 0 || o != NULL)
-			json_object_set_new(r, "endpoint", json_pack("{s:o,s:I}", "address",
-				ov_show_ip(ep != 0 ? (uint32_t)(ep >> 16) : o->dst), "port",
-				(json_int_t)(ep != 0 ? (uint16_t)ep : o->dport)));
+		if (!roamed && s->dir == OV_SA_OUT)
+			ov_sa_dest(s, &ep);
+		if (roamed || s->dir == OV_SA_OUT)
+			json_object_set_new(r, "endpoint", json_pack("{s:o,s:I}", "address", ov_show_addr(ep.ip),
+								     "port", (json_int_t)ep.port));
 		if (s->dir == OV_SA_OUT)
 			json_object_set_new(r, "counter", json_integer((json_int_t)__atomic_load_n(&s->wg_next,
 											   __ATOMIC_RELAXED)));
@@ -302,13 +306,12 @@ natt_keepalive(uint16_t path)
 {
 	static const uint8_t ka = OV_ESP_NATT_KEEPALIVE;
 	const struct ov_sa *s = ov_sa_out(path);
-	uint32_t dst;
-	uint16_t dport;
+	struct ov_sa_ep to;
 
 	if (s == NULL || s->proto != OV_SA_ESP || s->dport == 0)
 		return -EINVAL;
-	ov_sa_dest(s, &dst, &dport);
-	return ov_wg_udp_out(path, s->sport, dst, dport, &ka, 1);
+	ov_sa_dest(s, &to);
+	return ov_wg_udp_out(path, s->sport, to.ip, to.port, &ka, 1);
 }
 
 static int

@@ -110,6 +110,15 @@ ov_state_outer_bad(const struct rte_mbuf *m, const struct dp_meta *md)
 	       rte_ipv6_udptcp_cksum_mbuf_verify(m, ip6, md->l4_off) != 0;
 }
 
+/* The outer checksum of a sealed packet m (ESP, WireGuard, IKE) to a VTEP
+ * is bad: IPv4's header's, UDP's over IPv6; ESP over IPv6 has none (its
+ * ICV covers what matters). */
+static inline bool
+ov_state_sealed_outer_bad(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	return ((md->flags & DP_MF_IPV4) || md->l4_proto == IPPROTO_UDP) && ov_state_outer_bad(m, md);
+}
+
 /* Workers: is @dst ("ip": 16 bytes) one of the box's VTEPs? */
 bool ov_state_vtep(struct dp_stage_ctx *ctx, const uint8_t *dst);
 /* The same of an IPv4 address (network order). */
@@ -199,6 +208,29 @@ ov_state_outer_addrs(const struct rte_mbuf *m, const struct dp_meta *md, uint8_t
 	}
 	memcpy(dst, l3 + offsetof(struct rte_ipv6_hdr, dst_addr), 16);
 	memcpy(src, l3 + offsetof(struct rte_ipv6_hdr, src_addr), 16);
+}
+
+/* Where parsed IP packet m's datagram (IPv4 or IPv6) ends: what follows
+ * is Ethernet padding. */
+static inline uint32_t
+ov_state_ip_end(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+
+	return (uint32_t)md->l3_off +
+	       ((md->flags & DP_MF_IPV4) ? rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)l3)->total_length) :
+		(uint32_t)sizeof(struct rte_ipv6_hdr) + rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)l3)->payload_len));
+}
+
+/* Workers: is parsed IP packet m's (IPv4 or IPv6) outer destination one
+ * of the box's VTEPs? */
+static inline bool
+ov_state_to_vtep(struct dp_stage_ctx *ctx, const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	uint8_t dst[16], src[16];
+
+	ov_state_outer_addrs(m, md, dst, src);
+	return ov_state_vtep(ctx, dst);
 }
 struct ov_class { uint16_t class; };
 struct ov_policy {

@@ -14,6 +14,8 @@
 #include "ov_held.h"
 #include "ov_state.h"
 #include "ov_wg.h"
+#include "dp_addr.h"
+#include "dp_flowkey.h"
 #include "dp_log.h"
 #include "dp_parse.h"
 #include "dp_slow.h"
@@ -22,7 +24,9 @@
 
 #define WG_DATA		4
 #define L2		OV_SA_L2_LEN
-#define OUTER		(L2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+#define OUTER4		(L2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
+#define OUTER6		(L2 + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr))
+#define OUTER(v6)	((v6) ? OUTER6 : OUTER4)
 
 uint16_t ov_wg_port;
 
@@ -74,7 +78,7 @@ ov_wg_kind(const struct rte_mbuf *m, const struct dp_meta *md)
 	const uint8_t *p;
 	uint8_t b[4];
 
-	if (port == 0 || (md->flags & (DP_MF_IPV4 | DP_MF_FRAG | DP_MF_L4)) != (DP_MF_IPV4 | DP_MF_L4) ||
+	if (port == 0 || !(md->flags & (DP_MF_IPV4 | DP_MF_IPV6)) || (md->flags & (DP_MF_FRAG | DP_MF_L4)) != DP_MF_L4 ||
 	    md->l4_proto != IPPROTO_UDP || md->dport != port)
 		return OV_WG_NOT;
 	if ((p = rte_pktmbuf_read(m, off, 4, b)) == NULL || (p[1] | p[2] | p[3]) != 0)
@@ -89,8 +93,12 @@ steer(const uint8_t *key, uint16_t port, bool on)
 {
 	const struct dp_xdp_claim c = { IPPROTO_UDP, port };
 
-	if (port != 0)
-		dp_xdp_steer_set("overlay-wg", AF_INET, key, &c, 1, on);
+	if (port == 0)
+		return;
+	if (dp_addr_mapped(key))
+		dp_xdp_steer_set("overlay-wg", AF_INET, key + 12, &c, 1, on);
+	else
+		dp_xdp_steer_set("overlay-wg", AF_INET6, key, &c, 1, on);
 }
 
 static int
@@ -137,36 +145,73 @@ put_le64(uint8_t *p, uint64_t v)
 }
 
 /* The outer headers of a message of @len bytes (the UDP payload) from
- * @s's VTEP to @dst:@dport, before it at @frame; its dp_meta set. */
+ * @src:@sport to @dst:@dport ("ip", of one family), before it at @frame;
+ * its dp_meta set. Over IPv6 its UDP checksum is udp6_done's, once the
+ * payload is there. */
 static void
-outer(struct rte_mbuf *m, uint8_t *frame, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint16_t len,
-      uint8_t tos)
+outer(struct rte_mbuf *m, uint8_t *frame, const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
+      uint16_t len, uint8_t tos)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + L2);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 	struct dp_meta *md = dp_meta(m);
+	bool v6 = !dp_addr_mapped(dst);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(frame + OUTER(v6) - sizeof(*udp));
 
 	memset(eth, 0, sizeof(*eth));	/* the underlay's rewrite gives the addresses */
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	*ip = (struct rte_ipv4_hdr){
-		.version_ihl = RTE_IPV4_VHL_DEF, .type_of_service = tos,
-		.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len)),
-		.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG), .time_to_live = 64,
-		.next_proto_id = IPPROTO_UDP, .src_addr = src, .dst_addr = dst,
-	};
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	/* no UDP checksum: the AEAD's tag covers what matters (RFC 768 lets IPv4 go without) */
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(frame + L2);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		*ip6 = (struct rte_ipv6_hdr){
+			.vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20),
+			.payload_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len)),
+			.proto = IPPROTO_UDP, .hop_limits = 64,
+		};
+		memcpy(ip6->src_addr, src, 16);
+		memcpy(ip6->dst_addr, dst, 16);
+		md->flags = DP_MF_IPV6 | DP_MF_L4;
+		md->ethertype = RTE_ETHER_TYPE_IPV6;
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + L2);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		*ip = (struct rte_ipv4_hdr){
+			.version_ihl = RTE_IPV4_VHL_DEF, .type_of_service = tos,
+			.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len)),
+			.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG), .time_to_live = 64,
+			.next_proto_id = IPPROTO_UDP, .src_addr = ov_ip4(src), .dst_addr = ov_ip4(dst),
+		};
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		md->flags = DP_MF_IPV4 | DP_MF_L4;
+		md->ethertype = RTE_ETHER_TYPE_IPV4;
+	}
+	/* no UDP checksum over IPv4: the AEAD's tag covers what matters (RFC
+	 * 768 lets IPv4 go without) */
 	*udp = (struct rte_udp_hdr){ .src_port = rte_cpu_to_be_16(sport), .dst_port = rte_cpu_to_be_16(dport),
 				     .dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len)) };
-	md->flags = DP_MF_IPV4 | DP_MF_L4;
 	md->l2_len = md->l3_off = L2;
-	md->l4_off = L2 + sizeof(*ip);
-	md->ethertype = RTE_ETHER_TYPE_IPV4;
+	md->l4_off = (uint16_t)(OUTER(v6) - sizeof(*udp));
 	md->l4_proto = IPPROTO_UDP;
 	md->sport = sport;
 	md->dport = dport;
 	md->ttl = 64;
+}
+
+/* Over IPv6, frame @m (outer's, one segment) its UDP checksum, its payload
+ * in place: RFC 8200 8.1 has no zero one. */
+static inline void
+udp6_done(struct rte_mbuf *m)
+{
+	const struct dp_meta *md = dp_meta(m);
+	struct rte_ipv6_hdr *ip6;
+	struct rte_udp_hdr *udp;
+
+	if (!(md->flags & DP_MF_IPV6))
+		return;
+	ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, md->l3_off);
+	udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, md->l4_off);
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
 }
 
 /* The headers of @m (its plaintext of @clen bytes in place, room for the
@@ -174,12 +219,11 @@ outer(struct rte_mbuf *m, uint8_t *frame, uint32_t src, uint16_t sport, uint32_t
 static uint8_t *
 seal_head(struct rte_mbuf *m, const struct ov_sa *s, uint64_t ctr, uint16_t clen, uint8_t tos)
 {
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *hdr = frame + OUTER;
-	uint32_t dst;
-	uint16_t dport;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *hdr = frame + OUTER(s->v6);
+	struct ov_sa_ep to;
 
-	ov_sa_dest(s, &dst, &dport);
-	outer(m, frame, s->src, s->sport, dst, dport, (uint16_t)(OV_WG_HDR + clen + OV_WG_TAG), tos);
+	ov_sa_dest(s, &to);
+	outer(m, frame, s->src, s->sport, to.ip, to.port, (uint16_t)(OV_WG_HDR + clen + OV_WG_TAG), tos);
 	hdr[0] = WG_DATA;
 	hdr[1] = hdr[2] = hdr[3] = 0;
 	put_le32(hdr + 4, s->spi);
@@ -231,20 +275,21 @@ jobs_flush(IMB_MGR *mgr, unsigned int *res)
 
 /* @m's datagram (at @off, @dlen bytes) made the plaintext of a message:
  * alone in one segment, padded to 16 bytes with room for the tag, the
- * outer headers' room before it. Its padded length, or 0 (no room). */
+ * outer headers' room (of @v6's family) before it. Its padded length, or 0
+ * (no room). */
 static uint16_t
-frame_plain(struct rte_mbuf *m, uint32_t off, uint16_t dlen)
+frame_plain(struct rte_mbuf *m, uint32_t off, uint16_t dlen, bool v6)
 {
 	uint16_t clen = (uint16_t)RTE_ALIGN_CEIL(dlen, 16);
 	uint8_t *pad;
 
 	if (rte_pktmbuf_adj(m, (uint16_t)off) == NULL ||
 	    (rte_pktmbuf_pkt_len(m) > dlen && rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - dlen)) < 0) ||
-	    rte_pktmbuf_linearize(m) < 0 || rte_pktmbuf_headroom(m) < OUTER + OV_WG_HDR ||
+	    rte_pktmbuf_linearize(m) < 0 || !ov_sa_room(m, OUTER(v6) + OV_WG_HDR, clen - dlen + OV_WG_TAG) ||
 	    (pad = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(clen - dlen + OV_WG_TAG))) == NULL)
 		return 0;
 	memset(pad, 0, clen - dlen);
-	rte_pktmbuf_prepend(m, OUTER + OV_WG_HDR);
+	rte_pktmbuf_prepend(m, (uint16_t)(OUTER(v6) + OV_WG_HDR));
 	return clen;
 }
 
@@ -260,9 +305,8 @@ ov_wg_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct 
 	 * on several at once */
 	for (uint16_t i = 0; i < n; i++, ctr++) {
 		struct dp_meta *md = dp_meta(m[i]);
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m[i], const struct rte_ipv4_hdr *, md->l3_off);
-		uint16_t dlen = rte_be_to_cpu_16(ip->total_length), clen;
-		uint8_t tos = ip->type_of_service;	/* DSCP and ECN go on outside */
+		uint16_t dlen = (uint16_t)(ov_state_ip_end(m[i], md) - md->l3_off), clen;
+		uint8_t tos = dp_flowkey_tos(m[i], md);	/* DSCP and ECN go on outside */
 		uint8_t *pl;
 
 		res[i] = 0;
@@ -270,7 +314,7 @@ ov_wg_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct 
 			res[i] = OV_DROP(wg_counter_exhausted);
 			continue;
 		}
-		if ((clen = frame_plain(m[i], md->l3_off, dlen)) == 0) {
+		if ((clen = frame_plain(m[i], md->l3_off, dlen, s->v6)) == 0) {
 			res[i] = OV_DROP(no_headroom);
 			continue;
 		}
@@ -285,6 +329,8 @@ ov_wg_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct 
 			c[s->id].bad++;
 			continue;
 		}
+		if (s->v6)
+			udp6_done(m[i]);
 		c[s->id].pkts++;
 		c[s->id].bytes += rte_pktmbuf_pkt_len(m[i]);
 	}
@@ -322,8 +368,7 @@ get_le32(const uint8_t *p)
 bool
 ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uint16_t *nx)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end, wire = rte_pktmbuf_pkt_len(m), clen;
+	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end, wire = rte_pktmbuf_pkt_len(m), clen, ilen;
 	struct ov_sa_ctr *c = ov_sa_ctr[ctx->worker];
 	uint8_t l2[DP_META_VLAN_MAX * 4 + RTE_ETHER_HDR_LEN], tag[OV_WG_TAG], b[OV_WG_HDR];
 	uint8_t nonce[12] = { 0 };
@@ -331,30 +376,31 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 	const uint8_t *hdr;
 	const struct ov_sa *s;
 	uint16_t l2_len = md->l2_len, sport = md->sport;
-	uint32_t from = ip->src_addr;
+	uint8_t from[16], to[16];
 	uint64_t ctr;
 	uint8_t *pl;
 
+	ov_state_outer_addrs(m, md, to, from);
 	if ((hdr = rte_pktmbuf_read(m, off, OV_WG_HDR, b)) == NULL) {
-		*nx = ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
+		*nx = ov_state_vtep(ctx, to) ? DP_NEXT_DROP(OV_DROP(wg_malformed)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	/* a session is found by our index alone: its peer may send from anywhere */
 	s = ov_sa_in(OV_SA_WG, get_le32(hdr + 4));
-	if (s == NULL || s->dst != ip->dst_addr) {
-		*nx = ov_state_vtep4(ctx, ip->dst_addr) ? DP_NEXT_DROP(OV_DROP(wg_unknown_index)) : OV_ESP_NOT_OURS;
+	if (s == NULL || memcmp(s->dst, to, 16) != 0) {
+		*nx = ov_state_vtep(ctx, to) ? DP_NEXT_DROP(OV_DROP(wg_unknown_index)) : OV_ESP_NOT_OURS;
 		return false;
 	}
 	if (ov_sa_expired(s, ctx->now)) {
 		*nx = DP_NEXT_DROP(OV_DROP(sa_expired));
 		return false;
 	}
-	if (ov_state_outer_cksum_bad(m, ip)) {
+	if (ov_state_sealed_outer_bad(m, md)) {
 		*nx = DP_NEXT_DROP(OV_DROP(outer_cksum));
 		return false;
 	}
 	ctr = get_le64(hdr + 8);
-	end = (uint32_t)md->l3_off + rte_be_to_cpu_16(ip->total_length);
+	end = ov_state_ip_end(m, md);
 	if (l2_len > sizeof(l2) || end > rte_pktmbuf_pkt_len(m) || end < off + OV_WG_HDR + OV_WG_TAG) {
 		c[s->id].bad++;
 		*nx = DP_NEXT_DROP(OV_DROP(wg_malformed));
@@ -399,26 +445,29 @@ ov_wg_open(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md, uin
 		*nx = DP_NEXT_DROP(OV_DROP(wg_keepalive));
 		return false;
 	}
-	/* what it carried is an IPv4 datagram: its own length says where
-	 * the padding starts */
-	ip = (const struct rte_ipv4_hdr *)pl;
-	if (clen < sizeof(*ip) || (ip->version_ihl >> 4) != 4 || rte_be_to_cpu_16(ip->total_length) > clen ||
-	    rte_be_to_cpu_16(ip->total_length) < sizeof(*ip)) {
+	/* what it carried is a datagram of the session's family: its own
+	 * length says where the padding starts */
+	if (s->v6)
+		ilen = clen >= sizeof(struct rte_ipv6_hdr) && (pl[0] >> 4) == 6 ?
+		       sizeof(struct rte_ipv6_hdr) + rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)pl)->payload_len) :
+		       UINT32_MAX;
+	else
+		ilen = clen >= sizeof(struct rte_ipv4_hdr) && (pl[0] >> 4) == 4 ?
+		       rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)pl)->total_length) : UINT32_MAX;
+	if (ilen > clen || ilen < (s->v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr))) {
 		*nx = DP_NEXT_DROP(OV_DROP(wg_inner));
 		return false;
 	}
-	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - rte_be_to_cpu_16(ip->total_length)));
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - ilen));
 	return ov_esp_inner(ctx, m, md, l2, l2_len, s, nx);
 }
 
 uint16_t
 ov_wg_handshake(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-
-	if (!ov_state_vtep4(ctx, ip->dst_addr))
+	if (!ov_state_to_vtep(ctx, m, md))
 		return OV_ESP_NOT_OURS;
-	if (ov_state_outer_cksum_bad(m, ip))
+	if (ov_state_sealed_outer_bad(m, md))
 		return DP_NEXT_DROP(OV_DROP(outer_cksum));
 	md->punt = OV_PUNT_WG_HANDSHAKE;
 	return DP_NEXT_PUNT;
@@ -428,12 +477,12 @@ void
 ov_wg_punted(struct rte_mbuf *m)
 {
 	const struct dp_meta *md = dp_meta(m);
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
-	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end = md->l3_off + rte_be_to_cpu_16(ip->total_length);
+	uint32_t off = md->l4_off + sizeof(struct rte_udp_hdr), end = ov_state_ip_end(m, md);
 	uint32_t len = end > off ? end - off : 0;
-	const struct ov_held_slot where = { ip->src_addr, ip->dst_addr, md->sport, md->dport, 0 };
+	struct ov_held_slot where = { .sport = md->sport, .dport = md->dport };
 	int rc;
 
+	ov_state_outer_addrs(m, md, where.dst, where.src);
 	/* the three handshake messages have one length each */
 	if (end > rte_pktmbuf_pkt_len(m) || (len != 148 && len != 92 && len != 64)) {
 		dp_slow_drop(m, OV_DROP(wg_malformed));
@@ -455,25 +504,27 @@ ov_wg_recv(unsigned int most)
 }
 
 /* A frame for a message of @len bytes out on @path's underlay from its
- * VTEP:@sport to @dst:@dport, its payload at *@pl: NULL if no mbuf. */
+ * VTEP:@sport to @dst:@dport ("ip", the path's family), its payload at
+ * *@pl: NULL if no mbuf. */
 static struct rte_mbuf *
-frame_for(const struct ov_path *p, uint16_t sport, uint32_t dst, uint16_t dport, uint16_t len, uint8_t **pl)
+frame_for(const struct ov_path *p, uint16_t sport, const uint8_t *dst, uint16_t dport, uint16_t len, uint8_t **pl)
 {
 	struct rte_mbuf *m = w.pool != NULL ? rte_pktmbuf_alloc(w.pool) : NULL;
+	bool v6 = ov_path_v6(p);
 	uint8_t *f;
 
-	if (m == NULL || (f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(OUTER + len))) == NULL) {
+	if (m == NULL || (f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(OUTER(v6) + len))) == NULL) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
 	memset(dp_meta(m), 0, sizeof(struct dp_meta));
-	outer(m, f, ov_ip4(p->src), sport, dst, dport, len, 0);
-	*pl = f + OUTER;
+	outer(m, f, p->src, sport, dst, dport, len, 0);
+	*pl = f + OUTER(v6);
 	return m;
 }
 
 int
-ov_wg_udp_out(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len)
+ov_wg_udp_out(uint16_t path, uint16_t sport, const uint8_t *dst, uint16_t dport, const uint8_t *msg, uint16_t len)
 {
 	const struct ov_path *p = ov_state_path(path);
 	struct rte_mbuf *m;
@@ -481,29 +532,35 @@ ov_wg_udp_out(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const
 
 	if (p == NULL)
 		return -ENOENT;
-	if (ov_path_v6(p))   /* WireGuard and NAT-T: over an IPv4 underlay */
+	if (dp_addr_mapped(dst) == ov_path_v6(p))
 		return -EAFNOSUPPORT;
 	if ((m = frame_for(p, sport, dst, dport, len, &pl)) == NULL)
 		return -ENOMEM;
 	memcpy(pl, msg, len);
+	udp6_done(m);
 	return ov_state_underlay_out(m, p) < 0 ? -EIO : 0;
 }
 
 int
-ov_wg_send(uint16_t path, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len)
+ov_wg_send(uint16_t path, const uint8_t *dst, uint16_t dport, const uint8_t *msg, uint16_t len)
 {
 	const struct ov_path *p = ov_state_path(path);
 	const struct ov_sa *o;
-	uint64_t ep;
+	struct ov_sa_ep to;
 
 	if (p == NULL)
 		return -ENOENT;
-	if (dst == 0) {
+	if (dst == NULL) {
 		/* the path's endpoint as roamed, else its session's, else the path's own */
-		ep = ov_sa_endpoint(path);
 		o = ov_sa_out(path);
-		dst = ep != 0 ? (uint32_t)(ep >> 16) : o != NULL && o->proto == OV_SA_WG ? o->dst : ov_ip4(p->dst);
-		dport = ep != 0 ? (uint16_t)ep : o != NULL && o->proto == OV_SA_WG ? o->dport : dport;
+		if (o != NULL && o->proto == OV_SA_WG) {
+			ov_sa_dest(o, &to);
+		} else if (!ov_sa_endpoint(path, &to)) {
+			memcpy(to.ip, p->dst, 16);
+			to.port = dport;
+		}
+		dst = to.ip;
+		dport = to.port;
 	}
 	if (dport == 0)
 		return -EINVAL;
@@ -522,7 +579,7 @@ ov_wg_keepalive(const struct ov_sa *s)
 
 	if (p == NULL)
 		return -ENOENT;
-	if (s->proto != OV_SA_WG || s->dir != OV_SA_OUT || ctr >= OV_WG_REJECT_AFTER)
+	if (s->proto != OV_SA_WG || s->dir != OV_SA_OUT || ctr >= OV_WG_REJECT_AFTER || s->v6 != ov_path_v6(p))
 		return -EINVAL;
 	if ((m = frame_for(p, ov_wg_port, s->dst, s->dport, OV_WG_HDR + OV_WG_TAG, &pl)) == NULL)
 		return -ENOMEM;
@@ -534,6 +591,7 @@ ov_wg_keepalive(const struct ov_sa *s)
 		rte_pktmbuf_free(m);
 		return -EIO;
 	}
+	udp6_done(m);
 	ov_sa_ctr_main()[s->id].pkts++;
 	ov_sa_ctr_main()[s->id].bytes += rte_pktmbuf_pkt_len(m);
 	return ov_state_underlay_out(m, p) < 0 ? -EIO : 0;

@@ -53,8 +53,8 @@ void ov_wg_fini(void);
 /* Main lcore: WireGuard spoken on UDP @port at every VTEP (0: not at all),
  * claimed there where a port shares its NIC (dp_xdp.h). */
 void ov_wg_listen(uint16_t port);
-/* Main lcore: VTEP @key (the vteps table's) came (@on) or went: its claim
- * of WireGuard's port with it. */
+/* Main lcore: VTEP @key (the vteps table's: "ip", either family) came
+ * (@on) or went: its claim of WireGuard's port with it. */
 void ov_wg_vtep(const uint8_t *key, bool on);
 
 /* Is @m (a parsed WAN frame) UDP to the WireGuard port: data, a handshake
@@ -80,13 +80,15 @@ void ov_wg_punted(struct rte_mbuf *m);
 json_t *ov_wg_recv(unsigned int most);
 
 /* Main lcore: handshake message @msg (@len bytes) out on path @path to
- * @dst:@dport (0: the path's endpoint, as roamed). 0, -ENOENT (no path),
- * -ENOMEM. */
-int ov_wg_send(uint16_t path, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len);
+ * @dst:@dport (@dst "ip"; NULL: the path's endpoint, as roamed). 0,
+ * -ENOENT (no path), -EAFNOSUPPORT (@dst of the other family), -ENOMEM. */
+int ov_wg_send(uint16_t path, const uint8_t *dst, uint16_t dport, const uint8_t *msg, uint16_t len);
 /* Main lcore: a UDP datagram @msg (@len bytes) from @path's VTEP:@sport
- * to @dst:@dport out on the path's underlay (handshakes; ESP's NAT
- * keepalives). 0, -ENOENT (no path), -ENOMEM, -EIO. */
-int ov_wg_udp_out(uint16_t path, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *msg, uint16_t len);
+ * to @dst:@dport ("ip", the path's family) out on the path's underlay
+ * (handshakes; ESP's NAT keepalives; IKE). 0, -ENOENT (no path),
+ * -EAFNOSUPPORT (@dst of the other family), -ENOMEM, -EIO. */
+int ov_wg_udp_out(uint16_t path, uint16_t sport, const uint8_t *dst, uint16_t dport, const uint8_t *msg,
+		  uint16_t len);
 /* Main lcore: a keepalive (an empty data message) sealed with outbound
  * session @s and sent on its path. 0 or -errno. */
 int ov_wg_keepalive(const struct ov_sa *s);

@@ -47,7 +47,7 @@ static const struct dp_rpc_method send_method = {
 			     .max = OV_PATH_MAX },
 		[S_MSG] = { .name = "msg", .type = DP_SCHEMA_STRING, .flags = DP_SCHEMA_REQ, .min = 128,
 			    .max = 2 * OV_WG_HS_MAX, .desc = "hex: an initiation, a response or a cookie reply" },
-		[S_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_IPV4,
+		[S_DST] = { .name = "dst", .type = DP_SCHEMA_STRING, .format = DP_SCHEMA_FMT_IP,
 			    .desc = "where to (absent: the path's endpoint, as roamed)" },
 		[S_DPORT] = { .name = "dport", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_DEF, .max = UINT16_MAX,
 			      .desc = "its port (with dst; without: the session's)" },
@@ -96,20 +96,24 @@ m_send(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resu
 {
 	uint8_t msg[OV_WG_HS_MAX];
 	size_t len = strlen(v[S_MSG].s) / 2;
-	uint32_t dst = 0;
+	uint8_t dst[16];
+	bool v4;
 	int rc;
 
 	if ((len != 148 && len != 92 && len != 64) || strlen(v[S_MSG].s) != 2 * len ||
 	    dp_addr_hex_bytes(v[S_MSG].s, msg, len) < 0 || msg[0] < 1 || msg[0] > 3)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/msg",
 				      "a handshake message: 148, 92 or 64 bytes in hex, of type 1, 2 or 3");
-	if (v[S_DST].s != NULL && (inet_pton(AF_INET, v[S_DST].s, &dst) != 1 || v[S_DPORT].u == 0))
+	if (v[S_DST].s != NULL && dp_addr_ip_any(v[S_DST].s, dst, &v4) < 0)
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/dst", "an IPv4 or IPv6 address");
+	if (v[S_DST].s != NULL && v[S_DPORT].u == 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/dport",
 				      "a destination takes its port");
 	if (ov_wg_port == 0)
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "not_listening", "",
 				      "no WireGuard port (overlay.wg.listen)");
-	rc = ov_wg_send((uint16_t)v[S_PATH].u, dst, (uint16_t)v[S_DPORT].u, msg, (uint16_t)len);
+	rc = ov_wg_send((uint16_t)v[S_PATH].u, v[S_DST].s != NULL ? dst : NULL, (uint16_t)v[S_DPORT].u, msg,
+			(uint16_t)len);
 	switch (rc) {
 	case 0:
 		*result = json_pack("{s:I}", "path", (json_int_t)v[S_PATH].u);
@@ -120,6 +124,9 @@ m_send(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resu
 	case -EINVAL:
 		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/dport",
 				      "the path has no session: where to goes with dst and dport");
+	case -EAFNOSUPPORT:
+		return dp_rpc_err_set(err, DP_RPC_INVALID_PARAMS, "bad_value", "/dst", "not of path %u's family",
+				      (unsigned int)v[S_PATH].u);
 	default:
 		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "not_sent", "", "not sent: %s", strerror(-rc));
 	}

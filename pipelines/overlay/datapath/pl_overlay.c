@@ -149,8 +149,8 @@ static const struct dp_table_def endpoints_def = {
  * probed path that came up is taken only once up for hold_ms (optional:
  * a failback hold-down). mtu 0: the port's. src, dst
  * and gw are of one family (IPv6: gw may be link-local); three IPv6
- * addresses make the entry wide. sealed (IPv4): never clear from the write
- * on, before its first SA as after (ov_sa). */
+ * addresses make the entry wide. sealed: never clear from the write on,
+ * before its first SA as after (ov_sa). */
 #define PATH_WHERE \
 	{ OV_F_SRC, DP_T_IP }, { OV_F_DST, DP_T_IP }, { OV_F_VRF, DP_T_U16 },		\
 	{ OV_F_MTU, DP_T_U16, DP_APIDEF_MTU_MAX }, { OV_F_GW, DP_T_IP }, { OV_F_SEALED, DP_T_U8, 1, true }
@@ -238,7 +238,7 @@ static const struct dp_table_def apps_def = {
 	.default_action = OV_APP_NONE,
 };
 
-static int bad_path, bad_policy, bad_end, bad_family, bad_sealed;   /* table.write result codes of refusals */
+static int bad_path, bad_policy, bad_end, bad_family;   /* table.write result codes of refusals */
 
 /* A unicast host address of either family ("ip"). */
 static bool
@@ -268,8 +268,6 @@ ov_check(const struct dp_update *u, unsigned int n, int *res)
 				res[i] = bad_family;
 			else if (!unicast(p->src) || !unicast(p->dst))
 				res[i] = bad_end;
-			else if (p->sealed && !dp_addr_mapped(p->dst))
-				res[i] = bad_sealed;
 			else if ((x->action == OV_PATH_SXDP || x->action == OV_PATH_ICMP) &&
 				 (p->interval_ms < OV_PROBE_INTERVAL_MIN || p->down_after == 0 || p->up_after == 0))
 				res[i] = bad_path;
@@ -313,10 +311,11 @@ static const struct dp_xdp_claim vtep_traffic[] = {
 	{ IPPROTO_UDP, OV_BFD_PORT }, { IPPROTO_ICMP, 0 }, { DP_XDP_RESOLVE, 0 }, { IPPROTO_ESP, 0 }, { IPPROTO_UDP, OV_SA_NATT_PORT },
 	{ IPPROTO_UDP, OV_IKEIO_PORT },
 };
-/* an IPv6 VTEP: NDP and echo are ICMPv6 (encryption is IPv4's only) */
+/* an IPv6 VTEP: NDP and echo are ICMPv6 */
 static const struct dp_xdp_claim vtep6_traffic[] = {
 	{ IPPROTO_UDP, OV_VXLAN_PORT }, { IPPROTO_UDP, OV_GENEVE_PORT }, { IPPROTO_UDP, OV_PROBE_PORT },
-	{ IPPROTO_UDP, OV_BFD_PORT }, { IPPROTO_ICMPV6, 0 }, { DP_XDP_RESOLVE, 0 },
+	{ IPPROTO_UDP, OV_BFD_PORT }, { IPPROTO_ICMPV6, 0 }, { DP_XDP_RESOLVE, 0 }, { IPPROTO_ESP, 0 },
+	{ IPPROTO_UDP, OV_SA_NATT_PORT }, { IPPROTO_UDP, OV_IKEIO_PORT },
 };
 
 static void
@@ -328,14 +327,13 @@ vteps_done(const struct dp_update *d, unsigned int n, const int *res)
 		if (d[i].table != pl_ov.vteps || res[i] != 0 || d[i].type == DP_UPD_DEFAULT)
 			continue;
 		e = dp_table_find(pl_ov.vteps, d[i].key);
-		if (!dp_addr_mapped(d[i].key)) {
+		if (!dp_addr_mapped(d[i].key))
 			dp_xdp_steer_set("overlay", AF_INET6, d[i].key, vtep6_traffic, RTE_DIM(vtep6_traffic),
 					 e != NULL && e->action == OV_VTEP);
-			continue;
-		}
-		dp_xdp_steer_set("overlay", AF_INET, d[i].key + 12, vtep_traffic, RTE_DIM(vtep_traffic),
-				 e != NULL && e->action == OV_VTEP);
-		ov_wg_vtep(d[i].key + 12, e != NULL && e->action == OV_VTEP);
+		else
+			dp_xdp_steer_set("overlay", AF_INET, d[i].key + 12, vtep_traffic, RTE_DIM(vtep_traffic),
+					 e != NULL && e->action == OV_VTEP);
+		ov_wg_vtep(d[i].key, e != NULL && e->action == OV_VTEP);
 	}
 }
 
@@ -423,10 +421,7 @@ ov_init(unsigned int workers)
 				       "::ffff:0:0/96, ff00::/8)");
 	bad_family = dp_tblrpc_reason_add("mixed_family", "a path's src, dst and gw are of one family "
 					  "(IPv4 or IPv6)");
-	bad_sealed = dp_tblrpc_reason_add("sealed_ipv6", "a sealed path is IPv4 (ESP and WireGuard are "
-					  "IPv4's here)");
 	if (bad_path == -ENOSPC || bad_policy == -ENOSPC || bad_end == -ENOSPC || bad_family == -ENOSPC ||
-	    bad_sealed == -ENOSPC ||
 	    (rc = dp_tblrpc_check_add(ov_check)) < 0)
 		return -ENOSPC;
 	paths_watch.sources = 1ull << pl_ov.paths;
