@@ -270,6 +270,9 @@ lane_tier e2e-upf bash tests/e2e/upf.sh
 lane_tier e2e-sxcd6 env SXCD_UNDERLAY=6 bash tests/e2e/sxcd.sh
 # over IPv6 WAN links, against the kernel's VXLAN over IPv6: probes, the wire (tshark), failover, an IPv6 class
 lane_tier e2e-overlay6 bash tests/e2e/overlay6.sh
+# encrypted over an IPv6-only WAN, box to box (sxcd keyed), one link through a NAT66: ESP (in UDP behind the
+# NAT), then the same peers changed to WireGuard: paths up, the wire, failover under a stream
+lane_tier e2e-overlay6-secure bash tests/e2e/overlay6_secure.sh
 lane_tier e2e-switch6 bash tests/e2e/switch6.sh
 # routes between sites: FRR at two boxes peers across a slice's stretched subnet (next hops behind the
 # overlay tunnel, resolved by the box's own ARP and NDP), a LAN router's prefixes reach the other site

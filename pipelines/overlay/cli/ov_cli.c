@@ -175,9 +175,11 @@ sas_table(json_t *res)
 		fmt_tbl_j(&t, p, "malformed");
 		{
 			json_t *ep = json_object_get(p, "endpoint");
+			const char *a = json_string_value(json_object_get(ep, "address")) ?: "?";
 
+			/* an IPv6 address bracketed before its port (RFC 3986 3.2.2) */
 			fmt_tbl_add(&t, ep == NULL ? sx_asprintf("-") :
-				    sx_asprintf("%s:%lld", json_string_value(json_object_get(ep, "address")) ?: "?",
+				    sx_asprintf(strchr(a, ':') != NULL ? "[%s]:%lld" : "%s:%lld", a,
 						(long long)int_of(ep, "port")));
 		}
 	}

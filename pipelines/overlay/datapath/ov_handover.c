@@ -92,9 +92,9 @@ ov_handover_out(void)
 		struct ov_sa_ep ep;
 		char a[INET6_ADDRSTRLEN];
 
-		if (ov_sa_endpoint((uint16_t)p, &ep))
-			json_array_append_new(eps, json_pack("[i,s,i]", p, dp_addr_ntop_any(ep.ip, a, sizeof(a)),
-							     ep.port));
+		if (ov_sa_endpoint((uint16_t)p, OV_SA_ESP, &ep) || ov_sa_endpoint((uint16_t)p, OV_SA_WG, &ep))
+			json_array_append_new(eps, json_pack("[i,s,i,s]", p, dp_addr_ntop_any(ep.ip, a, sizeof(a)),
+							     ep.port, ep.proto == OV_SA_WG ? "wireguard" : "esp"));
 		if (ov_sa_require_told((uint16_t)p))
 			json_array_append_new(req, json_integer(p));
 	}
@@ -235,11 +235,18 @@ ov_handover_in(json_t *state)
 	json_array_foreach(json_object_get(state, "endpoints"), i, v) {
 		json_int_t p = json_integer_value(json_array_get(v, 0));
 		const json_t *a = json_array_get(v, 1), *port = json_array_get(v, 2);
+		const char *proto = json_string_value(json_array_get(v, 3));
+		const struct ov_sa *o;
 		struct ov_sa_ep ep;
 		bool v4;
 
 		if (p < 1 || p > OV_PATH_MAX)
 			continue;
+		/* whose packets showed it: as said, else (an older sxdp) the
+		 * protocol the path seals with, its SAs taken over above */
+		o = ov_sa_out((uint16_t)p);
+		ep.proto = proto != NULL ? (strcmp(proto, "wireguard") == 0 ? OV_SA_WG : OV_SA_ESP) :
+			   o != NULL && o->proto == OV_SA_WG ? OV_SA_WG : OV_SA_ESP;
 		if (json_is_string(a) && json_is_integer(port) && json_integer_value(port) > 0 &&
 		    json_integer_value(port) <= UINT16_MAX && dp_addr_ip_any(json_string_value(a), ep.ip, &v4) == 0) {
 			ep.port = (uint16_t)json_integer_value(port);

@@ -661,7 +661,7 @@ ov_sa_next_seq(const struct ov_sa *s)
 }
 
 bool
-ov_sa_endpoint(uint16_t path, struct ov_sa_ep *ep)
+ov_sa_endpoint(uint16_t path, enum ov_sa_proto proto, struct ov_sa_ep *ep)
 {
 	const struct sa_ep *e = &g.ep[path];
 	uint32_t gen = __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE), now;
@@ -675,7 +675,7 @@ ov_sa_endpoint(uint16_t path, struct ov_sa_ep *ep)
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		now = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
 		if (likely(now == gen))
-			return true;
+			return ep->proto == proto;
 		gen = now;
 	}
 }
@@ -708,7 +708,7 @@ ov_sa_seen(const struct ov_sa *s, const uint8_t *from, uint16_t sport)
 	struct ov_sa_ep now;
 	const struct ov_sa *o;
 
-	if (likely(ov_sa_endpoint(s->path, &now))) {
+	if (likely(ov_sa_endpoint(s->path, (enum ov_sa_proto)s->proto, &now))) {
 		if (likely(now.port == sport && memcmp(now.ip, from, 16) == 0))
 			return;
 	} else {
@@ -719,6 +719,7 @@ ov_sa_seen(const struct ov_sa *s, const uint8_t *from, uint16_t sport)
 	}
 	memcpy(now.ip, from, 16);
 	now.port = sport;
+	now.proto = s->proto;
 	ov_sa_roamed(s->path, &now);
 }
 

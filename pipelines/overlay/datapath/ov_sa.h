@@ -224,15 +224,19 @@ void ov_sa_paths_done(const struct dp_update *d, unsigned int n, const int *res)
  * ("ip": 16 bytes, IPv4 mapped), as its SA says: what answers to @dst from
  * @src are sealed with (a probe turned around); NULL: no SA for them. */
 const struct ov_sa *ov_sa_out_to(const uint8_t *src, const uint8_t *dst);
-/* Where a path's peer is: an address ("ip") and a UDP port (host order). */
+/* Where a path's peer is: an address ("ip") and a UDP port (host order),
+ * as the packets of one protocol showed it (another's, WireGuard's after
+ * ESP's on a peer whose cipher changed, comes through another NAT mapping). */
 struct ov_sa_ep {
 	uint8_t ip[16];
 	uint16_t port;
+	uint8_t proto;	/* enum ov_sa_proto */
 };
-/* Where path @path's peer is now, as its verified packets showed (a
- * WireGuard peer roaming, an ESP peer behind a NAT) into @ep: true; false:
- * where its outbound SA says. Workers and main lcore: never waits. */
-bool ov_sa_endpoint(uint16_t path, struct ov_sa_ep *ep);
+/* Where path @path's peer is now for @proto's packets, as its verified
+ * packets showed (a WireGuard peer roaming, an ESP peer behind a NAT) into
+ * @ep: true; false: where its outbound SA says. Workers and main lcore:
+ * never waits. */
+bool ov_sa_endpoint(uint16_t path, enum ov_sa_proto proto, struct ov_sa_ep *ep);
 /* Path @path's endpoint from now on (NULL: its outbound SA's own). */
 void ov_sa_roamed(uint16_t path, const struct ov_sa_ep *ep);
 /* Workers: a packet of inbound @s (one of a path: s->path) verified and
@@ -281,7 +285,7 @@ ov_sa_group(const struct ov_sa *const *sas, unsigned int n, const struct ov_sa *
 static inline void
 ov_sa_dest(const struct ov_sa *s, struct ov_sa_ep *to)
 {
-	if (!ov_sa_endpoint(s->path, to)) {
+	if (!ov_sa_endpoint(s->path, (enum ov_sa_proto)s->proto, to)) {
 		memcpy(to->ip, s->dst, 16);
 		to->port = s->dport;
 	}

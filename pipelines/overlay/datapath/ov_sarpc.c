@@ -272,7 +272,7 @@ sa_json(const struct ov_sa *s, uint64_t now_ns)
 	if (r != NULL && (s->proto == OV_SA_WG || (s->dport != 0 && s->path != 0))) {
 		/* where the peer is now: roamed (behind a NAT), or as given */
 		struct ov_sa_ep ep;
-		bool roamed = ov_sa_endpoint(s->path, &ep);
+		bool roamed = ov_sa_endpoint(s->path, (enum ov_sa_proto)s->proto, &ep);
 
 		if (!roamed && s->dir == OV_SA_OUT)
 			ov_sa_dest(s, &ep);

@@ -555,7 +555,7 @@ ov_wg_send(uint16_t path, const uint8_t *dst, uint16_t dport, const uint8_t *msg
 		o = ov_sa_out(path);
 		if (o != NULL && o->proto == OV_SA_WG) {
 			ov_sa_dest(o, &to);
-		} else if (!ov_sa_endpoint(path, &to)) {
+		} else if (!ov_sa_endpoint(path, OV_SA_WG, &to)) {
 			memcpy(to.ip, p->dst, 16);
 			to.port = dport;
 		}
