@@ -273,6 +273,34 @@ def test_esp6_udp_encapsulated_peer_behind_a_nat():
 
 
 @R.test
+def test_endpoint_kept_per_protocol():
+    """Where UDP-encapsulated ESP showed the peer to be (a NAT66's mapping of
+    its port 4500) is not where WireGuard's messages go once the path's
+    cipher changed: the new inbound session shows none (sxcd follows what it
+    shows), the outbound one seals to its own endpoint until one of its own
+    messages shows another."""
+    f_in = S.inner(S.MAC_R2, S.MAC_A, b"esp natt in")
+    f_out = S.inner(payload=b"wg out")
+    with Sxdp(ports([sealed_by_peer(vx6(f_in), 7, natt=True, src=NAT6, sport=40000)], [f_out]),
+              pipeline=S.PIPELINE, port_opts=S.PORTS) as dp:
+        start(dp, esp_out(natt=True), esp_in(natt=True, path=PATH), wg=True)
+        expect_drops(dp.phase(["w0"]), {})
+        esp_ep = next(s for s in dp.rpc("overlay.sa.list") if s["dir"] == "out")["endpoint"]
+        dp.rpc("overlay.sa.del", {"id": 1})
+        dp.rpc("overlay.sa.add", wg_in(sa_id=4))
+        wg_in_ep = next(s for s in dp.rpc("overlay.sa.list") if s["id"] == 4).get("endpoint")
+        dp.rpc("overlay.sa.add", wg_out(sa_id=3))
+        wg_ep = next(s for s in dp.rpc("overlay.sa.list") if s["id"] == 3)["endpoint"]
+        dp.phase(["p0"])
+        dp.stop()
+        expect_eq(esp_ep, {"address": NAT6, "port": 40000}, "ESP's endpoint: the NAT's mapping")
+        expect_eq(wg_in_ep, None, "the inbound session's: none seen yet")
+        expect_eq(wg_ep, {"address": S.PEER, "port": PEER_PORT}, "WireGuard's: its own")
+        e, _, ctr, _ = wg_opened(dp.outputs()["w0"][0])
+        expect_eq((e[IPv6].dst, e[UDP].dport, ctr), (S.PEER, PEER_PORT, 1), "sealed to the session's endpoint")
+
+
+@R.test
 def test_wg6_sealed_and_opened():
     """WireGuard over IPv6: data messages from the VTEP's port to the
     peer's, the UDP checksum right, counters 1 and 2, each opening into
