@@ -720,6 +720,24 @@ def gen_vxlan_decap_esp_1tun(n_flows=65536, frame_len=60, seed=1):
     return sealed, updates, None
 
 
+def vx6_sas(updates):
+    """vx6 of vxlan_encap's entries and its SAs: the SAs' ends the IPv6 ones."""
+    tables = vx6([u for u in updates if "rpc" not in u])
+    for u in updates:
+        if "rpc" in u and u["rpc"] == "overlay.sa.add":
+            u = json.loads(json.dumps(u))
+            u["params"].update(src=VX6_VTEP, dst=vx6_addr(u["params"]["dst"]))
+        if "rpc" in u:
+            tables.append(u)
+    return tables
+
+
+def gen_vxlan6_encap_esp(n_flows=65536, frame_len=60, seed=1):
+    """vxlan_encap_esp over the IPv6 underlay: ESP with an outer IPv6 header."""
+    frames, updates, _ = gen_vxlan_encap_esp(n_flows, frame_len, seed)
+    return frames, vx6_sas(updates), None
+
+
 # ------------------------------------------------------------- WireGuard paths
 # The same overlay with every path a WireGuard session (ChaCha20-Poly1305,
 # ipsec-mb's, on the worker): an outbound session per path (encap), an
@@ -758,6 +776,12 @@ def gen_vxlan_encap_wg(n_flows=65536, frame_len=60, seed=1):
                 "id": pid, "dir": "out", "spi": esp_spi(pid), "cipher": "wireguard", "key": WG_KEY.hex(),
                 "src": VX_VTEP, "dst": ep, "path": pid, "natt_sport": WG_PORT, "natt_dport": WG_PORT}))
     return frames, updates, None
+
+
+def gen_vxlan6_encap_wg(n_flows=65536, frame_len=60, seed=1):
+    """vxlan_encap_wg over the IPv6 underlay: data messages over IPv6, their UDP checksum computed."""
+    frames, updates, _ = gen_vxlan_encap_wg(n_flows, frame_len, seed)
+    return frames, vx6_sas(updates), None
 
 
 def gen_vxlan_decap_wg(n_flows=65536, frame_len=60, seed=1):
@@ -1133,6 +1157,10 @@ SCENARIOS = {
                         "then classed by app_classes on every packet (%d B out)" % (61 + VX_OUTER)),
     "vxlan_encap_wg": (gen_vxlan_encap_wg, "vxlan_encap with every path a WireGuard session "
                        "(ChaCha20-Poly1305): %d B out" % (60 + VX_OUTER + wg_overhead(60 + VX_OUTER - 14))),
+    "vxlan6_encap_esp": (gen_vxlan6_encap_esp, "vxlan6_encap with every path under ESP over IPv6 (AES-GCM-128, "
+                         "ESN): %d B out" % (60 + VX_OUTER + 20 + ESP_OVERHEAD + 20 + 2)),
+    "vxlan6_encap_wg": (gen_vxlan6_encap_wg, "vxlan6_encap with every path a WireGuard session over IPv6: %d B out"
+                        % (60 + VX_OUTER + 20 + 20 + wg_overhead(60 + VX_OUTER + 20 - 14))),
     "vxlan_decap_wg": (gen_vxlan_decap_wg, "vxlan_decap's datagrams of %d flows as WireGuard data messages, one "
                        "inbound session per peer endpoint: %d B in" % (ESP_FRAMES, 60 + VX_OUTER +
                                                                        wg_overhead(60 + VX_OUTER - 14))),

@@ -69,6 +69,8 @@
 #   vxlan6_encap, vxlan6_decap  the same over an IPv6 underlay (IPv6 VTEP
 #            and endpoints, a link-local next hop in neigh6; the outer UDP
 #            checksum computed, and verified)
+#   vxlan6_encap_esp, vxlan6_encap_wg  vxlan6_encap with every path
+#            sealed over IPv6: ESP (outer IPv6), a WireGuard session
 #   vxlan_decap  the same tables; 65536 flows of VXLAN datagrams on p0 (wan)
 #            from the 4 peer endpoints to the local VTEP: VTEP, VNI, peer,
 #            decap into the bridge domain (inner source static behind its
@@ -214,6 +216,10 @@ scenario_setup() {
         DESC="WireGuard data messages 170 B (ChaCha20-Poly1305, no anti-replay window: the source replays its capture) of $FLOWS flows (each frame its own ciphertext) from 4 peer endpoints, one inbound session each, opened, then as vxlan_decap" ;;
     vxlan6_encap) scenario_setup vxlan_encap; OVS=0 TX_LEN=130 CHECK_TABLES=${CHECK_TABLES/neigh/neigh6}
         DESC="$DESC; over an IPv6 underlay (130 B out: outer IPv6, the UDP checksum computed)" ;;
+    vxlan6_encap_esp) scenario_setup vxlan6_encap; TX_LEN=206
+        DESC="$DESC, then every path's datagram sealed into ESP over IPv6 (tunnel mode, AES-GCM-128 with ESN, next header 41; 206 B out)" ;;
+    vxlan6_encap_wg) scenario_setup vxlan6_encap; TX_LEN=222
+        DESC="$DESC, then every path's datagram sealed into a WireGuard data message over IPv6 (ChaCha20-Poly1305, the UDP checksum computed; the datagram moved 6 B in its buffer for the outer headers; 222 B out)" ;;
     vxlan6_decap) scenario_setup vxlan_decap; OVS=0
         DESC="VXLAN over IPv6 130 B (64 B inner, the UDP checksum verified), $FLOWS flows from 4 peer endpoints, VNI -> slice bridge domain, 256 static local MACs (static fdb), remote sources static behind their tunnels" ;;
     vxlan_encap_1400) scenario_setup vxlan_encap; OVS=0 TX_LEN=1446 DESC="$DESC; 1,400 B inner frames (1,446 B out)" ;;
@@ -272,7 +278,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, vxlan_encap_dup, vxlan_encap_fec, vxlan_encap_app, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, vxlan_encap_dup, vxlan_encap_fec, vxlan_encap_app, vxlan6_encap_esp, vxlan6_encap_wg, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS="" TX_PER_RX=1

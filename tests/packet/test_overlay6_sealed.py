@@ -304,15 +304,18 @@ def test_endpoint_kept_per_protocol():
 def test_wg6_sealed_and_opened():
     """WireGuard over IPv6: data messages from the VTEP's port to the
     peer's, the UDP checksum right, counters 1 and 2, each opening into
-    the IPv6 VXLAN datagram (padded to 16); tshark reads WireGuard."""
-    frames = [S.inner(payload=b"secret payload %d" % i) for i in range(2)]
+    the IPv6 VXLAN datagram (padded to 16); tshark reads WireGuard. The
+    third, 1,200 B of payload, is moved in its buffer for the outer headers
+    (an IPv6 underlay's take 6 B more than the headroom encap leaves)."""
+    frames = [S.inner(payload=b"secret payload %d" % i) for i in range(2)] + \
+        [S.inner(payload=b"secret payload 2" + bytes(1184))]
     with Sxdp(ports([], frames), pipeline=S.PIPELINE, port_opts=S.PORTS) as dp:
         start(dp, wg_out(), wg=True)
         expect_drops(dp.run_traffic(), {})
         sa = dp.rpc("overlay.sa.list")[0]
         dp.stop()
         got = dp.outputs()["w0"]
-        expect_eq(len(got), 2, "sealed frames")
+        expect_eq(len(got), 3, "sealed frames")
         for i, (f, g) in enumerate(zip(frames, got)):
             e, idx, ctr, pt = wg_opened(g)
             expect_eq((e[IPv6].src, e[IPv6].dst, e[UDP].sport, e[UDP].dport), (S.VTEP, S.PEER, WG_PORT, PEER_PORT),
@@ -324,7 +327,7 @@ def test_wg6_sealed_and_opened():
             expect(b"secret payload" not in g, "frame %d: nothing in clear" % i)
         expect_eq(sa["endpoint"], {"address": S.PEER, "port": PEER_PORT}, "overlay.sa.list: the endpoint")
         wg = T.tshark_fields(dp.out_path("w0"), ["wg.type", "wg.counter"])
-        expect_eq([(int(t), int(c)) for t, c in wg], [(4, 1), (4, 2)], "tshark: WireGuard over IPv6")
+        expect_eq([(int(t), int(c)) for t, c in wg], [(4, 1), (4, 2), (4, 3)], "tshark: WireGuard over IPv6")
 
 
 @R.test

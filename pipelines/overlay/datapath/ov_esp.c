@@ -104,8 +104,9 @@ ov_esp_seal_burst(struct rte_mbuf **m, uint16_t n, const struct ov_sa *s, struct
 
 		/* the datagram's DSCP and ECN go on outside (RFC 4301 5.1.2.1, RFC 6040) */
 		tos[i] = dp_flowkey_tos(m[i], md);
-		/* without room the library refuses it (no_headroom) */
-		ov_sa_room(m[i], s->overhead, s->overhead);
+		/* the outer headers before it, the trailer after; without
+		 * room the library refuses it (no_headroom) */
+		ov_sa_room(m[i], (uint16_t)(s->overhead - OV_SA_ESP_TAIL_MAX), OV_SA_ESP_TAIL_MAX);
 		m[i]->l2_len = md->l3_off;
 		m[i]->l3_len = (uint16_t)(md->l4_off - md->l3_off);
 		mb[i] = m[i];

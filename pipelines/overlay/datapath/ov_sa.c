@@ -19,7 +19,7 @@
 #define SA_SESSIONS	(2 * (OV_SA_MAX + 1))
 #define SA_SLOTS	4096			/* the SPI index: a power of two above 2 * OV_SA_MAX */
 #define GCM_IV_LEN	8			/* on the wire (RFC 4106) */
-#define GCM_ICV_LEN	16
+#define GCM_ICV_LEN	16			/* OV_SA_ESP_TAIL_MAX's */
 #define GCM_SALT_LEN	4
 
 struct ov_sa_ctr *ov_sa_ctr[DP_WORKERS_MAX + 1];
@@ -455,7 +455,7 @@ ov_sa_add(const struct ov_sa_conf *c)
 		.overhead = (uint16_t)((v6 ? OV_SA_V6_MORE : 0) +
 				       (wg ? OV_SA_WG_FIXED + OV_SA_WG_PAD_MAX :
 					     sizeof(struct rte_ipv4_hdr) + (c->dport ? sizeof(struct rte_udp_hdr) : 0) +
-					     8 + GCM_IV_LEN + 3 + 2 + GCM_ICV_LEN)),
+					     8 + GCM_IV_LEN + OV_SA_ESP_TAIL_MAX)),
 		.created_tsc = rte_rdtsc(),
 		.wg_next = c->seq,
 		.conf = *c,

@@ -51,6 +51,8 @@
 #define OV_SA_WG_FIXED		(20 + 8 + 16 + 16)
 #define OV_SA_WG_PAD_MAX	15
 #define OV_SA_V6_MORE		20	/* an IPv6 header's 40 bytes against IPv4's 20 */
+#define OV_SA_ESP_TAIL_MAX	(3 + 2 + 16)	/* ESP's trailer: at most 3 bytes of padding, its length and
+						 * next header, the ICV (AES-GCM's 16) */
 #define OV_SA_WG_WINDOW		8000
 
 enum ov_sa_dir { OV_SA_IN, OV_SA_OUT };
