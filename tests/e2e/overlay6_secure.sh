@@ -5,11 +5,11 @@
 # nat_traversal), then, the same peers' intents changed, WireGuard (handshakes
 # between them). Link 2 runs through a NAT66 that site A sits behind.
 #
-#   netns ha 10.10.0.1 ── lan ┐ netns sa: sxdp A, sxcd A       netns u: bridge br1 (a1, b1)
+#   netns ha 10.10.0.1 ── lan1 ┐ netns sa: sxdp A, sxcd A       netns u: bridge br1 (a1, b1)
 #                             ├ wan1 2001:db8:1::1 ─────────── a1 ─ br1 ─ b1 ──────── wan1 2001:db8:1::2 ┐
 #                             └ wan2 fd00:2::1 ─── in [netns n: NAT66] out ────── wan2 2001:db8:51::2 ┤ netns sb:
 #                                 gw fd00:2::fe      fd00:2::/64 → 2001:db8:51::fe:40000-40999      │ sxdp B, sxcd B
-#   netns hb 10.10.0.2 ── lan ────────────────────────────────────────────────────────────────────────┘
+#   netns hb 10.10.0.2 ── lan1 ───────────────────────────────────────────────────────────────────────┘
 #
 # No IPv4 on any WAN link (the sites' WAN links have address6 alone). B's
 # intent names A's VTEP fd00:2::1 as path 2's far end, which B cannot reach
@@ -30,6 +30,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=seclib.sh
+. "$here/seclib.sh"
 
 SXCD=$BUILD/sxcd
 for t in nft tshark dumpcap; do
@@ -75,10 +77,10 @@ topo() {
   done
   ip -n "$(nsn u)" link add br1 type bridge && ip -n "$(nsn u)" link set br1 up || return 1
   for s in a b; do
-    ip -n "$(nsn "s$s")" link add lan type veth peer name eth0 netns "$(nsn "h$s")" || return 1
+    ip -n "$(nsn "s$s")" link add lan1 type veth peer name eth0 netns "$(nsn "h$s")" || return 1
     ip -n "$(nsn "s$s")" link add wan1 type veth peer name "${s}1" netns "$(nsn u)" || return 1
     ip -n "$(nsn u)" link set "${s}1" master br1 up
-    for n in lan wan1; do ip -n "$(nsn "s$s")" link set "$n" up; done
+    for n in lan1 wan1; do ip -n "$(nsn "s$s")" link set "$n" up; done
     ip -n "$(nsn "h$s")" addr add "10.10.0.$([ $s = a ] && echo 1 || echo 2)/24" dev eth0
     ip -n "$(nsn "h$s")" link set eth0 address "02:00:0a:0a:00:0$([ $s = a ] && echo 1 || echo 2)" mtu $HOST_MTU up
     in_ns "h$s" ethtool -K eth0 tx off >/dev/null 2>&1
@@ -113,38 +115,9 @@ ok "topology: sites A and B over IPv6 alone, link 1 a bridge, link 2 through a N
 
 # ------------------------------------------------------------- sxdp, sxcd
 head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
-start_site() { # a|b
-  local s=$1
-  cat >"$DIR/sxdp-$s.json" <<EOF
-{
-  "eal": [$(nl_eal_mem 256), "--no-pci", "--file-prefix", "$(nsn "s$s")"],
-  "lcores": {"main": 0, "workers": [1]},
-  "socket": "$DIR/$s.sock",
-  "mbufs": 8191,
-  "idle_sleep_max_us": 500,
-  "pipeline": {"lan": "switch", "wan": "overlay"},
-  "ports": [
-    {"name": "lan", "devargs": "net_af_packet0,iface=lan,qpairs=1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
-    {"name": "wan1", "devargs": "net_af_packet1,iface=wan1,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
-    {"name": "wan2", "devargs": "net_af_packet2,iface=wan2,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
-  ]
-}
-EOF
-  ip netns exec "$(nsn "s$s")" "$SXDP" --config "$DIR/sxdp-$s.json" --socket "$DIR/$s.sock" >"$DIR/sxdp-$s.log" 2>&1 </dev/null &
-  PIDS+=($!)
-  for _ in $(seq 1 $((START_BOUND * 10))); do [ -S "$DIR/$s.sock" ] && break; sleep 0.1; done
-  mkdir -p "$DIR/store-$s"
-  ip netns exec "$(nsn "s$s")" "$SXCD" --socket "$DIR/$s.sock" --store "$DIR/store-$s" --listen "127.0.0.1:8190" \
-    --token-file "$DIR/token" --resync-ms 1000 --no-netlink --natt-keepalive 2 >>"$DIR/sxcd-$s.log" 2>&1 &
-  PIDS+=($!)
-  wait_for "$START_BOUND" api "$s" status >/dev/null 2>&1
-}
+SXCD_EXTRA=(--natt-keepalive 2)
 if start_site a && start_site b; then ok "sxdp (AF_PACKET) and sxcd at both sites"
 else notok "sxdp and sxcd start: $(tail -3 "$DIR"/sxcd-*.log | tr '\n' ' ')"; finish; fi
-pub_of() { # site service
-  api "$1" --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["public_key"])' "$2"
-}
-
 # site $1's intents for cipher $2: its IPv6 WANs, the other site as an
 # encrypted peer (its IPv6 VTEPs, its public key)
 intents() { # a|b cipher pub
@@ -161,31 +134,18 @@ enc = {"cipher": cipher, "public_key": pub}
 if cipher != "wireguard":
     enc["nat_traversal"] = True
 print(json.dumps({"items": [
-    {"kind": "site", "spec": {"id": 1 if me == "a" else 2, "lan": [{"port": "lan"}], "wan": wan[me]}},
+    {"kind": "site", "spec": {"id": 1 if me == "a" else 2, "lan": [{"port": "lan1"}], "wan": wan[me]}},
     {"kind": "peers", "metadata": {"name": "site" + other}, "spec": {
         "id": 2 if me == "a" else 1,
         "endpoints": [{"address": eps[other][0], "wan": "isp1"}, {"address": eps[other][1], "wan": "isp2"}],
         "probe": {"how": "sxdp", "interval_ms": 100, "down_after": 10, "up_after": 3},
         "encryption": enc}},
     {"kind": "slices", "metadata": {"name": "red"}, "spec": {
-        "id": 1, "vni": 5000, "members": [{"port": "lan"}], "subnets": ["10.10.0.0/24"],
+        "id": 1, "vni": 5000, "members": [{"port": "lan1"}], "subnets": ["10.10.0.0/24"],
         "path_policy": {"mode": "failover", "wans": ["isp1", "isp2"]}}}]}))
 EOF
 }
 
-# field $3 of site $1's path whose local VTEP is $2
-path_of() { # site vtep field
-  sx "$1" --json call overlay.paths 2>/dev/null | "$PY" -c '
-import json, sys
-print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["src"] == sys.argv[1]), "?"))' "$2" "$3"
-}
-paths_brief() { # site
-  sx "$1" --json call overlay.paths 2>/dev/null | "$PY" -c '
-import json, sys
-print("; ".join("%s %s->%s %s sent %s answered %s" % (p["id"], p["src"], p["dst"], p["state"], p["probes_sent"],
-                p["probes_answered"]) for p in json.load(sys.stdin)))'
-}
-path_is() { [ "$(path_of "$1" "$2" state)" = "$3" ]; }
 # where site B's sxdp sends path 2 now: the endpoint of its SAs of cipher
 # $1 of that VTEP (another cipher's, a phase before, came through another
 # NAT mapping)
@@ -199,41 +159,32 @@ print("[%s]:%s" % (e[-1]["address"], e[-1]["port"]) if e else "-")' "$B2" "$1"
 }
 b_follows() { case $(b_endpoint "$1") in "[$NAT]:4"[0-9][0-9][0-9][0-9]) return 0 ;; esac; return 1; }
 ping_ok() { in_ns "$1" ping -c 3 -i 0.2 -W 1 -q "$2" >/dev/null 2>&1; }
-drop_n() { sx "$1" --json stats 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$2"; }
-CAPS=()
-capture() { # netns iface file
-  ip netns exec "$(nsn "$1")" dumpcap -q -i "$2" -w "$3" >"$3.err" 2>&1 &
-  CAPS+=($!)
-  PIDS+=($!)
-  wait_for "$START_BOUND" grep -q "Capturing on" "$3.err"
-}
-
 # one cipher's run: keyed, up, across, on the wire, failover
 phase() { # cipher
   local c=$1 svc=esp what pa pb oa ob f t0 lost pat sealed1 sealed2 clear other2 badck
   [ "$c" = wireguard ] && svc=wireguard
   pa=$(pub_of a $svc) pb=$(pub_of b $svc)
-  [ -n "$pa" ] && [ -n "$pb" ] || { notok "$c: no public keys"; return; }
+  if [ -z "$pa" ] || [ -z "$pb" ]; then notok "$c: no public keys"; return; fi
   intents a "$c" "$pb" >"$DIR/a-$c.json" && intents b "$c" "$pa" >"$DIR/b-$c.json"
   if oa=$(api a apply -f "$DIR/a-$c.json" 2>&1) && ob=$(api b apply -f "$DIR/b-$c.json" 2>&1); then
     ok "$c: intents applied at both sites (IPv6 endpoints, encryption.cipher $c)"
   else notok "$c: apply: ${oa:-} ${ob:-}"; return; fi
-  if wait_for $UP_BOUND path_is a $A1 up && wait_for $UP_BOUND path_is b $B1 up &&
-     wait_for $UP_BOUND path_is a $A2 up && wait_for $UP_BOUND path_is b $B2 up; then
+  if wait_path a $A1 up $UP_BOUND && wait_path b $B1 up $UP_BOUND &&
+     wait_path a $A2 up $UP_BOUND && wait_path b $B2 up $UP_BOUND; then
     ok "$c: both IPv6 paths up at both sites, probes answered inside the encryption: RTT path 1 $(path_of a $A1 rtt_us)/$(path_of b $B1 rtt_us) us, path 2 (NAT66) $(path_of a $A2 rtt_us)/$(path_of b $B2 rtt_us) us"
   else
     notok "$c: paths up: A $(paths_brief a) B $(paths_brief b)"
     for s in a b; do echo "# $s drops: $(sx $s --json stats 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin)["drops"]; print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v))')"; done
     return
   fi
-  wait_for "$MOVE_BOUND" b_follows "$c" && ok "$c: B's path 2 follows A behind its NAT66: $(b_endpoint "$c") (A's VTEP $A2 is unreachable)" ||
-    notok "$c: B's path 2 endpoint: $(b_endpoint "$c")"
+  if wait_for "$MOVE_BOUND" b_follows "$c"; then
+    ok "$c: B's path 2 follows A behind its NAT66: $(b_endpoint "$c") (A's VTEP $A2 is unreachable)"
+  else notok "$c: B's path 2 endpoint: $(b_endpoint "$c")"; fi
   if wait_for $PING_BOUND ping_ok ha 10.10.0.2 && wait_for $PING_BOUND ping_ok hb 10.10.0.1; then ok "$c: ping across both ways"
   else notok "$c: ping across"; fi
   # the wire: link 1 and link 2 (n's out) recorded while pings with a random
   # pattern go over path 1, then, link 1 cut under a 50/s stream, path 2
   pat=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  CAPS=()
   capture u a1 "$DIR/l1-$c.pcapng"
   capture n out "$DIR/l2-$c.pcapng"
   in_ns ha ping -c 10 -i 0.05 -p "$pat" -q 10.10.0.2 >/dev/null 2>&1
@@ -242,12 +193,12 @@ phase() { # cipher
   sleep 1
   ip -n "$(nsn u)" link set a1 nomaster
   t0=$SECONDS
-  if wait_for $MOVE_BOUND path_is a $A1 down && wait_for $MOVE_BOUND path_is b $B1 down; then
+  if wait_path a $A1 down $MOVE_BOUND && wait_path b $B1 down $MOVE_BOUND; then
     ok "$c: link 1 cut: path 1 down at both sites within $((SECONDS - t0)) s (path 2: A $(path_of a $A2 state), B $(path_of b $B2 state); B's endpoint $(b_endpoint "$c"))"
   else notok "$c: link 1 cut: path 1 A $(path_of a $A1 state) B $(path_of b $B1 state)"; fi
   in_ns ha ping -c 10 -i 0.05 -p "$pat" -q 10.10.0.2 >/dev/null 2>&1
   ip -n "$(nsn u)" link set a1 master br1
-  if wait_for $MOVE_BOUND path_is a $A1 up && wait_for $MOVE_BOUND path_is b $B1 up; then ok "$c: link 1 healed: path 1 up again at both sites"
+  if wait_path a $A1 up $MOVE_BOUND && wait_path b $B1 up $MOVE_BOUND; then ok "$c: link 1 healed: path 1 up again at both sites"
   else notok "$c: link 1 healed: path 1 A $(path_of a $A1 state) B $(path_of b $B1 state)"; fi
   wait "$f"
   lost=$(awk '/packets transmitted/ {print $1 - $4}' "$DIR/failover-$c.txt")
@@ -274,12 +225,7 @@ phase() { # cipher
   other2=$(tshark -r "$DIR/l2-$c.pcapng" -Y "(ip || (ipv6 && !icmpv6)) && !(ipv6.addr == $NAT && ipv6.addr == $B2)" 2>/dev/null | wc -l)
   badck=$(tshark -r "$DIR/l2-$c.pcapng" -o udp.check_checksum:TRUE -Y "udp && (udp.checksum == 0 || udp.checksum.status != 1)" 2>/dev/null | wc -l)
   badck=$((badck + $(tshark -r "$DIR/l1-$c.pcapng" -o udp.check_checksum:TRUE -Y "udp && (udp.checksum == 0 || udp.checksum.status != 1)" 2>/dev/null | wc -l)))
-  n=$("$PY" - "$pat" "$DIR/l1-$c.pcapng" "$DIR/l2-$c.pcapng" <<'EOF'
-import sys
-pat = bytes.fromhex(sys.argv[1])
-print(sum(open(f, "rb").read().count(pat) for f in sys.argv[2:]))
-EOF
-)
+  n=$(pattern_in "$pat" "$DIR/l1-$c.pcapng" "$DIR/l2-$c.pcapng")
   if [ "$sealed1" -gt 0 ] && [ "$sealed2" -gt 0 ] && [ "$clear" -eq 0 ] && [ "$n" -eq 0 ] && [ "$other2" -eq 0 ] &&
      [ "$badck" -eq 0 ]; then
     ok "$c: on the wire over IPv6: $sealed1 sealed frames on link 1, $sealed2 on link 2 ($what), every UDP checksum right, nothing clear, no ping pattern in any byte, nothing on link 2 but the NAT66 and B"
@@ -288,7 +234,8 @@ EOF
   fi
   if [ "$svc" = esp ]; then
     n=$(drop_n b overlay.natt_keepalive)
-    [ "$n" -gt 0 ] && ok "$c: NAT keepalives over IPv6 from A reach B through the NAT66 ($n)" || notok "$c: no NAT keepalive at B"
+    if [ "$n" -gt 0 ]; then ok "$c: NAT keepalives over IPv6 from A reach B through the NAT66 ($n)"
+    else notok "$c: no NAT keepalive at B"; fi
   fi
 }
 
@@ -300,7 +247,8 @@ for s in a b; do
     n=$(drop_n "$s" "overlay.$r"); [ "$n" = 0 ] || bad+=" $s:$r=$n"
   done
 done
-[ -z "$bad" ] && ok "no ICV, replay, malformed or checksum refusal at either end" || notok "refusals:$bad"
+if [ -z "$bad" ]; then ok "no ICV, replay, malformed or checksum refusal at either end"
+else notok "refusals:$bad"; fi
 echo "# A: $(sx a sa show 2>&1 | head -8 | tr '\n' '|')"
 echo "# B: $(sx b sa show 2>&1 | head -8 | tr '\n' '|')"
 finish

@@ -34,6 +34,8 @@
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# shellcheck source-path=SCRIPTDIR source=seclib.sh
+. "$here/seclib.sh"
 
 SXCD=$BUILD/sxcd
 for t in nft tshark dumpcap iperf3; do
@@ -132,39 +134,10 @@ ok "topology: sites A and B, link 1 a bridge, link 2 through a NAT in front of A
 
 # ------------------------------------------------------------- sxdp, sxcd
 head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
-start_site() { # a|b
-  local s=$1
-  cat >"$DIR/sxdp-$s.json" <<EOF
-{
-  "eal": [$(nl_eal_mem 256), "--no-pci", "--file-prefix", "$(nsn "s$s")"],
-  "lcores": {"main": 0, "workers": [1]},
-  "socket": "$DIR/$s.sock",
-  "mbufs": 8191,
-  "idle_sleep_max_us": 500,
-  "pipeline": {"lan": "switch", "wan": "overlay"},
-  "ports": [
-    {"name": "lan1", "devargs": "net_af_packet0,iface=lan1,qpairs=1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
-    {"name": "wan1", "devargs": "net_af_packet1,iface=wan1,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
-    {"name": "wan2", "devargs": "net_af_packet2,iface=wan2,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
-  ]
-}
-EOF
-  ip netns exec "$(nsn "s$s")" "$SXDP" --config "$DIR/sxdp-$s.json" --socket "$DIR/$s.sock" >"$DIR/sxdp-$s.log" 2>&1 </dev/null &
-  PIDS+=($!)
-  eval "SXDP_PID_$s=$!"
-  for _ in $(seq 1 $((START_BOUND * 10))); do [ -S "$DIR/$s.sock" ] && break; sleep 0.1; done
-  mkdir -p "$DIR/store-$s"
-  ip netns exec "$(nsn "s$s")" "$SXCD" --socket "$DIR/$s.sock" --store "$DIR/store-$s" --listen "127.0.0.1:8190" \
-    --token-file "$DIR/token" --resync-ms 1000 --no-netlink --esp-rekey "$REKEY_S" --wg-rekey "$REKEY_S" \
-    --natt-keepalive 2 >>"$DIR/sxcd-$s.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 1 $((START_BOUND * 10))); do api "$s" status >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
+SXCD_EXTRA=(--esp-rekey "$REKEY_S" --wg-rekey "$REKEY_S" --natt-keepalive 2)
 if start_site a && start_site b; then ok "sxdp (AF_PACKET) and sxcd (a local store, rekeys every $REKEY_S s) at both sites"
 else notok "sxdp and sxcd start: $(tail -3 "$DIR"/sxcd-*.log | tr '\n' ' ')"; finish; fi
-pub_of() { api "$1" --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["public_key"])' "$PUBSVC"; }
-PUB_A=$(pub_of a) PUB_B=$(pub_of b)
+PUB_A=$(pub_of a "$PUBSVC") PUB_B=$(pub_of b "$PUBSVC")
 [ -n "$PUB_A" ] && [ -n "$PUB_B" ] && ok "each sxcd shows its public key only (services.$PUBSVC)" || { notok "no public keys"; finish; }
 
 # site $1's intents: its WANs, the other site as a peer (its VTEPs, its key)
@@ -200,26 +173,6 @@ else
   notok "apply: ${oa:-} ${ob:-}"; finish
 fi
 
-# field $3 of site $1's path whose local VTEP is $2
-path_of() { # site vtep field
-  sx "$1" --json call overlay.paths 2>/dev/null | "$PY" -c '
-import json, sys
-print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["src"] == sys.argv[1]), "?"))' "$2" "$3"
-}
-paths_brief() { # site
-  sx "$1" --json call overlay.paths 2>/dev/null | "$PY" -c '
-import json, sys
-print("; ".join("%s %s->%s %s sent %s answered %s" % (p["id"], p["src"], p["dst"], p["state"], p["probes_sent"],
-                p["probes_answered"]) for p in json.load(sys.stdin)))'
-}
-wait_path() { # site vtep state seconds
-  local end=$((SECONDS + $4))
-  while [ $SECONDS -le "$end" ]; do
-    [ "$(path_of "$1" "$2" state)" = "$3" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 if wait_path a 192.0.2.1 up $UP_BOUND && wait_path b 192.0.2.2 up $UP_BOUND &&
    wait_path a 10.0.2.1 up $UP_BOUND && wait_path b 198.51.100.2 up $UP_BOUND; then
   ok "both paths up at both sites, measured inside the encryption: RTT path 1 $(path_of a 192.0.2.1 rtt_us)/$(path_of b 192.0.2.2 rtt_us) us, path 2 (NAT) $(path_of a 10.0.2.1 rtt_us)/$(path_of b 198.51.100.2 rtt_us) us, jitter $(path_of a 10.0.2.1 jitter_us) us, loss $(path_of a 10.0.2.1 loss_pm) per mille"
@@ -277,18 +230,9 @@ fi
 # link 1 and link 2 (n's out) captured while pings carrying a random
 # pattern go over path 1, then path 2 (link 1 detached from the bridge)
 PAT=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
-CAPS=()   # ip netns exec execs: each pid is dumpcap's own
-capture() { # netns iface file
-  ip netns exec "$(nsn "$1")" dumpcap -q -i "$2" -w "$3" >"$3.err" 2>&1 &
-  CAPS+=($!)
-  PIDS+=($!)
-}
 capture u a1 "$DIR/l1.pcapng"
 capture n out "$DIR/l2.pcapng"
 T_REC0=$(date +%s)
-for f in l1 l2; do
-  for _ in $(seq 1 $((START_BOUND * 10))); do grep -q "Capturing on" "$DIR/$f.pcapng.err" 2>/dev/null && break; sleep 0.1; done
-done
 in_ns ha ping -c 10 -i 0.05 -p "$PAT" -q 10.10.0.2 >/dev/null 2>&1
 # ------------------------------------------------------------- failover
 # a 50/s stream while link 1 is cut, then healed
@@ -319,12 +263,7 @@ wire() { # file: "udp-ports proto-summary pattern-frames"
 }
 clear1=$(tshark -r "$DIR/l1.pcapng" -Y "vxlan || icmp || (udp.port == 3785)" 2>/dev/null | wc -l)
 clear2=$(tshark -r "$DIR/l2.pcapng" -Y "vxlan || icmp || (udp.port == 3785)" 2>/dev/null | wc -l)
-pat=$("$PY" - "$PAT" "$DIR/l1.pcapng" "$DIR/l2.pcapng" <<'EOF'
-import sys
-pat = bytes.fromhex(sys.argv[1])
-print(sum(open(f, "rb").read().count(pat) for f in sys.argv[2:]))
-EOF
-)
+pat=$(pattern_in "$PAT" "$DIR/l1.pcapng" "$DIR/l2.pcapng")
 if [ "$SVC" != wireguard ]; then
   sealed1=$(tshark -r "$DIR/l1.pcapng" -Y "esp" 2>/dev/null | wc -l)
   sealed2=$(tshark -r "$DIR/l2.pcapng" -Y "esp && udp.port == 4500" 2>/dev/null | wc -l)
@@ -443,7 +382,6 @@ fi
 # nothing (the refusals below); the stream's longest silence is printed.
 TAKEOVER_GAP_MAX=1500   # ms: the hand-over's own, 0.1-0.3 s here, x5 for a busy machine
 capture u a1 "$DIR/to.pcapng"
-for _ in $(seq 1 $((START_BOUND * 10))); do grep -q "Capturing on" "$DIR/to.pcapng.err" 2>/dev/null && break; sleep 0.1; done
 conn0=$(grep -c "$SVC: sxdp (re)connected" "$DIR/sxcd-a.log")
 in_ns ha ping -i 0.005 -c 800 -W 1 -D 10.10.0.2 >"$DIR/takeover.txt" 2>&1 &
 tpid=$!
@@ -488,7 +426,6 @@ fi
 echo "# takeover_gap_ms $CIPHER $gap"
 
 # ------------------------------------------------------------- refusals, keepalives
-drop_n() { sx "$1" --json stats 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$2"; }
 bad=""
 for s in a b; do
   for r in esp_auth esp_replay esp_malformed wg_auth wg_replay wg_malformed; do

@@ -1,0 +1,86 @@
+# shellcheck shell=bash disable=SC2154  # nsn, sx, api, DIR, PIDS...: the sourcing script's
+# What the e2e scripts of two encrypted boxes share (sourced after
+# common.sh): each site's sxdp (AF_PACKET on lan1, wan1, wan2) and sxcd in
+# the site's netns s$1, the paths as sxdp shows them, captures, drops. The
+# script defines nsn (netns names), sx and api (a site's sxdp socket and
+# sxcd REST), DIR, START_BOUND, the array PIDS (what cleanup stops), and
+# SXCD_EXTRA (an array: its sxcd's own flags).
+
+# site $1's sxdp and sxcd started; its sxdp's pid in SXDP_PID_$1; 1 when
+# sxcd does not answer within START_BOUND
+start_site() { # a|b
+  local s=$1
+  cat >"$DIR/sxdp-$s.json" <<EOF
+{
+  "eal": [$(nl_eal_mem 256), "--no-pci", "--file-prefix", "$(nsn "s$s")"],
+  "lcores": {"main": 0, "workers": [1]},
+  "socket": "$DIR/$s.sock",
+  "mbufs": 8191,
+  "idle_sleep_max_us": 500,
+  "pipeline": {"lan": "switch", "wan": "overlay"},
+  "ports": [
+    {"name": "lan1", "devargs": "net_af_packet0,iface=lan1,qpairs=1", "role": "lan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "wan1", "devargs": "net_af_packet1,iface=wan1,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024},
+    {"name": "wan2", "devargs": "net_af_packet2,iface=wan2,qpairs=1", "role": "wan", "rx_queues": 1, "rxd": 1024, "txd": 1024}
+  ]
+}
+EOF
+  ip netns exec "$(nsn "s$s")" "$SXDP" --config "$DIR/sxdp-$s.json" --socket "$DIR/$s.sock" >"$DIR/sxdp-$s.log" 2>&1 </dev/null &
+  PIDS+=($!)
+  eval "SXDP_PID_$s=$!"
+  wait_for "$START_BOUND" test -S "$DIR/$s.sock"
+  mkdir -p "$DIR/store-$s"
+  ip netns exec "$(nsn "s$s")" "$SXCD" --socket "$DIR/$s.sock" --store "$DIR/store-$s" --listen "127.0.0.1:8190" \
+    --token-file "$DIR/token" --resync-ms 1000 --no-netlink "${SXCD_EXTRA[@]}" >>"$DIR/sxcd-$s.log" 2>&1 &
+  PIDS+=($!)
+  wait_for "$START_BOUND" api "$s" status >/dev/null 2>&1
+}
+
+# site $1's public key of sxcd service $2 (esp, wireguard)
+pub_of() { # site service
+  api "$1" --json status 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["services"][sys.argv[1]]["public_key"])' "$2"
+}
+
+# field $3 of site $1's path whose local VTEP is $2
+path_of() { # site vtep field
+  sx "$1" --json call overlay.paths 2>/dev/null | "$PY" -c '
+import json, sys
+print(next((p[sys.argv[2]] for p in json.load(sys.stdin) if p["src"] == sys.argv[1]), "?"))' "$2" "$3"
+}
+paths_brief() { # site
+  sx "$1" --json call overlay.paths 2>/dev/null | "$PY" -c '
+import json, sys
+print("; ".join("%s %s->%s %s sent %s answered %s" % (p["id"], p["src"], p["dst"], p["state"], p["probes_sent"],
+                p["probes_answered"]) for p in json.load(sys.stdin)))'
+}
+# site $1's path of VTEP $2 in state $3 until $4 seconds have passed
+wait_path() { # site vtep state seconds
+  local end=$((SECONDS + $4))
+  while [ $SECONDS -le "$end" ]; do
+    [ "$(path_of "$1" "$2" state)" = "$3" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# dumpcap on $2 in netns $1 into $3, capturing once this returns; its pid
+# last in CAPS (ip netns exec execs: the pid is dumpcap's own)
+CAPS=()
+capture() { # netns iface file
+  ip netns exec "$(nsn "$1")" dumpcap -q -i "$2" -w "$3" >"$3.err" 2>&1 &
+  CAPS+=($!)
+  PIDS+=($!)
+  wait_for "$START_BOUND" grep -q "Capturing on" "$3.err"
+}
+
+# how many of site $1's packets were dropped as $2
+drop_n() { sx "$1" --json stats 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"].get(sys.argv[1], 0))' "$2"; }
+
+# how many times the bytes of hex $1 stand in files $2...
+pattern_in() { # hex file...
+  "$PY" - "$@" <<'EOF'
+import sys
+pat = bytes.fromhex(sys.argv[1])
+print(sum(open(f, "rb").read().count(pat) for f in sys.argv[2:]))
+EOF
+}
