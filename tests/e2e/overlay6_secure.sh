@@ -52,20 +52,8 @@ A1=2001:db8:1::1 B1=2001:db8:1::2 A2=fd00:2::1 B2=2001:db8:51::2 NAT=2001:db8:51
 PIDS=()
 
 DIR=$(mktemp -d /tmp/sxdp-e2e-osec6.XXXXXX)
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  if [ "$fail" -ne 0 ]; then
-    for f in "$DIR"/sxcd-a.log "$DIR"/sxcd-b.log "$DIR"/sxdp-a.log "$DIR"/sxdp-b.log; do
-      [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -15 | sed 's/^/#   /'; }
-    done
-  fi
-  for p in sa sb ha hb u n; do nl_ns_del "$(nsn "$p")"; done
-  rm -rf "/var/run/dpdk/$(nsn sa)" "/var/run/dpdk/$(nsn sb)"
-  [ -n "${OSEC6_KEEP:-}" ] || rm -rf "$DIR"
-}
-trap cleanup EXIT
+KEEP=${OSEC6_KEEP:-}
+trap sec_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology

@@ -71,20 +71,8 @@ HOST_MTU=1360        # the overlay's 1450 less ESP-in-UDP's at most 65 or WireGu
 PIDS=()
 
 DIR=$(mktemp -d /tmp/sxdp-e2e-osec.XXXXXX)
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  if [ "$fail" -ne 0 ]; then
-    for f in "$DIR"/sxcd-a.log "$DIR"/sxcd-b.log "$DIR"/sxdp-a.log "$DIR"/sxdp-b.log; do
-      [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -15 | sed 's/^/#   /'; }
-    done
-  fi
-  for p in sa sb ha hb u n; do nl_ns_del "$(nsn "$p")"; done
-  rm -rf "/var/run/dpdk/$(nsn sa)" "/var/run/dpdk/$(nsn sb)"
-  [ -n "${OSEC_KEEP:-}" ] || rm -rf "$DIR"
-}
-trap cleanup EXIT
+KEEP=${OSEC_KEEP:-}
+trap sec_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology

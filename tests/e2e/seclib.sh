@@ -3,8 +3,24 @@
 # common.sh): each site's sxdp (AF_PACKET on lan1, wan1, wan2) and sxcd in
 # the site's netns s$1, the paths as sxdp shows them, captures, drops. The
 # script defines nsn (netns names), sx and api (a site's sxdp socket and
-# sxcd REST), DIR, START_BOUND, the array PIDS (what cleanup stops), and
-# SXCD_EXTRA (an array: its sxcd's own flags).
+# sxcd REST), DIR, START_BOUND, the array PIDS (what cleanup stops),
+# SXCD_EXTRA (an array: its sxcd's own flags) and KEEP (non-empty: DIR
+# kept).
+
+# the processes stopped, the logs shown on a failure, the netns and DIR gone
+sec_cleanup() {
+  local p f
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "$fail" -ne 0 ]; then
+    for f in "$DIR"/sxcd-a.log "$DIR"/sxcd-b.log "$DIR"/sxdp-a.log "$DIR"/sxdp-b.log; do
+      [ -f "$f" ] && { echo "# $f:"; grep -v "ctl: client" "$f" | tail -15 | sed 's/^/#   /'; }
+    done
+  fi
+  for p in sa sb ha hb u n; do nl_ns_del "$(nsn "$p")"; done
+  rm -rf "/var/run/dpdk/$(nsn sa)" "/var/run/dpdk/$(nsn sb)"
+  [ -n "${KEEP:-}" ] || rm -rf "$DIR"
+}
 
 # site $1's sxdp and sxcd started; its sxdp's pid in SXDP_PID_$1; 1 when
 # sxcd does not answer within START_BOUND
