@@ -334,8 +334,9 @@ def test_racing_conditional_writes():
 @R.test
 def test_what_cannot_be_carried_out_is_refused_at_the_door():
     """A change the compile finds sxcd cannot carry out is 422 naming the field, and nothing is
-    stored or written: a working encrypted peer given an IPv6 endpoint (WireGuard and ESP are
-    IPv4 only) stays as it was; an apply carrying such an item stores none of its items."""
+    stored or written: a working encrypted peer given IKE's settings without keying ikev2 (they
+    would configure nothing) stays as it was; an apply carrying such an item stores none of its
+    items."""
     key = "x" * 43 + "="
     wg = {"kind": "peers", "metadata": {"name": "siteW"}, "spec": {
         "id": 9, "endpoints": [{"address": "203.0.113.9", "wan": "isp1"}], "probe": {"how": "static"},
@@ -347,19 +348,19 @@ def test_what_cannot_be_carried_out_is_refused_at_the_door():
         code, before = cd.req("GET", "/api/v1/peers/siteW")
         tables = snapshot(dp)
         files = cd.store_files()
-        v6 = json.loads(json.dumps(wg))
-        v6["spec"]["endpoints"][0]["address"] = "2001:db8::9"
-        code, res = cd.req("PUT", "/api/v1/peers/siteW?wait=1", v6)
-        expect_err(res, code, 422, "unsupported", "/spec/endpoints/0/address")
+        bad = json.loads(json.dumps(wg))
+        bad["spec"]["encryption"]["ike"] = {"rekey_s": 600}
+        code, res = cd.req("PUT", "/api/v1/peers/siteW?wait=1", bad)
+        expect_err(res, code, 422, "bad_value", "/spec/encryption/ike")
         code, after = cd.req("GET", "/api/v1/peers/siteW")
         expect_eq((after["metadata"]["generation"], after["spec"], after["status"]["phase"]),
                   (before["metadata"]["generation"], before["spec"], before["status"]["phase"]),
                   "the peer as it was")
-        new = json.loads(json.dumps(v6))
+        new = json.loads(json.dumps(bad))
         new["metadata"]["name"] = "siteV"
         new["spec"]["id"] = 10
         code, res = cd.req("POST", "/api/v1/apply?wait=1", {"items": [slice_("blue", 1, "lan1", 5000), new]})
-        expect_err(res, code, 422, "unsupported", "/items/1/spec/endpoints/0/address")
+        expect_err(res, code, 422, "bad_value", "/items/1/spec/encryption/ike")
         expect_eq((cd.req("GET", "/api/v1/slices/blue")[0], cd.req("GET", "/api/v1/peers/siteV")[0]), (404, 404),
                   "none of the apply stored")
         expect_eq(cd.store_files(), files, "the store as it was")

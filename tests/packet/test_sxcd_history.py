@@ -213,8 +213,8 @@ def test_audit_line_for_each_write_and_refusal():
                 Sxcd(dp.sock_path, extra=["--audit-log", path]) as cd:
             key = "x" * 43 + "="
             wg = {"kind": "peers", "metadata": {"name": "siteW"}, "spec": {
-                "id": 9, "endpoints": [{"address": "2001:db8::9", "wan": "isp1"}], "probe": {"how": "static"},
-                "encryption": {"public_key": key, "cipher": "wireguard"}}}
+                "id": 9, "endpoints": [{"address": "203.0.113.9", "wan": "isp1"}], "probe": {"how": "static"},
+                "encryption": {"public_key": key, "cipher": "wireguard", "ike": {"rekey_s": 600}}}}
             did = []   # (method, route, code, by, intents, outcome)
 
             revs = []
