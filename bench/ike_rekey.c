@@ -31,10 +31,11 @@ static struct pkt q[QMAX];
 static size_t nq;
 static struct ov_ike *eng[2];
 static uint64_t ups[2];
-static const uint32_t addr[2] = { 0x0100000a, 0x0200000a };
+/* 10.0.0.1 and 10.0.0.2 as the engine keeps addresses (IPv4 mapped) */
+static const uint8_t addr[2][16] = { { [10] = 0xff, 0xff, 10, 0, 0, 1 }, { [10] = 0xff, 0xff, 10, 0, 0, 2 } };
 
 static void
-on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, const uint8_t dst[16],
 	uint16_t dport)
 {
 	(void)p;
@@ -68,10 +69,11 @@ static void
 side(int i, unsigned int child_ms, unsigned int ike_ms)
 {
 	struct ov_ike_ops ops = { .send = on_send, .spi = on_spi, .child_up = on_up, .ctx = (void *)(intptr_t)i };
-	struct ov_ike_conf c = { .local = addr[i], .remote = addr[!i], .start = i == 0, .psk_len = 32,
-				 .child_life_ms = child_ms, .ike_life_ms = ike_ms };
+	struct ov_ike_conf c = { .start = i == 0, .psk_len = 32, .child_life_ms = child_ms, .ike_life_ms = ike_ms };
 	struct ov_ike_peer *p;
 
+	memcpy(c.local, addr[i], 16);
+	memcpy(c.remote, addr[!i], 16);
 	memset(c.psk, 7, c.psk_len);
 	if ((eng[i] = ov_ike_new(&ops)) == NULL || ov_ike_peer_add(eng[i], &c, &p) < 0)
 		abort();

@@ -8,9 +8,16 @@ answers, charon seals the reply and scapy opens it with the engine's other key. 
 and counted on both sides; a Delete from the engine ends charon's SAs; charon's liveness checks are
 answered; a peer gone silent is found dead by each side's dead peer detection.
 
+Over IPv6 the same (the veth's IPv6 addresses, the engine's ID_IPV6_ADDR, NAT_DETECTION hashes over
+the 16-byte addresses, TS_IPV6_ADDR_RANGE selectors), in both roles, each side's CREATE_CHILD_SA rekey
+of the Child SA (a fresh DH) taken by the other, the keys of the Child SA and of its rekeyed successor
+proved with an ICMPv6 echo the same way; and charon offering IPv4 selectors over an IPv6 IKE SA is
+answered TS_UNACCEPTABLE (a selector of the other family is not the path's).
+
 kernel-libipsec in strongSwan 5.9 always UDP-encapsulates (it fakes a NAT): so do these SAs (port
 4500), which is the engine's NAT traversal under test too. Skipped (77) without strongSwan's charon.
 """
+import json
 import os
 import re
 import shutil
@@ -32,6 +39,8 @@ PEER = os.path.join(BUILD, "pipelines", "overlay", "tests", "ike_peer")
 NS_BOX, NS_GW = "ikebox", "ikegw"
 BOX, GW = "10.77.0.1", "10.77.0.2"              # the IKE (outer) addresses
 BOX_TS, GW_TS = "10.88.0.1", "10.88.0.2"        # the Child SA's selectors (the VTEPs)
+BOX6, GW6 = "fd77::1", "fd77::2"                # the same over IPv6
+BOX_TS6, GW_TS6 = "fd88::1", "fd88::2"
 PSK = "a-long-pre-shared-key-for-tests-1"
 SETTLE = 20                                     # s: an exchange, or a liveness check's verdict
 
@@ -55,12 +64,21 @@ def topology():
     ns(NS_GW, "ip", "addr", "add", GW + "/24", "dev", "ikegw0")
     ns(NS_GW, "ip", "link", "set", "ikegw0", "up")
     ns(NS_GW, "ip", "addr", "add", GW_TS + "/32", "dev", "lo")
+    # IPv6 beside, usable at once (no duplicate address detection to wait for)
+    ns(NS_BOX, "ip", "-6", "addr", "add", BOX6 + "/64", "dev", "ikebox0", "nodad")
+    ns(NS_GW, "ip", "-6", "addr", "add", GW6 + "/64", "dev", "ikegw0", "nodad")
+    ns(NS_GW, "ip", "-6", "addr", "add", GW_TS6 + "/128", "dev", "lo", "nodad")
 
 
 class Charon:
     """charon in the gateway's namespace, its configuration and log in @tmp."""
 
-    def __init__(self, tmp, psk=PSK, start=False, dpd_s=5):
+    def __init__(self, tmp, psk=PSK, start=False, dpd_s=5, v6=False, ts_v4=False, esp="aes256gcm16"):
+        """v6: IKE over IPv6 (and the selectors IPv6's, unless ts_v4); esp: its Child SA's proposal
+        (with a DH group: PFS on rekeys)."""
+        gw, box = (GW6, BOX6) if v6 else (GW, BOX)
+        gw_ts, box_ts = (GW_TS6, BOX_TS6) if v6 and not ts_v4 else (GW_TS, BOX_TS)
+        plen = 128 if ":" in gw_ts else 32
         self.tmp, self.vici = tmp, "unix://%s/charon.vici" % tmp
         self.log = os.path.join(tmp, "charon.log")
         with open(os.path.join(tmp, "strongswan.conf"), "w") as f:
@@ -91,9 +109,9 @@ class Charon:
   remote { auth = psk
     id = %s }
   children { vtep {
-    local_ts = %s/32
-    remote_ts = %s/32
-    esp_proposals = aes256gcm16
+    local_ts = %s/%d
+    remote_ts = %s/%d
+    esp_proposals = %s
     mode = tunnel
     dpd_action = clear
     start_action = %s } }
@@ -101,7 +119,7 @@ class Charon:
 secrets { ike-box { id-1 = %s
   id-2 = %s
   secret = "%s" } }
-""" % (GW, BOX, dpd_s, GW, BOX, GW_TS, BOX_TS, "start" if start else "none", BOX, GW, psk))
+""" % (gw, box, dpd_s, gw, box, gw_ts, plen, box_ts, plen, esp, "start" if start else "none", box, gw, psk))
 
     def __enter__(self):
         env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.tmp, "strongswan.conf"))
@@ -136,13 +154,15 @@ secrets { ike-box { id-1 = %s
 class Peer:
     """ike_peer in the box's namespace: its lines kept as they come."""
 
-    def __init__(self, tmp, *args, psk=PSK):
+    def __init__(self, tmp, *args, psk=PSK, v6=False):
         self.psk = os.path.join(tmp, "psk")
         with open(self.psk, "w") as f:
             f.write(psk)
         os.chmod(self.psk, 0o600)
-        self.args = ["--local", BOX, "--remote", GW, "--psk-file", self.psk, "--ts-local", BOX_TS,
-                     "--ts-remote", GW_TS] + list(args)
+        self.args = (["--local", BOX6, "--remote", GW6, "--psk-file", self.psk, "--ts-local", BOX_TS6,
+                      "--ts-remote", GW_TS6] if v6 else
+                     ["--local", BOX, "--remote", GW, "--psk-file", self.psk, "--ts-local", BOX_TS,
+                      "--ts-remote", GW_TS]) + list(args)
         if os.environ.get("IKE_DUMP"):  # the messages, as the fuzz corpus's seeds (tests/fuzz/corpus/ikemsg)
             self.args += ["--dump", os.environ["IKE_DUMP"]]
         self.lines = []
@@ -162,6 +182,10 @@ class Peer:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(10)
+
+    def children(self):
+        """How many Child SAs were handed out (a responder's rekeyed one twice: in, then out)."""
+        return sum(1 for line in self.lines if line.startswith("child_up"))
 
     def child(self):
         """The last Child SA handed out: its fields, None when none."""
@@ -186,31 +210,40 @@ class Peer:
 
 PROVE = r"""
 import sys, threading, time
-from scapy.all import IP, UDP, ICMP, ESP, Raw, sniff, send
+from scapy.all import Ether, IP, IPv6, UDP, ICMP, ICMPv6EchoRequest, ICMPv6EchoReply, ESP, Raw, sniff, send, sendp
 from scapy.layers.ipsec import SecurityAssociation
 spi_in, spi_out, kin, kout = int(sys.argv[1]), int(sys.argv[2]), bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
-box, gw, box_ts, gw_ts, seq = sys.argv[5:10]
+box, gw, box_ts, gw_ts, seq, gw_mac = sys.argv[5:11]
+v6 = ":" in box
+L3 = IPv6 if v6 else IP
 nat = lambda: UDP(sport=4500, dport=4500, chksum=0)
 out = SecurityAssociation(ESP, spi=spi_out, crypt_algo="AES-GCM", crypt_key=kout, nat_t_header=nat(),
-                          tunnel_header=IP(src=box, dst=gw))
+                          tunnel_header=L3(src=box, dst=gw))
 inn = SecurityAssociation(ESP, spi=spi_in, crypt_algo="AES-GCM", crypt_key=kin, nat_t_header=nat(),
-                          tunnel_header=IP(src=gw, dst=box))
+                          tunnel_header=L3(src=gw, dst=box))
 got = []
 t = threading.Thread(target=lambda: got.extend(sniff(iface="ikebox0", filter="udp port 4500", timeout=4)))
 t.start()
 time.sleep(0.5)
-enc = out.encrypt(IP(src=box_ts, dst=gw_ts) / ICMP(id=7, seq=int(seq)) / Raw(b"sxdp" * 8))
-enc[UDP].len = len(bytes(enc)) - 20  # scapy counts the UDP header alone
-send(enc, iface="ikebox0", verbose=0)
+if v6:
+    enc = out.encrypt(IPv6(src=box_ts, dst=gw_ts) / ICMPv6EchoRequest(id=7, seq=int(seq), data=b"sxdp" * 8))
+    enc[UDP].chksum = None  # over IPv6 a UDP checksum is a must: scapy's 0 would be dropped
+    # to the gateway's MAC: scapy's own neighbour solicitation finds no route to the multicast group
+    sendp(Ether(dst=gw_mac) / IPv6(bytes(enc)), iface="ikebox0", verbose=0)
+else:
+    enc = out.encrypt(IP(src=box_ts, dst=gw_ts) / ICMP(id=7, seq=int(seq)) / Raw(b"sxdp" * 8))
+    enc[UDP].len = len(bytes(enc)) - 20  # scapy counts the UDP header alone
+    send(enc, iface="ikebox0", verbose=0)
 t.join()
 for p in got:
-    if p.haslayer(UDP) and p[IP].src == gw and bytes(p[UDP].payload)[:4] != b"\0\0\0\0":
+    if p.haslayer(UDP) and p.haslayer(L3) and p[L3].src == gw and bytes(p[UDP].payload)[:4] != b"\0\0\0\0":
         try:
-            d = inn.decrypt(IP(bytes(p[IP])))
+            d = inn.decrypt(L3(bytes(p[L3])))
         except Exception:
             continue
-        if d.haslayer(ICMP) and d[ICMP].type == 0 and d[ICMP].seq == int(seq):
-            print("reply", d[IP].src, d[IP].dst)
+        if (d.haslayer(ICMPv6EchoReply) and d[ICMPv6EchoReply].seq == int(seq)) or \
+                (not v6 and d.haslayer(ICMP) and d[ICMP].type == 0 and d[ICMP].seq == int(seq)):
+            print("reply", d[L3].src, d[L3].dst)
 """
 
 
@@ -220,15 +253,32 @@ def spis_agree(sas, c):
         re.search(r"\bout\s+%08x" % c["spi_in"], sas) is not None
 
 
-def prove_keys(tmp, c, seq):
+def prove_keys(tmp, c, seq, v6=False):
     """A ping sealed with the engine's outbound key reaches charon's TUN, and its reply opens with
-    the inbound one."""
+    the inbound one (v6: an ICMPv6 echo between the IPv6 selectors, ESP in UDP over IPv6)."""
     path = os.path.join(tmp, "prove.py")
     with open(path, "w") as f:
         f.write(PROVE)
+    box, gw, box_ts, gw_ts = (BOX6, GW6, BOX_TS6, GW_TS6) if v6 else (BOX, GW, BOX_TS, GW_TS)
+    mac = json.loads(ns(NS_GW, "ip", "-j", "link", "show", "ikegw0").stdout)[0]["address"]
     r = ns(NS_BOX, "/usr/bin/python3", path, str(c["spi_in"]), str(c["spi_out"]), c["key_in"].hex(),
-           c["key_out"].hex(), BOX, GW, BOX_TS, GW_TS, str(seq), check=False)
-    expect_eq(r.stdout.strip(), "reply %s %s" % (GW_TS, BOX_TS), "the echo reply opened: %s %s" % (r.stdout, r.stderr))
+           c["key_out"].hex(), box, gw, box_ts, gw_ts, str(seq), mac, check=False)
+    expect_eq(r.stdout.strip(), "reply %s %s" % (gw_ts, box_ts),
+              "the echo reply %d opened: %s %s" % (seq, r.stdout, r.stderr))
+
+
+def prove_current(tmp, box, seq, v6=False):
+    """prove_keys with the engine's current Child SA; one its rekey timer replaced meanwhile leaves
+    the proof open: again with the new one. The Child SA proved."""
+    for _ in range(3):
+        c, n = box.child(), box.children()
+        try:
+            prove_keys(tmp, c, seq, v6)
+            return c
+        except T.TestFailure:
+            if box.children() == n:
+                raise
+    raise T.TestFailure("the Child SA was rekeyed under each proof")
 
 
 def fixture(fn):
@@ -322,6 +372,80 @@ def test_dead_peers_found_both_ways(tmp):
         gw.proc.wait()
         wait_until(lambda: any("dead peer detection" in s for s in box.states()), 60, "the engine found charon dead")
         expect(any(line.startswith("child_down") for line in box.lines), "its Child SA down")
+
+
+def ts6_installed(sas):
+    """charon's Child SA with the two IPv6 selectors (its side first)."""
+    return re.search(r"local\s+%s/128\s" % re.escape(GW_TS6), sas) is not None and \
+        re.search(r"remote\s+%s/128\s" % re.escape(BOX_TS6), sas) is not None
+
+
+@fixture
+def test_ipv6_box_starts_rekeys_keys_proved(tmp):
+    # the engine starting over IPv6 (ID_IPV6_ADDR, NAT-D over 16 bytes, TS_IPV6_ADDR_RANGE); then its
+    # own rekey of the Child SA (CREATE_CHILD_SA, a fresh X25519: charon's proposal has the group)
+    with Charon(tmp, v6=True, esp="aes256gcm16-x25519") as gw, \
+            Peer(tmp, "--start", "--rekey-ms", "8000", v6=True) as box:
+        wait_until(lambda: box.child(), SETTLE, "the Child SA up over IPv6")
+        print("# IKE SA and Child SA with strongSwan over IPv6 in %.1f ms (the engine starting)"
+              % (box.child()["setup_us"] / 1000))
+        wait_until(lambda: "ESTABLISHED" in gw.sas() and "INSTALLED" in gw.sas(), SETTLE, "charon's SAs")
+        sas = gw.sas()
+        # each side known by its IPv6 address: charon's configured ids are ID_IPV6_ADDR, and an ID is
+        # matched by its type too
+        expect("remote '%s' @ %s[" % (BOX6, BOX6) in sas and "local  '%s' @ %s[" % (GW6, GW6) in sas,
+               "charon's IKE SA over IPv6, the engine's ID its IPv6 address: %s" % sas)
+        expect("authentication of '%s' with pre-shared key successful" % BOX6 in gw.logtext(),
+               "charon verified the engine's AUTH over its ID_IPV6_ADDR")
+        # the engine's NAT_DETECTION hashes (over the 16-byte addresses) are what charon sees: no NAT
+        # found, UDP encapsulation only kernel-libipsec's own choice
+        expect("faking NAT situation" in gw.logtext() and "behind NAT" not in gw.logtext(),
+               "charon found no NAT between by the engine's hashes")
+        expect(ts6_installed(sas), "charon's Child SA between the IPv6 selectors: %s" % sas)
+        c = box.child()
+        expect(spis_agree(sas, c), "the SPIs agree: %s" % sas)
+        c = prove_current(tmp, box, 1, v6=True)
+        # the engine's rekey (every 8 s): a new Child SA, charon's too, the old one deleted; its keys work
+        wait_until(lambda: box.child()["spi_in"] != c["spi_in"], SETTLE, "the engine's rekey")
+        c2 = box.child()
+        expect(c2["key_out"] != c["key_out"] and c2["key_in"] != c["key_in"], "new keys")
+        wait_until(lambda: spis_agree(gw.sas(), c2) and not spis_agree(gw.sas(), c), SETTLE,
+                   lambda: "charon's rekeyed Child SA alone: %s" % gw.sas())
+        expect(ts6_installed(gw.sas()), "the rekeyed Child SA's IPv6 selectors: %s" % gw.sas())
+        expect(re.search(r"parsed CREATE_CHILD_SA request \d+ \[ N\(REKEY_SA\) SA No KE TSi TSr \]", gw.logtext()),
+               "charon took the engine's CREATE_CHILD_SA (REKEY_SA, a KE: PFS)")
+        prove_current(tmp, box, 2, v6=True)
+        box.proc.send_signal(signal.SIGUSR1)
+        wait_until(lambda: "ESTABLISHED" not in gw.sas(), SETTLE, "charon's IKE SA deleted")
+
+
+@fixture
+def test_ipv6_gateway_starts_and_rekeys_engine_answers(tmp):
+    # charon starting over IPv6, the engine answering; then charon's rekey of the Child SA, answered
+    with Charon(tmp, start=True, v6=True, esp="aes256gcm16-x25519") as gw, Peer(tmp, v6=True) as box:
+        wait_until(lambda: box.child(), SETTLE, "the Child SA up, charon starting over IPv6")
+        c = box.child()
+        wait_until(lambda: "INSTALLED" in gw.sas(), SETTLE, "charon's Child SA")
+        expect(ts6_installed(gw.sas()), "the IPv6 selectors: %s" % gw.sas())
+        expect(spis_agree(gw.sas(), c), "the SPIs agree: %s" % gw.sas())
+        prove_keys(tmp, c, 3, v6=True)
+        ns(NS_GW, "swanctl", "--rekey", "--child", "vtep", "--uri", gw.vici, check=False)
+        # the responder's rekeyed Child SA: in at once, out once charon deleted the old one
+        wait_until(lambda: box.children() >= 3, SETTLE, "the engine's rekeyed Child SA, in and out")
+        c2 = box.child()
+        expect(c2["spi_in"] != c["spi_in"], "a new Child SA")
+        wait_until(lambda: spis_agree(gw.sas(), c2), SETTLE, lambda: "charon's rekeyed Child SA: %s" % gw.sas())
+        prove_keys(tmp, c2, 4, v6=True)
+        expect(int(box.stats().get("ts_unacceptable", 0)) == 0, "nothing refused: %s" % box.stats())
+
+
+@fixture
+def test_ipv6_ike_sa_with_ipv4_selectors_refused(tmp):
+    # charon over IPv6 offering the IPv4 selectors: not the path's (its family's) ones, refused by name
+    with Charon(tmp, start=True, v6=True, ts_v4=True) as gw, Peer(tmp, v6=True) as box:
+        wait_until(lambda: int(box.stats().get("ts_unacceptable", 0)) >= 1, SETTLE, "counted ts_unacceptable")
+        expect(box.child() is None, "no Child SA")
+        wait_until(lambda: "N(TS_UNACCEPT)" in gw.logtext(), SETTLE, "charon was told TS_UNACCEPTABLE")
 
 
 def bench(n):

@@ -3,7 +3,9 @@
 # over two WAN links that carry IPv6 alone, every path encrypted and keyed by
 # the two sxcd: first ESP (SAs derived from their X25519 keys, encryption.
 # nat_traversal), then, the same peers' intents changed, WireGuard (handshakes
-# between them). Link 2 runs through a NAT66 that site A sits behind.
+# between them), then ESP keyed by the two sxcd's IKEv2 (keying ikev2: its
+# pre-shared key derived from their X25519 keys, a fresh DH each Child SA).
+# Link 2 runs through a NAT66 that site A sits behind.
 #
 #   netns ha 10.10.0.1 ── lan1 ┐ netns sa: sxdp A, sxcd A       netns u: bridge br1 (a1, b1)
 #                             ├ wan1 2001:db8:1::1 ─────────── a1 ─ br1 ─ b1 ──────── wan1 2001:db8:1::2 ┐
@@ -106,12 +108,15 @@ head -c 24 /dev/urandom | base64 >"$DIR/token" && chmod 600 "$DIR/token"
 SXCD_EXTRA=(--natt-keepalive 2)
 if start_site a && start_site b; then ok "sxdp (AF_PACKET) and sxcd at both sites"
 else notok "sxdp and sxcd start: $(tail -3 "$DIR"/sxcd-*.log | tr '\n' ' ')"; finish; fi
-# site $1's intents for cipher $2: its IPv6 WANs, the other site as an
-# encrypted peer (its IPv6 VTEPs, its public key)
+# site $1's intents for cipher $2 (ikev2: aes-gcm-128 keyed by IKEv2): its
+# IPv6 WANs, the other site as an encrypted peer (its IPv6 VTEPs, its
+# public key)
 intents() { # a|b cipher pub
   "$PY" - "$1" "$2" "$3" "$A1" "$B1" "$A2" "$B2" "$NAT" <<'EOF'
 import json, sys
 me, cipher, pub, a1, b1, a2, b2, nat = sys.argv[1:9]
+ike = cipher == "ikev2"
+cipher = "aes-gcm-128" if ike else cipher
 wan = {"a": [{"name": "isp1", "port": "wan1", "address6": a1 + "/64"},
              {"name": "isp2", "port": "wan2", "address6": a2 + "/64", "gateway6": "fd00:2::fe"}],
        "b": [{"name": "isp1", "port": "wan1", "address6": b1 + "/64"},
@@ -121,6 +126,10 @@ other = "b" if me == "a" else "a"
 enc = {"cipher": cipher, "public_key": pub}
 if cipher != "wireguard":
     enc["nat_traversal"] = True
+if ike:
+    # A starts: it is behind the NAT66, where B's first message cannot reach
+    # (by the addresses' order, fd00:2::1 above 2001:db8:51::2, B would)
+    enc.update(keying="ikev2", ike={"rekey_s": 10, "dpd_s": 5, "initiator": me == "a"})
 print(json.dumps({"items": [
     {"kind": "site", "spec": {"id": 1 if me == "a" else 2, "lan": [{"port": "lan1"}], "wan": wan[me]}},
     {"kind": "peers", "metadata": {"name": "site" + other}, "spec": {
@@ -149,8 +158,9 @@ b_follows() { case $(b_endpoint "$1") in "[$NAT]:4"[0-9][0-9][0-9][0-9]) return 
 ping_ok() { in_ns "$1" ping -c 3 -i 0.2 -W 1 -q "$2" >/dev/null 2>&1; }
 # one cipher's run: keyed, up, across, on the wire, failover
 phase() { # cipher
-  local c=$1 svc=esp what pa pb oa ob f t0 lost pat sealed1 sealed2 clear other2 badck
+  local c=$1 svc=esp sac=$1 what pa pb oa ob f t0 lost pat sealed1 sealed2 clear other2 badck
   [ "$c" = wireguard ] && svc=wireguard
+  [ "$c" = ikev2 ] && sac=aes-gcm-128   # its SAs' cipher
   pa=$(pub_of a $svc) pb=$(pub_of b $svc)
   if [ -z "$pa" ] || [ -z "$pb" ]; then notok "$c: no public keys"; return; fi
   intents a "$c" "$pb" >"$DIR/a-$c.json" && intents b "$c" "$pa" >"$DIR/b-$c.json"
@@ -165,9 +175,9 @@ phase() { # cipher
     for s in a b; do echo "# $s drops: $(sx $s --json stats 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin)["drops"]; print(" ".join("%s=%d" % (k, v) for k, v in sorted(d.items()) if v))')"; done
     return
   fi
-  if wait_for "$MOVE_BOUND" b_follows "$c"; then
-    ok "$c: B's path 2 follows A behind its NAT66: $(b_endpoint "$c") (A's VTEP $A2 is unreachable)"
-  else notok "$c: B's path 2 endpoint: $(b_endpoint "$c")"; fi
+  if wait_for "$MOVE_BOUND" b_follows "$sac"; then
+    ok "$c: B's path 2 follows A behind its NAT66: $(b_endpoint "$sac") (A's VTEP $A2 is unreachable)"
+  else notok "$c: B's path 2 endpoint: $(b_endpoint "$sac")"; fi
   if wait_for $PING_BOUND ping_ok ha 10.10.0.2 && wait_for $PING_BOUND ping_ok hb 10.10.0.1; then ok "$c: ping across both ways"
   else notok "$c: ping across"; fi
   # the wire: link 1 and link 2 (n's out) recorded while pings with a random
@@ -182,7 +192,7 @@ phase() { # cipher
   ip -n "$(nsn u)" link set a1 nomaster
   t0=$SECONDS
   if wait_path a $A1 down $MOVE_BOUND && wait_path b $B1 down $MOVE_BOUND; then
-    ok "$c: link 1 cut: path 1 down at both sites within $((SECONDS - t0)) s (path 2: A $(path_of a $A2 state), B $(path_of b $B2 state); B's endpoint $(b_endpoint "$c"))"
+    ok "$c: link 1 cut: path 1 down at both sites within $((SECONDS - t0)) s (path 2: A $(path_of a $A2 state), B $(path_of b $B2 state); B's endpoint $(b_endpoint "$sac"))"
   else notok "$c: link 1 cut: path 1 A $(path_of a $A1 state) B $(path_of b $B1 state)"; fi
   in_ns ha ping -c 10 -i 0.05 -p "$pat" -q 10.10.0.2 >/dev/null 2>&1
   ip -n "$(nsn u)" link set a1 master br1
@@ -220,14 +230,14 @@ phase() { # cipher
   else
     notok "$c: the wire: sealed $sealed1/$sealed2, clear $clear, pattern in $n, other on link 2 $other2, bad UDP checksums $badck"
   fi
-  if [ "$svc" = esp ]; then
+  if [ "$c" = aes-gcm-128 ]; then
     n=$(drop_n b overlay.natt_keepalive)
     if [ "$n" -gt 0 ]; then ok "$c: NAT keepalives over IPv6 from A reach B through the NAT66 ($n)"
     else notok "$c: no NAT keepalive at B"; fi
   fi
 }
 
-for c in ${OSEC6_CIPHERS:-aes-gcm-128 wireguard}; do phase "$c"; done
+for c in ${OSEC6_CIPHERS:-aes-gcm-128 wireguard ikev2}; do phase "$c"; done
 
 bad=""
 for s in a b; do

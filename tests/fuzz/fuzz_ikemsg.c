@@ -1,6 +1,7 @@
 /* libFuzzer target for IKEv2 as sxcd meets it from the network (ov_ikemsg,
  * ov_ike): any bytes as a datagram to the box's port 500 from a configured
- * gateway, then as one to 4500. The codec reads every payload of what
+ * gateway, then as one to 4500, over IPv4 and over IPv6 (a gateway of each
+ * family). The codec reads every payload of what
  * parses (bodies within the datagram, counts within their bounds); the
  * engine, a responder for that gateway, takes the bytes as a message: an
  * IKE_SA_INIT it answers or refuses, anything else it drops under a named
@@ -21,11 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
 static struct ov_ike *eng;
-static uint32_t gw, box;
+static uint8_t gw[16], box[16], gw6[16], box6[16];	/* as the engine keeps them: IPv4 mapped */
 static size_t sent;
 
 static void
-on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, const uint8_t dst[16],
 	uint16_t dport)
 {
 	struct ov_ike_msg m;
@@ -59,12 +60,19 @@ setup(void)
 
 	if (eng != NULL)
 		return;
-	inet_pton(AF_INET, "10.77.0.1", &box);
-	inet_pton(AF_INET, "10.77.0.2", &gw);
-	c.local = box;
-	c.remote = gw;
+	box[10] = box[11] = gw[10] = gw[11] = 0xff;
+	inet_pton(AF_INET, "10.77.0.1", box + 12);
+	inet_pton(AF_INET, "10.77.0.2", gw + 12);
+	inet_pton(AF_INET6, "fd77::1", box6);
+	inet_pton(AF_INET6, "fd77::2", gw6);
+	memcpy(c.local, box, 16);
+	memcpy(c.remote, gw, 16);
 	memcpy(c.psk, "fuzzpsk!", 8);
 	CHECK((eng = ov_ike_new(&ops)) != NULL);
+	CHECK(ov_ike_peer_add(eng, &c, &p) == 0);
+	memcpy(c.name, "gw6", 4);
+	memcpy(c.local, box6, 16);
+	memcpy(c.remote, gw6, 16);
 	CHECK(ov_ike_peer_add(eng, &c, &p) == 0);
 }
 
@@ -89,8 +97,12 @@ codec(const uint8_t *data, size_t size)
 		CHECK(pl->body >= data && pl->body + pl->len <= data + size);
 		if (ov_ike_read_sa(pl, &sa, NULL) == 0)
 			CHECK(sa.n <= OV_IKE_PROP_MAX);
-		if (ov_ike_read_ts(pl, &ts, NULL) == 0)
+		if (ov_ike_read_ts(pl, &ts, NULL) == 0) {
 			CHECK(ts.n <= OV_IKE_TS_MAX);
+			for (size_t k = 0; k < ts.n; k++)
+				CHECK(ts.ts[k].type == OV_IKE_TS_IPV4_ADDR_RANGE ||
+				      ts.ts[k].type == OV_IKE_TS_IPV6_ADDR_RANGE);
+		}
 		if (ov_ike_read_notify(pl, &n, NULL) == 0)
 			CHECK(n.data + n.data_len <= pl->body + pl->len);
 		if (ov_ike_read_ke(pl, &g, &d, &dl, NULL) == 0 || ov_ike_read_id(pl, &t, &d, &dl, NULL) == 0)
@@ -120,9 +132,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		drops += st->drop[r];
 	ov_ike_input(eng, gw, 500, box, 500, copy, size, now);
 	ov_ike_input(eng, gw, 4500, box, 4500, copy, size, now);
+	ov_ike_input(eng, gw6, 500, box6, 500, copy, size, now);
+	ov_ike_input(eng, gw6, 4500, box6, 4500, copy, size, now);
 	for (int r = 0; r < OV_IKE_R_MAX; r++)
 		after += st->drop[r];
-	CHECK(st->in == in + 2 && after - drops <= 2);
+	CHECK(st->in == in + 4 && after - drops <= 4);
 	/* time goes on: retransmissions and timeouts run on what it made */
 	now += 700;
 	ov_ike_tick(eng, now);

@@ -1220,9 +1220,7 @@ END_TEST
 /*
  * Encrypted peers over an IPv6 underlay: each path sealed (never clear,
  * from its first write, before any SA) in either family, ESP keyed by
- * public key and WireGuard alike. IKEv2 is IPv4's alone: a peer of keying
- * ikev2 with an IPv6 endpoint is refused whole, pointing at it, its IPv4
- * paths too (what an operator asked encrypted is never half there).
+ * public key, WireGuard and IKEv2 alike.
  */
 START_TEST(compile_ipv6_sealed)
 {
@@ -1241,7 +1239,7 @@ START_TEST(compile_ipv6_sealed)
 			   "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}}, "
 			   "\"clear\": {\"id\": 8, \"endpoints\": [{\"address\": \"2001:db8:80::2\", \"wan\": \"isp2\"}]}}",
 			   "{}", "{}");
-	json_t *kernel = J(kernel6), *ids = json_object(), *r;
+	json_t *kernel = J(kernel6), *ids = json_object();
 	struct cd_compiled c = { 0 };
 	char buf[160];
 
@@ -1261,15 +1259,13 @@ START_TEST(compile_ipv6_sealed)
 	/* IKEv2 over IPv4 alone: sealed as before */
 	ck_assert_str_eq(phase(&c, "peers/ike4"), "Ready");
 	ck_assert_int_eq(path_sealed(c.want, "203.0.113.7"), 1);
-	/* IKEv2 over IPv6: refused whole (its IPv4 endpoint too), nothing clear */
-	r = json_object_get(c.results, "peers/ike");
-	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");
-	ck_assert_str_eq(json_string_value(json_object_get(r, "reason")), "unsupported");
-	ck_assert_str_eq(json_string_value(json_object_get(r, "pointer")), "/spec/endpoints/1/address");
-	ck_assert(says(&c, "peers/ike", "IKEv2 over an IPv6 underlay is not supported yet: endpoint 2001:db8:60::2"));
-	ck_assert_int_eq(json_integer_value(json_object_get(r, "entries")), 0);
-	ck_assert_str_eq(path_to(c.want, "203.0.113.6", buf, sizeof(buf)), "");
-	ck_assert_str_eq(path_to(c.want, "2001:db8:60::2", buf, sizeof(buf)), "");
+	/* IKEv2 over both families: each path sealed from its first write (its
+	 * IKE SA, over the path's family, keys it) */
+	ck_assert_str_eq(phase(&c, "peers/ike"), "Ready");
+	ck_assert_str_eq(path_to(c.want, "203.0.113.6", buf, sizeof(buf)), "192.0.2.1 203.0.113.6 192.0.2.254");
+	ck_assert_int_eq(path_sealed(c.want, "203.0.113.6"), 1);
+	ck_assert_str_eq(path_to(c.want, "2001:db8:60::2", buf, sizeof(buf)), "2001:db8:2::1 2001:db8:60::2 fe80::1");
+	ck_assert_int_eq(path_sealed(c.want, "2001:db8:60::2"), 1);
 	cd_compiled_free(&c);
 	json_decref(s);
 	json_decref(kernel);

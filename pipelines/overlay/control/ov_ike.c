@@ -6,8 +6,6 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include <arpa/inet.h>
-
 #include <openssl/rand.h>
 
 #include "ov_ike.h"
@@ -53,7 +51,7 @@ struct ike_sa {
 	uint64_t iv;					/* the SK payloads' IVs */
 	uint64_t heard_at;				/* the last message from the peer */
 	bool natt;					/* on port 4500 (a NAT, or encapsulation asked for) */
-	uint32_t raddr;					/* the peer's address (a NAT's), and its port: */
+	uint8_t raddr[16];				/* the peer's address (a NAT's), and its port: */
 	uint16_t rport;					/* its last authenticated message's */
 	struct ov_ike_child child;
 	bool child_up;
@@ -143,7 +141,7 @@ sa_new(struct ov_ike_peer *p, bool initiator)
 	sa->dh_group = p->c.dh;
 	sa->aes_bits = p->c.aes_bits;
 	sa->wait_ms = OV_IKE_RETRY_MS;
-	sa->raddr = p->c.remote;
+	memcpy(sa->raddr, p->c.remote, 16);
 	sa->rport = OV_IKE_PORT;
 	return sa;
 }
@@ -256,9 +254,8 @@ seal_msg(struct ike_sa *sa, uint8_t exch, bool response, uint32_t msgid, struct 
 
 /* An unencrypted response to an IKE_SA_INIT: one notify (@data: its data). */
 static void
-init_refusal(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_hdr *rh, uint32_t dst, uint16_t dport,
-	     uint16_t type,
-	     const void *data, size_t len)
+init_refusal(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_hdr *rh, const uint8_t *dst,
+	     uint16_t dport, uint16_t type, const void *data, size_t len)
 {
 	struct ov_ike_hdr h = { .spi_i = rh->spi_i, .spi_r = 0, .exchange = OV_IKE_SA_INIT, .msgid = 0,
 				.flags = OV_IKE_F_RESPONSE };
@@ -349,13 +346,12 @@ id_body(const struct ov_ike_peer *p, bool ours, uint8_t *out)
 	uint8_t type = ours ? p->c.id_type : p->c.rid_type;
 	const uint8_t *d = ours ? p->c.id : p->c.rid;
 	size_t len = ours ? p->c.id_len : p->c.rid_len;
-	uint32_t addr = ours ? p->c.local : p->c.remote;
 
 	memset(out, 0, 4);
 	if (type == 0) {
-		out[0] = OV_IKE_ID_IPV4_ADDR;
-		memcpy(out + 4, &addr, 4);
-		return 8;
+		/* the VTEP's address, of its family (4 or 16 bytes) */
+		d = ov_ike_addr_wire(ours ? p->c.local : p->c.remote, &len);
+		type = len == 4 ? OV_IKE_ID_IPV4_ADDR : OV_IKE_ID_IPV6_ADDR;
 	}
 	out[0] = type;
 	memcpy(out + 4, d, len);
@@ -464,17 +460,68 @@ put_sig_hashes(struct ov_ike_buf *b, const struct ov_ike_peer *p)
 		ov_ike_put(b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
 }
 
+/* ------------------------------------------------------------ selectors */
+
+/* Does one of @tss's ranges hold @addr? Only one of its family can: the
+ * other family's ranges are not the path's, whatever their bytes. */
+static bool
+ts_covers(const struct ov_ike_tss *tss, const uint8_t *addr)
+{
+	uint8_t type = ov_ike_addr_v4(addr) ? OV_IKE_TS_IPV4_ADDR_RANGE : OV_IKE_TS_IPV6_ADDR_RANGE;
+
+	for (size_t k = 0; k < tss->n; k++)
+		if (tss->ts[k].type == type && memcmp(tss->ts[k].lo, addr, 16) <= 0 &&
+		    memcmp(addr, tss->ts[k].hi, 16) <= 0)
+			return true;
+	return false;
+}
+
+/* Do the selectors @tsi/@tsr cover the two VTEPs (the initiator's first)? */
+static bool
+ts_ok(const struct ov_ike_msg *m, const uint8_t *init_addr, const uint8_t *resp_addr)
+{
+	const struct ov_ike_pl *a = ov_ike_find(m, OV_IKE_PL_TSI), *b = ov_ike_find(m, OV_IKE_PL_TSR);
+	struct ov_ike_tss ti, tr;
+
+	if (a == NULL || b == NULL || ov_ike_read_ts(a, &ti, NULL) < 0 || ov_ike_read_ts(b, &tr, NULL) < 0)
+		return false;
+	return ts_covers(&ti, init_addr) && ts_covers(&tr, resp_addr);
+}
+
+/* The selectors, @init_ts the exchange's initiator's side: each one
+ * address, all protocols and ports, of its family. */
+static void
+put_ts(struct ov_ike_buf *b, const uint8_t *init_ts, const uint8_t *resp_ts)
+{
+	struct ov_ike_ts ts = { .port_hi = 0xffff };
+	uint8_t body[64];
+	int len;
+
+	for (int r = 0; r < 2; r++) {
+		const uint8_t *a = r ? resp_ts : init_ts;
+
+		ts.type = ov_ike_addr_v4(a) ? OV_IKE_TS_IPV4_ADDR_RANGE : OV_IKE_TS_IPV6_ADDR_RANGE;
+		memcpy(ts.lo, a, 16);
+		memcpy(ts.hi, a, 16);
+		if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
+			ov_ike_put(b, r ? OV_IKE_PL_TSR : OV_IKE_PL_TSI, body, (size_t)len);
+	}
+}
+
 /* ------------------------------------------------------------ IKE_SA_INIT */
 
 static int
 put_nat_d(struct ov_ike_buf *b, const struct ov_ike_peer *p, uint64_t spi_i, uint64_t spi_r)
 {
-	uint8_t hash[20], n[32];
+	uint8_t hash[20], n[32], none[16] = { 0 };
 	int nl;
 
 	/* what this side sees as its own address and the peer's: a NAT between
-	 * changes them; encapsulation asked for says an address no NAT gives */
-	if (ov_ike_nat_hash(spi_i, spi_r, p->c.encap ? 0 : p->c.local, OV_IKE_PORT, hash) < 0 ||
+	 * changes them; encapsulation asked for says an address no NAT gives
+	 * (the family's unspecified one: 0.0.0.0 or ::) */
+	if (ov_ike_addr_v4(p->c.local))
+		none[10] = none[11] = 0xff;
+	if (ov_ike_nat_hash(spi_i, spi_r, p->c.encap ? none : p->c.local, OV_IKE_PORT, hash) < 0 ||
 	    (nl = ov_ike_body_notify(n, sizeof(n), 0, NULL, 0, OV_IKE_N_NAT_DETECTION_SOURCE_IP, hash, 20)) < 0)
 		return -EIO;
 	ov_ike_put(b, OV_IKE_PL_NOTIFY, n, (size_t)nl);
@@ -487,7 +534,7 @@ put_nat_d(struct ov_ike_buf *b, const struct ov_ike_peer *p, uint64_t spi_i, uin
 
 /* Where an IKE_SA_INIT came from and went to. */
 struct addrs {
-	uint32_t src, dst;
+	uint8_t src[16], dst[16];	/* as conf.local */
 	uint16_t sport, dport;
 };
 
@@ -696,7 +743,7 @@ init_answer(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t 
 	/* half-open until its IKE_AUTH verifies: the peer's SA in use (if any) goes on meanwhile */
 	sa_free(p, p->half);
 	p->half = sa;
-	sa->raddr = a->src;
+	memcpy(sa->raddr, a->src, 16);
 	sa->rport = a->sport;
 	sa->st = SA_WAIT_AUTH;
 	sa->peer_id = 1;
@@ -714,7 +761,6 @@ auth_send(struct ov_ike_peer *p, uint64_t now_ms)
 	struct ike_sa *sa = p->sa;
 	uint8_t inner[OV_IKE_MSG_MAX], out[OV_IKE_MSG_MAX], id[4 + OV_IKE_ID_MAX], auth[4 + OV_IKECERT_SIG_MAX];
 	uint8_t body[256], spi[4];
-	struct ov_ike_ts ts;
 	struct ov_ike_xf xf[3];
 	struct ov_ike_buf b;
 	size_t il = id_body(p, true, id);
@@ -737,12 +783,7 @@ auth_send(struct ov_ike_peer *p, uint64_t now_ms)
 	xf[2] = (struct ov_ike_xf){ OV_IKE_XF_ESN, OV_IKE_ESN_NO, 0 };
 	if ((len = ov_ike_body_sa(body, sizeof(body), 1, OV_IKE_PROTO_ESP, spi, 4, xf, 3)) > 0)
 		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)len);
-	ts = (struct ov_ike_ts){ .port_hi = 0xffff, .lo = ntohl(p->c.ts_local), .hi = ntohl(p->c.ts_local) };
-	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
-		ov_ike_put(&b, OV_IKE_PL_TSI, body, (size_t)len);
-	ts.lo = ts.hi = ntohl(p->c.ts_remote);
-	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
-		ov_ike_put(&b, OV_IKE_PL_TSR, body, (size_t)len);
+	put_ts(&b, p->c.ts_local, p->c.ts_remote);
 	if ((len = seal_msg(sa, OV_IKE_AUTH, false, 1, &b, out)) < 0) {
 		sa_end(p, now_ms, "IKE_AUTH does not fit");
 		return;
@@ -864,23 +905,6 @@ auth_ok(struct ov_ike_peer *p, const struct ov_ike_msg *m, bool peer_initiator)
 	return ok ? 0 : OV_IKE_R_auth_failed;
 }
 
-/* Do the selectors @tsi/@tsr cover the two VTEPs (the initiator's first)? */
-static bool
-ts_ok(const struct ov_ike_msg *m, uint32_t init_addr, uint32_t resp_addr)
-{
-	const struct ov_ike_pl *a = ov_ike_find(m, OV_IKE_PL_TSI), *b = ov_ike_find(m, OV_IKE_PL_TSR);
-	struct ov_ike_tss ti, tr;
-	bool i = false, r = false;
-
-	if (a == NULL || b == NULL || ov_ike_read_ts(a, &ti, NULL) < 0 || ov_ike_read_ts(b, &tr, NULL) < 0)
-		return false;
-	for (size_t k = 0; k < ti.n; k++)
-		i = i || (ti.ts[k].lo <= ntohl(init_addr) && ntohl(init_addr) <= ti.ts[k].hi);
-	for (size_t k = 0; k < tr.n; k++)
-		r = r || (tr.ts[k].lo <= ntohl(resp_addr) && ntohl(resp_addr) <= tr.ts[k].hi);
-	return i && r;
-}
-
 /* The Child SA's keys: KEYMAT's first half the initiator's to the responder. */
 static int
 child_keys(struct ike_sa *sa)
@@ -950,7 +974,6 @@ auth_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 	uint8_t inner[OV_IKE_MSG_MAX], id[4 + OV_IKE_ID_MAX], auth[4 + OV_IKECERT_SIG_MAX], body[256], spi[4];
 	struct ov_ike_sa offer;
 	struct ov_ike_xf xf[3];
-	struct ov_ike_ts ts;
 	struct ov_ike_buf b;
 	size_t il;
 	bool esn = false;
@@ -993,12 +1016,7 @@ auth_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 				  (size_t)esp_xfs(sa, esn, xf))) > 0)
 		ov_ike_put(&b, OV_IKE_PL_SA, body, (size_t)len);
 	/* narrowed to the two VTEPs, all protocols */
-	ts = (struct ov_ike_ts){ .port_hi = 0xffff, .lo = ntohl(p->c.ts_remote), .hi = ntohl(p->c.ts_remote) };
-	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
-		ov_ike_put(&b, OV_IKE_PL_TSI, body, (size_t)len);
-	ts.lo = ts.hi = ntohl(p->c.ts_local);
-	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
-		ov_ike_put(&b, OV_IKE_PL_TSR, body, (size_t)len);
+	put_ts(&b, p->c.ts_remote, p->c.ts_local);
 	answer_sealed(p, OV_IKE_AUTH, m->h.msgid, &b);
 	memset(inner, 0, sizeof(inner));
 	child_ready(p);
@@ -1143,21 +1161,6 @@ put_ke(struct ov_ike_buf *b, uint16_t group, const uint8_t *pub)
 	ov_ike_put(b, OV_IKE_PL_KE, ke, 4 + ov_ike_dh_len(group));
 }
 
-/* The selectors, @init_ts the CREATE_CHILD_SA initiator's side. */
-static void
-put_ts(struct ov_ike_buf *b, uint32_t init_ts, uint32_t resp_ts)
-{
-	struct ov_ike_ts ts = { .port_hi = 0xffff, .lo = ntohl(init_ts), .hi = ntohl(init_ts) };
-	uint8_t body[64];
-	int len;
-
-	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
-		ov_ike_put(b, OV_IKE_PL_TSI, body, (size_t)len);
-	ts.lo = ts.hi = ntohl(resp_ts);
-	if ((len = ov_ike_body_ts(body, sizeof(body), &ts, 1)) > 0)
-		ov_ike_put(b, OV_IKE_PL_TSR, body, (size_t)len);
-}
-
 /* Our rekey of the Child SA (1.3.3: REKEY_SA, an ESP proposal with the DH
  * group, Ni, KEi, the selectors) or of the IKE SA (1.3.2: an IKE proposal
  * with our new SPI, Ni, KEi). */
@@ -1248,7 +1251,7 @@ ike_successor(struct ov_ike_peer *p, struct ike_sa *old, bool initiator, uint64_
 	}
 	sa->st = SA_UP;
 	sa->natt = old->natt;
-	sa->raddr = old->raddr;
+	memcpy(sa->raddr, old->raddr, 16);
 	sa->rport = old->rport;
 	sa->heard_at = now_ms;
 	sa->up_at = now_ms;
@@ -1598,10 +1601,10 @@ info_answer(struct ov_ike *e, struct ov_ike_peer *p, const struct ov_ike_msg *m,
 /* ------------------------------------------------------------ input */
 
 static struct ov_ike_peer *
-peer_by_addr(struct ov_ike *e, uint32_t src, uint32_t dst)
+peer_by_addr(struct ov_ike *e, const uint8_t *src, const uint8_t *dst)
 {
 	for (struct ov_ike_peer *p = e->peers; p != NULL; p = p->next)
-		if (p->c.remote == src && p->c.local == dst)
+		if (memcmp(p->c.remote, src, 16) == 0 && memcmp(p->c.local, dst, 16) == 0)
 			return p;
 	return NULL;
 }
@@ -1610,14 +1613,14 @@ peer_by_addr(struct ov_ike *e, uint32_t src, uint32_t dst)
  * addresses, else (a NAT between: the source is the NAT's) the one peer
  * of @dst that may be behind a NAT (encap); NULL: none, or not one. */
 static struct ov_ike_peer *
-peer_of(struct ov_ike *e, uint32_t src, uint32_t dst)
+peer_of(struct ov_ike *e, const uint8_t *src, const uint8_t *dst)
 {
 	struct ov_ike_peer *p = peer_by_addr(e, src, dst), *nat = NULL;
 
 	if (p != NULL)
 		return p;
 	for (p = e->peers; p != NULL; p = p->next)
-		if (p->c.local == dst && p->c.encap) {
+		if (memcmp(p->c.local, dst, 16) == 0 && p->c.encap) {
 			if (nat != NULL)
 				return NULL;
 			nat = p;
@@ -1645,23 +1648,26 @@ open_sk(struct ike_sa *sa, const uint8_t *buf, const struct ov_ike_msg *m, uint8
 
 /* An authenticated message from the peer's @sport to our @dport: where it is now. */
 static void
-heard(struct ike_sa *sa, uint32_t src, uint16_t sport, uint16_t dport, uint64_t now_ms)
+heard(struct ike_sa *sa, const uint8_t *src, uint16_t sport, uint16_t dport, uint64_t now_ms)
 {
 	sa->heard_at = now_ms;
-	sa->raddr = src;
+	memcpy(sa->raddr, src, 16);
 	sa->rport = sport;
 	if (dport == OV_IKE_NATT_PORT)
 		sa->natt = true;
 }
 
 /* A cookie (2.6) for the initiator's IKE_SA_INIT @m from @a with @secret:
- * 1, then HMAC-SHA256(secret, Ni | its address | SPIi)'s first 16 bytes. */
+ * 1, then HMAC-SHA256(secret, Ni | its address (IPv4's 4 bytes, IPv6's
+ * 16) | SPIi)'s first 16 bytes. */
 static int
 cookie_of(const uint8_t *secret, const struct ov_ike_pl *nonce, const struct addrs *a, uint64_t spi_i,
 	  uint8_t out[OV_IKE_COOKIE_LEN])
 {
 	uint8_t mac[OV_IKE_PRF_MAX], spi[8];
-	struct iovec v[3] = { { (void *)nonce->body, nonce->len }, { (void *)&a->src, 4 }, { spi, 8 } };
+	size_t al;
+	const uint8_t *src = ov_ike_addr_wire(a->src, &al);
+	struct iovec v[3] = { { (void *)nonce->body, nonce->len }, { (void *)src, al }, { spi, 8 } };
 	int rc;
 
 	ov_ike_be32(spi, (uint32_t)(spi_i >> 32));
@@ -1869,12 +1875,15 @@ on_trial(struct ov_ike *e, struct ov_ike_peer *p, const uint8_t *buf, size_t len
 }
 
 void
-ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *buf,
-	     size_t len, uint64_t now_ms)
+ov_ike_input(struct ov_ike *e, const uint8_t src[16], uint16_t sport, const uint8_t dst[16], uint16_t dport,
+	     const uint8_t *buf, size_t len, uint64_t now_ms)
 {
 	struct ov_ike_peer *p = peer_of(e, src, dst);
-	const struct addrs a = { src, dst, sport, dport };
+	struct addrs a = { .sport = sport, .dport = dport };
 	struct ov_ike_msg m;
+
+	memcpy(a.src, src, 16);
+	memcpy(a.dst, dst, 16);
 
 	e->st.in++;
 	if (len > OV_IKE_MSG_MAX || ov_ike_parse(buf, len, &m, NULL) < 0) {
@@ -2017,8 +2026,15 @@ ov_ike_free(struct ov_ike *e)
 int
 ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_peer **out)
 {
+	static const uint8_t none[16];
+	bool v4 = ov_ike_addr_v4(c->local);
 	struct ov_ike_peer *p;
 
+	/* one family: the IKE SA's, its ID's and its selectors' (all zero: the VTEPs) */
+	if (ov_ike_addr_v4(c->remote) != v4 ||
+	    (memcmp(c->ts_local, none, 16) != 0 && ov_ike_addr_v4(c->ts_local) != v4) ||
+	    (memcmp(c->ts_remote, none, 16) != 0 && ov_ike_addr_v4(c->ts_remote) != v4))
+		return -EINVAL;
 	if ((c->psk_len == 0 && c->cert == NULL) || c->psk_len > OV_IKE_PSK_MAX || c->psk_alt_len > OV_IKE_PSK_MAX || c->id_len > OV_IKE_ID_MAX || c->rid_len > OV_IKE_ID_MAX ||
 	    (c->aes_bits != 0 && c->aes_bits != 128 && c->aes_bits != 256) ||
 	    (c->dh != 0 && ov_ike_dh_len(c->dh) == 0) || (c->prf != 0 && ov_ike_prf_len(c->prf) == 0) ||
@@ -2042,10 +2058,10 @@ ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_pee
 		p->c.prf = OV_IKE_PRF_HMAC_SHA2_256;
 	if (p->c.aes_bits == 0)
 		p->c.aes_bits = 256;
-	if (p->c.ts_local == 0)
-		p->c.ts_local = p->c.local;
-	if (p->c.ts_remote == 0)
-		p->c.ts_remote = p->c.remote;
+	if (memcmp(p->c.ts_local, none, 16) == 0)
+		memcpy(p->c.ts_local, p->c.local, 16);
+	if (memcmp(p->c.ts_remote, none, 16) == 0)
+		memcpy(p->c.ts_remote, p->c.remote, 16);
 	p->state = "down";
 	p->next = e->peers;
 	e->peers = p;

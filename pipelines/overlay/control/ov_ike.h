@@ -13,7 +13,10 @@
  * one proposal (AES-GCM-16 128 or 256, HMAC-SHA2-256/384/512 as PRF,
  * Curve25519, ECP-256 or MODP-2048), IKE_AUTH with a pre-shared key, one
  * Child SA per IKE SA (ESP, AES-GCM-16, tunnel mode, the selectors the two
- * VTEPs' addresses: what the overlay's datagrams carry), CREATE_CHILD_SA
+ * VTEPs' addresses: what the overlay's datagrams carry), over IPv4 or IPv6
+ * (the VTEPs' family: ID_IPV4_ADDR or ID_IPV6_ADDR, TS_IPV4_ADDR_RANGE or
+ * TS_IPV6_ADDR_RANGE, the NAT_DETECTION hashes over the 4 or 16 bytes; a
+ * selector of the other family is not the path's), CREATE_CHILD_SA
  * rekeys by either side (the Child SA's with REKEY_SA and a fresh DH of the
  * IKE SA's group, PFS: a peer's offer without one is not taken; the IKE
  * SA's, its keys from the old SK_d and a fresh DH, the Child SA moving to
@@ -102,11 +105,13 @@ struct ov_ike_peer;
 /* One peer (a gateway): its address, identities, key and proposal. */
 struct ov_ike_conf {
 	char name[64];
-	uint32_t local, remote;		/* IPv4, network order */
-	uint8_t id_type;		/* ours: 0 is ID_IPV4_ADDR of @local */
+	/* the VTEPs, one family: IPv4 mapped (::ffff:a.b.c.d, ov_ike_addr_v4)
+	 * or IPv6, network order; the IKE SA runs over their family */
+	uint8_t local[16], remote[16];
+	uint8_t id_type;		/* ours: 0 is @local's address (ID_IPV4_ADDR or ID_IPV6_ADDR) */
 	uint8_t id[OV_IKE_ID_MAX];
 	size_t id_len;
-	uint8_t rid_type;		/* the peer's expected: 0 is ID_IPV4_ADDR of @remote */
+	uint8_t rid_type;		/* the peer's expected: 0 is @remote's address */
 	uint8_t rid[OV_IKE_ID_MAX];
 	size_t rid_len;
 	uint8_t psk[OV_IKE_PSK_MAX];	/* copied into locked memory */
@@ -122,7 +127,9 @@ struct ov_ike_conf {
 	struct ov_ikecert *cert;
 	uint16_t dh, prf;		/* 0: Curve25519, HMAC-SHA2-256 */
 	unsigned int aes_bits;		/* 0: 256 */
-	uint32_t ts_local, ts_remote;	/* the Child SA's selectors, the VTEPs (network order; 0: @local, @remote) */
+	/* the Child SA's selectors, the VTEPs (as @local; all zero: @local,
+	 * @remote), of @local's family */
+	uint8_t ts_local[16], ts_remote[16];
 	bool start;			/* this side starts (the other answers) */
 	bool encap;			/* UDP-encapsulate (port 4500) even without a NAT between (RFC 3948); the
 					 * peer may be behind a NAT: its messages taken from any address when it is
@@ -150,11 +157,12 @@ struct ov_ike_child {
 };
 
 struct ov_ike_ops {
-	/* @msg to the peer at @dst:@dport (network order: where its last
-	 * message came from, a NAT's when one is between), from our @sport
-	 * (4500: the caller puts the non-ESP marker before it) */
-	void (*send)(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
-		     uint16_t dport);
+	/* @msg to the peer at @dst:@dport (@dst 16 bytes as conf.remote, of
+	 * its family: where its last message came from, a NAT's when one is
+	 * between), from our @sport (4500: the caller puts the non-ESP marker
+	 * before it) */
+	void (*send)(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport,
+		     const uint8_t dst[16], uint16_t dport);
 	/* A fresh inbound SPI (not 0, unique among the caller's SAs). */
 	uint32_t (*spi)(void *ctx, struct ov_ike_peer *p);
 	void (*child_up)(void *ctx, struct ov_ike_peer *p, const struct ov_ike_child *c);
@@ -176,7 +184,8 @@ struct ov_ike *ov_ike_new(const struct ov_ike_ops *ops);
 /* Every IKE SA let go (nothing sent; their Child SAs said down). */
 void ov_ike_free(struct ov_ike *e);
 
-/* A peer (@c copied); the starting side starts at the next tick. 0, -EINVAL or -ENOMEM. */
+/* A peer (@c copied); the starting side starts at the next tick. 0, -EINVAL
+ * (its addresses not of one family among them) or -ENOMEM. */
 int ov_ike_peer_add(struct ov_ike *e, const struct ov_ike_conf *c, struct ov_ike_peer **out);
 /* Its IKE SA deleted (a Delete sent when established) and let go. */
 void ov_ike_peer_del(struct ov_ike *e, struct ov_ike_peer *p, uint64_t now_ms);
@@ -191,9 +200,10 @@ const char *ov_ike_peer_name(const struct ov_ike_peer *p);
 /* Its state: "connecting", "established" or "down". */
 const char *ov_ike_peer_state(const struct ov_ike_peer *p);
 
-/* A datagram from @src:@sport to our @dst:@dport (the non-ESP marker taken off). */
-void ov_ike_input(struct ov_ike *e, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const uint8_t *buf,
-		  size_t len, uint64_t now_ms);
+/* A datagram from @src:@sport to our @dst:@dport (addresses as conf.local;
+ * the non-ESP marker taken off). */
+void ov_ike_input(struct ov_ike *e, const uint8_t src[16], uint16_t sport, const uint8_t dst[16], uint16_t dport,
+		  const uint8_t *buf, size_t len, uint64_t now_ms);
 /* Time: retransmissions, liveness checks, starts. */
 void ov_ike_tick(struct ov_ike *e, uint64_t now_ms);
 

@@ -462,16 +462,18 @@ ov_ike_auth_psk(const struct ov_ike_keys *k, const uint8_t *psk, size_t psk_len,
 }
 
 int
-ov_ike_nat_hash(uint64_t spi_i, uint64_t spi_r, uint32_t addr_be, uint16_t port, uint8_t out[20])
+ov_ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t addr[16], uint16_t port, uint8_t out[20])
 {
-	uint8_t in[22];
+	uint8_t in[34];
 	unsigned int len = 20;
+	size_t al;
+	const uint8_t *a = ov_ike_addr_wire(addr, &al);
 
 	spi_be(in, spi_i);
 	spi_be(in + 8, spi_r);
-	memcpy(in + 16, &addr_be, 4);
-	ov_ike_be16(in + 20, port);
-	return EVP_Digest(in, sizeof(in), out, &len, EVP_sha1(), NULL) == 1 && len == 20 ? 0 : -EIO;
+	memcpy(in + 16, a, al);
+	ov_ike_be16(in + 16 + al, port);
+	return EVP_Digest(in, 18 + al, out, &len, EVP_sha1(), NULL) == 1 && len == 20 ? 0 : -EIO;
 }
 
 int

@@ -95,9 +95,10 @@ size_t ov_ike_signed_octets(const struct ov_ike_keys *k, bool initiator, const u
 int ov_ike_auth_psk(const struct ov_ike_keys *k, const uint8_t *psk, size_t psk_len, const uint8_t *octets,
 		    size_t octets_len, uint8_t *out);
 
-/* NAT_DETECTION_*_IP's data (2.23): SHA-1 of SPIi | SPIr | @addr (IPv4,
- * network order) | @port (host order), into @out (20). */
-int ov_ike_nat_hash(uint64_t spi_i, uint64_t spi_r, uint32_t addr_be, uint16_t port, uint8_t out[20]);
+/* NAT_DETECTION_*_IP's data (2.23): SHA-1 of SPIi | SPIr | @addr (as the
+ * engine keeps it: IPv4's 4 bytes are hashed, IPv6's 16) | @port (host
+ * order), into @out (20). */
+int ov_ike_nat_hash(uint64_t spi_i, uint64_t spi_r, const uint8_t addr[16], uint16_t port, uint8_t out[20]);
 
 /* Compare in constant time: 0 when equal. */
 int ov_ike_memcmp(const void *a, const void *b, size_t len);

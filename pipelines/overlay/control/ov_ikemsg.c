@@ -266,23 +266,34 @@ ov_ike_read_ts(const struct ov_ike_pl *p, struct ov_ike_tss *ts, const char **wh
 		return bad(why, "a TS payload short of its header");
 	n = p->body[0];
 	for (size_t i = 0; i < n; i++) {
+		const uint8_t *s = p->body + at;
+		struct ov_ike_ts t;
 		uint16_t sl;
 
 		if (p->len - at < 4)
 			return bad(why, "a selector past its payload");
-		sl = ov_ike_get16(p->body + at + 2);
+		sl = ov_ike_get16(s + 2);
 		if (sl < 8 || sl > p->len - at)
 			return bad(why, "a selector's length");
-		if (p->body[at] == OV_IKE_TS_IPV4_ADDR_RANGE) {
-			if (sl != 16)
-				return bad(why, "an IPv4 selector not 16 bytes");
-			if (ts->n < OV_IKE_TS_MAX)
-				ts->ts[ts->n++] = (struct ov_ike_ts){
-					.proto = p->body[at + 1], .port_lo = ov_ike_get16(p->body + at + 4),
-					.port_hi = ov_ike_get16(p->body + at + 6), .lo = ov_ike_get32(p->body + at + 8),
-					.hi = ov_ike_get32(p->body + at + 12) };
+		at += sl;
+		if (s[0] != OV_IKE_TS_IPV4_ADDR_RANGE && s[0] != OV_IKE_TS_IPV6_ADDR_RANGE)
+			continue;	/* another type (Fibre Channel's, a security label): no path has one */
+		if (sl != (s[0] == OV_IKE_TS_IPV4_ADDR_RANGE ? 16 : 40))
+			return bad(why, s[0] == OV_IKE_TS_IPV4_ADDR_RANGE ? "an IPv4 selector not 16 bytes"
+									  : "an IPv6 selector not 40 bytes");
+		if (ts->n == OV_IKE_TS_MAX)
+			continue;
+		t = (struct ov_ike_ts){ .type = s[0], .proto = s[1], .port_lo = ov_ike_get16(s + 4),
+					.port_hi = ov_ike_get16(s + 6) };
+		if (s[0] == OV_IKE_TS_IPV4_ADDR_RANGE) {
+			t.lo[10] = t.lo[11] = t.hi[10] = t.hi[11] = 0xff;
+			memcpy(t.lo + 12, s + 8, 4);
+			memcpy(t.hi + 12, s + 12, 4);
+		} else {
+			memcpy(t.lo, s + 8, 16);
+			memcpy(t.hi, s + 24, 16);
 		}
-		at += sl;	/* another type (IPv6): this box's paths have none; skipped */
+		ts->ts[ts->n++] = t;
 	}
 	if (at != p->len)
 		return bad(why, "bytes after the last selector");
@@ -495,22 +506,30 @@ ov_ike_body_notify(uint8_t *out, size_t cap, uint8_t proto, const uint8_t *spi, 
 int
 ov_ike_body_ts(uint8_t *out, size_t cap, const struct ov_ike_ts *ts, size_t n)
 {
-	size_t len = 4 + 16 * n;
+	size_t len = 4;
 
+	for (size_t i = 0; i < n; i++) {
+		if (ts[i].type != OV_IKE_TS_IPV4_ADDR_RANGE && ts[i].type != OV_IKE_TS_IPV6_ADDR_RANGE)
+			return -EINVAL;
+		len += ts[i].type == OV_IKE_TS_IPV4_ADDR_RANGE ? 16 : 40;
+	}
 	if (len > cap || n > 255)
 		return -ENOSPC;
 	memset(out, 0, 4);
 	out[0] = (uint8_t)n;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *p = out + 4 + 16 * i;
+	for (size_t i = 0, at = 4; i < n; i++) {
+		uint8_t *p = out + at;
+		size_t al = ts[i].type == OV_IKE_TS_IPV4_ADDR_RANGE ? 4 : 16;
 
-		p[0] = OV_IKE_TS_IPV4_ADDR_RANGE;
+		p[0] = ts[i].type;
 		p[1] = ts[i].proto;
-		ov_ike_be16(p + 2, 16);
+		ov_ike_be16(p + 2, (uint16_t)(8 + 2 * al));
 		ov_ike_be16(p + 4, ts[i].port_lo);
 		ov_ike_be16(p + 6, ts[i].port_hi);
-		ov_ike_be32(p + 8, ts[i].lo);
-		ov_ike_be32(p + 12, ts[i].hi);
+		/* IPv4's ends are the last 4 bytes of their mapped form */
+		memcpy(p + 8, ts[i].lo + 16 - al, al);
+		memcpy(p + 8 + al, ts[i].hi + 16 - al, al);
+		at += 8 + 2 * al;
 	}
 	return (int)len;
 }

@@ -101,7 +101,30 @@ enum { OV_IKE_ID_IPV4_ADDR = 1, OV_IKE_ID_FQDN = 2, OV_IKE_ID_RFC822_ADDR = 3, O
        OV_IKE_ID_DER_ASN1_DN = 9, OV_IKE_ID_KEY_ID = 11 };
 enum { OV_IKE_AUTH_RSA = 1, OV_IKE_AUTH_PSK = 2, OV_IKE_AUTH_ECDSA_256 = 9, OV_IKE_AUTH_DIGITAL_SIGNATURE = 14 };
 enum { OV_IKE_CERT_X509_SIG = 4 };
-enum { OV_IKE_TS_IPV4_ADDR_RANGE = 7 };
+enum { OV_IKE_TS_IPV4_ADDR_RANGE = 7, OV_IKE_TS_IPV6_ADDR_RANGE = 8 };
+
+/* An address as the engine keeps it: 16 bytes, IPv4 mapped (::ffff:a.b.c.d,
+ * RFC 4291 2.5.5.2) or IPv6, network order, so one field holds either
+ * family and the two never compare equal; on the wire (an ID, a selector,
+ * what NAT_DETECTION hashes) IPv4's is its own 4 bytes. */
+static inline bool
+ov_ike_addr_v4(const uint8_t *a)
+{
+	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+	for (size_t i = 0; i < sizeof(pfx); i++)
+		if (a[i] != pfx[i])
+			return false;
+	return true;
+}
+
+/* @a's bytes on the wire: where they start, and *@len 4 or 16. */
+static inline const uint8_t *
+ov_ike_addr_wire(const uint8_t *a, size_t *len)
+{
+	*len = ov_ike_addr_v4(a) ? 4 : 16;
+	return a + 16 - *len;
+}
 
 struct ov_ike_hdr {
 	uint64_t spi_i, spi_r;	/* host order */
@@ -149,10 +172,14 @@ struct ov_ike_notify {
 	size_t data_len;
 };
 
+/* A selector of an address range: TS_IPV4_ADDR_RANGE or TS_IPV6_ADDR_RANGE
+ * (@type), its ends as the engine keeps addresses (IPv4 mapped), so a range
+ * compares byte by byte within its family. */
 struct ov_ike_ts {
+	uint8_t type;
 	uint8_t proto;
 	uint16_t port_lo, port_hi;
-	uint32_t lo, hi;	/* IPv4, host order */
+	uint8_t lo[16], hi[16];
 };
 
 struct ov_ike_tss {
@@ -183,6 +210,8 @@ int ov_ike_find_notify(const struct ov_ike_msg *m, uint16_t type, struct ov_ike_
 int ov_ike_read_id(const struct ov_ike_pl *p, uint8_t *type, const uint8_t **data, size_t *len, const char **why);
 int ov_ike_read_auth(const struct ov_ike_pl *p, uint8_t *method, const uint8_t **data, size_t *len,
 		     const char **why);
+/* TSi/TSr: its address ranges of either family (IPv4's 16 bytes long, IPv6's
+ * 40: another length is -EBADMSG); a selector of another type is skipped. */
 int ov_ike_read_ts(const struct ov_ike_pl *p, struct ov_ike_tss *ts, const char **why);
 /* Delete: the protocol, each SPI's size and how many (the SPIs at *@spis). */
 int ov_ike_read_delete(const struct ov_ike_pl *p, uint8_t *proto, uint8_t *spi_len, size_t *n,
@@ -223,6 +252,7 @@ int ov_ike_body_sa(uint8_t *out, size_t cap, uint8_t num, uint8_t proto, const u
 		   const struct ov_ike_xf *xf, size_t nxf);
 int ov_ike_body_notify(uint8_t *out, size_t cap, uint8_t proto, const uint8_t *spi, uint8_t spi_len, uint16_t type,
 		       const void *data, size_t len);
+/* TSi/TSr of @n address ranges, each of its @type (-EINVAL: another type). */
 int ov_ike_body_ts(uint8_t *out, size_t cap, const struct ov_ike_ts *ts, size_t n);
 
 /* Helpers for what is built by hand. */

@@ -3,12 +3,13 @@
 /*
  * A peer whose intent says encryption {keying: "ikev2"} has its ESP SAs
  * negotiated, not derived: each of its paths (a local VTEP and one of the
- * peer's endpoints) is one IKE SA of ov_ike (ov_ike.h says what it
- * speaks), whose Child SA's selectors are the two VTEPs, so the overlay's
- * tunnel datagrams between them are what it carries. The far end is
- * another box (its intent names this box the same way) or any IKEv2
- * gateway (strongSwan, a cloud's VPN gateway): there the gateway routes
- * its VXLAN to this box's VTEP through its IPsec tunnel.
+ * peer's endpoints, IPv4 or IPv6) is one IKE SA of ov_ike over that
+ * family (ov_ike.h says what it speaks), whose Child SA's selectors are
+ * the two VTEPs, so the overlay's tunnel datagrams between them are what
+ * it carries. The far end is another box (its intent names this box the
+ * same way) or any IKEv2 gateway (strongSwan, a cloud's VPN gateway):
+ * there the gateway routes its VXLAN to this box's VTEP through its IPsec
+ * tunnel.
  *
  * Authentication is by a pre-shared key or by certificates. A third-party
  * gateway's PSK is a file (encryption.ike.psk_file: owned by sxcd's user,
@@ -16,9 +17,9 @@
  * at the next IKE SA): never in an intent, a log line or a status. Between
  * two boxes it is derived from their X25519 keys (esp.key, ov_keys.c):
  * HKDF-SHA256 of the secret they share over the two VTEPs' addresses,
- * lower first. Certificates (ike.auth cert: the box's certificate and key,
- * the anchors a peer's must chain to, ov_ikecert) are loaded again when a
- * file changes. Rekeys (CREATE_CHILD_SA, a fresh DH each) are ov_ike's, on
+ * lower first (IPv4's 4 bytes each, IPv6's 16). Certificates (ike.auth
+ * cert: the box's certificate and key, the anchors a peer's must chain to,
+ * ov_ikecert) are loaded again when a file changes. Rekeys (CREATE_CHILD_SA, a fresh DH each) are ov_ike's, on
  * the intent's rekey_s and ike_rekey_s; a new encryption.generation is a
  * Child SA rekey now; a UDP-encapsulated path gets a NAT keepalive every
  * IKE_NATT_KA_MS.
@@ -94,7 +95,7 @@ struct ikp {
 	bool start;			/* this box starts its IKE SAs */
 	char name[96];			/* "PEER #PATH" */
 	uint16_t path;
-	uint32_t local, remote;		/* VTEPs, network order */
+	uint8_t local[16], remote[16];	/* VTEPs, one family (dp_addr.h: IPv4 mapped) */
 	uint8_t fp[32];			/* its configuration's digest (its PSK in it): another is a new IKE SA */
 	uint32_t gen;			/* the intent's encryption.generation: another is a rekey now */
 	struct ov_ikecert *crt;		/* ike.auth cert: its certificate, key and anchors (NULL: a PSK) */
@@ -141,19 +142,20 @@ ikp_of(const struct ov_ike_peer *p)
 /* ------------------------------------------------------- the engine's ops */
 
 static void
-op_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+op_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, const uint8_t dst[16],
 	uint16_t dport)
 {
 	struct ikp *w = ikp_of(p);
-	char d[INET_ADDRSTRLEN], *h;
+	char d[INET6_ADDRSTRLEN], *h;
 
 	(void)ctx;
 	if (w == NULL || !g.listening || (h = malloc(2 * len + 1)) == NULL)
 		return;
 	for (size_t i = 0; i < len; i++)
 		snprintf(h + 2 * i, 3, "%02x", msg[i]);
-	/* to where the peer's messages come from: a NAT's address before sxdp's path follows it */
-	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	/* to where the peer's messages come from: a NAT's address before sxdp's
+	 * path follows it; the text of the path's family is what sxdp sends over */
+	dp_addr_ntop_any(dst, d, sizeof(d));
 	cd_host_call(g.sxdp, "overlay.ike.send", json_pack("{s:i,s:s,s:i,s:s,s:i}", "path", w->path, "msg", h,
 							    "sport", sport, "dst", d, "dport", dport), answered,
 		     "an IKE message");
@@ -202,8 +204,8 @@ id_take(void)
 static uint16_t
 sa_add(const struct ikp *w, const struct ov_ike_child *c, bool out)
 {
-	char hex[2 * OV_IKE_KEY_MAX + 1], s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-	uint32_t src = out ? w->local : w->remote, dst = out ? w->remote : w->local;
+	char hex[2 * OV_IKE_KEY_MAX + 1], s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const uint8_t *src = out ? w->local : w->remote, *dst = out ? w->remote : w->local;
 	const uint8_t *key = out ? c->key_out : c->key_in;
 	json_t *req;
 	int id;
@@ -214,8 +216,8 @@ sa_add(const struct ikp *w, const struct ov_ike_child *c, bool out)
 	}
 	for (size_t i = 0; i < c->key_len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", key[i]);
-	inet_ntop(AF_INET, &src, s, sizeof(s));
-	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	dp_addr_ntop_any(src, s, sizeof(s));
+	dp_addr_ntop_any(dst, d, sizeof(d));
 	req = json_pack("{s:i,s:s,s:I,s:s,s:s,s:s,s:s,s:b,s:i}", "id", id, "dir", out ? "out" : "in", "spi",
 			(json_int_t)(out ? c->spi_out : c->spi_in), "cipher",
 			c->key_len == 36 ? "aes-gcm-256" : "aes-gcm-128", "key", hex, "src", s, "dst", d, "esn",
@@ -325,28 +327,32 @@ static const struct ov_ike_ops ops = {
 /* ------------------------------------------------------------ the paths */
 
 /* Two boxes' PSK: HKDF-SHA256 of the secret their X25519 keys share, over
- * their VTEPs' addresses (the lower first: both compute the same); @prev:
- * of the box's key a rotation replaced (-ENOENT: none under way). */
+ * their VTEPs' addresses (the lower first: both compute the same; IPv4's 4
+ * bytes each, as before IPv6, so a pair of boxes keeps its PSK across an
+ * upgrade; IPv6's 16); @prev: of the box's key a rotation replaced
+ * (-ENOENT: none under way). */
 static int
-psk_derived(const char *pub_b64, uint32_t local, uint32_t remote, bool prev, uint8_t psk[32])
+psk_derived(const char *pub_b64, const uint8_t local[16], const uint8_t remote[16], bool prev, uint8_t psk[32])
 {
 	static const unsigned char salt[] = "sxdp ike psk v1";
-	uint8_t shared[32], info[8];
-	uint32_t lo = ntohl(local) < ntohl(remote) ? local : remote, hi = lo == local ? remote : local;
-	size_t len = 32;
+	/* mapped IPv4 orders as its 4 bytes do */
+	const uint8_t *lo = memcmp(local, remote, 16) < 0 ? local : remote, *hi = lo == local ? remote : local;
+	size_t len = 32, al = dp_addr_mapped(local) ? 4 : 16;
+	uint8_t shared[32], info[32];
 	EVP_PKEY_CTX *cx = NULL;
 	int rc;
 
 	if ((rc = prev ? ov_keys_shared_prev(pub_b64, shared) : ov_keys_shared(pub_b64, shared)) < 0)
 		return rc;
-	memcpy(info, &lo, 4);
-	memcpy(info + 4, &hi, 4);
+	memcpy(info, lo + 16 - al, al);
+	memcpy(info + al, hi + 16 - al, al);
 	rc = -EIO;
 	if ((cx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL)) != NULL && EVP_PKEY_derive_init(cx) == 1 &&
 	    EVP_PKEY_CTX_set_hkdf_md(cx, EVP_sha256()) == 1 &&
 	    EVP_PKEY_CTX_set1_hkdf_salt(cx, salt, sizeof(salt) - 1) == 1 &&
-	    EVP_PKEY_CTX_set1_hkdf_key(cx, shared, 32) == 1 && EVP_PKEY_CTX_add1_hkdf_info(cx, info, 8) == 1 &&
-	    EVP_PKEY_derive(cx, psk, &len) == 1 && len == 32)
+	    EVP_PKEY_CTX_set1_hkdf_key(cx, shared, 32) == 1 &&
+	    EVP_PKEY_CTX_add1_hkdf_info(cx, info, (int)(2 * al)) == 1 && EVP_PKEY_derive(cx, psk, &len) == 1 &&
+	    len == 32)
 		rc = 0;
 	EVP_PKEY_CTX_free(cx);
 	OPENSSL_cleanse(shared, sizeof(shared));
@@ -357,8 +363,8 @@ psk_derived(const char *pub_b64, uint32_t local, uint32_t remote, bool prev, uin
  * encryption) into @c: 0, or -errno with @why said. The caller wipes @c
  * (its PSK is in it). */
 static int
-conf_of(const struct ikp *w, const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t remote,
-	struct ov_ike_conf *c, char *why, size_t len)
+conf_of(const struct ikp *w, const char *name, json_t *enc, uint16_t path, const uint8_t local[16],
+	const uint8_t remote[16], struct ov_ike_conf *c, char *why, size_t len)
 {
 	json_t *ike = json_object_get(enc, "ike");
 	const char *psk_file = json_string_value(json_object_get(ike, "psk_file"));
@@ -370,8 +376,8 @@ conf_of(const struct ikp *w, const char *name, json_t *enc, uint16_t path, uint3
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s #%u", name, (unsigned int)path);
-	c->local = local;
-	c->remote = remote;
+	memcpy(c->local, local, 16);
+	memcpy(c->remote, remote, 16);
 	if (w->crt != NULL) {
 		c->cert = w->crt;	/* certificates, no PSK */
 	} else if (psk_file != NULL) {
@@ -405,7 +411,7 @@ conf_of(const struct ikp *w, const char *name, json_t *enc, uint16_t path, uint3
 	c->dh = strcmp(dh, "ecp256") == 0 ? OV_IKE_DH_ECP_256 : strcmp(dh, "modp2048") == 0 ? OV_IKE_DH_MODP_2048
 											    : OV_IKE_DH_CURVE25519;
 	c->aes_bits = strcmp(json_string_value(json_object_get(enc, "cipher")) ?: "", "aes-gcm-256") == 0 ? 256 : 128;
-	c->start = start != NULL ? json_is_true(start) : psk_file != NULL || ntohl(local) < ntohl(remote);
+	c->start = start != NULL ? json_is_true(start) : psk_file != NULL || memcmp(local, remote, 16) < 0;
 	c->encap = json_is_true(json_object_get(enc, "nat_traversal"));
 	c->dpd_ms = (unsigned int)(dpd != NULL ? json_integer_value(dpd) : IKE_DPD_S) * 1000;
 	c->child_life_ms = (unsigned int)json_integer_value(json_object_get(ike, "rekey_s")) * 1000;
@@ -531,7 +537,7 @@ certs_set(struct ikp *w, json_t *ike, char *why, size_t len)
 /* Path @path of peer @name as its intent says now: set up, or started
  * again when its configuration changed. */
 static void
-path_set(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t remote)
+path_set(const char *name, json_t *enc, uint16_t path, const uint8_t local[16], const uint8_t remote[16])
 {
 	uint32_t gen = (uint32_t)json_integer_value(json_object_get(enc, "generation"));
 	struct ov_ike_conf c, timers;
@@ -546,7 +552,9 @@ path_set(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t 
 		return;
 	}
 	if (!w->used) {
-		*w = (struct ikp){ .used = true, .path = path, .local = local, .remote = remote };
+		*w = (struct ikp){ .used = true, .path = path };
+		memcpy(w->local, local, 16);
+		memcpy(w->remote, remote, 16);
 		snprintf(w->name, sizeof(w->name), "%s #%u", name, (unsigned int)path);
 		snprintf(w->state, sizeof(w->state), "down");
 	}
@@ -588,8 +596,8 @@ path_set(const char *name, json_t *enc, uint16_t path, uint32_t local, uint32_t 
 	w->gen = gen;
 	/* new, or another key, identity, group or end: a new IKE SA */
 	ikp_stop(w);
-	w->local = local;
-	w->remote = remote;
+	memcpy(w->local, local, 16);
+	memcpy(w->remote, remote, 16);
 	rc = ov_ike_peer_add(g.e, &timers, &w->p);
 	OPENSSL_cleanse(&timers, sizeof(timers));
 	if (rc < 0) {
@@ -620,17 +628,11 @@ paths_read(void)
 			continue;
 		json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
 			uint8_t l[16], r[16];
-			uint32_t local, remote;
 			uint16_t path;
 
-			/* IKEv2 is IPv4's alone here: ov_kind refuses such a peer
-			 * with an IPv6 endpoint, so none is left unkeyed (clear) */
-			if (!ov_site_path(g.res, site, name, ep, &path, l, r) || !dp_addr_mapped(l) ||
-			    !dp_addr_mapped(r))
-				continue;
-			memcpy(&local, l + 12, 4);
-			memcpy(&remote, r + 12, 4);
-			path_set(name, enc, path, local, remote);
+			/* a path of either family: its IKE SA runs over it */
+			if (ov_site_path(g.res, site, name, ep, &path, l, r))
+				path_set(name, enc, path, l, r);
 		}
 	}
 	for (int j = 0; j < IKE_PATHS; j++)
@@ -656,10 +658,13 @@ received(void *arg, json_t *result, json_t *error)
 	json_array_foreach(json_object_get(result, "messages"), i, m) {
 		const char *h = json_string_value(json_object_get(m, "msg"));
 		size_t len = h != NULL ? strlen(h) / 2 : 0;
-		uint32_t src, dst;
+		uint8_t src[16], dst[16];
+		bool v4s, v4d;
+		/* either family (IPv4 mapped): the engine matches them to its paths' */
 		bool ok = len > 0 && len <= sizeof(msg) &&
-			  inet_pton(AF_INET, json_string_value(json_object_get(m, "src")) ?: "", &src) == 1 &&
-			  inet_pton(AF_INET, json_string_value(json_object_get(m, "dst")) ?: "", &dst) == 1;
+			  dp_addr_ip_any(json_string_value(json_object_get(m, "src")) ?: "", src, &v4s) == 0 &&
+			  dp_addr_ip_any(json_string_value(json_object_get(m, "dst")) ?: "", dst, &v4d) == 0 &&
+			  v4s == v4d;
 
 		for (size_t j = 0; ok && j < len; j++)
 			ok = sscanf(h + 2 * j, "%2hhx", &msg[j]) == 1;

@@ -66,17 +66,13 @@ wan_gw(struct cd_kx *x, const char *wan, int af, const char *dst, char *what, si
 	return gw != NULL ? gw : dst;
 }
 
-/* ESP keyed by public key and WireGuard seal paths of either family;
- * IKEv2 is IPv4's alone for now (ov_ike.c), and what an operator asked
- * encrypted is never sent clear: a peer of keying ikev2 with an IPv6
- * endpoint fails whole, whatever the site has (so the refusal comes when
- * the peer is written, not when a link gets an address6). */
+/* The peer's encryption is whole: one thing keys its paths, with what it
+ * needs. Each keying (ESP by public key, WireGuard, IKEv2) seals paths of
+ * either family, so no endpoint is refused for its own. */
 static bool
 peer_sealable(struct cd_kx *x, json_t *spec)
 {
 	char ptr[64];
-	json_t *ep;
-	size_t i;
 
 	json_t *enc = json_object_get(spec, "encryption");
 	bool ike = strcmp(cd_str(enc, "keying") ?: "", "ikev2") == 0;
@@ -110,15 +106,6 @@ peer_sealable(struct cd_kx *x, json_t *spec)
 		cd_kx_fail(x, "Failed", "/spec/encryption/public_key", "missing",
 			   "the peer's public key (or, keying ikev2 with a third-party gateway, ike.psk_file or "
 			   "ike.auth cert)");
-		return false;
-	}
-	json_array_foreach(json_object_get(spec, "endpoints"), i, ep) {
-		if (!ike || cc_af_of(cd_str(ep, "address")) != AF_INET6)
-			continue;
-		snprintf(ptr, sizeof(ptr), "/spec/endpoints/%zu/address", i);
-		cd_kx_fail(x, "Failed", ptr, "unsupported", "IKEv2 over an IPv6 underlay is not supported yet: "
-			   "endpoint %s (give the peer IPv4 endpoints, or keying derived, by public key, or cipher "
-			   "wireguard)", cd_str(ep, "address"));
 		return false;
 	}
 	return true;

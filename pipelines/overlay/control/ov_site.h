@@ -14,8 +14,7 @@ struct cd_res;
  * "ip" type has them (dp_addr.h: IPv4 mapped, ::ffff:a.b.c.d): the WAN
  * link's address for an IPv4 endpoint, its address6 for an IPv6 one.
  * false: not compiled yet, or the link has no address of that family (no
- * path). A keying of one family alone (IKEv2: IPv4) tests
- * dp_addr_mapped() itself. */
+ * path). */
 bool ov_site_path(struct cd_res *res, json_t *site, const char *peer, json_t *ep, uint16_t *path, uint8_t local[16],
 		  uint8_t remote[16]);
 

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A test's IKEv2 peer: the ov_ike engine over a kernel UDP socket on port
- * 500, so that it meets a real gateway (strongSwan in a namespace) with no
- * dataplane in between. It prints each state change and, as a test needs
- * them to send and open ESP with scapy, each Child SA's SPIs and keys:
- * this binary is a test's alone and is never installed.
+ * 500, of IPv4 or IPv6 (the family of --local), so that it meets a real
+ * gateway (strongSwan in a namespace) with no dataplane in between. It
+ * prints each state change and, as a test needs them to send and open ESP
+ * with scapy, each Child SA's SPIs and keys: this binary is a test's alone
+ * and is never installed.
  *
  *   ike_peer --local A --remote B --psk-file F [--start] [--dh N] [--aes 128|256]
  *            [--dpd-ms N] [--id FQDN] [--rid FQDN] [--encap] [--ts-local A] [--ts-remote B]
+ *            [--rekey-ms N] (the Child SA rekeyed this often, CREATE_CHILD_SA with PFS)
  *            [--dump DIR]   (each IKE message in and out a file there: the fuzz corpus's seeds)
  *
- * It listens on 500 and 4500 (there, what starts with the non-ESP marker
- * is IKE; ESP it leaves alone).
+ * Its addresses are of one family, IPv4 or IPv6. It listens on 500 and
+ * 4500 (there, what starts with the non-ESP marker is IKE; ESP it leaves
+ * alone).
  *
  * SIGUSR1 deletes the IKE SA (a Delete sent); SIGTERM and SIGINT end it
  * without a word (a dead peer, as the far end sees it).
@@ -30,6 +33,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "dp_addr.h"
 #include "ov_ike.h"
 
 static volatile sig_atomic_t stop, del;
@@ -72,7 +76,49 @@ dump(const char *dir, const uint8_t *msg, size_t len)
 		fclose(f);
 	}
 }
-static struct sockaddr_in far;
+
+static bool v6;	/* the family of --local: the sockets', and every address's */
+
+/* @a (16 bytes, IPv4 mapped) and @port as a socket address of the family into @sa: its length. */
+static socklen_t
+sockaddr_of(const uint8_t *a, uint16_t port, struct sockaddr_storage *sa)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+
+	memset(sa, 0, sizeof(*sa));
+	if (v6) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a, 16);
+		return sizeof(*s6);
+	}
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, a + 12, 4);
+	return sizeof(*s4);
+}
+
+/* A socket address of the family as 16 bytes (IPv4 mapped) into @a: its port. */
+static uint16_t
+addr_of(const struct sockaddr_storage *sa, uint8_t *a)
+{
+	if (sa->ss_family == AF_INET6) {
+		memcpy(a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	}
+	dp_addr_map4(((const struct sockaddr_in *)sa)->sin_addr.s_addr, a);
+	return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+}
+
+/* --local and the like: either family into 16 bytes; false when not an address. */
+static bool
+addr_arg(const char *s, uint8_t *a)
+{
+	bool v4;
+
+	return dp_addr_ip_any(s, a, &v4) == 0;
+}
 
 static void
 hex(const char *what, const uint8_t *p, size_t n)
@@ -83,20 +129,20 @@ hex(const char *what, const uint8_t *p, size_t n)
 }
 
 static void
-do_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+do_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, const uint8_t dst[16],
 	uint16_t dport)
 {
 	uint8_t buf[OV_IKE_MSG_MAX + 4] = { 0 };
+	struct sockaddr_storage far;
+	socklen_t fl = sockaddr_of(dst, dport, &far);
 
 	(void)ctx;
 	(void)p;
-	far.sin_addr.s_addr = dst;
-	far.sin_port = htons(dport);
 	dump("out", msg, len);
 	/* from 4500: the non-ESP marker first */
 	memcpy(buf + (sport == OV_IKE_NATT_PORT ? 4 : 0), msg, len);
 	if (sendto(sport == OV_IKE_NATT_PORT ? sock_natt : sock, buf, len + (sport == OV_IKE_NATT_PORT ? 4 : 0), 0,
-		   (struct sockaddr *)&far, sizeof(far)) < 0)
+		   (struct sockaddr *)&far, fl) < 0)
 		fprintf(stderr, "ike_peer: send: %s\n", strerror(errno));
 }
 
@@ -174,11 +220,13 @@ main(int argc, char **argv)
 		{ "start", 0, NULL, 's' }, { "dh", 1, NULL, 'd' }, { "aes", 1, NULL, 'a' },
 		{ "dpd-ms", 1, NULL, 'D' }, { "id", 1, NULL, 'i' }, { "rid", 1, NULL, 'I' }, { "encap", 0, NULL, 'e' },
 		{ "ts-local", 1, NULL, 't' }, { "ts-remote", 1, NULL, 'T' }, { "dump", 1, NULL, 'x' },
+		{ "rekey-ms", 1, NULL, 'R' },
 		{ NULL, 0, NULL, 0 } };
 	struct ov_ike_ops ops = { .send = do_send, .spi = do_spi, .child_up = child_up, .child_down = child_down,
 				  .state = state };
 	struct ov_ike_conf c = { .name = "gw" };
-	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(OV_IKE_PORT) };
+	struct sockaddr_storage me;
+	socklen_t ml;
 	struct ov_ike_peer *peer;
 	struct ov_ike *e;
 	uint64_t last_stats = 0;
@@ -188,10 +236,12 @@ main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'l':
-			inet_pton(AF_INET, optarg, &c.local);
+			if (!addr_arg(optarg, c.local))
+				return 2;
 			break;
 		case 'r':
-			inet_pton(AF_INET, optarg, &c.remote);
+			if (!addr_arg(optarg, c.remote))
+				return 2;
 			break;
 		case 'p':
 			if ((f = fopen(optarg, "r")) == NULL)
@@ -211,10 +261,12 @@ main(int argc, char **argv)
 			dump_dir = optarg;
 			break;
 		case 't':
-			inet_pton(AF_INET, optarg, &c.ts_local);
+			if (!addr_arg(optarg, c.ts_local))
+				return 2;
 			break;
 		case 'T':
-			inet_pton(AF_INET, optarg, &c.ts_remote);
+			if (!addr_arg(optarg, c.ts_remote))
+				return 2;
 			break;
 		case 'd':
 			c.dh = (uint16_t)atoi(optarg);
@@ -224,6 +276,9 @@ main(int argc, char **argv)
 			break;
 		case 'D':
 			c.dpd_ms = (unsigned int)atoi(optarg);
+			break;
+		case 'R':
+			c.child_life_ms = (unsigned int)atoi(optarg);
 			break;
 		case 'i':
 			c.id_type = OV_IKE_ID_FQDN;
@@ -242,18 +297,18 @@ main(int argc, char **argv)
 	signal(SIGUSR1, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	me.sin_addr.s_addr = c.local;
-	far = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = c.remote };
-	if ((sock = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	v6 = !dp_addr_mapped(c.local);
+	ml = sockaddr_of(c.local, OV_IKE_PORT, &me);
+	if ((sock = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0)) < 0 ||
 	    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(sock, (struct sockaddr *)&me, sizeof(me)) < 0) {
+	    bind(sock, (struct sockaddr *)&me, ml) < 0) {
 		fprintf(stderr, "ike_peer: socket: %s\n", strerror(errno));
 		return 1;
 	}
-	me.sin_port = htons(OV_IKE_NATT_PORT);
-	if ((sock_natt = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	ml = sockaddr_of(c.local, OV_IKE_NATT_PORT, &me);
+	if ((sock_natt = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0)) < 0 ||
 	    setsockopt(sock_natt, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(sock_natt, (struct sockaddr *)&me, sizeof(me)) < 0) {
+	    bind(sock_natt, (struct sockaddr *)&me, ml) < 0) {
 		fprintf(stderr, "ike_peer: socket 4500: %s\n", strerror(errno));
 		return 1;
 	}
@@ -265,9 +320,10 @@ main(int argc, char **argv)
 	fflush(stdout);
 	while (!stop) {
 		struct pollfd pfd[2] = { { .fd = sock, .events = POLLIN }, { .fd = sock_natt, .events = POLLIN } };
-		uint8_t buf[OV_IKE_MSG_MAX + 8];
-		struct sockaddr_in from;
+		uint8_t buf[OV_IKE_MSG_MAX + 8], src[16];
+		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
+		uint16_t sport;
 		ssize_t n;
 
 		if (del) {
@@ -280,16 +336,19 @@ main(int argc, char **argv)
 		if (poll(pfd, 2, 50) > 0) {
 			if ((pfd[0].revents & POLLIN) &&
 			    (n = recvfrom(sock, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 0 &&
-			    (dump("in", buf, (size_t)n), true))
-				ov_ike_input(e, from.sin_addr.s_addr, ntohs(from.sin_port), c.local, OV_IKE_PORT, buf,
-					     (size_t)n, now_ms());
+			    (dump("in", buf, (size_t)n), true)) {
+				sport = addr_of(&from, src);
+				ov_ike_input(e, src, sport, c.local, OV_IKE_PORT, buf, (size_t)n, now_ms());
+			}
 			fl = sizeof(from);
 			/* 4500: IKE after four zero bytes; ESP (a non-zero SPI) and keepalives left */
 			if ((pfd[1].revents & POLLIN) &&
 			    (n = recvfrom(sock_natt, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) > 4 &&
-			    memcmp(buf, "\0\0\0\0", 4) == 0 && (dump("in", buf + 4, (size_t)n - 4), true))
-				ov_ike_input(e, from.sin_addr.s_addr, ntohs(from.sin_port), c.local, OV_IKE_NATT_PORT,
-					     buf + 4, (size_t)n - 4, now_ms());
+			    memcmp(buf, "\0\0\0\0", 4) == 0 && (dump("in", buf + 4, (size_t)n - 4), true)) {
+				sport = addr_of(&from, src);
+				ov_ike_input(e, src, sport, c.local, OV_IKE_NATT_PORT, buf + 4, (size_t)n - 4,
+					     now_ms());
+			}
 		}
 		ov_ike_tick(e, now_ms());
 		if (now_ms() - last_stats > 1000) {

@@ -180,6 +180,56 @@ START_TEST(hostile_chains)
 }
 END_TEST
 
+/* Selectors of both families: written as RFC 7296 3.13.1 has them (IPv4's
+ * 16 bytes, IPv6's 40), read back; a wrong length refused whatever the
+ * count says; another type skipped. */
+START_TEST(selectors_of_both_families)
+{
+	struct ov_ike_ts ts[2] = {
+		{ .type = OV_IKE_TS_IPV4_ADDR_RANGE, .port_hi = 0xffff,
+		  .lo = { [10] = 0xff, 0xff, 10, 0, 0, 1 }, .hi = { [10] = 0xff, 0xff, 10, 0, 0, 9 } },
+		{ .type = OV_IKE_TS_IPV6_ADDR_RANGE, .proto = 17, .port_lo = 4789, .port_hi = 4789,
+		  .lo = { 0xfd, [15] = 1 }, .hi = { 0xfd, [15] = 2 } } };
+	static const uint8_t v6_wire[40] = { 8, 17, 0, 40, 0x12, 0xb5, 0x12, 0xb5, 0xfd, [23] = 1, 0xfd, [39] = 2 };
+	static const uint8_t v4_wire[16] = { 7, 0, 0, 16, 0, 0, 0xff, 0xff, 10, 0, 0, 1, 10, 0, 0, 9 };
+	uint8_t body[128], fc[] = { 1, 0, 0, 0, 9, 0, 0, 8, 1, 2, 3, 4 };
+	struct ov_ike_pl pl = { .type = OV_IKE_PL_TSI, .body = body };
+	struct ov_ike_tss got;
+	const char *why;
+	int len;
+
+	ck_assert_int_eq(len = ov_ike_body_ts(body, sizeof(body), ts, 2), 4 + 16 + 40);
+	ck_assert_int_eq(body[0], 2);
+	ck_assert_mem_eq(body + 4, v4_wire, 16);
+	ck_assert_mem_eq(body + 20, v6_wire, 40);
+	pl.len = (uint16_t)len;
+	ck_assert_int_eq(ov_ike_read_ts(&pl, &got, &why), 0);
+	ck_assert_uint_eq(got.n, 2);
+	ck_assert_mem_eq(&got.ts[0], &ts[0], sizeof(ts[0]));
+	ck_assert_mem_eq(&got.ts[1], &ts[1], sizeof(ts[1]));
+	/* no room for the IPv6 one, or a type this box does not write */
+	ck_assert_int_eq(ov_ike_body_ts(body, 4 + 16 + 39, ts, 2), -ENOSPC);
+	ts[0].type = 9;
+	ck_assert_int_eq(ov_ike_body_ts(body, sizeof(body), ts, 2), -EINVAL);
+	/* an IPv6 selector of an IPv4's length, and one claiming more than there is */
+	ck_assert_int_eq(ov_ike_body_ts(body, sizeof(body), &ts[1], 1), 44);
+	ov_ike_be16(body + 4 + 2, 16);
+	pl.len = 4 + 16;
+	ck_assert_int_eq(ov_ike_read_ts(&pl, &got, &why), -EBADMSG);
+	ck_assert_str_eq(why, "an IPv6 selector not 40 bytes");
+	ov_ike_be16(body + 4 + 2, 40);
+	pl.len = 4 + 39;
+	ck_assert_int_eq(ov_ike_read_ts(&pl, &got, &why), -EBADMSG);
+	/* a Fibre Channel selector (type 9): skipped, its length still held to */
+	memcpy(body, fc, sizeof(fc));
+	pl.len = sizeof(fc);
+	ck_assert_int_eq(ov_ike_read_ts(&pl, &got, &why), 0);
+	ck_assert_uint_eq(got.n, 0);
+	pl.len = sizeof(fc) - 1;
+	ck_assert_int_eq(ov_ike_read_ts(&pl, &got, &why), -EBADMSG);
+}
+END_TEST
+
 START_TEST(hmac_and_prfplus)
 {
 	static const char *want = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
@@ -338,6 +388,7 @@ main(void)
 	tcase_add_test(t, every_truncation_refused);
 	tcase_add_test(t, flipped_bytes_stay_in_bounds);
 	tcase_add_test(t, hostile_chains);
+	tcase_add_test(t, selectors_of_both_families);
 	tcase_add_test(t, hmac_and_prfplus);
 	tcase_add_test(t, x25519_known_answer);
 	tcase_add_test(t, groups_agree_and_refuse_bad_values);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* IKEv2's exchanges (ov_ike): two engines wired to each other in memory on a made-up clock: the SAs come up with the same keys both ways, through lost and repeated messages; a wrong key is refused on both sides; a dead peer is found; a forged IKE_SA_INIT in the peer's name ends nothing; a flood of IKE_SA_INITs gets cookies, and the real peer still gets in. */
+/* IKEv2's exchanges (ov_ike): two engines wired to each other in memory on a made-up clock: the SAs come up with the same keys both ways, through lost and repeated messages; a wrong key is refused on both sides; a dead peer is found; a forged IKE_SA_INIT in the peer's name ends nothing; a flood of IKE_SA_INITs gets cookies, and the real peer still gets in; over IPv6 as over IPv4. */
 #include <check.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,10 @@
 #include "ov_ike.h"
 
 #define QMAX 4096
-#define A_ADDR 0x0100000a	/* 10.0.0.1, network order on little endian */
-#define B_ADDR 0x0200000a	/* 10.0.0.2 */
+
+/* the two sides' addresses as the engine keeps them (IPv4 mapped): 10.0.0.1
+ * and 10.0.0.2, or fd00::1 and fd00::2 for a test over IPv6 (use_v6) */
+static uint8_t a_addr[16], b_addr[16];
 
 /* What a dataplane holds of one side's Child SAs: its inbound SAs, the outbound one it seals with. */
 struct dp {
@@ -42,7 +45,7 @@ struct side {
 
 struct pkt {
 	int to;			/* 0: a, 1: b */
-	uint32_t src, dst;
+	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
 	size_t len;
 	uint8_t msg[OV_IKE_MSG_MAX];
@@ -54,6 +57,10 @@ static size_t nq;
 static uint64_t now;
 static int drop_from_a, drop_from_b;	/* messages to lose */
 static bool cut_b;			/* b's messages all lost */
+static uint8_t first_a[OV_IKE_MSG_MAX];	/* a's first message (its IKE_SA_INIT) as sent */
+static size_t first_a_len;
+static uint64_t ike_spis[16];		/* the initiator's SPIs of the IKE SAs messages were of */
+static size_t n_ike_spis;
 
 static int
 who(void *ctx)
@@ -62,19 +69,33 @@ who(void *ctx)
 }
 
 static void
-on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, uint32_t dst,
+on_send(void *ctx, struct ov_ike_peer *p, const uint8_t *msg, size_t len, uint16_t sport, const uint8_t dst[16],
 	uint16_t dport)
 {
 	int from = who(ctx);
 
 	(void)p;
-	ck_assert_uint_eq(dst, from ? A_ADDR : B_ADDR);
+	ck_assert_mem_eq(dst, from ? a_addr : b_addr, 16);
+	if (from == 0 && first_a_len == 0) {
+		memcpy(first_a, msg, len);
+		first_a_len = len;
+	}
+	if (len >= OV_IKE_HDR) {
+		uint64_t spi = (uint64_t)ov_ike_get32(msg) << 32 | ov_ike_get32(msg + 4);
+		size_t k;
+
+		for (k = 0; k < n_ike_spis && ike_spis[k] != spi; k++)
+			;
+		if (k == n_ike_spis && n_ike_spis < 16)
+			ike_spis[n_ike_spis++] = spi;
+	}
 	if ((from == 0 && drop_from_a > 0 && drop_from_a--) || (from == 1 && drop_from_b > 0 && drop_from_b--) ||
 	    (from == 1 && cut_b))
 		return;
 	ck_assert_uint_lt(nq, QMAX);
-	q[nq] = (struct pkt){ .to = !from, .src = from ? B_ADDR : A_ADDR, .dst = from ? A_ADDR : B_ADDR,
-			      .sport = sport, .dport = dport, .len = len };
+	q[nq] = (struct pkt){ .to = !from, .sport = sport, .dport = dport, .len = len };
+	memcpy(q[nq].src, from ? b_addr : a_addr, 16);
+	memcpy(q[nq].dst, from ? a_addr : b_addr, 16);
 	memcpy(q[nq].msg, msg, len);
 	nq++;
 }
@@ -139,10 +160,11 @@ side_new(int i, bool start, const char *psk, unsigned int dpd_ms)
 {
 	struct ov_ike_ops ops = { .send = on_send, .spi = on_spi, .child_up = on_up, .child_down = on_down,
 				  .state = on_state, .ctx = (void *)(intptr_t)i };
-	struct ov_ike_conf c = { .local = i ? B_ADDR : A_ADDR, .remote = i ? A_ADDR : B_ADDR, .start = start,
-				 .dpd_ms = dpd_ms, .psk_len = strlen(psk), .child_life_ms = sides[i].child_life,
-				 .ike_life_ms = sides[i].ike_life };
+	struct ov_ike_conf c = { .start = start, .dpd_ms = dpd_ms, .psk_len = strlen(psk),
+				 .child_life_ms = sides[i].child_life, .ike_life_ms = sides[i].ike_life };
 
+	memcpy(c.local, i ? b_addr : a_addr, 16);
+	memcpy(c.remote, i ? a_addr : b_addr, 16);
 	memcpy(c.psk, psk, c.psk_len);
 	snprintf(c.name, sizeof(c.name), "side-%d", i);
 	memset(&sides[i], 0, sizeof(sides[i]));
@@ -161,6 +183,20 @@ setup(void)
 	memset(sides, 0, sizeof(sides));
 	drop_from_a = drop_from_b = 0;
 	cut_b = false;
+	first_a_len = n_ike_spis = 0;
+	memset(a_addr, 0, 16);
+	memset(b_addr, 0, 16);
+	a_addr[10] = a_addr[11] = b_addr[10] = b_addr[11] = 0xff;
+	inet_pton(AF_INET, "10.0.0.1", a_addr + 12);
+	inet_pton(AF_INET, "10.0.0.2", b_addr + 12);
+}
+
+/* The two sides over IPv6 (before side_new). */
+static void
+use_v6(void)
+{
+	inet_pton(AF_INET6, "fd00::1", a_addr);
+	inet_pton(AF_INET6, "fd00::2", b_addr);
 }
 
 static void
@@ -203,14 +239,55 @@ agree(void)
 	ck_assert(memcmp(a->key_in, a->key_out, a->key_len) != 0);
 }
 
+/* NAT_DETECTION_*_IP's data as RFC 7296 2.23 has it, by hand: SHA-1 of
+ * SPIi | SPIr (0) | the address as sent (IPv4's 4 bytes, IPv6's 16) | 500. */
+static void
+nat_d(uint64_t spi_i, const uint8_t *addr, uint8_t out[20])
+{
+	uint8_t in[34] = { 0 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	size_t al = memcmp(addr, mapped, 12) == 0 ? 4 : 16;
+	unsigned int len = 0;
+
+	for (int i = 0; i < 8; i++)
+		in[i] = (uint8_t)(spi_i >> (56 - 8 * i));
+	memcpy(in + 16, addr + 16 - al, al);
+	in[16 + al] = 500 >> 8;
+	in[17 + al] = 500 & 0xff;
+	ck_assert_int_eq(EVP_Digest(in, 18 + al, out, &len, EVP_sha1(), NULL), 1);
+}
+
+/* a's IKE_SA_INIT says what it sees: its address and b's, hashed over the family's bytes */
+static void
+nat_d_as_sent(void)
+{
+	struct ov_ike_notify n;
+	struct ov_ike_msg m;
+	uint8_t h[20];
+
+	ck_assert_int_eq(ov_ike_parse(first_a, first_a_len, &m, NULL), 0);
+	ck_assert_int_eq(m.h.exchange, OV_IKE_SA_INIT);
+	ck_assert_int_eq(ov_ike_find_notify(&m, OV_IKE_N_NAT_DETECTION_SOURCE_IP, &n), 0);
+	nat_d(m.h.spi_i, a_addr, h);
+	ck_assert(n.data_len == 20 && memcmp(n.data, h, 20) == 0);
+	ck_assert_int_eq(ov_ike_find_notify(&m, OV_IKE_N_NAT_DETECTION_DESTINATION_IP, &n), 0);
+	nat_d(m.h.spi_i, b_addr, h);
+	ck_assert(n.data_len == 20 && memcmp(n.data, h, 20) == 0);
+}
+
+/* _i 0 over IPv4, 1 over IPv6 */
 START_TEST(up_with_the_same_keys)
 {
+	if (_i)
+		use_v6();
 	side_new(0, true, "a shared key of some length", 0);
 	side_new(1, false, "a shared key of some length", 0);
 	run(200);
 	agree();
-	ck_assert(sides[0].child.esn && !sides[0].child.encap);
+	/* no NAT between: the hashes each side sent are what the other sees */
+	ck_assert(sides[0].child.esn && !sides[0].child.encap && !sides[1].child.encap);
 	ck_assert_uint_eq(ov_ike_stats(sides[0].e)->established, 1);
+	nat_d_as_sent();
 }
 END_TEST
 
@@ -403,8 +480,10 @@ START_TEST(psk_rotation_either_taken)
 	{
 		struct ov_ike_ops ops = { .send = on_send, .spi = on_spi, .child_up = on_up, .child_down = on_down,
 					  .state = on_state, .ctx = (void *)(intptr_t)0 };
-		struct ov_ike_conf c = { .local = A_ADDR, .remote = B_ADDR, .start = true };
+		struct ov_ike_conf c = { .start = true };
 
+		memcpy(c.local, a_addr, 16);
+		memcpy(c.remote, b_addr, 16);
 		c.psk_len = strlen("the new key after a rotation");
 		memcpy(c.psk, "the new key after a rotation", c.psk_len);
 		c.psk_alt_len = strlen("the old key before it");
@@ -425,6 +504,57 @@ START_TEST(psk_rotation_either_taken)
 	run(500);
 	ck_assert_int_ge(sides[1].ups, 1);
 	ck_assert_str_eq(sides[1].state, "established");
+}
+END_TEST
+
+START_TEST(over_ipv6_rekeyed_both_sas)
+{
+	/* IKE_SA_INIT and IKE_AUTH over IPv6 (ID_IPV6_ADDR, TS_IPV6_ADDR_RANGE
+	 * of the two addresses), then CREATE_CHILD_SA: the Child SA rekeyed by
+	 * a, the IKE SA by b, nothing lost between */
+	use_v6();
+	sides[0].child_life = 2000;
+	sides[1].ike_life = 4000;
+	side_new(0, true, "k6", 1000);
+	side_new(1, false, "k6", 1000);
+	run(200);
+	agree();
+	nat_d_as_sent();
+	rekeys_lose_nothing(16000, 5);
+	agree();
+	ck_assert_uint_ge(ov_ike_stats(sides[1].e)->rekeys, 8);
+	/* the IKE SA rekeyed too: messages of new IKE SPIs (the first, then each rekey's) */
+	ck_assert_uint_ge(n_ike_spis, 3);
+	ck_assert_uint_eq(ov_ike_stats(sides[0].e)->dead + ov_ike_stats(sides[1].e)->dead, 0);
+	for (int r = 0; r < OV_IKE_R_MAX; r++)
+		ck_assert_msg(ov_ike_stats(sides[0].e)->drop[r] + ov_ike_stats(sides[1].e)->drop[r] == 0, "dropped: %s",
+			      ov_ike_reason_name[r]);
+}
+END_TEST
+
+START_TEST(one_family_a_peer)
+{
+	struct ov_ike_ops ops = { .send = on_send, .spi = on_spi };
+	struct ov_ike_conf c = { .psk_len = 1, .psk = "k" };
+	struct ov_ike_peer *p;
+	uint8_t v6[16];
+
+	/* an IPv4 VTEP and an IPv6 one, or selectors of the other family: refused */
+	inet_pton(AF_INET6, "fd00::2", v6);
+	ck_assert_ptr_nonnull(sides[0].e = ov_ike_new(&ops));
+	memcpy(c.local, a_addr, 16);
+	memcpy(c.remote, v6, 16);
+	ck_assert_int_eq(ov_ike_peer_add(sides[0].e, &c, &p), -EINVAL);
+	memcpy(c.remote, b_addr, 16);
+	memcpy(c.ts_remote, v6, 16);
+	ck_assert_int_eq(ov_ike_peer_add(sides[0].e, &c, &p), -EINVAL);
+	memset(c.ts_remote, 0, 16);
+	ck_assert_int_eq(ov_ike_peer_add(sides[0].e, &c, &p), 0);
+	/* a peer of each family in one engine */
+	use_v6();
+	memcpy(c.local, a_addr, 16);
+	memcpy(c.remote, b_addr, 16);
+	ck_assert_int_eq(ov_ike_peer_add(sides[0].e, &c, &p), 0);
 }
 END_TEST
 
@@ -526,10 +656,11 @@ side_cert(int i, bool start, const char *file, const char *ca, const char *id, c
 {
 	struct ov_ike_ops ops = { .send = on_send, .spi = on_spi, .child_up = on_up, .child_down = on_down,
 				  .state = on_state, .ctx = (void *)(intptr_t)i };
-	struct ov_ike_conf c = { .local = i ? B_ADDR : A_ADDR, .remote = i ? A_ADDR : B_ADDR, .start = start,
-				 .id_type = OV_IKE_ID_FQDN, .rid_type = OV_IKE_ID_FQDN };
+	struct ov_ike_conf c = { .start = start, .id_type = OV_IKE_ID_FQDN, .rid_type = OV_IKE_ID_FQDN };
 	char cp[128], kp[128], ap[128], why[160] = "";
 
+	memcpy(c.local, i ? b_addr : a_addr, 16);
+	memcpy(c.remote, i ? a_addr : b_addr, 16);
 	snprintf(cp, sizeof(cp), "%s/%s.pem", pki, file);
 	snprintf(kp, sizeof(kp), "%s/%s.key", pki, file);
 	snprintf(ap, sizeof(ap), "%s/%s.pem", pki, ca);
@@ -635,7 +766,7 @@ START_TEST(flood_gets_cookies_peer_gets_in)
 	side_new(0, false, "k", 0);
 	/* 1,000 IKE_SA_INITs in a second: past OV_IKE_LOAD each is answered with a cookie alone */
 	for (int i = 0; i < 1000; i++)
-		ov_ike_input(sides[1].e, A_ADDR, 500, B_ADDR, 500, m, init_msg(m, 0x1000 + (uint64_t)i), now + (uint64_t)i);
+		ov_ike_input(sides[1].e, a_addr, 500, b_addr, 500, m, init_msg(m, 0x1000 + (uint64_t)i), now + (uint64_t)i);
 	st = ov_ike_stats(sides[1].e);
 	ck_assert_uint_ge(st->cookies_sent, 1000 - OV_IKE_LOAD - 1);
 	nq = 0;
@@ -643,7 +774,7 @@ START_TEST(flood_gets_cookies_peer_gets_in)
 	ov_ike_free(sides[0].e);
 	side_new(0, true, "k", 0);
 	for (int t = 0; t < 100 && sides[0].ups == 0; t++) {
-		ov_ike_input(sides[1].e, A_ADDR, 500, B_ADDR, 500, m, init_msg(m, 0x9000 + (uint64_t)t), now);
+		ov_ike_input(sides[1].e, a_addr, 500, b_addr, 500, m, init_msg(m, 0x9000 + (uint64_t)t), now);
 		run(10);
 	}
 	agree();
@@ -660,7 +791,9 @@ main(void)
 	int failed;
 
 	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_add_test(t, up_with_the_same_keys);
+	tcase_add_loop_test(t, up_with_the_same_keys, 0, 2);
+	tcase_add_test(t, over_ipv6_rekeyed_both_sas);
+	tcase_add_test(t, one_family_a_peer);
 	tcase_add_test(t, lost_and_repeated_messages);
 	tcase_add_test(t, wrong_key_refused_both_ways);
 	tcase_add_test(t, dead_peer_found);
