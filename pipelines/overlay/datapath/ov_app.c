@@ -269,7 +269,7 @@ ov_app_classes(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 
 /* ---- the main lcore's classifier ---- */
 
-static struct ndpi_detection_module_struct *ndpi;
+static struct ndpi_detection_module_struct *ndpi;	/* ndpi_get's */
 static struct rte_hash *flows;   /* h -> struct app_flow * */
 struct app_flow {
 	struct ndpi_flow_struct *f;
@@ -288,6 +288,22 @@ flow_free(uint64_t h, struct app_flow *a)
 	slice_flows[a->slice]--;
 	ndpi_free_flow(a->f);
 	rte_free(a);
+}
+
+/* nDPI, made the first time it is asked for: a box that names no
+ * application spares its start-up (~10 ms) and memory (~8 MB). NULL: out
+ * of memory (asked again next time). Main lcore. */
+static struct ndpi_detection_module_struct *
+ndpi_get(void)
+{
+	NDPI_PROTOCOL_BITMASK all;
+
+	if (likely(ndpi != NULL) || (ndpi = ndpi_init_detection_module(ndpi_no_prefs)) == NULL)
+		return ndpi;
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(ndpi, &all);
+	ndpi_finalize_initialization(ndpi);
+	return ndpi;
 }
 
 /* The verdict on flow h to every worker that asked. */
@@ -311,7 +327,7 @@ ov_app_punted(struct rte_mbuf *m)
 	ndpi_protocol p;
 	uint32_t len;
 
-	if (h == 0 || ndpi == NULL || md->out_port >= n_workers) {
+	if (h == 0 || ndpi_get() == NULL || md->out_port >= n_workers) {
 		dp_slow_drop(m, OV_DROP(no_slowpath));
 		return;
 	}
@@ -408,36 +424,13 @@ ov_app_table_done(void)
 	__atomic_store_n(&ov_app_on, any, __ATOMIC_RELEASE);
 }
 
-uint16_t
-ov_app_by_name(const char *name)
-{
-	uint16_t n;
-
-	if (ndpi == NULL || name == NULL)
-		return 0;
-	n = (uint16_t)ndpi_get_num_supported_protocols(ndpi);
-	for (uint16_t id = 1; id < n; id++) {
-		const char *s = ndpi_get_proto_name(ndpi, id);
-
-		if (s != NULL && strcasecmp(s, name) == 0)
-			return id;
-	}
-	return 0;
-}
-
-const char *
-ov_app_name(uint16_t id)
-{
-	return ndpi != NULL ? ndpi_get_proto_name(ndpi, id) : "Unknown";
-}
-
 /* overlay.apps: the applications nDPI names, by id */
 static int
 m_apps(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
        struct dp_rpc_err *err, void *arg __rte_unused)
 {
 	json_t *o = json_object();
-	unsigned int n = ndpi != NULL ? ndpi_get_num_supported_protocols(ndpi) : 0;
+	unsigned int n = ndpi_get() != NULL ? ndpi_get_num_supported_protocols(ndpi) : 0;
 
 	for (unsigned int id = 1; o != NULL && id < n && id <= OV_APP_MAX; id++)
 		json_object_set_new(o, ndpi_get_proto_name(ndpi, (uint16_t)id), json_integer(id));
@@ -459,7 +452,6 @@ static const struct dp_rpc_method apps_method = {
 int
 ov_app_init(unsigned int workers)
 {
-	NDPI_PROTOCOL_BITMASK all;
 	struct rte_hash_parameters hp = {
 		.name = "ov_app_flows", .entries = OV_APP_FLOWS_MAX * 2, .key_len = sizeof(uint64_t),
 		.hash_func = rte_hash_crc, .socket_id = SOCKET_ID_ANY,
@@ -484,11 +476,6 @@ ov_app_init(unsigned int workers)
 	}
 	if ((flows = rte_hash_create(&hp)) == NULL)
 		return -ENOMEM;
-	if ((ndpi = ndpi_init_detection_module(ndpi_no_prefs)) == NULL)
-		return -ENOMEM;
-	NDPI_BITMASK_SET_ALL(all);
-	ndpi_set_protocol_detection_bitmask2(ndpi, &all);
-	ndpi_finalize_initialization(ndpi);
 	if ((rc = dp_rpc_register(&apps_method, m_apps, NULL, NULL)) < 0)
 		return rc;
 	return 0;

@@ -49,9 +49,5 @@ void ov_app_classes(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint
 void ov_app_punted(struct rte_mbuf *m);
 /* Main lcore: the classifier's idle flows freed. */
 void ov_app_poll(uint64_t now_tsc);
-/* The application id of a name as nDPI spells it (any case), 0 if none;
- * the name of an id ("Unknown" for none). */
-uint16_t ov_app_by_name(const char *name);
-const char *ov_app_name(uint16_t id);
 
 #endif
