@@ -121,15 +121,6 @@ ov_state_sealed_outer_bad(const struct rte_mbuf *m, const struct dp_meta *md)
 
 /* Workers: is @dst ("ip": 16 bytes) one of the box's VTEPs? */
 bool ov_state_vtep(struct dp_stage_ctx *ctx, const uint8_t *dst);
-/* The same of an IPv4 address (network order). */
-static inline bool
-ov_state_vtep4(struct dp_stage_ctx *ctx, uint32_t dst)
-{
-	uint8_t a[16];
-
-	dp_addr_map4(dst, a);
-	return ov_state_vtep(ctx, a);
-}
 
 /* A tunnel into the far end's VRF: what goes in was routed. */
 static inline bool
