@@ -60,24 +60,8 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------- topology
 topo() {
-  local n s
-  for n in sa sb ha hb u n; do
-    ip netns add "$(nsn "$n")" || return 1
-    ip -n "$(nsn "$n")" link set lo up
-  done
-  ip -n "$(nsn u)" link add br1 type bridge && ip -n "$(nsn u)" link set br1 up || return 1
-  for s in a b; do
-    ip -n "$(nsn "s$s")" link add lan1 type veth peer name eth0 netns "$(nsn "h$s")" || return 1
-    ip -n "$(nsn "s$s")" link add wan1 type veth peer name "${s}1" netns "$(nsn u)" || return 1
-    ip -n "$(nsn u)" link set "${s}1" master br1 up
-    for n in lan1 wan1; do ip -n "$(nsn "s$s")" link set "$n" up; done
-    ip -n "$(nsn "h$s")" addr add "10.10.0.$([ $s = a ] && echo 1 || echo 2)/24" dev eth0
-    ip -n "$(nsn "h$s")" link set eth0 address "02:00:0a:0a:00:0$([ $s = a ] && echo 1 || echo 2)" mtu $HOST_MTU up
-    in_ns "h$s" ethtool -K eth0 tx off >/dev/null 2>&1
-  done
-  ip -n "$(nsn sa)" link add wan2 type veth peer name in netns "$(nsn n)" || return 1
-  ip -n "$(nsn sb)" link add wan2 type veth peer name out netns "$(nsn n)" || return 1
-  ip -n "$(nsn sa)" link set wan2 up && ip -n "$(nsn sb)" link set wan2 up
+  local n
+  sec_topo_links || return 1
   in_ns n sysctl -qw net.ipv6.conf.all.forwarding=1
   ip -n "$(nsn n)" addr add fd00:2::fe/64 dev in nodad && ip -n "$(nsn n)" addr add "$NAT/64" dev out nodad
   ip -n "$(nsn n)" link set in up && ip -n "$(nsn n)" link set out up

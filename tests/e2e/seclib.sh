@@ -2,10 +2,38 @@
 # What the e2e scripts of two encrypted boxes share (sourced after
 # common.sh): each site's sxdp (AF_PACKET on lan1, wan1, wan2) and sxcd in
 # the site's netns s$1, the paths as sxdp shows them, captures, drops. The
-# script defines nsn (netns names), sx and api (a site's sxdp socket and
-# sxcd REST), DIR, START_BOUND, the array PIDS (what cleanup stops),
-# SXCD_EXTRA (an array: its sxcd's own flags) and KEEP (non-empty: DIR
-# kept).
+# script defines nsn (netns names), in_ns, sx and api (a site's sxdp
+# socket and sxcd REST), DIR, START_BOUND, HOST_MTU, the array PIDS (what
+# cleanup stops), SXCD_EXTRA (an array: its sxcd's own flags) and KEEP
+# (non-empty: DIR kept).
+
+# the two sites' netns and links, as the scripts draw them: host h$s on
+# lan1 of s$s (10.10.0.1, .2; MTU HOST_MTU), link 1 the bridge br1 in u
+# (a1, b1), link 2 wan2 of sa to n's in and wan2 of sb to n's out (their
+# addresses and the NAT the script's); v4: IPv6 off in every netns
+sec_topo_links() { # [v4]
+  local n s
+  for n in sa sb ha hb u n; do
+    ip netns add "$(nsn "$n")" || return 1
+    ip -n "$(nsn "$n")" link set lo up
+    if [ "${1:-}" = v4 ]; then
+      in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    fi
+  done
+  ip -n "$(nsn u)" link add br1 type bridge && ip -n "$(nsn u)" link set br1 up || return 1
+  for s in a b; do
+    ip -n "$(nsn "s$s")" link add lan1 type veth peer name eth0 netns "$(nsn "h$s")" || return 1
+    ip -n "$(nsn "s$s")" link add wan1 type veth peer name "${s}1" netns "$(nsn u)" || return 1
+    ip -n "$(nsn u)" link set "${s}1" master br1 up
+    for n in lan1 wan1; do ip -n "$(nsn "s$s")" link set "$n" up; done
+    ip -n "$(nsn "h$s")" addr add "10.10.0.$([ $s = a ] && echo 1 || echo 2)/24" dev eth0
+    ip -n "$(nsn "h$s")" link set eth0 address "02:00:0a:0a:00:0$([ $s = a ] && echo 1 || echo 2)" mtu "$HOST_MTU" up
+    in_ns "h$s" ethtool -K eth0 tx off >/dev/null 2>&1
+  done
+  ip -n "$(nsn sa)" link add wan2 type veth peer name in netns "$(nsn n)" || return 1
+  ip -n "$(nsn sb)" link add wan2 type veth peer name out netns "$(nsn n)" || return 1
+  ip -n "$(nsn sa)" link set wan2 up && ip -n "$(nsn sb)" link set wan2 up
+}
 
 # the processes stopped, the logs shown on a failure, the netns and DIR gone
 sec_cleanup() {
