@@ -171,11 +171,13 @@ static inline bool
 inner_between(const struct rte_mbuf *m, const struct dp_meta *md, const struct ov_sa *s, uint16_t *nx)
 {
 	uint8_t dst[16], src[16];
+	bool ours = (md->flags & (s->v6 ? DP_MF_IPV6 : DP_MF_IPV4)) != 0;
 
-	if ((md->flags & (s->v6 ? DP_MF_IPV6 : DP_MF_IPV4)) != 0)
+	if (ours) {
 		ov_state_outer_addrs(m, md, dst, src);
-	if ((md->flags & (s->v6 ? DP_MF_IPV6 : DP_MF_IPV4)) == 0 || memcmp(src, s->src, 16) != 0 ||
-	    memcmp(dst, s->dst, 16) != 0) {
+		ours = memcmp(src, s->src, 16) == 0 && memcmp(dst, s->dst, 16) == 0;
+	}
+	if (!ours) {
 		*nx = DP_NEXT_DROP(s->proto == OV_SA_WG ? OV_DROP(wg_inner) : OV_DROP(esp_inner));
 		return false;
 	}
