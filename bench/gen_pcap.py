@@ -179,6 +179,50 @@ def gen_l3_routed(n_flows=65536, frame_len=60, seed=1):
     return frames, out, ovs
 
 
+NAT_HOSTS = 254
+NAT_POOL = ("203.0.113.0", "203.0.113.15")
+
+
+def gen_nat44(n_flows=65536, frame_len=60, seed=1):
+    """NAT44 at a slice's edge (pipelines/edge): p0 a routed port of the
+    inside slice (VRF 1, its MAC the router MAC), whose default route is
+    the edge into the outside VRF 2 with a pool of 16 addresses (blocks of
+    512 ports, 8 a host); n_flows UDP flows of NAT_HOSTS inside hosts
+    (172.16.0.1..254, ~258 source ports each: one block) to gen_l3's
+    destinations, routed in VRF 2 over its 1024 /24 routes via 4 next hops
+    on p1. Each flow is a connection and a mapping, made in the warm-up and
+    hit ever after (nat44_new: the same flows through a table of a quarter
+    of them, so every packet is a new connection that evicts the oldest
+    embryonic one and its mapping: new connections a second)."""
+    frames, updates, _ = gen_l3_routed(n_flows=n_flows, frame_len=frame_len, seed=seed)
+    out = []
+    for u in updates:
+        # the next hops and routes to the destinations are the outside's (VRF 2), p1 its routed port
+        if u["table"] in ("neigh", "routes") and u["action"] in ("rewrite", "via"):
+            u = upd(u["table"], dict(u["match"], vrf=2), u["action"], u["params"])
+        elif u["table"] == "interfaces" and u["match"]["in_port"] == "p1":
+            u = upd("interfaces", u["match"], "routed", {"slice": 2, "bd": 2})
+            out += [upd("bd_ports", {"bd": 2, "port": "p1"}, "member", {"vlan": 0}),
+                    upd("flood", {"bd": 2}, "flood", {"ports": 2})]
+        out.append(u)
+    out += [upd("routes", {"vrf": 1, "dst": "0.0.0.0/0"}, "edge"),
+            upd("routes", {"vrf": 2, "dst": "203.0.113.0/28"}, "edge"),
+            upd("edge_pools", {"id": 1}, "pool", {"first": NAT_POOL[0], "last": NAT_POOL[1], "port_lo": 1024,
+                                                "port_hi": 65535, "block": 512, "blocks": 8}),
+            upd("edge_slices", {"vrf": 1}, "edge", {"outside": 2, "pool": 1}),
+            upd("edge_return", {"vrf": 2, "dst": "203.0.113.0/28"}, "inside", {"vrf": 1, "pool": 1})]
+    # the same destinations, from NAT_HOSTS hosts, each of its flows its own source port
+    flows = []
+    for i in range(n_flows):
+        r, h = i % N_ROUTES, i // N_ROUTES
+        flows.append(("172.16.0.%d" % (i % NAT_HOSTS + 1), "10.%d.%d.%d" % (r >> 8, r & 0xff, h + 1),
+                      1024 + i // NAT_HOSTS, 49152 + (i % 4096)))
+    order = list(range(n_flows))
+    random.Random(seed).shuffle(order)
+    frames = [ipv4_udp(*flows[i], frame_len=frame_len, ident=i & 0xffff, dmac=ROUTER_MAC) for i in order]
+    return frames, out, None
+
+
 N_VRFS = 1024
 N_VRF_ROUTES = 1000
 
@@ -1107,6 +1151,11 @@ SCENARIOS = {
     "l3": (gen_l3, "64 B, {flows} flows routed over %d /24 routes via %d next hops" % (N_ROUTES, N_NEXTHOPS)),
     "l3_routed": (gen_l3_routed, "64 B, {flows} flows routed over %d /24 routes via %d next hops, in through a "
                   "routed port" % (N_ROUTES, N_NEXTHOPS)),
+    "nat44": (gen_nat44, "64 B, {flows} UDP flows of %d inside hosts NATed at the slice's edge into a pool of 16 "
+              "addresses (EIM, port blocks of 512), then routed in the outside VRF over %d /24 routes via %d next "
+              "hops" % (NAT_HOSTS, N_ROUTES, N_NEXTHOPS)),
+    "nat44_new": (gen_nat44, "nat44's {flows} flows through a table of a quarter "
+                  "of them: every packet a new connection (and mapping) evicting the oldest embryonic one"),
     "l3-vrfs": (gen_l3_vrfs, "64 B, {flows} flows routed in %d VRFs of %d /24 routes each (VLAN -> VRF)"
                 % (N_VRFS, N_VRF_ROUTES)),
     "l2": (gen_l2, "64 B, {flows} destination MACs bridged (static fdb), %d static source MACs" % N_L2_SOURCES),

@@ -502,7 +502,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	for (unsigned int i = 0; i < cfg.n_table_sizes; i++)
-		if (dp_table_by_name(cfg.table_sizes[i].name) < 0) {
+		if (dp_table_by_name(cfg.table_sizes[i].name) < 0 && !dp_table_size_declared(cfg.table_sizes[i].name)) {
 			DP_LOG(ERR, "config.table_sizes.%s: the pipeline has no such table",
 			       cfg.table_sizes[i].name);
 			goto out;

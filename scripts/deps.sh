@@ -18,6 +18,7 @@ pkgs=(
   lua5.4
   frr
   keepalived
+  udhcpc isc-dhcp-client
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
   lintian dpkg-dev
 )

@@ -47,6 +47,10 @@ static const char lab_config[] =
 	"   \"mac\": \"02:53:58:00:00:02\", \"ipv4\": [\"198.51.100.1/24\"]}"
 	" ]}";
 
+/* The loaded config's state_dir, for features (dp_config_state_dir): sxdp
+ * loads one config, before any feature starts. */
+static char state_dir[256] = DP_CFG_STATE_DIR;
+
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
 
 /* The config's shape, declared as the RPC's params are (dp_schema.h) and
@@ -111,7 +115,8 @@ static const struct dp_schema_field lcore_obj = {
 		   .desc = "an lcore id, or {\"lcore\": id, \"cpu\": cpu}" }
 static const struct dp_schema_field lcore_decl = LCORE(NULL);
 
-enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_BURST, R_IDLE_SLEEP, R_TABLE_SIZES, R_XDP_PROG, R_PORTS, R_N };
+enum { R_EAL, R_LCORES, R_SOCKET, R_PIPELINE, R_MBUFS, R_BURST, R_IDLE_SLEEP, R_TABLE_SIZES, R_XDP_PROG, R_STATE_DIR,
+       R_PORTS, R_N };
 enum { LC_MAIN, LC_WORKERS };
 static const struct dp_schema_field feature_name = {
 	.type = DP_SCHEMA_STRING, .min = 1, .max = 31 };
@@ -142,6 +147,10 @@ static const struct dp_schema_field config_decl = {
 					    .min = 1, .max = DP_CFG_TABLE_SIZE_MAX } },
 		[R_XDP_PROG] = { .name = "xdp_prog", .type = DP_SCHEMA_STRING, .min = 1, .max = 255,
 				 .desc = "the XDP program shared ports load (default: the build's)" },
+		[R_STATE_DIR] = { .name = "state_dir", .type = DP_SCHEMA_STRING, .min = 1, .max = 200,
+				  .desc = "an absolute directory for what features keep across restarts "
+					  "(a file each, of its own name), made by the one that writes "
+					  "there if missing; default " DP_CFG_STATE_DIR },
 		[R_PORTS] = { .name = "ports", .type = DP_SCHEMA_ARRAY, .flags = DP_SCHEMA_REQ,
 			      .min = 1, .max = DP_PORTS_MAX, .items = &port_decl },
 		[R_N] = { NULL } },
@@ -243,6 +252,13 @@ parse_values(const struct dp_schema_val *v, struct dp_config *c, char *err, size
 		snprintf(c->socket, sizeof(c->socket), "%s", v[R_SOCKET].s);
 	if (v[R_XDP_PROG].set)
 		snprintf(c->xdp_prog, sizeof(c->xdp_prog), "%s", v[R_XDP_PROG].s);
+	if (v[R_STATE_DIR].set) {
+		/* relative, it would move with sxdp's working directory (/ under
+		 * systemd, anywhere by hand): a restart would lose its files */
+		if (v[R_STATE_DIR].s[0] != '/')
+			FAIL("config.state_dir: \"%s\" must be an absolute path", v[R_STATE_DIR].s);
+		snprintf(c->state_dir, sizeof(c->state_dir), "%s", v[R_STATE_DIR].s);
+	}
 	if ((rc = parse_pipeline(&v[R_PIPELINE], c, err, errlen)))
 		return rc;
 	c->mbufs = (uint32_t)v[R_MBUFS].u;
@@ -340,6 +356,7 @@ dp_config_load(const char *path, struct dp_config *c, char *err, size_t errlen)
 	c->main_lcore = -1;
 	c->main_cpu = -1;
 	snprintf(c->socket, sizeof(c->socket), "/run/sxdp/sxdp.sock");
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", DP_CFG_STATE_DIR);
 	snprintf(c->pipeline, sizeof(c->pipeline), "forward");
 	for (int i = 0; i < DP_ROLE_MAX; i++)
 		snprintf(c->role_feature[i], sizeof(c->role_feature[i]), "forward");
@@ -358,7 +375,15 @@ dp_config_load(const char *path, struct dp_config *c, char *err, size_t errlen)
 	json_decref(root);
 	if (rc)
 		dp_config_free(c);
+	else
+		snprintf(state_dir, sizeof(state_dir), "%s", c->state_dir);
 	return rc;
+}
+
+const char *
+dp_config_state_dir(void)
+{
+	return state_dir;
 }
 
 void

@@ -47,11 +47,15 @@ struct dp_cfg_port {
 #define DP_CFG_BURST_MAX	256	/* rte_graph's stream size */
 #define DP_CFG_IDLE_SLEEP_MAX	10000	/* 10 ms: past it a NIC's ring overflows at any rate worth polling for */
 #define DP_CFG_TABLE_SIZE_MAX	(1u << 23)
+#define DP_CFG_STATE_DIR	"/var/lib/sxdp"	/* config.state_dir's default (the unit's StateDirectory) */
 
 struct dp_config {
 	char source[256];    /* file name, or "built-in lab config" */
 	char socket[256];
 	char xdp_prog[256];  /* the shared ports' XDP program ("": the build's or installed one) */
+	/* where sxdp keeps what outlives it (features' files under it, each
+	 * its own name); DP_CFG_STATE_DIR unless the config says */
+	char state_dir[256];
 	/* The feature a port's packets enter, per port role ("" = none): the
 	 * config's "pipeline", one feature name for every role or an object
 	 * {"lan": "switch", "wan": ...}. pipeline is its text for logs. */
@@ -83,6 +87,11 @@ struct dp_config {
  * On error returns -errno and writes a message naming the bad field to err. */
 int dp_config_load(const char *path, struct dp_config *c, char *err, size_t errlen);
 void dp_config_free(struct dp_config *c);
+/* The state directory of the config sxdp runs on (the last one loaded
+ * whole; DP_CFG_STATE_DIR before any): what a feature keeps across
+ * restarts goes there, in a file of its own name. Features read it at
+ * init; the core names none of them. */
+const char *dp_config_state_dir(void);
 const char *dp_role_name(enum dp_port_role r);
 
 #endif

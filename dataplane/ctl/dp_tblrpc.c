@@ -439,7 +439,7 @@ update_parse(const struct dp_schema_val *uv, struct dp_update *u, struct expect 
 			    err);
 }
 
-#define CHECKS_MAX 8
+#define CHECKS_MAX 16
 #define REASONS_MAX 64
 #define REASON_CODE_BASE 0x10000   /* feature codes lie below -REASON_CODE_BASE */
 

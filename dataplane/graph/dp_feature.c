@@ -182,6 +182,7 @@ dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, s
 			return -ELOOP;
 		}
 	}
+	dp_feature_n_walks = 0;
 	while (n_inited < n_used) {
 		/* counted before init: fini undoes a half-done set-up too */
 		const struct dp_feature *f = used[n_inited++];
@@ -190,6 +191,13 @@ dp_feature_setup(const struct dp_config *c, unsigned int n_workers, char *err, s
 			snprintf(err, errlen, "feature %s: set-up failed: %s", f->name, strerror(-rc));
 			return rc;
 		}
+		if (f->walk && dp_feature_n_walks == DP_FEATURE_WALKS_MAX) {
+			snprintf(err, errlen, "feature %s: more than %d features walk with the workers", f->name,
+				 DP_FEATURE_WALKS_MAX);
+			return -ENOSPC;
+		}
+		if (f->walk)
+			dp_feature_walks[dp_feature_n_walks++] = f->walk;
 	}
 	return 0;
 }
@@ -263,6 +271,9 @@ dp_feature_has_slowpath(void)
 			return true;
 	return false;
 }
+
+unsigned int dp_feature_n_walks;
+void (*dp_feature_walks[DP_FEATURE_WALKS_MAX])(struct dp_stage_ctx *ctx);
 
 void
 dp_feature_poll(uint64_t now_tsc)

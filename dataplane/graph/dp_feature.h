@@ -59,6 +59,11 @@ struct dp_feature {
 	/* Main lcore, every loop (about every millisecond): learning, ageing,
 	 * timers. NULL: nothing to do. */
 	void (*ctl_poll)(uint64_t now_tsc);
+	/* Worker, once per walk, packets or none (an idle worker's walks
+	 * come at its sleep's pace): the timers of a feature's per-worker
+	 * state (the edge's connections' timeouts). It keeps itself cheap
+	 * (a walk is ~64 packets' time): no locks, no syscalls. NULL: none. */
+	void (*walk)(struct dp_stage_ctx *ctx);
 	/* Main lcore: sxdp was asked to stop (SIGTERM, SIGINT) and its
 	 * workers still forward: what the feature must say while the network
 	 * still hears the box (a pair's master handing over). Returns how long
@@ -175,6 +180,10 @@ int dp_feature_partner(void);
 int dp_feature_slowpath(struct rte_mbuf *m);
 bool dp_feature_has_slowpath(void);
 void dp_feature_poll(uint64_t now_tsc);
+/* The walk hooks of the features in use (set up by dp_feature_setup). */
+#define DP_FEATURE_WALKS_MAX 4
+extern unsigned int dp_feature_n_walks;
+extern void (*dp_feature_walks[DP_FEATURE_WALKS_MAX])(struct dp_stage_ctx *ctx);
 /* Main lcore: every feature's stopping, the longest time they asked for (ms). */
 unsigned int dp_feature_stopping(void);
 void dp_feature_fini(void);

@@ -44,6 +44,8 @@ struct stage_rt {
 	uint8_t n_edges;         /* next values below this are edges */
 	bool can_punt;           /* its feature has a slow path */
 	bool extra_after;        /* dp_stage_def's */
+	bool handoff;            /* dp_stage_def's: it may return DP_NEXT_HANDOFF */
+	uint16_t resume_edge;    /* handoff: rx's edge back into it */
 	uint16_t absent;         /* edges (bit e) into a feature not in use: they drop */
 };
 
@@ -67,6 +69,7 @@ static unsigned int n_rts;
 static struct node_desc descs[NODES_MAX];
 static unsigned int n_descs;
 static uint16_t port_edge[DP_PORTS_MAX];    /* rx's edge for a port's packets */
+static unsigned int n_resume;                /* stages that hand off: rx's edges after the features' */
 static struct dp_worker *building;           /* the worker whose graph is being made */
 static struct dp_worker *graphs[DP_WORKERS_MAX];
 
@@ -215,13 +218,29 @@ handin_prefetch(void **objs, uint16_t n)
 	}
 }
 
-/* Software RSS: what other workers read for this one, parsed already, to
- * the entry stage of its port's role. */
+/* Where a packet another worker handed over goes: back into the stage
+ * that handed it off (DP_NEXT_HANDOFF), else (software RSS, parsed
+ * already) the entry stage of its port's role. */
+static inline uint16_t
+handin_edge(void *obj)
+{
+	struct dp_meta *md = dp_meta(obj);
+
+	if (unlikely(md->flags & DP_MF_RESUME)) {
+		md->flags &= ~DP_MF_RESUME;
+		md->flags |= DP_MF_RESUMED;
+		return md->drop;
+	}
+	return port_edge[md->in_port];
+}
+
+/* Software RSS and handing off: what other workers read or took on for
+ * this one, to where it goes on. */
 static uint16_t
 handin_poll(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct dp_lcore_stats *st)
 {
 	void *objs[DP_BURST];
-	uint16_t total = 0;
+	uint16_t total = 0, edges[DP_BURST];
 
 	for (unsigned int s = 0; s < w->n_all; s++) {
 		uint16_t n, start = 0;
@@ -230,10 +249,12 @@ handin_poll(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, str
 		    (n = (uint16_t)rte_ring_sc_dequeue_burst(w->handin[s], objs, DP_BURST, NULL)) == 0)
 			continue;
 		handin_prefetch(objs, n);
+		for (uint16_t i = 0; i < n; i++)
+			edges[i] = handin_edge(objs[i]);
 		for (uint16_t i = 1; i <= n; i++) {
-			uint16_t edge = port_edge[dp_meta(objs[start])->in_port];
+			uint16_t edge = edges[start];
 
-			if (i < n && port_edge[dp_meta(objs[i])->in_port] == edge)
+			if (i < n && edges[i] == edge)
 				continue;
 			rte_node_enqueue(g, node, edge, objs + start, i - start);
 			start = i;
@@ -539,6 +560,44 @@ stage_send(struct rte_graph *g, struct rte_node *node, const struct stage_rt *rt
 		rte_node_enqueue(g, node, cur, objs + start, n - start);
 }
 
+/* A handing-off stage's packets for other workers (DP_NEXT_HANDOFF, the
+ * worker in dp_meta.out_port) into their rings, stamped with the way back
+ * into this stage; the rest stay, in order, with their next values.
+ * Returns how many stay. */
+static uint16_t
+handoff_out(struct dp_worker *w, const struct stage_rt *rt, struct rte_mbuf **pkts, uint16_t *next,
+	    uint16_t n)
+{
+	struct dp_lcore_stats *st = w->ctx.stats;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct dp_meta *md;
+		uint32_t t;
+
+		if (likely(next[i] != DP_NEXT_HANDOFF)) {
+			pkts[k] = pkts[i];
+			next[k++] = next[i];
+			continue;
+		}
+		md = dp_meta(pkts[i]);
+		t = md->out_port;
+		if (unlikely(t >= w->n_all || t == w->idx || w->all[t].handin[w->idx] == NULL)) {
+			drop_one(st, pkts[i], DP_DROP_core_no_verdict);
+			continue;
+		}
+		md->flags |= DP_MF_RESUME;
+		md->drop = rt->resume_edge;
+		if (unlikely(rte_ring_sp_enqueue(w->all[t].handin[w->idx], pkts[i]) != 0)) {
+			md->flags &= ~DP_MF_RESUME;
+			drop_one(st, pkts[i], DP_DROP_core_handoff_full);
+			continue;
+		}
+		st->handoff_pkts++;
+	}
+	return k;
+}
+
 /* The copies a stage made (dp_stage_ctx.extra) on their way. */
 static void
 extra_send(struct rte_graph *g, struct rte_node *node, const struct stage_rt *rt, struct dp_stage_ctx *ctx)
@@ -563,7 +622,13 @@ stage_process(struct rte_graph *g, struct rte_node *node, void **objs, uint16_t 
 		cont = rt->fn(ctx, pkts, n, next);
 		if (ctx->n_extra && !rt->extra_after)
 			extra_send(g, node, rt, ctx);
-		if (cont == n && rt->n_edges > DP_NEXT_CONTINUE && !(rt->absent >> DP_NEXT_CONTINUE & 1)) {
+		if (unlikely(rt->handoff) && cont != n) {
+			uint16_t k = handoff_out(nctx(node)->w, rt, pkts, next, n);
+
+			/* the stream's packets moved: never passed on whole */
+			if (k)
+				stage_send(g, node, rt, pkts, next, k, false);
+		} else if (cont == n && rt->n_edges > DP_NEXT_CONTINUE && !(rt->absent >> DP_NEXT_CONTINUE & 1)) {
 			if (n == n_objs)
 				rte_node_next_stream_move(g, node, DP_NEXT_CONTINUE);
 			else
@@ -669,6 +734,8 @@ feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned
 	rt->n_edges = (uint8_t)(sd ? DP_NEXT_CONTINUE + n : 0);
 	rt->can_punt = f->slowpath != NULL;
 	rt->extra_after = sd != NULL && sd->extra_after;
+	rt->handoff = sd != NULL && sd->handoff;
+	rt->resume_edge = 0;
 	n_rts++;
 	return 0;
 }
@@ -676,7 +743,7 @@ feature_node(const struct dp_feature *f, const struct dp_stage_def *sd, unsigned
 int
 dp_graph_setup(void)
 {
-	const char *entries[DP_FEATURES_MAX];
+	const char *entries[DP_FEATURES_MAX + DP_FEATURES_MAX * DP_FEATURE_STAGES_MAX];
 	unsigned int nf = dp_feature_count();
 	int rc;
 
@@ -695,17 +762,24 @@ dp_graph_setup(void)
 		 * no port's entry: the config refuses such a role */
 		entries[i] = f->n_stages ? f->stages[0].name : drop_node.name;
 	}
-	/* rx hands each packet to the feature its port's role enters */
-	if (rte_node_edge_update(rx_node.id, RTE_EDGE_ID_INVALID, entries, nf) != nf) {
+	/* rx hands each packet to the feature its port's role enters, and
+	 * what another worker handed over back into the stage that did */
+	n_resume = 0;
+	for (unsigned int i = 0; i < n_rts; i++)
+		if (rts[i].handoff) {
+			rts[i].resume_edge = (uint16_t)(RX_EDGE_FEATURE + nf + n_resume);
+			entries[nf + n_resume++] = rte_node_id_to_name(rts[i].id);
+		}
+	if (rte_node_edge_update(rx_node.id, RTE_EDGE_ID_INVALID, entries, nf + n_resume) != nf + n_resume) {
 		DP_LOG(ERR, "graph: rx edges: %s", rte_strerror(rte_errno));
 		return -EINVAL;
 	}
 	{
-		const char *rn[RX_EDGE_FEATURE + DP_FEATURES_MAX] = { [RX_EDGE_OUT] = "port_out",
-								       [RX_EDGE_DROP] = "drop" };
+		const char *rn[RX_EDGE_FEATURE + 2 * DP_FEATURES_MAX * DP_FEATURE_STAGES_MAX] = {
+			[RX_EDGE_OUT] = "port_out", [RX_EDGE_DROP] = "drop" };
 
-		memcpy(rn + RX_EDGE_FEATURE, entries, nf * sizeof(entries[0]));
-		desc_add(rx_node.name, RX_EDGE_FEATURE + nf, rn);
+		memcpy(rn + RX_EDGE_FEATURE, entries, (nf + n_resume) * sizeof(entries[0]));
+		desc_add(rx_node.name, RX_EDGE_FEATURE + nf + n_resume, rn);
 	}
 	desc_add(port_out_node.name, 0, NULL);
 	desc_add(drop_node.name, 0, NULL);
@@ -718,6 +792,12 @@ static void
 graph_name(const struct dp_worker *w, char *buf, size_t len)
 {
 	snprintf(buf, len, "sxdp_w%u", w->idx);
+}
+
+bool
+dp_graph_hands_off(void)
+{
+	return n_resume != 0;
 }
 
 int

@@ -6,6 +6,7 @@
 #ifndef DP_GRAPH_H
 #define DP_GRAPH_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 struct dp_worker;
@@ -16,6 +17,9 @@ int dp_graph_setup(void);
 /* One graph for a worker, before it is launched. 0 or -errno. */
 int dp_graph_create(struct dp_worker *w);
 void dp_graph_destroy(struct dp_worker *w);
+/* After dp_graph_setup: does a stage in use hand packets off between
+ * workers (DP_NEXT_HANDOFF)? The workers' rings are needed then. */
+bool dp_graph_hands_off(void);
 
 /* Worker: one walk of its graph (walk: a counter, for sampling cycles). */
 #define DP_GRAPH_TIMED_EVERY 16

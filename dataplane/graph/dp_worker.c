@@ -35,6 +35,8 @@ dp_workers_setup(struct dp_worker *w, unsigned int n_workers, const unsigned int
 	bool soft_rss = false;
 	int rc;
 
+	/* the rings carry software RSS's packets and what a stage hands off */
+	soft_rss = dp_graph_hands_off();
 	for (unsigned int p = 0; p < dp_n_ports; p++)
 		soft_rss |= dp_ports[p].cfg->soft_rss;
 	all_workers = w;
@@ -213,6 +215,8 @@ dp_worker_main(void *arg)
 			if (unlikely(tap != NULL))
 				tap->walk(&w->ctx);
 		}
+		for (unsigned int f = 0; f < dp_feature_n_walks; f++)
+			dp_feature_walks[f](&w->ctx);
 		/* a walk that read packets or took some from another worker (soft_rss) */
 		if (w->walk_rx || w->walk_in) {
 			/* pipeline: what the walk spent outside the drivers' RX and TX */

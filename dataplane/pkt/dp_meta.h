@@ -41,6 +41,12 @@
 #define DP_MF_ATOMIC_FRAG (1u << 16) /* IPv6 Fragment header with offset 0 and M 0: not a fragment
 				      * (RFC 6946), but NDP in one is still refused (RFC 6980) */
 
+#define DP_MF_RESUME    (1u << 17) /* handed to another worker (DP_NEXT_HANDOFF): dp_meta.drop is the
+				    * receiving reader's edge into the stage that takes it again */
+#define DP_MF_RESUMED   (1u << 18) /* taken again by that stage on the worker it was handed to: the
+				    * stage hands it off no more (its tables may have changed in
+				    * between) and clears this when done with it */
+
 #define DP_META_VLAN_MAX 2
 
 struct dp_meta {

@@ -32,6 +32,11 @@ enum {
 };
 
 #define DP_NEXT_EDGE(k) ((uint16_t)(DP_NEXT_CONTINUE + (k)))
+/* To the worker dp_meta.out_port names, where the same stage takes the
+ * packet again (a stage whose state is per worker: a connection's). Only a
+ * stage declared with handoff returns it, and only for a packet it left
+ * as it came. */
+#define DP_NEXT_HANDOFF ((uint16_t)0xfe)
 #define DP_NEXT_DROP(reason) ((uint16_t)(DP_NEXT_DROP_BASE + (reason)))
 #define DP_NEXT_IS_DROP(next) ((next) >= DP_NEXT_DROP_BASE)
 #define DP_NEXT_REASON(next) ((unsigned int)((next) - DP_NEXT_DROP_BASE))
@@ -86,6 +91,10 @@ struct dp_stage_def {
 	 * (a FEC parity after its block), not keep a flood's order (a copy
 	 * to each port before the burst's next frame to that port). */
 	bool extra_after;
+	/* It may return DP_NEXT_HANDOFF: with several workers the core
+	 * keeps a ring per ordered pair of workers for it (the software
+	 * RSS's) and their reader a way back into the stage. */
+	bool handoff;
 };
 
 #endif

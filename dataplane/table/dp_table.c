@@ -208,6 +208,29 @@ dp_table_size_set(const char *name, uint32_t size)
 	return 0;
 }
 
+static const char *size_names[8];
+static unsigned int n_size_names;
+
+int
+dp_table_size_declare(const char *name)
+{
+	if (dp_table_size_declared(name))
+		return 0;
+	if (n_size_names == RTE_DIM(size_names))
+		return -ENOSPC;
+	size_names[n_size_names++] = name;
+	return 0;
+}
+
+bool
+dp_table_size_declared(const char *name)
+{
+	for (unsigned int i = 0; i < n_size_names; i++)
+		if (strcmp(size_names[i], name) == 0)
+			return true;
+	return false;
+}
+
 uint32_t
 dp_table_size_get(const char *name, uint32_t dflt)
 {
@@ -1299,4 +1322,5 @@ dp_tables_fini(void)
 	rte_free(dp_tg.rcu);
 	memset(&dp_tg, 0, sizeof(dp_tg));
 	n_size_set = 0;
+	n_size_names = 0;
 }

@@ -33,6 +33,11 @@ int dp_table_size_set(const char *name, uint32_t size);
 /* The size table name will be created at: the config's, else dflt (what
  * a feature whose bounds follow a table's size reads before making it). */
 uint32_t dp_table_size_get(const char *name, uint32_t dflt);
+/* A size the config may set that is no table's (a feature's own store:
+ * the edge's connections), declared at the feature's init so the config's
+ * check takes it. 0 or -ENOSPC. */
+int dp_table_size_declare(const char *name);
+bool dp_table_size_declared(const char *name);
 void dp_tables_fini(void);
 
 /* Workers: register once, report quiescence once per loop. */

@@ -9,7 +9,11 @@ FX_PEN = 32473
 IE = {1: "bytes", 2: "packets", 4: "proto", 7: "sport", 8: "src4", 10: "in", 11: "dport",
       12: "dst4", 14: "out", 27: "src6", 28: "dst6", 136: "end_reason", 149: "domain",
       152: "start_ms", 153: "end_ms", 305: "samp_interval", 306: "samp_space", 351: "l2seg",
-      (FX_PEN, 1): "slice", (FX_PEN, 2): "teid"}
+      (FX_PEN, 1): "slice", (FX_PEN, 2): "teid",
+      # NAT44's events (RFC 8158), the edge's
+      225: "post_src4", 226: "post_dst4", 227: "post_sport", 228: "post_dport", 230: "nat_event",
+      234: "in_vrf", 235: "out_vrf", 323: "time_ms", 361: "range_start", 362: "range_end", 363: "range_step",
+      364: "range_ports"}
 
 
 class Decoder:
@@ -68,6 +72,8 @@ class Decoder:
                 off += ln
                 if name in ("src4", "dst4", "src6", "dst6"):
                     rec[name[:3]] = str(ipaddress.ip_address(v))
+                elif name in ("post_src4", "post_dst4"):
+                    rec[name[:-1]] = str(ipaddress.ip_address(v))
                 else:
                     rec[name] = int.from_bytes(v, "big")
             self.records.append((sid, rec))

@@ -88,9 +88,9 @@ def test_describe_shows_the_graph():
     with Sxdp({"p0": [], "p1": [], "w0": [], "w1": []}, pipeline=PIPELINE, port_opts=ROLES) as dp:
         d = dp.rpc("pipeline.describe")
         feats = {f["name"]: f for f in d["features"]}
-        expect_eq(sorted(feats), ["flowexp", "forward", "ha", "qos", "switch"],
-                  "features in use (qos: the switch's meters; flowexp: in every box, its egress tap; ha: "
-                  "wherever the switch is)")
+        expect_eq(sorted(feats), ["dhcp", "edge", "flowexp", "forward", "fw", "ha", "qos", "switch"],
+                  "features in use (qos: the switch's meters; flowexp: in every box, its egress tap; ha, "
+                  "dhcp and edge: wherever the switch is; fw: wherever the edge is)")
         expect_eq((feats["flowexp"]["roles"], feats["flowexp"]["stages"]), ([], []), "flowexp: no role, no stage")
         expect_eq((feats["qos"]["roles"], feats["qos"]["stages"]), ([], []), "qos: no role, no stage")
         expect_eq(feats["switch"]["roles"], ["lan"], "switch's roles")
@@ -98,22 +98,26 @@ def test_describe_shows_the_graph():
         expect_eq(feats["switch"]["stages"], ["switch.ingress", "switch.l2", "switch.l3", "switch.l3v6"],
                   "switch stages")
         graph = {n["node"]: n["next"] for n in d["graph"]}
-        # rx parses and hands each packet to the feature of its port's role
-        # one edge per feature in use, in their order; qos, ha and flowexp are no port's entry
-        expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "drop", "switch.ingress", "drop", "drop"],
-                  "rx edges")
+        # rx parses and hands each packet to the feature of its port's role:
+        # one edge per feature in use, in their order (qos, ha, fw, dhcp and
+        # flowexp are no port's entry, the edge's is its stage, which no
+        # role names); then one back into each stage that hands packets off
+        # between workers (the edge's)
+        expect_eq(graph["rx"], ["port_out", "drop", "forward.flow", "drop", "switch.ingress", "edge.route", "drop",
+                                "drop", "drop", "drop", "edge.route"], "rx edges")
         # then switch.l3's open edges, for what a routed port's fused path
         # routes there (sw_fast.c): absent here as they are on switch.l3
         expect_eq(graph["switch.ingress"],
-                  ["port_out", "switch.punt", "drop", "switch.l2", "switch.l3", "switch.l3v6", "drop", "drop"],
-                  "ingress edges (l3, l3v6: a routed port's packets; l3's tunnel and route)")
+                  ["port_out", "switch.punt", "drop", "switch.l2", "switch.l3", "switch.l3v6", "drop", "drop",
+                   "edge.route"],
+                  "ingress edges (l3, l3v6: a routed port's packets; l3's tunnel, route and route2)")
         # neither the overlay nor the upf is in use here: their edges lead to drop
         expect_eq(graph["switch.l2"], ["port_out", "switch.punt", "drop", "switch.l3", "switch.l3v6", "drop", "drop"],
                   "l2 edges: IPv4 and IPv6 routing, tunnels and attached endpoints (sessions) absent")
-        expect_eq(graph["switch.l3"], ["port_out", "switch.punt", "drop", "drop", "drop"],
-                  "l3 edges: tunnels and the UPF absent")
-        expect_eq(graph["switch.l3v6"], ["port_out", "switch.punt", "drop", "drop", "drop"],
-                  "l3v6 edges: tunnels and the UPF absent")
+        expect_eq(graph["switch.l3"], ["port_out", "switch.punt", "drop", "drop", "drop", "edge.route"],
+                  "l3 edges: tunnels and the UPF absent, the edge there (IPv4's)")
+        expect_eq(graph["switch.l3v6"], ["port_out", "switch.punt", "drop", "drop", "drop", "drop"],
+                  "l3v6 edges: tunnels, the UPF and an IPv6 edge absent")
         expect_eq(graph["forward.flow"], ["port_out", "forward.punt", "drop"], "forward's edges")
         tables = {t["name"] for t in d["tables"]}
         expect({"flow", "port", "interfaces", "fdb", "routes"} <= tables, "both features' tables: %s" % tables)

@@ -36,4 +36,33 @@ typedef int (*fx_decap_fn)(const struct dp_meta *md, enum fx_tun_kind *kind, uin
 /* A constructor (before main). 0, -EINVAL, -ENOSPC. */
 int fx_decap_register(fx_decap_fn fn);
 
+/* Event records a feature sends with the flows (NAT44's session and port
+ * block events, RFC 8158): it declares a template of IANA IEs at init, its
+ * workers queue records, and flowexp's main lcore sends them to the
+ * collectors (templates FX_EVT_TMPL_BASE + id) while export is on. Every
+ * event template begins with observationTimeMilliseconds (323), which
+ * flowexp writes from the TSC a worker stamps: the record a feature
+ * writes is the rest, its IEs in network order as the template lays them. */
+struct fx_evt_ie { uint16_t id, len; };
+#define FX_EVT_IES_MAX 15
+#define FX_EVT_LEN_MAX 60       /* a record's bytes after the time */
+#define FX_EVT_TMPLS_MAX 8
+#define FX_EVT_TMPL_BASE 259
+#define FX_IE_OBS_TIME_MS 323
+struct fx_evt_tmpl {
+	uint16_t n_ies;                      /* after observationTimeMilliseconds */
+	struct fx_evt_ie ie[FX_EVT_IES_MAX];
+};
+/* At init, before the workers start (any feature's, before or after
+ * flowexp's): the template's id (0..), or -EINVAL (no IEs, too long),
+ * -ENOSPC. */
+int fx_evt_register(const struct fx_evt_tmpl *t);
+/* Worker: would a record go anywhere (export on)? A feature asks before it
+ * builds one. */
+bool fx_evt_wanted(void);
+/* Worker `worker`: record rec (len bytes, the template's after the time)
+ * of template id, at TSC tsc, to the main lcore. 0; -ENODEV while export
+ * is off; -ENOBUFS when its ring is full (counted: flowexp.evt_lost). */
+int fx_evt_emit(unsigned int worker, int id, uint64_t tsc, const void *rec, unsigned int len);
+
 #endif

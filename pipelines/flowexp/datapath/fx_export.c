@@ -16,6 +16,7 @@
 #include "fx_export.h"
 #include "fx_cache.h"
 #include "fx_ipfix.h"
+#include "fx_evt.h"
 #include "fx_state.h"
 #include "dp_slow.h"
 #include "dp_log.h"
@@ -86,6 +87,9 @@ templates(uint64_t now)
 	flush();
 	fx_msg_begin(&msg, unix_s(), seq, conf.domain);
 	fx_msg_templates(&msg, conf.domain, conf.sampling);
+	/* the features' event templates with them (a few hundred bytes: the
+	 * message has room, and one without a data record is never sent) */
+	fx_msg_evt_templates(&msg, fx_evt_tmpl_all(), fx_evt_tmpls());
 	open_msg = true;
 	flush();
 	dp_slow_event(FX_EVENT(templates));
@@ -115,6 +119,21 @@ added:
 	dp_slow_event(FX_EVENT(records));
 }
 
+static void
+add_evt(const struct fx_evt_rec *r)
+{
+	uint64_t ms = unix_ms(r->tsc);
+
+	if (open_msg && fx_msg_add_evt(&msg, r->id, ms, r->data, r->len) == 0)
+		goto added;
+	flush();
+	fx_msg_begin(&msg, unix_s(), seq, out.domain);
+	open_msg = true;
+	fx_msg_add_evt(&msg, r->id, ms, r->data, r->len);
+added:
+	dp_slow_event(FX_EVENT(evt_records));
+}
+
 void
 fx_export_poll(uint64_t now)
 {
@@ -141,6 +160,16 @@ fx_export_poll(uint64_t now)
 				add(&r[i]);
 		}
 		flushed &= fx_cache_flushed(w) == fx_wcfg.gen;
+	}
+	for (unsigned int w = 0; w < fx_evt_workers(); w++) {
+		struct fx_evt_rec e[16];
+
+		for (unsigned int got = 0; got < DRAIN_MAX; got += n) {
+			if ((n = fx_evt_drain(w, e, RTE_DIM(e))) == 0)
+				break;
+			for (unsigned int i = 0; out.n_coll != 0 && i < n; i++)
+				add_evt(&e[i]);
+		}
 	}
 	flush();
 	/* off, and every worker flushed for it: the tap comes off */

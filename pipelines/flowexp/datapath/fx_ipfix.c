@@ -158,6 +158,49 @@ fx_msg_templates(struct fx_msg *m, uint32_t domain, uint32_t sampling)
 }
 
 int
+fx_msg_evt_templates(struct fx_msg *m, const struct fx_evt_tmpl *t, unsigned int n)
+{
+	size_t need = SET_HDR;
+
+	for (unsigned int k = 0; k < n; k++)
+		need += 4 + 4 * (1 + t[k].n_ies);
+	if (n == 0)
+		return 0;
+	if (m->len + need > FX_MSG_MAX)
+		return -ENOSPC;
+	set_open(m, 2);
+	for (unsigned int k = 0; k < n; k++) {
+		w16(m, (uint16_t)(FX_EVT_TMPL_BASE + k));
+		w16(m, (uint16_t)(1 + t[k].n_ies));
+		w16(m, FX_IE_OBS_TIME_MS);
+		w16(m, 8);
+		for (unsigned int i = 0; i < t[k].n_ies; i++) {
+			w16(m, t[k].ie[i].id);
+			w16(m, t[k].ie[i].len);
+		}
+	}
+	set_close(m);
+	return 0;
+}
+
+int
+fx_msg_add_evt(struct fx_msg *m, unsigned int id, uint64_t ms, const uint8_t *rec, unsigned int len)
+{
+	uint16_t tid = (uint16_t)(FX_EVT_TMPL_BASE + id);
+	size_t need = 8 + len + (m->set_id == tid ? 0 : SET_HDR);
+
+	if (m->len + need > FX_MSG_MAX)
+		return -ENOSPC;
+	if (m->set_id != tid)
+		set_open(m, tid);
+	w64(m, ms);
+	memcpy(m->buf + m->len, rec, len);
+	m->len = (uint16_t)(m->len + len);
+	m->n_data++;
+	return 0;
+}
+
+int
 fx_msg_add(struct fx_msg *m, const struct fx_flow *f)
 {
 	const struct fx_key *k = &f->k;

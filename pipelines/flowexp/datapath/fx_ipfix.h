@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "fx_api.h"
 #include "fx_key.h"
 
 #define FX_MSG_MAX 1400        /* a message, headers included: one UDP datagram under 1500 */
@@ -55,6 +56,14 @@ int fx_msg_templates(struct fx_msg *m, uint32_t domain, uint32_t sampling);
 /* One flow record into the data set of its template. 0, or -ENOSPC: the
  * message is full (end it, send it, begin another). */
 int fx_msg_add(struct fx_msg *m, const struct fx_flow *f);
+/* The features' event templates t[0..n) (fx_evt: ids FX_EVT_TMPL_BASE +
+ * k), in a template set of their own. 0 (none: nothing written), or
+ * -ENOSPC. */
+struct fx_evt_tmpl;
+int fx_msg_evt_templates(struct fx_msg *m, const struct fx_evt_tmpl *t, unsigned int n);
+/* One event record of template FX_EVT_TMPL_BASE + id: the time, then its
+ * len bytes. 0, or -ENOSPC. */
+int fx_msg_add_evt(struct fx_msg *m, unsigned int id, uint64_t ms, const uint8_t *rec, unsigned int len);
 /* Close the open set, write the length. Returns the message's bytes. */
 size_t fx_msg_end(struct fx_msg *m);
 

@@ -17,6 +17,7 @@
 #include "fx_names.h"
 #include "fx_cache.h"
 #include "fx_export.h"
+#include "fx_evt.h"
 #include "dp_feature.h"
 #include "dp_table.h"
 #include "dp_tblrpc.h"
@@ -175,7 +176,7 @@ fx_init(unsigned int workers)
 		return -ENOSPC;
 	watch.sources = 1ull << t_config | 1ull << t_coll;
 	if ((rc = dp_table_deriver_add(&watch)) < 0 || (rc = fx_cache_init(workers)) < 0 ||
-	    (rc = fx_export_init()) < 0)
+	    (rc = fx_evt_init(workers)) < 0 || (rc = fx_export_init()) < 0)
 		return rc;
 	return 0;
 }
@@ -184,6 +185,7 @@ static void
 fx_fini(void)
 {
 	fx_export_fini();
+	fx_evt_fini();
 	fx_cache_fini();
 }
 

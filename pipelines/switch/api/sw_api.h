@@ -6,8 +6,9 @@
  * for resolution, ICMP "too big", routing an IPv6 packet, answers back
  * into a tunnel. An upper feature's stages attach to the switch's open
  * edges (dp_feature.attach): "tunnel" on switch.l2, switch.l3 and
- * switch.l3v6 (fdb, flood and route tunnels), "route" on switch.l3 and
- * switch.l3v6 (a route action named after the attached feature). */
+ * switch.l3v6 (fdb, flood and route tunnels), "route" and "route2" on
+ * switch.l3 and switch.l3v6 (a route action named after each attached
+ * feature). */
 #ifndef SW_API_H
 #define SW_API_H
 
@@ -52,11 +53,12 @@ enum { SW_FDB_FORWARD, SW_FDB_LEARNED, SW_FDB_ROUTE, SW_FDB_DROP, SW_FDB_TUNNEL,
  * feature that attaches to the switch's open edge "tunnel" (switch.l2,
  * switch.l3, switch.l3v6); the packet goes there with dp_meta.tunnel set. */
 #define SW_TUNNEL_MAX 65535
-/* SW_RT_UPPER: a route into the feature attached to the switch's open edge
- * "route" (switch.l3 and switch.l3v6), a hop like any route (TTL - 1). The
- * action is named after that feature; without one it is not declared. */
+/* SW_RT_UPPER, SW_RT_UPPER2: a route into a feature attached to the
+ * switch's open edge "route" or "route2" (switch.l3 and switch.l3v6), a hop
+ * like any route (TTL - 1). Each action is named after its feature, the
+ * one on "route" first; an edge nobody attached declares none. */
 enum { SW_RT_VIA, SW_RT_ECMP, SW_RT_CONNECTED, SW_RT_LOCAL, SW_RT_DROP, SW_RT_UNREACHABLE, SW_RT_TUNNEL,
-       SW_RT_UPPER };
+       SW_RT_UPPER, SW_RT_UPPER2 };
 /* neigh, neigh6: a port's rewrite (static, learned), unresolved, or a
  * neighbour behind an overlay tunnel (SW_NB_TUNNEL: learned only from the
  * box's own ARP or NDP exchange through it, params sw_rw_tunnel). */
@@ -190,6 +192,20 @@ void pl_switch_held_set(uint16_t slice, uint16_t bd, bool v6, bool here);
  * frees it. At init, before workers start. 0, or -EEXIST. */
 typedef unsigned int (*pl_switch_listen_fn)(struct rte_mbuf *m);
 int pl_switch_listen(uint8_t proto, pl_switch_listen_fn fn);
+/* A UDP service the box runs on a slice's link (DHCP's server, port 67):
+ * an IPv4 datagram in a bridge domain to UDP port `port` reaches fn on the
+ * main lcore as pl_switch_listen's frames do: a copy of one sent to
+ * 255.255.255.255 (the frame itself bridged on as ever), and one sent to
+ * the box's own address there (a local punt, answered by nothing else).
+ * Never a fragment. At init, before workers start; at most
+ * SW_LISTEN_UDP_MAX ports. 0, -EEXIST (another fn has it) or -ENOSPC. */
+#define SW_LISTEN_UDP_MAX 4
+int pl_switch_listen_udp(uint16_t port, pl_switch_listen_fn fn);
+/* Main lcore: an IPv4 packet the box makes (dp_meta: slice, l3_off, hash;
+ * DP_MF_MADE is set here), routed in its slice from its source address:
+ * out to its next hop, or held while the switch ARPs for it. Consumes m;
+ * 0, or -1 when there was no route (dropped: switch.no_route). */
+int pl_switch_route4(struct rte_mbuf *m);
 /* Main lcore: the member ports of bd (a mask by port index), 0 for none. */
 uint32_t pl_switch_bd_members(uint16_t bd);
 /* Main lcore: a frame of payload (len bytes after the Ethernet header)

@@ -270,6 +270,35 @@ handle_listen(struct rte_mbuf *m, const struct dp_meta *md)
 	rte_pktmbuf_free(m);
 }
 
+int
+pl_switch_listen_udp(uint16_t port, pl_switch_listen_fn fn)
+{
+	pl_switch_listen_fn had = pl_switch_udp_listener(port);
+
+	if (had != NULL)
+		return had == fn ? 0 : -EEXIST;
+	if (sw_n_listen_udp == SW_LISTEN_UDP_MAX)
+		return -ENOSPC;
+	sw_listen_udp[sw_n_listen_udp] = (struct sw_listen_udp){ .port = port, .fn = fn };
+	sw_n_listen_udp++;
+	return 0;
+}
+
+/* A datagram to a UDP port a feature listens to (broadcast, or to the
+ * box's address): to its listener, counted as a listened frame is. */
+static void
+handle_listen_udp(struct rte_mbuf *m, const struct dp_meta *md, pl_switch_listen_fn fn)
+{
+	unsigned int why = fn != NULL && (md->flags & DP_MF_L4) ? fn(m) : SW_DROP(not_for_us);
+
+	if (why != 0) {
+		dp_slow_drop(m, why);
+		return;
+	}
+	dp_slow_event(SW_EVENT(consumed));
+	rte_pktmbuf_free(m);
+}
+
 static void
 arp_ask(struct rte_mempool *mp, uint16_t slice, const uint8_t *ip, const uint8_t *src)
 {
@@ -592,6 +621,12 @@ handle_local(struct rte_mbuf *m, struct dp_meta *md)
 	uint32_t a, c;
 	int lim;
 
+	/* a UDP service of the box's own (DHCP's renewals, a relayed answer) */
+	if (md->l4_proto == IPPROTO_UDP && (md->flags & (DP_MF_L4 | DP_MF_FRAG)) == DP_MF_L4 &&
+	    pl_switch_udp_listener(md->dport) != NULL) {
+		handle_listen_udp(m, md, pl_switch_udp_listener(md->dport));
+		return;
+	}
 	/* what the box does not answer itself is its kernel twin's (a
 	 * routing daemon's session, an ICMP error about one) */
 	if (md->l4_proto != IPPROTO_ICMP || !(md->flags & DP_MF_L4) || (md->flags & DP_MF_FRAG) ||
@@ -670,6 +705,43 @@ handle_mtu(struct rte_mbuf *m, struct dp_meta *md)
 }
 
 int
+pl_switch_route4(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, md->l3_off);
+	uint8_t k[DP_KEY_MAX] = {0};
+	const struct sw_rewrite *rw;
+	const struct dp_entry *e;
+	uint32_t nh;
+	bool tun;
+
+	md->flags |= DP_MF_MADE;
+	pl_switch_key_vrf_ip(k, md->slice, ip->dst_addr);
+	e = dp_table_find(pl_sw.routes, k);
+	if (e != NULL && e->action == SW_RT_VIA) {
+		nh = ((const struct sw_via *)e->params)->nh;
+	} else if (e != NULL && e->action == SW_RT_ECMP) {
+		const struct sw_ecmp *g = (const struct sw_ecmp *)e->params;
+		uint32_t cnt = RTE_MIN(RTE_MAX(g->n, 1), SW_ECMP_MAX);
+
+		nh = g->nh[((uint64_t)md->hash * cnt) >> 32];   /* the worker's pick */
+	} else if (e != NULL && e->action == SW_RT_CONNECTED) {
+		nh = ip->dst_addr;
+	} else {
+		/* local, drop, none, or into a tunnel (a worker's way) */
+		dp_slow_drop(m, SW_DROP(no_route));
+		return -1;
+	}
+	sw_meta(m)->nh = nh;
+	if ((rw = neigh_get(md->slice, nh, &tun)) != NULL) {
+		route_out(m, rw, tun);
+		return 0;
+	}
+	pl_swctl_hold(m, md->slice, false, (const uint8_t *)&nh, (const uint8_t *)&ip->src_addr);
+	return 0;
+}
+
+int
 pl_swctl_slowpath(struct rte_mbuf *m)
 {
 	struct dp_meta *md = dp_meta(m);
@@ -687,6 +759,10 @@ pl_swctl_slowpath(struct rte_mbuf *m)
 	}
 	if (sw_meta(m)->punt == SW_PUNT_LISTEN) {
 		handle_listen(m, md);
+		return -1;
+	}
+	if (sw_meta(m)->punt == SW_PUNT_LISTEN_UDP) {
+		handle_listen_udp(m, md, pl_switch_udp_listener(md->dport));
 		return -1;
 	}
 	if (md->flags & DP_MF_IPV6) {

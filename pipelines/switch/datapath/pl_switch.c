@@ -128,7 +128,8 @@ static const struct dp_table_def fdb_def = {
 	[SW_RT_DROP] = { SW_A_DROP, 0, {} },							\
 	[SW_RT_UNREACHABLE] = { SW_A_UNREACHABLE, 0, {} },						\
 	[SW_RT_TUNNEL] = { SW_A_TUNNEL, 1, { { SW_F_TUNNEL, DP_T_U32, SW_TUNNEL_MAX } } },			\
-	[SW_RT_UPPER] = { NULL, 0, {} }   /* named at init (route_upper) */
+	[SW_RT_UPPER] = { NULL, 0, {} },  /* named at init (route_upper) */			\
+	[SW_RT_UPPER2] = { NULL, 0, {} }
 
 static struct dp_table_def routes_def = {
 	.name = SW_T_ROUTES, .size = 1u << 16, .n_fields = 2,
@@ -246,21 +247,40 @@ static const struct dp_table_def hosts_def = {
 	.default_action = SW_HOST_NONE,
 };
 
-/* The route action into the feature attached to the "route" edge, named
- * after it (the UPF's: "upf"); none without one. */
+/* The route actions into the features attached to the "route" and
+ * "route2" edges of each family's L3 stage, named after them (the UPF's:
+ * "upf"; the edge's, IPv4's alone: "edge"), in that order; none without
+ * one. */
+uint8_t sw_rt_upper_edge[2][2];
+
+static void
+route_upper_of(struct dp_table_def *def, const char *stage, uint8_t *edge)
+{
+	static char names[2][2][32];
+	static const char *const edges[2] = { "route", "route2" };
+	static const uint8_t l3_edge[2] = { SW_L3_EDGE_ROUTE, SW_L3_EDGE_ROUTE2 };
+	bool v6 = def == &routes6_def;
+	unsigned int n = SW_RT_UPPER;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		const char *node = dp_feature_attached(stage, edges[i]);
+
+		if (node == NULL)
+			continue;
+		snprintf(names[v6][i], sizeof(names[v6][i]), "%.*s", (int)strcspn(node, "."), node);
+		def->actions[n].name = names[v6][i];
+		def->actions[n].n_params = 0;
+		edge[n - SW_RT_UPPER] = l3_edge[i];
+		n++;
+	}
+	def->n_actions = (uint8_t)n;
+}
+
 static void
 route_upper(void)
 {
-	static char name[32];
-	const char *node = dp_feature_attached("switch.l3", "route");
-	unsigned int n = SW_RT_UPPER;
-
-	if (node != NULL) {
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(node, "."), node);
-		n = SW_RT_UPPER + 1;
-	}
-	routes_def.actions[SW_RT_UPPER].name = routes6_def.actions[SW_RT_UPPER].name = name;
-	routes_def.n_actions = routes6_def.n_actions = (uint8_t)n;
+	route_upper_of(&routes_def, "switch.l3", sw_rt_upper_edge[0]);
+	route_upper_of(&routes6_def, "switch.l3v6", sw_rt_upper_edge[1]);
 }
 
 static int
@@ -366,11 +386,14 @@ static const struct dp_feature pl_switch_feature = {
 	.stages = {
 		/* a routed port's packets skip l2 (sw_state.h: SW_IN_EDGE_*) */
 		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2", "switch.l3", "switch.l3v6",
-			DP_EDGE_OPEN_OF("switch.l3", "tunnel"), DP_EDGE_OPEN_OF("switch.l3", "route") } },
+			DP_EDGE_OPEN_OF("switch.l3", "tunnel"), DP_EDGE_OPEN_OF("switch.l3", "route"),
+			DP_EDGE_OPEN_OF("switch.l3", "route2") } },
 		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", DP_EDGE_OPEN("tunnel"),
 						     DP_EDGE_OPEN("session") } },
-		{ "switch.l3", pl_switch_l3_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },
-		{ "switch.l3v6", pl_switch_l3v6_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route") } },
+		{ "switch.l3", pl_switch_l3_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route"),
+						     DP_EDGE_OPEN("route2") } },
+		{ "switch.l3v6", pl_switch_l3v6_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route"),
+							 DP_EDGE_OPEN("route2") } },
 	},
 	.slowpath = pl_swctl_slowpath,
 	.ctl_poll = sw_poll,

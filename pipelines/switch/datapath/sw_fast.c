@@ -138,7 +138,6 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	/* L3's edges are ingress's SW_IN_EDGE_L3_* */
 	for (uint16_t i = 0; i < n; i++)
 		if (unlikely(next[i] >= DP_NEXT_CONTINUE && !DP_NEXT_IS_DROP(next[i])))
-			next[i] = next[i] == DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) ? DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP)
-									  : DP_NEXT_EDGE(SW_IN_EDGE_L3_ROUTE);
+			next[i] = (uint16_t)(next[i] - DP_NEXT_EDGE(SW_L3_EDGE_ENCAP) + DP_NEXT_EDGE(SW_IN_EDGE_L3_ENCAP));
 	return true;
 }

@@ -201,6 +201,7 @@ pl_switch_routed_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 {
 	static const uint8_t l3_edges[] = {   /* L3's edges as ingress's */
 		[SW_L3_EDGE_ENCAP] = SW_IN_EDGE_L3_ENCAP, [SW_L3_EDGE_ROUTE] = SW_IN_EDGE_L3_ROUTE,
+		[SW_L3_EDGE_ROUTE2] = SW_IN_EDGE_L3_ROUTE2,
 	};
 
 	dp_stage_then(ctx, pkts, n, next, pl_switch_ingress_general, SW_IN_EDGE_L3, pl_switch_l3_burst, l3_edges,

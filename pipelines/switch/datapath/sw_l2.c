@@ -244,6 +244,16 @@ link_group(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct dp_meta *m
 		sw_meta(c)->punt = SW_PUNT_LISTEN;
 }
 
+/* A broadcast to a UDP port a feature listens to: a copy for it. */
+static void
+udp_bcast(struct dp_stage_ctx *ctx, struct rte_mbuf *m)
+{
+	struct rte_mbuf *c = copy_to(ctx, m, DP_NEXT_PUNT);
+
+	if (c != NULL)
+		sw_meta(c)->punt = SW_PUNT_LISTEN_UDP;
+}
+
 uint16_t
 pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
@@ -269,9 +279,12 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				next[i] = DP_NEXT_PUNT;
 			} else {
 				/* the domain's router hears it too, and a feature
-				 * that listens to its protocol: bridged on all the same */
+				 * that listens to its protocol or UDP port (a DHCP
+				 * server's broadcast requests): bridged on all the same */
 				if (unlikely(pl_switch_mcast_routing(m, md->flags, md->l3_off)))
 					link_group(ctx, m, md);
+				else if (unlikely(pl_switch_udp_bcast_listened(m, md)))
+					udp_bcast(ctx, m);
 				next[i] = flood(ctx, m, md);
 			}
 			continue;

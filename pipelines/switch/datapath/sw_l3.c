@@ -123,6 +123,7 @@ l3_route_entries(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx
 				continue;
 			case SW_RT_TUNNEL:
 			case SW_RT_UPPER:
+			case SW_RT_UPPER2:
 				nh = 0;
 				break;
 			default:
@@ -139,8 +140,8 @@ l3_route_entries(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx
 				*nx = pl_switch_route_tunnel(m, md, (const struct sw_rt_tunnel *)e[j]->params);
 				continue;
 			}
-			if (e[j]->action == SW_RT_UPPER) {
-				*nx = pl_switch_route_upper(m, md);
+			if (e[j]->action >= SW_RT_UPPER) {
+				*nx = pl_switch_route_upper(m, md, e[j]->action);
 				continue;
 			}
 			sw_meta(m)->nh = nh;

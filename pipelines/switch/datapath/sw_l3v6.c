@@ -139,6 +139,7 @@ route_nh(struct rte_mbuf *m, const struct dp_entry *e, uint16_t *nx, uint32_t *i
 		return -1;
 	case SW_RT_TUNNEL:
 	case SW_RT_UPPER:
+	case SW_RT_UPPER2:
 		*id = 0;
 		break;
 	default:
@@ -162,8 +163,8 @@ route_nh(struct rte_mbuf *m, const struct dp_entry *e, uint16_t *nx, uint32_t *i
 		*nx = pl_switch_route_tunnel(m, md, (const struct sw_rt_tunnel *)e->params);
 		return -1;
 	}
-	if (e->action == SW_RT_UPPER) {
-		*nx = pl_switch_route_upper(m, md);
+	if (e->action >= SW_RT_UPPER) {
+		*nx = pl_switch_route_upper(m, md, e->action);
 		return -1;
 	}
 	return 0;

@@ -55,16 +55,19 @@ pl_switch_nb_tunnel(struct rte_mbuf *m, struct dp_meta *md, const struct sw_rw_t
 	return pl_switch_hop_into(m, md, t->tunnel);
 }
 
-/* A route of the feature attached to the "route" edge (the UPF's
- * downlink, which looks the session up by slice and destination). */
+/* A route of a feature attached to the "route" or "route2" edge (the
+ * UPF's downlink, which looks the session up by slice and destination; the
+ * edge's way out of a slice), action SW_RT_UPPER + i. */
 static inline uint16_t
-pl_switch_route_upper(struct rte_mbuf *m, struct dp_meta *md)
+pl_switch_route_upper(struct rte_mbuf *m, struct dp_meta *md, uint16_t action)
 {
-	if (md->flags & DP_MF_IPV4)
+	bool v4 = md->flags & DP_MF_IPV4;
+
+	if (v4)
 		pl_switch_ttl_dec(m, md);
 	else
 		pl_switch_hlim_dec(m, md);
-	return DP_NEXT_EDGE(SW_L3_EDGE_ROUTE);
+	return DP_NEXT_EDGE(sw_rt_upper_edge[!v4][(action - SW_RT_UPPER) & 1]);
 }
 
 #endif

@@ -9,3 +9,5 @@ unsigned int pl_sw_drop_frag_needed, pl_sw_drop_pkt_too_big;
 int pl_sw_meta_off = -1;
 uint8_t pl_sw_held[4096];
 pl_switch_listen_fn sw_listen[256];
+struct sw_listen_udp sw_listen_udp[SW_LISTEN_UDP_MAX];
+unsigned int sw_n_listen_udp;

@@ -7,6 +7,7 @@
 #define SW_STATE_H
 
 #include <stdint.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -31,12 +32,18 @@ extern unsigned int pl_sw_drop_base, pl_sw_event_base;
 /* switch.ingress's edges: l2 (CONTINUE) for attached interfaces, the
  * L3 stages straight for a routed port's packets, and switch.l3's own
  * open edges for those its fused path (sw_fast.c) routed there */
-enum { SW_IN_EDGE_L2, SW_IN_EDGE_L3, SW_IN_EDGE_L3V6, SW_IN_EDGE_L3_ENCAP, SW_IN_EDGE_L3_ROUTE };
+enum { SW_IN_EDGE_L2, SW_IN_EDGE_L3, SW_IN_EDGE_L3V6, SW_IN_EDGE_L3_ENCAP, SW_IN_EDGE_L3_ROUTE,
+       SW_IN_EDGE_L3_ROUTE2 };
 /* switch.l2's edges; ENCAP, SESSION and the l3 stages' are open (sw_api.h):
  * "tunnel", "session" (attached endpoints) and "route", which upper
  * features attach to */
 enum { SW_L2_EDGE_L3, SW_L2_EDGE_L3V6, SW_L2_EDGE_ENCAP, SW_L2_EDGE_SESSION };
-enum { SW_L3_EDGE_ENCAP, SW_L3_EDGE_ROUTE };   /* switch.l3 and switch.l3v6 alike */
+enum { SW_L3_EDGE_ENCAP, SW_L3_EDGE_ROUTE, SW_L3_EDGE_ROUTE2 };   /* switch.l3 and switch.l3v6 alike */
+/* The L3 edge of each upper route action (SW_RT_UPPER + i) of each
+ * family (0 IPv4, 1 IPv6), in the order route_upper declared them: two
+ * upper features may own routes (the UPF's UE pools, the edge's way out
+ * of a slice). */
+extern uint8_t sw_rt_upper_edge[2][2];
 
 /* why the switch punted a packet (dp_meta.punt) */
 enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNRESOLVED,
@@ -45,11 +52,43 @@ enum { SW_PUNT_ARP = 1, SW_PUNT_LOCAL, SW_PUNT_TTL, SW_PUNT_NOROUTE, SW_PUNT_UNR
        SW_PUNT_SCOPE /* IPv6: a link-local source that would leave its link */,
        SW_PUNT_MCAST /* a routing protocol's link-local multicast: a copy for the twin */,
        SW_PUNT_TWIN_MCAST /* the same from the twin: out into its bridge domains */,
-       SW_PUNT_LISTEN /* the same, for the feature listening to its protocol (sw_listen) */ };
+       SW_PUNT_LISTEN /* the same, for the feature listening to its protocol (sw_listen) */,
+       SW_PUNT_LISTEN_UDP /* a broadcast to a UDP port a feature listens to (sw_listen_udp) */ };
 
 /* Who listens to a link-local group protocol, by IP protocol
  * (pl_switch_listen): set at init, read by workers. */
 extern pl_switch_listen_fn sw_listen[256];
+/* Who listens to a UDP port (pl_switch_listen_udp): set at init, read by
+ * workers; sw_n_listen_udp entries used. */
+struct sw_listen_udp { uint16_t port; pl_switch_listen_fn fn; };
+extern struct sw_listen_udp sw_listen_udp[SW_LISTEN_UDP_MAX];
+extern unsigned int sw_n_listen_udp;
+
+/* The listener of UDP port dport (host order), or NULL. */
+static inline pl_switch_listen_fn
+pl_switch_udp_listener(uint16_t dport)
+{
+	for (unsigned int i = 0; i < sw_n_listen_udp; i++)
+		if (sw_listen_udp[i].port == dport)
+			return sw_listen_udp[i].fn;
+	return NULL;
+}
+
+/* An IPv4 datagram, whole in its first fragment, to 255.255.255.255 and a
+ * UDP port a feature listens to (workers: a broadcast frame's test). */
+static inline bool
+pl_switch_udp_bcast_listened(const struct rte_mbuf *m, const struct dp_meta *md)
+{
+	uint32_t dst;
+
+	if (likely(sw_n_listen_udp == 0) || (md->flags & (DP_MF_IPV4 | DP_MF_FRAG | DP_MF_L4)) !=
+	    (DP_MF_IPV4 | DP_MF_L4) || md->l4_proto != IPPROTO_UDP)
+		return false;
+	memcpy(&dst, rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off + 16), 4);
+	if (dst != UINT32_MAX)
+		return false;
+	return pl_switch_udp_listener(md->dport) != NULL;
+}
 
 /* A routing protocol's link-local multicast: IPv4's from RFC 5771's
  * Local Network Control Block, the groups a routing suite speaks on
