@@ -223,6 +223,32 @@ def gen_nat44(n_flows=65536, frame_len=60, seed=1):
     return frames, out, None
 
 
+FW_RULES = 1000
+
+
+def gen_fw44(n_flows=65536, frame_len=60, seed=1):
+    """gen_nat44's flows through the slice's edge without NAT (the outside
+    routes the inside hosts' prefix back in) and with a stateful firewall:
+    FW_RULES deny rules out (a /32 destination and a port each, none of
+    which the flows match) before the out default allow. A flow's first
+    packet asks the rules (rte_acl) in the warm-up; its connection passes
+    every later one without them."""
+    frames, updates, _ = gen_nat44(n_flows=n_flows, frame_len=frame_len, seed=seed)
+    out = [u for u in updates if u["table"] not in ("edge_pools", "edge_slices", "edge_return") and
+           not (u["table"] == "routes" and u["match"]["dst"] == "203.0.113.0/28")]
+    out += [upd("edge_slices", {"vrf": 1}, "edge", {"outside": 2, "pool": 0}),
+            upd("edge_return", {"vrf": 2, "dst": "172.16.0.0/24"}, "inside", {"vrf": 1, "pool": 0}),
+            upd("routes", {"vrf": 2, "dst": "172.16.0.0/24"}, "edge"),
+            upd("fw_policy", {"vrf": 1, "dir": 0}, "allow"), upd("fw_policy", {"vrf": 1, "dir": 1}, "deny")]
+    for r in range(1, FW_RULES + 1):
+        e = upd("fw_rules", {"vrf": 1, "dir": 0, "proto": {"value": 17, "mask": 255},
+                             "dst": {"value": "198.18.%d.%d" % (r >> 8, r & 0xff), "mask": "255.255.255.255"},
+                             "dport": 1000 + r}, "deny", {"rule": r})
+        e["priority"] = 65536 - r
+        out.append(e)
+    return frames, out, None
+
+
 N_VRFS = 1024
 N_VRF_ROUTES = 1000
 
@@ -1156,6 +1182,8 @@ SCENARIOS = {
               "hops" % (NAT_HOSTS, N_ROUTES, N_NEXTHOPS)),
     "nat44_new": (gen_nat44, "nat44's {flows} flows through a table of a quarter "
                   "of them: every packet a new connection (and mapping) evicting the oldest embryonic one"),
+    "fw44": (gen_fw44, "nat44's {flows} flows through the slice's edge without NAT, a stateful firewall of %d rules "
+             "(rte_acl) asked once a connection" % FW_RULES),
     "l3-vrfs": (gen_l3_vrfs, "64 B, {flows} flows routed in %d VRFs of %d /24 routes each (VLAN -> VRF)"
                 % (N_VRFS, N_VRF_ROUTES)),
     "l2": (gen_l2, "64 B, {flows} destination MACs bridged (static fdb), %d static source MACs" % N_L2_SOURCES),

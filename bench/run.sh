@@ -26,6 +26,8 @@
 #            NAT44 into a pool of 16 addresses, routed in the outside VRF
 #   nat44_new  nat44 with a table of 16384 connections: every packet a new
 #            connection and mapping, evicting the oldest embryonic one
+#   fw44     nat44's flows through the edge without NAT, with a stateful
+#            firewall of 1000 rules asked once a connection
 #   l3-vrfs  as l3 in 1024 VRFs (VLAN 1..1024 on p0 -> slice/VRF) of 1000 /24
 #            routes each, 4 next hops per VRF (out on p1, VLAN = VRF)
 #   l2       pipeline switch, bridged: 65536 destination MACs with static fdb
@@ -200,6 +202,8 @@ scenario_setup() {
     nat44_new) scenario_setup nat44; TABLE_SIZES='{"edge_connections": 16384}'
         CHECK_EVENTS=edge.conn_new,edge.conn_evicted,edge.map_new
         DESC="64 B, 65536 UDP flows of 254 inside hosts through a routed port into the slice's edge, its table 16384 connections: every packet a new connection and mapping (NAT44, a pool of 16 addresses), each evicting the oldest embryonic one and its mapping, then routed in the outside VRF" ;;
+    fw44) scenario_setup nat44; CHECK_TABLES=interfaces,edge_slices,edge_return~,nexthops
+        DESC="64 B, 65536 UDP flows of 254 inside hosts through a routed port into the slice's edge without NAT and a stateful firewall of 1000 rules (rte_acl, asked by a connection's first packet, in the warm-up): each flow's connection found, the TTL given back, then routed in the outside VRF over 1024 /24 routes via 4 next hops" ;;
     l3-vrfs) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,nexthops; OVS=0
         TABLE_SIZES='{"routes": 1048576}'
         DESC="64 B, $FLOWS flows routed in 1024 VRFs (one VLAN each) of 1000 /24 routes, 4 next hops each (static neigh, next hops by id)" ;;
@@ -290,7 +294,7 @@ scenario_setup() {
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, nat44, nat44_new, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, vxlan_encap_dup, vxlan_encap_fec, vxlan_encap_app, vxlan6_encap_esp, vxlan6_encap_wg, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, nat44, nat44_new, fw44, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, vxlan_encap_dup, vxlan_encap_fec, vxlan_encap_app, vxlan6_encap_esp, vxlan6_encap_wg, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS="" TX_PER_RX=1

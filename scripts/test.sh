@@ -245,6 +245,7 @@ lane_tier e2e-switch bash tests/e2e/switch.sh
 lane_tier e2e-dhcp bash tests/e2e/dhcp.sh
 # a slice's firewall at its edge: rules allow and deny as written, established replies back, drops named by rule
 lane_tier e2e-fw bash tests/e2e/fw.sh
+lane_tier e2e-edge-nat bash tests/e2e/edge_nat.sh
 # a slice's gateway held by VRRPv3 with Debian's keepalived on one LAN, in both roles: preemption, a forged
 # master refused, kill -9 taken over in Master_Down_Interval, sxdp's stop (priority 0) in Skew_Time
 lane_tier e2e-ha bash tests/e2e/ha.sh

@@ -329,7 +329,13 @@ def test_describe_backends_and_bounds():
                    "interfaces": "array", "bd_ports": "array", "flood": "array", "fdb": "dp_em",
                    "routes": "dp_lpm4", "neigh": "dp_em", "svi": "dp_em", "nexthops": "array",
                    "routes6": "dp_lpm6", "neigh6": "rte_hash", "svi6": "dp_em", "hosts": "dp_em",
-                   "flood_more": "dp_em", "vrrp": "dp_em", "vrrp6": "dp_em",
+                   "flood_more": "dp_em",
+                   # the slice's edge (small ids: arrays; its way back an LPM), its firewall (rules by
+                   # prefix and port range: rte_acl), DHCP and VRRP wherever the switch is
+                   "edge_slices": "array", "edge_return": "dp_lpm4", "edge_pools": "array",
+                   "edge_timeouts": "array", "fw_rules": "rte_acl", "fw_policy": "dp_em",
+                   "dhcp_pools": "dp_em", "dhcp_static": "dp_em", "dhcp_relay": "dp_em", "dhcp_ra": "dp_em",
+                   "vrrp": "dp_em", "vrrp6": "dp_em",
                    # flow export is in every box (dp_feature.always)
                    "flowexp_config": "dp_em", "flowexp_collectors": "array"},
                   "backends")

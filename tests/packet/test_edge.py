@@ -42,7 +42,7 @@ def test_udp_mapping_and_filtering():
         cs = conns(dp)
         dp.stop()
         expect_drops(st, {"edge.no_mapping": 1})
-        expect_events(st, {"edge.conn_new": 2, "edge.map_new": 1}, only="edge.")
+        expect_events(st, {"edge.conn_new": 2, "edge.map_new": 1, "edge.block_new": 1}, only="edge.")
         expect_eq(sorted((c["src"], c["sport"], c["dst"], c["dport"], c["outside"]["src"], c["outside"]["sport"],
                           c["dir"], c["replied"]) for c in cs),
                   sorted([(A, 1000, R1, 2000, P0, 1512, "out", True), (A, 1000, R1, 9999, P0, 1512, "in", False)]),
@@ -124,7 +124,7 @@ def test_hairpinning():
         dp.phase(["in1"])
         st = dp.phase(["in2"])
         dp.stop()
-        expect_events(st, {"edge.conn_new": 3, "edge.map_new": 2}, only="edge.")
+        expect_events(st, {"edge.conn_new": 3, "edge.map_new": 2, "edge.block_new": 2}, only="edge.")
         dp.expect_outputs({
             "out1": [E.out_frame("out1", E.rebuilt(b_out, ttl=63, src=P0, sport=b_ext))],
             "in1": [E.out_frame("in1", E.rebuilt(a_to_b, ttl=63, src=P0, sport=a_ext, dst=B, dport=3000))]})
@@ -148,6 +148,33 @@ def test_ports_exhausted_and_deterministic():
         want.append(E.rebuilt(flows[5], ttl=63, src=P0, sport=1032 + 6000 % 4))
         dp.expect_outputs({"out1": [E.out_frame("out1", p) for p in want]}, unordered=["out1"])
         expect("no port left" in dp.log() or "had no port" in dp.log(), "the exhausted pool is logged")
+
+
+@R.test
+def test_pool_changed():
+    """A's flow out through the pool (port 1512); the pool then changed to
+    ports 20000-20999: A's next packet of that flow ends its connection
+    of the old shape and leaves on a mapping of the new one (20488: its
+    block the pool's next, on its second address, the search going on
+    where it stopped), a new flow too (20489), and an answer to the old
+    port gets nothing (edge.no_mapping)."""
+    f1, f2 = E.udp(A, R1, 1000, 2000), E.udp(A, R1, 1001, 2000)
+    old_answer = E.udp(R1, P0, 2000, 1512, payload=b"to the old port")
+    with E.sxdp({"in1": [E.send("in1", f1)], "in2": [E.send("in2", f1), E.send("in2", f2)],
+                 "out1": [E.send("out1", old_answer)]}) as dp:
+        dp.table_write(E.topology(), atomicity="rollback")
+        dp.phase(["in1"])
+        dp.table_write([dict(E.pool_entry(1, port_lo=20000, port_hi=20999), type="modify")])
+        dp.phase(["in2"])
+        st = dp.phase(["out1"])
+        cs = conns(dp)
+        dp.stop()
+        expect_drops(st, {"edge.no_mapping": 1})
+        expect_eq(sorted((c["sport"], c["outside"]["sport"]) for c in cs), [(1000, 20488), (1001, 20489)],
+                  "the connections of the pool's new shape alone")
+        dp.expect_outputs({"out1": [E.out_frame("out1", E.rebuilt(f, ttl=63, src=src, sport=port))
+                                    for f, src, port in ((f1, P0, 1512), (f1, "203.0.113.9", 20488),
+                                                         (f2, "203.0.113.9", 20489))]})
 
 
 @R.test

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* edge's sxctl commands: the connections across the slices' edges with their NAT44 translation, and the edge's per-worker tables, timeouts and drops. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,23 +27,32 @@ number(const char *s, long min, long max)
 	return *end != '\0' || v < min || v > max ? -1 : v;
 }
 
+/* ADDR:PORT; an ICMP query's source "ADDR id N" (its identifier stands
+ * for the port), its destination ADDR alone */
 static char *
-endpoint(json_t *o, const char *addr, const char *port)
+endpoint(json_t *o, const char *addr, const char *port, bool icmp)
 {
-	return sx_asprintf("%s:%" JSON_INTEGER_FORMAT, json_string_value(json_object_get(o, addr)) ?: "?",
-			   json_integer_value(json_object_get(o, port)));
+	const char *a = json_string_value(json_object_get(o, addr)) ?: "?";
+	json_int_t p = json_integer_value(json_object_get(o, port));
+
+	if (icmp)
+		return strcmp(port, "dport") == 0 ? sx_asprintf("%s", a) : sx_asprintf("%s id %" JSON_INTEGER_FORMAT, a, p);
+	return sx_asprintf("%s:%" JSON_INTEGER_FORMAT, a, p);
 }
 
 /* What the outside sees of the inside host: the pool's address and port
  * with NAT44, its own without; and the outside VRF. */
 static char *
-outside(json_t *o)
+outside(json_t *o, bool icmp)
 {
+	char *e, *s;
+
 	if (json_object_get(o, "src") == NULL)
 		return sx_asprintf("-");
-	return sx_asprintf("%s:%" JSON_INTEGER_FORMAT " (vrf %" JSON_INTEGER_FORMAT ")",
-			   json_string_value(json_object_get(o, "src")) ?: "?",
-			   json_integer_value(json_object_get(o, "sport")), json_integer_value(json_object_get(o, "vrf")));
+	e = endpoint(o, "src", "sport", icmp);
+	s = sx_asprintf("%s (vrf %" JSON_INTEGER_FORMAT ")", e, json_integer_value(json_object_get(o, "vrf")));
+	free(e);
+	return s;
 }
 
 static void
@@ -62,15 +72,16 @@ conns_print(json_t *res)
 	fmt_tbl_init(&t, "rlllllllrrr", hdr);
 	json_array_foreach(rows, i, c) {
 		json_t *o = json_object_get(c, "outside");
+		bool icmp = json_integer_value(json_object_get(c, "proto")) == 1;
 
 		fmt_tbl_j(&t, c, "vrf");
 		fmt_tbl_add(&t, sx_asprintf("%s", edge_spec_proto(json_integer_value(json_object_get(c, "proto")), buf,
 								    sizeof(buf))));
 		fmt_tbl_j(&t, c, "state");
 		fmt_tbl_j(&t, c, "dir");
-		fmt_tbl_add(&t, endpoint(c, "src", "sport"));
-		fmt_tbl_add(&t, endpoint(c, "dst", "dport"));
-		fmt_tbl_add(&t, outside(o));
+		fmt_tbl_add(&t, endpoint(c, "src", "sport", icmp));
+		fmt_tbl_add(&t, endpoint(c, "dst", "dport", icmp));
+		fmt_tbl_add(&t, outside(o, icmp));
 		fmt_tbl_add(&t, sx_asprintf("%s", json_is_true(json_object_get(c, "replied")) ? "yes" : "no"));
 		fmt_tbl_j(&t, c, "packets");
 		fmt_tbl_add(&t, sx_asprintf("%.1fs", json_number_value(json_object_get(c, "idle_s"))));
@@ -116,6 +127,21 @@ edge_conns(struct sx_ctx *x, char **av, int ac)
 	return EX_OK;
 }
 
+/* "TITLE: edge.REASON N ..." of the reasons that counted, else "none". */
+static void
+reasons_print(const char *title, json_t *counts)
+{
+	const char *k;
+	json_t *v;
+	int n = 0;
+
+	printf("%s:", title);
+	json_object_foreach(counts, k, v)
+		if (json_integer_value(v) != 0 && ++n)
+			printf(" edge.%s %" JSON_INTEGER_FORMAT, k, json_integer_value(v));
+	printf("%s\n", n ? "" : " none");
+}
+
 static void
 stats_print(json_t *s)
 {
@@ -138,17 +164,9 @@ stats_print(json_t *s)
 	printf("timeouts (s):");
 	json_object_foreach(json_object_get(s, "timeouts"), k, v)
 		printf(" %s %" JSON_INTEGER_FORMAT, k, json_integer_value(v));
-	printf("\ndrops:");
-	if (json_object_size(json_object_get(s, "drops")) == 0)
-		printf(" none");
-	json_object_foreach(json_object_get(s, "drops"), k, v)
-		if (json_integer_value(v) != 0)
-			printf(" edge.%s %" JSON_INTEGER_FORMAT, k, json_integer_value(v));
-	printf("\nevents:");
-	json_object_foreach(json_object_get(s, "events"), k, v)
-		if (json_integer_value(v) != 0)
-			printf(" edge.%s %" JSON_INTEGER_FORMAT, k, json_integer_value(v));
 	printf("\n");
+	reasons_print("drops", json_object_get(s, "drops"));
+	reasons_print("events", json_object_get(s, "events"));
 }
 
 /* edge stats: edge.stats with the edge's drops and events by reason */

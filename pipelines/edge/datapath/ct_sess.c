@@ -201,7 +201,7 @@ ct_store_sweep(struct ct_store *st, uint64_t now, unsigned int n,
 		if (st->sweep >= st->cap)
 			st->sweep = 0;
 		s = &st->s[i];
-		if (s->state == CT_FREE || !ct_sess_expired(s, now))
+		if (s->state == CT_FREE || (!ct_sess_expired(s, now) && !ct_sess_stale(st, s)))
 			continue;
 		if (fn)
 			fn(arg, s);

@@ -54,7 +54,9 @@ struct ct_sess {
 	uint8_t flags;          /* CT_F_* */
 	uint16_t pool;
 	uint32_t pkts;          /* both ways, for the listing */
+	uint32_t gen;           /* its pool's generation when it was made (NAT) */
 } __rte_cache_aligned;
+_Static_assert(sizeof(struct ct_sess) == 64, "a connection is one cache line");
 
 struct ct_store {
 	struct rte_hash *h;        /* key -> record index (two keys a record) */
@@ -65,6 +67,9 @@ struct ct_store {
 	uint32_t *embryo;          /* ring of record index | born stamp, oldest first */
 	uint32_t emb_head, emb_tail, stamp;
 	uint32_t sweep;            /* next record the sweep looks at */
+	/* each pool's generation (its owner bumps it when the pool changes):
+	 * a translated connection of an older one is over */
+	const uint32_t *pool_gen;
 };
 
 /* Timeouts in TSC ticks by CT_TO_*, set by the control thread from the
@@ -84,6 +89,15 @@ static inline bool
 ct_sess_expired(const struct ct_sess *s, uint64_t now)
 {
 	return now - s->last > ct_timeout_tsc[ct_sess_timeout_kind(s)];
+}
+
+/* A translated connection whose pool changed since it was made: its
+ * mapping is of the pool's old shape. */
+static inline bool
+ct_sess_stale(const struct ct_store *st, const struct ct_sess *s)
+{
+	return (s->flags & CT_F_NAT) && st->pool_gen != NULL &&
+	       __atomic_load_n(&st->pool_gen[s->pool], __ATOMIC_RELAXED) != s->gen;
 }
 
 /* Worker: look n keys up; idx[i] is the record index, or -1. */
@@ -106,7 +120,7 @@ int ct_store_evict(struct ct_store *st, struct ct_sess *evicted);
 void ct_store_del(struct ct_store *st, uint32_t idx);
 
 /* Worker: look at up to n records from the sweep's place on, ending the
- * expired ones: fn(arg, record) for each before it goes (its mapping to
+ * expired and stale ones: fn(arg, record) for each before it goes (its mapping to
  * release). How many ended. */
 unsigned int ct_store_sweep(struct ct_store *st, uint64_t now, unsigned int n,
 			    void (*fn)(void *arg, const struct ct_sess *s), void *arg);

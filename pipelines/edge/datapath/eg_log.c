@@ -8,7 +8,11 @@
 #include <rte_cycles.h>
 #include <netinet/in.h>
 
+#include <rte_lcore.h>
+
+#include "dp_stats.h"
 #include "eg_log.h"
+#include "eg_state.h"
 #include "fx_api.h"
 
 /* IANA IPFIX IEs (RFC 8158 4) */
@@ -106,6 +110,9 @@ eg_log_block(void *arg, const struct nat_host *h, unsigned int b, bool alloc)
 	const struct nat_store *ns = arg;
 	struct rec r = { .n = 0 };
 
+	/* the worker's own counters: it is the one giving the block */
+	if (alloc)
+		dp_lcore_stats[rte_lcore_id()].events[EG_EVENT(block_new)]++;
 	if (!fx_evt_wanted())
 		return;
 	put8(&r, alloc ? EV_BLOCK_ALLOC : EV_BLOCK_FREE);

@@ -292,14 +292,17 @@ conn_new(struct dp_stage_ctx *ctx, struct eg_worker *w, struct eg_pkt *k, uint16
 	bool created = false;
 	struct ct_sess ev;
 	struct ct_sess *s;
+	uint32_t gen = k->p != NULL ? eg_pool_gen_of(k->pool) : 0;
 	int i;
 
 	if (k->key.proto == IPPROTO_TCP && (k->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN) {
 		*nx = drop(EG_DROP(tcp_not_syn));
 		return NULL;
 	}
+	/* a mapping of the pool's older shape takes nothing new in */
 	if (k->dir == EDGE_DIR_IN && k->p != NULL &&
-	    (mi = nat_map_find_out(&w->nat, k->pool, k->key.proto, k->key.dst, k->key.dport)) < 0) {
+	    ((mi = nat_map_find_out(&w->nat, k->pool, k->key.proto, k->key.dst, k->key.dport)) < 0 ||
+	     w->nat.m[mi].gen != gen)) {
 		*nx = drop(EG_DROP(no_mapping));
 		return NULL;
 	}
@@ -308,14 +311,14 @@ conn_new(struct dp_stage_ctx *ctx, struct eg_worker *w, struct eg_pkt *k, uint16
 	if (k->dir == EDGE_DIR_OUT) {
 		in = k->key;
 		if (k->p != NULL) {
-			mi = nat_map_get(&w->nat, k->p, k->pool, k->in_vrf, k->key.proto, k->key.src, k->key.sport,
-					 &created);
+			mi = nat_map_get(&w->nat, k->p, k->pool, gen, k->in_vrf, k->key.proto, k->key.src,
+					 k->key.sport, &created);
 			/* the mappings are as many as the connections: an
 			 * embryonic connection gives its up as it would its record */
 			if (mi == -ENOMEM && ct_store_evict(&w->ct, &ev) == 0) {
 				conn_release(ctx, w, &ev);
 				ctx->stats->events[EG_EVENT(conn_evicted)]++;
-				mi = nat_map_get(&w->nat, k->p, k->pool, k->in_vrf, k->key.proto, k->key.src,
+				mi = nat_map_get(&w->nat, k->p, k->pool, gen, k->in_vrf, k->key.proto, k->key.src,
 						 k->key.sport, &created);
 			}
 			if (mi < 0) {
@@ -367,6 +370,7 @@ conn_new(struct dp_stage_ctx *ctx, struct eg_worker *w, struct eg_pkt *k, uint16
 	if (created)
 		ctx->stats->events[EG_EVENT(map_new)]++;
 	s->pool = k->pool;
+	s->gen = gen;
 	if (k->dir == EDGE_DIR_IN)
 		s->flags |= CT_F_IN;
 	if (in.proto == IPPROTO_TCP)
@@ -488,7 +492,7 @@ icmp_error(struct dp_stage_ctx *ctx, struct eg_worker *w, struct rte_mbuf *m, st
 		}
 	}
 	ct_store_lookup(&w->ct, (const struct ct_key *const[]){ &key }, 1, &idx);
-	if (idx < 0 || ct_sess_expired(&w->ct.s[idx], ctx->now))
+	if (idx < 0 || ct_sess_expired(&w->ct.s[idx], ctx->now) || ct_sess_stale(&w->ct, &w->ct.s[idx]))
 		return drop(EG_DROP(icmp_unrelated));
 	s = &w->ct.s[idx];
 	if (s->flags & CT_F_NAT) {
@@ -571,7 +575,7 @@ edge_finish(struct dp_stage_ctx *ctx, struct eg_worker *w, struct rte_mbuf *m, s
 		ct_store_lookup(&w->ct, (const struct ct_key *const[]){ &k->key }, 1, &idx);
 	if (idx >= 0) {
 		s = &w->ct.s[idx];
-		if (unlikely(ct_sess_expired(s, ctx->now))) {
+		if (unlikely(ct_sess_expired(s, ctx->now) || ct_sess_stale(&w->ct, s))) {
 			conn_release(ctx, w, s);
 			ct_store_del(&w->ct, (uint32_t)idx);
 			ctx->stats->events[EG_EVENT(conn_end)]++;

@@ -46,6 +46,15 @@ struct eg_worker {
 } __rte_cache_aligned;
 
 extern struct eg_worker *eg_w;       /* one per worker */
+/* Each pool's generation: the main lcore bumps it when the pool is
+ * written or deleted (a translated connection of an older one is over,
+ * and a host's next mapping is of the new shape). */
+extern uint32_t eg_pool_gen[EG_POOLS_MAX];
+static inline uint32_t
+eg_pool_gen_of(uint16_t pool)
+{
+	return __atomic_load_n(&eg_pool_gen[pool % EG_POOLS_MAX], __ATOMIC_RELAXED);
+}
 extern unsigned int eg_n_workers;
 extern edge_policy_fn *eg_policy;
 

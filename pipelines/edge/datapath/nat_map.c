@@ -30,6 +30,16 @@ key_of(uint8_t kind, uint16_t vrf, uint8_t proto, uint32_t a, uint16_t port)
 	return (struct ct_key){ .vrf = vrf, .proto = proto, .pad = kind, .src = a, .sport = port };
 }
 
+/* a host's and an inside endpoint's keys hold their pool's generation */
+static inline struct ct_key
+key_gen(uint8_t kind, uint16_t vrf, uint8_t proto, uint32_t a, uint16_t port, uint32_t gen)
+{
+	struct ct_key k = key_of(kind, vrf, proto, a, port);
+
+	k.dst = gen;
+	return k;
+}
+
 int64_t
 nat_pool_block_of(const struct nat_pool_p *p, uint32_t addr_be, uint16_t port)
 {
@@ -160,9 +170,9 @@ block_search(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, in
 
 /* The host record of (vrf, ip), made with its first block when new. */
 static int32_t
-host_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uint16_t vrf, uint32_t ip)
+host_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uint32_t gen, uint16_t vrf, uint32_t ip)
 {
-	struct ct_key k = key_of(K_HOST, vrf, 0, ip, 0);
+	struct ct_key k = key_gen(K_HOST, vrf, 0, ip, 0, gen);
 	int32_t h = find(ns, &k);
 	uint32_t bpa = nat_pool_blocks_per_addr(p);
 	struct nat_host *ho;
@@ -191,6 +201,7 @@ host_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uint16
 	ho->ip = ip;
 	ho->vrf = vrf;
 	ho->pool = pool;
+	ho->gen = gen;
 	ho->ext_ip = rte_cpu_to_be_32(rte_be_to_cpu_32(p->first) + (uint32_t)(g / bpa));
 	if (rte_hash_add_key_data(ns->h, &k, (void *)(uintptr_t)h) < 0 || block_take(ns, p, pool, (uint32_t)g, h) < 0) {
 		rte_hash_del_key(ns->h, &k);
@@ -215,7 +226,7 @@ host_put(struct nat_store *ns, uint32_t h)
 		k = key_of(K_BLOCK, ho->pool, 0, ho->blocks[b], 0);
 		rte_hash_del_key(ns->h, &k);
 	}
-	k = key_of(K_HOST, ho->vrf, 0, ho->ip, 0);
+	k = key_gen(K_HOST, ho->vrf, 0, ho->ip, 0, ho->gen);
 	rte_hash_del_key(ns->h, &k);
 	ns->free_h[ns->n_free_h++] = h;
 	ns->n_hosts--;
@@ -243,10 +254,10 @@ port_pick(struct nat_store *ns, const struct nat_host *ho, uint8_t proto,
 }
 
 int
-nat_map_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uint16_t vrf, uint8_t proto,
-	    uint32_t in_ip, uint16_t in_port, bool *created)
+nat_map_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uint32_t gen, uint16_t vrf,
+	    uint8_t proto, uint32_t in_ip, uint16_t in_port, bool *created)
 {
-	struct ct_key kin = key_of(K_MAP_IN, vrf, proto, in_ip, in_port), kout;
+	struct ct_key kin = key_gen(K_MAP_IN, vrf, proto, in_ip, in_port, gen), kout;
 	int32_t i = find(ns, &kin), h;
 	struct nat_mapping *m;
 	struct nat_host *ho;
@@ -257,7 +268,7 @@ nat_map_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uin
 		return i;
 	if (ns->n_free_m == 0)
 		return -ENOMEM;
-	if ((h = host_get(ns, p, pool, vrf, in_ip)) < 0)
+	if ((h = host_get(ns, p, pool, gen, vrf, in_ip)) < 0)
 		return h;
 	ho = &ns->hosts[h];
 	port = port_pick(ns, ho, proto, in_port);
@@ -280,7 +291,7 @@ nat_map_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uin
 	i = (int32_t)ns->free_m[--ns->n_free_m];
 	m = &ns->m[i];
 	*m = (struct nat_mapping){ .in_ip = in_ip, .ext_ip = ho->ext_ip, .in_port = in_port, .ext_port = port,
-				   .vrf = vrf, .pool = pool, .proto = proto, .host = (uint32_t)h };
+				   .vrf = vrf, .pool = pool, .proto = proto, .host = (uint32_t)h, .gen = gen };
 	kout = key_of(K_MAP_OUT, pool, proto, ho->ext_ip, port);
 	if (rte_hash_add_key_data(ns->h, &kin, (void *)(uintptr_t)i) < 0) {
 		ns->free_m[ns->n_free_m++] = (uint32_t)i;
@@ -319,7 +330,7 @@ nat_map_put(struct nat_store *ns, uint32_t i)
 
 	if (m->refs && --m->refs)
 		return;
-	k = key_of(K_MAP_IN, m->vrf, m->proto, m->in_ip, m->in_port);
+	k = key_gen(K_MAP_IN, m->vrf, m->proto, m->in_ip, m->in_port, m->gen);
 	rte_hash_del_key(ns->h, &k);
 	k = key_of(K_MAP_OUT, m->pool, m->proto, m->ext_ip, m->ext_port);
 	rte_hash_del_key(ns->h, &k);

@@ -59,6 +59,7 @@ struct nat_mapping {
 	uint16_t pad2;
 	uint32_t refs;             /* connections using it */
 	uint32_t host;             /* its host's index */
+	uint32_t gen;              /* its pool's generation (nat_map_get) */
 };
 
 #define NAT_HOST_BLOCKS_MAX 8
@@ -69,6 +70,7 @@ struct nat_host {
 	uint16_t n_blocks;
 	uint16_t block_len;        /* ports a block, as the pool said when it gave them */
 	uint32_t refs;             /* mappings */
+	uint32_t gen;              /* its pool's generation */
 	uint32_t blocks[NAT_HOST_BLOCKS_MAX];  /* global block numbers */
 	uint16_t first_port[NAT_HOST_BLOCKS_MAX];  /* each block's first port */
 };
@@ -93,10 +95,13 @@ int nat_store_init(struct nat_store *ns, const char *name, uint32_t cap, unsigne
 		   unsigned int n_workers, int socket);
 void nat_store_fini(struct nat_store *ns);
 
-/* Worker: the mapping of an inside endpoint, or a new one. *created says
- * which. Index, or -ENOSPC (ports or blocks exhausted), -ENOMEM (store full). */
-int nat_map_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uint16_t vrf, uint8_t proto,
-		uint32_t in_ip, uint16_t in_port, bool *created);
+/* Worker: the mapping of an inside endpoint in generation gen of its
+ * pool (a changed pool's hosts and mappings are new ones: the old live on
+ * while connections hold them, and their ports stay taken), or a new one.
+ * *created says which. Index, or -ENOSPC (ports or blocks exhausted),
+ * -ENOMEM (store full). */
+int nat_map_get(struct nat_store *ns, const struct nat_pool_p *p, uint16_t pool, uint32_t gen, uint16_t vrf,
+		uint8_t proto, uint32_t in_ip, uint16_t in_port, bool *created);
 /* Worker: the mapping an outside (address, port) of a pool names, or -1. */
 int nat_map_find_out(struct nat_store *ns, uint16_t pool, uint8_t proto, uint32_t ext_ip, uint16_t ext_port);
 /* Worker: a connection holds (put: lets go of) mapping i. The last one

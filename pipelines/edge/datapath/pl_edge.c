@@ -36,6 +36,11 @@ unsigned int eg_drop_base, eg_event_base;
 struct eg_tables eg_t = { -1, -1, -1, -1 };
 struct eg_worker *eg_w;
 unsigned int eg_n_workers;
+uint32_t eg_pool_gen[EG_POOLS_MAX];
+/* the workers' stores are made at the first edge written (a box without
+ * an edge holds none of their memory): their size, and whether they are */
+static uint32_t conns_per_worker;
+static bool stores_made;
 edge_policy_fn *eg_policy;
 
 /* connections a worker holds unless the config's table_sizes say
@@ -105,7 +110,45 @@ static const struct dp_table_def timeouts_def = {
 
 /* ------------------------------------------------------------ checks */
 
-static int bad_outside, bad_pool;
+static int bad_outside, bad_pool, bad_memory;
+
+/* Main lcore: every worker's connection and mapping stores, once. */
+static int
+stores_make(void)
+{
+	int rc;
+
+	for (unsigned int w = 0; w < eg_n_workers && !stores_made; w++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "edge_ct%u", w);
+		if ((rc = ct_store_init(&eg_w[w].ct, name, conns_per_worker, (int)rte_socket_id())) < 0)
+			return rc;
+		eg_w[w].ct.pool_gen = eg_pool_gen;
+		snprintf(name, sizeof(name), "edge_nat%u", w);
+		if ((rc = nat_store_init(&eg_w[w].nat, name, conns_per_worker, w, eg_n_workers,
+					 (int)rte_socket_id())) < 0)
+			return rc;
+		eg_w[w].nat.on_block = eg_log_block;
+		eg_w[w].nat.on_block_arg = &eg_w[w].nat;
+	}
+	if (!stores_made)
+		DP_LOG(INFO, "edge: %u connections a worker (%u workers)", conns_per_worker, eg_n_workers);
+	/* published with the entries that lead to them: the write's commit
+	 * comes after, and a worker reaches the stores only through those */
+	stores_made = true;
+	return 0;
+}
+
+static void
+stores_free(void)
+{
+	for (unsigned int w = 0; eg_w != NULL && w < eg_n_workers; w++) {
+		ct_store_fini(&eg_w[w].ct);
+		nat_store_fini(&eg_w[w].nat);
+	}
+	stores_made = false;
+}
 
 /* What the tables cannot say: an edge leads to another VRF; a pool's
  * range, ports and blocks make sense, and a deterministic pool has a
@@ -116,6 +159,12 @@ edge_check(const struct dp_update *u, unsigned int n, int *res)
 	for (unsigned int i = 0; i < n; i++) {
 		if (res[i] != 0 || u[i].type == DP_UPD_DELETE || u[i].type == DP_UPD_DEFAULT)
 			continue;
+		/* the first way in or out of an edge: the workers' stores first */
+		if ((u[i].table == eg_t.slices || u[i].table == eg_t.ret) && !stores_made && stores_make() < 0) {
+			stores_free();
+			res[i] = bad_memory;
+			continue;
+		}
 		if (u[i].table == eg_t.slices && u[i].action == EG_SLICE_EDGE) {
 			const struct eg_slice_p *p = (const struct eg_slice_p *)u[i].params;
 			uint16_t vrf = rte_be_to_cpu_16(*(const rte_be16_t *)u[i].key);
@@ -160,13 +209,30 @@ timeouts_load(void)
 	}
 }
 
+/* A batch that touched the timeouts or the pools: the timeouts as
+ * written; each pool written or deleted a generation on (its translated
+ * connections end, its hosts' next mappings are of its new shape). */
 static void
-timeouts_done(const struct dp_update *d __rte_unused, unsigned int n __rte_unused, const int *res __rte_unused)
+tables_done(const struct dp_update *d, unsigned int n, const int *res)
 {
-	timeouts_load();
+	bool timeouts = false;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (res[i] != 0)
+			continue;
+		if (d[i].table == eg_t.timeouts) {
+			timeouts = true;
+		} else if (d[i].table == eg_t.pools) {
+			uint32_t id = rte_be_to_cpu_32(*(const rte_be32_t *)d[i].key) % EG_POOLS_MAX;
+
+			__atomic_store_n(&eg_pool_gen[id], eg_pool_gen[id] + 1, __ATOMIC_RELAXED);
+		}
+	}
+	if (timeouts)
+		timeouts_load();
 }
 
-static struct dp_table_deriver timeouts_watch = { .done = timeouts_done };
+static struct dp_table_deriver tables_watch = { .done = tables_done };
 
 /* ------------------------------------------------------------ RPCs */
 
@@ -225,6 +291,7 @@ m_conns(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 	for (unsigned int w = 0; w < eg_n_workers; w++) {
 		const struct ct_store *st = &eg_w[w].ct;
 
+		/* cap is 0 before the first edge: no records */
 		for (uint32_t i = 0; i < st->cap; i++) {
 			struct ct_sess s;
 
@@ -279,7 +346,7 @@ m_stats(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused,
 	for (unsigned int w = 0; w < eg_n_workers; w++)
 		json_array_append_new(ws, json_pack("{s:I,s:I,s:I,s:I}",
 			"connections", (json_int_t)__atomic_load_n(&eg_w[w].ct.used, __ATOMIC_RELAXED),
-			"capacity", (json_int_t)eg_w[w].ct.cap,
+			"capacity", (json_int_t)conns_per_worker,
 			"mappings", (json_int_t)__atomic_load_n(&eg_w[w].nat.n_maps, __ATOMIC_RELAXED),
 			"hosts", (json_int_t)__atomic_load_n(&eg_w[w].nat.n_hosts, __ATOMIC_RELAXED)));
 	for (unsigned int k = 0; k < CT_TO_N; k++)
@@ -322,7 +389,7 @@ edge_init(unsigned int workers)
 		{ &slices_def, &eg_t.slices, EG_KEY_ROOM }, { &return_def, &eg_t.ret, EG_KEY_ROOM },
 		{ &pools_def, &eg_t.pools, 0 }, { &timeouts_def, &eg_t.timeouts, 0 },
 	};
-	uint32_t total = dp_table_size_get(EDGE_SIZE_CONNS, CONNS_DEFAULT), per;
+	uint32_t total = dp_table_size_get(EDGE_SIZE_CONNS, CONNS_DEFAULT);
 	int rc;
 
 	if ((rc = dp_table_size_declare(EDGE_SIZE_CONNS)) < 0)
@@ -340,35 +407,25 @@ edge_init(unsigned int workers)
 				       "ports from 1 with port_lo <= port_hi, a block of ports that fits them and "
 				       "blocks from 1; a deterministic one an aligned prefix with a block for each of "
 				       "its addresses");
-	if (bad_outside >= 0 || bad_pool >= 0)
+	bad_memory = dp_tblrpc_reason_add("edge_memory", "the edge's connection tables could not be made (memory: "
+					 "table_sizes.edge_connections is too many for the box's)");
+	if (bad_outside == -ENOSPC || bad_pool == -ENOSPC || bad_memory == -ENOSPC)
 		return -ENOSPC;
 	if ((rc = dp_tblrpc_check_add(edge_check)) < 0)
 		return rc;
-	timeouts_watch.sources = 1ull << eg_t.timeouts;
-	if ((rc = dp_table_deriver_add(&timeouts_watch)) < 0)
+	tables_watch.sources = 1ull << eg_t.timeouts | 1ull << eg_t.pools;
+	if ((rc = dp_table_deriver_add(&tables_watch)) < 0)
 		return rc;
 	timeouts_load();
 	if ((rc = eg_log_init()) < 0)
 		return rc;
 	pl_edge_walk_init(rte_get_tsc_hz());
 	eg_n_workers = RTE_MAX(workers, 1u);
-	per = RTE_MIN(RTE_MAX(total / eg_n_workers, 64u), CONNS_MAX);
+	conns_per_worker = RTE_MIN(RTE_MAX(total / eg_n_workers, 64u), CONNS_MAX);
+	memset(eg_pool_gen, 0, sizeof(eg_pool_gen));
 	eg_w = rte_zmalloc("edge_workers", sizeof(eg_w[0]) * eg_n_workers, RTE_CACHE_LINE_SIZE);
 	if (eg_w == NULL)
 		return -ENOMEM;
-	for (unsigned int w = 0; w < eg_n_workers; w++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "edge_ct%u", w);
-		if ((rc = ct_store_init(&eg_w[w].ct, name, per, (int)rte_socket_id())) < 0)
-			return rc;
-		snprintf(name, sizeof(name), "edge_nat%u", w);
-		if ((rc = nat_store_init(&eg_w[w].nat, name, per, w, eg_n_workers, (int)rte_socket_id())) < 0)
-			return rc;
-		eg_w[w].nat.on_block = eg_log_block;
-		eg_w[w].nat.on_block_arg = &eg_w[w].nat;
-	}
-	DP_LOG(INFO, "edge: %u connections a worker (%u workers)", per, eg_n_workers);
 	if ((rc = dp_rpc_register(&conns_method, m_conns, NULL, NULL)) < 0)
 		return rc;
 	return dp_rpc_register(&stats_method, m_stats, NULL, NULL);
@@ -377,10 +434,7 @@ edge_init(unsigned int workers)
 static void
 edge_fini(void)
 {
-	for (unsigned int w = 0; eg_w != NULL && w < eg_n_workers; w++) {
-		ct_store_fini(&eg_w[w].ct);
-		nat_store_fini(&eg_w[w].nat);
-	}
+	stores_free();
 	rte_free(eg_w);
 	eg_w = NULL;
 	eg_n_workers = 0;

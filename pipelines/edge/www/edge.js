@@ -39,9 +39,11 @@ SX.register({
         return k + " " + x.timeouts[k]; }).join(", ") })]);
     var proto = function (p) { return p === 6 ? "tcp" : p === 17 ? "udp" : p === 1 ? "icmp" : String(p); };
     var cs = (x.connections || []).map(function (c) {
-      var o = c.outside || {};
-      return [String(c.vrf), proto(c.proto), c.state, c.dir, c.src + ":" + c.sport, c.dst + ":" + c.dport,
-              o.src ? o.src + ":" + o.sport : "-", c.replied ? "yes" : "no",
+      var o = c.outside || {}, icmp = c.proto === 1;
+      /* an ICMP query's identifier stands for its port */
+      var ep = function (a, p) { return icmp ? a + " id " + p : a + ":" + p; };
+      return [String(c.vrf), proto(c.proto), c.state, c.dir, ep(c.src, c.sport), icmp ? c.dst : c.dst + ":" + c.dport,
+              o.src ? ep(o.src, o.sport) : "-", c.replied ? "yes" : "no",
               td("edge/c/" + c.worker + "/" + c.src + ":" + c.sport + "/" + c.dst + ":" + c.dport, c.packets, num),
               SX.num(c.idle_s || 0, 1) + " s"];
     });
