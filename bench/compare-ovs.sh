@@ -2,7 +2,7 @@
 # sxdp against OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk) on the same
 # virtual source and sink, one forwarding core each, in the same run.
 #
-#   bash bench/compare-ovs.sh [forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl] [--runs N]
+#   bash bench/compare-ovs.sh [forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl|nat44] [--runs N]
 #                             [--warmup S] [--window S] [--ovs-mode MODE[,MODE...]] [--no-floor]
 #   flock /tmp/bench.lock env BUILD=/path/build BENCH_NO_BUILD=1 \
 #     bash bench/compare-ovs.sh forward --runs 3
@@ -90,6 +90,13 @@
 #            one TEID (tnl_push, an 8-byte GTP-U header: 96 B out where
 #            sxdp's is 104), out of br-phy.
 #     flows      those rules.
+#   nat44  (sxdp: the slice's edge, a connection found per packet, NAT44
+#            with EIM and port blocks, routing in two VRFs)
+#     ct-nat     one rule in_port=pcap,ip ->
+#                ct(commit,zone=1,nat(src=the pool:1024-65535)), the MACs,
+#                dec_ttl, output:null: OVS's userspace conntrack committing
+#                and source-NATing the same 65536 flows into the same 16
+#                addresses, no routing (sxdp routes twice besides).
 #            vxlan_encap_meter: the flows modes with an OpenFlow 1.3 meter
 #            (meter 1, kbps, one drop band at 10 Gbit/s, what sxdp's RFC
 #            4115 meter holds) in every encap rule's actions, as sxdp
@@ -137,7 +144,7 @@ die() { printf 'compare-ovs: %s\n' "$*" >&2; exit 1; }
 . "$root/bench/comparelib.sh"
 
 SCENARIO=forward
-case ${1:-} in forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
+case ${1:-} in forward|l2|vxlan_encap|vxlan_encap_meter|vxlan_decap|upf_ul|upf_dl|nat44) SCENARIO=$1; shift ;; -h|--help) usage ;; -*) ;; "") ;; *) usage ;; esac
 RUNS=1 WARMUP=2 WINDOW=5 MODES= FLOOR=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -158,6 +165,7 @@ case $SCENARIO in
   vxlan_encap_meter) ALL_MODES=flows,flows-smc ;;
   vxlan_*) ALL_MODES=flows,flows-smc,normal ;;
   upf_*) ALL_MODES=flows ;;
+  nat44) ALL_MODES=ct-nat ;;
 esac
 # the userspace tunnel scenarios (VXLAN, GTP-U): their set-up is gen_pcap.py's
 TUNNEL=0
@@ -189,6 +197,7 @@ mode_setup() {
     flows) MODE_VARIANT=flows MODE_DESC="65536 dl_dst rules, no bridging" ;;
     normal) MODE_VARIANT=- MODE_FDB=1 MODE_DESC="NORMAL bridge, 65536+256 static MACs" ;;
     normal-smc) MODE_VARIANT=- MODE_FDB=1 MODE_SMC=true MODE_DESC="NORMAL bridge, 65536+256 static MACs, SMC on" ;;
+    ct-nat) MODE_VARIANT=ct-nat MODE_DESC="ct(commit,nat(src=the pool)) and dec_ttl in one rule: its conntrack's SNAT, no routing" ;;
   esac
 }
 

@@ -220,7 +220,13 @@ def gen_nat44(n_flows=65536, frame_len=60, seed=1):
     order = list(range(n_flows))
     random.Random(seed).shuffle(order)
     frames = [ipv4_udp(*flows[i], frame_len=frame_len, ident=i & 0xffff, dmac=ROUTER_MAC) for i in order]
-    return frames, out, None
+    # OVS-DPDK's conntrack NAT on the same flows (compare-ovs.sh nat44): one
+    # rule, no routing (the rewrite one neighbour's): the connection
+    # committed and source-NATed into the same pool and ports
+    ovs = {"ct-nat": ["table=0,priority=100,ip,in_port=pcap,actions=ct(commit,zone=1,nat(src=%s-%s:1024-65535)),"
+                      "mod_dl_src:%s,mod_dl_dst:02:00:00:00:02:01,dec_ttl,output:null"
+                      % (NAT_POOL[0], NAT_POOL[1], mac_str(ROUTER_MAC))]}
+    return frames, out, ovs
 
 
 FW_RULES = 1000

@@ -195,14 +195,14 @@ scenario_setup() {
     l3_routed) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,routes,nexthops; OVS=0
         P0_OPTS='"mac": "02:5e:00:00:00:01",'
         DESC="64 B, $FLOWS flows routed: in through a routed port (no fdb), 1024 /24 routes in one VRF via 4 next hops (static neigh, next hops by id)" ;;
-    nat44) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,edge_slices,edge_pools,edge_return~,nexthops; OVS=0
+    nat44) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,edge_slices,edge_pools,edge_return~,nexthops; OVS=1
         P0_OPTS='"mac": "02:5e:00:00:00:01",' TABLE_SIZES='{"edge_connections": 131072}'
         CHECK_EVENTS=edge.conn_new=0
         DESC="64 B, $FLOWS UDP flows of 254 inside hosts through a routed port, the slice's default route the edge: each flow's connection found, NAT44 (EIM, a pool of 16 addresses, port blocks of 512), the TTL given back, then routed in the outside VRF over 1024 /24 routes via 4 next hops (static neigh)" ;;
-    nat44_new) scenario_setup nat44; TABLE_SIZES='{"edge_connections": 16384}'
+    nat44_new) scenario_setup nat44; OVS=0 TABLE_SIZES='{"edge_connections": 16384}'
         CHECK_EVENTS=edge.conn_new,edge.conn_evicted,edge.map_new
         DESC="64 B, 65536 UDP flows of 254 inside hosts through a routed port into the slice's edge, its table 16384 connections: every packet a new connection and mapping (NAT44, a pool of 16 addresses), each evicting the oldest embryonic one and its mapping, then routed in the outside VRF" ;;
-    fw44) scenario_setup nat44; CHECK_TABLES=interfaces,edge_slices,edge_return~,nexthops
+    fw44) scenario_setup nat44; OVS=0 CHECK_TABLES=interfaces,edge_slices,edge_return~,nexthops
         DESC="64 B, 65536 UDP flows of 254 inside hosts through a routed port into the slice's edge without NAT and a stateful firewall of 1000 rules (rte_acl, asked by a connection's first packet, in the warm-up): each flow's connection found, the TTL given back, then routed in the outside VRF over 1024 /24 routes via 4 next hops" ;;
     l3-vrfs) FLOWS=65536; PIPELINE=switch; CHECK_TABLES=interfaces,fdb,routes,nexthops; OVS=0
         TABLE_SIZES='{"routes": 1048576}'

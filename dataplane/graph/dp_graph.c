@@ -178,9 +178,9 @@ rss_spread(struct dp_worker *w, struct dp_lcore_stats *st, struct rte_mbuf **pkt
 	return k;
 }
 
-/* Software RSS's back-pressure: the packets this worker may read for a
- * soft_rss port, the room of the fullest ring it hands off into (any
- * packet may be another worker's). What it leaves in the device's queue
+/* Software RSS's back-pressure, and a handing-off stage's: the packets
+ * this worker may read in a walk, the room of the fullest ring it hands
+ * off into (any packet may be another worker's). What it leaves in the device's queue
  * the device counts (rx_missed) when its peers fall behind, as a NIC's
  * RSS would; read and then dropped here it would be lost all the same and
  * cost this worker the reading. */
@@ -279,13 +279,16 @@ rx_queue(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct
 	/* straight into the stream of the node that takes them */
 	pkts = (struct rte_mbuf **)rte_node_next_stream_get(g, node, edge, w->burst);
 	const bool spread = unlikely(dp_ports[rq->port].cfg->soft_rss) && w->handoff;
+	/* a stage may hand any packet it reads to another worker too (the
+	 * edge's connections): the same back-pressure */
+	const bool held = spread || (w->handoff && n_resume != 0);
 
 	while (kept < w->burst) {
 		struct rte_mbuf **part = pkts + kept;
 		uint16_t want = RTE_MIN((uint16_t)(w->burst - kept), DP_BURST), n;
 		uint64_t t0, t1, bytes = 0;
 
-		if (spread && (want = handoff_room(w, want)) == 0)
+		if (held && (want = RTE_MIN(want, w->room)) == 0)
 			break;
 		t0 = rte_rdtsc();
 		n = rte_eth_rx_burst(rq->port_id, rq->queue, part, want);
@@ -302,6 +305,8 @@ rx_queue(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct
 			dp_meta(part[i])->in_port = rq->port;
 			bytes += rte_pktmbuf_pkt_len(part[i]);
 		}
+		if (held)
+			w->room = (uint16_t)(w->room - n);
 		st->rx_pkts += n;
 		st->port[rq->port].rx_pkts += n;
 		st->port[rq->port].rx_bytes += bytes;
@@ -341,6 +346,10 @@ rx_process(struct rte_graph *g, struct rte_node *node, void **objs __rte_unused,
 	egress_poll(w, st);
 	if (unlikely(w->handoff))
 		total += (w->walk_in = handin_poll(g, node, w, st));
+	/* what this walk may read of the ports whose packets may go to
+	 * another worker: the room of the fullest ring it hands off into
+	 * (every packet read may be another worker's) */
+	w->room = w->handoff ? handoff_room(w, UINT16_MAX) : UINT16_MAX;
 	for (unsigned int q = 0; q < w->n_rxq; q++)
 		if (likely(dp_ports[w->rxq[q].port].admin_up))
 			total += rx_queue(g, node, w, st, &w->rxq[q]);

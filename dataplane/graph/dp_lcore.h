@@ -44,6 +44,8 @@ struct dp_worker {
 	 * reaches worker j's as all[j].handin[idx]; NULL: no such port */
 	struct rte_ring *handin[DP_WORKERS_MAX];
 	bool handoff;                    /* the rings are there */
+	uint16_t room;                   /* this walk: what it may still read of ports whose packets may
+					  * be handed off (dp_graph's back-pressure) */
 	struct dp_worker *all;
 	unsigned int n_all;
 	struct rte_graph *graph;

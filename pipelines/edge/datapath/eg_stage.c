@@ -57,6 +57,29 @@ key_vrf(uint8_t *k, uint16_t vrf)
 	*(rte_be16_t *)k = rte_cpu_to_be_16(vrf);
 }
 
+/* A packet another worker handed over (DP_MF_RESUMED): where it crosses
+ * is what that worker found (eg_meta), its pool looked up again without
+ * a count (the table was asked, and counted, once for it). */
+static void
+resumed(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct eg_pkt *k, uint16_t *next)
+{
+	const struct eg_meta *em = eg_meta(m);
+	const struct dp_entry *e;
+	uint32_t id = em->pool;
+
+	k->dir = em->dir;
+	k->in_vrf = em->in_vrf;
+	k->out_vrf = em->out_vrf;
+	k->pool = em->pool;
+	if (k->pool == 0)
+		return;
+	dp_table_lookup_ids(ctx->root, DP_WORKER_NONE, eg_t.pools, &id, 1, &e);
+	if (e->action != EG_POOL_POOL)
+		*next = drop(EG_DROP(no_edge));
+	else
+		k->p = (const struct nat_pool_p *)e->params;
+}
+
 /* Where each IPv4 packet of the burst crosses: coming back into a slice
  * (edge_return names it: its pool, or its own prefixes) or leaving one
  * (edge_slices names the outside), and its pool. One lookup of each
@@ -85,6 +108,10 @@ classify_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, str
 		next[i] = 0;
 		k[i].ip = rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *, md->l3_off);
 		k[i].p = NULL;
+		if (unlikely(md->flags & DP_MF_RESUMED)) {
+			resumed(ctx, pkts[i], &k[i], &next[i]);
+			continue;
+		}
 		dst[m] = rte_be_to_cpu_32(k[i].ip->dst_addr);
 		other |= md->slice ^ vrf0;
 		idx[m++] = i;
@@ -424,6 +451,17 @@ translate(struct rte_mbuf *m, const struct eg_pkt *k, const struct ct_sess *s)
 	}
 }
 
+/* Packet m to worker o, which owns its connection, with where it crosses. */
+static uint16_t
+hand_off(struct dp_stage_ctx *ctx, struct rte_mbuf *m, const struct eg_pkt *k, unsigned int o)
+{
+	*eg_meta(m) = (struct eg_meta){ .in_vrf = k->in_vrf, .out_vrf = k->out_vrf, .pool = k->pool,
+					.dir = k->dir };
+	dp_meta(m)->out_port = o;
+	ctx->stats->events[EG_EVENT(handed_off)]++;
+	return DP_NEXT_HANDOFF;
+}
+
 /* The ICMP error k about a packet of a known connection (RFC 5508: the
  * packet inside is translated as its connection's, and the error's own
  * header as a packet of it): its next step. */
@@ -485,11 +523,8 @@ icmp_error(struct dp_stage_ctx *ctx, struct eg_worker *w, struct rte_mbuf *m, st
 			owner_of(k, 0, in->src_addr, isport);
 		if (o < 0)
 			return drop(EG_DROP(icmp_unrelated));
-		if ((unsigned int)o != ctx->worker) {
-			md->out_port = (uint32_t)o;
-			ctx->stats->events[EG_EVENT(handed_off)]++;
-			return DP_NEXT_HANDOFF;
-		}
+		if ((unsigned int)o != ctx->worker)
+			return hand_off(ctx, m, k, (unsigned int)o);
 	}
 	ct_store_lookup(&w->ct, (const struct ct_key *const[]){ &key }, 1, &idx);
 	if (idx < 0 || ct_sess_expired(&w->ct.s[idx], ctx->now) || ct_sess_stale(&w->ct, &w->ct.s[idx]))
@@ -551,11 +586,8 @@ edge_prepare(struct dp_stage_ctx *ctx, struct eg_worker *w, struct rte_mbuf *m, 
 
 		if (o < 0)
 			return drop(EG_DROP(no_mapping));
-		if ((unsigned int)o != ctx->worker) {
-			md->out_port = (uint32_t)o;
-			ctx->stats->events[EG_EVENT(handed_off)]++;
-			return DP_NEXT_HANDOFF;
-		}
+		if ((unsigned int)o != ctx->worker)
+			return hand_off(ctx, m, k, (unsigned int)o);
 	}
 	return 0;
 }

@@ -4,6 +4,9 @@
 #define EG_STATE_H
 
 #include <stdint.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include "dp_meta.h"
 #include "dp_stage.h"
 #include "dp_table.h"
 #include "edge_api.h"
@@ -57,6 +60,22 @@ eg_pool_gen_of(uint16_t pool)
 }
 extern unsigned int eg_n_workers;
 extern edge_policy_fn *eg_policy;
+
+/* Where a packet handed to its connection's worker crosses, as the
+ * worker that read it found (DP_NEXT_HANDOFF): the owner takes it as it
+ * is, so each packet's lookups of the edge's tables are made, and counted,
+ * once. 8 bytes in dp_meta's line after the UPF's (dp_meta_field_claim). */
+struct eg_meta {
+	uint16_t in_vrf, out_vrf, pool;
+	uint8_t dir;
+	uint8_t pad;
+};
+#define EG_META_OFF (sizeof(struct rte_mbuf) + sizeof(struct dp_meta) + 8)
+static inline struct eg_meta *
+eg_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, EG_META_OFF, struct eg_meta *);
+}
 
 uint16_t pl_edge_route_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 /* Worker, every walk: the connections' timeouts (dp_feature.walk). */

@@ -420,6 +420,8 @@ edge_init(unsigned int workers)
 	if ((rc = eg_log_init()) < 0)
 		return rc;
 	pl_edge_walk_init(rte_get_tsc_hz());
+	if ((rc = dp_meta_field_claim(EG_META_OFF, sizeof(struct eg_meta))) < 0)
+		return rc;
 	eg_n_workers = RTE_MAX(workers, 1u);
 	conns_per_worker = RTE_MIN(RTE_MAX(total / eg_n_workers, 64u), CONNS_MAX);
 	memset(eg_pool_gen, 0, sizeof(eg_pool_gen));
