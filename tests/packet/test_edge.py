@@ -151,6 +151,31 @@ def test_ports_exhausted_and_deterministic():
 
 
 @R.test
+def test_firewall_sees_the_inside_host():
+    """Through a NAT the slice firewall names the slice's own hosts: A's
+    UDP out maps A:1000 to the pool's 1512 (out default allow); with the in
+    default deny, a rule allowing UDP in to A's own address and port lets
+    R1's other port in through A's mapping (endpoint-independent filtering,
+    then the rule), while B's mapping, which no rule names, takes nothing
+    in (fw.default_deny)."""
+    import topo_fw as F
+    a_out, b_out = E.udp(A, R1, 1000, 2000), E.udp(B, R1, 3000, 2000)
+    b_ext = E.ext_port(3000, 1)
+    to_a, to_b = E.udp(R1, P0, 9999, 1512, payload=b"to A"), E.udp(R1, P0, 9999, b_ext, payload=b"to B")
+    with E.sxdp({"in1": [E.send("in1", a_out), E.send("in1", b_out, src_mac=E.B_MAC)],
+                 "out1": [E.send("out1", to_a), E.send("out1", to_b)]}) as dp:
+        dp.table_write(E.topology() + F.firewall(in_default="deny", rules=[(10, 1, "allow", 17, A + "/32", 1000)]),
+                       atomicity="rollback")
+        dp.phase(["in1"])
+        st = dp.phase(["out1"])
+        dp.stop()
+        expect_drops(st, {"fw.default_deny": 1})
+        expect_eq(bytes(dp.outputs()["in1"][0]), bytes(E.out_frame("in1", E.rebuilt(to_a, ttl=63, dst=A, dport=1000))),
+                  "R1's other port to A's mapping, let in by the rule naming A")
+        expect_eq(len(dp.outputs()["in1"]), 1, "nothing to B")
+
+
+@R.test
 def test_pool_changed():
     """A's flow out through the pool (port 1512); the pool then changed to
     ports 20000-20999: A's next packet of that flow ends its connection

@@ -43,7 +43,7 @@ slice_dhcp(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t
 	json_t *dh = json_object_get(spec, "dhcp"), *svi, *ups = NULL;
 	const char *a, *a6, *svi4 = NULL, *svi6 = NULL;
 	json_int_t sid = cd_num(spec, "id", 0);
-	struct dh_err err;
+	struct spec_err err;
 	char ptr[96];
 	int rc;
 

@@ -13,19 +13,6 @@
 #include "dh_spec.h"
 #include "dhcp_names.h"
 
-static int __attribute__((format(printf, 4, 5)))
-refuse(struct dh_err *err, const char *ptr, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	snprintf(err->ptr, sizeof(err->ptr), "%s", ptr);
-	err->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* The subnet the SVI wears: what a pool, a router and static leases must
  * be inside of, and the addresses none of them may be. */
 struct subnet {
@@ -33,44 +20,6 @@ struct subnet {
 	unsigned int plen;
 	bool set;
 };
-
-static uint32_t
-mask_of(unsigned int plen)
-{
-	return plen == 0 ? 0 : UINT32_MAX << (32 - plen);
-}
-
-static const char *
-text4(uint32_t a, char *buf)
-{
-	struct in_addr in = { htonl(a) };
-
-	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
-}
-
-/* "A.B.C.D[/LEN]" (LEN 0..32) into *@a and *@plen (32 without); -1 if not. */
-static int
-parse4(const char *s, uint32_t *a, unsigned int *plen)
-{
-	char buf[INET_ADDRSTRLEN + 4], *slash, *end;
-	struct in_addr in;
-	long l = 32;
-
-	if (s == NULL || strlen(s) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((slash = strchr(buf, '/')) != NULL) {
-		*slash = '\0';
-		l = strtol(slash + 1, &end, 10);
-		if (slash[1] == '\0' || *end != '\0' || l < 0 || l > 32)
-			return -1;
-	}
-	if (inet_pton(AF_INET, buf, &in) != 1)
-		return -1;
-	*a = ntohl(in.s_addr);
-	*plen = (unsigned int)l;
-	return 0;
-}
 
 /* What a host may be given or pointed at: not 0/8, loopback, multicast,
  * reserved or the limited broadcast (sxdp refuses them too: bad_address). */
@@ -82,37 +31,37 @@ unicast4(uint32_t a)
 
 /* An IPv4 host address at @ptr (a string), unicast, into *@a. */
 static int
-addr_at(json_t *v, const char *ptr, const char *what, uint32_t *a, struct dh_err *err)
+addr_at(json_t *v, const char *ptr, const char *what, uint32_t *a, struct spec_err *err)
 {
 	const char *s = json_string_value(v);
 	unsigned int plen;
 	char t[INET_ADDRSTRLEN];
 
 	if (s == NULL)
-		return refuse(err, ptr, "bad_value", "%s is an IPv4 address (a string \"A.B.C.D\")", what);
-	if (strchr(s, '/') != NULL || parse4(s, a, &plen) < 0)
-		return refuse(err, ptr, "bad_value", strchr(s, ':') ? "%s '%s' is IPv6: DHCP here is IPv4's (ra "
+		return spec_refuse(err, ptr, "bad_value", "%s is an IPv4 address (a string \"A.B.C.D\")", what);
+	if (strchr(s, '/') != NULL || spec_parse4(s, a, &plen) < 0)
+		return spec_refuse(err, ptr, "bad_value", strchr(s, ':') ? "%s '%s' is IPv6: DHCP here is IPv4's (ra "
 			      "advertises the IPv6 prefix)" : "%s '%s' is not an IPv4 address (A.B.C.D)", what, s);
 	if (!unicast4(*a))
-		return refuse(err, ptr, "bad_value", "%s %s is not a unicast host address", what, text4(*a, t));
+		return spec_refuse(err, ptr, "bad_value", "%s %s is not a unicast host address", what, spec_text4(*a, t));
 	return 0;
 }
 
 /* A host address of the SVI's subnet: inside it, neither its network nor
  * its broadcast address (a /31 and a /32 have none), not the SVI's own. */
 static int
-in_subnet(const struct subnet *sn, uint32_t a, const char *ptr, const char *what, struct dh_err *err)
+in_subnet(const struct subnet *sn, uint32_t a, const char *ptr, const char *what, struct spec_err *err)
 {
 	char t[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN];
 
 	if ((a & sn->mask) != sn->net)
-		return refuse(err, ptr, "bad_value", "%s %s is outside the SVI's subnet %s/%u", what, text4(a, t),
-			      text4(sn->net, n), sn->plen);
+		return spec_refuse(err, ptr, "bad_value", "%s %s is outside the SVI's subnet %s/%u", what, spec_text4(a, t),
+			      spec_text4(sn->net, n), sn->plen);
 	if (sn->plen <= 30 && (a == sn->net || a == (sn->net | ~sn->mask)))
-		return refuse(err, ptr, "bad_value", "%s %s is the %s address of %s/%u", what, text4(a, t),
-			      a == sn->net ? "network" : "broadcast", text4(sn->net, n), sn->plen);
+		return spec_refuse(err, ptr, "bad_value", "%s %s is the %s address of %s/%u", what, spec_text4(a, t),
+			      a == sn->net ? "network" : "broadcast", spec_text4(sn->net, n), sn->plen);
 	if (a == sn->addr)
-		return refuse(err, ptr, "bad_value", "%s %s is the SVI's own address", what, text4(a, t));
+		return spec_refuse(err, ptr, "bad_value", "%s %s is the SVI's own address", what, spec_text4(a, t));
 	return 0;
 }
 
@@ -150,7 +99,7 @@ parse_mac(const char *s, uint8_t m[6])
 
 /* The pool "FIRST-LAST" and its options into one dhcp_pools entry. */
 static json_t *
-pool_upd(json_t *dh, const struct subnet *sn, json_int_t vrf, json_int_t bd, struct dh_err *err)
+pool_upd(json_t *dh, const struct subnet *sn, json_int_t vrf, json_int_t bd, struct spec_err *err)
 {
 	const char *s = json_string_value(json_object_get(dh, "pool")), *dash;
 	json_t *dns = json_object_get(dh, "dns"), *lease = json_object_get(dh, "lease_s"), *p;
@@ -160,22 +109,22 @@ pool_upd(json_t *dh, const struct subnet *sn, json_int_t vrf, json_int_t bd, str
 
 	if (s == NULL || (dash = strchr(s, '-')) == NULL || (size_t)(dash - s) >= sizeof(a) ||
 	    strlen(dash + 1) >= sizeof(b))
-		return refuse(err, "/pool", "bad_value", "a pool is \"FIRST-LAST\" (two IPv4 addresses of the SVI's "
+		return spec_refuse(err, "/pool", "bad_value", "a pool is \"FIRST-LAST\" (two IPv4 addresses of the SVI's "
 			      "subnet)"), NULL;
 	snprintf(a, sizeof(a), "%.*s", (int)(dash - s), s);
 	snprintf(b, sizeof(b), "%s", dash + 1);
-	if (parse4(a, &first, &plen) < 0 || strchr(a, '/') || parse4(b, &last, &plen) < 0 || strchr(b, '/'))
-		return refuse(err, "/pool", "bad_value", "'%s' is not \"FIRST-LAST\" (two IPv4 addresses)", s), NULL;
+	if (spec_parse4(a, &first, &plen) < 0 || strchr(a, '/') || spec_parse4(b, &last, &plen) < 0 || strchr(b, '/'))
+		return spec_refuse(err, "/pool", "bad_value", "'%s' is not \"FIRST-LAST\" (two IPv4 addresses)", s), NULL;
 	if (first > last)
-		return refuse(err, "/pool", "bad_value", "the pool %s is reversed (FIRST <= LAST)", s), NULL;
+		return spec_refuse(err, "/pool", "bad_value", "the pool %s is reversed (FIRST <= LAST)", s), NULL;
 	if (!unicast4(first) || !unicast4(last))
-		return refuse(err, "/pool", "bad_value", "the pool %s holds addresses no host may have", s), NULL;
+		return spec_refuse(err, "/pool", "bad_value", "the pool %s holds addresses no host may have", s), NULL;
 	if (in_subnet(sn, first, "/pool", "the pool's first address", err) < 0 ||
 	    in_subnet(sn, last, "/pool", "the pool's last address", err) < 0)
 		return NULL;
 	if (first <= sn->addr && sn->addr <= last)
-		return refuse(err, "/pool", "bad_value", "the pool %s holds the SVI's address %s: the box would "
-			      "give its own address away", s, text4(sn->addr, t)), NULL;
+		return spec_refuse(err, "/pool", "bad_value", "the pool %s holds the SVI's address %s: the box would "
+			      "give its own address away", s, spec_text4(sn->addr, t)), NULL;
 	if (json_object_get(dh, "router") != NULL) {
 		if (addr_at(json_object_get(dh, "router"), "/router", "the router", &router, err) < 0)
 			return NULL;
@@ -183,14 +132,14 @@ pool_upd(json_t *dh, const struct subnet *sn, json_int_t vrf, json_int_t bd, str
 		if (router != sn->addr && in_subnet(sn, router, "/router", "the router", err) < 0)
 			return NULL;
 		if (first <= router && router <= last)
-			return refuse(err, "/router", "bad_value", "the router %s is inside the pool %s",
-				      text4(router, t), s), NULL;
+			return spec_refuse(err, "/router", "bad_value", "the router %s is inside the pool %s",
+				      spec_text4(router, t), s), NULL;
 	}
-	p = json_pack("{s:s,s:s,s:s}", DHCP_P_FIRST, text4(first, a), DHCP_P_LAST, text4(last, b), DHCP_P_ROUTER,
-		      text4(router, t));
+	p = json_pack("{s:s,s:s,s:s}", DHCP_P_FIRST, spec_text4(first, a), DHCP_P_LAST, spec_text4(last, b), DHCP_P_ROUTER,
+		      spec_text4(router, t));
 	if (dns != NULL && (!json_is_array(dns) || json_array_size(dns) > DHCP_DNS_MAX)) {
 		json_decref(p);
-		return refuse(err, "/dns", "bad_value", "dns is an array of at most %d IPv4 addresses", DHCP_DNS_MAX),
+		return spec_refuse(err, "/dns", "bad_value", "dns is an array of at most %d IPv4 addresses", DHCP_DNS_MAX),
 		       NULL;
 	}
 	for (size_t i = 0; i < json_array_size(dns); i++) {
@@ -199,12 +148,12 @@ pool_upd(json_t *dh, const struct subnet *sn, json_int_t vrf, json_int_t bd, str
 			json_decref(p);
 			return NULL;
 		}
-		json_object_set_new(p, i == 0 ? DHCP_P_DNS1 : DHCP_P_DNS2, json_string(text4(d, t)));
+		json_object_set_new(p, i == 0 ? DHCP_P_DNS1 : DHCP_P_DNS2, json_string(spec_text4(d, t)));
 	}
 	if (lease != NULL && (!json_is_integer(lease) || json_integer_value(lease) < DHCP_LEASE_S_MIN ||
 			      json_integer_value(lease) > DHCP_LEASE_S_MAX)) {
 		json_decref(p);
-		return refuse(err, "/lease_s", "bad_value", "lease_s is %d..%u seconds (a minute to 366 days)",
+		return spec_refuse(err, "/lease_s", "bad_value", "lease_s is %d..%u seconds (a minute to 366 days)",
 			      DHCP_LEASE_S_MIN, DHCP_LEASE_S_MAX), NULL;
 	}
 	json_object_set_new(p, DHCP_P_LEASE, json_integer(lease ? json_integer_value(lease) : DHCP_LEASE_S_DFLT));
@@ -215,7 +164,7 @@ pool_upd(json_t *dh, const struct subnet *sn, json_int_t vrf, json_int_t bd, str
  * subnet, the router's address not among them; inside the pool or not
  * (sxdp offers no one else a static address). */
 static int
-statics(json_t *list, const struct subnet *sn, uint32_t router, json_int_t bd, json_t *ups, struct dh_err *err)
+statics(json_t *list, const struct subnet *sn, uint32_t router, json_int_t bd, json_t *ups, struct spec_err *err)
 {
 	uint8_t (*macs)[6];
 	uint32_t *ips;
@@ -225,7 +174,7 @@ statics(json_t *list, const struct subnet *sn, uint32_t router, json_int_t bd, j
 	int rc = 0;
 
 	if (!json_is_array(list) || n > DHCP_SLICE_STATIC_MAX)
-		return refuse(err, "/static", "bad_value", "static is an array of at most %d {\"mac\", \"ip\"}",
+		return spec_refuse(err, "/static", "bad_value", "static is an array of at most %d {\"mac\", \"ip\"}",
 			      DHCP_SLICE_STATIC_MAX);
 	macs = calloc(n + 1, sizeof(*macs));
 	ips = calloc(n + 1, sizeof(*ips));
@@ -239,21 +188,21 @@ statics(json_t *list, const struct subnet *sn, uint32_t router, json_int_t bd, j
 
 		snprintf(ptr, sizeof(ptr), "/static/%zu", i);
 		if (!json_is_object(e) || json_object_get(e, "mac") == NULL || json_object_get(e, "ip") == NULL) {
-			rc = refuse(err, ptr, "missing", "a static lease is {\"mac\": \"xx:xx:xx:xx:xx:xx\", \"ip\"}");
+			rc = spec_refuse(err, ptr, "missing", "a static lease is {\"mac\": \"xx:xx:xx:xx:xx:xx\", \"ip\"}");
 			break;
 		}
 		snprintf(ptr, sizeof(ptr), "/static/%zu/mac", i);
 		if (parse_mac(ms, macs[i]) < 0) {
-			rc = refuse(err, ptr, "bad_value", "a MAC is \"xx:xx:xx:xx:xx:xx\"");
+			rc = spec_refuse(err, ptr, "bad_value", "a MAC is \"xx:xx:xx:xx:xx:xx\"");
 			break;
 		}
 		if ((macs[i][0] & 1) || memcmp(macs[i], "\0\0\0\0\0\0", 6) == 0) {
-			rc = refuse(err, ptr, "bad_value", "%s is not a unicast MAC (a host's own)", ms);
+			rc = spec_refuse(err, ptr, "bad_value", "%s is not a unicast MAC (a host's own)", ms);
 			break;
 		}
 		for (size_t j = 0; j < i && rc == 0; j++)
 			if (memcmp(macs[j], macs[i], 6) == 0)
-				rc = refuse(err, ptr, "duplicate", "%s has a static lease already (static/%zu)", ms, j);
+				rc = spec_refuse(err, ptr, "duplicate", "%s has a static lease already (static/%zu)", ms, j);
 		if (rc < 0)
 			break;
 		snprintf(ptr, sizeof(ptr), "/static/%zu/ip", i);
@@ -261,18 +210,18 @@ statics(json_t *list, const struct subnet *sn, uint32_t router, json_int_t bd, j
 		    (rc = in_subnet(sn, ips[i], ptr, "a static lease", err)) < 0)
 			break;
 		if (ips[i] == router) {
-			rc = refuse(err, ptr, "bad_value", "%s is the router's address", text4(ips[i], t));
+			rc = spec_refuse(err, ptr, "bad_value", "%s is the router's address", spec_text4(ips[i], t));
 			break;
 		}
 		for (size_t j = 0; j < i && rc == 0; j++)
 			if (ips[j] == ips[i])
-				rc = refuse(err, ptr, "duplicate", "%s is static/%zu's already", text4(ips[i], t), j);
+				rc = spec_refuse(err, ptr, "duplicate", "%s is static/%zu's already", spec_text4(ips[i], t), j);
 		if (rc < 0)
 			break;
 		snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", macs[i][0], macs[i][1], macs[i][2], macs[i][3],
 			 macs[i][4], macs[i][5]);
 		json_array_append_new(ups, upd(DHCP_T_STATIC, json_pack("{s:I,s:s}", DHCP_F_BD, bd, DHCP_F_MAC, m),
-					       DHCP_A_STATIC, json_pack("{s:s}", DHCP_P_IP, text4(ips[i], t))));
+					       DHCP_A_STATIC, json_pack("{s:s}", DHCP_P_IP, spec_text4(ips[i], t))));
 	}
 	free(macs);
 	free(ips);
@@ -281,52 +230,52 @@ statics(json_t *list, const struct subnet *sn, uint32_t router, json_int_t bd, j
 
 /* The relay {"server"}: one dhcp_relay entry. */
 static json_t *
-relay_upd(json_t *r, const struct subnet *sn, json_int_t vrf, json_int_t bd, struct dh_err *err)
+relay_upd(json_t *r, const struct subnet *sn, json_int_t vrf, json_int_t bd, struct spec_err *err)
 {
 	char t[INET_ADDRSTRLEN];
 	uint32_t server;
 
 	if (!json_is_object(r) || json_object_get(r, "server") == NULL)
-		return refuse(err, "/relay", "missing", "a relay is {\"server\": \"A.B.C.D\"}"), NULL;
+		return spec_refuse(err, "/relay", "missing", "a relay is {\"server\": \"A.B.C.D\"}"), NULL;
 	if (addr_at(json_object_get(r, "server"), "/relay/server", "the relay's server", &server, err) < 0)
 		return NULL;
 	if (server == sn->addr)
-		return refuse(err, "/relay/server", "bad_value", "the relay's server %s is the SVI's own address",
-			      text4(server, t)), NULL;
-	return upd(DHCP_T_RELAY, key(vrf, bd), DHCP_A_RELAY, json_pack("{s:s}", DHCP_P_SERVER, text4(server, t)));
+		return spec_refuse(err, "/relay/server", "bad_value", "the relay's server %s is the SVI's own address",
+			      spec_text4(server, t)), NULL;
+	return upd(DHCP_T_RELAY, key(vrf, bd), DHCP_A_RELAY, json_pack("{s:s}", DHCP_P_SERVER, spec_text4(server, t)));
 }
 
 /* The router advertisements {"interval_s", "lifetime_s"} of the SVI's
  * IPv6 /64 (SLAAC's length: another is never advertised). */
 static json_t *
-ra_upd(json_t *ra, const char *svi6, json_int_t vrf, json_int_t bd, struct dh_err *err)
+ra_upd(json_t *ra, const char *svi6, json_int_t vrf, json_int_t bd, struct spec_err *err)
 {
 	json_t *iv = json_object_get(ra, "interval_s"), *lt = json_object_get(ra, "lifetime_s");
 	json_int_t interval = DHCP_RA_INTERVAL_DFLT, lifetime = DHCP_RA_LIFETIME_DFLT;
 	const char *slash = svi6 != NULL ? strchr(svi6, '/') : NULL;
 
 	if (!json_is_object(ra))
-		return refuse(err, "/ra", "bad_value", "ra is {\"interval_s\", \"lifetime_s\"}"), NULL;
+		return spec_refuse(err, "/ra", "bad_value", "ra is {\"interval_s\", \"lifetime_s\"}"), NULL;
 	if (svi6 == NULL || slash == NULL)
-		return refuse(err, "/ra", "no_svi", "router advertisements are of the slice's IPv6 SVI: it has none "
+		return spec_refuse(err, "/ra", "no_svi", "router advertisements are of the slice's IPv6 SVI: it has none "
 			      "here (svi.address6)"), NULL;
 	if (strcmp(slash, "/64") != 0)
-		return refuse(err, "/ra", "bad_value", "the SVI's IPv6 prefix %s is not a /64: SLAAC hosts make "
+		return spec_refuse(err, "/ra", "bad_value", "the SVI's IPv6 prefix %s is not a /64: SLAAC hosts make "
 			      "their addresses in a /64 alone", svi6), NULL;
 	if (iv != NULL && (!json_is_integer(iv) || json_integer_value(iv) < DHCP_RA_INTERVAL_MIN ||
 			   json_integer_value(iv) > DHCP_RA_INTERVAL_MAX))
-		return refuse(err, "/ra/interval_s", "bad_value", "interval_s is %d..%d seconds",
+		return spec_refuse(err, "/ra/interval_s", "bad_value", "interval_s is %d..%d seconds",
 			      DHCP_RA_INTERVAL_MIN, DHCP_RA_INTERVAL_MAX), NULL;
 	interval = iv != NULL ? json_integer_value(iv) : interval;
 	if (lt != NULL && (!json_is_integer(lt) || json_integer_value(lt) < 0 ||
 			   json_integer_value(lt) > DHCP_RA_LIFETIME_MAX))
-		return refuse(err, "/ra/lifetime_s", "bad_value", "lifetime_s is 0..%d seconds",
+		return spec_refuse(err, "/ra/lifetime_s", "bad_value", "lifetime_s is 0..%d seconds",
 			      DHCP_RA_LIFETIME_MAX), NULL;
 	lifetime = lt != NULL ? json_integer_value(lt) : lifetime;
 	/* RFC 4861 6.2.1: a default router's lifetime outlasts the interval,
 	 * or hosts drop it between two advertisements */
 	if (lifetime != 0 && lifetime < interval)
-		return refuse(err, lt != NULL ? "/ra/lifetime_s" : "/ra/interval_s", "bad_value", "lifetime_s %"
+		return spec_refuse(err, lt != NULL ? "/ra/lifetime_s" : "/ra/interval_s", "bad_value", "lifetime_s %"
 			      JSON_INTEGER_FORMAT " is below interval_s %" JSON_INTEGER_FORMAT " (0: not a default "
 			      "router, else at least the interval)", lifetime, interval), NULL;
 	return upd(DHCP_T_RA, key(vrf, bd), DHCP_A_RA,
@@ -340,7 +289,7 @@ router_of(json_t *u)
 	uint32_t a = 0;
 	unsigned int plen;
 
-	parse4(json_string_value(json_object_get(json_object_get(u, "params"), DHCP_P_ROUTER)), &a, &plen);
+	spec_parse4(json_string_value(json_object_get(json_object_get(u, "params"), DHCP_P_ROUTER)), &a, &plen);
 	return a;
 }
 
@@ -348,7 +297,7 @@ static const char *const known[] = { "pool", "router", "dns", "lease_s", "static
 
 /* What cannot go together, and what needs what. */
 static int
-shape(json_t *dh, bool have4, struct dh_err *err)
+shape(json_t *dh, bool have4, struct spec_err *err)
 {
 	static const char *const pool_only[] = { "router", "dns", "lease_s", "static" };
 	bool pool = json_object_get(dh, "pool") != NULL, relay = json_object_get(dh, "relay") != NULL;
@@ -357,7 +306,7 @@ shape(json_t *dh, bool have4, struct dh_err *err)
 	char ptr[48];
 
 	if (!json_is_object(dh))
-		return refuse(err, "", "bad_value", "dhcp is {\"pool\": \"FIRST-LAST\", ...}, {\"relay\": "
+		return spec_refuse(err, "", "bad_value", "dhcp is {\"pool\": \"FIRST-LAST\", ...}, {\"relay\": "
 			      "{\"server\"}} or {\"ra\": {...}}");
 	json_object_foreach(dh, k, v) {
 		size_t i;
@@ -366,39 +315,39 @@ shape(json_t *dh, bool have4, struct dh_err *err)
 			;
 		if (known[i] == NULL) {
 			snprintf(ptr, sizeof(ptr), "/%.40s", k);
-			return refuse(err, ptr, "bad_value", "unknown member (pool, router, dns, lease_s, static, "
+			return spec_refuse(err, ptr, "bad_value", "unknown member (pool, router, dns, lease_s, static, "
 				      "relay, ra)");
 		}
 	}
 	if (!pool && !relay && json_object_get(dh, "ra") == NULL)
-		return refuse(err, "", "missing", "dhcp needs a pool (the box serves it), a relay (to an outside "
+		return spec_refuse(err, "", "missing", "dhcp needs a pool (the box serves it), a relay (to an outside "
 			      "server) or ra (IPv6 SLAAC)");
 	if (pool && relay)
-		return refuse(err, "/relay", "bad_value", "a relay is instead of a pool: the box serves its pool "
+		return spec_refuse(err, "/relay", "bad_value", "a relay is instead of a pool: the box serves its pool "
 			      "itself (drop one)");
 	for (size_t i = 0; i < sizeof(pool_only) / sizeof(pool_only[0]); i++)
 		if (!pool && json_object_get(dh, pool_only[i]) != NULL) {
 			snprintf(ptr, sizeof(ptr), "/%s", pool_only[i]);
-			return refuse(err, ptr, "bad_value", "%s is the pool's: %s", pool_only[i], relay ?
+			return spec_refuse(err, ptr, "bad_value", "%s is the pool's: %s", pool_only[i], relay ?
 				      "the relay's server answers with its own" : "name a pool");
 		}
 	if ((pool || relay) && !have4)
-		return refuse(err, pool ? "/pool" : "/relay", "no_svi", "the box answers DHCP from the slice's IPv4 "
+		return spec_refuse(err, pool ? "/pool" : "/relay", "no_svi", "the box answers DHCP from the slice's IPv4 "
 			      "SVI: it has none here (svi.address)");
 	return 0;
 }
 
 int
 dh_spec_compile(json_t *dh, json_int_t vrf, json_int_t bd, const char *svi4, const char *svi6, json_t **out,
-		struct dh_err *err)
+		struct spec_err *err)
 {
 	struct subnet sn = { 0 };
 	json_t *ups, *u = NULL;
 	int rc;
 
 	memset(err, 0, sizeof(*err));
-	if (svi4 != NULL && strchr(svi4, ':') == NULL && parse4(svi4, &sn.addr, &sn.plen) == 0) {
-		sn.mask = mask_of(sn.plen);
+	if (svi4 != NULL && strchr(svi4, ':') == NULL && spec_parse4(svi4, &sn.addr, &sn.plen) == 0) {
+		sn.mask = spec_mask4(sn.plen);
 		sn.net = sn.addr & sn.mask;
 		sn.set = true;
 	}

@@ -7,16 +7,11 @@
 #define DH_SPEC_H
 
 #include <jansson.h>
+#include "intent_spec.h"
 
 /* Why a slice's DHCP was refused: a JSON pointer into it ("/static/2/ip"),
  * a reason word (bad_value, duplicate, missing, no_svi) and a
  * message. */
-struct dh_err {
-	char ptr[64];
-	const char *reason;
-	char msg[224];
-};
-
 /*
  * The DHCP @dh of the slice whose VRF and bridge domain are @vrf and @bd,
  * whose SVI here is @svi4 ("A.B.C.D/LEN", NULL: none) and @svi6
@@ -30,7 +25,7 @@ struct dh_err {
  * -EINVAL with @err filled and nothing made; -ENOMEM.
  */
 int dh_spec_compile(json_t *dh, json_int_t vrf, json_int_t bd, const char *svi4, const char *svi6, json_t **out,
-		    struct dh_err *err);
+		    struct spec_err *err);
 
 /*
  * dhcp.leases' result (@res: {file, leases: [...]}, borrowed) as one row a

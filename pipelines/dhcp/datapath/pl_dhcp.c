@@ -241,6 +241,27 @@ rate_ok(const uint8_t *src)
 
 /* ------------------------------------------------------------ the wire */
 
+/* The IPv4 and UDP headers of a datagram of len bytes from sip:sport to
+ * dip:dport at ip (the UDP header after it; its checksum 0, for the
+ * caller to sum once the payload is in). */
+static void
+udp4_header(struct rte_ipv4_hdr *ip, uint32_t sip, uint32_t dip, uint16_t sport, uint16_t dport, uint16_t len)
+{
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	memset(ip, 0, sizeof(*ip) + sizeof(*udp));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = sip;
+	ip->dst_addr = dip;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+}
+
 /* A datagram from sip:sport to dip:dport in a frame from smac to dmac,
  * tagged vid, out of port. 0 or -1 (counted). */
 static int
@@ -258,18 +279,7 @@ send_udp(uint16_t port, uint16_t vid, const uint8_t *dmac, const uint8_t *smac, 
 		return -1;   /* the client asks again */
 	ip = (struct rte_ipv4_hdr *)p;
 	udp = (struct rte_udp_hdr *)(ip + 1);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = sip;
-	ip->dst_addr = dip;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(dport);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
-	udp->dgram_cksum = 0;
+	udp4_header(ip, sip, dip, sport, dport, len);
 	memcpy(udp + 1, msg, len);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	return dp_slowpath_send(r, port);
@@ -449,22 +459,11 @@ relay_out(struct rte_mbuf *m, const uint8_t *msg, uint16_t len, const struct dh_
 		return DH_DROP(no_mbuf);
 	ip = (struct rte_ipv4_hdr *)p;
 	udp = (struct rte_udp_hdr *)(ip + 1);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = svi->ip;
-	ip->dst_addr = server;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(DH_SERVER_PORT);
-	udp->dst_port = rte_cpu_to_be_16(DH_SERVER_PORT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	udp4_header(ip, svi->ip, server, DH_SERVER_PORT, DH_SERVER_PORT, len);
 	memcpy(udp + 1, msg, len);
 	((uint8_t *)(udp + 1))[3] = (uint8_t)(q->hops + 1);
 	if (q->giaddr == 0)
 		memcpy((uint8_t *)(udp + 1) + 24, &svi->ip, 4);
-	udp->dgram_cksum = 0;
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	rd = dp_meta(r);
 	memset(rd, 0, sizeof(*rd));
@@ -524,18 +523,7 @@ relay_back(const uint8_t *msg, uint16_t len, const struct dh_msg *q, uint16_t vr
 	if (len > DH_MAX_LEN)
 		return DH_DROP(malformed);
 	answer_dest(q, q->type, q->yiaddr, q->chaddr, &dmac, &dip);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = svi->ip;
-	ip->dst_addr = dip;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(DH_SERVER_PORT);
-	udp->dst_port = rte_cpu_to_be_16(DH_CLIENT_PORT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
-	udp->dgram_cksum = 0;
+	udp4_header(ip, svi->ip, dip, DH_SERVER_PORT, DH_CLIENT_PORT, len);
 	memcpy(udp + 1, msg, len);
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	if (pl_switch_bd_out(pool_mp, bd, dmac, svi->mac, RTE_ETHER_TYPE_IPV4, frame,

@@ -29,7 +29,7 @@ static json_t *
 compiled(const char *doc, const char *svi4, const char *svi6)
 {
 	json_t *dh = parse(doc), *ups = NULL;
-	struct dh_err err;
+	struct spec_err err;
 	int rc = dh_spec_compile(dh, 7, 7, svi4, svi6, &ups, &err);
 
 	ck_assert_msg(rc == 0, "%s refused at %s (%s): %s", doc, err.ptr, err.reason, err.msg);
@@ -54,7 +54,7 @@ static void
 refused_on(const char *doc, const char *svi4, const char *svi6, const char *ptr, const char *reason, const char *msg)
 {
 	json_t *dh = parse(doc), *out = (json_t *)0x1;
-	struct dh_err err;
+	struct spec_err err;
 
 	ck_assert_int_eq(dh_spec_compile(dh, 7, 7, svi4, svi6, &out, &err), -EINVAL);
 	ck_assert_ptr_eq(out, (json_t *)0x1);

@@ -15,9 +15,12 @@
  * (from the outside VRF). */
 enum { EDGE_DIR_OUT = 0, EDGE_DIR_IN = 1 };
 
-/* A new connection, as its first packet arrived at the edge (before any
- * translation). ICMP queries: sport is the identifier, dport the type in
- * the high byte and the code in the low one. */
+/* A new connection, as its first packet arrived at the edge, with the
+ * slice's own addresses: leaving, its source is the inside host's (before
+ * NAT44 translates it); coming in through a NAT, its destination is the
+ * inside host the mapping names, not the pool's address (a rule names
+ * the slice's hosts either way). ICMP queries: sport is the identifier,
+ * dport the type in the high byte and the code in the low one. */
 struct edge_conn {
 	uint16_t vrf;        /* the slice's (inside) VRF, whichever way it goes */
 	uint8_t  dir;        /* EDGE_DIR_* */

@@ -24,7 +24,7 @@ slice_edge(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t
 {
 	json_t *edge = json_object_get(spec, "edge"), *ups = NULL;
 	const struct cd_tables *t = cd_kx_tables(x);
-	struct edge_err err;
+	struct spec_err err;
 	char ptr[96];
 	int rc;
 

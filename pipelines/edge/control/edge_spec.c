@@ -15,42 +15,15 @@
 #include "edge_spec.h"
 #include "sw_names.h"
 
-static int __attribute__((format(printf, 4, 5)))
-refuse(struct edge_err *err, const char *ptr, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	snprintf(err->ptr, sizeof(err->ptr), "%s", ptr);
-	err->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static uint32_t
-mask_of(unsigned int plen)
-{
-	return plen == 0 ? 0 : UINT32_MAX << (32 - plen);
-}
-
-static const char *
-ntoa(uint32_t host, char *buf)
-{
-	struct in_addr a = { htonl(host) };
-
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-}
-
 /* One IPv4 address (host order); the edge is IPv4's, so IPv6 is named as such. */
 static int
-addr_of(const char *s, size_t n, uint32_t *a, const char *ptr, struct edge_err *err)
+addr_of(const char *s, size_t n, uint32_t *a, const char *ptr, struct spec_err *err)
 {
 	char t[INET_ADDRSTRLEN];
 	struct in_addr in;
 
 	if (n >= sizeof(t) || (snprintf(t, sizeof(t), "%.*s", (int)n, s), inet_pton(AF_INET, t, &in) != 1))
-		return refuse(err, ptr, "bad_value", memchr(s, ':', n) ? "'%.*s' is IPv6: a slice's edge is IPv4's "
+		return spec_refuse(err, ptr, "bad_value", memchr(s, ':', n) ? "'%.*s' is IPv6: a slice's edge is IPv4's "
 			      "(NAT44)" : "'%.*s' is not an IPv4 address", (int)n, s);
 	*a = ntohl(in.s_addr);
 	return 0;
@@ -60,7 +33,7 @@ addr_of(const char *s, size_t n, uint32_t *a, const char *ptr, struct edge_err *
  * a prefix with bits set past its length is refused: its writer meant
  * another, or misplaced it. */
 static int
-prefix_of(json_t *v, uint32_t *net, unsigned int *plen, const char *ptr, struct edge_err *err)
+prefix_of(json_t *v, uint32_t *net, unsigned int *plen, const char *ptr, struct spec_err *err)
 {
 	const char *s = json_string_value(v), *slash;
 	char a[INET_ADDRSTRLEN];
@@ -68,7 +41,7 @@ prefix_of(json_t *v, uint32_t *net, unsigned int *plen, const char *ptr, struct 
 	long l = 32;
 
 	if (s == NULL)
-		return refuse(err, ptr, "bad_value", "a prefix is a string \"A.B.C.D/LEN\"");
+		return spec_refuse(err, ptr, "bad_value", "a prefix is a string \"A.B.C.D/LEN\"");
 	slash = strchr(s, '/');
 	if (addr_of(s, slash ? (size_t)(slash - s) : strlen(s), net, ptr, err) < 0) {
 		if (strchr(s, ':') == NULL)
@@ -78,12 +51,12 @@ prefix_of(json_t *v, uint32_t *net, unsigned int *plen, const char *ptr, struct 
 	if (slash != NULL) {
 		l = strtol(slash + 1, &end, 10);
 		if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || l < 0 || l > 32)
-			return refuse(err, ptr, "bad_value", "'%s': an IPv4 prefix length is 0..32", s);
+			return spec_refuse(err, ptr, "bad_value", "'%s': an IPv4 prefix length is 0..32", s);
 	}
 	*plen = (unsigned int)l;
-	if ((*net & ~mask_of(*plen)) != 0)
-		return refuse(err, ptr, "bad_value", "'%s' has host bits set (past its /%u): %s/%u is aligned", s,
-			      *plen, ntoa(*net & mask_of(*plen), a), *plen);
+	if ((*net & ~spec_mask4(*plen)) != 0)
+		return spec_refuse(err, ptr, "bad_value", "'%s' has host bits set (past its /%u): %s/%u is aligned", s,
+			      *plen, spec_text4(*net & spec_mask4(*plen), a), *plen);
 	return 0;
 }
 
@@ -92,7 +65,7 @@ prefix_json(uint32_t net, unsigned int plen)
 {
 	char a[INET_ADDRSTRLEN];
 
-	return json_sprintf("%s/%u", ntoa(net, a), plen);
+	return json_sprintf("%s/%u", spec_text4(net, a), plen);
 }
 
 unsigned int
@@ -118,39 +91,39 @@ edge_spec_cover(uint32_t first, uint32_t last, uint32_t *net, unsigned int *plen
 
 /* A pool: a prefix, or a range "FIRST-LAST", of at most EDGE_SPEC_POOL_MAX addresses. */
 static int
-pool_of(json_t *v, uint32_t *first, uint32_t *last, struct edge_err *err)
+pool_of(json_t *v, uint32_t *first, uint32_t *last, struct spec_err *err)
 {
 	const char *s = json_string_value(v), *dash;
 	unsigned int plen;
 	uint64_t n;
 
 	if (v == NULL)
-		return refuse(err, "/nat/pool", "missing", "a NAT needs its pool of outside addresses "
+		return spec_refuse(err, "/nat/pool", "missing", "a NAT needs its pool of outside addresses "
 			      "(\"A.B.C.D/LEN\" or \"FIRST-LAST\")");
 	if (s == NULL)
-		return refuse(err, "/nat/pool", "bad_value", "a pool is a string: \"A.B.C.D/LEN\" or \"FIRST-LAST\"");
+		return spec_refuse(err, "/nat/pool", "bad_value", "a pool is a string: \"A.B.C.D/LEN\" or \"FIRST-LAST\"");
 	if ((dash = strchr(s, '-')) != NULL) {
 		if (addr_of(s, (size_t)(dash - s), first, "/nat/pool", err) < 0 ||
 		    addr_of(dash + 1, strlen(dash + 1), last, "/nat/pool", err) < 0)
 			return -EINVAL;
 		if (*first > *last)
-			return refuse(err, "/nat/pool", "bad_value", "the range '%s' is reversed (FIRST-LAST, FIRST <= "
+			return spec_refuse(err, "/nat/pool", "bad_value", "the range '%s' is reversed (FIRST-LAST, FIRST <= "
 				      "LAST)", s);
 	} else {
 		if (prefix_of(v, first, &plen, "/nat/pool", err) < 0)
 			return -EINVAL;
-		*last = *first | ~mask_of(plen);
+		*last = *first | ~spec_mask4(plen);
 	}
 	n = (uint64_t)*last - *first + 1;
 	if (n > EDGE_SPEC_POOL_MAX)
-		return refuse(err, "/nat/pool", "bad_value", "the pool '%s' has %llu addresses: at most %d (a /16)",
+		return spec_refuse(err, "/nat/pool", "bad_value", "the pool '%s' has %llu addresses: at most %d (a /16)",
 			      s, (unsigned long long)n, EDGE_SPEC_POOL_MAX);
 	return 0;
 }
 
 /* "LO-HI" (or "N": one port) of ports given out, from 1. */
 static int
-ports_of(json_t *v, unsigned int *lo, unsigned int *hi, struct edge_err *err)
+ports_of(json_t *v, unsigned int *lo, unsigned int *hi, struct spec_err *err)
 {
 	const char *s = json_string_value(v);
 	char *end;
@@ -161,18 +134,18 @@ ports_of(json_t *v, unsigned int *lo, unsigned int *hi, struct edge_err *err)
 	if (v == NULL)
 		return 0;
 	if (s == NULL || *s < '0' || *s > '9')
-		return refuse(err, "/nat/ports", "bad_value", "ports are a range \"LO-HI\" (1024-65535)");
+		return spec_refuse(err, "/nat/ports", "bad_value", "ports are a range \"LO-HI\" (1024-65535)");
 	a = b = strtol(s, &end, 10);
 	if (*end == '-' && end[1] >= '0' && end[1] <= '9')
 		b = strtol(end + 1, &end, 10);
 	if (*end != '\0')
-		return refuse(err, "/nat/ports", "bad_value", "'%s' is not a range of ports \"LO-HI\"", s);
+		return spec_refuse(err, "/nat/ports", "bad_value", "'%s' is not a range of ports \"LO-HI\"", s);
 	if (a > 65535 || b > 65535)
-		return refuse(err, "/nat/ports", "bad_value", "'%s': ports are 1..65535", s);
+		return spec_refuse(err, "/nat/ports", "bad_value", "'%s': ports are 1..65535", s);
 	if (a == 0 || b == 0)
-		return refuse(err, "/nat/ports", "bad_value", "'%s': port 0 is no port a NAT gives out (from 1)", s);
+		return spec_refuse(err, "/nat/ports", "bad_value", "'%s': port 0 is no port a NAT gives out (from 1)", s);
 	if (a > b)
-		return refuse(err, "/nat/ports", "bad_value", "the range '%s' is reversed (LO-HI, LO <= HI)", s);
+		return spec_refuse(err, "/nat/ports", "bad_value", "the range '%s' is reversed (LO-HI, LO <= HI)", s);
 	*lo = (unsigned int)a;
 	*hi = (unsigned int)b;
 	return 0;
@@ -181,7 +154,7 @@ ports_of(json_t *v, unsigned int *lo, unsigned int *hi, struct edge_err *err)
 /* An integer member of @o in @min..@max, @dflt when absent. */
 static int
 int_of(json_t *o, const char *k, json_int_t dflt, json_int_t min, json_int_t max, json_int_t *out,
-       const char *ptr, const char *what, struct edge_err *err)
+       const char *ptr, const char *what, struct spec_err *err)
 {
 	json_t *v = json_object_get(o, k);
 
@@ -189,7 +162,7 @@ int_of(json_t *o, const char *k, json_int_t dflt, json_int_t min, json_int_t max
 	if (v == NULL)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-		return refuse(err, ptr, "bad_value", "%s is an integer %" JSON_INTEGER_FORMAT "..%"
+		return spec_refuse(err, ptr, "bad_value", "%s is an integer %" JSON_INTEGER_FORMAT "..%"
 			      JSON_INTEGER_FORMAT, what, min, max);
 	*out = json_integer_value(v);
 	return 0;
@@ -197,7 +170,7 @@ int_of(json_t *o, const char *k, json_int_t dflt, json_int_t min, json_int_t max
 
 /* The pool's params, and the prefixes that cover it in @net/@plen (*@n). */
 static int
-nat_of(json_t *nat, json_t **pool, uint32_t *net, unsigned int *plen, unsigned int *n, struct edge_err *err)
+nat_of(json_t *nat, json_t **pool, uint32_t *net, unsigned int *plen, unsigned int *n, struct spec_err *err)
 {
 	uint32_t first, last, det = 0;
 	unsigned int lo, hi, dplen = 0;
@@ -207,7 +180,7 @@ nat_of(json_t *nat, json_t **pool, uint32_t *net, unsigned int *plen, unsigned i
 	json_t *d;
 
 	if (!json_is_object(nat))
-		return refuse(err, "/nat", "bad_value", "nat is {\"pool\", \"ports\", \"block\", \"blocks\", "
+		return spec_refuse(err, "/nat", "bad_value", "nat is {\"pool\", \"ports\", \"block\", \"blocks\", "
 			      "\"deterministic\"}");
 	if (pool_of(json_object_get(nat, "pool"), &first, &last, err) < 0 ||
 	    ports_of(json_object_get(nat, "ports"), &lo, &hi, err) < 0 ||
@@ -216,7 +189,7 @@ nat_of(json_t *nat, json_t **pool, uint32_t *net, unsigned int *plen, unsigned i
 		   "blocks (port blocks a host may hold)", err) < 0)
 		return -EINVAL;
 	if ((uint64_t)block > hi - lo + 1)
-		return refuse(err, "/nat/block", "bad_value", "a block of %" JSON_INTEGER_FORMAT " ports is larger "
+		return spec_refuse(err, "/nat/block", "bad_value", "a block of %" JSON_INTEGER_FORMAT " ports is larger "
 			      "than the %u ports %u-%u", block, hi - lo + 1, lo, hi);
 	per_addr = (hi - lo + 1) / (uint64_t)block;
 	have = ((uint64_t)last - first + 1) * per_addr;
@@ -225,19 +198,19 @@ nat_of(json_t *nat, json_t **pool, uint32_t *net, unsigned int *plen, unsigned i
 			return -EINVAL;
 		hosts = 1ull << (32 - dplen);
 		if (hosts > have)
-			return refuse(err, "/nat/deterministic", "bad_value", "%s/%u has %llu addresses, one block "
+			return spec_refuse(err, "/nat/deterministic", "bad_value", "%s/%u has %llu addresses, one block "
 				      "each, but the pool has %llu blocks (%llu addresses x %llu blocks of %"
-				      JSON_INTEGER_FORMAT " ports)", ntoa(det, a), dplen, (unsigned long long)hosts,
+				      JSON_INTEGER_FORMAT " ports)", spec_text4(det, a), dplen, (unsigned long long)hosts,
 				      (unsigned long long)have, (unsigned long long)last - first + 1,
 				      (unsigned long long)per_addr, block);
 	}
-	*pool = json_pack("{s:s,s:s,s:i,s:i,s:I,s:I}", EDGE_F_FIRST, ntoa(first, a), EDGE_F_LAST, ntoa(last, b),
+	*pool = json_pack("{s:s,s:s,s:i,s:i,s:I,s:I}", EDGE_F_FIRST, spec_text4(first, a), EDGE_F_LAST, spec_text4(last, b),
 			  EDGE_F_PORT_LO, (int)lo, EDGE_F_PORT_HI, (int)hi, EDGE_F_BLOCK, block, EDGE_F_BLOCKS,
 			  blocks);
 	if (*pool == NULL)
 		return -ENOMEM;
 	if (d != NULL) {
-		json_object_set_new(*pool, EDGE_F_DET_PREFIX, json_string(ntoa(det, a)));
+		json_object_set_new(*pool, EDGE_F_DET_PREFIX, json_string(spec_text4(det, a)));
 		json_object_set_new(*pool, EDGE_F_DET_PLEN, json_integer(dplen));
 	}
 	*n = edge_spec_cover(first, last, net, plen, 64);
@@ -249,7 +222,7 @@ nat_of(json_t *nat, json_t **pool, uint32_t *net, unsigned int *plen, unsigned i
 static long
 route_named(json_t *routes, uint32_t net, unsigned int plen)
 {
-	struct edge_err ignored;
+	struct spec_err ignored;
 	uint32_t rn;
 	unsigned int rl;
 	json_t *r;
@@ -265,7 +238,7 @@ route_named(json_t *routes, uint32_t net, unsigned int plen)
  * (NULL: required) when absent. */
 static int
 prefixes_of(json_t *edge, const char *key, const char *dflt, uint32_t *net, unsigned int *plen, unsigned int max,
-	    unsigned int *n, struct edge_err *err)
+	    unsigned int *n, struct spec_err *err)
 {
 	json_t *a = json_object_get(edge, key), *v;
 	char p[48];
@@ -282,17 +255,17 @@ prefixes_of(json_t *edge, const char *key, const char *dflt, uint32_t *net, unsi
 	}
 	snprintf(p, sizeof(p), "/%s", key);
 	if (!json_is_array(a) || json_array_size(a) == 0)
-		return refuse(err, p, a == NULL ? "missing" : "bad_value", "%s is an array of one IPv4 prefix at least",
+		return spec_refuse(err, p, a == NULL ? "missing" : "bad_value", "%s is an array of one IPv4 prefix at least",
 			      key);
 	if (json_array_size(a) > max)
-		return refuse(err, p, "bad_value", "at most %u prefixes in %s", max, key);
+		return spec_refuse(err, p, "bad_value", "at most %u prefixes in %s", max, key);
 	json_array_foreach(a, i, v) {
 		snprintf(p, sizeof(p), "/%s/%zu", key, i);
 		if (prefix_of(v, &net[i], &plen[i], p, err) < 0)
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++)
 			if (net[j] == net[i] && plen[j] == plen[i])
-				return refuse(err, p, "duplicate", "'%s' is %s/%zu too", json_string_value(v), key, j);
+				return spec_refuse(err, p, "duplicate", "'%s' is %s/%zu too", json_string_value(v), key, j);
 		*n = (unsigned int)i + 1;
 	}
 	return 0;
@@ -301,7 +274,7 @@ prefixes_of(json_t *edge, const char *key, const char *dflt, uint32_t *net, unsi
 #define EDGE_TO_MAX 64	/* a slice's destinations through its edge (the schema's maxItems) */
 
 static int
-compile(json_t *edge, json_int_t vrf, json_t *routes, json_t *ups, struct edge_err *err)
+compile(json_t *edge, json_int_t vrf, json_t *routes, json_t *ups, struct spec_err *err)
 {
 	uint32_t tnet[EDGE_TO_MAX], rnet[EDGE_TO_MAX];
 	unsigned int tplen[EDGE_TO_MAX], rplen[EDGE_TO_MAX], nt = 0, nr = 0;
@@ -311,15 +284,15 @@ compile(json_t *edge, json_int_t vrf, json_t *routes, json_t *ups, struct edge_e
 	long r;
 
 	if (!json_is_object(edge))
-		return refuse(err, "", "bad_value", "an edge is {\"outside\": VRF, \"to\": [...], \"nat\": {...} | "
+		return spec_refuse(err, "", "bad_value", "an edge is {\"outside\": VRF, \"to\": [...], \"nat\": {...} | "
 			      "\"prefixes\": [...]}");
 	if (o == NULL)
-		return refuse(err, "/outside", "missing", "an edge needs its outside: the id of the slice (VRF) it "
+		return spec_refuse(err, "/outside", "missing", "an edge needs its outside: the id of the slice (VRF) it "
 			      "leads into");
 	if (int_of(edge, "outside", 0, 1, EDGE_SPEC_VRF_MAX, &outside, "/outside", "outside (a slice's id)", err) < 0)
 		return -EINVAL;
 	if (outside == vrf)
-		return refuse(err, "/outside", "bad_value", "the outside is this slice's own VRF (%" JSON_INTEGER_FORMAT
+		return spec_refuse(err, "/outside", "bad_value", "the outside is this slice's own VRF (%" JSON_INTEGER_FORMAT
 			      "): an edge leads into another slice's", vrf);
 	if (prefixes_of(edge, "to", "0.0.0.0/0", tnet, tplen, EDGE_TO_MAX, &nt, err) < 0)
 		return -EINVAL;
@@ -330,14 +303,14 @@ compile(json_t *edge, json_int_t vrf, json_t *routes, json_t *ups, struct edge_e
 				snprintf(p, sizeof(p), "/to/%u", i);
 			else
 				snprintf(p, sizeof(p), "/to");
-			return refuse(err, p, "conflict", "the slice's own route /spec/routes/%ld names %s too%s: a "
+			return spec_refuse(err, p, "conflict", "the slice's own route /spec/routes/%ld names %s too%s: a "
 				      "destination leaves through the edge or by the route, not both", r,
 				      json_string_value(json_object_get(json_array_get(routes, (size_t)r), "prefix")),
 				      json_object_get(edge, "to") != NULL ? "" : " (to's default, to left out)");
 		}
 	if (nat != NULL) {
 		if (json_object_get(edge, "prefixes") != NULL)
-			return refuse(err, "/prefixes", "bad_value", "prefixes are an edge's without nat: with nat the "
+			return spec_refuse(err, "/prefixes", "bad_value", "prefixes are an edge's without nat: with nat the "
 				      "outside routes the pool back in");
 		if (nat_of(nat, &pool, rnet, rplen, &nr, err) < 0)
 			return err->reason != NULL ? -EINVAL : -ENOMEM;
@@ -370,7 +343,7 @@ compile(json_t *edge, json_int_t vrf, json_t *routes, json_t *ups, struct edge_e
 }
 
 int
-edge_spec_compile(json_t *edge, json_int_t vrf, json_t *routes, json_t **out, struct edge_err *err)
+edge_spec_compile(json_t *edge, json_int_t vrf, json_t *routes, json_t **out, struct spec_err *err)
 {
 	json_t *ups = json_array();
 	int rc;

@@ -10,15 +10,10 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include "intent_spec.h"
 
 /* Why an edge was refused: a JSON pointer into it ("/nat/block"), a reason
  * word (bad_value, missing, duplicate, conflict) and a message. */
-struct edge_err {
-	char ptr[64];
-	const char *reason;
-	char msg[224];
-};
-
 /* The defaults of an edge's NAT44 (the schema documents the same). */
 #define EDGE_SPEC_PORTS_LO   1024
 #define EDGE_SPEC_PORTS_HI   65535
@@ -43,7 +38,7 @@ struct edge_err {
  * pool} and the outside VRF's route of it -> edge; each "to" a route of
  * @vrf -> edge. 0, or -EINVAL with @err filled and nothing made; -ENOMEM.
  */
-int edge_spec_compile(json_t *edge, json_int_t vrf, json_t *routes, json_t **out, struct edge_err *err);
+int edge_spec_compile(json_t *edge, json_int_t vrf, json_t *routes, json_t **out, struct spec_err *err);
 
 /*
  * The prefixes that cover the addresses @first..@last (host order) exactly,

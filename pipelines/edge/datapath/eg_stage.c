@@ -289,9 +289,11 @@ sweep_end(void *arg, const struct ct_sess *s)
 	conn_release(ctx, &eg_w[ctx->worker], s);
 }
 
-/* The policy's word on one new connection: 0 or its drop reason. */
+/* The policy's word on one new connection: 0 or its drop reason. The
+ * inside host as the slice knows it, either way: coming in through a NAT,
+ * the mapping's (m), not the pool's address. */
 static uint16_t
-ask_policy(struct dp_stage_ctx *ctx, const struct eg_pkt *k)
+ask_policy(struct dp_stage_ctx *ctx, const struct eg_pkt *k, const struct nat_mapping *m)
 {
 	struct edge_conn c;
 	uint16_t d = 0;
@@ -300,6 +302,10 @@ ask_policy(struct dp_stage_ctx *ctx, const struct eg_pkt *k)
 		return 0;
 	c = (struct edge_conn){ .vrf = k->in_vrf, .dir = k->dir, .proto = k->key.proto, .src = k->key.src,
 				.dst = k->key.dst, .sport = k->key.sport, .dport = k->key.dport };
+	if (m != NULL) {
+		c.dst = m->in_ip;
+		c.dport = m->in_port;
+	}
 	if (k->icmp_query) {
 		const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)k->l4;
 
@@ -333,7 +339,7 @@ conn_new(struct dp_stage_ctx *ctx, struct eg_worker *w, struct eg_pkt *k, uint16
 		*nx = drop(EG_DROP(no_mapping));
 		return NULL;
 	}
-	if ((*nx = ask_policy(ctx, k)) != 0)
+	if ((*nx = ask_policy(ctx, k, mi >= 0 ? &w->nat.m[mi] : NULL)) != 0)
 		return NULL;
 	if (k->dir == EDGE_DIR_OUT) {
 		in = k->key;

@@ -29,7 +29,7 @@ static void
 refused_r(const char *doc, const char *routes, const char *ptr, const char *reason, const char *msg)
 {
 	json_t *e = parse(doc), *r = routes ? parse(routes) : NULL, *out = (json_t *)0x1;
-	struct edge_err err;
+	struct spec_err err;
 
 	ck_assert_int_eq(edge_spec_compile(e, 7, r, &out, &err), -EINVAL);
 	ck_assert_ptr_eq(out, (json_t *)0x1);   /* nothing made */
@@ -50,7 +50,7 @@ static json_t *
 compiled(const char *doc, const char *routes)
 {
 	json_t *e = parse(doc), *r = routes ? parse(routes) : NULL, *ups = NULL;
-	struct edge_err err;
+	struct spec_err err;
 	int rc = edge_spec_compile(e, 7, r, &ups, &err);
 
 	ck_assert_msg(rc == 0, "refused at %s: %s", err.ptr, err.msg);

@@ -20,7 +20,7 @@ static void
 slice_firewall(struct cd_kx *x, const char *name, json_t *spec, json_t *item, size_t i, json_t *rec)
 {
 	json_t *fw = json_object_get(spec, "firewall"), *ups = NULL;
-	struct fw_err err;
+	struct spec_err err;
 	char ptr[96];
 	int rc;
 

@@ -18,19 +18,6 @@ static const struct { const char *name; int proto; } protos[] = {
 	{ "any", 0 }, { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 },
 };
 
-static int __attribute__((format(printf, 4, 5)))
-refuse(struct fw_err *err, const char *ptr, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	snprintf(err->ptr, sizeof(err->ptr), "%s", ptr);
-	err->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* @s among @names[0..n) (NULL: @dflt), else -1. */
 static int
 word(const char *s, const char *const *names, int n, int dflt)
@@ -54,16 +41,10 @@ proto_of(const char *s)
 	return -1;
 }
 
-static uint32_t
-mask_of(unsigned int plen)
-{
-	return plen == 0 ? 0 : UINT32_MAX << (32 - plen);
-}
-
 /* "A.B.C.D[/LEN]" or "any" into *@net (host order) and *@plen; a prefix
  * with bits set past its length is refused: its writer meant another. */
 static int
-prefix_of(const char *s, uint32_t *net, unsigned int *plen, const char *ptr, struct fw_err *err)
+prefix_of(const char *s, uint32_t *net, unsigned int *plen, const char *ptr, struct spec_err *err)
 {
 	char a[INET_ADDRSTRLEN];
 	const char *slash;
@@ -78,21 +59,21 @@ prefix_of(const char *s, uint32_t *net, unsigned int *plen, const char *ptr, str
 	}
 	slash = strchr(s, '/');
 	if ((size_t)(slash ? slash - s : (ptrdiff_t)strlen(s)) >= sizeof(a))
-		return refuse(err, ptr, "bad_value", "'%s' is not an IPv4 prefix (A.B.C.D/LEN) or address", s);
+		return spec_refuse(err, ptr, "bad_value", "'%s' is not an IPv4 prefix (A.B.C.D/LEN) or address", s);
 	snprintf(a, sizeof(a), "%.*s", (int)(slash ? slash - s : (ptrdiff_t)strlen(s)), s);
 	if (slash != NULL) {
 		l = strtol(slash + 1, &end, 10);
 		if (slash[1] == '\0' || *end != '\0' || l < 0 || l > 32)
-			return refuse(err, ptr, "bad_value", "'%s': a prefix length is 0..32", s);
+			return spec_refuse(err, ptr, "bad_value", "'%s': a prefix length is 0..32", s);
 	}
 	if (inet_pton(AF_INET, a, &in) != 1)
-		return refuse(err, ptr, "bad_value", strchr(s, ':') ? "'%s' is IPv6: the slice's edge is IPv4's (NAT44)"
+		return spec_refuse(err, ptr, "bad_value", strchr(s, ':') ? "'%s' is IPv6: the slice's edge is IPv4's (NAT44)"
 				: "'%s' is not an IPv4 prefix (A.B.C.D/LEN) or address", s);
 	*net = ntohl(in.s_addr);
 	*plen = (unsigned int)l;
-	if ((*net & ~mask_of(*plen)) != 0) {
-		in.s_addr = htonl(*net & mask_of(*plen));
-		return refuse(err, ptr, "bad_value", "'%s' has bits set past its length (%s/%u?)", s,
+	if ((*net & ~spec_mask4(*plen)) != 0) {
+		in.s_addr = htonl(*net & spec_mask4(*plen));
+		return spec_refuse(err, ptr, "bad_value", "'%s' has bits set past its length (%s/%u?)", s,
 			      inet_ntop(AF_INET, &in, a, sizeof(a)), *plen);
 	}
 	return 0;
@@ -100,7 +81,7 @@ prefix_of(const char *s, uint32_t *net, unsigned int *plen, const char *ptr, str
 
 /* A port or a range: N, "N", "LO-HI" or "any" (absent: any) into lo..hi. */
 static int
-ports_of(json_t *v, unsigned int *lo, unsigned int *hi, const char *ptr, struct fw_err *err)
+ports_of(json_t *v, unsigned int *lo, unsigned int *hi, const char *ptr, struct spec_err *err)
 {
 	const char *s = json_string_value(v);
 	char *end;
@@ -117,14 +98,14 @@ ports_of(json_t *v, unsigned int *lo, unsigned int *hi, const char *ptr, struct 
 		if (*end == '-' && end[1] >= '0' && end[1] <= '9')
 			b = strtol(end + 1, &end, 10);
 		if (*end != '\0')
-			return refuse(err, ptr, "bad_value", "'%s' is not a port or a range LO-HI", s);
+			return spec_refuse(err, ptr, "bad_value", "'%s' is not a port or a range LO-HI", s);
 	} else {
-		return refuse(err, ptr, "bad_value", "a port (0..65535) or a range \"LO-HI\"");
+		return spec_refuse(err, ptr, "bad_value", "a port (0..65535) or a range \"LO-HI\"");
 	}
 	if (a < 0 || a > 65535 || b < 0 || b > 65535)
-		return refuse(err, ptr, "bad_value", "ports are 0..65535");
+		return spec_refuse(err, ptr, "bad_value", "ports are 0..65535");
 	if (a > b)
-		return refuse(err, ptr, "bad_value", "the range %ld-%ld is reversed (LO-HI, LO <= HI)", a, b);
+		return spec_refuse(err, ptr, "bad_value", "the range %ld-%ld is reversed (LO-HI, LO <= HI)", a, b);
 	*lo = (unsigned int)a;
 	*hi = (unsigned int)b;
 	return 0;
@@ -133,7 +114,7 @@ ports_of(json_t *v, unsigned int *lo, unsigned int *hi, const char *ptr, struct 
 static json_t *
 ternary4(uint32_t net, unsigned int plen)
 {
-	struct in_addr v = { htonl(net) }, m = { htonl(mask_of(plen)) };
+	struct in_addr v = { htonl(net) }, m = { htonl(spec_mask4(plen)) };
 	char vs[INET_ADDRSTRLEN], ms[INET_ADDRSTRLEN];
 
 	return json_pack("{s:s,s:s}", "value", inet_ntop(AF_INET, &v, vs, sizeof(vs)), "mask",
@@ -158,7 +139,7 @@ range(unsigned int lo, unsigned int hi)
 
 /* Rule @i (@r) into its update; *@id its id. */
 static json_t *
-rule_upd(json_t *r, size_t i, json_int_t vrf, json_int_t *id, struct fw_err *err)
+rule_upd(json_t *r, size_t i, json_int_t vrf, json_int_t *id, struct spec_err *err)
 {
 	static const char *const act[] = { FW_A_ALLOW, FW_A_DENY };
 	char p[48];
@@ -169,22 +150,22 @@ rule_upd(json_t *r, size_t i, json_int_t vrf, json_int_t *id, struct fw_err *err
 
 #define AT(f) (snprintf(p, sizeof(p), "/rules/%zu%s", i, f), p)
 	if (!json_is_object(r))
-		return refuse(err, AT(""), "bad_value", "a rule is an object {id, dir, action, ...}"), NULL;
+		return spec_refuse(err, AT(""), "bad_value", "a rule is an object {id, dir, action, ...}"), NULL;
 	*id = json_is_integer(json_object_get(r, "id")) ? json_integer_value(json_object_get(r, "id")) : -1;
 	if (json_object_get(r, "id") == NULL)
-		return refuse(err, AT("/id"), "missing", "a rule needs its id (1..%d: the lowest that matches "
+		return spec_refuse(err, AT("/id"), "missing", "a rule needs its id (1..%d: the lowest that matches "
 			      "decides)", FW_RULE_ID_MAX), NULL;
 	if (*id < 1 || *id > FW_RULE_ID_MAX)
-		return refuse(err, AT("/id"), "bad_value", "a rule's id is 1..%d", FW_RULE_ID_MAX), NULL;
+		return spec_refuse(err, AT("/id"), "bad_value", "a rule's id is 1..%d", FW_RULE_ID_MAX), NULL;
 	if ((dir = word(json_string_value(json_object_get(r, "dir")), dir_name, 2, -2)) < 0)
-		return refuse(err, AT("/dir"), dir == -2 ? "missing" : "bad_value",
+		return spec_refuse(err, AT("/dir"), dir == -2 ? "missing" : "bad_value",
 			      "rule %" JSON_INTEGER_FORMAT ": dir is \"in\" (into the slice) or \"out\"", *id), NULL;
 	if ((a = word(json_string_value(json_object_get(r, "action")), act, 2, -2)) < 0)
-		return refuse(err, AT("/action"), a == -2 ? "missing" : "bad_value",
+		return spec_refuse(err, AT("/action"), a == -2 ? "missing" : "bad_value",
 			      "rule %" JSON_INTEGER_FORMAT ": action is \"allow\" or \"deny\"", *id), NULL;
 	if ((proto = proto_of(json_string_value(json_object_get(r, "proto")))) < 0 ||
 	    (json_object_get(r, "proto") != NULL && !json_is_string(json_object_get(r, "proto"))))
-		return refuse(err, AT("/proto"), "bad_value", "rule %" JSON_INTEGER_FORMAT ": unknown proto (tcp, "
+		return spec_refuse(err, AT("/proto"), "bad_value", "rule %" JSON_INTEGER_FORMAT ": unknown proto (tcp, "
 			      "udp, icmp or any)", *id), NULL;
 	if (prefix_of(json_string_value(json_object_get(r, "src")), &src, &sp, AT("/src"), err) < 0 ||
 	    prefix_of(json_string_value(json_object_get(r, "dst")), &dst, &dp, AT("/dst"), err) < 0 ||
@@ -193,10 +174,10 @@ rule_upd(json_t *r, size_t i, json_int_t vrf, json_int_t *id, struct fw_err *err
 		return NULL;
 	if ((json_object_get(r, "src") != NULL && !json_is_string(json_object_get(r, "src"))) ||
 	    (json_object_get(r, "dst") != NULL && !json_is_string(json_object_get(r, "dst"))))
-		return refuse(err, AT(json_is_string(json_object_get(r, "src")) ? "/dst" : "/src"), "bad_value",
+		return spec_refuse(err, AT(json_is_string(json_object_get(r, "src")) ? "/dst" : "/src"), "bad_value",
 			      "a prefix is a string"), NULL;
 	if ((slo != 0 || shi != 65535 || dlo != 0 || dhi != 65535) && proto != 6 && proto != 17)
-		return refuse(err, AT(slo != 0 || shi != 65535 ? "/sport" : "/dport"), "bad_value",
+		return spec_refuse(err, AT(slo != 0 || shi != 65535 ? "/sport" : "/dport"), "bad_value",
 			      "rule %" JSON_INTEGER_FORMAT ": ports are TCP's and UDP's: name proto tcp or udp", *id),
 		       NULL;
 #undef AT
@@ -221,13 +202,13 @@ by_priority(const void *a, const void *b)
 
 /* The two defaults (in: deny, out: allow unless said). */
 static int
-defaults(json_t *fw, json_int_t vrf, json_t *out, struct fw_err *err)
+defaults(json_t *fw, json_int_t vrf, json_t *out, struct spec_err *err)
 {
 	static const char *const act[] = { FW_A_ALLOW, FW_A_DENY };
 	json_t *d = json_object_get(fw, "default");
 
 	if (d != NULL && !json_is_object(d))
-		return refuse(err, "/default", "bad_value", "default is {\"in\": allow|deny, \"out\": allow|deny}");
+		return spec_refuse(err, "/default", "bad_value", "default is {\"in\": allow|deny, \"out\": allow|deny}");
 	for (int dir = 0; dir < 2; dir++) {
 		json_t *v = json_object_get(d, dir_name[dir]);
 		int a = word(json_string_value(v), act, 2, dir == FW_DIR_IN ? 1 : 0);
@@ -235,7 +216,7 @@ defaults(json_t *fw, json_int_t vrf, json_t *out, struct fw_err *err)
 
 		snprintf(p, sizeof(p), "/default/%s", dir_name[dir]);
 		if (a < 0 || (v != NULL && !json_is_string(v)))
-			return refuse(err, p, "bad_value", "the default is \"allow\" or \"deny\"");
+			return spec_refuse(err, p, "bad_value", "the default is \"allow\" or \"deny\"");
 		json_array_append_new(out, json_pack("{s:s,s:s,s:{s:I,s:i},s:s,s:{}}", "type", "insert", "table",
 						     FW_T_POLICY, "match", FW_F_VRF, vrf, FW_F_DIR, dir, "action",
 						     act[a], "params"));
@@ -244,18 +225,18 @@ defaults(json_t *fw, json_int_t vrf, json_t *out, struct fw_err *err)
 }
 
 int
-fw_spec_compile(json_t *fw, json_int_t vrf, json_t **out, struct fw_err *err)
+fw_spec_compile(json_t *fw, json_int_t vrf, json_t **out, struct spec_err *err)
 {
 	json_t *rules = json_object_get(fw, "rules"), *ups, *r, **sorted = NULL;
 	size_t i, n;
 
 	memset(err, 0, sizeof(*err));
 	if (!json_is_object(fw))
-		return refuse(err, "", "bad_value", "a firewall is {\"default\": {...}, \"rules\": [...]}");
+		return spec_refuse(err, "", "bad_value", "a firewall is {\"default\": {...}, \"rules\": [...]}");
 	if (rules != NULL && !json_is_array(rules))
-		return refuse(err, "/rules", "bad_value", "rules is an array");
+		return spec_refuse(err, "/rules", "bad_value", "rules is an array");
 	if ((n = json_array_size(rules)) > FW_SLICE_RULES_MAX)
-		return refuse(err, "/rules", "bad_value", "at most %d rules a slice", FW_SLICE_RULES_MAX);
+		return spec_refuse(err, "/rules", "bad_value", "at most %d rules a slice", FW_SLICE_RULES_MAX);
 	if ((ups = json_array()) == NULL || (n > 0 && (sorted = calloc(n, sizeof(*sorted))) == NULL)) {
 		json_decref(ups);
 		return -ENOMEM;
@@ -278,7 +259,7 @@ fw_spec_compile(json_t *fw, json_int_t vrf, json_t **out, struct fw_err *err)
 				char p[32];
 
 				snprintf(p, sizeof(p), "/rules/%zu/id", i);
-				refuse(err, p, "duplicate", "rule id %" JSON_INTEGER_FORMAT " is rule %zu's too", id, j);
+				spec_refuse(err, p, "duplicate", "rule id %" JSON_INTEGER_FORMAT " is rule %zu's too", id, j);
 				n = i + 1;
 				goto bad;
 			}

@@ -6,15 +6,10 @@
 #define FW_SPEC_H
 
 #include <jansson.h>
+#include "intent_spec.h"
 
 /* Why a firewall was refused: a JSON pointer into it ("/rules/2/sport"),
  * a reason word (bad_value, duplicate, missing) and a message. */
-struct fw_err {
-	char ptr[64];
-	const char *reason;
-	char msg[192];
-};
-
 /*
  * The firewall @fw of the slice whose VRF is @vrf:
  *   {"default": {"in": "allow"|"deny" (deny), "out": ... (allow)},
@@ -26,7 +21,7 @@ struct fw_err {
  * a rule each, lowest id first). 0, or -EINVAL with @err filled and
  * nothing made; -ENOMEM.
  */
-int fw_spec_compile(json_t *fw, json_int_t vrf, json_t **out, struct fw_err *err);
+int fw_spec_compile(json_t *fw, json_int_t vrf, json_t **out, struct spec_err *err);
 
 /*
  * sxdp's fw_rules and fw_policy entries (table.read arrays, borrowed) as

@@ -27,7 +27,7 @@ static void
 refused(const char *doc, const char *ptr, const char *reason, const char *msg)
 {
 	json_t *fw = parse(doc), *out = (json_t *)0x1;
-	struct fw_err err;
+	struct spec_err err;
 
 	ck_assert_int_eq(fw_spec_compile(fw, 7, &out, &err), -EINVAL);
 	ck_assert_ptr_eq(out, (json_t *)0x1);   /* nothing made */
@@ -45,7 +45,7 @@ START_TEST(compiles)
 			   " \"dst\": \"10.1.0.5\", \"sport\": \"any\", \"dport\": \"22\"},"
 			   "{\"id\": 30, \"dir\": \"out\", \"action\": \"allow\", \"proto\": \"icmp\", \"dst\": \"192.0.2.0/24\"}]}");
 	json_t *ups, *u, *m;
-	struct fw_err err;
+	struct spec_err err;
 
 	ck_assert_int_eq(fw_spec_compile(fw, 7, &ups, &err), 0);
 	ck_assert_uint_eq(json_array_size(ups), 5);
