@@ -176,3 +176,19 @@ pf_cache_expire(struct pf_cache *c, uint64_t now_ms)
 		pf_cache_del(c, e);
 	}
 }
+
+size_t
+pf_cache_forget_host(struct pf_cache *c, const struct pf_addr *host)
+{
+	struct pf_centry *e = c->oldest, *next;
+	size_t n = 0;
+
+	for (; e != NULL; e = next) {
+		next = e->next;
+		if (e->owner != NULL || !pf_addr_same_host(&e->peer, host))
+			continue;  /* pending: its owner ends it */
+		pf_cache_del(c, e);
+		n++;
+	}
+	return n;
+}

@@ -137,6 +137,10 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
 			    a->recovery);
 		sessions_go(n, a);
 	}
+	/* a setup from the peer starts its new life (numbered from 1 again):
+	 * what was answered to its last is no answer to its new requests */
+	if (req || fresh)
+		pf_cache_forget_host(&n->x.cache, src);
 	a->peer = *src;
 	a->local = n->rx_local;
 	a->sock = sock;
@@ -198,6 +202,7 @@ pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts, bool req
 		    a->recovery);
 	a->recovery = rts;
 	sessions_go(n, a);
+	pf_cache_forget_host(&n->x.cache, &a->peer);
 	pf_nsave_start(n, NULL, NULL);
 	if (n->ops != NULL && n->ops->assoc_up != NULL)
 		n->ops->assoc_up(n->ops_arg, a);
