@@ -677,7 +677,7 @@ pl_edge_route_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n
 #define SWEEP_RECORDS 16
 #define SWEEP_EVERY_US 50
 
-uint64_t eg_sweep_tsc;
+static uint64_t eg_sweep_tsc;
 
 void
 pl_edge_walk_init(uint64_t hz)
