@@ -185,8 +185,10 @@ pf_cache_forget_host(struct pf_cache *c, const struct pf_addr *host)
 
 	for (; e != NULL; e = next) {
 		next = e->next;
-		if (e->owner != NULL || !pf_addr_same_host(&e->peer, host))
-			continue;  /* pending: its owner ends it */
+		/* one not answered yet is the request being taken up (the
+		 * setup that forgets): its taker fills or ends it */
+		if (e->owner != NULL || e->b == NULL || !pf_addr_same_host(&e->peer, host))
+			continue;
 		pf_cache_del(c, e);
 		n++;
 	}

@@ -51,7 +51,8 @@ void pf_cache_fill(struct pf_cache *c, struct pf_centry *e, const uint8_t *b, si
 void pf_cache_del(struct pf_cache *c, struct pf_centry *e);
 /* Answered entries older than the TTL go. */
 void pf_cache_expire(struct pf_cache *c, uint64_t now_ms);
-/* Every answered entry of @host (its address, any port) goes: a peer that
+/* Every answered entry of @host (its address, any port) goes (the ones
+ * not answered yet stay: their takers hold them): a peer that
  * restarted numbers from 1 again, and a request of its new life that is
  * byte for byte one of its last (the same UE established again) is new.
  * How many went. */
