@@ -971,7 +971,10 @@ class Sxdp:
             # snapshot that read the workers' before a burst and the ports'
             # after it is torn (it would pass with nothing accounted yet)
             torn = sum(lc["rx_packets"] for lc in workers) < sum(rx.values())
-            if all(rx.get(n, 0) >= c for n, c in want.items()) and w_done >= w_rx and not torn:
+            # what a worker handed to another (software RSS, a stage's
+            # handoff) is done with only once that one took it in
+            in_rings = sum(lc["handoff_packets"] for lc in workers) - sum(lc["handin_packets"] for lc in workers)
+            if all(rx.get(n, 0) >= c for n, c in want.items()) and w_done >= w_rx and not torn and in_rings <= 0:
                 # one snapshot more, taken after every burst above was done: stats.get
                 # reads the event counters apart from the lcores' (a burst ending
                 # between the two reads shows sent with its events not yet

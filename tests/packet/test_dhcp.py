@@ -253,6 +253,10 @@ def test_router_advertisements():
         dp.table_write([u for u in T.svi6_updates(1, 10, D.ROUTER1, S.SVI1, S.NET1) if u["table"] != "fdb"] +
                        [U("dhcp_ra", {"vrf": 1, "bd": 10}, "ra", {"interval_s": 3, "lifetime_s": 1800})])
         dp.wait_events({"dhcp.ra_sent": 3}, T.SETTLE_S)
+        # sent is counted when the RA is handed to a worker's ring: each
+        # port's own count says it left (what a stop would drop otherwise)
+        dp.wait_stats(lambda st: all(p["tx_packets"] >= 1 for p in st["ports"] if p["name"] in ("p0", "p1", "p3")),
+                      "an RA out of each member port", T.SETTLE_S)
         dp.stop()
         outs = dp.outputs()
     for port in ("p0", "p1", "p3"):
