@@ -71,6 +71,8 @@ def ue_ie(ue, sd=0):
     8-4 spare: CHV4 is bit 5, CHV6 bit 6."""
     if ue.startswith("choose"):
         return IE_UE_IP_Address(spare=(2 if "4" in ue else 0) | (4 if "6" in ue else 0), SD=sd)
+    if ":" in ue:   # an IPv6 session's /64 (its first address)
+        return IE_UE_IP_Address(V6=1, SD=sd, ipv6=ue)
     return IE_UE_IP_Address(V4=1, SD=sd, ipv4=ue)
 
 
@@ -310,11 +312,12 @@ class Smf:
 
     def est_ies(self, cp_seid, ue, gnb=None, gnb_teid=None, ul_addr=None, ul_teid=None, vol_threshold=None,
                 bar_delay=None, mbr=(100000, 200000), gbr=None, mnop=False, urr=None, pool=None, eth=False,
-                more=()):
+                more=(), cp_gtpu=None):
         """A Session Establishment Request's IEs: an uplink PDR (N3 F-TEID, to N6) and a
         downlink one (the UE's address, to the gNB's tunnel or, without one, nowhere yet);
         with bar_delay, a BAR (id 1) with that DL Data Notification Delay (50 ms units);
-        more: IEs appended (other PDRs, FARs, URRs of the test's)."""
+        more: IEs appended (other PDRs, FARs, URRs of the test's); cp_gtpu: the SMF's GTP-U
+        address (Open5GS's PDRs through the CP function; its PFCP address else)."""
         sh = SESSION_SHAPES[self.profile]
         if ul_addr is not None or ul_teid is not None or sh["fteid"] == "smf":   # given: the SMF's
             fteid = IE_FTEID(V4=1, TEID=ul_teid or 0x7000 + (cp_seid & 0xfff), ipv4=ul_addr or "192.0.2.1")
@@ -381,7 +384,8 @@ class Smf:
                                         IE_OuterHeaderRemoval(header=6), IE_FAR_Id(id=3)]),
                   IE_CreateFAR(IE_list=[IE_FAR_Id(id=3), IE_ApplyAction(FORW=1), IE_ForwardingParameters(
                       IE_list=[IE_DestinationInterface(interface=3),
-                               IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=cp_seid & 0xffff, ipv4=self.addr[0])])])]
+                               IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=cp_seid & 0xffff,
+                                                       ipv4=cp_gtpu or self.addr[0])])])]
         return l + list(more)
 
     def est_msg(self, cp_seid, ue, seq=None, **kw):

@@ -31,11 +31,11 @@ def gpdu(teid, src, n=100, fill=b"u"):
 
 
 @contextlib.contextmanager
-def upf_pfcp(spec=UPF, n3=(), lan1=(), extra_cfg=None, cd_extra=(), cd_env=None):
-    """sxdp (n3, n9, lan1; n3 and lan1 hold the frames given, released by the test; its
+def upf_pfcp(spec=UPF, n3=(), lan1=(), extra_cfg=None, cd_extra=(), cd_env=None, n9=()):
+    """sxdp (n3, n9, lan1; n3, n9 and lan1 hold the frames given, released by the test; its
     config plus extra_cfg), sxcd with --pfcp on a free port (and cd_extra), site and slice
     mec, upf intent 'edge' Ready. Yields (dp, cd, pfcp port, the tables before any session)."""
-    with Sxdp({"n3": list(n3), "n9": [], "lan1": list(lan1)}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
+    with Sxdp({"n3": list(n3), "n9": list(n9), "lan1": list(lan1)}, pipeline={"n3": "upf", "n9": "upf", "lan": "switch"},
               port_opts={"n3": {"role": "n3"}, "n9": {"role": "n9"}}, extra_cfg=extra_cfg) as dp, \
             Sxcd(dp.sock_path, pfcp="127.0.0.1", extra=["--pfcp-node-id", "127.0.0.1"] + list(cd_extra),
                  env=cd_env) as cd:

@@ -191,8 +191,8 @@ def test_what_is_taken_is_done():
 @R.test
 def test_cp_function_pdr_teid_of_its_own():
     """Open5GS's PDR from the CP function, CHOOSE with the uplink's CHOOSE ID: its F-TEID
-    is its own (what the SMF sends into it is not the UE's uplink); the uplink's is shared
-    with the other uplink PDR of that CHOOSE ID."""
+    is its own (what the SMF sends into it is not the UE's uplink: on this UPF one of the n9
+    link's, pf_map.h); the uplink's is shared with the other uplink PDR of that CHOOSE ID."""
     with upf_pfcp() as (dp, cd, port, base):
         with S.Smf(("127.0.0.1", port), profile="open5gs") as smf:
             smf.associate()
@@ -206,12 +206,13 @@ def test_cp_function_pdr_teid_of_its_own():
             for c in S.ies(r):
                 if c.ietype == S.IE_CREATED_PDR:
                     d = {x.ietype: x for x in c.IE_list}
-                    teid[d[56].id] = d[21].TEID
+                    teid[d[56].id] = (d[21].ipv4, d[21].TEID)
             expect_eq(sorted(teid), [1, 3, 4], "Created PDRs")
             expect(teid[3] != teid[1], "the CP function's F-TEID is not the uplink's: %s" % teid)
+            expect_eq(teid[3][0], "198.51.100.1", "the CP function's F-TEID: the n9 link's")
             expect_eq(teid[4], teid[1], "the RS PDR shares the uplink's (CHOOSE ID 5)")
             ul = [e["match"]["teid"] for e in tables(dp)["sessions_uplink"] if e not in base["sessions_uplink"]]
-            expect_eq(ul, [teid[1]], "only the uplink's tunnel terminates")
+            expect_eq(ul, [teid[1][1]], "only the uplink's tunnel terminates")
             expect_eq(cause_of(smf.delete(S.ie(r, S.IE_FSEID_T).seid)), 1, "deleted")
 
 

@@ -1629,6 +1629,69 @@ def test_open5gs_router_solicitation_pdrs():
 
 
 @R.test
+def test_ipv6_router_discovery_by_the_rules():
+    """An IPv6 UE's Router Solicitation (TS 23.501 5.8.2.2.1) is answered as its session's
+    rules say. free5GC's and OAI's sessions name nobody for it: the UPF answers with the
+    session's /64 (a sessions_ra entry, an RA down the tunnel). Open5GS's relay it to the
+    SMF (a PDR from the CP function, one sending ICMPv6 to ff02::2 to a FAR toward the SMF's
+    GTP-U address): carried over the n9 link, the RS leaves in a tunnel to the SMF (an app
+    of ff02::2 and its termination), what the SMF sends into the CP function's F-TEID (one
+    of the n9 link's) goes down the UE's tunnel (a sessions_n9_downlink entry of the
+    downlink FAR's action), and the UPF answers nothing itself. An SMF whose GTP-U address
+    is no routable one (loopback) cannot be reached: the UPF answers. Deleted, nothing stays."""
+    from scapy.all import Ether, IP, IPv6, UDP, ICMPv6ND_RS
+    from scapy.contrib.gtp import GTP_U_Header, GTPPDUSessionContainer
+    spec = dict(UPF, ue_pool6="2001:db8:45::/48",
+                ueip_pools=[{"prefix": "10.45.12.0/24", "network_instance": "internet"},
+                            {"prefix": "2001:db8:45:300::/56", "network_instance": "internet"}])
+
+    def rs(teid):
+        return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+                UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255, next_ex=0x85) /
+                GTPPDUSessionContainer(type=1, QFI=9) / IPv6(src="fe80::77", dst="ff02::2", hlim=255) /
+                ICMPv6ND_RS())
+    shapes = (("free5gc", 0x7c01, None), ("open5gs", 0x7c02, "198.51.100.7"), ("open5gs", 0x7c03, None))
+    with upf_pfcp(spec=spec, n3=[rs(t) for _, t, _ in shapes]) as (dp, cd, port, base):
+        sess = []
+        # one SMF (one association), each session in a core's shape
+        smf = S.Smf(("127.0.0.1", port), profile="free5gc")
+        smf.associate()
+        for i, (profile, teid, gtpu) in enumerate(shapes):
+            smf.profile = profile
+            r, s_ = smf.open_session(cp_seid=0xc01 + i, ue="choose46", gnb="192.0.2.10", gnb_teid=0xc1 + i,
+                                     ul_addr="192.0.2.1", ul_teid=teid, cp_gtpu=gtpu)
+            expect_eq(cause_of(r), 1, "%s session %d established" % (profile, i))
+            cp_teid = [x.TEID for c in S.ies(r) if c.ietype == S.IE_CREATED_PDR
+                       for x in c.IE_list if x.ietype == 21 and
+                       any(y.ietype == 56 and y.id == 3 for y in c.IE_list)]
+            sess.append((s_, cp_teid))
+        t = tables(dp)
+        ra = {e["params"]["prefix"]: e for e in t["sessions_ra"]}
+        expect_eq(sorted(ra), sorted([sess[0][0]["ue6"], sess[2][0]["ue6"]]),
+                  "an RA of the UPF's for the free5GC session and the unreachable SMF's, not the carried one's")
+        expect(all(e["params"]["router"] == "fe80::1" for e in ra.values()), "from the UPF's link-local address")
+        smf_peer = [e["match"]["id"] for e in t["tunnel_peers"] if e["params"]["dst"] == "198.51.100.7"]
+        expect_eq(len(smf_peer), 1, "a tunnel to the SMF's GTP-U address over n9: %s" % t["tunnel_peers"])
+        relay = [e for e in t["terminations_uplink"] if e["params"].get("peer") == smf_peer[0]]
+        expect_eq([(e["action"], e["params"]["teid"]) for e in relay], [("fwd_n9", 0xc02 & 0xffff)],
+                  "the RS rule's termination: into the SMF's tunnel")
+        n9 = by(t, "sessions_n9_downlink", "teid")
+        expect(sess[1][1] and sess[1][1][0] in n9, "the CP function's F-TEID is an n9 one: %s in %s" %
+               (sess[1][1], sorted(n9)))
+        expect_eq(n9[sess[1][1][0]]["action"], "encap_n3", "what the SMF sends goes down the UE's tunnel")
+        ev0 = T.events_of(dp.stats())
+        st = dp.phase(["n3"])
+        ev = T.events_of(st)
+        expect_eq((ev.get("upf.ra_sent", 0) - ev0.get("upf.ra_sent", 0),
+                   ev.get("upf.to_n9", 0) - ev0.get("upf.to_n9", 0)), (2, 1),
+                  "two RSs answered by the UPF, one relayed to the SMF")
+        for s_, _ in sess:
+            expect_eq(cause_of(smf.delete(s_["up_seid"])), 1, "deleted")
+        smf.close()
+        expect_eq(tables(dp), base, "nothing left")
+
+
+@R.test
 def test_volume_threshold_report():
     """A URR with a volume threshold below what the session sends: one Session Report
     Request with a usage report (VOLTH) counting what crossed it."""

@@ -20,6 +20,7 @@
 #define UP_T_TUNNEL_PEERS	 "tunnel_peers"
 #define UP_T_SESSIONS_ETH	 "sessions_eth"	/* an Ethernet PDU session's downlink, by session */
 #define UP_T_LAN_MEMBERS	 "lan_members"	/* a 5G LAN group's sessions, by (bd, slot) */
+#define UP_T_SESSIONS_RA	 "sessions_ra"	/* an IPv6 session's Router Advertisement, by session */
 
 /* fields: matches and params */
 #define UP_F_DST       "dst"	/* an interface's prefix; a peer's far end */
@@ -41,7 +42,6 @@
 #define UP_F_ECHO_S    "echo_s"
 #define UP_F_MISSES    "misses"
 #define UP_F_HELD_BD   "held_bd"
-#define UP_F_SESSION   "session"
 #define UP_F_APP       "app"
 #define UP_F_REMOTE    "remote"
 #define UP_F_LOCAL     "local"	/* eth_applications: the UE side's MAC */
@@ -58,6 +58,9 @@
 #define UP_F_DSCP      "dscp"
 #define UP_F_BD	       "bd"
 #define UP_F_SLOT      "slot"
+#define UP_F_SESSION   "session"
+#define UP_F_PREFIX    "prefix"	/* sessions_ra: the session's /64 */
+#define UP_F_ROUTER    "router"	/* sessions_ra: the link-local address the RA comes from */
 
 /* An eth_applications tag field's value: a tag there (its TCI in the low
  * 16 bits: PCP, DEI, VID), so that a mask can ask for "none" (0/1 << 16),
@@ -81,8 +84,13 @@
 #define UP_A_GTPU6    "gtpu6"
 #define UP_A_NONE     "none"
 #define UP_A_MEMBER   "member"	/* lan_members */
+#define UP_A_RA       "ra"	/* sessions_ra */
 /* The switch's routes and routes6 into the UPF (a UE pool): sxdp names that
  * action after the feature attached to switch.l3's "route" edge, the upf. */
 #define UP_A_ROUTE    "upf"
+
+/* The link-local address sessions' Router Advertisements come from (each
+ * session is a link of its own: one address serves them all). */
+#define UP_RA_ROUTER  "fe80::1"
 
 #endif

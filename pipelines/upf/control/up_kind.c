@@ -290,10 +290,15 @@ upf_session(struct cd_kx *x, const char *name, json_t *ss, size_t i, json_int_t 
 								       json_integer_value(aid)), UP_A_FWD_N6,
 							     json_pack("{s:I}", UP_F_URR, urr_ul)));
 	}
-	if (ue6 != NULL)
+	if (ue6 != NULL) {
 		json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_DOWNLINK6,
 						   json_pack("{s:I,s:s}", UP_F_SLICE, sid, UP_F_UE, net6),
 					     state, json_incref(s_dl)));
+		/* its UE's router discovery, answered by the UPF (up_ra.h) */
+		json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_RA, json_pack("{s:I}", UP_F_SESSION, id), UP_A_RA,
+						   json_pack("{s:s,s:s}", UP_F_PREFIX, net6, UP_F_ROUTER,
+							     UP_RA_ROUTER)));
+	}
 	if (cd_str(ss, "ue") != NULL)
 		json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_DOWNLINK,
 						   json_pack("{s:I,s:s}", UP_F_SLICE, sid, UP_F_UE, ue),

@@ -22,6 +22,7 @@
 #include "up_event.h"
 #include "up_own.h"
 #include "up_path.h"
+#include "up_ra.h"
 #include "up_term.h"
 #include "up_urr.h"
 #include "gtp.h"
@@ -166,6 +167,18 @@ static const struct dp_table_def members_def = {
 	.n_actions = 2,
 	.actions = { { UP_A_MEMBER, 1, { { UP_F_SESSION, DP_T_U32, UP_SESSION_MAX } } }, { UP_A_NONE, 0, {} } },
 	.default_action = 1, .next_table = UP_T_SESSIONS_ETH,
+};
+
+/* An IPv6 session's Router Advertisement (up_ra.h): its /64, the router's
+ * link-local address, the link MTU (0: not advertised), by session id. */
+static const struct dp_table_def sess_ra_def = {
+	.name = UP_T_SESSIONS_RA, .size = 16384, .n_fields = 1,
+	.fields = { { UP_F_SESSION, DP_T_U32, DP_MATCH_EXACT, UP_SESSION_MAX } },
+	.n_actions = 2,
+	.actions = { [UP_RA] = { UP_A_RA, 3, { { UP_F_PREFIX, DP_T_IPV6NET }, { UP_F_ROUTER, DP_T_IPV6 },
+					       { UP_F_MTU, DP_T_U16, 65535, true } } },
+		     [UP_RA_NONE] = { UP_A_NONE, 0, {} } },
+	.default_action = UP_RA_NONE, .next_table = UP_T_SESSIONS_DOWNLINK6, .no_entry_hits = true,
 };
 
 /* Applications of a slice: the remote end (the destination uplink, the
@@ -432,6 +445,7 @@ up_init(unsigned int workers)
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
 		{ &peers_def, &pl_up.peers, 16 }, { &sess_eth_def, &pl_up.sess_eth, 16 },
 		{ &members_def, &pl_up.members, 16 }, { &eth_apps_def, &pl_up.eth_apps, UP_EAPP_ROOM },
+		{ &sess_ra_def, &pl_up.sess_ra, 16 },
 	};
 	static const struct rte_mbuf_dynfield meta_desc = {
 		.name = "sx_upf_meta", .size = sizeof(struct up_meta), .align = __alignof__(struct up_meta),
@@ -470,7 +484,9 @@ up_init(unsigned int workers)
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 2) != offsetof(struct up_term, threshold) ||
 	    dp_table_param_off(pl_up.term_dl, UP_DL_ENCAP_N3, 5) != offsetof(struct up_term, qfi) ||
 	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU, 6) != offsetof(struct up_peer, dscp) ||
-	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU6, 5) != offsetof(struct up_peer6, dscp))
+	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU6, 5) != offsetof(struct up_peer6, dscp) ||
+	    dp_table_param_off(pl_up.sess_ra, UP_RA, 1) != offsetof(struct up_ra, router) ||
+	    dp_table_param_off(pl_up.sess_ra, UP_RA, 2) != offsetof(struct up_ra, mtu))
 		return -EINVAL;
 	for (unsigned int f = 0; f < UP_APP_FIELDS; f++) {
 		pl_up_app_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps, f);
@@ -661,7 +677,7 @@ static const struct dp_feature pl_upf_feature = {
 	.stages = {
 		{ "upf.in", pl_upf_in_burst, { "switch.ingress", "upf.ul", "upf.dl",
 			"switch.l3", "switch.l3v6", "switch.l2" } },
-		{ "upf.ul", pl_upf_ul_burst, { "switch.l3", "switch.l3v6", "switch.l2" } },
+		{ "upf.ul", pl_upf_ul_burst, { "switch.l3", "switch.l3v6", "switch.l2", "upf.dl" } },
 		{ "upf.n6", pl_upf_n6_burst, { "upf.dl" } },
 		{ "upf.eth", pl_upf_eth_burst, { "upf.dl" } },
 		{ "upf.dl", pl_upf_dl_burst, { "switch.l3v6" } },

@@ -761,7 +761,7 @@ pl_upf_in_fused(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_up.sess_ul, kp, n, se);
 	nu = sessions(ctx, pkts, idx, ie, se, n, next, ul);
 	if (nu)
-		up_ul_run(ctx, pkts, ul, nu, next, UP_IN_EDGE_L3);
+		up_ul_run(ctx, pkts, ul, nu, next, UP_IN_EDGE_L3, UP_IN_EDGE_DL);
 	return true;
 }
 
@@ -773,6 +773,7 @@ pl_upf_in_ul_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 {
 	static const uint8_t ul_edges[] = {   /* upf.ul's edges as upf.in's */
 		[UP_UL_EDGE_L3] = UP_IN_EDGE_L3, [UP_UL_EDGE_L3V6] = UP_IN_EDGE_L3V6, [UP_UL_EDGE_L2] = UP_IN_EDGE_L2,
+		[UP_UL_EDGE_DL] = UP_IN_EDGE_DL,
 	};
 
 	dp_stage_then(ctx, pkts, n, next, in_general, UP_IN_EDGE_UL, pl_upf_ul_burst, ul_edges, RTE_DIM(ul_edges));

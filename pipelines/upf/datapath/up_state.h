@@ -26,6 +26,8 @@
  *                         session's downlink, the frames the switch sends to it
  *   lan_members           (bd, slot) -> member {session}: a 5G LAN group's sessions,
  *                         the frames the switch floods to the group
+ *   sessions_ra           session -> ra {prefix, router, mtu}: an IPv6 session's Router
+ *                         Advertisement, its UE's Router Solicitation answered (up_ra.h)
  * An Ethernet PDU session (its entries' eth flag, or its uplink entry's
  * action bridge, TS 23.501 5.6.10.2) carries frames: its uplink ones go into its slice's bridge
  * domain as an attached endpoint of the switch (sw_api.h: SW_TUN_ATTACHED
@@ -73,7 +75,7 @@ extern unsigned int pl_up_drop_base, pl_up_event_base;
 
 struct pl_upf_tables {
 	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, sess_dl6, apps, apps6, term_ul, term_dl, peers;
-	int sess_eth, members, eth_apps;
+	int sess_eth, members, eth_apps, sess_ra;
 };
 extern struct pl_upf_tables pl_up;
 /* Main lcore: the downlink packets up_buf holds now, all sessions (upf.usage reads it). */
@@ -89,6 +91,7 @@ enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_BRIDGE, UP_UL_NONE };
 /* the actions of the downlink session tables and terminations_downlink alike */
 enum { UP_DL_ENCAP_N3, UP_DL_BUFFER, UP_DL_DROP, UP_DL_NOTIFY, UP_DL_NONE };
 enum { UP_PEER_GTPU, UP_PEER_GTPU6, UP_PEER_NONE };
+enum { UP_RA, UP_RA_NONE };
 
 #define UP_IFACE_MAX    4095          /* GTP-U endpoint ids 1..; the sessions' keys name them */
 #define UP_SESSION_MAX  ((1u << 24) - 1)
@@ -178,7 +181,7 @@ enum { UP_PUNT_UNRESOLVED, UP_PUNT_BUFFER, UP_PUNT_NOTIFY, UP_PUNT_SIGNAL,
 /* upf.in's L3, L3V6 and L2 are upf.ul's, in its order (its fused path
  * ends where upf.ul does: up_ul_run's edge0) */
 enum { UP_IN_EDGE_SWITCH, UP_IN_EDGE_UL, UP_IN_EDGE_DL, UP_IN_EDGE_L3, UP_IN_EDGE_L3V6, UP_IN_EDGE_L2 };
-enum { UP_UL_EDGE_L3, UP_UL_EDGE_L3V6, UP_UL_EDGE_L2 };
+enum { UP_UL_EDGE_L3, UP_UL_EDGE_L3V6, UP_UL_EDGE_L2, UP_UL_EDGE_DL /* an RA answered */ };
 _Static_assert(UP_IN_EDGE_L3V6 - UP_IN_EDGE_L3 == UP_UL_EDGE_L3V6 && UP_IN_EDGE_L2 - UP_IN_EDGE_L3 == UP_UL_EDGE_L2,
 	       "upf.in's switch edges are upf.ul's, in order");
 enum { UP_N6_EDGE_DL };

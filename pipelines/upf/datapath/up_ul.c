@@ -9,6 +9,7 @@
  * local DN), fwd_n9 sends it on to the anchor UPF in a GTP-U tunnel with a UL
  * PDU Session Container. An Ethernet PDU session's frames (ul_eth)
  * take their session's termination and go into its bridge domain. */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_ip.h>
@@ -17,6 +18,7 @@
 #include "up_ul.h"
 #include "up_encap.h"
 #include "up_own.h"
+#include "up_ra.h"
 #include "up_term.h"
 #include "up_urr.h"
 #include "sw_api.h"
@@ -37,10 +39,11 @@ own(const struct dp_entry *e, uint16_t slice)
  * sessions_downlink6 entry of (slice, source) is the session's: an IPv6
  * session's uplink is checked against its downlink prefix), its
  * destination none of our IPv6 addresses (upf_interfaces6). Those that
- * pass are appended to idx. */
+ * pass are appended to idx; a packet of the link (up_ra_link_scope: a UE's
+ * router discovery) passes as it is, its bit set in *link. */
 static unsigned int
 checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, unsigned int k6,
-	uint16_t *idx, unsigned int k, uint16_t *next)
+	uint16_t *idx, unsigned int k, uint16_t *next, uint64_t *link)
 {
 	uint8_t sk[DP_LOOKUP_BURST][16] __rte_aligned(16), dk[DP_LOOKUP_BURST][32] __rte_aligned(16);
 	const uint8_t *skp[DP_LOOKUP_BURST], *dkp[DP_LOOKUP_BURST];
@@ -64,7 +67,11 @@ checks6(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx6, 
 	for (unsigned int j = 0; j < k6; j++) {
 		struct rte_mbuf *m = pkts[idx6[j]];
 
-		if (!(up_session(m)->flags & UP_SF_ANY_SRC) && (se[j]->action == UP_DL_NONE ||
+		if (unlikely(up_ra_link_scope(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *,
+								      dp_meta(m)->l3_off)))) {
+			*link |= 1ull << idx6[j];
+			idx[k++] = idx6[j];
+		} else if (!(up_session(m)->flags & UP_SF_ANY_SRC) && (se[j]->action == UP_DL_NONE ||
 		    ((const struct up_session *)se[j]->params)->id != up_session(m)->id))
 			next[idx6[j]] = DP_NEXT_DROP(UP_DROP(spoofed));
 		else if (unlikely(own(de[j], dp_meta(m)->slice)))
@@ -132,15 +139,81 @@ ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned
 	}
 }
 
+/* The session's link-scope packets, j < k (checks6): a Router
+ * Solicitation its sessions_ra entry answers becomes that Router
+ * Advertisement, on its way down the session's IPv6 downlink (upf.dl:
+ * the session's sessions_downlink6 entry of the entry's /64, which must
+ * be this session's); nothing else of the link is routed. */
+static void
+link_scope(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k, uint16_t *next,
+	   uint16_t dl_edge)
+{
+	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint16_t rs[DP_LOOKUP_BURST];
+	unsigned int n = 0, n1 = 0;
+	int rc;
+
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+
+		if ((rc = up_ra_rs_check(m)) != 0) {
+			next[idx[j]] = DP_NEXT_DROP(rc == -EINVAL ? UP_DROP(rs_invalid) : UP_DROP(link_local));
+			continue;
+		}
+		up_eth_key(keys[n], up_session(m)->id);
+		kp[n] = keys[n];
+		rs[n++] = idx[j];
+	}
+	if (n == 0)
+		return;
+	dp_table_lookup(ctx->root, dp_ctx_count(ctx), (unsigned int)pl_up.sess_ra, kp, n, e);
+	for (unsigned int j = 0; j < n; j++) {
+		struct rte_mbuf *m = pkts[rs[j]];
+
+		if (e[j]->action != UP_RA) {
+			next[rs[j]] = DP_NEXT_DROP(UP_DROP(rs_unanswered));
+			continue;
+		}
+		if (up_ra_answer(m, (const struct up_ra *)e[j]->params) != 0) {
+			next[rs[j]] = DP_NEXT_DROP(UP_DROP(no_headroom));
+			continue;
+		}
+		up_dl6_key(keys[n1], dp_meta(m)->slice, ((const struct up_ra *)e[j]->params)->prefix);
+		kp[n1] = keys[n1];
+		rs[n1++] = rs[j];
+	}
+	if (n1 == 0)
+		return;
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, (unsigned int)pl_up.sess_dl6, kp, n1, e);
+	for (unsigned int j = 0; j < n1; j++) {
+		struct rte_mbuf *m = pkts[rs[j]];
+		struct up_meta *um = up_meta(m);
+
+		/* the prefix's downlink is this session's, or the RA goes nowhere */
+		if (e[j]->action == UP_DL_NONE || ((const struct up_session *)e[j]->params)->id != up_session(m)->id) {
+			next[rs[j]] = DP_NEXT_DROP(UP_DROP(no_session));
+			continue;
+		}
+		*up_sess(m) = e[j];
+		um->app = 0;
+		um->qfi = 0;
+		ctx->stats->events[UP_EVENT(ra_sent)]++;
+		next[rs[j]] = DP_NEXT_EDGE(dl_edge);
+	}
+}
+
 void
 up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel, unsigned int ns,
-	  uint16_t *next, uint16_t edge0)
+	  uint16_t *next, uint16_t edge0, uint16_t dl_edge)
 {
 	uint8_t keys[DP_LOOKUP_BURST][32] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
-	uint16_t idx[DP_LOOKUP_BURST], idx6[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST];
-	unsigned int k = 0, k1 = 0, k6 = 0, k9 = 0;
+	uint16_t idx[DP_LOOKUP_BURST], idx6[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST], ll[DP_LOOKUP_BURST];
+	unsigned int k = 0, k1 = 0, k6 = 0, k9 = 0, kl = 0;
+	uint64_t link = 0;
 
 	const struct up_own *os = __atomic_load_n(&up_own_set, __ATOMIC_ACQUIRE);
 	bool exact = os->n_prefix == 0;
@@ -195,8 +268,9 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 		}
 		k = k1;
 	}
+	RTE_BUILD_BUG_ON(DP_LOOKUP_BURST > 64);   /* link: a bit a packet */
 	if (k6)
-		k = checks6(ctx, pkts, idx6, k6, idx, k, next);
+		k = checks6(ctx, pkts, idx6, k6, idx, k, next, &link);
 	if (unlikely(ke != 0))
 		ul_eth(ctx, pkts, eth, ke, next, edge0);
 	if (k == 0)
@@ -207,6 +281,13 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 	for (unsigned int j = 0; j < k; j++) {
 		uint16_t *nx = &next[idx[j]];
 
+		/* the link's packets leave only to the SMF (an app's tunnel:
+		 * its Router Solicitations relayed), else are the UPF's */
+		if (unlikely(link >> idx[j] & 1) &&
+		    (e[j]->action != UP_UL_FWD_N9 || up_meta(pkts[idx[j]])->app == 0)) {
+			ll[kl++] = idx[j];
+			continue;
+		}
 		switch (e[j]->action) {
 		case UP_UL_FWD_N6:   /* into the session's slice's VRF: no other */
 		case UP_UL_FWD_N9:
@@ -218,6 +299,8 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 		e[k1] = e[j];
 		idx[k1++] = idx[j];
 	}
+	if (unlikely(kl != 0))
+		link_scope(ctx, pkts, ll, kl, next, dl_edge);
 	for (unsigned int j = 0; j < k1; j++)
 		up_urr_prefetch(ctx->worker, (const struct up_term *)e[j]->params);
 	k = up_qer(ctx, pkts, idx, k1, e, next);
@@ -251,6 +334,6 @@ pl_upf_ul_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 
 	for (uint16_t i = 0; i < n; i++)
 		all[i] = i;
-	up_ul_run(ctx, pkts, all, n, next, 0);
+	up_ul_run(ctx, pkts, all, n, next, 0, UP_UL_EDGE_DL);
 	return 0;
 }

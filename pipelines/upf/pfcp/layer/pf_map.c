@@ -123,6 +123,10 @@ pf_map_choose(const struct pf_upf *u, struct pf_session *s, pf_map_teid *teid_of
 
 		if (!p->has_fteid || !p->fteid.ch || p->fteid.teid != 0)
 			continue;
+		/* what the SMF sends the UE comes in as from an anchor: on the
+		 * n9 link, where it has one of the family asked (pf_map.h) */
+		if (p->src_iface == PF_IF_CP)
+			n9 = u->n9.present && (u->n9.af == AF_INET ? p->fteid.has_v4 : p->fteid.has_v6);
 		l = n9 ? &u->n9 : &u->n3;
 		if (!l->present)
 			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_FTEID,
@@ -554,6 +558,64 @@ cp_bound(const struct pf_session *s, const struct pf_pdr *p)
 	return f != NULL && f->has_fwd && f->dst_iface == PF_IF_CP;
 }
 
+/* Can a tunnel reach @a (a routable unicast host: not unspecified,
+ * loopback, link-local, multicast or class E; RFC 1122 3.2.1.3, RFC 4291)? */
+static bool
+routable(int af, const uint8_t *a)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[15];
+
+	if (af == AF_INET)
+		return a[0] != 0 && a[0] != 127 && a[0] < 224;
+	return !(memcmp(a, zero, 15) == 0 && a[15] <= 1) && a[0] != 0xff && !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80) &&
+	       memcmp(a, v4mapped, 12) != 0;
+}
+
+/* Is the session's traffic with the CP function carried (Open5GS's
+ * router discovery through the SMF: pf_map.h)? Over the n9 link alone:
+ * what the SMF sends the UE comes into an F-TEID of it, as an anchor's
+ * downlink does, and what goes to the SMF leaves in a tunnel of it (to
+ * an address and TEID a tunnel can have: an SMF on a loopback address,
+ * as a one-host core has it, cannot be reached from here). */
+static bool
+cp_carried(const struct pf_map_ctx *c, const struct pf_session *s)
+{
+	const struct pf_link *l = &c->upf->n9;
+	bool from = false, to = false;
+	int af;
+	const uint8_t *a;
+
+	if (!l->present)
+		return false;
+	for (int i = 0; i < s->n_pdr; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+		const struct pf_far *f = pf_sess_far(s, p->far_id);
+
+		if (p->src_iface == PF_IF_CP) {
+			if (!p->has_fteid || !fteid_addr(&p->fteid, &af, &a) || af != l->af ||
+			    memcmp(a, l->addr, af == AF_INET ? 4 : 16) != 0)
+				return false;
+			from = true;
+		} else if (cp_bound(s, p)) {
+			bool v6 = f->has_ohc && (f->ohc.desc & PF_OHC_GTPU_UDP_IPV6);
+
+			if (p->src_iface != PF_IF_ACCESS || !f->has_ohc || (l->af == AF_INET6) != v6 ||
+			    f->ohc.teid == 0 || !routable(l->af, v6 ? f->ohc.v6 : f->ohc.v4))
+				return false;
+			to = true;
+		}
+	}
+	return from && to;
+}
+
+/* Does @p compile to nothing (pf_map.h: toward the CP function, and not carried)? */
+static bool
+cp_skipped(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p)
+{
+	return (p->src_iface == PF_IF_CP || cp_bound(s, p)) && !cp_carried(c, s);
+}
+
 /* Do @p and @q classify the same, but for their QFIs? */
 static bool
 same_but_qfi(const struct pf_pdr *p, const struct pf_pdr *q)
@@ -623,8 +685,8 @@ same_ul_tunnel(const struct pf_pdr *p, const struct pf_pdr *like)
 static bool
 same_n9_tunnel(const struct pf_pdr *p, const struct pf_pdr *like)
 {
-	return p->src_iface != PF_IF_ACCESS && p->src_iface != PF_IF_CP && p->has_fteid &&
-	       p->fteid.teid == like->fteid.teid;
+	/* a CP function's PDR only when carried: its own TEID (pf_map_choose) */
+	return p->src_iface != PF_IF_ACCESS && p->has_fteid && p->fteid.teid == like->fteid.teid;
 }
 
 static bool
@@ -810,7 +872,7 @@ group(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pd
 	int rc = qfi_ignored(s, match, like, e);
 
 	for (int i = 0; i < s->n_pdr && rc == 0; i++)
-		if (match(&s->pdr[i], like) && is_rule(&s->pdr[i]) && !cp_bound(s, &s->pdr[i])) {
+		if (match(&s->pdr[i], like) && is_rule(&s->pdr[i]) && !cp_skipped(c, s, &s->pdr[i])) {
 			rules = true;
 			rc = rule_terms(c, s, &s->pdr[i], ul, ids, out, seen, &rule_ambr, e);
 		}
@@ -875,6 +937,13 @@ ue_entries(const struct pf_map_ctx *c, const struct pf_session *s, const struct 
 		json_array_append_new(out, upd(UP_T_SESSIONS_DOWNLINK6, json_pack("{s:I,s:s}", UP_F_SLICE,
 					       (json_int_t)c->slice, UP_F_UE, ntop(AF_INET6, net, ue, sizeof(ue))),
 					       act, json_deep_copy(json_object_get(se, "params")), pdr));
+		/* the UE's router discovery: the UPF's own answer, unless the
+		 * SMF's is carried (TS 23.501 5.8.2.2.1 lets either send it) */
+		if (!cp_carried(c, s))
+			json_array_append_new(out, upd(UP_T_SESSIONS_RA, json_pack("{s:I}", UP_F_SESSION,
+						       (json_int_t)c->sess_id), UP_A_RA,
+						       json_pack("{s:s,s:s}", UP_F_PREFIX, ue, UP_F_ROUTER,
+								 UP_RA_ROUTER), pdr));
 	}
 	return 0;
 }
@@ -928,7 +997,7 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 		const struct pf_pdr *p = &s->pdr[i];
 
 		json_object_clear(se);
-		if (p->src_iface == PF_IF_CP)
+		if (p->src_iface == PF_IF_CP && cp_skipped(c, s, p))
 			continue;   /* SMF-bound GTP-U: not carried (pf_map.h) */
 		if (p->src_iface == PF_IF_ACCESS) {
 			if (!p->has_fteid) {
@@ -964,12 +1033,12 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 						       json_incref(pp), d->id));
 			continue;
 		}
-		if (p->src_iface != PF_IF_CORE && p->src_iface != PF_IF_N6_LAN) {
+		if (p->src_iface != PF_IF_CORE && p->src_iface != PF_IF_N6_LAN && p->src_iface != PF_IF_CP) {
 			rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_SRC_IFACE,
 				    "PDR %u: source interface %u is not one this UPF has", p->id, p->src_iface);
 			break;
 		}
-		if (p->has_fteid) {   /* downlink from the anchor, over N9 */
+		if (p->has_fteid) {   /* downlink from the anchor (or the SMF), over N9 */
 			if (!c->upf->n9.present || p->fteid.has_v4 != (c->upf->n9.af == AF_INET) ||
 			    memcmp(p->fteid.has_v4 ? p->fteid.v4 : p->fteid.v6, c->upf->n9.addr,
 				   p->fteid.has_v4 ? 4 : 16) != 0) {

@@ -17,11 +17,16 @@
  *   Core, F-TEID on N9                    sessions_n9_downlink (N9 id, TEID)
  *   Core or N6-LAN, UE IP (destination)   sessions_downlink (slice, IPv4), sessions_downlink6
  *                                          (slice, /64); with SDFs: terminations_downlink
- *   CP-function                           none (SMF-bound GTP-U is not carried: counted
- *                                          upf.unknown_teid); a CHOOSE gets a TEID of its
- *                                          own, never a tunnel PDR's of the same CHOOSE ID
- *   Access with SDFs, FAR to CP-function  none (the same: Open5GS's IPv6 Router Solicitations,
- *                                          which the SMF would answer; the default PDR stays)
+ *   CP-function, F-TEID on N9             sessions_n9_downlink (N9 id, TEID): what the SMF
+ *                                          sends the UE (Open5GS's Router Advertisements)
+ *   Access with SDFs, FAR to CP-function  terminations_uplink (session, app) fwd_n9 to the
+ *                                          SMF's GTP-U address (the UE's Router Solicitations)
+ *     Both carried over the n9 link, when the UPF has one of the families the F-TEID and
+ *     the FAR name (a CP function's CHOOSE takes an F-TEID of it, a TEID of its own, never a
+ *     tunnel PDR's of the same CHOOSE ID); else both compile to nothing (what comes into the
+ *     F-TEID counts as upf.unknown_teid) and the UPF answers the UE's Router Solicitation
+ *     itself: an IPv6 UE address (its /64) writes sessions_ra (session) ra {prefix, router}
+ *     whenever the CP function's are not carried.
  *
  *   FAR FORW to Core/N6-LAN (no OHC): fwd_n6; with OHC: fwd_n9 (a tunnel peer on N9);
  *   FORW to Access with OHC: encap_n3 (a tunnel peer on N3); BUFF (with or without NOCP):
