@@ -117,11 +117,13 @@ if start_sim gnb gnb "$TUN_UE" 192.0.2.10 "$N3" 0x100 0x2000 ul 9 9 &&
    in_ns anc ip link set "$TUN_AN" mtu 1400 up && in_ns anc ip route add 10.45.0.0/16 dev "$TUN_AN" &&
    start_sim gnb6 gnb "$TUN_UE2" $GNB6 $N3_6 0x200 0x3000 ul 9 9 &&
    ip -n "$(ns gnb)" link set "$TUN_UE2" netns "$(ns ue2)" &&
+   in_ns ue2 sysctl -qw net.ipv6.conf.all.disable_ipv6=0 "net.ipv6.conf.$TUN_UE2.disable_ipv6=0" \
+     "net.ipv6.conf.$TUN_UE2.stable_secret=2001:db8:5eed::1" "net.ipv6.conf.$TUN_UE2.use_tempaddr=0" \
+     "net.ipv6.conf.$TUN_UE2.accept_ra=2" "net.ipv6.conf.$TUN_UE2.router_solicitations=-1" \
+     "net.ipv6.conf.$TUN_UE2.router_solicitation_interval=1" \
+     "net.ipv6.conf.$TUN_UE2.router_solicitation_max_interval=2" >/dev/null &&
    in_ns ue2 ip link set "$TUN_UE2" mtu 1400 up && in_ns ue2 ip addr add 10.45.0.2/32 dev "$TUN_UE2" &&
    in_ns ue2 ip route add default dev "$TUN_UE2" &&
-   in_ns ue2 sysctl -qw "net.ipv6.conf.$TUN_UE2.accept_ra=0" "net.ipv6.conf.$TUN_UE2.router_solicitations=0" &&
-   in_ns ue2 ip -6 addr add 2001:db8:45:2::1/128 dev "$TUN_UE2" nodad &&
-   in_ns ue2 ip -6 route add default dev "$TUN_UE2" &&
    in_ns dn sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
      net.ipv6.conf.eth0.disable_ipv6=0 net.ipv6.conf.eth0.accept_ra=0 \
      net.ipv6.conf.eth0.router_solicitations=0 net.ipv6.conf.eth0.accept_dad=0 >/dev/null &&
@@ -194,6 +196,9 @@ add("sessions_downlink", {"slice": 1, "ue": "10.45.0.2"}, "encap_n3",
 # the local DN over IPv6 too: N6's SVI6, the IPv6 pool's route into the UPF
 add("sessions_downlink6", {"slice": 1, "ue": "2001:db8:45:2::"}, "encap_n3",
     {"id": 2, "peer": 3, "teid": 0x3000, "qfi": 9, "urr": 6})
+# the UE's kernel configures its address from the UPF's Router Advertisement
+# (SLAAC on the /64: stable_secret, no address of its own) and its link MTU (1380, under the TUN's 1400)
+add("sessions_ra", {"session": 2}, "ra", {"prefix": "2001:db8:45:2::", "router": "fe80::1", "mtu": 1380})
 add("svi6", {"vrf": 1, "bd": 1}, "svi6", {"mac": "02:5e:00:00:06:01", "ip": "2001:db8:200::1", "plen": 64})
 add("routes6", {"vrf": 1, "dst": "2001:db8:200::1/128"}, "local")
 add("routes6", {"vrf": 1, "dst": "2001:db8:200::/64"}, "connected", {"bd": 1})
@@ -211,6 +216,21 @@ tcp_check "TCP UE -> the anchor's network over N9 (iperf3)" ue anc
 wait_ping ue2 10.200.0.5 15 || true
 ping_check "UE 2 -> local DN host through the gNB over IPv6 (NDP both ways, an IPv6 tunnel back)" ue2 10.200.0.5 20 63
 tcp_check "TCP UE 2 -> local DN host through the gNB over IPv6 (iperf3)" ue2 dn
+# UE 2's IPv6 from the UPF's RA: its kernel solicits every 2 s until one comes
+ue6=""
+for _ in $(seq 1 150); do
+  ue6=$(in_ns ue2 ip -6 -o addr show dev "$TUN_UE2" scope global 2>/dev/null | awk '$4 !~ /tentative/ {print $4; exit}')
+  [ -n "$ue6" ] && ! in_ns ue2 ip -6 -o addr show dev "$TUN_UE2" scope global | grep -q tentative && break
+  sleep 0.2
+done
+rt=$(in_ns ue2 ip -6 route show default 2>/dev/null | head -1)
+mtu6=$(in_ns ue2 sysctl -n "net.ipv6.conf.$TUN_UE2.mtu" 2>/dev/null)
+ras=$(stats_json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["events"].get("upf.ra_sent", 0))')
+case "$ue6|$rt|$mtu6" in
+  2001:db8:45:2:*/64"|default via fe80::1 dev $TUN_UE2"*"|1380")
+    ok "UE 2's kernel took its address from the UPF's Router Advertisement: $ue6, $rt, MTU $mtu6 (upf.ra_sent $ras)" ;;
+  *) notok "UE 2's SLAAC: address '$ue6', default route '$rt', MTU '$mtu6' (upf.ra_sent $ras)" ;;
+esac
 wait_ping ue2 2001:db8:200::5 15 || true
 ping_check "UE 2's IPv6 -> the DN host's IPv6 (an IPv6 PDU session's /64, routed by switch.l3v6 both ways)" \
   ue2 2001:db8:200::5 20 63
