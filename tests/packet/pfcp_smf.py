@@ -414,9 +414,10 @@ class Smf:
         return r, sess
 
     def modify(self, up_seid, cp_seid, far=2, gnb=None, gnb_teid=None, buffer=False, query_urr=None, sndem=False,
-               **kw):
+               drobu=False, **kw):
         """Update FAR @far: to the gNB tunnel (gnb, gnb_teid), or buffering (BUFF|NOCP); or
-        with query_urr, only a Query URR of that URR."""
+        with query_urr, only a Query URR of that URR; drobu: PFCPSMReq-Flags DROBU (what is
+        buffered is dropped, not sent)."""
         if query_urr is not None:
             seq = self.next_seq()
             return self.request(self.wrap(PFCPSessionModificationRequest(IE_list=[
@@ -430,7 +431,8 @@ class Smf:
             upd = IE_UpdateFAR(IE_list=[IE_FAR_Id(id=far), IE_ApplyAction(FORW=1), IE_UpdateForwardingParameters(
                 IE_list=fp)])
         seq = self.next_seq()
-        return self.request(self.wrap(PFCPSessionModificationRequest(IE_list=[upd]), seq, seid=up_seid),
+        flags = [IE_PFCPSMReqFlags(DROBU=1)] if drobu else []
+        return self.request(self.wrap(PFCPSessionModificationRequest(IE_list=[upd] + flags), seq, seid=up_seid),
                             seq=seq, **kw)
 
     def delete(self, up_seid, cp_seid=None, **kw):

@@ -24,6 +24,8 @@
 #include "up_state.h"
 #include "sw_api.h"
 #include "gtp.h"
+#include "dp_rpc.h"
+#include "dp_schema.h"
 #include "dp_slow.h"
 #include "dp_stats.h"
 
@@ -54,19 +56,6 @@ struct end_slot {
 static struct end_slot *ends;
 static uint32_t ends_mask, ends_n;
 
-int
-up_buf_init(void)
-{
-	struct rte_hash_parameters hp = {
-		.name = "upf_buffers", .entries = UP_BUF_TOTAL, .key_len = sizeof(uint32_t),
-		.hash_func = rte_jhash, .socket_id = (int)rte_socket_id(),
-	};
-
-	up_buf_held_n = 0;
-	queues = rte_hash_create(&hp);
-	return queues == NULL ? -ENOMEM : 0;
-}
-
 static struct queue *
 find(uint32_t session)
 {
@@ -80,6 +69,57 @@ drop_queue(struct queue *q)
 {
 	rte_hash_del_key(queues, &q->session);
 	free(q);
+}
+
+/* ---- what a session holds dropped on the control side's word (PFCP's
+ * DROBU, TS 29.244 7.5.4.1: the SMF asks for its buffered downlink to go
+ * rather than leave when its FAR forwards again) */
+
+static const struct dp_schema_field drop_params[] = {
+	{ .name = "session", .type = DP_SCHEMA_UINT, .flags = DP_SCHEMA_REQ, .min = 1, .max = UP_SESSION_MAX,
+	  .desc = "the session id whose buffered downlink goes" },
+	{ .name = NULL },
+};
+
+static const struct dp_rpc_method drop_method = {
+	.name = "upf.buffer_drop",
+	.description = "Drop the downlink packets a session holds (upf.buffer_dropped), before a write "
+		       "that would release them: PFCP's DROBU. Its next buffering episode notifies anew",
+	.params = drop_params,
+	.result = &(const struct dp_schema_field){ .name = "dropped", .type = DP_SCHEMA_UINT,
+						   .desc = "how many it held" },
+};
+
+static int
+m_drop(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **result,
+       struct dp_rpc_err *err __rte_unused, void *arg __rte_unused)
+{
+	struct queue *q = find((uint32_t)v[0].u);
+	unsigned int n = 0;
+
+	for (; q != NULL && n < q->n; n++) {
+		dp_slow_drop(q->pkt[(q->head + n) % UP_BUF_SESSION], UP_DROP(buffer_dropped));
+		up_buf_held_n--;
+	}
+	if (q != NULL)
+		drop_queue(q);
+	*result = json_integer(n);
+	return 0;
+}
+
+int
+up_buf_init(void)
+{
+	struct rte_hash_parameters hp = {
+		.name = "upf_buffers", .entries = UP_BUF_TOTAL, .key_len = sizeof(uint32_t),
+		.hash_func = rte_jhash, .socket_id = (int)rte_socket_id(),
+	};
+
+	up_buf_held_n = 0;
+	queues = rte_hash_create(&hp);
+	if (queues == NULL)
+		return -ENOMEM;
+	return dp_rpc_register(&drop_method, m_drop, NULL, NULL);
 }
 
 static void

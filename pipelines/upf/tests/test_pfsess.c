@@ -1163,11 +1163,17 @@ START_TEST(check_unacted)
 		far_with(PF_IE_TLM, (const uint8_t[]){0xb8, masks[i]}, 2);
 		est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_TLM, PF_RULE_FAR, 1);
 	}
-	/* DROBU: refused, the session as it was (nothing made) */
+	/* DROBU: taken (the caller drops what is buffered), QAURR beside it */
 	s = typical(false);
 	begin(PF_SESS_MOD_REQ);
 	pf_enc_u8(&E, PF_IE_SMREQ_FLAGS, PF_SMREQ_DROBU | PF_SMREQ_QAURR);
-	mod_fails(s, PF_CAUSE_NOT_SUPPORTED, PF_IE_SMREQ_FLAGS, PF_RULE_NONE, 0);
+	s = mod_ok(s, &x);
+	ck_assert(x.drobu);
+	ck_assert_uint_eq(x.n_query_urr, s->n_urr);
+	begin(PF_SESS_MOD_REQ);
+	pf_enc_u8(&E, PF_IE_SMREQ_FLAGS, PF_SMREQ_QAURR);
+	s = mod_ok(s, &x);
+	ck_assert(!x.drobu);
 	/* and in an Update URR as in a Create URR */
 	begin(PF_SESS_MOD_REQ);
 	URR(PF_IE_UPDATE_URR, .id = 1, .triggers = PF_RT_START);

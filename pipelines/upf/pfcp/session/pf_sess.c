@@ -1313,11 +1313,9 @@ pf_sess_modify(const struct pf_session *cur, const struct pf_msg *m, struct pf_s
 			x->query_urr[x->n_query_urr++] = id;
 	}
 	if (rc == 0 && u8_of(b, -1, PF_IE_SMREQ_FLAGS, &flags) == 0) {
-		/* what is buffered leaves as the FARs say (sent when one forwards again):
-		 * dropping it instead is not done */
-		if (flags & PF_SMREQ_DROBU)
-			rc = fail(b, PF_CAUSE_NOT_SUPPORTED, PF_IE_SMREQ_FLAGS, 0, 0);
-		else if (flags & PF_SMREQ_QAURR)
+		/* DROBU: what is buffered goes before the new rules could send it */
+		x->drobu = flags & PF_SMREQ_DROBU;
+		if (flags & PF_SMREQ_QAURR)
 			for (i = 0; i < b->n_urr; i++)
 				if (!in_list(x->query_urr, x->n_query_urr, b->urr[i].id))
 					x->query_urr[x->n_query_urr++] = b->urr[i].id;

@@ -100,8 +100,6 @@ unsigned pf_sess_names_used(void);
  *   Measurement Information past MNOP, ISTM and MBQE (measured after the QERs)
  *                                                 73 / Measurement Information / the URR
  *   Quota Holding Time not 0 (no QUHTI report)    73 / Quota Holding Time / the URR
- *   PFCPSMReq-Flags DROBU (buffered packets leave only as their FARs say)
- *                                                 76 / PFCPSMReq-Flags
  *   more rules than the bounds above              75 / the Create IE
  *   out of memory                                 75 / -
  *   not the message type the function takes       64 / -

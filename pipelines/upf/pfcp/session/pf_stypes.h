@@ -234,6 +234,7 @@ struct pf_fail {
 /* What a Modification asks of the caller besides installing the new session. */
 struct pf_mod {
 	bool cp_changed; /* the SMF sent a new CP F-SEID (new->cp) */
+	bool drobu;      /* PFCPSMReq-Flags DROBU: what the session buffers is dropped, not sent */
 	uint8_t n_rm_urr, n_query_urr, n_sndem, n_new_choice;
 	/* URRs removed: their final Usage Reports go in the Modification Response */
 	uint32_t rm_urr[PF_SESS_URR_MAX];
