@@ -440,9 +440,10 @@ class Smf:
         return self.request(self.wrap(PFCPSessionDeletionRequest(IE_list=[]), seq, seid=up_seid), seq=seq, **kw)
 
     # ---- the UPF's requests
-    def answer(self, p, src, cause=1, bar_delay=None):
+    def answer(self, p, src, cause=1, bar_delay=None, drobu=False):
         """Answer a Heartbeat, Association Setup or Session Report Request of the UPF's (a
-        Session Report Response with bar_delay: an Update BAR of BAR 1 with that delay); a
+        Session Report Response with bar_delay: an Update BAR of BAR 1 with that delay; with
+        drobu: PFCPSRRsp-Flags DROBU, what the session buffers to be dropped); a
         Heartbeat Response carries hb_rts when set (OAI's: its start time), else rts."""
         if p.message_type == HEARTBEAT_REQ:
             r = PFCP(version=1, S=0, seq=p.seq) / PFCPHeartbeatResponse(IE_list=[
@@ -451,6 +452,8 @@ class Smf:
             l = [IE_Cause(cause=cause)]
             if bar_delay is not None:
                 l.append(IE_UpdateBAR_SRR(IE_list=[IE_BAR_Id(id=1), IE_DownlinkDataNotificationDelay(delay=bar_delay)]))
+            if drobu:   # PFCPSRRsp-Flags (IE 50), DROBU its bit 1
+                l.append(IE_NotImplemented(ietype=50, data=b"\x01"))
             r = PFCP(version=1, S=1, seid=p.seid, seq=p.seq) / PFCPSessionReportResponse(IE_list=l)
         elif p.message_type == NODE_REPORT_REQ:
             r = PFCP(version=1, S=0, seq=p.seq) / PFCPNodeReportResponse(IE_list=[self.node_id(), IE_Cause(cause=cause)])

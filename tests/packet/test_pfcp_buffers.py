@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
-from sxdptest import SETTLE_S, expect_eq  # noqa: E402
+from sxdptest import SETTLE_S, expect, expect_eq  # noqa: E402
 import pfcp_smf as S  # noqa: E402
 from pfcp_smf import cause_of  # noqa: E402
 from pfcp_upf import tables, upf_pfcp  # noqa: E402
@@ -74,26 +74,31 @@ def test_deleted_buffering_sessions_leave_no_packet_uncounted():
 
 @R.test
 def test_drobu_drops_what_is_buffered():
-    """PFCPSMReq-Flags DROBU (TS 29.244 7.5.4.1): two sessions buffer three downlink packets
-    each (BUFF|NOCP); both are then sent to their gNB tunnel, A's Modification with DROBU:
-    A's three are dropped (upf.buffer_dropped) and none of them leaves, B's three leave as
-    buffered packets do. A's next downlink packet forwards."""
+    """DROBU (TS 29.244 7.5.4.1, 7.5.9.1): three sessions buffer three downlink packets each
+    (BUFF|NOCP), each raising a DL Data Report. C's Session Report Response says
+    PFCPSRRsp-Flags DROBU: C's three are dropped (upf.buffer_dropped). A and B are then sent
+    to their gNB tunnel, A's Modification with PFCPSMReq-Flags DROBU: A's three are dropped
+    and none of them leaves, B's three leave as buffered packets do."""
     from scapy.all import Ether, IP, UDP, Raw
-    ues = {"A": "10.45.3.1", "B": "10.45.3.2"}
+    ues = {"A": "10.45.3.1", "B": "10.45.3.2", "C": "10.45.3.3"}
     dl = [Ether(src="02:00:00:00:05:05", dst="02:00:0A:0A:00:FE") / IP(src="10.10.0.5", dst=ues[n]) /
-          UDP(sport=7777, dport=4000) / Raw(b"held %s %d" % (n.encode(), k)) for n in "AB" for k in range(3)]
+          UDP(sport=7777, dport=4000) / Raw(b"held %s %d" % (n.encode(), k)) for n in "ABC" for k in range(3)]
     with upf_pfcp(lan1=dl) as (dp, cd, port, base):
         with S.Smf(("127.0.0.1", port), profile="oai") as smf:
             smf.associate()
             sess = {}
-            for i, n in enumerate("AB"):
+            for i, n in enumerate("ABC"):
                 r, s_ = smf.open_session(cp_seid=0xd01 + i, ue=ues[n], gnb="192.0.2.10", gnb_teid=0xd1 + i,
                                          ul_teid=0x7d01 + i)
                 expect_eq(cause_of(r), 1, "%s established" % n)
                 expect_eq(cause_of(smf.modify(s_["up_seid"], 0xd01 + i, far=2, buffer=True)), 1, "%s buffers" % n)
                 sess[n] = s_["up_seid"]
             ev0 = T.events_of(dp.stats())
-            dp.phase(["lan1"], events={"upf.buffered": ev0.get("upf.buffered", 0) + 6})
+            dp.phase(["lan1"], events={"upf.buffered": ev0.get("upf.buffered", 0) + 9})
+            for _ in range(3):
+                rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=10.0, answer=False)
+                expect(rep is not None, "a DL Data Report for each session")
+                smf.answer(rep[0], rep[1], drobu=rep[0].seid == 0xd03)
             for i, n in enumerate("AB"):
                 expect_eq(cause_of(smf.modify(sess[n], 0xd01 + i, far=2, gnb="192.0.2.10", gnb_teid=0xe1 + i,
                                               drobu=(n == "A"))), 1, "%s forwards%s" % (n, " with DROBU" * (n == "A")))
@@ -101,12 +106,12 @@ def test_drobu_drops_what_is_buffered():
             while time.monotonic() < deadline:
                 st = dp.stats()
                 ev, dr = T.events_of(st), T.drops_of(st)
-                if dr.get("upf.buffer_dropped", 0) + ev.get("upf.to_n3", 0) - ev0.get("upf.to_n3", 0) >= 6:
+                if dr.get("upf.buffer_dropped", 0) + ev.get("upf.to_n3", 0) - ev0.get("upf.to_n3", 0) >= 9:
                     break
                 time.sleep(0.05)
             expect_eq((dr.get("upf.buffer_dropped", 0), ev.get("upf.to_n3", 0) - ev0.get("upf.to_n3", 0)),
-                      (3, 3), "A's held packets dropped, B's released")
-            for i, n in enumerate("AB"):
+                      (6, 3), "A's and C's held packets dropped, B's released")
+            for i, n in enumerate("ABC"):
                 expect_eq(cause_of(smf.delete(sess[n], 0xd01 + i)), 1, "%s deleted" % n)
             expect_eq(tables(dp), base, "nothing left")
 

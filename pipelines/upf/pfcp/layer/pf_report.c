@@ -50,6 +50,25 @@ on_end_marker(void *arg, json_t *result, json_t *error)
 				json_string_value(json_object_get(error, "message")));
 }
 
+static void
+on_buffer_dropped(void *arg, json_t *result, json_t *error)
+{
+	static struct cd_log_limit lim;
+
+	(void)arg;
+	(void)result;
+	if (error != NULL)
+		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "a session's buffered downlink was not dropped (DROBU): %s",
+				json_string_value(json_object_get(error, "message")));
+}
+
+void
+pf_report_buffer_drop(struct pf_up *up, const struct us *us)
+{
+	cd_host_call(up->ctl, "upf.buffer_drop", json_pack("{s:I}", UP_F_SESSION, (json_int_t)us->sess_id),
+		     on_buffer_dropped, up);
+}
+
 /* The end markers @op's SNDEMs asked for, into the old tunnels, now that
  * the new path is in sxdp; their peers let go after (the calls go in
  * order, before any batch that would collect them). */
@@ -215,9 +234,16 @@ on_report_answered(void *arg, int rc, const struct pf_msg *rsp)
 		up->st.report_fails++;
 		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "a Session Report Request %s (%d, cause %u %s)",
 				rc < 0 ? "went unanswered" : "refused", rc, cause, pf_cause_name(cause));
-	} else if ((i = pf_find(rsp, -1, PF_IE_UPDATE_BAR_RSP, -1)) >= 0 && (us = pf_usess_find(up, sn->seid)) != NULL &&
-		   us->s != NULL) {
-		bar_updated(up, us, rsp, i);
+	} else if ((us = pf_usess_find(up, sn->seid)) != NULL && us->s != NULL) {
+		uint8_t flags = 0;
+
+		if ((i = pf_find(rsp, -1, PF_IE_UPDATE_BAR_RSP, -1)) >= 0)
+			bar_updated(up, us, rsp, i);
+		/* PFCPSRRsp-Flags DROBU (TS 29.244 7.5.9.1): the SMF will not page
+		 * the UE for what is held; it goes now */
+		if ((i = pf_find(rsp, -1, PF_IE_SRRSP_FLAGS, -1)) >= 0 && pf_get_u8(&rsp->ies[i], &flags) == 0 &&
+		    (flags & PF_SRRSP_DROBU))
+			pf_report_buffer_drop(up, us);
 	}
 	free(sn);
 }

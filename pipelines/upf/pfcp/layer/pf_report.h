@@ -18,6 +18,9 @@ bool pf_report_armed_right(struct pf_up *up, struct us *us);
 void pf_report_rearm(struct pf_up *up, struct us *us);
 /* The end markers @op's SNDEMs asked for, now that it is applied. */
 void pf_report_end_markers(struct pf_up *up, struct op *op);
+/* What session @us buffers in sxdp dropped (PFCP's DROBU): asked before
+ * any batch sent after it, which sxdp then applies after the drop. */
+void pf_report_buffer_drop(struct pf_up *up, const struct us *us);
 /* @us's delayed DL Data Report (DDND) cancelled if (after a Modification)
  * none of its downlink FARs buffers with NOCP now: the UE came back before
  * the delay ran out, no report is sent. (A deleted session's goes in

@@ -282,16 +282,6 @@ on_written(void *arg, json_t *result, json_t *error)
 }
 
 static void
-on_buffer_dropped(void *arg, json_t *result, json_t *error)
-{
-	(void)arg;
-	(void)result;
-	if (error != NULL)
-		CD_LOG(WARN, "pfcp: sxdp did not drop a session's buffered downlink (DROBU): %s",
-		       json_string_value(json_object_get(error, "message")));
-}
-
-static void
 pump(struct pf_up *up)
 {
 	json_t *batch, *gc;
@@ -324,8 +314,7 @@ pump(struct pf_up *up)
 		/* DROBU: sxdp takes its requests in order, so what the session
 		 * holds goes before this batch's writes could release it */
 		if (op->kind == OP_MOD && op->mod.drobu)
-			cd_host_call(up->ctl, "upf.buffer_drop", json_pack("{s:I}", UP_F_SESSION, (json_int_t)op->us->sess_id),
-				     on_buffer_dropped, up);
+			pf_report_buffer_drop(up, op->us);
 		json_array_foreach(op->ups, i, u) {
 			json_t *c = json_copy(u);
 

@@ -107,6 +107,8 @@ enum { PF_OHR_GTPU_UDP_IPV4 = 0, PF_OHR_GTPU_UDP_IPV6 = 1, PF_OHR_GTPU_UDP_IP = 
 #define PF_SMREQ_DROBU 0x01
 #define PF_SMREQ_SNDEM 0x02
 #define PF_SMREQ_QAURR 0x04
+/* PFCPSRRsp-Flags (TS 29.244 8.2.76), a Session Report Response's: DROBU */
+#define PF_SRRSP_DROBU 0x01
 
 /* Gate Status per direction */
 enum { PF_GATE_OPEN = 0, PF_GATE_CLOSED = 1 };
