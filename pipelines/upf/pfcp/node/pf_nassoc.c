@@ -172,10 +172,13 @@ pf_nassoc_setup(struct pf_node *n, const struct pf_node_id *id, uint32_t rts, co
  * later one, the SMF restarted: its sessions go, the association stays;
  * an earlier one is discarded (a late message, or an SMF that stamps its
  * answers otherwise than its setup: OAI's, its start time), counted. A
- * later one in its Heartbeat Request (@req) counts once the next one says
- * it again: OAI's SMF stamps each request with the time it sends it, and
- * a restarted SMF's stamp stays put (it says so sooner when it sets up
- * again, or answers our heartbeat). */
+ * later one in its Heartbeat Request (@req) counts once a request at least
+ * RTS_STAYS_MS later says it again: OAI's SMF stamps each request with
+ * the second it sends it (and, with two associations to one UPF, sends
+ * two within one second: the same stamp twice, which a capture of it
+ * showed), a restarted SMF's stamp stays put (it says so sooner when it
+ * sets up again, or answers our heartbeat). */
+#define RTS_STAYS_MS 2000	/* past the stamp's one-second grain */
 void
 pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts, bool req)
 {
@@ -189,12 +192,15 @@ pf_nassoc_rts_seen(struct pf_node *n, struct pf_assoc *a, uint32_t rts, bool req
 			    a->recovery);
 		return;
 	}
-	if (req && a->rts_heard != rts) {
+	if (req && (a->rts_heard != rts || cd_clock_ms() - a->rts_heard_ms < RTS_STAYS_MS)) {
 		n->c.rts_unconfirmed++;
 		if (a->rts_heard == 0)
 			say_limited("%s's Heartbeat Request says a later Recovery Time Stamp (%u, was %u): a restart once "
-				    "its next one says it again", a->name, rts, a->recovery);
-		a->rts_heard = rts;
+				    "a request %d s later says it again", a->name, rts, a->recovery, RTS_STAYS_MS / 1000);
+		if (a->rts_heard != rts) {
+			a->rts_heard = rts;
+			a->rts_heard_ms = cd_clock_ms();
+		}
 		return;
 	}
 	a->rts_heard = 0;

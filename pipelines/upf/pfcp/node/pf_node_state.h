@@ -50,6 +50,7 @@ struct pf_assoc {
 	uint8_t sock;
 	uint32_t recovery;
 	uint32_t rts_heard;		/* a later stamp its Heartbeat Request said once (0: none) */
+	uint64_t rts_heard_ms;		/* when it first said it */
 	uint8_t cp_feat[8];
 	size_t n_cp_feat;
 	bool reachable;
