@@ -32,6 +32,7 @@ static int chk_volume(const uint8_t *v, uint16_t len);
 static int chk_dl_svc(const uint8_t *v, uint16_t len);
 static int chk_failed_rule(const uint8_t *v, uint16_t len);
 static int chk_text(const uint8_t *v, uint16_t len);
+static int chk_ni(const uint8_t *v, uint16_t len);
 static int chk_mac(const uint8_t *v, uint16_t len);
 
 #define ANY 0xffff
@@ -58,7 +59,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_CAUSE] = {"Cause", 1, ANY, G_NONE, NULL},
 	[PF_IE_SRC_IFACE] = {"Source Interface", 1, ANY, G_NONE, NULL},
 	[PF_IE_FTEID] = {"F-TEID", 1, ANY, G_NONE, chk_fteid},
-	[PF_IE_NET_INSTANCE] = {"Network Instance", 1, ANY, G_NONE, chk_text},
+	[PF_IE_NET_INSTANCE] = {"Network Instance", 1, ANY, G_NONE, chk_ni},
 	[PF_IE_SDF_FILTER] = {"SDF Filter", 2, ANY, G_NONE, chk_sdf},
 	[PF_IE_APP_ID] = {"Application ID", 1, ANY, G_NONE, chk_text},
 	[PF_IE_GATE_STATUS] = {"Gate Status", 1, ANY, G_NONE, NULL},
@@ -801,6 +802,14 @@ chk_text(const uint8_t *v, uint16_t len)
 	return labels(v, len, b, sizeof(b)) == 0 ? 0 : -1;
 }
 
+/* A Network Instance: a name, or the root label alone (an empty name: free5GC
+ * v3.0's uplink PDI has one, meaning none; pf_get_string gives ""). */
+static int
+chk_ni(const uint8_t *v, uint16_t len)
+{
+	return len == 1 && v[0] == 0 ? 0 : chk_text(v, len);
+}
+
 static int
 labels_raw(const uint8_t *v, size_t len, char *out, size_t size)
 {
@@ -836,6 +845,10 @@ raw:
 int
 pf_get_string(const struct pf_ie *ie, char *out, size_t size)
 {
+	if (ie->len == 1 && ie->v[0] == 0 && size > 0) {   /* the root label alone (chk_ni) */
+		out[0] = 0;
+		return 0;
+	}
 	return labels(ie->v, ie->len, out, size);
 }
 

@@ -49,7 +49,7 @@ check_sess(const struct pf_session *s)
 		CHECK(!(r->apply & PF_AA_FORW) || r->has_fwd);
 		CHECK(!r->has_bar || (s->bar.present && s->bar.id == r->bar_id));
 		CHECK(!r->has_ohc || (r->ohc.desc & 0xff00) == PF_OHC_GTPU_UDP_IPV4 ||
-			(r->ohc.desc & 0xff00) == PF_OHC_GTPU_UDP_IPV6);
+			(r->ohc.desc & 0xff00) == PF_OHC_GTPU_UDP_IPV6 || (r->ohc.desc & 0xff00) == PF_OHC_GTPU_UDP_IP);
 	}
 	for (i = 0; i < s->n_qer; i++)
 		CHECK(s->qer[i].gate_ul <= 1 && s->qer[i].gate_dl <= 1 && pf_sess_qer(s, s->qer[i].id) == &s->qer[i]);

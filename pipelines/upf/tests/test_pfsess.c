@@ -852,15 +852,27 @@ START_TEST(check_far)
 	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 3);
 	FAR(PF_IE_CREATE_FAR, .id = 3, .apply = PF_AA_FORW);
 	est_fails(PF_CAUSE_CONDITIONAL_MISSING, PF_IE_FWD_PARAMS, PF_RULE_NONE, 0);
-	/* OHC other than GTP-U/UDP/IPv4 or IPv6, or both */
+	/* OHC other than GTP-U/UDP/IPv4, IPv6 or both (a dual-stack peer: taken) */
 	est_begin();
 	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 3);
 	FAR(PF_IE_CREATE_FAR, .id = 3, .apply = PF_AA_FORW, .fwd = true, .dst = 0, .ohc = 0x0400);
 	est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_OHC, PF_RULE_FAR, 3);
 	est_begin();
 	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 3);
-	FAR(PF_IE_CREATE_FAR, .id = 3, .apply = PF_AA_FORW, .fwd = true, .dst = 0, .ohc = 0x0300);
+	FAR(PF_IE_CREATE_FAR, .id = 3, .apply = PF_AA_FORW, .fwd = true, .dst = 0, .ohc = 0x0500);
 	est_fails(PF_CAUSE_RULE_FAILURE, PF_IE_OHC, PF_RULE_FAR, 3);
+	{
+		struct pf_session *d;
+		struct pf_fail df;
+
+		est_begin();
+		PDR(PF_IE_CREATE_PDR, .id = 1, .far = 3);
+		FAR(PF_IE_CREATE_FAR, .id = 3, .apply = PF_AA_FORW, .fwd = true, .dst = 0, .ohc = 0x0300);
+		ck_assert_int_eq(pf_sess_establish(end(), &d, &df), 0);
+		/* reached in the family of the link it leaves by */
+		ck_assert(pf_ohc_v6(&pf_sess_far(d, 3)->ohc, AF_INET6) && !pf_ohc_v6(&pf_sess_far(d, 3)->ohc, AF_INET));
+		pf_sess_free(d);
+	}
 	/* Destination Interface out of range */
 	est_begin();
 	PDR(PF_IE_CREATE_PDR, .id = 1, .far = 3);

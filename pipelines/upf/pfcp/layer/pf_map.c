@@ -470,8 +470,9 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 		return 0;
 	}
 	if (f->has_ohc) {
-		bool n9 = ul, v6 = f->ohc.desc & PF_OHC_GTPU_UDP_IPV6;
+		bool n9 = ul;
 		const struct pf_link *l = n9 ? &c->upf->n9 : &c->upf->n3;
+		bool v6 = pf_ohc_v6(&f->ohc, l->af);
 		uint8_t dscp = f->has_tlm ? (uint8_t)(f->tos >> 2) : 64;
 		uint16_t peer;
 
@@ -598,7 +599,7 @@ cp_carried(const struct pf_map_ctx *c, const struct pf_session *s)
 				return false;
 			from = true;
 		} else if (cp_bound(s, p)) {
-			bool v6 = f->has_ohc && (f->ohc.desc & PF_OHC_GTPU_UDP_IPV6);
+			bool v6 = f->has_ohc && pf_ohc_v6(&f->ohc, l->af);
 
 			if (p->src_iface != PF_IF_ACCESS || !f->has_ohc || (l->af == AF_INET6) != v6 ||
 			    f->ohc.teid == 0 || !routable(l->af, v6 ? f->ohc.v6 : f->ohc.v4))

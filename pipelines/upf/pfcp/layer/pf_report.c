@@ -523,8 +523,8 @@ sends_into(const struct pf_session *s, const uint8_t *a, uint8_t len, const uint
 		const struct pf_far *r = &s->far[k];
 
 		if (r->has_ohc && (teid == NULL || r->ohc.teid == *teid) &&
-		    (len == 4 ? r->ohc.desc == PF_OHC_GTPU_UDP_IPV4 && memcmp(r->ohc.v4, a, 4) == 0 :
-		     r->ohc.desc == PF_OHC_GTPU_UDP_IPV6 && memcmp(r->ohc.v6, a, 16) == 0))
+		    (len == 4 ? (r->ohc.desc & PF_OHC_GTPU_UDP_IPV4) && memcmp(r->ohc.v4, a, 4) == 0 :
+		     (r->ohc.desc & PF_OHC_GTPU_UDP_IPV6) && memcmp(r->ohc.v6, a, 16) == 0))
 			return true;
 	}
 	return false;

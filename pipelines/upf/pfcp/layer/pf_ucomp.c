@@ -836,7 +836,7 @@ shared:
 
 		if (f == NULL || !f->has_ohc || f->dst_iface != PF_IF_ACCESS)
 			continue;
-		v6 = f->ohc.desc & PF_OHC_GTPU_UDP_IPV6;
+		v6 = pf_ohc_v6(&f->ohc, us->upf->u.n3.af);
 		if (pf_shared_peer_find(up->shared, &us->upf->u, false, v6 ? AF_INET6 : AF_INET, v6 ? f->ohc.v6 : f->ohc.v4,
 					f->has_tlm ? (uint8_t)(f->tos >> 2) : 64, &peer) == 0) {
 			pf_shared_peer_get(up->shared, peer);

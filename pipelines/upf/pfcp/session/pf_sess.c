@@ -269,6 +269,10 @@ intern_ie(struct bld *b, int i, bool dnn, uint16_t *id)
 		if (pf_get_string(ie, s, sizeof(s)) != 0)
 			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
 		n = strlen(s);
+		if (n == 0 && ie->type == PF_IE_NET_INSTANCE) {   /* an empty name: none (pf_codec's chk_ni) */
+			*id = 0;
+			return 0;
+		}
 	} else if (ie->type == PF_IE_UE_IP_POOL_ID) {
 		if (pf_get_pool_id(ie, s, sizeof(s)) != 0)
 			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, ie->type, 0, 0);
@@ -614,7 +618,7 @@ parse_ohc(struct bld *b, int i, struct pf_far *r)
 	if (pf_get_ohc(ie_at(b, i), &o) != 0)
 		return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_OHC, 0, 0);
 	d = o.desc & 0xff00;
-	if (d != PF_OHC_GTPU_UDP_IPV4 && d != PF_OHC_GTPU_UDP_IPV6)
+	if (d != PF_OHC_GTPU_UDP_IPV4 && d != PF_OHC_GTPU_UDP_IPV6 && d != PF_OHC_GTPU_UDP_IP)
 		return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_OHC, PF_RULE_FAR, r->id);
 	r->ohc = o;
 	r->has_ohc = true;

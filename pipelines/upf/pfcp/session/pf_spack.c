@@ -903,7 +903,7 @@ r_far(struct unp *u, struct pf_far *f)
 		r->bad = true;
 	}
 	if (((f->apply & PF_AA_FORW) && !f->has_fwd) || f->dst_iface > PF_DST_IFACE_MAX ||
-		(f->has_ohc && d != PF_OHC_GTPU_UDP_IPV4 && d != PF_OHC_GTPU_UDP_IPV6))
+		(f->has_ohc && d != PF_OHC_GTPU_UDP_IPV4 && d != PF_OHC_GTPU_UDP_IPV6 && d != PF_OHC_GTPU_UDP_IP))
 		r->bad = true;
 }
 

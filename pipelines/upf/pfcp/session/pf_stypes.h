@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "pf_codec.h"
 #include "pf_flow.h"
@@ -61,9 +62,21 @@ enum { PF_OHR_GTPU_UDP_IPV4 = 0, PF_OHR_GTPU_UDP_IPV6 = 1, PF_OHR_GTPU_UDP_IP = 
 #define PF_AA_MBSU 0x0010
 
 /* Outer Header Creation descriptions the UPF writes (octet 5 in the high byte; octet 6's
- * N19/N6 indications are kept as sent and ignored). Anything else, or both: 73, the FAR. */
+ * N19/N6 indications are kept as sent and ignored): GTP-U over IPv4, over IPv6, or both (a
+ * dual-stack peer with both its addresses, TS 29.244 8.2.56: Open5GS's to a dual-stack gNB,
+ * reached in the family of the UPF's own link: pf_ohc_v6). Anything else: 73, the FAR. */
 #define PF_OHC_GTPU_UDP_IPV4 0x0100
 #define PF_OHC_GTPU_UDP_IPV6 0x0200
+#define PF_OHC_GTPU_UDP_IP   (PF_OHC_GTPU_UDP_IPV4 | PF_OHC_GTPU_UDP_IPV6)
+
+/* Is the tunnel @o names, from a link of family @af, over IPv6? */
+static inline bool
+pf_ohc_v6(const struct pf_ohc *o, int af)
+{
+	uint16_t d = o->desc & 0xff00;
+
+	return d == PF_OHC_GTPU_UDP_IPV6 || (d == PF_OHC_GTPU_UDP_IP && af == AF_INET6);
+}
 
 /* Reporting Triggers, 3 octets as on the wire (octet 5 in bits 16..23; a 2-octet IE has
  * octet 7 zero) */
@@ -179,7 +192,7 @@ struct pf_far {
 	bool has_ohc, has_tlm, has_bar;
 	uint8_t tos, tos_mask; /* Transport Level Marking */
 	uint8_t bar_id;    /* with has_bar: the session's BAR */
-	struct pf_ohc ohc; /* desc PF_OHC_GTPU_UDP_IPV4 or _IPV6 */
+	struct pf_ohc ohc; /* desc PF_OHC_GTPU_UDP_IPV4, _IPV6 or both (_IP) */
 };
 
 struct pf_qer {
