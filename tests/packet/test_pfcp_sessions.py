@@ -1772,6 +1772,42 @@ def test_dl_data_notification_delay():
             expect_eq(tables(dp), base, "nothing left")
 
 
+
+@R.test
+def test_held_dl_data_report_survives_an_sxcd_restart():
+    """A session buffering with NOCP and a BAR delay of 3 s gets a downlink packet: its DL Data
+    Report is held in sxcd for the delay. sxcd is killed (-9) within it and started again:
+    the report still comes, once (sxdp still holds the packet; the new sxcd asks it what its
+    sessions hold and raises their reports, the delay counted again from then), and what was
+    held leaves once the session forwards."""
+    import signal
+    from scapy.all import Ether, IP, UDP, Raw
+    delay_s = 3.0
+    dl = [Ether(src="02:00:00:00:05:05", dst="02:00:0A:0A:00:FE") / IP(src="10.10.0.5", dst="10.45.0.41") /
+          UDP(sport=7777, dport=4000) / Raw(b"to the idle UE")]
+    with upf_pfcp(lan1=dl) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, s_ = smf.open_session(cp_seid=0xa41, ue="10.45.0.41", gnb="192.0.2.10", gnb_teid=0x41, ul_teid=0x7a41,
+                                     bar_delay=int(delay_s / 0.05))
+            expect_eq(cause_of(r), 1, "established with its BAR")
+            expect_eq(cause_of(smf.modify(s_["up_seid"], 0xa41, far=2, buffer=True)), 1, "buffers")
+            ev0 = T.events_of(dp.stats())
+            dp.release(["lan1"])
+            dp.wait_events({"upf.ddn": ev0.get("upf.ddn", 0) + 1}, 5)
+            cd.stop(signal.SIGKILL)
+            expect(smf.wait_request(S.SESS_REPORT_REQ, timeout=0.2) is None, "no report before the restart")
+            cd.start()
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=delay_s + 15.0)
+            expect(rep is not None, "the DL Data Report after the restart")
+            expect_eq((rep[0].seid, S.ie(rep[0], 39).DLDR), (0xa41, 1), "to the session's CP SEID, DLDR")
+            expect(smf.wait_request(S.SESS_REPORT_REQ, timeout=1.0) is None, "once")
+            expect_eq(cause_of(smf.modify(s_["up_seid"], 0xa41, far=2, gnb="192.0.2.10", gnb_teid=0x941)), 1,
+                      "forwards (what it held leaves)")
+            dp.wait_events({"upf.to_n3": ev0.get("upf.to_n3", 0) + 1}, 5)
+            expect_eq(cause_of(smf.delete(s_["up_seid"])), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
         print("not ok - sxcd: %s missing (build first)" % sxcd_path())

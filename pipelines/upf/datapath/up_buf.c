@@ -107,6 +107,42 @@ m_drop(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **resu
 	return 0;
 }
 
+/* ---- what each session holds (a restarted control side raises the
+ * notifications it lost: a queue notifies once an episode) */
+
+static const struct dp_rpc_method list_method = {
+	.name = "upf.buffers",
+	.description = "The sessions holding buffered downlink now, and how many packets each",
+	.params = (const struct dp_schema_field[]){ { .name = NULL } },
+	.result = &(const struct dp_schema_field){ .name = "sessions", .type = DP_SCHEMA_OBJECT,
+						   .flags = DP_SCHEMA_OPEN,
+						   .desc = "{sessions: [{session, packets}]}" },
+};
+
+static int
+m_list(json_t *params __rte_unused, const struct dp_schema_val *v __rte_unused, json_t **result,
+       struct dp_rpc_err *err, void *arg __rte_unused)
+{
+	json_t *a = json_array();
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	if (a == NULL)
+		return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+	while (rte_hash_iterate(queues, &key, &data, &it) >= 0) {
+		const struct queue *q = data;
+
+		if (q->n > 0 && json_array_append_new(a, json_pack("{s:I,s:i}", "session", (json_int_t)q->session,
+								    "packets", q->n)) < 0) {
+			json_decref(a);
+			return dp_rpc_err_set(err, DP_RPC_INTERNAL_ERROR, "no_memory", "", "out of memory");
+		}
+	}
+	*result = json_pack("{s:o}", "sessions", a);
+	return 0;
+}
+
 int
 up_buf_init(void)
 {
@@ -114,12 +150,15 @@ up_buf_init(void)
 		.name = "upf_buffers", .entries = UP_BUF_TOTAL, .key_len = sizeof(uint32_t),
 		.hash_func = rte_jhash, .socket_id = (int)rte_socket_id(),
 	};
+	int rc;
 
 	up_buf_held_n = 0;
 	queues = rte_hash_create(&hp);
 	if (queues == NULL)
 		return -ENOMEM;
-	return dp_rpc_register(&drop_method, m_drop, NULL, NULL);
+	if ((rc = dp_rpc_register(&drop_method, m_drop, NULL, NULL)) < 0)
+		return rc;
+	return dp_rpc_register(&list_method, m_list, NULL, NULL);
 }
 
 static void

@@ -615,6 +615,33 @@ on_path(struct pf_up *up, const char *peer, const char *state)
 	}
 }
 
+/* The sessions sxdp held downlink for before this sxcd read its events
+ * (it restarted, sxdp did not): their DL Data Reports, due or held for the
+ * BAR's delay in the sxcd that died, raised again (a queue notifies once
+ * an episode: sxdp will not say it again). */
+static void
+on_buffers(void *arg, json_t *result, json_t *error)
+{
+	struct pf_up *up = arg;
+	json_t *e;
+	size_t i, n = 0;
+
+	if (error != NULL)
+		return;
+	json_array_foreach(json_object_get(result, "sessions"), i, e) {
+		uint32_t sid = (uint32_t)json_integer_value(json_object_get(e, "session"));
+		struct us *us;
+
+		if (sid < UP_SESS_PFCP_MIN || (us = pf_usess_find(up, seid_of(up, sid))) == NULL || us->s == NULL)
+			continue;
+		on_ddn(up, us);
+		n++;
+	}
+	if (n > 0)
+		CD_LOG(INFO, "pfcp: %zu sessions hold downlink since before this sxcd: their DL Data Reports raised "
+		       "(those whose FARs notify)", n);
+}
+
 static void
 on_events(void *arg, json_t *result, json_t *error)
 {
@@ -674,7 +701,10 @@ on_events(void *arg, json_t *result, json_t *error)
 		}
 		json_decref(tunnels);
 	}
-	/* the first read after sxdp came: what it held before is no session's of ours */
+	/* the first read after sxdp came: what it held before is no session's of
+	 * ours; but what its buffers hold for our sessions is (sxcd restarted) */
+	if (!up->ev_known)
+		cd_host_call(up->ctl, "upf.buffers", json_object(), on_buffers, up);
 	up->ev_known = true;
 	up->ev_after = (uint64_t)json_integer_value(json_object_get(result, "last"));
 	if (n > 0)
