@@ -56,7 +56,6 @@ static const struct refused {
 	{g, PF_IE_SUB_VOL_QUOTA, "Subsequent Volume Quota"},                                  \
 	{g, PF_IE_SUB_TIME_QUOTA, "Subsequent Time Quota"},                                   \
 	{g, PF_IE_ADD_MONITORING_TIME, "Additional Monitoring Time"},                         \
-	{g, PF_IE_QUOTA_VALIDITY_TIME, "Quota Validity Time"},                                \
 	{g, PF_IE_NUMBER_OF_REPORTS, "Number of Reports"}
 	URR_REFUSED(PF_IE_CREATE_URR),
 	URR_REFUSED(PF_IE_UPDATE_URR),

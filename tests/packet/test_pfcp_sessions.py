@@ -1808,6 +1808,80 @@ def test_held_dl_data_report_survives_an_sxcd_restart():
             expect_eq(cause_of(smf.delete(s_["up_seid"])), 1, "deleted")
             expect_eq(tables(dp), base, "nothing left")
 
+
+@R.test
+def test_start_stop_of_traffic_and_quota_validity():
+    """Reporting Triggers START, STOPT and QUVTI acted on (free5GC's CHF charging asks START
+    and QUVTI): session A's URR (START|STOPT) reports the start of its traffic when its
+    uplink first forwards and its stop once it has been quiet PF_USAGE_STOPT_MS (10 s);
+    session B's (QUVTI, a Volume Quota valid 2 s) reports QUVTI when the validity runs out
+    and its PDRs stop as a used-up quota's do (its next uplink dropped), until the SMF
+    grants a quota again."""
+    import struct
+    from scapy.contrib.pfcp import (IE_URR_Id, IE_MeasurementMethod, IE_ReportingTriggers, IE_NotImplemented,
+                                    IE_VolumeQuota, IE_UpdateURR, PFCPSessionModificationRequest)
+
+    def raw_ie(t, data):
+        return IE_NotImplemented(ietype=t, data=data)
+    stopt_s, valid_s = 10.0, 2
+    ga = [gpdu(0x7e01, "10.45.14.1") for _ in range(3)]
+    gb = [gpdu(0x7e02, "10.45.14.2")]
+    with upf_pfcp(n3=ga + gb) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            urr_a = [IE_MeasurementMethod(VOLUM=1, DURAT=1), IE_ReportingTriggers(start_of_traffic=1,
+                                                                                    stop_of_traffic=1)]
+            # Reporting Triggers VOLQU and QUVTI (octet 6, bits 1 and 8: scapy names the latter spare)
+            urr_b = [IE_MeasurementMethod(VOLUM=1, DURAT=1), raw_ie(37, b"\x00\x81"),
+                     IE_VolumeQuota(TOVOL=1, total=10 ** 9), raw_ie(181, struct.pack("!I", valid_s))]
+            ra, a = smf.open_session(cp_seid=0xe11, ue="10.45.14.1", gnb="192.0.2.10", gnb_teid=0xe1, ul_teid=0x7e01,
+                                     urr=urr_a)
+            t_b = time.monotonic()
+            rb, b = smf.open_session(cp_seid=0xe12, ue="10.45.14.2", gnb="192.0.2.10", gnb_teid=0xe2, ul_teid=0x7e02,
+                                     urr=urr_b)
+            expect_eq((cause_of(ra), cause_of(rb)), (1, 1), "both established (START|STOPT; QUVTI with its time)")
+            reps = []   # (CP SEID, URR 1's usage report, arrival), every report so far
+
+            def report(seid, bit, octet, timeout):
+                """The Session Report of @seid's whose URR 1 says trigger @bit of @octet (the
+                sessions' reports come in any order between them)."""
+                deadline = time.monotonic() + timeout
+                while True:
+                    for sd, u, at in reps:
+                        if sd == seid and u is not None and u[0][octet] & bit:
+                            return u, at
+                    if time.monotonic() >= deadline:
+                        return None, None
+                    rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=max(0.1, deadline - time.monotonic()))
+                    if rep is not None:
+                        reps.append((rep[0].seid, usage_of(rep[0], 80).get(1), rep[2]))
+            dp.phase(["n3"])
+            u, _ = report(0xe11, 0x10, 0, 10.0)
+            expect(u is not None, "A: the start of its traffic reported (START): %s" % reps)
+            t_quiet = time.monotonic()
+            u, at = report(0xe11, 0x20, 0, stopt_s + 10.0)
+            expect(u is not None and at - t_quiet >= stopt_s - 1.5,
+                   "A: the stop reported (STOPT) once it was quiet %.0f s: %s" % (stopt_s, reps))
+            u, at = report(0xe12, 0x08, 2, valid_s + 10.0)
+            expect(u is not None and at - t_b >= valid_s - 0.5, "B: its quota's validity ran out (QUVTI): %s" % reps)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                ul = [e for e in tables(dp)["sessions_uplink"] if e["match"]["teid"] == 0x7e02]
+                if ul and ul[0]["action"] == "drop":
+                    break
+                time.sleep(0.05)
+            expect(ul and ul[0]["action"] == "drop", "B's uplink stopped as a used-up quota's: %s" % ul)
+            seq = smf.next_seq()
+            r = smf.request(smf.wrap(PFCPSessionModificationRequest(IE_list=[IE_UpdateURR(IE_list=[
+                IE_URR_Id(id=1), IE_VolumeQuota(TOVOL=1, total=10 ** 9), raw_ie(181, struct.pack("!I", 3600))])]),
+                seq, seid=b["up_seid"]), seq=seq)
+            expect_eq(cause_of(r), 1, "B: a quota granted again")
+            ul = [e for e in tables(dp)["sessions_uplink"] if e["match"]["teid"] == 0x7e02]
+            expect(ul and ul[0]["action"] != "drop", "B's uplink forwards again: %s" % ul)
+            for s_ in (a, b):
+                expect_eq(cause_of(smf.delete(s_["up_seid"])), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
         print("not ok - sxcd: %s missing (build first)" % sxcd_path())

@@ -1093,8 +1093,8 @@ far_with(uint16_t type, const uint8_t *v, uint16_t n)
  * rule it is in, and what is done accepted */
 START_TEST(check_unacted)
 {
-	static const uint32_t bad_rt[] = {PF_RT_QUHTI, PF_RT_START, PF_RT_STOPT, PF_RT_DROTH, PF_RT_LIUSA,
-		PF_RT_ENVCL, PF_RT_MACAR, PF_RT_EVETH, PF_RT_EVEQU, PF_RT_IPMJL, PF_RT_QUVTI, PF_RT_REEMR,
+	static const uint32_t bad_rt[] = {PF_RT_QUHTI, PF_RT_DROTH, PF_RT_LIUSA,
+		PF_RT_ENVCL, PF_RT_MACAR, PF_RT_EVETH, PF_RT_EVEQU, PF_RT_IPMJL, PF_RT_REEMR,
 		PF_RT_UPINT, PF_RT_VOLTH | 0x000004};
 	static const uint8_t bad_mi[] = {0x02, 0x04, 0x20, 0x40, 0x80, PF_MI_MNOP | 0x02};
 	static const char *const bad_fd[] = {"permit out ip from 10.1.0.0/16 to assigned 4000",
@@ -1188,8 +1188,24 @@ START_TEST(check_unacted)
 	ck_assert(!x.drobu);
 	/* and in an Update URR as in a Create URR */
 	begin(PF_SESS_MOD_REQ);
-	URR(PF_IE_UPDATE_URR, .id = 1, .triggers = PF_RT_START);
+	URR(PF_IE_UPDATE_URR, .id = 1, .triggers = PF_RT_DROTH);
 	mod_fails(s, PF_CAUSE_RULE_FAILURE, PF_IE_REPORTING_TRIGGERS, PF_RULE_URR, 1);
+	/* START, STOPT and QUVTI taken (pf_usage reports them), a Quota Validity Time with them:
+	 * a grant (its quota generation one more) */
+	begin(PF_SESS_MOD_REQ);
+	pf_enc_group(&E, PF_IE_UPDATE_URR);
+	pf_enc_u32(&E, PF_IE_URR_ID, 1);
+	pf_enc_ie(&E, PF_IE_REPORTING_TRIGGERS, (const uint8_t[]){0x30, 0x80}, 2);
+	pf_enc_u32(&E, PF_IE_QUOTA_VALIDITY_TIME, 30);
+	pf_enc_group_end(&E);
+	{
+		uint32_t gen = pf_sess_urr(s, 1)->quota_gen;
+
+		s = mod_ok(s, &x);
+		ck_assert_uint_eq(pf_sess_urr(s, 1)->triggers, PF_RT_START | PF_RT_STOPT | PF_RT_QUVTI);
+		ck_assert_uint_eq(pf_sess_urr(s, 1)->quota_validity, 30);
+		ck_assert_uint_eq(pf_sess_urr(s, 1)->quota_gen, gen + 1);
+	}
 	begin(PF_SESS_MOD_REQ);
 	URR(PF_IE_UPDATE_URR, .id = 1, .triggers = PF_RT_VOLQU | PF_RT_TIMTH);
 	s = mod_ok(s, &x);

@@ -802,6 +802,7 @@ parse_urr(struct bld *b, int g, bool upd)
 	opt_u32(b, g, PF_IE_MEAS_PERIOD, &u->meas_period);
 	opt_u32(b, g, PF_IE_TIME_THRESH, &u->time_thresh);
 	opt_u32(b, g, PF_IE_TIME_QUOTA, &u->time_quota);
+	opt_u32(b, g, PF_IE_QUOTA_VALIDITY_TIME, &u->quota_validity);
 	opt_u32(b, g, PF_IE_QUOTA_HOLDING_TIME, &u->quota_holding);
 	if (u->quota_holding != 0) /* nothing watches a quota for idleness: no QUHTI report */
 		return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_QUOTA_HOLDING_TIME, PF_RULE_URR, id);
@@ -812,7 +813,7 @@ parse_urr(struct bld *b, int g, bool upd)
 	if (i >= 0 && pf_get_volume(ie_at(b, i), &u->vol_quota) == 0)
 		u->has_vol_quota = true;
 	/* a quota granted (again): its measurement starts anew (pf_usage) */
-	if (i >= 0 || child(b, g, PF_IE_TIME_QUOTA) >= 0)
+	if (i >= 0 || child(b, g, PF_IE_TIME_QUOTA) >= 0 || child(b, g, PF_IE_QUOTA_VALIDITY_TIME) >= 0)
 		u->quota_gen++;
 	return 0;
 }

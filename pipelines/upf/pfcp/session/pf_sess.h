@@ -95,7 +95,7 @@ unsigned pf_sess_names_used(void);
  *   Create BAR with a BAR there, Update/Remove BAR of another id   73 / that IE / the BAR
  *   Gate Status other than open/closed per direction   69 / Gate Status
  *   Measurement Method EVENT                      73 / Measurement Method / the URR
- *   Reporting Triggers past PERIO, VOLTH, TIMTH, VOLQU, TIMQU (PF_RT_DONE)
+ *   Reporting Triggers past PERIO, VOLTH, TIMTH, VOLQU, TIMQU, QUVTI, START, STOPT (PF_RT_DONE)
  *                                                 73 / Reporting Triggers / the URR
  *   Measurement Information past MNOP, ISTM and MBQE (measured after the QERs)
  *                                                 73 / Measurement Information / the URR

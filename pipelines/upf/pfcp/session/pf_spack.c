@@ -396,7 +396,7 @@ w_urr(struct wr *w, const struct pf_urr *u)
 		BIT(7, u->quota_holding) |
 		BIT(8, u->vol_thresh.flags || u->vol_thresh.total || u->vol_thresh.ul || u->vol_thresh.dl) |
 		BIT(9, u->vol_quota.flags || u->vol_quota.total || u->vol_quota.ul || u->vol_quota.dl) |
-		BIT(10, u->mnop);
+		BIT(10, u->mnop) | BIT(11, u->quota_validity);
 
 	wvar(w, u->id);
 	wvar(w, m);
@@ -416,6 +416,8 @@ w_urr(struct wr *w, const struct pf_urr *u)
 		w_vol(w, &u->vol_thresh);
 	if (m & BIT(9, 1))
 		w_vol(w, &u->vol_quota);
+	if (m & BIT(11, 1))
+		wvar(w, u->quota_validity);
 }
 
 int
@@ -872,7 +874,7 @@ r_far(struct unp *u, struct pf_far *f)
 
 	memset(f, 0, sizeof(*f));
 	f->id = (uint32_t)rvar(r, UINT32_MAX);
-	m = rvar(r, 0x7ff);
+	m = rvar(r, 0xfff);
 	f->has_fwd = is_bool(m, 0);
 	f->has_ohc = is_bool(m, 1);
 	f->has_tlm = is_bool(m, 2);
@@ -983,6 +985,8 @@ r_urr(struct rd *r, struct pf_urr *u)
 		r_vol(r, &u->vol_thresh);
 	if (m & BIT(9, 1))
 		r_vol(r, &u->vol_quota);
+	if (m & BIT(11, 1))
+		u->quota_validity = (uint32_t)rvar(r, UINT32_MAX);
 	if (u->method & ~(PF_MM_DURAT | PF_MM_VOLUM | PF_MM_EVENT))
 		r->bad = true;
 }

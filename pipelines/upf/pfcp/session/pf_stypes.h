@@ -99,7 +99,8 @@ pf_ohc_v6(const struct pf_ohc *o, int af)
 #define PF_RT_REEMR 0x000001
 #define PF_RT_UPINT 0x000002
 /* the ones reported on (pf_usage); a URR asking any other is refused */
-#define PF_RT_DONE (PF_RT_PERIO | PF_RT_VOLTH | PF_RT_TIMTH | PF_RT_VOLQU | PF_RT_TIMQU)
+#define PF_RT_DONE (PF_RT_PERIO | PF_RT_VOLTH | PF_RT_TIMTH | PF_RT_VOLQU | PF_RT_TIMQU | PF_RT_QUVTI | \
+		    PF_RT_START | PF_RT_STOPT)
 
 /* Measurement Method */
 #define PF_MM_DURAT 0x01
@@ -210,9 +211,10 @@ struct pf_urr {
 	bool has_vol_thresh, has_vol_quota;
 	uint32_t triggers; /* PF_RT_* */
 	uint32_t time_thresh, time_quota, meas_period, quota_holding; /* s; 0: absent */
+	uint32_t quota_validity; /* s (Quota Validity Time); 0: absent */
 	struct pf_volume vol_thresh, vol_quota;
 	bool mnop;         /* Measurement Information MNOP: packets counted too */
-	uint32_t quota_gen; /* one more each Volume or Time Quota the SMF grants (not journalled: a
+	uint32_t quota_gen; /* one more each Volume or Time Quota (or its validity) the SMF grants (not journalled: a
 			     * restart measures afresh) */
 };
 

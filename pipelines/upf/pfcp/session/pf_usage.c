@@ -264,6 +264,25 @@ pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, vo
 			why |= PF_URT_TIMQU;
 			stop = true;
 		}
+		/* a quota no longer valid (TS 29.244 5.2.2.2.1) is as one used up;
+		 * reported when the URR asks (QUVTI) */
+		if (r->quota_validity && !m->exhausted && now_ms - m->born_ms >= (uint64_t)r->quota_validity * 1000) {
+			why |= r->triggers & PF_RT_QUVTI ? PF_URT_QUVTI : 0;
+			stop = true;
+		}
+		/* the start of its traffic (its PDRs forward again), and its stop */
+		if (r->triggers & (PF_RT_START | PF_RT_STOPT)) {
+			if (ul + dl != m->seen) {
+				if (!m->traffic && (r->triggers & PF_RT_START))
+					why |= PF_URT_START;
+				m->traffic = true;
+				m->seen = ul + dl;
+				m->moved_ms = now_ms;
+			} else if (m->traffic && now_ms - m->moved_ms >= PF_USAGE_STOPT_MS) {
+				why |= r->triggers & PF_RT_STOPT ? PF_URT_STOPT : 0;
+				m->traffic = false;
+			}
+		}
 		if (r->has_vol_thresh && (r->triggers & PF_RT_VOLTH) &&
 		    reached(&r->vol_thresh, since(ul, m->rep_ul), since(dl, m->rep_dl)))
 			why |= PF_URT_VOLTH;
@@ -274,11 +293,13 @@ pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, vo
 			while (m->next_ms <= now_ms)
 				m->next_ms += (uint64_t)r->meas_period * 1000;
 		}
-		if (why == 0)
-			continue;
-		pf_usage_report(u, s, m->urr, why, true, abs, aarg, now_ms, now_ntp, &out[n++]);
 		if (stop)
 			m->exhausted = true;
+		if (why == 0) {
+			*rearm |= stop;
+			continue;
+		}
+		pf_usage_report(u, s, m->urr, why, true, abs, aarg, now_ms, now_ntp, &out[n++]);
 		/* a new threshold to watch, or PDRs to stop */
 		*rearm |= stop || (why & PF_URT_VOLTH);
 	}
@@ -346,7 +367,7 @@ pf_usage_next(const struct pf_usage *u, const struct pf_session *s)
 	for (int i = 0; i < u->n_meas; i++) {
 		const struct pf_meas *m = &u->meas[i];
 		const struct pf_urr *r = pf_sess_urr(s, m->urr);
-		uint64_t t[3] = { m->next_ms, 0, 0 };
+		uint64_t t[5] = { m->next_ms, 0, 0, 0, 0 };
 
 		if (r == NULL)
 			continue;
@@ -354,7 +375,13 @@ pf_usage_next(const struct pf_usage *u, const struct pf_session *s)
 			t[1] = m->start_ms + (uint64_t)r->time_thresh * 1000;
 		if (r->time_quota && !m->exhausted)
 			t[2] = m->born_ms + (uint64_t)r->time_quota * 1000;
-		for (int k = 0; k < 3; k++)
+		if (r->quota_validity && !m->exhausted)
+			t[3] = m->born_ms + (uint64_t)r->quota_validity * 1000;
+		/* its traffic's start is looked for at every check (now: due); its
+		 * stop, once it has been quiet long enough */
+		if (r->triggers & (PF_RT_START | PF_RT_STOPT))
+			t[4] = !m->traffic ? (r->triggers & PF_RT_START ? 1 : 0) : m->moved_ms + PF_USAGE_STOPT_MS;
+		for (int k = 0; k < 5; k++)
 			if (t[k] != 0 && (next == 0 || t[k] < next))
 				next = t[k];
 	}

@@ -27,6 +27,14 @@
 #define PF_URT_VOLQU 0x000100
 #define PF_URT_TIMQU 0x000200
 #define PF_URT_TERMR 0x000800
+#define PF_URT_START 0x100000
+#define PF_URT_STOPT 0x200000
+#define PF_URT_QUVTI 0x000008   /* octet 7, bit 4 */
+
+/* STOPT: a URR's traffic stopped once its PDRs forwarded nothing this
+ * long (TS 29.244 leaves the stop's detection to the UP function: an
+ * application's silence, as a flow table would time it out) */
+#define PF_USAGE_STOPT_MS 10000
 
 /* A PDR naming a URR, over the PDR's counter. */
 struct pf_ulink {
@@ -48,7 +56,10 @@ struct pf_meas {
 	uint64_t gone_ul, gone_dl;	/* bytes of links that went */
 	uint64_t rep_ul, rep_dl;	/* bytes already reported */
 	uint64_t gone_ul_p, gone_dl_p, rep_ul_p, rep_dl_p;	/* the same in packets */
-	bool exhausted;		/* its quota (volume or time) is used up: its PDRs forward nothing */
+	bool exhausted;		/* its quota (volume or time) is used up, or no longer valid: its PDRs forward nothing */
+	bool traffic;		/* START/STOPT: its PDRs forward (START reported), until STOPT */
+	uint64_t seen;		/* ... the bytes it had measured when last looked at */
+	uint64_t moved_ms;	/* ... when they last grew */
 	bool mnop;		/* its reports say packets too (Measurement Information MNOP) */
 };
 
@@ -82,7 +93,8 @@ int pf_usage_report(struct pf_usage *u, const struct pf_session *s, uint32_t urr
 		    pf_ctr_abs *abs, void *aarg, uint64_t now_ms, uint32_t now_ntp, struct pf_usage_report *r);
 
 /* The reports due now (volume threshold or quota reached, a period or a
- * time threshold or quota past) into @out (at most PF_SESS_URR_MAX), each
+ * time threshold or quota or a quota's validity past, its traffic started
+ * or stopped) into @out (at most PF_SESS_URR_MAX), each
  * measurement reset as TS 29.244 says (a quota's URR is exhausted: its
  * PDRs stop forwarding); *@rearm: something changed the thresholds or
  * exhaustion the entries carry (the session is to be written again). */
