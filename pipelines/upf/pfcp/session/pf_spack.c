@@ -35,7 +35,7 @@ PACKED_AS(pf_qer, 48);
 PACKED_AS(pf_sdf_rule, 124);
 PACKED_AS(pf_session, 88);
 PACKED_AS(pf_ue_ip, 28);
-PACKED_AS(pf_urr, 152);
+PACKED_AS(pf_urr, 176);
 PACKED_AS(pf_vlan_tag, 6);
 PACKED_AS(pf_volume, 56);
 #endif
@@ -396,7 +396,7 @@ w_urr(struct wr *w, const struct pf_urr *u)
 		BIT(7, u->quota_holding) |
 		BIT(8, u->vol_thresh.flags || u->vol_thresh.total || u->vol_thresh.ul || u->vol_thresh.dl) |
 		BIT(9, u->vol_quota.flags || u->vol_quota.total || u->vol_quota.ul || u->vol_quota.dl) |
-		BIT(10, u->mnop) | BIT(11, u->quota_validity);
+		BIT(10, u->mnop) | BIT(11, u->quota_validity) | BIT(12, u->n_linked);
 
 	wvar(w, u->id);
 	wvar(w, m);
@@ -418,6 +418,11 @@ w_urr(struct wr *w, const struct pf_urr *u)
 		w_vol(w, &u->vol_quota);
 	if (m & BIT(11, 1))
 		wvar(w, u->quota_validity);
+	if (m & BIT(12, 1)) {
+		w8(w, u->n_linked);
+		for (int k = 0; k < u->n_linked; k++)
+			wvar(w, u->linked[k]);
+	}
 }
 
 int
@@ -874,7 +879,7 @@ r_far(struct unp *u, struct pf_far *f)
 
 	memset(f, 0, sizeof(*f));
 	f->id = (uint32_t)rvar(r, UINT32_MAX);
-	m = rvar(r, 0xfff);
+	m = rvar(r, 0x7ff);
 	f->has_fwd = is_bool(m, 0);
 	f->has_ohc = is_bool(m, 1);
 	f->has_tlm = is_bool(m, 2);
@@ -965,7 +970,7 @@ r_urr(struct rd *r, struct pf_urr *u)
 
 	memset(u, 0, sizeof(*u));
 	u->id = (uint32_t)rvar(r, UINT32_MAX);
-	m = rvar(r, 0x7ff);
+	m = rvar(r, 0x1fff);
 	u->has_vol_thresh = is_bool(m, 0);
 	u->has_vol_quota = is_bool(m, 1);
 	u->mnop = is_bool(m, 10);
@@ -987,6 +992,15 @@ r_urr(struct rd *r, struct pf_urr *u)
 		r_vol(r, &u->vol_quota);
 	if (m & BIT(11, 1))
 		u->quota_validity = (uint32_t)rvar(r, UINT32_MAX);
+	if (m & BIT(12, 1)) {
+		u->n_linked = r8(r);
+		if (u->n_linked > PF_URR_LINKED_MAX) {
+			r->bad = true;
+			u->n_linked = 0;
+		}
+		for (int k = 0; k < u->n_linked; k++)
+			u->linked[k] = (uint32_t)rvar(r, UINT32_MAX);
+	}
 	if (u->method & ~(PF_MM_DURAT | PF_MM_VOLUM | PF_MM_EVENT))
 		r->bad = true;
 }
