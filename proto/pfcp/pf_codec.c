@@ -100,6 +100,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_VOL_QUOTA] = {"Volume Quota", 1, ANY, G_NONE, chk_volume},
 	[PF_IE_TIME_QUOTA] = {"Time Quota", 4, ANY, G_NONE, NULL},
 	[PF_IE_QUOTA_VALIDITY_TIME] = {"Quota Validity Time", 4, ANY, G_NONE, NULL},
+	[PF_IE_LINKED_URR_ID] = {"Linked URR ID", 4, ANY, G_NONE, NULL},
 	[PF_IE_START_TIME] = {"Start Time", 4, ANY, G_NONE, NULL},
 	[PF_IE_END_TIME] = {"End Time", 4, ANY, G_NONE, NULL},
 	[PF_IE_QUERY_URR] = {"Query URR", 0, ANY, G_WALK, NULL},
@@ -238,11 +239,13 @@ static const struct pf_rule r_update_far[] = {{PF_IE_FAR_ID, M, 1}, {PF_IE_APPLY
 static const struct pf_rule r_create_urr[] = {{PF_IE_URR_ID, M, 1}, {PF_IE_MEAS_METHOD, M, 1},
 	{PF_IE_REPORTING_TRIGGERS, M, 1}, {PF_IE_MEAS_PERIOD, O, 1}, {PF_IE_VOL_THRESH, O, 1},
 	{PF_IE_VOL_QUOTA, O, 1}, {PF_IE_TIME_THRESH, O, 1}, {PF_IE_TIME_QUOTA, O, 1},
-	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, {PF_IE_MEAS_INFO, O, 1}, {PF_IE_QUOTA_VALIDITY_TIME, O, 1}, END};
+	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, {PF_IE_MEAS_INFO, O, 1}, {PF_IE_QUOTA_VALIDITY_TIME, O, 1},
+	{PF_IE_LINKED_URR_ID, O, 8}, END};
 static const struct pf_rule r_update_urr[] = {{PF_IE_URR_ID, M, 1}, {PF_IE_MEAS_METHOD, O, 1},
 	{PF_IE_REPORTING_TRIGGERS, O, 1}, {PF_IE_MEAS_PERIOD, O, 1}, {PF_IE_VOL_THRESH, O, 1},
 	{PF_IE_VOL_QUOTA, O, 1}, {PF_IE_TIME_THRESH, O, 1}, {PF_IE_TIME_QUOTA, O, 1},
-	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, {PF_IE_MEAS_INFO, O, 1}, {PF_IE_QUOTA_VALIDITY_TIME, O, 1}, END};
+	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, {PF_IE_MEAS_INFO, O, 1}, {PF_IE_QUOTA_VALIDITY_TIME, O, 1},
+	{PF_IE_LINKED_URR_ID, O, 8}, END};
 static const struct pf_rule r_create_qer[] = {{PF_IE_QER_ID, M, 1}, {PF_IE_GATE_STATUS, M, 1},
 	{PF_IE_QER_CORR_ID, O, 1}, {PF_IE_MBR, O, 1}, {PF_IE_GBR, O, 1}, {PF_IE_QFI, O, 1}, END};
 static const struct pf_rule r_update_qer[] = {{PF_IE_QER_ID, M, 1}, {PF_IE_GATE_STATUS, O, 1},

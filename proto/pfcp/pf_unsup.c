@@ -49,7 +49,6 @@ static const struct refused {
 	{g, PF_IE_SUB_TIME_THRESH, "Subsequent Time Threshold"},                              \
 	{g, PF_IE_INACT_DETECT_TIME, "Inactivity Detection Time"},                            \
 	{g, PF_IE_DROPPED_DL_THRESH, "Dropped DL Traffic Threshold"},                         \
-	{g, PF_IE_LINKED_URR_ID, "Linked URR ID"},                                            \
 	{g, PF_IE_FAR_ID, "FAR ID for Quota Action"},                                         \
 	{g, PF_IE_TIME_QUOTA_MECH, "Time Quota Mechanism"},                                   \
 	{g, PF_IE_AGGREGATED_URRS, "Aggregated URRs"},                                        \

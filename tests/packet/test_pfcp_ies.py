@@ -19,7 +19,7 @@ from pfcp_smf import cause_of, usage_of  # noqa: E402
 from pfcp_upf import gpdu, tables, upf_pfcp  # noqa: E402
 from scapy.contrib.pfcp import (IE_FAR_Id, IE_FTEID, IE_ForwardingPolicy, IE_MeasurementInformation,  # noqa: E402
                                 IE_MeasurementMethod, IE_NotImplemented, IE_PDNType, IE_PDR_Id,
-                                IE_PFCPSMReqFlags, IE_Precedence, IE_QERCorrelationId, IE_QFI,
+                                IE_Precedence, IE_QERCorrelationId, IE_QFI,
                                 IE_QuotaHoldingTime, IE_ReportingTriggers, IE_SDF_Filter, IE_URR_Id,
                                 IE_UpdateFAR, IE_UpdateForwardingParameters, IE_UpdateURR, IE_CreateURR,
                                 IE_MeasurementPeriod, IE_VolumeThreshold,
@@ -86,8 +86,9 @@ def mod(smf, up_seid, ies):
 # each: what it adds to an OAI-shaped establishment (UL PDR 1 to FAR 1, DL PDR 2 to FAR 2,
 # URR 1), and the answer: (Cause, Offending IE, Failed Rule)
 EST_REFUSALS = [
-    ("a Reporting Trigger never fired (START)",
-     lambda l: replace(rule(l, CREATE_URR, 1), 37, IE_ReportingTriggers(volume_threshold=1, start_of_traffic=1)),
+    ("a Reporting Trigger never fired (DROTH)",
+     lambda l: replace(rule(l, CREATE_URR, 1), 37, IE_ReportingTriggers(volume_threshold=1,
+                                                                       dropped_dl_traffic_threshold=1)),
      (73, 37, (3, 1))),
     ("Quota Holding Time (no QUHTI report)",
      lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_QuotaHoldingTime(time_value=30)), (73, 71, (3, 1))),
@@ -98,8 +99,8 @@ EST_REFUSALS = [
      lambda l: replace(rule(l, CREATE_URR, 1), 62, IE_MeasurementMethod(VOLUM=1, EVENT=1)), (73, 62, (3, 1))),
     ("FAR ID for Quota Action", lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_FAR_Id(id=2)),
      (76, 108, None)),
-    ("Quota Validity Time", lambda l: rule(l, CREATE_URR, 1).IE_list.append(raw_ie(181, b"\0\0\0\x1e")),
-     (76, 181, None)),
+    ("a Linked URR ID of no URR of the session",
+     lambda l: rule(l, CREATE_URR, 1).IE_list.append(raw_ie(82, b"\0\0\0\x63")), (73, 82, (3, 1))),
     ("Forwarding Policy (none configured)",
      lambda l: child(rule(l, CREATE_FAR, 1), FWD).IE_list.append(
          IE_ForwardingPolicy(policy_identifier_length=3, policy_identifier=b"web")), (70, 41, None)),
@@ -241,9 +242,8 @@ def test_refused_modifications_change_nothing():
             l = smf.est_ies(0xa01, "10.45.10.1", ul_addr="192.0.2.1", ul_teid=0x7a01)
             qfi_twin(l, 5)
             cases = [
-                ("DROBU", [retarget, IE_PFCPSMReqFlags(DROBU=1)], (76, 49, None)),
-                ("an Update URR asking STOPT", [retarget, IE_UpdateURR(IE_list=[
-                    IE_URR_Id(id=1), IE_ReportingTriggers(stop_of_traffic=1)])], (73, 37, (3, 1))),
+                ("an Update URR asking DROTH", [retarget, IE_UpdateURR(IE_list=[
+                    IE_URR_Id(id=1), IE_ReportingTriggers(dropped_dl_traffic_threshold=1)])], (73, 37, (3, 1))),
                 ("an Update URR with a Quota Holding Time", [retarget, IE_UpdateURR(IE_list=[
                     IE_URR_Id(id=1), IE_QuotaHoldingTime(time_value=5)])], (73, 71, (3, 1))),
                 ("Redirect Information", [bad_fwd], (76, 38, None)),

@@ -1882,6 +1882,46 @@ def test_start_stop_of_traffic_and_quota_validity():
                 expect_eq(cause_of(smf.delete(s_["up_seid"])), 1, "deleted")
             expect_eq(tables(dp), base, "nothing left")
 
+
+@R.test
+def test_linked_usage_reporting():
+    """Linked URR ID and LIUSA (TS 29.244 5.2.2.4): URR 2 (DURAT, LIUSA, linked to URR 1)
+    reports in the same Session Report Request as URR 1 when URR 1's volume threshold is
+    crossed, trigger LIUSA; a Linked URR ID naming no URR of the session is refused (73,
+    Offending IE Linked URR ID, the URR)."""
+    import struct
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header
+    from scapy.contrib.pfcp import (IE_CreateURR, IE_URR_Id, IE_MeasurementMethod, IE_ReportingTriggers,
+                                    IE_NotImplemented)
+    g = [Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+         UDP(sport=2152, dport=2152) / GTP_U_Header(teid=0x7e21, gtp_type=255) /
+         IP(src="10.45.15.1", dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(b"z" * 500) for _ in range(4)]
+    linked = IE_CreateURR(IE_list=[IE_URR_Id(id=2), IE_MeasurementMethod(DURAT=1),
+                                   IE_ReportingTriggers(linked_usage_reporting=1),
+                                   IE_NotImplemented(ietype=82, data=struct.pack("!I", 1))])
+    dangling = IE_CreateURR(IE_list=[IE_URR_Id(id=3), IE_MeasurementMethod(DURAT=1),
+                                     IE_ReportingTriggers(linked_usage_reporting=1),
+                                     IE_NotImplemented(ietype=82, data=struct.pack("!I", 9))])
+    with upf_pfcp(n3=g) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            r, _ = smf.open_session(cp_seid=0xe20, ue="10.45.15.2", gnb="192.0.2.10", gnb_teid=0xe20, ul_teid=0x7e20,
+                                    more=[dangling])
+            expect_eq((cause_of(r), S.ie(r, 40).type if S.ie(r, 40) is not None else None), (73, 82),
+                      "a Linked URR ID of no URR: refused, offending Linked URR ID")
+            r, s_ = smf.open_session(cp_seid=0xe21, ue="10.45.15.1", gnb="192.0.2.10", gnb_teid=0xe21, ul_teid=0x7e21,
+                                     vol_threshold=1000, more=[linked])
+            expect_eq(cause_of(r), 1, "established with URR 2 linked to URR 1")
+            dp.phase(["n3"])
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=10.0)
+            expect(rep is not None, "a Session Report Request")
+            u = usage_of(rep[0], 80)
+            expect(u.get(1) is not None and u[1][0][0] & 0x02, "URR 1: VOLTH: %r" % u)
+            expect(u.get(2) is not None and u[2][0][1] & 0x04, "URR 2 in the same request: LIUSA: %r" % u)
+            expect_eq(cause_of(smf.delete(s_["up_seid"])), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
 if __name__ == "__main__":
     if not os.access(sxcd_path(), os.X_OK):
         print("not ok - sxcd: %s missing (build first)" % sxcd_path())

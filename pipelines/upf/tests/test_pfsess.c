@@ -1093,7 +1093,7 @@ far_with(uint16_t type, const uint8_t *v, uint16_t n)
  * rule it is in, and what is done accepted */
 START_TEST(check_unacted)
 {
-	static const uint32_t bad_rt[] = {PF_RT_QUHTI, PF_RT_DROTH, PF_RT_LIUSA,
+	static const uint32_t bad_rt[] = {PF_RT_QUHTI, PF_RT_DROTH,
 		PF_RT_ENVCL, PF_RT_MACAR, PF_RT_EVETH, PF_RT_EVEQU, PF_RT_IPMJL, PF_RT_REEMR,
 		PF_RT_UPINT, PF_RT_VOLTH | 0x000004};
 	static const uint8_t bad_mi[] = {0x02, 0x04, 0x20, 0x40, 0x80, PF_MI_MNOP | 0x02};

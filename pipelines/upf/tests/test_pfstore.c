@@ -202,6 +202,14 @@ sess_rich(void)
 	pf_enc_ie(&e, PF_IE_REPORTING_TRIGGERS, rt, sizeof(rt));
 	pf_enc_volume(&e, PF_IE_VOL_QUOTA, &q);
 	pf_enc_u32(&e, PF_IE_TIME_QUOTA, 3600);
+	pf_enc_u32(&e, PF_IE_QUOTA_VALIDITY_TIME, 600);
+	pf_enc_group_end(&e);
+	/* one reporting with it (LIUSA) */
+	pf_enc_group(&e, PF_IE_CREATE_URR);
+	pf_enc_u32(&e, PF_IE_URR_ID, 10);
+	pf_enc_u8(&e, PF_IE_MEAS_METHOD, 0x02);
+	pf_enc_ie(&e, PF_IE_REPORTING_TRIGGERS, (const uint8_t[]){0x80, 0x00}, 2);
+	pf_enc_u32(&e, PF_IE_LINKED_URR_ID, 9);
 	pf_enc_group_end(&e);
 	pf_enc_group(&e, PF_IE_CREATE_BAR);
 	pf_enc_u8(&e, PF_IE_BAR_ID, 2);
@@ -212,7 +220,8 @@ sess_rich(void)
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(pf_decode(b, (size_t)n, &M).kind, PF_OK);
 	ck_assert_int_eq(pf_sess_establish(&M, &s, &f), 0);
-	ck_assert(s->n_pdr == 2 && s->n_far == 2 && s->n_qer == 2 && s->n_urr == 1 && s->bar.present);
+	ck_assert(s->n_pdr == 2 && s->n_far == 2 && s->n_qer == 2 && s->n_urr == 2 && s->bar.present);
+	ck_assert(s->urr[0].quota_validity == 600 && s->urr[1].n_linked == 1 && s->urr[1].linked[0] == 9);
 	ck_assert(s->pdr[1].n_sdf == 2 && s->pdr[1].app != 0 && s->pdr[1].ue.has_v4 && s->pdr[1].ue.has_v6);
 	return s;
 }
@@ -373,6 +382,10 @@ sess_eq(const struct pf_session *x, const struct pf_session *y)
 		EQ(time_quota);
 		EQ(meas_period);
 		EQ(quota_holding);
+		EQ(quota_validity);
+		EQ(n_linked);
+		for (int k = 0; k < a->n_linked; k++)
+			EQ(linked[k]);
 		EQ(vol_thresh.flags);
 		EQ(vol_thresh.total);
 		EQ(vol_thresh.ul);

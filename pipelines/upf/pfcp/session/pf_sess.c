@@ -803,6 +803,16 @@ parse_urr(struct bld *b, int g, bool upd)
 	opt_u32(b, g, PF_IE_TIME_THRESH, &u->time_thresh);
 	opt_u32(b, g, PF_IE_TIME_QUOTA, &u->time_quota);
 	opt_u32(b, g, PF_IE_QUOTA_VALIDITY_TIME, &u->quota_validity);
+	/* Linked URR IDs (TS 29.244 5.2.2.4): the list sent is the list (checked in check_refs) */
+	if (child(b, g, PF_IE_LINKED_URR_ID) >= 0) {
+		u->n_linked = 0;
+		for (i = pf_find(b->m, g, PF_IE_LINKED_URR_ID, -1); i >= 0; i = pf_find(b->m, g, PF_IE_LINKED_URR_ID, i)) {
+			if (u->n_linked == PF_URR_LINKED_MAX)
+				return fail(b, PF_CAUSE_NO_RESOURCES, PF_IE_LINKED_URR_ID, PF_RULE_URR, id);
+			if (pf_get_u32(ie_at(b, i), &u->linked[u->n_linked++]) != 0)
+				return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_LINKED_URR_ID, 0, 0);
+		}
+	}
 	opt_u32(b, g, PF_IE_QUOTA_HOLDING_TIME, &u->quota_holding);
 	if (u->quota_holding != 0) /* nothing watches a quota for idleness: no QUHTI report */
 		return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_QUOTA_HOLDING_TIME, PF_RULE_URR, id);
@@ -977,6 +987,11 @@ check_refs(struct bld *b)
 				return dangling(b, p, PF_RULE_URR, p->urr[k], b->rm_urr, b->n_rm_urr,
 					PF_IE_REMOVE_URR, PF_IE_URR_ID);
 	}
+	/* a linked URR is one of the session's, another than itself */
+	for (i = 0; i < b->n_urr; i++)
+		for (k = 0; k < b->urr[i].n_linked; k++)
+			if (b->urr[i].linked[k] == b->urr[i].id || b_urr(b, b->urr[i].linked[k]) == NULL)
+				return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_LINKED_URR_ID, PF_RULE_URR, b->urr[i].id);
 	for (i = 0; i < b->n_far; i++) {
 		const struct pf_far *r = &b->far[i];
 

@@ -95,8 +95,9 @@ unsigned pf_sess_names_used(void);
  *   Create BAR with a BAR there, Update/Remove BAR of another id   73 / that IE / the BAR
  *   Gate Status other than open/closed per direction   69 / Gate Status
  *   Measurement Method EVENT                      73 / Measurement Method / the URR
- *   Reporting Triggers past PERIO, VOLTH, TIMTH, VOLQU, TIMQU, QUVTI, START, STOPT (PF_RT_DONE)
+ *   Reporting Triggers past PERIO, VOLTH, TIMTH, VOLQU, TIMQU, QUVTI, START, STOPT, LIUSA (PF_RT_DONE)
  *                                                 73 / Reporting Triggers / the URR
+ *   a Linked URR ID naming itself or no URR of the session  73 / Linked URR ID / the URR
  *   Measurement Information past MNOP, ISTM and MBQE (measured after the QERs)
  *                                                 73 / Measurement Information / the URR
  *   Quota Holding Time not 0 (no QUHTI report)    73 / Quota Holding Time / the URR

@@ -18,6 +18,7 @@
 #define PF_SESS_FAR_MAX 64
 #define PF_SESS_QER_MAX 32
 #define PF_SESS_URR_MAX 32
+#define PF_URR_LINKED_MAX 4	/* Linked URR IDs of one URR */
 #define PF_SESS_SDF_MAX 8
 #define PF_SESS_PDR_QER_MAX 4
 #define PF_SESS_PDR_URR_MAX 8
@@ -100,7 +101,7 @@ pf_ohc_v6(const struct pf_ohc *o, int af)
 #define PF_RT_UPINT 0x000002
 /* the ones reported on (pf_usage); a URR asking any other is refused */
 #define PF_RT_DONE (PF_RT_PERIO | PF_RT_VOLTH | PF_RT_TIMTH | PF_RT_VOLQU | PF_RT_TIMQU | PF_RT_QUVTI | \
-		    PF_RT_START | PF_RT_STOPT)
+		    PF_RT_START | PF_RT_STOPT | PF_RT_LIUSA)
 
 /* Measurement Method */
 #define PF_MM_DURAT 0x01
@@ -212,6 +213,8 @@ struct pf_urr {
 	uint32_t triggers; /* PF_RT_* */
 	uint32_t time_thresh, time_quota, meas_period, quota_holding; /* s; 0: absent */
 	uint32_t quota_validity; /* s (Quota Validity Time); 0: absent */
+	uint8_t n_linked;
+	uint32_t linked[PF_URR_LINKED_MAX]; /* Linked URR IDs: this one reports (LIUSA) with each */
 	struct pf_volume vol_thresh, vol_quota;
 	bool mnop;         /* Measurement Information MNOP: packets counted too */
 	uint32_t quota_gen; /* one more each Volume or Time Quota (or its validity) the SMF grants (not journalled: a

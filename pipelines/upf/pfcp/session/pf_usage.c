@@ -303,6 +303,27 @@ pf_usage_due(struct pf_usage *u, const struct pf_session *s, pf_ctr_abs *abs, vo
 		/* a new threshold to watch, or PDRs to stop */
 		*rearm |= stop || (why & PF_URT_VOLTH);
 	}
+	/* linked usage reporting (TS 29.244 5.2.2.4): a URR asking LIUSA reports
+	 * with any of its linked URRs that reported, in the same message */
+	for (int i = 0, n0 = n; i < u->n_meas && n < PF_SESS_URR_MAX; i++) {
+		struct pf_meas *m = &u->meas[i];
+		const struct pf_urr *r = pf_sess_urr(s, m->urr);
+		int self = -1;
+		bool with = false;
+
+		if (r == NULL || !(r->triggers & PF_RT_LIUSA))
+			continue;
+		for (int k = 0; k < n0; k++) {
+			if (out[k].urr_id == m->urr)
+				self = k;
+			for (int j = 0; j < r->n_linked && !with; j++)
+				with = out[k].urr_id == r->linked[j];
+		}
+		if (with && self >= 0)
+			out[self].trigger |= PF_URT_LIUSA;   /* it reports anyway: for both reasons */
+		else if (with)
+			pf_usage_report(u, s, m->urr, PF_URT_LIUSA, true, abs, aarg, now_ms, now_ntp, &out[n++]);
+	}
 	return n;
 }
 

@@ -27,6 +27,7 @@
 #define PF_URT_VOLQU 0x000100
 #define PF_URT_TIMQU 0x000200
 #define PF_URT_TERMR 0x000800
+#define PF_URT_LIUSA 0x000400
 #define PF_URT_START 0x100000
 #define PF_URT_STOPT 0x200000
 #define PF_URT_QUVTI 0x000008   /* octet 7, bit 4 */
@@ -94,7 +95,7 @@ int pf_usage_report(struct pf_usage *u, const struct pf_session *s, uint32_t urr
 
 /* The reports due now (volume threshold or quota reached, a period or a
  * time threshold or quota or a quota's validity past, its traffic started
- * or stopped) into @out (at most PF_SESS_URR_MAX), each
+ * or stopped; and, LIUSA, each URR linked to one reporting) into @out (at most PF_SESS_URR_MAX), each
  * measurement reset as TS 29.244 says (a quota's URR is exhausted: its
  * PDRs stop forwarding); *@rearm: something changed the thresholds or
  * exhaustion the entries carry (the session is to be written again). */
