@@ -269,6 +269,9 @@ lane_tier e2e-overlay-esp bash tests/e2e/overlay_esp.sh
 lane_tier e2e-overlay-repair bash tests/e2e/overlay_repair.sh
 # a UE (TUN behind a simulated gNB) through the UPF to a local DN and over N9
 lane_tier e2e-upf bash tests/e2e/upf.sh
+# two sxdp UPFs chained (UL CL at A, anchor at B over N9 on the overlay), one SMF: breakout, N9 both ways,
+# usage at both, an end marker relayed on a path switch, deletion at both
+lane_tier e2e-upf-chain bash tests/e2e/upf_chain.sh
 # the same intents as e2e-sxcd-stressed's over an IPv6 WAN link (address6, a link-local gateway6 sxdp
 # solicits) to the kernel's VXLAN over IPv6
 lane_tier e2e-sxcd6 env SXCD_UNDERLAY=6 bash tests/e2e/sxcd.sh

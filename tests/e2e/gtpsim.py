@@ -4,8 +4,10 @@ in front of a data network. IP packets (IPv4, IPv6) the kernel routes into its T
 device leave as G-PDUs (our TEID toward sxdp, a PDU Session Container of
 our direction with our QFI) from a UDP socket on port 2152; G-PDUs from
 sxdp are checked (TEID, container direction, QFI) and their T-PDUs written
-to the TUN device. Echo requests are answered. On SIGTERM it writes what
-it saw as JSON to --stats.
+to the TUN device. Echo requests are answered; end markers to our TEID are
+counted (end_marker; in other too, as any other message). On SIGTERM it
+writes what it saw as JSON to --stats and stops; on SIGUSR1 it writes it
+(whole: a file renamed into place) and goes on.
 
     gtpsim.py --tun NAME --local IP --peer IP --teid-out N --teid-in N  (IPv4 or IPv6)
               --psc ul|dl --qfi N --want-qfi N --ready FILE --stats FILE
@@ -77,7 +79,7 @@ def main():
     a = ap.parse_args()
     out_type = 1 if a.psc == "ul" else 0
     st = {"sent": 0, "received": 0, "bad_teid": 0, "bad_psc": 0, "bad_qfi": 0, "malformed": 0,
-          "echo": 0, "other": 0}
+          "echo": 0, "other": 0, "end_marker": 0}
     tun = open_tun(a.tun)
     # GTP-U over IPv4 or IPv6, as the addresses are (over IPv6 the kernel
     # drops a datagram whose UDP checksum is wrong or zero, RFC 8200 8.1)
@@ -95,6 +97,8 @@ def main():
             st["echo"] += 1
         elif mtype != 255:
             st["other"] += 1
+            if mtype == 254 and teid == a.teid_in:   # an end marker into our tunnel (TS 29.281 7.3.2)
+                st["end_marker"] += 1
         elif teid != a.teid_in:
             st["bad_teid"] += 1
         elif pdu_type != 1 - out_type:
@@ -118,6 +122,13 @@ def main():
             json.dump(st, f)
         sys.exit(0)
     signal.signal(signal.SIGTERM, done)
+
+    def dump(*_):
+        tmp = a.stats + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(st, f)
+        os.replace(tmp, a.stats)
+    signal.signal(signal.SIGUSR1, dump)
     with open(a.ready, "w") as f:
         f.write("ready\n")
     while True:

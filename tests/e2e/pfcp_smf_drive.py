@@ -8,7 +8,10 @@ script runs traffic.
     pfcp_smf_drive.py call SOCKET OP [KEY=VALUE...]     (prints the answer as JSON)
 
 OPs: associate; ulcl cp_seid= ue= gnb= gnb_teid= anchor= anchor_teid= dn_prefix=;
-modify up_seid= cp_seid= far= (gnb= gnb_teid= | buffer=1); delete up_seid=;
+psa cp_seid= ue= n3= [n3_teid=] [peer= peer_teid=] (the anchor's session, psa_ies);
+n9_pdr up_seid= pdr= far= ue= (a Modification: one more downlink PDR on an N9
+F-TEID the UPF chooses, to FAR far, URR pdr);
+modify up_seid= cp_seid= far= (gnb= gnb_teid= [sndem=1] | buffer=1); delete up_seid=;
 heartbeat (our Heartbeat Request: the UPF's Recovery Time Stamp); reports (the Session
 Report Requests the UPF sent, and the Heartbeats); quit.
 Run with Debian's /usr/bin/python3 (scapy)."""
@@ -83,6 +86,57 @@ class DriveSmf(Smf):
                 self.take(p, src)
 
 
+def psa_ies(smf, cp_seid, ue, n3, n3_teid=None, peer=None, peer_teid=None, n3_ni="core", n6_ni="internet",
+            qfi=9):
+    """A Session Establishment Request's IEs for the session's anchor (PSA) behind an
+    I-UPF: from the PSA's side the I-UPF is its Access (TS 29.244 5.2.1).
+      PDR 1: uplink from Access (F-TEID n3_teid on address n3, else CHOOSE), OHR 0 -> FAR 1:
+        to Core (N6, Network Instance n6_ni);
+      PDR 2: downlink from Core (the UE's address) -> FAR 2: to Access, into the I-UPF's N9
+        tunnel (peer, peer_teid; without one, no Outer Header Creation yet).
+    QER 1 (gate open, QFI) and URR n (volume) on each PDR n."""
+    fteid = (S.IE_FTEID(V4=1, TEID=n3_teid, ipv4=n3) if n3_teid is not None else
+             S.IE_FTEID(V4=1, CH=1, CHID=1, choose_id=1))
+    pdis = {1: [S.IE_SourceInterface(interface=0), fteid, S.IE_NetworkInstance(instance=n3_ni),
+                S.IE_UE_IP_Address(V4=1, ipv4=ue)],
+            2: [S.IE_SourceInterface(interface=1), S.IE_NetworkInstance(instance=n6_ni),
+                S.IE_UE_IP_Address(V4=1, SD=1, ipv4=ue)]}
+    l = [smf.node_id(), smf.fseid(cp_seid)]
+    for i in (1, 2):
+        pdr = [S.IE_PDR_Id(id=i), S.IE_Precedence(precedence=200), S.IE_PDI(IE_list=pdis[i])]
+        if i == 1:
+            pdr.append(S.IE_OuterHeaderRemoval(header=0))
+        l.append(S.IE_CreatePDR(IE_list=pdr + [S.IE_FAR_Id(id=i), S.IE_URR_Id(id=i), S.IE_QER_Id(id=1)]))
+    dl = [S.IE_DestinationInterface(interface=0), S.IE_NetworkInstance(instance=n3_ni)]
+    if peer is not None:
+        dl.append(smf.ohc(peer, peer_teid))
+    l += [
+        S.IE_CreateFAR(IE_list=[S.IE_FAR_Id(id=1), S.IE_ApplyAction(FORW=1), S.IE_ForwardingParameters(IE_list=[
+            S.IE_DestinationInterface(interface=1), S.IE_NetworkInstance(instance=n6_ni)])]),
+        S.IE_CreateFAR(IE_list=[S.IE_FAR_Id(id=2), S.IE_ApplyAction(FORW=1), S.IE_ForwardingParameters(IE_list=dl)]),
+        S.IE_CreateQER(IE_list=[S.IE_QER_Id(id=1), S.IE_GateStatus(ul=0, dl=0), S.IE_QFI(QFI=qfi)]),
+    ]
+    for i in (1, 2):
+        l.append(S.IE_CreateURR(IE_list=[S.IE_URR_Id(id=i), S.IE_MeasurementMethod(VOLUM=1),
+                                         S.IE_ReportingTriggers(volume_threshold=1),
+                                         S.IE_VolumeThreshold(TOVOL=1, total=1 << 40)]))
+    return l
+
+
+def n9_pdr_ies(pdr, far, ue, n9_ni="core", chid=3):
+    """A Session Modification Request's IEs: Create PDR `pdr` (downlink from Core on an N9
+    F-TEID the UPF chooses, CHOOSE ID chid, the UE's address, OHR 0) -> FAR `far`, its own
+    URR (id pdr), QER 1: the new tunnel an anchor's downlink is switched to."""
+    pdi = [S.IE_SourceInterface(interface=1), S.IE_FTEID(V4=1, CH=1, CHID=1, choose_id=chid),
+           S.IE_NetworkInstance(instance=n9_ni), S.IE_UE_IP_Address(V4=1, SD=1, ipv4=ue)]
+    return [S.IE_CreatePDR(IE_list=[S.IE_PDR_Id(id=pdr), S.IE_Precedence(precedence=200), S.IE_PDI(IE_list=pdi),
+                                    S.IE_OuterHeaderRemoval(header=0), S.IE_FAR_Id(id=far), S.IE_URR_Id(id=pdr),
+                                    S.IE_QER_Id(id=1)]),
+            S.IE_CreateURR(IE_list=[S.IE_URR_Id(id=pdr), S.IE_MeasurementMethod(VOLUM=1),
+                                    S.IE_ReportingTriggers(volume_threshold=1),
+                                    S.IE_VolumeThreshold(TOVOL=1, total=1 << 40)])]
+
+
 def cause(r):
     c = S.ie(r, S.IE_CAUSE) if r is not None else None
     return c.cause if c is not None else None
@@ -114,6 +168,24 @@ def handle(smf, op, a):
             smf.up_of[num("cp_seid")] = sess["up_seid"]
         return dict({"cause": cause(r), "up_seid": sess["up_seid"],
                      "fteids": {str(k): list(v) for k, v in sess["fteids"].items()}},
+                    **({} if cause(r) == 1 else refusal(r)))
+    if op == "psa":
+        seq = smf.next_seq()
+        r = smf.request(smf.wrap(S.PFCPSessionEstablishmentRequest(IE_list=psa_ies(
+            smf, num("cp_seid"), a["ue"], a["n3"], n3_teid=num("n3_teid") if "n3_teid" in a else None,
+            peer=a.get("peer"), peer_teid=num("peer_teid") if "peer_teid" in a else None)), seq, seid=0), seq=seq)
+        f = S.ie(r, S.IE_FSEID_T) if r is not None else None
+        up = f.seid if f is not None else 0
+        if up:
+            smf.up_of[num("cp_seid")] = up
+        return dict({"cause": cause(r), "up_seid": up,
+                     "fteids": {str(k): list(v) for k, v in S.created_fteids(r).items()}},
+                    **({} if cause(r) == 1 else refusal(r)))
+    if op == "n9_pdr":
+        seq = smf.next_seq()
+        r = smf.request(smf.wrap(S.PFCPSessionModificationRequest(IE_list=n9_pdr_ies(
+            num("pdr"), num("far"), a["ue"])), seq, seid=num("up_seid")), seq=seq)
+        return dict({"cause": cause(r), "fteids": {str(k): list(v) for k, v in S.created_fteids(r).items()}},
                     **({} if cause(r) == 1 else refusal(r)))
     if op == "modify":
         buf = str(a.get("buffer", "0")) in ("1", "true")
