@@ -60,11 +60,14 @@ def replace(g, t, new):
     g.IE_list = [new if x.ietype == t else x for x in g.IE_list]
 
 
-def qfi_twin(l, qfi, sdf=None):
-    """PDR 5: PDR 1 again (its PDI, its FAR) at precedence 100 with QFI @qfi (and @sdf)."""
-    p = copy.deepcopy(rule(l, CREATE_PDR, 1))
-    replace(p, 56, IE_PDR_Id(id=5))
+def qfi_twin(l, qfi, sdf=None, of=1, pid=5, far=None):
+    """PDR @pid: PDR @of again (its PDI, its FAR, or FAR @far) at precedence 100 with QFI @qfi
+    (and @sdf)."""
+    p = copy.deepcopy(rule(l, CREATE_PDR, of))
+    replace(p, 56, IE_PDR_Id(id=pid))
     replace(p, 29, IE_Precedence(precedence=100))
+    if far is not None:
+        replace(p, 108, IE_FAR_Id(id=far))
     child(p, PDI).IE_list += [IE_QFI(QFI=qfi)] + ([sdf] if sdf is not None else [])
     l.append(p)
 
@@ -127,7 +130,8 @@ EST_REFUSALS = [
     ("an SDF Filter whose UE side is another address",
      lambda l: child(rule(l, CREATE_PDR, 1), PDI).IE_list.append(
          sdf("permit out 17 from 10.10.0.0/24 to 10.46.0.1")), (73, 23, (0, 1))),
-    ("two PDRs of one tunnel told apart by their QFI alone", lambda l: qfi_twin(l, 5), (73, 124, (0, 5))),
+    ("two downlink PDRs (from N6: no QFI) told apart by their QFI alone",
+     lambda l: qfi_twin(l, 5, of=2, pid=6), (73, 124, (0, 6))),
 ]
 
 
@@ -240,7 +244,7 @@ def test_refused_modifications_change_nothing():
             bad_tlm = copy.deepcopy(retarget)
             child(bad_tlm, 11).IE_list.append(raw_ie(30, b"\xb8\xe0"))
             l = smf.est_ies(0xa01, "10.45.10.1", ul_addr="192.0.2.1", ul_teid=0x7a01)
-            qfi_twin(l, 5)
+            qfi_twin(l, 5, of=2, pid=6)
             cases = [
                 ("an Update URR asking DROTH", [retarget, IE_UpdateURR(IE_list=[
                     IE_URR_Id(id=1), IE_ReportingTriggers(dropped_dl_traffic_threshold=1)])], (73, 37, (3, 1))),
@@ -249,7 +253,8 @@ def test_refused_modifications_change_nothing():
                 ("Redirect Information", [bad_fwd], (76, 38, None)),
                 ("a TLM mask of part of the DSCP", [bad_tlm], (73, 30, (1, 2))),
                 ("User Plane Inactivity Timer", [retarget, raw_ie(117, b"\0\0\0\x3c")], (76, 117, None)),
-                ("a PDR told from PDR 1 by its QFI alone", [retarget, rule(l, CREATE_PDR, 5)], (73, 124, (0, 5))),
+                ("a downlink PDR told from PDR 2 by its QFI alone", [retarget, rule(l, CREATE_PDR, 6)],
+                 (73, 124, (0, 6))),
             ]
             for what, ies, want in cases:
                 r = mod(smf, up, ies)
@@ -264,6 +269,52 @@ def test_refused_modifications_change_nothing():
             dl = [e for e in tables(dp)["sessions_downlink"] if e["match"]["ue"] == "10.45.10.1"]
             expect_eq([e["params"]["teid"] for e in dl], [0xa2], "the downlink to the new TEID")
             expect_eq(cause_of(smf.delete(up)), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
+
+
+@R.test
+def test_qfi_separated_default_pdrs():
+    """Two default PDRs of one N3 tunnel told apart by their QFIs alone (TS 29.244 5.2.1: a
+    PDI's QFI is matched): PDR 5 (QFI 5, precedence 100) to FAR 3 (DROP), PDR 1 (QFI 9,
+    precedence 255) to FAR 1 (N6). PDR 5 is an app of QFI 5 (of both families) with its
+    termination; the G-PDUs whose container says QFI 5 are dropped as its FAR says, QFI 9's
+    forward. Deleted, nothing stays."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.gtp import GTP_U_Header, GTPPDUSessionContainer
+    from scapy.contrib.pfcp import IE_CreateFAR
+
+    def g(qfi):
+        return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+                UDP(sport=2152, dport=2152) / GTP_U_Header(teid=0x7b01, gtp_type=255, next_ex=0x85) /
+                GTPPDUSessionContainer(type=1, QFI=qfi) / IP(src="10.45.11.1", dst="10.10.0.5") /
+                UDP(sport=4000, dport=7777) / Raw(b"q" * 64))
+    with upf_pfcp(n3=[g(5), g(5), g(9), g(9), g(9)]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            l = smf.est_ies(0xb01, "10.45.11.1", gnb="192.0.2.10", gnb_teid=0xb1, ul_addr="192.0.2.1",
+                            ul_teid=0x7b01)
+            qfi_twin(l, 5, far=3)
+            child(rule(l, CREATE_PDR, 1), PDI).IE_list.append(IE_QFI(QFI=9))
+            l.append(IE_CreateFAR(IE_list=[IE_FAR_Id(id=3), IE_ApplyAction(DROP=1)]))
+            r = est(smf, l)
+            expect_eq(answer(r), (1, None, None), "established")
+            t = tables(dp)
+            apps = [e for e in t["applications"] + t["applications6"]
+                    if e not in base["applications"] + base["applications6"]]
+            expect_eq(sorted((e["match"].get("qfi", {}).get("value"), e["params"]["app"]) for e in apps)[:1],
+                      [(5, apps[0]["params"]["app"])], "an app of QFI 5: %s" % apps)
+            expect_eq(len(apps), 2, "in applications and applications6, one app id: %s" % apps)
+            terms = [e for e in t["terminations_uplink"] if e not in base["terminations_uplink"]]
+            expect_eq([(e["match"]["app"], e["action"]) for e in terms], [(apps[0]["params"]["app"], "drop")],
+                      "its termination: FAR 3's")
+            ev0, dr0 = T.events_of(dp.stats()), T.drops_of(dp.stats())
+            st = dp.phase(["n3"])
+            ev, dr = T.events_of(st), T.drops_of(st)
+            expect_eq((dr.get("upf.gate_closed", 0) - dr0.get("upf.gate_closed", 0),
+                       ev.get("upf.breakout", 0) - ev0.get("upf.breakout", 0)), (2, 3),
+                      "QFI 5's G-PDUs dropped as PDR 5's FAR says, QFI 9's broken out")
+            expect_eq(cause_of(smf.delete(S.ie(r, S.IE_FSEID_T).seid)), 1, "deleted")
             expect_eq(tables(dp), base, "nothing left")
 
 

@@ -109,10 +109,12 @@ a_counter(void *arg, uint16_t pdr, uint32_t *urr)
 }
 
 static int
-a_app(void *arg, int af, const struct pf_flow_end *r, uint8_t proto, uint16_t prio, uint16_t *id)
+a_app(void *arg, int af, const struct pf_flow_end *r, uint8_t proto, uint8_t qfi, uint16_t prio, uint16_t *id)
 {
 	(void)arg, (void)af, (void)r, (void)proto, (void)prio;
-	*id = 9;
+	/* an app a QFI, of both families (af 0) and any remote side; 9 else */
+	*id = qfi == PF_APP_QFI_ANY ? 9 : (uint16_t)(100 + qfi);
+	ck_assert(qfi == PF_APP_QFI_ANY || af != 0 || r->any);
 	return 0;
 }
 
@@ -577,10 +579,12 @@ START_TEST(deterministic)
 }
 END_TEST
 
-/* Two default PDRs of one tunnel told apart by their QFIs alone: QFIs are not matched, so
- * the one that would take every packet is refused (73, its QFI); with one QFI, or one
- * tunnel each, it compiles. */
-START_TEST(qfi_only_refused)
+/* Two default PDRs of one tunnel told apart by their QFIs alone: the one of the higher
+ * precedence is matched by its QFI (an app of QFI 5, its termination its FAR), the other
+ * takes the tunnel's other packets (the session entry); with one QFI, or one tunnel each,
+ * no app is needed; of a UE group (downlink from N6: no QFI) or with an Application ID,
+ * refused (73, its QFI). */
+START_TEST(qfi_only_told)
 {
 	struct pf_pdr pdr[2] = {
 		{ .id = 1, .src_iface = PF_IF_ACCESS, .has_fteid = true, .precedence = 10, .far_id = 1,
@@ -598,9 +602,26 @@ START_TEST(qfi_only_refused)
 	json_t *out = json_array();
 
 	upf_init();
-	ck_assert_int_eq(pf_map_session(&c, &s, &ids, out, &e), -EINVAL);
-	ck_assert(e.f.cause == PF_CAUSE_RULE_FAILURE && e.f.offending_ie == PF_IE_QFI &&
-		  e.f.rule_kind == PF_RULE_PDR && e.f.rule_id == 1);
+	ck_assert_msg(pf_map_session(&c, &s, &ids, out, &e) == 0, "%s", e.why);
+	{
+		json_t *u;
+		size_t i;
+		int terms = 0, apps = -1;
+
+		json_array_foreach(out, i, u) {
+			const char *t = json_string_value(json_object_get(u, "table"));
+
+			if (strcmp(t, UP_T_TERMINATIONS_UPLINK) == 0) {
+				terms++;
+				ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(u, "match"), UP_F_APP)),
+						 105);
+			}
+			if (strcmp(t, UP_T_SESSIONS_UPLINK) == 0)
+				apps = (int)json_integer_value(json_object_get(json_object_get(u, "params"), UP_F_APPS));
+		}
+		ck_assert_int_eq(terms, 1);
+		ck_assert_int_eq(apps, 1);
+	}
 	/* the one of the higher precedence without a QFI takes all, as it says */
 	pdr[0].qfi_mask = 0;
 	json_array_clear(out);
@@ -661,7 +682,7 @@ main(void)
 	tcase_add_test(t, ethernet_filter_in_ip_session);
 	tcase_add_test(t, ethapp_prefixes);
 	tcase_add_test(t, ethapp_matches);
-	tcase_add_test(t, qfi_only_refused);
+	tcase_add_test(t, qfi_only_told);
 	tcase_add_test(t, cp_choose_own_teid);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);

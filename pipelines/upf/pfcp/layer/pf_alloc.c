@@ -9,6 +9,7 @@
 
 #include "gtp.h"
 #include "pf_alloc.h"
+#include "pf_map.h"
 #include "up_ids.h"
 #include "up_names.h"
 
@@ -358,15 +359,16 @@ struct app_make {
 	uint32_t slice;
 	int af;
 	const struct pf_flow_end *r;
-	uint8_t proto;
+	uint8_t proto, qfi;
 	uint16_t prio;
 };
 
+/* @m's match in the table of family @af */
 static json_t *
-app_match(const struct app_make *m)
+app_match(const struct app_make *m, int af)
 {
 	uint8_t mask[16] = { 0 }, net[16] = { 0 };
-	int bytes = m->af == AF_INET ? 4 : 16;
+	int bytes = af == AF_INET ? 4 : 16;
 	char v[64], k[64];
 	json_t *o;
 
@@ -376,11 +378,13 @@ app_match(const struct app_make *m)
 		for (int i = 0; i < bytes; i++)
 			net[i] = m->r->addr[i] & mask[i];
 	}
-	inet_ntop(m->af, net, v, sizeof(v));
-	inet_ntop(m->af, mask, k, sizeof(k));
+	inet_ntop(af, net, v, sizeof(v));
+	inet_ntop(af, mask, k, sizeof(k));
 	o = json_pack("{s:I,s:{s:s,s:s}}", UP_F_SLICE, (json_int_t)m->slice, UP_F_REMOTE, "value", v, "mask", k);
 	if (m->proto != 0)
 		json_object_set_new(o, UP_F_PROTO, json_pack("{s:i,s:i}", "value", m->proto, "mask", 255));
+	if (m->qfi != PF_APP_QFI_ANY)
+		json_object_set_new(o, UP_F_QFI, json_pack("{s:i,s:i}", "value", m->qfi, "mask", 63));
 	return o;
 }
 
@@ -388,53 +392,57 @@ static json_t *
 app_entries(void *arg, uint16_t id)
 {
 	struct app_make *m = arg;
-	const char *t = m->af == AF_INET6 ? UP_T_APPLICATIONS6 : UP_T_APPLICATIONS;
+	/* of one family, or (af 0: a remote side of any) of both */
+	const int fams[2] = { m->af ? m->af : AF_INET, AF_INET6 };
 	json_t *a = json_array(), *match;
 	int n = m->r->n_ports ? m->r->n_ports : 1;
 
-	for (int i = 0; i < n; i++) {
-		match = app_match(m);
-		if (m->r->n_ports)
-			json_object_set_new(match, UP_F_PORT, json_pack("{s:i,s:i}", "min", m->r->ports[i][0], "max",
-									 m->r->ports[i][1]));
-		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:i,s:s,s:{s:i}}", "type", "insert", "table", t,
-						   "match", match, "priority", m->prio, "action", UP_A_APP, "params",
-						   UP_F_APP, id));
-	}
+	for (int f = 0; f < (m->af ? 1 : 2); f++)
+		for (int i = 0; i < n; i++) {
+			match = app_match(m, fams[f]);
+			if (m->r->n_ports)
+				json_object_set_new(match, UP_F_PORT, json_pack("{s:i,s:i}", "min", m->r->ports[i][0],
+										 "max", m->r->ports[i][1]));
+			json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:i,s:s,s:{s:i}}", "type", "insert", "table",
+							   fams[f] == AF_INET6 ? UP_T_APPLICATIONS6 : UP_T_APPLICATIONS,
+							   "match", match, "priority", m->prio, "action", UP_A_APP, "params",
+							   UP_F_APP, id));
+		}
 	return a;
 }
 
 static void
-app_key(uint32_t slice, int af, const struct pf_flow_end *r, uint8_t proto, uint16_t prio, char *k, size_t len)
+app_key(uint32_t slice, int af, const struct pf_flow_end *r, uint8_t proto, uint8_t qfi, uint16_t prio, char *k,
+	size_t len)
 {
 	char a[64];
 	int n;
 
-	inet_ntop(af, r->addr, a, sizeof(a));
-	n = snprintf(k, len, "%u|%s/%u|%u|%u", slice, r->any || r->assigned ? "any" : a,
-		     r->any || r->assigned ? 0 : r->plen, proto, prio);
+	inet_ntop(af ? af : AF_INET6, r->addr, a, sizeof(a));
+	n = snprintf(k, len, "%u|%d|%s/%u|%u|%u|%u", slice, af ? af : 0, r->any || r->assigned ? "any" : a,
+		     r->any || r->assigned ? 0 : r->plen, proto, prio, qfi);
 	for (int i = 0; i < r->n_ports && n > 0 && (size_t)n < len; i++)
 		n += snprintf(k + n, len - (size_t)n, "|%u-%u", r->ports[i][0], r->ports[i][1]);
 }
 
 int
 pf_shared_app(struct pf_shared *s, uint32_t slice, int af, const struct pf_flow_end *r, uint8_t proto,
-	      uint16_t prio, json_t *ups, uint16_t *id)
+	      uint8_t qfi, uint16_t prio, json_t *ups, uint16_t *id)
 {
-	struct app_make m = { slice, af, r, proto, prio };
+	struct app_make m = { slice, af, r, proto, qfi, prio };
 	char k[512];
 
-	app_key(slice, af, r, proto, prio, k, sizeof(k));
+	app_key(slice, af, r, proto, qfi, prio, k, sizeof(k));
 	return take(&s->app, k, app_entries, &m, ups, id);
 }
 
 int
 pf_shared_app_find(struct pf_shared *s, uint32_t slice, int af, const struct pf_flow_end *r, uint8_t proto,
-		   uint16_t prio, uint16_t *id)
+		   uint8_t qfi, uint16_t prio, uint16_t *id)
 {
 	char k[512];
 
-	app_key(slice, af, r, proto, prio, k, sizeof(k));
+	app_key(slice, af, r, proto, qfi, prio, k, sizeof(k));
 	return find(&s->app, k, id);
 }
 

@@ -59,13 +59,15 @@ void pf_shared_peer_put(struct pf_shared *s, uint16_t id);
 /* Taken once more by id (a put undone: the batch that put it failed). */
 void pf_shared_peer_get(struct pf_shared *s, uint16_t id);
 
-/* The app of a flow's remote side @r (@af, @proto 0: any) in slice
- * @slice at priority @prio: its id (taken, counted), its applications
- * entries into @ups the first time. 0, or -ENOSPC. */
+/* The app of a flow's remote side @r (@af, @proto 0: any; @af 0: @r is
+ * any, of both families: an entry in applications and applications6) and
+ * QFI @qfi (PF_APP_QFI_ANY, pf_map.h: any) in slice @slice at priority @prio: its id
+ * (taken, counted), its applications entries into @ups the first time. 0,
+ * or -ENOSPC. */
 int pf_shared_app(struct pf_shared *s, uint32_t slice, int af, const struct pf_flow_end *r, uint8_t proto,
-		  uint16_t prio, json_t *ups, uint16_t *id);
+		  uint8_t qfi, uint16_t prio, json_t *ups, uint16_t *id);
 int pf_shared_app_find(struct pf_shared *s, uint32_t slice, int af, const struct pf_flow_end *r,
-		       uint8_t proto, uint16_t prio, uint16_t *id);
+		       uint8_t proto, uint8_t qfi, uint16_t prio, uint16_t *id);
 /* The app whose entries in @table are @matches (an array of "match"
  * objects, as its writer made them: one key for the same ones), at
  * priority @prio: its id (taken, counted), its entries into @ups the

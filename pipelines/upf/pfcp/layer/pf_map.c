@@ -634,28 +634,42 @@ same_but_qfi(const struct pf_pdr *p, const struct pf_pdr *q)
 	return true;
 }
 
-/* sxdp's session and termination entries do not match the QFI: a PDR naming QFIs compiles
- * as one naming none, which is what it means only when no other PDR of its group (@match)
- * would take the packets of the other QFIs. One of a lower precedence classifying the same
- * but for the QFI would: refused, the PDR whose QFIs would be ignored. */
+/* Is @p told from another PDR of its group (@match) of a lower precedence
+ * only by its QFIs? Then its QFIs must be matched (sxdp's session entries
+ * do not; its apps do), else it would take that one's packets too. */
+static bool
+qfi_told(const struct pf_session *s, bool (*match)(const struct pf_pdr *, const struct pf_pdr *),
+	 const struct pf_pdr *like, const struct pf_pdr *p)
+{
+	if (p->qfi_mask == 0 || !match(p, like) || cp_bound(s, p))
+		return false;
+	for (int j = 0; j < s->n_pdr; j++) {
+		const struct pf_pdr *q = &s->pdr[j];
+
+		if (q != p && match(q, like) && !cp_bound(s, q) && q->qfi_mask != p->qfi_mask &&
+		    p->precedence <= q->precedence && same_but_qfi(p, q))
+			return true;
+	}
+	return false;
+}
+
+/* A tunnel group's PDRs told apart by their QFIs are matched by them
+ * (rules: an app of each QFI); a UE group's (N6 downlink, no QFI on its
+ * packets), or one with an Application ID or Ethernet Packet Filters (their
+ * apps are not keyed by QFI) cannot be: refused, the PDR whose QFIs would
+ * be ignored. */
 static int
-qfi_ignored(const struct pf_session *s, bool (*match)(const struct pf_pdr *, const struct pf_pdr *),
-	    const struct pf_pdr *like, struct pf_map_err *e)
+qfi_check(const struct pf_session *s, bool (*match)(const struct pf_pdr *, const struct pf_pdr *),
+	  const struct pf_pdr *like, bool tunnel, struct pf_map_err *e)
 {
 	for (int i = 0; i < s->n_pdr; i++) {
 		const struct pf_pdr *p = &s->pdr[i];
 
-		if (p->qfi_mask == 0 || !match(p, like) || cp_bound(s, p))
-			continue;
-		for (int j = 0; j < s->n_pdr; j++) {
-			const struct pf_pdr *q = &s->pdr[j];
-
-			if (j != i && match(q, like) && !cp_bound(s, q) && q->qfi_mask != p->qfi_mask &&
-			    p->precedence <= q->precedence && same_but_qfi(p, q))
-				return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_QFI,
-					      "PDR %u: only its QFI tells it from PDR %u, and QFIs are not matched",
-					      p->id, q->id);
-		}
+		if (qfi_told(s, match, like, p) && (!tunnel || p->app != 0 || p->n_ethf > 0))
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_QFI,
+				      "PDR %u: only its QFI tells it from another PDR, and %s", p->id,
+				      !tunnel ? "downlink from the data network has no QFI" :
+				      "its Application ID's or Ethernet filters' apps are not keyed by QFI");
 	}
 	return 0;
 }
@@ -664,14 +678,15 @@ qfi_ignored(const struct pf_session *s, bool (*match)(const struct pf_pdr *, con
  * nothing (of those, the highest precedence: the lowest value). */
 static const struct pf_pdr *
 default_of(const struct pf_session *s, bool (*match)(const struct pf_pdr *, const struct pf_pdr *),
-	   const struct pf_pdr *like)
+	   const struct pf_pdr *like, bool tunnel)
 {
 	const struct pf_pdr *d = NULL;
 
 	for (int i = 0; i < s->n_pdr; i++) {
 		const struct pf_pdr *p = &s->pdr[i];
 
-		if (match(p, like) && !is_rule(p) && (d == NULL || p->precedence < d->precedence))
+		if (match(p, like) && !is_rule(p) && !(tunnel && qfi_told(s, match, like, p)) &&
+		    (d == NULL || p->precedence < d->precedence))
 			d = p;
 	}
 	return d;
@@ -801,13 +816,33 @@ eth_entries(const struct pf_map_ctx *c, const struct pf_pdr *p, json_t *se, json
 /* The apps of rule PDR @p (its SDFs' remote sides, its Ethernet Packet
  * Filters, its Application ID),
  * each with its termination; *@ambr: the session's AMBR meter it names. */
+/* The QFIs @p's apps are keyed by, into @q: its own when @by_qfi (its
+ * QFIs tell it from another PDR: qfi_told), else any; how many. */
 static int
-rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul,
+qfis_of(const struct pf_pdr *p, bool by_qfi, uint8_t *q)
+{
+	int n = 0;
+
+	if (!by_qfi) {
+		q[0] = PF_APP_QFI_ANY;
+		return 1;
+	}
+	for (int k = 0; k < 64; k++)
+		if (p->qfi_mask >> k & 1)
+			q[n++] = (uint8_t)k;
+	return n;
+}
+
+#define RULE_APPS_MAX 64	/* a PDR's apps: its filters (and App ID), each of its QFIs */
+
+static int
+rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul, bool by_qfi,
 	   const struct pf_map_ids *ids, json_t *out, json_t *seen, uint32_t *ambr, struct pf_map_err *e)
 {
-	uint16_t app[PF_SESS_SDF_MAX + 1], prio = (uint16_t)(p->precedence > 65000 ? 1 : 65001 - p->precedence);
+	uint16_t app[RULE_APPS_MAX], prio = (uint16_t)(p->precedence > 65000 ? 1 : 65001 - p->precedence);
+	uint8_t qfi[64];
 	struct term t = { 0 };
-	int rc, n = 0;
+	int rc, n = 0, nq = qfis_of(p, by_qfi, qfi);
 
 	if ((rc = term_of(c, s, p, ul, ids, out, seen, &t, ambr, e)) < 0)
 		goto out;
@@ -834,7 +869,12 @@ rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct 
 		}
 		n = add_app(app, n);
 	}
-	for (int k = 0; k < p->n_sdf && n <= PF_SESS_SDF_MAX; k++) {
+	if ((p->n_sdf ? p->n_sdf : 1) * nq > RULE_APPS_MAX - 1) {
+		rc = refuse(e, -ENOSPC, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_QFI,
+			    "PDR %u: its SDF Filters times its QFIs are past %d apps", p->id, RULE_APPS_MAX - 1);
+		goto out;
+	}
+	for (int k = 0; k < p->n_sdf; k++) {
 		const struct pf_sdf_rule *r = &p->sdf[k];
 
 		if (!r->has_fd) {   /* SPI, flow label, ToS alone: not a classifier of ours */
@@ -842,13 +882,28 @@ rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct 
 				    "PDR %u: an SDF Filter without a Flow Description is not classified", p->id);
 			goto out;
 		}
-		if ((rc = ids->app(ids->arg, r->flow.af ? r->flow.af : AF_INET, pf_flow_remote(&r->flow), r->flow.proto,
-				   prio, &app[n])) < 0) {
-			rc = refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_SDF_FILTER,
-				    "PDR %u: no application id left for its SDF Filter", p->id);
-			goto out;
+		for (int j = 0; j < nq; j++) {
+			if ((rc = ids->app(ids->arg, r->flow.af ? r->flow.af : AF_INET, pf_flow_remote(&r->flow),
+					   r->flow.proto, qfi[j], prio, &app[n])) < 0) {
+				rc = refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_SDF_FILTER,
+					    "PDR %u: no application id left for its SDF Filter", p->id);
+				goto out;
+			}
+			n = add_app(app, n);
 		}
-		n = add_app(app, n);
+	}
+	/* told apart by its QFIs alone: an app of each, of any remote side, either family */
+	if (by_qfi && p->n_sdf == 0) {
+		static const struct pf_flow_end any = { .any = true };
+
+		for (int j = 0; j < nq; j++) {
+			if ((rc = ids->app(ids->arg, 0, &any, 0, qfi[j], prio, &app[n])) < 0) {
+				rc = refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_QFI,
+					    "PDR %u: no application id left for its QFIs", p->id);
+				goto out;
+			}
+			n = add_app(app, n);
+		}
 	}
 	for (int k = 0; k < n; k++)
 		json_array_append_new(out, upd(ul ? UP_T_TERMINATIONS_UPLINK : UP_T_TERMINATIONS_DOWNLINK,
@@ -866,17 +921,22 @@ group(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pd
       bool (*match)(const struct pf_pdr *, const struct pf_pdr *), bool ul, const struct pf_map_ids *ids,
       json_t *out, json_t *seen, json_t *sess_entries, struct pf_map_err *e)
 {
-	const struct pf_pdr *d = default_of(s, match, like);
+	bool tunnel = match == same_ul_tunnel || match == same_n9_tunnel;
+	const struct pf_pdr *d = default_of(s, match, like, tunnel);
 	struct term t = { .action = UP_A_DROP };
 	uint32_t ambr = 0, rule_ambr = 0;
 	bool rules = false;
-	int rc = qfi_ignored(s, match, like, e);
+	int rc = qfi_check(s, match, like, tunnel, e);
 
-	for (int i = 0; i < s->n_pdr && rc == 0; i++)
-		if (match(&s->pdr[i], like) && is_rule(&s->pdr[i]) && !cp_skipped(c, s, &s->pdr[i])) {
+	for (int i = 0; i < s->n_pdr && rc == 0; i++) {
+		const struct pf_pdr *p = &s->pdr[i];
+		bool by_qfi = tunnel && qfi_told(s, match, like, p);
+
+		if (match(p, like) && (is_rule(p) || by_qfi) && !cp_skipped(c, s, p)) {
 			rules = true;
-			rc = rule_terms(c, s, &s->pdr[i], ul, ids, out, seen, &rule_ambr, e);
+			rc = rule_terms(c, s, p, ul, by_qfi, ids, out, seen, &rule_ambr, e);
 		}
+	}
 	if (rc < 0)
 		return rc;
 	if (d != NULL && (rc = term_of(c, s, d, ul, ids, out, seen, &t, &ambr, e)) < 0) {

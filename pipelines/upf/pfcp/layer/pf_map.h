@@ -34,8 +34,12 @@
  *   QERs: one every PDR of a direction names is the session's AMBR (ambr), another one
  *   with an MBR the PDR's own (meter); a QER's QFI is the tunnel's (UL 64: the received).
  *   URRs: each PDR naming any has a counter of its own (urr); a URR's usage is its PDRs'.
- *   A PDI's QFIs are not matched: a PDR told from another of its tunnel or UE group
- *   only by them is refused (73, QFI, the PDR that would take the other QFIs' packets).
+ *   A PDI's QFIs: where only they tell a tunnel PDR from another of its tunnel of a lower
+ *   precedence, they are matched (the PDR an app of each of its QFIs: applications and
+ *   applications6 key on the QFI the packet came with); else they are not (one default PDR
+ *   with a QFI takes its tunnel's packets whatever theirs). A PDR of the UE's group (N6
+ *   downlink: packets without a QFI) told apart so is refused (73, QFI), as is one that
+ *   would be so matched with an Application ID or Ethernet Packet Filters.
  */
 #ifndef PF_MAP_H
 #define PF_MAP_H
@@ -46,6 +50,9 @@
 
 #include "pf_sess.h"
 #include "pf_upf.h"
+
+/* An app's QFI: any (its packets', whatever theirs) */
+#define PF_APP_QFI_ANY 0xff
 
 /* What a session is compiled with besides its rules. */
 struct pf_map_ctx {
@@ -67,9 +74,10 @@ struct pf_map_ids {
 	int (*meter)(void *arg, uint32_t qer, bool ul, uint64_t kbps, uint32_t *id);
 	/* PDR @pdr's counter */
 	int (*counter)(void *arg, uint16_t pdr, uint32_t *urr);
-	/* the app of a flow of the slice: its remote side and protocol, its
-	 * priority (larger wins) */
-	int (*app)(void *arg, int af, const struct pf_flow_end *remote, uint8_t proto, uint16_t prio,
+	/* the app of a flow of the slice: its remote side and protocol, the
+	 * QFI it came with (PF_APP_QFI_ANY: any), its priority (larger wins);
+	 * @af 0: of both families (a remote side of any) */
+	int (*app)(void *arg, int af, const struct pf_flow_end *remote, uint8_t proto, uint8_t qfi, uint16_t prio,
 		   uint16_t *app);
 	/* the app of Ethernet Packet Filter @f of a PDR of direction @ul
 	 * (pf_ethapp.h): -E2BIG, its ranges past what one filter may be */

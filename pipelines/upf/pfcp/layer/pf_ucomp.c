@@ -289,14 +289,14 @@ id_peer(void *arg, bool n9, int af, const uint8_t *addr, uint8_t dscp, uint16_t 
 }
 
 static int
-id_app(void *arg, int af, const struct pf_flow_end *r, uint8_t proto, uint16_t prio, uint16_t *id)
+id_app(void *arg, int af, const struct pf_flow_end *r, uint8_t proto, uint8_t qfi, uint16_t prio, uint16_t *id)
 {
 	struct cctx *c = arg;
 	int rc;
 
 	if (c->took == NULL)
-		return pf_shared_app_find(c->up->shared, c->upf->slice, af, r, proto, prio, id);
-	if ((rc = pf_shared_app(c->up->shared, c->upf->slice, af, r, proto, prio, c->ups, id)) < 0)
+		return pf_shared_app_find(c->up->shared, c->upf->slice, af, r, proto, qfi, prio, id);
+	if ((rc = pf_shared_app(c->up->shared, c->upf->slice, af, r, proto, qfi, prio, c->ups, id)) < 0)
 		return rc;
 	c->took->apps[c->took->n_app++] = *id;
 	return 0;
