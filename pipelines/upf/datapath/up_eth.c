@@ -84,7 +84,7 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m)
 	if (n == 0)
 		return DP_NEXT_DROP(UP_DROP(no_session));
 	for (unsigned int j = 0; j < n; j++) {
-		up_eth_key(keys[j], ids[j]);
+		up_id_key(keys[j], ids[j]);
 		kp[j] = keys[j];
 	}
 	dp_table_lookup(ctx->root, ctx->worker, (unsigned int)pl_up.sess_eth, kp, n, e);
@@ -128,7 +128,7 @@ pl_upf_eth_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, u
 			next[i] = flood(ctx, pkts[i]);
 			continue;
 		}
-		up_eth_key(keys[k], t & SW_TUN_ID_MASK);
+		up_id_key(keys[k], t & SW_TUN_ID_MASK);
 		kp[k] = keys[k];
 		idx[k++] = i;
 	}

@@ -297,9 +297,9 @@ up_dl6_key(uint8_t *k, uint16_t slice, const uint8_t *ip)
 	memcpy(k + pl_up_dl6_ue_off, ip, 8);
 }
 
-/* The key of sessions_eth: the session id. */
+/* The key of the tables by session id: sessions_eth, sessions_ra. */
 static inline void
-up_eth_key(uint8_t *k, uint32_t session)
+up_id_key(uint8_t *k, uint32_t session)
 {
 	memset(k, 0, 16);
 	*(rte_be32_t *)k = rte_cpu_to_be_32(session);

@@ -162,7 +162,7 @@ link_scope(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 			next[idx[j]] = DP_NEXT_DROP(rc == -EINVAL ? UP_DROP(rs_invalid) : UP_DROP(link_local));
 			continue;
 		}
-		up_eth_key(keys[n], up_session(m)->id);
+		up_id_key(keys[n], up_session(m)->id);
 		kp[n] = keys[n];
 		rs[n++] = idx[j];
 	}
