@@ -974,6 +974,10 @@ class Sxdp:
             # what a worker handed to another (software RSS, a stage's
             # handoff) is done with only once that one took it in
             in_rings = sum(lc["handoff_packets"] for lc in workers) - sum(lc["handin_packets"] for lc in workers)
+            # and what the main lcore injected (answers, released buffers, end
+            # markers) only once a worker took it from its ring
+            main = [lc for lc in st["lcores"] if lc.get("role") == "main"]
+            in_rings += sum(lc["inject_packets"] for lc in main) - sum(lc["inject_packets"] for lc in workers)
             if all(rx.get(n, 0) >= c for n, c in want.items()) and w_done >= w_rx and not torn and in_rings <= 0:
                 # one snapshot more, taken after every burst above was done: stats.get
                 # reads the event counters apart from the lcores' (a burst ending
