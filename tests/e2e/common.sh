@@ -44,6 +44,16 @@ _took() {
   echo "#   +$((d / 10)).$((d % 10)) s"
   _t_last=$now
 }
+# The PFCP e2e tests' SMF answers (pfcp_smf_drive.py): a field of them.
+jf() { # PATH (a.b.0): that field of the JSON on stdin, "" when absent
+  "$PY" -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split(".") if sys.argv[1] else []:
+    v = v[int(k)] if isinstance(v, list) else v.get(k) if isinstance(v, dict) else None
+    if v is None: break
+print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" 2>/dev/null
+}
 ok() { pass=$((pass + 1)); echo "ok - $*"; _took; }
 notok() { fail=$((fail + 1)); echo "not ok - $*"; _took; }
 # A check this machine cannot run: TAP's "# SKIP reason", which

@@ -169,13 +169,6 @@ serving() { # active standby: the active's routers master and its sxcd serving, 
     [ "$(pair_f "$1" peer_connected)" = true ]
 }
 smf() { "$PY" "$here/pfcp_smf_drive.py" call "$NL_DIR/smf.sock" "$@"; }
-jf() { "$PY" -c '
-import json, sys
-v = json.load(sys.stdin)
-for k in sys.argv[1].split("."):
-    v = v[int(k)] if isinstance(v, list) else v.get(k) if isinstance(v, dict) else None
-    if v is None: break
-print("" if v is None else v)' "$1" 2>/dev/null; }
 
 # ------------------------------------------------------------------ steady state
 if wait_for "$BOUND" serving a1 a2; then

@@ -49,15 +49,6 @@ in_ns() { local h=$1; shift; ip netns exec "$(ns "$h")" "$@"; }
 ctl() { "$SXCTL" --socket "$NL_SOCK" "$@"; }
 api() { "$SXCTL" --api "http://127.0.0.1:$API_PORT" --token-file "$NL_DIR/token" "$@"; }
 smf() { "$PY" "$here/pfcp_smf_drive.py" call "$NL_DIR/smf.sock" "$@"; }
-jf() { # PATH (a.b.0): that field of the JSON on stdin, "" when absent
-  "$PY" -c '
-import json, sys
-v = json.load(sys.stdin)
-for k in sys.argv[1].split(".") if sys.argv[1] else []:
-    v = v[int(k)] if isinstance(v, list) else v.get(k) if isinstance(v, dict) else None
-    if v is None: break
-print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" 2>/dev/null
-}
 
 BGPIDS=()
 NSES=("${HOSTS[@]}" ue)

@@ -64,15 +64,6 @@ sx() { local s=$1; shift; "$SXCTL" --socket "$DIR/$s.sock" "$@"; }
 declare -A API_PORT PFCP_PORT SXDP_PID PREFIX
 api() { local s=$1; shift; "$SXCTL" --api "http://127.0.0.1:${API_PORT[$s]}" --token-file "$DIR/token" "$@"; }
 smf() { local s=$1; shift; "$PY" "$here/pfcp_smf_drive.py" call "$DIR/smf-$s.sock" "$@"; }
-jf() { # PATH (a.b.0): that field of the JSON on stdin, "" when absent
-  "$PY" -c '
-import json, sys
-v = json.load(sys.stdin)
-for k in sys.argv[1].split(".") if sys.argv[1] else []:
-    v = v[int(k)] if isinstance(v, list) else v.get(k) if isinstance(v, dict) else None
-    if v is None: break
-print("" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" 2>/dev/null
-}
 
 PIDS=()      # sxcd, the SMFs, the simulators, servers: stopped by cleanup
 # COUNT pings from HOST to DST answered but for PING_LOSS_MAX per cent, every
