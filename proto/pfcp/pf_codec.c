@@ -126,6 +126,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_FAR_ID] = {"FAR ID", 4, ANY, G_NONE, NULL},
 	[PF_IE_QER_ID] = {"QER ID", 4, ANY, G_NONE, NULL},
 	[PF_IE_PDN_TYPE] = {"PDN Type", 1, ANY, G_NONE, NULL},
+	[PF_IE_UP_INACT_TIMER] = {"User Plane Inactivity Timer", 4, ANY, G_NONE, NULL},
 	[PF_IE_FAILED_RULE_ID] = {"Failed Rule ID", 2, ANY, G_NONE, chk_failed_rule},
 	[PF_IE_QFI] = {"QFI", 1, ANY, G_NONE, NULL},
 	[PF_IE_SUGG_BUF_PKTS] = {"Suggested Buffering Packets Count", 1, ANY, G_NONE, NULL},
@@ -191,7 +192,8 @@ static const struct pf_rule r_node_report_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE
 	{PF_IE_UP_PATH_FAIL_REPORT, O, 1}, {PF_IE_UP_PATH_RECOV_REPORT, O, 1}, END};
 static const struct pf_rule r_est_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_FSEID, M, 1},
 	{PF_IE_CREATE_PDR, M, 32}, {PF_IE_CREATE_FAR, M, 32}, {PF_IE_CREATE_URR, O, 32},
-	{PF_IE_CREATE_QER, O, 32}, {PF_IE_CREATE_BAR, O, 1}, {PF_IE_PDN_TYPE, O, 1}, END};
+	{PF_IE_CREATE_QER, O, 32}, {PF_IE_CREATE_BAR, O, 1}, {PF_IE_PDN_TYPE, O, 1},
+	{PF_IE_UP_INACT_TIMER, O, 1}, END};
 static const struct pf_rule r_est_rsp[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_CAUSE, M, 1},
 	{PF_IE_OFFENDING_IE, O, 1}, {PF_IE_FSEID, O, 1}, {PF_IE_CREATED_PDR, O, 32}, {PF_IE_FAILED_RULE_ID, O, 1},
 	{PF_IE_LOAD_CONTROL, O, 1}, {PF_IE_OVERLOAD_CONTROL, O, 1}, END};
@@ -201,7 +203,7 @@ static const struct pf_rule r_mod_req[] = {{PF_IE_FSEID, O, 1}, {PF_IE_REMOVE_PD
 	{PF_IE_CREATE_URR, O, 32}, {PF_IE_CREATE_QER, O, 32}, {PF_IE_CREATE_BAR, O, 1},
 	{PF_IE_UPDATE_PDR, O, 32}, {PF_IE_UPDATE_FAR, O, 32}, {PF_IE_UPDATE_URR, O, 32},
 	{PF_IE_UPDATE_QER, O, 32}, {PF_IE_UPDATE_BAR, O, 1}, {PF_IE_SMREQ_FLAGS, O, 1},
-	{PF_IE_QUERY_URR, O, 32}, END};
+	{PF_IE_QUERY_URR, O, 32}, {PF_IE_UP_INACT_TIMER, O, 1}, END};
 static const struct pf_rule r_mod_rsp[] = {{PF_IE_CAUSE, M, 1}, {PF_IE_OFFENDING_IE, O, 1},
 	{PF_IE_CREATED_PDR, O, 32}, {PF_IE_FAILED_RULE_ID, O, 1}, {PF_IE_USAGE_REPORT_MOD, O, 32}, {PF_IE_LOAD_CONTROL, O, 1},
 	{PF_IE_OVERLOAD_CONTROL, O, 1}, END};

@@ -14,7 +14,6 @@ static const struct refused {
 	uint16_t type;
 	const char *name;
 } refused[] = {
-	{0, PF_IE_UP_INACT_TIMER, "User Plane Inactivity Timer"},
 	{0, PF_IE_CREATE_TRAFFIC_EP, "Create Traffic Endpoint"},
 	{0, PF_IE_UPDATE_TRAFFIC_EP, "Update Traffic Endpoint"},
 	{0, PF_IE_REMOVE_TRAFFIC_EP, "Remove Traffic Endpoint"},

@@ -10,6 +10,7 @@ Run with Debian's /usr/bin/python3 (scapy)."""
 import copy
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
@@ -120,7 +121,7 @@ EST_REFUSALS = [
      (76, 5, None)),
     ("Activate Predefined Rules", lambda l: rule(l, CREATE_PDR, 1).IE_list.append(raw_ie(106, b"web")),
      (76, 106, None)),
-    ("User Plane Inactivity Timer", lambda l: l.append(raw_ie(117, b"\0\0\0\x3c")), (76, 117, None)),
+    ("a User Plane Inactivity Timer cut short", lambda l: l.append(raw_ie(117, b"\0\x3c")), (68, 117, None)),
     ("an SDF Filter with an SPI",
      lambda l: child(rule(l, CREATE_PDR, 1), PDI).IE_list.append(
          sdf("permit out ip from any to assigned", SPI=1, security_parameter_index=7)), (73, 23, (0, 1))),
@@ -315,6 +316,74 @@ def test_qfi_separated_default_pdrs():
                        ev.get("upf.breakout", 0) - ev0.get("upf.breakout", 0)), (2, 3),
                       "QFI 5's G-PDUs dropped as PDR 5's FAR says, QFI 9's broken out")
             expect_eq(cause_of(smf.delete(S.ie(r, S.IE_FSEID_T).seid)), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
+
+@R.test
+def test_up_inactivity_report():
+    """User Plane Inactivity Timer (TS 29.244 5.11.2): session A (a timer of 2 s, no URR: its
+    PDRs get counters of their own all the same) silent from its establishment is reported
+    once (a Session Report Request, Report Type UPIR alone, to its CP SEID), not again while
+    the silence lasts; its traffic starts the next watch, reported once it is silent 2 s
+    again; a Modification's timer 0 stops the watch. Session B (no timer) is never
+    reported."""
+    timer_s = 2
+    late_s = timer_s + 3.0      # the report comes at most a read period late (a quarter, >= 1 s)
+    quiet_s = timer_s * 1.25    # a window past the timer in which no report may come
+    with upf_pfcp(n3=[gpdu(0x7c01, "10.45.12.1") for _ in range(3)]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            sess = {}
+            for name, cp_seid, ue, teid, timer in (("A", 0xc01, "10.45.12.1", 0x7c01, timer_s),
+                                                   ("B", 0xc02, "10.45.12.2", 0x7c02, None)):
+                l = [ie for ie in smf.est_ies(cp_seid, ue, gnb="192.0.2.10", gnb_teid=teid & 0xff,
+                                              ul_addr="192.0.2.1", ul_teid=teid) if ie.ietype != CREATE_URR]
+                for g in l:
+                    if g.ietype == CREATE_PDR:
+                        g.IE_list = [x for x in g.IE_list if x.ietype != 81]
+                if timer is not None:
+                    l.append(raw_ie(117, timer.to_bytes(4, "big")))
+                t0 = time.monotonic()
+                r = est(smf, l)
+                expect_eq(answer(r), (1, None, None), "%s established" % name)
+                sess[name] = (S.ie(r, S.IE_FSEID_T).seid, t0)
+            t = tables(dp)
+            # one app each way: the termination is the session entry's own
+            terms = [e for k in ("sessions_uplink", "sessions_downlink") for e in t[k] if e not in base[k]]
+            expect_eq(sorted(bool(e["params"].get("urr")) for e in terms), [False, False, True, True],
+                      "A's PDRs (no URR) count all the same, B's do not: %s" % terms)
+            reps = []   # (CP SEID, the report, arrival) of every Session Report Request
+
+            def upir(timeout):
+                """The next UPIR report's (CP SEID, report, arrival), or None."""
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=max(0.05, deadline - time.monotonic()))
+                    if rep is not None:
+                        reps.append((rep[0].seid, rep[0], rep[2]))
+                        if S.ie(rep[0], S.IE_REPORT_TYPE).UPIR:
+                            return reps[-1]
+                return None
+            got = upir(late_s)
+            expect(got is not None and got[0] == 0xc01 and got[2] - sess["A"][1] >= timer_s - 0.1,
+                   "A's silence reported once its timer ran out: %s" % reps)
+            rt = S.ie(got[1], S.IE_REPORT_TYPE)
+            expect_eq((rt.DLDR, rt.USAR, rt.ERIR, rt.UPIR, S.ie(got[1], 80)), (0, 0, 0, 1, None),
+                      "Report Type UPIR alone, no usage report")
+            expect_eq(upir(quiet_s), None, "not again while the silence lasts")
+            dp.phase(["n3"])
+            t_traffic = time.monotonic()
+            got = upir(late_s)
+            expect(got is not None and got[0] == 0xc01 and got[2] - t_traffic >= timer_s - 1.0,
+                   "its traffic started the next watch, reported once silent again: %s" % reps)
+            expect_eq(answer(mod(smf, sess["A"][0], [raw_ie(117, bytes(4))])), (1, None, None), "A's timer set to 0")
+            expect_eq(upir(quiet_s), None, "no timer, no report")
+            expect_eq([sd for sd, _, _ in reps], [0xc01, 0xc01], "two reports, both A's: %s" % reps)
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect_eq((st["inactivity_reports"], st["report_failures"]), (2, 0), "status: two inactivity reports")
+            expect("sxcd_pfcp_inactivity_reports_total 2" in cd.req("GET", "/metrics")[1], "metrics: the two")
+            for name in ("A", "B"):
+                expect_eq(cause_of(smf.delete(sess[name][0])), 1, "%s deleted" % name)
             expect_eq(tables(dp), base, "nothing left")
 
 

@@ -26,6 +26,7 @@
 #include "pf_save.h"
 #include "pf_sess.h"
 #include "pf_store.h"
+#include "pf_usage.h"
 #include "pf_test_msgs.h"
 
 static double
@@ -216,12 +217,14 @@ sess_rich(void)
 	pf_enc_u8(&e, PF_IE_DL_DATA_NOTIF_DELAY, 4);
 	pf_enc_u8(&e, PF_IE_SUGG_BUF_PKTS, 16);
 	pf_enc_group_end(&e);
+	pf_enc_u32(&e, PF_IE_UP_INACT_TIMER, 300);
 	n = pf_enc_end(&e);
 	ck_assert_int_gt(n, 0);
 	ck_assert_int_eq(pf_decode(b, (size_t)n, &M).kind, PF_OK);
 	ck_assert_int_eq(pf_sess_establish(&M, &s, &f), 0);
 	ck_assert(s->n_pdr == 2 && s->n_far == 2 && s->n_qer == 2 && s->n_urr == 2 && s->bar.present);
 	ck_assert(s->urr[0].quota_validity == 600 && s->urr[1].n_linked == 1 && s->urr[1].linked[0] == 9);
+	ck_assert_uint_eq(s->inact_s, 300);
 	ck_assert(s->pdr[1].n_sdf == 2 && s->pdr[1].app != 0 && s->pdr[1].ue.has_v4 && s->pdr[1].ue.has_v6);
 	return s;
 }
@@ -270,6 +273,7 @@ sess_eq(const struct pf_session *x, const struct pf_session *y)
 		EQB(cp.v4);
 		EQB(cp.v6);
 		EQ(pdn_type);
+		EQ(inact_s);
 		EQ(n_pdr);
 		EQ(n_far);
 		EQ(n_qer);
@@ -436,6 +440,49 @@ START_TEST(pack_round_trip)
 		  p->ethf[0].ctag.flags == (PF_TAG_PCP | PF_TAG_VID) && p->ethf[0].ctag.pcp == 3 &&
 		  p->ethf[0].ctag.vid == 0x221 && p->ethf[0].has_stag && p->ethf[0].stag.vid == 10);
 	round_trip(r, b, sizeof(b));
+	/* the inactivity timer is format 2's: a session without one is written as format 1,
+	 * which an sxcd before it reads; a format 2 record saying no field of its own is refused */
+	ck_assert_uint_eq(b[0], 2);
+	ck_assert_uint_eq(r->inact_s, 300);
+	ck_assert_int_gt(round_trip(e, b, sizeof(b)), 0);
+	ck_assert_uint_eq(b[0], 1);
+	{
+		uint8_t v2[4096];
+		struct pf_session *t;
+		int n1 = pf_sess_pack(e, b, sizeof(b)), at = 1;
+		uint32_t crc;
+
+		/* e's record made format 2 by hand: a second mask after the first mask's fields
+		 * (the UP SEID's varint, the mask, the CP SEID's varint, what the mask says follows) */
+		while (b[at] & 0x80)
+			at++;
+		at++;	/* up_seid */
+		{
+			uint8_t m = b[at++];
+
+			while (b[at] & 0x80)
+				at++;
+			at++;	/* cp.seid */
+			at += (m & 0x04 ? 4 : 0) + (m & 0x08 ? 16 : 0) + (m & 0x10 ? 1 : 0) + (m & 0xe0 ? 3 : 0);
+		}
+		memcpy(v2, b, (size_t)at);
+		v2[0] = 2;
+		v2[at] = 0;
+		memcpy(v2 + at + 1, b + at, (size_t)n1 - 4 - (size_t)at);
+		crc = pf_crc32c(0, v2, (size_t)n1 - 4 + 1);
+		for (int k = 0; k < 4; k++)
+			v2[n1 + 1 - 4 + k] = (uint8_t)(crc >> (8 * k));
+		ck_assert_int_eq(pf_sess_unpack(v2, (size_t)n1 + 1, &t), -EINVAL);
+		v2[at] = 0x01 /* the timer follows */;
+		memmove(v2 + at + 2, v2 + at + 1, (size_t)n1 - 4 - (size_t)at);
+		v2[at + 1] = 7;	/* a timer of 7 s */
+		crc = pf_crc32c(0, v2, (size_t)n1 - 4 + 2);
+		for (int k = 0; k < 4; k++)
+			v2[n1 + 2 - 4 + k] = (uint8_t)(crc >> (8 * k));
+		ck_assert_int_eq(pf_sess_unpack(v2, (size_t)n1 + 2, &t), 0);
+		ck_assert_uint_eq(t->inact_s, 7);
+		pf_sess_free(t);
+	}
 	p->ue.has_v4 = 1;
 	memcpy(p->ue.v4, "\x0a\x2d\x00\x09", 4);
 	round_trip(r, b, sizeof(b));
@@ -544,7 +591,9 @@ START_TEST(pack_refused)
 		memcpy(c, b, (size_t)n);
 		c[n] = 0;
 		ck_assert_int_eq(pf_sess_unpack(c, (size_t)n + 1, &t), -EINVAL);
-		c[0] = 2;
+		c[0] = b[0] == 1 ? 2 : 1;   /* the other format */
+		ck_assert_int_eq(pf_sess_unpack(c, (size_t)n, &t), -EINVAL);
+		c[0] = 3;
 		ck_assert_int_eq(pf_sess_unpack(c, (size_t)n, &t), -EINVAL);
 	}
 	ck_assert_uint_eq(pf_sess_names_used(), names);
@@ -1278,6 +1327,39 @@ fake_abs(void *arg, uint32_t id)
 	return fake_ctr[id & ~PF_CTR_PKTS][(id & PF_CTR_PKTS) ? 1 : 0];
 }
 
+/* The User Plane Inactivity Timer's watch: a silence the timer long reported once, at
+ * the read that finds it (a quarter of the timer apart, never early), traffic starting
+ * the next; a new timer watched from when it is set; no timer, nothing read. */
+START_TEST(idle_watch)
+{
+	struct pf_idle w = { 0 };
+
+	ck_assert(!pf_idle_due(&w, 0, 0));
+	ck_assert(pf_idle_due(&w, 8, 0));   /* a timer not yet watched */
+	ck_assert(!pf_idle_check(&w, 8, 10, 0));
+	ck_assert_uint_eq(w.next_ms, 2000);
+	ck_assert(!pf_idle_due(&w, 8, 1999) && pf_idle_due(&w, 8, 2000));
+	for (uint64_t t = 2000; t < 8000; t += 2000)
+		ck_assert(!pf_idle_check(&w, 8, 10, t));
+	ck_assert(pf_idle_check(&w, 8, 10, 8000));	/* silent 8 s */
+	ck_assert(!pf_idle_check(&w, 8, 10, 10000));	/* once */
+	ck_assert(!pf_idle_check(&w, 8, 10, 30000));
+	ck_assert(!pf_idle_check(&w, 8, 11, 32000));	/* traffic: the next silence from here */
+	ck_assert_uint_eq(w.next_ms, 34000);
+	ck_assert(!pf_idle_check(&w, 8, 11, 38000));
+	ck_assert_uint_eq(w.next_ms, 40000);		/* the timer's end comes first */
+	ck_assert(pf_idle_check(&w, 8, 11, 40000));
+	/* a timer of 1 s set anew: watched from now, read every second */
+	ck_assert(pf_idle_due(&w, 1, 40001));
+	ck_assert(!pf_idle_check(&w, 1, 11, 40001));
+	ck_assert_uint_eq(w.next_ms, 41001);
+	ck_assert(pf_idle_check(&w, 1, 11, 41001));
+	/* the timer taken away */
+	ck_assert(!pf_idle_due(&w, 0, 99999));
+	ck_assert(!pf_idle_check(&w, 0, 11, 99999));
+}
+END_TEST
+
 START_TEST(usage_fold_and_takeover)
 {
 	struct pf_ulink link = { .urr = 1, .ctr = 5, .ul = 1, .base = 100, .base_pkts = 2 };
@@ -1375,6 +1457,7 @@ suite(void)
 	tcase_add_test(t, pack_round_trip);
 	tcase_add_test(t, save_round_trip);
 	tcase_add_test(t, usage_fold_and_takeover);
+	tcase_add_test(t, idle_watch);
 	tcase_add_test(t, pack_refused);
 	tcase_add_test(t, unpack_invariants);
 	tcase_add_test(t, pack_speed);

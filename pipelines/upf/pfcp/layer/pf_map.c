@@ -435,7 +435,8 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 				      "PDR %u: more than one QER with an MBR of its own (and the session's AMBR)",
 				      p->id);
 	}
-	if (p->n_urr > 0 && (rc = ids->counter(ids->arg, p->id, &urr)) < 0)
+	/* a URR measures it; the inactivity timer watches every PDR's */
+	if ((p->n_urr > 0 || s->inact_s != 0) && (rc = ids->counter(ids->arg, p->id, &urr)) < 0)
 		return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_URR_ID,
 			      "PDR %u: no usage counter left", p->id);
 	/* a quota used up stops it as a closed gate does */

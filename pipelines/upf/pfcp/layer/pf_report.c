@@ -329,6 +329,17 @@ report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int 
 	pf_answer_after_sync(up, report_held_go, h);
 }
 
+/* What @us's counters forwarded, in packets, as last read. */
+static uint64_t
+idle_pkts(struct pf_up *up, const struct us *us)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < us->n_cnt; i++)
+		n += pf_ucomp_ctr_abs(up, us->cnt[i].id | PF_CTR_PKTS);
+	return n;
+}
+
 static void
 reading_end(struct reading *rd)
 {
@@ -359,6 +370,11 @@ reading_end(struct reading *rd)
 		nu = pf_usage_due(&us->use, us->s, pf_ucomp_ctr_abs, up, now, pf_up_state_ntp(), urs, &again);
 		if (nu > 0)
 			report(up, us, 0x02 /* USAR */, NULL, 0, urs, nu, NULL);
+		if (pf_idle_due(&us->idle, us->s->inact_s, now) &&
+		    pf_idle_check(&us->idle, us->s->inact_s, idle_pkts(up, us), now)) {
+			up->st.inactivity_reports++;
+			report(up, us, 0x08 /* UPIR */, NULL, 0, NULL, 0, NULL);
+		}
 		if (again || !pf_report_armed_right(up, us))
 			pf_report_rearm(up, us);
 	}
@@ -750,8 +766,9 @@ pf_report_on_tick(evutil_socket_t fd, short what, void *arg)
 	for (size_t i = 0; i < up->cap && n < up->n; i++) {
 		struct us *us = up->tab[i];
 
-		if (us != NULL && us->s != NULL && us->use.n_meas != 0 &&
-		    (next = pf_usage_next(&us->use, us->s)) != 0 && next <= now)
+		if (us != NULL && us->s != NULL &&
+		    ((us->use.n_meas != 0 && (next = pf_usage_next(&us->use, us->s)) != 0 && next <= now) ||
+		     pf_idle_due(&us->idle, us->s->inact_s, now)))
 			check[n++] = us->seid;
 	}
 	n_due = n;
@@ -759,7 +776,8 @@ pf_report_on_tick(evutil_socket_t fd, short what, void *arg)
 		struct us *us = up->tab[i];
 
 		if (us != NULL && us->s != NULL && us->use.n_meas != 0 && us->use.n_link > 0 &&
-		    ((next = pf_usage_next(&us->use, us->s)) == 0 || next > now))
+		    ((next = pf_usage_next(&us->use, us->s)) == 0 || next > now) &&
+		    !pf_idle_due(&us->idle, us->s->inact_s, now))
 			check[n++] = us->seid;
 	}
 	if (n > 0)

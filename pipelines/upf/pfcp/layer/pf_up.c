@@ -863,6 +863,9 @@ pf_up_metrics(struct cd_vis_fams *f)
 		      "Session Report Requests unanswered or refused", (double)up->st.report_fails, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_total", "counter", "DL Data Reports sent",
 		      (double)up->st.ddn, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_inactivity_reports_total", "counter",
+		      "User Plane Inactivity Reports sent: sessions silent for their User Plane Inactivity Timer",
+		      (double)up->st.inactivity_reports, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_delayed_total", "counter",
 		      "DL Data Reports held for their BAR's DL Data Notification Delay", (double)up->st.ddn_delayed, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_cancelled_total", "counter",
@@ -920,6 +923,7 @@ pf_up_stats(void)
 		      "batches",
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	json_object_set_new(o, "by_upf", by_upf);
+	json_object_set_new(o, "inactivity_reports", json_integer((json_int_t)up->st.inactivity_reports));
 	/* the sxdp whose restart the sessions were judged against (none yet:
 	 * the Recovery Time Stamp may still change), and whether requests wait
 	 * for the journal's sessions to be checked against it */

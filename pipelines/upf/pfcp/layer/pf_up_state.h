@@ -69,6 +69,7 @@ struct us {
 	uint8_t bar_upd_delay;		/* ... its DL Data Notification Delay (50 ms units) */
 	char *upf_name;			/* loaded from the journal: its UPF, found once sxdp is seen */
 	struct pf_usage use;		/* its URRs' measurement */
+	struct pf_idle idle;		/* its User Plane Inactivity Timer's watch */
 };
 
 enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE, OP_REARM };
@@ -183,6 +184,7 @@ struct pf_up {
 	struct {
 		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
 		uint64_t ddn_delayed, ddn_cancelled;	/* DL Data Reports held for a BAR's delay; not sent */
+		uint64_t inactivity_reports;	/* User Plane Inactivity Reports sent (UPIR) */
 		uint64_t error_inds, error_ind_reports, error_inds_skipped;	/* peers' Error Indications */
 		uint64_t path_failures, path_recoveries, node_reports, node_report_fails;	/* GTP-U paths */
 		uint64_t taken_over;		/* sessions taken over from the pair's other box */

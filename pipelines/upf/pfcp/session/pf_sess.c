@@ -948,6 +948,8 @@ apply_msg(struct bld *b)
 		return rc;
 	if ((i = pf_find(b->m, -1, PF_IE_UPDATE_BAR, -1)) >= 0 && (rc = parse_bar(b, i, PF_IE_UPDATE_BAR)) != 0)
 		return rc;
+	/* a new value (0: none) replaces the session's (TS 29.244 5.11.2) */
+	(void)u32_of(b, -1, PF_IE_UP_INACT_TIMER, &b->inact_s);
 	if ((rc = each(b, PF_IE_UPDATE_FAR, parse_far, true)) != 0 ||
 		(rc = each(b, PF_IE_UPDATE_QER, parse_qer, true)) != 0 ||
 		(rc = each(b, PF_IE_UPDATE_URR, parse_urr, true)) != 0 ||
@@ -1109,6 +1111,7 @@ pf_sess_layout(struct bld *b)
 	s->up_seid = b->up_seid;
 	s->cp = b->cp;
 	s->pdn_type = b->pdn_type;
+	s->inact_s = b->inact_s;
 	s->bar = b->bar;
 	s->bytes = (uint32_t)sz;
 	s->n_pdr = (uint8_t)b->n_pdr;
@@ -1190,6 +1193,7 @@ bld_new(const struct pf_msg *m, struct pf_fail *f, struct pf_mod *x)
 	b->x = x;
 	b->up_seid = 0;
 	b->pdn_type = 0;
+	b->inact_s = 0;
 	memset(&b->cp, 0, sizeof(b->cp));
 	memset(&b->bar, 0, sizeof(b->bar));
 	b->sdfs = malloc((size_t)(n_sdf ? n_sdf : 1) * sizeof(*b->sdfs));
@@ -1300,6 +1304,7 @@ pf_sess_modify(const struct pf_session *cur, const struct pf_msg *m, struct pf_s
 	b->up_seid = cur->up_seid;
 	b->cp = cur->cp;
 	b->pdn_type = cur->pdn_type;
+	b->inact_s = cur->inact_s;
 	b->bar = cur->bar;
 	b->n_pdr = cur->n_pdr;
 	b->n_far = cur->n_far;

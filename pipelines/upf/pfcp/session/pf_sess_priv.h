@@ -17,6 +17,7 @@ struct bld {
 	uint64_t up_seid;
 	struct pf_fseid cp;
 	uint8_t pdn_type;
+	uint32_t inact_s;
 	struct pf_bar bar;
 	int n_pdr, n_far, n_qer, n_urr;
 	struct pf_pdr pdr[PF_SESS_PDR_MAX];

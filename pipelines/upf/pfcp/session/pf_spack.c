@@ -12,7 +12,10 @@
 /* ---- pack / unpack (see pf_sess.h) ----
  * Version 1, after the format byte: every field as a varint or raw octets, present only
  * when not zero (a mask per rule says which follow, and carries the booleans), names
- * written once per session and then referred to by their rank, a CRC32C at the end. */
+ * written once per session and then referred to by their rank, a CRC32C at the end.
+ * Version 2 adds a second session mask byte (its first is full) after the first one's
+ * fields: the User Plane Inactivity Timer. A session that has none of version 2's
+ * fields is written as version 1, so an sxcd before it reads what it could hold. */
 
 
 /* Every field of these structs is written and read below. One that grows (a
@@ -33,7 +36,7 @@ PACKED_AS(pf_ohc, 32);
 PACKED_AS(pf_pdr, 136);
 PACKED_AS(pf_qer, 48);
 PACKED_AS(pf_sdf_rule, 124);
-PACKED_AS(pf_session, 88);
+PACKED_AS(pf_session, 96);
 PACKED_AS(pf_ue_ip, 28);
 PACKED_AS(pf_urr, 176);
 PACKED_AS(pf_vlan_tag, 6);
@@ -41,6 +44,8 @@ PACKED_AS(pf_volume, 56);
 #endif
 
 #define PACK_V1 1
+#define PACK_V2 2
+#define PACK_M2_INACT 0x01 /* version 2's session mask: the inactivity timer follows */
 #define PACK_NAMES 256 /* distinct names per session: at most 64 x 2 (PDR) + 64 (FAR) */
 
 struct wr {
@@ -431,14 +436,15 @@ pf_sess_pack(const struct pf_session *s, uint8_t *buf, size_t size)
 	const struct pf_bar *bar = &s->bar;
 	struct wr w;
 	uint32_t crc;
-	uint8_t m;
+	uint8_t m, m2;
 	int i;
 
 	w.b = buf;
 	w.size = buf != NULL ? size : 0;
 	w.n = 0;
 	w.n_names = 0;
-	w8(&w, PACK_V1);
+	m2 = (uint8_t)BIT(0, s->inact_s);
+	w8(&w, m2 != 0 ? PACK_V2 : PACK_V1);
 	wvar(&w, s->up_seid);
 	m = (uint8_t)(BIT(0, s->cp.has_v4) | BIT(1, s->cp.has_v6) | BIT(2, nonzero(s->cp.v4, 4)) |
 		BIT(3, nonzero(s->cp.v6, 16)) | BIT(4, s->pdn_type) | BIT(5, bar->present) | BIT(6, bar->has_delay) |
@@ -455,6 +461,11 @@ pf_sess_pack(const struct pf_session *s, uint8_t *buf, size_t size)
 		w8(&w, bar->id);
 		w8(&w, bar->dl_notif_delay);
 		w8(&w, bar->sugg_pkts);
+	}
+	if (m2 != 0) {
+		w8(&w, m2);
+		if (m2 & PACK_M2_INACT)
+			wvar(&w, s->inact_s);
 	}
 	w8(&w, s->n_far);
 	w8(&w, s->n_qer);
@@ -1037,11 +1048,11 @@ pf_sess_unpack(const uint8_t *buf, size_t len, struct pf_session **out)
 	struct bld *b = &bb;
 	struct rd *r = &u.r;
 	uint32_t crc;
-	uint8_t m;
+	uint8_t m, m2;
 	int i, rc = -EINVAL;
 
 	*out = NULL;
-	if (buf == NULL || len < 1 + 4 || buf[0] != PACK_V1)
+	if (buf == NULL || len < 1 + 4 || (buf[0] != PACK_V1 && buf[0] != PACK_V2))
 		return -EINVAL;
 	crc = (uint32_t)buf[len - 4] | (uint32_t)buf[len - 3] << 8 | (uint32_t)buf[len - 2] << 16 |
 		(uint32_t)buf[len - 1] << 24;
@@ -1081,6 +1092,13 @@ pf_sess_unpack(const uint8_t *buf, size_t len, struct pf_session **out)
 		b->bar.id = r8(r);
 		b->bar.dl_notif_delay = r8(r);
 		b->bar.sugg_pkts = r8(r);
+	}
+	if (buf[0] == PACK_V2) {
+		m2 = r8(r);
+		if (m2 == 0 || (m2 & ~PACK_M2_INACT) != 0) /* written only when some field is */
+			goto out;
+		if (m2 & PACK_M2_INACT)
+			b->inact_s = (uint32_t)rvar(r, UINT32_MAX);
 	}
 	b->n_far = r8(r);
 	b->n_qer = r8(r);

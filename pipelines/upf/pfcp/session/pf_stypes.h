@@ -236,6 +236,7 @@ struct pf_session {
 	uint8_t n_pdr, n_far, n_qer, n_urr;
 	struct pf_bar bar;
 	uint32_t bytes;     /* the block's size */
+	uint32_t inact_s;   /* User Plane Inactivity Timer (s), 0: none (TS 29.244 5.11.2) */
 	struct pf_pdr *pdr; /* sorted by id, each array */
 	struct pf_far *far;
 	struct pf_qer *qer;

@@ -473,3 +473,44 @@ pf_usage_fold(struct pf_usage *u, pf_ctr_abs *abs, void *aarg)
 	}
 	return moved;
 }
+
+static uint64_t
+idle_read_ms(uint32_t inact_s)
+{
+	uint64_t q = (uint64_t)inact_s * 1000 / 4;
+
+	return q > PF_IDLE_READ_MS ? q : PF_IDLE_READ_MS;
+}
+
+bool
+pf_idle_due(const struct pf_idle *w, uint32_t inact_s, uint64_t now_ms)
+{
+	return inact_s != 0 && (w->inact_s != inact_s || w->next_ms <= now_ms);
+}
+
+bool
+pf_idle_check(struct pf_idle *w, uint32_t inact_s, uint64_t pkts, uint64_t now_ms)
+{
+	uint64_t end;
+	bool due = false;
+
+	if (w->inact_s != inact_s) /* set, or set anew: watched from now */
+		*w = (struct pf_idle){ .inact_s = inact_s, .seen = pkts, .moved_ms = now_ms };
+	if (inact_s == 0)
+		return false;
+	if (pkts != w->seen) {
+		w->seen = pkts;
+		w->moved_ms = now_ms;
+		w->told = false;
+	}
+	end = w->moved_ms + (uint64_t)inact_s * 1000;
+	if (!w->told && now_ms >= end) {
+		w->told = true;
+		due = true;
+	}
+	w->next_ms = now_ms + idle_read_ms(inact_s);
+	/* read again as the timer runs out, if that comes first */
+	if (!w->told && end < w->next_ms)
+		w->next_ms = end;
+	return due;
+}

@@ -64,6 +64,24 @@ struct pf_meas {
 	bool mnop;		/* its reports say packets too (Measurement Information MNOP) */
 };
 
+/* The User Plane Inactivity Timer's watch (TS 29.244 5.11.2): what the
+ * session's PDRs' counters (every PDR has one while the timer is set)
+ * had forwarded when last read, and since when that has not changed. A
+ * silence the timer's length is reported once (UPIR); traffic again
+ * starts the next. The counters are read a quarter of the timer apart
+ * (at least PF_IDLE_READ_MS): the report comes at most that late, never
+ * early; a change of rules that changes the counters counts as traffic,
+ * and a new timer (a Modification's) starts the watch again. */
+struct pf_idle {
+	uint32_t inact_s;	/* the timer it watches for (s), 0: none yet */
+	bool told;		/* this silence was reported */
+	uint64_t seen;		/* packets the session's counters had when last read */
+	uint64_t moved_ms;	/* when they were seen to change, or the watch began */
+	uint64_t next_ms;	/* when to read them next */
+};
+
+#define PF_IDLE_READ_MS 1000
+
 struct pf_usage {
 	struct pf_ulink *link;
 	struct pf_meas *meas;
@@ -123,6 +141,12 @@ bool pf_usage_fold(struct pf_usage *u, pf_ctr_abs *abs, void *aarg);
  * and links count from this sxdp's counters now (@abs: they may hold what
  * earlier sessions counted). */
 void pf_usage_taken_over(struct pf_usage *u, pf_ctr_abs *abs, void *aarg);
+/* Are the counters of a session whose timer is @inact_s (0: none) to be
+ * read for @w at @now_ms? */
+bool pf_idle_due(const struct pf_idle *w, uint32_t inact_s, uint64_t now_ms);
+/* They were read (@pkts, what they forwarded) at @now_ms: true when the
+ * silence is to be reported now (UPIR); the next read set. */
+bool pf_idle_check(struct pf_idle *w, uint32_t inact_s, uint64_t pkts, uint64_t now_ms);
 /* The next time (ms) a time-based report of @u is due, 0: none. */
 uint64_t pf_usage_next(const struct pf_usage *u, const struct pf_session *s);
 
