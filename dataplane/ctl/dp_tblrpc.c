@@ -223,10 +223,14 @@ param_value(unsigned int tid, unsigned int a, unsigned int p, const struct dp_tb
 {
 	const struct dp_param_def *pd = &dp_table_def(tid)->actions[a].params[p];
 	uint8_t *at = u->params + dp_table_param_off(tid, a, p);
-	uint8_t be[16];
+	uint8_t be[DP_PARAMS_WIDE];
 
 	if (dp_tblval_parse(v, pd->type, pd->max, be, pp, err) < 0)
 		return -1;
+	if (pd->type == DP_T_STR) {   /* bytes as they are, its declared room */
+		memcpy(at, be, pd->max);
+		return 0;
+	}
 	if (pd->bit) {   /* a flag: its bit of the byte it shares */
 		uint8_t m = (uint8_t)(1u << (pd->bit - 1));
 
@@ -247,6 +251,8 @@ param_get(unsigned int tid, unsigned int a, unsigned int p, const uint8_t *param
 
 	if (pd->bit)
 		be[0] = (uint8_t)(*at >> (pd->bit - 1) & 1);
+	else if (pd->type == DP_T_STR)
+		memcpy(be, at, pd->max);
 	else
 		param_order(pd->type, be, at);
 }
@@ -313,12 +319,14 @@ params_encode(unsigned int tid, uint16_t action, const uint8_t *params)
 	json_t *o = json_object();
 
 	for (unsigned int p = 0; p < ad->n_params; p++) {
-		uint8_t be[16];
+		const struct dp_param_def *pd = &ad->params[p];
+		uint8_t be[DP_PARAMS_WIDE];
 
 		param_get(tid, action, p, params, be);
-		if (ad->params[p].opt && is_zero(be, dp_type_size(ad->params[p].type)))
+		if (pd->opt && is_zero(be, dp_param_size(pd)))
 			continue;
-		json_object_set_new(o, ad->params[p].name, dp_tblval_encode(ad->params[p].type, be));
+		json_object_set_new(o, pd->name, pd->type == DP_T_STR ? dp_tblval_str(be, pd->max) :
+					       dp_tblval_encode(pd->type, be));
 	}
 	return o;
 }
@@ -500,7 +508,7 @@ params_len(unsigned int tid, unsigned int action)
 	unsigned int end = 0;
 
 	for (unsigned int p = 0; p < a->n_params; p++)
-		end = RTE_MAX(end, dp_table_param_off(tid, action, p) + dp_type_size(a->params[p].type));
+		end = RTE_MAX(end, dp_table_param_off(tid, action, p) + dp_param_size(&a->params[p]));
 	return end;
 }
 
@@ -1248,7 +1256,7 @@ dp_tblrpc_describe_table(unsigned int tid)
 		for (unsigned int p = 0; p < d->actions[a].n_params; p++) {
 			const struct dp_param_def *pd = &d->actions[a].params[p];
 			json_t *o = json_pack("{s:s,s:s,s:i}", "name", pd->name, "type",
-					      dp_type_name(pd->type), "bits", dp_type_bits(pd->type));
+					      dp_type_name(pd->type), "bits", 8 * dp_param_size(pd));
 
 			if (pd->max)
 				json_object_set_new(o, "max", json_integer(pd->max));

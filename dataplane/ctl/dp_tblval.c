@@ -61,6 +61,23 @@ dp_tblval_parse(const struct dp_tblval *v, enum dp_type t, uint32_t bound, uint8
 		if (s == NULL || dp_addr_mac(s, out) < 0)
 			return BAD(err, ptr, "bad_value", "expected a MAC address string");
 		return 0;
+	case DP_T_STR: {
+		size_t n;
+
+		if (s == NULL)
+			return BAD(err, ptr, "wrong_type", "expected a string");
+		if ((n = strlen(s)) > bound)
+			return BAD(err, ptr, "out_of_range", "at most %u characters, not %zu", bound, n);
+		/* a byte of no text (a control one: CR, LF, NUL; DEL; UTF-8's)
+		 * could end up in a header line of a packet: never taken */
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+				return BAD(err, ptr, "bad_value", "character %zu is 0x%02x: printable ASCII "
+					   "(0x20..0x7e) only", i, (unsigned char)s[i]);
+		memset(out, 0, bound);
+		memcpy(out, s, n);
+		return 0;
+	}
 	case DP_T_PORT:
 		if (v->is_int && v->i >= 0 && v->i < (json_int_t)dp_n_ports)
 			port = (int)v->i;
@@ -125,6 +142,12 @@ dp_tblval_encode(enum dp_type t, const uint8_t *in)
 			u = (u << 8) | in[i];
 		return json_integer((json_int_t)u);
 	}
+}
+
+json_t *
+dp_tblval_str(const uint8_t *in, unsigned int max)
+{
+	return json_stringn((const char *)in, strnlen((const char *)in, max));
 }
 
 /* The mask of an IPv4 value of an "ip" field: its IPv4 part (the mapped
@@ -194,6 +217,8 @@ dp_tblval_example(enum dp_type t, enum dp_match_kind m)
 		return json_string("02:00:00:00:00:01");
 	case DP_T_PORT:
 		return dp_n_ports ? json_string(dp_ports[0].cfg->name) : json_integer(0);
+	case DP_T_STR:
+		return json_string("text");
 	default:
 		break;
 	}

@@ -23,11 +23,14 @@ struct dp_tblval {
 
 struct dp_tblval dp_tblval_json(const json_t *v);
 /* One value of type t (at most bound, 0: the type's), written to out in
- * network order; ptr names it in an error. 0, or -1 with err set. */
+ * network order; ptr names it in an error. 0, or -1 with err set. A str
+ * (bound: its max, 1..) is written NUL-padded to bound bytes. */
 int dp_tblval_parse(const struct dp_tblval *v, enum dp_type t, uint32_t bound, uint8_t *out, const char *ptr,
 		    struct dp_rpc_err *err);
-/* A value of type t as an answer shows it (new). */
+/* A value of type t as an answer shows it (new); not a str: */
 json_t *dp_tblval_encode(enum dp_type t, const uint8_t *in);
+/* A str of max bytes (NUL-padded) as a JSON string (new). */
+json_t *dp_tblval_str(const uint8_t *in, unsigned int max);
 /* "address/length" of type t (IPv4 or IPv6; a bare address: a host
  * prefix). 0, or -1 with err set. */
 int dp_tblval_prefix(const char *s, enum dp_type t, uint8_t *out, uint8_t *plen, const char *ptr,

@@ -185,7 +185,7 @@ const struct dp_rpc_method dp_apidef_port_set = {
 
 static const char *const match_names[] = { "exact", "lpm", "ternary", "range", NULL };
 static const char *const type_names[] = {
-	"u8", "u16", "u32", "u64", "port", "ipv4", "ipv6", "mac", "ipv6net", "ip", NULL };
+	"u8", "u16", "u32", "u64", "port", "ipv4", "ipv6", "mac", "ipv6net", "ip", "str", NULL };
 static const char *const kind_names[] = { "exact", "lpm", "ternary", NULL };
 
 static const struct dp_schema_field typed_param = {
@@ -194,10 +194,11 @@ static const struct dp_schema_field typed_param = {
 		RS("name", ""),
 		{ .name = "type", .type = DP_SCHEMA_ENUM, .flags = DP_SCHEMA_REQ, .names = type_names,
 		  .desc = "u8..u64 take a JSON integer or a decimal string; port a name or index; "
-			  "ipv4, ipv6, mac a string" },
+			  "ipv4, ipv6, mac a string; str a string of printable ASCII (0x20..0x7e: no "
+			  "CR, LF or other control character) of at most max characters" },
 		RU("bits", "its width"),
 		{ .name = "max", .type = DP_SCHEMA_UINT, .desc = "the largest value it takes, "
-		  "when less than its type's" },
+		  "when less than its type's; of a str, its length at most" },
 		{ .name = "optional", .type = DP_SCHEMA_BOOL,
 		  .desc = "a write may leave it out (0), a read leaves it out when 0" },
 		END },

@@ -58,7 +58,7 @@ dp_type_name(enum dp_type t)
 		[DP_T_U8] = "u8", [DP_T_U16] = "u16", [DP_T_U32] = "u32",
 		[DP_T_U64] = "u64", [DP_T_PORT] = "port", [DP_T_IPV4] = "ipv4",
 		[DP_T_IPV6] = "ipv6", [DP_T_MAC] = "mac", [DP_T_IPV6NET] = "ipv6net",
-		[DP_T_IP] = "ip",
+		[DP_T_IP] = "ip", [DP_T_STR] = "str",
 	};
 	return (unsigned int)t < RTE_DIM(n) ? n[t] : "?";
 }
@@ -301,9 +301,14 @@ dp_table_create(const struct dp_table_def *def)
 		if (strcmp(size_set[i].name, def->name) == 0)
 			t->def.size = size_set[i].size;
 	def = &t->def;
-	for (unsigned int f = 0; f < def->n_fields; f++)
+	for (unsigned int f = 0; f < def->n_fields; f++) {
+		if (def->fields[f].type == DP_T_STR) {   /* a text is a param, never a key */
+			rc = -EINVAL;
+			goto fail;
+		}
 		if (def->fields[f].match == DP_MATCH_TERNARY || def->fields[f].match == DP_MATCH_RANGE)
 			n_acl++;
+	}
 	if (n_acl)
 		off = acl_key_layout(t);
 	for (unsigned int f = 0; f < def->n_fields; f++) {
@@ -358,9 +363,13 @@ dp_table_create(const struct dp_table_def *def)
 				t->param_off[a][p] = t->param_off[a][p - 1];
 				continue;
 			}
+			if (ty == DP_T_STR && pd->max == 0) {   /* a text's room is declared */
+				rc = -EINVAL;
+				goto fail;
+			}
 			po = RTE_ALIGN_CEIL(po, type_align(ty));
 			t->param_off[a][p] = po;
-			po += dp_type_size(ty);
+			po += dp_param_size(pd);
 		}
 		if (po > t->params_len) {
 			rc = -E2BIG;

@@ -30,8 +30,12 @@ enum dp_match_kind { DP_MATCH_EXACT, DP_MATCH_LPM, DP_MATCH_TERNARY, DP_MATCH_RA
 /* DP_T_IP: an address of either family in 16 bytes, IPv4 as IPv4-mapped
  * (dp_addr_ip_any): written and shown as either; as a ternary field an
  * IPv4 value's mask covers the mapped prefix too, so it matches IPv4 only. */
+/* DP_T_STR: a param only (never a key field), a text of at most its
+ * declaration's max bytes (1..), kept in that many bytes, NUL-padded:
+ * printable ASCII (0x20..0x7e) alone, so that what a feature copies into
+ * a packet (a header line) can carry no CR, LF or other control byte. */
 enum dp_type { DP_T_U8, DP_T_U16, DP_T_U32, DP_T_U64, DP_T_PORT, DP_T_IPV4, DP_T_IPV6, DP_T_MAC, DP_T_IPV6NET,
-	       DP_T_IP };
+	       DP_T_IP, DP_T_STR };
 enum dp_table_kind { DP_TK_EXACT, DP_TK_LPM, DP_TK_ACL };
 
 /* Bytes of a value of type t (inline: the backends size ACL fields with it
@@ -46,6 +50,7 @@ dp_type_size(enum dp_type t)
 	case DP_T_U64: case DP_T_IPV6NET: return 8;
 	case DP_T_MAC: return 6;
 	case DP_T_IPV6: case DP_T_IP: return 16;
+	case DP_T_STR: return 0;   /* its declaration's: dp_param_size */
 	}
 	return 0;
 }
@@ -66,7 +71,8 @@ struct dp_field_def {
 	uint32_t max;
 };
 
-/* opt: a write may leave it out (then 0), and a read leaves it out when 0:
+/* max of a str param: its length at most (bytes), not a value.
+ * opt: a write may leave it out (then 0), and a read leaves it out when 0:
  * for lists of ids where 0 is "none" (a flood list's tunnels).
  * bit (1..8): a flag (a u8 whose max is 1, written and read as 0 or 1)
  * kept in bit bit-1 of a byte it shares with the flags declared next to
@@ -80,6 +86,13 @@ struct dp_param_def {
 	bool opt;
 	uint8_t bit;
 };
+
+/* Bytes a param of declaration pd takes in an entry's params. */
+static inline unsigned int
+dp_param_size(const struct dp_param_def *pd)
+{
+	return pd->type == DP_T_STR ? pd->max : dp_type_size(pd->type);
+}
 
 struct dp_action_def {
 	const char *name;

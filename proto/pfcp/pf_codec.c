@@ -34,6 +34,9 @@ static int chk_failed_rule(const uint8_t *v, uint16_t len);
 static int chk_text(const uint8_t *v, uint16_t len);
 static int chk_ni(const uint8_t *v, uint16_t len);
 static int chk_mac(const uint8_t *v, uint16_t len);
+static int chk_macs(const uint8_t *v, uint16_t len);
+static int chk_pfd(const uint8_t *v, uint16_t len);
+static int chk_redirect(const uint8_t *v, uint16_t len);
 
 #define ANY 0xffff
 #define IE_TYPES_MAX 200
@@ -74,6 +77,7 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_REPORT_TYPE] = {"Report Type", 1, ANY, G_NONE, NULL},
 	[PF_IE_OFFENDING_IE] = {"Offending IE", 2, ANY, G_NONE, NULL},
 	[PF_IE_FWD_POLICY] = {"Forwarding Policy", 1, ANY, G_NONE, NULL},
+	[PF_IE_REDIRECT_INFO] = {"Redirect Information", 3, ANY, G_NONE, chk_redirect},
 	[PF_IE_DST_IFACE] = {"Destination Interface", 1, ANY, G_NONE, NULL},
 	[PF_IE_UP_FEATURES] = {"UP Function Features", 0, ANY, G_NONE, NULL},
 	[PF_IE_APPLY_ACTION] = {"Apply Action", 1, ANY, G_NONE, NULL},
@@ -89,6 +93,9 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_PDR_ID] = {"PDR ID", 2, ANY, G_NONE, NULL},
 	[PF_IE_FSEID] = {"F-SEID", 9, ANY, G_NONE, chk_fseid},
 	[PF_IE_NODE_ID] = {"Node ID", 1, ANY, G_NONE, chk_node_id},
+	[PF_IE_APP_PFDS] = {"Application ID's PFDs", 0, ANY, G_WALK, NULL},
+	[PF_IE_PFD_CONTEXT] = {"PFD context", 0, ANY, G_WALK, NULL},
+	[PF_IE_PFD_CONTENTS] = {"PFD Contents", 2, ANY, G_NONE, chk_pfd},
 	[PF_IE_MEAS_METHOD] = {"Measurement Method", 1, ANY, G_NONE, NULL},
 	[PF_IE_USAGE_REPORT_TRIGGER] = {"Usage Report Trigger", 2, ANY, G_NONE, NULL},
 	[PF_IE_MEAS_PERIOD] = {"Measurement Period", 4, ANY, G_NONE, NULL},
@@ -127,6 +134,10 @@ static const struct pf_iedef iedefs[IE_TYPES_MAX] = {
 	[PF_IE_QER_ID] = {"QER ID", 4, ANY, G_NONE, NULL},
 	[PF_IE_PDN_TYPE] = {"PDN Type", 1, ANY, G_NONE, NULL},
 	[PF_IE_UP_INACT_TIMER] = {"User Plane Inactivity Timer", 4, ANY, G_NONE, NULL},
+	[PF_IE_ETH_INACT_TIMER] = {"Ethernet Inactivity Timer", 4, ANY, G_NONE, NULL},
+	[PF_IE_ETH_TRAFFIC_INFO] = {"Ethernet Traffic Information", 0, ANY, G_WALK, NULL},
+	[PF_IE_MAC_DETECTED] = {"MAC Addresses Detected", 1, ANY, G_NONE, chk_macs},
+	[PF_IE_MAC_REMOVED] = {"MAC Addresses Removed", 1, ANY, G_NONE, chk_macs},
 	[PF_IE_FAILED_RULE_ID] = {"Failed Rule ID", 2, ANY, G_NONE, chk_failed_rule},
 	[PF_IE_QFI] = {"QFI", 1, ANY, G_NONE, NULL},
 	[PF_IE_SUGG_BUF_PKTS] = {"Suggested Buffering Packets Count", 1, ANY, G_NONE, NULL},
@@ -188,6 +199,10 @@ static const struct pf_rule r_assoc_upd_rsp[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_C
 static const struct pf_rule r_assoc_rel_req[] = {{PF_IE_NODE_ID, M, 1}, END};
 static const struct pf_rule r_node_cause[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_CAUSE, M, 1},
 	{PF_IE_OFFENDING_IE, O, 1}, END};
+/* TS 29.244 7.4.3: Application ID's PFDs absent: every PFD goes (6.2.5) */
+static const struct pf_rule r_pfd_req[] = {{PF_IE_APP_PFDS, O, 255}, {PF_IE_NODE_ID, O, 1}, END};
+static const struct pf_rule r_pfd_rsp[] = {{PF_IE_CAUSE, M, 1}, {PF_IE_OFFENDING_IE, O, 1}, {PF_IE_NODE_ID, O, 1},
+	END};
 static const struct pf_rule r_node_report_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_NODE_REPORT_TYPE, M, 1},
 	{PF_IE_UP_PATH_FAIL_REPORT, O, 1}, {PF_IE_UP_PATH_RECOV_REPORT, O, 1}, END};
 static const struct pf_rule r_est_req[] = {{PF_IE_NODE_ID, M, 1}, {PF_IE_FSEID, M, 1},
@@ -231,9 +246,10 @@ static const struct pf_rule r_update_pdr[] = {{PF_IE_PDR_ID, M, 1}, {PF_IE_OHR, 
 	{PF_IE_PRECEDENCE, O, 1}, {PF_IE_PDI, O, 1}, {PF_IE_FAR_ID, O, 1}, {PF_IE_URR_ID, O, 8},
 	{PF_IE_QER_ID, O, 4}, END};
 static const struct pf_rule r_fwd[] = {{PF_IE_DST_IFACE, M, 1}, {PF_IE_NET_INSTANCE, O, 1},
-	{PF_IE_OHC, O, 1}, {PF_IE_TLM, O, 1}, {PF_IE_FWD_POLICY, O, 1}, END};
+	{PF_IE_OHC, O, 1}, {PF_IE_TLM, O, 1}, {PF_IE_FWD_POLICY, O, 1}, {PF_IE_REDIRECT_INFO, O, 1}, END};
 static const struct pf_rule r_upd_fwd[] = {{PF_IE_DST_IFACE, O, 1}, {PF_IE_NET_INSTANCE, O, 1},
-	{PF_IE_OHC, O, 1}, {PF_IE_TLM, O, 1}, {PF_IE_FWD_POLICY, O, 1}, {PF_IE_SMREQ_FLAGS, O, 1}, END};
+	{PF_IE_OHC, O, 1}, {PF_IE_TLM, O, 1}, {PF_IE_FWD_POLICY, O, 1}, {PF_IE_SMREQ_FLAGS, O, 1},
+	{PF_IE_REDIRECT_INFO, O, 1}, END};
 static const struct pf_rule r_create_far[] = {{PF_IE_FAR_ID, M, 1}, {PF_IE_APPLY_ACTION, M, 1},
 	{PF_IE_FWD_PARAMS, O, 1}, {PF_IE_BAR_ID, O, 1}, END};
 static const struct pf_rule r_update_far[] = {{PF_IE_FAR_ID, M, 1}, {PF_IE_APPLY_ACTION, O, 1},
@@ -242,12 +258,12 @@ static const struct pf_rule r_create_urr[] = {{PF_IE_URR_ID, M, 1}, {PF_IE_MEAS_
 	{PF_IE_REPORTING_TRIGGERS, M, 1}, {PF_IE_MEAS_PERIOD, O, 1}, {PF_IE_VOL_THRESH, O, 1},
 	{PF_IE_VOL_QUOTA, O, 1}, {PF_IE_TIME_THRESH, O, 1}, {PF_IE_TIME_QUOTA, O, 1},
 	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, {PF_IE_MEAS_INFO, O, 1}, {PF_IE_QUOTA_VALIDITY_TIME, O, 1},
-	{PF_IE_LINKED_URR_ID, O, 8}, END};
+	{PF_IE_LINKED_URR_ID, O, 8}, {PF_IE_ETH_INACT_TIMER, O, 1}, {PF_IE_FAR_ID, O, 1}, END};
 static const struct pf_rule r_update_urr[] = {{PF_IE_URR_ID, M, 1}, {PF_IE_MEAS_METHOD, O, 1},
 	{PF_IE_REPORTING_TRIGGERS, O, 1}, {PF_IE_MEAS_PERIOD, O, 1}, {PF_IE_VOL_THRESH, O, 1},
 	{PF_IE_VOL_QUOTA, O, 1}, {PF_IE_TIME_THRESH, O, 1}, {PF_IE_TIME_QUOTA, O, 1},
 	{PF_IE_QUOTA_HOLDING_TIME, O, 1}, {PF_IE_MEAS_INFO, O, 1}, {PF_IE_QUOTA_VALIDITY_TIME, O, 1},
-	{PF_IE_LINKED_URR_ID, O, 8}, END};
+	{PF_IE_LINKED_URR_ID, O, 8}, {PF_IE_ETH_INACT_TIMER, O, 1}, {PF_IE_FAR_ID, O, 1}, END};
 static const struct pf_rule r_create_qer[] = {{PF_IE_QER_ID, M, 1}, {PF_IE_GATE_STATUS, M, 1},
 	{PF_IE_QER_CORR_ID, O, 1}, {PF_IE_MBR, O, 1}, {PF_IE_GBR, O, 1}, {PF_IE_QFI, O, 1}, END};
 static const struct pf_rule r_update_qer[] = {{PF_IE_QER_ID, M, 1}, {PF_IE_GATE_STATUS, O, 1},
@@ -264,9 +280,13 @@ static const struct pf_rule r_created_pdr[] = {{PF_IE_PDR_ID, M, 1}, {PF_IE_FTEI
 static const struct pf_rule r_usage_report[] = {{PF_IE_URR_ID, M, 1}, {PF_IE_UR_SEQN, M, 1},
 	{PF_IE_USAGE_REPORT_TRIGGER, M, 1}, {PF_IE_START_TIME, O, 1}, {PF_IE_END_TIME, O, 1},
 	{PF_IE_VOL_MEAS, O, 1}, {PF_IE_DUR_MEAS, O, 1}, {PF_IE_TIME_FIRST_PKT, O, 1},
-	{PF_IE_TIME_LAST_PKT, O, 1}, END};
+	{PF_IE_TIME_LAST_PKT, O, 1}, {PF_IE_ETH_TRAFFIC_INFO, O, 1}, END};
+static const struct pf_rule r_eth_traffic[] = {{PF_IE_MAC_DETECTED, O, 1}, {PF_IE_MAC_REMOVED, O, 1}, END};
 static const struct pf_rule r_dl_report[] = {{PF_IE_PDR_ID, M, 32}, {PF_IE_DL_DATA_SVC_INFO, O, 32}, END};
 static const struct pf_rule r_err_ind[] = {{PF_IE_FTEID, M, 32}, END};
+/* a PFD context absent: that Application ID's PFDs go */
+static const struct pf_rule r_app_pfds[] = {{PF_IE_APP_ID, M, 1}, {PF_IE_PFD_CONTEXT, O, 255}, END};
+static const struct pf_rule r_pfd_context[] = {{PF_IE_PFD_CONTENTS, M, 255}, END};
 static const struct pf_rule r_path_fail[] = {{PF_IE_REMOTE_GTPU_PEER, M, 32}, END};
 
 struct pf_ruleset {
@@ -278,6 +298,8 @@ struct pf_ruleset {
 static const struct pf_ruleset msg_rules[] = {
 	{PF_HEARTBEAT_REQ, "Heartbeat Request", r_heartbeat},
 	{PF_HEARTBEAT_RSP, "Heartbeat Response", r_heartbeat},
+	{PF_PFD_MGMT_REQ, "PFD Management Request", r_pfd_req},
+	{PF_PFD_MGMT_RSP, "PFD Management Response", r_pfd_rsp},
 	{PF_ASSOC_SETUP_REQ, "Association Setup Request", r_assoc_req},
 	{PF_ASSOC_SETUP_RSP, "Association Setup Response", r_assoc_rsp},
 	{PF_ASSOC_UPDATE_REQ, "Association Update Request", r_assoc_upd_req},
@@ -326,6 +348,9 @@ static const struct pf_ruleset group_rules[] = {
 	{PF_IE_DL_DATA_REPORT, NULL, r_dl_report},
 	{PF_IE_ERROR_IND_REPORT, NULL, r_err_ind},
 	{PF_IE_UP_PATH_FAIL_REPORT, NULL, r_path_fail},
+	{PF_IE_ETH_TRAFFIC_INFO, NULL, r_eth_traffic},
+	{PF_IE_APP_PFDS, NULL, r_app_pfds},
+	{PF_IE_PFD_CONTEXT, NULL, r_pfd_context},
 	{0, NULL, NULL},
 };
 
@@ -537,6 +562,50 @@ chk_ohc(const uint8_t *v, uint16_t len)
 	return ohc_parse(v, len, &o);
 }
 
+/* Redirect Information's octets: each address within the IE by its length (what the
+ * type and the addresses say is the session's to judge) */
+static int
+redirect_parse(const uint8_t *v, uint16_t len, struct pf_redirect *r)
+{
+	size_t off = 3;
+
+	memset(r, 0, sizeof(*r));
+	if (len < 3)
+		return -1;
+	r->type = v[0] & 0x0f;
+	r->len = rd16(v + 1);
+	r->addr = v + 3;
+	if (r->len > len - off)
+		return -1;
+	off += r->len;
+	if (len - off >= 2 && r->type != 5) {   /* an Other Redirect Server Address, if any */
+		r->len2 = rd16(v + off);
+		r->addr2 = v + off + 2;
+		if (r->len2 > len - off - 2)
+			return -1;
+		off += 2 + (size_t)r->len2;
+	}
+	if (r->type >= 5 && r->type <= 8 && len - off >= 2) {
+		r->has_port = true;
+		r->port = rd16(v + off);
+	}
+	return 0;
+}
+
+static int
+chk_redirect(const uint8_t *v, uint16_t len)
+{
+	struct pf_redirect r;
+
+	return redirect_parse(v, len, &r);
+}
+
+int
+pf_get_redirect(const struct pf_ie *ie, struct pf_redirect *r)
+{
+	return redirect_parse(ie->v, ie->len, r) == 0 ? 0 : -EINVAL;
+}
+
 static int
 chk_volume(const uint8_t *v, uint16_t len)
 {
@@ -578,6 +647,80 @@ chk_failed_rule(const uint8_t *v, uint16_t len)
 	unsigned n = pf_failed_rule_len(v[0] & 0x1f);
 
 	return n != 0 && len >= 1 + n ? 0 : -1;
+}
+
+/* PFD Contents (8.2.39): after the flags and a spare octet, each flagged
+ * field is a 2-octet length and as many octets, all inside the IE; the
+ * AFD, AURL and ADNP fields are lists of such items, filling them exactly.
+ * Octets after the last field are a later release's, as 8.1.1 allows. */
+static int
+pfd_parse(const uint8_t *v, uint16_t len, struct pf_pfd_contents *c)
+{
+	unsigned off = 2;
+
+	memset(c, 0, sizeof(*c));
+	c->flags = v[0];
+	for (unsigned b = 0; b < 8; b++) {
+		unsigned n;
+
+		if (!(v[0] & (1u << b)))
+			continue;
+		if (len < off + 2)
+			return -1;
+		n = rd16(v + off);
+		off += 2;
+		if (n > len - off)
+			return -1;
+		c->f[b] = (struct pf_pfd_field){ .v = v + off, .len = (uint16_t)n };
+		off += n;
+		if (b >= 5) {   /* a list: its items fill it */
+			struct pf_pfd_field it;
+			unsigned i, at = 0;
+
+			for (i = 0; pf_pfd_item(&c->f[b], i, &it) == 0; i++)
+				at += 2u + it.len;
+			if (i == 0 || at != n)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+chk_pfd(const uint8_t *v, uint16_t len)
+{
+	struct pf_pfd_contents c;
+
+	return pfd_parse(v, len, &c);
+}
+
+int
+pf_pfd_item(const struct pf_pfd_field *list, unsigned i, struct pf_pfd_field *item)
+{
+	unsigned at = 0;
+
+	for (;;) {
+		unsigned n;
+
+		if (list->len < at + 2)
+			return -ENOENT;
+		n = rd16(list->v + at);
+		if (n > list->len - at - 2u)
+			return -ENOENT;
+		if (i-- == 0) {
+			*item = (struct pf_pfd_field){ .v = list->v + at + 2, .len = (uint16_t)n };
+			return 0;
+		}
+		at += 2u + n;
+	}
+}
+
+int
+pf_get_pfd_contents(const struct pf_ie *ie, struct pf_pfd_contents *c)
+{
+	if (ie->len < 2)
+		return -EINVAL;
+	return pfd_parse(ie->v, ie->len, c) == 0 ? 0 : -EINVAL;
 }
 
 /* ---- decode ---- */
@@ -975,6 +1118,18 @@ chk_mac(const uint8_t *v, uint16_t len)
 	for (int b = 0; b < 4; b++)
 		n += (v[0] >> b & 1) * 6u;
 	return len >= 1 + n ? 0 : -EINVAL;
+}
+
+/* MAC Addresses Detected/Removed (8.2.103, 8.2.104): a count, as many MACs, then (a later
+ * release's) the C-TAG's and S-TAG's length-prefixed fields when there is room for them */
+static int
+chk_macs(const uint8_t *v, uint16_t len)
+{
+	unsigned int at = 1u + 6u * v[0];
+
+	for (int tag = 0; tag < 2 && at < len; tag++)
+		at += 1u + v[at];
+	return len >= at ? 0 : -EINVAL;
 }
 
 int

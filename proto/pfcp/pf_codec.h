@@ -28,6 +28,8 @@
 enum {
 	PF_HEARTBEAT_REQ = 1,
 	PF_HEARTBEAT_RSP = 2,
+	PF_PFD_MGMT_REQ = 3,
+	PF_PFD_MGMT_RSP = 4,
 	PF_ASSOC_SETUP_REQ = 5,
 	PF_ASSOC_SETUP_RSP = 6,
 	PF_ASSOC_UPDATE_REQ = 7,
@@ -98,7 +100,10 @@ enum {
 	PF_IE_TIMER = 55,
 	PF_IE_PDR_ID = 56,
 	PF_IE_FSEID = 57,
+	PF_IE_APP_PFDS = 58,		/* Application ID's PFDs (grouped) */
+	PF_IE_PFD_CONTEXT = 59,		/* PFD context (grouped) */
 	PF_IE_NODE_ID = 60,
+	PF_IE_PFD_CONTENTS = 61,
 	PF_IE_MEAS_METHOD = 62,
 	PF_IE_USAGE_REPORT_TRIGGER = 63,
 	PF_IE_MEAS_PERIOD = 64,
@@ -147,6 +152,10 @@ enum {
 	PF_IE_ETH_FILTER_PROPS = 139,
 	PF_IE_SUGG_BUF_PKTS = 140,
 	PF_IE_ETH_PDU_INFO = 142,	/* Ethernet PDU Session Information (ETHI) */
+	PF_IE_ETH_TRAFFIC_INFO = 143,	/* grouped, in a Usage Report: MACAR's */
+	PF_IE_MAC_DETECTED = 144,
+	PF_IE_MAC_REMOVED = 145,
+	PF_IE_ETH_INACT_TIMER = 146,
 	PF_IE_UE_IP_POOL_ID = 177,	/* UE IP address Pool Identity (in Create PDR) */
 	PF_IE_SESS_RETENTION = 183,	/* PFCP Session Retention Information (grouped) */
 	PF_IE_ASRSP_FLAGS = 184,	/* PFCPASRsp-Flags */
@@ -372,10 +381,44 @@ int pf_get_ue_ip(const struct pf_ie *ie, struct pf_ue_ip *u);
 int pf_get_sdf(const struct pf_ie *ie, struct pf_sdf *s);
 int pf_get_ohc(const struct pf_ie *ie, struct pf_ohc *o);
 int pf_get_ohr(const struct pf_ie *ie, struct pf_ohr *o);
+/* Redirect Information (8.2.20): its Redirect Address Type (octet 5's low 4 bits), the
+ * Redirect Server Address (@len octets at @addr, UTF8String) and the Other one (@len2 at
+ * @addr2; 0: none), the Redirect Port (with has_port: types 5-8). Pointers into the IE. */
+struct pf_redirect {
+	uint8_t type;
+	bool has_port;
+	uint16_t len, len2, port;
+	const uint8_t *addr, *addr2;
+};
+int pf_get_redirect(const struct pf_ie *ie, struct pf_redirect *r);
 int pf_get_mac(const struct pf_ie *ie, struct pf_mac *m);
 int pf_get_vlan_tag(const struct pf_ie *ie, struct pf_vlan_tag *t);
 int pf_get_rate(const struct pf_ie *ie, struct pf_rate *r);
 int pf_get_volume(const struct pf_ie *ie, struct pf_volume *v);
+/* PFD Contents (TS 29.244 8.2.39): its flags octet and the fields they say,
+ * each a 2-octet length and its octets, in the order of the flags' bits. The
+ * decode checks each one flagged is there and ends inside the IE, and that
+ * an AFD/AURL/ADNP field is a list of such length-prefixed items filling it
+ * exactly; the getter points into the IE (fields are not NUL-terminated). */
+#define PF_PFD_FD 0x01
+#define PF_PFD_URL 0x02
+#define PF_PFD_DN 0x04
+#define PF_PFD_CP 0x08
+#define PF_PFD_DNP 0x10
+#define PF_PFD_AFD 0x20
+#define PF_PFD_AURL 0x40
+#define PF_PFD_ADNP 0x80
+struct pf_pfd_field {
+	const uint8_t *v;
+	uint16_t len;
+};
+struct pf_pfd_contents {
+	uint8_t flags;
+	struct pf_pfd_field f[8];	/* by flag bit: FD, URL, DN, CP, DNP, AFD, AURL, ADNP */
+};
+int pf_get_pfd_contents(const struct pf_ie *ie, struct pf_pfd_contents *c);
+/* The @i-th item of a list field (AFD, AURL, ADNP): 0 and *@item, or -ENOENT past the last. */
+int pf_pfd_item(const struct pf_pfd_field *list, unsigned i, struct pf_pfd_field *item);
 /* Failed Rule ID: the rule type (0 PDR, 1 FAR, 2 QER, 3 URR, 4 BAR) and its id */
 int pf_get_failed_rule(const struct pf_ie *ie, uint8_t *kind, uint32_t *id);
 /* The octets of a Failed Rule ID's rule id for rule type @kind (bits 1-5): 2 for a PDR,
@@ -428,6 +471,10 @@ struct pf_usage_report {
 	uint8_t has_vol, has_dur;
 	struct pf_volume vol;
 	uint32_t duration;
+	/* MACAR (Ethernet Traffic Information): MACs seen behind the session since the last
+	 * report and MACs gone, 6 octets each, at most 255 of each (the caller's arrays) */
+	const uint8_t *mac_det, *mac_rm;
+	uint8_t n_det, n_rm;
 };
 struct pf_created_pdr {
 	uint16_t pdr_id;
@@ -501,6 +548,10 @@ int pf_enc_sess_report_req(uint8_t *buf, size_t size, uint64_t seid, uint32_t se
 #define PF_NRT_UPRR 0x02
 int pf_enc_node_report_req(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node, bool recovered,
 	const uint8_t *addr, uint8_t len);
+/* PFD Management Response (TS 29.244 7.4.3.2): Cause, Offending IE (0: left
+ * out), our Node ID (optional there since Rel-16; NULL: left out). */
+int pf_enc_pfd_rsp(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node, uint8_t cause,
+	uint16_t offending);
 int pf_enc_node_report_rsp(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node,
 	uint8_t cause);
 

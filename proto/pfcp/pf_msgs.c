@@ -50,6 +50,20 @@ pf_enc_assoc(uint8_t *buf, size_t size, uint8_t type, uint32_t seq, const struct
 	return pf_enc_end(&e);
 }
 
+/* MAC Addresses Detected or Removed (8.2.103, 8.2.104): no VLAN tags (C-TAG and S-TAG
+ * lengths 0: the frames' tags are the switch's, not the session's) */
+static void
+enc_macs(struct pf_enc *e, uint16_t type, const uint8_t *macs, uint8_t n)
+{
+	uint8_t v[1 + 255 * 6 + 2];
+
+	v[0] = n;
+	memcpy(v + 1, macs, (size_t)n * 6);
+	v[1 + n * 6] = 0;
+	v[2 + n * 6] = 0;
+	pf_enc_ie(e, type, v, (uint16_t)(3 + n * 6));
+}
+
 static void
 enc_usage_reports(struct pf_enc *e, uint16_t type, const struct pf_usage_report *urs, int n)
 {
@@ -74,6 +88,14 @@ enc_usage_reports(struct pf_enc *e, uint16_t type, const struct pf_usage_report 
 			pf_enc_volume(e, PF_IE_VOL_MEAS, &u->vol);
 		if (u->has_dur)
 			pf_enc_u32(e, PF_IE_DUR_MEAS, u->duration);
+		if (u->n_det || u->n_rm) {
+			pf_enc_group(e, PF_IE_ETH_TRAFFIC_INFO);
+			if (u->n_det)
+				enc_macs(e, PF_IE_MAC_DETECTED, u->mac_det, u->n_det);
+			if (u->n_rm)
+				enc_macs(e, PF_IE_MAC_REMOVED, u->mac_rm, u->n_rm);
+			pf_enc_group_end(e);
+		}
 		pf_enc_group_end(e);
 	}
 }
@@ -211,5 +233,22 @@ pf_enc_node_report_rsp(uint8_t *buf, size_t size, uint32_t seq, const struct pf_
 	pf_enc_begin(&e, buf, size, &h);
 	pf_enc_node_id(&e, node);
 	pf_enc_u8(&e, PF_IE_CAUSE, cause);
+	return pf_enc_end(&e);
+}
+
+int
+pf_enc_pfd_rsp(uint8_t *buf, size_t size, uint32_t seq, const struct pf_node_id *node, uint8_t cause,
+	uint16_t offending)
+{
+	struct pf_enc e;
+	struct pf_hdr h;
+
+	hdr_init(&h, PF_PFD_MGMT_RSP, 0, 0, seq);
+	pf_enc_begin(&e, buf, size, &h);
+	pf_enc_u8(&e, PF_IE_CAUSE, cause);
+	if (offending != 0)
+		pf_enc_u16(&e, PF_IE_OFFENDING_IE, offending);
+	if (node != NULL)
+		pf_enc_node_id(&e, node);
 	return pf_enc_end(&e);
 }

@@ -32,10 +32,8 @@ static const struct refused {
 	{PF_IE_PDI, PF_IE_FRAMED_IPV6_ROUTE, "Framed-IPv6-Route"},
 	{PF_IE_CREATE_FAR, PF_IE_DUPL_PARAMS, "Duplicating Parameters"},
 	{PF_IE_UPDATE_FAR, PF_IE_UPD_DUPL_PARAMS, "Update Duplicating Parameters"},
-	{PF_IE_FWD_PARAMS, PF_IE_REDIRECT_INFO, "Redirect Information"},
 	{PF_IE_FWD_PARAMS, PF_IE_HEADER_ENRICHMENT, "Header Enrichment"},
 	{PF_IE_FWD_PARAMS, PF_IE_TRAFFIC_EP_ID, "Linked Traffic Endpoint ID"},
-	{PF_IE_UPD_FWD_PARAMS, PF_IE_REDIRECT_INFO, "Redirect Information"},
 	{PF_IE_UPD_FWD_PARAMS, PF_IE_HEADER_ENRICHMENT, "Header Enrichment"},
 	{PF_IE_UPD_FWD_PARAMS, PF_IE_TRAFFIC_EP_ID, "Linked Traffic Endpoint ID"},
 	{PF_IE_CREATE_QER, PF_IE_PACKET_RATE, "Packet Rate"},
@@ -48,7 +46,6 @@ static const struct refused {
 	{g, PF_IE_SUB_TIME_THRESH, "Subsequent Time Threshold"},                              \
 	{g, PF_IE_INACT_DETECT_TIME, "Inactivity Detection Time"},                            \
 	{g, PF_IE_DROPPED_DL_THRESH, "Dropped DL Traffic Threshold"},                         \
-	{g, PF_IE_FAR_ID, "FAR ID for Quota Action"},                                         \
 	{g, PF_IE_TIME_QUOTA_MECH, "Time Quota Mechanism"},                                   \
 	{g, PF_IE_AGGREGATED_URRS, "Aggregated URRs"},                                        \
 	{g, PF_IE_SUB_VOL_QUOTA, "Subsequent Volume Quota"},                                  \

@@ -30,6 +30,14 @@ def gpdu(teid, src, n=100, fill=b"u"):
             IP(src=src, dst="10.10.0.5") / UDP(sport=4000, dport=7777) / Raw(fill * n))
 
 
+def eth_gpdu(teid, frame):
+    """A gNB's G-PDU carrying an Ethernet PDU session's frame whole."""
+    from scapy.all import Ether, IP, UDP
+    from scapy.contrib.gtp import GTP_U_Header
+    return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
+            UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) / frame)
+
+
 @contextlib.contextmanager
 def upf_pfcp(spec=UPF, n3=(), lan1=(), extra_cfg=None, cd_extra=(), cd_env=None, n9=()):
     """sxdp (n3, n9, lan1; n3, n9 and lan1 hold the frames given, released by the test; its

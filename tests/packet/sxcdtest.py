@@ -451,7 +451,7 @@ SWITCH_TABLES = ["interfaces", "bd_ports", "flood", "flood_more", "svi", "fdb", 
 UPF_TABLES = ["upf_interfaces", "upf_interfaces6", "svi6", "routes6", "upf_slices", "sessions_uplink", "sessions_downlink",
               "sessions_downlink6", "sessions_n9_downlink",
               "applications", "applications6", "terminations_uplink", "terminations_downlink", "tunnel_peers", "routes", "svi",
-              "interfaces", "meters", "sessions_eth", "lan_members", "flood", "eth_applications", "sessions_ra"]
+              "interfaces", "meters", "sessions_eth", "lan_members", "flood", "eth_applications", "sessions_ra", "redirects"]
 
 
 def snapshot(dp, tables=None):

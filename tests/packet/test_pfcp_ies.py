@@ -17,7 +17,7 @@ import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_eq  # noqa: E402
 import pfcp_smf as S  # noqa: E402
 from pfcp_smf import cause_of, usage_of  # noqa: E402
-from pfcp_upf import gpdu, tables, upf_pfcp  # noqa: E402
+from pfcp_upf import UPF, eth_gpdu, gpdu, tables, upf_pfcp  # noqa: E402
 from scapy.contrib.pfcp import (IE_FAR_Id, IE_FTEID, IE_ForwardingPolicy, IE_MeasurementInformation,  # noqa: E402
                                 IE_MeasurementMethod, IE_NotImplemented, IE_PDNType, IE_PDR_Id,
                                 IE_Precedence, IE_QERCorrelationId, IE_QFI,
@@ -101,15 +101,15 @@ EST_REFUSALS = [
      (73, 100, (3, 1))),
     ("Measurement Method EVENT",
      lambda l: replace(rule(l, CREATE_URR, 1), 62, IE_MeasurementMethod(VOLUM=1, EVENT=1)), (73, 62, (3, 1))),
-    ("FAR ID for Quota Action", lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_FAR_Id(id=2)),
-     (76, 108, None)),
+    ("a FAR ID for Quota Action of no FAR", lambda l: rule(l, CREATE_URR, 1).IE_list.append(IE_FAR_Id(id=9)),
+     (73, 108, (3, 1))),
     ("a Linked URR ID of no URR of the session",
      lambda l: rule(l, CREATE_URR, 1).IE_list.append(raw_ie(82, b"\0\0\0\x63")), (73, 82, (3, 1))),
     ("Forwarding Policy (none configured)",
      lambda l: child(rule(l, CREATE_FAR, 1), FWD).IE_list.append(
          IE_ForwardingPolicy(policy_identifier_length=3, policy_identifier=b"web")), (70, 41, None)),
-    ("Redirect Information",
-     lambda l: child(rule(l, CREATE_FAR, 1), FWD).IE_list.append(raw_ie(38, b"\x02\x00\x0bexample.com")),
+    ("Redirect Information to a SIP URI (not carried)",
+     lambda l: child(rule(l, CREATE_FAR, 1), FWD).IE_list.append(raw_ie(38, b"\x03\x00\x0bsip:x@y.org")),
      (76, 38, None)),
     ("Header Enrichment",
      lambda l: child(rule(l, CREATE_FAR, 1), FWD).IE_list.append(raw_ie(98, b"\x00\x01X\x00\x01Y")),
@@ -251,9 +251,10 @@ def test_refused_modifications_change_nothing():
                     IE_URR_Id(id=1), IE_ReportingTriggers(dropped_dl_traffic_threshold=1)])], (73, 37, (3, 1))),
                 ("an Update URR with a Quota Holding Time", [retarget, IE_UpdateURR(IE_list=[
                     IE_URR_Id(id=1), IE_QuotaHoldingTime(time_value=5)])], (73, 71, (3, 1))),
-                ("Redirect Information", [bad_fwd], (76, 38, None)),
+                ("Redirect Information on a downlink FAR (the UE's own traffic is what is redirected)",
+                 [bad_fwd], (73, 38, (1, 2))),
                 ("a TLM mask of part of the DSCP", [bad_tlm], (73, 30, (1, 2))),
-                ("User Plane Inactivity Timer", [retarget, raw_ie(117, b"\0\0\0\x3c")], (76, 117, None)),
+                ("a User Plane Inactivity Timer cut short", [retarget, raw_ie(117, b"\0\x3c")], (68, 117, None)),
                 ("a downlink PDR told from PDR 2 by its QFI alone", [retarget, rule(l, CREATE_PDR, 6)],
                  (73, 124, (0, 6))),
             ]
@@ -384,6 +385,110 @@ def test_up_inactivity_report():
             expect("sxcd_pfcp_inactivity_reports_total 2" in cd.req("GET", "/metrics")[1], "metrics: the two")
             for name in ("A", "B"):
                 expect_eq(cause_of(smf.delete(sess[name][0])), 1, "%s deleted" % name)
+            expect_eq(tables(dp), base, "nothing left")
+
+
+@R.test
+def test_mac_address_reporting():
+    """MACAR (TS 29.244 5.13.5): an Ethernet PDU session's URR with the MACAR trigger and an
+    Ethernet Inactivity Timer of 2 s. The UE's frames from two MACs are bridged (the switch
+    learns them behind the session): a usage report (trigger MACAR) names both in MAC Addresses
+    Detected, once; silent past the timer, both in MAC Addresses Removed. MACAR in an IP
+    session is refused (73, Reporting Triggers, the URR)."""
+    from scapy.all import Ether, IP, UDP, Raw
+    from scapy.contrib.pfcp import IE_EthernetInactivityTimer
+    mac_a, mac_a2, lan = "02:00:00:00:0e:1a", "02:00:00:00:0e:2a", "02:00:00:00:0a:05"
+    frames = [eth_gpdu(0x7d01, Ether(src=m, dst=lan) / IP(src="10.10.0.31", dst="10.10.0.5") /
+                       UDP(sport=4000, dport=7777) / Raw(b"m" * 40)) for m in (mac_a, mac_a2, mac_a)]
+    inact_s = 2
+    urr = [IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(mac_addresses_reporting=1),
+           IE_EthernetInactivityTimer(timer=inact_s)]
+    with upf_pfcp(spec=dict(UPF, ethernet_sessions=True), n3=frames) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="free5gc") as smf:
+            smf.associate()
+            r = smf.request(smf.est_msg(0xd02, "10.45.13.2", gnb="192.0.2.10", gnb_teid=0xd2, ul_teid=0x7d02,
+                                        urr=urr))
+            expect_eq(answer(r), (73, 37, (3, 1)), "MACAR in an IP session: refused")
+            r, a = smf.open_session(cp_seid=0xd01, ue="0.0.0.0", eth=True, gnb="192.0.2.10", gnb_teid=0xd1,
+                                    ul_teid=0x7d01, urr=urr)
+            expect_eq(cause_of(r), 1, "the Ethernet session, its URR asking MACAR")
+            dp.phase(["n3"], events={"switch.learn": 2})
+            t_sent = time.monotonic()
+
+            def eth_info(timeout):
+                """The next usage report of trigger MACAR: (its Ethernet Traffic Information's
+                detected and removed MACs, arrival), or None."""
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=max(0.05, deadline - time.monotonic()))
+                    if rep is None:
+                        continue
+                    ur = S.ie(rep[0], 80)
+                    sub = {x.ietype: x for x in (ur.IE_list if ur is not None else [])}
+                    if 63 not in sub or not sub[63].MACAR:
+                        continue
+                    expect(66 not in sub and 67 not in sub, "no volume or duration in it: MACs alone")
+                    eti, got = sub.get(143), {}
+                    for x in (eti.IE_list if eti is not None else []):
+                        got[x.ietype] = sorted(str(m) for m in x.macs[:x.num_macs])
+                    return got.get(144, []), got.get(145, []), rep[2], rep[0]
+                return None
+            got = eth_info(10.0)
+            expect(got is not None and got[:2] == (sorted([mac_a, mac_a2]), []),
+                   "both MACs behind the session reported detected: %s" % (got,))
+            expect_eq((got[3].seid, S.ie(got[3], 39).USAR), (0xd01, 1), "to its CP SEID, a usage report")
+            got = eth_info(inact_s + 12.0)
+            expect(got is not None and got[:2] == ([], sorted([mac_a, mac_a2])) and got[2] - t_sent >= inact_s - 0.5,
+                   "both removed once silent %d s: %s" % (inact_s, got))
+            st = cd.req("GET", "/api/v1/status")[1]["services"]["pfcp"]["sessions"]
+            expect_eq(st["mac_reports"], 2, "status: two MAC reports")
+            expect_eq(cause_of(smf.delete(a["up_seid"])), 1, "deleted")
+            expect_eq(tables(dp), base, "nothing left")
+
+
+@R.test
+def test_far_for_quota_action():
+    """FAR ID for Quota Action (TS 29.244 5.2.2.2.1): URR 1's Volume Quota (200 bytes) used up,
+    its PDRs take FAR 3 (a redirect to a top-up portal) rather than forwarding nothing: the
+    uplink entry turns to FAR 3's redirect, its redirects entry says the portal; a quota
+    granted again forwards as before. Deleted, nothing stays."""
+    from scapy.contrib.pfcp import IE_CreateFAR, IE_ForwardingParameters, IE_VolumeQuota
+    portal = "http://topup.example/quota"
+    redirect = raw_ie(38, bytes([2]) + len(portal).to_bytes(2, "big") + portal.encode())
+    urr = [IE_MeasurementMethod(VOLUM=1), IE_ReportingTriggers(volume_quota=1), IE_VolumeQuota(TOVOL=1, total=200),
+           IE_FAR_Id(id=3)]
+    with upf_pfcp(n3=[gpdu(0x7e31, "10.45.15.1") for _ in range(3)]) as (dp, cd, port, base):
+        with S.Smf(("127.0.0.1", port), profile="oai") as smf:
+            smf.associate()
+            l = smf.est_ies(0xe31, "10.45.15.1", gnb="192.0.2.10", gnb_teid=0xe3, ul_addr="192.0.2.1",
+                            ul_teid=0x7e31, urr=urr)
+            l.append(IE_CreateFAR(IE_list=[IE_FAR_Id(id=3), IE_ApplyAction(FORW=1), IE_ForwardingParameters(
+                IE_list=[IE_DestinationInterface(interface=0), redirect])]))
+            r = est(smf, l)
+            expect_eq(answer(r), (1, None, None), "established: URR 1's FAR for Quota Action FAR 3")
+            seid = S.ie(r, S.IE_FSEID_T).seid
+
+            def uplink():
+                return [e for e in tables(dp)["sessions_uplink"] if e["match"]["teid"] == 0x7e31]
+            expect_eq([e["action"] for e in uplink()], ["fwd_n6"], "forwarding while the quota lasts")
+            dp.phase(["n3"])
+            rep = smf.wait_request(S.SESS_REPORT_REQ, timeout=10.0)
+            ur = S.ie(rep[0], 80) if rep is not None else None
+            trig = [x for x in (ur.IE_list if ur is not None else []) if x.ietype == 63]
+            expect(trig and trig[0].VOLQU, "its quota's use reported (VOLQU): %r" % (rep and rep[0]))
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and [e["action"] for e in uplink()] != ["redirect"]:
+                time.sleep(0.05)
+            ul = uplink()
+            expect_eq([e["action"] for e in ul], ["redirect"], "its quota used up: FAR 3's redirect")
+            red = {e["match"]["id"]: e for e in tables(dp)["redirects"]}
+            expect_eq((red.get(ul[0]["params"]["redirect"], {}).get("action"),
+                       red.get(ul[0]["params"]["redirect"], {}).get("params", {}).get("url")),
+                      ("http", portal), "to the top-up portal")
+            r = mod(smf, seid, [IE_UpdateURR(IE_list=[IE_URR_Id(id=1), IE_VolumeQuota(TOVOL=1, total=10 ** 9)])])
+            expect_eq(answer(r), (1, None, None), "a quota granted again")
+            expect_eq([e["action"] for e in uplink()], ["fwd_n6"], "forwarding again")
+            expect_eq(cause_of(smf.delete(seid)), 1, "deleted")
             expect_eq(tables(dp), base, "nothing left")
 
 

@@ -73,10 +73,10 @@ def check_setup_rsp(r, seq, cd, what):
     f = S.ie(r, S.IE_UP_FEATURES)
     expect_eq(bytes(f)[4:].hex() if f is not None else "", st["up_features"],
               "%s: UP Function Features as the session layer set them" % what)
-    # exactly what is implemented (TS 29.244 8.2.25, scapy's names): FTUP, BUCP, DDND, EMPU,
+    # exactly what is implemented (TS 29.244 8.2.25, scapy's names): FTUP, BUCP, DDND, PFDM, EMPU, QUOAC,
     # and in octet 7 (past scapy's fields) UEIP (bit 3) and MNOP (bit 5)
-    want = {"BUCP": 1, "DDND": 1, "DLBD": 0, "TRST": 0, "FTUP": 1, "PFDM": 0, "HEEU": 0, "TREU": 0,
-            "EMPU": 1, "PDIU": 0, "UDBC": 0, "QUOAC": 0, "TRACE": 0, "FRRT": 0, "PFDE": 0}
+    want = {"BUCP": 1, "DDND": 1, "DLBD": 0, "TRST": 0, "FTUP": 1, "PFDM": 1, "HEEU": 0, "TREU": 0,
+            "EMPU": 1, "PDIU": 0, "UDBC": 0, "QUOAC": 1, "TRACE": 0, "FRRT": 0, "PFDE": 0}
     expect_eq({k: getattr(f, k, None) for k in want}, want, "%s: UP Function Features, field by field" % what)
     expect_eq(bytes(f.extra_data or b"").hex(), "14", "%s: octet 7: UEIP (bit 3), MNOP (bit 5)" % what)
     expect(S.ie(r, S.IE_OFFENDING) is None, "%s: no Offending IE" % what)
@@ -781,7 +781,8 @@ def test_corrupt_stored_associations():
                 expect(cd.alive() and st["associations"] == [], "%s: started, nothing restored" % name)
                 expect(st["recovery_ts"] != rts, "%s: a new Recovery Time Stamp" % name)
                 expect_eq(json.load(open(cd.state_file("pfcp"))),
-                          {"recovery_ts": st["recovery_ts"], "associations": []}, "%s: the new state stored" % name)
+                          {"recovery_ts": st["recovery_ts"], "associations": [], "pfds": {}},
+                          "%s: the new state stored" % name)
                 if bad is not None:
                     expect(st["restore_error"] and "do not read back" in cd.logtext(), "%s: said: %s" %
                            (name, st["restore_error"]))

@@ -18,7 +18,7 @@ from sxdptest import SETTLE_S, expect, expect_eq  # noqa: E402
 from sxcdtest import sxcd_path  # noqa: E402
 import pfcp_smf as S  # noqa: E402
 from pfcp_smf import cause_of, usage_of  # noqa: E402
-from pfcp_upf import UPF, by, gpdu, tables, upf_pfcp  # noqa: E402
+from pfcp_upf import UPF, by, eth_gpdu, gpdu, tables, upf_pfcp  # noqa: E402
 from scapy.contrib.pfcp import IE_SDF_Filter as SDF  # noqa: E402
 
 R = T.Runner()
@@ -972,14 +972,6 @@ def test_ue_addresses_chosen_by_the_upf():
 
 
 MAC_A, MAC_B, LAN_MAC = "02:00:00:00:0e:0a", "02:00:00:00:0e:0b", "02:00:00:00:0a:05"
-
-
-def eth_gpdu(teid, frame):
-    """A gNB's G-PDU carrying an Ethernet PDU session's frame whole."""
-    from scapy.all import Ether, IP, UDP
-    from scapy.contrib.gtp import GTP_U_Header
-    return (Ether(src="02:00:00:00:03:0a", dst="02:70:63:61:70:00") / IP(src="192.0.2.10", dst="192.0.2.1") /
-            UDP(sport=2152, dport=2152) / GTP_U_Header(teid=teid, gtp_type=255) / frame)
 
 
 @R.test

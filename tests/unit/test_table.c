@@ -171,6 +171,27 @@ static const struct dp_table_def narrow_def = {
 	.default_action = 1,
 };
 
+/* str: a text param of a declared room (a URL of 100 bytes fills a wide entry with
+ * what follows it); never a key field, never without its room */
+static const struct dp_table_def str_defs[] = {
+	{ .name = "t_str", .size = 8, .n_fields = 1, .wide = true,
+	  .fields = { { "id", DP_T_U32, DP_MATCH_EXACT, 7 } },
+	  .n_actions = 2,
+	  .actions = { { "text", 2, { { "url", DP_T_STR, 100 }, { "n", DP_T_U16 } } }, { "noop", 0, {} } },
+	  .default_action = 1 },
+	{ .name = "t_str_key", .size = 8, .n_fields = 1,
+	  .fields = { { "s", DP_T_STR, DP_MATCH_EXACT, 8 } },
+	  .n_actions = 1, .actions = { { "noop", 0, {} } } },
+	{ .name = "t_str_room", .size = 8, .n_fields = 1,
+	  .fields = { { "id", DP_T_U32, DP_MATCH_EXACT } },
+	  .n_actions = 2, .actions = { { "text", 1, { { "url", DP_T_STR } } }, { "noop", 0, {} } },
+	  .default_action = 1 },
+	{ .name = "t_str_narrow", .size = 8, .n_fields = 1,
+	  .fields = { { "id", DP_T_U32, DP_MATCH_EXACT } },
+	  .n_actions = 2, .actions = { { "text", 1, { { "url", DP_T_STR, 41 } } }, { "noop", 0, {} } },
+	  .default_action = 1 },
+};
+
 static int t_exact, t_lpm, t_lpm6, t_acl, t_age, t_dense, t_src, t_drv, t_ids, t_idh;
 static int t_lr[RTE_DIM(lr_defs)], t_wide[RTE_DIM(wide_defs)];
 
@@ -1617,6 +1638,31 @@ START_TEST(wide_entries)
 	ck_assert(dp_tg.t[t_wide[0]]->dense && dp_tg.t[t_wide[1]]->em && !dp_tg.t[t_wide[2]]->em &&
 		  !dp_tg.t[t_wide[2]]->dense);
 	ck_assert_int_eq(dp_table_create(&narrow_def), -E2BIG);
+	{
+		/* str: its room laid out (the u16 after 100 bytes), and refused as a key,
+		 * without a room, or past a narrow entry's params */
+		int ts = dp_table_create(&str_defs[0]);
+		struct dp_update u = { .type = DP_UPD_INSERT };
+		struct dp_entry_view ev;
+
+		ck_assert_int_ge(ts, 0);
+		ck_assert_uint_eq(dp_param_size(&str_defs[0].actions[0].params[0]), 100);
+		ck_assert_uint_eq(dp_type_size(DP_T_STR), 0);
+		ck_assert_uint_eq(dp_table_param_off((unsigned int)ts, 0, 1), 100);
+		ck_assert_str_eq(dp_type_name(DP_T_STR), "str");
+		ck_assert_int_eq(dp_table_create(&str_defs[1]), -EINVAL);
+		ck_assert_int_eq(dp_table_create(&str_defs[2]), -EINVAL);
+		ck_assert_int_eq(dp_table_create(&str_defs[3]), -E2BIG);
+		/* its bytes kept as written (NUL-padded), read back whole */
+		u.table = (uint16_t)ts;
+		u.action = 0;
+		*(uint32_t *)u.key = rte_cpu_to_be_32(3);
+		memcpy(u.params, "http://a/b", 10);
+		*(uint16_t *)(u.params + 100) = 7;
+		ck_assert_int_eq(write1(u), 0);
+		ck_assert_int_eq(dp_table_get(&u, &ev), 0);
+		ck_assert(memcmp(ev.params, "http://a/b\0", 11) == 0 && *(uint16_t *)(ev.params + 100) == 7);
+	}
 	for (unsigned int w = 0; w < RTE_DIM(t_wide); w++) {
 		uint8_t seed[41];
 

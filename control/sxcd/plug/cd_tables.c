@@ -184,6 +184,22 @@ canon_value(const struct cd_tables *t, const char *type, json_t *v)
 	return int_of(v, &u) ? json_integer((json_int_t)u) : NULL;
 }
 
+/* A str param's @v as sxdp takes it (printable ASCII, at most @max
+ * characters: dp_tblval.h), NULL when it would refuse it. */
+static json_t *
+canon_str(json_t *v, json_int_t max)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	if (s == NULL || max <= 0 || n > (size_t)max)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return NULL;
+	return json_string(s);
+}
+
 /* "ADDR/LEN" without host bits (a bare address: the host route). */
 static json_t *
 canon_prefix(const char *type, json_t *v)
@@ -353,7 +369,7 @@ is_zero(json_t *c)
 	if (json_is_integer(c))
 		return json_integer_value(c) == 0;
 	return s != NULL && (strcmp(s, "0.0.0.0") == 0 || strcmp(s, "::") == 0 ||
-			     strcmp(s, "00:00:00:00:00:00") == 0);
+			     strcmp(s, "00:00:00:00:00:00") == 0 || s[0] == '\0');   /* "": an empty str */
 }
 
 static json_t *
@@ -376,13 +392,15 @@ canon_params(const struct cd_tables *t, json_t *act, json_t *params, char *err, 
 	}
 	json_array_foreach(json_object_get(act, "params"), i, p) {
 		bool opt = json_is_true(json_object_get(p, "optional"));
+		const char *ty = json_string_value(json_object_get(p, "type"));
 
 		name = json_string_value(json_object_get(p, "name"));
 		v = json_object_get(params, name);
 		if (v == NULL && opt)
 			continue;
-		if (v == NULL || (c = canon_value(t, json_string_value(json_object_get(p, "type")),
-						  v)) == NULL) {
+		if (v == NULL || (c = ty != NULL && strcmp(ty, "str") == 0 ?
+				  canon_str(v, json_integer_value(json_object_get(p, "max"))) :
+				  canon_value(t, ty, v)) == NULL) {
 			snprintf(err, len, "%s param '%s'", v ? "bad value of" : "missing", name);
 			json_decref(out);
 			return NULL;

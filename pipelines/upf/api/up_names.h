@@ -21,6 +21,7 @@
 #define UP_T_SESSIONS_ETH	 "sessions_eth"	/* an Ethernet PDU session's downlink, by session */
 #define UP_T_LAN_MEMBERS	 "lan_members"	/* a 5G LAN group's sessions, by (bd, slot) */
 #define UP_T_SESSIONS_RA	 "sessions_ra"	/* an IPv6 session's Router Advertisement, by session */
+#define UP_T_REDIRECTS		 "redirects"	/* a redirect termination's answer (HTTP 302, DNS), by id */
 
 /* fields: matches and params */
 #define UP_F_DST       "dst"	/* an interface's prefix; a peer's far end */
@@ -61,6 +62,10 @@
 #define UP_F_SESSION   "session"
 #define UP_F_PREFIX    "prefix"	/* sessions_ra: the session's /64 */
 #define UP_F_ROUTER    "router"	/* sessions_ra: the link-local address the RA comes from */
+#define UP_F_REDIRECT  "redirect"	/* an uplink redirect termination's redirects id */
+#define UP_F_URL       "url"	/* redirects http: the 302's Location */
+#define UP_F_V4	       "v4"	/* redirects dns: the A answer (absent: none) */
+#define UP_F_V6	       "v6"	/* redirects dns: the AAAA answer (absent: none) */
 
 /* An eth_applications tag field's value: a tag there (its TCI in the low
  * 16 bits: PCP, DEI, VID), so that a mask can ask for "none" (0/1 << 16),
@@ -85,6 +90,9 @@
 #define UP_A_NONE     "none"
 #define UP_A_MEMBER   "member"	/* lan_members */
 #define UP_A_RA       "ra"	/* sessions_ra */
+#define UP_A_REDIRECT "redirect"	/* the uplink tables: answered by the UPF (redirects) */
+#define UP_A_HTTP     "http"	/* redirects: TCP answered, a request with a 302 to url */
+#define UP_A_DNS      "dns"	/* redirects: DNS queries answered with v4 / v6 */
 /* The switch's routes and routes6 into the UPF (a UE pool): sxdp names that
  * action after the feature attached to switch.l3's "route" edge, the upf. */
 #define UP_A_ROUTE    "upf"
@@ -92,5 +100,10 @@
 /* The link-local address sessions' Router Advertisements come from (each
  * session is a link of its own: one address serves them all). */
 #define UP_RA_ROUTER  "fe80::1"
+
+/* redirects: ids 1..UP_REDIRECT_MAX; a 302's Location, at most this long
+ * (the str param fills a wide entry's params) */
+#define UP_REDIRECT_MAX     4095
+#define UP_REDIRECT_URL_MAX 100
 
 #endif

@@ -37,5 +37,10 @@
 #define UP_APP_REST_MAX   32767u
 #define UP_APP_PFCP_MIN   32768u
 #define UP_APP_PFCP_MAX   65535u
+/* redirects (1..UP_REDIRECT_MAX): PFCP's Redirect Information alone names
+ * them now; the lower half is left to intents */
+#define UP_REDIRECT_REST_MAX 2047u
+#define UP_REDIRECT_PFCP_MIN 2048u
+#define UP_REDIRECT_PFCP_MAX UP_REDIRECT_MAX
 
 #endif

@@ -18,11 +18,13 @@
 #include "up_dl.h"
 #include "up_eth.h"
 #include "up_buf.h"
+#include "up_macs.h"
 #include "up_encap.h"
 #include "up_event.h"
 #include "up_own.h"
 #include "up_path.h"
 #include "up_ra.h"
+#include "up_redir.h"
 #include "up_term.h"
 #include "up_urr.h"
 #include "gtp.h"
@@ -87,10 +89,15 @@ static const struct dp_table_def slices_def = {
 
 /* What a termination does with its packets (struct up_term): its FAR
  * (peer, teid, qfi for a tunnel), QER (meter) and URR (urr, threshold). */
-#define FAR_PARAMS \
-	{ UP_F_METER, DP_T_U32, QOS_METER_ID_CAP, true }, { UP_F_TEID, DP_T_U32, 0, true },		\
+#define FAR_PARAMS_AS(...) \
+	{ UP_F_METER, DP_T_U32, QOS_METER_ID_CAP, true }, __VA_ARGS__,						\
 	{ UP_F_THRESHOLD, DP_T_U64, 0, true }, { UP_F_URR, DP_T_U32, 0, true },			\
 	{ UP_F_PEER, DP_T_U16, UP_PEER_MAX, true }, { UP_F_QFI, DP_T_U8, UP_QFI_COPY, true }
+#define FAR_PARAMS FAR_PARAMS_AS(FAR_TEID)
+#define FAR_TEID { UP_F_TEID, DP_T_U32, 0, true }
+/* A redirect's FAR: its redirects id where a tunnel's TEID is (the same
+ * layout, so a stage reads either as a struct up_term) */
+#define FAR_REDIRECT { UP_F_REDIRECT, DP_T_U32, UP_REDIRECT_MAX }
 /* A session entry (struct up_session): its default termination, then the
  * session: id (what terminations key on), AMBR (a qos meter), the UE's
  * IPv4 address (uplink anti-spoofing; 0: an IPv6-only session, whose
@@ -105,14 +112,20 @@ static const struct dp_table_def slices_def = {
  * bytes of an entry's params hold no more. An Ethernet PDU session's
  * uplink is "bridge" (into its slice's bridge domain) or "drop" (a gate
  * closed but for its apps'). */
-#define SESSION_PARAMS 14, { FAR_PARAMS, { UP_F_OHR, DP_T_U8, 0, true }, { UP_F_ID, DP_T_U32, UP_SESSION_MAX },	\
+#define SESSION_PARAMS_AS(...) 14, { FAR_PARAMS_AS(__VA_ARGS__), { UP_F_OHR, DP_T_U8, 0, true },		\
+	{ UP_F_ID, DP_T_U32, UP_SESSION_MAX },									\
 	{ UP_F_AMBR, DP_T_U32, QOS_METER_ID_CAP, true }, { UP_F_UE, DP_T_IPV4, 0, true },			\
 	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true, 1 },				\
 	{ UP_F_ANY_SRC, DP_T_U8, 1, true, 2 }, { UP_F_ETH, DP_T_U8, 1, true, 3 } }
-#define UL_ACTIONS(...)									\
-	.n_actions = 5,									\
-	.actions = { [UP_UL_FWD_N6] = { "fwd_n6", __VA_ARGS__ }, [UP_UL_FWD_N9] = { "fwd_n9", __VA_ARGS__ },	\
-		     [UP_UL_DROP] = { "drop", __VA_ARGS__ }, [UP_UL_BRIDGE] = { UP_A_BRIDGE, __VA_ARGS__ },	\
+#define SESSION_PARAMS SESSION_PARAMS_AS(FAR_TEID)
+/* redirect: answered in place (its redirects entry, up_redir.h), counted
+ * in its URR as a forwarding termination is; its params are the others'
+ * but for the tunnel's TEID, which is the redirects id (rparams) */
+#define UL_ACTIONS(params, rparams)							\
+	.n_actions = 6,									\
+	.actions = { [UP_UL_FWD_N6] = { "fwd_n6", params }, [UP_UL_FWD_N9] = { "fwd_n9", params },	\
+		     [UP_UL_DROP] = { "drop", params }, [UP_UL_BRIDGE] = { UP_A_BRIDGE, params },	\
+		     [UP_UL_REDIRECT] = { UP_A_REDIRECT, rparams },					\
 		     [UP_UL_NONE] = { UP_A_NONE, 0, {} } },						\
 	.default_action = UP_UL_NONE
 #define DL_ACTIONS(...)									\
@@ -126,7 +139,8 @@ static const struct dp_table_def slices_def = {
 #define TUNNEL_KEY .n_fields = 2,								\
 	.fields = { { UP_F_IFACE, DP_T_U16, DP_MATCH_EXACT, UP_IFACE_MAX }, { UP_F_TEID, DP_T_U32, DP_MATCH_EXACT } }
 static const struct dp_table_def sess_ul_def = {
-	.name = UP_T_SESSIONS_UPLINK, .size = 16384, TUNNEL_KEY, UL_ACTIONS(SESSION_PARAMS),
+	.name = UP_T_SESSIONS_UPLINK, .size = 16384, TUNNEL_KEY,
+	UL_ACTIONS(SESSION_PARAMS, SESSION_PARAMS_AS(FAR_REDIRECT)),
 	.next_table = UP_T_APPLICATIONS, .no_entry_hits = true,
 };
 static const struct dp_table_def sess_n9_def = {
@@ -181,6 +195,23 @@ static const struct dp_table_def sess_ra_def = {
 	.default_action = UP_RA_NONE, .next_table = UP_T_SESSIONS_DOWNLINK6, .no_entry_hits = true,
 };
 
+/* What an uplink termination of action redirect answers (up_redir.h):
+ * http, the UE's TCP (a request with an HTTP 302 whose Location is url);
+ * dns, its DNS queries (A with v4, AAAA with v6; absent: an answer with
+ * none). By id (a redirect termination's "redirect" param); wide, so
+ * that a URL of up to UP_REDIRECT_URL_MAX fits. */
+static const struct dp_table_def redirects_def = {
+	.name = UP_T_REDIRECTS, .size = UP_REDIRECT_MAX + 1, .n_fields = 1,
+	/* a u32, so that workers look it up by id (dp_table_lookup_ids) */
+	.fields = { { UP_F_ID, DP_T_U32, DP_MATCH_EXACT, UP_REDIRECT_MAX } },
+	.n_actions = 3,
+	.actions = { [UP_REDIR_HTTP] = { UP_A_HTTP, 1, { { UP_F_URL, DP_T_STR, UP_REDIRECT_URL_MAX } } },
+		     [UP_REDIR_DNS] = { UP_A_DNS, 2, { { UP_F_V4, DP_T_IPV4, 0, true },
+						       { UP_F_V6, DP_T_IPV6, 0, true } } },
+		     [UP_REDIR_NONE] = { UP_A_NONE, 0, {} } },
+	.default_action = UP_REDIR_NONE, .next_table = UP_T_SESSIONS_DOWNLINK, .wide = true,
+};
+
 /* Applications of a slice: the remote end (the destination uplink, the
  * source downlink), its L4 port, protocol and QFI. The local DN's prefixes
  * live here: an app whose termination breaks out. No match: app 0, the
@@ -225,14 +256,17 @@ static const struct dp_table_def eth_apps_def = {
 
 /* What a session does with an app's packets (app 1..; app 0 is the
  * session entry's own termination). */
+#define TERM_PARAMS 6, { FAR_PARAMS }
+#define TERM_PARAMS_REDIRECT 6, { FAR_PARAMS_AS(FAR_REDIRECT) }
 #define TERM_KEY .n_fields = 2,								\
 	.fields = { { UP_F_SESSION, DP_T_U32, DP_MATCH_EXACT, UP_SESSION_MAX }, { UP_F_APP, DP_T_U16, DP_MATCH_EXACT } }
 static const struct dp_table_def term_ul_def = {
-	.name = UP_T_TERMINATIONS_UPLINK, .size = 32768, TERM_KEY, UL_ACTIONS(6, { FAR_PARAMS }),
+	.name = UP_T_TERMINATIONS_UPLINK, .size = 32768, TERM_KEY,
+	UL_ACTIONS(TERM_PARAMS, TERM_PARAMS_REDIRECT),
 	.next_table = UP_T_TUNNEL_PEERS, .no_entry_hits = true,
 };
 static const struct dp_table_def term_dl_def = {
-	.name = UP_T_TERMINATIONS_DOWNLINK, .size = 32768, TERM_KEY, DL_ACTIONS(6, { FAR_PARAMS }),
+	.name = UP_T_TERMINATIONS_DOWNLINK, .size = 32768, TERM_KEY, DL_ACTIONS(TERM_PARAMS),
 	.next_table = UP_T_TUNNEL_PEERS, .no_entry_hits = true,
 };
 
@@ -257,7 +291,7 @@ static const struct dp_table_def peers_def = {
 	.default_action = UP_PEER_NONE, .next_table = "neigh",
 };
 
-static int bad_ohr, bad_urr, bad_peer, bad_far, bad_session, bad_app, bad_eth, bad_tag;   /* table.write result codes */
+static int bad_ohr, bad_urr, bad_peer, bad_far, bad_session, bad_app, bad_eth, bad_tag, bad_redirect;   /* table.write result codes */
 
 static bool
 uplink_table(int table)
@@ -278,10 +312,13 @@ static int
 far_check(bool uplink, uint16_t a, const struct up_term *t)
 {
 	bool tunnel = a == (uplink ? UP_UL_FWD_N9 : UP_DL_ENCAP_N3);
-	bool fwd = tunnel || (uplink && (a == UP_UL_FWD_N6 || a == UP_UL_BRIDGE));
+	bool redirect = uplink && a == UP_UL_REDIRECT;
+	bool fwd = tunnel || redirect || (uplink && (a == UP_UL_FWD_N6 || a == UP_UL_BRIDGE));
 
 	if (t->urr > up_urr_max)
 		return bad_urr;
+	if (redirect)   /* its teid is the redirects id: one (1..), and no tunnel */
+		return t->teid == 0 ? bad_redirect : t->peer || t->qfi ? bad_far : 0;
 	if (tunnel ? t->peer == 0 || t->teid == 0 : t->peer || t->teid || t->qfi)
 		return tunnel ? bad_peer : bad_far;
 	if (!fwd && (t->meter || t->urr || t->threshold))
@@ -306,7 +343,7 @@ eth_check(int tb, uint16_t a)
 {
 	if (tb == pl_up.sess_eth)
 		return 0;
-	if (tb != pl_up.sess_ul || a == UP_UL_FWD_N6 || a == UP_UL_FWD_N9)
+	if (tb != pl_up.sess_ul || a == UP_UL_FWD_N6 || a == UP_UL_FWD_N9 || a == UP_UL_REDIRECT)
 		return bad_eth;
 	return 0;
 }
@@ -445,7 +482,7 @@ up_init(unsigned int workers)
 		{ &term_ul_def, &pl_up.term_ul, 16 }, { &term_dl_def, &pl_up.term_dl, 16 },
 		{ &peers_def, &pl_up.peers, 16 }, { &sess_eth_def, &pl_up.sess_eth, 16 },
 		{ &members_def, &pl_up.members, 16 }, { &eth_apps_def, &pl_up.eth_apps, UP_EAPP_ROOM },
-		{ &sess_ra_def, &pl_up.sess_ra, 16 },
+		{ &sess_ra_def, &pl_up.sess_ra, 16 }, { &redirects_def, &pl_up.redirects, 16 },
 	};
 	static const struct rte_mbuf_dynfield meta_desc = {
 		.name = "sx_upf_meta", .size = sizeof(struct up_meta), .align = __alignof__(struct up_meta),
@@ -486,7 +523,11 @@ up_init(unsigned int workers)
 	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU, 6) != offsetof(struct up_peer, dscp) ||
 	    dp_table_param_off(pl_up.peers, UP_PEER_GTPU6, 5) != offsetof(struct up_peer6, dscp) ||
 	    dp_table_param_off(pl_up.sess_ra, UP_RA, 1) != offsetof(struct up_ra, router) ||
-	    dp_table_param_off(pl_up.sess_ra, UP_RA, 2) != offsetof(struct up_ra, mtu))
+	    dp_table_param_off(pl_up.sess_ra, UP_RA, 2) != offsetof(struct up_ra, mtu) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_REDIRECT, 1) != offsetof(struct up_term, teid) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_REDIRECT, 13) != offsetof(struct up_session, flags) ||
+	    dp_table_param_off(pl_up.term_ul, UP_UL_REDIRECT, 3) != offsetof(struct up_term, urr) ||
+	    dp_table_param_off(pl_up.redirects, UP_REDIR_DNS, 1) != offsetof(struct up_redir_dns, v6))
 		return -EINVAL;
 	for (unsigned int f = 0; f < UP_APP_FIELDS; f++) {
 		pl_up_app_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps, f);
@@ -502,7 +543,7 @@ up_init(unsigned int workers)
 	bad_peer = dp_tblrpc_reason_add("bad_peer", "a tunnel needs a peer (1..) and a TEID (1..); a peer needs "
 					"src, dst and gw (IPv6: routable unicast src and dst)");
 	bad_far = dp_tblrpc_reason_add("bad_far", "only fwd_n9 and encap_n3 name a peer, TEID and QFI; only what "
-				       "forwards has a meter, URR or threshold");
+				       "forwards (or redirects) has a meter, URR or threshold");
 	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..)");
 	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination");
 	bad_eth = dp_tblrpc_reason_add("bad_eth", "an Ethernet PDU session (eth: 1) is a sessions_uplink entry "
@@ -510,8 +551,11 @@ up_init(unsigned int workers)
 				       "one; its frames are never of N9 or sessions_downlink(6)");
 	bad_tag = dp_tblrpc_reason_add("bad_tag", "an eth_applications ctag or stag is UP_TAG_PRESENT (0x10000) "
 				       "| TCI, or 0 for no tag: no bit above, and no TCI asked of no tag");
+	bad_redirect = dp_tblrpc_reason_add("bad_redirect", "a redirect termination names its redirects entry "
+					    "(redirect 1..), and no peer or QFI");
 	if (bad_ohr == -ENOSPC || bad_urr == -ENOSPC || bad_peer == -ENOSPC || bad_far == -ENOSPC ||
 	    bad_session == -ENOSPC || bad_app == -ENOSPC || bad_eth == -ENOSPC || bad_tag == -ENOSPC ||
+	    bad_redirect == -ENOSPC ||
 	    (rc = dp_tblrpc_check_add(up_check)) < 0)
 		return -ENOSPC;
 	terms_watch.sources = 1ull << pl_up.term_ul | 1ull << pl_up.term_dl | 1ull << pl_up.sess_ul |
@@ -527,12 +571,14 @@ up_init(unsigned int workers)
 			{ pl_up.sess_ul, UP_UL_FWD_N6, offsetof(struct up_session, meter) },
 			{ pl_up.sess_ul, UP_UL_FWD_N9, offsetof(struct up_session, meter) },
 			{ pl_up.sess_ul, UP_UL_BRIDGE, offsetof(struct up_session, meter) },
+			{ pl_up.sess_ul, UP_UL_REDIRECT, offsetof(struct up_session, meter) },
 			{ pl_up.sess_n9, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
 			{ pl_up.sess_dl, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
 			{ pl_up.sess_dl6, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
 			{ pl_up.sess_eth, UP_DL_ENCAP_N3, offsetof(struct up_session, meter) },
 			{ pl_up.term_ul, UP_UL_FWD_N6, offsetof(struct up_term, meter) },
 			{ pl_up.term_ul, UP_UL_FWD_N9, offsetof(struct up_term, meter) },
+			{ pl_up.term_ul, UP_UL_REDIRECT, offsetof(struct up_term, meter) },
 			{ pl_up.term_dl, UP_DL_ENCAP_N3, offsetof(struct up_term, meter) },
 			{ pl_up.slices, UP_SLICE, offsetof(struct up_slice, meter) },
 		};
@@ -553,9 +599,9 @@ up_init(unsigned int workers)
 	if ((rc = dp_table_deriver_add(&terms_watch)) < 0 || (rc = dp_table_deriver_add(&ifaces_watch)) < 0 ||
 	    (rc = dp_table_deriver_add(&vlans_watch)) < 0 ||
 	    (rc = up_urr_init(workers, urr_room())) < 0 ||
-	    (rc = up_buf_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init(workers)) < 0 ||
+	    (rc = up_buf_init()) < 0 || (rc = up_macs_init()) < 0 || (rc = up_event_init()) < 0 || (rc = up_encap_init(workers)) < 0 ||
 	    (rc = up_path_init()) < 0 || (rc = up_own_init()) < 0 ||
-	    (rc = up_term_init(workers)) < 0 || (rc = up_own_rebuild()) < 0)
+	    (rc = up_term_init(workers)) < 0 || (rc = up_own_rebuild()) < 0 || (rc = up_redir_init()) < 0)
 		return rc;
 	return 0;
 }

@@ -19,6 +19,7 @@
  *   eth_applications      (slice, remote MAC, local MAC, Ethertype, C-TAG, S-TAG) -> app id:
  *                         an Ethernet PDU session's frames
  *   terminations_uplink   (session, app) -> fwd_n6 | fwd_n9 {peer, teid, qfi} | drop | bridge
+ *                         | redirect {redirect}
  *   terminations_downlink (session, app) -> encap_n3 {peer, teid, qfi} | buffer | drop | notify
  *   tunnel_peers          id -> gtpu {src, dst, gw, vrf, sport, mtu, dscp} (over IPv4)
  *                         | gtpu6 {src, dst, vrf, sport, mtu, dscp} (over IPv6): a gNB or an anchor UPF
@@ -28,6 +29,9 @@
  *                         the frames the switch floods to the group
  *   sessions_ra           session -> ra {prefix, router, mtu}: an IPv6 session's Router
  *                         Advertisement, its UE's Router Solicitation answered (up_ra.h)
+ *   redirects             id -> http {url} | dns {v4, v6}: what an uplink termination of
+ *                         action redirect answers in place (up_redir.h): its TCP with
+ *                         an HTTP 302 to url, or its DNS queries with v4 / v6
  * An Ethernet PDU session (its entries' eth flag, or its uplink entry's
  * action bridge, TS 23.501 5.6.10.2) carries frames: its uplink ones go into its slice's bridge
  * domain as an attached endpoint of the switch (sw_api.h: SW_TUN_ATTACHED
@@ -75,7 +79,7 @@ extern unsigned int pl_up_drop_base, pl_up_event_base;
 
 struct pl_upf_tables {
 	int ifaces, ifaces6, slices, sess_ul, sess_n9, sess_dl, sess_dl6, apps, apps6, term_ul, term_dl, peers;
-	int sess_eth, members, eth_apps, sess_ra;
+	int sess_eth, members, eth_apps, sess_ra, redirects;
 };
 extern struct pl_upf_tables pl_up;
 /* Main lcore: the downlink packets up_buf holds now, all sessions (upf.usage reads it). */
@@ -86,12 +90,15 @@ enum { UP_SLICE, UP_SLICE_NONE };
 enum { UP_APP, UP_APP_NONE };
 /* the actions of sessions_uplink and terminations_uplink alike; bridge
  * (an Ethernet PDU session's, or its app's): its frames into its slice's
- * bridge domain (bd: the slice's id, as slices compile) */
-enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_BRIDGE, UP_UL_NONE };
+ * bridge domain (bd: the slice's id, as slices compile); redirect: answered
+ * by the UPF as its redirects entry says (the FAR's teid param is that
+ * entry's id, named "redirect": up_redir.h), sent nowhere else */
+enum { UP_UL_FWD_N6, UP_UL_FWD_N9, UP_UL_DROP, UP_UL_BRIDGE, UP_UL_REDIRECT, UP_UL_NONE };
 /* the actions of the downlink session tables and terminations_downlink alike */
 enum { UP_DL_ENCAP_N3, UP_DL_BUFFER, UP_DL_DROP, UP_DL_NOTIFY, UP_DL_NONE };
 enum { UP_PEER_GTPU, UP_PEER_GTPU6, UP_PEER_NONE };
 enum { UP_RA, UP_RA_NONE };
+enum { UP_REDIR_HTTP, UP_REDIR_DNS, UP_REDIR_NONE };
 
 #define UP_IFACE_MAX    4095          /* GTP-U endpoint ids 1..; the sessions' keys name them */
 #define UP_SESSION_MAX  ((1u << 24) - 1)

@@ -7,18 +7,22 @@
  * applications on the destination), the QERs, the URR; fwd_n6 breaks it
  * out into the session's slice's VRF (switch.l3 or l3v6 routes it to the
  * local DN), fwd_n9 sends it on to the anchor UPF in a GTP-U tunnel with a UL
- * PDU Session Container. An Ethernet PDU session's frames (ul_eth)
- * take their session's termination and go into its bridge domain. */
+ * PDU Session Container; redirect is answered by the UPF itself
+ * (up_redir.h) down the session's downlink. An Ethernet PDU session's
+ * frames (ul_eth) take their session's termination and go into its
+ * bridge domain. */
 #include <errno.h>
 #include <string.h>
 
 #include <rte_ip.h>
+#include <rte_tcp.h>
 
 #include "up_state.h"
 #include "up_ul.h"
 #include "up_encap.h"
 #include "up_own.h"
 #include "up_ra.h"
+#include "up_redir.h"
 #include "up_term.h"
 #include "up_urr.h"
 #include "sw_api.h"
@@ -204,6 +208,121 @@ link_scope(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx
 	}
 }
 
+/* The downlink session entries of answers made in place, j < k (their
+ * destination the UE: sessions_downlink's (slice, IPv4), else
+ * sessions_downlink6's (slice, /64)), each of which must be the packet's
+ * own session's: then on to upf.dl (dl_edge) as that session's downlink. */
+static void
+answers_down(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
+	     uint16_t *next, uint16_t dl_edge)
+{
+	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint16_t at[2][DP_LOOKUP_BURST];
+	unsigned int n[2] = { 0, 0 };
+
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+
+		at[(dp_meta(m)->flags & DP_MF_IPV6) != 0][n[(dp_meta(m)->flags & DP_MF_IPV6) != 0]++] = idx[j];
+	}
+	for (unsigned int v6 = 0; v6 < 2; v6++) {
+		if (n[v6] == 0)
+			continue;
+		for (unsigned int j = 0; j < n[v6]; j++) {
+			struct rte_mbuf *m = pkts[at[v6][j]];
+			const struct dp_meta *md = dp_meta(m);
+			const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, md->l3_off);
+
+			if (v6) {
+				up_dl6_key(keys[j], md->slice, l3 + offsetof(struct rte_ipv6_hdr, dst_addr));
+			} else {
+				memset(keys[j], 0, sizeof(keys[j]));
+				*(rte_be16_t *)keys[j] = rte_cpu_to_be_16(md->slice);
+				memcpy(keys[j] + 2, l3 + offsetof(struct rte_ipv4_hdr, dst_addr), 4);
+			}
+			kp[j] = keys[j];
+		}
+		dp_table_lookup(ctx->root, DP_WORKER_NONE, (unsigned int)(v6 ? pl_up.sess_dl6 : pl_up.sess_dl), kp,
+				n[v6], e);
+		for (unsigned int j = 0; j < n[v6]; j++) {
+			struct rte_mbuf *m = pkts[at[v6][j]];
+			struct up_meta *um = up_meta(m);
+
+			if (e[j]->action == UP_DL_NONE ||
+			    ((const struct up_session *)e[j]->params)->id != up_session(m)->id) {
+				next[at[v6][j]] = DP_NEXT_DROP(UP_DROP(no_session));
+				continue;
+			}
+			*up_sess(m) = e[j];
+			um->app = 0;
+			um->qfi = 0;
+			next[at[v6][j]] = DP_NEXT_EDGE(dl_edge);
+		}
+	}
+}
+
+/* The packets of redirect terminations, j < k (te[j]: theirs, past the
+ * QERs): answered in place as their redirects entry says (up_redir.h),
+ * counted in the termination's URR as they came (what was redirected),
+ * then down the session's downlink; nothing of them goes anywhere else. */
+static void
+redirect(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, const struct dp_entry **te,
+	 unsigned int k, uint16_t *next, uint16_t dl_edge)
+{
+	const struct dp_entry *re[DP_LOOKUP_BURST];
+	uint32_t ids[DP_LOOKUP_BURST];
+	uint16_t ok[DP_LOOKUP_BURST];
+	unsigned int n = 0;
+	int rc;
+
+	for (unsigned int j = 0; j < k; j++)
+		ids[j] = ((const struct up_term *)te[j]->params)->teid;
+	dp_table_lookup_ids(ctx->root, dp_ctx_count(ctx), (unsigned int)pl_up.redirects, ids, k, re);
+	for (unsigned int j = 0; j < k; j++) {
+		struct rte_mbuf *m = pkts[idx[j]];
+		uint8_t proto = dp_meta(m)->l4_proto;
+		uint16_t len = up_ip_len(m);
+		uint16_t *nx = &next[idx[j]];
+
+		if (re[j]->action == UP_REDIR_NONE) {
+			*nx = DP_NEXT_DROP(UP_DROP(redirect_none));
+			continue;
+		}
+		switch ((rc = up_redir_answer(m, re[j]->action, re[j]->params))) {
+		case 0:
+			break;
+		case -EINVAL:
+			*nx = DP_NEXT_DROP(proto == IPPROTO_TCP ? UP_DROP(redirect_tcp_bad) : UP_DROP(redirect_dns_bad));
+			continue;
+		case -EALREADY:
+			*nx = DP_NEXT_DROP(UP_DROP(redirect_taken));
+			continue;
+		case -ENOSPC:
+			*nx = DP_NEXT_DROP(UP_DROP(redirect_no_room));
+			continue;
+		default:
+			*nx = DP_NEXT_DROP(UP_DROP(redirect_other));
+			continue;
+		}
+		if (likely(!ctx->shadow))
+			up_urr_count_len(ctx->worker, (const struct up_term *)te[j]->params, len);
+		if (re[j]->action == UP_REDIR_HTTP) {
+			const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(m, const struct rte_tcp_hdr *,
+									       dp_meta(m)->l4_off);
+
+			ctx->stats->events[UP_EVENT(redirect_http)]++;
+			ctx->stats->events[UP_EVENT(redirect_302)] += (th->tcp_flags & RTE_TCP_PSH_FLAG) != 0;
+		} else {
+			ctx->stats->events[UP_EVENT(redirect_dns)]++;
+		}
+		ok[n++] = idx[j];
+	}
+	if (n)
+		answers_down(ctx, pkts, ok, n, next, dl_edge);
+}
+
 void
 up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel, unsigned int ns,
 	  uint16_t *next, uint16_t edge0, uint16_t dl_edge)
@@ -212,7 +331,9 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST], idx6[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST], ll[DP_LOOKUP_BURST];
-	unsigned int k = 0, k1 = 0, k6 = 0, k9 = 0, kl = 0;
+	uint16_t rd[DP_LOOKUP_BURST];
+	const struct dp_entry *rde[DP_LOOKUP_BURST];
+	unsigned int k = 0, k1 = 0, k6 = 0, k9 = 0, kl = 0, kr = 0;
 	uint64_t link = 0;
 
 	const struct up_own *os = __atomic_load_n(&up_own_set, __ATOMIC_ACQUIRE);
@@ -291,6 +412,7 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 		switch (e[j]->action) {
 		case UP_UL_FWD_N6:   /* into the session's slice's VRF: no other */
 		case UP_UL_FWD_N9:
+		case UP_UL_REDIRECT:
 			break;
 		default:   /* drop: the gate closed (or an entry written with "none") */
 			*nx = DP_NEXT_DROP(UP_DROP(gate_closed));
@@ -309,6 +431,11 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 
 		uint16_t len = up_ip_len(m);
 
+		if (unlikely(e[j]->action == UP_UL_REDIRECT)) {   /* counted as answered */
+			rde[kr] = e[j];
+			rd[kr++] = idx[j];
+			continue;
+		}
 		if (likely(!ctx->shadow))
 			up_urr_count(ctx->worker, (const struct up_term *)e[j]->params, m);
 		if (e[j]->action == UP_UL_FWD_N6) {
@@ -323,6 +450,8 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 		e[k9] = e[j];
 		n9[k9++] = idx[j];
 	}
+	if (unlikely(kr != 0))
+		redirect(ctx, pkts, rd, rde, kr, next, dl_edge);
 	if (k9)
 		up_encap_burst(ctx, pkts, n9, k9, e, GTPU_PDU_TYPE_UL, (uint16_t)(edge0 + UP_UL_EDGE_L3V6), next);
 }

@@ -86,11 +86,13 @@ arm(uint32_t urr, uint64_t threshold, int table, const uint8_t *key, uint32_t se
 	memcpy(w->key, key, sizeof(w->key));
 }
 
-/* Does entry e forward (fwd_n6, fwd_n9, encap_n3)? Only what forwards counts. */
+/* Does entry e forward (fwd_n6, fwd_n9, encap_n3; redirect: what the UPF
+ * answers)? Only what forwards counts. */
 static bool
 forwards(const struct dp_entry *e, bool uplink)
 {
-	return uplink ? e->action == UP_UL_FWD_N6 || e->action == UP_UL_FWD_N9 || e->action == UP_UL_BRIDGE :
+	return uplink ? e->action == UP_UL_FWD_N6 || e->action == UP_UL_FWD_N9 || e->action == UP_UL_BRIDGE ||
+			e->action == UP_UL_REDIRECT :
 			e->action == UP_DL_ENCAP_N3;
 }
 

@@ -11,6 +11,7 @@
 #include "pf_load.h"
 #include "pf_node.h"
 #include "pf_pair.h"
+#include "pf_pfdc.h"
 #include "pf_up.h"
 
 #define LISTEN_MAX 8
@@ -305,6 +306,7 @@ serve(bool takeover, char *err, size_t len)
 		node = NULL;
 		return rc;
 	}
+	pf_node_on_pfd(node, pf_pfdc_changed, NULL);   /* PFD changes recompile the sessions naming them */
 	if (cfg.paired)
 		pf_pair_serving(node);
 	CD_LOG(INFO, "pfcp: node %s on %s%s, recovery time stamp %u", pf_node_id_str(&cfg.self, id, sizeof(id)),

@@ -25,6 +25,7 @@
 #include "pf_crc.h"
 #include "pf_save.h"
 #include "pf_sess.h"
+#include "pf_sess_priv.h"
 #include "pf_store.h"
 #include "pf_usage.h"
 #include "pf_test_msgs.h"
@@ -204,6 +205,8 @@ sess_rich(void)
 	pf_enc_volume(&e, PF_IE_VOL_QUOTA, &q);
 	pf_enc_u32(&e, PF_IE_TIME_QUOTA, 3600);
 	pf_enc_u32(&e, PF_IE_QUOTA_VALIDITY_TIME, 600);
+	pf_enc_u32(&e, PF_IE_ETH_INACT_TIMER, 45);
+	pf_enc_u32(&e, PF_IE_FAR_ID, 0x10);	/* for Quota Action */
 	pf_enc_group_end(&e);
 	/* one reporting with it (LIUSA) */
 	pf_enc_group(&e, PF_IE_CREATE_URR);
@@ -224,6 +227,7 @@ sess_rich(void)
 	ck_assert_int_eq(pf_sess_establish(&M, &s, &f), 0);
 	ck_assert(s->n_pdr == 2 && s->n_far == 2 && s->n_qer == 2 && s->n_urr == 2 && s->bar.present);
 	ck_assert(s->urr[0].quota_validity == 600 && s->urr[1].n_linked == 1 && s->urr[1].linked[0] == 9);
+	ck_assert(s->urr[0].eth_inact == 45 && s->urr[0].has_far_quota && s->urr[0].far_quota == 0x10);
 	ck_assert_uint_eq(s->inact_s, 300);
 	ck_assert(s->pdr[1].n_sdf == 2 && s->pdr[1].app != 0 && s->pdr[1].ue.has_v4 && s->pdr[1].ue.has_v6);
 	return s;
@@ -345,6 +349,10 @@ sess_eq(const struct pf_session *x, const struct pf_session *y)
 		EQ(dst_iface);
 		EQ(ni);
 		ck_assert_str_eq(pf_sess_name(a->ni), pf_sess_name(b->ni));
+		EQ(has_redir);
+		EQ(redir_type);
+		ck_assert_str_eq(pf_sess_name(a->redir_url), pf_sess_name(b->redir_url));
+		ck_assert(memcmp(a->redir_v4, b->redir_v4, 4) == 0 && memcmp(a->redir_v6, b->redir_v6, 16) == 0);
 		EQ(has_ohc);
 		EQ(has_tlm);
 		EQ(has_bar);
@@ -387,6 +395,9 @@ sess_eq(const struct pf_session *x, const struct pf_session *y)
 		EQ(meas_period);
 		EQ(quota_holding);
 		EQ(quota_validity);
+		EQ(eth_inact);
+		EQ(has_far_quota);
+		EQ(far_quota);
 		EQ(n_linked);
 		for (int k = 0; k < a->n_linked; k++)
 			EQ(linked[k]);
@@ -524,6 +535,45 @@ END_TEST
  * counts and quota baselines too (they were not kept before format 2: an MNOP report's
  * packets and a quota granted again were wrong after an sxcd restart); another format
  * refused. */
+/* Redirect Information packed: a session with one is format 2 (its second mask's
+ * PACK_M2_REDIR: an sxcd before it refuses the record), its URL a name, its addresses as
+ * they are; without one, format 1 as before */
+START_TEST(pack_redirect)
+{
+	struct pf_session *e = sess_est();
+	struct pf_far *f = &e->far[0];
+	uint8_t b[4096];
+	struct pf_session *t;
+	int n;
+
+	ck_assert_int_gt(round_trip(e, b, sizeof(b)), 0);
+	ck_assert_uint_eq(b[0], 1);
+	f->has_redir = true;
+	f->redir_type = PF_REDIR_IPV4V6;
+	memcpy(f->redir_v4, "\xc6\x12\x00\x50", 4);
+	f->redir_v6[0] = 0x20;
+	f->redir_v6[15] = 0x80;
+	ck_assert_int_gt(round_trip(e, b, sizeof(b)), 0);
+	ck_assert_uint_eq(b[0], 2);
+	memset(f->redir_v4, 0, 4);
+	memset(f->redir_v6, 0, 16);
+	f->redir_type = PF_REDIR_URL;
+	f->redir_url = pf_sess_intern("http://portal.example/x", 23);
+	ck_assert_uint_ne(f->redir_url, 0);
+	n = pf_sess_pack(e, b, sizeof(b));
+	ck_assert_int_gt(n, 0);
+	ck_assert_uint_eq(b[0], 2);
+	ck_assert_int_eq(pf_sess_unpack(b, (size_t)n, &t), 0);
+	ck_assert(t->far[0].has_redir && t->far[0].redir_type == PF_REDIR_URL);
+	ck_assert_str_eq(pf_sess_name(t->far[0].redir_url), "http://portal.example/x");
+	pf_sess_free(t);
+	f->has_redir = false;
+	f->redir_type = 0;
+	f->redir_url = 0;
+	pf_sess_free(e);
+}
+END_TEST
+
 START_TEST(save_round_trip)
 {
 	struct pf_ulink link = { .urr = 1, .ctr = 7, .pdr = 2, .ul = 1, .base = 1001, .base_pkts = 11 };
@@ -1360,6 +1410,49 @@ START_TEST(idle_watch)
 }
 END_TEST
 
+/* MACAR's MACs: what is there reported detected once; gone, or silent past the timer,
+ * removed once; at most PF_MACS_REPORT_MAX of each a report, the rest the next time. */
+START_TEST(macs_diff)
+{
+	static struct pf_mac_seen cur[300];
+	static uint8_t det[PF_MACS_REPORT_MAX * 6], rm[PF_MACS_REPORT_MAX * 6];
+	struct pf_macs m = { 0 };
+	uint8_t nd, nr;
+
+	for (int i = 0; i < 300; i++)
+		cur[i] = (struct pf_mac_seen){ .mac = { 2, 0, 0, 0, (uint8_t)(i >> 8), (uint8_t)i }, .idle_ms = 0 };
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 2, 5000, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 2 && nr == 0 && memcmp(det, cur[0].mac, 6) == 0 && memcmp(det + 6, cur[1].mac, 6) == 0);
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 2, 5000, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 0 && nr == 0);				/* once */
+	cur[1].idle_ms = 5000;					/* silent past the timer */
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 2, 5000, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 0 && nr == 1 && memcmp(rm, cur[1].mac, 6) == 0);
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 2, 5000, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 0 && nr == 0);				/* silent still: not again */
+	cur[1].idle_ms = 0;					/* back */
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 2, 5000, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 1 && nr == 0 && memcmp(det, cur[1].mac, 6) == 0);
+	/* no timer: silence removes nothing, leaving the fdb does */
+	cur[0].idle_ms = 1000000;
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 2, 0, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 0 && nr == 0);
+	ck_assert_int_eq(pf_macs_diff(&m, cur + 1, 1, 0, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 0 && nr == 1 && memcmp(rm, cur[0].mac, 6) == 0 && m.n == 1);
+	/* 300 at once: 255 now, the rest next */
+	cur[0].idle_ms = 0;
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 300, 0, det, &nd, rm, &nr), 0);
+	ck_assert(nd == PF_MACS_REPORT_MAX && nr == 0);
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 300, 0, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 300 - 1 - PF_MACS_REPORT_MAX && nr == 0 && m.n == 300);
+	/* all gone */
+	ck_assert_int_eq(pf_macs_diff(&m, cur, 0, 0, det, &nd, rm, &nr), 0);
+	ck_assert(nd == 0 && nr == PF_MACS_REPORT_MAX && m.n == 300 - PF_MACS_REPORT_MAX);
+	pf_macs_free(&m);
+	ck_assert(m.mac == NULL && m.n == 0);
+}
+END_TEST
+
 START_TEST(usage_fold_and_takeover)
 {
 	struct pf_ulink link = { .urr = 1, .ctr = 5, .ul = 1, .base = 100, .base_pkts = 2 };
@@ -1455,9 +1548,11 @@ suite(void)
 
 	tcase_set_timeout(t, 110);
 	tcase_add_test(t, pack_round_trip);
+	tcase_add_test(t, pack_redirect);
 	tcase_add_test(t, save_round_trip);
 	tcase_add_test(t, usage_fold_and_takeover);
 	tcase_add_test(t, idle_watch);
+	tcase_add_test(t, macs_diff);
 	tcase_add_test(t, pack_refused);
 	tcase_add_test(t, unpack_invariants);
 	tcase_add_test(t, pack_speed);

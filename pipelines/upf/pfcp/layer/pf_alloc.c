@@ -128,7 +128,7 @@ struct kind {
 };
 
 struct pf_shared {
-	struct kind peer, app;
+	struct kind peer, app, redir;
 };
 
 static int
@@ -161,7 +161,8 @@ pf_shared_new(void)
 	if (s == NULL)
 		return NULL;
 	if (kind_init(&s->peer, UP_PEER_PFCP_MIN, UP_PEER_PFCP_MAX) < 0 ||
-	    kind_init(&s->app, UP_APP_PFCP_MIN, UP_APP_PFCP_MAX) < 0) {
+	    kind_init(&s->app, UP_APP_PFCP_MIN, UP_APP_PFCP_MAX) < 0 ||
+	    kind_init(&s->redir, UP_REDIRECT_PFCP_MIN, UP_REDIRECT_PFCP_MAX) < 0) {
 		pf_shared_free(s);
 		return NULL;
 	}
@@ -175,6 +176,7 @@ pf_shared_free(struct pf_shared *s)
 		return;
 	kind_fini(&s->peer);
 	kind_fini(&s->app);
+	kind_fini(&s->redir);
 	free(s);
 }
 
@@ -511,6 +513,71 @@ pf_shared_app_put(struct pf_shared *s, uint16_t id)
 	put(&s->app, id);
 }
 
+/* Redirects: one entry for every FAR of every session that redirects alike. */
+struct redir_make {
+	const char *action;
+	json_t *params;
+};
+
+static json_t *
+redir_entry(void *arg, uint16_t id)
+{
+	struct redir_make *m = arg;
+
+	return json_pack("[{s:s,s:s,s:{s:i},s:s,s:O}]", "type", "insert", "table", UP_T_REDIRECTS, "match", UP_F_ID,
+			 id, "action", m->action, "params", m->params);
+}
+
+static char *
+redir_key(const char *action, json_t *params)
+{
+	char *d = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS), *k = NULL;
+
+	if (d != NULL && asprintf(&k, "%s|%s", action, d) < 0)
+		k = NULL;
+	free(d);
+	return k;
+}
+
+int
+pf_shared_redirect(struct pf_shared *s, const char *action, json_t *params, json_t *ups, uint16_t *id)
+{
+	struct redir_make m = { action, params };
+	char *k = redir_key(action, params);
+	int rc;
+
+	if (k == NULL)
+		return -ENOMEM;
+	rc = take(&s->redir, k, redir_entry, &m, ups, id);
+	free(k);
+	return rc;
+}
+
+int
+pf_shared_redirect_find(struct pf_shared *s, const char *action, json_t *params, uint16_t *id)
+{
+	char *k = redir_key(action, params);
+	int rc;
+
+	if (k == NULL)
+		return -ENOMEM;
+	rc = find(&s->redir, k, id);
+	free(k);
+	return rc;
+}
+
+void
+pf_shared_redirect_put(struct pf_shared *s, uint16_t id)
+{
+	put(&s->redir, id);
+}
+
+void
+pf_shared_redirect_get(struct pf_shared *s, uint16_t id)
+{
+	get(&s->redir, id);
+}
+
 /* The slot @u (an update of ours) is for, NULL: not a shared one. */
 static struct slot *
 slot_of_update(struct pf_shared *s, json_t *u, struct kind **k, uint16_t *id)
@@ -526,6 +593,9 @@ slot_of_update(struct pf_shared *s, json_t *u, struct kind **k, uint16_t *id)
 		   strcmp(t, UP_T_ETH_APPLICATIONS) == 0) {
 		*k = &s->app;
 		*id = (uint16_t)json_integer_value(json_object_get(json_object_get(u, "params"), UP_F_APP));
+	} else if (strcmp(t, UP_T_REDIRECTS) == 0) {
+		*k = &s->redir;
+		*id = (uint16_t)json_integer_value(json_object_get(json_object_get(u, "match"), UP_F_ID));
 	} else {
 		return NULL;
 	}
@@ -592,6 +662,7 @@ pf_shared_gc(struct pf_shared *s)
 
 	gc_kind(&s->app, out);	/* apps before peers: nothing of one names the other, any order */
 	gc_kind(&s->peer, out);
+	gc_kind(&s->redir, out);
 	if (json_array_size(out) == 0) {
 		json_decref(out);
 		return NULL;
@@ -607,7 +678,8 @@ pf_shared_collected(struct pf_shared *s, json_t *deletes, bool applied)
 
 	json_array_foreach(deletes, i, u) {
 		const char *t = json_string_value(json_object_get(u, "table"));
-		struct kind *k = strcmp(t, UP_T_TUNNEL_PEERS) == 0 ? &s->peer : &s->app;
+		struct kind *k = strcmp(t, UP_T_TUNNEL_PEERS) == 0 ? &s->peer :
+				 strcmp(t, UP_T_REDIRECTS) == 0 ? &s->redir : &s->app;
 		uint16_t id = (uint16_t)json_integer_value(json_object_get(u, "id"));
 		struct slot *sl = slot_of(k, id);
 
@@ -626,9 +698,9 @@ json_t *
 pf_shared_all(struct pf_shared *s)
 {
 	json_t *out = json_array();
-	struct kind *ks[] = { &s->peer, &s->app };
+	struct kind *ks[] = { &s->peer, &s->app, &s->redir };
 
-	for (int n = 0; n < 2; n++)
+	for (int n = 0; n < 3; n++)
 		for (uint32_t i = 0; i <= ks[n]->ids.hi - ks[n]->ids.lo; i++)
 			if (ks[n]->slot[i].key != NULL && ks[n]->slot[i].refs > 0)
 				json_array_extend(out, ks[n]->slot[i].ups);
@@ -640,6 +712,14 @@ pf_shared_counts(const struct pf_shared *s, unsigned int *peers, unsigned int *a
 {
 	*peers = s->peer.ids.used;
 	*apps = s->app.ids.used;
+}
+
+bool
+pf_shared_holds_redirect(const struct pf_shared *s, uint32_t id)
+{
+	const struct kind *k = &s->redir;
+
+	return id >= k->ids.lo && id <= k->ids.hi && k->slot[id - k->ids.lo].key != NULL;
 }
 
 bool

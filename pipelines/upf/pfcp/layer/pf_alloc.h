@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pf_alloc: the ids PFCP sessions take in sxdp (session ids, counters, meters) and the entries they share (tunnel peers, apps). */
+/* pf_alloc: the ids PFCP sessions take in sxdp (session ids, counters, meters) and the entries they share (tunnel peers, apps, redirects). */
 /*
  * Ids come from PFCP's half of each space (up_ids.h), in bitmaps: taken
  * and given back in O(1) amortised, a few bits per id. Tunnel peers and
@@ -78,6 +78,13 @@ int pf_shared_app_of_find(struct pf_shared *s, const char *table, json_t *matche
 void pf_shared_app_put(struct pf_shared *s, uint16_t id);
 void pf_shared_app_get(struct pf_shared *s, uint16_t id);
 
+/* The redirects entry of action @action (UP_A_HTTP, UP_A_DNS) with @params: its id
+ * (taken, counted), its insert into @ups the first time. 0, or -ENOSPC / -ENOMEM. */
+int pf_shared_redirect(struct pf_shared *s, const char *action, json_t *params, json_t *ups, uint16_t *id);
+int pf_shared_redirect_find(struct pf_shared *s, const char *action, json_t *params, uint16_t *id);
+void pf_shared_redirect_put(struct pf_shared *s, uint16_t id);
+void pf_shared_redirect_get(struct pf_shared *s, uint16_t id);
+
 /* A batch that took them failed: those it made are forgotten (never
  * written), as if never taken; @ups: what it was to write. */
 void pf_shared_unmake(struct pf_shared *s, json_t *ups);
@@ -90,6 +97,8 @@ json_t *pf_shared_gc(struct pf_shared *s);
 void pf_shared_collected(struct pf_shared *s, json_t *deletes, bool applied);
 /* Every installed entry again (sxdp restarted): inserts (new array). */
 json_t *pf_shared_all(struct pf_shared *s);
+/* Is redirects entry @id one the registry has? */
+bool pf_shared_holds_redirect(const struct pf_shared *s, uint32_t id);
 /* Is tunnel peer (@app false) or app @id one the registry has? */
 bool pf_shared_holds(const struct pf_shared *s, bool app, uint32_t id);
 /* Peers and apps in use. */

@@ -9,6 +9,7 @@
 
 #include "pf_ethapp.h"
 #include "pf_map.h"
+#include "pf_pfd.h"
 #include "qos_limits.h"
 #include "qos_names.h"
 #include "up_names.h"
@@ -395,6 +396,66 @@ meter_of(const struct pf_map_ids *ids, const struct pf_qer *q, bool ul, json_t *
 	return 0;
 }
 
+_Static_assert(PF_REDIRECT_URL_MAX == UP_REDIRECT_URL_MAX, "a URL pf_sess takes is one sxdp holds");
+
+/* FAR @f's Redirect Information as its redirects entry (TS 29.244 5.4.7): a URL, a
+ * UE's HTTP answered with a 302 there (http); addresses, its DNS answered with them
+ * (dns). Its id into *@id. */
+static int
+redirect_of(const struct pf_map_ids *ids, const struct pf_far *f, uint16_t *id, struct pf_map_err *e)
+{
+	json_t *params = json_object();
+	const char *action = UP_A_DNS;
+	char a[64];
+	int rc;
+
+	if (f->redir_type == PF_REDIR_URL) {
+		action = UP_A_HTTP;
+		json_object_set_new(params, UP_F_URL, json_string(pf_sess_name(f->redir_url)));
+	}
+	if (f->redir_type == PF_REDIR_IPV4 || f->redir_type == PF_REDIR_IPV4V6)
+		json_object_set_new(params, UP_F_V4, json_string(inet_ntop(AF_INET, f->redir_v4, a, sizeof(a))));
+	if (f->redir_type == PF_REDIR_IPV6 || f->redir_type == PF_REDIR_IPV4V6)
+		json_object_set_new(params, UP_F_V6, json_string(inet_ntop(AF_INET6, f->redir_v6, a, sizeof(a))));
+	rc = ids->redirect != NULL ? ids->redirect(ids->arg, action, params, id) : -ENOSPC;
+	json_decref(params);
+	if (rc < 0)
+		return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_FAR, f->id, PF_IE_REDIRECT_INFO,
+			      "FAR %u: no redirects id left", f->id);
+	return 0;
+}
+
+/* The FAR PDR @p (@ul: an uplink one) takes once a quota of its URRs is
+ * used up: the first of its URRs' FAR for Quota Action (TS 29.244
+ * 5.2.2.2.1: a top-up portal's redirect, say) when it is one such a PDR
+ * can take (a redirect, forwarding to the core or buffering are the
+ * uplink's; forwarding to Access the downlink's, into a tunnel); NULL:
+ * none, it forwards nothing. Never a refusal: the quota's stop must hold. */
+static const struct pf_far *
+quota_far(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul)
+{
+	const struct pf_far *f = NULL;
+
+	for (int k = 0; k < p->n_urr && f == NULL; k++) {
+		const struct pf_urr *u = pf_sess_urr(s, p->urr[k]);
+
+		if (u != NULL && u->has_far_quota)
+			f = pf_sess_far(s, u->far_quota);
+	}
+	if (f == NULL || (f->apply & PF_AA_DROP) || !(f->apply & PF_AA_FORW))
+		return ul ? NULL : f;   /* dropping; buffering or notifying is the downlink's */
+	if (f->has_redir)
+		return ul ? f : NULL;
+	if (ul ? f->dst_iface == PF_IF_ACCESS : f->dst_iface != PF_IF_ACCESS || !f->has_ohc)
+		return NULL;
+	if (f->has_ohc) {
+		const struct pf_link *l = ul ? &c->upf->n9 : &c->upf->n3;
+
+		return l->present && (l->af == AF_INET6) == pf_ohc_v6(&f->ohc, l->af) ? f : NULL;
+	}
+	return pf_upf_n6_ni(c->upf, pf_sess_name(f->ni)) ? f : NULL;
+}
+
 /* PDR @p's termination: action and params from its FAR, QERs and
  * counter. @ul: an uplink PDR. */
 static int
@@ -439,9 +500,16 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 	if ((p->n_urr > 0 || s->inact_s != 0) && (rc = ids->counter(ids->arg, p->id, &urr)) < 0)
 		return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_URR_ID,
 			      "PDR %u: no usage counter left", p->id);
-	/* a quota used up stops it as a closed gate does */
-	if (urr != 0 && ids->stopped(ids->arg, p->id))
-		closed = true;
+	/* a quota used up stops it as a closed gate does, or it takes its FAR
+	 * for Quota Action */
+	if (urr != 0 && ids->stopped(ids->arg, p->id)) {
+		const struct pf_far *q = quota_far(c, s, p, ul);
+
+		if (q != NULL)
+			f = q;
+		else
+			closed = true;
+	}
 	if (closed || (f->apply & PF_AA_DROP)) {
 		t->action = UP_A_DROP;
 		return 0;
@@ -459,6 +527,20 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 				      "FAR %u: notifying of uplink (PDR %u) is not done", f->id, p->id);
 		t->action = UP_A_NOTIFY;
 		return 0;
+	}
+	if (f->has_redir) {
+		uint16_t rid;
+
+		/* the UE's own traffic is what is redirected (the FAR's Destination
+		 * Interface: Access for HTTP, Core else, 8.2.24 NOTE 4: either) */
+		if (!ul)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_REDIRECT_INFO,
+				      "FAR %u: redirecting downlink (PDR %u) is not done", f->id, p->id);
+		if ((rc = redirect_of(ids, f, &rid, e)) < 0)
+			return rc;
+		json_object_set_new(t->params, UP_F_REDIRECT, json_integer(rid));
+		t->action = UP_A_REDIRECT;
+		goto counted;
 	}
 	if (ul ? f->dst_iface == PF_IF_ACCESS : f->dst_iface != PF_IF_ACCESS)
 		return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_FAR, f->id, PF_IE_DST_IFACE,
@@ -497,6 +579,7 @@ term_of(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_
 				      c->upf->name);
 		t->action = UP_A_FWD_N6;
 	}
+counted:
 	if (meter != 0)
 		json_object_set_new(t->params, UP_F_METER, json_integer(meter));
 	if (urr != 0) {
@@ -522,7 +605,7 @@ session_params(const struct pf_map_ctx *c, const struct term *t, uint32_t ambr, 
 {
 	json_t *p = json_deep_copy(t->params);
 	bool fwd = strcmp(t->action, UP_A_FWD_N6) == 0 || strcmp(t->action, UP_A_FWD_N9) == 0 ||
-		   strcmp(t->action, UP_A_ENCAP_N3) == 0;
+		   strcmp(t->action, UP_A_ENCAP_N3) == 0 || strcmp(t->action, UP_A_REDIRECT) == 0;
 
 	json_object_set_new(p, UP_F_ID, json_integer(c->sess_id));
 	json_object_set_new(p, UP_F_SLICE, json_integer(c->slice));
@@ -836,6 +919,43 @@ qfis_of(const struct pf_pdr *p, bool by_qfi, uint8_t *q)
 
 #define RULE_APPS_MAX 64	/* a PDR's apps: its filters (and App ID), each of its QFIs */
 
+/* The apps of PDR @p's Application ID into @app (*@n of them): its PFDs'
+ * flows (pf_pfd_resolve: the SMF's, the more specific, win over a local
+ * DN of the name), each as an SDF Filter's remote side is, or the local
+ * DN's app; neither: refused as a rule that cannot be detected. */
+static int
+app_id_apps(const struct pf_map_ctx *c, const struct pf_pdr *p, const uint8_t *qfi, int nq, uint16_t prio,
+	    const struct pf_map_ids *ids, uint16_t *app, int *n, struct pf_map_err *e)
+{
+	const char *name = pf_sess_name(p->app);
+	uint16_t dn = pf_upf_app(c->upf, name);
+	const struct pf_flow *fl = NULL;
+	int nf = 0, rc;
+
+	if (c->pfds == NULL || pf_pfd_resolve(c->pfds, c->sess_id, name, c->installed, dn != 0, &fl, &nf) == 0) {
+		if ((app[(*n)++] = dn) == 0)
+			return refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_APP_ID,
+				      "PDR %u: Application ID %s has no PFDs and is no local DN of UPF %s", p->id, name,
+				      c->upf->name);
+		return 0;
+	}
+	/* a session's apps are bounded by its PDRs' filters and one app each
+	 * (pf_ucomp's took) */
+	if ((nf + p->n_sdf + p->n_ethf) * nq > PF_SESS_SDF_MAX + 1)
+		return refuse(e, -ENOSPC, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_APP_ID,
+			      "PDR %u: its Application ID's %d PFD flows and its filters are past %d apps", p->id, nf,
+			      PF_SESS_SDF_MAX + 1);
+	for (int k = 0; k < nf; k++)
+		for (int j = 0; j < nq; j++) {
+			if ((rc = ids->app(ids->arg, fl[k].af ? fl[k].af : AF_INET, pf_flow_remote(&fl[k]), fl[k].proto,
+					   qfi[j], prio, &app[*n])) < 0)
+				return refuse(e, rc, PF_CAUSE_NO_RESOURCES, PF_RULE_PDR, p->id, PF_IE_APP_ID,
+					      "PDR %u: no application id left for its Application ID %s's PFDs", p->id, name);
+			*n = add_app(app, *n);
+		}
+	return 0;
+}
+
 static int
 rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_pdr *p, bool ul, bool by_qfi,
 	   const struct pf_map_ids *ids, json_t *out, json_t *seen, uint32_t *ambr, struct pf_map_err *e)
@@ -847,12 +967,8 @@ rule_terms(const struct pf_map_ctx *c, const struct pf_session *s, const struct 
 
 	if ((rc = term_of(c, s, p, ul, ids, out, seen, &t, ambr, e)) < 0)
 		goto out;
-	if (p->app != 0 && (app[n++] = pf_upf_app(c->upf, pf_sess_name(p->app))) == 0) {
-		rc = refuse(e, -EINVAL, PF_CAUSE_RULE_FAILURE, PF_RULE_PDR, p->id, PF_IE_APP_ID,
-			    "PDR %u: Application ID %s is no local DN of UPF %s", p->id, pf_sess_name(p->app),
-			    c->upf->name);
+	if (p->app != 0 && (rc = app_id_apps(c, p, qfi, nq, prio, ids, app, &n, e)) < 0)
 		goto out;
-	}
 	if (pf_map_is_eth(s) && ul && (rc = eth_term(p, &t, e)) < 0)
 		goto out;
 	_Static_assert(PF_SESS_ETHF_MAX <= PF_SESS_SDF_MAX, "app[] holds a PDR's filters");

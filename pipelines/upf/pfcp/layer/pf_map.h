@@ -28,6 +28,9 @@
  *     itself: an IPv6 UE address (its /64) writes sessions_ra (session) ra {prefix, router}
  *     whenever the CP function's are not carried.
  *
+ *   FAR FORW with Redirect Information (an uplink PDR's, whatever its Destination
+ *   Interface, TS 29.244 5.4.7): redirect {redirect: a redirects entry: http {url} for a
+ *   URL, dns {v4, v6} for the server's addresses}, answered by sxdp (up_redir.h);
  *   FAR FORW to Core/N6-LAN (no OHC): fwd_n6; with OHC: fwd_n9 (a tunnel peer on N9);
  *   FORW to Access with OHC: encap_n3 (a tunnel peer on N3); BUFF (with or without NOCP):
  *   buffer; NOCP alone: notify; DROP, or its QER's gate closed: drop.
@@ -54,11 +57,19 @@
 /* An app's QFI: any (its packets', whatever theirs) */
 #define PF_APP_QFI_ANY 0xff
 
+struct pf_pfds;
+
 /* What a session is compiled with besides its rules. */
 struct pf_map_ctx {
 	uint32_t sess_id;		/* its id in sxdp (UP_SESS_PFCP_MIN..) */
 	uint32_t slice, underlay;	/* its slice's VRF, the underlay's (tunnel peers) */
 	const struct pf_upf *upf;
+	/* the SMFs' PFDs a PDR's Application ID names (node/pf_pfd.h; NULL:
+	 * none): their flows' apps, as an SDF Filter's, before a local DN of the
+	 * name; @installed: this compiles what the session holds (the PFDs it
+	 * was compiled with), else what it is to hold (the current ones) */
+	struct pf_pfds *pfds;
+	bool installed;
 };
 
 /* The ids a compile needs (pf_up's allocators). Each returns 0 and the id,
@@ -85,6 +96,9 @@ struct pf_map_ids {
 	/* the volume sxdp is to watch on PDR @pdr's termination (0: none),
 	 * and whether it is stopped (a URR of it used its quota: it drops) */
 	uint64_t (*watch)(void *arg, uint16_t pdr);
+	/* the redirects entry of action @action (http, dns) with @params: what
+	 * a FAR's Redirect Information compiles to, one for FARs alike */
+	int (*redirect)(void *arg, const char *action, json_t *params, uint16_t *id);
 	bool (*stopped)(void *arg, uint16_t pdr);
 };
 

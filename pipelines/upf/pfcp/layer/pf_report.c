@@ -329,6 +329,12 @@ report(struct pf_up *up, struct us *us, uint8_t type, const uint16_t *pdrs, int 
 	pf_answer_after_sync(up, report_held_go, h);
 }
 
+void
+pf_report_usage(struct pf_up *up, struct us *us, const struct pf_usage_report *urs, int n)
+{
+	report(up, us, 0x02 /* USAR */, NULL, 0, urs, n, NULL);
+}
+
 /* What @us's counters forwarded, in packets, as last read. */
 static uint64_t
 idle_pkts(struct pf_up *up, const struct us *us)

@@ -16,6 +16,9 @@ void pf_report_read_ops(struct pf_up *up, struct op *ops, void (*done)(struct pf
 /* Are @us's entries armed as its usage says now (if not, a rearm is due)? */
 bool pf_report_armed_right(struct pf_up *up, struct us *us);
 void pf_report_rearm(struct pf_up *up, struct us *us);
+/* A Session Report Request of usage reports @urs (@n of them) to @us's SMF, once the
+ * journal has the usage they report. */
+void pf_report_usage(struct pf_up *up, struct us *us, const struct pf_usage_report *urs, int n);
 /* The end markers @op's SNDEMs asked for, now that it is applied. */
 void pf_report_end_markers(struct pf_up *up, struct op *op);
 /* What session @us buffers in sxdp dropped (PFCP's DROBU): asked before

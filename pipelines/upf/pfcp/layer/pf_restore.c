@@ -227,6 +227,9 @@ held(void *arg, const char *table, json_t *e, const char *key)
 	if (strcmp(table, UP_T_TUNNEL_PEERS) == 0)
 		return pf_shared_holds(up->shared, false, (uint32_t)json_integer_value(json_object_get(json_object_get(e,
 					"match"), UP_F_ID)));
+	if (strcmp(table, UP_T_REDIRECTS) == 0)
+		return pf_shared_holds_redirect(up->shared, (uint32_t)json_integer_value(
+			json_object_get(json_object_get(e, "match"), UP_F_ID)));
 	if (strcmp(table, UP_T_APPLICATIONS) == 0 || strcmp(table, UP_T_APPLICATIONS6) == 0 ||
 	    strcmp(table, UP_T_ETH_APPLICATIONS) == 0)
 		return pf_shared_holds(up->shared, true, (uint32_t)json_integer_value(json_object_get(json_object_get(e,

@@ -38,6 +38,7 @@ static const struct {
 	{ UP_T_ETH_APPLICATIONS, "params", UP_F_APP, UP_APP_PFCP_MIN, UP_APP_PFCP_MAX },
 	{ UP_T_APPLICATIONS6, "params", UP_F_APP, UP_APP_PFCP_MIN, UP_APP_PFCP_MAX },
 	{ UP_T_TUNNEL_PEERS, "match", UP_F_ID, UP_PEER_PFCP_MIN, UP_PEER_PFCP_MAX },
+	{ UP_T_REDIRECTS, "match", UP_F_ID, UP_REDIRECT_PFCP_MIN, UP_REDIRECT_PFCP_MAX },
 	{ QOS_T_METERS, "match", QOS_F_ID, UP_METER_PFCP_MIN, QOS_METER_ID_CAP },   /* all above: PFCP's */
 };
 #define N_WHERE (sizeof(where) / sizeof(where[0]))

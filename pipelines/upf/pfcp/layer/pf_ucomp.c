@@ -319,6 +319,20 @@ id_eth_app(void *arg, const struct pf_eth_filter *f, bool ul, uint16_t prio, uin
 	return rc;
 }
 
+static int
+id_redirect(void *arg, const char *action, json_t *params, uint16_t *id)
+{
+	struct cctx *c = arg;
+	int rc;
+
+	if (c->took == NULL)
+		return pf_shared_redirect_find(c->up->shared, action, params, id);
+	if ((rc = pf_shared_redirect(c->up->shared, action, params, c->ups, id)) < 0)
+		return rc;
+	c->took->redirs[c->took->n_redir++] = *id;
+	return 0;
+}
+
 /* @us's shared entries let go (@put) or taken again (a batch that let
  * them go failed): let go when the request is compiled, so that the
  * entries nobody names any more go in its own batch. */
@@ -328,9 +342,12 @@ pf_ucomp_shared_of(struct pf_up *up, struct us *us, bool put)
 	if (us->shared_put == put)
 		return;
 	for (int i = 0; i < us->n_shared; i++) {
-		bool app = i >= us->n_shared - us->n_shared_app;
+		int redir_at = us->n_shared - us->n_shared_redir;
+		bool app = i >= redir_at - us->n_shared_app;
 
-		if (put)
+		if (i >= redir_at)
+			(put ? pf_shared_redirect_put : pf_shared_redirect_get)(up->shared, us->shared[i]);
+		else if (put)
 			(app ? pf_shared_app_put : pf_shared_peer_put)(up->shared, us->shared[i]);
 		else
 			(app ? pf_shared_app_get : pf_shared_peer_get)(up->shared, us->shared[i]);
@@ -352,6 +369,8 @@ pf_ucomp_took_undo(struct pf_up *up, struct us *us, struct took *t)
 		pf_shared_peer_put(up->shared, t->shared[i]);
 	for (int i = 0; i < t->n_app; i++)
 		pf_shared_app_put(up->shared, t->apps[i]);
+	for (int i = 0; i < t->n_redir; i++)
+		pf_shared_redirect_put(up->shared, t->redirs[i]);
 	for (int i = 0; i < t->n_ue; i++)
 		pf_ueip_put(up->ueip, t->upf, t->ue[i].af, t->ue[i].addr);
 	if (t->lan != 0)
@@ -368,7 +387,7 @@ pf_ucomp_took_commit(struct pf_up *up, struct us *us, struct took *t)
 {
 	struct pf_rid *cnt = malloc(sizeof(*cnt) * (size_t)(t->n_cnt + 1)), *met = malloc(sizeof(*met) *
 										     (size_t)(t->n_met + 1));
-	uint16_t *sh = malloc(sizeof(*sh) * (size_t)(t->n_peer + t->n_app + 1));
+	uint16_t *sh = malloc(sizeof(*sh) * (size_t)(t->n_peer + t->n_app + t->n_redir + 1));
 
 	if (cnt == NULL || met == NULL || sh == NULL) {
 		free(cnt);
@@ -387,6 +406,7 @@ pf_ucomp_took_commit(struct pf_up *up, struct us *us, struct took *t)
 	memcpy(met, t->met, sizeof(*met) * (size_t)t->n_met);
 	memcpy(sh, t->shared, sizeof(*sh) * (size_t)t->n_peer);
 	memcpy(sh + t->n_peer, t->apps, sizeof(*sh) * (size_t)t->n_app);
+	memcpy(sh + t->n_peer + t->n_app, t->redirs, sizeof(*sh) * (size_t)t->n_redir);
 	free(us->cnt);
 	free(us->met);
 	free(us->shared);
@@ -395,8 +415,9 @@ pf_ucomp_took_commit(struct pf_up *up, struct us *us, struct took *t)
 	us->shared = sh;
 	us->n_cnt = (uint8_t)t->n_cnt;
 	us->n_met = (uint8_t)t->n_met;
-	us->n_shared = (uint16_t)(t->n_peer + t->n_app);
+	us->n_shared = (uint16_t)(t->n_peer + t->n_app + t->n_redir);
 	us->n_shared_app = (uint16_t)t->n_app;
+	us->n_shared_redir = (uint16_t)t->n_redir;
 	us->shared_put = false;
 	if (t->made != NULL)
 		pf_shared_made(up->shared, t->made);
@@ -442,8 +463,9 @@ pf_ucomp_compile_one(struct pf_up *up, struct us *us, const struct pf_upf *u, co
 	struct cctx c = { .up = up, .us = us, .upf = u, .took = took, .s = s, .ups = json_array() };
 	struct pf_map_ids ids = { .arg = &c, .peer = id_peer, .meter = id_meter,
 				  .counter = id_counter, .app = id_app, .eth_app = id_eth_app, .watch = id_watch,
-				  .stopped = id_stopped };
-	struct pf_map_ctx mc = { .sess_id = sess_id, .slice = u->slice, .underlay = u->underlay, .upf = u };
+				  .stopped = id_stopped, .redirect = id_redirect };
+	struct pf_map_ctx mc = { .sess_id = sess_id, .slice = u->slice, .underlay = u->underlay, .upf = u,
+				 .pfds = pf_node_pfds(up->node), .installed = took == NULL };
 	json_t *own = json_array();
 	int rc;
 
@@ -492,7 +514,8 @@ pf_ucomp_is_shared(json_t *u)
 	const char *t = json_string_value(json_object_get(u, "table"));
 
 	return strcmp(t, UP_T_TUNNEL_PEERS) == 0 || strcmp(t, UP_T_APPLICATIONS) == 0 ||
-	       strcmp(t, UP_T_APPLICATIONS6) == 0 || strcmp(t, UP_T_ETH_APPLICATIONS) == 0;
+	       strcmp(t, UP_T_APPLICATIONS6) == 0 || strcmp(t, UP_T_ETH_APPLICATIONS) == 0 ||
+	       strcmp(t, UP_T_REDIRECTS) == 0;
 }
 
 static json_t *

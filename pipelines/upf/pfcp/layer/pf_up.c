@@ -14,6 +14,7 @@
 #include "cd_tables.h"
 #include "cd_vis.h"
 #include "pf_answer.h"
+#include "pf_macar.h"
 #include "pf_node.h"
 #include "pf_report.h"
 #include "pf_restore.h"
@@ -402,6 +403,14 @@ session_room(const struct pf_up *up)
 }
 
 /* Requests that waited too long for sxdp: System failure. */
+/* The usage tick: time-based reports due, MACs behind sessions (MACAR). */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	pf_report_on_tick(fd, what, arg);
+	pf_macar_tick(arg);
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -698,13 +707,14 @@ static const struct pf_node_ops ops = {
  * FTUP (F-TEIDs allocated on CHOOSE, CHOOSE ID shared), BUCP (downlink
  * buffered in the UP), DDND (a BAR's DL Data Notification Delay holds the
  * DL Data Report, pf_report.c), EMPU (end markers into the old tunnel on
- * PFCPSMReq-Flags SNDEM), MNOP (packets counted in usage reports when a
+ * PFCPSMReq-Flags SNDEM), QUOAC (a URR's FAR ID for Quota Action taken
+ * once its quota is used up, pf_map.c), MNOP (packets counted in usage reports when a
  * URR's Measurement Information asks, pf_usage.c), UEIP (UE addresses
  * chosen on CHV4/CHV6 from the upf intents' ueip_pools, pf_ueip.c);
  * octet 5 first. */
 static const uint8_t features[] = {
 	0x01 | 0x02 | 0x10,	/* octet 5: BUCP (bit 1), DDND (bit 2), FTUP (bit 5) */
-	0x01,			/* octet 6: EMPU (bit 1: end markers sent on SNDEM) */
+	0x01 | 0x08,		/* octet 6: EMPU (bit 1: end markers sent on SNDEM), QUOAC (bit 4) */
 	0x04 | 0x10,		/* octet 7: UEIP (bit 3), MNOP (bit 5) */
 };
 
@@ -731,7 +741,7 @@ pf_up_attach(struct pf_node *n, const struct cd_svc_ctx *ctx, bool takeover, con
 	struct timeval tv = { 0, 250000 }, ev = { 0, EVENTS_MS * 1000 }, tick = { TICK_MS / 1000, 0 };
 
 	up->ev_timer = event_new(up->base, -1, EV_PERSIST, pf_report_on_ev_timer, up);
-	up->tick = event_new(up->base, -1, EV_PERSIST, pf_report_on_tick, up);
+	up->tick = event_new(up->base, -1, EV_PERSIST, on_tick, up);
 	up->flush = event_new(up->base, -1, 0, pf_answer_flush, up);
 	up->restore = event_new(up->base, -1, 0, pf_restore_slice, up);
 	up->resweep = evtimer_new(up->base, pf_restore_resweep, up);
@@ -866,6 +876,9 @@ pf_up_metrics(struct cd_vis_fams *f)
 	cd_vis_sample(f, "sxcd_pfcp_inactivity_reports_total", "counter",
 		      "User Plane Inactivity Reports sent: sessions silent for their User Plane Inactivity Timer",
 		      (double)up->st.inactivity_reports, NULL);
+	cd_vis_sample(f, "sxcd_pfcp_mac_reports_total", "counter",
+		      "usage reports of MACs detected behind Ethernet PDU sessions or removed (MACAR)",
+		      (double)up->st.mac_reports, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_delayed_total", "counter",
 		      "DL Data Reports held for their BAR's DL Data Notification Delay", (double)up->st.ddn_delayed, NULL);
 	cd_vis_sample(f, "sxcd_pfcp_dl_data_reports_cancelled_total", "counter",
@@ -924,6 +937,7 @@ pf_up_stats(void)
 		      (json_int_t)up->st.batches, "updates", (json_int_t)up->st.updates, "peers", peers, "apps", apps);
 	json_object_set_new(o, "by_upf", by_upf);
 	json_object_set_new(o, "inactivity_reports", json_integer((json_int_t)up->st.inactivity_reports));
+	json_object_set_new(o, "mac_reports", json_integer((json_int_t)up->st.mac_reports));
 	/* the sxdp whose restart the sessions were judged against (none yet:
 	 * the Recovery Time Stamp may still change), and whether requests wait
 	 * for the journal's sessions to be checked against it */

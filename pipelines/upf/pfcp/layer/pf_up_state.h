@@ -58,9 +58,10 @@ struct us {
 	struct pf_session *s;
 	struct snap *upf;
 	struct pf_rid *cnt, *met;
-	uint16_t *shared;		/* peer and app ids it holds */
+	uint16_t *shared;		/* peer, app and redirects ids it holds */
 	uint8_t n_cnt, n_met;
 	uint16_t n_shared, n_shared_app;	/* peers first, then apps (64 PDRs' 9 apps each: past a u8) */
+	uint16_t n_shared_redir;	/* ... then redirects, the last n_shared_redir */
 	struct op *waiting;		/* its requests behind the one under way */
 	bool busy;			/* one of its requests is under way */
 	bool shared_put;		/* its shared entries let go by the request under way */
@@ -70,6 +71,7 @@ struct us {
 	char *upf_name;			/* loaded from the journal: its UPF, found once sxdp is seen */
 	struct pf_usage use;		/* its URRs' measurement */
 	struct pf_idle idle;		/* its User Plane Inactivity Timer's watch */
+	struct pf_macs macs;		/* the MACs behind it reported (MACAR) */
 };
 
 enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE, OP_REARM };
@@ -78,7 +80,8 @@ enum op_kind { OP_EST, OP_MOD, OP_DEL, OP_RESTORE, OP_REARM };
 struct took {
 	struct pf_rid cnt[PF_SESS_PDR_MAX], met[PF_SESS_QER_MAX * 2];
 	uint16_t shared[PF_SESS_FAR_MAX + PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
-	int n_cnt, n_met, n_peer, n_app, n_ue;
+	int n_cnt, n_met, n_peer, n_app, n_ue, n_redir;
+	uint16_t redirs[PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];	/* redirects entries, a term each */
 	/* a PDR's apps: its SDF Filters' or Ethernet Packet Filters' (one
 	 * session is of one kind), and its Application ID's */
 	uint16_t apps[PF_SESS_PDR_MAX * (PF_SESS_SDF_MAX + 1)];
@@ -143,6 +146,8 @@ struct pf_up {
 	struct op *reading;		/* applied, their counters being read */
 	uint64_t ev_after;		/* sxdp's UPF events read up to */
 	bool ev_busy, ev_known;
+	bool macs_busy;			/* sxdp asked for the MACs behind sessions (pf_macar) */
+	size_t macs_at;			/* the table slot the next ask starts from */
 	struct event *ev_timer, *tick, *flush, *restore, *resweep;
 	struct pf_jsync *journal;	/* the sessions' journal, synced on its thread (NULL: none) */
 	struct pf_load load;		/* N4 load, admission, overload (pf_load.h) */
@@ -185,6 +190,7 @@ struct pf_up {
 		uint64_t est, mod, del, batches, updates, restored, reports, report_fails, ddn, events_lost;
 		uint64_t ddn_delayed, ddn_cancelled;	/* DL Data Reports held for a BAR's delay; not sent */
 		uint64_t inactivity_reports;	/* User Plane Inactivity Reports sent (UPIR) */
+		uint64_t mac_reports;		/* usage reports of MACs detected or removed (MACAR) */
 		uint64_t error_inds, error_ind_reports, error_inds_skipped;	/* peers' Error Indications */
 		uint64_t path_failures, path_recoveries, node_reports, node_report_fails;	/* GTP-U paths */
 		uint64_t taken_over;		/* sessions taken over from the pair's other box */

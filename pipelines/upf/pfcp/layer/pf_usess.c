@@ -271,6 +271,7 @@ pf_usess_free(struct pf_up *up, struct us *us)
 	pf_ucomp_snap_put(up, us->upf);
 	pf_sess_free(us->s);
 	pf_usage_free(&us->use);
+	pf_macs_free(&us->macs);
 	free(us->upf_name);
 	json_decref(us->owner);
 	free(us->cnt);

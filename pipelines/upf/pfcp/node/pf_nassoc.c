@@ -12,6 +12,7 @@
 #include "cd_host.h"
 #include "cd_log.h"
 #include "pf_nassoc.h"
+#include "pf_pfd.h"
 #include "pf_ndoc.h"
 #include "pf_nsave.h"
 
@@ -553,6 +554,15 @@ pf_nassoc_load(struct pf_node *n)
 	char why[256];
 	int rc;
 
+	/* the PFDs are the UP function's, not an association's nor a stamp's
+	 * (6.2.5): kept whatever becomes of those; the SMF does not send them
+	 * again */
+	if ((rc = pf_pfd_load(n->pfds, json_object_get(st, "pfds"), why, sizeof(why))) == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		snprintf(n->restore_error, sizeof(n->restore_error), "%.200s: no PFDs restored", why);
+		CD_LOG(ERR, "pfcp: the stored PFDs do not read back (%s): none restored", why);
+	}
 	if (!json_is_integer(json_object_get(st, "recovery_ts")) || v <= 0 || v > 0xffffffffll) {
 		if (json_object_get(st, "recovery_ts") == NULL && json_object_get(st, "associations") == NULL) {
 			renew(n); /* the first start */

@@ -77,7 +77,7 @@ pf_ncount_json(const struct pf_ncount *n)
 						     pf_cause_name(n->refusals[i].cause), "cause_value", n->refusals[i].cause,
 						     "count", (json_int_t)n->refusals[i].count));
 	return json_pack("{s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-			 "s:I}",
+			 "s:I,s:I}",
 			 "in", in, "out", out, "refusals", ref,
 			 "dropped", "header", (json_int_t)n->dropped_header, "unknown_type",
 			 (json_int_t)n->dropped_unknown, "unexpected", (json_int_t)n->dropped_unexpected,
@@ -92,7 +92,8 @@ pf_ncount_json(const struct pf_ncount *n)
 			 (json_int_t)n->rts_older, "later_stamps_unconfirmed", (json_int_t)n->rts_unconfirmed,
 			 "sequence_reused", (json_int_t)n->seq_reused, "sequence_mismatched_answers",
 			 (json_int_t)n->seq_mismatched, "associations_restored",
-			 (json_int_t)n->restored, "store_failures", (json_int_t)n->store_failures);
+			 (json_int_t)n->restored, "store_failures", (json_int_t)n->store_failures, "pfd_changes",
+			 (json_int_t)n->pfd_changes);
 }
 
 void

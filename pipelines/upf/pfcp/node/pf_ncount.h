@@ -28,6 +28,7 @@ struct pf_ncount {
 	uint64_t seq_reused;	/* requests under an earlier one's number with other bytes: new ones */
 	uint64_t seq_mismatched; /* association answers under another number than our request's (free5GC's 1) */
 	uint64_t restored, store_failures;
+	uint64_t pfd_changes;	/* PFD Management Requests applied and stored */
 };
 
 /* A request of @type refused with @cause. */

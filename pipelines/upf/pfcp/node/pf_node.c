@@ -7,6 +7,7 @@
 #include <event2/event.h>
 
 #include "cd_clock.h"
+#include "cd_log.h"
 #include "cd_vis.h"
 #include "pf_nassoc.h"
 #include "pf_node.h"
@@ -17,7 +18,7 @@ is_request(uint8_t t)
 {
 	switch (t) {
 	case PF_HEARTBEAT_REQ: case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
-	case PF_NODE_REPORT_REQ: case PF_SESS_EST_REQ: case PF_SESS_MOD_REQ: case PF_SESS_DEL_REQ:
+	case PF_PFD_MGMT_REQ: case PF_NODE_REPORT_REQ: case PF_SESS_EST_REQ: case PF_SESS_MOD_REQ: case PF_SESS_DEL_REQ:
 	case PF_SESS_REPORT_REQ:
 		return true;
 	}
@@ -246,6 +247,108 @@ on_assoc_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const s
 	free(aw);
 }
 
+/* ------------------------------------------------------ PFD management */
+
+static void
+answer_pfd(struct pf_node *n, uint8_t sock, const struct pf_addr *local, const struct pf_addr *src,
+	   const struct pf_hdr *h, uint8_t cause, uint16_t offending)
+{
+	uint8_t b[128];
+	int len = pf_enc_pfd_rsp(b, sizeof(b), h->seq, &n->cfg.self, cause, offending);
+
+	if (cause != PF_CAUSE_ACCEPTED)
+		pf_ncount_refusal(&n->c, h->type, cause);
+	if (len > 0)
+		pf_ntxn_answer(&n->x, sock, local, src, h->type, h->seq, b, (size_t)len);
+}
+
+/* The association a node request from @src belongs to: its Node ID's
+ * when it names one, else one at its address (NULL: none). */
+static struct pf_assoc *
+node_req_assoc(struct pf_node *n, const struct pf_addr *src, const struct pf_msg *m)
+{
+	struct pf_node_id id;
+	struct pf_assoc *a;
+	int i = m != NULL ? pf_find(m, -1, PF_IE_NODE_ID, -1) : -1;
+
+	a = i >= 0 && pf_get_node_id(&m->ies[i], &id) == 0 ? pf_node_state_assoc(n, &id) : pf_node_state_assoc_at(n, src);
+	return a != NULL && !a->releasing ? a : NULL;
+}
+
+/* A PFD change answered once stored (pf_nsave). */
+struct pfd_wait {
+	struct pf_nsave w;
+	uint8_t sock;
+	struct pf_addr local, src;
+	struct pf_hdr hdr;
+	struct pf_pfd_undo *undo;
+	int n_changed;
+	char changed[PF_PFD_APPS_MAX][PF_PFD_NAME_MAX];
+};
+
+/* Not stored: put back (sessions compiled with it meanwhile are told too). */
+static void
+pfd_answer(struct pf_node *n, struct pf_nsave *w, int rc)
+{
+	struct pfd_wait *pw = (struct pfd_wait *)w;
+
+	if (rc < 0)
+		pf_pfd_undo(n->pfds, pw->undo);
+	else
+		pf_pfd_undo_free(pw->undo);
+	pw->undo = NULL;
+	answer_pfd(n, pw->sock, &pw->local, &pw->src, &pw->hdr, rc < 0 ? PF_CAUSE_SYSTEM_FAILURE : PF_CAUSE_ACCEPTED, 0);
+	if (rc == 0)
+		n->c.pfd_changes++;
+	if (pw->n_changed > 0 && n->pfd_changed != NULL)
+		n->pfd_changed(n->pfd_arg, (const char (*)[PF_PFD_NAME_MAX])pw->changed, pw->n_changed);
+}
+
+static void
+on_pfd_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m)
+{
+	struct pf_pfd_change *c;
+	struct pf_pfd_err e;
+	struct pfd_wait *pw;
+	int rc;
+
+	if (node_req_assoc(n, src, m) == NULL) {
+		answer_pfd(n, sock, &n->rx_local, src, &m->hdr, PF_CAUSE_NO_ASSOCIATION, 0);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	pw = calloc(1, sizeof(*pw));
+	if (c == NULL || pw == NULL) {
+		free(c);
+		free(pw);
+		answer_pfd(n, sock, &n->rx_local, src, &m->hdr, PF_CAUSE_NO_RESOURCES, 0);
+		return;
+	}
+	if ((rc = pf_pfd_check(n->pfds, m, c, &e)) < 0) {
+		char as[64];
+
+		CD_LOG(WARN, "pfcp: PFD Management Request from %s refused (cause %u): %s",
+		       pf_addr_str(src, as, sizeof(as)), e.cause, e.why);
+		answer_pfd(n, sock, &n->rx_local, src, &m->hdr, e.cause, e.offending);
+		free(c);
+		free(pw);
+		return;
+	}
+	pw->sock = sock;
+	pw->local = n->rx_local;
+	pw->src = *src;
+	pw->hdr = m->hdr;
+	if ((rc = pf_pfd_apply(n->pfds, c, pw->changed, &pw->undo)) < 0) {
+		answer_pfd(n, sock, &n->rx_local, src, &m->hdr, PF_CAUSE_NO_RESOURCES, 0);
+		free(c);
+		free(pw);
+		return;
+	}
+	pw->n_changed = rc;
+	free(c);
+	pf_nsave_start(n, &pw->w, pfd_answer);
+}
+
 /* A session request that decoded: to the session layer, or refused here. */
 static void
 on_sess_req(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const struct pf_msg *m, struct pf_centry *ce)
@@ -301,6 +404,12 @@ on_refused(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const uin
 		break;
 	case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
 		answer_assoc(n, sock, &n->rx_local, src, h, r.cause, r.ie_type, 0);
+		break;
+	case PF_PFD_MGMT_REQ:   /* nothing changed */
+		if (node_req_assoc(n, src, NULL) == NULL)
+			answer_pfd(n, sock, &n->rx_local, src, h, PF_CAUSE_NO_ASSOCIATION, 0);
+		else
+			answer_pfd(n, sock, &n->rx_local, src, h, r.cause, r.ie_type);
 		break;
 	case PF_SESS_EST_REQ:
 		answer_sess(n, sock, src, h, raw_cp_seid(b, len), r.cause, r.ie_type);
@@ -379,6 +488,9 @@ on_datagram(struct pf_node *n, uint8_t sock, const struct pf_addr *src, const ui
 	case PF_ASSOC_SETUP_REQ: case PF_ASSOC_UPDATE_REQ: case PF_ASSOC_RELEASE_REQ:
 		on_assoc_req(n, sock, src, &n->msg);
 		break;
+	case PF_PFD_MGMT_REQ:
+		on_pfd_req(n, sock, src, &n->msg);
+		break;
 	default:
 		on_sess_req(n, sock, src, &n->msg, ce);
 		return;
@@ -420,6 +532,15 @@ pf_node_on_saved(struct pf_node *n, void (*fn)(void *arg, json_t *doc), void *ar
 	n->saved_arg = arg;
 }
 
+struct pf_pfds *pf_node_pfds(struct pf_node *n) { return n->pfds; }
+
+void
+pf_node_on_pfd(struct pf_node *n, void (*fn)(void *arg, const char (*apps)[PF_PFD_NAME_MAX], int n_apps), void *arg)
+{
+	n->pfd_changed = fn;
+	n->pfd_arg = arg;
+}
+
 int
 pf_node_set_features(struct pf_node *n, const uint8_t *bytes, size_t len)
 {
@@ -427,6 +548,10 @@ pf_node_set_features(struct pf_node *n, const uint8_t *bytes, size_t len)
 		return -EINVAL;
 	memcpy(n->features, bytes, len);
 	n->n_features = len;
+	/* PFDM (octet 5 bit 6): PFD Management is the endpoint's own (pf_pfd) */
+	if (n->n_features == 0)
+		n->features[n->n_features++] = 0;
+	n->features[0] |= 0x20;
 	return 0;
 }
 
@@ -469,6 +594,11 @@ pf_node_new(const struct pf_node_cfg *cfg, struct pf_node **out, char *err, size
 		return -ENOMEM;
 	}
 	n->cfg.allow = n->tp.allow;
+	if ((n->pfds = pf_pfds_new()) == NULL) {
+		snprintf(err, len, "out of memory");
+		pf_node_free(n);
+		return -ENOMEM;
+	}
 	for (int i = 0; i < cfg->n_listen; i++)
 		if ((rc = pf_tport_open(&n->tp, &cfg->listen[i], err, len)) < 0) {
 			pf_node_free(n);
@@ -520,6 +650,7 @@ pf_node_free(struct pf_node *n)
 	for (int i = 0; i < n->n_smfs; i++)
 		event_free(n->smfs[i].timer);
 	pf_tport_fini(&n->tp);
+	pf_pfds_free(n->pfds);
 	free(n);
 }
 
@@ -549,10 +680,10 @@ pf_node_stats(struct pf_node *n)
 	allow = n->tp.n_allow > 0 ? json_array() : json_null();
 	for (int i = 0; i < n->tp.n_allow; i++)
 		json_array_append_new(allow, json_string(pf_prefix_str(&n->tp.allow[i], s, sizeof(s))));
-	return json_pack("{s:s,s:I,s:s*,s:s,s:o,s:o,s:o,s:o}", "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)),
+	return json_pack("{s:s,s:I,s:s*,s:s,s:o,s:o,s:o,s:o,s:o}", "node_id", pf_node_id_str(&n->cfg.self, s, sizeof(s)),
 			 "recovery_ts", (json_int_t)n->recovery, "restore_error",
 			 n->restore_error[0] ? n->restore_error : NULL, "up_features", feat, "listen", socks, "allow",
-			 allow, "associations", as, "counters", pf_ncount_json(&n->c));
+			 allow, "associations", as, "counters", pf_ncount_json(&n->c), "pfds", pf_pfd_stats(n->pfds));
 }
 
 void

@@ -51,6 +51,7 @@
 #include "pf_codec.h"
 #include "pf_ntxn.h"
 #include "pf_ntypes.h"
+#include "pf_pfd.h"
 
 struct event_base;
 struct cd_res;
@@ -88,6 +89,17 @@ void pf_node_on_saved(struct pf_node *n, void (*fn)(void *arg, json_t *doc), voi
 /* UP Function Features, as the session layer implements them (at most 8
  * octets), sent in our Association Setup Request/Response; none until set. */
 int pf_node_set_features(struct pf_node *n, const uint8_t *bytes, size_t len);
+
+/* The PFDs SMFs provisioned with PFD Management Requests (pf_pfd.h; in the
+ * "pfcp" document, so restored at start and at a pair's takeover): what a
+ * compile resolves a PDR's Application ID with. A request is taken from an
+ * associated SMF only (its Node ID's association, else one at its address:
+ * No established PFCP Association otherwise), applied whole or not at all,
+ * answered once stored; @fn is then told the Application IDs it changed
+ * (the session layer recompiles the sessions naming them). */
+struct pf_pfds *pf_node_pfds(struct pf_node *n);
+void pf_node_on_pfd(struct pf_node *n, void (*fn)(void *arg, const char (*apps)[PF_PFD_NAME_MAX], int n_apps),
+		    void *arg);
 
 /* Our Node ID and Recovery Time Stamp (NTP seconds). */
 const struct pf_node_id *pf_node_self(const struct pf_node *n);

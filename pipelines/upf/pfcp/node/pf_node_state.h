@@ -19,6 +19,7 @@
 #include "pf_ncount.h"
 #include "pf_ntxn.h"
 #include "pf_ntypes.h"
+#include "pf_pfd.h"
 #include "pf_tport.h"
 
 struct event;
@@ -89,6 +90,9 @@ struct pf_node {
 	struct pf_msg msg;
 	struct pf_ncount c;
 	char restore_error[320];	/* why the stored associations were not restored ("" none) */
+	struct pf_pfds *pfds;		/* the PFDs SMFs provisioned (pf_pfd), in the "pfcp" document */
+	void (*pfd_changed)(void *arg, const char (*apps)[PF_PFD_NAME_MAX], int n);	/* told of them (pf_node_on_pfd) */
+	void *pfd_arg;
 };
 
 /* The association of Node ID @id (NULL: none). */

@@ -7,6 +7,7 @@
 #include "cd_host.h"
 #include "cd_log.h"
 #include "pf_ndoc.h"
+#include "pf_pfd.h"
 #include "pf_nsave.h"
 
 /* The document (pf_ndoc.h) as the node is now: new, or NULL. */
@@ -36,7 +37,9 @@ state_doc(const struct pf_node *n)
 			return NULL;
 		}
 	}
-	return json_pack("{s:I,s:o}", "recovery_ts", (json_int_t)n->recovery, "associations", as);
+	/* the PFDs the SMFs provisioned (pf_pfd.h): the UP function's, kept with its stamp */
+	return json_pack("{s:I,s:o,s:o}", "recovery_ts", (json_int_t)n->recovery, "associations", as, "pfds",
+			 pf_pfd_json(n->pfds));
 }
 
 /* What every save's end does, whoever waits. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include "pf_sess.h"
 #include "pf_sess_priv.h"
@@ -626,6 +627,67 @@ parse_ohc(struct bld *b, int i, struct pf_far *r)
 }
 
 /* Forwarding Parameters or Update Forwarding Parameters at @g: the fields there replace */
+/* @n octets at @a, an address of family @af as text (8.2.20: UTF8String), into @out */
+static bool
+redirect_addr(const uint8_t *a, uint16_t n, int af, uint8_t *out)
+{
+	char t[INET6_ADDRSTRLEN];
+
+	if (n == 0 || n >= sizeof(t))
+		return false;
+	memcpy(t, a, n);
+	t[n] = '\0';
+	return inet_pton(af, t, out) == 1;
+}
+
+/* Redirect Information (TS 29.244 8.2.20, 5.4.7): the URL a UE's HTTP is sent to (302),
+ * or the redirect server's addresses its DNS queries are answered with. A type that is
+ * not done (SIP URI; the ports of RATP, not advertised): 76; a spare type, an address
+ * that does not parse for its type, a URL of anything but printable ASCII (a CR or LF
+ * would end the Location header): 69; a URL longer than sxdp holds: 73, the FAR. */
+static int
+parse_redirect(struct bld *b, int i, struct pf_far *r)
+{
+	struct pf_redirect ri;
+	struct pf_far f = *r;
+	int rc;
+
+	if (pf_get_redirect(ie_at(b, i), &ri) != 0)
+		return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_REDIRECT_INFO, 0, 0);
+	if (ri.type == PF_REDIR_SIP || (ri.type >= 5 && ri.type <= 8))
+		return fail(b, PF_CAUSE_NOT_SUPPORTED, PF_IE_REDIRECT_INFO, 0, 0);
+	memset(f.redir_v4, 0, sizeof(f.redir_v4));
+	memset(f.redir_v6, 0, sizeof(f.redir_v6));
+	f.redir_url = 0;
+	switch (ri.type) {
+	case PF_REDIR_IPV4:
+	case PF_REDIR_IPV6:
+	case PF_REDIR_IPV4V6:
+		if ((ri.type != PF_REDIR_IPV6 && !redirect_addr(ri.addr, ri.len, AF_INET, f.redir_v4)) ||
+		    (ri.type == PF_REDIR_IPV6 && !redirect_addr(ri.addr, ri.len, AF_INET6, f.redir_v6)) ||
+		    (ri.type == PF_REDIR_IPV4V6 && !redirect_addr(ri.addr2, ri.len2, AF_INET6, f.redir_v6)))
+			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_REDIRECT_INFO, 0, 0);
+		break;
+	case PF_REDIR_URL:
+		if (ri.len == 0)
+			return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_REDIRECT_INFO, 0, 0);
+		for (uint16_t k = 0; k < ri.len; k++)
+			if (ri.addr[k] <= 0x20 || ri.addr[k] > 0x7e)
+				return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_REDIRECT_INFO, 0, 0);
+		if (ri.len > PF_REDIRECT_URL_MAX)
+			return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_REDIRECT_INFO, PF_RULE_FAR, r->id);
+		if ((rc = intern_str(b, PF_IE_REDIRECT_INFO, (const char *)ri.addr, ri.len, &f.redir_url)) != 0)
+			return rc;
+		break;
+	default:
+		return fail(b, PF_CAUSE_MANDATORY_INCORRECT, PF_IE_REDIRECT_INFO, 0, 0);
+	}
+	f.has_redir = true;
+	f.redir_type = ri.type;
+	*r = f;
+	return 0;
+}
+
 static int
 parse_fwd(struct bld *b, int g, struct pf_far *r)
 {
@@ -657,6 +719,9 @@ parse_fwd(struct bld *b, int g, struct pf_far *r)
 		r->tos_mask = ie_at(b, i)->v[1];
 		r->has_tlm = true;
 	}
+	i = child(b, g, PF_IE_REDIRECT_INFO);
+	if (i >= 0 && (rc = parse_redirect(b, i, r)) != 0)
+		return rc;
 	if (u8_of(b, g, PF_IE_SMREQ_FLAGS, &v) == 0 && (v & PF_SMREQ_SNDEM) && b->x != NULL &&
 		!in_list(b->x->sndem_far, b->x->n_sndem, r->id) && b->x->n_sndem < PF_SESS_FAR_MAX)
 		b->x->sndem_far[b->x->n_sndem++] = r->id;
@@ -803,6 +868,11 @@ parse_urr(struct bld *b, int g, bool upd)
 	opt_u32(b, g, PF_IE_TIME_THRESH, &u->time_thresh);
 	opt_u32(b, g, PF_IE_TIME_QUOTA, &u->time_quota);
 	opt_u32(b, g, PF_IE_QUOTA_VALIDITY_TIME, &u->quota_validity);
+	opt_u32(b, g, PF_IE_ETH_INACT_TIMER, &u->eth_inact);
+	/* FAR ID for Quota Action (TS 29.244 5.2.2.2.1): what its PDRs do once a quota is
+	 * used up, instead of forwarding nothing (checked in check_refs) */
+	if (u32_of(b, g, PF_IE_FAR_ID, &u->far_quota) == 0)
+		u->has_far_quota = true;
 	/* Linked URR IDs (TS 29.244 5.2.2.4): the list sent is the list (checked in check_refs) */
 	if (child(b, g, PF_IE_LINKED_URR_ID) >= 0) {
 		u->n_linked = 0;
@@ -969,6 +1039,16 @@ dangling(struct bld *b, const struct pf_pdr *p, uint8_t kind, uint32_t id, const
 	return fail(b, PF_CAUSE_RULE_FAILURE, id_type, PF_RULE_PDR, p->id);
 }
 
+/* an Ethernet PDU session: PDN Type Ethernet, or a PDR of all its frames (as pf_map tells) */
+static bool
+bld_is_eth(const struct bld *b)
+{
+	for (int i = 0; i < b->n_pdr; i++)
+		if (b->pdr[i].ethi)
+			return true;
+	return b->pdn_type == PF_PDN_ETHERNET;
+}
+
 static int
 check_refs(struct bld *b)
 {
@@ -989,6 +1069,16 @@ check_refs(struct bld *b)
 				return dangling(b, p, PF_RULE_URR, p->urr[k], b->rm_urr, b->n_rm_urr,
 					PF_IE_REMOVE_URR, PF_IE_URR_ID);
 	}
+	/* MACs are reported of an Ethernet PDU session's frames (TS 29.244 5.13.5) */
+	for (i = 0; i < b->n_urr; i++)
+		if ((b->urr[i].triggers & PF_RT_MACAR) && !bld_is_eth(b))
+			return fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_REPORTING_TRIGGERS, PF_RULE_URR, b->urr[i].id);
+	/* a FAR for Quota Action is one of the session's (73, the URR; or the FAR's removal) */
+	for (i = 0; i < b->n_urr; i++)
+		if (b->urr[i].has_far_quota && b_far(b, b->urr[i].far_quota) == NULL)
+			return in_list(b->rm_far, b->n_rm_far, b->urr[i].far_quota) ?
+			       fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_REMOVE_FAR, PF_RULE_FAR, b->urr[i].far_quota) :
+			       fail(b, PF_CAUSE_RULE_FAILURE, PF_IE_FAR_ID, PF_RULE_URR, b->urr[i].id);
 	/* a linked URR is one of the session's, another than itself */
 	for (i = 0; i < b->n_urr; i++)
 		for (k = 0; k < b->urr[i].n_linked; k++)
@@ -1159,8 +1249,10 @@ pf_sess_layout(struct bld *b)
 		name_ref(p->pool);
 		name_ref(p->app);
 	}
-	for (i = 0; i < b->n_far; i++)
+	for (i = 0; i < b->n_far; i++) {
 		name_ref(s->far[i].ni);
+		name_ref(s->far[i].redir_url);
+	}
 	return s;
 }
 
@@ -1363,8 +1455,10 @@ pf_sess_free(struct pf_session *s)
 		name_unref(s->pdr[i].app);
 		name_unref(s->pdr[i].pool);
 	}
-	for (i = 0; i < s->n_far; i++)
+	for (i = 0; i < s->n_far; i++) {
 		name_unref(s->far[i].ni);
+		name_unref(s->far[i].redir_url);
+	}
 	free(s);
 }
 

@@ -15,7 +15,10 @@
  * written once per session and then referred to by their rank, a CRC32C at the end.
  * Version 2 adds a second session mask byte (its first is full) after the first one's
  * fields: the User Plane Inactivity Timer. A session that has none of version 2's
- * fields is written as version 1, so an sxcd before it reads what it could hold. */
+ * fields is written as version 1, so an sxcd before it reads what it could hold.
+ * Its bit PACK_M2_REDIR says a FAR carries Redirect Information (its mask's bit 11):
+ * a session with one is version 2, so that an sxcd before it refuses the record rather
+ * than forward what it was to redirect. */
 
 
 /* Every field of these structs is written and read below. One that grows (a
@@ -28,7 +31,7 @@
 		       "in pf_spack.c (and its test), then set its size here")
 PACKED_AS(pf_bar, 6);
 PACKED_AS(pf_eth_filter, 424);
-PACKED_AS(pf_far, 48);
+PACKED_AS(pf_far, 72);
 PACKED_AS(pf_flow_end, 52);
 PACKED_AS(pf_fteid, 32);
 PACKED_AS(pf_mac, 25);
@@ -38,7 +41,7 @@ PACKED_AS(pf_qer, 48);
 PACKED_AS(pf_sdf_rule, 124);
 PACKED_AS(pf_session, 96);
 PACKED_AS(pf_ue_ip, 28);
-PACKED_AS(pf_urr, 176);
+PACKED_AS(pf_urr, 184);
 PACKED_AS(pf_vlan_tag, 6);
 PACKED_AS(pf_volume, 56);
 #endif
@@ -46,6 +49,7 @@ PACKED_AS(pf_volume, 56);
 #define PACK_V1 1
 #define PACK_V2 2
 #define PACK_M2_INACT 0x01 /* version 2's session mask: the inactivity timer follows */
+#define PACK_M2_REDIR 0x02 /* and: some FAR has Redirect Information (nothing follows here) */
 #define PACK_NAMES 256 /* distinct names per session: at most 64 x 2 (PDR) + 64 (FAR) */
 
 struct wr {
@@ -330,7 +334,8 @@ w_far(struct wr *w, const struct pf_far *r)
 {
 	uint64_t m = BIT(0, r->has_fwd) | BIT(1, r->has_ohc) | BIT(2, r->has_tlm) | BIT(3, r->has_bar) |
 		BIT(4, r->apply) | BIT(5, r->dst_iface) | BIT(6, r->ni) | BIT(7, r->tos) | BIT(8, r->tos_mask) |
-		BIT(9, r->bar_id) | BIT(10, r->ohc.desc || r->ohc.teid || r->ohc.port || nonzero(r->ohc.v4, 20));
+		BIT(9, r->bar_id) | BIT(10, r->ohc.desc || r->ohc.teid || r->ohc.port || nonzero(r->ohc.v4, 20)) |
+		BIT(11, r->has_redir);
 
 	wvar(w, r->id);
 	wvar(w, m);
@@ -348,6 +353,15 @@ w_far(struct wr *w, const struct pf_far *r)
 		w8(w, r->bar_id);
 	if (m & BIT(10, 1))
 		w_ohc(w, &r->ohc);
+	if (m & BIT(11, 1)) {   /* its type, then the URL or the addresses it has */
+		w8(w, r->redir_type);
+		if (r->redir_type == PF_REDIR_URL)
+			wname(w, r->redir_url);
+		if (r->redir_type == PF_REDIR_IPV4 || r->redir_type == PF_REDIR_IPV4V6)
+			wraw(w, r->redir_v4, 4);
+		if (r->redir_type == PF_REDIR_IPV6 || r->redir_type == PF_REDIR_IPV4V6)
+			wraw(w, r->redir_v6, 16);
+	}
 }
 
 static void
@@ -401,7 +415,8 @@ w_urr(struct wr *w, const struct pf_urr *u)
 		BIT(7, u->quota_holding) |
 		BIT(8, u->vol_thresh.flags || u->vol_thresh.total || u->vol_thresh.ul || u->vol_thresh.dl) |
 		BIT(9, u->vol_quota.flags || u->vol_quota.total || u->vol_quota.ul || u->vol_quota.dl) |
-		BIT(10, u->mnop) | BIT(11, u->quota_validity) | BIT(12, u->n_linked);
+		BIT(10, u->mnop) | BIT(11, u->quota_validity) | BIT(12, u->n_linked) | BIT(13, u->eth_inact) |
+		BIT(14, u->has_far_quota);
 
 	wvar(w, u->id);
 	wvar(w, m);
@@ -428,6 +443,10 @@ w_urr(struct wr *w, const struct pf_urr *u)
 		for (int k = 0; k < u->n_linked; k++)
 			wvar(w, u->linked[k]);
 	}
+	if (m & BIT(13, 1))
+		wvar(w, u->eth_inact);
+	if (m & BIT(14, 1))
+		wvar(w, u->far_quota);
 }
 
 int
@@ -444,6 +463,8 @@ pf_sess_pack(const struct pf_session *s, uint8_t *buf, size_t size)
 	w.n = 0;
 	w.n_names = 0;
 	m2 = (uint8_t)BIT(0, s->inact_s);
+	for (i = 0; i < s->n_far; i++)
+		m2 |= (uint8_t)BIT(1, s->far[i].has_redir);
 	w8(&w, m2 != 0 ? PACK_V2 : PACK_V1);
 	wvar(&w, s->up_seid);
 	m = (uint8_t)(BIT(0, s->cp.has_v4) | BIT(1, s->cp.has_v6) | BIT(2, nonzero(s->cp.v4, 4)) |
@@ -890,7 +911,7 @@ r_far(struct unp *u, struct pf_far *f)
 
 	memset(f, 0, sizeof(*f));
 	f->id = (uint32_t)rvar(r, UINT32_MAX);
-	m = rvar(r, 0x7ff);
+	m = rvar(r, 0xfff);
 	f->has_fwd = is_bool(m, 0);
 	f->has_ohc = is_bool(m, 1);
 	f->has_tlm = is_bool(m, 2);
@@ -909,6 +930,18 @@ r_far(struct unp *u, struct pf_far *f)
 		f->bar_id = r8(r);
 	if (m & BIT(10, 1))
 		r_ohc(r, &f->ohc);
+	if (m & BIT(11, 1)) {
+		f->has_redir = true;
+		f->redir_type = r8(r);
+		if (f->redir_type == PF_REDIR_URL && (f->redir_url = rname(u)) == 0)
+			r->bad = true;
+		if (f->redir_type == PF_REDIR_IPV4 || f->redir_type == PF_REDIR_IPV4V6)
+			rraw(r, f->redir_v4, 4);
+		if (f->redir_type == PF_REDIR_IPV6 || f->redir_type == PF_REDIR_IPV4V6)
+			rraw(r, f->redir_v6, 16);
+		if (f->redir_type > PF_REDIR_IPV4V6 || f->redir_type == PF_REDIR_SIP)
+			r->bad = true;
+	}
 	d = f->ohc.desc & 0xff00;
 	switch (f->apply) { /* as parse_apply and check_refs leave it */
 	case PF_AA_FORW:
@@ -981,7 +1014,7 @@ r_urr(struct rd *r, struct pf_urr *u)
 
 	memset(u, 0, sizeof(*u));
 	u->id = (uint32_t)rvar(r, UINT32_MAX);
-	m = rvar(r, 0x1fff);
+	m = rvar(r, 0x7fff);
 	u->has_vol_thresh = is_bool(m, 0);
 	u->has_vol_quota = is_bool(m, 1);
 	u->mnop = is_bool(m, 10);
@@ -1012,6 +1045,11 @@ r_urr(struct rd *r, struct pf_urr *u)
 		for (int k = 0; k < u->n_linked; k++)
 			u->linked[k] = (uint32_t)rvar(r, UINT32_MAX);
 	}
+	if (m & BIT(13, 1))
+		u->eth_inact = (uint32_t)rvar(r, UINT32_MAX);
+	u->has_far_quota = is_bool(m, 14);
+	if (u->has_far_quota)
+		u->far_quota = (uint32_t)rvar(r, UINT32_MAX);
 	if (u->method & ~(PF_MM_DURAT | PF_MM_VOLUM | PF_MM_EVENT))
 		r->bad = true;
 }
@@ -1048,7 +1086,7 @@ pf_sess_unpack(const uint8_t *buf, size_t len, struct pf_session **out)
 	struct bld *b = &bb;
 	struct rd *r = &u.r;
 	uint32_t crc;
-	uint8_t m, m2;
+	uint8_t m, m2 = 0;
 	int i, rc = -EINVAL;
 
 	*out = NULL;
@@ -1095,7 +1133,7 @@ pf_sess_unpack(const uint8_t *buf, size_t len, struct pf_session **out)
 	}
 	if (buf[0] == PACK_V2) {
 		m2 = r8(r);
-		if (m2 == 0 || (m2 & ~PACK_M2_INACT) != 0) /* written only when some field is */
+		if (m2 == 0 || (m2 & ~(PACK_M2_INACT | PACK_M2_REDIR)) != 0) /* written only when some field is */
 			goto out;
 		if (m2 & PACK_M2_INACT)
 			b->inact_s = (uint32_t)rvar(r, UINT32_MAX);
@@ -1107,8 +1145,12 @@ pf_sess_unpack(const uint8_t *buf, size_t len, struct pf_session **out)
 	if (r->bad || b->pdn_type > 7 || (!b->bar.present && (m & 0xe0)) || b->n_far > PF_SESS_FAR_MAX ||
 		b->n_qer > PF_SESS_QER_MAX || b->n_urr > PF_SESS_URR_MAX || b->n_pdr > PF_SESS_PDR_MAX)
 		goto out;
-	for (i = 0; i < b->n_far && !r->bad; i++)
+	for (i = 0; i < b->n_far && !r->bad; i++) {
 		r_far(&u, &b->far[i]);
+		/* a redirect only where the session's mask says some FAR has one */
+		if (b->far[i].has_redir && (buf[0] != PACK_V2 || !(m2 & PACK_M2_REDIR)))
+			r->bad = true;
+	}
 	for (i = 0; i < b->n_qer && !r->bad; i++)
 		r_qer(r, &b->qer[i]);
 	for (i = 0; i < b->n_urr && !r->bad; i++)

@@ -101,7 +101,7 @@ pf_ohc_v6(const struct pf_ohc *o, int af)
 #define PF_RT_UPINT 0x000002
 /* the ones reported on (pf_usage); a URR asking any other is refused */
 #define PF_RT_DONE (PF_RT_PERIO | PF_RT_VOLTH | PF_RT_TIMTH | PF_RT_VOLQU | PF_RT_TIMQU | PF_RT_QUVTI | \
-		    PF_RT_START | PF_RT_STOPT | PF_RT_LIUSA)
+		    PF_RT_START | PF_RT_STOPT | PF_RT_LIUSA | PF_RT_MACAR)
 
 /* Measurement Method */
 #define PF_MM_DURAT 0x01
@@ -124,6 +124,13 @@ pf_ohc_v6(const struct pf_ohc *o, int af)
 #define PF_SMREQ_QAURR 0x04
 /* PFCPSRRsp-Flags (TS 29.244 8.2.76), a Session Report Response's: DROBU */
 #define PF_SRRSP_DROBU 0x01
+
+/* Redirect Address Types done (8.2.20): 3 (SIP URI) and 5..8 (the RATP feature's ports,
+ * not advertised) are refused with Cause 76, 9..15 with 69. A URL is at most
+ * PF_REDIRECT_URL_MAX octets of printable ASCII (sxdp's redirects url: pf_map checks
+ * they agree); a longer one: Cause 73, the FAR. */
+enum { PF_REDIR_IPV4 = 0, PF_REDIR_IPV6 = 1, PF_REDIR_URL = 2, PF_REDIR_SIP = 3, PF_REDIR_IPV4V6 = 4 };
+#define PF_REDIRECT_URL_MAX 100
 
 /* Gate Status per direction */
 enum { PF_GATE_OPEN = 0, PF_GATE_CLOSED = 1 };
@@ -195,6 +202,13 @@ struct pf_far {
 	uint8_t tos, tos_mask; /* Transport Level Marking */
 	uint8_t bar_id;    /* with has_bar: the session's BAR */
 	struct pf_ohc ohc; /* desc PF_OHC_GTPU_UDP_IPV4, _IPV6 or both (_IP) */
+	/* Redirect Information (8.2.20; PF_REDIR_*): with has_redir, the URL (type 2,
+	 * interned) or the server's addresses (types 0, 1, 4); stays until the FAR goes or
+	 * another comes (an Update Forwarding Parameters has no IE that lifts it) */
+	bool has_redir;
+	uint8_t redir_type;
+	uint16_t redir_url;
+	uint8_t redir_v4[4], redir_v6[16];
 };
 
 struct pf_qer {
@@ -210,9 +224,12 @@ struct pf_urr {
 	uint32_t id;
 	uint8_t method;    /* PF_MM_* */
 	bool has_vol_thresh, has_vol_quota;
+	bool has_far_quota; /* FAR ID for Quota Action: its PDRs take that FAR once a quota is used up */
 	uint32_t triggers; /* PF_RT_* */
 	uint32_t time_thresh, time_quota, meas_period, quota_holding; /* s; 0: absent */
 	uint32_t quota_validity; /* s (Quota Validity Time); 0: absent */
+	uint32_t eth_inact;      /* s (Ethernet Inactivity Timer): MACAR's MACs silent this long are removed; 0: absent */
+	uint32_t far_quota;      /* the FAR for Quota Action (has_far_quota) */
 	uint8_t n_linked;
 	uint32_t linked[PF_URR_LINKED_MAX]; /* Linked URR IDs: this one reports (LIUSA) with each */
 	struct pf_volume vol_thresh, vol_quota;

@@ -514,3 +514,69 @@ pf_idle_check(struct pf_idle *w, uint32_t inact_s, uint64_t pkts, uint64_t now_m
 		w->next_ms = end;
 	return due;
 }
+
+void
+pf_macs_free(struct pf_macs *m)
+{
+	free(m->mac);
+	memset(m, 0, sizeof(*m));
+}
+
+static const struct pf_mac_seen *
+seen_of(const struct pf_mac_seen *cur, int n, const uint8_t *mac)
+{
+	for (int i = 0; i < n; i++)
+		if (memcmp(cur[i].mac, mac, 6) == 0)
+			return &cur[i];
+	return NULL;
+}
+
+static bool
+reported(const struct pf_macs *m, const uint8_t *mac)
+{
+	for (int i = 0; i < m->n; i++)
+		if (memcmp(m->mac[i], mac, 6) == 0)
+			return true;
+	return false;
+}
+
+int
+pf_macs_diff(struct pf_macs *m, const struct pf_mac_seen *cur, int n_cur, uint64_t inact_ms, uint8_t *det,
+	     uint8_t *n_det, uint8_t *rm, uint8_t *n_rm)
+{
+	int want = m->n, keep = 0;
+
+	*n_det = *n_rm = 0;
+	/* room for every MAC now behind it, as far as the bound goes */
+	if (want + n_cur > m->cap && m->cap < PF_MACS_MAX) {
+		int cap = want + n_cur < PF_MACS_MAX ? want + n_cur : PF_MACS_MAX;
+		void *p = realloc(m->mac, (size_t)cap * 6);
+
+		if (p == NULL)
+			return -ENOMEM;
+		m->mac = p;
+		m->cap = (uint16_t)cap;
+	}
+	/* removed: gone from behind it, or silent past the timer */
+	for (int i = 0; i < m->n; i++) {
+		const struct pf_mac_seen *c = seen_of(cur, n_cur, m->mac[i]);
+		bool gone = c == NULL || (inact_ms != 0 && c->idle_ms >= inact_ms);
+
+		if (gone && *n_rm < PF_MACS_REPORT_MAX) {
+			memcpy(rm + 6 * (*n_rm)++, m->mac[i], 6);
+			continue;
+		}
+		if (keep != i)
+			memcpy(m->mac[keep], m->mac[i], 6);
+		keep++;
+	}
+	m->n = (uint16_t)keep;
+	/* detected: there, seen within the timer, not reported yet */
+	for (int i = 0; i < n_cur && *n_det < PF_MACS_REPORT_MAX && m->n < m->cap; i++) {
+		if ((inact_ms != 0 && cur[i].idle_ms >= inact_ms) || reported(m, cur[i].mac))
+			continue;
+		memcpy(m->mac[m->n++], cur[i].mac, 6);
+		memcpy(det + 6 * (*n_det)++, cur[i].mac, 6);
+	}
+	return 0;
+}

@@ -31,6 +31,7 @@
 #define PF_URT_START 0x100000
 #define PF_URT_STOPT 0x200000
 #define PF_URT_QUVTI 0x000008   /* octet 7, bit 4 */
+#define PF_URT_MACAR 0x004000   /* octet 6, bit 7 */
 
 /* STOPT: a URR's traffic stopped once its PDRs forwarded nothing this
  * long (TS 29.244 leaves the stop's detection to the UP function: an
@@ -87,6 +88,33 @@ struct pf_usage {
 	struct pf_meas *meas;
 	uint16_t n_link, n_meas;
 };
+
+/* MACAR (TS 29.244 5.13.5): the MACs behind an Ethernet PDU session reported as detected
+ * and not since as removed; a MAC past PF_MACS_MAX waits until room is made. */
+struct pf_macs {
+	uint8_t (*mac)[6];
+	uint16_t n, cap;
+};
+#define PF_MACS_MAX 1024
+#define PF_MACS_REPORT_MAX 255	/* of each list, a report (the IE's count is one octet) */
+
+/* A MAC behind a session now, and how long since it was last seen. */
+struct pf_mac_seen {
+	uint8_t mac[6];
+	uint64_t idle_ms;
+};
+
+/*
+ * The MACs behind a session now (@cur, @n_cur) against those reported (@m): into @det
+ * (6 octets each, *@n_det) the ones to report detected (not reported yet, and seen
+ * within @inact_ms when it is set), into @rm (*@n_rm) the ones to report removed
+ * (reported and no longer there, or silent @inact_ms or more when set), at most
+ * PF_MACS_REPORT_MAX of each (the rest the next time); @m then holds what is reported.
+ * 0, or -ENOMEM (@m unchanged, nothing to report).
+ */
+int pf_macs_diff(struct pf_macs *m, const struct pf_mac_seen *cur, int n_cur, uint64_t inact_ms, uint8_t *det,
+		 uint8_t *n_det, uint8_t *rm, uint8_t *n_rm);
+void pf_macs_free(struct pf_macs *m);
 
 /* A counter's absolute bytes now; of ctr | PF_CTR_PKTS, its packets. */
 typedef uint64_t pf_ctr_abs(void *arg, uint32_t ctr);
