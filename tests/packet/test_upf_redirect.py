@@ -12,8 +12,10 @@ through sxcd, an SMF's PFCP.
 """
 
 import os
+import signal
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -417,6 +419,20 @@ def test_pfcp_redirect_url():
                                         gnb_teid=0x62)
             expect_eq(S.cause_of(r2), 1, "a second one")
             expect_eq(len(redirects_of(dp)), 1, "shared")
+            # sxcd killed and started again: its journal's sessions judged against the same
+            # sxdp, the shared entry theirs again, nothing rewritten away or left twice
+            before = tables(dp)
+            cd.stop(signal.SIGKILL)
+            cd.start()
+            deadline = time.monotonic() + 20
+            while True:
+                st = cd.status()
+                ss = st["services"]["pfcp"]["sessions"]
+                if st["sxdp"]["connected"] and ss["sxdp_boot_id"] == st["sxdp"]["boot_id"] and not ss["restoring"]:
+                    break
+                expect(time.monotonic() < deadline, "sxcd judged its journal: %s" % ss)
+                time.sleep(0.05)
+            expect_eq((ss["total"], tables(dp)), (2, before), "after an sxcd restart: both sessions, the same entries")
             r2 = smf.delete(sess2["up_seid"], 0x62)
             expect_eq(S.cause_of(r2), 1, "the second one deleted")
             expect_eq(len(redirects_of(dp)), 1, "still named by the first")
