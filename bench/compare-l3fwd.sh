@@ -153,9 +153,19 @@ print("compare-l3fwd: %d %s rules -> port 1" % (len(lines), lookup), file=sys.st
 PYEOF
 RULES6=$L3FWD_SRC/${LOOKUP}_default_v6.cfg
 NRULES=$(wc -l <"$RULES")
-# at most this many pcap packets (frames of 60 B or more + 16 B record
-# headers): net_pcap infinite_rx holds them all in the pool
-NPKTS=$(( ($(wc -c <"$PCAP") - 24) / 76 ))
+# the pcap's packets (its record headers walked: frames of any --size):
+# net_pcap infinite_rx holds them all in the pool
+NPKTS=$("$PY" - "$PCAP" <<'PYEOF'
+import struct, sys
+n = 0
+with open(sys.argv[1], "rb") as f:
+    f.seek(24)
+    while len(h := f.read(16)) == 16:
+        f.seek(struct.unpack("<IIII", h)[2], 1)
+        n += 1
+print(n)
+PYEOF
+)
 [ $((NPKTS + 16384)) -le "$L3FWD_MBUFS" ] || die "pcap of ~$NPKTS packets needs more than l3fwd's $L3FWD_MBUFS mbufs"
 
 # --------------------------------------------------------------- hugepages

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Traffic and table entries for a bench scenario.
 
-    gen_pcap.py SCENARIO --pcap OUT.pcap --entries OUT.json [--flows N] [--ovs-flows OUT.txt]
+    gen_pcap.py SCENARIO --pcap OUT.pcap --entries OUT.json [--flows N] [--size 64|N|imix] [--ovs-flows OUT.txt]
     gen_pcap.py SCENARIO [--flows N] --ovs-flows OUT.txt --ovs-variant VARIANT
 
 Writes the scenario's input pcap (what net_pcap,infinite_rx=1 replays) and
@@ -18,6 +18,14 @@ A scenario is one generator function registered in SCENARIOS: it returns
 None. Frames are raw Ethernet frames without FCS; a
 "64-byte" packet is a 60-byte frame here (+4 FCS on a wire). Standard
 library only (fast enough for 64k packets; no scapy needed).
+
+--size N writes the scenario's frames at N bytes (with the FCS; the
+frame a generator builds and, for a tunnel scenario, the inner one: the
+outer headers are added to it, as the _1400 scenarios do); --size imix the
+simple IMIX, 7:4:1 of 64, 576 and 1,400 B frames, frame i of the flow
+order taking the size of place i mod 12 (1,400 rather than 1,518 B so that
+an encapsulated largest frame still fits a 1,500 B MTU). The table entries
+are the 64 B ones (a generator's entries do not depend on the size: checked).
 
 Scenarios:
   forward  pipeline forward: 65536 IPv4/UDP 5-tuples, one exact `flow`
@@ -1274,12 +1282,38 @@ def write_pcap(path, frames):
             f.write(b)
 
 
+IMIX = (64,) * 7 + (576,) * 4 + (1400,)   # the simple IMIX's sizes in a cycle of 12
+
+
+def sized(gen, n_flows, size):
+    """gen's (frames, updates, ovs) at frame size @size ("64", "N", "imix"; with the FCS)."""
+    if size == "64":
+        return gen(n_flows=n_flows)
+    sizes = sorted(set(IMIX)) if size == "imix" else [int(size)] if size.isdigit() else []
+    if not sizes or not all(64 <= z <= 9018 for z in sizes):
+        raise ValueError("--size: 64 .. 9018 or imix, not %r" % size)
+    runs = {}
+    for z in sizes:
+        try:
+            runs[z] = gen(n_flows=n_flows, frame_len=z - 4)
+        except TypeError:
+            raise ValueError("this scenario's frames have one size (a _1400 scenario, or DNS queries): no --size")
+    first = runs[sizes[0]]
+    if any(r[1] != first[1] or r[2] != first[2] or len(r[0]) != len(first[0]) for r in runs.values()):
+        raise ValueError("this scenario's entries or flows change with the size: no --size")
+    if size != "imix":
+        return first
+    frames = [runs[IMIX[i % len(IMIX)]][0][i] for i in range(len(first[0]))]
+    return frames, first[1], first[2]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
     ap.add_argument("--pcap")
     ap.add_argument("--entries")
     ap.add_argument("--flows", type=int, default=65536)
+    ap.add_argument("--size", default="64", help="frame size with the FCS (64 .. 9018), or imix")
     ap.add_argument("--ovs-flows", help="also write the equivalent OpenFlow flows here")
     ap.add_argument("--ovs-variant", help="which OVS set-up --ovs-flows writes (default: the scenario's first)")
     a = ap.parse_args()
@@ -1290,7 +1324,10 @@ def main():
     if a.ovs_variant and not a.ovs_flows:
         ap.error("--ovs-variant needs --ovs-flows")
     gen, _ = SCENARIOS[a.scenario]
-    frames, updates, ovs = gen(n_flows=a.flows)
+    try:
+        frames, updates, ovs = sized(gen, a.flows, a.size)
+    except ValueError as e:
+        ap.error(str(e))
     if a.ovs_flows:
         if ovs is None:
             sys.exit("gen_pcap: scenario %s has no OVS equivalent" % a.scenario)

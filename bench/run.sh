@@ -4,7 +4,7 @@
 # in Mpps and the I/O floor in cycles/pkt (what the source and sink alone cost).
 #
 #   bash bench/run.sh SCENARIO [--runs N] [--warmup S] [--window S] [--no-ceiling] [--burst N]
-#                              [--workers N [--spread rss|gtpu|soft]] [--idle-sleep US]
+#                              [--workers N [--spread rss|gtpu|soft]] [--idle-sleep US] [--size N|imix]
 #   bash bench/run.sh forward --runs 3
 #   bash bench/run.sh upf_ul_1gnb --workers 2   (1 worker, then 2, same input, each run)
 #   bash bench/run.sh SCENARIO --input-only   (print the cached pcap path, exit)
@@ -12,6 +12,12 @@
 #            graph walk, 1..256, default 64)
 #   bash bench/run.sh forward --idle-sleep 500   (sxdp's config.idle_sleep_max_us: an idle
 #            worker sleeps; under load it must cost nothing: pair it with a run without)
+#   bash bench/run.sh upf_ul --size 1400   (the scenario's frames at 1,400 B with the FCS, the
+#            inner ones of a tunnel scenario; --size imix: 7:4:1 of 64, 576 and 1,400 B;
+#            BENCH_SIZE=... does the same, for bench/compare-*.sh, which run this script).
+#            A third line gives the throughput in Gbit/s per core (the frames in, with the
+#            FCS, no preamble or gap); the check of every frame's length out is the 64 B
+#            runs' (with sizes the counts of frames in and out are still checked)
 #   bash bench/run.sh upf_dl --flows 1048576   (the UPF scenarios with that many sessions
 #            resident; the pcap is 65536 packets spread over all of them)
 #
@@ -153,6 +159,7 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 [ $# -ge 1 ] || usage
 SCENARIO=$1; shift
 RUNS=1 WARMUP=2 WINDOW=5 CEILING=1 INPUT_ONLY=0 FLOWS_SET= BURST= WORKERS=1 SPREAD= IDLE_SLEEP= FLOWEXP=
+SIZE=${BENCH_SIZE:-64}
 while [ $# -gt 0 ]; do
   case $1 in
     --no-ceiling) CEILING=0; shift ;;
@@ -166,6 +173,7 @@ while [ $# -gt 0 ]; do
     --workers) WORKERS=$2; shift 2 ;;
     --spread) SPREAD=$2; shift 2 ;;
     --flowexp) FLOWEXP=$2; shift 2 ;;
+    --size) SIZE=$2; shift 2 ;;
     -h|--help) usage ;;
     *) die "unknown option $1" ;;
   esac
@@ -177,6 +185,7 @@ done
 case $SPREAD in ""|rss|gtpu|soft) ;; *) die "bad --spread '$SPREAD' (rss, gtpu or soft)" ;; esac
 [[ -z $FLOWEXP || ( $FLOWEXP =~ ^[1-9][0-9]{0,4}$ && $FLOWEXP -le 65535 ) ]] || die "bad --flowexp (1..65535)"
 export BENCH_FLOWEXP=$FLOWEXP
+[[ $SIZE == imix || ( $SIZE =~ ^[1-9][0-9]{1,3}$ && $SIZE -ge 64 && $SIZE -le 9018 ) ]] || die "bad --size (64..9018 or imix)"
 
 # ---------------------------------------------------------------- scenarios
 # Sets: FLOWS, DESC (the report's traffic words), PIPELINE (a name or a JSON
@@ -299,6 +308,12 @@ scenario_setup() {
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS="" TX_PER_RX=1
 scenario_setup "$SCENARIO"
+if [ "$SIZE" != 64 ]; then
+  # frames out of one length only at 64 B: a tunnel's padding (WireGuard's
+  # to 16) makes the overhead depend on the size
+  TX_LEN=0
+  DESC="$DESC; $( [ "$SIZE" = imix ] && echo "IMIX frames (7:4:1 of 64, 576, 1,400 B)" || echo "frames of $SIZE B") in place of 64 B ones"
+fi
 # --flows N: the UPF scenarios with N sessions (the session-scale runs),
 # their tables sized to hold them
 if [ -n "$FLOWS_SET" ]; then
@@ -328,14 +343,15 @@ fi
 # ------------------------------------------------------------------- input
 mkdir -p "$CACHE" || die "cannot create $CACHE"
 key=$(sha1sum <"$root/bench/gen_pcap.py" | cut -c1-12)
-PCAP=$CACHE/$SCENARIO-$FLOWS-$key.pcap
-ENTRIES=$CACHE/$SCENARIO-$FLOWS-$key.entries.json
-OVS_FLOWS=$CACHE/$SCENARIO-$FLOWS-$key.ovs-flows
+sz=$( [ "$SIZE" = 64 ] || echo "-$SIZE" )
+PCAP=$CACHE/$SCENARIO-$FLOWS$sz-$key.pcap
+ENTRIES=$CACHE/$SCENARIO-$FLOWS$sz-$key.entries.json
+OVS_FLOWS=$CACHE/$SCENARIO-$FLOWS$sz-$key.ovs-flows
 OVS_ARGS=()
 [ "$OVS" -eq 0 ] || OVS_ARGS=(--ovs-flows "$OVS_FLOWS")
 if [ ! -s "$PCAP" ] || [ ! -s "$ENTRIES" ] || { [ "$OVS" -eq 1 ] && [ ! -s "$OVS_FLOWS" ]; }; then
   log "generating $PCAP"
-  "$PY" "$root/bench/gen_pcap.py" "$SCENARIO" --flows "$FLOWS" --pcap "$PCAP" --entries "$ENTRIES" \
+  "$PY" "$root/bench/gen_pcap.py" "$SCENARIO" --flows "$FLOWS" --size "$SIZE" --pcap "$PCAP" --entries "$ENTRIES" \
     "${OVS_ARGS[@]}" || die "gen_pcap.py failed"
 else
   log "using cached $PCAP"
@@ -805,9 +821,25 @@ busy_others() {
 # parse (SCENARIO: X Mpps, Y cycles/pkt total, Z cycles/pkt in pipeline
 # (ceiling testpmd io: W Mpps...)); line 2 is the graph's nodes.
 report() {
-  "$PY" - "$SCENARIO" "$@" <<'PYEOF'
-import json, statistics, sys
-scen, which, runs = sys.argv[1], sys.argv[2], [json.load(open(f)) for f in sys.argv[3:]]
+  "$PY" - "$SCENARIO" "$PCAP" "$@" <<'PYEOF'
+import json, statistics, struct, sys
+scen, pcap, which, runs = sys.argv[1], sys.argv[2], sys.argv[3], [json.load(open(f)) for f in sys.argv[4:]]
+
+def frame_sizes(path):
+    """The pcap's frames' lengths with the FCS: (mean, the distinct ones)."""
+    n = tot = 0
+    seen = set()
+    with open(path, "rb") as f:
+        f.read(24)
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                break
+            incl = struct.unpack("<IIII", h)[2]
+            f.seek(incl, 1)
+            n, tot = n + 1, tot + incl + 4
+            seen.add(incl + 4)
+    return (tot / n if n else 0), sorted(seen)
 
 def med(vals):
     vals = [v for v in vals if v is not None]
@@ -864,6 +896,11 @@ if m["floor"] is not None:
 else:
     s += "; feature nodes %.1f, I/O nodes %.1f, outside the nodes %.1f" % (feat_sum, io_sum, rest)
 print(s)
+# what a box is sized by: bits a second into the one worker (each frame
+# with its FCS, no preamble or gap: the frames as the source holds them)
+mean, seen = frame_sizes(pcap)
+print("%s%s throughput: %.2f Gbit/s per core (%.1f Mpps of frames %s B, mean %.1f B with the FCS)"
+      % (head, scen, m["mpps"] * mean * 8 / 1000, m["mpps"], "/".join(map(str, seen)), mean))
 if m["floor"] is not None:
     # the floor's two readings: testpmd's own count of its busy cycles,
     # and TSC / its rate (the same when its core polls only full bursts)

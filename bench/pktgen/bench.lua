@@ -21,9 +21,11 @@ local rate = tonumber(os.getenv("SXDP_BENCH_RATE") or "100")   -- percent of the
 if not scenario then error("bench.lua: no scenario (run a bench/pktgen/SCENARIO.lua)") end
 if not pcap then error("bench.lua: SXDP_BENCH_PCAP unset (start pktgen through bench/pktgen/pktgen.sh)") end
 local base = pcap:match("([^/]+)$")
--- bench/run.sh's cache: SCENARIO-FLOWS-KEY.pcap (KEY: gen_pcap.py's hash)
+-- bench/run.sh's cache: SCENARIO-FLOWS-KEY.pcap (KEY: gen_pcap.py's hash),
+-- SCENARIO-FLOWS-SIZE-KEY.pcap with --size (SIZE: bytes, or imix)
 local esc = scenario:gsub("%-", "%%-")
-if not base:match("^" .. esc .. "%-%d+%-%x+%.pcap$") then
+if not (base:match("^" .. esc .. "%-%d+%-%x+%.pcap$") or base:match("^" .. esc .. "%-%d+%-%d+%-%x+%.pcap$") or
+        base:match("^" .. esc .. "%-%d+%-imix%-%x+%.pcap$")) then
   error("bench.lua: " .. pcap .. " is not bench/run.sh's pcap of " .. scenario)
 end
 

@@ -3,6 +3,7 @@ writes into the bench's pcap, in its order, sent from TRex port 0.
 
     trex> start -f bench/trex/l3.py -p 0 -m 10mpps
     trex> start -f bench/trex/sxdp_bench.py -p 0 -m 100% -t --scenario upf_ul --flows 1048576
+    trex> start -f bench/trex/sxdp_bench.py -p 0 -m 100% -t --scenario upf_dl --size imix
 
 The frames come from gen_pcap.py itself (loaded by path: the profile and
 the pcap cannot drift). TRex takes at most 20,000 streams a port and a
@@ -56,12 +57,16 @@ def gen_pcap():
     return mod
 
 
-def frames(scenario, flows=BENCH_FLOWS):
-    """The scenario's frames, as bench/run.sh's pcap holds them."""
+def frames(scenario, flows=BENCH_FLOWS, size="64"):
+    """The scenario's frames, as bench/run.sh's pcap holds them (--size: its
+    frames of that size, or IMIX). IMIX here is grouped by size, 64 B then
+    576 then 1,400 (7:4:1 of each loop, the same frames): interleaved, every
+    frame would be a run of its own, past the streams a port takes."""
     g = gen_pcap()
     if scenario not in g.SCENARIOS:
         raise ValueError("unknown scenario %r (known: %s)" % (scenario, ", ".join(sorted(g.SCENARIOS))))
-    return g.SCENARIOS[scenario][0](n_flows=flows)[0]
+    fr = g.sized(g.SCENARIOS[scenario][0], flows, str(size))[0]
+    return sorted(fr, key=len) if size == "imix" else fr
 
 
 def runs(fr):
@@ -158,6 +163,7 @@ class SxdpBench(object):
                         help="bench/gen_pcap.py's scenario")
         ap.add_argument("--flows", type=int, default=BENCH_FLOWS,
                         help="gen_pcap.py's --flows (bench/run.sh's --flows of the upf scenarios)")
+        ap.add_argument("--size", default="64", help="gen_pcap.py's --size: 64 .. 9018 (with the FCS) or imix")
         ap.add_argument("--pg-id", type=int, default=None,
                         help="per-stream statistics (STLFlowStats) from this packet group id on")
         if tunables is None:   # TRex before the argparse tunables: keyword arguments
@@ -165,7 +171,7 @@ class SxdpBench(object):
         a = ap.parse_args(list(tunables))
         if direction:
             return []
-        return streams(frames(a.scenario, a.flows), a.pg_id)
+        return streams(frames(a.scenario, a.flows, a.size), a.pg_id)
 
 
 def register():
