@@ -296,28 +296,29 @@ def main():
         check(" -s 0:%s " % run_pcap in out and "SXDP_BENCH_PCAP=%s " % run_pcap in out,
               "pktgen.sh names bench/run.sh's pcap %s: %s" % (run_pcap, out))
         check(read_pcap(run_pcap) == gen_pcap.gen_upf_dl(n_flows=64)[0], "bench/run.sh's pcap is gen_pcap's frames")
-        # --size: TRex, pktgen and bench/run.sh send the same frames of that size (IMIX: TRex
-        # grouped by size, the same frames); a size a scenario cannot take is refused
+        # --size: bench/run.sh and pktgen.sh name the pcap of that size (IMIX here: its frames
+        # the 64 B ones' flows at 7:4:1 of 64, 576, 1,400 B), the pktgen script takes it; TRex
+        # sends gen_pcap's frames of a size (IMIX grouped by size, the same frames)
+        out = subprocess.run(["bash", os.path.join(BENCH, "pktgen", "pktgen.sh"), "upf_dl", "--flows", "64",
+                              "--size", "imix", "--dry-run", "--", "-l", "0-2"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, env=env, check=True).stdout
+        run_pcap = subprocess.run(["bash", os.path.join(BENCH, "run.sh"), "upf_dl", "--flows", "64", "--input-only"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                  env=dict(env, BENCH_SIZE="imix"), check=True).stdout.split("\n")[0]
+        ref = read_pcap(run_pcap)
+        check([len(f) + 4 for f in ref[:12]] == list(gen_pcap.IMIX) and {len(f) + 4 for f in ref} == set(gen_pcap.IMIX),
+              "--size imix: upf_dl's frames 7:4:1 of 64, 576, 1,400 B: %s" % [len(f) + 4 for f in ref[:12]])
+        check(" -s 0:%s " % run_pcap in out, "pktgen.sh --size imix names run.sh's pcap %s: %s" % (run_pcap, out))
+        r = run_lua(lua, os.path.join(BENCH, "pktgen", "upf_dl.lua"), run_pcap, tmp)
+        check(r.returncode == 0, "upf_dl.lua takes the --size imix pcap: %s" % r.stdout[-300:])
         for size in ("1400", "imix"):
-            out = subprocess.run(["bash", os.path.join(BENCH, "pktgen", "pktgen.sh"), "upf_dl", "--flows", "64",
-                                  "--size", size, "--dry-run", "--", "-l", "0-2"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, text=True, env=env, check=True).stdout
-            run_pcap = subprocess.run(["bash", os.path.join(BENCH, "run.sh"), "upf_dl", "--flows", "64",
-                                       "--input-only"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                      env=dict(env, BENCH_SIZE=size), check=True).stdout.split("\n")[0]
-            ref = read_pcap(run_pcap)
-            want = {64, 576, 1400} if size == "imix" else {1400}
-            check({len(f) + 4 for f in ref} == want,
-                  "--size %s: upf_dl frames of %s B: %s" % (size, sorted(want), sorted({len(f) for f in ref})))
-            check(" -s 0:%s " % run_pcap in out, "pktgen.sh --size %s names run.sh's pcap %s: %s" % (size, run_pcap, out))
-            r = run_lua(lua, os.path.join(BENCH, "pktgen", "upf_dl.lua"), run_pcap, tmp)
-            check(r.returncode == 0, "upf_dl.lua takes the --size %s pcap: %s" % (size, r.stdout[-300:]))
-            st = load_profile(os.path.join(BENCH, "trex", "upf_dl.py")).get_streams(
-                tunables=["--flows", "64", "--size", size], direction=0, port_id=0)
+            st = load_profile(os.path.join(BENCH, "trex", "l3.py")).get_streams(
+                tunables=["--flows", "1024", "--size", size], direction=0, port_id=0)
             pkts = expand(st)
+            ref = gen_pcap.sized(gen_pcap.SCENARIOS["l3"][0], 1024, size)[0]
             check((sorted(pkts) if size == "imix" else pkts) == (sorted(ref) if size == "imix" else ref) and
-                  len(st) <= 20000, "--size %s: TRex's %d packets in %d streams are the pcap's %d" % (
-                      size, len(pkts), len(st), len(ref)))
+                  len(st) <= 20000 and {len(f) + 4 for f in ref} == ({1400} if size == "1400" else set(gen_pcap.IMIX)),
+                  "--size %s: TRex's %d packets in %d streams are gen_pcap's %d" % (size, len(pkts), len(st), len(ref)))
         bad = subprocess.run([sys.executable, os.path.join(BENCH, "gen_pcap.py"), "vxlan_encap_1400", "--size", "576",
                               "--ovs-flows", os.path.join(tmp, "x")], stderr=subprocess.PIPE, text=True)
         check(bad.returncode != 0 and "one size" in bad.stderr, "a _1400 scenario takes no --size: %s" % bad.stderr)
