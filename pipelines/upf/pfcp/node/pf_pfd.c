@@ -63,6 +63,14 @@ ver_get(struct ver *v)
 	return v;
 }
 
+/* The versions @n apps hold let go. */
+static void
+apps_put(struct app *a, int n)
+{
+	for (int i = 0; i < n; i++)
+		ver_put(a[i].v);
+}
+
 struct pf_pfds *
 pf_pfds_new(void)
 {
@@ -74,8 +82,7 @@ pf_pfds_free(struct pf_pfds *p)
 {
 	if (p == NULL)
 		return;
-	for (int i = 0; i < p->n; i++)
-		ver_put(p->app[i].v);
+	apps_put(p->app, p->n);
 	for (int b = 0; b < RECS_BUCKETS; b++)
 		while (p->recs[b] != NULL) {
 			struct rec *r = p->recs[b];
@@ -317,8 +324,7 @@ pf_pfd_apply(struct pf_pfds *p, const struct pf_pfd_change *c, char (*changed)[P
 void
 pf_pfd_undo(struct pf_pfds *p, struct pf_pfd_undo *u)
 {
-	for (int i = 0; i < p->n; i++)
-		ver_put(p->app[i].v);
+	apps_put(p->app, p->n);
 	p->n = u->was_n;
 	memcpy(p->app, u->was, sizeof(u->was[0]) * (size_t)u->was_n);
 	free(u);   /* its versions' references are the store's again */
@@ -329,8 +335,7 @@ pf_pfd_undo_free(struct pf_pfd_undo *u)
 {
 	if (u == NULL)
 		return;
-	for (int i = 0; i < u->was_n; i++)
-		ver_put(u->was[i].v);
+	apps_put(u->was, u->was_n);
 	free(u);
 }
 
