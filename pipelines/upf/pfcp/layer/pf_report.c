@@ -38,27 +38,24 @@ pf_report_armed_right(struct pf_up *up, struct us *us)
  * gone quiet under load would otherwise write a line per report. */
 #define REPORT_LOG_S 10
 
-static void
-on_end_marker(void *arg, json_t *result, json_t *error)
-{
-	static struct cd_log_limit lim;
+/* An sxdp call nothing waits for: a refusal said, once per REPORT_LOG_S
+ * for each kind of call (its words and limit the callback's argument). */
+struct unanswered {
+	const char *what;
+	struct cd_log_limit lim;
+};
 
-	(void)arg;
-	(void)result;
-	if (error != NULL)
-		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "an end marker was not sent: %s",
-				json_string_value(json_object_get(error, "message")));
-}
+static struct unanswered end_marker_failed = { .what = "an end marker was not sent" },
+			 buffer_drop_failed = { .what = "a session's buffered downlink was not dropped (DROBU)" };
 
 static void
-on_buffer_dropped(void *arg, json_t *result, json_t *error)
+on_call_done(void *arg, json_t *result, json_t *error)
 {
-	static struct cd_log_limit lim;
+	struct unanswered *u = arg;
 
-	(void)arg;
 	(void)result;
 	if (error != NULL)
-		cd_log_limitedf(&lim, REPORT_LOG_S, "pfcp", "a session's buffered downlink was not dropped (DROBU): %s",
+		cd_log_limitedf(&u->lim, REPORT_LOG_S, "pfcp", "%s: %s", u->what,
 				json_string_value(json_object_get(error, "message")));
 }
 
@@ -66,7 +63,7 @@ void
 pf_report_buffer_drop(struct pf_up *up, const struct us *us)
 {
 	cd_host_call(up->ctl, "upf.buffer_drop", json_pack("{s:I}", UP_F_SESSION, (json_int_t)us->sess_id),
-		     on_buffer_dropped, up);
+		     on_call_done, &buffer_drop_failed);
 }
 
 /* The end markers @op's SNDEMs asked for, into the old tunnels, now that
@@ -77,7 +74,8 @@ pf_report_end_markers(struct pf_up *up, struct op *op)
 {
 	for (int k = 0; k < op->n_em; k++) {
 		cd_host_call(up->ctl, "upf.end_marker", json_pack("{s:i,s:I}", UP_F_PEER, op->em[k].peer, UP_F_TEID,
-								  (json_int_t)op->em[k].teid), on_end_marker, up);
+								  (json_int_t)op->em[k].teid), on_call_done,
+			     &end_marker_failed);
 		pf_shared_peer_put(up->shared, op->em[k].peer);
 	}
 	op->n_em = 0;
