@@ -981,7 +981,7 @@ def up_dn(i):
     return "10.200.%d.%d" % ((i >> 8) & 0x7f, i & 0xff)
 
 
-def up_common(n, uplink, ulcl, v6=False, ue6=False, ambr=False):
+def up_common(n, uplink, ulcl, v6=False, ue6=False, ambr=False, n6_routed=False):
     """Ports, the switch's side (underlay slice 100, slice 1's VRF with the
     DN behind a gateway, the UE pool routed into the UPF) and one session
     per UE, uplink (by TEID) or downlink (by UE), each termination with its
@@ -994,12 +994,16 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False, ambr=False):
     sessions are IPv6 ones (sessions_downlink6 by their /64, the pool's
     route in routes6, the DN's side an SVI6). ambr: each session its own
     AMBR (an RFC 4115 meter at 1 Gbit/s, meter id 1 + its id): as many
-    meters as sessions, as an SMF's QERs make them."""
+    meters as sessions, as an SMF's QERs make them. n6_routed: the DN's
+    side (the downlink's source) a routed port, as an N6 facing a DN router
+    is (its MAC UP_N6_MAC, bench/run.sh's p0): no learning, no fdb, the
+    switch's fused path; else a bridged port whose router MAC is UP_N6_MAC's
+    fdb entry."""
     n3, n6 = ("p0", "p1") if uplink else ("p1", "p0")
     ups = METER_UPDATES + [upd("upf_slices", {"slice": 1}, "slice", {"meter": 1})] + [
         upd("interfaces", {"in_port": n3, "vlan": 0}, "attach", {"slice": 100, "bd": 100}),
-        upd("interfaces", {"in_port": n6, "vlan": 0}, "attach", {"slice": 1, "bd": 1}),
-        upd("fdb", {"bd": 1, "mac": mac_str(UP_N6_MAC)}, "route"),
+        upd("interfaces", {"in_port": n6, "vlan": 0}, "routed" if n6_routed else "attach", {"slice": 1, "bd": 1}),
+    ] + ([] if n6_routed else [upd("fdb", {"bd": 1, "mac": mac_str(UP_N6_MAC)}, "route")]) + [
         upd("routes", {"vrf": 1, "dst": "10.200.0.0/16"}, "via", {"nh": UP_DN_GW}),
         upd("neigh", {"vrf": 1, "ip": UP_DN_GW}, "rewrite",
             {"port": n6, "vlan": 0, "dmac": mac_str(UP_DN_MAC), "smac": mac_str(UP_N6_MAC)}),
@@ -1167,13 +1171,16 @@ def gen_upf_ul(n_flows=65536, frame_len=60, seed=1, ulcl=False, ue6=False, v6=Fa
         None if ulcl or ue6 or v6 or one_gnb or ambr else up_ovs("decap")
 
 
-def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False):
+def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False, bridged=False):
     """Frames from the DN gateway on p0 (n6) to n_flows UEs: routed (the
     pool's route "upf"), the session by (slice, UE), the app (the DN's),
     the session's termination for it, encap_n3 with a DL container (QFI 9),
     the slice meter, the URR, to the session's gNB -> sink. v6: the gNBs
     over IPv6 (outer IPv6 with its UDP checksum, routed by switch.l3v6).
-    ue6: IPv6 sessions, 78 B frames of IPv6 to an address of each /64."""
+    ue6: IPv6 sessions, 78 B frames of IPv6 to an address of each /64.
+    p0 is a routed port (the switch's fused path into the UPF) but with
+    ue6 (the DN's side an SVI6 in bd 1) or bridged (a bridged port to the
+    router MAC: fdb source and destination lookups first)."""
     order = up_sessions_of(n_flows)
     random.Random(seed).shuffle(order)
     if ue6:
@@ -1182,7 +1189,8 @@ def gen_upf_dl(n_flows=65536, frame_len=60, seed=1, v6=False, ue6=False):
     else:
         frames = [ipv4_udp(up_dn(i), up_ue(i), 7777, up_ue_port(i), frame_len=frame_len, ident=n & 0xffff,
                            dmac=UP_N6_MAC, smac=UP_DN_MAC) for n, i in enumerate(order)]
-    return frames, up_common(n_flows, False, False, v6, ue6), None if v6 or ue6 else up_ovs("encap")
+    return frames, up_common(n_flows, False, False, v6, ue6, n6_routed=not (ue6 or bridged)), \
+        None if v6 or ue6 else up_ovs("encap")
 
 
 # scenario name -> (generator, description for the report line)
@@ -1231,6 +1239,8 @@ SCENARIOS = {
                 "sessions from 4 gNBs over IPv6: as upf_ul" % (60 + 56)),
     "upf_dl": (gen_upf_dl, "64 B to {flows} UEs routed into the UPF: session, app, termination encap_n3 with a "
                "DL container (%d B out), slice meter, URR" % (60 + 44)),
+    "upf_dl_bridged": (lambda **kw: gen_upf_dl(bridged=True, **kw), "64 B to {flows} UEs as upf_dl, in through a "
+                       "bridged port (fdb lookups, then routed)"),
     "upf_dl_ue6": (lambda **kw: gen_upf_dl(ue6=True, **kw), "78 B of IPv6 to {flows} IPv6 sessions' /64s routed "
                    "into the UPF: as upf_dl, the session by its /64 (%d B out)" % (78 + 44)),
     "upf_dl6": (lambda **kw: gen_upf_dl(v6=True, **kw), "64 B to {flows} UEs routed into the UPF: as upf_dl, "

@@ -73,8 +73,11 @@
 #            each source checked against its session's /64
 #            (sessions_downlink6), the DN's app in applications6, routed by
 #            switch.l3v6
-#   upf_dl   65536 UEs routed into the UPF from the DN side: session, app,
-#            encap_n3 with a DL container, slice meter, URR -> sink
+#   upf_dl   65536 UEs routed into the UPF from the DN side (p0 a routed
+#            N6 port: the switch's fused path): session, app, encap_n3 with
+#            a DL container, slice meter, URR -> sink
+#   upf_dl_bridged  upf_dl with p0 a bridged port (fdb source and
+#            destination lookups to the router MAC, then routed)
 #   upf_dl6  upf_dl with the gNBs over IPv6: outer IPv6 (UDP checksum),
 #            routed by switch.l3v6 (connected /64, static neighbours)
 #   upf_dl_ue6  upf_dl with IPv6 sessions: 78 B IPv6 frames, each session
@@ -293,17 +296,22 @@ scenario_setup() {
         DESC="G-PDUs 114 B (64 B of IPv6 inner, no container) of $FLOWS IPv4v6 sessions from 4 gNBs: decap, session by TEID, the source against the session's /64 (sessions_downlink6), own addresses, the DN's app (applications6) and its termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed by switch.l3v6 to the DN host" ;;
     upf_dl) FLOWS=65536; PIPELINE='{"n3": "upf", "n6": "switch"}'; OVS=1
         TABLE_SIZES='{"sessions_downlink": 65536}'
+        CHECK_TABLES=interfaces,routes,sessions_downlink,upf_slices,tunnel_peers,neigh,meter_profiles
+        P0_OPTS='"role": "n6", "mac": "02:00:00:00:06:01",' P1_OPTS='"role": "n3",' TX_LEN=104 CHECK_EVENTS=upf.to_n3
+        DESC="64 B from the DN to $FLOWS UEs: in through a routed N6 port (p0's MAC), routed (the pool's route upf), session by (slice, UE), its own termination encap_n3 with a DL container (QFI 9, 104 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per session" ;;
+    upf_dl_bridged) scenario_setup upf_dl; OVS=0
+        P0_OPTS='"role": "n6",'
         CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,neigh,meter_profiles
-        P0_OPTS='"role": "n6",' P1_OPTS='"role": "n3",' TX_LEN=104 CHECK_EVENTS=upf.to_n3
-        DESC="64 B from the DN to $FLOWS UEs: routed (the pool's route upf), session by (slice, UE), its own termination encap_n3 with a DL container (QFI 9, 104 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per session" ;;
+        DESC="64 B from the DN to $FLOWS UEs: in through a bridged N6 port (fdb source and destination lookups, to the router MAC), routed (the pool's route upf), session by (slice, UE), its own termination encap_n3 with a DL container (QFI 9, 104 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per session" ;;
     upf_dl_ue6) scenario_setup upf_dl; OVS=0 TX_LEN=122
+        P0_OPTS='"role": "n6",'
         TABLE_SIZES='{"sessions_downlink6": 65536}'
         CHECK_TABLES=interfaces,fdb,routes6,sessions_downlink6,upf_slices,tunnel_peers,neigh,meter_profiles
         DESC="78 B of IPv6 from the DN to $FLOWS IPv6 sessions (an address of each one's /64): routed (the IPv6 pool's route upf), session by (slice, /64), its own termination encap_n3 with a DL container (QFI 9, 122 B out) to one of 4 gNBs, the slice's RFC 4115 meter, a URR per session" ;;
     upf_dl6) scenario_setup upf_dl; OVS=0 TX_LEN=124
-        CHECK_TABLES=interfaces,fdb,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
+        CHECK_TABLES=interfaces,routes,sessions_downlink,upf_slices,tunnel_peers,routes6,neigh6,meter_profiles
         DESC="${DESC/(QFI 9, 104 B out) to one of 4 gNBs/(QFI 9) to one of 4 gNBs over IPv6 (outer IPv6 with its UDP checksum, routed: connected /64, static neighbour; 124 B out)}" ;;
-    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, nat44, nat44_new, fw44, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, vxlan_encap_dup, vxlan_encap_fec, vxlan_encap_app, vxlan6_encap_esp, vxlan6_encap_wg, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl6, upf_dl_ue6)" ;;
+    *) die "unknown scenario '$1' (known: forward, l3, l3_routed, nat44, nat44_new, fw44, l3_meter, l3_routed_meter, l3-vrfs, l2, sched, vxlan_encap, vxlan_encap_meter, vxlan_encap_esp, vxlan_encap_wg, vxlan_decap, vxlan_decap_esp, vxlan_decap_wg (each of these six also _1400), vxlan_decap_esp_1tun, vxlan_encap_dup, vxlan_encap_fec, vxlan_encap_app, vxlan6_encap_esp, vxlan6_encap_wg, upf_ul, upf_ul_ambr, upf_ul_1gnb, upf_ul_ulcl, upf_ul6, upf_ul_ue6, upf_dl, upf_dl_bridged, upf_dl6, upf_dl_ue6)" ;;
   esac
 }
 TABLE_SIZES="" P0_OPTS="" P1_OPTS="" TX_LEN=0 CHECK_PATHS=0 CHECK_EVENTS="" TX_PER_RX=1
