@@ -17,6 +17,7 @@
 #include "up_term.h"
 #include "up_urr.h"
 #include "gtp.h"
+#include "dp_fastcheck.h"
 #include "dp_stats.h"
 #include "dp_table.h"
 
@@ -82,8 +83,8 @@ pl_upf_n6_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	return 0;
 }
 
-uint16_t
-pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+static __rte_always_inline void
+dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next, bool tpl)
 {
 	const struct dp_entry *e[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST];
@@ -99,7 +100,7 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 		idx[k++] = i;
 	}
 	if (k == 0)
-		return 0;
+		return;
 	up_ambr_prefetch(ctx, pkts, idx, k);
 	up_terminations(ctx, false, pkts, idx, k, e);
 	for (unsigned int j = 0; j < k; j++) {
@@ -138,6 +139,27 @@ pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, ui
 	ctx->stats->events[UP_EVENT(to_n3)] += k;
 	ctx->stats->events[UP_EVENT(to_n3_bytes)] += bytes;
 	if (k)
-		up_encap_burst(ctx, pkts, idx, k, e, GTPU_PDU_TYPE_DL, UP_DL_EDGE_L3V6, next);
+		up_encap_burst(ctx, pkts, idx, k, e, GTPU_PDU_TYPE_DL, UP_DL_EDGE_L3V6, next, tpl);
+}
+
+uint16_t
+pl_upf_dl_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	dl_burst(ctx, pkts, n, next, false);
+	return 0;
+}
+
+bool
+pl_upf_dl_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	dl_burst(ctx, pkts, n, next, true);
+	return true;
+}
+
+uint16_t
+pl_upf_dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	if (!dp_fast_run("upf.dl", ctx, pkts, n, next, pl_upf_dl_fast, pl_upf_dl_general))
+		pl_upf_dl_general(ctx, pkts, n, next);
 	return 0;
 }

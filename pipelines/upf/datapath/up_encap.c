@@ -341,6 +341,9 @@ next_hops6(const struct dp_stage_ctx *ctx, const struct dp_entry *const *pe, uns
  * keeps its reason. Direct-mapped by peer id: a collision costs only the
  * lookups. */
 #define PMEMO_SLOTS 256
+/* The outer frame a template holds: Ethernet, IPv4, UDP, GTP-U with its
+ * PDU Session Container. */
+#define TPL_LEN (ETH_HLEN + IP_HLEN + UDP_HLEN + GTPU_PSC_HDR_LEN)
 struct pmemo_slot {
 	uint64_t stamp;                  /* 0: empty (stamps start at 1) */
 	const struct dp_entry *pe, *re, *ne;
@@ -348,9 +351,80 @@ struct pmemo_slot {
 	uint32_t peer;
 	uint32_t n;                      /* this burst's hits, not yet counted */
 	int ntab;                        /* ne's table */
+	/* An IPv4 peer whose next hop is untagged (tpl_sum != 0): its whole
+	 * outer frame, rewrite included, with what varies by packet zero (TOS,
+	 * lengths, checksum, source port, TEID, PDU type, QFI), and the
+	 * one's complement sum of that IPv4 header, so a packet's headers are
+	 * a copy and a few stores (tpl_encap), not composed field by field. */
+	uint32_t tpl_sum;
+	uint8_t tpl[TPL_LEN] __rte_aligned(16);
 };
 static struct pmemo_slot *pmemo[DP_WORKERS_MAX];
 static unsigned int pmemo_workers;
+
+/* Slot s's template, for its IPv4 peer p through the untagged next hop
+ * rw: what encap() then rewrite() would write with every per-packet field
+ * zero (the same writers), and the sum of its IPv4 header. */
+static void
+tpl_fill(struct pmemo_slot *s, const struct up_peer *p, const struct sw_rewrite *rw)
+{
+	uint8_t *ip = s->tpl + ETH_HLEN;
+	uint32_t sum = 0;
+
+	memcpy(s->tpl, rw->dmac, RTE_ETHER_ADDR_LEN);
+	memcpy(s->tpl + RTE_ETHER_ADDR_LEN, rw->smac, RTE_ETHER_ADDR_LEN);
+	*(rte_be16_t *)(s->tpl + 12) = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	outer_write(ip, p, 0, 0, 0);
+	gtp_write_gpdu_psc(ip + IP_HLEN + UDP_HLEN, 0, 0, 0, 0);
+	memset(ip + 2, 0, 2);                                   /* total length */
+	memset(ip + offsetof(struct rte_ipv4_hdr, hdr_checksum), 0, 2);
+	memset(ip + IP_HLEN + 4, 0, 2);                         /* UDP length */
+	memset(ip + IP_HLEN + UDP_HLEN + 2, 0, 2);              /* GTP-U length */
+	for (unsigned int i = 0; i < IP_HLEN; i += 2)
+		sum += (uint32_t)ip[i] << 8 | ip[i + 1];
+	/* never 0 (the version word alone is 0x4500): 0 says "no template" */
+	s->tpl_sum = sum;
+}
+
+bool up_encap_tpl_planted;
+
+/* encap() then rewrite() for a packet of a peer whose slot s holds a
+ * template (mtu: the tunnel's and the egress port's). 0 or a drop
+ * reason, as encap(). */
+static inline unsigned int
+tpl_encap(struct rte_mbuf *m, struct dp_meta *md, const struct pmemo_slot *s, const struct up_peer *p,
+	  uint32_t teid, uint8_t pdu_type, uint8_t qfi, uint16_t mtu)
+{
+	uint16_t inner_len = up_ip_len(m);
+	/* the planted bug keeps a consistent header: only the check tells */
+	uint8_t tos = likely(!up_encap_tpl_planted) ? outer_tos(p->dscp, up_ip_tos(m)) : 0;
+	uint16_t udp_len = (uint16_t)(UDP_HLEN + GTPU_PSC_HDR_LEN + inner_len);
+	uint16_t total = (uint16_t)(IP_HLEN + udp_len);
+	uint32_t sum = s->tpl_sum + tos + total;
+	uint8_t *d, *ip;
+
+	if (IP_HLEN + UDP_HLEN + GTPU_PSC_HDR_LEN + inner_len > mtu)
+		return UP_DROP(too_big);
+	if ((ip = outer_room(m, md, inner_len, IP_HLEN, RTE_ETHER_TYPE_IPV4)) == NULL)
+		return UP_DROP(no_headroom);
+	d = ip - ETH_HLEN;
+	memcpy(d, s->tpl, TPL_LEN);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip[1] = tos;
+	*(rte_be16_t *)(ip + 2) = rte_cpu_to_be_16(total);
+	*(rte_be16_t *)(ip + offsetof(struct rte_ipv4_hdr, hdr_checksum)) = rte_cpu_to_be_16((uint16_t)~sum);
+	*(rte_be16_t *)(ip + IP_HLEN) = rte_cpu_to_be_16(outer_sport(p->sport, md));
+	*(rte_be16_t *)(ip + IP_HLEN + 4) = rte_cpu_to_be_16(udp_len);
+	/* the GTP-U length, TEID and the container's type and QFI */
+	*(rte_be16_t *)(ip + IP_HLEN + UDP_HLEN + 2) =
+		rte_cpu_to_be_16((uint16_t)(inner_len + GTPU_PSC_HDR_LEN - GTPU_HDR_LEN));
+	*(rte_be32_t *)(ip + IP_HLEN + UDP_HLEN + 4) = rte_cpu_to_be_32(teid);
+	ip[IP_HLEN + UDP_HLEN + 13] = (uint8_t)(pdu_type << 4);
+	ip[IP_HLEN + UDP_HLEN + 14] = qfi & GTPU_QFI_MASK;
+	outer_meta(md, false);
+	return 0;
+}
 
 /* The tables a memo hit stands for, summed (what its stamp is). */
 static inline uint64_t
@@ -394,10 +468,13 @@ pmemo_count(struct dp_stage_ctx *ctx, struct pmemo_slot *const *used, unsigned i
 /* The peers of te[j]'s tunnels into pe[j] and the rewrites to their next
  * hops into rw[j]: from the memo, the rest looked up (and remembered).
  * rw[j] is NULL where no next hop was found here (an IPv4 peer's
- * unresolved or missing, an IPv6 peer's that switch.l3v6 is to route). */
+ * unresolved or missing, an IPv6 peer's that switch.l3v6 is to route).
+ * ts[j]: the memo's slot where it holds the packet's template, else NULL
+ * (a slot a later packet of the burst refilled is no longer pe[j]'s: the
+ * caller checks). */
 static void
 peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, const struct dp_entry **pe,
-	  const struct sw_rewrite **rw)
+	  const struct sw_rewrite **rw, const struct pmemo_slot **ts)
 {
 	struct pmemo_slot *mm = pmemo[ctx->worker], *used[DP_LOOKUP_BURST];
 	/* read before any lookup: a slot filled now is stamped no newer than
@@ -421,6 +498,7 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 		}
 		pe[j] = s->pe;
 		rw[j] = s->rw;
+		ts[j] = s->tpl_sum != 0 ? s : NULL;
 		if (s->n++ == 0)
 			used[nu++] = s;
 	}
@@ -470,18 +548,32 @@ peers_out(struct dp_stage_ctx *ctx, const struct dp_entry **te, unsigned int k, 
 		rw[j] = mne[i] == NULL ? NULL :
 			mnt[i] == pl_sw.nexthops ? &((const struct sw_nh6_resolved *)mne[i]->params)->rw :
 			pl_switch_nb_port(mne[i]->action) ? (const struct sw_rewrite *)mne[i]->params : NULL;
-		if (stamp != 0 && (v6peer || rw[j] != NULL))
-			*s = (struct pmemo_slot){ .stamp = stamp, .pe = mpe[i], .re = mre[i], .ne = mne[i],
-						  .rw = rw[j], .peer = ids[i], .ntab = mnt[i] };
+		ts[j] = NULL;
+		if (stamp != 0 && (v6peer || rw[j] != NULL)) {
+			s->stamp = stamp;
+			s->pe = mpe[i];
+			s->re = mre[i];
+			s->ne = mne[i];
+			s->rw = rw[j];
+			s->peer = ids[i];
+			s->n = 0;
+			s->ntab = mnt[i];
+			s->tpl_sum = 0;
+			if (!v6peer && rw[j]->vlan == 0) {
+				tpl_fill(s, (const struct up_peer *)mpe[i]->params, rw[j]);
+				ts[j] = s;
+			}
+		}
 	}
 }
 
 void
 up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
-	       const struct dp_entry **te, uint8_t pdu_type, uint16_t edge6, uint16_t *next)
+	       const struct dp_entry **te, uint8_t pdu_type, uint16_t edge6, uint16_t *next, bool tpl)
 {
 	const struct dp_entry *pe[DP_LOOKUP_BURST];
 	const struct sw_rewrite *rw[DP_LOOKUP_BURST];
+	const struct pmemo_slot *ts[DP_LOOKUP_BURST];
 
 	if (unlikely(k == 0))
 		return;
@@ -489,7 +581,7 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 	 * yet: on its way while the lookups run */
 	for (unsigned int j = 0; j < k; j++)
 		rte_prefetch0_write(rte_pktmbuf_mtod(pkts[idx[j]], uint8_t *) - RTE_CACHE_LINE_SIZE);
-	peers_out(ctx, te, k, pe, rw);
+	peers_out(ctx, te, k, pe, rw, ts);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
 		struct dp_meta *md = dp_meta(m);
@@ -520,6 +612,18 @@ up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t 
 		mtu = p->mtu ? p->mtu : UINT16_MAX;
 		if (rw[j] != NULL && dp_ports[rw[j]->port].mtu < mtu)
 			mtu = dp_ports[rw[j]->port].mtu;
+		if (likely(tpl && ts[j] != NULL && ts[j]->pe == pe[j])) {
+			/* the usual packet: its outer frame from the template */
+			if ((r = tpl_encap(m, md, ts[j], p, t->teid, pdu_type, qfi_of(t, m), mtu)) != 0) {
+				*nx = r == UP_DROP(too_big) ? too_big(m, md, INNER_MTU(mtu, IP_HLEN)) :
+				      DP_NEXT_DROP(r);
+				continue;
+			}
+			md->tunnel = t->peer;
+			md->out_port = rw[j]->port;
+			*nx = DP_NEXT_TX;
+			continue;
+		}
 		if ((r = encap(m, md, p, t->teid, pdu_type, qfi_of(t, m), mtu)) != 0) {
 			*nx = r == UP_DROP(too_big) ? too_big(m, md, INNER_MTU(mtu, IP_HLEN)) : DP_NEXT_DROP(r);
 			continue;

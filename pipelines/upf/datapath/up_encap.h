@@ -16,9 +16,15 @@
  * te[j] names (peer, teid, qfi), with a PDU Session Container of pdu_type
  * (GTPU_PDU_TYPE_UL toward an anchor, _DL toward a gNB): next[] is TX,
  * a punt (next hop unresolved), a drop, or for an IPv6 peer whose route is
- * not one resolved next hop the edge edge6 (to switch.l3v6). Workers. */
+ * not one resolved next hop the edge edge6 (to switch.l3v6). tpl: an IPv4
+ * peer's packets through an untagged next hop take their outer frame from
+ * the peer's template in the worker's memo (a fast path: its caller's
+ * general path passes false, and the check compares the two). Workers. */
 void up_encap_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k,
-		    const struct dp_entry **te, uint8_t pdu_type, uint16_t edge6, uint16_t *next);
+		    const struct dp_entry **te, uint8_t pdu_type, uint16_t edge6, uint16_t *next, bool tpl);
+/* The autovalidator's planted bug: a template's packets keep the outer
+ * TOS of the template (0), not their own. Never set in sxdp. */
+extern bool up_encap_tpl_planted;
 
 /* Main lcore: punted m (as up_encap_burst takes it) encapsulated for
  * termination t and sent (upf.forwarded), or held, or dropped with its

@@ -453,7 +453,8 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 	if (unlikely(kr != 0))
 		redirect(ctx, pkts, rd, rde, kr, next, dl_edge);
 	if (k9)
-		up_encap_burst(ctx, pkts, n9, k9, e, GTPU_PDU_TYPE_UL, (uint16_t)(edge0 + UP_UL_EDGE_L3V6), next);
+		up_encap_burst(ctx, pkts, n9, k9, e, GTPU_PDU_TYPE_UL, (uint16_t)(edge0 + UP_UL_EDGE_L3V6), next,
+			       false);
 }
 
 uint16_t
