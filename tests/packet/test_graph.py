@@ -109,8 +109,9 @@ def test_describe_shows_the_graph():
         # routes there (sw_fast.c): absent here as they are on switch.l3
         expect_eq(graph["switch.ingress"],
                   ["port_out", "switch.punt", "drop", "switch.l2", "switch.l3", "switch.l3v6", "drop", "drop",
-                   "edge.route"],
-                  "ingress edges (l3, l3v6: a routed port's packets; l3's tunnel, route and route2)")
+                   "edge.route", "drop", "drop"],
+                  "ingress edges (l3, l3v6: a routed port's packets; l3's tunnel, route and route2; l2's tunnel "
+                  "and session, for its fused paths)")
         # neither the overlay nor the upf is in use here: their edges lead to drop
         expect_eq(graph["switch.l2"], ["port_out", "switch.punt", "drop", "switch.l3", "switch.l3v6", "drop", "drop"],
                   "l2 edges: IPv4 and IPv6 routing, tunnels and attached endpoints (sessions) absent")

@@ -387,7 +387,8 @@ static const struct dp_feature pl_switch_feature = {
 		/* a routed port's packets skip l2 (sw_state.h: SW_IN_EDGE_*) */
 		{ "switch.ingress", pl_switch_ingress_burst, { "switch.l2", "switch.l3", "switch.l3v6",
 			DP_EDGE_OPEN_OF("switch.l3", "tunnel"), DP_EDGE_OPEN_OF("switch.l3", "route"),
-			DP_EDGE_OPEN_OF("switch.l3", "route2") } },
+			DP_EDGE_OPEN_OF("switch.l3", "route2"), DP_EDGE_OPEN_OF("switch.l2", "tunnel"),
+			DP_EDGE_OPEN_OF("switch.l2", "session") } },
 		{ "switch.l2", pl_switch_l2_burst, { "switch.l3", "switch.l3v6", DP_EDGE_OPEN("tunnel"),
 						     DP_EDGE_OPEN("session") } },
 		{ "switch.l3", pl_switch_l3_burst, { DP_EDGE_OPEN("tunnel"), DP_EDGE_OPEN("route"),

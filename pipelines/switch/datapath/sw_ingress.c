@@ -210,11 +210,26 @@ pl_switch_routed_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint1
 }
 
 uint16_t
+pl_switch_bridged_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	static const uint8_t l2_edges[] = {   /* l2's edges as ingress's */
+		[SW_L2_EDGE_L3] = SW_IN_EDGE_L3, [SW_L2_EDGE_L3V6] = SW_IN_EDGE_L3V6,
+		[SW_L2_EDGE_ENCAP] = SW_IN_EDGE_L2_ENCAP, [SW_L2_EDGE_SESSION] = SW_IN_EDGE_L2_SESSION,
+	};
+
+	dp_stage_then(ctx, pkts, n, next, pl_switch_ingress_general, SW_IN_EDGE_L2, pl_switch_l2_burst, l2_edges,
+		      RTE_DIM(l2_edges));
+	return 0;
+}
+
+uint16_t
 pl_switch_ingress_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	/* a routed port's usual burst: ingress and L3 in one pass (checked
-	 * against this general path when SXDP_FAST_CHECK is set) */
-	if (dp_fast_run("switch.routed", ctx, pkts, n, next, pl_switch_fast_routed, pl_switch_routed_general))
+	/* a routed port's usual burst: ingress and L3 in one pass; an
+	 * attached interface's: ingress and l2 (each checked against its
+	 * general path when SXDP_FAST_CHECK is set) */
+	if (dp_fast_run("switch.routed", ctx, pkts, n, next, pl_switch_fast_routed, pl_switch_routed_general) ||
+	    dp_fast_run("switch.bridged", ctx, pkts, n, next, pl_switch_fast_bridged, pl_switch_bridged_general))
 		return 0;
 	return pl_switch_ingress_general(ctx, pkts, n, next);
 }

@@ -83,24 +83,6 @@ flood_more(struct dp_stage_ctx *ctx, uint16_t bd, const struct sw_flood *fl, uin
 	return nt;
 }
 
-/* May a frame from @from (0: a port; a tunnel; an attached endpoint) go
- * into tunnel or attached endpoint @to? Never back where it came from,
- * and from a tunnel into no other tunnel (split horizon: the peer sites
- * flood their own). */
-static inline bool
-may_enter(uint32_t from, uint32_t to)
-{
-	if (to == from)
-		return false;
-	return from == 0 || (from & SW_TUN_ATTACHED) || (to & SW_TUN_ATTACHED);
-}
-
-static inline uint16_t
-tunnel_edge(uint32_t to)
-{
-	return DP_NEXT_EDGE((to & SW_TUN_ATTACHED) ? SW_L2_EDGE_SESSION : SW_L2_EDGE_ENCAP);
-}
-
 /* Replicate m to every other member port of its bridge domain and to the
  * domain's tunnels and attached groups it may enter (may_enter: head-end
  * replication to the peer sites unless it came out of a tunnel). The
@@ -133,7 +115,7 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 		nt = flood_more(ctx, bd, fl, tuns, nt);
 	fwd = pl_switch_forwarder_here(bd);
 	for (unsigned int t = nt; t-- > 0;)
-		if (!may_enter(from, tuns[t]) || (!(tuns[t] & SW_TUN_ATTACHED) && !fwd))
+		if (!pl_switch_may_enter(from, tuns[t]) || (!(tuns[t] & SW_TUN_ATTACHED) && !fwd))
 			tuns[t] = tuns[--nt];
 	mask = fl->ports & ~(1u << md->in_port);
 	while (mask) {
@@ -170,9 +152,9 @@ flood(struct dp_stage_ctx *ctx, struct rte_mbuf *m, struct dp_meta *md)
 		if (i + 1 == nt && n == 0) {
 			md->tunnel = tuns[i];
 			sw_meta(m)->from = from;
-			return tunnel_edge(tuns[i]);
+			return pl_switch_tunnel_edge(tuns[i]);
 		}
-		c = copy_to(ctx, m, tunnel_edge(tuns[i]));
+		c = copy_to(ctx, m, pl_switch_tunnel_edge(tuns[i]));
 		if (c != NULL) {
 			dp_meta(c)->tunnel = tuns[i];
 			sw_meta(c)->from = from;
@@ -327,7 +309,7 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		case SW_FDB_TUNNEL_LEARNED: {
 			uint32_t to = ((const struct sw_tun *)e[j]->params)->tunnel;
 
-			if (unlikely(!may_enter(md->tunnel, to))) {
+			if (unlikely(!pl_switch_may_enter(md->tunnel, to))) {
 				/* back into the endpoint it came from: a hairpin; between tunnels, split horizon */
 				*nx = DP_NEXT_DROP((to & SW_TUN_ATTACHED) ? SW_DROP(hairpin) : SW_DROP(split_horizon));
 				break;
@@ -338,7 +320,7 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			}
 			sw_meta(m)->from = md->tunnel;
 			md->tunnel = to;
-			*nx = tunnel_edge(to);
+			*nx = pl_switch_tunnel_edge(to);
 			break;
 		}
 		case SW_FDB_ROUTE_HELD:
@@ -362,8 +344,20 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 			*nx = DP_NEXT_DROP(SW_DROP(fdb_drop));
 		}
 	}
-	/* egress membership and tagging of the bridged ones */
-	k = 0;
+	if (unicast)
+		pl_switch_l2_members(ctx, pkts, n, unicast, next);
+	return cont;
+}
+
+void
+pl_switch_l2_members(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint64_t unicast, uint16_t *next)
+{
+	uint8_t keys[DP_LOOKUP_BURST][SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp[DP_LOOKUP_BURST];
+	const struct dp_entry *e[DP_LOOKUP_BURST];
+	uint16_t idx[DP_LOOKUP_BURST];
+	unsigned int k = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
 		if (!(unicast & (1ULL << i)))
 			continue;
@@ -371,8 +365,6 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		kp[k] = keys[k];
 		idx[k++] = i;
 	}
-	if (k == 0)
-		return cont;
 	dp_table_lookup(ctx->root, dp_ctx_count(ctx), pl_sw.bd_ports, kp, k, e);
 	for (unsigned int j = 0; j < k; j++) {
 		struct rte_mbuf *m = pkts[idx[j]];
@@ -390,5 +382,4 @@ pl_switch_l2_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 				       ((const struct sw_member *)e[j]->params)->vlan) < 0)
 			next[idx[j]] = DP_NEXT_DROP(SW_DROP(vlan_push));
 	}
-	return cont;
 }

@@ -30,10 +30,11 @@ extern unsigned int pl_sw_drop_base, pl_sw_event_base;
 #define SW_EVENT(name) (pl_sw_event_base + SW_EVENT_##name)
 
 /* switch.ingress's edges: l2 (CONTINUE) for attached interfaces, the
- * L3 stages straight for a routed port's packets, and switch.l3's own
- * open edges for those its fused path (sw_fast.c) routed there */
+ * L3 stages straight for a routed port's packets, and switch.l3's and
+ * switch.l2's own open edges for those its fused paths (sw_fast.c) routed
+ * or bridged there */
 enum { SW_IN_EDGE_L2, SW_IN_EDGE_L3, SW_IN_EDGE_L3V6, SW_IN_EDGE_L3_ENCAP, SW_IN_EDGE_L3_ROUTE,
-       SW_IN_EDGE_L3_ROUTE2 };
+       SW_IN_EDGE_L3_ROUTE2, SW_IN_EDGE_L2_ENCAP, SW_IN_EDGE_L2_SESSION };
 /* switch.l2's edges; ENCAP, SESSION and the l3 stages' are open (sw_api.h):
  * "tunnel", "session" (attached endpoints) and "route", which upper
  * features attach to */
