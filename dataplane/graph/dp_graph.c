@@ -134,29 +134,56 @@ flow_bucket(const struct dp_meta *md)
 	return dp_reta_bucket(md->flags & DP_MF_TUN ? rte_hash_crc_4byte(md->tun_key, md->hash) : md->hash);
 }
 
-/* Software RSS on a burst this worker read: each packet of another
- * worker's flow to that worker's ring (one producer and one consumer a
- * ring, so a flow keeps its order); the rest stay, in order. Returns how
- * many stay. */
+/* Software RSS on a burst this worker read, before the parse: each
+ * frame's bucket read from its headers where it can be (a tunnel's key,
+ * dp_parse_peek_key: the bucket its parse would give), so a frame another
+ * worker takes goes to it unparsed (DP_MF_RAW: handin_edge parses it) and
+ * this worker parses only its own; any other frame is parsed first and
+ * goes by its parsed flow. Each packet of another worker's flow to that
+ * worker's ring (one producer and one consumer a ring, so a flow keeps
+ * its order); the rest stay, in order, parsed; what the parse drops goes
+ * to the drop node. Returns how many stay. */
 static uint16_t
-rss_spread(struct dp_worker *w, struct dp_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n)
+rss_spread(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct dp_lcore_stats *st,
+	   struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *away[DP_BURST], *grp[DP_BURST];
+	struct rte_mbuf *away[DP_BURST], *grp[DP_BURST], *bad[DP_BURST];
 	uint8_t to[DP_BURST];
-	uint16_t k = 0, na = 0;
+	uint16_t k = 0, na = 0, nb = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		unsigned int b = flow_bucket(dp_meta(pkts[i])), t = dp_reta[b];
+		struct rte_mbuf *m = pkts[i];
+		struct dp_meta *md = dp_meta(m);
+		uint32_t pkt = rte_pktmbuf_pkt_len(m), key, h, rss = m->hash.rss;
+		unsigned int b, t, r;
+
+		if (dp_parse_peek_key(rte_pktmbuf_mtod(m, const uint8_t *), RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), pkt),
+				      pkt, (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? &rss : NULL, &key, &h) == 0) {
+			md->flags = DP_MF_RAW;
+			b = dp_reta_bucket(rte_hash_crc_4byte(key, h));
+		} else if ((r = dp_parse_mbuf(m)) == 0) {
+			b = flow_bucket(md);
+		} else {
+			md->drop = (uint16_t)r;
+			bad[nb++] = m;
+			continue;
+		}
+		t = dp_reta[b];
 
 		w->bucket_pkts[b]++;
 
-		if (t == w->idx) {
-			pkts[k++] = pkts[i];
-		} else {
-			away[na] = pkts[i];
+		if (t != w->idx) {
+			away[na] = m;
 			to[na++] = (uint8_t)t;
+		} else if (!(md->flags & DP_MF_RAW) || (r = dp_parse_mbuf(m)) == 0) {
+			pkts[k++] = m;
+		} else {
+			md->drop = (uint16_t)r;
+			bad[nb++] = m;
 		}
 	}
+	if (nb)
+		rte_node_enqueue(g, node, RX_EDGE_DROP, (void **)bad, nb);
 	while (na) {
 		uint16_t ng = 0, rest = 0, sent;
 		uint8_t t = to[0];
@@ -219,13 +246,22 @@ handin_prefetch(void **objs, uint16_t n)
 }
 
 /* Where a packet another worker handed over goes: back into the stage
- * that handed it off (DP_NEXT_HANDOFF), else (software RSS, parsed
- * already) the entry stage of its port's role. */
+ * that handed it off (DP_NEXT_HANDOFF), else (software RSS) the entry
+ * stage of its port's role, parsed here if it came unparsed (or to the
+ * drop node, as the reader's parse would have sent it). */
 static inline uint16_t
 handin_edge(void *obj)
 {
 	struct dp_meta *md = dp_meta(obj);
+	unsigned int r;
 
+	if (md->flags & DP_MF_RAW) {
+		if (unlikely((r = dp_parse_mbuf(obj)) != 0)) {
+			md->drop = (uint16_t)r;
+			return RX_EDGE_DROP;
+		}
+		return port_edge[md->in_port];
+	}
 	if (unlikely(md->flags & DP_MF_RESUME)) {
 		md->flags &= ~DP_MF_RESUME;
 		md->flags |= DP_MF_RESUMED;
@@ -311,12 +347,12 @@ rx_queue(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, struct
 		st->port[rq->port].rx_pkts += n;
 		st->port[rq->port].rx_bytes += bytes;
 		total += n;
-		if (unlikely(dp_parse_burst(&w->ctx, part, n, next) != n))
+		if (spread)   /* parsed there, where each packet goes */
+			kept += rss_spread(g, node, w, st, part, n);
+		else if (unlikely(dp_parse_burst(&w->ctx, part, n, next) != n))
 			kept += parse_drops(g, node, part, next, n);
 		else
 			kept += n;
-		if (spread)
-			kept = (uint16_t)(part - pkts) + rss_spread(w, st, part, (uint16_t)(pkts + kept - part));
 		if (n < want)   /* the queue is empty: the next walk reads on */
 			break;
 	}

@@ -176,6 +176,7 @@ static uint32_t udp_key[DP_PARSE_UDP_SLOTS];
 static struct {
 	dp_parse_udp_fn fn;
 	int off;
+	int key_off;         /* dp_parse_udp_key's (-1: none) */
 } udp_hook[DP_PARSE_UDP_SLOTS];
 
 static __rte_always_inline int
@@ -206,7 +207,19 @@ dp_parse_udp_register(uint16_t port, dp_parse_udp_fn fn, int field_off)
 		return -EEXIST;
 	udp_hook[s].fn = fn;
 	udp_hook[s].off = field_off;
+	udp_hook[s].key_off = -1;
 	udp_key[s] = (uint32_t)port + 1;
+	return 0;
+}
+
+int
+dp_parse_udp_key(uint16_t port, int key_off)
+{
+	unsigned int s = UDP_SLOT(port);
+
+	if (udp_key[s] != (uint32_t)port + 1 || key_off < 0 || key_off > 64)
+		return -EINVAL;
+	udp_hook[s].key_off = key_off;
 	return 0;
 }
 
@@ -611,6 +624,35 @@ fast_udp_hooked(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md
 	return 0;
 }
 
+int
+dp_parse_peek_key(const uint8_t *p, uint32_t seg, uint32_t pkt, const uint32_t *rss, uint32_t *key,
+		  uint32_t *hash)
+{
+	const uint8_t *ip = p + ETH_HLEN;
+	uint32_t ports, dport, end, koff;
+	int ko;
+
+	/* untagged IPv4 without options, not a fragment, UDP whole, to a
+	 * port whose key has a place; the key within the first segment */
+	if (seg < UDP_FAST_MIN || (dp_rd32(ip - 2) >> 8) != 0x080045 || (dp_rd16(ip + 6) & IPV4_MF_OFF) != 0 ||
+	    ip[9] != P_UDP)
+		return -1;
+	ports = dp_rd32(ip + IPV4_HLEN);
+	dport = ports & 0xffff;
+	end = ETH_HLEN + dp_rd16(ip + 2);
+	if (!udp_hooked(dport) || (ko = udp_hook[UDP_SLOT(dport)].key_off) < 0 || end > pkt ||
+	    (uint32_t)(ETH_HLEN + IPV4_HLEN) + dp_rd16(ip + IPV4_HLEN + 4) > end)
+		return -1;
+	koff = UDP_FAST_MIN + (uint32_t)ko;
+	if (koff + 4 > seg || koff + 4 > end)
+		return -1;
+	*key = dp_rd32(p + koff);
+	/* md->hash as the parse leaves it: the NIC's, else the outer flow's
+	 * with the key folded in (fast_udp_hooked) */
+	*hash = rss != NULL ? *rss : hash_u32(fast_hash4(ip, P_UDP, ports), *key);
+	return 0;
+}
+
 /* The same for IPv6 (parse_fast6() left it: a registered port). */
 static __rte_always_inline int
 parse_fast_udp6(const uint8_t *p, uint32_t seg, uint32_t pkt, struct dp_meta *md, uint8_t *mb, int want_hash,
@@ -710,6 +752,21 @@ unsigned int
 dp_parse_pkt_m(const uint8_t *data, uint32_t len, struct dp_meta *md, struct rte_mbuf *m)
 {
 	return parse(data, len, len, md, (uint8_t *)m, 1);
+}
+
+unsigned int
+dp_parse_mbuf(struct rte_mbuf *m)
+{
+	struct dp_meta *md = dp_meta(m);
+	uint32_t pkt = rte_pktmbuf_pkt_len(m);
+	/* a broken pkt_len must not let us read past the segment */
+	uint32_t seg = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), pkt);
+	int rss = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) != 0;
+	unsigned int r = parse(rte_pktmbuf_mtod(m, const uint8_t *), seg, pkt, md, (uint8_t *)m, !rss);
+
+	if (rss)
+		md->hash = m->hash.rss;
+	return r;
 }
 
 #ifdef DP_PARSE_TEST_HOOKS

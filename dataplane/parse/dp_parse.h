@@ -45,8 +45,26 @@ typedef unsigned int (*dp_parse_udp_fn)(const uint8_t *p, uint32_t t, uint32_t u
  * dp_meta_field_claim() or its rte_mbuf dynamic field).
  * 0, -EEXIST when another parser has the port or one alike, -EINVAL. */
 int dp_parse_udp_register(uint16_t port, dp_parse_udp_fn fn, int field_off);
+/* The 32 bits at key_off in port's payload are the key its parser gives
+ * a datagram it takes (dp_meta.tun_key: GTP-U's TEID at 4), so software
+ * RSS can spread its datagrams before any parse (dp_parse_peek_key). A
+ * registered port's (init); 0 or -EINVAL. */
+int dp_parse_udp_key(uint16_t port, int key_off);
+/* What software RSS spreads the frame at p (seg bytes of its pkt in the
+ * first segment; rss: the NIC's hash, NULL for none) on, read from its
+ * headers without a parse: where it is untagged IPv4 without options, a
+ * whole UDP datagram to a port with a key place (dp_parse_udp_key), the
+ * key and the flow hash the parse would leave in dp_meta when its parser
+ * takes it (0); -1 for any other frame (parse it first). */
+int dp_parse_peek_key(const uint8_t *p, uint32_t seg, uint32_t pkt, const uint32_t *rss, uint32_t *key,
+		      uint32_t *hash);
 /* Its feature's fini: the port is plain UDP again. */
 void dp_parse_udp_unregister(uint16_t port);
+
+/* One received packet m parsed as dp_parse_burst parses each (its
+ * dp_meta's in_port kept; the NIC's RSS hash, if it gave one, as the flow
+ * hash): 0 or the drop reason. */
+unsigned int dp_parse_mbuf(struct rte_mbuf *m);
 
 /* Stage form: parses pkts[i] (first segment), sets md->in_port from
  * m->port mapped by the caller beforehand, next[i] = DP_NEXT_CONTINUE or a

@@ -46,6 +46,9 @@
 #define DP_MF_RESUMED   (1u << 18) /* taken again by that stage on the worker it was handed to: the
 				    * stage hands it off no more (its tables may have changed in
 				    * between) and clears this when done with it */
+#define DP_MF_RAW       (1u << 19) /* not parsed yet (every other field but in_port stale): software
+				    * RSS handed it over before the parse, the worker that takes it
+				    * parses it (dp_parse_mbuf) before any stage sees it */
 
 #define DP_META_VLAN_MAX 2
 

@@ -1296,24 +1296,39 @@ def test_churn_under_traffic_nothing_lost_or_broken():
 def test_soft_rss_keeps_each_session_on_one_worker():
     """Two workers; every G-PDU of 32 sessions from one gNB arrives on the
     queue worker 0 reads (one outer 5-tuple: NIC RSS would too). With the
-    port's soft_rss, worker 0 hands each to the worker its tunnel hashes to:
-    worker i transmits on TX queue i, so each session's packets all leave by
-    one queue, in order, and both workers carry sessions."""
+    port's soft_rss, worker 0 hands each to the worker its tunnel hashes to
+    (read from the headers, before any parse: the worker that takes it
+    parses it): worker i transmits on TX queue i, so each session's packets
+    all leave by one queue, in order, and both workers carry sessions.
+    Broken datagrams among them are dropped by their reason whichever
+    worker parses them: a UDP length below 8 (spread unparsed, on its
+    TEID), an IPv4 total length past the frame (parsed by the reader)."""
     n_sess, n_pkts = 32, 8
     ues = ["10.45.1.%d" % (i + 1) for i in range(n_sess)]
     pkts = [(i, k, ue_pkt(DN_HOST, b"s%d p%d" % (i, k), src=ues[i])) for k in range(n_pkts) for i in range(n_sess)]
+    bad = []
+    for i in range(n_sess):
+        f = bytearray(bytes(gtpu(ue_pkt(DN_HOST, b"bad", src=ues[i]), 0x300 + i)))
+        f[38:40] = (4).to_bytes(2, "big")           # UDP length 4
+        bad.append(bytes(f))
+    f = bytearray(bytes(gtpu(ue_pkt(DN_HOST, b"bad", src=ues[0]), 0x300)))
+    f[16:18] = (len(f) - 14 + 40).to_bytes(2, "big")  # IPv4 total length past the frame
+    bad.append(bytes(f))
     ports = dict(PORTS, n3={"role": "n3", "soft_rss": True})
-    with Sxdp({"n3": T.Queues([[gtpu(p, 0x300 + i) for i, _, p in pkts]]), "n6": [], "n9": []},
+    with Sxdp({"n3": T.Queues([[gtpu(p, 0x300 + i) for i, _, p in pkts] + bad]), "n6": [], "n9": []},
               pipeline=PIPELINE, port_opts=ports, workers=2, mem_mb=1024) as dp:
         dp.table_write(setup() + [U("sessions_uplink", {"iface": 1, "teid": 0x300 + i}, "fwd_n6",
                                     session(sid=10 + i, ue=ues[i])) for i in range(n_sess)])
         st = dp.run_traffic()
-        expect_drops(st, {})
+        expect_drops(st, {"parse.udp_len": n_sess, "parse.ipv4_len": 1})
         workers = [lc for lc in st["lcores"] if lc["role"] == "worker"]
         expect(workers[0]["handoff_packets"] > 0 and workers[0]["handoff_packets"] == workers[1]["handin_packets"]
                and workers[1]["handoff_packets"] == 0 and workers[1]["rx_packets"] == 0,
                "worker 0 read everything and handed some to worker 1: %s"
                % [(lc["rx_packets"], lc["handoff_packets"], lc["handin_packets"]) for lc in workers])
+        expect(workers[0]["drop_packets"] > 0 and workers[1]["drop_packets"] > 0,
+               "each worker parsed (and dropped) broken datagrams of its own: %s"
+               % [lc["drop_packets"] for lc in workers])
         dp.stop()
         dp.expect_outputs({"n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed(p) for _, _, p in pkts]}, unordered=True)
         seen = {}

@@ -119,7 +119,10 @@ up_gtpu_init(void)
 {
 	int rc = dp_meta_field_claim(UP_GTPU_OFF, sizeof(struct up_gtpu));
 
-	return rc < 0 ? rc : dp_parse_udp_register(GTPU_UDP_PORT, up_gtpu_parse, (int)UP_GTPU_OFF);
+	if (rc < 0 || (rc = dp_parse_udp_register(GTPU_UDP_PORT, up_gtpu_parse, (int)UP_GTPU_OFF)) < 0)
+		return rc;
+	/* the TEID: one gNB's sessions spread over the workers before the parse */
+	return dp_parse_udp_key(GTPU_UDP_PORT, 4);
 }
 
 void
