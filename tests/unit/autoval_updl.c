@@ -7,10 +7,10 @@
  * kind (a flow's source port and the inner DSCP copied; a fixed port and
  * DSCP; a next hop in a VLAN, which has no template; one unresolved; one
  * over IPv6; a tunnel MTU that refuses the larger packets), the QFI
- * copied or set. The general path runs as a shadow walk, so both see the
- * same meter buckets. Implementation 2 is the fast path with a planted bug
- * (up_encap_tpl_planted: the template's outer TOS kept), which the check
- * must catch. */
+ * copied or set, no meter (upf.in+ul's stage has the QERs). The general
+ * path runs as a shadow walk. Implementation 2 is the fast path with a
+ * planted bug (up_encap_tpl_planted: the template's outer TOS kept),
+ * which the check must catch. */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,8 +47,6 @@ static struct av_tally tally = { .stage = "upf.n6+dl", .need = 1u << AV_OUT | 1u
 
 /* The tables as sxcd writes them: one table.write of these updates. */
 static const char *const updates[] = {
-	AV_METER_PASS_ALL(14),
-	"{\"type\":\"insert\",\"table\":\"upf_slices\",\"match\":{\"slice\":1},\"action\":\"slice\",\"params\":{\"meter\":14}}",
 	/* the inner DSCP copied (64), the source port the flow's (0) */
 	PEER(1, "gtpu", "{\"src\":\"192.0.2.1\",\"dst\":\"192.0.2.10\",\"gw\":\"192.0.2.10\",\"vrf\":100,"
 		"\"sport\":0,\"mtu\":0,\"dscp\":64}"),

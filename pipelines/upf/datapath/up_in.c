@@ -27,6 +27,7 @@
 #include <rte_udp.h>
 
 #include "up_state.h"
+#include "qos_api.h"
 #include "up_in.h"
 #include "up_own.h"
 #include "up_urr.h"
@@ -551,7 +552,7 @@ sessions(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, 
 {
 	uint16_t sidx[DP_LOOKUP_BURST], nx[DP_LOOKUP_BURST], qfi[DP_LOOKUP_BURST];
 	struct rte_mbuf *in[DP_LOOKUP_BURST];
-	uint32_t end = 0;
+	uint32_t end = 0, ambr[DP_LOOKUP_BURST];
 	unsigned int ks = 0, nu = 0;
 
 	for (unsigned int j = 0; j < k; j++) {
@@ -577,6 +578,12 @@ sessions(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, 
 	}
 	if (ks == 0)
 		return 0;
+	/* the sessions' AMBR meters on their way now, from the entries just
+	 * read: the parse, the checks and the apps' lookups hide the misses
+	 * before upf.ul meters them */
+	for (unsigned int j = 0; j < ks; j++)
+		ambr[j] = ((const struct up_session *)se[j]->params)->ambr;
+	pl_qos_meter_prefetch(ctx->worker, ambr, ks);
 	/* the inner packets parsed as any frame: a malformed one is a parse
 	 * drop like any other */
 	dp_parse_burst(ctx, in, (uint16_t)ks, nx);

@@ -16,7 +16,8 @@ int up_term_init(unsigned int workers);
 void up_term_fini(void);
 
 /* The AMBR meters of pkts[idx[j]]'s sessions warmed for up_qer (called
- * before the terminations' lookups, which hide the misses). */
+ * before the terminations' lookups, which hide the misses): upf.dl's, for
+ * upf.n6's sessions (upf.in asks for its sessions' as it finds them). */
 void up_ambr_prefetch(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, unsigned int k);
 
 /* te[j]: the termination pkts[idx[j]] takes: its session entry's own,

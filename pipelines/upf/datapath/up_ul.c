@@ -112,7 +112,7 @@ ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned
 		}
 		idx[k1++] = idx[j];
 	}
-	up_ambr_prefetch(ctx, pkts, idx, k1);
+	/* the AMBRs' lines are on their way (upf.in asked for them) */
 	up_terminations(ctx, true, pkts, idx, k1, e);
 	k = 0;
 	for (unsigned int j = 0; j < k1; j++) {
@@ -396,7 +396,7 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 		ul_eth(ctx, pkts, eth, ke, next, edge0);
 	if (k == 0)
 		return;
-	up_ambr_prefetch(ctx, pkts, idx, k);
+	/* the AMBRs' lines are on their way (upf.in asked for them) */
 	up_terminations(ctx, true, pkts, idx, k, e);
 	k1 = 0;
 	for (unsigned int j = 0; j < k; j++) {
