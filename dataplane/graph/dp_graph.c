@@ -154,11 +154,12 @@ rss_spread(struct rte_graph *g, struct rte_node *node, struct dp_worker *w, stru
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
-		uint32_t pkt = rte_pktmbuf_pkt_len(m), key, h, rss = m->hash.rss;
+		uint32_t pkt = rte_pktmbuf_pkt_len(m), seg = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), pkt);
+		uint32_t key, h, rss = m->hash.rss;
 		unsigned int b, t, r;
 
-		if (dp_parse_peek_key(rte_pktmbuf_mtod(m, const uint8_t *), RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), pkt),
-				      pkt, (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? &rss : NULL, &key, &h) == 0) {
+		if (dp_parse_peek_key(rte_pktmbuf_mtod(m, const uint8_t *), seg, pkt,
+				      (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? &rss : NULL, &key, &h) == 0) {
 			md->flags = DP_MF_RAW;
 			b = dp_reta_bucket(rte_hash_crc_4byte(key, h));
 		} else if ((r = dp_parse_mbuf(m)) == 0) {
