@@ -15,6 +15,7 @@
 
 #include <rte_mbuf.h>
 
+#include "dp_fastcheck.h"
 #include "dp_feature.h"
 #include "dp_table.h"
 
@@ -130,6 +131,14 @@ void av_tally_burst(struct av_tally *t, unsigned int impl, bool fast, uint16_t n
 /* Prints the tally: 0, or -1 (said why: nothing checked, or counts
  * differed). */
 int av_tally_report(const struct av_tally *t, const struct av_counts *c);
+
+/* A stage's run (struct av_stage.run) for a fast path: implementation
+ * impl 0 the general path, any other fast (the general path where it
+ * declines, as the stage's dp_fast_run does), on one burst context (the
+ * general path a shadow walk where shadow says), the tables of c (NULL:
+ * none) counted alike, the burst tallied in t. */
+uint16_t av_run_fast(unsigned int impl, bool shadow, struct av_counts *c, struct av_tally *t, dp_fast_fn fast,
+		     dp_stage_fn general, struct rte_mbuf **pkts, uint16_t n, uint16_t *next);
 
 /* What rx leaves before a stage: in_port (m->port), the device's IP
  * checksum verdict (some devices give one: by the length, bad, good, none

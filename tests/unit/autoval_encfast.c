@@ -213,19 +213,8 @@ prepare(struct rte_mbuf *m)
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	struct dp_stage_ctx *ctx;
-	bool fast;
-
 	RTE_SET_USED(unused);
-	av_counts_before(&cnt);
-	ctx = av_ctx_begin(impl_cur, false);
-	fast = impl_cur != 0 && pl_overlay_encap_fast(ctx, pkts, n, next);
-	if (!fast)
-		pl_overlay_encap_general(ctx, pkts, n, next);
-	av_ctx_end(ctx);
-	av_counts_after(&cnt, impl_cur, n);
-	av_tally_burst(&tally, impl_cur, fast, n, next);
-	return 0;
+	return av_run_fast(impl_cur, false, &cnt, &tally, pl_overlay_encap_fast, pl_overlay_encap_general, pkts, n, next);
 }
 
 /* ------------------------------------------------------------ inputs */

@@ -131,6 +131,18 @@ prepare(struct rte_mbuf *m)
 	return true;
 }
 
+/* upf.n6, then upf.dl's general path or its fast one on what n6 sends on
+ * (upf.dl's edge to switch.l3v6 as edge 1) */
+static const uint8_t dl_edges[] = { [UP_DL_EDGE_L3V6] = 1 };
+
+static uint16_t
+n6_dl_general(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	dp_stage_then(ctx, pkts, n, next, pl_upf_n6_burst, UP_N6_EDGE_DL, pl_upf_dl_general, dl_edges,
+		      RTE_DIM(dl_edges));
+	return 0;
+}
+
 static uint16_t
 dl_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
@@ -138,19 +150,18 @@ dl_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *
 	return 0;
 }
 
+static bool
+n6_dl_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	dp_stage_then(ctx, pkts, n, next, pl_upf_n6_burst, UP_N6_EDGE_DL, dl_fast, dl_edges, RTE_DIM(dl_edges));
+	return true;
+}
+
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	static const uint8_t dl_edges[] = { [UP_DL_EDGE_L3V6] = 1 };
-	struct dp_stage_ctx *ctx;
-
 	RTE_SET_USED(unused);
-	ctx = av_ctx_begin(impl_cur, true);
-	dp_stage_then(ctx, pkts, n, next, pl_upf_n6_burst, UP_N6_EDGE_DL,
-		      impl_cur == 0 ? pl_upf_dl_general : dl_fast, dl_edges, RTE_DIM(dl_edges));
-	av_ctx_end(ctx);
-	av_tally_burst(&tally, impl_cur, impl_cur != 0, n, next);
-	return 0;
+	return av_run_fast(impl_cur, true, NULL, &tally, n6_dl_fast, n6_dl_general, pkts, n, next);
 }
 
 /* ------------------------------------------------------------ inputs */

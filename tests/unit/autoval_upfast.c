@@ -166,19 +166,8 @@ force(unsigned int impl)
 static uint16_t
 run(struct dp_stage_ctx *unused, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
-	struct dp_stage_ctx *ctx;
-	bool fast;
-
 	RTE_SET_USED(unused);
-	/* the general path runs as a shadow walk, so that both see the same
-	 * meter buckets and answer tokens */
-	ctx = av_ctx_begin(impl_cur, true);
-	fast = impl_cur != 0 && pl_upf_in_fused(ctx, pkts, n, next);
-	if (!fast)
-		pl_upf_in_ul_general(ctx, pkts, n, next);
-	av_ctx_end(ctx);
-	av_tally_burst(&tally, impl_cur, fast, n, next);
-	return 0;
+	return av_run_fast(impl_cur, true, NULL, &tally, pl_upf_in_fused, pl_upf_in_ul_general, pkts, n, next);
 }
 
 /* ------------------------------------------------------------ inputs */

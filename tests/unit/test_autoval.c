@@ -426,6 +426,26 @@ av_ctx_end(struct dp_stage_ctx *ctx)
 	ctx->n_extra = 0;
 }
 
+uint16_t
+av_run_fast(unsigned int impl, bool shadow, struct av_counts *c, struct av_tally *t, dp_fast_fn fast,
+	    dp_stage_fn general, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
+{
+	struct dp_stage_ctx *ctx;
+	bool took;
+
+	if (c != NULL)
+		av_counts_before(c);
+	ctx = av_ctx_begin(impl, shadow);
+	took = impl != 0 && fast(ctx, pkts, n, next);
+	if (!took)
+		general(ctx, pkts, n, next);
+	av_ctx_end(ctx);
+	if (c != NULL)
+		av_counts_after(c, impl, n);
+	av_tally_burst(t, impl, took, n, next);
+	return 0;
+}
+
 void
 av_tally_burst(struct av_tally *t, unsigned int impl, bool fast, uint16_t n, const uint16_t *next)
 {
