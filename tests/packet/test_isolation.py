@@ -40,6 +40,11 @@ except ImportError:
     sys.exit(77)
 
 R = T.Runner()
+
+# every test here with the fast paths (switch.bridged, switch.routed)
+# checked against the general path (dp_fastcheck.h): a difference in any
+# burst aborts sxdp
+os.environ.setdefault("SXDP_FAST_CHECK", "1")
 U = Sxdp.update
 
 SLICES = (1, 2, 3)

@@ -38,6 +38,11 @@ from topo_switch import (BCAST, H1, H2, H2B, H3, ROUTER1, ROUTER2, SLICE, U, bd_
 
 R = T.Runner()
 
+# every test here with the fast paths (switch.bridged, switch.routed)
+# checked against the general path (dp_fastcheck.h): a difference in any
+# burst aborts sxdp
+os.environ.setdefault("SXDP_FAST_CHECK", "1")
+
 MAC_A = "02:00:00:00:00:0a"
 MAC_B = "02:00:00:00:00:0b"
 MAC_C = "02:00:00:00:00:0c"
@@ -143,6 +148,37 @@ def test_no_hairpin_not_member_fdb_drop():
         expect_events(st, {"switch.learn": 1})
         dp.stop()
         dp.expect_outputs({"p0": [p1_in[4]]})
+
+
+@R.test
+def test_bridged_fused_path_checked():
+    """Unicast between known stations from an attached interface takes the
+    fused path (switch.ingress and switch.l2 in one pass, sw_fast.c
+    switch.bridged), whatever l2 then makes of each frame: out untagged,
+    out with a VLAN pushed, refused by a port not in the domain. This file
+    runs with SXDP_FAST_CHECK, so every such burst also went through the
+    general path on copies and any difference would have aborted sxdp.
+    switch.l2 sees none of them; the source's hits count as learning's
+    lookup counts them (ageing watches them)."""
+    l3 = [ip_udp(sport=7100 + i, payload=b"fused %d" % i) for i in range(4)]
+    p0_in = [frame(MAC_A, MAC_B, l3[0]), frame(MAC_A, MAC_C, l3[1]), frame(MAC_A, MAC_D, l3[2]),
+             frame(MAC_A, MAC_B, l3[3])]
+    with new_switch({"p0": p0_in, "p1": [], "p2": [], "p3": []}) as dp:
+        dp.table_write(bd_updates(dp, 10, [("p0", 0), ("p1", 0), ("p2", 200)]) + bd_updates(dp, 20, [("p3", 0)]) + [
+            U("fdb", {"bd": 10, "mac": MAC_A}, "forward", {"port": "p0"}),
+            U("fdb", {"bd": 10, "mac": MAC_B}, "forward", {"port": "p1"}),
+            U("fdb", {"bd": 10, "mac": MAC_C}, "learned", {"port": "p2"}),
+            U("fdb", {"bd": 10, "mac": MAC_D}, "forward", {"port": "p3"})])
+        st = dp.run_traffic()
+        expect_drops(st, {"switch.not_member": 1})
+        g = {n["node"]: n for n in dp.rpc("graph.stats")["nodes"]}
+        expect_eq((g["switch.ingress"]["packets"], g["switch.l2"]["packets"]), (len(p0_in), 0),
+                  "the fused path: switch.ingress did switch.l2's work")
+        hits = {e["match"]["mac"].lower(): e["hits"] for e in dp.table_read("fdb")[0]}
+        expect_eq(hits.get(MAC_A), len(p0_in), "the source's hits")
+        expect(dp.proc.poll() is None, "sxdp still runs: the fused and the general path agreed")
+        dp.stop()
+        dp.expect_outputs({"p1": [p0_in[0], p0_in[3]], "p2": [frame(MAC_A, MAC_C, l3[1], 200)], "p3": []})
 
 
 @R.test
