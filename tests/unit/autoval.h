@@ -132,6 +132,10 @@ void av_tally_burst(struct av_tally *t, unsigned int impl, bool fast, uint16_t n
  * differed). */
 int av_tally_report(const struct av_tally *t, const struct av_counts *c);
 
+/* An insert of action (params: plen bytes of it) into table, its key
+ * the caller's to fill. */
+struct dp_update av_update(int table, uint16_t action, const void *params, size_t plen);
+
 /* A stage's run (struct av_stage.run) for a fast path: implementation
  * impl 0 the general path, any other fast (the general path where it
  * declines, as the stage's dp_fast_run does), on one burst context (the

@@ -48,24 +48,10 @@ static const struct rte_ether_addr macs[] = {
 /* ------------------------------------------------------------ set-up */
 
 static struct dp_update
-upd(int table, uint16_t action, const void *params, size_t plen)
-{
-	struct dp_update u;
-
-	memset(&u, 0, sizeof(u));
-	u.type = DP_UPD_INSERT;
-	u.table = (uint16_t)table;
-	u.action = action;
-	if (plen)
-		memcpy(u.params, params, plen);
-	return u;
-}
-
-static struct dp_update
 iface(uint16_t port, uint16_t vid, uint16_t action, uint16_t bd, uint32_t meter)
 {
 	const struct sw_attach a = { .slice = 1, .bd = bd, .meter = meter };
-	struct dp_update u = upd(pl_sw.interfaces, action, &a, sizeof(a));
+	struct dp_update u = av_update(pl_sw.interfaces, action, &a, sizeof(a));
 
 	sw_key_store(u.key, (uint64_t)rte_cpu_to_be_16(port) | (uint64_t)rte_cpu_to_be_16(vid) << 16);
 	return u;
@@ -79,13 +65,13 @@ fdb(unsigned int mac, uint16_t action, uint32_t arg)
 	if (action == SW_FDB_TUNNEL) {
 		const struct sw_tun t = { .tunnel = arg };
 
-		u = upd(pl_sw.fdb, action, &t, sizeof(t));
+		u = av_update(pl_sw.fdb, action, &t, sizeof(t));
 	} else if (action == SW_FDB_ROUTE) {
-		u = upd(pl_sw.fdb, action, NULL, 0);
+		u = av_update(pl_sw.fdb, action, NULL, 0);
 	} else {
 		const struct sw_fwd f = { .port = (uint16_t)arg };
 
-		u = upd(pl_sw.fdb, action, &f, sizeof(f));
+		u = av_update(pl_sw.fdb, action, &f, sizeof(f));
 	}
 	pl_switch_key_fdb(u.key, 5, &macs[mac]);
 	return u;
@@ -95,7 +81,7 @@ static struct dp_update
 member(uint16_t port, uint16_t vlan)
 {
 	const struct sw_member mb = { .vlan = vlan };
-	struct dp_update u = upd(pl_sw.bd_ports, 0, &mb, sizeof(mb));
+	struct dp_update u = av_update(pl_sw.bd_ports, 0, &mb, sizeof(mb));
 
 	pl_switch_key_bd_port(u.key, 5, port);
 	return u;

@@ -49,24 +49,10 @@ static struct av_tally tally = { .stage = "switch.routed", .need = 0 };
 /* ------------------------------------------------------------ set-up */
 
 static struct dp_update
-upd(int table, uint16_t action, const void *params, size_t plen)
-{
-	struct dp_update u;
-
-	memset(&u, 0, sizeof(u));
-	u.type = DP_UPD_INSERT;
-	u.table = (uint16_t)table;
-	u.action = action;
-	if (plen)
-		memcpy(u.params, params, plen);
-	return u;
-}
-
-static struct dp_update
 iface(uint16_t port, uint16_t vid, uint16_t action, uint16_t slice, uint16_t bd, uint32_t meter)
 {
 	const struct sw_attach a = { .slice = slice, .bd = bd, .meter = meter };
-	struct dp_update u = upd(pl_sw.interfaces, action, &a, action == SW_IF_DROP ? 0 : sizeof(a));
+	struct dp_update u = av_update(pl_sw.interfaces, action, &a, action == SW_IF_DROP ? 0 : sizeof(a));
 
 	sw_key_store(u.key, (uint64_t)rte_cpu_to_be_16(port) | (uint64_t)rte_cpu_to_be_16(vid) << 16);
 	return u;
@@ -75,7 +61,7 @@ iface(uint16_t port, uint16_t vid, uint16_t action, uint16_t slice, uint16_t bd,
 static struct dp_update
 route(uint16_t vrf, const char *dst, uint8_t plen, uint16_t action, const void *params, size_t len)
 {
-	struct dp_update u = upd(pl_sw.routes, action, params, len);
+	struct dp_update u = av_update(pl_sw.routes, action, params, len);
 
 	pl_switch_key_vrf_ip(u.key, vrf, av_ip4(dst));
 	u.plen = plen;
@@ -86,7 +72,7 @@ static struct dp_update
 neigh(uint16_t vrf, const char *ip, uint16_t port, uint16_t vlan, uint8_t dlast)
 {
 	struct sw_rewrite rw = { .port = port, .vlan = vlan, .dmac = { 0x02, 0, 0, 0, 0x0a, dlast } };
-	struct dp_update u = upd(pl_sw.neigh, SW_NB_REWRITE, &rw, sizeof(rw));
+	struct dp_update u = av_update(pl_sw.neigh, SW_NB_REWRITE, &rw, sizeof(rw));
 
 	memcpy(rw.smac, &dp_ports[port].mac, 6);
 	memcpy(u.params, &rw, sizeof(rw));
@@ -177,7 +163,7 @@ setup(void)
 	 * 4094) by 12, which drops everything */
 	/* the routed port's addresses (ARP for them, connected) */
 	memcpy(svi.mac, &rmac, 6);
-	u[n] = upd(pl_sw.svi, 0, &svi, sizeof(svi));
+	u[n] = av_update(pl_sw.svi, 0, &svi, sizeof(svi));
 	pl_switch_key_bd(u[n].key, 100);
 	*(rte_be16_t *)u[n].key = rte_cpu_to_be_16(1);
 	*(rte_be16_t *)(u[n++].key + 2) = rte_cpu_to_be_16(100);

@@ -426,6 +426,20 @@ av_ctx_end(struct dp_stage_ctx *ctx)
 	ctx->n_extra = 0;
 }
 
+struct dp_update
+av_update(int table, uint16_t action, const void *params, size_t plen)
+{
+	struct dp_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.type = DP_UPD_INSERT;
+	u.table = (uint16_t)table;
+	u.action = action;
+	if (plen)
+		memcpy(u.params, params, plen);
+	return u;
+}
+
 uint16_t
 av_run_fast(unsigned int impl, bool shadow, struct av_counts *c, struct av_tally *t, dp_fast_fn fast,
 	    dp_stage_fn general, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)

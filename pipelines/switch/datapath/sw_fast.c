@@ -28,14 +28,26 @@
 
 bool pl_switch_fast_planted, pl_switch_fast_bridged_planted;
 
+/* The interfaces entry of the burst's (port, VLAN), not counted here: a
+ * burst the general path takes counts it there. */
+static inline const struct dp_entry *
+burst_iface(const struct dp_stage_ctx *ctx, uint16_t in_port, uint16_t vid)
+{
+	uint8_t key[SW_KEY_BYTES] __rte_aligned(16);
+	const uint8_t *kp = key;
+	const struct dp_entry *e;
+
+	sw_key_store(key, (uint64_t)rte_cpu_to_be_16(in_port) | (uint64_t)rte_cpu_to_be_16(vid) << 16);
+	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, &kp, 1, &e);
+	return e;
+}
+
 bool
 pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t *next)
 {
 	const struct dp_meta *md0 = dp_meta(pkts[0]);
 	const uint32_t in_port = md0->in_port;
 	const uint16_t vid = (md0->flags & DP_MF_VLAN) ? (md0->vlan[0] & 0x0fff) : 0;
-	uint8_t key[SW_KEY_BYTES] __rte_aligned(16);
-	const uint8_t *kp = key;
 	uint32_t dst[DP_LOOKUP_BURST];
 	struct rte_ipv4_hdr *iph[DP_LOOKUP_BURST];
 	uint16_t tlen[DP_LOOKUP_BURST], idx[DP_LOOKUP_BURST], chk[DP_LOOKUP_BURST];
@@ -48,11 +60,7 @@ pl_switch_fast_routed(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 
 	if (unlikely(in_port >= DP_PORTS_MAX))
 		return false;
-	/* the burst's interface, not counted here: a burst the general path
-	 * takes counts it there */
-	sw_key_store(key, (uint64_t)rte_cpu_to_be_16((uint16_t)in_port) |
-			  (uint64_t)rte_cpu_to_be_16(vid) << 16);
-	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, &kp, 1, &e);
+	e = burst_iface(ctx, (uint16_t)in_port, vid);
 	a = (const struct sw_attach *)e->params;
 	if (e->action != SW_IF_ROUTED)
 		return false;
@@ -167,9 +175,7 @@ pl_switch_fast_bridged(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_
 
 	if (unlikely(in_port >= DP_PORTS_MAX) || pl_qos_classes_any())
 		return false;
-	sw_key_store(keys[0], (uint64_t)rte_cpu_to_be_16((uint16_t)in_port) | (uint64_t)rte_cpu_to_be_16(vid) << 16);
-	kp[0] = keys[0];
-	dp_table_lookup(ctx->root, DP_WORKER_NONE, pl_sw.interfaces, kp, 1, &e);
+	e = burst_iface(ctx, (uint16_t)in_port, vid);
 	a = (const struct sw_attach *)e->params;
 	if (e->action != SW_IF_ATTACH || a->meter != 0)
 		return false;
