@@ -1,7 +1,7 @@
 /* A worker's memo of one table's lookups (dp_memo.h). A slot is a cache
  * line (two for keys over 39 bytes): stamp, entry, this burst's uses, the
- * care mask's sequence, the whole masked key. A burst masks and hashes its
- * keys and starts every slot's load, answers
+ * care's sequence, the whole key as the rules see it (dp_tcare_key). A
+ * burst makes and hashes its keys and starts every slot's load, answers
  * what the slots know, counts those as the lookups they stand for, then
  * looks the rest up in one call and remembers them. Counting before the
  * fill matters: a miss may take the slot a hit of the same burst used.
@@ -20,6 +20,7 @@
 #include <rte_prefetch.h>
 
 #include "dp_memo.h"
+#include "dp_tcare.h"
 
 #define WINDOW 16
 #define BACKOFF_MIN 64u
@@ -112,23 +113,6 @@ key_hash(const uint8_t *k, unsigned int len)
 	return h ^ h >> 16;
 }
 
-/* k masked with care into p (len bytes): the key as the table's rules see it. */
-static inline void
-key_mask(uint8_t *p, const uint8_t *k, const uint8_t *care, unsigned int len)
-{
-	uint64_t x, c;
-	unsigned int i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&x, k + i, 8);
-		memcpy(&c, care + i, 8);
-		x &= c;
-		memcpy(p + i, &x, 8);
-	}
-	for (; i < len; i++)
-		p[i] = k[i] & care[i];
-}
-
 static inline bool
 key_eq(const uint8_t *a, const uint8_t *b, unsigned int len)
 {
@@ -175,7 +159,8 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 	struct memo_worker *w;
 	struct slot *s[DP_LOOKUP_BURST], *used[DP_LOOKUP_BURST];
 	const struct dp_entry *he[DP_LOOKUP_BURST], *me[DP_LOOKUP_BURST];
-	const uint8_t *mk[DP_LOOKUP_BURST], *pk[DP_LOOKUP_BURST], *care;
+	const uint8_t *mk[DP_LOOKUP_BURST], *pk[DP_LOOKUP_BURST];
+	const struct dp_tcare *care;
 	uint8_t masked[DP_LOOKUP_BURST][DP_KEY_MAX] __rte_aligned(16);
 	uint32_t hc[DP_LOOKUP_BURST], seq = 0;
 	uint8_t mi[DP_LOOKUP_BURST];
@@ -197,16 +182,21 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 	if (unlikely(stamp == 0) || dp_table_entries(m->table) == 0)
 		return dp_table_lookup(root, worker, m->table, keys, n, out);
 	len = m->key_len;
-	/* the slots are keyed by what the rules look at: a site's many
-	 * flows of few classes share few slots */
+	/* the slots are keyed by what the rules look at (the care mask,
+	 * a range's value by the boundaries it lies between): a site's
+	 * many flows of few classes share few slots */
 	care = dp_table_care(root, m->table, &seq);
 	for (unsigned int i = 0; i < n; i++) {
 		if (care != NULL) {
-			key_mask(masked[i], keys[i], care, len);
+			dp_tcare_key(care, masked[i], keys[i], len);
 			pk[i] = masked[i];
 		} else {
 			pk[i] = keys[i];
 		}
+	}
+	/* hashed in a pass of their own: a key's range, written narrow
+	 * into it, is no longer a store its wide reads wait on */
+	for (unsigned int i = 0; i < n; i++) {
 		s[i] = (struct slot *)(w->slots + (size_t)(key_hash(pk[i], len) & m->mask) * m->slot_size);
 		rte_prefetch0(s[i]);
 	}

@@ -17,6 +17,7 @@
 #include "dp_em.h"
 #include "dp_lpm4.h"
 #include "dp_lpm6.h"
+#include "dp_tcare.h"
 #include "dp_ttypes.h"
 
 #define CTL_KEY_LEN(key_len) (2 * (key_len) + 5)	/* key, mask, plen, priority */
@@ -77,10 +78,10 @@ struct lpm_backend {
 
 struct acl_backend {
 	struct rte_acl_ctx *ctx; /* NULL until the first rule */
-	/* The key bits some rule of ctx looks at (dp_table_care): written
-	 * on the control side, read by memos as a seqlock's data. */
+	/* What the rules of ctx look at (dp_table_care): written on the
+	 * control side, read by memos as a seqlock's data. */
 	rte_seqlock_t care_lock;
-	uint8_t care[DP_KEY_MAX];
+	struct dp_tcare care;
 };
 
 /* The worker lookup of one table shape (dp_tbackend.c): be is the live

@@ -514,44 +514,14 @@ field_chunk_u32(const uint8_t *p, unsigned int cs)
 	}
 }
 
+/* Publish be's care (rte_seqlock: memos read it between lookups). */
 static void
-field_chunk_put(uint8_t *p, unsigned int cs, uint32_t v)
+care_set(struct acl_backend *be, const struct dp_tcare *care)
 {
-	switch (cs) {
-	case 1: p[0] = (uint8_t)v; break;
-	case 2: *(unaligned_uint16_t *)p = rte_cpu_to_be_16((uint16_t)v); break;
-	default: *(unaligned_uint32_t *)p = rte_cpu_to_be_32(v); break;
-	}
-}
-
-/* The bits of a cs-byte chunk that a rule's field (match, value v and
- * mask_range m as rte_acl reads them) looks at: whether a key matches
- * depends on those alone. */
-static uint32_t
-chunk_care(enum dp_match_kind match, unsigned int cs, uint32_t v, uint32_t m)
-{
-	uint32_t all = cs == 4 ? UINT32_MAX : (1u << (8 * cs)) - 1;
-
-	switch (match) {
-	case DP_MATCH_EXACT:
-		return all;
-	case DP_MATCH_LPM:	/* m: the prefix's bits in this chunk */
-		return m == 0 ? 0 : m >= 8 * cs ? all : all & ~((1u << (8 * cs - m)) - 1);
-	case DP_MATCH_RANGE:	/* the whole range takes every value */
-		return v == 0 && m == all ? 0 : all;
-	default:
-		return m;
-	}
-}
-
-/* Publish be's care mask (rte_seqlock: memos read it between lookups). */
-static void
-care_set(struct acl_backend *be, const uint8_t *care)
-{
-	if (memcmp(be->care, care, sizeof(be->care)) == 0)
+	if (memcmp(&be->care, care, sizeof(be->care)) == 0)
 		return;
 	rte_seqlock_write_lock(&be->care_lock);
-	memcpy(be->care, care, sizeof(be->care));
+	be->care = *care;
 	rte_seqlock_write_unlock(&be->care_lock);
 }
 
@@ -565,9 +535,10 @@ dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx 
 	struct rte_acl_ctx *ctx = NULL;
 	char name[RTE_ACL_NAMESIZE];
 	struct acl_rule rule;
-	uint8_t care[DP_KEY_MAX] = { 0 }, both[DP_KEY_MAX];
+	struct dp_tcare care, both;
 	int rc;
 
+	dp_tcare_init(&care);
 	*old = be->ctx;
 	if (t->n_entries == 0)
 		goto publish;
@@ -611,8 +582,7 @@ dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx 
 			case 2: rule.field[k].value.u16 = v; rule.field[k].mask_range.u16 = m; break;
 			default: rule.field[k].value.u32 = v; rule.field[k].mask_range.u32 = m; break;
 			}
-			field_chunk_put(care + d->offset, d->size, field_chunk_u32(care + d->offset, d->size) |
-					chunk_care(fd->match, d->size, v, m));
+			dp_tcare_add(&care, fd->match, d->offset, d->size, v, m);
 		}
 		rc = rte_acl_add_rules(ctx, (struct rte_acl_rule *)&rule, 1);
 		if (rc < 0)
@@ -622,11 +592,11 @@ dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx 
 	if (rc < 0)
 		goto fail;
 publish:
-	for (unsigned int i = 0; i < DP_KEY_MAX; i++)
-		both[i] = be->care[i] | care[i];
-	care_set(be, both);
+	dp_tcare_done(&care);
+	dp_tcare_union(&both, &be->care, &care);
+	care_set(be, &both);
 	__atomic_store_n(&be->ctx, ctx, __ATOMIC_RELEASE);
-	care_set(be, care);
+	care_set(be, &care);
 	return 0;
 fail:
 	rte_acl_free(ctx);
@@ -1271,7 +1241,7 @@ dp_table_version(unsigned int table)
 	return __atomic_load_n(&dp_tg.t[table]->version, __ATOMIC_ACQUIRE);
 }
 
-const uint8_t *
+const struct dp_tcare *
 dp_table_care(const struct dp_tables_root *root, unsigned int table, uint32_t *seq)
 {
 	const struct dp_table *t = dp_tg.t[table];
@@ -1281,7 +1251,7 @@ dp_table_care(const struct dp_tables_root *root, unsigned int table, uint32_t *s
 		return NULL;
 	be = root->backend[table];
 	*seq = rte_seqlock_read_begin(&be->care_lock);
-	return be->care;
+	return &be->care;
 }
 
 bool

@@ -52,15 +52,16 @@ uint64_t dp_table_version(unsigned int table);
  * when a dataplane-atomic write swapped the root since the walk read
  * @root, so that its lookups are older than those versions. */
 uint64_t dp_table_memo_stamp(const struct dp_tables_root *root, uint64_t versions);
-/* The bits of a ternary (rte_acl) table's key that some rule looks at:
- * its answer for a key depends on those alone, so a memo may key on the
- * key masked with them (many flows, few classes: one slot a class).
- * Read as a seqlock (rte_seqlock): dp_table_care gives the mask (the
- * key's layout) and its sequence in *@seq, NULL for a table of another
- * shape; what was read under @seq is good while dp_table_care_held (it
- * was not being written, and has not been since). A mask covers every
- * rule of any context a lookup meets while it holds. */
-const uint8_t *dp_table_care(const struct dp_tables_root *root, unsigned int table, uint32_t *seq);
+/* What a ternary (rte_acl) table's rules look at (dp_tcare.h): its
+ * answer for a key depends on the key as dp_tcare_key makes it alone, so
+ * a memo may key on that (many flows, few classes: one slot a class).
+ * Read as a seqlock (rte_seqlock): dp_table_care gives it and its
+ * sequence in *@seq, NULL for a table of another shape; what was read
+ * under @seq is good while dp_table_care_held (it was not being written,
+ * and has not been since). It covers every rule of any context a lookup
+ * meets while it holds. */
+struct dp_tcare;
+const struct dp_tcare *dp_table_care(const struct dp_tables_root *root, unsigned int table, uint32_t *seq);
 bool dp_table_care_held(const struct dp_tables_root *root, unsigned int table, uint32_t seq);
 void dp_table_count_hits(unsigned int worker, unsigned int table, const struct dp_entry *const *e,
 			 const uint32_t *cnt, unsigned int n);

@@ -3,8 +3,9 @@
  * key collides: never another key's entry); a write seen by the next
  * lookup; hits per entry and per table, and misses, as the lookups count
  * them; the adaptive bypass off with many flows and back on with few;
- * slots keyed by the bits the rules look at, and never crossed while the
- * control side swaps rule sets that look at other bits (a torture).
+ * slots keyed by the bits the rules look at and the ranges a port falls
+ * in, and never crossed while the control side swaps rule sets that look
+ * at other bits and ranges (a torture).
  * `test_memo bench` prints cycles per key, memo against lookup, for some
  * rule and flow counts (run by hand). The test thread plays worker 0. */
 #include <check.h>
@@ -19,6 +20,7 @@
 #include <rte_errno.h>
 
 #include "dp_memo.h"
+#include "dp_tcare.h"
 #include "dp_table.h"
 
 enum { A_OUT, A_NOOP };
@@ -352,15 +354,41 @@ START_TEST(adaptive_bypass)
 }
 END_TEST
 
+/* dp_tcare_rank against counting: sorted unique bounds of every length
+ * up to DP_TCARE_BOUNDS, values on, beside and between them. */
+START_TEST(rank_counts_bounds)
+{
+	static uint32_t b[DP_TCARE_BOUNDS];
+
+	for (unsigned int n = 0; n <= DP_TCARE_BOUNDS; n++) {
+		uint32_t x = rnd() % 8;
+
+		for (unsigned int i = 0; i < n; i++)
+			b[i] = x += 1 + rnd() % 1000;
+		for (unsigned int t = 0; t < 64 + 3 * n; t++) {
+			uint32_t v = t < 3 * n ? b[t / 3] + t % 3 - 1 : rnd() % (x + 2000);
+			unsigned int c = 0;
+
+			for (unsigned int i = 0; i < n; i++)
+				c += b[i] <= v;
+			ck_assert_uint_eq(dp_tcare_rank(b, n, v), c);
+		}
+	}
+}
+END_TEST
+
 /* Rules that look at the protocol and the destination's /24 only (every
  * port): thousands of flows with random sources and ports fall into a few
- * slots, each answer the lookup's. A rule on ports makes the ports count
- * again: still the lookup's answers. */
+ * slots, each answer the lookup's. A rule on a port range makes the ports
+ * count by the range they fall in (below, inside, past it): still few
+ * slots, still the lookup's answers. Ranges whose boundaries do not fit
+ * (DP_TCARE_BOUNDS) make every port count again: still the lookup's
+ * answers, few hits. */
 START_TEST(care_mask_shares_slots)
 {
 	static struct flow f[20000];
 	struct dp_memo *m = dp_memo_create(t_acl, 1024, 40, 1);
-	struct dp_memo_stats s0, s1;
+	struct dp_memo_stats s0, s1, s2;
 
 	ck_assert_ptr_nonnull(m);
 	ck_assert_int_eq(dp_table_clear(t_acl, NULL), 0);
@@ -373,19 +401,27 @@ START_TEST(care_mask_shares_slots)
 	ck_assert_uint_eq(s0.bypassed, 0);
 	ck_assert_uint_gt(s0.hits, s0.probes * 9 / 10);
 	ck_assert_int_eq(write1(rule(DP_UPD_INSERT, 100, 17, 0, 0, 1000, 1999, 40)), 0);
-	run(m, f, RTE_DIM(f), 100000, false);
+	run(m, f, RTE_DIM(f), 200000, false);
 	dp_memo_stats(m, &s1);
-	ck_assert_uint_lt(s1.hits - s0.hits, (s1.probes + s1.bypassed - s0.probes) / 2);
+	ck_assert_uint_eq(s1.bypassed, 0);
+	ck_assert_uint_gt(s1.hits - s0.hits, (s1.probes - s0.probes) * 8 / 10);
+	for (unsigned int i = 0; i < DP_TCARE_BOUNDS / 2 + 8; i++)
+		ck_assert_int_eq(write1(rule(DP_UPD_INSERT, 200 + i, 6, 0, 0, (uint16_t)(100 + i * 200),
+					     (uint16_t)(100 + i * 200 + 99), (uint16_t)(50 + i))), 0);
+	run(m, f, RTE_DIM(f), 100000, false);
+	dp_memo_stats(m, &s2);
+	ck_assert_uint_lt(s2.hits - s1.hits, (s2.probes + s2.bypassed - s1.probes - s1.bypassed) / 2);
 	dp_memo_free(m);
 }
 END_TEST
 
 /* The torture: a worker thread looks up through the memo while the
  * control side swaps, in one batch each, between two rule sets that look
- * at different bits (A: protocol and destination /24; B: destination
- * port ranges; both modes of write). Every answer must be one the old or
- * the new set gives that flow: never one of a key masked the other
- * set's way, nor a slot filled across the swap. */
+ * at different bits and ranges (A: protocol, destination /24 and ports
+ * up to one of 64 bounds; B: 64 destination port ranges of their own;
+ * both modes of write). Every answer must be one the old or the new set
+ * gives that flow: never one of a key made the other set's way, nor a
+ * slot filled across the swap. */
 #define TORTURE_FLOWS 4096
 static struct flow tf[TORTURE_FLOWS];
 static int ans[2][TORTURE_FLOWS];
@@ -395,8 +431,8 @@ static unsigned long torture_bursts, torture_bad;
 static struct dp_update
 set_rule(unsigned int set, unsigned int i, enum dp_update_type type)
 {
-	return set == 0 ? rule(type, 10 + i, i % 2 ? 6 : 17, 0x0a000000u | i << 8, 0xffffff00u, 0, 65535,
-			       (uint16_t)(i + 1)) :
+	return set == 0 ? rule(type, 10 + i, i % 2 ? 6 : 17, 0x0a000000u | i << 8, 0xffffff00u, 0,
+			       (uint16_t)(30000 + i * 500), (uint16_t)(i + 1)) :
 			  rule(type, 10 + i, 0, 0, 0, (uint16_t)(i * 1000), (uint16_t)(i * 1000 + 999),
 			       (uint16_t)(100 + i));
 }
@@ -506,6 +542,7 @@ suite(void)
 	tcase_add_test(tc, counts_as_lookups);
 	tcase_add_test(tc, write_takes_effect);
 	tcase_add_test(tc, adaptive_bypass);
+	tcase_add_test(tc, rank_counts_bounds);
 	tcase_add_test(tc, care_mask_shares_slots);
 	tcase_add_test(tc, care_mask_torture);
 	suite_add_tcase(s, tc);

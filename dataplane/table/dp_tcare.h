@@ -1,0 +1,120 @@
+/* What a ternary (rte_acl) table's rules look at (dp_tcare.c), so that a
+ * memo of its lookups (dp_memo.c) keys on that and nothing more: the key
+ * bits some rule masks in, and for a range field the boundaries of the
+ * rules' ranges. Two keys equal under the mask whose range fields fall
+ * between the same two boundaries meet the same rules: a site's thousands
+ * of RTP flows, each with its own port inside one range, are one memo
+ * slot, not thousands (the care mask alone keeps every bit of a ranged
+ * port). Built on the control side with the rules; read by workers as a
+ * seqlock's data (dp_table_care). */
+#ifndef DP_TCARE_H
+#define DP_TCARE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
+#include "dp_ttypes.h"
+
+#define DP_TCARE_RANGES 4      /* range chunks a key reduces; more keep their value */
+#define DP_TCARE_BOUNDS 256    /* boundaries a range chunk holds; more keep its value */
+
+/* One range chunk (rte_acl's: 1, 2 or 4 bytes at off, big-endian): its
+ * boundaries ascending, each a rule's first value or one past its last;
+ * a value reduces to how many are <= it. */
+struct dp_tcare_range {
+	uint8_t off, size;
+	uint16_t n;
+	uint32_t b[DP_TCARE_BOUNDS];
+};
+
+struct dp_tcare {
+	uint8_t mask[DP_KEY_MAX];
+	uint32_t n_ranges;
+	struct dp_tcare_range range[DP_TCARE_RANGES];
+};
+
+/* ---- control side: building ---- */
+/* c empty: no rule looks at anything. */
+void dp_tcare_init(struct dp_tcare *c);
+/* One rule's chunk (cs bytes at off) of a field of kind match, as rte_acl
+ * reads it: value v and mask_range m (a range's last value; an lpm's
+ * prefix bits in the chunk; a ternary's mask). */
+void dp_tcare_add(struct dp_tcare *c, enum dp_match_kind match, unsigned int off, unsigned int cs, uint32_t v,
+		  uint32_t m);
+/* After the last dp_tcare_add: a range chunk past DP_TCARE_BOUNDS or
+ * DP_TCARE_RANGES keeps its value (its mask is whole). */
+void dp_tcare_done(struct dp_tcare *c);
+/* out: what keys either a or b sees look at (a lookup may meet either
+ * rule set while a write is published); out may be a or b. */
+void dp_tcare_union(struct dp_tcare *out, const struct dp_tcare *a, const struct dp_tcare *b);
+
+/* ---- worker side: a memo's key ---- */
+/* How many of b[0..n) (ascending) are <= v; no branch on v (a key's
+ * port is as random as its flow). */
+static inline unsigned int
+dp_tcare_rank(const uint32_t *b, unsigned int n, uint32_t v)
+{
+	const uint32_t *at = b;
+
+	if (n == 0)
+		return 0;
+	while (n > 1) {
+		unsigned int half = n / 2;
+
+		at += (at[half - 1] <= v) * half;
+		n -= half;
+	}
+	return (unsigned int)(at - b) + (*at <= v);
+}
+
+/* p (len bytes): key k as c's rules see it. c may be read while it is
+ * written (the caller checks the seqlock after): every index stays in
+ * bounds whatever it reads. */
+static inline void
+dp_tcare_key(const struct dp_tcare *c, uint8_t *p, const uint8_t *k, unsigned int len)
+{
+	unsigned int i = 0, nr = RTE_MIN(c->n_ranges, (uint32_t)DP_TCARE_RANGES);
+	uint64_t x, y;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, k + i, 8);
+		memcpy(&y, c->mask + i, 8);
+		x &= y;
+		memcpy(p + i, &x, 8);
+	}
+	for (; i < len; i++)
+		p[i] = k[i] & c->mask[i];
+	/* a range's value read from k, not from p's fresh wide stores */
+	for (unsigned int r = 0; r < nr; r++) {
+		const struct dp_tcare_range *g = &c->range[r];
+		unsigned int off = g->off, n = RTE_MIN(g->n, (uint16_t)DP_TCARE_BOUNDS);
+		uint16_t v16;
+		uint32_t v32;
+
+		switch (g->size) {
+		case 1:
+			if (off < len)
+				p[off] = (uint8_t)dp_tcare_rank(g->b, n, k[off]);
+			break;
+		case 2:
+			if (off + 2 <= len) {
+				memcpy(&v16, k + off, 2);
+				v16 = rte_cpu_to_be_16((uint16_t)dp_tcare_rank(g->b, n, rte_be_to_cpu_16(v16)));
+				memcpy(p + off, &v16, 2);
+			}
+			break;
+		case 4:
+			if (off + 4 <= len) {
+				memcpy(&v32, k + off, 4);
+				v32 = rte_cpu_to_be_32(dp_tcare_rank(g->b, n, rte_be_to_cpu_32(v32)));
+				memcpy(p + off, &v32, 4);
+			}
+			break;
+		}
+	}
+}
+
+#endif
