@@ -108,27 +108,26 @@ ov_path_meets(uint16_t p, const struct ov_policy *pol)
 
 /* A draw by weight over the policy's paths (live: only those up), 0 when
  * none weighs anything; multiply-shift maps the draw onto [0, total)
- * without a divide. */
+ * without a divide. No branch on the draw: a flow's hash is as random as
+ * the flow, and a branch on it was a mispredict every other packet. */
 static inline uint16_t
 ov_path_draw(const struct ov_policy *pol, uint32_t draw, bool live)
 {
-	uint32_t total = 0, b;
-	unsigned int i;
+	uint32_t w[OV_POLICY_PATHS], total = 0, b, cum = 0;
+	unsigned int i, at = 0;
 
-	for (i = 0; i < OV_POLICY_PATHS; i++)
-		if (live ? ov_path_up(pol->path[i]) : pol->path[i] != 0)
-			total += pol->weight[i];
-	if (total == 0)
-		return 0;
-	b = (uint32_t)(((uint64_t)draw * total) >> 32);
 	for (i = 0; i < OV_POLICY_PATHS; i++) {
-		if (!(live ? ov_path_up(pol->path[i]) : pol->path[i] != 0))
-			continue;
-		if (b < pol->weight[i])
-			return pol->path[i];
-		b -= pol->weight[i];
+		w[i] = (live ? ov_path_up(pol->path[i]) : pol->path[i] != 0) ? pol->weight[i] : 0;
+		total += w[i];
 	}
-	return 0;
+	b = (uint32_t)(((uint64_t)draw * total) >> 32);
+	/* the first path whose running weight passes b (it weighs something);
+	 * none when nothing weighs: b is 0 and every running weight too */
+	for (i = 0; i < OV_POLICY_PATHS; i++) {
+		cum += w[i];
+		at += cum <= b;
+	}
+	return at < OV_POLICY_PATHS ? pol->path[at] : 0;
 }
 
 /* balance: a flow's path by weight over all the policy's paths, up or not. */
