@@ -70,50 +70,90 @@ dp_tcare_rank(const uint32_t *b, unsigned int n, uint32_t v)
 	return (unsigned int)(at - b) + (*at <= v);
 }
 
-/* p (len bytes): key k as c's rules see it. c may be read while it is
- * written (the caller checks the seqlock after): every index stays in
- * bounds whatever it reads. */
-static inline void
-dp_tcare_key(const struct dp_tcare *c, uint8_t *p, const uint8_t *k, unsigned int len)
+/* A range chunk's value (cs bytes, big-endian) and its rank written back. */
+static inline uint32_t
+dp_tcare_chunk_get(const uint8_t *q, unsigned int cs)
 {
-	unsigned int i = 0, nr = RTE_MIN(c->n_ranges, (uint32_t)DP_TCARE_RANGES);
-	uint64_t x, y;
+	uint16_t v16;
+	uint32_t v32;
 
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&x, k + i, 8);
-		memcpy(&y, c->mask + i, 8);
-		x &= y;
-		memcpy(p + i, &x, 8);
+	switch (cs) {
+	case 1:
+		return q[0];
+	case 2:
+		memcpy(&v16, q, 2);
+		return rte_be_to_cpu_16(v16);
+	default:
+		memcpy(&v32, q, 4);
+		return rte_be_to_cpu_32(v32);
 	}
-	for (; i < len; i++)
-		p[i] = k[i] & c->mask[i];
-	/* a range's value read from k, not from p's fresh wide stores */
+}
+
+static inline void
+dp_tcare_chunk_put(uint8_t *q, unsigned int cs, uint32_t v)
+{
+	uint16_t v16;
+	uint32_t v32;
+
+	switch (cs) {
+	case 1:
+		q[0] = (uint8_t)v;
+		break;
+	case 2:
+		v16 = rte_cpu_to_be_16((uint16_t)v);
+		memcpy(q, &v16, 2);
+		break;
+	default:
+		v32 = rte_cpu_to_be_32(v);
+		memcpy(q, &v32, 4);
+		break;
+	}
+}
+
+/* p[i] (len bytes), i < nk: key k[i] as c's rules see it. The ranks of a
+ * chunk are searched for all the keys in step (every search halves the
+ * same bounds): a search alone waits on each of its loads in turn, the
+ * keys' together overlap. c may be read while it is written (the caller
+ * checks the seqlock after): every index stays in bounds whatever it
+ * reads. */
+static inline void
+dp_tcare_keys(const struct dp_tcare *c, uint8_t (*p)[DP_KEY_MAX], const uint8_t *const *k, unsigned int nk,
+	      unsigned int len)
+{
+	unsigned int nr = RTE_MIN(c->n_ranges, (uint32_t)DP_TCARE_RANGES);
+	uint32_t v[nk];
+	const uint32_t *at[nk];
+
+	len = RTE_MIN(len, (unsigned int)DP_KEY_MAX);
+	for (unsigned int j = 0; j < nk; j++) {
+		unsigned int i = 0;
+		uint64_t x, y;
+
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&x, k[j] + i, 8);
+			memcpy(&y, c->mask + i, 8);
+			x &= y;
+			memcpy(p[j] + i, &x, 8);
+		}
+		for (; i < len; i++)
+			p[j][i] = k[j][i] & c->mask[i];
+	}
 	for (unsigned int r = 0; r < nr; r++) {
 		const struct dp_tcare_range *g = &c->range[r];
-		unsigned int off = g->off, n = RTE_MIN(g->n, (uint16_t)DP_TCARE_BOUNDS);
-		uint16_t v16;
-		uint32_t v32;
+		unsigned int off = g->off, cs = g->size, n = RTE_MIN(g->n, (uint16_t)DP_TCARE_BOUNDS);
 
-		switch (g->size) {
-		case 1:
-			if (off < len)
-				p[off] = (uint8_t)dp_tcare_rank(g->b, n, k[off]);
-			break;
-		case 2:
-			if (off + 2 <= len) {
-				memcpy(&v16, k + off, 2);
-				v16 = rte_cpu_to_be_16((uint16_t)dp_tcare_rank(g->b, n, rte_be_to_cpu_16(v16)));
-				memcpy(p + off, &v16, 2);
-			}
-			break;
-		case 4:
-			if (off + 4 <= len) {
-				memcpy(&v32, k + off, 4);
-				v32 = rte_cpu_to_be_32(dp_tcare_rank(g->b, n, rte_be_to_cpu_32(v32)));
-				memcpy(p + off, &v32, 4);
-			}
-			break;
+		if ((cs != 1 && cs != 2 && cs != 4) || off + cs > len || n == 0)
+			continue;
+		/* the value from k, not from p's fresh wide stores */
+		for (unsigned int j = 0; j < nk; j++) {
+			v[j] = dp_tcare_chunk_get(k[j] + off, cs);
+			at[j] = g->b;
 		}
+		for (; n > 1; n -= n / 2)
+			for (unsigned int j = 0; j < nk; j++)
+				at[j] += (at[j][n / 2 - 1] <= v[j]) * (n / 2);
+		for (unsigned int j = 0; j < nk; j++)
+			dp_tcare_chunk_put(p[j] + off, cs, (uint32_t)(at[j] - g->b) + (*at[j] <= v[j]));
 	}
 }
 
