@@ -110,21 +110,22 @@ dp_tcare_chunk_put(uint8_t *q, unsigned int cs, uint32_t v)
 	}
 }
 
-/* p[i] (len bytes), i < nk: key k[i] as c's rules see it. The ranks of a
- * chunk are searched for all the keys in step (every search halves the
- * same bounds): a search alone waits on each of its loads in turn, the
- * keys' together overlap. c may be read while it is written (the caller
- * checks the seqlock after): every index stays in bounds whatever it
- * reads. */
+/* p[i] (len bytes), i < nk (<= DP_LOOKUP_BURST): key k[i] as c's rules
+ * see it. The ranks of a chunk are searched for all the keys in step
+ * (every search halves the same bounds): a search alone waits on each of
+ * its loads in turn, the keys' together overlap. c may be read while it
+ * is written (the caller checks the seqlock after): every index stays in
+ * bounds whatever it reads. */
 static inline void
 dp_tcare_keys(const struct dp_tcare *c, uint8_t (*p)[DP_KEY_MAX], const uint8_t *const *k, unsigned int nk,
 	      unsigned int len)
 {
 	unsigned int nr = RTE_MIN(c->n_ranges, (uint32_t)DP_TCARE_RANGES);
-	uint32_t v[nk];
-	const uint32_t *at[nk];
+	uint32_t v[DP_LOOKUP_BURST];
+	const uint32_t *at[DP_LOOKUP_BURST];
 
 	len = RTE_MIN(len, (unsigned int)DP_KEY_MAX);
+	nk = RTE_MIN(nk, (unsigned int)DP_LOOKUP_BURST);
 	for (unsigned int j = 0; j < nk; j++) {
 		unsigned int i = 0;
 		uint64_t x, y;
