@@ -1,6 +1,6 @@
 /* A worker's memo of one table's lookups (dp_memo.h). A slot is a cache
  * line (two for keys over 39 bytes): stamp, entry, this burst's uses, the
- * care's sequence, the whole key as the rules see it (dp_tcare_keys). A
+ * care's sequence, the whole key as the rules see it (dp_tcare_key). A
  * burst makes and hashes its keys and starts every slot's load, answers
  * what the slots know, counts those as the lookups they stand for, then
  * looks the rest up in one call and remembers them. Counting before the
@@ -186,10 +186,14 @@ dp_memo_lookup(struct dp_memo *m, const struct dp_tables_root *root, unsigned in
 	 * a range's value by the boundaries it lies between): a site's
 	 * many flows of few classes share few slots */
 	care = dp_table_care(root, m->table, &seq);
-	if (care != NULL)
-		dp_tcare_keys(care, masked, keys, n, len);
-	for (unsigned int i = 0; i < n; i++)
-		pk[i] = care != NULL ? masked[i] : keys[i];
+	for (unsigned int i = 0; i < n; i++) {
+		if (care != NULL) {
+			dp_tcare_key(care, masked[i], keys[i], len);
+			pk[i] = masked[i];
+		} else {
+			pk[i] = keys[i];
+		}
+	}
 	/* hashed in a pass of their own: a key's range, written narrow
 	 * into it, is no longer a store its wide reads wait on */
 	for (unsigned int i = 0; i < n; i++) {

@@ -53,7 +53,7 @@ uint64_t dp_table_version(unsigned int table);
  * @root, so that its lookups are older than those versions. */
 uint64_t dp_table_memo_stamp(const struct dp_tables_root *root, uint64_t versions);
 /* What a ternary (rte_acl) table's rules look at (dp_tcare.h): its
- * answer for a key depends on the key as dp_tcare_keys makes it alone, so
+ * answer for a key depends on the key as dp_tcare_key makes it alone, so
  * a memo may key on that (many flows, few classes: one slot a class).
  * Read as a seqlock (rte_seqlock): dp_table_care gives it and its
  * sequence in *@seq, NULL for a table of another shape; what was read

@@ -110,51 +110,34 @@ dp_tcare_chunk_put(uint8_t *q, unsigned int cs, uint32_t v)
 	}
 }
 
-/* p[i] (len bytes), i < nk (<= DP_LOOKUP_BURST): key k[i] as c's rules
- * see it. The ranks of a chunk are searched for all the keys in step
- * (every search halves the same bounds): a search alone waits on each of
- * its loads in turn, the keys' together overlap. c may be read while it
- * is written (the caller checks the seqlock after): every index stays in
- * bounds whatever it reads. */
+/* p (len bytes): key k as c's rules see it. c may be read while it is
+ * written (the caller checks the seqlock after): every index stays in
+ * bounds whatever it reads. Key by key: a burst's searches in step cost
+ * more than they overlapped (overlay.encap's memo 11 -> 13 % of the
+ * worker), the out-of-order core overlaps these already. */
 static inline void
-dp_tcare_keys(const struct dp_tcare *c, uint8_t (*p)[DP_KEY_MAX], const uint8_t *const *k, unsigned int nk,
-	      unsigned int len)
+dp_tcare_key(const struct dp_tcare *c, uint8_t *p, const uint8_t *k, unsigned int len)
 {
-	unsigned int nr = RTE_MIN(c->n_ranges, (uint32_t)DP_TCARE_RANGES);
-	uint32_t v[DP_LOOKUP_BURST];
-	const uint32_t *at[DP_LOOKUP_BURST];
+	unsigned int i = 0, nr = RTE_MIN(c->n_ranges, (uint32_t)DP_TCARE_RANGES);
+	uint64_t x, y;
 
 	len = RTE_MIN(len, (unsigned int)DP_KEY_MAX);
-	nk = RTE_MIN(nk, (unsigned int)DP_LOOKUP_BURST);
-	for (unsigned int j = 0; j < nk; j++) {
-		unsigned int i = 0;
-		uint64_t x, y;
-
-		for (; i + 8 <= len; i += 8) {
-			memcpy(&x, k[j] + i, 8);
-			memcpy(&y, c->mask + i, 8);
-			x &= y;
-			memcpy(p[j] + i, &x, 8);
-		}
-		for (; i < len; i++)
-			p[j][i] = k[j][i] & c->mask[i];
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, k + i, 8);
+		memcpy(&y, c->mask + i, 8);
+		x &= y;
+		memcpy(p + i, &x, 8);
 	}
+	for (; i < len; i++)
+		p[i] = k[i] & c->mask[i];
 	for (unsigned int r = 0; r < nr; r++) {
 		const struct dp_tcare_range *g = &c->range[r];
 		unsigned int off = g->off, cs = g->size, n = RTE_MIN(g->n, (uint16_t)DP_TCARE_BOUNDS);
 
-		if ((cs != 1 && cs != 2 && cs != 4) || off + cs > len || n == 0)
+		if ((cs != 1 && cs != 2 && cs != 4) || off + cs > len)
 			continue;
 		/* the value from k, not from p's fresh wide stores */
-		for (unsigned int j = 0; j < nk; j++) {
-			v[j] = dp_tcare_chunk_get(k[j] + off, cs);
-			at[j] = g->b;
-		}
-		for (; n > 1; n -= n / 2)
-			for (unsigned int j = 0; j < nk; j++)
-				at[j] += (at[j][n / 2 - 1] <= v[j]) * (n / 2);
-		for (unsigned int j = 0; j < nk; j++)
-			dp_tcare_chunk_put(p[j] + off, cs, (uint32_t)(at[j] - g->b) + (*at[j] <= v[j]));
+		dp_tcare_chunk_put(p + off, cs, dp_tcare_rank(g->b, n, dp_tcare_chunk_get(k + off, cs)));
 	}
 }
 
