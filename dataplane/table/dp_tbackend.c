@@ -504,16 +504,6 @@ dp_tbe_del(struct dp_table *t, void *be, const struct ctl_rec *r, int32_t *pos)
 	return -EINVAL;
 }
 
-static uint32_t
-field_chunk_u32(const uint8_t *p, unsigned int cs)
-{
-	switch (cs) {
-	case 1: return p[0];
-	case 2: return rte_be_to_cpu_16(*(const unaligned_uint16_t *)p);
-	default: return rte_be_to_cpu_32(*(const unaligned_uint32_t *)p);
-	}
-}
-
 /* Publish be's care (rte_seqlock: memos read it between lookups). */
 static void
 care_set(struct acl_backend *be, const struct dp_tcare *care)
@@ -564,8 +554,8 @@ dp_tbe_acl_build(struct dp_table *t, struct acl_backend *be, struct rte_acl_ctx 
 		for (unsigned int k = 1; k < t->acl_nf; k++) {
 			const struct rte_acl_field_def *d = &t->acl_cfg.defs[k];
 			const struct dp_field_def *fd;
-			uint32_t v = field_chunk_u32(r->key + d->offset, d->size);
-			uint32_t m = field_chunk_u32(r->mask + d->offset, d->size);
+			uint32_t v = dp_tcare_chunk_get(r->key + d->offset, d->size);
+			uint32_t m = dp_tcare_chunk_get(r->mask + d->offset, d->size);
 
 			if (t->acl_map[k].field == UINT8_MAX)
 				continue;   /* filler: zero value and mask match anything */

@@ -12,13 +12,6 @@ chunk_all(unsigned int cs)
 	return cs == 4 ? UINT32_MAX : (1u << (8 * cs)) - 1;
 }
 
-static void
-chunk_or(uint8_t *p, unsigned int cs, uint32_t bits)
-{
-	for (unsigned int i = 0; i < cs; i++)
-		p[i] |= (uint8_t)(bits >> (8 * (cs - 1 - i)));
-}
-
 /* The bits of a chunk that a rule's field looks at: whether a key
  * matches depends on those alone. */
 static uint32_t
@@ -44,12 +37,24 @@ dp_tcare_init(struct dp_tcare *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static struct dp_tcare_range *
-range_of(struct dp_tcare *c, unsigned int off, unsigned int cs)
+/* c's range chunk at off, NULL if none. */
+static const struct dp_tcare_range *
+range_find(const struct dp_tcare *c, unsigned int off)
 {
 	for (unsigned int r = 0; r < c->n_ranges; r++)
 		if (c->range[r].off == off)
 			return &c->range[r];
+	return NULL;
+}
+
+/* c's range chunk at off, a new one if none (NULL: no room). */
+static struct dp_tcare_range *
+range_of(struct dp_tcare *c, unsigned int off, unsigned int cs)
+{
+	const struct dp_tcare_range *g = range_find(c, off);
+
+	if (g != NULL)
+		return &c->range[g - c->range];
 	if (c->n_ranges == DP_TCARE_RANGES)
 		return NULL;
 	c->range[c->n_ranges] = (struct dp_tcare_range){ .off = (uint8_t)off, .size = (uint8_t)cs };
@@ -83,7 +88,7 @@ dp_tcare_add(struct dp_tcare *c, enum dp_match_kind match, unsigned int off, uns
 	uint32_t care = chunk_care(match, cs, v, m);
 	struct dp_tcare_range *g;
 
-	chunk_or(c->mask + off, cs, care);
+	dp_tcare_chunk_put(c->mask + off, cs, dp_tcare_chunk_get(c->mask + off, cs) | care);
 	if (match != DP_MATCH_RANGE || care == 0)
 		return;
 	/* a chunk that fits no more ranges keeps its value: the mask is whole */
@@ -117,15 +122,6 @@ chunk_looked_at(const struct dp_tcare *c, unsigned int off, unsigned int cs)
 		if (c->mask[off + i])
 			return true;
 	return false;
-}
-
-static const struct dp_tcare_range *
-range_find(const struct dp_tcare *c, unsigned int off)
-{
-	for (unsigned int r = 0; r < c->n_ranges; r++)
-		if (c->range[r].off == off)
-			return &c->range[r];
-	return NULL;
 }
 
 /* A range chunk of a or b (ga, gb: its boundaries in each, NULL where

@@ -70,7 +70,8 @@ dp_tcare_rank(const uint32_t *b, unsigned int n, uint32_t v)
 	return (unsigned int)(at - b) + (*at <= v);
 }
 
-/* A range chunk's value (cs bytes, big-endian) and its rank written back. */
+/* An rte_acl key chunk's value (cs bytes, big-endian: 1, 2 or 4), and
+ * one written. */
 static inline uint32_t
 dp_tcare_chunk_get(const uint8_t *q, unsigned int cs)
 {
