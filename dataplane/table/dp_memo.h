@@ -8,8 +8,9 @@
  * with the table's version (dp_table_version), so a write takes effect on
  * the next burst. Hits count as the lookups they stand for (per entry and per
  * table, misses too). It bypasses itself while its hit rate is too low to
- * pay (many flows: it would thrash) and while the table is empty, and
- * tries again with a growing backoff. No allocation, no lock on workers. */
+ * pay (many flows: it would thrash) or it costs more a key than the lookup
+ * (timed on both sides), and while the table is empty, and tries again
+ * with a growing backoff. No allocation, no lock on workers. */
 #ifndef DP_MEMO_H
 #define DP_MEMO_H
 
@@ -23,11 +24,13 @@ struct dp_memo_stats {
 	uint64_t probes;       /* keys it was asked for while on */
 	uint64_t hits;         /* of those, answered from a slot */
 	uint64_t bypassed;     /* keys looked up with the memo off (adaptive) */
+	uint64_t sampled;      /* keys looked up to time the lookup, the memo on */
 };
 
 /* A memo of table's lookups for workers 0..workers-1, slots (a power of
  * two, 16..1M) each; it bypasses itself while fewer than min_hit_pct of its
- * probes hit (0: never). The memo's memory is slots * a cache line or two
+ * probes hit or it costs more than the lookup (0: never, and never timed).
+ * The memo's memory is slots * a cache line or two
  * per worker. NULL on bad arguments or no memory. Main lcore, after the
  * table exists. */
 struct dp_memo *dp_memo_create(unsigned int table, unsigned int slots, unsigned int min_hit_pct,
