@@ -34,10 +34,10 @@
 #include "dp_tcare.h"
 
 #define WINDOW 16
-#define TIME_EVERY 2
+#define TIME_EVERY 4
 #define TIME_MIN_KEYS (DP_LOOKUP_BURST / 4)
 #define SAMPLE 8
-#define SAMPLE_WINDOWS 64
+#define SAMPLE_WINDOWS 256
 #define MARGIN_PCT 10
 #define BACKOFF_MIN 64u
 #define BACKOFF_MAX 8192u
