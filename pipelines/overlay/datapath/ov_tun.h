@@ -231,7 +231,9 @@ ov_tun_word0(enum ov_tun_type type, uint8_t opt_words)
 struct ov_encap_hdr {
 	enum ov_tun_type type;
 	uint32_t vni;
-	uint32_t src, dst;
+	uint64_t src, dst;       /* network order in the low 32 bits; 64 wide, as a spill of one
+				  * is read back (32: stored narrow, read wide, a failed
+				  * store-to-load forward, ~2 % of overlay.encap) */
 	uint8_t ttl, tos;
 	uint16_t sport;          /* host order */
 	uint8_t opt_words;       /* GENEVE: the repair option's (OV_REP_OPT_LEN / 4) before the inner frame, or 0 */
