@@ -163,7 +163,7 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 	uint8_t ckeys[DP_LOOKUP_BURST][DP_FK_ROOM] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
 	const struct dp_entry *te[DP_LOOKUP_BURST], *ce[DP_LOOKUP_BURST];
-	uint32_t ids[DP_LOOKUP_BURST], ones[DP_LOOKUP_BURST], mid[DP_LOOKUP_BURST];
+	uint32_t ids[DP_LOOKUP_BURST], ones[DP_LOOKUP_BURST], mid[DP_LOOKUP_BURST], pids[DP_LOOKUP_BURST];
 	uint16_t idx[DP_LOOKUP_BURST], midx[DP_LOOKUP_BURST];
 	struct fc_slot *used[2][DP_LOOKUP_BURST * 2];
 	unsigned int nu[2] = { 0, 0 }, k = 0, nm = 0;
@@ -212,22 +212,31 @@ pl_overlay_encap_fast(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 			idx[k++] = i;
 		}
 	dp_memo_lookup(ov_encap_class_memo, ctx->root, w, kp, k, ce);
+	/* each frame's path first, then the paths' work: two short loops
+	 * whose iterations the core overlaps, where one long one chained a
+	 * frame's slot loads (class, policy slot, pick, path slot) */
+	for (unsigned int j = 0; j < k; j++) {
+		uint16_t i = idx[j];
+		uint16_t class = ce[j]->action == OV_CLASS ? ((const struct ov_class *)ce[j]->params)->class : 0;
+		struct fc_slot *s = slot(ctx, w, c->pol, true, ids[i] << 8 | class, stamp, (uint16_t)ids[i], class,
+					 used[0], &nu[0]);
+
+		pids[j] = ov_encap_pick(ctx, s->two ? s->e2 : s->e, (const struct ov_tunnel *)te[i]->params,
+					dp_meta(pkts[i])->hash, pins, tick);
+	}
 	for (unsigned int j = 0; j < k; j++) {
 		uint16_t i = idx[j];
 		struct rte_mbuf *m = pkts[i];
 		struct dp_meta *md = dp_meta(m);
 		const struct ov_tunnel *t = (const struct ov_tunnel *)te[i]->params;
-		uint16_t class = ce[j]->action == OV_CLASS ? ((const struct ov_class *)ce[j]->params)->class : 0;
-		struct fc_slot *s = slot(ctx, w, c->pol, true, ids[i] << 8 | class, stamp, (uint16_t)ids[i], class,
-					 used[0], &nu[0]);
-		uint32_t pid = ov_encap_pick(ctx, s->two ? s->e2 : s->e, t, md->hash, pins, tick), mtu, over, dlen;
+		uint32_t pid = pids[j], mtu, over, dlen;
 		const struct ov_sa *sa;
 		const struct ov_path *p;
 		const struct sw_rewrite *rw;
 		unsigned int r;
-
 		/* its path and the path's underlay next hop */
-		s = slot(ctx, w, c->pth, false, pid, stamp, 0, 0, used[1], &nu[1]);
+		struct fc_slot *s = slot(ctx, w, c->pth, false, pid, stamp, 0, 0, used[1], &nu[1]);
+
 		if (!s->valid) {
 			next[i] = DP_NEXT_DROP(OV_DROP(no_path));
 			continue;
