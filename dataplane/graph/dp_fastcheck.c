@@ -81,7 +81,8 @@ dp_fast_checked(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pk
 	struct rte_mbuf *c[DP_LOOKUP_BURST];
 	uint16_t cnext[DP_LOOKUP_BURST];
 	uint64_t seq;
-	bool took, same_tables;
+	uint32_t outer;
+	bool took, same_tables, moved, outer_moved;
 
 	if (n > DP_LOOKUP_BURST)
 		return fast(ctx, pkts, n, next);
@@ -101,13 +102,22 @@ dp_fast_checked(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pk
 	*sh = *ctx;
 	sh->shadow = ++walks[lc] != 0 ? walks[lc] : ++walks[lc];
 	sh->n_extra = 0;
+	sh->checked = 0;
 	sh->stats = &scratch[lc];
 	seq = dp_tables_write_seq();
 	general(sh, c, n, cnext);
+	outer = ctx->checked;   /* a check within a checked walk: restored after */
+	outer_moved = ctx->moved;
+	ctx->checked = sh->shadow;
+	ctx->moved = false;
 	took = fast(ctx, pkts, n, next);
+	moved = ctx->moved;
+	ctx->checked = outer;
+	ctx->moved = outer_moved || moved;
 	/* a table written meanwhile: each walk saw some of it (its lookups
-	 * old or new entries), so a difference proves nothing */
-	same_tables = !(seq & 1) && dp_tables_write_seq() == seq;
+	 * old or new entries), so a difference proves nothing; nor where
+	 * another worker moved shared state between the walks */
+	same_tables = !(seq & 1) && dp_tables_write_seq() == seq && !moved;
 	for (uint16_t i = 0; took && same_tables && i < n; i++) {
 		const char *d = differs(pkts[i], next[i], c[i], cnext[i]);
 

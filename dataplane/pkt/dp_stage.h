@@ -62,6 +62,12 @@ struct dp_stage_ctx {
 	 * from copies it makes at its first use of each), nothing learned.
 	 * Its stats are a scratch copy. */
 	uint32_t shadow;
+	/* Nonzero: the real walk a fast path's check compares with shadow
+	 * walk number checked. A stage that finds state other workers share
+	 * (a meter's buckets) moved since the shadow walk copied it sets
+	 * moved: the walks met different states, a difference proves nothing. */
+	uint32_t checked;
+	bool moved;
 	/* Copies a stage made (flooding), each with its verdict (a next value,
 	 * DP_NEXT_TX with dp_meta.out_port set, or an edge): they go on through
 	 * the graph like the burst's packets. */

@@ -184,13 +184,23 @@ pl_qos_meter_ref(int table, uint16_t action, unsigned int param_off)
 /* A shadow walk's meters (dp_feature.h): what its packets take is taken
  * from copies of the buckets, made at the walk's first use of each meter,
  * so that later packets of the walk see what the earlier ones took, as in
- * the real walk, and the real buckets are left alone. */
+ * the real walk, and the real buckets are left alone. Each metering's
+ * meter and the state it drew from are kept, in order: the real walk
+ * checked against it (dp_stage_ctx.checked) compares the state each of
+ * its meterings drew from, and where another worker took tokens between
+ * the two walks (a meter two workers share) says so (moved), as a
+ * difference of their colors would prove nothing. */
 #define SHADOW_METERS 256
+#define SHADOW_CALLS DP_LOOKUP_BURST
 static struct shadow_meters {
 	uint32_t walk;           /* the shadow walk the copies are of */
 	unsigned int n;
 	uint32_t id[SHADOW_METERS];
 	struct qos_slot copy[SHADOW_METERS];
+	unsigned int calls, real_calls;  /* meterings of the shadow walk, of the real one so far */
+	uint32_t real_walk;      /* the shadow walk number the real one counted is checked against */
+	uint32_t call_id[SHADOW_CALLS];
+	struct qm_state call_from[SHADOW_CALLS];
 } *shadow[DP_WORKERS_MAX];
 
 static struct qm_state *
@@ -201,7 +211,7 @@ shadow_state(struct dp_stage_ctx *ctx, uint32_t id)
 
 	if (sm->walk != ctx->shadow) {
 		sm->walk = ctx->shadow;
-		sm->n = 0;
+		sm->n = sm->calls = 0;
 	}
 	for (i = 0; i < sm->n && sm->id[i] != id; i++)
 		;
@@ -214,6 +224,26 @@ shadow_state(struct dp_stage_ctx *ctx, uint32_t id)
 		sm->copy[i].st = slots[id].st;
 	}
 	return &sm->copy[i].st;
+}
+
+/* The real walk checked against the shadow walk ctx->checked metered id
+ * from state from: moved if the shadow walk's same metering (the same
+ * place in its order, the same meter) drew from another state. */
+static void
+shadow_compare(struct dp_stage_ctx *ctx, uint32_t id, const struct qm_state *from)
+{
+	struct shadow_meters *sm = shadow[ctx->worker];
+	unsigned int k;
+
+	if (sm->walk != ctx->checked)
+		return;
+	if (sm->real_walk != ctx->checked) {
+		sm->real_walk = ctx->checked;
+		sm->real_calls = 0;
+	}
+	k = sm->real_calls++;
+	if (k < sm->calls && sm->call_id[k] == id && sm->call_from[k].s.int128 != from->s.int128)
+		ctx->moved = true;
 }
 
 static inline uint32_t
@@ -407,7 +437,21 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 			col[x] = (uint8_t)((md->flags & QOS_MF_COLOR_MASK) >> QOS_MF_COLOR_SHIFT);
 		}
 		q = (struct qm_profile){ { p->u[0], p->u[1] }, { p->d[0], p->d[1] }, p->mode, p->aware };
-		qm_color(likely(!ctx->shadow) ? &slots[id].st : shadow_state(ctx, id), &q, ctx->now, len, col, n);
+		if (likely(!ctx->shadow)) {
+			struct qm_state from = qm_color(&slots[id].st, &q, ctx->now, len, col, n);
+
+			if (unlikely(ctx->checked))
+				shadow_compare(ctx, id, &from);
+		} else {
+			struct qm_state *st = shadow_state(ctx, id);
+			struct shadow_meters *sm = shadow[ctx->worker];
+
+			if (sm->calls < SHADOW_CALLS) {
+				sm->call_id[sm->calls] = id;
+				sm->call_from[sm->calls++] = *st;
+			}
+			qm_color(st, &q, ctx->now, len, col, n);
+		}
 		for (unsigned int x = 0; x < n; x++) {
 			struct dp_meta *md = dp_meta(m[x]);
 			unsigned int c = col[x], act = p->acts >> (8 * c) & 0xff;

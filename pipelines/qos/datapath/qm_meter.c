@@ -115,7 +115,7 @@ bucket_at(uint64_t v, uint64_t t, uint64_t u, uint64_t depth, uint64_t *tokens)
 	return v;
 }
 
-void
+struct qm_state
 qm_color(struct qm_state *st, const struct qm_profile *p, uint64_t now, const uint32_t *len,
 	 uint8_t *color, unsigned int n)
 {
@@ -190,7 +190,7 @@ qm_color(struct qm_state *st, const struct qm_profile *p, uint64_t now, const ui
 		}
 		if (nu.int128 == old.int128 ||
 		    rte_atomic128_cmp_exchange(&st->s, &old, &nu, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			return;
+			return (struct qm_state){ old };
 		/* another worker took tokens meanwhile: color again from its state */
 	}
 }

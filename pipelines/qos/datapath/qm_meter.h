@@ -73,8 +73,10 @@ void qm_state_init(struct qm_state *st, const struct qm_profile *p, uint64_t now
 
 /* Color n (at most QM_BURST_MAX) packets of len[i] bytes arriving at TSC now, in order: color[i]
  * holds the packet's color going in (read when p is color-aware) and gets
- * the meter's. Safe against other workers metering on the same state. */
-void qm_color(struct qm_state *st, const struct qm_profile *p, uint64_t now, const uint32_t *len,
+ * the meter's. Safe against other workers metering on the same state.
+ * Returns the state the colors were drawn from (after what other workers
+ * took before this call's update landed). */
+struct qm_state qm_color(struct qm_state *st, const struct qm_profile *p, uint64_t now, const uint32_t *len,
 	      uint8_t *color, unsigned int n);
 
 #endif
