@@ -28,7 +28,8 @@ void dp_fast_check_init(void);
  * area, dynamic fields, offload flags, lengths and data must equal its
  * copy's, or sxdp logs the first difference (what, the stage's name) and
  * aborts, unless a table batch was applied meanwhile or a stage of the
- * real walk found shared state moved (dp_stage_ctx.moved). No mbuf for a copy: fast runs unchecked. fast's answer. */
+ * real walk found shared state moved (dp_stage_ctx.moved). No mbuf for a
+ * copy: fast runs unchecked. fast's answer. */
 bool dp_fast_checked(const char *what, struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		     uint16_t *next, dp_fast_fn fast, dp_stage_fn general);
 
