@@ -203,6 +203,7 @@ static struct shadow_meters {
 	struct qm_state call_from[SHADOW_CALLS];
 } *shadow[DP_WORKERS_MAX];
 
+/* The shadow walk's copy of meter id for one metering (recorded). */
 static struct qm_state *
 shadow_state(struct dp_stage_ctx *ctx, uint32_t id)
 {
@@ -222,6 +223,11 @@ shadow_state(struct dp_stage_ctx *ctx, uint32_t id)
 			sm->n++;
 		sm->id[i] = id;
 		sm->copy[i].st = slots[id].st;
+	}
+	/* this metering, for the real walk to compare with */
+	if (sm->calls < SHADOW_CALLS) {
+		sm->call_id[sm->calls] = id;
+		sm->call_from[sm->calls++] = sm->copy[i].st;
 	}
 	return &sm->copy[i].st;
 }
@@ -443,14 +449,7 @@ pl_qos_meter(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *i
 			if (unlikely(ctx->checked))
 				shadow_compare(ctx, id, &from);
 		} else {
-			struct qm_state *st = shadow_state(ctx, id);
-			struct shadow_meters *sm = shadow[ctx->worker];
-
-			if (sm->calls < SHADOW_CALLS) {
-				sm->call_id[sm->calls] = id;
-				sm->call_from[sm->calls++] = *st;
-			}
-			qm_color(st, &q, ctx->now, len, col, n);
+			qm_color(shadow_state(ctx, id), &q, ctx->now, len, col, n);
 		}
 		for (unsigned int x = 0; x < n; x++) {
 			struct dp_meta *md = dp_meta(m[x]);
