@@ -1054,8 +1054,10 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False, ambr=False, n6_routed=False)
         sid = i + 1
         if uplink:
             # the session's own termination (to the anchor with ulcl, else
-            # out to the DN too), the DN's app broken out by its own
-            sess = {"id": sid, "ue": up_ue(i), "slice": 1, "ohr": 1 if v6 else 0, "urr": 2 * sid, "apps": 1}
+            # out to the DN too), the DN's app broken out by its own, inline
+            # in the session entry as sxcd writes a session of one app
+            sess = {"id": sid, "ue": up_ue(i), "slice": 1, "ohr": 1 if v6 else 0, "urr": 2 * sid, "apps": 1,
+                    "app": 1, "app_urr": 2 * sid - 1}
             if ambr:
                 ups.append(upd("meters", {"id": 1 + sid}, "rfc4115",
                                {"cir": 10 ** 9, "cbs": 1 << 20, "eir": 10 ** 9, "ebs": 1 << 20}))
@@ -1063,8 +1065,7 @@ def up_common(n, uplink, ulcl, v6=False, ue6=False, ambr=False, n6_routed=False)
             if ulcl:
                 sess.update(peer=1000, teid=3 * UP_TEID_BASE + i, qfi=64)
             ups += [upd("sessions_uplink", {"iface": 3 if v6 else 1, "teid": UP_TEID_BASE + i},
-                        "fwd_n9" if ulcl else "fwd_n6", sess),
-                    upd("terminations_uplink", {"session": sid, "app": 1}, "fwd_n6", {"urr": 2 * sid - 1})]
+                        "fwd_n9" if ulcl else "fwd_n6", sess)]
             if ue6:   # the /64 whose sources are the session's (anti-spoofing)
                 ups.append(upd("sessions_downlink6", {"slice": 1, "ue": up_ue6(i)[0]}, "encap_n3",
                                {"id": sid, "peer": 1 + i % len(UP_GNBS), "teid": 2 * UP_TEID_BASE + i,

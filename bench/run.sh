@@ -273,27 +273,27 @@ scenario_setup() {
         TX_LEN=60
         DESC="VXLAN 110 B (64 B inner), $FLOWS flows from 4 peer endpoints, VNI -> slice bridge domain, 256 static local MACs (static fdb), remote sources static behind their tunnels" ;;
     upf_ul|upf_ul_ulcl) FLOWS=65536; PIPELINE='{"n3": "upf", "n6": "switch"}'; OVS=1
-        TABLE_SIZES='{"sessions_uplink": 65536, "terminations_uplink": 65536}'
-        CHECK_TABLES=upf_interfaces,sessions_uplink,applications,terminations_uplink,upf_slices,meter_profiles
+        TABLE_SIZES='{"sessions_uplink": 65536}'
+        CHECK_TABLES=upf_interfaces,sessions_uplink,applications,upf_slices,meter_profiles
         P0_OPTS='"role": "n3",' P1_OPTS='"role": "n6",' TX_LEN=60 CHECK_EVENTS=upf.ul
-        DESC="G-PDUs 96 B (64 B inner; no container: OVS 3.1 cannot pop one) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway"
+        DESC="G-PDUs 96 B (64 B inner; no container: OVS 3.1 cannot pop one) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6 (inline in the session entry), the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway"
         if [ "$1" = upf_ul_ulcl ]; then
           OVS=0 TX_LEN=0 CHECK_TABLES=upf_interfaces,sessions_uplink,applications~,upf_slices,meter_profiles
           DESC="G-PDUs 104 B (UL container, QFI 9) of $FLOWS sessions from 4 gNBs: half to the local DN (breakout, routed), half to the internet, sent on to the anchor over N9 (re-encapsulated, UL container, VLAN 100: 108 B out); the slice meter and a URR per termination"
         fi ;;
     upf_ul_ambr) scenario_setup upf_ul; OVS=0
-        TABLE_SIZES='{"sessions_uplink": 65536, "terminations_uplink": 65536, "meters": 65600}'
-        CHECK_TABLES=upf_interfaces,sessions_uplink,applications,terminations_uplink,upf_slices
-        DESC="G-PDUs 96 B (64 B inner, no container) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6, each session's own AMBR (65,536 RFC 4115 meters), the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway" ;;
+        TABLE_SIZES='{"sessions_uplink": 65536, "meters": 65600}'
+        CHECK_TABLES=upf_interfaces,sessions_uplink,applications,upf_slices
+        DESC="G-PDUs 96 B (64 B inner, no container) of $FLOWS sessions from 4 gNBs: decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6 (inline in the session entry), each session's own AMBR (65,536 RFC 4115 meters), the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway" ;;
     upf_ul_1gnb) scenario_setup upf_ul; OVS=0
         DESC="${DESC/from 4 gNBs/all from one gNB (one outer 5-tuple)}" ;;
     upf_ul6) scenario_setup upf_ul; OVS=0
-        CHECK_TABLES=upf_interfaces6,sessions_uplink,applications,terminations_uplink,upf_slices,meter_profiles
-        DESC="G-PDUs 116 B (64 B inner, no container) of $FLOWS sessions from 4 gNBs over IPv6 (outer UDP checksum; the N3 SVI6's address in upf_interfaces6): decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway" ;;
+        CHECK_TABLES=upf_interfaces6,sessions_uplink,applications,upf_slices,meter_profiles
+        DESC="G-PDUs 116 B (64 B inner, no container) of $FLOWS sessions from 4 gNBs over IPv6 (outer UDP checksum; the N3 SVI6's address in upf_interfaces6): decap, session by TEID, anti-spoofing, own addresses, the DN's app (ACL) and its termination fwd_n6 (inline in the session entry), the slice's RFC 4115 meter, a URR per termination, routed to the DN gateway" ;;
     upf_ul_ue6) scenario_setup upf_ul; OVS=0 TX_LEN=78
-        TABLE_SIZES='{"sessions_uplink": 65536, "terminations_uplink": 65536, "sessions_downlink6": 65536}'
-        CHECK_TABLES=upf_interfaces,sessions_uplink,applications6,terminations_uplink,upf_slices,routes6,neigh6,meter_profiles
-        DESC="G-PDUs 114 B (64 B of IPv6 inner, no container) of $FLOWS IPv4v6 sessions from 4 gNBs: decap, session by TEID, the source against the session's /64 (sessions_downlink6), own addresses, the DN's app (applications6) and its termination fwd_n6, the slice's RFC 4115 meter, a URR per termination, routed by switch.l3v6 to the DN host" ;;
+        TABLE_SIZES='{"sessions_uplink": 65536, "sessions_downlink6": 65536}'
+        CHECK_TABLES=upf_interfaces,sessions_uplink,applications6,upf_slices,routes6,neigh6,meter_profiles
+        DESC="G-PDUs 114 B (64 B of IPv6 inner, no container) of $FLOWS IPv4v6 sessions from 4 gNBs: decap, session by TEID, the source against the session's /64 (sessions_downlink6), own addresses, the DN's app (applications6) and its termination fwd_n6 (inline in the session entry), the slice's RFC 4115 meter, a URR per termination, routed by switch.l3v6 to the DN host" ;;
     upf_dl) FLOWS=65536; PIPELINE='{"n3": "upf", "n6": "switch"}'; OVS=1
         TABLE_SIZES='{"sessions_downlink": 65536}'
         CHECK_TABLES=interfaces,routes,sessions_downlink,upf_slices,tunnel_peers,neigh,meter_profiles

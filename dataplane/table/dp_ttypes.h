@@ -12,7 +12,7 @@
 #define DP_TABLES_MAX      63  /* below 64: derivers watch tables by bit */
 #define DP_KEY_FIELDS_MAX  12
 #define DP_ACTIONS_MAX     12
-#define DP_PARAMS_MAX      20  /* a balance policy's 8 paths and 8 weights */
+#define DP_PARAMS_MAX      24  /* a UPF uplink session with its inline app termination (21) */
 #define DP_KEY_MAX         64  /* bytes; key buffers are always this big */
 #define DP_PARAMS_BYTES    40
 /* A wide table's entries take two lines: their params run on into the

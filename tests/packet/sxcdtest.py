@@ -454,6 +454,25 @@ UPF_TABLES = ["upf_interfaces", "upf_interfaces6", "svi6", "routes6", "upf_slice
               "interfaces", "meters", "sessions_eth", "lan_members", "flood", "eth_applications", "sessions_ra", "redirects"]
 
 
+UL_ACTIONS = ["fwd_n6", "fwd_n9", "drop", "bridge", "redirect"]   # app_action's numbers (up_names.h)
+
+
+def ul_terms(t):
+    """The uplink terminations of the sessions in tables() @t, as terminations_uplink entries:
+    that table's, and the one app's sxcd writes inline in a sessions_uplink entry (marked
+    "inline"), whose redirect id is its app_teid."""
+    out = list(t["terminations_uplink"])
+    for e in t["sessions_uplink"]:
+        p = e["params"]
+        if p.get("app"):
+            a = UL_ACTIONS[p.get("app_action", 0)]
+            far = {k: p["app_" + k] for k in ("meter", "teid", "urr", "peer", "qfi") if p.get("app_" + k)}
+            if a == "redirect" and "teid" in far:
+                far["redirect"] = far.pop("teid")
+            out.append({"action": a, "match": {"session": p["id"], "app": p["app"]}, "params": far, "inline": True})
+    return out
+
+
 def snapshot(dp, tables=None):
     """Every entry of the tables sxcd writes (or those named), without hit counters."""
     out = {}

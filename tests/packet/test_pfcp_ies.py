@@ -18,6 +18,7 @@ from sxdptest import expect, expect_eq  # noqa: E402
 import pfcp_smf as S  # noqa: E402
 from pfcp_smf import cause_of, usage_of  # noqa: E402
 from pfcp_upf import UPF, eth_gpdu, gpdu, tables, upf_pfcp  # noqa: E402
+from sxcdtest import ul_terms  # noqa: E402
 from scapy.contrib.pfcp import (IE_FAR_Id, IE_FTEID, IE_ForwardingPolicy, IE_MeasurementInformation,  # noqa: E402
                                 IE_MeasurementMethod, IE_NotImplemented, IE_PDNType, IE_PDR_Id,
                                 IE_Precedence, IE_QERCorrelationId, IE_QFI,
@@ -187,7 +188,7 @@ def test_what_is_taken_is_done():
             t = tables(dp)
             peers = [e for e in t["tunnel_peers"] if e not in base["tunnel_peers"]]
             expect_eq([e["params"].get("dscp") for e in peers], [0xb8 >> 2], "the gNB tunnel's DSCP: the TLM's")
-            new = [e for e in t["terminations_uplink"] if e not in base["terminations_uplink"]]
+            new = [e for e in ul_terms(t) if e not in ul_terms(base)]
             expect_eq(len(new), 1, "the dedicated flow's termination: %s" % new)
             up_seid = S.ie(r, S.IE_FSEID_T).seid
             expect_eq(cause_of(smf.delete(up_seid)), 1, "deleted")
@@ -307,7 +308,7 @@ def test_qfi_separated_default_pdrs():
             expect_eq(sorted((e["match"].get("qfi", {}).get("value"), e["params"]["app"]) for e in apps)[:1],
                       [(5, apps[0]["params"]["app"])], "an app of QFI 5: %s" % apps)
             expect_eq(len(apps), 2, "in applications and applications6, one app id: %s" % apps)
-            terms = [e for e in t["terminations_uplink"] if e not in base["terminations_uplink"]]
+            terms = [e for e in ul_terms(t) if e not in ul_terms(base)]
             expect_eq([(e["match"]["app"], e["action"]) for e in terms], [(apps[0]["params"]["app"], "drop")],
                       "its termination: FAR 3's")
             ev0, dr0 = T.events_of(dp.stats()), T.drops_of(dp.stats())

@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import expect, expect_eq  # noqa: E402
-from sxcdtest import sxcd_path  # noqa: E402
+from sxcdtest import sxcd_path, ul_terms  # noqa: E402
 import pfcp_smf as S  # noqa: E402
 from pfcp_smf import cause_of  # noqa: E402
 from pfcp_upf import tables, upf_pfcp  # noqa: E402
@@ -98,7 +98,7 @@ def app_remotes(t):
 
 
 def term_apps(t, action=None):
-    return sorted(e["match"]["app"] for e in t["terminations_uplink"] if action is None or e["action"] == action)
+    return sorted(e["match"]["app"] for e in ul_terms(t) if action is None or e["action"] == action)
 
 
 def dropped_remotes(t):

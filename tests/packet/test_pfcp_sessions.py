@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import SETTLE_S, expect, expect_eq  # noqa: E402
-from sxcdtest import sxcd_path  # noqa: E402
+from sxcdtest import sxcd_path, ul_terms  # noqa: E402
 import pfcp_smf as S  # noqa: E402
 from pfcp_smf import cause_of, usage_of  # noqa: E402
 from pfcp_upf import UPF, by, eth_gpdu, gpdu, tables, upf_pfcp  # noqa: E402
@@ -1113,7 +1113,7 @@ def test_ethernet_packet_filters():
             expect_eq((ul[0x7811]["action"], ul[0x7811]["params"].get("apps"), ul[0x7811]["params"].get("eth"),
                        ul[0x7812]["params"].get("apps", 0)), ("bridge", 1, 1, 0),
                       "the filtered session's uplink classifies, the other's does not")
-            terms = sorted((e["action"], "urr" in e["params"]) for e in t["terminations_uplink"])
+            terms = sorted((e["action"], "urr" in e["params"]) for e in ul_terms(t))
             expect_eq(terms, [("bridge", True), ("drop", False)], "its uplink apps' terminations")
             expect_eq([e["action"] for e in t["terminations_downlink"]], ["drop"], "its downlink app's")
             # the UE's frames: to LAN_MAC not yet learned, they flood (the LAN, the other session)
@@ -1664,7 +1664,7 @@ def test_ipv6_router_discovery_by_the_rules():
         expect(all(e["params"]["router"] == "fe80::1" for e in ra.values()), "from the UPF's link-local address")
         smf_peer = [e["match"]["id"] for e in t["tunnel_peers"] if e["params"]["dst"] == "198.51.100.7"]
         expect_eq(len(smf_peer), 1, "a tunnel to the SMF's GTP-U address over n9: %s" % t["tunnel_peers"])
-        relay = [e for e in t["terminations_uplink"] if e["params"].get("peer") == smf_peer[0]]
+        relay = [e for e in ul_terms(t) if e["params"].get("peer") == smf_peer[0]]
         expect_eq([(e["action"], e["params"]["teid"]) for e in relay], [("fwd_n9", 0xc02 & 0xffff)],
                   "the RS rule's termination: into the SMF's tunnel")
         n9 = by(t, "sessions_n9_downlink", "teid")

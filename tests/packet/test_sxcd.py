@@ -28,7 +28,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sxdptest as T  # noqa: E402
 from sxdptest import Sxdp, expect, expect_eq  # noqa: E402
-from sxcdtest import (DOC, PEER, PIPE, PORTS, SITE, UPF, UPF_TABLES, WAN, Api, Sxcd,  # noqa: E402
+from sxcdtest import (DOC, PEER, PIPE, PORTS, SITE, UPF, UPF_TABLES, WAN, Api, Sxcd, ul_terms,  # noqa: E402
                       expect_err, free_port, jsonschema, slice_, snap_diff, snapshot, sxcd_path, sxctl_path)
 
 R = T.Runner()
@@ -1039,7 +1039,7 @@ def test_upf_resource():
         expect_eq(dl["10.45.0.2"]["action"], "buffer", "session 2 buffers")
         n9 = t["sessions_n9_downlink"]
         expect_eq([(e["match"]["teid"], e["action"]) for e in n9], [(28672, "encap_n3")], "the N9 downlink entry")
-        expect_eq([(e["match"]["session"], e["action"]) for e in t["terminations_uplink"]], [(1, "fwd_n6")],
+        expect_eq([(e["match"]["session"], e["action"]) for e in ul_terms(t)], [(1, "fwd_n6")],
                   "the DN's app broken out")
         expect_eq(len(t["tunnel_peers"]) - len(base["tunnel_peers"]), 2, "two peers")
         expect_eq(len(t["upf_slices"]), 1, "the slice's QER")

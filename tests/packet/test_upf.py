@@ -117,6 +117,67 @@ def test_uplink_ulcl_breakout_and_n9():
 
 
 @R.test
+def test_inline_app_termination():
+    """A sessions_uplink entry may hold one app's termination inline (app,
+    app_action, app_*: what sxcd writes for a session of one app): its
+    packets take it without a terminations_uplink lookup (the table counts
+    none), over an entry of that table for the same app; upf.usage lists it
+    from sessions_uplink. Changed to fwd_n9, it applies from the next
+    packet; taken out (app 0), the terminations_uplink entry applies again.
+    Inline params are checked as a termination's are."""
+    ports = dict(PORTS, gn2={"role": "n3"}, gn3={"role": "n3"})
+    to_dn = [ue_pkt(DN_HOST, b"dn %d" % i) for i in range(3)]
+    to_net = [ue_pkt(INTERNET, b"net %d" % i) for i in range(2)]
+    ins = [gtpu(p, TEID_UL, qfi=5) for p in to_dn + to_net]
+    own = session(peer=PEER_ANCHOR, teid=TEID_ANCHOR, qfi=64, urr=2, apps=1)
+    sess = lambda **inl: U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "fwd_n9", dict(own, **inl),
+                           type="modify")
+    with Sxdp({"n3": ins, "gn2": ins, "gn3": ins, "n6": [], "n9": []}, pipeline=PIPELINE, port_opts=ports) as dp:
+        dp.table_write(setup() + [U("interfaces", {"in_port": g, "vlan": 0}, "attach",
+                                    {"slice": UNDERLAY, "bd": 100}) for g in ("gn2", "gn3")])
+        dp.table_write([sess(app=APP_DN, app_action=0, app_urr=5),
+                        U("terminations_uplink", {"session": 1, "app": APP_DN}, "drop", type="modify")])
+        st = dp.phase(["n3"])
+        expect_drops(st, {})
+        t = st["tables"]["terminations_uplink"]
+        expect_eq((events_of(st).get("upf.breakout"), events_of(st).get("upf.to_n9"), t["hits"], t["misses"]),
+                  (3, 2, 0, 0), "breakouts, to the anchor; no terminations_uplink lookup")
+        rows = {(r["from"], r["app"]): (r["urr"], r["packets"])
+                for r in dp.rpc("upf.usage", {"session": 1})["terminations"] if r["direction"] == "uplink"}
+        expect_eq(rows, {("sessions_uplink", 0): (2, 2), ("sessions_uplink", APP_DN): (5, 3)},
+                  "usage by termination (the dropping terminations_uplink entry counts in no URR)")
+        # the inline one to the anchor at another TEID, the QFI copied
+        dp.table_write([sess(app=APP_DN, app_action=1, app_peer=PEER_ANCHOR, app_teid=0x9001, app_qfi=64,
+                             app_urr=5)])
+        st = dp.phase(["gn2"])
+        expect_drops(st, {})
+        expect_eq(events_of(st).get("upf.to_n9"), 2 + 5, "all to the anchor (counted since the start)")
+        # taken out: the terminations_uplink entry (drop) again
+        dp.table_write([sess()])
+        st = dp.phase(["gn3"])
+        expect_drops(st, {"upf.gate_closed": 3})
+        expect_eq(st["tables"]["terminations_uplink"]["hits"], 3, "looked up again")
+        bad = [(dict(own, app=APP_DN, apps=0), "bad_app"), (dict(own, app_urr=7), "bad_app"),
+               (dict(own, app=APP_DN, app_peer=PEER_ANCHOR), "bad_far"),
+               (dict(own, app=APP_DN, app_action=1, app_peer=PEER_ANCHOR), "bad_peer"),
+               (dict(own, app=APP_DN, app_action=2, app_urr=3), "bad_far"),
+               (dict(own, app=APP_DN, app_urr=1 << 30), "bad_urr"),
+               (dict(own, app=APP_DN, app_action=4), "bad_redirect")]
+        before = dp.table_read("sessions_uplink")
+        for p, reason in bad:
+            r = dp.table_write([U("sessions_uplink", {"iface": 1, "teid": TEID_UL}, "fwd_n9", p, type="modify")],
+                               check=False)
+            expect_eq((r["committed"], r["results"][0]["error"]["data"]["reason"]), (False, reason),
+                      "refused: %s" % p)
+        expect_eq(dp.table_read("sessions_uplink"), before, "the entry as it was")
+        dp.stop()
+        n9 = lambda p, teid: want_gtpu(p, teid, N9_IP, ANCHOR, N9_MAC, ANCHOR_MAC, 5, 1)
+        dp.expect_outputs({"n6": [Ether(src=N6_MAC, dst=DN_MAC) / routed(p) for p in to_dn],
+                           "n9": [n9(p, TEID_ANCHOR) for p in to_net] + [n9(p, 0x9001) for p in to_dn] +
+                                 [n9(p, TEID_ANCHOR) for p in to_net] * 2})
+
+
+@R.test
 def test_app_changes_apply_at_once():
     """A worker remembers what applications answered for a key (dp_memo);
     a write applies from the next packet, and the table counts every packet

@@ -584,10 +584,23 @@ START_TEST(compile_upf)
 			 json_integer_value(json_object_get(urr, "upf/edge/2/ul")));
 	ck_assert(json_equal(json_object_get(ids2, "upf-peer"), json_object_get(ids, "upf-peer")));
 	ck_assert_int_eq(json_object_size(json_object_get(ids2, "upf-urr")), 4);
-	/* each session: uplink, downlink, N9 downlink, the DN's termination */
+	/* each session: uplink with the DN's termination inline (its one
+	 * app), downlink, N9 downlink */
 	ck_assert_int_eq(json_object_size(json_object_get(c.want, "sessions_uplink")), 2);
 	ck_assert_int_eq(json_object_size(json_object_get(c.want, "sessions_n9_downlink")), 2);
-	ck_assert_int_eq(json_object_size(json_object_get(c.want, "terminations_uplink")), 2);
+	ck_assert_int_eq(json_object_size(json_object_get(c.want, "terminations_uplink")), 0);
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(json_object_get(c.want, "sessions_uplink"), k, v) {
+			json_t *e = cd_tables_entry(v), *p = json_object_get(e, "params");
+
+			ck_assert_msg(json_integer_value(json_object_get(p, "app")) != 0 &&
+				      json_integer_value(json_object_get(p, "app_urr")) != 0, "%s", k);
+			json_decref(e);
+		}
+	}
 	ck_assert_int_eq(cd_compile(tabs, bad, NULL, json_object(), &d), 0);
 	r = json_object_get(d.results, "upf/edge");
 	ck_assert_str_eq(json_string_value(json_object_get(r, "phase")), "Failed");

@@ -6,7 +6,7 @@
 
 #include "qs_namers.h"
 
-#define REFS_MAX 48
+#define REFS_MAX 64
 
 static struct {
 	int table;

@@ -63,6 +63,13 @@
 #define UP_F_PREFIX    "prefix"	/* sessions_ra: the session's /64 */
 #define UP_F_ROUTER    "router"	/* sessions_ra: the link-local address the RA comes from */
 #define UP_F_REDIRECT  "redirect"	/* an uplink redirect termination's redirects id */
+/* a sessions_uplink entry's one app termination, inline (up_state.h) */
+#define UP_F_APP_ACTION "app_action"
+#define UP_F_APP_METER "app_meter"
+#define UP_F_APP_TEID  "app_teid"
+#define UP_F_APP_URR   "app_urr"
+#define UP_F_APP_PEER  "app_peer"
+#define UP_F_APP_QFI   "app_qfi"
 #define UP_F_URL       "url"	/* redirects http: the 302's Location */
 #define UP_F_V4	       "v4"	/* redirects dns: the A answer (absent: none) */
 #define UP_F_V6	       "v6"	/* redirects dns: the AAAA answer (absent: none) */
@@ -91,6 +98,9 @@
 #define UP_A_MEMBER   "member"	/* lan_members */
 #define UP_A_RA       "ra"	/* sessions_ra */
 #define UP_A_REDIRECT "redirect"	/* the uplink tables: answered by the UPF (redirects) */
+/* the uplink actions in their numbers' order: a sessions_uplink entry's
+ * app_action, its inline app termination's action, is one's index */
+#define UP_UL_ACTION_NAMES { UP_A_FWD_N6, UP_A_FWD_N9, UP_A_DROP, UP_A_BRIDGE, UP_A_REDIRECT }
 #define UP_A_HTTP     "http"	/* redirects: TCP answered, a request with a 302 to url */
 #define UP_A_DNS      "dns"	/* redirects: DNS queries answered with v4 / v6 */
 /* The switch's routes and routes6 into the UPF (a UE pool): sxdp names that

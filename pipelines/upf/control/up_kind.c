@@ -272,6 +272,13 @@ upf_session(struct cd_kx *x, const char *name, json_t *ss, size_t i, json_int_t 
 		s_ul = json_pack("{s:I,s:s,s:I,s:I}", UP_F_ID, id, UP_F_UE, ue, UP_F_SLICE, sid, UP_F_OHR, ohr);
 		s_dl = json_pack("{s:I}", UP_F_ID, id);
 	}
+	/* one DN's app: its termination inline in the session entry (app_action
+	 * 0: fwd_n6; up_state.h), one lookup a packet where there were two */
+	if (an && !closed && json_object_size(apps) == 1)
+		json_object_foreach(apps, dn, aid) {
+			json_object_set_new(s_ul, UP_F_APP, json_integer(json_integer_value(aid)));
+			json_object_set_new(s_ul, UP_F_APP_URR, json_integer(urr_ul));
+		}
 	json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_UPLINK, json_pack("{s:I,s:I}", UP_F_IFACE, n3, UP_F_TEID,
 					cd_num(ul, "teid", 0)),
 				     closed ? UP_A_DROP : an ? UP_A_FWD_N9 : UP_A_FWD_N6, s_ul));
@@ -283,7 +290,7 @@ upf_session(struct cd_kx *x, const char *name, json_t *ss, size_t i, json_int_t 
 		json_array_append_new(u, cd_kx_upd(UP_T_SESSIONS_N9_DOWNLINK,
 						   json_pack("{s:I,s:I}", UP_F_IFACE, n9, UP_F_TEID,
 						cd_num(an, "n9_teid", 0)), state, s9));
-		if (!closed)
+		if (!closed && json_object_size(apps) > 1)
 			json_object_foreach(apps, dn, aid)
 				json_array_append_new(u, cd_kx_upd(UP_T_TERMINATIONS_UPLINK,
 							     json_pack("{s:I,s:I}", UP_F_SESSION, id, UP_F_APP,

@@ -112,12 +112,21 @@ static const struct dp_table_def slices_def = {
  * bytes of an entry's params hold no more. An Ethernet PDU session's
  * uplink is "bridge" (into its slice's bridge domain) or "drop" (a gate
  * closed but for its apps'). */
-#define SESSION_PARAMS_AS(...) 14, { FAR_PARAMS_AS(__VA_ARGS__), { UP_F_OHR, DP_T_U8, 0, true },		\
+#define SESSION_FIELDS_AS(...) FAR_PARAMS_AS(__VA_ARGS__), { UP_F_OHR, DP_T_U8, 0, true },			\
 	{ UP_F_ID, DP_T_U32, UP_SESSION_MAX },									\
 	{ UP_F_AMBR, DP_T_U32, QOS_METER_ID_CAP, true }, { UP_F_UE, DP_T_IPV4, 0, true },			\
 	{ UP_F_SLICE, DP_T_U16, SLICE_MAX, true }, { UP_F_APPS, DP_T_U8, 1, true, 1 },				\
-	{ UP_F_ANY_SRC, DP_T_U8, 1, true, 2 }, { UP_F_ETH, DP_T_U8, 1, true, 3 } }
+	{ UP_F_ANY_SRC, DP_T_U8, 1, true, 2 }, { UP_F_ETH, DP_T_U8, 1, true, 3 }
+#define SESSION_PARAMS_AS(...) 14, { SESSION_FIELDS_AS(__VA_ARGS__) }
 #define SESSION_PARAMS SESSION_PARAMS_AS(FAR_TEID)
+/* sessions_uplink's (wide, struct up_session_ul): the session, then one
+ * app's termination inline (app 0: none), its action by number (UP_UL_*:
+ * 0 fwd_n6, 1 fwd_n9, 2 drop, 3 bridge, 4 redirect) and its FAR as a
+ * terminations_uplink entry's but the threshold */
+#define SESSION_UL_PARAMS_AS(...) 21, { SESSION_FIELDS_AS(__VA_ARGS__), { UP_F_APP, DP_T_U16, 0, true },		\
+	{ UP_F_APP_ACTION, DP_T_U8, UP_UL_REDIRECT, true }, { UP_F_APP_METER, DP_T_U32, QOS_METER_ID_CAP, true },	\
+	{ UP_F_APP_TEID, DP_T_U32, 0, true }, { UP_F_APP_URR, DP_T_U32, 0, true },				\
+	{ UP_F_APP_PEER, DP_T_U16, UP_PEER_MAX, true }, { UP_F_APP_QFI, DP_T_U8, UP_QFI_COPY, true } }
 /* redirect: answered in place (its redirects entry, up_redir.h), counted
  * in its URR as a forwarding termination is; its params are the others'
  * but for the tunnel's TEID, which is the redirects id (rparams) */
@@ -140,8 +149,8 @@ static const struct dp_table_def slices_def = {
 	.fields = { { UP_F_IFACE, DP_T_U16, DP_MATCH_EXACT, UP_IFACE_MAX }, { UP_F_TEID, DP_T_U32, DP_MATCH_EXACT } }
 static const struct dp_table_def sess_ul_def = {
 	.name = UP_T_SESSIONS_UPLINK, .size = 16384, TUNNEL_KEY,
-	UL_ACTIONS(SESSION_PARAMS, SESSION_PARAMS_AS(FAR_REDIRECT)),
-	.next_table = UP_T_APPLICATIONS, .no_entry_hits = true,
+	UL_ACTIONS(SESSION_UL_PARAMS_AS(FAR_TEID), SESSION_UL_PARAMS_AS(FAR_REDIRECT)),
+	.next_table = UP_T_APPLICATIONS, .no_entry_hits = true, .wide = true,
 };
 static const struct dp_table_def sess_n9_def = {
 	.name = UP_T_SESSIONS_N9_DOWNLINK, .size = 16384, TUNNEL_KEY, DL_ACTIONS(SESSION_PARAMS),
@@ -348,6 +357,25 @@ eth_check(int tb, uint16_t a)
 	return 0;
 }
 
+/* A sessions_uplink entry's inline app termination: 0 or why not. It is a
+ * terminations_uplink entry's FAR, of a session that has apps (else never
+ * read), of a frame's action where the session is an Ethernet PDU one. */
+static int
+inline_check(const struct up_session_ul *su)
+{
+	struct up_term t = { .meter = su->app_meter, .teid = su->app_teid, .urr = su->app_urr,
+			     .peer = su->app_peer, .qfi = su->app_qfi };
+
+	if (su->app == 0)
+		return su->app_action || su->app_meter || su->app_teid || su->app_urr || su->app_peer || su->app_qfi ?
+		       bad_app : 0;
+	if (!(su->s.flags & UP_SF_APPS))
+		return bad_app;
+	if ((su->s.flags & UP_SF_ETH) && su->app_action != UP_UL_BRIDGE && su->app_action != UP_UL_DROP)
+		return bad_eth;
+	return far_check(true, su->app_action, &t);
+}
+
 /* An eth_applications tag field (key and mask at off) that a frame's can
  * match: a value of UP_TAG_PRESENT and a TCI, no more, and no TCI asked of
  * a frame without the tag. (A mask above them is harmless: a scalar is
@@ -387,6 +415,8 @@ up_check(const struct dp_update *u, unsigned int n, int *res)
 			 * app's of one (terminations_uplink: the session's own entry
 			 * says what it is) */
 			if (!term && (ss->flags & UP_SF_ETH) && (res[i] = eth_check(x->table, x->action)))
+				continue;
+			if (x->table == pl_up.sess_ul && (res[i] = inline_check((const struct up_session_ul *)x->params)))
 				continue;
 			if (term) {
 				if (x->key[4] == 0 && x->key[5] == 0)
@@ -526,9 +556,22 @@ up_init(unsigned int workers)
 	    dp_table_param_off(pl_up.sess_ra, UP_RA, 2) != offsetof(struct up_ra, mtu) ||
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_REDIRECT, 1) != offsetof(struct up_term, teid) ||
 	    dp_table_param_off(pl_up.sess_ul, UP_UL_REDIRECT, 13) != offsetof(struct up_session, flags) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N6, 14) != offsetof(struct up_session_ul, app) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_REDIRECT, 15) != offsetof(struct up_session_ul, app_action) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_DROP, 16) != offsetof(struct up_session_ul, app_meter) ||
+	    dp_table_param_off(pl_up.sess_ul, UP_UL_FWD_N9, 20) != offsetof(struct up_session_ul, app_qfi) ||
 	    dp_table_param_off(pl_up.term_ul, UP_UL_REDIRECT, 3) != offsetof(struct up_term, urr) ||
 	    dp_table_param_off(pl_up.redirects, UP_REDIR_DNS, 1) != offsetof(struct up_redir_dns, v6))
 		return -EINVAL;
+	{
+		/* what sxcd writes as an inline app termination's action */
+		const char *const ul_names[] = UP_UL_ACTION_NAMES;
+
+		RTE_BUILD_BUG_ON(RTE_DIM(ul_names) != UP_UL_NONE);
+		for (unsigned int a = 0; a < RTE_DIM(ul_names); a++)
+			if (strcmp(sess_ul_def.actions[a].name, ul_names[a]) != 0)
+				return -EINVAL;
+	}
 	for (unsigned int f = 0; f < UP_APP_FIELDS; f++) {
 		pl_up_app_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps, f);
 		pl_up_app6_off[f] = (uint8_t)dp_table_field_off((unsigned int)pl_up.apps6, f);
@@ -545,7 +588,9 @@ up_init(unsigned int workers)
 	bad_far = dp_tblrpc_reason_add("bad_far", "only fwd_n9 and encap_n3 name a peer, TEID and QFI; only what "
 				       "forwards (or redirects) has a meter, URR or threshold");
 	bad_session = dp_tblrpc_reason_add("bad_session", "an uplink or N9 session needs its slice (1..)");
-	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination");
+	bad_app = dp_tblrpc_reason_add("bad_app", "app 0 is the session entry's own termination; a sessions_uplink "
+				       "entry's inline app (app 1..) is of a session with apps: 1, and its app_* "
+				       "params are nothing without it");
 	bad_eth = dp_tblrpc_reason_add("bad_eth", "an Ethernet PDU session (eth: 1) is a sessions_uplink entry "
 				       "whose frames are bridged or dropped (not fwd_n6, fwd_n9), or a sessions_eth "
 				       "one; its frames are never of N9 or sessions_downlink(6)");
@@ -585,7 +630,8 @@ up_init(unsigned int workers)
 		const int dl[] = { pl_up.sess_n9, pl_up.sess_dl, pl_up.sess_dl6, pl_up.sess_eth };
 
 		for (uint16_t a = 0; a < UP_UL_NONE; a++)
-			if ((rc = pl_qos_meter_ref(pl_up.sess_ul, a, offsetof(struct up_session, ambr))) < 0)
+			if ((rc = pl_qos_meter_ref(pl_up.sess_ul, a, offsetof(struct up_session, ambr))) < 0 ||
+			    (rc = pl_qos_meter_ref(pl_up.sess_ul, a, offsetof(struct up_session_ul, app_meter))) < 0)
 				return rc;
 		for (unsigned int t = 0; t < RTE_DIM(dl); t++)
 			for (uint16_t a = 0; a < UP_DL_NONE; a++)

@@ -102,7 +102,7 @@ dl_burst(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t n, uint16_t 
 	if (k == 0)
 		return;
 	up_ambr_prefetch(ctx, pkts, idx, k);
-	up_terminations(ctx, false, pkts, idx, k, e);
+	up_terminations(ctx, false, pkts, idx, k, e, NULL);
 	for (unsigned int j = 0; j < k; j++) {
 		struct dp_meta *md = dp_meta(pkts[idx[j]]);
 		uint16_t *nx = &next[idx[j]];

@@ -614,8 +614,12 @@ sessions(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *idx, 
 		um->qfi = (uint8_t)qfi[j];
 		ctx->stats->events[n9 ? UP_EVENT(dl_n9) : UP_EVENT(ul)]++;
 		next[sidx[j]] = DP_NEXT_EDGE(n9 ? UP_IN_EDGE_DL : UP_IN_EDGE_UL);
-		if (!n9)
-			ul[nu++] = sidx[j];
+		if (n9)
+			continue;
+		ul[nu++] = sidx[j];
+		/* its inline app termination, read after the classification */
+		if (s->flags & UP_SF_APPS)
+			rte_prefetch0((const uint8_t *)se[j] + RTE_CACHE_LINE_SIZE);
 	}
 	return nu;
 }

@@ -9,7 +9,8 @@
  *   upf_interfaces(6)     outer destination (LPM) -> n3 | n9 {slice, id} | n6 {slice}:
  *                         the box's own GTP-U endpoints and N6 addresses
  *   upf_slices            slice -> {meter}: the slice's QER
- *   sessions_uplink       (n3 iface, TEID) -> fwd_n6 | fwd_n9 | drop
+ *   sessions_uplink       (n3 iface, TEID) -> fwd_n6 | fwd_n9 | drop (wide: and one app's
+ *                         termination inline, struct up_session_ul)
  *   sessions_n9_downlink  (n9 iface, TEID) -> encap_n3 | buffer | drop | notify (from the anchor)
  *   sessions_downlink     (slice, UE IPv4) -> the same (from the local DN, routed in)
  *   sessions_downlink6    (slice, UE's IPv6 /64) -> the same: an IPv6 (or IPv4v6)
@@ -40,7 +41,9 @@
  * A session entry is the session (its id, UE, slice, AMBR, outer header
  * removal) with its default termination (the action and its FAR, QER and
  * URR): a session with no per-app rule costs one lookup per direction,
- * and a million of them fit in two entries each. The terminations tables
+ * and a million of them fit in two entries each; uplink, one app's
+ * termination may ride in the session entry too (what sxcd writes for a
+ * session of one app), which then costs one lookup as well. The terminations tables
  * hold the apps a session treats otherwise (app 1..; its "apps" flag says
  * it has some, else its packets are not classified).
  * N3 and N9 ports enter at upf.in: GTP-U to one of our endpoints is the
@@ -155,6 +158,23 @@ struct up_session {
 #define UP_SF_ANY_SRC 0x02       /* uplink: its PDRs name no UE address: any source (TS 29.244 5.2.1) */
 #define UP_SF_ETH     0x04       /* an Ethernet PDU session: its T-PDUs are frames */
 _Static_assert(offsetof(struct up_session, qfi) == offsetof(struct up_term, qfi), "a session's FAR is a termination");
+/* A sessions_uplink entry (wide: two lines): the session, then one app's
+ * termination inline (app 0: none), so the common session with one app
+ * (a local DN's app broken out) costs one lookup, not a terminations one
+ * too: what terminations_uplink would hold for (id, app) but a usage
+ * threshold (a watched URR stays there). app_action is the action's
+ * number (UP_UL_*); app_teid, a redirect's redirects id. Read only where
+ * the session has apps (UP_SF_APPS); it wins over a terminations_uplink
+ * entry of the same app. */
+struct up_session_ul {
+	struct up_session s;
+	uint16_t app;
+	uint8_t app_action;
+	uint32_t app_meter, app_teid, app_urr;
+	uint16_t app_peer;
+	uint8_t app_qfi;
+};
+_Static_assert(offsetof(struct up_session_ul, app) == DP_PARAMS_BYTES, "the inline app on the second line");
 /* held_bd: the endpoint's address is a gateway a pair's election holds
  * (sw_api.h) on that bridge domain (0: not held): its GTP-U is this box's
  * only while it holds it */

@@ -142,9 +142,29 @@ up_classify_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t
 		app[j] = e[j]->action == UP_APP ? ((const struct up_app *)e[j]->params)->app : 0;
 }
 
+/* The inline app termination of m's session (struct up_session_ul) as
+ * an entry in *e, if it is app's: the stages read a termination as an
+ * entry's action and params. */
+static inline bool
+inline_term(struct rte_mbuf *m, uint16_t app, struct dp_entry *e)
+{
+	const struct dp_entry *se = *up_sess(m);
+	const struct up_session_ul *su = (const struct up_session_ul *)se->params;
+	struct up_term *t = (struct up_term *)e->params;
+
+	if (se->table != pl_up.sess_ul || su->app != app)
+		return false;
+	e->action = su->app_action;
+	e->table = (uint16_t)pl_up.term_ul;
+	e->idx = DP_ENTRY_NO_SLOT;
+	*t = (struct up_term){ .meter = su->app_meter, .teid = su->app_teid, .urr = su->app_urr,
+			       .peer = su->app_peer, .qfi = su->app_qfi };
+	return true;
+}
+
 void
 up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, const uint16_t *idx,
-		unsigned int k, const struct dp_entry **te)
+		unsigned int k, const struct dp_entry **te, struct dp_entry *inl)
 {
 	uint8_t keys[DP_LOOKUP_BURST][16] __rte_aligned(16);
 	const uint8_t *kp[DP_LOOKUP_BURST];
@@ -196,6 +216,12 @@ up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, c
 	for (unsigned int c = 0; c < nc; c++) {
 		if (app[c] == 0)
 			continue;
+		/* the session's one app whose termination it holds: no lookup */
+		if (uplink && inline_term(pkts[cidx[c]], app[c], &inl[where[c]])) {
+			te[where[c]] = &inl[where[c]];
+			up_meta(pkts[cidx[c]])->app = app[c];
+			continue;
+		}
 		up_term_key(keys[nk], up_session(pkts[cidx[c]])->id, app[c]);
 		kp[nk] = keys[nk];
 		app[nk] = app[c];

@@ -23,10 +23,12 @@ void up_ambr_prefetch(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const ui
 /* te[j]: the termination pkts[idx[j]] takes: its session entry's own,
  * unless the session has per-app ones (apps) and one is its app's
  * (applications or applications6, eth_applications for an Ethernet PDU
- * session's frames; then terminations_uplink or _downlink). up_meta.app
- * becomes the app whose termination it is (0: the session's). */
+ * session's frames; then, uplink, the one its sessions_uplink entry holds
+ * inline, copied into inl[j] (room for k), else terminations_uplink or
+ * _downlink). up_meta.app becomes the app whose termination it is (0: the
+ * session's). */
 void up_terminations(struct dp_stage_ctx *ctx, bool uplink, struct rte_mbuf **pkts, const uint16_t *idx,
-		     unsigned int k, const struct dp_entry **te);
+		     unsigned int k, const struct dp_entry **te, struct dp_entry *inl);
 
 /* The QERs of pkts[idx[j]] (te[j]: their terminations) in order: what a
  * meter drops gets its next[]. The survivors are compacted into idx and te

@@ -99,6 +99,7 @@ ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned
        uint16_t edge0)
 {
 	const struct dp_entry *e[DP_LOOKUP_BURST];
+	struct dp_entry inl[DP_LOOKUP_BURST];
 	struct sw_learn_ev last = { .bd = UINT16_MAX };
 	unsigned int k1 = 0;
 
@@ -113,7 +114,7 @@ ul_eth(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t *idx, unsigned
 		idx[k1++] = idx[j];
 	}
 	/* the AMBRs' lines are on their way (upf.in asked for them) */
-	up_terminations(ctx, true, pkts, idx, k1, e);
+	up_terminations(ctx, true, pkts, idx, k1, e, inl);
 	k = 0;
 	for (unsigned int j = 0; j < k1; j++) {
 		if (e[j]->action != UP_UL_BRIDGE) {
@@ -333,6 +334,7 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 	uint16_t idx[DP_LOOKUP_BURST], idx6[DP_LOOKUP_BURST], n9[DP_LOOKUP_BURST], ll[DP_LOOKUP_BURST];
 	uint16_t rd[DP_LOOKUP_BURST];
 	const struct dp_entry *rde[DP_LOOKUP_BURST];
+	struct dp_entry inl[DP_LOOKUP_BURST];   /* the sessions' inline app terminations */
 	unsigned int k = 0, k1 = 0, k6 = 0, k9 = 0, kl = 0, kr = 0;
 	uint64_t link = 0;
 
@@ -397,7 +399,7 @@ up_ul_run(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, const uint16_t *sel,
 	if (k == 0)
 		return;
 	/* the AMBRs' lines are on their way (upf.in asked for them) */
-	up_terminations(ctx, true, pkts, idx, k, e);
+	up_terminations(ctx, true, pkts, idx, k, e, inl);
 	k1 = 0;
 	for (unsigned int j = 0; j < k; j++) {
 		uint16_t *nx = &next[idx[j]];

@@ -207,20 +207,20 @@ struct by_session {
 	json_t *a;
 };
 
-/* A termination's usage row when it is the session's: a session entry
- * (app 0, the N6 or N9 one downlink) or a terminations entry. */
+/* A termination's usage row (counted in urr) when it is the session's: a
+ * session entry's own (app 0, the N6 or N9 one downlink), its inline app's,
+ * or a terminations entry. */
 static int
-add_row(struct by_session *b, uint32_t session, uint16_t app, const struct dp_entry_view *ev)
+add_row(struct by_session *b, uint32_t session, uint16_t app, uint32_t urr)
 {
-	const struct up_term *t = (const struct up_term *)ev->params;
 	struct up_urr_ctr s;
 
-	if (session != b->session || t->urr == 0)
+	if (session != b->session || urr == 0)
 		return 0;
-	s = sum(t->urr);
+	s = sum(urr);
 	return json_array_append_new(b->a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}",
 						     "direction", b->uplink ? "uplink" : "downlink",
-						     "from", b->from, "app", (json_int_t)app, "urr", (json_int_t)t->urr,
+						     "from", b->from, "app", (json_int_t)app, "urr", (json_int_t)urr,
 						     "packets", (json_int_t)s.pkts, "bytes", (json_int_t)s.bytes)) < 0 ?
 	       -ENOMEM : 0;
 }
@@ -229,13 +229,24 @@ static int
 add_term(const struct dp_entry_view *ev, void *arg)
 {
 	return add_row(arg, rte_be_to_cpu_32(*(const uint32_t *)ev->key),
-		       rte_be_to_cpu_16(*(const uint16_t *)(ev->key + 4)), ev);
+		       rte_be_to_cpu_16(*(const uint16_t *)(ev->key + 4)), ((const struct up_term *)ev->params)->urr);
 }
 
 static int
 add_session(const struct dp_entry_view *ev, void *arg)
 {
-	return add_row(arg, ((const struct up_session *)ev->params)->id, 0, ev);
+	const struct up_session *ss = (const struct up_session *)ev->params;
+
+	return add_row(arg, ss->id, 0, ss->urr);
+}
+
+static int
+add_session_ul(const struct dp_entry_view *ev, void *arg)
+{
+	const struct up_session_ul *su = (const struct up_session_ul *)ev->params;
+	int rc = add_session(ev, arg);
+
+	return rc == 0 && su->app != 0 ? add_row(arg, su->s.id, su->app, su->app_urr) : rc;
 }
 
 static int
@@ -272,7 +283,7 @@ m_usage(json_t *params __rte_unused, const struct dp_schema_val *v, json_t **res
 	if (v[1].set) {
 		/* a scan of every table a session's terminations are in */
 		const struct { int table; bool uplink; int (*fn)(const struct dp_entry_view *, void *); } tabs[] = {
-			{ pl_up.sess_ul, true, add_session }, { pl_up.term_ul, true, add_term },
+			{ pl_up.sess_ul, true, add_session_ul }, { pl_up.term_ul, true, add_term },
 			{ pl_up.sess_dl, false, add_session }, { pl_up.sess_dl6, false, add_session },
 			{ pl_up.sess_n9, false, add_session }, { pl_up.sess_eth, false, add_session },
 			{ pl_up.term_dl, false, add_term },

@@ -606,21 +606,23 @@ START_TEST(qfi_only_told)
 	{
 		json_t *u;
 		size_t i;
-		int terms = 0, apps = -1;
+		int terms = 0, apps = -1, app = -1;
 
+		/* its one app's termination inline in the session entry */
 		json_array_foreach(out, i, u) {
 			const char *t = json_string_value(json_object_get(u, "table"));
+			json_t *p = json_object_get(u, "params");
 
-			if (strcmp(t, UP_T_TERMINATIONS_UPLINK) == 0) {
-				terms++;
-				ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(u, "match"), UP_F_APP)),
-						 105);
+			terms += strcmp(t, UP_T_TERMINATIONS_UPLINK) == 0;
+			if (strcmp(t, UP_T_SESSIONS_UPLINK) == 0) {
+				apps = (int)json_integer_value(json_object_get(p, UP_F_APPS));
+				app = (int)json_integer_value(json_object_get(p, UP_F_APP));
+				ck_assert_ptr_null(json_object_get(p, UP_F_APP_ACTION));   /* 0: fwd_n6 */
 			}
-			if (strcmp(t, UP_T_SESSIONS_UPLINK) == 0)
-				apps = (int)json_integer_value(json_object_get(json_object_get(u, "params"), UP_F_APPS));
 		}
-		ck_assert_int_eq(terms, 1);
+		ck_assert_int_eq(terms, 0);
 		ck_assert_int_eq(apps, 1);
+		ck_assert_int_eq(app, 105);
 	}
 	/* the one of the higher precedence without a QFI takes all, as it says */
 	pdr[0].qfi_mask = 0;

@@ -1160,6 +1160,66 @@ ul_sources(const struct pf_session *s, const struct pf_pdr *p, json_t *pp)
 		json_object_set_new(pp, UP_F_ANY_SRC, json_integer(1));
 }
 
+/* A session of one uplink app (the common case: a local DN's app broken
+ * out): its terminations_uplink entry goes inline into its sessions_uplink
+ * entries (app, app_action, app_*; up_state.h), where sxdp finds it with
+ * the session, one lookup a packet where there were two. Not one whose
+ * URR has a usage threshold: sxdp watches those in terminations_uplink. */
+static void
+fold_one_app(json_t *out)
+{
+	static const char *const actions[] = UP_UL_ACTION_NAMES;
+	static const struct { const char *from, *to; } far[] = {
+		{ UP_F_METER, UP_F_APP_METER }, { UP_F_TEID, UP_F_APP_TEID }, { UP_F_REDIRECT, UP_F_APP_TEID },
+		{ UP_F_URR, UP_F_APP_URR }, { UP_F_PEER, UP_F_APP_PEER }, { UP_F_QFI, UP_F_APP_QFI },
+	};
+	json_t *term = NULL, *u, *tp, *inl;
+	json_int_t app = 0;
+	int action = -1;
+	bool sess = false;
+	size_t i;
+
+	json_array_foreach(out, i, u) {
+		const char *t = json_string_value(json_object_get(u, "table"));
+
+		sess |= strcmp(t, UP_T_SESSIONS_UPLINK) == 0;
+		if (strcmp(t, UP_T_TERMINATIONS_UPLINK) != 0)
+			continue;
+		if (term != NULL && !json_equal(json_object_get(u, "match"), json_object_get(term, "match")))
+			return;   /* two apps */
+		term = u;
+	}
+	if (term == NULL || !sess)
+		return;
+	tp = json_object_get(term, "params");
+	if (json_integer_value(json_object_get(tp, UP_F_THRESHOLD)) != 0)
+		return;
+	for (unsigned int a = 0; a < sizeof(actions) / sizeof(actions[0]); a++)
+		if (strcmp(json_string_value(json_object_get(term, "action")), actions[a]) == 0)
+			action = (int)a;
+	if (action < 0)
+		return;
+	app = json_integer_value(json_object_get(json_object_get(term, "match"), UP_F_APP));
+	inl = json_pack("{s:I}", UP_F_APP, app);
+	if (action != 0)   /* as sxdp reads an entry back: no param of 0 */
+		json_object_set_new(inl, UP_F_APP_ACTION, json_integer(action));
+	for (unsigned int f = 0; f < sizeof(far) / sizeof(far[0]); f++) {
+		json_t *v = json_object_get(tp, far[f].from);
+
+		if (v != NULL && json_integer_value(v) != 0)
+			json_object_set(inl, far[f].to, v);
+	}
+	json_array_foreach(out, i, u)
+		if (strcmp(json_string_value(json_object_get(u, "table")), UP_T_SESSIONS_UPLINK) == 0)
+			json_object_update(json_object_get(u, "params"), inl);
+	json_decref(inl);
+	/* the terminations_uplink entries it stood for (one app: one key) */
+	for (i = json_array_size(out); i-- > 0;)
+		if (strcmp(json_string_value(json_object_get(json_array_get(out, i), "table")),
+			   UP_T_TERMINATIONS_UPLINK) == 0)
+			json_array_remove(out, i);
+}
+
 int
 pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const struct pf_map_ids *ids,
 	       json_t *out, struct pf_map_err *e)
@@ -1261,6 +1321,8 @@ pf_map_session(const struct pf_map_ctx *c, const struct pf_session *s, const str
 		if ((rc = ue_entries(c, s, p, se, out, e)) < 0)
 			break;
 	}
+	if (rc == 0)
+		fold_one_app(out);
 out:
 	json_decref(seen);
 	json_decref(done);
