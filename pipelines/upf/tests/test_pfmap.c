@@ -633,6 +633,30 @@ START_TEST(qfi_only_told)
 	pdr[1].fteid.teid = 0x11;
 	json_array_clear(out);
 	ck_assert_msg(pf_map_session(&c, &s, &ids, out, &e) == 0, "%s", e.why);
+	{
+		struct pf_pdr p3[3] = { pdr[0], pdr[1], pdr[1] };
+		struct pf_session s3 = { .n_pdr = 3, .n_far = 1, .pdr = p3, .far = &far };
+		json_t *u;
+		size_t i;
+		int terms = 0, inl = 0;
+
+		/* three QFIs on one tunnel: two apps, neither inline */
+		p3[1].fteid.teid = p3[2].fteid.teid = 0x10;
+		p3[2].id = 3;
+		p3[2].precedence = 30;
+		p3[2].qfi_mask = 1ull << 7;
+		json_array_clear(out);
+		ck_assert_msg(pf_map_session(&c, &s3, &ids, out, &e) == 0, "%s", e.why);
+		json_array_foreach(out, i, u) {
+			const char *t = json_string_value(json_object_get(u, "table"));
+
+			terms += strcmp(t, UP_T_TERMINATIONS_UPLINK) == 0;
+			inl += strcmp(t, UP_T_SESSIONS_UPLINK) == 0 &&
+			       json_object_get(json_object_get(u, "params"), UP_F_APP) != NULL;
+		}
+		ck_assert_int_eq(terms, 2);
+		ck_assert_int_eq(inl, 0);
+	}
 	json_decref(out);
 }
 END_TEST

@@ -1194,6 +1194,19 @@ fold_one_app(json_t *out)
 	tp = json_object_get(term, "params");
 	if (json_integer_value(json_object_get(tp, UP_F_THRESHOLD)) != 0)
 		return;
+	{
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(tp, k, v) {   /* a param the inline one has no room for: left as it is */
+			bool known = strcmp(k, UP_F_THRESHOLD) == 0;
+
+			for (unsigned int f = 0; f < sizeof(far) / sizeof(far[0]); f++)
+				known |= strcmp(k, far[f].from) == 0;
+			if (!known)
+				return;
+		}
+	}
 	for (unsigned int a = 0; a < sizeof(actions) / sizeof(actions[0]); a++)
 		if (strcmp(json_string_value(json_object_get(term, "action")), actions[a]) == 0)
 			action = (int)a;
