@@ -363,8 +363,7 @@ eth_check(int tb, uint16_t a)
 static int
 inline_check(const struct up_session_ul *su)
 {
-	struct up_term t = { .meter = su->app_meter, .teid = su->app_teid, .urr = su->app_urr,
-			     .peer = su->app_peer, .qfi = su->app_qfi };
+	struct up_term t = up_session_app_far(su);
 
 	if (su->app == 0)
 		return su->app_action || su->app_meter || su->app_teid || su->app_urr || su->app_peer || su->app_qfi ?

@@ -175,6 +175,14 @@ struct up_session_ul {
 	uint8_t app_qfi;
 };
 _Static_assert(offsetof(struct up_session_ul, app) == DP_PARAMS_BYTES, "the inline app on the second line");
+
+/* The inline app termination's FAR, as a termination's (no threshold). */
+static inline struct up_term
+up_session_app_far(const struct up_session_ul *su)
+{
+	return (struct up_term){ .meter = su->app_meter, .teid = su->app_teid, .urr = su->app_urr,
+				 .peer = su->app_peer, .qfi = su->app_qfi };
+}
 /* held_bd: the endpoint's address is a gateway a pair's election holds
  * (sw_api.h) on that bridge domain (0: not held): its GTP-U is this box's
  * only while it holds it */

@@ -150,15 +150,13 @@ inline_term(struct rte_mbuf *m, uint16_t app, struct dp_entry *e)
 {
 	const struct dp_entry *se = *up_sess(m);
 	const struct up_session_ul *su = (const struct up_session_ul *)se->params;
-	struct up_term *t = (struct up_term *)e->params;
 
 	if (se->table != pl_up.sess_ul || su->app != app)
 		return false;
 	e->action = su->app_action;
 	e->table = (uint16_t)pl_up.term_ul;
 	e->idx = DP_ENTRY_NO_SLOT;
-	*t = (struct up_term){ .meter = su->app_meter, .teid = su->app_teid, .urr = su->app_urr,
-			       .peer = su->app_peer, .qfi = su->app_qfi };
+	*(struct up_term *)e->params = up_session_app_far(su);
 	return true;
 }
 

@@ -1160,6 +1160,13 @@ ul_sources(const struct pf_session *s, const struct pf_pdr *p, json_t *pp)
 		json_object_set_new(pp, UP_F_ANY_SRC, json_integer(1));
 }
 
+/* Is update u one of table's? */
+static bool
+of_table(json_t *u, const char *table)
+{
+	return strcmp(json_string_value(json_object_get(u, "table")), table) == 0;
+}
+
 /* A session of one uplink app (the common case: a local DN's app broken
  * out): its terminations_uplink entry goes inline into its sessions_uplink
  * entries (app, app_action, app_*; up_state.h), where sxdp finds it with
@@ -1180,10 +1187,8 @@ fold_one_app(json_t *out)
 	size_t i;
 
 	json_array_foreach(out, i, u) {
-		const char *t = json_string_value(json_object_get(u, "table"));
-
-		sess |= strcmp(t, UP_T_SESSIONS_UPLINK) == 0;
-		if (strcmp(t, UP_T_TERMINATIONS_UPLINK) != 0)
+		sess |= of_table(u, UP_T_SESSIONS_UPLINK);
+		if (!of_table(u, UP_T_TERMINATIONS_UPLINK))
 			continue;
 		if (term != NULL && !json_equal(json_object_get(u, "match"), json_object_get(term, "match")))
 			return;   /* two apps */
@@ -1223,13 +1228,12 @@ fold_one_app(json_t *out)
 			json_object_set(inl, far[f].to, v);
 	}
 	json_array_foreach(out, i, u)
-		if (strcmp(json_string_value(json_object_get(u, "table")), UP_T_SESSIONS_UPLINK) == 0)
+		if (of_table(u, UP_T_SESSIONS_UPLINK))
 			json_object_update(json_object_get(u, "params"), inl);
 	json_decref(inl);
 	/* the terminations_uplink entries it stood for (one app: one key) */
 	for (i = json_array_size(out); i-- > 0;)
-		if (strcmp(json_string_value(json_object_get(json_array_get(out, i), "table")),
-			   UP_T_TERMINATIONS_UPLINK) == 0)
+		if (of_table(json_array_get(out, i), UP_T_TERMINATIONS_UPLINK))
 			json_array_remove(out, i);
 }
 
