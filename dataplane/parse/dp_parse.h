@@ -129,6 +129,30 @@ dp_ipv4_cksum_ok(const void *hdr)
 	return s == 0xffff;
 }
 
+/* The checksum to store in IPv4 header hdr (rte_ipv4_cksum's value), its
+ * checksum field counted as 0 whatever it holds. A header of 20 bytes
+ * is summed in nine 16-bit loads: rte_ipv4_cksum loops over a length it
+ * reads first (~30 cycles a packet on the ESP seal's path), and loads as
+ * wide as the stores that just wrote the fields (a library's copy of a
+ * template, then one field at a time) are forwarded from them, where a
+ * wider one waits for them all. A header with options is rare: summed
+ * whole, the checksum field's own value taken back out. */
+static inline uint16_t
+dp_ipv4_cksum(const void *hdr)
+{
+	const unaligned_uint16_t *w = (const unaligned_uint16_t *)hdr;
+	unsigned int ihl = *(const uint8_t *)hdr & 0xf;
+	uint32_t s;
+
+	if (likely(ihl == 5))
+		s = (uint32_t)w[0] + w[1] + w[2] + w[3] + w[4] + w[6] + w[7] + w[8] + w[9];
+	else
+		s = __rte_raw_cksum(hdr, ihl * 4u, 0) + (uint16_t)~w[5];
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 /* An IPv4 header of 20 bytes, no options, DF and ID 0 (an atomic datagram:
  * RFC 6864), checksum included, as the words it lies in memory as (little
  * endian hosts): bytes 0-7 in *w0, 8-15 in *w1 (the destination, bytes

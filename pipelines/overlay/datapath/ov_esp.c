@@ -78,14 +78,16 @@ sealed(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, uint8_t to
 		return;
 	}
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+	/* the DSCP and ECN stored with the version, as wide as the
+	 * checksum's read of them is: a narrower store is not forwarded */
+	rte_be16_t vt = rte_cpu_to_be_16((uint16_t)(ip->version_ihl << 8 | tos));
 
-	ip->type_of_service = tos;
+	memcpy(ip, &vt, sizeof(vt));
 	if (s->dport != 0) {
 		ip->dst_addr = ov_ip4(to.ip);
 		((struct rte_udp_hdr *)(ip + 1))->dst_port = rte_cpu_to_be_16(to.port);
 	}
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = dp_ipv4_cksum(ip);
 	md->flags |= DP_MF_IPV4;
 	md->l4_off = OV_SA_L2_LEN + sizeof(*ip);
 	md->ethertype = RTE_ETHER_TYPE_IPV4;

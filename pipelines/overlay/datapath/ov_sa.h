@@ -246,21 +246,26 @@ void ov_sa_roamed(uint16_t path, const struct ov_sa_ep *ep);
  * endpoint follows it. */
 void ov_sa_seen(const struct ov_sa *s, const uint8_t *from, uint16_t sport);
 
-/* The @n (<= 255) items of SAs @sas grouped by SA in one pass (a burst has
- * few SAs: each item joins its SA's group, the groups so far searched,
- * the last one first): how many groups; group g's SA is @gsa[g], its items
- * (indices into @sas, in their order) @order[@start[g]] on, @cnt[g] of them. */
+/* The @n (<= 255) items of SAs @sas grouped by SA in one pass: how many
+ * groups; group g's SA is @gsa[g], its items (indices into @sas, in their
+ * order) @order[@start[g]] on, @cnt[g] of them. An item finds its SA's
+ * group in a small table by the SA's address (a burst has few SAs; a
+ * search of the groups, as it was, mispredicted on every change of SA
+ * when paths are balanced), the groups searched only where two SAs share
+ * a slot. */
+#define OV_SA_GROUP_BITS 4
 static inline unsigned int
 ov_sa_group(const struct ov_sa *const *sas, unsigned int n, const struct ov_sa **gsa, uint8_t *start,
 	    uint8_t *cnt, uint8_t *order)
 {
-	uint8_t gof[256];
-	unsigned int ng = 0, last = 0;
+	uint8_t gof[256], slot[1u << OV_SA_GROUP_BITS] = { 0 };	/* a group + 1, 0: none */
+	unsigned int ng = 0;
 
 	for (unsigned int a = 0; a < n; a++) {
-		unsigned int g = last;
+		unsigned int h = (unsigned int)(((uintptr_t)sas[a] * 0x9e3779b97f4a7c15ull) >> (64 - OV_SA_GROUP_BITS));
+		unsigned int g = slot[h] - 1u;
 
-		if (ng == 0 || gsa[g] != sas[a]) {
+		if (unlikely(g >= ng || gsa[g] != sas[a])) {
 			for (g = ng; g-- > 0 && gsa[g] != sas[a];)
 				;
 			if (g == UINT_MAX) {
@@ -268,10 +273,10 @@ ov_sa_group(const struct ov_sa *const *sas, unsigned int n, const struct ov_sa *
 				gsa[g] = sas[a];
 				cnt[g] = 0;
 			}
+			slot[h] = (uint8_t)(g + 1);
 		}
 		gof[a] = (uint8_t)g;
 		cnt[g]++;
-		last = g;
 	}
 	for (unsigned int g = 0, o = 0; g < ng; g++) {
 		start[g] = (uint8_t)o;

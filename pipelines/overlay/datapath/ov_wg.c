@@ -172,16 +172,17 @@ outer(struct rte_mbuf *m, uint8_t *frame, const uint8_t *src, uint16_t sport, co
 		md->flags = DP_MF_IPV6 | DP_MF_L4;
 		md->ethertype = RTE_ETHER_TYPE_IPV6;
 	} else {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + L2);
+		uint8_t *ip = frame + L2;
+		rte_be32_t d = ov_ip4(dst);
+		uint64_t w0, w1;
 
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		*ip = (struct rte_ipv4_hdr){
-			.version_ihl = RTE_IPV4_VHL_DEF, .type_of_service = tos,
-			.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len)),
-			.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG), .time_to_live = 64,
-			.next_proto_id = IPPROTO_UDP, .src_addr = ov_ip4(src), .dst_addr = ov_ip4(dst),
-		};
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		/* composed with its checksum in registers, stored in three moves */
+		dp_ipv4_words(tos, (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(*udp) + len), 64, IPPROTO_UDP,
+			      ov_ip4(src), d, &w0, &w1);
+		memcpy(ip, &w0, 8);
+		memcpy(ip + 8, &w1, 8);
+		memcpy(ip + 16, &d, 4);
 		md->flags = DP_MF_IPV4 | DP_MF_L4;
 		md->ethertype = RTE_ETHER_TYPE_IPV4;
 	}

@@ -2,11 +2,13 @@
  * paths: failover order, SLA limits (and the fallback when no path keeps
  * them), weighted balance where a flow moves only when its path dies, and
  * the pins that keep a moved flow where it went when its path comes back;
- * the draw by weight the same, flow for flow, as the walk it replaced. */
+ * the draw by weight the same, flow for flow, as the walk it replaced;
+ * the seal's grouping of a burst by SA (ov_sa.h) against a plain count. */
 #include <check.h>
 #include <string.h>
 
 #include "ov_path.h"
+#include "ov_sa.h"
 
 struct ov_path_live ov_path_live[OV_PATH_MAX + 1];
 uint16_t ov_pin_idle = 50;
@@ -218,6 +220,55 @@ START_TEST(balance_pinned)
 }
 END_TEST
 
+/* ov_sa_group on random bursts of 1..255 items over 1..64 SAs (more SAs
+ * than its table has slots: shared slots searched): every item once, in
+ * its SA's group, in burst order; one group an SA, in order of first use. */
+START_TEST(sa_group)
+{
+	static struct ov_sa sa[64];
+	uint32_t x = 88172645u;
+
+	for (int round = 0; round < 500; round++) {
+		const struct ov_sa *items[255], *gsa[255];
+		uint8_t start[255], cnt[255], order[255], seen[255] = { 0 };
+		unsigned int n, k, ng, first[64], nf = 0;
+
+		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+		n = 1 + x % 255;
+		k = 1 + (x >> 8) % (round % 2 ? 64 : 4);
+		for (unsigned int a = 0; a < n; a++) {
+			unsigned int j;
+
+			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+			items[a] = &sa[x % k];
+			for (j = 0; j < nf && items[first[j]] != items[a]; j++)
+				;
+			if (j == nf)
+				first[nf++] = a;
+		}
+		ng = ov_sa_group(items, n, gsa, start, cnt, order);
+		ck_assert_uint_eq(ng, nf);
+		for (unsigned int g = 0, o = 0; g < ng; g++) {
+			ck_assert_ptr_eq(gsa[g], items[first[g]]);
+			ck_assert_uint_eq(start[g], o);
+			for (unsigned int c = 0; c < cnt[g]; c++) {
+				unsigned int a = order[o + c];
+
+				ck_assert_uint_lt(a, n);
+				ck_assert_ptr_eq(items[a], gsa[g]);
+				ck_assert(!seen[a]);
+				seen[a] = 1;
+				if (c > 0)
+					ck_assert_uint_gt(a, order[o + c - 1]);
+			}
+			o += cnt[g];
+		}
+		for (unsigned int a = 0; a < n; a++)
+			ck_assert(seen[a]);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -231,6 +282,7 @@ main(void)
 	tcase_add_test(tc, balance);
 	tcase_add_test(tc, draw_as_walked);
 	tcase_add_test(tc, balance_pinned);
+	tcase_add_test(tc, sa_group);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
