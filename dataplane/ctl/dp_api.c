@@ -1,4 +1,5 @@
 /* Control methods that describe the process: hello, ports, stats, schema. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,7 @@ port_json(const struct dp_port *p)
 {
 	char mac[RTE_ETHER_ADDR_FMT_SIZE], buf[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
 	struct rte_eth_link link = { 0 };
-	json_t *v4 = json_array(), *v6 = json_array();
+	json_t *v4 = json_array(), *v6 = json_array(), *txo = json_array();
 
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	for (unsigned int i = 0; i < p->cfg->n_ipv4; i++) {
@@ -75,8 +76,16 @@ port_json(const struct dp_port *p)
 		snprintf(buf, sizeof(buf), "%s/%u", a, p->cfg->ipv6[i].plen);
 		json_array_append_new(v6, json_string(buf));
 	}
+	for (unsigned int b = 0; b < 64; b++)
+		if (p->tx_offloads >> b & 1) {
+			/* DPDK's name (IPV4_CKSUM), lower case as the RSS types are */
+			snprintf(buf, sizeof(buf), "%s", rte_eth_dev_tx_offload_name(1ull << b));
+			for (char *c = buf; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			json_array_append_new(txo, json_string(buf));
+		}
 	rte_eth_link_get_nowait(p->port_id, &link);
-	return json_pack("{s:i,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i,s:{s:o,s:o,s:b,s:b}}",
+	return json_pack("{s:i,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s,s:o,s:o,s:{s:b,s:I},s:i,s:i,s:{s:o,s:o,s:b,s:b},s:o}",
 		"index", p->index, "name", p->cfg->name, "port_id", p->port_id,
 		"admin", p->admin_up ? "up" : "down", "mtu", p->mtu,
 		"devargs", p->cfg->devargs, "driver", p->driver, "role", dp_role_name(p->cfg->role),
@@ -84,7 +93,7 @@ port_json(const struct dp_port *p)
 		"link", "up", link.link_status == RTE_ETH_LINK_UP, "speed_mbps", (json_int_t)link.link_speed,
 		"rx_queues", p->n_rxq, "tx_queues", p->n_txq,
 		"rss", "types", rss_json(p->rss_hf), "offered", rss_json(p->rss_offered),
-		"gtpu", (p->rss_hf & RTE_ETH_RSS_GTPU) != 0, "soft_rss", p->cfg->soft_rss);
+		"gtpu", (p->rss_hf & RTE_ETH_RSS_GTPU) != 0, "soft_rss", p->cfg->soft_rss, "tx_offloads", txo);
 }
 
 static int

@@ -94,6 +94,9 @@ static const struct dp_schema_field port_fields[] = {
 		RB("soft_rss", "the workers spread its packets again on the parser's flow hash (the TEID "
 		   "for GTP-U)"),
 		END })),
+	RA("tx_offloads", "the TX offloads configured, as DPDK names them: of those sxdp uses "
+	   "(mbuf_fast_free; ipv4_cksum: the ESP seal's outer header checksum), what the device offers",
+	   &a_string),
 	END
 };
 

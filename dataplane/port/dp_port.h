@@ -25,6 +25,11 @@ struct dp_port {
 	/* RSS hash types configured (dp_rss_request: asked, masked by what the
 	 * device offers) and what the device offers: port.list shows both */
 	uint64_t rss_hf, rss_offered;
+	/* TX offloads configured (of those sxdp asks for, what the device
+	 * offers): port.list shows them. tx_ip4_cksum: the device fills in
+	 * an IPv4 header's checksum (dp_port_tx_ip4_cksum). */
+	uint64_t tx_offloads;
+	bool tx_ip4_cksum;
 	char driver[48];
 	bool started;
 	bool closed;                 /* its device closed (a takeover closes it before the exit does) */
@@ -39,6 +44,15 @@ struct dp_port {
 
 extern struct dp_port dp_ports[DP_PORTS_MAX];
 extern unsigned int dp_n_ports;
+
+/* Does port fill in the IPv4 header checksum of a frame flagged
+ * RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM (the field 0, its l2_len and
+ * l3_len set)? A worker's question about a frame it is about to send. */
+static inline bool
+dp_port_tx_ip4_cksum(unsigned int port)
+{
+	return dp_ports[port].tx_ip4_cksum;
+}
 
 /* Append the EAL arguments that make the configured devices exist. */
 int dp_ports_eal_args(const struct dp_config *c, char **argv, int *argc, int max);

@@ -15,8 +15,10 @@ opens until it is deleted.
 """
 
 import os
+import socket
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -139,6 +141,51 @@ def test_sealed_on_the_path_and_opened_by_scapy():
                   "tshark: ESP, its SPI and numbers")
         expect_eq([x for x in T.tshark_fields(dp.out_path("w0"), ["vxlan.vni"]) if x and x[0]], [],
                   "tshark: no VXLAN in clear")
+
+
+@R.test
+def test_outer_checksum_left_to_the_port():
+    """On a port whose device fills in IPv4 header checksums (net_tap: its
+    PMD does in software what a NIC does), port.list names the offload and
+    sealed frames leave flagged for it: on the kernel's side of the TAP each
+    has a good outer header checksum and opens as on a port without it (p0,
+    net_pcap, names none)."""
+    if os.geteuid() != 0:
+        raise T.SkipTest("a TAP interface needs root")
+    tap = "sxesp%d" % (os.getpid() % 100000)
+    frames = [O.inner(O.MAC_A, O.MAC_R, b"offloaded %d" % i) for i in range(3)]
+    opts = dict(O.PORTS, w0=dict(O.PORTS["w0"], devargs="net_tap0,iface=%s" % tap))
+    with Sxdp({"p0": frames, "p1": [], "w0": []}, pipeline=O.PIPELINE, port_opts=opts) as dp:
+        offl = {p["name"]: p["tx_offloads"] for p in dp.rpc("port.list")["ports"]}
+        expect("ipv4_cksum" in offl["w0"] and "ipv4_cksum" not in offl["p0"],
+               "the TAP port's TX offloads name ipv4_cksum, the pcap one's do not: %s" % offl)
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+        try:
+            s.bind((tap, 0))
+            s.settimeout(0.2)
+            dp.table_write(O.setup())
+            setup_sas(dp, sa_out())
+            dp.release()
+            got, end = [], time.monotonic() + 20
+            while len(got) < len(frames) and time.monotonic() < end:
+                try:
+                    b, addr = s.recvfrom(65535)
+                except socket.timeout:
+                    continue
+                if addr[2] != socket.PACKET_OUTGOING and Ether(b).src == O.WAN_MAC:
+                    got.append(b)
+        finally:
+            s.close()
+        expect_eq(len(got), len(frames), "sealed frames on the TAP")
+        for i, g in enumerate(got):
+            e = Ether(g)
+            ck = e[IP].copy()
+            ck.chksum = None
+            expect(e[IP].chksum != 0 and e[IP].chksum == IP(bytes(ck)).chksum,
+                   "frame %d: the outer header checksum the port filled in (%#x)" % (i, e[IP].chksum))
+            dg, spi, sq = opened(g, seq=i + 1)
+            expect_eq((e[IP].proto, spi, sq, bytes(dg[VXLAN].payload)), (50, SPI_OUT, i + 1, bytes(frames[i])),
+                      "frame %d: ESP opened into the inner frame" % i)
 
 
 @R.test

@@ -77,14 +77,14 @@ PORTS = [
      "ipv4": ["10.0.0.1/24"], "ipv6": [],
      "link": {"up": True, "speed_mbps": 10000},
      "rx_queues": 1, "tx_queues": 2,
-     "rss": {"types": [], "offered": [], "gtpu": False, "soft_rss": False}},
+     "rss": {"types": [], "offered": [], "gtpu": False, "soft_rss": False}, "tx_offloads": []},
     {"index": 1, "name": "p1", "port_id": 1, "admin": "up", "mtu": 1500,
      "devargs": "net_pcap1,iface=b",
      "driver": "net_pcap", "role": "wan", "mac": "02:00:00:00:00:02",
      "ipv4": ["192.0.2.1/24"], "ipv6": ["2001:db8::1/64"],
      "link": {"up": False, "speed_mbps": 0},
      "rx_queues": 1, "tx_queues": 2,
-     "rss": {"types": [], "offered": [], "gtpu": False, "soft_rss": False}},
+     "rss": {"types": [], "offered": [], "gtpu": False, "soft_rss": False}, "tx_offloads": ["ipv4_cksum"]},
 ]
 
 

@@ -213,8 +213,15 @@ ov_encap_seal_pending(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 
 	for (uint16_t i = 0; i < n; i++)
 		if (unlikely(next[i] == OV_NEXT_SEAL)) {
-			sas[ns] = pend[i].sa;
+			const struct ov_seal_pend *p = &pend[i];
+
+			sas[ns] = p->sa;
 			sealq[ns++] = (uint8_t)i;
+			/* an ESP packet's outer IPv4 header checksummed by the
+			 * port it leaves by, where that can (ov_esp_seal_burst) */
+			if (p->rw != NULL && p->sa->proto == OV_SA_ESP && !p->sa->v6 &&
+			    dp_port_tx_ip4_cksum(p->rw->port))
+				pkts[i]->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 		}
 	if (likely(ns == 0))
 		return;
@@ -229,6 +236,11 @@ ov_encap_seal_pending(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 			unsigned int i = sealq[at[x]];
 
 			next[i] = res[x] != 0 ? DP_NEXT_DROP(res[x]) : ov_encap_out(m[x], dp_meta(m[x]), pend[i].rw, ctr);
+			/* the offload's lengths: the outer Ethernet header's as
+			 * the rewrite left it (a VLAN tag or not), the IPv4 one */
+			if (m[x]->ol_flags & RTE_MBUF_F_TX_IP_CKSUM)
+				m[x]->tx_offload = rte_mbuf_tx_offload(OV_SA_L2_LEN + (pend[i].rw->vlan != 0 ? 4 : 0),
+								       sizeof(struct rte_ipv4_hdr), 0, 0, 0, 0, 0);
 		}
 	}
 }

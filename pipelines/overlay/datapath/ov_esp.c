@@ -87,7 +87,8 @@ sealed(struct rte_mbuf *m, struct dp_meta *md, const struct ov_sa *s, uint8_t to
 		ip->dst_addr = ov_ip4(to.ip);
 		((struct rte_udp_hdr *)(ip + 1))->dst_port = rte_cpu_to_be_16(to.port);
 	}
-	ip->hdr_checksum = dp_ipv4_cksum(ip);
+	/* flagged: the port fills it in (ov_encap_seal_pending) */
+	ip->hdr_checksum = m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM ? 0 : dp_ipv4_cksum(ip);
 	md->flags |= DP_MF_IPV4;
 	md->l4_off = OV_SA_L2_LEN + sizeof(*ip);
 	md->ethertype = RTE_ETHER_TYPE_IPV4;
