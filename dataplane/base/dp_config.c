@@ -62,7 +62,7 @@ static char state_dir[256] = DP_CFG_STATE_DIR;
 static const char *const admin_names[] = { "up", "down", NULL };
 
 enum { P_NAME, P_DEVARGS, P_ROLE, P_MAC, P_IPV4, P_IPV6, P_RXQ, P_RXD, P_TXD, P_MTU, P_PROMISC,
-       P_ADMIN, P_SUBSET, P_SHARED, P_SOFTRSS, P_N };
+       P_ADMIN, P_SUBSET, P_SHARED, P_SOFTRSS, P_TXCSUM, P_N };
 static const struct dp_schema_field port_decl = {
 	.type = DP_SCHEMA_OBJECT, .desc = "a port, named and numbered in config order",
 	.fields = (const struct dp_schema_field[]){
@@ -99,6 +99,10 @@ static const struct dp_schema_field port_decl = {
 				.desc = "the worker that reads a queue hands each packet to the worker "
 					"its flow hash names (GTP-U: its tunnel, TEID included), for "
 					"NICs whose RSS cannot spread it" },
+		[P_TXCSUM] = { .name = "tx_ip_cksum", .type = DP_SCHEMA_BOOL,
+			       .desc = "the device fills in the IPv4 header checksum of the ESP packets "
+				       "sealed for it, where it offers that; absent: on for a wan port. "
+				       "Off keeps a NIC whose fastest TX path takes no offload on it" },
 		[P_N] = { NULL } },
 };
 
@@ -187,6 +191,7 @@ parse_port(const struct dp_schema_val *pv, unsigned int i, struct dp_cfg_port *c
 	cp->rx_queue_subset = v[P_SUBSET].b;
 	cp->shared = v[P_SHARED].b;
 	cp->soft_rss = v[P_SOFTRSS].b;
+	cp->tx_ip_cksum = v[P_TXCSUM].set ? v[P_TXCSUM].b : cp->role == DP_ROLE_WAN;
 	/* the XDP program that decides what is sxdp's is loaded by net_af_xdp */
 	if (cp->shared && strncmp(cp->devargs, "net_af_xdp", strlen("net_af_xdp")) != 0)
 		FAIL("config.ports[%u].shared: only an AF_XDP port (net_af_xdp...) shares its "

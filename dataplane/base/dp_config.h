@@ -39,6 +39,7 @@ struct dp_cfg_port {
 	bool admin_down;     /* start administratively down (port.set brings it up) */
 	bool rx_queue_subset; /* AF_XDP on some of the interface's queues, on purpose */
 	bool soft_rss;        /* spread over the workers by the parser's flow hash */
+	bool tx_ip_cksum;     /* IPv4 header checksum offload asked for (where offered) */
 	bool shared;         /* AF_XDP sharing its interface with the kernel (dp_xdp.h) */
 };
 

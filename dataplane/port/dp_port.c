@@ -340,8 +340,10 @@ port_setup(struct dp_port *p, struct rte_mempool *mp, unsigned int n_workers)
 		conf.rxmode.mtu = cfg->mtu;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
-	/* the sealed encaps' outer IPv4 header: its checksum by the NIC */
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+	/* the ESP seal's outer IPv4 header: its checksum by the NIC, where
+	 * asked (some NICs' fastest TX path takes no offload: not on a port
+	 * that seals nothing unless the config says so) */
+	if (cfg->tx_ip_cksum && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	p->tx_offloads = conf.txmode.offloads;
 	p->tx_ip4_cksum = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;

@@ -145,47 +145,51 @@ def test_sealed_on_the_path_and_opened_by_scapy():
 
 @R.test
 def test_outer_checksum_left_to_the_port():
-    """On a port whose device fills in IPv4 header checksums (net_tap: its
-    PMD does in software what a NIC does), port.list names the offload and
-    sealed frames leave flagged for it: on the kernel's side of the TAP each
-    has a good outer header checksum and opens as on a port without it (p0,
-    net_pcap, names none)."""
+    """On a wan port whose device fills in IPv4 header checksums (net_tap:
+    its PMD does in software what a NIC does), port.list names the offload
+    and sealed frames leave flagged for it: on the kernel's side of the TAP
+    each has a good outer header checksum and opens as on a port without it
+    (p0, net_pcap, names none). With "tx_ip_cksum": false the port is not
+    asked to, and sxdp sums it."""
     if os.geteuid() != 0:
         raise T.SkipTest("a TAP interface needs root")
     tap = "sxesp%d" % (os.getpid() % 100000)
     frames = [O.inner(O.MAC_A, O.MAC_R, b"offloaded %d" % i) for i in range(3)]
-    opts = dict(O.PORTS, w0=dict(O.PORTS["w0"], devargs="net_tap0,iface=%s" % tap))
-    with Sxdp({"p0": frames, "p1": [], "w0": []}, pipeline=O.PIPELINE, port_opts=opts) as dp:
-        offl = {p["name"]: p["tx_offloads"] for p in dp.rpc("port.list")["ports"]}
-        expect("ipv4_cksum" in offl["w0"] and "ipv4_cksum" not in offl["p0"],
-               "the TAP port's TX offloads name ipv4_cksum, the pcap one's do not: %s" % offl)
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-        try:
-            s.bind((tap, 0))
-            s.settimeout(0.2)
-            dp.table_write(O.setup())
-            setup_sas(dp, sa_out())
-            dp.release()
-            got, end = [], time.monotonic() + 20
-            while len(got) < len(frames) and time.monotonic() < end:
-                try:
-                    b, addr = s.recvfrom(65535)
-                except socket.timeout:
-                    continue
-                if addr[2] != socket.PACKET_OUTGOING and Ether(b).src == O.WAN_MAC:
-                    got.append(b)
-        finally:
-            s.close()
-        expect_eq(len(got), len(frames), "sealed frames on the TAP")
+    for asked in (None, False):
+        w0 = dict(O.PORTS["w0"], devargs="net_tap0,iface=%s" % tap)
+        if asked is not None:
+            w0["tx_ip_cksum"] = asked
+        with Sxdp({"p0": frames, "p1": [], "w0": []}, pipeline=O.PIPELINE, port_opts=dict(O.PORTS, w0=w0)) as dp:
+            offl = {p["name"]: p["tx_offloads"] for p in dp.rpc("port.list")["ports"]}
+            expect_eq(("ipv4_cksum" in offl["w0"], "ipv4_cksum" in offl["p0"]), (asked is None, False),
+                      "tx_ip_cksum %s: ipv4_cksum among the TAP's TX offloads, not the pcap's: %s" % (asked, offl))
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+            try:
+                s.bind((tap, 0))
+                s.settimeout(0.2)
+                dp.table_write(O.setup())
+                setup_sas(dp, sa_out())
+                dp.release()
+                got, end = [], time.monotonic() + 20
+                while len(got) < len(frames) and time.monotonic() < end:
+                    try:
+                        b, addr = s.recvfrom(65535)
+                    except socket.timeout:
+                        continue
+                    if addr[2] != socket.PACKET_OUTGOING and Ether(b).src == O.WAN_MAC:
+                        got.append(b)
+            finally:
+                s.close()
+        expect_eq(len(got), len(frames), "tx_ip_cksum %s: sealed frames on the TAP" % asked)
         for i, g in enumerate(got):
             e = Ether(g)
             ck = e[IP].copy()
             ck.chksum = None
             expect(e[IP].chksum != 0 and e[IP].chksum == IP(bytes(ck)).chksum,
-                   "frame %d: the outer header checksum the port filled in (%#x)" % (i, e[IP].chksum))
+                   "tx_ip_cksum %s, frame %d: a good outer header checksum (%#x)" % (asked, i, e[IP].chksum))
             dg, spi, sq = opened(g, seq=i + 1)
             expect_eq((e[IP].proto, spi, sq, bytes(dg[VXLAN].payload)), (50, SPI_OUT, i + 1, bytes(frames[i])),
-                      "frame %d: ESP opened into the inner frame" % i)
+                      "tx_ip_cksum %s, frame %d: ESP opened into the inner frame" % (asked, i))
 
 
 @R.test
