@@ -47,11 +47,12 @@ extern unsigned int dp_n_ports;
 
 /* Does port fill in the IPv4 header checksum of a frame flagged
  * RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM (the field 0, its l2_len and
- * l3_len set)? A worker's question about a frame it is about to send. */
+ * l3_len set)? A worker's question about a frame it is about to send
+ * (a port past the array: no; port_out drops that frame). */
 static inline bool
 dp_port_tx_ip4_cksum(unsigned int port)
 {
-	return dp_ports[port].tx_ip4_cksum;
+	return port < DP_PORTS_MAX && dp_ports[port].tx_ip4_cksum;
 }
 
 /* Append the EAL arguments that make the configured devices exist. */
