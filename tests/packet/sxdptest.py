@@ -94,6 +94,41 @@ def write_pcap(path, pkts):
             f.write(b)
 
 
+def ours(pkts, mac):
+    """The frames from MAC mac (the kernel may add its own on its interfaces)."""
+    want = bytes.fromhex(mac.replace(":", ""))
+    return [p for p in pkts if p[6:12] == want]
+
+
+class KernelSide:
+    """The test's AF_PACKET socket on a kernel interface: sends frames, and
+    collects the ones arriving from sxdp (not its own outgoing ones)."""
+
+    def __init__(self, iface):
+        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+        self.s.bind((iface, 0))
+        self.s.settimeout(0.2)
+        self.iface = iface
+
+    def send(self, pkts):
+        for p in pkts:
+            self.s.send(bytes(p))
+
+    def collect(self, mac, n, timeout=10.0):
+        got, end = [], time.monotonic() + timeout
+        while len(got) < n and time.monotonic() < end:
+            try:
+                b, addr = self.s.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if addr[2] != socket.PACKET_OUTGOING:
+                got += ours([b], mac)
+        return got
+
+    def close(self):
+        self.s.close()
+
+
 def read_pcap(path):
     """Frames of a pcap file (usec or nsec, either byte order) as bytes."""
     with open(path, "rb") as f:

@@ -15,10 +15,8 @@ opens until it is deleted.
 """
 
 import os
-import socket
 import struct
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -163,23 +161,14 @@ def test_outer_checksum_left_to_the_port():
             offl = {p["name"]: p["tx_offloads"] for p in dp.rpc("port.list")["ports"]}
             expect_eq(("ipv4_cksum" in offl["w0"], "ipv4_cksum" in offl["p0"]), (asked is None, False),
                       "tx_ip_cksum %s: ipv4_cksum among the TAP's TX offloads, not the pcap's: %s" % (asked, offl))
-            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+            k = T.KernelSide(tap)
             try:
-                s.bind((tap, 0))
-                s.settimeout(0.2)
                 dp.table_write(O.setup())
                 setup_sas(dp, sa_out())
                 dp.release()
-                got, end = [], time.monotonic() + 20
-                while len(got) < len(frames) and time.monotonic() < end:
-                    try:
-                        b, addr = s.recvfrom(65535)
-                    except socket.timeout:
-                        continue
-                    if addr[2] != socket.PACKET_OUTGOING and Ether(b).src == O.WAN_MAC:
-                        got.append(b)
+                got = k.collect(O.WAN_MAC, len(frames), timeout=20)
             finally:
-                s.close()
+                k.close()
         expect_eq(len(got), len(frames), "tx_ip_cksum %s: sealed frames on the TAP" % asked)
         for i, g in enumerate(got):
             e = Ether(g)

@@ -59,12 +59,6 @@ def port_of(st, name):
     return next(p for p in st["ports"] if p["name"] == name)
 
 
-def ours(pkts, mac):
-    """The frames from MAC mac (the kernel may add its own on its interfaces)."""
-    want = bytes.fromhex(mac.replace(":", ""))
-    return [p for p in pkts if p[6:12] == want]
-
-
 def need_root():
     if os.geteuid() != 0:
         raise T.SkipTest("needs root (a kernel interface: TAP, veth)")
@@ -119,35 +113,6 @@ def test_net_null():
         dp.stop()
 
 
-class KernelSide:
-    """The test's AF_PACKET socket on a kernel interface: sends frames, and
-    collects the ones arriving from sxdp (not its own outgoing ones)."""
-
-    def __init__(self, iface):
-        self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
-        self.s.bind((iface, 0))
-        self.s.settimeout(0.2)
-        self.iface = iface
-
-    def send(self, pkts):
-        for p in pkts:
-            self.s.send(bytes(p))
-
-    def collect(self, mac, n, timeout=10.0):
-        got, end = [], time.monotonic() + timeout
-        while len(got) < n and time.monotonic() < end:
-            try:
-                b, addr = self.s.recvfrom(65535)
-            except socket.timeout:
-                continue
-            if addr[2] != socket.PACKET_OUTGOING:
-                got += ours([b], mac)
-        return got
-
-    def close(self):
-        self.s.close()
-
-
 def through_kernel_iface(devargs, test_iface, prep=None):
     """sxdp's p1 on a kernel interface (devargs), the test on test_iface:
     p0's frames leave p1 and reach the test, the test's frames enter p1 and
@@ -156,7 +121,7 @@ def through_kernel_iface(devargs, test_iface, prep=None):
     with Sxdp({"p0": a, "p1": []}, port_opts={"p1": {"devargs": devargs}}) as dp:
         if prep:
             prep()
-        k = KernelSide(test_iface)
+        k = T.KernelSide(test_iface)
         try:
             dp.table_write(wire())
             time.sleep(0.3)
@@ -173,7 +138,7 @@ def through_kernel_iface(devargs, test_iface, prep=None):
         dp.port_admin("p1", False)
         dp.wait_consumed(names=["p0"], mempool=False)
         dp.stop()
-        out = ours(T.read_pcap(dp.out_path("p0")), MAC_B)
+        out = T.ours(T.read_pcap(dp.out_path("p0")), MAC_B)
         expect(out == [bytes(p) for p in b], "p0's output: the %d frames sent on %s, byte for byte (got %d)"
                % (len(b), test_iface, len(out)))
 

@@ -238,9 +238,12 @@ ov_encap_seal_pending(struct dp_stage_ctx *ctx, struct rte_mbuf **pkts, uint16_t
 			next[i] = res[x] != 0 ? DP_NEXT_DROP(res[x]) : ov_encap_out(m[x], dp_meta(m[x]), pend[i].rw, ctr);
 			/* the offload's lengths: the outer Ethernet header's as
 			 * the rewrite left it (a VLAN tag or not), the IPv4 one */
-			if (m[x]->ol_flags & RTE_MBUF_F_TX_IP_CKSUM)
-				m[x]->tx_offload = rte_mbuf_tx_offload(OV_SA_L2_LEN + (pend[i].rw->vlan != 0 ? 4 : 0),
-								       sizeof(struct rte_ipv4_hdr), 0, 0, 0, 0, 0);
+			if (m[x]->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) {
+				uint64_t tag = pend[i].rw->vlan != 0 ? sizeof(struct rte_vlan_hdr) : 0;
+
+				m[x]->tx_offload = rte_mbuf_tx_offload(OV_SA_L2_LEN + tag, sizeof(struct rte_ipv4_hdr),
+								       0, 0, 0, 0, 0);
+			}
 		}
 	}
 }
