@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mempool.h>
 #include "dp_config.h"
@@ -26,10 +27,8 @@ struct dp_port {
 	 * device offers) and what the device offers: port.list shows both */
 	uint64_t rss_hf, rss_offered;
 	/* TX offloads configured (of those sxdp asks for, what the device
-	 * offers): port.list shows them. tx_ip4_cksum: the device fills in
-	 * an IPv4 header's checksum (dp_port_tx_ip4_cksum). */
+	 * offers): port.list shows them; workers ask dp_port_tx_ip4_cksum */
 	uint64_t tx_offloads;
-	bool tx_ip4_cksum;
 	char driver[48];
 	bool started;
 	bool closed;                 /* its device closed (a takeover closes it before the exit does) */
@@ -52,7 +51,7 @@ extern unsigned int dp_n_ports;
 static inline bool
 dp_port_tx_ip4_cksum(unsigned int port)
 {
-	return port < DP_PORTS_MAX && dp_ports[port].tx_ip4_cksum;
+	return port < DP_PORTS_MAX && (dp_ports[port].tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 }
 
 /* Append the EAL arguments that make the configured devices exist. */
